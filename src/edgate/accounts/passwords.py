@@ -1,0 +1,74 @@
+"""Password rules of SECURITY.md: length, no composition rules, no context words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from edgate.core import conf
+from edgate.identity import normalize
+
+MIN_LENGTH = 15  # accounts without a second factor
+MIN_LENGTH_WITH_SECOND_FACTOR = 8
+MAX_LENGTH = 256
+
+
+@dataclass(frozen=True)
+class PasswordContext:
+    """Stands in for the Profile while it does not exist yet (registration, setup)."""
+
+    username: str = ""
+    first_name: str = ""
+    last_name: str = ""
+
+
+class LengthValidator:
+    def validate(self, password: str, user: Any = None) -> None:
+        minimum = MIN_LENGTH
+        if len(password) < minimum:
+            raise ValidationError(
+                ngettext(
+                    "Use at least %(min)d character.", "Use at least %(min)d characters.", minimum
+                ) % {"min": minimum},
+                code="password_too_short",
+            )
+        if len(password) > MAX_LENGTH:
+            raise ValidationError(
+                _("Use at most %(max)d characters.") % {"max": MAX_LENGTH}, code="password_too_long"
+            )
+
+    def get_help_text(self) -> str:
+        return _("At least %(min)d characters. A few unrelated words make a strong password.") % {
+            "min": MIN_LENGTH
+        }
+
+
+class ContextWordsValidator:
+    """Refuse passwords built around the User Name, the person's names or the agency's name."""
+
+    def validate(self, password: str, user: Any = None) -> None:
+        words: list[str] = []
+        if isinstance(user, PasswordContext):
+            words += [user.username, user.first_name, user.last_name]
+        elif user is not None:
+            words.append(getattr(user, "username", "") or "")
+            person = getattr(user, "person", None)
+            if person is not None:
+                words += [person.first_name, person.last_name]
+        settings = conf.get()
+        words += [settings.agency_name, settings.agency_short_name]
+        folded = normalize.name_key(password)
+        for word in words:
+            for token in normalize.name_tokens(word or ""):
+                if len(token) >= 4 and token in folded and len(folded) - len(token) < 8:
+                    raise ValidationError(
+                        _("Your password is too close to your name, User Name or the agency's name."),
+                        code="password_context",
+                    )
+
+    def get_help_text(self) -> str:
+        return _("Do not base it on your name, User Name or the agency's name.")

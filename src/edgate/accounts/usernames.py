@@ -1,0 +1,59 @@
+"""User Name schemes and allocation.
+
+A scheme turns a person's names into a base (`jsmith`); allocation appends the smallest
+number that makes it unique without regard to case (`jsmith`, `jsmith2`, …). On PostgreSQL
+allocation holds a transaction-scoped advisory lock on the base, so concurrent sign-ups of
+fifty John Smiths queue for a moment instead of colliding; the case-insensitive unique
+constraint stays the final guard everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from collections.abc import Callable
+
+from django.db import connection
+from django.utils.module_loading import import_string
+
+from edgate.core import conf
+
+MAX_BASE = 30
+
+
+def _ascii_letters(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if "a" <= ch.lower() <= "z").lower()
+
+
+def first_initial_last_name(first_name: str, last_name: str) -> str:
+    first = _ascii_letters(first_name)[:1]
+    last = _ascii_letters(last_name)
+    base = (first + last)[:MAX_BASE]
+    return base if len(base) >= 2 else f"user{base}"
+
+
+def scheme() -> Callable[[str, str], str]:
+    return import_string(conf.get().username_scheme)
+
+
+def lock_base(base: str) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x6564, zlib.crc32(base.encode()) - 2**31])
+
+
+def next_free(base: str, taken: set[str]) -> str:
+    """`base` if free, else base2, base3, …: the smallest number that makes it unique."""
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}{n}" in taken:
+        n += 1
+    return f"{base}{n}"
+
+
+def taken_for(base: str, existing: list[str]) -> set[str]:
+    pattern = re.compile(rf"^{re.escape(base)}\d*$")
+    return {name.lower() for name in existing if pattern.match(name.lower())}

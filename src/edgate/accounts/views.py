@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from edgate.core.context import ctx_from_request
+from edgate.directory.queries import applications_for
+
+from . import actions, signin
+from .forms import ChangeHintForm, ChangePasswordForm, ContactForm, SignInForm
+
+SIGN_IN_FAILED = _("The User Name or password is not correct.")
+
+
+@sensitive_post_parameters("password")
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:applications")
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        profile = signin.sign_in(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
+        if profile is not None:
+            next_url = request.POST.get("next", "")
+            if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+                next_url = ""
+            return redirect(next_url or "accounts:applications")
+        form.add_error(None, SIGN_IN_FAILED)
+    return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    signin.sign_out(request)
+    messages.success(request, _("You are signed out."))
+    return redirect("accounts:login")
+
+
+@login_required
+def applications(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/applications.html", {"apps": applications_for(request.user)})
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    person = request.user.person
+    initial = {name: getattr(person, name) for name in actions.CONTACT_FIELDS}
+    form = ContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        actions.do_update_contact(profile=request.user, contact=form.cleaned_data, ctx=ctx_from_request(request))
+        messages.success(request, _("Your contact details are saved."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form, "person": person})
+
+
+@login_required
+@sensitive_post_parameters("current_password", "new_password", "confirm_password")
+def change_password(request: HttpRequest) -> HttpResponse:
+    form = ChangePasswordForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        actions.do_change_password(profile=request.user, new_password=form.cleaned_data["new_password"], ctx=ctx_from_request(request))
+        # Keep this session; every other session of the Profile ends (its hash no longer matches).
+        update_session_auth_hash(request, request.user)
+        messages.success(request, _("Your password is changed. You were signed out everywhere else."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/change_password.html", {"form": form})
+
+
+@login_required
+@sensitive_post_parameters("current_password", "hint_answer")
+def change_hint(request: HttpRequest) -> HttpResponse:
+    form = ChangeHintForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        actions.do_change_hint(
+            profile=request.user, question=form.cleaned_data["hint_question"],
+            answer=form.cleaned_data["hint_answer"], ctx=ctx_from_request(request),
+        )
+        messages.success(request, _("Your Password Hint Question and Answer are changed."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/change_hint.html", {"form": form})

@@ -1,0 +1,91 @@
+"""The audit log: a closed catalogue of events, append-only.
+
+Rows refer to people and profiles by id; personal data (SSN, date of birth, names,
+answers) is never copied into an event. UPDATE and DELETE are refused by the model,
+by its queryset, and by a database trigger (migration 0002).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+
+class EventType(models.TextChoices):
+    # accounts
+    SIGN_IN = "accounts.sign_in", "Signed in"
+    SIGN_IN_FAILED = "accounts.sign_in_failed", "Sign-in failed"
+    SIGN_IN_THROTTLED = "accounts.sign_in_throttled", "Sign-in refused by throttle"
+    SIGN_OUT = "accounts.sign_out", "Signed out"
+    PROFILE_CREATED = "accounts.profile_created", "Profile created"
+    PROFILE_PRECREATED = "accounts.profile_precreated", "Profile pre-created"
+    PROFILE_SETUP_COMPLETED = "accounts.profile_setup_completed", "Pre-created Profile completed"
+    PASSWORD_CHANGED = "accounts.password_changed", "Password changed"
+    HINT_CHANGED = "accounts.hint_changed", "Hint question and answer changed"
+    CONTACT_UPDATED = "accounts.contact_updated", "Contact details updated"
+    # recovery
+    RECOVERY_STARTED = "recovery.started", "Password recovery started"
+    RECOVERY_HINT_FAILED = "recovery.hint_failed", "Wrong hint answer"
+    RECOVERY_LOCKED = "recovery.locked", "Recovery refused by throttle"
+    RECOVERY_HINT_PASSED = "recovery.hint_passed", "Hint answer accepted"
+    PASSWORD_RESET = "recovery.password_reset", "Password reset after hint answer"
+    # registration and matching
+    MATCH_OUTCOME = "registration.match", "Identity matched"
+    MATCH_THROTTLED = "registration.match_throttled", "Identity match refused by throttle"
+    MATCH_CASE_OPENED = "registration.case_opened", "Match case opened"
+    USERNAME_REMINDED = "registration.username_reminded", "User Name reminder shown"
+    PERSON_CREATED = "people.person_created", "Person record created"
+    # directory and access
+    STAFF_ADDED = "directory.staff_added", "Staff entry added"
+    STAFF_ENDED = "directory.staff_ended", "Staff entry ended"
+    ACCESS_GRANTED = "directory.access_granted", "Application access granted"
+    ACCESS_REVOKED = "directory.access_revoked", "Application access revoked"
+    ADMIN_APPOINTED = "directory.admin_appointed", "Directory Administrator appointed"
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    DENIED = "denied"
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AuditQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("audit events cannot be changed")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("audit events cannot be deleted")
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    event_type = models.CharField(max_length=64, choices=EventType.choices, db_index=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
+    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_label = models.CharField(max_length=150, blank=True)
+    target_type = models.CharField(max_length=32, blank=True)
+    target_id = models.CharField(max_length=64, blank=True, db_index=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.event_type} {self.outcome}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("audit events cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("audit events cannot be deleted")

@@ -1,0 +1,55 @@
+"""The single helper every action records through."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from edgate.core.context import Ctx
+
+from .models import AuditEvent, EventType, Outcome
+
+Scalar = str | int | float | bool | None
+
+
+def _safe_text(value: str, limit: int = 200) -> str:
+    # CR/LF and other control characters could forge lines in a text export of the log.
+    cleaned = "".join(ch if ch.isprintable() else "\ufffd" for ch in value)
+    return cleaned[:limit]
+
+
+def _safe_detail(detail: dict[str, Any]) -> dict[str, Scalar | list[Scalar]]:
+    safe: dict[str, Scalar | list[Scalar]] = {}
+    for key, value in detail.items():
+        if isinstance(value, str):
+            safe[_safe_text(str(key))] = _safe_text(value)
+        elif isinstance(value, (list, tuple)):
+            safe[_safe_text(str(key))] = [
+                _safe_text(v) if isinstance(v, str) else v for v in value
+            ]
+        elif value is None or isinstance(value, (bool, int, float)):
+            safe[_safe_text(str(key))] = value
+        else:
+            raise TypeError(f"audit detail {key!r} must be a scalar, not {type(value).__name__}")
+    return safe
+
+
+def record_event(
+    event_type: EventType,
+    *,
+    ctx: Ctx,
+    target: models.Model | None = None,
+    outcome: Outcome = Outcome.SUCCESS,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        event_type=event_type,
+        outcome=outcome,
+        actor_id=ctx.actor_id,
+        actor_label=_safe_text(ctx.actor_label, 150),
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        client_ip=ctx.client_ip,
+        detail=_safe_detail(detail or {}),
+    )

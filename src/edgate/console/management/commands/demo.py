@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from edgate.console import demo
+from edgate.core.context import Ctx
+
+
+class Command(BaseCommand):
+    help = "Load synthetic demo data (idempotent) and print identities that lead to each outcome."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("--force", action="store_true", help="Load even when DEBUG is off.")
+
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError("Demo data is for trying EdGate out; refusing without DEBUG (use --force).")
+        result = demo.load(Ctx.system("edgate demo"))
+        out = self.stdout
+        out.write(self.style.SUCCESS(f"Demo data ready: {result['people']} people on file."))
+        out.write("\nTry these at /register/ (all synthetic):")
+        for ident in result["identities"]:
+            ssn = f"{ident.ssn[:3]}-{ident.ssn[3:5]}-{ident.ssn[5:]}"
+            out.write(f"  • {ident.outcome}: {ident.first_name} {ident.last_name}, born {ident.date_of_birth:%B %d %Y}, "
+                      f"SSN {ssn} {ident.note}".rstrip())
+        out.write(f"\nSign in at /login/ with password “{demo.DEMO_PASSWORD}”:")
+        for role, username in result["accounts"]:
+            out.write(f"  • {role}: {username}")

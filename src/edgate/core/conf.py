@@ -1,0 +1,92 @@
+"""Typed product settings, read in one place and checked at start-up (STYLE.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    limit: int
+    window: timedelta
+
+
+@dataclass(frozen=True)
+class EdgateSettings:
+    agency_name: str
+    agency_short_name: str
+    customer_service_phone: str
+    username_scheme: str
+    matcher: str
+    flow_ttl: timedelta
+    absolute_session: timedelta
+    min_age_years: int
+    max_age_years: int
+    throttles: dict[str, Limit]
+    pii_keys: tuple[str, ...]
+    lookup_key: bytes
+
+    def limit(self, name: str) -> Limit:
+        return self.throttles[name]
+
+
+REQUIRED_THROTTLES = {
+    "sign_in_profile",
+    "sign_in_address",
+    "hint_profile",
+    "hint_address",
+    "match_identity",
+    "match_address",
+}
+
+
+def _load() -> EdgateSettings:
+    raw = dict(getattr(settings, "EDGATE", {}))
+    try:
+        throttles = {
+            name: Limit(name, int(limit), timedelta(seconds=int(seconds)))
+            for name, (limit, seconds) in raw["THROTTLES"].items()
+        }
+        conf = EdgateSettings(
+            agency_name=str(raw["AGENCY_NAME"]),
+            agency_short_name=str(raw["AGENCY_SHORT_NAME"]),
+            customer_service_phone=str(raw["CUSTOMER_SERVICE_PHONE"]),
+            username_scheme=str(raw["USERNAME_SCHEME"]),
+            matcher=str(raw["MATCHER"]),
+            flow_ttl=timedelta(minutes=int(raw["FLOW_TTL_MINUTES"])),
+            absolute_session=timedelta(hours=int(raw["ABSOLUTE_SESSION_HOURS"])),
+            min_age_years=int(raw["MIN_AGE_YEARS"]),
+            max_age_years=int(raw["MAX_AGE_YEARS"]),
+            throttles=throttles,
+            pii_keys=tuple(getattr(settings, "PII_KEYS", ())),
+            lookup_key=str(getattr(settings, "LOOKUP_KEY", "")).encode(),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ImproperlyConfigured(f"EDGATE settings are incomplete or invalid: {exc!r}") from exc
+    missing = REQUIRED_THROTTLES - throttles.keys()
+    if missing:
+        raise ImproperlyConfigured(f"EDGATE['THROTTLES'] lacks {sorted(missing)}")
+    if not conf.pii_keys or not conf.lookup_key:
+        raise ImproperlyConfigured("PII_KEYS and LOOKUP_KEY must be set")
+    if not 0 < conf.min_age_years < conf.max_age_years:
+        raise ImproperlyConfigured("MIN_AGE_YEARS must be positive and below MAX_AGE_YEARS")
+    for dotted in (conf.username_scheme, conf.matcher):
+        import_string(dotted)  # fails start-up on a typo
+    return conf
+
+
+@cache
+def get() -> EdgateSettings:
+    return _load()
+
+
+def reset() -> None:
+    """For tests that override settings."""
+    get.cache_clear()

@@ -1,0 +1,66 @@
+"""Core rows: expiring flow state and shared throttle counters."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from . import crypto
+
+
+def new_flow_id() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits
+
+
+class Flow(models.Model):
+    """Server-side state of a multi-step self-service flow (registration, recovery).
+
+    The browser holds only the id (in its session). Data is whitelisted by the flow's
+    steps and encrypted, because it carries the registrant's SSN and password hash.
+    """
+
+    id = models.CharField(primary_key=True, max_length=64, default=new_flow_id, editable=False)
+    kind = models.CharField(max_length=32)
+    state = models.CharField(max_length=32)
+    data_ciphertext = models.BinaryField(default=b"")
+    attempts = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "state"])]
+
+    def __repr__(self) -> str:
+        return f"<Flow {self.kind}:{self.state}>"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if not self.data_ciphertext:
+            return {}
+        return crypto.decrypt_json(self.data_ciphertext)
+
+    @data.setter
+    def data(self, value: dict[str, Any]) -> None:
+        self.data_ciphertext = crypto.encrypt_json(value)
+
+
+class ThrottleCounter(models.Model):
+    """One fixed window of one throttle key, when counters live in the database."""
+
+    key = models.CharField(max_length=96)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="throttle_key_window")
+        ]

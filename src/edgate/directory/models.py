@@ -1,0 +1,138 @@
+"""Organizations, staff directory entries, applications and access grants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from edgate.people.models import Person
+
+code_validator = RegexValidator(r"^\d{8}$", "An organization code has 8 digits.")
+
+
+class OrgType(models.TextChoices):
+    AGENCY = "agency", "State agency"
+    DISTRICT = "district", "District"
+    SCHOOL = "school", "School"
+    CHARTER = "charter", "Charter school"
+    COLLABORATIVE = "collaborative", "Collaborative"
+
+
+class Organization(models.Model):
+    code = models.CharField(max_length=8, unique=True, validators=[code_validator])
+    name = models.CharField(max_length=120)
+    org_type = models.CharField(max_length=16, choices=OrgType.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def clean(self) -> None:
+        if self.org_type == OrgType.DISTRICT and not self.code.endswith("0000"):
+            raise ValidationError({"code": "A district's code ends in 0000 (XXXX0000)."})
+        if self.org_type == OrgType.SCHOOL:
+            if self.parent is None or self.parent.org_type != OrgType.DISTRICT:
+                raise ValidationError({"parent": "A school belongs to a district."})
+            if self.code[:4] != self.parent.code[:4] or self.code.endswith("0000"):
+                raise ValidationError({"code": "A school's code shares its district's first four digits."})
+
+    def administered_codes(self) -> list[str]:
+        """This organization and, for a district, its schools."""
+        return [self.code, *self.children.values_list("code", flat=True)]
+
+
+class StaffEntry(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="staff_entries")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="staff")
+    role_title = models.CharField(max_length=80)
+    started_on = models.DateField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "staff entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "organization"], condition=Q(ended_at__isnull=True), name="one_active_entry_per_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role_title} at {self.organization.code}"
+
+
+class OrgAdministrator(models.Model):
+    """A Directory Administrator of one organization (and so of its schools)."""
+
+    profile = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="administers")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="administrators")
+    appointed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["profile", "organization"], name="one_admin_row")]
+
+
+class Application(models.Model):
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=200, blank=True)
+    url = models.URLField(blank=True)
+    open_to_all = models.BooleanField(default=False, help_text="Every active Profile may use it.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AppRole(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="roles")
+    code = models.CharField(max_length=40)
+    name = models.CharField(max_length=80)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["application", "code"], name="role_code_per_app")]
+
+    def __str__(self) -> str:
+        return f"{self.application.code}: {self.name}"
+
+
+class ActiveGrants(models.QuerySet["AccessGrant"]):
+    def active(self) -> ActiveGrants:
+        return self.filter(revoked_at__isnull=True)
+
+
+class AccessGrant(models.Model):
+    profile = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grants")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT)
+    role = models.ForeignKey(AppRole, on_delete=models.PROTECT)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT)
+    staff_entry = models.ForeignKey(StaffEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="grants")
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ActiveGrants.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "role", "organization"], condition=Q(revoked_at__isnull=True), name="one_active_grant"
+            )
+        ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.role_id and self.application_id and self.role.application_id != self.application_id:
+            raise ValidationError("The role belongs to another application.")
+        super().save(*args, **kwargs)

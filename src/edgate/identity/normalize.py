@@ -1,0 +1,83 @@
+"""Canonical forms of names, contact details and identifiers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import jellyfish
+from nicknames import NickNamer
+
+SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "v", "2nd", "3rd"})
+_SPLIT = re.compile(r"[\s\-]+")
+_NICKNAMES = NickNamer()
+
+
+def fold(text: str) -> str:
+    """Case-fold and strip accents (José → jose, Nguyễn → nguyen); other scripts kept."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped).casefold()
+
+
+def name_tokens(name: str) -> list[str]:
+    """Folded tokens, punctuation removed inside a token (O'Brien → obrien), suffixes dropped."""
+    tokens = []
+    for raw in _SPLIT.split(fold(name)):
+        token = "".join(ch for ch in raw if ch.isalnum())
+        if token and token not in SUFFIXES:
+            tokens.append(token)
+    return tokens
+
+
+def name_key(name: str) -> str:
+    return "".join(name_tokens(name))
+
+
+def phonetic(name: str) -> str:
+    key = name_key(name)
+    ascii_key = "".join(ch for ch in key if "a" <= ch <= "z")
+    return jellyfish.metaphone(ascii_key)[:16].upper() if ascii_key else ""
+
+
+@lru_cache(maxsize=4096)
+def first_name_forms(first: str) -> frozenset[str]:
+    """The name, its nicknames and its canonical forms (Bill ~ William ~ Will)."""
+    key = name_key(first)
+    if not key:
+        return frozenset()
+    forms = {key}
+    forms |= {fold(n) for n in _NICKNAMES.nicknames_of(key)}
+    forms |= {fold(n) for n in _NICKNAMES.canonicals_of(key)}
+    return frozenset(forms)
+
+
+def email(value: str) -> str:
+    return (value or "").strip().casefold()
+
+
+def digits(value: str) -> str:
+    return "".join(ch for ch in value or "" if ch.isdigit())
+
+
+def phone(value: str) -> str:
+    d = digits(value)
+    return d[1:] if len(d) == 11 and d.startswith("1") else d
+
+
+STREET_WORDS = {
+    "street": "st", "avenue": "ave", "av": "ave", "road": "rd", "drive": "dr", "lane": "ln",
+    "boulevard": "blvd", "court": "ct", "place": "pl", "terrace": "ter", "circle": "cir",
+    "highway": "hwy", "parkway": "pkwy", "north": "n", "south": "s", "east": "e", "west": "w",
+    "apartment": "apt", "suite": "ste", "unit": "apt", "#": "apt",
+}
+
+
+def street(value: str) -> str:
+    words = re.findall(r"[a-z0-9#]+", fold(value))
+    return " ".join(STREET_WORDS.get(w, w) for w in words)
+
+
+def postcode5(value: str) -> str:
+    return digits(value)[:5]

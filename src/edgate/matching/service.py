@@ -1,0 +1,64 @@
+"""The one entry point every caller uses: match a query against the database, open cases."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from edgate.audit.models import EventType
+from edgate.audit.record import record_event
+from edgate.core import conf, crypto
+from edgate.core.context import Ctx
+from edgate.identity import normalize
+from edgate.identity.engine import Decision, Matcher
+from edgate.identity.records import Identity
+from edgate.people.models import Person, ssn_lookup
+
+from .candidates import find_candidates
+from .models import CaseStatus, MatchCase
+
+
+def matcher() -> Matcher:
+    return import_string(conf.get().matcher)(hasher=ssn_lookup)
+
+
+def match(query: Identity) -> Decision:
+    return matcher().match(query, find_candidates(query))
+
+
+def _submission_key(person: Person, query: Identity) -> str:
+    parts = [
+        str(person.pk), query.ssn, str(query.date_of_birth),
+        normalize.name_key(query.first_name), normalize.name_key(query.last_name),
+    ]
+    return crypto.lookup_hash("match-case", "|".join(parts))
+
+
+@transaction.atomic
+def do_open_case(*, person: Person, query: Identity, decision: Decision, source: str, ctx: Ctx) -> MatchCase:
+    """A conflict goes to the organizations linked to the record, and to customer service."""
+    key = _submission_key(person, query)
+    existing = MatchCase.objects.filter(person=person, submission_key=key, status=CaseStatus.OPEN).first()
+    if existing:
+        return existing
+    case = MatchCase.objects.create(
+        person=person,
+        source=source,
+        submission_key=key,
+        submitted_ciphertext=crypto.encrypt_json(
+            {k: str(v) if v is not None else "" for k, v in vars(query).items()}
+        ),
+        explanation={
+            "fields": decision.explanation(),
+            "score": decision.score,
+            "rule": decision.rule,
+            "matcher": matcher().version,
+        },
+    )
+    orgs = [entry.organization_id for entry in person.staff_entries.filter(ended_at__isnull=True)]
+    case.organizations.set(orgs)
+    record_event(
+        EventType.MATCH_CASE_OPENED, ctx=ctx, target=case,
+        detail={"reference": case.reference, "organizations": len(orgs), "source": source},
+    )
+    return case

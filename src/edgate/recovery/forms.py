@@ -1,0 +1,26 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from edgate.accounts.forms import NewPasswordMixin
+from edgate.core.forms import UswdsForm
+
+
+class UsernameForm(UswdsForm):
+    username = forms.CharField(
+        label=_("User Name"), max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+
+
+class AnswerForm(UswdsForm):
+    answer = forms.CharField(
+        label=_("Answer"), max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("Capital letters and extra spaces do not matter."),
+    )
+
+
+class ResetPasswordForm(NewPasswordMixin, UswdsForm):
+    def __init__(self, *args, user=None, **kwargs):  # type: ignore[no-untyped-def]
+        self.user = user
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "recovery"
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("<slug:step>/", views.StepView.as_view(), name="step"),
+]

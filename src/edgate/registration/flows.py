@@ -1,0 +1,202 @@
+"""What each wizard step does when submitted. Views call these; these call actions.
+
+Flow data sections (encrypted in the flow row, whitelisted here):
+  identity  — page 1 as typed (names, date of birth, SSN digits, state ID)
+  contact   — page 2
+  security  — page 3, already hashed: password hash, hint question, hint answer hash
+  match     — outcome, person id, profile id, case reference
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+
+from edgate.accounts import actions as account_actions
+from edgate.accounts import hints
+from edgate.accounts.models import Profile, Status
+from edgate.audit.models import EventType, Outcome
+from edgate.audit.record import record_event
+from edgate.core import throttle
+from edgate.core.context import Ctx
+from edgate.core.models import Flow
+from edgate.identity.engine import Decision
+from edgate.identity.engine import Outcome as MatchOutcome
+from edgate.identity.records import Identity
+from edgate.matching import service
+from edgate.people.actions import PersonData, do_create_person
+from edgate.people.models import Person, ssn_lookup
+
+from .steps import STEPS, State, check_transition
+
+IDENTITY_FIELDS = ("first_name", "middle_name", "last_name", "former_last_name", "ssn", "state_id")
+CONTACT_FIELDS = ("street", "city", "state", "postcode", "email", "phone")
+
+
+class Throttled(Exception):
+    """Too many identity matches for this SSN or from this address."""
+
+
+def move(flow: Flow, data: dict[str, Any], target: State) -> None:
+    check_transition(State(flow.state), target)
+    flow.state = target
+    flow.data = data
+    flow.save()
+
+
+def clear_for(step: State, data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in STEPS[step].clears}
+
+
+def query_from(identity: dict[str, Any]) -> Identity:
+    return Identity(
+        first_name=identity["first_name"], middle_name=identity.get("middle_name", ""),
+        last_name=identity["last_name"], former_last_name=identity.get("former_last_name", ""),
+        date_of_birth=date.fromisoformat(identity["date_of_birth"]), ssn=identity["ssn"],
+        state_id=identity.get("state_id", ""),
+    )
+
+
+def _route(flow: Flow, data: dict[str, Any], decision: Decision, query: Identity, ctx: Ctx) -> State:
+    """Turn a match decision into the next state, doing the outcome's writes."""
+    if decision.outcome == MatchOutcome.NONE:
+        return State.CONTACT
+    person = Person.objects.get(pk=decision.candidate_id)
+    if decision.outcome == MatchOutcome.PARTIAL:
+        case = service.do_open_case(person=person, query=query, decision=decision, source="registration", ctx=ctx)
+        data["match"] = {"outcome": "partial", "case": case.reference}
+        return State.PARTIAL
+    profile = Profile.objects.filter(person=person).first()
+    if profile is None:  # on file (e.g. licensed before) but never given a Profile
+        profile = account_actions.do_precreate_profile(person=person, ctx=ctx)
+    data["match"] = {"outcome": "exact", "profile_id": profile.pk}
+    if profile.status == Status.AWAITING_SETUP:
+        return State.SETUP
+    record_event(EventType.USERNAME_REMINDED, ctx=ctx, target=profile)
+    return State.EXACT
+
+
+def submit_identity(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
+    per_identity, per_address = throttle.named("match_identity"), throttle.named("match_address")
+    identity_key = ssn_lookup(cleaned["ssn"])
+    if throttle.exceeded(per_identity, identity_key) or throttle.exceeded(per_address, ctx.client_ip):
+        record_event(EventType.MATCH_THROTTLED, ctx=ctx, outcome=Outcome.DENIED)
+        raise Throttled
+    throttle.hit(per_identity, identity_key)
+    throttle.hit(per_address, ctx.client_ip)
+    with transaction.atomic():
+        return _match_identity(Flow.objects.select_for_update().get(pk=flow.pk), cleaned, ctx)
+
+
+def _match_identity(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
+    data = clear_for(State.IDENTITY, flow.data)
+    data["identity"] = {k: cleaned.get(k) or "" for k in IDENTITY_FIELDS}
+    data["identity"]["date_of_birth"] = cleaned["date_of_birth"].isoformat()
+    query = query_from(data["identity"])
+    decision = service.match(query)
+    record_event(
+        EventType.MATCH_OUTCOME, ctx=ctx,
+        detail={"outcome": decision.outcome.value, "source": "registration", "rule": decision.rule},
+    )
+    # Submitting page 1 again from a later page re-runs the match from the top.
+    flow.state = State.IDENTITY
+    target = _route(flow, data, decision, query, ctx)
+    if target != State.CONTACT:
+        data = {"match": data["match"]}  # an outcome page needs nothing of what was typed
+    move(flow, data, target)
+    return target
+
+
+def submit_contact(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
+    data = clear_for(State.CONTACT, flow.data)
+    data["contact"] = {k: cleaned.get(k) or "" for k in CONTACT_FIELDS}
+    flow.state = State.CONTACT
+    move(flow, data, State.SECURITY)
+    return State.SECURITY
+
+
+def hashed_security(cleaned: dict[str, Any]) -> dict[str, str]:
+    """Only hashes are kept in the flow: the plain password never leaves the request."""
+    return {
+        "password_hash": account_actions.hash_password(cleaned["new_password"]),
+        "hint_question": cleaned["hint_question"],
+        "hint_answer_hash": hints.hash_answer(cleaned["hint_answer"]),
+    }
+
+
+def submit_security(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
+    data = clear_for(State.SECURITY, flow.data)
+    data["security"] = hashed_security(cleaned)
+    flow.state = State.SECURITY
+    move(flow, data, State.REVIEW)
+    return State.REVIEW
+
+
+def _lock_identity(ssn_hash: str) -> None:
+    """Serialize completions for one SSN across nodes (PostgreSQL); SQLite serializes writers."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x6567, zlib.crc32(ssn_hash.encode()) - 2**31])
+
+
+def complete_registration(flow_id: str, ctx: Ctx) -> State:
+    """Page 4 confirmed. Idempotent: a double submit finds the flow already completed."""
+    with transaction.atomic():
+        flow = Flow.objects.select_for_update().get(pk=flow_id)
+        if flow.state != State.REVIEW:
+            return State(flow.state)
+        data = flow.data
+        query = query_from(data["identity"])
+        _lock_identity(ssn_lookup(query.ssn))
+        # Re-match under the lock: someone may have registered (or been added) meanwhile.
+        decision = service.match(query)
+        if decision.outcome != MatchOutcome.NONE:
+            target = _route(flow, data, decision, query, ctx)
+            move(flow, {"match": data["match"]}, target)
+            return target
+        ident, contact, security = data["identity"], data["contact"], data["security"]
+        try:
+            with transaction.atomic():
+                person = do_create_person(
+                    data=PersonData(
+                        first_name=ident["first_name"], middle_name=ident["middle_name"], last_name=ident["last_name"],
+                        former_last_name=ident["former_last_name"], date_of_birth=query.date_of_birth, ssn=query.ssn,
+                        **contact,
+                    ),
+                    source="registration", ctx=ctx,
+                )
+                profile = account_actions.do_create_profile(
+                    person=person, password_hash=security["password_hash"],
+                    hint_question=security["hint_question"], hint_answer_hash=security["hint_answer_hash"], ctx=ctx,
+                )
+        except IntegrityError:
+            # Lost a race on SQLite or without the lock: the SSN is on file now. Route as a match.
+            decision = service.match(query)
+            if decision.outcome == MatchOutcome.NONE:
+                raise
+            target = _route(flow, data, decision, query, ctx)
+            move(flow, {"match": data["match"]}, target)
+            return target
+        # Keep only what the last page needs; the SSN and hashes leave the flow row.
+        move(flow, {"match": {"outcome": "none", "profile_id": profile.pk}}, State.CREATED)
+        return State.CREATED
+
+
+def submit_setup(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
+    """The pre-created Profile path: hint question and answer plus a password."""
+    with transaction.atomic():
+        flow = Flow.objects.select_for_update().get(pk=flow.pk)
+        if flow.state != State.SETUP:
+            return State(flow.state)
+        profile = Profile.objects.get(pk=flow.data["match"]["profile_id"])
+        account_actions.do_complete_setup(profile=profile, ctx=ctx, **hashed_security(cleaned))
+        move(flow, {"match": flow.data["match"]}, State.SETUP_DONE)
+    return State.SETUP_DONE
+
+
+def profile_of(flow: Flow) -> Profile | None:
+    profile_id = flow.data.get("match", {}).get("profile_id")
+    return Profile.objects.filter(pk=profile_id).select_related("person").first() if profile_id else None

@@ -1,0 +1,172 @@
+"""HTTP for the wizard: find the flow, check the step may be shown, call one flow function."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from edgate.accounts.forms import ContactForm
+from edgate.core import crypto, flowstate
+from edgate.core.context import ctx_from_request
+from edgate.core.flowstate import Lookup
+from edgate.core.models import Flow
+from edgate.recovery import flows as recovery
+
+from . import flows
+from .forms import IdentityForm, ReviewForm, SecurityForm
+from .steps import KIND, PAGE_TITLES, PAGES, STEPS, State, can_view
+
+FORMS: dict[State, type[forms.Form]] = {
+    State.IDENTITY: IdentityForm,
+    State.CONTACT: ContactForm,
+    State.SECURITY: SecurityForm,
+    State.REVIEW: ReviewForm,
+    State.SETUP: SecurityForm,
+}
+HANDLERS = {
+    State.IDENTITY: flows.submit_identity,
+    State.CONTACT: flows.submit_contact,
+    State.SECURITY: flows.submit_security,
+    State.REVIEW: lambda flow, cleaned, ctx: flows.complete_registration(flow.pk, ctx),
+    State.SETUP: flows.submit_setup,
+}
+SENSITIVE = ("ssn", "dob_day", "dob_month", "dob_year", "new_password", "confirm_password", "hint_answer")
+
+
+def step_url(state: State | str) -> str:
+    return reverse("registration:step", args=[str(state)])
+
+
+def flow_tag(flow: Flow) -> str:
+    """Ties a submitted page to the flow it was rendered for (a second tab, a tampered page)."""
+    return crypto.lookup_hash("flow-tag", flow.pk)[:24]
+
+
+def start(request: HttpRequest) -> HttpResponse:
+    lookup, flow = flowstate.find(request, kind=KIND)
+    if lookup is Lookup.EXPIRED:
+        messages.warning(request, _("Your registration expired after a period without activity, so it was cleared. Please start again."))
+    if flow is None or STEPS[State(flow.state)].terminal:
+        flow = flowstate.start(request, kind=KIND, state=State.IDENTITY)
+    return redirect(step_url(flow.state))
+
+
+@require_POST
+def restart(request: HttpRequest) -> HttpResponse:
+    flowstate.end(request, kind=KIND)
+    return redirect("registration:start")
+
+
+def _initial(state: State, flow: Flow, profile: Any) -> dict[str, Any]:
+    data = flow.data
+    if state == State.IDENTITY and "identity" in data:
+        ident = dict(data["identity"])
+        ident.pop("ssn", None)  # never sent back to the browser
+        year, month, day = ident.pop("date_of_birth").split("-")
+        return ident | {"dob_year": int(year), "dob_month": str(int(month)), "dob_day": int(day)}
+    if state == State.CONTACT:
+        return dict(data.get("contact", {}))
+    return {}
+
+
+def _form_kwargs(state: State, flow: Flow, profile: Any) -> dict[str, Any]:
+    if state == State.SECURITY:
+        ident = flow.data.get("identity", {})
+        return {"first_name": ident.get("first_name", ""), "last_name": ident.get("last_name", "")}
+    if state == State.SETUP and profile is not None:
+        return {"first_name": profile.person.first_name, "last_name": profile.person.last_name, "username": profile.username}
+    return {}
+
+
+@method_decorator(sensitive_post_parameters(*SENSITIVE), name="dispatch")
+class StepView(View):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            self.state = State(kwargs["step"])
+        except ValueError as exc:
+            raise Http404 from exc
+        lookup, flow = flowstate.find(request, kind=KIND)
+        if flow is None:
+            if lookup is Lookup.EXPIRED:
+                messages.warning(request, _("Your registration expired after a period without activity, so it was cleared. Please start again."))
+            else:
+                messages.info(request, _("Start your Profile on this page."))
+            flow = flowstate.start(request, kind=KIND, state=State.IDENTITY)
+            return redirect(step_url(State.IDENTITY))
+        if not can_view(self.state, State(flow.state)):
+            return redirect(step_url(flow.state))
+        self.flow = flow
+        self.profile = flows.profile_of(flow)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest, step: str) -> HttpResponse:
+        form_class = FORMS.get(self.state)
+        form = form_class(initial=_initial(self.state, self.flow, self.profile), **_form_kwargs(self.state, self.flow, self.profile)) if form_class else None
+        return self.render(form)
+
+    def post(self, request: HttpRequest, step: str) -> HttpResponse:
+        if request.POST.get("flow") != flow_tag(self.flow):
+            messages.warning(request, _("That page was out of date, so nothing was saved. Please continue from here."))
+            return redirect(step_url(self.flow.state))
+        if self.state == State.EXACT:
+            return self.change_password()
+        form_class = FORMS.get(self.state)
+        if form_class is None:
+            return redirect(step_url(self.flow.state))
+        form = form_class(request.POST, **_form_kwargs(self.state, self.flow, self.profile))
+        if form.is_valid():
+            try:
+                target = HANDLERS[self.state](self.flow, form.cleaned_data, ctx_from_request(request))
+            except flows.Throttled:
+                form.add_error(None, _(
+                    "We cannot check your information right now because of too many attempts. "
+                    "Try again in an hour, or call customer service."
+                ))
+            else:
+                flowstate.touch(Flow.objects.get(pk=self.flow.pk))
+                return redirect(step_url(target))
+        return self.render(form, status=200)
+
+    def change_password(self) -> HttpResponse:
+        """From the exact-match reminder: answer the hint question, then choose a password."""
+        if self.profile is None:
+            return redirect("registration:start")
+        recovery.start_for_profile(self.request, self.profile, ctx_from_request(self.request))
+        return redirect("recovery:step", "answer")
+
+    def render(self, form: forms.Form | None, status: int = 200) -> HttpResponse:
+        step = STEPS[self.state]
+        context = {
+            "step": step,
+            "form": form,
+            "flow_tag": flow_tag(self.flow),
+            "pages": [(i + 1, title, PAGES[i]) for i, title in enumerate(PAGE_TITLES)],
+            "profile": self.profile,
+            "match": self.flow.data.get("match", {}),
+        }
+        if self.state == State.REVIEW:
+            context["review"] = _review(self.flow.data)
+        return render(request=self.request, template_name=f"registration/{self.state}.html", context=context, status=status)
+
+
+def _review(data: dict[str, Any]) -> dict[str, Any]:
+    ident, contact = data.get("identity", {}), data.get("contact", {})
+    return {
+        "name": " ".join(p for p in (ident.get("first_name"), ident.get("middle_name"), ident.get("last_name")) if p),
+        "former_last_name": ident.get("former_last_name"),
+        "date_of_birth": ident.get("date_of_birth"),
+        "ssn_masked": f"***-**-{ident['ssn'][-4:]}" if ident.get("ssn") else "",
+        "state_id": ident.get("state_id"),
+        "contact": contact,
+        "hint_question": data.get("security", {}).get("hint_question"),
+    }

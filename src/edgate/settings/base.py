@@ -1,0 +1,188 @@
+"""Settings shared by every environment.
+
+Environment variables read here (and only here):
+  DATABASE_URL          database (default: SQLite file edgate.sqlite3 in the working directory)
+  REDIS_URL             cache and throttle counters shared by every node (optional)
+  EDGATE_SECRET_KEY     Django's signing key
+  EDGATE_PII_KEYS       comma-separated Fernet keys for personal data at rest; first one encrypts
+  EDGATE_LOOKUP_KEY     HMAC key for lookup hashes (SSN, throttle keys)
+  EDGATE_TRUSTED_PROXIES comma-separated addresses allowed to set X-Forwarded-For
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+WORK_DIR = Path.cwd()
+
+
+def env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+DEBUG = False
+ALLOWED_HOSTS: list[str] = env_list("EDGATE_ALLOWED_HOSTS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "csp",
+    "edgate.core",
+    "edgate.audit",
+    "edgate.people",
+    "edgate.accounts",
+    "edgate.directory",
+    "edgate.matching",
+    "edgate.registration",
+    "edgate.recovery",
+    "edgate.console",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "edgate.core.middleware.AbsoluteSessionTimeoutMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "edgate.core.middleware.NoStoreMiddleware",
+]
+
+ROOT_URLCONF = "edgate.urls"
+WSGI_APPLICATION = "edgate.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "edgate.core.context_processors.branding",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{WORK_DIR / 'edgate.sqlite3'}", conn_max_age=60
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_USER_MODEL = "accounts.Profile"
+# Profile.username is unique without regard to case (a functional unique constraint on
+# Lower(username)), which is stricter than the plain unique=True this check looks for.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+AUTHENTICATION_BACKENDS = ["edgate.accounts.backends.ProfileBackend"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:applications"
+
+# Argon2id first (SECURITY.md); parameters measured in bench/hashing.py.
+PASSWORD_HASHERS = [
+    "edgate.core.hashers.EdgateArgon2Hasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "edgate.accounts.passwords.LengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "edgate.accounts.passwords.ContextWordsValidator"},
+]
+
+# Sessions: 30 min idle (cookie age refreshed on every request), 12 h absolute.
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "edgate.core.views.csrf_failure"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "America/New_York"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = WORK_DIR / "staticfiles"
+NODE_MODULES = Path(os.environ.get("EDGATE_NODE_MODULES", WORK_DIR / "node_modules"))
+STATICFILES_DIRS = [("uswds", NODE_MODULES / "@uswds" / "uswds" / "dist")]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+TRUSTED_PROXIES = env_list("EDGATE_TRUSTED_PROXIES")
+
+# Product settings, validated at start-up by edgate.core.conf (one place, typed).
+EDGATE = {
+    "AGENCY_NAME": os.environ.get("EDGATE_AGENCY_NAME", "State Department of Education"),
+    "AGENCY_SHORT_NAME": os.environ.get("EDGATE_AGENCY_SHORT_NAME", "DOE"),
+    "CUSTOMER_SERVICE_PHONE": os.environ.get("EDGATE_CUSTOMER_SERVICE_PHONE", "(555) 010-6600"),
+    "USERNAME_SCHEME": "edgate.accounts.usernames.first_initial_last_name",
+    "MATCHER": "edgate.identity.engine.RuleMatcher",
+    "FLOW_TTL_MINUTES": 30,
+    "ABSOLUTE_SESSION_HOURS": 12,
+    "MIN_AGE_YEARS": 14,
+    "MAX_AGE_YEARS": 110,
+    # name: (limit, window in seconds)
+    "THROTTLES": {
+        "sign_in_profile": (10, 15 * 60),
+        "sign_in_address": (50, 15 * 60),
+        "hint_profile": (5, 24 * 3600),
+        "hint_address": (20, 3600),
+        "match_identity": (10, 3600),
+        "match_address": (30, 3600),
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    # Never log request bodies or POST data: Django's own 4xx warnings carry only the path.
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
