@@ -33,7 +33,6 @@ class NewPasswordMixin(forms.Form):
 
     new_password = forms.CharField(
         label=_("New password"), strip=False, widget=password_widget("new-password"),
-        help_text=password_validation.password_validators_help_texts,
     )
     confirm_password = forms.CharField(label=_("Type the new password again"), strip=False, widget=password_widget("new-password"))
 

@@ -47,6 +47,34 @@ class LengthValidator:
         }
 
 
+SEQUENCES = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiopasdfghjklzxcvbnm", "1q2w3e4r5t6y7u8i9o0p")
+
+
+class PatternValidator:
+    """Long but predictable: one part repeated (passwordpassword) or a straight run (abcdef…).
+
+    The common-password list barely reaches 15 characters, so these shapes are checked here.
+    """
+
+    def validate(self, password: str, user: Any = None) -> None:
+        compact = "".join(password.casefold().split())
+        if not compact:
+            return
+        for size in range(1, len(compact) // 2 + 1):
+            if len(compact) % size == 0 and compact[:size] * (len(compact) // size) == compact:
+                raise ValidationError(
+                    _("Your password repeats the same part; use a few unrelated words instead."), code="password_repeats"
+                )
+        for run in SEQUENCES:
+            if compact in run or compact in run[::-1]:
+                raise ValidationError(
+                    _("Your password is a run of keys or letters; use a few unrelated words instead."), code="password_sequence"
+                )
+
+    def get_help_text(self) -> str:
+        return ""
+
+
 class ContextWordsValidator:
     """Refuse passwords built around the User Name, the person's names or the agency's name."""
 

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -40,6 +41,9 @@ HANDLERS = {
     State.REVIEW: lambda flow, cleaned, ctx: flows.complete_registration(flow.pk, ctx),
     State.SETUP: flows.submit_setup,
 }
+EXPIRED = _lazy(
+    "Your registration expired after a period without activity, so it was cleared. Please start again."
+)
 SENSITIVE = ("ssn", "dob_day", "dob_month", "dob_year", "new_password", "confirm_password", "hint_answer")
 
 
@@ -55,7 +59,7 @@ def flow_tag(flow: Flow) -> str:
 def start(request: HttpRequest) -> HttpResponse:
     lookup, flow = flowstate.find(request, kind=KIND)
     if lookup is Lookup.EXPIRED:
-        messages.warning(request, _("Your registration expired after a period without activity, so it was cleared. Please start again."))
+        messages.warning(request, EXPIRED)
     if flow is None or STEPS[State(flow.state)].terminal:
         flow = flowstate.start(request, kind=KIND, state=State.IDENTITY)
     return redirect(step_url(flow.state))
@@ -97,11 +101,11 @@ class StepView(View):
             raise Http404 from exc
         lookup, flow = flowstate.find(request, kind=KIND)
         if flow is None:
-            if lookup is Lookup.EXPIRED:
-                messages.warning(request, _("Your registration expired after a period without activity, so it was cleared. Please start again."))
-            else:
-                messages.info(request, _("Start your Profile on this page."))
-            flow = flowstate.start(request, kind=KIND, state=State.IDENTITY)
+            # The session's idle timeout and the flow's lifetime are both 30 minutes, so an
+            # expired registration usually arrives here as "missing": say the same for both.
+            if lookup is Lookup.EXPIRED or self.state != State.IDENTITY:
+                messages.warning(request, EXPIRED)
+            flowstate.start(request, kind=KIND, state=State.IDENTITY)
             return redirect(step_url(State.IDENTITY))
         if not can_view(self.state, State(flow.state)):
             return redirect(step_url(flow.state))

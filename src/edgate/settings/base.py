@@ -107,6 +107,7 @@ PASSWORD_HASHERS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "edgate.accounts.passwords.LengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "edgate.accounts.passwords.PatternValidator"},
     {"NAME": "edgate.accounts.passwords.ContextWordsValidator"},
 ]
 

@@ -1,0 +1,209 @@
+"""The wizard's four outcomes and its flow rules, through the Django test client."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from edgate.accounts.models import Profile, Status
+from edgate.audit.models import AuditEvent, EventType
+from edgate.core import flowstate
+from edgate.core.models import Flow
+from edgate.directory.models import Organization, OrgType
+from edgate.directory.actions import do_add_staff
+from edgate.matching.models import MatchCase
+from edgate.people.models import Person
+from tests.factories import CONTACT_POST, CTX, HINT_ANSWER, on_file, precreated, security_post, someone, with_profile
+
+from .helpers import post_step, register_new, start, step
+
+pytestmark = pytest.mark.django_db
+
+
+def test_no_match_creates_profile_and_shows_user_name(client: Client) -> None:
+    who = someone("Avery", "Lindqvist")
+    username = register_new(client, who)
+    assert username == "alindqvist"
+    profile = Profile.objects.get(username=username)
+    assert profile.status == Status.ACTIVE
+    assert profile.person.ssn_last4 == who.ssn[-4:]
+    assert profile.check_password(security_post()["new_password"])
+    page = client.get(step("created")).content.decode()
+    assert "alindqvist" in page and "No email will be sent" in page
+    assert AuditEvent.objects.filter(event_type=EventType.PROFILE_CREATED, target_id=str(profile.pk)).exists()
+
+
+def test_second_person_with_same_name_gets_next_number(client: Client) -> None:
+    with_profile(on_file(someone("Jordan", "Smith")))
+    assert register_new(Client(), someone("Julia", "Smith")) == "jsmith2"
+
+
+def test_precreated_profile_asks_for_additional_information(client: Client) -> None:
+    who = someone("Morgan", "Okafor")
+    profile = precreated(on_file(who))
+    start(client)
+    assert post_step(client, "identity", who.identity_post())["Location"] == step("setup")
+    page = client.get(step("setup")).content.decode()
+    assert "already created a Profile for you" in page
+    assert profile.username not in page  # only after setup
+    response = post_step(client, "setup", security_post(), follow=True)
+    assert response.redirect_chain[-1][0] == step("setup_done")
+    assert profile.username in response.content.decode()
+    profile.refresh_from_db()
+    assert profile.status == Status.ACTIVE and profile.check_password(security_post()["new_password"])
+
+
+def test_partial_match_blocks_opens_case_and_reveals_nothing(client: Client) -> None:
+    record = someone("Riley", "Haddad")
+    person = on_file(record, street="4 Hidden Way", email="riley.private@example.org")
+    profile = with_profile(person)
+    district = Organization.objects.create(code="01230000", name="Northfield Public Schools", org_type=OrgType.DISTRICT)
+    do_add_staff(person=person, organization=district, role_title="Teacher", ctx=CTX)
+    registrant = record.with_(date_of_birth=record.date_of_birth.replace(year=record.date_of_birth.year - 5))
+    start(client)
+    assert post_step(client, "identity", registrant.identity_post())["Location"] == step("partial")
+    page = client.get(step("partial")).content.decode()
+    case = MatchCase.objects.get()
+    assert case.reference in page and "Directory Administrator" in page
+    for secret in (profile.username, "Hidden Way", "riley.private", person.state_id):
+        assert secret not in page
+    assert list(case.organizations.all()) == [district]
+    assert case.explanation["fields"]["ssn"] == "agree"
+    assert case.explanation["fields"]["date_of_birth"] == "differ"
+    assert Profile.objects.count() == 1
+
+
+def test_exact_match_reminds_user_name_and_offers_password_change(client: Client) -> None:
+    who = someone("Skyler", "Nguyễn")
+    profile = with_profile(on_file(who))
+    start(client)
+    typed = who.with_(first_name="SKYLER", last_name="nguyen")  # case and accents do not matter
+    assert post_step(client, "identity", typed.identity_post())["Location"] == step("exact")
+    page = client.get(step("exact"))
+    assert profile.username in page.content.decode()
+    response = client.post(step("exact"), {"flow": page.context["flow_tag"]})
+    assert response["Location"] == reverse("recovery:step", args=["answer"])
+    answer = client.get(response["Location"])
+    assert profile.hint_question in answer.content.decode()
+    client.post(response["Location"], {"answer": HINT_ANSWER.upper()})
+    new = "quiet harbor lantern meadow"
+    client.post(reverse("recovery:step", args=["password"]), {"new_password": new, "confirm_password": new})
+    profile.refresh_from_db()
+    assert profile.check_password(new)
+
+
+def test_twin_registering_while_sibling_on_file_is_not_exact(client: Client) -> None:
+    sibling = someone("Taylor", "Brennan")
+    with_profile(on_file(sibling, street="9 Elm St", postcode="01360"))
+    twin = sibling.with_(first_name="Jordan", ssn="")
+    twin = twin.with_(ssn=someone().ssn)
+    assert register_new(client, twin) == "jbrennan"
+
+
+def test_going_back_and_changing_page_one_reruns_the_match(client: Client) -> None:
+    existing = someone("Casey", "Moreau")
+    profile = with_profile(on_file(existing))
+    newcomer = someone("Casey", "Moreau", born=existing.date_of_birth.replace(year=1999))
+    start(client)
+    assert post_step(client, "identity", newcomer.identity_post())["Location"] == step("contact")
+    assert post_step(client, "contact", CONTACT_POST)["Location"] == step("security")
+    # Back to page 1, now typing the identity that is on file.
+    assert client.get(step("identity")).status_code == 200
+    assert post_step(client, "identity", existing.identity_post())["Location"] == step("exact")
+    assert profile.username in client.get(step("exact")).content.decode()
+    # The contact page is no longer reachable: the flow is at its outcome.
+    assert client.get(step("contact"))["Location"] == step("exact")
+
+
+def test_editing_an_earlier_page_clears_later_pages(client: Client) -> None:
+    start(client)
+    post_step(client, "identity", someone("Quinn", "Abara").identity_post())
+    post_step(client, "contact", CONTACT_POST)
+    post_step(client, "security", security_post())
+    assert post_step(client, "contact", CONTACT_POST | {"city": "Lakeview"})["Location"] == step("security")
+    assert client.get(step("review"))["Location"] == step("security")
+    assert "security" not in Flow.objects.get().data
+
+
+def test_steps_cannot_be_skipped(client: Client) -> None:
+    start(client)
+    for later in ("contact", "security", "review", "created", "setup", "exact", "partial"):
+        assert client.get(step(later))["Location"] == step("identity")
+        response = client.post(step(later), {"confirm": "on"})
+        assert response["Location"] == step("identity")
+    assert Profile.objects.count() == 0
+
+
+def test_completed_flow_cannot_be_replayed(client: Client) -> None:
+    register_new(client, someone("Rowan", "Castellanos"))
+    response = client.post(step("review"), {"confirm": "on", "flow": "x"})
+    assert response["Location"] == step("created")
+    assert Profile.objects.count() == 1
+
+
+def test_double_submit_of_page_four_creates_one_profile(client: Client) -> None:
+    start(client)
+    post_step(client, "identity", someone("Emerson", "Falk").identity_post())
+    post_step(client, "contact", CONTACT_POST)
+    post_step(client, "security", security_post())
+    tag = client.get(step("review")).context["flow_tag"]
+    first = client.post(step("review"), {"confirm": "on", "flow": tag})
+    second = client.post(step("review"), {"confirm": "on", "flow": tag})
+    assert first["Location"] == step("created")
+    assert second["Location"] == step("created")
+    assert Profile.objects.count() == 1 and Person.objects.count() == 1
+
+
+def test_expired_flow_starts_over_with_a_message(client: Client) -> None:
+    start(client)
+    post_step(client, "identity", someone("Hayden", "Voss").identity_post())
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        response = client.get(step("contact"), follow=True)
+        assert response.redirect_chain[-1][0] == step("identity")
+        assert "expired" in response.content.decode()
+        # The abandoned row (with the SSN typed into it) is removed by `edgate cleanup`.
+        assert Flow.objects.count() == 2
+        assert flowstate.purge_expired() == 1
+    fresh = Flow.objects.get()
+    assert fresh.state == "identity" and fresh.data == {}
+
+
+def test_tampered_flow_tag_saves_nothing(client: Client) -> None:
+    start(client)
+    response = client.post(step("identity"), {"flow": "forged", **someone("Ari", "Stone").identity_post()}, follow=True)
+    assert "out of date" in response.content.decode()
+    assert Flow.objects.get().state == "identity" and "identity" not in Flow.objects.get().data
+
+
+def test_unknown_step_is_a_404_page_not_a_crash(client: Client) -> None:
+    start(client)
+    response = client.get("/register/not-a-step/")
+    assert response.status_code == 404 and b"Page not found" in response.content
+
+
+def test_missing_csrf_token_gets_a_clear_page() -> None:
+    client = Client(enforce_csrf_checks=True)
+    start(client)
+    response = client.post(step("identity"), someone().identity_post())
+    assert response.status_code == 403
+    assert b"Your form expired" in response.content
+    assert Person.objects.count() == 0
+
+
+def test_identity_matches_are_throttled_per_ssn(client: Client) -> None:
+    who = someone("Parker", "Lund")
+    for i in range(10):
+        c = Client(REMOTE_ADDR=f"203.0.113.{i + 1}")
+        start(c)
+        assert post_step(c, "identity", who.identity_post())["Location"] == step("contact")
+    c = Client(REMOTE_ADDR="203.0.113.99")
+    start(c)
+    response = post_step(c, "identity", who.identity_post())
+    assert response.status_code == 200
+    assert "too many attempts" in response.content.decode()
+    assert AuditEvent.objects.filter(event_type=EventType.MATCH_THROTTLED).count() == 1
