@@ -7,7 +7,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from edgate.core.forms import UswdsForm
+from edgate.core.forms import NoEchoInput, UswdsForm
 from edgate.core.validators import clean_phone, clean_postcode
 from edgate.people.states import STATE_CHOICES
 
@@ -63,7 +63,7 @@ class HintMixin(forms.Form):
     )
     hint_answer = forms.CharField(
         label=_("Answer"), max_length=100, min_length=3,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        widget=NoEchoInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         help_text=_("Capital letters and extra spaces do not matter. You will need this answer to reset a forgotten password."),
     )
 

@@ -19,6 +19,13 @@ WIDGET_CLASSES = {
 }
 
 
+class NoEchoInput(forms.TextInput):
+    """Never sends a submitted value back in the page (SSN, hint answer): typed, not shown."""
+
+    def format_value(self, value: Any) -> None:
+        return None
+
+
 class UswdsForm(forms.Form):
     error_summary_title = "There is a problem"
 

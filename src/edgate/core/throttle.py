@@ -98,7 +98,9 @@ def count(limit: Limit, ident: str) -> float:
     current, previous, overlap = _windows(limit, timezone.now())
     key = _key(limit, ident)
     backend = store()
-    return backend.get(key, current) + backend.get(key, previous) * overlap
+    # Rounded up: the estimate assumes the previous window's attempts were spread evenly;
+    # for a security limit, err towards counting one too many rather than one too few.
+    return backend.get(key, current) + math.ceil(backend.get(key, previous) * overlap)
 
 
 def exceeded(limit: Limit, ident: str | None) -> bool:

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from edgate.accounts.forms import NewPasswordMixin
-from edgate.core.forms import UswdsForm
+from edgate.core.forms import NoEchoInput, UswdsForm
 
 
 class UsernameForm(UswdsForm):
@@ -15,7 +15,7 @@ class UsernameForm(UswdsForm):
 class AnswerForm(UswdsForm):
     answer = forms.CharField(
         label=_("Answer"), max_length=100,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        widget=NoEchoInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         help_text=_("Capital letters and extra spaces do not matter."),
     )
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from edgate.accounts.forms import HintMixin, NewPasswordMixin
 from edgate.accounts.passwords import PasswordContext
 from edgate.core import conf
-from edgate.core.forms import UswdsForm
+from edgate.core.forms import NoEchoInput, UswdsForm
 from edgate.core.validators import clean_birth_date, clean_name, clean_ssn, clean_state_id
 
 MONTHS = [
@@ -20,13 +20,6 @@ MONTHS = [
     ("8", _("08 - August")), ("9", _("09 - September")), ("10", _("10 - October")),
     ("11", _("11 - November")), ("12", _("12 - December")),
 ]
-
-
-class NoEchoInput(forms.TextInput):
-    """Never sends a submitted value back in the page (used for the SSN)."""
-
-    def format_value(self, value: Any) -> None:
-        return None
 
 
 def name_field(label: str, *, required: bool = True, max_length: int = 60, autocomplete: str = "off", help_text: str = "") -> forms.CharField:

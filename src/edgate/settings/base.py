@@ -146,7 +146,15 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = WORK_DIR / "staticfiles"
-NODE_MODULES = Path(os.environ.get("EDGATE_NODE_MODULES", WORK_DIR / "node_modules"))
+# npm packages (USWDS, axe-core): the working directory's, else the checkout this package
+# was installed from in editable mode (so `edgate` works from any directory in development).
+NODE_MODULES = Path(
+    os.environ.get("EDGATE_NODE_MODULES")
+    or next(
+        (p for p in (WORK_DIR / "node_modules", PACKAGE_DIR.parents[1] / "node_modules") if p.is_dir()),
+        WORK_DIR / "node_modules",
+    )
+)
 STATICFILES_DIRS = [("uswds", NODE_MODULES / "@uswds" / "uswds" / "dist")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

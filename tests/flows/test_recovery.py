@@ -1,0 +1,100 @@
+"""Forgot password through the hint question; forgot User Name through the identity page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from edgate.accounts.models import Profile
+from edgate.audit.models import AuditEvent, EventType
+from tests.factories import HINT_ANSWER, PASSWORD, on_file, someone, with_profile
+from tests.pii import register_secret
+
+from .helpers import post_step, start, step
+
+pytestmark = pytest.mark.django_db
+NEW = register_secret("copper lighthouse window seed")
+
+
+def url(name: str) -> str:
+    return reverse("recovery:step", args=[name])
+
+
+@pytest.fixture
+def profile() -> Profile:
+    return with_profile(on_file(someone("Emery", "Whitcombe")))
+
+
+def begin(client: Client, username: str):  # type: ignore[no-untyped-def]
+    client.get(reverse("recovery:start"))
+    return client.post(url("username"), {"username": username}, follow=True)
+
+
+def test_full_recovery_without_automatic_sign_in(client: Client, profile: Profile) -> None:
+    other_session = Client()
+    other_session.post(reverse("accounts:login"), {"username": profile.username, "password": PASSWORD})
+    page = begin(client, profile.username)
+    assert profile.hint_question in page.content.decode()
+    assert client.post(url("answer"), {"answer": f"  {HINT_ANSWER.lower()}  "})["Location"] == url("password")
+    done = client.post(url("password"), {"new_password": NEW, "confirm_password": NEW}, follow=True)
+    assert done.redirect_chain[-1][0] == url("done")
+    assert "_auth_user_id" not in client.session  # no automatic sign-in
+    assert other_session.get(reverse("accounts:applications")).status_code == 302  # ended
+    profile.refresh_from_db()
+    assert profile.check_password(NEW)
+    assert AuditEvent.objects.filter(event_type=EventType.PASSWORD_RESET, target_id=str(profile.pk)).exists()
+
+
+def test_password_step_cannot_be_reached_without_the_answer(client: Client, profile: Profile) -> None:
+    begin(client, profile.username)
+    assert client.get(url("password"))["Location"] == url("answer")
+    client.post(url("password"), {"new_password": NEW, "confirm_password": NEW})
+    profile.refresh_from_db()
+    assert profile.check_password(PASSWORD)
+
+
+def test_wrong_answers_lock_recovery_after_five_in_a_day(profile: Profile) -> None:
+    for i in range(4):
+        client = Client(REMOTE_ADDR=f"198.51.100.{i}")
+        begin(client, profile.username)
+        response = client.post(url("answer"), {"answer": "wrong"})
+        assert "does not match" in response.content.decode()
+    client = Client(REMOTE_ADDR="198.51.100.50")
+    begin(client, profile.username)
+    assert "too many attempts" in client.post(url("answer"), {"answer": "wrong"}).content.decode()
+    # Now even the right answer is refused, from anywhere...
+    client = Client(REMOTE_ADDR="198.51.100.60")
+    begin(client, profile.username)
+    assert "too many attempts" in client.post(url("answer"), {"answer": HINT_ANSWER}).content.decode()
+    assert AuditEvent.objects.filter(event_type=EventType.RECOVERY_LOCKED).count() == 2
+    # ...until the 24-hour window has passed.
+    with time_machine.travel(timezone.now() + timedelta(hours=49)):
+        client = Client(REMOTE_ADDR="198.51.100.70")
+        begin(client, profile.username)
+        assert client.post(url("answer"), {"answer": HINT_ANSWER})["Location"] == url("password")
+
+
+def test_unknown_user_name_reads_like_a_real_one(client: Client, profile: Profile) -> None:
+    unknown = begin(Client(), "no-such-person")
+    again = begin(Client(), "no-such-person")
+    assert unknown.status_code == 200 and unknown.context["question"] == again.context["question"]
+    assert unknown.context["question"]  # a plausible decoy question
+    response = Client().post(url("answer"), {"answer": "anything"})  # without a flow: starts over
+    assert response.status_code == 302
+    c = Client()
+    begin(c, "no-such-person")
+    assert "does not match" in c.post(url("answer"), {"answer": HINT_ANSWER}).content.decode()
+
+
+def test_forgot_user_name_goes_through_the_identity_page(client: Client) -> None:
+    who = someone("Sasha", "Ilyin")
+    profile = with_profile(on_file(who))
+    start(client)
+    assert post_step(client, "identity", who.identity_post())["Location"] == step("exact")
+    assert profile.username in client.get(step("exact")).content.decode()
+    assert AuditEvent.objects.filter(event_type=EventType.USERNAME_REMINDED, target_id=str(profile.pk)).exists()

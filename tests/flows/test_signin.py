@@ -1,0 +1,175 @@
+"""Signing in and out, My applications, and the profile page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from unittest import mock
+
+import time_machine
+
+import pytest
+from django.contrib.auth import hashers
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from edgate.accounts import hints
+from edgate.accounts.models import Profile, Status
+from edgate.audit.models import AuditEvent, EventType
+from edgate.directory.actions import do_grant_access
+from edgate.directory.models import Application, AppRole, Organization, OrgType
+from tests.factories import CTX, HINT_ANSWER, PASSWORD, on_file, someone, with_profile
+from tests.pii import register_secret
+
+pytestmark = pytest.mark.django_db
+LOGIN = reverse("accounts:login")
+
+
+def sign_in(client: Client, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    return client.post(LOGIN, {"username": username, "password": password})
+
+
+@pytest.fixture
+def profile() -> Profile:
+    return with_profile(on_file(someone("Harper", "Delacroix")))
+
+
+def test_sign_in_is_case_insensitive_and_rotates_session(client: Client, profile: Profile) -> None:
+    client.get(LOGIN)
+    before = client.session.session_key
+    response = sign_in(client, profile.username.upper())
+    assert response["Location"] == reverse("accounts:applications")
+    assert client.session.session_key != before
+    assert AuditEvent.objects.filter(event_type=EventType.SIGN_IN, target_id=str(profile.pk)).exists()
+
+
+def test_wrong_user_name_and_wrong_password_read_the_same(client: Client, profile: Profile) -> None:
+    wrong_password = sign_in(client, profile.username, register_secret("not the right password at all"))
+    wrong_user = sign_in(client, "nobody-here", PASSWORD)
+    assert wrong_password.status_code == wrong_user.status_code == 200
+    assert wrong_password.context["form"].errors == wrong_user.context["form"].errors
+    assert "not correct" in wrong_user.content.decode()
+
+
+def test_unknown_user_costs_one_hash_like_a_known_one(client: Client, profile: Profile) -> None:
+    with mock.patch.object(hashers.Argon2PasswordHasher, "verify", autospec=True, return_value=False) as verify, \
+         mock.patch.object(hashers.Argon2PasswordHasher, "encode", autospec=True, wraps=hashers.Argon2PasswordHasher.encode) as encode:
+        sign_in(client, profile.username, "wrong wrong wrong wrong")
+        known = verify.call_count + encode.call_count
+        verify.reset_mock(), encode.reset_mock()
+        sign_in(client, "nobody-here", "wrong wrong wrong wrong")
+        unknown = verify.call_count + encode.call_count
+    assert known == unknown == 1
+
+
+def test_repeated_failures_lock_sign_in_and_the_lock_reads_like_a_wrong_password(client: Client, profile: Profile) -> None:
+    for i in range(10):
+        assert sign_in(Client(REMOTE_ADDR=f"192.0.2.{i}"), profile.username, "wrong wrong wrong wrong").status_code == 200
+    locked = sign_in(Client(REMOTE_ADDR="192.0.2.200"), profile.username)  # right password, still refused
+    assert locked.status_code == 200 and "not correct" in locked.content.decode()
+    assert AuditEvent.objects.filter(event_type=EventType.SIGN_IN_THROTTLED).count() == 1
+    assert AuditEvent.objects.filter(event_type=EventType.SIGN_IN_FAILED).count() == 10
+
+
+def test_failures_from_one_address_are_throttled_across_accounts(client: Client, profile: Profile) -> None:
+    for i in range(50):
+        sign_in(client, f"guess{i}", "wrong wrong wrong wrong")
+    assert sign_in(client, profile.username).status_code == 200  # refused from this address
+    assert sign_in(Client(REMOTE_ADDR="192.0.2.50"), profile.username).status_code == 302
+
+
+def test_disabled_or_awaiting_profiles_cannot_sign_in(client: Client, profile: Profile) -> None:
+    Profile.objects.filter(pk=profile.pk).update(status=Status.DISABLED)
+    assert sign_in(client, profile.username).status_code == 200
+
+
+def test_open_redirect_is_refused(client: Client, profile: Profile) -> None:
+    response = client.post(LOGIN, {"username": profile.username, "password": PASSWORD, "next": "https://evil.example/"})
+    assert response["Location"] == reverse("accounts:applications")
+
+
+def test_sign_out_needs_post_and_ends_the_session(client: Client, profile: Profile) -> None:
+    sign_in(client, profile.username)
+    assert client.get(reverse("accounts:logout")).status_code == 405
+    client.post(reverse("accounts:logout"))
+    assert client.get(reverse("accounts:applications"))["Location"].startswith(LOGIN)
+
+
+def test_my_applications_lists_open_ones_and_granted_ones(client: Client, profile: Profile) -> None:
+    Application.objects.create(code="ELAR", name="ELAR — Licensure", open_to_all=True)
+    mdcs = Application.objects.create(code="MDCS", name="MDCS — Data collection")
+    Application.objects.create(code="DROPBOX", name="Dropbox — File exchange")
+    role = AppRole.objects.create(application=mdcs, code="submitter", name="Submitter")
+    district = Organization.objects.create(code="04560000", name="Riverside Regional", org_type=OrgType.DISTRICT)
+    sign_in(client, profile.username)
+    page = client.get(reverse("accounts:applications")).content.decode()
+    assert "ELAR" in page and "MDCS" not in page and "Dropbox" not in page
+    do_grant_access(profile=profile, role=role, organization=district, ctx=CTX)
+    page = client.get(reverse("accounts:applications")).content.decode()
+    assert "MDCS" in page and "Submitter — Riverside Regional" in page and "Dropbox" not in page
+
+
+def test_profile_page_shows_user_name_read_only_and_masked_ssn(client: Client, profile: Profile) -> None:
+    sign_in(client, profile.username)
+    response = client.get(reverse("accounts:profile"))
+    page = response.content.decode()
+    assert profile.username in page and profile.person.ssn_masked in page
+    assert 'name="username"' not in page
+    # Posting a username with the contact form changes nothing.
+    client.post(reverse("accounts:profile"), {"username": "hacker", "street": "1 Oak Ave", "city": "Riverside",
+                                              "state": "MA", "postcode": "01890", "email": "h@example.org", "phone": ""})
+    profile.refresh_from_db()
+    assert profile.username != "hacker" and profile.person.street == "1 Oak Ave"
+    assert AuditEvent.objects.filter(event_type=EventType.CONTACT_UPDATED).exists()
+
+
+def test_change_password_needs_current_and_ends_other_sessions(profile: Profile) -> None:
+    here, elsewhere = Client(), Client()
+    sign_in(here, profile.username)
+    sign_in(elsewhere, profile.username)
+    new = register_secret("marigold ferry telescope")
+    url = reverse("accounts:change_password")
+    refused = here.post(url, {"current_password": "wrong wrong wrong", "new_password": new, "confirm_password": new})
+    assert "not your current password" in refused.content.decode()
+    assert here.post(url, {"current_password": PASSWORD, "new_password": new, "confirm_password": new}).status_code == 302
+    assert here.get(reverse("accounts:applications")).status_code == 200
+    assert elsewhere.get(reverse("accounts:applications")).status_code == 302  # signed out
+    profile.refresh_from_db()
+    assert profile.check_password(new)
+
+
+def test_change_hint_needs_current_password(client: Client, profile: Profile) -> None:
+    sign_in(client, profile.username)
+    url = reverse("accounts:change_hint")
+    answer = register_secret("Bellweather")
+    refused = client.post(url, {"current_password": "wrong wrong", "hint_question_choice": "0", "hint_answer": answer})
+    assert refused.status_code == 200
+    profile.refresh_from_db()
+    assert hints.check_answer(HINT_ANSWER, profile.hint_answer_hash)
+    client.post(url, {"current_password": PASSWORD, "hint_question_choice": "0", "hint_answer": answer})
+    profile.refresh_from_db()
+    assert hints.check_answer("  bellWEATHER ", profile.hint_answer_hash)
+    assert profile.hint_question == str(hints.SUGGESTED_QUESTIONS[0])
+
+
+def test_sessions_end_after_twelve_hours_even_when_active(client: Client, profile: Profile) -> None:
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        sign_in(client, profile.username)
+    # A request every 25 minutes keeps the 30-minute idle timeout from ever firing...
+    for minutes in range(25, 12 * 60, 25):
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            assert client.get(reverse("accounts:applications")).status_code == 200, minutes
+    # ...but 12 hours after signing in, the session ends anyway.
+    with time_machine.travel(start + timedelta(hours=12, minutes=5), tick=False):
+        assert client.get(reverse("accounts:applications")).status_code == 302
+
+
+def test_idle_sessions_end_after_thirty_minutes(client: Client, profile: Profile) -> None:
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        sign_in(client, profile.username)
+    with time_machine.travel(start + timedelta(minutes=29), tick=False):
+        assert client.get(reverse("accounts:applications")).status_code == 200
+    with time_machine.travel(start + timedelta(minutes=29 + 31), tick=False):
+        assert client.get(reverse("accounts:applications")).status_code == 302

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from edgate.audit.models import AuditEvent, EventType
+from edgate.directory import actions
+from edgate.directory.models import AccessGrant, Application, AppRole, Organization, OrgType
+from tests.factories import CTX, on_file, someone, with_profile
+
+pytestmark = pytest.mark.django_db
+
+
+def test_organization_codes_follow_the_district_rule() -> None:
+    district = Organization(code="01230000", name="D", org_type=OrgType.DISTRICT)
+    district.full_clean()
+    district.save()
+    Organization(code="01230010", name="S", org_type=OrgType.SCHOOL, parent=district).full_clean()
+    with pytest.raises(ValidationError):
+        Organization(code="01230001", name="D2", org_type=OrgType.DISTRICT).full_clean()
+    with pytest.raises(ValidationError):
+        Organization(code="09990010", name="S2", org_type=OrgType.SCHOOL, parent=district).full_clean()
+    with pytest.raises(ValidationError):
+        Organization(code="1234", name="short", org_type=OrgType.CHARTER).full_clean()
+
+
+def test_ending_a_staff_entry_revokes_its_grants() -> None:
+    district = Organization.objects.create(code="01230000", name="D", org_type=OrgType.DISTRICT)
+    app = Application.objects.create(code="MDCS", name="MDCS")
+    role = AppRole.objects.create(application=app, code="submitter", name="Submitter")
+    person = on_file(someone())
+    profile = with_profile(person)
+    entry = actions.do_add_staff(person=person, organization=district, role_title="Teacher", ctx=CTX)
+    grant = actions.do_grant_access(profile=profile, role=role, organization=district, staff_entry=entry, ctx=CTX)
+    assert actions.do_grant_access(profile=profile, role=role, organization=district, ctx=CTX) == grant  # idempotent
+    actions.do_end_staff_entry(entry=entry, ctx=CTX)
+    grant.refresh_from_db()
+    assert grant.revoked_at is not None
+    assert not AccessGrant.objects.active().filter(profile=profile).exists()
+    kinds = list(AuditEvent.objects.order_by("id").values_list("event_type", flat=True))
+    assert kinds[-4:] == [EventType.STAFF_ADDED, EventType.ACCESS_GRANTED, EventType.STAFF_ENDED, EventType.ACCESS_REVOKED]
