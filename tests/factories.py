@@ -47,30 +47,53 @@ class Someone:
 
     def identity_post(self, **extra: str) -> dict[str, str]:
         return {
-            "first_name": self.first_name, "middle_name": self.middle_name, "last_name": self.last_name,
-            "former_last_name": self.former_last_name, "dob_month": str(self.date_of_birth.month),
-            "dob_day": str(self.date_of_birth.day), "dob_year": str(self.date_of_birth.year),
-            "ssn": f"{self.ssn[:3]}-{self.ssn[3:5]}-{self.ssn[5:]}", "state_id": "", **extra,
+            "first_name": self.first_name,
+            "middle_name": self.middle_name,
+            "last_name": self.last_name,
+            "former_last_name": self.former_last_name,
+            "dob_month": str(self.date_of_birth.month),
+            "dob_day": str(self.date_of_birth.day),
+            "dob_year": str(self.date_of_birth.year),
+            "ssn": f"{self.ssn[:3]}-{self.ssn[3:5]}-{self.ssn[5:]}",
+            "state_id": "",
+            **extra,
         }
 
 
 def someone(first: str = "Avery", last: str = "Lindqvist", born: date | None = None, **kw: str) -> Someone:
     dob = register_dob(born or date(1984, 3, 9 + next(_counter) % 19))
-    return Someone(first_name=first, last_name=last, date_of_birth=dob, ssn=kw.pop("ssn", "") or new_ssn(), **kw)
+    return Someone(
+        first_name=first,
+        last_name=last,
+        date_of_birth=dob,
+        ssn=kw.pop("ssn", "") or new_ssn(),
+        **kw,
+    )
 
 
 def on_file(who: Someone, **contact: str) -> Person:
     return do_create_person(
-        data=PersonData(first_name=who.first_name, last_name=who.last_name, middle_name=who.middle_name,
-                        former_last_name=who.former_last_name, date_of_birth=who.date_of_birth, ssn=who.ssn, **contact),
-        source="test", ctx=CTX,
+        data=PersonData(
+            first_name=who.first_name,
+            last_name=who.last_name,
+            middle_name=who.middle_name,
+            former_last_name=who.former_last_name,
+            date_of_birth=who.date_of_birth,
+            ssn=who.ssn,
+            **contact,
+        ),
+        source="test",
+        ctx=CTX,
     )
 
 
 def with_profile(person: Person, *, password: str = PASSWORD, answer: str = HINT_ANSWER) -> Profile:
     return account_actions.do_create_profile(
-        person=person, password_hash=account_actions.hash_password(password), hint_question=HINT_QUESTION,
-        hint_answer_hash=hints.hash_answer(answer), ctx=CTX,
+        person=person,
+        password_hash=account_actions.hash_password(password),
+        hint_question=HINT_QUESTION,
+        hint_answer_hash=hints.hash_answer(answer),
+        ctx=CTX,
     )
 
 
@@ -79,13 +102,22 @@ def precreated(person: Person) -> Profile:
 
 
 CONTACT_POST = {
-    "street": "12 Juniper Ct", "city": "Northfield", "state": "MA", "postcode": "01360",
-    "email": "avery@example.org", "phone": "(555) 201-4477",
+    "street": "12 Juniper Ct",
+    "city": "Northfield",
+    "state": "MA",
+    "postcode": "01360",
+    "email": "avery@example.org",
+    "phone": "(555) 201-4477",
 }
 
 
 def security_post(password: str = PASSWORD, answer: str = HINT_ANSWER) -> dict[str, str]:
     register_secret(password)
     register_secret(answer)
-    return {"new_password": password, "confirm_password": password, "hint_question_choice": "4",
-            "own_question": "", "hint_answer": answer}
+    return {
+        "new_password": password,
+        "confirm_password": password,
+        "hint_question_choice": "4",
+        "own_question": "",
+        "hint_answer": answer,
+    }

@@ -15,7 +15,12 @@ def register_ssn(ssn: str) -> str:
 
 
 def register_dob(dob: date) -> date:
-    for form in (dob.isoformat(), dob.strftime("%m/%d/%Y"), dob.strftime("%B %d, %Y"), dob.strftime("%B %-d, %Y")):
+    for form in (
+        dob.isoformat(),
+        dob.strftime("%m/%d/%Y"),
+        dob.strftime("%B %d, %Y"),
+        dob.strftime("%B %-d, %Y"),
+    ):
         SENSITIVE[form] = "dob"
     return dob
 

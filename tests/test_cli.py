@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
+import sys
 from io import StringIO
 from pathlib import Path
 
@@ -17,7 +17,8 @@ from edgate.people.models import Person
 from tests.flows.helpers import post_step, start, step
 from tests.pii import register_dob, register_ssn
 
-EDGATE = shutil.which("edgate") or str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "edgate")
+# The console command installed beside this interpreter (the project's virtual environment).
+EDGATE = str(Path(sys.executable).parent / "edgate")
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -60,8 +61,15 @@ def test_demo_identities_lead_to_the_outcome_they_promise() -> None:
     call_command("demo", "--force", stdout=StringIO())
     assert Person.objects.count() >= 1000
     lines = [line for line in out.getvalue().splitlines() if "SSN" in line]
-    expected = {"no match": "contact", "pre-created": "setup", "partial": "partial", "exact": "exact"}
-    pattern = re.compile(r"• (?P<label>[^:]+): (?P<first>\S+) (?P<last>.+?), born (?P<born>.+?), SSN (?P<ssn>[\d-]+)")
+    expected = {
+        "no match": "contact",
+        "pre-created": "setup",
+        "partial": "partial",
+        "exact": "exact",
+    }
+    pattern = re.compile(
+        r"• (?P<label>[^:]+): (?P<first>\S+) (?P<last>.+?), born (?P<born>.+?), SSN (?P<ssn>[\d-]+)"
+    )
     assert len(lines) == 4
     from datetime import datetime
 

@@ -35,8 +35,15 @@ def _postgres_only() -> None:
 def review_flow(first: str, last: str, dob: date, ssn: str, security: dict[str, str]) -> str:
     flow = Flow(kind=KIND, state=State.REVIEW, expires_at=timezone.now() + timedelta(minutes=30))
     flow.data = {
-        "identity": {"first_name": first, "middle_name": "", "last_name": last, "former_last_name": "",
-                     "date_of_birth": dob.isoformat(), "ssn": ssn, "state_id": ""},
+        "identity": {
+            "first_name": first,
+            "middle_name": "",
+            "last_name": last,
+            "former_last_name": "",
+            "date_of_birth": dob.isoformat(),
+            "ssn": ssn,
+            "state_id": "",
+        },
         "contact": {k: CONTACT_POST[k] for k in flows.CONTACT_FIELDS} | {"phone": "5552014477"},
         "security": security,
     }
@@ -67,10 +74,16 @@ def run_all(flow_ids: list[str]) -> list[object]:
 
 @pytest.fixture
 def security() -> dict[str, str]:
-    return {"password_hash": actions.hash_password(PASSWORD), "hint_question": "Q?", "hint_answer_hash": hints.hash_answer(HINT_ANSWER)}
+    return {
+        "password_hash": actions.hash_password(PASSWORD),
+        "hint_question": "Q?",
+        "hint_answer_hash": hints.hash_answer(HINT_ANSWER),
+    }
 
 
-def test_fifty_concurrent_registrations_of_one_person_make_one_profile(security: dict[str, str]) -> None:
+def test_fifty_concurrent_registrations_of_one_person_make_one_profile(
+    security: dict[str, str],
+) -> None:
     dob, ssn = register_dob(date(1988, 6, 17)), new_ssn()
     results = run_all([review_flow("Marisol", "Ferreira", dob, ssn, security) for _ in range(N)])
     assert not [r for r in results if isinstance(r, Exception)], results
@@ -80,7 +93,16 @@ def test_fifty_concurrent_registrations_of_one_person_make_one_profile(security:
 
 
 def test_fifty_different_john_smiths_get_fifty_user_names(security: dict[str, str]) -> None:
-    ids = [review_flow("John", "Smith", register_dob(date(1960, 1, 1) + timedelta(days=97 * i)), new_ssn(), security) for i in range(N)]
+    ids = [
+        review_flow(
+            "John",
+            "Smith",
+            register_dob(date(1960, 1, 1) + timedelta(days=97 * i)),
+            new_ssn(),
+            security,
+        )
+        for i in range(N)
+    ]
     results = run_all(ids)
     assert results == [State.CREATED] * N, [r for r in results if r != State.CREATED][:3]
     names = sorted(Profile.objects.values_list("username", flat=True))

@@ -31,11 +31,20 @@ def test_ending_a_staff_entry_revokes_its_grants() -> None:
     person = on_file(someone())
     profile = with_profile(person)
     entry = actions.do_add_staff(person=person, organization=district, role_title="Teacher", ctx=CTX)
-    grant = actions.do_grant_access(profile=profile, role=role, organization=district, staff_entry=entry, ctx=CTX)
-    assert actions.do_grant_access(profile=profile, role=role, organization=district, ctx=CTX) == grant  # idempotent
+    grant = actions.do_grant_access(
+        profile=profile, role=role, organization=district, staff_entry=entry, ctx=CTX
+    )
+    assert (
+        actions.do_grant_access(profile=profile, role=role, organization=district, ctx=CTX) == grant
+    )  # idempotent
     actions.do_end_staff_entry(entry=entry, ctx=CTX)
     grant.refresh_from_db()
     assert grant.revoked_at is not None
     assert not AccessGrant.objects.active().filter(profile=profile).exists()
     kinds = list(AuditEvent.objects.order_by("id").values_list("event_type", flat=True))
-    assert kinds[-4:] == [EventType.STAFF_ADDED, EventType.ACCESS_GRANTED, EventType.STAFF_ENDED, EventType.ACCESS_REVOKED]
+    assert kinds[-4:] == [
+        EventType.STAFF_ADDED,
+        EventType.ACCESS_GRANTED,
+        EventType.STAFF_ENDED,
+        EventType.ACCESS_REVOKED,
+    ]

@@ -35,13 +35,15 @@ def test_x_forwarded_for_is_ignored_unless_from_a_trusted_proxy(client: Client, 
     assert client_ip(request) == "192.0.2.9"
     settings.TRUSTED_PROXIES = ["192.0.2.9"]
     assert client_ip(request) == "203.0.113.5"
-    spoofed = RequestFactory().get("/", REMOTE_ADDR="192.0.2.9", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.5")
+    spoofed = RequestFactory().get(
+        "/", REMOTE_ADDR="192.0.2.9", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.5"
+    )
     assert client_ip(spoofed) == "203.0.113.5"  # the hop the trusted proxy saw, not the client's claim
 
 
 def test_production_settings_pass_the_deploy_check(tmp_path) -> None:  # type: ignore[no-untyped-def]
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "edgate.settings.production",
         "EDGATE_SECRET_KEY": "k" * 60 + "-deploy-check-only-0123456789",
         "EDGATE_PII_KEYS": "dGVzdC1vbmx5LXBpaS1rZXktMDEyMzQ1Njc4OWFiY2Q=",
@@ -51,7 +53,11 @@ def test_production_settings_pass_the_deploy_check(tmp_path) -> None:  # type: i
     }
     result = subprocess.run(
         [sys.executable, "-m", "edgate.cli", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env, capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -59,5 +65,12 @@ def test_production_settings_pass_the_deploy_check(tmp_path) -> None:  # type: i
 def test_production_refuses_to_start_without_keys(tmp_path) -> None:  # type: ignore[no-untyped-def]
     env = {k: v for k, v in os.environ.items() if not k.startswith("EDGATE_")}
     env["DJANGO_SETTINGS_MODULE"] = "edgate.settings.production"
-    result = subprocess.run([sys.executable, "-m", "edgate.cli", "check"], env=env, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "edgate.cli", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert result.returncode != 0 and "EDGATE_SECRET_KEY must be set" in result.stderr

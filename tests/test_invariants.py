@@ -68,7 +68,10 @@ def test_admin_post_with_a_user_name_changes_nothing(profile: Profile) -> None:
     Profile.objects.filter(pk=staff.pk).update(is_staff=True, is_superuser=True)
     client = Client()
     client.force_login(staff)
-    client.post(f"/admin/accounts/profile/{profile.pk}/change/", {"username": "hijacked", "status": "active", "hint_question": "Q"})
+    client.post(
+        f"/admin/accounts/profile/{profile.pk}/change/",
+        {"username": "hijacked", "status": "active", "hint_question": "Q"},
+    )
     assert Profile.objects.get(pk=profile.pk).username == "bquintero"
 
 
@@ -105,7 +108,9 @@ def test_audit_events_cannot_be_changed_or_deleted() -> None:
 
 
 def test_audit_detail_cannot_forge_lines() -> None:
-    event = record_event(EventType.SIGN_OUT, ctx=Ctx(actor_label="evil\r\nFAKE EVENT"), detail={"note": "a\nb"})
+    event = record_event(
+        EventType.SIGN_OUT, ctx=Ctx(actor_label="evil\r\nFAKE EVENT"), detail={"note": "a\nb"}
+    )
     assert "\n" not in event.actor_label and "\r" not in event.actor_label
     assert event.detail["note"] == "a\ufffdb"
     with pytest.raises(TypeError):
@@ -115,9 +120,13 @@ def test_audit_detail_cannot_forge_lines() -> None:
 @pytest.mark.parametrize(
     ("action", "event"),
     [
-        ("create", EventType.PROFILE_CREATED), ("precreate", EventType.PROFILE_PRECREATED),
-        ("setup", EventType.PROFILE_SETUP_COMPLETED), ("password", EventType.PASSWORD_CHANGED),
-        ("hint", EventType.HINT_CHANGED), ("contact", EventType.CONTACT_UPDATED), ("person", EventType.PERSON_CREATED),
+        ("create", EventType.PROFILE_CREATED),
+        ("precreate", EventType.PROFILE_PRECREATED),
+        ("setup", EventType.PROFILE_SETUP_COMPLETED),
+        ("password", EventType.PASSWORD_CHANGED),
+        ("hint", EventType.HINT_CHANGED),
+        ("contact", EventType.CONTACT_UPDATED),
+        ("person", EventType.PERSON_CREATED),
     ],
 )
 def test_each_account_action_writes_its_audit_event(action: str, event: EventType) -> None:
@@ -129,10 +138,19 @@ def test_each_account_action_writes_its_audit_event(action: str, event: EventTyp
     elif action == "person":
         target = person
     else:
-        profile = actions.do_precreate_profile(person=person, ctx=CTX) if action == "setup" else with_profile(person)
+        profile = (
+            actions.do_precreate_profile(person=person, ctx=CTX)
+            if action == "setup"
+            else with_profile(person)
+        )
         if action == "setup":
-            actions.do_complete_setup(profile=profile, password_hash=actions.hash_password("x"), hint_question="Q",
-                                      hint_answer_hash="h", ctx=CTX)
+            actions.do_complete_setup(
+                profile=profile,
+                password_hash=actions.hash_password("x"),
+                hint_question="Q",
+                hint_answer_hash="h",
+                ctx=CTX,
+            )
         elif action == "password":
             actions.do_change_password(profile=profile, new_password="lantern meadow copper", ctx=CTX)
         elif action == "hint":
@@ -140,4 +158,7 @@ def test_each_account_action_writes_its_audit_event(action: str, event: EventTyp
         else:
             actions.do_update_contact(profile=profile, contact={"city": "Lakeview"}, ctx=CTX)
         target = profile
-    assert AuditEvent.objects.filter(event_type=event, target_id=str(target.pk), client_ip=CTX.client_ip).count() == 1
+    assert (
+        AuditEvent.objects.filter(event_type=event, target_id=str(target.pk), client_ip=CTX.client_ip).count()
+        == 1
+    )

@@ -17,8 +17,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(
     ("first", "last", "expected"),
-    [("José", "O'Brien", "jobrien"), ("Siobhán", "García-López", "sgarcialopez"), ("Nguyễn", "Van der Berg", "nvanderberg"),
-     ("Zoë", "St. John", "zstjohn"), ("Владимир", "Иванов", "user"), ("आदित्य", "शर्मा", "user")],
+    [
+        ("José", "O'Brien", "jobrien"),
+        ("Siobhán", "García-López", "sgarcialopez"),
+        ("Nguyễn", "Van der Berg", "nvanderberg"),
+        ("Zoë", "St. John", "zstjohn"),
+        ("Владимир", "Иванов", "user"),
+        ("आदित्य", "शर्मा", "user"),
+    ],
 )
 def test_names_in_any_script_are_accepted(client: Client, first: str, last: str, expected: str) -> None:
     assert register_new(client, someone(first, last)).startswith(expected)
@@ -26,9 +32,17 @@ def test_names_in_any_script_are_accepted(client: Client, first: str, last: str,
 
 @pytest.mark.parametrize(
     ("ssn", "message"),
-    [("000-12-3456", "not a valid"), ("666-12-3456", "not a valid"), ("912-12-3456", "not a valid"),
-     ("123-00-4567", "not a valid"), ("123-45-0000", "not a valid"), ("12345678", "9-digit"),
-     ("1234567890", "9-digit"), ("12a-45-6789", "9-digit"), ("１２３４５６７８９", "9-digit")],
+    [
+        ("000-12-3456", "not a valid"),
+        ("666-12-3456", "not a valid"),
+        ("912-12-3456", "not a valid"),
+        ("123-00-4567", "not a valid"),
+        ("123-45-0000", "not a valid"),
+        ("12345678", "9-digit"),
+        ("1234567890", "9-digit"),
+        ("12a-45-6789", "9-digit"),
+        ("１２３４５６７８９", "9-digit"),
+    ],
 )
 def test_impossible_ssns_are_refused_next_to_the_field(client: Client, ssn: str, message: str) -> None:
     start(client)
@@ -47,14 +61,26 @@ def test_ssn_with_spaces_is_accepted(client: Client) -> None:
 
 @pytest.mark.parametrize(
     ("dob", "field", "message"),
-    [({"dob_month": "2", "dob_day": "30", "dob_year": "1990"}, "dob_day", "does not exist"),
-     ({"dob_month": "1", "dob_day": "1", "dob_year": str(date.today().year + 1)}, "dob_year", "in the past"),
-     ({"dob_month": "1", "dob_day": "1", "dob_year": str(date.today().year - 5)}, "dob_year", "at least 14"),
-     ({"dob_month": "1", "dob_day": "1", "dob_year": "1850"}, "dob_year", "Check the year"),
-     ({"dob_month": "13", "dob_day": "1", "dob_year": "1990"}, "dob_month", "valid choice"),
-     ({"dob_month": "1", "dob_day": "x", "dob_year": "1990"}, "dob_day", "whole number")],
+    [
+        ({"dob_month": "2", "dob_day": "30", "dob_year": "1990"}, "dob_day", "does not exist"),
+        (
+            {"dob_month": "1", "dob_day": "1", "dob_year": str(date.today().year + 1)},
+            "dob_year",
+            "in the past",
+        ),
+        (
+            {"dob_month": "1", "dob_day": "1", "dob_year": str(date.today().year - 5)},
+            "dob_year",
+            "at least 14",
+        ),
+        ({"dob_month": "1", "dob_day": "1", "dob_year": "1850"}, "dob_year", "Check the year"),
+        ({"dob_month": "13", "dob_day": "1", "dob_year": "1990"}, "dob_month", "valid choice"),
+        ({"dob_month": "1", "dob_day": "x", "dob_year": "1990"}, "dob_day", "whole number"),
+    ],
 )
-def test_impossible_dates_of_birth_are_refused(client: Client, dob: dict[str, str], field: str, message: str) -> None:
+def test_impossible_dates_of_birth_are_refused(
+    client: Client, dob: dict[str, str], field: str, message: str
+) -> None:
     start(client)
     response = post_step(client, "identity", someone().identity_post(**dob))
     assert response.status_code == 200
@@ -63,9 +89,15 @@ def test_impossible_dates_of_birth_are_refused(client: Client, dob: dict[str, st
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
-    [("first_name", "Ann\x00e", "Null characters"), ("first_name", "Ann\u202ee", "invisible"),
-     ("last_name", "Smith\r\nX-Injected: 1", "invisible"), ("first_name", "A" * 61, "at most 60"),
-     ("last_name", "R2D2", "letters"), ("first_name", "<script>", "letters"), ("first_name", "", "required")],
+    [
+        ("first_name", "Ann\x00e", "Null characters"),
+        ("first_name", "Ann\u202ee", "invisible"),
+        ("last_name", "Smith\r\nX-Injected: 1", "invisible"),
+        ("first_name", "A" * 61, "at most 60"),
+        ("last_name", "R2D2", "letters"),
+        ("first_name", "<script>", "letters"),
+        ("first_name", "", "required"),
+    ],
 )
 def test_bad_names_are_refused(client: Client, field: str, value: str, message: str) -> None:
     start(client)
@@ -78,7 +110,13 @@ def test_bad_names_are_refused(client: Client, field: str, value: str, message: 
 def test_bad_contact_details_are_refused(client: Client) -> None:
     start(client)
     post_step(client, "identity", someone().identity_post())
-    bad = CONTACT_POST | {"postcode": "ABCDE", "email": "not-an-email", "phone": "12", "state": "ZZ", "city": "x" * 500}
+    bad = CONTACT_POST | {
+        "postcode": "ABCDE",
+        "email": "not-an-email",
+        "phone": "12",
+        "state": "ZZ",
+        "city": "x" * 500,
+    }
     response = post_step(client, "contact", bad)
     assert response.status_code == 200
     assert set(response.context["form"].errors) == {"postcode", "email", "phone", "state", "city"}
@@ -88,13 +126,34 @@ def test_weak_passwords_are_refused_with_the_reason(client: Client) -> None:
     start(client)
     post_step(client, "identity", someone("Evelyn", "Marchetti").identity_post())
     post_step(client, "contact", CONTACT_POST)
-    for password, reason in [("short pass", "at least 15"), ("1q2w3e4r5t6y7u8i", "too common"), ("passwordpassword", "repeats"),
-                             ("marchetti2024!!!", "too close to your name"), ("x" * 257, "at most 256")]:
-        response = post_step(client, "security", {"new_password": password, "confirm_password": password,
-                                                  "hint_question_choice": "1", "hint_answer": "Ms Alvarez"})
+    for password, reason in [
+        ("short pass", "at least 15"),
+        ("1q2w3e4r5t6y7u8i", "too common"),
+        ("passwordpassword", "repeats"),
+        ("marchetti2024!!!", "too close to your name"),
+        ("x" * 257, "at most 256"),
+    ]:
+        response = post_step(
+            client,
+            "security",
+            {
+                "new_password": password,
+                "confirm_password": password,
+                "hint_question_choice": "1",
+                "hint_answer": "Ms Alvarez",
+            },
+        )
         assert reason in " ".join(response.context["form"].errors["new_password"]), password
-    response = post_step(client, "security", {"new_password": "a fine long passphrase", "confirm_password": "another",
-                                              "hint_question_choice": "", "hint_answer": ""})
+    response = post_step(
+        client,
+        "security",
+        {
+            "new_password": "a fine long passphrase",
+            "confirm_password": "another",
+            "hint_question_choice": "",
+            "hint_answer": "",
+        },
+    )
     errors = response.context["form"].errors
     assert "do not match" in " ".join(errors["confirm_password"])
     assert {"hint_question_choice", "hint_answer"} <= set(errors)
@@ -104,8 +163,17 @@ def test_own_hint_question_needs_text(client: Client) -> None:
     start(client)
     post_step(client, "identity", someone().identity_post())
     post_step(client, "contact", CONTACT_POST)
-    response = post_step(client, "security", {"new_password": "a fine long passphrase", "confirm_password": "a fine long passphrase",
-                                              "hint_question_choice": "own", "own_question": "", "hint_answer": "whatever"})
+    response = post_step(
+        client,
+        "security",
+        {
+            "new_password": "a fine long passphrase",
+            "confirm_password": "a fine long passphrase",
+            "hint_question_choice": "own",
+            "own_question": "",
+            "hint_answer": "whatever",
+        },
+    )
     assert "at least 10" in " ".join(response.context["form"].errors["own_question"])
 
 

@@ -97,4 +97,6 @@ def test_forgot_user_name_goes_through_the_identity_page(client: Client) -> None
     start(client)
     assert post_step(client, "identity", who.identity_post())["Location"] == step("exact")
     assert profile.username in client.get(step("exact")).content.decode()
-    assert AuditEvent.objects.filter(event_type=EventType.USERNAME_REMINDED, target_id=str(profile.pk)).exists()
+    assert AuditEvent.objects.filter(
+        event_type=EventType.USERNAME_REMINDED, target_id=str(profile.pk)
+    ).exists()

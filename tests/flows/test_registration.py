@@ -14,11 +14,20 @@ from edgate.accounts.models import Profile, Status
 from edgate.audit.models import AuditEvent, EventType
 from edgate.core import flowstate
 from edgate.core.models import Flow
-from edgate.directory.models import Organization, OrgType
 from edgate.directory.actions import do_add_staff
+from edgate.directory.models import Organization, OrgType
 from edgate.matching.models import MatchCase
 from edgate.people.models import Person
-from tests.factories import CONTACT_POST, CTX, HINT_ANSWER, on_file, precreated, security_post, someone, with_profile
+from tests.factories import (
+    CONTACT_POST,
+    CTX,
+    HINT_ANSWER,
+    on_file,
+    precreated,
+    security_post,
+    someone,
+    with_profile,
+)
 
 from .helpers import post_step, register_new, start, step
 
@@ -62,7 +71,9 @@ def test_partial_match_blocks_opens_case_and_reveals_nothing(client: Client) -> 
     record = someone("Riley", "Haddad")
     person = on_file(record, street="4 Hidden Way", email="riley.private@example.org")
     profile = with_profile(person)
-    district = Organization.objects.create(code="01230000", name="Northfield Public Schools", org_type=OrgType.DISTRICT)
+    district = Organization.objects.create(
+        code="01230000", name="Northfield Public Schools", org_type=OrgType.DISTRICT
+    )
     do_add_staff(person=person, organization=district, role_title="Teacher", ctx=CTX)
     registrant = record.with_(date_of_birth=record.date_of_birth.replace(year=record.date_of_birth.year - 5))
     start(client)
@@ -175,7 +186,9 @@ def test_expired_flow_starts_over_with_a_message(client: Client) -> None:
 
 def test_tampered_flow_tag_saves_nothing(client: Client) -> None:
     start(client)
-    response = client.post(step("identity"), {"flow": "forged", **someone("Ari", "Stone").identity_post()}, follow=True)
+    response = client.post(
+        step("identity"), {"flow": "forged", **someone("Ari", "Stone").identity_post()}, follow=True
+    )
     assert "out of date" in response.content.decode()
     assert Flow.objects.get().state == "identity" and "identity" not in Flow.objects.get().data
 

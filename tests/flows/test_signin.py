@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from unittest import mock
 
-import time_machine
-
 import pytest
+import time_machine
 from django.contrib.auth import hashers
 from django.test import Client
 from django.urls import reverse
@@ -52,8 +51,17 @@ def test_wrong_user_name_and_wrong_password_read_the_same(client: Client, profil
 
 
 def test_unknown_user_costs_one_hash_like_a_known_one(client: Client, profile: Profile) -> None:
-    with mock.patch.object(hashers.Argon2PasswordHasher, "verify", autospec=True, return_value=False) as verify, \
-         mock.patch.object(hashers.Argon2PasswordHasher, "encode", autospec=True, wraps=hashers.Argon2PasswordHasher.encode) as encode:
+    with (
+        mock.patch.object(
+            hashers.Argon2PasswordHasher, "verify", autospec=True, return_value=False
+        ) as verify,
+        mock.patch.object(
+            hashers.Argon2PasswordHasher,
+            "encode",
+            autospec=True,
+            wraps=hashers.Argon2PasswordHasher.encode,
+        ) as encode,
+    ):
         sign_in(client, profile.username, "wrong wrong wrong wrong")
         known = verify.call_count + encode.call_count
         verify.reset_mock(), encode.reset_mock()
@@ -62,9 +70,16 @@ def test_unknown_user_costs_one_hash_like_a_known_one(client: Client, profile: P
     assert known == unknown == 1
 
 
-def test_repeated_failures_lock_sign_in_and_the_lock_reads_like_a_wrong_password(client: Client, profile: Profile) -> None:
+def test_repeated_failures_lock_sign_in_and_the_lock_reads_like_a_wrong_password(
+    client: Client, profile: Profile
+) -> None:
     for i in range(10):
-        assert sign_in(Client(REMOTE_ADDR=f"192.0.2.{i}"), profile.username, "wrong wrong wrong wrong").status_code == 200
+        assert (
+            sign_in(
+                Client(REMOTE_ADDR=f"192.0.2.{i}"), profile.username, "wrong wrong wrong wrong"
+            ).status_code
+            == 200
+        )
     locked = sign_in(Client(REMOTE_ADDR="192.0.2.200"), profile.username)  # right password, still refused
     assert locked.status_code == 200 and "not correct" in locked.content.decode()
     assert AuditEvent.objects.filter(event_type=EventType.SIGN_IN_THROTTLED).count() == 1
@@ -84,7 +99,9 @@ def test_disabled_or_awaiting_profiles_cannot_sign_in(client: Client, profile: P
 
 
 def test_open_redirect_is_refused(client: Client, profile: Profile) -> None:
-    response = client.post(LOGIN, {"username": profile.username, "password": PASSWORD, "next": "https://evil.example/"})
+    response = client.post(
+        LOGIN, {"username": profile.username, "password": PASSWORD, "next": "https://evil.example/"}
+    )
     assert response["Location"] == reverse("accounts:applications")
 
 
@@ -100,7 +117,9 @@ def test_my_applications_lists_open_ones_and_granted_ones(client: Client, profil
     mdcs = Application.objects.create(code="MDCS", name="MDCS — Data collection")
     Application.objects.create(code="DROPBOX", name="Dropbox — File exchange")
     role = AppRole.objects.create(application=mdcs, code="submitter", name="Submitter")
-    district = Organization.objects.create(code="04560000", name="Riverside Regional", org_type=OrgType.DISTRICT)
+    district = Organization.objects.create(
+        code="04560000", name="Riverside Regional", org_type=OrgType.DISTRICT
+    )
     sign_in(client, profile.username)
     page = client.get(reverse("accounts:applications")).content.decode()
     assert "ELAR" in page and "MDCS" not in page and "Dropbox" not in page
@@ -116,8 +135,18 @@ def test_profile_page_shows_user_name_read_only_and_masked_ssn(client: Client, p
     assert profile.username in page and profile.person.ssn_masked in page
     assert 'name="username"' not in page
     # Posting a username with the contact form changes nothing.
-    client.post(reverse("accounts:profile"), {"username": "hacker", "street": "1 Oak Ave", "city": "Riverside",
-                                              "state": "MA", "postcode": "01890", "email": "h@example.org", "phone": ""})
+    client.post(
+        reverse("accounts:profile"),
+        {
+            "username": "hacker",
+            "street": "1 Oak Ave",
+            "city": "Riverside",
+            "state": "MA",
+            "postcode": "01890",
+            "email": "h@example.org",
+            "phone": "",
+        },
+    )
     profile.refresh_from_db()
     assert profile.username != "hacker" and profile.person.street == "1 Oak Ave"
     assert AuditEvent.objects.filter(event_type=EventType.CONTACT_UPDATED).exists()
@@ -129,9 +158,16 @@ def test_change_password_needs_current_and_ends_other_sessions(profile: Profile)
     sign_in(elsewhere, profile.username)
     new = register_secret("marigold ferry telescope")
     url = reverse("accounts:change_password")
-    refused = here.post(url, {"current_password": "wrong wrong wrong", "new_password": new, "confirm_password": new})
+    refused = here.post(
+        url, {"current_password": "wrong wrong wrong", "new_password": new, "confirm_password": new}
+    )
     assert "not your current password" in refused.content.decode()
-    assert here.post(url, {"current_password": PASSWORD, "new_password": new, "confirm_password": new}).status_code == 302
+    assert (
+        here.post(
+            url, {"current_password": PASSWORD, "new_password": new, "confirm_password": new}
+        ).status_code
+        == 302
+    )
     assert here.get(reverse("accounts:applications")).status_code == 200
     assert elsewhere.get(reverse("accounts:applications")).status_code == 302  # signed out
     profile.refresh_from_db()
@@ -142,7 +178,9 @@ def test_change_hint_needs_current_password(client: Client, profile: Profile) ->
     sign_in(client, profile.username)
     url = reverse("accounts:change_hint")
     answer = register_secret("Bellweather")
-    refused = client.post(url, {"current_password": "wrong wrong", "hint_question_choice": "0", "hint_answer": answer})
+    refused = client.post(
+        url, {"current_password": "wrong wrong", "hint_question_choice": "0", "hint_answer": answer}
+    )
     assert refused.status_code == 200
     profile.refresh_from_db()
     assert hints.check_answer(HINT_ANSWER, profile.hint_answer_hash)

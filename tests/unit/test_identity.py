@@ -19,12 +19,24 @@ def h(ssn: str) -> str:
 
 
 MATCHER = RuleMatcher(h)
-RECORD = Identity(first_name="William", last_name="O'Connor", former_last_name="Byrne", date_of_birth=date(1979, 4, 11),
-                  ssn_hash=h("219453381"), street="14 Elm Street", postcode="01360")
+RECORD = Identity(
+    first_name="William",
+    last_name="O'Connor",
+    former_last_name="Byrne",
+    date_of_birth=date(1979, 4, 11),
+    ssn_hash=h("219453381"),
+    street="14 Elm Street",
+    postcode="01360",
+)
 
 
 def decide(**query: object) -> Outcome:
-    base = {"first_name": "William", "last_name": "O'Connor", "date_of_birth": date(1979, 4, 11), "ssn": "219453381"}
+    base = {
+        "first_name": "William",
+        "last_name": "O'Connor",
+        "date_of_birth": date(1979, 4, 11),
+        "ssn": "219453381",
+    }
     return MATCHER.match(Identity(**(base | query)), [Candidate("1", RECORD)]).outcome  # type: ignore[arg-type]
 
 
@@ -38,7 +50,9 @@ def test_any_disagreeing_identifier_is_not_exact() -> None:
     assert decide(date_of_birth=date(1979, 11, 4)) == Outcome.PARTIAL  # day/month swapped
     assert decide(ssn="219453318") == Outcome.PARTIAL  # adjacent transposition
     assert decide(first_name="Bill") == Outcome.PARTIAL  # nickname: a human confirms, for now
-    assert decide(first_name="Margaret", date_of_birth=date(1982, 1, 2)) == Outcome.PARTIAL  # SSN agrees: conflict
+    assert (
+        decide(first_name="Margaret", date_of_birth=date(1982, 1, 2)) == Outcome.PARTIAL
+    )  # SSN agrees: conflict
 
 
 def test_sibling_with_other_first_name_and_ssn_is_none() -> None:
@@ -62,8 +76,18 @@ def test_ssn_comparison_through_hashes() -> None:
 
 text = st.text(max_size=30)
 dates = st.one_of(st.none(), st.dates(min_value=date(1900, 1, 1), max_value=date(2020, 12, 31)))
-identities = st.builds(Identity, first_name=text, last_name=text, former_last_name=text, date_of_birth=dates,
-                       ssn=st.from_regex(r"\A(\d{9})?\Z"), street=text, postcode=text, email=text, phone=text)
+identities = st.builds(
+    Identity,
+    first_name=text,
+    last_name=text,
+    former_last_name=text,
+    date_of_birth=dates,
+    ssn=st.from_regex(r"\A(\d{9})?\Z"),
+    street=text,
+    postcode=text,
+    email=text,
+    phone=text,
+)
 
 
 @given(identities, identities)

@@ -3,12 +3,24 @@ from pathlib import Path
 import pytest
 
 from edgate.registration import steps
-from edgate.registration.steps import PAGES, STEPS, State, TransitionError, can_view, check_transition
+from edgate.registration.steps import (
+    PAGES,
+    STEPS,
+    State,
+    TransitionError,
+    can_view,
+    check_transition,
+)
 
 
 def test_every_state_has_a_step_and_terminal_states_lead_nowhere() -> None:
     assert set(STEPS) == set(State)
-    assert {s for s, step in STEPS.items() if step.terminal} == {State.CREATED, State.SETUP_DONE, State.PARTIAL, State.EXACT}
+    assert {s for s, step in STEPS.items() if step.terminal} == {
+        State.CREATED,
+        State.SETUP_DONE,
+        State.PARTIAL,
+        State.EXACT,
+    }
 
 
 def test_back_navigation_only_along_the_four_pages() -> None:

@@ -28,7 +28,12 @@ def backend(request: pytest.FixtureRequest, settings, db):  # type: ignore[no-un
         if not _redis_up():
             pytest.skip("Redis not reachable on 127.0.0.1:6379")
         settings.REDIS_URL = REDIS_URL
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": REDIS_URL,
+            }
+        }
         from django.core.cache import cache
 
         cache.clear()

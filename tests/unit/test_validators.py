@@ -5,7 +5,13 @@ from django.core.exceptions import ValidationError
 
 from edgate.accounts.hints import normalize_answer
 from edgate.accounts.usernames import first_initial_last_name, next_free, taken_for
-from edgate.core.validators import clean_birth_date, clean_name, clean_phone, clean_postcode, clean_ssn
+from edgate.core.validators import (
+    clean_birth_date,
+    clean_name,
+    clean_phone,
+    clean_postcode,
+    clean_ssn,
+)
 
 
 @pytest.mark.parametrize("raw", ["123-45-6789", "123 45 6789", "123456789", " 123-45-6789 "])
@@ -13,14 +19,42 @@ def test_ssn_accepts_dashes_and_spaces(raw: str) -> None:
     assert clean_ssn(raw) == "123456789"
 
 
-@pytest.mark.parametrize("raw", ["000-45-6789", "666-45-6789", "900-45-6789", "999-45-6789", "123-00-6789", "123-45-0000",
-                                 "12345678", "1234567890", "", "abc-de-fghi", "١٢٣٤٥٦٧٨٩"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "000-45-6789",
+        "666-45-6789",
+        "900-45-6789",
+        "999-45-6789",
+        "123-00-6789",
+        "123-45-0000",
+        "12345678",
+        "1234567890",
+        "",
+        "abc-de-fghi",
+        "١٢٣٤٥٦٧٨٩",
+    ],
+)
 def test_ssn_refuses_impossible_numbers(raw: str) -> None:
     with pytest.raises(ValidationError):
         clean_ssn(raw)
 
 
-@pytest.mark.parametrize("name", ["José", "O'Brien", "O’Brien", "Nguyễn", "García-López", "St. John", "Zoë", "Владимир", "आदित्य", "李"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "José",
+        "O'Brien",
+        "O’Brien",
+        "Nguyễn",
+        "García-López",
+        "St. John",
+        "Zoë",
+        "Владимир",
+        "आदित्य",
+        "李",
+    ],
+)
 def test_real_names_are_accepted(name: str) -> None:
     assert clean_name(name) == name
 
@@ -55,8 +89,14 @@ def test_hint_answers_are_normalized() -> None:
 
 @pytest.mark.parametrize(
     ("first", "last", "base"),
-    [("John", "Smith", "jsmith"), ("José", "O'Brien", "jobrien"), ("Ågot", "Ærø", "ar"),
-     ("Siobhán", "Mac Giolla Phádraig", "smacgiollaphadraig"), ("李", "王", "user"), ("A", "B", "ab")],
+    [
+        ("John", "Smith", "jsmith"),
+        ("José", "O'Brien", "jobrien"),
+        ("Ågot", "Ærø", "ar"),
+        ("Siobhán", "Mac Giolla Phádraig", "smacgiollaphadraig"),
+        ("李", "王", "user"),
+        ("A", "B", "ab"),
+    ],
 )
 def test_username_scheme(first: str, last: str, base: str) -> None:
     result = first_initial_last_name(first, last)
@@ -67,4 +107,7 @@ def test_username_takes_the_smallest_free_number() -> None:
     assert next_free("jsmith", set()) == "jsmith"
     assert next_free("jsmith", {"jsmith"}) == "jsmith2"
     assert next_free("jsmith", {"jsmith", "jsmith2", "jsmith4"}) == "jsmith3"
-    assert taken_for("jsmith", ["JSmith", "jsmith2", "jsmithers", "jsmith2x"]) == {"jsmith", "jsmith2"}
+    assert taken_for("jsmith", ["JSmith", "jsmith2", "jsmithers", "jsmith2x"]) == {
+        "jsmith",
+        "jsmith2",
+    }

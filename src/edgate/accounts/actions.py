@@ -19,9 +19,7 @@ def _allocate_and_save(profile: Profile, person: Person) -> Profile:
     base = usernames.scheme()(person.first_name, person.last_name)
     for _attempt in range(20):
         usernames.lock_base(base)
-        existing = list(
-            Profile.objects.filter(username__istartswith=base).values_list("username", flat=True)
-        )
+        existing = list(Profile.objects.filter(username__istartswith=base).values_list("username", flat=True))
         profile.username = usernames.next_free(base, usernames.taken_for(base, existing))
         try:
             with transaction.atomic():
@@ -83,7 +81,9 @@ def do_complete_setup(
 
 
 @transaction.atomic
-def do_change_password(*, profile: Profile, new_password: str, ctx: Ctx, via_recovery: bool = False) -> Profile:
+def do_change_password(
+    *, profile: Profile, new_password: str, ctx: Ctx, via_recovery: bool = False
+) -> Profile:
     """Changing the hash also ends every other session: Django checks the session's
     password-hash fingerprint on each request. The view re-signs the current session."""
     profile.set_password(new_password)

@@ -11,7 +11,18 @@ class ProfileAdmin(admin.ModelAdmin):
     search_fields = ["username", "person__last_name", "person__state_id"]
     # The User Name is never editable; passwords and answers are never shown.
     readonly_fields = ["username", "person", "created_at", "activated_at", "last_login"]
-    fields = ["username", "person", "status", "is_staff", "is_superuser", "groups", "hint_question", "created_at", "activated_at", "last_login"]
+    fields = [
+        "username",
+        "person",
+        "status",
+        "is_staff",
+        "is_superuser",
+        "groups",
+        "hint_question",
+        "created_at",
+        "activated_at",
+        "last_login",
+    ]
     filter_horizontal = ["groups"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -13,7 +13,11 @@ class ProfileBackend(ModelBackend):
     the hasher for an unknown User Name, so a miss costs the same time as a wrong password."""
 
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> Profile | None:
         if username is None or password is None:
             return None

@@ -22,19 +22,31 @@ def password_widget(autocomplete: str) -> forms.PasswordInput:
 
 class SignInForm(UswdsForm):
     username = forms.CharField(
-        label=_("User Name"), max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}),
+        label=_("User Name"),
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        ),
     )
-    password = forms.CharField(label=_("Password"), max_length=MAX_LENGTH, strip=False, widget=password_widget("current-password"))
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=MAX_LENGTH,
+        strip=False,
+        widget=password_widget("current-password"),
+    )
 
 
 class NewPasswordMixin(forms.Form):
     """Password + confirmation, validated against the policy and the person's context words."""
 
     new_password = forms.CharField(
-        label=_("New password"), strip=False, widget=password_widget("new-password"),
+        label=_("New password"),
+        strip=False,
+        widget=password_widget("new-password"),
     )
-    confirm_password = forms.CharField(label=_("Type the new password again"), strip=False, widget=password_widget("new-password"))
+    confirm_password = forms.CharField(
+        label=_("Type the new password again"), strip=False, widget=password_widget("new-password")
+    )
 
     user: Any = None  # a Profile, or a PasswordContext before the Profile exists
 
@@ -58,20 +70,29 @@ class NewPasswordMixin(forms.Form):
 class HintMixin(forms.Form):
     hint_question_choice = forms.ChoiceField(label=_("Password Hint Question"))
     own_question = forms.CharField(
-        label=_("Your own question"), required=False, max_length=200,
+        label=_("Your own question"),
+        required=False,
+        max_length=200,
         help_text=_("Only if you chose to write your own question above."),
     )
     hint_answer = forms.CharField(
-        label=_("Answer"), max_length=100, min_length=3,
+        label=_("Answer"),
+        max_length=100,
+        min_length=3,
         widget=NoEchoInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-        help_text=_("Capital letters and extra spaces do not matter. You will need this answer to reset a forgotten password."),
+        help_text=_(
+            "Capital letters and extra spaces do not matter. "
+            "You will need this answer to reset a forgotten password."
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["hint_question_choice"].choices = [("", _("- Select a question -"))] + [
-            (str(i), q) for i, q in enumerate(hints.SUGGESTED_QUESTIONS)
-        ] + [(hints.OWN_QUESTION, _("I will write my own question"))]
+        self.fields["hint_question_choice"].choices = (
+            [("", _("- Select a question -"))]
+            + [(str(i), q) for i, q in enumerate(hints.SUGGESTED_QUESTIONS)]
+            + [(hints.OWN_QUESTION, _("I will write my own question"))]
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -84,7 +105,11 @@ class HintMixin(forms.Form):
         elif choice:
             data["hint_question"] = str(hints.SUGGESTED_QUESTIONS[int(choice)])
         answer = data.get("hint_answer")
-        if answer and data.get("hint_question") and hints.normalize_answer(answer) in hints.normalize_answer(data["hint_question"]):
+        if (
+            answer
+            and data.get("hint_question")
+            and hints.normalize_answer(answer) in hints.normalize_answer(data["hint_question"])
+        ):
             self.add_error("hint_answer", _("The answer must not appear in the question."))
         if answer and data.get("new_password") and hints.same_text(answer, data["new_password"]):
             self.add_error("hint_answer", _("The answer must be different from your password."))
@@ -92,7 +117,9 @@ class HintMixin(forms.Form):
 
 
 class CurrentPasswordMixin(forms.Form):
-    current_password = forms.CharField(label=_("Current password"), strip=False, widget=password_widget("current-password"))
+    current_password = forms.CharField(
+        label=_("Current password"), strip=False, widget=password_widget("current-password")
+    )
 
     def clean_current_password(self) -> str:
         password = self.cleaned_data["current_password"]
@@ -118,12 +145,38 @@ class ChangeHintForm(CurrentPasswordMixin, HintMixin, UswdsForm):
 
 
 class ContactForm(UswdsForm):
-    street = forms.CharField(label=_("Street address"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "street-address"}))
-    city = forms.CharField(label=_("City"), max_length=60, widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
-    state = forms.ChoiceField(label=_("State"), choices=[("", _("- Select -")), *STATE_CHOICES], widget=forms.Select(attrs={"autocomplete": "address-level1"}))
-    postcode = forms.CharField(label=_("ZIP code"), max_length=10, widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}))
-    email = forms.EmailField(label=_("Email address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    phone = forms.CharField(label=_("Phone number"), max_length=20, required=False, help_text=_("Optional. A 10-digit US number."), widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+    street = forms.CharField(
+        label=_("Street address"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    city = forms.CharField(
+        label=_("City"),
+        max_length=60,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    state = forms.ChoiceField(
+        label=_("State"),
+        choices=[("", _("- Select -")), *STATE_CHOICES],
+        widget=forms.Select(attrs={"autocomplete": "address-level1"}),
+    )
+    postcode = forms.CharField(
+        label=_("ZIP code"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+    )
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=20,
+        required=False,
+        help_text=_("Optional. A 10-digit US number."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
 
     def clean_postcode(self) -> str:
         return clean_postcode(self.cleaned_data["postcode"])

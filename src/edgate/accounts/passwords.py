@@ -31,9 +31,8 @@ class LengthValidator:
         minimum = MIN_LENGTH
         if len(password) < minimum:
             raise ValidationError(
-                ngettext(
-                    "Use at least %(min)d character.", "Use at least %(min)d characters.", minimum
-                ) % {"min": minimum},
+                ngettext("Use at least %(min)d character.", "Use at least %(min)d characters.", minimum)
+                % {"min": minimum},
                 code="password_too_short",
             )
         if len(password) > MAX_LENGTH:
@@ -47,7 +46,12 @@ class LengthValidator:
         }
 
 
-SEQUENCES = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiopasdfghjklzxcvbnm", "1q2w3e4r5t6y7u8i9o0p")
+SEQUENCES = (
+    "abcdefghijklmnopqrstuvwxyz",
+    "0123456789",
+    "qwertyuiopasdfghjklzxcvbnm",
+    "1q2w3e4r5t6y7u8i9o0p",
+)
 
 
 class PatternValidator:
@@ -63,12 +67,14 @@ class PatternValidator:
         for size in range(1, len(compact) // 2 + 1):
             if len(compact) % size == 0 and compact[:size] * (len(compact) // size) == compact:
                 raise ValidationError(
-                    _("Your password repeats the same part; use a few unrelated words instead."), code="password_repeats"
+                    _("Your password repeats the same part; use a few unrelated words instead."),
+                    code="password_repeats",
                 )
         for run in SEQUENCES:
             if compact in run or compact in run[::-1]:
                 raise ValidationError(
-                    _("Your password is a run of keys or letters; use a few unrelated words instead."), code="password_sequence"
+                    _("Your password is a run of keys or letters; use a few unrelated words instead."),
+                    code="password_sequence",
                 )
 
     def get_help_text(self) -> str:

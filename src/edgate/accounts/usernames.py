@@ -41,7 +41,9 @@ def scheme() -> Callable[[str, str], str]:
 def lock_base(base: str) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x6564, zlib.crc32(base.encode()) - 2**31])
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [0x6564, zlib.crc32(base.encode()) - 2**31]
+            )
 
 
 def next_free(base: str, taken: set[str]) -> str:

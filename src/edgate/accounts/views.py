@@ -25,10 +25,14 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:applications")
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        profile = signin.sign_in(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
+        profile = signin.sign_in(
+            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+        )
         if profile is not None:
             next_url = request.POST.get("next", "")
-            if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+            if not url_has_allowed_host_and_scheme(
+                next_url, {request.get_host()}, require_https=request.is_secure()
+            ):
                 next_url = ""
             return redirect(next_url or "accounts:applications")
         form.add_error(None, SIGN_IN_FAILED)
@@ -53,7 +57,9 @@ def profile(request: HttpRequest) -> HttpResponse:
     initial = {name: getattr(person, name) for name in actions.CONTACT_FIELDS}
     form = ContactForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        actions.do_update_contact(profile=request.user, contact=form.cleaned_data, ctx=ctx_from_request(request))
+        actions.do_update_contact(
+            profile=request.user, contact=form.cleaned_data, ctx=ctx_from_request(request)
+        )
         messages.success(request, _("Your contact details are saved."))
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form, "person": person})
@@ -64,7 +70,11 @@ def profile(request: HttpRequest) -> HttpResponse:
 def change_password(request: HttpRequest) -> HttpResponse:
     form = ChangePasswordForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        actions.do_change_password(profile=request.user, new_password=form.cleaned_data["new_password"], ctx=ctx_from_request(request))
+        actions.do_change_password(
+            profile=request.user,
+            new_password=form.cleaned_data["new_password"],
+            ctx=ctx_from_request(request),
+        )
         # Keep this session; every other session of the Profile ends (its hash no longer matches).
         update_session_auth_hash(request, request.user)
         messages.success(request, _("Your password is changed. You were signed out everywhere else."))
@@ -78,8 +88,10 @@ def change_hint(request: HttpRequest) -> HttpResponse:
     form = ChangeHintForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         actions.do_change_hint(
-            profile=request.user, question=form.cleaned_data["hint_question"],
-            answer=form.cleaned_data["hint_answer"], ctx=ctx_from_request(request),
+            profile=request.user,
+            question=form.cleaned_data["hint_question"],
+            answer=form.cleaned_data["hint_answer"],
+            ctx=ctx_from_request(request),
         )
         messages.success(request, _("Your Password Hint Question and Answer are changed."))
         return redirect("accounts:profile")

@@ -6,7 +6,15 @@ from .models import AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "event_type", "outcome", "actor_label", "target_type", "target_id", "client_ip"]
+    list_display = [
+        "at",
+        "event_type",
+        "outcome",
+        "actor_label",
+        "target_type",
+        "target_id",
+        "client_ip",
+    ]
     list_filter = ["event_type", "outcome"]
     search_fields = ["actor_label", "target_id"]
     date_hierarchy = "at"

@@ -25,9 +25,7 @@ def _safe_detail(detail: dict[str, Any]) -> dict[str, Scalar | list[Scalar]]:
         if isinstance(value, str):
             safe[_safe_text(str(key))] = _safe_text(value)
         elif isinstance(value, (list, tuple)):
-            safe[_safe_text(str(key))] = [
-                _safe_text(v) if isinstance(v, str) else v for v in value
-            ]
+            safe[_safe_text(str(key))] = [_safe_text(v) if isinstance(v, str) else v for v in value]
         elif value is None or isinstance(value, (bool, int, float)):
             safe[_safe_text(str(key))] = value
         else:

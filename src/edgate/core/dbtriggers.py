@@ -9,7 +9,12 @@ from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 
 def refuse_trigger(
-    name: str, table: str, *, event: str, condition: str, message: str,
+    name: str,
+    table: str,
+    *,
+    event: str,
+    condition: str,
+    message: str,
     vendors: tuple[str, ...] = ("postgresql", "sqlite"),
 ) -> tuple[Callable[..., None], Callable[..., None]]:
     """Migration operations (forward, backward) for a trigger refusing `event` on `table`.

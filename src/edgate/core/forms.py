@@ -33,7 +33,8 @@ class UswdsForm(forms.Form):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             css = next(
-                (c for kind, c in WIDGET_CLASSES.items() if isinstance(field.widget, kind)), "usa-input"
+                (c for kind, c in WIDGET_CLASSES.items() if isinstance(field.widget, kind)),
+                "usa-input",
             )
             field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {css}".strip()
             if isinstance(field, forms.CharField):

@@ -34,6 +34,9 @@ class Flow(models.Model):
     class Meta:
         indexes = [models.Index(fields=["kind", "state"])]
 
+    def __str__(self) -> str:
+        return f"{self.kind} flow at {self.state}"
+
     def __repr__(self) -> str:
         return f"<Flow {self.kind}:{self.state}>"
 
@@ -61,6 +64,7 @@ class ThrottleCounter(models.Model):
     expires_at = models.DateTimeField(db_index=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["key", "window_start"], name="throttle_key_window")
-        ]
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="throttle_key_window")]
+
+    def __str__(self) -> str:
+        return f"{self.count} since {self.window_start:%Y-%m-%d %H:%M}"

@@ -43,9 +43,7 @@ class DatabaseStore:
                     key=key, window_start=window_start, count=1, expires_at=expires
                 )
         except IntegrityError:  # another node created it first
-            ThrottleCounter.objects.filter(key=key, window_start=window_start).update(
-                count=F("count") + 1
-            )
+            ThrottleCounter.objects.filter(key=key, window_start=window_start).update(count=F("count") + 1)
 
     def get(self, key: str, window_start: datetime) -> int:
         row = ThrottleCounter.objects.filter(key=key, window_start=window_start).first()

@@ -22,9 +22,7 @@ def clean_name(value: str) -> str:
     value = unicodedata.normalize("NFC", " ".join(value.split()))
     reject_control_characters(value)
     if value and not _is_name(value):
-        raise ValidationError(
-            _("Use letters, spaces, hyphens, apostrophes and periods only."), code="name"
-        )
+        raise ValidationError(_("Use letters, spaces, hyphens, apostrophes and periods only."), code="name")
     return value
 
 
@@ -32,9 +30,7 @@ def _is_name(value: str) -> bool:
     """Letters and combining marks of any script, with the punctuation real names use."""
     if not unicodedata.category(value[0]).startswith("L"):
         return False
-    return all(
-        unicodedata.category(ch)[0] in "LM" or ch in NAME_PUNCTUATION for ch in value
-    )
+    return all(unicodedata.category(ch)[0] in "LM" or ch in NAME_PUNCTUATION for ch in value)
 
 
 def clean_ssn(value: str) -> str:
@@ -63,9 +59,7 @@ def clean_birth_date(value: date, *, today: date, min_age: int, max_age: int) ->
             code="dob_young",
         )
     if age > max_age:
-        raise ValidationError(
-            _("Check the year of your date of birth."), code="dob_old"
-        )
+        raise ValidationError(_("Check the year of your date of birth."), code="dob_old")
     return value
 
 

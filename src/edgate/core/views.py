@@ -30,11 +30,21 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "core/error.html", {"title": "Something is wrong with that request", "kind": "400"}, status=400)
+    return render(
+        request,
+        "core/error.html",
+        {"title": "Something is wrong with that request", "kind": "400"},
+        status=400,
+    )
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "core/error.html", {"title": "You do not have access to this page", "kind": "403"}, status=403)
+    return render(
+        request,
+        "core/error.html",
+        {"title": "You do not have access to this page", "kind": "403"},
+        status=403,
+    )
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -42,4 +52,9 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/error.html", {"title": "Something went wrong on our side", "kind": "500"}, status=500)
+    return render(
+        request,
+        "core/error.html",
+        {"title": "Something went wrong on our side", "kind": "500"},
+        status=500,
+    )

@@ -9,7 +9,7 @@ from edgate.audit.record import record_event
 from edgate.core.context import Ctx
 from edgate.people.models import Person
 
-from .models import AccessGrant, AppRole, Organization, OrgAdministrator, StaffEntry
+from .models import AccessGrant, AppRole, OrgAdministrator, Organization, StaffEntry
 
 
 @transaction.atomic
@@ -30,7 +30,12 @@ def do_end_staff_entry(*, entry: StaffEntry, ctx: Ctx) -> StaffEntry:
         return entry
     entry.ended_at = timezone.now()
     entry.save(update_fields=["ended_at"])
-    record_event(EventType.STAFF_ENDED, ctx=ctx, target=entry, detail={"organization": entry.organization.code})
+    record_event(
+        EventType.STAFF_ENDED,
+        ctx=ctx,
+        target=entry,
+        detail={"organization": entry.organization.code},
+    )
     for grant in entry.grants.active():
         do_revoke_access(grant=grant, ctx=ctx)
     return entry
@@ -38,16 +43,33 @@ def do_end_staff_entry(*, entry: StaffEntry, ctx: Ctx) -> StaffEntry:
 
 @transaction.atomic
 def do_grant_access(
-    *, profile: Profile, role: AppRole, organization: Organization, ctx: Ctx, staff_entry: StaffEntry | None = None
+    *,
+    profile: Profile,
+    role: AppRole,
+    organization: Organization,
+    ctx: Ctx,
+    staff_entry: StaffEntry | None = None,
 ) -> AccessGrant:
     grant, created = AccessGrant.objects.active().get_or_create(
-        profile=profile, role=role, organization=organization,
-        defaults={"application": role.application, "staff_entry": staff_entry, "granted_by_id": ctx.actor_id},
+        profile=profile,
+        role=role,
+        organization=organization,
+        defaults={
+            "application": role.application,
+            "staff_entry": staff_entry,
+            "granted_by_id": ctx.actor_id,
+        },
     )
     if created:
         record_event(
-            EventType.ACCESS_GRANTED, ctx=ctx, target=profile,
-            detail={"application": role.application.code, "role": role.code, "organization": organization.code},
+            EventType.ACCESS_GRANTED,
+            ctx=ctx,
+            target=profile,
+            detail={
+                "application": role.application.code,
+                "role": role.code,
+                "organization": organization.code,
+            },
         )
     return grant
 
@@ -60,8 +82,14 @@ def do_revoke_access(*, grant: AccessGrant, ctx: Ctx) -> AccessGrant:
         grant.revoked_by_id = ctx.actor_id
         grant.save(update_fields=["revoked_at", "revoked_by"])
         record_event(
-            EventType.ACCESS_REVOKED, ctx=ctx, target=grant.profile,
-            detail={"application": grant.application.code, "role": grant.role.code, "organization": grant.organization.code},
+            EventType.ACCESS_REVOKED,
+            ctx=ctx,
+            target=grant.profile,
+            detail={
+                "application": grant.application.code,
+                "role": grant.role.code,
+                "organization": grant.organization.code,
+            },
         )
     return grant
 
@@ -70,5 +98,10 @@ def do_revoke_access(*, grant: AccessGrant, ctx: Ctx) -> AccessGrant:
 def do_appoint_admin(*, profile: Profile, organization: Organization, ctx: Ctx) -> OrgAdministrator:
     row, created = OrgAdministrator.objects.get_or_create(profile=profile, organization=organization)
     if created:
-        record_event(EventType.ADMIN_APPOINTED, ctx=ctx, target=profile, detail={"organization": organization.code})
+        record_event(
+            EventType.ADMIN_APPOINTED,
+            ctx=ctx,
+            target=profile,
+            detail={"organization": organization.code},
+        )
     return row

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AccessGrant, Application, AppRole, Organization, OrgAdministrator, StaffEntry
+from .models import AccessGrant, Application, AppRole, OrgAdministrator, Organization, StaffEntry
 
 
 class AppRoleInline(admin.TabularInline):

@@ -27,7 +27,9 @@ class Organization(models.Model):
     code = models.CharField(max_length=8, unique=True, validators=[code_validator])
     name = models.CharField(max_length=120)
     org_type = models.CharField(max_length=16, choices=OrgType.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -62,7 +64,9 @@ class StaffEntry(models.Model):
         verbose_name_plural = "staff entries"
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "organization"], condition=Q(ended_at__isnull=True), name="one_active_entry_per_org"
+                fields=["person", "organization"],
+                condition=Q(ended_at__isnull=True),
+                name="one_active_entry_per_org",
             )
         ]
 
@@ -73,12 +77,17 @@ class StaffEntry(models.Model):
 class OrgAdministrator(models.Model):
     """A Directory Administrator of one organization (and so of its schools)."""
 
-    profile = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="administers")
+    profile = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="administers"
+    )
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="administrators")
     appointed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["profile", "organization"], name="one_admin_row")]
+
+    def __str__(self) -> str:
+        return f"{self.profile} administers {self.organization.code}"
 
 
 class Application(models.Model):
@@ -117,10 +126,16 @@ class AccessGrant(models.Model):
     application = models.ForeignKey(Application, on_delete=models.PROTECT)
     role = models.ForeignKey(AppRole, on_delete=models.PROTECT)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT)
-    staff_entry = models.ForeignKey(StaffEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="grants")
-    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    staff_entry = models.ForeignKey(
+        StaffEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="grants"
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     granted_at = models.DateTimeField(auto_now_add=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = ActiveGrants.as_manager()
@@ -128,9 +143,14 @@ class AccessGrant(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["profile", "role", "organization"], condition=Q(revoked_at__isnull=True), name="one_active_grant"
+                fields=["profile", "role", "organization"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_active_grant",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.role} at {self.organization.code}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.role_id and self.application_id and self.role.application_id != self.application_id:

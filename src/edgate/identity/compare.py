@@ -19,7 +19,16 @@ class Level(StrEnum):
     MISSING = "missing"
 
 
-FIELDS = ("first_name", "last_name", "date_of_birth", "ssn", "state_id", "address", "email", "phone")
+FIELDS = (
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "ssn",
+    "state_id",
+    "address",
+    "email",
+    "phone",
+)
 
 
 def first_name(q: Identity, r: Identity) -> Level:

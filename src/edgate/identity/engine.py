@@ -41,8 +41,16 @@ RANK = {Outcome.EXACT: 2, Outcome.PARTIAL: 1, Outcome.NONE: 0}
 # error model in the matching issue's generator, to be fitted there.
 WEIGHTS: dict[str, dict[Level, float]] = {
     "first_name": {A: math.log2(0.90 / 0.01), C: math.log2(0.08 / 0.02), D: math.log2(0.02 / 0.97)},
-    "last_name": {A: math.log2(0.90 / 0.005), C: math.log2(0.08 / 0.01), D: math.log2(0.02 / 0.985)},
-    "date_of_birth": {A: math.log2(0.95 / 0.0001), C: math.log2(0.04 / 0.001), D: math.log2(0.01 / 0.999)},
+    "last_name": {
+        A: math.log2(0.90 / 0.005),
+        C: math.log2(0.08 / 0.01),
+        D: math.log2(0.02 / 0.985),
+    },
+    "date_of_birth": {
+        A: math.log2(0.95 / 0.0001),
+        C: math.log2(0.04 / 0.001),
+        D: math.log2(0.01 / 0.999),
+    },
     "ssn": {A: math.log2(0.97 / 1e-8), C: math.log2(0.025 / 1e-6), D: math.log2(0.005 / 0.999999)},
     "state_id": {A: math.log2(0.98 / 1e-7), C: 0.0, D: math.log2(0.02 / 0.9999999)},
     "address": {A: math.log2(0.6 / 0.001), C: math.log2(0.1 / 0.01), D: math.log2(0.3 / 0.989)},

@@ -67,10 +67,27 @@ def phone(value: str) -> str:
 
 
 STREET_WORDS = {
-    "street": "st", "avenue": "ave", "av": "ave", "road": "rd", "drive": "dr", "lane": "ln",
-    "boulevard": "blvd", "court": "ct", "place": "pl", "terrace": "ter", "circle": "cir",
-    "highway": "hwy", "parkway": "pkwy", "north": "n", "south": "s", "east": "e", "west": "w",
-    "apartment": "apt", "suite": "ste", "unit": "apt", "#": "apt",
+    "street": "st",
+    "avenue": "ave",
+    "av": "ave",
+    "road": "rd",
+    "drive": "dr",
+    "lane": "ln",
+    "boulevard": "blvd",
+    "court": "ct",
+    "place": "pl",
+    "terrace": "ter",
+    "circle": "cir",
+    "highway": "hwy",
+    "parkway": "pkwy",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "apartment": "apt",
+    "suite": "ste",
+    "unit": "apt",
+    "#": "apt",
 }
 
 

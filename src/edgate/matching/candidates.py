@@ -29,7 +29,10 @@ def blocking_filter(query: Identity) -> Q | None:
         clauses.append(Q(state_id=query.state_id))
     if query.date_of_birth:
         dobs = [query.date_of_birth] + [d for d in [_swapped(query.date_of_birth)] if d]
-        for key in {normalize.name_key(query.last_name), normalize.name_key(query.former_last_name)} - {""}:
+        for key in {
+            normalize.name_key(query.last_name),
+            normalize.name_key(query.former_last_name),
+        } - {""}:
             clauses.append(Q(date_of_birth__in=dobs, last_name_key=key))
             clauses.append(Q(date_of_birth__in=dobs, former_last_name_key=key))
         sound = normalize.phonetic(query.last_name)
@@ -45,11 +48,20 @@ def blocking_filter(query: Identity) -> Q | None:
 
 def identity_of(person: Person) -> Identity:
     return Identity(
-        first_name=person.first_name, middle_name=person.middle_name, last_name=person.last_name,
-        former_last_name=person.former_last_name, date_of_birth=person.date_of_birth,
-        ssn_hash=person.ssn_hash or "", ssn_last4=person.ssn_last4, state_id=person.state_id,
-        street=person.street, city=person.city, state=person.state, postcode=person.postcode,
-        email=person.email, phone=person.phone,
+        first_name=person.first_name,
+        middle_name=person.middle_name,
+        last_name=person.last_name,
+        former_last_name=person.former_last_name,
+        date_of_birth=person.date_of_birth,
+        ssn_hash=person.ssn_hash or "",
+        ssn_last4=person.ssn_last4,
+        state_id=person.state_id,
+        street=person.street,
+        city=person.city,
+        state=person.state,
+        postcode=person.postcode,
+        email=person.email,
+        phone=person.phone,
     )
 
 

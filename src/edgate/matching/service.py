@@ -28,8 +28,11 @@ def match(query: Identity) -> Decision:
 
 def _submission_key(person: Person, query: Identity) -> str:
     parts = [
-        str(person.pk), query.ssn, str(query.date_of_birth),
-        normalize.name_key(query.first_name), normalize.name_key(query.last_name),
+        str(person.pk),
+        query.ssn,
+        str(query.date_of_birth),
+        normalize.name_key(query.first_name),
+        normalize.name_key(query.last_name),
     ]
     return crypto.lookup_hash("match-case", "|".join(parts))
 
@@ -58,7 +61,9 @@ def do_open_case(*, person: Person, query: Identity, decision: Decision, source:
     orgs = [entry.organization_id for entry in person.staff_entries.filter(ended_at__isnull=True)]
     case.organizations.set(orgs)
     record_event(
-        EventType.MATCH_CASE_OPENED, ctx=ctx, target=case,
+        EventType.MATCH_CASE_OPENED,
+        ctx=ctx,
+        target=case,
         detail={"reference": case.reference, "organizations": len(orgs), "source": source},
     )
     return case

@@ -65,6 +65,22 @@ class Person(models.Model):
     def __repr__(self) -> str:
         return f"<Person {self.pk} {self.state_id}>"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.state_id:
+            self.state_id = new_state_id()
+        self.last_name_key = normalize.name_key(self.last_name)
+        self.last_name_phonetic = normalize.phonetic(self.last_name)
+        self.former_last_name_key = normalize.name_key(self.former_last_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields,
+                "last_name_key",
+                "last_name_phonetic",
+                "former_last_name_key",
+            }
+        super().save(*args, **kwargs)
+
     @property
     def ssn_masked(self) -> str:
         return f"***-**-{self.ssn_last4}" if self.ssn_last4 else ""
@@ -84,16 +100,3 @@ class Person(models.Model):
     def reveal_ssn(self) -> str:
         """For the agency's lawful uses only; nothing in the portal UI calls this."""
         return crypto.decrypt(self.ssn_ciphertext) if self.ssn_ciphertext else ""
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self.state_id:
-            self.state_id = new_state_id()
-        self.last_name_key = normalize.name_key(self.last_name)
-        self.last_name_phonetic = normalize.phonetic(self.last_name)
-        self.former_last_name_key = normalize.name_key(self.former_last_name)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {
-                *update_fields, "last_name_key", "last_name_phonetic", "former_last_name_key"
-            }
-        super().save(*args, **kwargs)

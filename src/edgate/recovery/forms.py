@@ -7,14 +7,18 @@ from edgate.core.forms import NoEchoInput, UswdsForm
 
 class UsernameForm(UswdsForm):
     username = forms.CharField(
-        label=_("User Name"), max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}),
+        label=_("User Name"),
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        ),
     )
 
 
 class AnswerForm(UswdsForm):
     answer = forms.CharField(
-        label=_("Answer"), max_length=100,
+        label=_("Answer"),
+        max_length=100,
         widget=NoEchoInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         help_text=_("Capital letters and extra spaces do not matter."),
     )

@@ -8,7 +8,7 @@ KIND = "recovery"
 class State(StrEnum):
     USERNAME = "username"
     ANSWER = "answer"
-    PASSWORD = "password"
+    PASSWORD = "password"  # noqa: S105 - a step name
     DONE = "done"
 
 

@@ -51,7 +51,10 @@ class StepView(View):
         lookup, flow = flowstate.find(request, kind=KIND)
         if flow is None:
             if lookup is Lookup.EXPIRED:
-                messages.warning(request, _("Your password reset expired after a period without activity. Please start again."))
+                messages.warning(
+                    request,
+                    _("Your password reset expired after a period without activity. Please start again."),
+                )
             return start(request)
         if self.state != flow.state:
             return redirect(step_url(flow.state))
@@ -75,7 +78,9 @@ class StepView(View):
         if form is None or not form.is_valid():
             return self.render(form)
         if self.state == State.USERNAME:
-            return redirect(step_url(flows.submit_username(self.flow, form.cleaned_data["username"], self.ctx)))
+            return redirect(
+                step_url(flows.submit_username(self.flow, form.cleaned_data["username"], self.ctx))
+            )
         if self.state == State.ANSWER:
             try:
                 if flows.submit_answer(self.flow, form.cleaned_data["answer"], self.ctx):
@@ -84,8 +89,14 @@ class StepView(View):
             except flows.Locked:
                 form.add_error("answer", LOCKED_MESSAGE)
             return self.render(form)
-        return redirect(step_url(flows.submit_password(self.flow, form.cleaned_data["new_password"], self.ctx)))
+        return redirect(
+            step_url(flows.submit_password(self.flow, form.cleaned_data["new_password"], self.ctx))
+        )
 
     def render(self, form: forms.Form | None) -> HttpResponse:
-        context = {"form": form, "state": str(self.state), "question": self.flow.data.get("question", "")}
+        context = {
+            "form": form,
+            "state": str(self.state),
+            "question": self.flow.data.get("question", ""),
+        }
         return render(self.request, f"recovery/{self.state}.html", context)

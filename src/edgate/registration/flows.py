@@ -53,9 +53,12 @@ def clear_for(step: State, data: dict[str, Any]) -> dict[str, Any]:
 
 def query_from(identity: dict[str, Any]) -> Identity:
     return Identity(
-        first_name=identity["first_name"], middle_name=identity.get("middle_name", ""),
-        last_name=identity["last_name"], former_last_name=identity.get("former_last_name", ""),
-        date_of_birth=date.fromisoformat(identity["date_of_birth"]), ssn=identity["ssn"],
+        first_name=identity["first_name"],
+        middle_name=identity.get("middle_name", ""),
+        last_name=identity["last_name"],
+        former_last_name=identity.get("former_last_name", ""),
+        date_of_birth=date.fromisoformat(identity["date_of_birth"]),
+        ssn=identity["ssn"],
         state_id=identity.get("state_id", ""),
     )
 
@@ -66,7 +69,9 @@ def _route(flow: Flow, data: dict[str, Any], decision: Decision, query: Identity
         return State.CONTACT
     person = Person.objects.get(pk=decision.candidate_id)
     if decision.outcome == MatchOutcome.PARTIAL:
-        case = service.do_open_case(person=person, query=query, decision=decision, source="registration", ctx=ctx)
+        case = service.do_open_case(
+            person=person, query=query, decision=decision, source="registration", ctx=ctx
+        )
         data["match"] = {"outcome": "partial", "case": case.reference}
         return State.PARTIAL
     profile = Profile.objects.filter(person=person).first()
@@ -98,7 +103,8 @@ def _match_identity(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
     query = query_from(data["identity"])
     decision = service.match(query)
     record_event(
-        EventType.MATCH_OUTCOME, ctx=ctx,
+        EventType.MATCH_OUTCOME,
+        ctx=ctx,
         detail={"outcome": decision.outcome.value, "source": "registration", "rule": decision.rule},
     )
     # Submitting page 1 again from a later page re-runs the match from the top.
@@ -139,7 +145,10 @@ def _lock_identity(ssn_hash: str) -> None:
     """Serialize completions for one SSN across nodes (PostgreSQL); SQLite serializes writers."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x6567, zlib.crc32(ssn_hash.encode()) - 2**31])
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [0x6567, zlib.crc32(ssn_hash.encode()) - 2**31],
+            )
 
 
 def complete_registration(flow_id: str, ctx: Ctx) -> State:
@@ -162,15 +171,23 @@ def complete_registration(flow_id: str, ctx: Ctx) -> State:
             with transaction.atomic():
                 person = do_create_person(
                     data=PersonData(
-                        first_name=ident["first_name"], middle_name=ident["middle_name"], last_name=ident["last_name"],
-                        former_last_name=ident["former_last_name"], date_of_birth=query.date_of_birth, ssn=query.ssn,
+                        first_name=ident["first_name"],
+                        middle_name=ident["middle_name"],
+                        last_name=ident["last_name"],
+                        former_last_name=ident["former_last_name"],
+                        date_of_birth=query.date_of_birth,
+                        ssn=query.ssn,
                         **contact,
                     ),
-                    source="registration", ctx=ctx,
+                    source="registration",
+                    ctx=ctx,
                 )
                 profile = account_actions.do_create_profile(
-                    person=person, password_hash=security["password_hash"],
-                    hint_question=security["hint_question"], hint_answer_hash=security["hint_answer_hash"], ctx=ctx,
+                    person=person,
+                    password_hash=security["password_hash"],
+                    hint_question=security["hint_question"],
+                    hint_answer_hash=security["hint_answer_hash"],
+                    ctx=ctx,
                 )
         except IntegrityError:
             # Lost a race on SQLite or without the lock: the SSN is on file now. Route as a match.

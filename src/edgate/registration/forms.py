@@ -15,38 +15,74 @@ from edgate.core.forms import NoEchoInput, UswdsForm
 from edgate.core.validators import clean_birth_date, clean_name, clean_ssn, clean_state_id
 
 MONTHS = [
-    ("", _("- Select -")), ("1", _("01 - January")), ("2", _("02 - February")), ("3", _("03 - March")),
-    ("4", _("04 - April")), ("5", _("05 - May")), ("6", _("06 - June")), ("7", _("07 - July")),
-    ("8", _("08 - August")), ("9", _("09 - September")), ("10", _("10 - October")),
-    ("11", _("11 - November")), ("12", _("12 - December")),
+    ("", _("- Select -")),
+    ("1", _("01 - January")),
+    ("2", _("02 - February")),
+    ("3", _("03 - March")),
+    ("4", _("04 - April")),
+    ("5", _("05 - May")),
+    ("6", _("06 - June")),
+    ("7", _("07 - July")),
+    ("8", _("08 - August")),
+    ("9", _("09 - September")),
+    ("10", _("10 - October")),
+    ("11", _("11 - November")),
+    ("12", _("12 - December")),
 ]
 
 
-def name_field(label: str, *, required: bool = True, max_length: int = 60, autocomplete: str = "off", help_text: str = "") -> forms.CharField:
+def name_field(
+    label: str,
+    *,
+    required: bool = True,
+    max_length: int = 60,
+    autocomplete: str = "off",
+    help_text: str = "",
+) -> forms.CharField:
     return forms.CharField(
-        label=label, required=required, max_length=max_length, help_text=help_text,
+        label=label,
+        required=required,
+        max_length=max_length,
+        help_text=help_text,
         widget=forms.TextInput(attrs={"autocomplete": autocomplete, "spellcheck": "false"}),
     )
 
 
 class IdentityForm(UswdsForm):
     first_name = name_field(_("First or given name"), autocomplete="given-name")
-    middle_name = name_field(_("Middle name"), required=False, autocomplete="additional-name", help_text=_("Optional."))
+    middle_name = name_field(
+        _("Middle name"), required=False, autocomplete="additional-name", help_text=_("Optional.")
+    )
     last_name = name_field(_("Last or family name"), max_length=80, autocomplete="family-name")
     former_last_name = name_field(
-        _("Former last name"), required=False, max_length=80,
+        _("Former last name"),
+        required=False,
+        max_length=80,
         help_text=_("Optional. If you were licensed or employed under another last name."),
     )
     dob_month = forms.TypedChoiceField(label=_("Month"), choices=MONTHS, coerce=int)
-    dob_day = forms.IntegerField(label=_("Day"), min_value=1, max_value=31, widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 2, "autocomplete": "bday-day"}))
-    dob_year = forms.IntegerField(label=_("Year"), min_value=1000, max_value=9999, widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 4, "autocomplete": "bday-year"}))
+    dob_day = forms.IntegerField(
+        label=_("Day"),
+        min_value=1,
+        max_value=31,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 2, "autocomplete": "bday-day"}),
+    )
+    dob_year = forms.IntegerField(
+        label=_("Year"),
+        min_value=1000,
+        max_value=9999,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 4, "autocomplete": "bday-year"}),
+    )
     ssn = forms.CharField(
-        label=_("Social Security Number"), max_length=20,
+        label=_("Social Security Number"),
+        max_length=20,
         help_text=_("9 digits, like 123-45-6789. For your security it is never shown back to you in full."),
         widget=NoEchoInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
     )
     state_id = forms.CharField(
-        label=_("State educator ID"), required=False, max_length=8,
+        label=_("State educator ID"),
+        required=False,
+        max_length=8,
         help_text=_("Optional. The 8-digit ID on your license, if you have one."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
@@ -85,7 +121,10 @@ class IdentityForm(UswdsForm):
             settings = conf.get()
             try:
                 data["date_of_birth"] = clean_birth_date(
-                    born, today=timezone.localdate(), min_age=settings.min_age_years, max_age=settings.max_age_years
+                    born,
+                    today=timezone.localdate(),
+                    min_age=settings.min_age_years,
+                    max_age=settings.max_age_years,
                 )
             except ValidationError as exc:
                 self.add_error("dob_year", exc)
@@ -93,9 +132,22 @@ class IdentityForm(UswdsForm):
 
 
 class SecurityForm(NewPasswordMixin, HintMixin, UswdsForm):
-    field_order = ["new_password", "confirm_password", "hint_question_choice", "own_question", "hint_answer"]
+    field_order = [
+        "new_password",
+        "confirm_password",
+        "hint_question_choice",
+        "own_question",
+        "hint_answer",
+    ]
 
-    def __init__(self, *args: Any, first_name: str = "", last_name: str = "", username: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        first_name: str = "",
+        last_name: str = "",
+        username: str = "",
+        **kwargs: Any,
+    ) -> None:
         self.user = PasswordContext(username=username, first_name=first_name, last_name=last_name)
         super().__init__(*args, **kwargs)
         self.fields["new_password"].label = _("Password")

@@ -41,9 +41,16 @@ class Step:
 
 S = State
 STEPS: dict[State, Step] = {
-    S.IDENTITY: Step(S.IDENTITY, "Who you are", 1, frozenset({S.CONTACT, S.SETUP, S.PARTIAL, S.EXACT}),
-                     clears=("identity", "contact", "security", "match")),
-    S.CONTACT: Step(S.CONTACT, "How to reach you", 2, frozenset({S.SECURITY}), clears=("contact", "security")),
+    S.IDENTITY: Step(
+        S.IDENTITY,
+        "Who you are",
+        1,
+        frozenset({S.CONTACT, S.SETUP, S.PARTIAL, S.EXACT}),
+        clears=("identity", "contact", "security", "match"),
+    ),
+    S.CONTACT: Step(
+        S.CONTACT, "How to reach you", 2, frozenset({S.SECURITY}), clears=("contact", "security")
+    ),
     S.SECURITY: Step(S.SECURITY, "Password and hint", 3, frozenset({S.REVIEW}), clears=("security",)),
     S.REVIEW: Step(S.REVIEW, "Review and confirm", 4, frozenset({S.CREATED, S.SETUP, S.PARTIAL, S.EXACT})),
     S.SETUP: Step(S.SETUP, "We need additional information", None, frozenset({S.SETUP_DONE})),

@@ -44,7 +44,15 @@ HANDLERS = {
 EXPIRED = _lazy(
     "Your registration expired after a period without activity, so it was cleared. Please start again."
 )
-SENSITIVE = ("ssn", "dob_day", "dob_month", "dob_year", "new_password", "confirm_password", "hint_answer")
+SENSITIVE = (
+    "ssn",
+    "dob_day",
+    "dob_month",
+    "dob_year",
+    "new_password",
+    "confirm_password",
+    "hint_answer",
+)
 
 
 def step_url(state: State | str) -> str:
@@ -88,7 +96,11 @@ def _form_kwargs(state: State, flow: Flow, profile: Any) -> dict[str, Any]:
         ident = flow.data.get("identity", {})
         return {"first_name": ident.get("first_name", ""), "last_name": ident.get("last_name", "")}
     if state == State.SETUP and profile is not None:
-        return {"first_name": profile.person.first_name, "last_name": profile.person.last_name, "username": profile.username}
+        return {
+            "first_name": profile.person.first_name,
+            "last_name": profile.person.last_name,
+            "username": profile.username,
+        }
     return {}
 
 
@@ -115,12 +127,22 @@ class StepView(View):
 
     def get(self, request: HttpRequest, step: str) -> HttpResponse:
         form_class = FORMS.get(self.state)
-        form = form_class(initial=_initial(self.state, self.flow, self.profile), **_form_kwargs(self.state, self.flow, self.profile)) if form_class else None
+        form = (
+            form_class(
+                initial=_initial(self.state, self.flow, self.profile),
+                **_form_kwargs(self.state, self.flow, self.profile),
+            )
+            if form_class
+            else None
+        )
         return self.render(form)
 
     def post(self, request: HttpRequest, step: str) -> HttpResponse:
         if request.POST.get("flow") != flow_tag(self.flow):
-            messages.warning(request, _("That page was out of date, so nothing was saved. Please continue from here."))
+            messages.warning(
+                request,
+                _("That page was out of date, so nothing was saved. Please continue from here."),
+            )
             return redirect(step_url(self.flow.state))
         if self.state == State.EXACT:
             return self.change_password()
@@ -132,10 +154,13 @@ class StepView(View):
             try:
                 target = HANDLERS[self.state](self.flow, form.cleaned_data, ctx_from_request(request))
             except flows.Throttled:
-                form.add_error(None, _(
-                    "We cannot check your information right now because of too many attempts. "
-                    "Try again in an hour, or call customer service."
-                ))
+                form.add_error(
+                    None,
+                    _(
+                        "We cannot check your information right now because of too many attempts. "
+                        "Try again in an hour, or call customer service."
+                    ),
+                )
             else:
                 flowstate.touch(Flow.objects.get(pk=self.flow.pk))
                 return redirect(step_url(target))
@@ -160,13 +185,20 @@ class StepView(View):
         }
         if self.state == State.REVIEW:
             context["review"] = _review(self.flow.data)
-        return render(request=self.request, template_name=f"registration/{self.state}.html", context=context, status=status)
+        return render(
+            request=self.request,
+            template_name=f"registration/{self.state}.html",
+            context=context,
+            status=status,
+        )
 
 
 def _review(data: dict[str, Any]) -> dict[str, Any]:
     ident, contact = data.get("identity", {}), data.get("contact", {})
     return {
-        "name": " ".join(p for p in (ident.get("first_name"), ident.get("middle_name"), ident.get("last_name")) if p),
+        "name": " ".join(
+            p for p in (ident.get("first_name"), ident.get("middle_name"), ident.get("last_name")) if p
+        ),
         "former_last_name": ident.get("former_last_name"),
         "date_of_birth": ident.get("date_of_birth"),
         "ssn_masked": f"***-**-{ident['ssn'][-4:]}" if ident.get("ssn") else "",

@@ -13,7 +13,10 @@ DEBUG = os.environ.get("EDGATE_DEBUG", "1") == "1"
 ALLOWED_HOSTS = env_list("EDGATE_ALLOWED_HOSTS") or ["127.0.0.1", "localhost", "[::1]"]
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}}
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 
 def _dev_secrets() -> dict[str, str]:

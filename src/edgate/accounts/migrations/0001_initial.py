@@ -2,43 +2,110 @@
 
 import django.db.models.deletion
 import django.db.models.functions.text
-import edgate.accounts.models
 from django.db import migrations, models
+
+import edgate.accounts.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('people', '0001_initial'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("people", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Profile',
+            name="Profile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(editable=False, max_length=40, verbose_name='User Name')),
-                ('status', models.CharField(choices=[('awaiting_setup', 'Awaiting setup'), ('active', 'Active'), ('locked', 'Locked'), ('disabled', 'Disabled')], default='active', max_length=20)),
-                ('hint_question', models.CharField(blank=True, max_length=200)),
-                ('hint_answer_hash', models.CharField(blank=True, editable=False, max_length=256)),
-                ('is_staff', models.BooleanField(default=False, help_text='Agency staff who may use the administration site.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('activated_at', models.DateTimeField(blank=True, null=True)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('person', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='profile', to='people.person')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(editable=False, max_length=40, verbose_name="User Name"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("awaiting_setup", "Awaiting setup"),
+                            ("active", "Active"),
+                            ("locked", "Locked"),
+                            ("disabled", "Disabled"),
+                        ],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                ("hint_question", models.CharField(blank=True, max_length=200)),
+                ("hint_answer_hash", models.CharField(blank=True, editable=False, max_length=256)),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False, help_text="Agency staff who may use the administration site."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("activated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "person",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="profile",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('username'), name='profile_username_ci_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("username"),
+                        name="profile_username_ci_unique",
+                    )
+                ],
             },
             managers=[
-                ('objects', edgate.accounts.models.ProfileManager()),
+                ("objects", edgate.accounts.models.ProfileManager()),
             ],
         ),
     ]

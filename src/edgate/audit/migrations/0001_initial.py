@@ -4,30 +4,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('event_type', models.CharField(choices=[('accounts.sign_in', 'Signed in'), ('accounts.sign_in_failed', 'Sign-in failed'), ('accounts.sign_in_throttled', 'Sign-in refused by throttle'), ('accounts.sign_out', 'Signed out'), ('accounts.profile_created', 'Profile created'), ('accounts.profile_precreated', 'Profile pre-created'), ('accounts.profile_setup_completed', 'Pre-created Profile completed'), ('accounts.password_changed', 'Password changed'), ('accounts.hint_changed', 'Hint question and answer changed'), ('accounts.contact_updated', 'Contact details updated'), ('recovery.started', 'Password recovery started'), ('recovery.hint_failed', 'Wrong hint answer'), ('recovery.locked', 'Recovery refused by throttle'), ('recovery.hint_passed', 'Hint answer accepted'), ('recovery.password_reset', 'Password reset after hint answer'), ('registration.match', 'Identity matched'), ('registration.match_throttled', 'Identity match refused by throttle'), ('registration.case_opened', 'Match case opened'), ('registration.username_reminded', 'User Name reminder shown'), ('people.person_created', 'Person record created'), ('directory.staff_added', 'Staff entry added'), ('directory.staff_ended', 'Staff entry ended'), ('directory.access_granted', 'Application access granted'), ('directory.access_revoked', 'Application access revoked'), ('directory.admin_appointed', 'Directory Administrator appointed')], db_index=True, max_length=64)),
-                ('outcome', models.CharField(choices=[('success', 'Success'), ('failure', 'Failure'), ('denied', 'Denied')], default='success', max_length=16)),
-                ('actor_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('actor_label', models.CharField(blank=True, max_length=150)),
-                ('target_type', models.CharField(blank=True, max_length=32)),
-                ('target_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('client_ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('detail', models.JSONField(blank=True, default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "event_type",
+                    models.CharField(
+                        choices=[
+                            ("accounts.sign_in", "Signed in"),
+                            ("accounts.sign_in_failed", "Sign-in failed"),
+                            ("accounts.sign_in_throttled", "Sign-in refused by throttle"),
+                            ("accounts.sign_out", "Signed out"),
+                            ("accounts.profile_created", "Profile created"),
+                            ("accounts.profile_precreated", "Profile pre-created"),
+                            ("accounts.profile_setup_completed", "Pre-created Profile completed"),
+                            ("accounts.password_changed", "Password changed"),
+                            ("accounts.hint_changed", "Hint question and answer changed"),
+                            ("accounts.contact_updated", "Contact details updated"),
+                            ("recovery.started", "Password recovery started"),
+                            ("recovery.hint_failed", "Wrong hint answer"),
+                            ("recovery.locked", "Recovery refused by throttle"),
+                            ("recovery.hint_passed", "Hint answer accepted"),
+                            ("recovery.password_reset", "Password reset after hint answer"),
+                            ("registration.match", "Identity matched"),
+                            ("registration.match_throttled", "Identity match refused by throttle"),
+                            ("registration.case_opened", "Match case opened"),
+                            ("registration.username_reminded", "User Name reminder shown"),
+                            ("people.person_created", "Person record created"),
+                            ("directory.staff_added", "Staff entry added"),
+                            ("directory.staff_ended", "Staff entry ended"),
+                            ("directory.access_granted", "Application access granted"),
+                            ("directory.access_revoked", "Application access revoked"),
+                            ("directory.admin_appointed", "Directory Administrator appointed"),
+                        ],
+                        db_index=True,
+                        max_length=64,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("success", "Success"),
+                            ("failure", "Failure"),
+                            ("denied", "Denied"),
+                        ],
+                        default="success",
+                        max_length=16,
+                    ),
+                ),
+                ("actor_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("actor_label", models.CharField(blank=True, max_length=150)),
+                ("target_type", models.CharField(blank=True, max_length=32)),
+                ("target_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("client_ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("detail", models.JSONField(blank=True, default=dict)),
             ],
             options={
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['target_type', 'target_id', 'at'], name='audit_audit_target__e744f7_idx')],
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["target_type", "target_id", "at"],
+                        name="audit_audit_target__e744f7_idx",
+                    )
+                ],
             },
         ),
     ]

@@ -4,42 +4,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_name', models.CharField(max_length=60)),
-                ('middle_name', models.CharField(blank=True, max_length=60)),
-                ('last_name', models.CharField(max_length=80)),
-                ('former_last_name', models.CharField(blank=True, max_length=80)),
-                ('date_of_birth', models.DateField(blank=True, null=True)),
-                ('ssn_ciphertext', models.BinaryField(null=True)),
-                ('ssn_hash', models.CharField(blank=True, editable=False, max_length=64, null=True, unique=True)),
-                ('ssn_last4', models.CharField(blank=True, editable=False, max_length=4)),
-                ('state_id', models.CharField(editable=False, max_length=8, unique=True, verbose_name='state educator ID')),
-                ('street', models.CharField(blank=True, max_length=120)),
-                ('city', models.CharField(blank=True, max_length=60)),
-                ('state', models.CharField(blank=True, max_length=2)),
-                ('postcode', models.CharField(blank=True, max_length=10)),
-                ('email', models.EmailField(blank=True, db_index=True, max_length=254)),
-                ('phone', models.CharField(blank=True, db_index=True, max_length=10)),
-                ('last_name_key', models.CharField(blank=True, editable=False, max_length=80)),
-                ('last_name_phonetic', models.CharField(blank=True, editable=False, max_length=16)),
-                ('former_last_name_key', models.CharField(blank=True, editable=False, max_length=80)),
-                ('source', models.CharField(default='registration', max_length=40)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("first_name", models.CharField(max_length=60)),
+                ("middle_name", models.CharField(blank=True, max_length=60)),
+                ("last_name", models.CharField(max_length=80)),
+                ("former_last_name", models.CharField(blank=True, max_length=80)),
+                ("date_of_birth", models.DateField(blank=True, null=True)),
+                ("ssn_ciphertext", models.BinaryField(null=True)),
+                (
+                    "ssn_hash",
+                    models.CharField(
+                        blank=True, editable=False, max_length=64, null=True, unique=True
+                    ),
+                ),
+                ("ssn_last4", models.CharField(blank=True, editable=False, max_length=4)),
+                (
+                    "state_id",
+                    models.CharField(
+                        editable=False, max_length=8, unique=True, verbose_name="state educator ID"
+                    ),
+                ),
+                ("street", models.CharField(blank=True, max_length=120)),
+                ("city", models.CharField(blank=True, max_length=60)),
+                ("state", models.CharField(blank=True, max_length=2)),
+                ("postcode", models.CharField(blank=True, max_length=10)),
+                ("email", models.EmailField(blank=True, db_index=True, max_length=254)),
+                ("phone", models.CharField(blank=True, db_index=True, max_length=10)),
+                ("last_name_key", models.CharField(blank=True, editable=False, max_length=80)),
+                ("last_name_phonetic", models.CharField(blank=True, editable=False, max_length=16)),
+                (
+                    "former_last_name_key",
+                    models.CharField(blank=True, editable=False, max_length=80),
+                ),
+                ("source", models.CharField(default="registration", max_length=40)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name_plural': 'people',
-                'indexes': [models.Index(fields=['date_of_birth', 'last_name_key'], name='people_pers_date_of_932f45_idx'), models.Index(fields=['last_name_phonetic', 'date_of_birth'], name='people_pers_last_na_6549ef_idx'), models.Index(fields=['former_last_name_key', 'date_of_birth'], name='people_pers_former__695177_idx')],
+                "verbose_name_plural": "people",
+                "indexes": [
+                    models.Index(
+                        fields=["date_of_birth", "last_name_key"],
+                        name="people_pers_date_of_932f45_idx",
+                    ),
+                    models.Index(
+                        fields=["last_name_phonetic", "date_of_birth"],
+                        name="people_pers_last_na_6549ef_idx",
+                    ),
+                    models.Index(
+                        fields=["former_last_name_key", "date_of_birth"],
+                        name="people_pers_former__695177_idx",
+                    ),
+                ],
             },
         ),
     ]

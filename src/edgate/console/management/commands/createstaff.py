@@ -14,7 +14,9 @@ from edgate.people.actions import PersonData, do_create_person
 
 
 class Command(BaseCommand):
-    help = "Create an agency staff Profile; prints the assigned User Name. The password is read from the terminal."
+    help = (
+        "Create an agency staff Profile and print its assigned User Name (password read from the terminal)."
+    )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--first-name", required=True)
@@ -32,9 +34,15 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages)) from exc
         ctx = Ctx.system("edgate createstaff")
         with transaction.atomic():
-            person = do_create_person(data=PersonData(first_name=first, last_name=last), source="staff", ctx=ctx)
+            person = do_create_person(
+                data=PersonData(first_name=first, last_name=last), source="staff", ctx=ctx
+            )
             profile = actions.do_create_profile(
-                person=person, password_hash=actions.hash_password(password), hint_question="", hint_answer_hash="", ctx=ctx
+                person=person,
+                password_hash=actions.hash_password(password),
+                hint_question="",
+                hint_answer_hash="",
+                ctx=ctx,
             )
             profile.is_staff = True
             profile.is_superuser = options["superuser"]

@@ -20,8 +20,10 @@ class Command(BaseCommand):
         out.write("\nTry these at /register/ (all synthetic):")
         for ident in result["identities"]:
             ssn = f"{ident.ssn[:3]}-{ident.ssn[3:5]}-{ident.ssn[5:]}"
-            out.write(f"  • {ident.outcome}: {ident.first_name} {ident.last_name}, born {ident.date_of_birth:%B %d %Y}, "
-                      f"SSN {ssn} {ident.note}".rstrip())
+            out.write(
+                f"  • {ident.outcome}: {ident.first_name} {ident.last_name}, "
+                f"born {ident.date_of_birth:%B %d %Y}, SSN {ssn} {ident.note}".rstrip()
+            )
         out.write(f"\nSign in at /login/ with password “{demo.DEMO_PASSWORD}”:")
         for role, username in result["accounts"]:
             out.write(f"  • {role}: {username}")
