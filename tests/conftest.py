@@ -18,50 +18,60 @@ from .pii import leaks
 OWN_DATA_PAGES = ("/register/identity/", "/register/review/")
 
 
-class _Capture(logging.Handler):
+class PiiGuard(logging.Handler):
+    """Collects log records and checks requests, redirects and pages for registered PII."""
+
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
         self.records: list[logging.LogRecord] = []
+        self.found: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append(record)
 
+    def check_exchange(self, request: dict[str, object], response) -> None:  # type: ignore[no-untyped-def]
+        url = unquote(f"{request.get('PATH_INFO', '')}?{request.get('QUERY_STRING', '')}")
+        if found := leaks(url):
+            self.found.append(f"in URL {url!r}: {found}")
+        if found := leaks(unquote(response.get("Location", ""))):
+            self.found.append(f"in redirect: {found}")
+        path = str(request.get("PATH_INFO", ""))
+        if not getattr(response, "streaming", False) and "html" in response.get("Content-Type", ""):
+            body = response.content.decode(errors="replace")
+            own_page = path in OWN_DATA_PAGES
+            if found := leaks(body, allow=frozenset({"dob"}) if own_page else frozenset()):
+                self.found.append(f"in page {path}: {found}")
+
+    def problems(self) -> list[str]:
+        logged = [
+            f"in log record {record.name}: {found}"
+            for record in self.records
+            if (found := leaks(f"{record.getMessage()} {record.exc_text or ''}"))
+        ]
+        return self.found + logged
+
 
 @pytest.fixture(autouse=True)
-def pii_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def pii_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[PiiGuard]:
     """Fails the test if a registered SSN, date of birth, password or hint answer appears in
     a log record, a URL, a redirect, or a page other than the person's own form."""
-    capture = _Capture()
+    guard = PiiGuard()
     root = logging.getLogger()
     old_level = root.level
-    root.addHandler(capture)
+    root.addHandler(guard)
     root.setLevel(logging.DEBUG)
-    problems: list[str] = []
     original = Client.request
 
     def checked(self: Client, **request: object):  # type: ignore[no-untyped-def]
-        url = unquote(f"{request.get('PATH_INFO', '')}?{request.get('QUERY_STRING', '')}")
-        if found := leaks(url):
-            problems.append(f"in URL {url!r}: {found}")
         response = original(self, **request)
-        if found := leaks(unquote(response.get("Location", ""))):
-            problems.append(f"in redirect: {found}")
-        path = str(request.get("PATH_INFO", ""))
-        content_type = response.get("Content-Type", "")
-        if not getattr(response, "streaming", False) and "html" in content_type:
-            body = response.content.decode(errors="replace")
-            if found := leaks(body, allow=frozenset({"dob"}) if path in OWN_DATA_PAGES else frozenset()):
-                problems.append(f"in page {path}: {found}")
+        guard.check_exchange(request, response)
         return response
 
     monkeypatch.setattr(Client, "request", checked)
-    yield
-    root.removeHandler(capture)
+    yield guard
+    root.removeHandler(guard)
     root.setLevel(old_level)
-    for record in capture.records:
-        text = f"{record.getMessage()} {record.exc_text or ''}"
-        if found := leaks(text):
-            problems.append(f"in log record {record.name}: {found}")
+    problems = guard.problems()
     assert not problems, "personal data leaked: " + "; ".join(problems)
 
 

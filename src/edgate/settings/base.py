@@ -151,7 +151,10 @@ NODE_MODULES = Path(
         WORK_DIR / "node_modules",
     )
 )
-STATICFILES_DIRS = [("uswds", NODE_MODULES / "@uswds" / "uswds" / "dist")]
+# Only what the pages use from the USWDS package (its SCSS sources are not served).
+STATICFILES_DIRS = [
+    (f"uswds/{part}", NODE_MODULES / "@uswds" / "uswds" / "dist" / part) for part in ("css", "js", "img", "fonts")
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

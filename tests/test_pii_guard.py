@@ -1,0 +1,48 @@
+"""The PII guard itself catches leaks (otherwise every test relying on it proves nothing)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.http import HttpResponse, HttpResponseRedirect
+
+from tests.conftest import PiiGuard
+from tests.pii import register_dob, register_ssn
+
+SSN = register_ssn("219453381")
+
+
+def test_guard_catches_an_ssn_in_a_log_record() -> None:
+    guard = PiiGuard()
+    logger = logging.getLogger("edgate.test")
+    logger.addHandler(guard)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # keep this deliberate leak away from the suite-wide guard
+    try:
+        logger.info("matched person with ssn %s", f"{SSN[:3]}-{SSN[3:5]}-{SSN[5:]}")
+    finally:
+        logger.removeHandler(guard)
+        logger.propagate = True
+    assert guard.problems() and "log record" in guard.problems()[0]
+
+
+def test_guard_catches_pii_in_urls_redirects_and_pages() -> None:
+    from datetime import date
+
+    dob = register_dob(date(1979, 4, 11))
+    guard = PiiGuard()
+    page = HttpResponse(f"<p>{SSN}</p>", content_type="text/html")
+    guard.check_exchange({"PATH_INFO": "/lookup/", "QUERY_STRING": f"ssn={SSN}"}, page)
+    guard.check_exchange({"PATH_INFO": "/x/"}, HttpResponseRedirect(f"/y/?dob={dob.isoformat()}"))
+    own = HttpResponse(f"<input value='{dob.isoformat()}'>", content_type="text/html")
+    guard.check_exchange({"PATH_INFO": "/register/identity/"}, own)  # own form may show the DOB
+    problems = guard.problems()
+    assert [p.split(" ")[1] for p in problems] == ["URL", "page", "redirect:"]
+
+
+@pytest.mark.parametrize("path", ["/register/identity/", "/register/review/"])
+def test_own_pages_never_show_a_full_ssn(path: str) -> None:
+    guard = PiiGuard()
+    guard.check_exchange({"PATH_INFO": path}, HttpResponse(f"{SSN}", content_type="text/html"))
+    assert guard.problems()
