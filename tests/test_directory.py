@@ -48,3 +48,31 @@ def test_ending_a_staff_entry_revokes_its_grants() -> None:
         EventType.STAFF_ENDED,
         EventType.ACCESS_REVOKED,
     ]
+
+
+def test_admin_grants_and_revocations_go_through_audited_actions() -> None:
+    from django.test import Client
+
+    from edgate.accounts.models import Profile
+
+    staff = with_profile(on_file(someone("Casey", "Service")))
+    Profile.objects.filter(pk=staff.pk).update(is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(staff)
+    district = Organization.objects.create(code="01230000", name="D", org_type=OrgType.DISTRICT)
+    role = AppRole.objects.create(
+        application=Application.objects.create(code="MDCS", name="MDCS"), code="s", name="S"
+    )
+    teacher = with_profile(on_file(someone("Dev", "Teacher")))
+    response = client.post(
+        "/admin/directory/accessgrant/add/",
+        {"profile": teacher.pk, "role": role.pk, "organization": district.pk, "staff_entry": ""},
+    )
+    assert response.status_code == 302, response.content[:2000]
+    grant = AccessGrant.objects.get()
+    event = AuditEvent.objects.get(event_type=EventType.ACCESS_GRANTED)
+    assert event.actor_id == staff.pk and event.target_id == str(teacher.pk)
+    client.post("/admin/directory/accessgrant/", {"action": "revoke", "_selected_action": [grant.pk]})
+    grant.refresh_from_db()
+    assert grant.revoked_at is not None and grant.revoked_by_id == staff.pk
+    assert AuditEvent.objects.filter(event_type=EventType.ACCESS_REVOKED, actor_id=staff.pk).count() == 1

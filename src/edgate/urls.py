@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 admin.site.site_header = "EdGate administration"
 admin.site.site_title = "EdGate administration"
@@ -9,6 +10,8 @@ urlpatterns = [
     path("", include("edgate.accounts.urls")),
     path("register/", include("edgate.registration.urls")),
     path("recover/", include("edgate.recovery.urls")),
+    # Staff sign in through the portal's sign-in (throttled and audited), not the admin's own.
+    path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
     path("admin/", admin.site.urls),
 ]
 

@@ -211,3 +211,13 @@ def test_idle_sessions_end_after_thirty_minutes(client: Client, profile: Profile
         assert client.get(reverse("accounts:applications")).status_code == 200
     with time_machine.travel(start + timedelta(minutes=29 + 31), tick=False):
         assert client.get(reverse("accounts:applications")).status_code == 302
+
+
+def test_admin_sign_in_goes_through_the_portal_sign_in(client: Client, profile: Profile) -> None:
+    Profile.objects.filter(pk=profile.pk).update(is_staff=True)
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith(LOGIN)
+    response = client.post(LOGIN, {"username": profile.username, "password": PASSWORD, "next": "/admin/"})
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200  # and the session lasts beyond one request
+    assert client.get("/admin/").status_code == 200

@@ -6,7 +6,6 @@ password, so the page never tells an attacker that an account exists or is locke
 
 from __future__ import annotations
 
-import time
 from functools import cache
 
 from django.contrib.auth import authenticate, login, logout
@@ -17,7 +16,6 @@ from edgate.audit.models import EventType, Outcome
 from edgate.audit.record import record_event
 from edgate.core import throttle
 from edgate.core.context import ctx_from_request
-from edgate.core.middleware import SESSION_STARTED
 
 from .models import Profile
 
@@ -43,8 +41,7 @@ def sign_in(request: HttpRequest, *, username: str, password: str) -> Profile | 
         # The typed User Name is not recorded when unknown: people type passwords into it.
         record_event(EventType.SIGN_IN_FAILED, ctx=ctx, target=known, outcome=Outcome.FAILURE)
         return None
-    login(request, profile)  # rotates the session id
-    request.session[SESSION_STARTED] = time.time()
+    login(request, profile)  # rotates the session id; user_logged_in starts the 12-hour clock
     throttle.clear(per_profile, account_key)
     record_event(EventType.SIGN_IN, ctx=ctx_from_request(request), target=profile)
     return profile

@@ -14,6 +14,14 @@ from . import conf
 SESSION_STARTED = "edgate.signed_in_at"
 
 
+def remember_sign_in_time(
+    sender: object, request: HttpRequest | None, user: object, **kwargs: object
+) -> None:
+    """Receiver of `user_logged_in`, so every way of signing in starts the 12-hour clock."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_STARTED] = time.time()
+
+
 class NoStoreMiddleware:
     """Every dynamic page may carry personal data: never let a browser or proxy keep it."""
 

@@ -153,7 +153,8 @@ NODE_MODULES = Path(
 )
 # Only what the pages use from the USWDS package (its SCSS sources are not served).
 STATICFILES_DIRS = [
-    (f"uswds/{part}", NODE_MODULES / "@uswds" / "uswds" / "dist" / part) for part in ("css", "js", "img", "fonts")
+    (f"uswds/{part}", NODE_MODULES / "@uswds" / "uswds" / "dist" / part)
+    for part in ("css", "js", "img", "fonts")
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
