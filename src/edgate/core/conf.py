@@ -25,6 +25,7 @@ class EdgateSettings:
     customer_service_phone: str
     username_scheme: str
     matcher: str
+    match_rules: str
     flow_ttl: timedelta
     absolute_session: timedelta
     min_age_years: int
@@ -60,6 +61,7 @@ def _load() -> EdgateSettings:
             customer_service_phone=str(raw["CUSTOMER_SERVICE_PHONE"]),
             username_scheme=str(raw["USERNAME_SCHEME"]),
             matcher=str(raw["MATCHER"]),
+            match_rules=str(raw.get("MATCH_RULES", "rules-2")),
             flow_ttl=timedelta(minutes=int(raw["FLOW_TTL_MINUTES"])),
             absolute_session=timedelta(hours=int(raw["ABSOLUTE_SESSION_HOURS"])),
             min_age_years=int(raw["MIN_AGE_YEARS"]),
@@ -77,6 +79,10 @@ def _load() -> EdgateSettings:
         raise ImproperlyConfigured("PII_KEYS and LOOKUP_KEY must be set")
     if not 0 < conf.min_age_years < conf.max_age_years:
         raise ImproperlyConfigured("MIN_AGE_YEARS must be positive and below MAX_AGE_YEARS")
+    from edgate.identity.rules import RULES
+
+    if conf.match_rules not in RULES:
+        raise ImproperlyConfigured(f"EDGATE['MATCH_RULES'] must be one of {sorted(RULES)}")
     for dotted in (conf.username_scheme, conf.matcher):
         import_string(dotted)  # fails start-up on a typo
     return conf

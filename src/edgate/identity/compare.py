@@ -1,8 +1,14 @@
-"""Field comparisons. Each returns a Level; `missing` when either side lacks the field."""
+"""Field comparisons. Each returns a `Result`: a fine `kind` (what exactly was seen) and the
+coarse `level` (agree / close / differ / missing) shown to reviewers.
+
+All comparisons are symmetric when both sides carry the same kind of data; the SSN compares
+through keyed hashes when the record side holds no plaintext (the database case).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -19,62 +25,61 @@ class Level(StrEnum):
     MISSING = "missing"
 
 
-FIELDS = (
-    "first_name",
-    "last_name",
-    "date_of_birth",
-    "ssn",
-    "state_id",
-    "address",
-    "email",
-    "phone",
-)
+@dataclass(frozen=True)
+class Result:
+    kind: str
+    level: Level
 
 
-def first_name(q: Identity, r: Identity) -> Level:
+MISSING = Result("missing", Level.MISSING)
+FIELDS = ("first_name", "last_name", "date_of_birth", "ssn", "state_id", "address", "email", "phone")
+
+
+def _typo(a: str, b: str) -> bool:
+    """One edit apart (for names of 4+ letters), or Jaro-Winkler ≥ 0.94 for longer names."""
+    if min(len(a), len(b)) >= 4 and DamerauLevenshtein.distance(a, b) <= 1:
+        return True
+    return min(len(a), len(b)) >= 6 and JaroWinkler.similarity(a, b) >= 0.94
+
+
+def first_name(q: Identity, r: Identity) -> Result:
     qk, rk = normalize.name_key(q.first_name), normalize.name_key(r.first_name)
     if not qk or not rk:
-        return Level.MISSING
+        return MISSING
     if qk == rk:
-        return Level.AGREE
+        return Result("exact", Level.AGREE)
     if normalize.first_name_forms(qk) & normalize.first_name_forms(rk):
-        return Level.CLOSE
-    if JaroWinkler.similarity(qk, rk) >= 0.92 or DamerauLevenshtein.distance(qk, rk) <= 1:
-        return Level.CLOSE
-    return Level.DIFFER
+        return Result("nickname", Level.CLOSE)
+    if _typo(qk, rk):
+        return Result("typo", Level.CLOSE)
+    if (len(qk) == 1 or len(rk) == 1) and qk[0] == rk[0]:
+        return Result("initial", Level.CLOSE)
+    # First and middle names swapped or merged ("Mary Ann" / "Ann"): token overlap.
+    q_tokens = set(normalize.name_tokens(q.first_name)) | set(normalize.name_tokens(q.middle_name))
+    r_tokens = set(normalize.name_tokens(r.first_name)) | set(normalize.name_tokens(r.middle_name))
+    if {qk, rk} & (q_tokens & r_tokens):
+        return Result("middle", Level.CLOSE)
+    if normalize.phonetic(qk) and normalize.phonetic(qk) == normalize.phonetic(rk):
+        return Result("phonetic", Level.CLOSE)
+    return Result("differ", Level.DIFFER)
 
 
-def last_name(q: Identity, r: Identity) -> Level:
-    q_keys = {k for k in (normalize.name_key(q.last_name), normalize.name_key(q.former_last_name)) if k}
-    r_keys = {k for k in (normalize.name_key(r.last_name), normalize.name_key(r.former_last_name)) if k}
-    if not q_keys or not r_keys:
-        return Level.MISSING
-    if normalize.name_key(q.last_name) == normalize.name_key(r.last_name):
-        return Level.AGREE
-    if q_keys & r_keys:  # a married or former name on either side
-        return Level.AGREE
-    q_tokens = set(normalize.name_tokens(q.last_name))
-    r_tokens = set(normalize.name_tokens(r.last_name))
-    if q_tokens & r_tokens:  # García-López ~ García
-        return Level.CLOSE
-    for qk in q_keys:
-        for rk in r_keys:
-            if normalize.phonetic(qk) == normalize.phonetic(rk) or JaroWinkler.similarity(qk, rk) >= 0.92:
-                return Level.CLOSE
-    return Level.DIFFER
-
-
-def date_of_birth(q: Identity, r: Identity) -> Level:
-    a, b = q.date_of_birth, r.date_of_birth
-    if a is None or b is None:
-        return Level.MISSING
-    if a == b:
-        return Level.AGREE
-    if (a.year, a.month, a.day) == (b.year, b.day, b.month):
-        return Level.CLOSE  # day and month swapped
-    if _one_edit(_iso(a), _iso(b)):
-        return Level.CLOSE
-    return Level.DIFFER
+def last_name(q: Identity, r: Identity) -> Result:
+    ql, rl = normalize.name_key(q.last_name), normalize.name_key(r.last_name)
+    if not ql or not rl:
+        return MISSING
+    if ql == rl:
+        return Result("exact", Level.AGREE)
+    qf, rf = normalize.name_key(q.former_last_name), normalize.name_key(r.former_last_name)
+    if (qf and qf in (rl, rf)) or (rf and rf in (ql, qf)):
+        return Result("former", Level.AGREE)  # a married or former name, declared on one side
+    if set(normalize.name_tokens(q.last_name)) & set(normalize.name_tokens(r.last_name)):
+        return Result("compound", Level.CLOSE)  # García-López ~ García
+    if _typo(ql, rl):
+        return Result("typo", Level.CLOSE)
+    if normalize.phonetic(ql) and normalize.phonetic(ql) == normalize.phonetic(rl):
+        return Result("phonetic", Level.CLOSE)
+    return Result("differ", Level.DIFFER)
 
 
 def _iso(d: date) -> str:
@@ -82,8 +87,21 @@ def _iso(d: date) -> str:
 
 
 def _one_edit(a: str, b: str) -> bool:
-    """One digit changed, or two adjacent digits swapped."""
+    """Same length, one digit changed or two adjacent digits swapped."""
     return len(a) == len(b) and DamerauLevenshtein.distance(a, b) == 1
+
+
+def date_of_birth(q: Identity, r: Identity) -> Result:
+    a, b = q.date_of_birth, r.date_of_birth
+    if a is None or b is None:
+        return MISSING
+    if a == b:
+        return Result("exact", Level.AGREE)
+    if (a.year, a.month, a.day) == (b.year, b.day, b.month):
+        return Result("swapped", Level.CLOSE)
+    if _one_edit(_iso(a), _iso(b)):
+        return Result("one_digit", Level.CLOSE)
+    return Result("differ", Level.DIFFER)
 
 
 def ssn_variants(ssn: str) -> set[str]:
@@ -99,54 +117,63 @@ def ssn_variants(ssn: str) -> set[str]:
     return out
 
 
-def ssn(q: Identity, r: Identity, hasher: Callable[[str], str]) -> Level:
-    """Compares through keyed hashes when the record holds no plaintext (the database case)."""
-    if not q.ssn or not (r.ssn or r.ssn_hash):
-        return Level.MISSING
-    if r.ssn:
+def _ssn_typo_kind(a: str, b: str) -> str:
+    return "one_digit" if sum(x != y for x, y in zip(a, b, strict=True)) == 1 else "transposed"
+
+
+def ssn(q: Identity, r: Identity, hasher: Callable[[str], str]) -> Result:
+    if q.ssn and r.ssn:
         if q.ssn == r.ssn:
-            return Level.AGREE
-        return Level.CLOSE if _one_edit(q.ssn, r.ssn) else Level.DIFFER
-    if hasher(q.ssn) == r.ssn_hash:
-        return Level.AGREE
-    if r.ssn_hash in {hasher(v) for v in ssn_variants(q.ssn)}:
-        return Level.CLOSE
-    return Level.DIFFER
+            return Result("exact", Level.AGREE)
+        if _one_edit(q.ssn, r.ssn):
+            return Result(_ssn_typo_kind(q.ssn, r.ssn), Level.CLOSE)
+        return Result("differ", Level.DIFFER)
+    if q.ssn and r.ssn_hash:
+        if hasher(q.ssn) == r.ssn_hash:
+            return Result("exact", Level.AGREE)
+        for variant in ssn_variants(q.ssn):
+            if hasher(variant) == r.ssn_hash:
+                return Result(_ssn_typo_kind(q.ssn, variant), Level.CLOSE)
+        return Result("differ", Level.DIFFER)
+    q4, r4 = q.ssn[-4:] or q.ssn_last4, r.ssn[-4:] or r.ssn_last4
+    if q4 and r4:  # one side knows only the last four digits
+        return Result("last4", Level.CLOSE) if q4 == r4 else Result("differ", Level.DIFFER)
+    return MISSING
 
 
-def state_id(q: Identity, r: Identity) -> Level:
+def state_id(q: Identity, r: Identity) -> Result:
     if not q.state_id or not r.state_id:
-        return Level.MISSING
-    return Level.AGREE if q.state_id == r.state_id else Level.DIFFER
+        return MISSING
+    return Result("exact", Level.AGREE) if q.state_id == r.state_id else Result("differ", Level.DIFFER)
 
 
-def address(q: Identity, r: Identity) -> Level:
+def address(q: Identity, r: Identity) -> Result:
     qs, rs = normalize.street(q.street), normalize.street(r.street)
     qp, rp = normalize.postcode5(q.postcode), normalize.postcode5(r.postcode)
     if not (qs and qp) or not (rs and rp):
-        return Level.MISSING
+        return MISSING
     if qs == rs and qp == rp:
-        return Level.AGREE
+        return Result("exact", Level.AGREE)
     if qp == rp and JaroWinkler.similarity(qs, rs) >= 0.85:
-        return Level.CLOSE
-    return Level.DIFFER
+        return Result("similar", Level.CLOSE)
+    return Result("differ", Level.DIFFER)
 
 
-def email(q: Identity, r: Identity) -> Level:
+def email(q: Identity, r: Identity) -> Result:
     a, b = normalize.email(q.email), normalize.email(r.email)
     if not a or not b:
-        return Level.MISSING
-    return Level.AGREE if a == b else Level.DIFFER
+        return MISSING
+    return Result("exact", Level.AGREE) if a == b else Result("differ", Level.DIFFER)
 
 
-def phone(q: Identity, r: Identity) -> Level:
+def phone(q: Identity, r: Identity) -> Result:
     a, b = normalize.phone(q.phone), normalize.phone(r.phone)
     if not a or not b:
-        return Level.MISSING
-    return Level.AGREE if a == b else Level.DIFFER
+        return MISSING
+    return Result("exact", Level.AGREE) if a == b else Result("differ", Level.DIFFER)
 
 
-def compare_all(q: Identity, r: Identity, hasher: Callable[[str], str]) -> dict[str, Level]:
+def compare_all(q: Identity, r: Identity, hasher: Callable[[str], str]) -> dict[str, Result]:
     return {
         "first_name": first_name(q, r),
         "last_name": last_name(q, r),

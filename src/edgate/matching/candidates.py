@@ -1,43 +1,39 @@
-"""Candidate records for a query, from indexed blocking keys — never a scan of the table."""
+"""Candidate records for a query from indexed blocking keys — never a scan of the table.
+
+Mirrors edgate.identity.blocking (the in-memory index) with database columns: the SSN's
+keyed hash (and those of its 89 one-keystroke variants), the state ID, (date of birth, last or
+former last name), (phonetic last name, date of birth), (date of birth, first name), email.
+"""
 
 from __future__ import annotations
-
-from datetime import date
 
 from django.db.models import Q
 
 from edgate.identity import compare, normalize
+from edgate.identity.blocking import MAX_CANDIDATES, swapped
 from edgate.identity.records import Candidate, Identity
 from edgate.people.models import Person, ssn_lookup
-
-MAX_CANDIDATES = 50
-
-
-def _swapped(d: date) -> date | None:
-    try:
-        return d.replace(month=d.day, day=d.month) if d.day <= 12 and d.day != d.month else None
-    except ValueError:
-        return None
 
 
 def blocking_filter(query: Identity) -> Q | None:
     clauses: list[Q] = []
     if query.ssn:
-        hashes = [ssn_lookup(query.ssn)] + [ssn_lookup(v) for v in compare.ssn_variants(query.ssn)]
+        hashes = [ssn_lookup(s) for s in (query.ssn, *sorted(compare.ssn_variants(query.ssn)))]
         clauses.append(Q(ssn_hash__in=hashes))
     if query.state_id:
         clauses.append(Q(state_id=query.state_id))
     if query.date_of_birth:
-        dobs = [query.date_of_birth] + [d for d in [_swapped(query.date_of_birth)] if d]
-        for key in {
-            normalize.name_key(query.last_name),
-            normalize.name_key(query.former_last_name),
-        } - {""}:
-            clauses.append(Q(date_of_birth__in=dobs, last_name_key=key))
-            clauses.append(Q(date_of_birth__in=dobs, former_last_name_key=key))
-        sound = normalize.phonetic(query.last_name)
-        if sound:
+        dobs = [d for d in (query.date_of_birth, swapped(query.date_of_birth)) if d]
+        lasts = sorted({normalize.name_key(query.last_name), normalize.name_key(query.former_last_name)} - {""})
+        if lasts:
+            clauses.append(Q(date_of_birth__in=dobs, last_name_key__in=lasts))
+            clauses.append(Q(date_of_birth__in=dobs, former_last_name_key__in=lasts))
+        if first := normalize.name_key(query.first_name):
+            clauses.append(Q(date_of_birth__in=dobs, first_name_key=first))
+        if sound := normalize.phonetic(query.last_name):
             clauses.append(Q(last_name_phonetic=sound, date_of_birth=query.date_of_birth))
+    if email := normalize.email(query.email):
+        clauses.append(Q(email=email))
     if not clauses:
         return None
     combined = clauses[0]
@@ -69,5 +65,8 @@ def find_candidates(query: Identity) -> list[Candidate]:
     where = blocking_filter(query)
     if where is None:
         return []
-    people = Person.objects.filter(where).order_by("pk")[:MAX_CANDIDATES]
-    return [Candidate(str(p.pk), identity_of(p)) for p in people]
+    # SSN matches first: the cap must never crowd them out.
+    hashes = {ssn_lookup(query.ssn)} if query.ssn else set()
+    people = list(Person.objects.filter(where).order_by("pk")[: MAX_CANDIDATES * 2])
+    people.sort(key=lambda p: (p.ssn_hash not in hashes, p.pk))
+    return [Candidate(str(p.pk), identity_of(p)) for p in people[:MAX_CANDIDATES]]

@@ -12,6 +12,7 @@ from edgate.core.context import Ctx
 from edgate.identity import normalize
 from edgate.identity.engine import Decision, Matcher
 from edgate.identity.records import Identity
+from edgate.identity.rules import RULES
 from edgate.people.models import Person, ssn_lookup
 
 from .candidates import find_candidates
@@ -19,7 +20,8 @@ from .models import CaseStatus, MatchCase
 
 
 def matcher() -> Matcher:
-    return import_string(conf.get().matcher)(hasher=ssn_lookup)
+    settings = conf.get()
+    return import_string(settings.matcher)(hasher=ssn_lookup, rules=RULES[settings.match_rules])
 
 
 def match(query: Identity) -> Decision:
@@ -53,6 +55,7 @@ def do_open_case(*, person: Person, query: Identity, decision: Decision, source:
         ),
         explanation={
             "fields": decision.explanation(),
+            "details": decision.details(),
             "score": decision.score,
             "rule": decision.rule,
             "matcher": matcher().version,

@@ -27,6 +27,9 @@ def new_state_id() -> str:
     return str(secrets.randbelow(90_000_000) + 10_000_000)
 
 
+KEY_FIELDS = ("last_name_key", "last_name_phonetic", "former_last_name_key", "first_name_key")
+
+
 class Person(models.Model):
     first_name = models.CharField(max_length=60)
     middle_name = models.CharField(max_length=60, blank=True)
@@ -47,6 +50,7 @@ class Person(models.Model):
     last_name_key = models.CharField(max_length=80, blank=True, editable=False)
     last_name_phonetic = models.CharField(max_length=16, blank=True, editable=False)
     former_last_name_key = models.CharField(max_length=80, blank=True, editable=False)
+    first_name_key = models.CharField(max_length=60, blank=True, editable=False)
     source = models.CharField(max_length=40, default="registration")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -57,6 +61,7 @@ class Person(models.Model):
             models.Index(fields=["date_of_birth", "last_name_key"]),
             models.Index(fields=["last_name_phonetic", "date_of_birth"]),
             models.Index(fields=["former_last_name_key", "date_of_birth"]),
+            models.Index(fields=["date_of_birth", "first_name_key"]),
         ]
 
     def __str__(self) -> str:
@@ -68,18 +73,18 @@ class Person(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.state_id:
             self.state_id = new_state_id()
+        self.fill_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *KEY_FIELDS}
+        super().save(*args, **kwargs)
+
+    def fill_keys(self) -> None:
+        """Blocking keys, kept in step with the names (bulk loaders call this too)."""
         self.last_name_key = normalize.name_key(self.last_name)
         self.last_name_phonetic = normalize.phonetic(self.last_name)
         self.former_last_name_key = normalize.name_key(self.former_last_name)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {
-                *update_fields,
-                "last_name_key",
-                "last_name_phonetic",
-                "former_last_name_key",
-            }
-        super().save(*args, **kwargs)
+        self.first_name_key = normalize.name_key(self.first_name)
 
     @property
     def ssn_masked(self) -> str:

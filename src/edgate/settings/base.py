@@ -171,6 +171,7 @@ EDGATE = {
     "CUSTOMER_SERVICE_PHONE": os.environ.get("EDGATE_CUSTOMER_SERVICE_PHONE", "(555) 010-6600"),
     "USERNAME_SCHEME": "edgate.accounts.usernames.first_initial_last_name",
     "MATCHER": "edgate.identity.engine.RuleMatcher",
+    "MATCH_RULES": "rules-2",
     "FLOW_TTL_MINUTES": 30,
     "ABSOLUTE_SESSION_HOURS": 12,
     "MIN_AGE_YEARS": 14,
