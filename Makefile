@@ -50,3 +50,14 @@ lint: install
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles edgate.sqlite3
+
+# Benchmarks and evaluation (not part of `make test`; they print figures, assert nothing).
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): requirements-bench.lock $(STAMP)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-bench.lock
+	touch $@
+
+evaluate: $(BENCH_STAMP)
+	$(BIN)/python -m bench.evaluate
+
+.PHONY: evaluate

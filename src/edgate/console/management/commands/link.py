@@ -1,0 +1,54 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from edgate.console.progress import count_rows, progress
+from edgate.identity.engine import RuleMatcher
+from edgate.identity.rules import RULES
+from edgate.importer.link import Tally, classify, load_index, write_results
+from edgate.importer.rows import open_csv, read
+
+
+class Command(BaseCommand):
+    help = (
+        "Classify every row of QUERIES.csv as exact / partial / none against RECORDS.csv (--against, "
+        "no database touched) or against the database. Writes query_id, outcome, record_id, score, "
+        "the rule and the per-field explanation."
+    )
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("queries", type=Path)
+        parser.add_argument("--against", type=Path, help="A person file to match against instead of the database.")
+        parser.add_argument("--out", type=Path, required=True)
+
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        queries: Path = options["queries"]
+        for path in (queries, options["against"]):
+            if path is not None and not path.is_file():
+                raise CommandError(f"{path}: no such file")
+        if options["against"] is not None:
+            from edgate.core import conf
+            from edgate.people.models import ssn_lookup
+
+            bad_records = []
+            index = load_index(options["against"], bad_records.append)
+            for row in bad_records[:20]:
+                self.stderr.write(f"{options['against']} line {row.line}: {row.error}")
+            if len(bad_records) > 20:
+                self.stderr.write(f"… and {len(bad_records) - 20} more rejected records")
+            candidates = index.candidates
+            matcher = RuleMatcher(hasher=ssn_lookup, rules=RULES[conf.get().match_rules])
+        else:
+            from edgate.matching import service
+            from edgate.matching.candidates import find_candidates
+
+            candidates = find_candidates
+            matcher = service.matcher()
+        tally = Tally()
+        with open_csv(queries) as handle, options["out"].open("w", newline="", encoding="utf-8") as out:
+            rows = progress(read(handle), total=count_rows(queries))
+            write_results(out, classify(rows, matcher, candidates), tally)
+        self.stdout.write(
+            f"{tally.exact} exact, {tally.partial} partial, {tally.none} none, {tally.rejected} rejected "
+            f"→ {options['out']}"
+        )
