@@ -220,3 +220,20 @@ def test_identity_matches_are_throttled_per_ssn(client: Client) -> None:
     assert response.status_code == 200
     assert "too many attempts" in response.content.decode()
     assert AuditEvent.objects.filter(event_type=EventType.MATCH_THROTTLED).count() == 1
+
+
+def test_married_name_with_matching_date_of_birth_and_ssn_is_found(client: Client) -> None:
+    maiden = someone("Elena", "Marchetti")
+    profile = with_profile(on_file(maiden))
+    # Declares her former name: recognized outright.
+    start(client)
+    declared = maiden.with_(last_name="Okafor", former_last_name="Marchetti")
+    assert post_step(client, "identity", declared.identity_post())["Location"] == step("exact")
+    assert profile.username in client.get(step("exact")).content.decode()
+    # Does not: found, and sent to a human rather than given a second Profile.
+    other = Client()
+    start(other)
+    assert post_step(other, "identity", maiden.with_(last_name="Okafor").identity_post())["Location"] == step(
+        "partial"
+    )
+    assert Profile.objects.count() == 1

@@ -22,9 +22,22 @@ def h(ssn: str) -> str:
 
 
 MATCHER = RuleMatcher(h)
-RECORD = Identity(first_name="William", middle_name="James", last_name="O'Connor", former_last_name="Byrne",
-                  date_of_birth=date(1979, 4, 11), ssn_hash=h("219453381"), street="14 Elm Street", postcode="01360")
-BASE = {"first_name": "William", "last_name": "O'Connor", "date_of_birth": date(1979, 4, 11), "ssn": "219453381"}
+RECORD = Identity(
+    first_name="William",
+    middle_name="James",
+    last_name="O'Connor",
+    former_last_name="Byrne",
+    date_of_birth=date(1979, 4, 11),
+    ssn_hash=h("219453381"),
+    street="14 Elm Street",
+    postcode="01360",
+)
+BASE = {
+    "first_name": "William",
+    "last_name": "O'Connor",
+    "date_of_birth": date(1979, 4, 11),
+    "ssn": "219453381",
+}
 
 
 def decide(record: Identity = RECORD, **query: object) -> Outcome:
@@ -33,9 +46,20 @@ def decide(record: Identity = RECORD, **query: object) -> Outcome:
 
 # --- normalizers ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("raw", "key"), [("O'Brien", "obrien"), ("García-López", "garcialopez"), ("José", "jose"),
-                                          ("Nguyễn", "nguyen"), ("Smith Jr.", "smith"), ("Henry III", "henry"),
-                                          ("  van  der Berg ", "vanderberg"), ("", "")])
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("O'Brien", "obrien"),
+        ("García-López", "garcialopez"),
+        ("José", "jose"),
+        ("Nguyễn", "nguyen"),
+        ("Smith Jr.", "smith"),
+        ("Henry III", "henry"),
+        ("  van  der Berg ", "vanderberg"),
+        ("", ""),
+    ],
+)
 def test_name_key(raw: str, key: str) -> None:
     assert normalize.name_key(raw) == key
 
@@ -51,41 +75,68 @@ def test_nicknames_phonetics_and_contact_forms() -> None:
 
 # --- comparators ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("a", "b", "kind"), [("William", "william", "exact"), ("Bill", "William", "nickname"),
-                                              ("Willaim", "William", "typo"), ("W", "William", "initial"),
-                                              ("Katherine", "Catherine", "nickname"), ("Peter", "Susan", "differ"),
-                                              ("", "Ann", "missing")])
+
+@pytest.mark.parametrize(
+    ("a", "b", "kind"),
+    [
+        ("William", "william", "exact"),
+        ("Bill", "William", "nickname"),
+        ("Willaim", "William", "typo"),
+        ("W", "William", "initial"),
+        ("Katherine", "Catherine", "nickname"),
+        ("Peter", "Susan", "differ"),
+        ("", "Ann", "missing"),
+    ],
+)
 def test_first_name_levels(a: str, b: str, kind: str) -> None:
     assert compare.first_name(Identity(first_name=a), Identity(first_name=b)).kind == kind
 
 
 def test_first_and_middle_name_swapped() -> None:
-    q, r = Identity(first_name="James", middle_name="William"), Identity(first_name="William", middle_name="James")
+    q, r = (
+        Identity(first_name="James", middle_name="William"),
+        Identity(first_name="William", middle_name="James"),
+    )
     assert compare.first_name(q, r).kind == "middle"
 
 
-@pytest.mark.parametrize(("q", "r", "kind"), [
-    (Identity(last_name="Byrne"), RECORD, "former"),
-    (Identity(last_name="Walsh", former_last_name="O'Connor"), RECORD, "former"),
-    (Identity(last_name="García"), Identity(last_name="García-López"), "compound"),
-    (Identity(last_name="Schmidt"), Identity(last_name="Schmitt"), "typo"),
-    (Identity(last_name="Walsh"), RECORD, "differ"),
-])
+@pytest.mark.parametrize(
+    ("q", "r", "kind"),
+    [
+        (Identity(last_name="Byrne"), RECORD, "former"),
+        (Identity(last_name="Walsh", former_last_name="O'Connor"), RECORD, "former"),
+        (Identity(last_name="García"), Identity(last_name="García-López"), "compound"),
+        (Identity(last_name="Schmidt"), Identity(last_name="Schmitt"), "typo"),
+        (Identity(last_name="Walsh"), RECORD, "differ"),
+    ],
+)
 def test_last_name_levels(q: Identity, r: Identity, kind: str) -> None:
     assert compare.last_name(q, r).kind == kind
 
 
-@pytest.mark.parametrize(("a", "b", "kind"), [(date(1979, 4, 11), date(1979, 4, 11), "exact"),
-                                              (date(1979, 4, 11), date(1979, 11, 4), "swapped"),
-                                              (date(1979, 4, 11), date(1978, 4, 11), "one_digit"),
-                                              (date(1979, 4, 11), date(1997, 4, 11), "one_digit"),
-                                              (date(1979, 4, 11), date(1985, 2, 1), "differ")])
+@pytest.mark.parametrize(
+    ("a", "b", "kind"),
+    [
+        (date(1979, 4, 11), date(1979, 4, 11), "exact"),
+        (date(1979, 4, 11), date(1979, 11, 4), "swapped"),
+        (date(1979, 4, 11), date(1978, 4, 11), "one_digit"),
+        (date(1979, 4, 11), date(1997, 4, 11), "one_digit"),
+        (date(1979, 4, 11), date(1985, 2, 1), "differ"),
+    ],
+)
 def test_date_of_birth_levels(a: date, b: date, kind: str) -> None:
     assert compare.date_of_birth(Identity(date_of_birth=a), Identity(date_of_birth=b)).kind == kind
 
 
-@pytest.mark.parametrize(("query_ssn", "kind"), [("219453381", "exact"), ("219453382", "one_digit"),
-                                                 ("219453318", "transposed"), ("555443322", "differ")])
+@pytest.mark.parametrize(
+    ("query_ssn", "kind"),
+    [
+        ("219453381", "exact"),
+        ("219453382", "one_digit"),
+        ("219453318", "transposed"),
+        ("555443322", "differ"),
+    ],
+)
 def test_ssn_levels_through_hashes_and_plaintext(query_ssn: str, kind: str) -> None:
     assert compare.ssn(Identity(ssn=query_ssn), RECORD, h).kind == kind
     assert compare.ssn(Identity(ssn=query_ssn), Identity(ssn="219453381"), h).kind == kind
@@ -99,6 +150,7 @@ def test_ssn_last_four_only() -> None:
 
 
 # --- decisions ----------------------------------------------------------------------------
+
 
 def test_exact_needs_every_separating_identifier() -> None:
     assert decide() == Outcome.EXACT
@@ -118,7 +170,9 @@ def test_conflicts_go_to_a_human() -> None:
 def test_family_members_are_none() -> None:
     twin = {"first_name": "Patrick", "ssn": "219453999"}
     assert decide(**twin) == Outcome.NONE
-    assert decide(first_name="Patrick", ssn="319453999", date_of_birth=date(1981, 2, 2)) == Outcome.NONE  # sibling
+    assert (
+        decide(first_name="Patrick", ssn="319453999", date_of_birth=date(1981, 2, 2)) == Outcome.NONE
+    )  # sibling
     assert decide(ssn="552211337", date_of_birth=date(1954, 8, 30)) == Outcome.NONE  # father, same name
 
 
@@ -142,9 +196,20 @@ def test_memory_index_finds_typos_and_name_changes() -> None:
 text = st.text(max_size=24)
 dates = st.one_of(st.none(), st.dates(min_value=date(1900, 1, 1), max_value=date(2020, 12, 31)))
 ssns = st.one_of(st.just(""), st.from_regex(r"\A[0-9]{9}\Z"))
-identities = st.builds(Identity, first_name=text, middle_name=text, last_name=text, former_last_name=text,
-                       date_of_birth=dates, ssn=ssns, state_id=st.one_of(st.just(""), st.from_regex(r"\A[0-9]{8}\Z")),
-                       street=text, postcode=text, email=text, phone=text)
+identities = st.builds(
+    Identity,
+    first_name=text,
+    middle_name=text,
+    last_name=text,
+    former_last_name=text,
+    date_of_birth=dates,
+    ssn=ssns,
+    state_id=st.one_of(st.just(""), st.from_regex(r"\A[0-9]{8}\Z")),
+    street=text,
+    postcode=text,
+    email=text,
+    phone=text,
+)
 
 
 @settings(max_examples=300)
@@ -162,10 +227,21 @@ def test_adding_a_disagreeing_identifier_never_raises_the_outcome(
 ) -> None:
     before = MATCHER.match(q, [Candidate("1", r)]).outcome
     if field == "ssn" and not q.ssn:
-        value = data.draw(ssns.filter(lambda s: s and (not r.ssn or compare.ssn(Identity(ssn=s), r, h).kind == "differ")))
+        value = data.draw(
+            ssns.filter(lambda s: s and (not r.ssn or compare.ssn(Identity(ssn=s), r, h).kind == "differ"))
+        )
     elif field == "date_of_birth" and q.date_of_birth is None:
-        value = data.draw(dates.filter(lambda d: d is not None and (r.date_of_birth is None or
-                          compare.date_of_birth(Identity(date_of_birth=d), r).kind == "differ")))
+        value = data.draw(
+            dates.filter(
+                lambda d: (
+                    d is not None
+                    and (
+                        r.date_of_birth is None
+                        or compare.date_of_birth(Identity(date_of_birth=d), r).kind == "differ"
+                    )
+                )
+            )
+        )
     elif field == "state_id" and not q.state_id:
         value = data.draw(st.from_regex(r"\A[0-9]{8}\Z").filter(lambda s: s != r.state_id))
     else:

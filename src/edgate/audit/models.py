@@ -36,6 +36,7 @@ class EventType(models.TextChoices):
     MATCH_CASE_OPENED = "registration.case_opened", "Match case opened"
     USERNAME_REMINDED = "registration.username_reminded", "User Name reminder shown"
     PERSON_CREATED = "people.person_created", "Person record created"
+    PERSON_UPDATED = "people.person_updated", "Person record updated"
     # directory and access
     STAFF_ADDED = "directory.staff_added", "Staff entry added"
     STAFF_ENDED = "directory.staff_ended", "Staff entry ended"

@@ -13,8 +13,16 @@ T = TypeVar("T")
 
 def progress(items: Iterable[T], *, total: int | None, unit: str = "row", stream=None) -> Iterator[T]:  # type: ignore[no-untyped-def]
     stream = stream or sys.stderr
-    yield from tqdm(items, total=total, unit=unit, unit_scale=True, file=stream,
-                    disable=not stream.isatty(), dynamic_ncols=True, smoothing=0.1)
+    yield from tqdm(
+        items,
+        total=total,
+        unit=unit,
+        unit_scale=True,
+        file=stream,
+        disable=not stream.isatty(),
+        dynamic_ncols=True,
+        smoothing=0.1,
+    )
 
 
 def count_rows(path) -> int:  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from .compare import Level, Result, compare_all
+from .compare import Result, compare_all
 from .records import Candidate, Identity
 from .rules import RULES_2, MatchRules
 

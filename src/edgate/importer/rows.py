@@ -16,8 +16,22 @@ from edgate.core.validators import clean_name, clean_phone, clean_postcode, clea
 from edgate.identity import normalize
 from edgate.identity.records import Identity
 
-COLUMNS = ("id", "first_name", "middle_name", "last_name", "former_last_name", "date_of_birth", "ssn",
-           "state_id", "street", "city", "state", "postcode", "email", "phone")
+COLUMNS = (
+    "id",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "former_last_name",
+    "date_of_birth",
+    "ssn",
+    "state_id",
+    "street",
+    "city",
+    "state",
+    "postcode",
+    "email",
+    "phone",
+)
 MAX_FIELD = 200
 
 

@@ -24,7 +24,9 @@ def blocking_filter(query: Identity) -> Q | None:
         clauses.append(Q(state_id=query.state_id))
     if query.date_of_birth:
         dobs = [d for d in (query.date_of_birth, swapped(query.date_of_birth)) if d]
-        lasts = sorted({normalize.name_key(query.last_name), normalize.name_key(query.former_last_name)} - {""})
+        lasts = sorted(
+            {normalize.name_key(query.last_name), normalize.name_key(query.former_last_name)} - {""}
+        )
         if lasts:
             clauses.append(Q(date_of_birth__in=dobs, last_name_key__in=lasts))
             clauses.append(Q(date_of_birth__in=dobs, former_last_name_key__in=lasts))

@@ -26,6 +26,7 @@ class PersonData:
     postcode: str = ""
     email: str = ""
     phone: str = ""
+    state_id: str = ""  # kept when an agency file supplies it; assigned otherwise
 
     def __repr__(self) -> str:
         return "<PersonData>"
@@ -47,6 +48,7 @@ def do_create_person(*, data: PersonData, source: str, ctx: Ctx) -> Person:
             email=data.email,
             phone=data.phone,
             source=source,
+            state_id=data.state_id,
         )
         person.set_ssn(data.ssn or None)
         try:
@@ -55,6 +57,8 @@ def do_create_person(*, data: PersonData, source: str, ctx: Ctx) -> Person:
         except IntegrityError:
             if data.ssn and Person.objects.filter(ssn_hash=person.ssn_hash).exists():
                 raise
+            if data.state_id:
+                raise  # a supplied state ID that is already someone else's
             continue  # state ID collision (1 in 90 million per existing person): draw again
         record_event(EventType.PERSON_CREATED, ctx=ctx, target=person, detail={"source": source})
         return person

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "edgate.matching",
     "edgate.registration",
     "edgate.recovery",
+    "edgate.importer",
     "edgate.console",
 ]
 

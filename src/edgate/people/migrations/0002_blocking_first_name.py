@@ -18,20 +18,21 @@ def fill_first_name_key(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0001_initial'),
+        ("people", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='person',
-            name='first_name_key',
+            model_name="person",
+            name="first_name_key",
             field=models.CharField(blank=True, editable=False, max_length=60),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['date_of_birth', 'first_name_key'], name='people_pers_date_of_de9bfa_idx'),
+            model_name="person",
+            index=models.Index(
+                fields=["date_of_birth", "first_name_key"], name="people_pers_date_of_de9bfa_idx"
+            ),
         ),
         migrations.RunPython(fill_first_name_key, migrations.RunPython.noop),
     ]

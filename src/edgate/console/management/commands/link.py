@@ -18,22 +18,26 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("queries", type=Path)
-        parser.add_argument("--against", type=Path, help="A person file to match against instead of the database.")
+        parser.add_argument(
+            "--against", type=Path, help="A person file to match against instead of the database."
+        )
         parser.add_argument("--out", type=Path, required=True)
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
-        queries: Path = options["queries"]
-        for path in (queries, options["against"]):
+        queries = Path(options["queries"])
+        against = Path(options["against"]) if options["against"] else None
+        out_path = Path(options["out"])
+        for path in (queries, against):
             if path is not None and not path.is_file():
                 raise CommandError(f"{path}: no such file")
-        if options["against"] is not None:
+        if against is not None:
             from edgate.core import conf
             from edgate.people.models import ssn_lookup
 
             bad_records = []
-            index = load_index(options["against"], bad_records.append)
+            index = load_index(against, bad_records.append)
             for row in bad_records[:20]:
-                self.stderr.write(f"{options['against']} line {row.line}: {row.error}")
+                self.stderr.write(f"{against} line {row.line}: {row.error}")
             if len(bad_records) > 20:
                 self.stderr.write(f"… and {len(bad_records) - 20} more rejected records")
             candidates = index.candidates
@@ -45,10 +49,10 @@ class Command(BaseCommand):
             candidates = find_candidates
             matcher = service.matcher()
         tally = Tally()
-        with open_csv(queries) as handle, options["out"].open("w", newline="", encoding="utf-8") as out:
+        with open_csv(queries) as handle, out_path.open("w", newline="", encoding="utf-8") as out:
             rows = progress(read(handle), total=count_rows(queries))
             write_results(out, classify(rows, matcher, candidates), tally)
         self.stdout.write(
             f"{tally.exact} exact, {tally.partial} partial, {tally.none} none, {tally.rejected} rejected "
-            f"→ {options['out']}"
+            f"→ {out_path}"
         )

@@ -1,0 +1,134 @@
+"""Import person files: each row matched, then confirmed, updated, created or sent to a human.
+
+exact   → the row updates the known person's contact details (or confirms them)
+partial → a match case for the organizations linked to the record and customer service
+none    → a new Person with a pre-created Profile (the person finishes it in the wizard)
+With an organization, exact and new rows also get a staff directory entry there.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.db import transaction
+
+from edgate.accounts import actions as account_actions
+from edgate.accounts.models import Profile
+from edgate.audit.models import EventType
+from edgate.audit.record import record_event
+from edgate.core import crypto
+from edgate.core.context import Ctx
+from edgate.directory.actions import do_add_staff
+from edgate.directory.models import Organization
+from edgate.identity.engine import Outcome
+from edgate.identity.records import Identity
+from edgate.matching import service as matching
+from edgate.people.actions import PersonData, do_create_person
+from edgate.people.models import Person
+
+from .models import ImportedRow
+from .rows import Row
+
+CONTACT = ("street", "city", "state", "postcode", "email", "phone")
+
+
+@dataclass(frozen=True)
+class RowResult:
+    line: int
+    row_id: str
+    result: str  # created / updated / confirmed / conflict / unchanged / rejected
+    state_id: str = ""
+    username: str = ""
+    case: str = ""
+    reason: str = ""
+
+
+def content_hash(identity: Identity, extra: dict[str, str]) -> str:
+    payload = {k: str(v) for k, v in asdict(identity).items()} | extra
+    return crypto.lookup_hash("import-row", json.dumps(payload, sort_keys=True))
+
+
+def _update_contact(person: Person, identity: Identity, ctx: Ctx) -> list[str]:
+    changed = [f for f in CONTACT if getattr(identity, f) and getattr(identity, f) != getattr(person, f)]
+    if not person.middle_name and identity.middle_name:
+        changed.append("middle_name")
+    for name in changed:
+        setattr(person, name, getattr(identity, name))
+    if changed:
+        person.save(update_fields=changed)
+        record_event(EventType.PERSON_UPDATED, ctx=ctx, target=person, detail={"fields": changed})
+    return changed
+
+
+def import_row(
+    row: Row, *, source: str, organization: Organization | None, role_title: str, ctx: Ctx
+) -> RowResult:
+    if row.identity is None:
+        return RowResult(row.line, row.row_id, "rejected", reason=row.error)
+    identity = row.identity
+    digest = content_hash(identity, {"org": organization.code if organization else "", "role": role_title})
+    key = row.row_id or digest
+    with transaction.atomic():
+        previous = ImportedRow.objects.select_for_update().filter(source=source, row_key=key).first()
+        if previous is not None and previous.content_hash == digest:
+            person = previous.person
+            return RowResult(
+                row.line,
+                row.row_id,
+                "unchanged",
+                state_id=person.state_id if person else "",
+                case=previous.case.reference if previous.case else "",
+            )
+        decision = matching.match(identity)
+        case = None
+        username = ""
+        if decision.outcome == Outcome.PARTIAL:
+            person = Person.objects.get(pk=decision.candidate_id)
+            case = matching.do_open_case(
+                person=person, query=identity, decision=decision, source=source, ctx=ctx
+            )
+            result = "conflict"
+        elif decision.outcome == Outcome.EXACT:
+            person = Person.objects.get(pk=decision.candidate_id)
+            result = "updated" if _update_contact(person, identity, ctx) else "confirmed"
+        else:
+            person = do_create_person(
+                data=PersonData(**{f: getattr(identity, f) for f in PersonData.__dataclass_fields__}),
+                source=source,
+                ctx=ctx,
+            )
+            username = account_actions.do_precreate_profile(person=person, ctx=ctx).username
+            result = "created"
+        if organization is not None and result != "conflict":
+            do_add_staff(person=person, organization=organization, role_title=role_title, ctx=ctx)
+        if not username and result != "conflict":
+            username = Profile.objects.filter(person=person).values_list("username", flat=True).first() or ""
+        ImportedRow.objects.update_or_create(
+            source=source,
+            row_key=key,
+            defaults={
+                "content_hash": digest,
+                "result": result,
+                "person": person if result != "conflict" else None,
+                "case": case,
+            },
+        )
+    return RowResult(
+        row.line,
+        row.row_id,
+        result,
+        state_id=person.state_id if result != "conflict" else "",
+        username=username,
+        case=case.reference if case else "",
+    )
+
+
+def summary(results: dict[str, int]) -> str:
+    order = ("created", "updated", "confirmed", "unchanged", "conflict", "rejected")
+    return ", ".join(f"{results.get(k, 0)} {k}" for k in order)
+
+
+def as_report_row(result: RowResult) -> dict[str, Any]:
+    return asdict(result)

@@ -1,0 +1,156 @@
+"""`edgate link` and `edgate import` on small person files, malformed rows included."""
+
+from __future__ import annotations
+
+import csv
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from edgate.accounts.models import Profile, Status
+from edgate.audit.models import AuditEvent, EventType
+from edgate.directory.models import Organization, OrgType, StaffEntry
+from edgate.matching.models import MatchCase
+from edgate.people.models import Person
+from tests.pii import register_dob, register_ssn
+
+HEADER = "id,first_name,middle_name,last_name,former_last_name,date_of_birth,ssn,state_id,street,city,state,postcode,email,phone,extra\n"
+RECORDS = [
+    "r1,William,James,O'Connor,Byrne,1979-04-11,219-45-3381,41234567,14 Elm St,Northfield,MA,01360,w@example.org,,x",
+    "r2,Patrick,,O'Connor,,1979-04-11,219-45-3999,,14 Elm St,Northfield,MA,01360,,,x",
+    "r3,María,,García-López,,1990-02-03,301 22 4455,,,,,,,,",
+]
+QUERIES = [
+    "q1,Bill,,OConnor,,1979-04-11,219453381,,,,,,,,",  # nickname: exact r1
+    "q2,Sean,,O'Connor,,1979-04-11,219453777,,14 Elm St,Northfield,MA,01360,,,",  # third triplet: none
+    "q3,Maria,,Walsh,,1990-02-03,301224455,,,,,,,,",  # married, former name not given: partial r3
+    "q4,Bad,,Date,,1979-02-30,219453381,,,,,,,,",  # malformed date
+    "q5,,,,,,,,,,,,,,",  # empty
+    "q6,Eve,,Stone,,1985-01-01,000-12-3456,,,,,,,,",  # impossible SSN
+    "q7,Ann\x07,,Lee,,1985-01-01,,,,,,,,,",  # control character
+    "q8,Too,,Many,,1985-01-01,,,,,,,,,,,extra,cells",
+]
+for ssn in ("219453381", "219453999", "301224455", "219453777"):
+    register_ssn(ssn)
+for d in ("1979-04-11", "1990-02-03"):
+    from datetime import date
+
+    register_dob(date.fromisoformat(d))
+
+
+def write(path: Path, lines: list[str]) -> Path:
+    path.write_text(HEADER + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def results(path: Path) -> dict[str, dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {row["query_id"]: row for row in csv.DictReader(fh)}
+
+
+def test_link_against_a_file_touches_no_database(tmp_path: Path) -> None:
+    # No `db` fixture: pytest-django raises on any database access inside this test.
+    out = tmp_path / "result.csv"
+    stdout = StringIO()
+    if True:
+        call_command(
+            "link",
+            str(write(tmp_path / "q.csv", QUERIES)),
+            against=str(write(tmp_path / "r.csv", RECORDS)),
+            out=str(out),
+            stdout=stdout,
+        )
+    rows = results(out)
+    assert (rows["q1"]["outcome"], rows["q1"]["record_id"]) == ("exact", "r1")
+    assert rows["q1"]["first_name"] == "close" and rows["q1"]["ssn"] == "agree"
+    assert rows["q2"]["outcome"] == "none" and rows["q2"]["record_id"] == ""
+    assert (rows["q3"]["outcome"], rows["q3"]["record_id"]) == ("partial", "r3")
+    assert float(rows["q1"]["score"]) > float(rows["q3"]["score"])
+    for bad, reason in [
+        ("q4", "date_of_birth"),
+        ("q5", "both empty"),
+        ("q6", "ssn"),
+        ("q7", "control"),
+        ("q8", "more cells"),
+    ]:
+        assert rows[bad]["outcome"] == "rejected" and reason in rows[bad]["error"], bad
+        assert "219453381" not in rows[bad]["error"]  # the reason never repeats the value
+    assert (
+        "3 exact" not in stdout.getvalue() and "1 exact, 1 partial, 1 none, 5 rejected" in stdout.getvalue()
+    )
+
+
+@pytest.mark.django_db
+def test_import_creates_confirms_and_conflicts_and_is_idempotent(tmp_path: Path) -> None:
+    school = Organization.objects.create(
+        code="01230010",
+        name="Northfield High",
+        org_type=OrgType.SCHOOL,
+        parent=Organization.objects.create(code="01230000", name="Northfield", org_type=OrgType.DISTRICT),
+    )
+    records = write(tmp_path / "records.csv", RECORDS + ["bad,Ann,,Lee,,not-a-date,,,,,,,,,"])
+    out = StringIO()
+    call_command("import", str(records), source="licensure", org="01230010", role_title="Teacher", stdout=out)
+    assert "3 created" in out.getvalue() and "1 rejected" in out.getvalue()
+    assert Person.objects.count() == 3
+    assert set(Profile.objects.values_list("status", flat=True)) == {Status.AWAITING_SETUP}
+    assert Person.objects.get(state_id="41234567").first_name == "William"  # the file's state ID is kept
+    assert StaffEntry.objects.filter(organization=school, role_title="Teacher").count() == 3
+    report = {row["row_id"]: row for row in csv.DictReader((tmp_path / "records.report.csv").open())}
+    assert report["r1"]["result"] == "created" and report["r1"]["username"] == "woconnor"
+    assert report["bad"]["result"] == "rejected" and "date_of_birth" in report["bad"]["reason"]
+
+    events = AuditEvent.objects.count()
+    again = StringIO()
+    call_command(
+        "import", str(records), source="licensure", org="01230010", role_title="Teacher", stdout=again
+    )
+    assert "0 created" in again.getvalue() and "3 unchanged" in again.getvalue()
+    assert Person.objects.count() == 3 and AuditEvent.objects.count() == events  # nothing changed
+
+    update = write(
+        tmp_path / "update.csv",
+        [
+            "u1,William,,O'Connor,,1979-04-11,219453381,41234567,99 Oak Ave,Riverside,MA,01890,,,",  # moved: updated
+            "u2,Patricia,,O'Connor,,1961-09-09,219453999,,,,,,,,",  # SSN of r2, other person: conflict
+        ],
+    )
+    call_command("import", str(update), source="district-0123", stdout=StringIO())
+    call_command("import", str(update), source="district-0123", stdout=StringIO())
+    william = Person.objects.get(state_id="41234567")
+    assert william.street == "99 Oak Ave"
+    assert (
+        AuditEvent.objects.filter(event_type=EventType.PERSON_UPDATED, target_id=str(william.pk)).count() == 1
+    )
+    case = MatchCase.objects.get()
+    assert case.source == "district-0123" and case.explanation["fields"]["ssn"] == "agree"
+    assert list(case.organizations.all()) == [school]
+
+
+@pytest.mark.django_db
+def test_import_dry_run_saves_nothing(tmp_path: Path) -> None:
+    out = StringIO()
+    call_command("import", str(write(tmp_path / "r.csv", RECORDS)), source="trial", dry_run=True, stdout=out)
+    assert "Dry run (nothing saved): 3 created" in out.getvalue()
+    assert Person.objects.count() == 0 and Profile.objects.count() == 0
+    assert (tmp_path / "r.report.csv").exists()
+
+
+@pytest.mark.django_db
+def test_link_against_the_database(tmp_path: Path) -> None:
+    call_command("import", str(write(tmp_path / "r.csv", RECORDS)), source="licensure", stdout=StringIO())
+    out = tmp_path / "result.csv"
+    call_command("link", str(write(tmp_path / "q.csv", QUERIES)), out=str(out), stdout=StringIO())
+    rows = results(out)
+    william = Person.objects.get(state_id="41234567")
+    assert (rows["q1"]["outcome"], rows["q1"]["record_id"]) == ("exact", str(william.pk))
+    assert rows["q2"]["outcome"] == "none" and rows["q3"]["outcome"] == "partial"
+
+
+def test_bad_arguments_are_refused(tmp_path: Path) -> None:
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("link", str(tmp_path / "missing.csv"), out=str(tmp_path / "o.csv"))
