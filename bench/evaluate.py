@@ -120,7 +120,7 @@ def run_splink(out: Path, valid_queries: set[str], latency_sample: int) -> Score
     )
     records = db_api.register("records", table_name="records_in")
     queries = db_api.register("queries", table_name="queries_in")
-    linker = Linker([records, queries], settings, log_level=logging.WARNING)
+    linker = Linker([records, queries], settings, log_level=logging.ERROR)
     linker.training.estimate_probability_two_random_records_match([block_on("ssn")], recall=0.95)
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
