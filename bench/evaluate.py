@@ -14,7 +14,6 @@ not on file (≤ 1%), and per-registration latency.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import time
 from collections import Counter
@@ -27,12 +26,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edgate.settings.dev")
 django.setup()
 
 from bench import synth  # noqa: E402
+from bench.splink_ref import EXACT_P, PARTIAL_P, SplinkReference  # noqa: E402
 from edgate.identity.blocking import MemoryIndex  # noqa: E402
 from edgate.identity.engine import RuleMatcher  # noqa: E402
 from edgate.importer.rows import open_csv, read  # noqa: E402
 from edgate.people.models import ssn_lookup  # noqa: E402
-
-EXACT_P, PARTIAL_P = 0.99, 0.5
 
 
 @dataclass
@@ -72,91 +70,14 @@ def run_edgate(out: Path) -> Scores:
     return scores
 
 
-SPLINK_PREP = """
-    CREATE TABLE {name} AS SELECT
-      CAST(id AS VARCHAR) AS unique_id,
-      NULLIF(strip_accents(lower(regexp_replace(first_name, '[^[:alpha:]]', '', 'g'))), '') AS first_name,
-      NULLIF(strip_accents(lower(regexp_replace(last_name, '[^[:alpha:]]', '', 'g'))), '') AS last_name,
-      NULLIF(CAST(date_of_birth AS VARCHAR), '') AS date_of_birth,
-      NULLIF(CAST(ssn AS VARCHAR), '') AS ssn,
-      NULLIF(CAST(postcode AS VARCHAR), '') AS postcode,
-      NULLIF(lower(email), '') AS email
-    FROM read_csv('{path}', all_varchar = true, header = true)
-"""
-
-
 def run_splink(out: Path, valid_queries: set[str], latency_sample: int) -> Scores:
-    import duckdb
-    import splink.comparison_library as cl
-    from splink import Linker, SettingsCreator, block_on
-    from splink.backends.duckdb import DuckDBAPI
-
-    logging.getLogger("splink").setLevel(logging.ERROR)
-    scores = Scores("Splink 5 (DuckDB)")
-    start = time.perf_counter()
-    con = duckdb.connect()
-    con.execute(SPLINK_PREP.format(name="records", path=out / "records.csv"))
-    con.execute(SPLINK_PREP.format(name="queries", path=out / "registrations.csv"))
-    db_api = DuckDBAPI(con)
-    blocking = [
-        block_on("ssn"),
-        block_on("date_of_birth", "last_name"),
-        block_on("date_of_birth", "first_name"),
-        block_on("substr(ssn, 1, 5)", "first_name"),
-        block_on("substr(ssn, 6, 4)", "last_name"),
-    ]
-    settings = SettingsCreator(
-        link_type="link_only",
-        comparisons=[
-            cl.NameComparison("first_name"),
-            cl.NameComparison("last_name"),
-            cl.DateOfBirthComparison("date_of_birth", input_is_string=True),
-            cl.LevenshteinAtThresholds("ssn", [1, 2]),
-            cl.ExactMatch("postcode"),
-            cl.EmailComparison("email"),
-        ],
-        blocking_rules_to_generate_predictions=blocking,
-        retain_intermediate_calculation_columns=False,
-    )
-    records = db_api.register("records", table_name="records_in")
-    queries = db_api.register("queries", table_name="queries_in")
-    linker = Linker([records, queries], settings, log_level=logging.ERROR)
-    linker.training.estimate_probability_two_random_records_match([block_on("ssn")], recall=0.95)
-    linker.training.estimate_u_using_random_sampling(max_pairs=2e6)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("ssn"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("first_name", "last_name"))
-    scores.setup_s = time.perf_counter() - start
-    bulk_start = time.perf_counter()
-    predictions = linker.inference.predict(threshold_match_probability=0.01)
-    best = con.sql(
-        f"""SELECT q, r, p FROM (
-              SELECT CASE WHEN source_dataset_l = 'queries_in' THEN unique_id_l ELSE unique_id_r END AS q,
-                     CASE WHEN source_dataset_l = 'queries_in' THEN unique_id_r ELSE unique_id_l END AS r,
-                     match_probability AS p,
-                     row_number() OVER (
-                       PARTITION BY CASE WHEN source_dataset_l = 'queries_in'
-                                         THEN unique_id_l ELSE unique_id_r END
-                       ORDER BY match_probability DESC) AS n
-              FROM {predictions.physical_name}) WHERE n = 1"""  # noqa: S608 - a Splink table name
-    ).fetchall()
-    bulk_s = time.perf_counter() - bulk_start
-    found = {q: (r, p) for q, r, p in best}
+    reference = SplinkReference(out / "records.csv", out / "registrations.csv")
+    scores = Scores("Splink 5 (DuckDB)", setup_s=reference.setup_s)
+    decisions, bulk_s = reference.decide_all()
     for qid in valid_queries:
-        record, p = found.get(qid, ("", 0.0))
-        outcome = "exact" if p >= EXACT_P else "partial" if p >= PARTIAL_P else "none"
-        scores.decisions[qid] = (outcome, record if outcome != "none" else "")
-    # Per-registration latency: one registration scored against all records, as the wizard would.
-    ids = sorted(valid_queries)[:latency_sample]
-    for i, qid in enumerate(ids):
-        con.execute("CREATE OR REPLACE TABLE one_query AS SELECT * FROM queries WHERE unique_id = ?", [qid])
-        one = db_api.register("one_query", table_name=f"one_query_{i}")
-        t = time.perf_counter()
-        result = linker.inference.predict_between(
-            one, records, blocking_rules_to_generate_predictions=blocking, threshold_match_probability=0.01
-        )
-        result.as_duckdbpyrelation().fetchall() if hasattr(result, "as_duckdbpyrelation") else None
-        scores.latencies_ms.append((time.perf_counter() - t) * 1000)
+        scores.decisions[qid] = decisions.get(qid, ("none", ""))
+    for qid in sorted(valid_queries)[:latency_sample]:
+        scores.latencies_ms.append(reference.decide_one(qid)[2])
     scores.bulk_ms_per_query = bulk_s * 1000 / max(len(valid_queries), 1)  # type: ignore[attr-defined]
     return scores
 
