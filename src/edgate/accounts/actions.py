@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from edgate.audit.models import EventType
@@ -19,7 +20,11 @@ def _allocate_and_save(profile: Profile, person: Person) -> Profile:
     base = usernames.scheme()(person.first_name, person.last_name)
     for _attempt in range(20):
         usernames.lock_base(base)
-        existing = list(Profile.objects.filter(username__istartswith=base).values_list("username", flat=True))
+        existing = list(
+            Profile.objects.annotate(lowered=Lower("username"))
+            .filter(lowered__startswith=base)  # served by the varchar_pattern_ops index (0003)
+            .values_list("username", flat=True)
+        )
         profile.username = usernames.next_free(base, usernames.taken_for(base, existing))
         try:
             with transaction.atomic():
