@@ -38,12 +38,24 @@ def scheme() -> Callable[[str, str], str]:
     return import_string(conf.get().username_scheme)
 
 
+# Bulk imports allocate User Names in memory and write them with COPY: while a batch is
+# written it holds IMPORT_LOCK exclusively, and every single allocation holds it shared.
+LOCK_NAMESPACE, IMPORT_LOCK = 0x6564, 0
+
+
 def lock_base(base: str) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [LOCK_NAMESPACE + 1, IMPORT_LOCK])
             cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)", [0x6564, zlib.crc32(base.encode()) - 2**31]
+                "SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, zlib.crc32(base.encode()) - 2**31]
             )
+
+
+def lock_for_bulk_import() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE + 1, IMPORT_LOCK])
 
 
 def next_free(base: str, taken: set[str]) -> str:

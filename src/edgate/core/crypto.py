@@ -45,11 +45,19 @@ def decrypt_json(token: bytes) -> dict[str, Any]:
     return json.loads(decrypt(token))
 
 
+@cache
+def _keyed(purpose: str) -> hmac.HMAC:
+    # The key schedule and the purpose prefix are hashed once; each value copies this state.
+    return hmac.new(conf.get().lookup_key, f"{purpose}\x1f".encode(), hashlib.sha256)
+
+
 def lookup_hash(purpose: str, value: str) -> str:
     """Keyed hash used to find rows (and count attempts) without storing the value."""
-    message = f"{purpose}\x1f{value}".encode()
-    return hmac.new(conf.get().lookup_key, message, hashlib.sha256).hexdigest()
+    mac = _keyed(purpose).copy()
+    mac.update(value.encode())
+    return mac.hexdigest()
 
 
 def reset() -> None:
     _fernet.cache_clear()
+    _keyed.cache_clear()

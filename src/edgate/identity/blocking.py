@@ -5,13 +5,13 @@ and the evaluation use `MemoryIndex`."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 
-from . import compare, normalize
+from . import normalize
 from .records import Candidate, Identity
 
 MAX_CANDIDATES = 50
-PRIORITY = {"ssn": 0, "sid": 1, "dl": 2, "df": 3, "pd": 4, "em": 5}
 
 
 def swapped(d: date) -> date | None:
@@ -23,10 +23,20 @@ def swapped(d: date) -> date | None:
         return None
 
 
-def record_keys(r: Identity) -> set[str]:
+Hasher = Callable[[str], str]
+
+
+def _ssn_key(ssn: str, hasher: Hasher | None) -> str:
+    return f"ssn:{hasher(ssn)}" if hasher else f"ssn:{ssn}"
+
+
+def record_keys(r: Identity, hasher: Hasher | None = None) -> set[str]:
+    """With a hasher, SSNs are keyed by their lookup hash (what the database stores)."""
     keys: set[str] = set()
-    if r.ssn:
-        keys.add(f"ssn:{r.ssn}")
+    if r.ssn_hash and hasher:
+        keys.add(f"ssn:{r.ssn_hash}")
+    elif r.ssn:
+        keys.add(_ssn_key(r.ssn, hasher))
     if r.state_id:
         keys.add(f"sid:{r.state_id}")
     if r.date_of_birth:
@@ -42,46 +52,66 @@ def record_keys(r: Identity) -> set[str]:
     return keys
 
 
-def query_keys(q: Identity) -> set[str]:
-    keys: set[str] = set()
+def query_keys(q: Identity, hasher: Hasher | None = None) -> list[str]:
+    """Keys in priority order (SSN, state ID, then the weaker ones), without duplicates."""
+    keys: dict[str, None] = {}
     if q.ssn:
-        keys |= {f"ssn:{s}" for s in {q.ssn, *compare.ssn_variants(q.ssn)}}
+        # The SSN itself only: a one-keystroke SSN typo is found through the name and birth
+        # date keys below (it takes a second error there to miss it) and classified by
+        # compare.ssn, which hashes only the variants the record's last four digits allow.
+        keys[_ssn_key(q.ssn, hasher)] = None
     if q.state_id:
-        keys.add(f"sid:{q.state_id}")
+        keys[f"sid:{q.state_id}"] = None
     if q.date_of_birth:
         dobs = [d.isoformat() for d in (q.date_of_birth, swapped(q.date_of_birth)) if d]
-        lasts = {normalize.name_key(q.last_name), normalize.name_key(q.former_last_name)} - {""}
-        sound = normalize.phonetic(q.last_name)
-        first = normalize.name_key(q.first_name)
+        lasts = sorted({normalize.name_key(q.last_name), normalize.name_key(q.former_last_name)} - {""})
         for dob in dobs:
-            keys |= {f"dl:{dob}:{last}" for last in lasts}
-            if first:
-                keys.add(f"df:{dob}:{first}")
-        if sound:
-            keys.add(f"pd:{sound}:{dobs[0]}")
+            keys.update((f"dl:{dob}:{last}", None) for last in lasts)
+        if first := normalize.name_key(q.first_name):
+            keys.update((f"df:{dob}:{first}", None) for dob in dobs)
+        if sound := normalize.phonetic(q.last_name):
+            keys[f"pd:{sound}:{dobs[0]}"] = None
     if email := normalize.email(q.email):
-        keys.add(f"em:{email}")
-    return keys
+        keys[f"em:{email}"] = None
+    return list(keys)
 
 
 class MemoryIndex:
-    """Records held in memory, looked up by blocking key (no database)."""
+    """Records held in memory, looked up by blocking key (no database).
 
-    def __init__(self) -> None:
+    Without a hasher SSNs are keyed in the clear (two person files); with one, by lookup hash,
+    so records read from the database (which hold only the hash) can be indexed too.
+    """
+
+    def __init__(self, hasher: Hasher | None = None) -> None:
+        self.hasher = hasher
         self.records: dict[str, Identity] = {}
         self.index: dict[str, list[str]] = defaultdict(list)
 
     def add(self, record_id: str, identity: Identity) -> None:
         self.records[record_id] = identity
-        for key in record_keys(identity):
+        for key in record_keys(identity, self.hasher):
             self.index[key].append(record_id)
 
-    def candidates(self, query: Identity) -> list[Candidate]:
+    def candidates(self, query: Identity, hasher: Hasher | None = None) -> list[Candidate]:
+        """`hasher` may be a memoizing wrapper of the index's own (same hashes, computed once)."""
         seen: dict[str, None] = {}
         # Strongest keys first, so the cap never crowds out an SSN or state ID candidate.
-        for key in sorted(query_keys(query), key=lambda k: (PRIORITY.get(k.split(":", 1)[0], 9), k)):
+        for key in query_keys(query, (hasher or self.hasher) if self.hasher else None):
             for record_id in self.index.get(key, ()):
                 seen.setdefault(record_id)
                 if len(seen) >= MAX_CANDIDATES:
                     break
         return [Candidate(rid, self.records[rid]) for rid in seen]
+
+
+def memo(hasher: Hasher) -> Hasher:
+    """A per-query cache: blocking and comparison hash the same 90 SSN forms only once."""
+    cache: dict[str, str] = {}
+
+    def cached(value: str) -> str:
+        if value not in cache:
+            cache[value] = hasher(value)
+        return cache[value]
+
+    return cached

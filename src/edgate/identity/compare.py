@@ -117,6 +117,14 @@ def ssn_variants(ssn: str) -> set[str]:
     return out
 
 
+def _variants_consistent_with(ssn: str, last4: str) -> list[str]:
+    """The one-keystroke variants of `ssn` whose last four digits are `last4` (all, if unknown):
+    the record's last four are kept in the clear, so most candidates need no hashing at all."""
+    if not last4:
+        return sorted(ssn_variants(ssn))
+    return [v for v in ssn_variants(ssn) if v[-4:] == last4]
+
+
 def _ssn_typo_kind(a: str, b: str) -> str:
     return "one_digit" if sum(x != y for x, y in zip(a, b, strict=True)) == 1 else "transposed"
 
@@ -131,7 +139,7 @@ def ssn(q: Identity, r: Identity, hasher: Callable[[str], str]) -> Result:
     if q.ssn and r.ssn_hash:
         if hasher(q.ssn) == r.ssn_hash:
             return Result("exact", Level.AGREE)
-        for variant in ssn_variants(q.ssn):
+        for variant in _variants_consistent_with(q.ssn, r.ssn_last4):
             if hasher(variant) == r.ssn_hash:
                 return Result(_ssn_typo_kind(q.ssn, variant), Level.CLOSE)
         return Result("differ", Level.DIFFER)

@@ -93,15 +93,20 @@ class RuleMatcher:
         self.rules = rules
         self.version = rules.version
 
-    def decide(self, query: Identity, candidate: Candidate) -> Decision:
-        results = compare_all(query, candidate.identity, self.hasher)
+    def decide(
+        self, query: Identity, candidate: Candidate, hasher: Callable[[str], str] | None = None
+    ) -> Decision:
+        results = compare_all(query, candidate.identity, hasher or self.hasher)
         outcome, rule = classify(results, self.rules)
         return Decision(outcome, candidate.record_id, score(results, self.rules), results, rule)
 
-    def match(self, query: Identity, candidates: Iterable[Candidate]) -> Decision:
+    def match(
+        self, query: Identity, candidates: Iterable[Candidate], hasher: Callable[[str], str] | None = None
+    ) -> Decision:
+        """`hasher` may be a memoizing wrapper of the matcher's own, shared with blocking."""
         best = NO_MATCH
         for candidate in candidates:
-            decision = self.decide(query, candidate)
+            decision = self.decide(query, candidate, hasher)
             if (RANK[decision.outcome], decision.score) > (RANK[best.outcome], best.score):
                 best = decision
         return best

@@ -45,9 +45,13 @@ class RowResult:
     reason: str = ""
 
 
+IDENTITY_FIELDS = tuple(Identity.__dataclass_fields__)
+
+
 def content_hash(identity: Identity, extra: dict[str, str]) -> str:
-    payload = {k: str(v) for k, v in asdict(identity).items()} | extra
-    return crypto.lookup_hash("import-row", json.dumps(payload, sort_keys=True))
+    values = [str(getattr(identity, name)) for name in IDENTITY_FIELDS]
+    payload = json.dumps([values, sorted(extra.items())], separators=(",", ":"))
+    return crypto.lookup_hash("import-row", payload)
 
 
 def _update_contact(person: Person, identity: Identity, ctx: Ctx) -> list[str]:

@@ -1,25 +1,26 @@
 """Candidate records for a query from indexed blocking keys — never a scan of the table.
 
 Mirrors edgate.identity.blocking (the in-memory index) with database columns: the SSN's
-keyed hash (and those of its 89 one-keystroke variants), the state ID, (date of birth, last or
+keyed hash, the state ID, (date of birth, last or
 former last name), (phonetic last name, date of birth), (date of birth, first name), email.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Q
 
-from edgate.identity import compare, normalize
+from edgate.identity import normalize
 from edgate.identity.blocking import MAX_CANDIDATES, swapped
 from edgate.identity.records import Candidate, Identity
 from edgate.people.models import Person, ssn_lookup
 
 
-def blocking_filter(query: Identity) -> Q | None:
+def blocking_filter(query: Identity, hasher: Callable[[str], str] = ssn_lookup) -> Q | None:
     clauses: list[Q] = []
-    if query.ssn:
-        hashes = [ssn_lookup(s) for s in (query.ssn, *sorted(compare.ssn_variants(query.ssn)))]
-        clauses.append(Q(ssn_hash__in=hashes))
+    if query.ssn:  # the SSN itself; typos are found through the other keys (identity.blocking)
+        clauses.append(Q(ssn_hash=hasher(query.ssn)))
     if query.state_id:
         clauses.append(Q(state_id=query.state_id))
     if query.date_of_birth:
@@ -63,12 +64,12 @@ def identity_of(person: Person) -> Identity:
     )
 
 
-def find_candidates(query: Identity) -> list[Candidate]:
-    where = blocking_filter(query)
+def find_candidates(query: Identity, hasher: Callable[[str], str] = ssn_lookup) -> list[Candidate]:
+    where = blocking_filter(query, hasher)
     if where is None:
         return []
     # SSN matches first: the cap must never crowd them out.
-    hashes = {ssn_lookup(query.ssn)} if query.ssn else set()
+    hashes = {hasher(query.ssn)} if query.ssn else set()
     people = list(Person.objects.filter(where).order_by("pk")[: MAX_CANDIDATES * 2])
     people.sort(key=lambda p: (p.ssn_hash not in hashes, p.pk))
     return [Candidate(str(p.pk), identity_of(p)) for p in people[:MAX_CANDIDATES]]

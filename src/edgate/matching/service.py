@@ -10,6 +10,7 @@ from edgate.audit.record import record_event
 from edgate.core import conf, crypto
 from edgate.core.context import Ctx
 from edgate.identity import normalize
+from edgate.identity.blocking import memo
 from edgate.identity.engine import Decision, Matcher
 from edgate.identity.records import Identity
 from edgate.identity.rules import RULES
@@ -25,7 +26,8 @@ def matcher() -> Matcher:
 
 
 def match(query: Identity) -> Decision:
-    return matcher().match(query, find_candidates(query))
+    hasher = memo(ssn_lookup)  # the SSN's 90 forms are hashed once, for blocking and comparing
+    return matcher().match(query, find_candidates(query, hasher), hasher=hasher)
 
 
 def _submission_key(person: Person, query: Identity) -> str:

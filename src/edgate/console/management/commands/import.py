@@ -4,11 +4,12 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from edgate.console.progress import count_rows, progress
 from edgate.core.context import Ctx
 from edgate.directory.models import Organization
+from edgate.importer.bulk import BulkImporter
 from edgate.importer.rows import open_csv, read
 from edgate.importer.service import RowResult, as_report_row, import_row, summary
 
@@ -36,6 +37,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Match and report, then undo every change."
         )
+        parser.add_argument(
+            "--per-row",
+            action="store_true",
+            help="Write row by row even on PostgreSQL (where new people are otherwise written in batches).",
+        )
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         path = Path(options["file"])
@@ -51,24 +57,44 @@ class Command(BaseCommand):
                 raise CommandError(f"no organization with code {options['org']}")
         report = Path(options["report"]) if options["report"] else path.with_suffix(".report.csv")
         ctx = Ctx.system(f"import:{source}")
+        role_title = options["role_title"]
         counts: Counter[str] = Counter()
         with open_csv(path) as handle, report.open("w", newline="", encoding="utf-8") as out:
             writer = csv.DictWriter(out, fieldnames=list(RowResult.__dataclass_fields__))
             writer.writeheader()
-            # A real run commits row by row, so an interrupted import keeps what it did and a
-            # re-run skips it; a dry run holds everything in one transaction and rolls it back.
+
+            def report_row(result: RowResult) -> None:
+                counts[result.result] += 1
+                writer.writerow(as_report_row(result))
+
+            rows = progress(read(handle), total=count_rows(path))
+            # A real run commits row by row (or batch by batch), so an interrupted import keeps
+            # what it did and a re-run skips it; a dry run holds everything in one transaction.
             try:
                 with transaction.atomic() if options["dry_run"] else nullcontext():
-                    for row in progress(read(handle), total=count_rows(path)):
-                        result = import_row(
-                            row,
+                    if connection.vendor == "postgresql" and not options["per_row"]:
+                        bulk = BulkImporter(
                             source=source,
                             organization=organization,
-                            role_title=options["role_title"],
+                            role_title=role_title,
                             ctx=ctx,
+                            report=report_row,
                         )
-                        counts[result.result] += 1
-                        writer.writerow(as_report_row(result))
+                        bulk.preload()
+                        for row in rows:
+                            bulk.add(row)
+                        bulk.flush()
+                    else:
+                        for row in rows:
+                            report_row(
+                                import_row(
+                                    row,
+                                    source=source,
+                                    organization=organization,
+                                    role_title=role_title,
+                                    ctx=ctx,
+                                )
+                            )
                     if options["dry_run"]:
                         raise DryRunRollback
             except DryRunRollback:
