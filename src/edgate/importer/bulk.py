@@ -163,6 +163,9 @@ class BulkImporter:
 
     def _index_person(self, person: Person) -> None:
         self.index.add(str(person.pk), identity_of(person))
+        self._note_person(person)
+
+    def _note_person(self, person: Person) -> None:
         self.max_person = max(self.max_person, person.pk)
         self.state_ids.add(person.state_id)
         if person.ssn_hash:
@@ -287,8 +290,11 @@ class BulkImporter:
                 self.imported.pop(item.row_key, None)
                 self._slow(item.row, item.row_key, flush=False)
             return
+        # Already in the index under their placeholders; note their ids so that the next
+        # catch-up reads only what others wrote since.
         for item in staged:
-            self._index_person(item.person)
+            self._note_person(item.person)
+            self.max_profile = max(self.max_profile, item.profile_id)
             self.report(
                 RowResult(
                     item.row.line,
