@@ -257,6 +257,9 @@ class Generator:
                     break
                 sex = self.rng.choice("MF")
                 junior = sex == "M" and i == 0 and self.rng.random() < 0.10
+                first = father.first_name if junior else self.first(sex)
+                while any(m.first_name == first for m in members[2:]):  # siblings get their own names
+                    first = self.first(sex)
                 members.append(
                     self.person(
                         sex=sex,
@@ -265,7 +268,7 @@ class Generator:
                         address=address,
                         household=number,
                         role="twin" if twins and i <= 1 else "child",
-                        first=father.first_name if junior else None,
+                        first=first,
                     )
                 )
         return members

@@ -80,7 +80,11 @@ def classify(f: dict[str, Result], rules: MatchRules = RULES_2) -> tuple[Outcome
     if kind["date_of_birth"] == "exact" and first_near and last_near:
         if kind["ssn"] in ("missing", "last4"):
             return Outcome.PARTIAL, "name and date of birth agree; no full SSN to tell them apart"
-        if kind["first_name"] == "exact" and kind["last_name"] in ("exact", "former"):
+        full_name = kind["first_name"] == "exact" and kind["last_name"] in ("exact", "former")
+        if full_name and kind["state_id"] != "differ":
+            # A mistyped SSN on one side, or two people of one name and birthday; a human looks.
+            # Not when both also carry state IDs and those differ: two identifiers then agree
+            # that these are two people (namesakes in agency files).
             return Outcome.PARTIAL, "full name and date of birth agree but the SSN differs"
     if kind["ssn"] == "last4" and dob_near and first_near and last_near:
         return Outcome.PARTIAL, "last four SSN digits, name and date of birth near"

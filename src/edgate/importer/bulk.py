@@ -15,6 +15,7 @@ staged SSN.
 
 from __future__ import annotations
 
+import gc
 import json
 import secrets
 from collections.abc import Callable, Iterable
@@ -133,6 +134,14 @@ class BulkImporter:
             "row_key", "content_hash"
         ):
             self.imported[key] = digest
+        self._settle()
+
+    @staticmethod
+    def _settle() -> None:
+        # The index holds millions of long-lived objects; left in the collector's generations,
+        # every full collection would walk all of them again (quadratic in the file size).
+        gc.collect()
+        gc.freeze()
 
     def _read_people(self, after: int) -> None:
         fields = (
@@ -290,6 +299,7 @@ class BulkImporter:
                 self.imported.pop(item.row_key, None)
                 self._slow(item.row, item.row_key, flush=False)
             return
+        self._settle()
         # Already in the index under their placeholders; note their ids so that the next
         # catch-up reads only what others wrote since.
         for item in staged:
