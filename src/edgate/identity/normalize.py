@@ -21,20 +21,25 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", stripped).casefold()
 
 
-def name_tokens(name: str) -> list[str]:
+# Names repeat heavily (a million people share a few thousand surnames): the pure name
+# functions are memoized. They hold names only, never SSNs or dates of birth.
+@lru_cache(maxsize=1 << 16)
+def name_tokens(name: str) -> tuple[str, ...]:
     """Folded tokens, punctuation removed inside a token (O'Brien → obrien), suffixes dropped."""
     tokens = []
     for raw in _SPLIT.split(fold(name)):
         token = "".join(ch for ch in raw if ch.isalnum())
         if token and token not in SUFFIXES:
             tokens.append(token)
-    return tokens
+    return tuple(tokens)
 
 
+@lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
     return "".join(name_tokens(name))
 
 
+@lru_cache(maxsize=1 << 16)
 def phonetic(name: str) -> str:
     key = name_key(name)
     ascii_key = "".join(ch for ch in key if "a" <= ch <= "z")

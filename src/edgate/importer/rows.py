@@ -4,9 +4,11 @@ ones ignored. A bad value rejects its row with a reason, never the file."""
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
 
@@ -33,6 +35,9 @@ COLUMNS = (
     "phone",
 )
 MAX_FIELD = 200
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Valid names repeat across a file; validating each distinct one once is enough.
+_clean_name = lru_cache(maxsize=1 << 16)(clean_name)
 
 
 class RowError(ValueError):
@@ -51,7 +56,7 @@ def _text(raw: dict[str, str], column: str) -> str:
     value = (raw.get(column) or "").strip()
     if len(value) > MAX_FIELD:
         raise RowError(f"{column}: longer than {MAX_FIELD} characters")
-    if any(ord(ch) < 32 for ch in value):
+    if _CONTROL.search(value):
         raise RowError(f"{column}: contains control characters")
     if "\ufffd" in value:
         raise RowError(f"{column}: not valid UTF-8")
@@ -68,8 +73,8 @@ def _checked(column: str, value: str, clean) -> str:  # type: ignore[no-untyped-
 
 
 def parse(raw: dict[str, str]) -> Identity:
-    first = _checked("first_name", _text(raw, "first_name"), clean_name)
-    last = _checked("last_name", _text(raw, "last_name"), clean_name)
+    first = _checked("first_name", _text(raw, "first_name"), _clean_name)
+    last = _checked("last_name", _text(raw, "last_name"), _clean_name)
     if not first and not last:
         raise RowError("first_name, last_name: both empty")
     dob_text = _text(raw, "date_of_birth")
@@ -86,9 +91,9 @@ def parse(raw: dict[str, str]) -> Identity:
         raise RowError("email: not an email address")
     return Identity(
         first_name=first,
-        middle_name=_checked("middle_name", _text(raw, "middle_name"), clean_name),
+        middle_name=_checked("middle_name", _text(raw, "middle_name"), _clean_name),
         last_name=last,
-        former_last_name=_checked("former_last_name", _text(raw, "former_last_name"), clean_name),
+        former_last_name=_checked("former_last_name", _text(raw, "former_last_name"), _clean_name),
         date_of_birth=born,
         ssn=_checked("ssn", _text(raw, "ssn"), clean_ssn),
         state_id=_checked("state_id", _text(raw, "state_id"), clean_state_id),
