@@ -154,3 +154,20 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
 
     with pytest.raises(CommandError, match="no such file"):
         call_command("link", str(tmp_path / "missing.csv"), out=str(tmp_path / "o.csv"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_interrupted_import_can_be_run_again(tmp_path: Path) -> None:
+    """Stopped halfway (here: the first half of the file), then the whole file: nothing twice."""
+    rows = RECORDS + [
+        "r4,Noor,,Haddad,,1988-05-06,402-11-7788,,,,,,,,",
+        "r5,Kenji,,Yamamoto,,1975-12-01,512-33-1199,,,,,,,,",
+    ]
+    for ssn in ("402117788", "512331199"):
+        register_ssn(ssn)
+    call_command("import", str(write(tmp_path / "half.csv", rows[:2])), source="sis", stdout=StringIO())
+    assert Person.objects.count() == 2
+    out = StringIO()
+    call_command("import", str(write(tmp_path / "full.csv", rows)), source="sis", stdout=out)
+    assert "3 created" in out.getvalue() and "2 unchanged" in out.getvalue()
+    assert Person.objects.count() == 5 and Profile.objects.count() == 5
