@@ -32,25 +32,32 @@ class PersonData:
         return "<PersonData>"
 
 
+def build_person(data: PersonData, *, source: str) -> Person:
+    """An unsaved Person with its SSN encrypted and hashed and its blocking keys filled."""
+    person = Person(
+        first_name=data.first_name,
+        middle_name=data.middle_name,
+        last_name=data.last_name,
+        former_last_name=data.former_last_name,
+        date_of_birth=data.date_of_birth,
+        street=data.street,
+        city=data.city,
+        state=data.state,
+        postcode=data.postcode,
+        email=data.email,
+        phone=data.phone,
+        source=source,
+        state_id=data.state_id,
+    )
+    person.set_ssn(data.ssn or None)
+    person.fill_keys()
+    return person
+
+
 def do_create_person(*, data: PersonData, source: str, ctx: Ctx) -> Person:
     """Create the agency record. Raises IntegrityError if the SSN is already on file."""
     for _attempt in range(5):
-        person = Person(
-            first_name=data.first_name,
-            middle_name=data.middle_name,
-            last_name=data.last_name,
-            former_last_name=data.former_last_name,
-            date_of_birth=data.date_of_birth,
-            street=data.street,
-            city=data.city,
-            state=data.state,
-            postcode=data.postcode,
-            email=data.email,
-            phone=data.phone,
-            source=source,
-            state_id=data.state_id,
-        )
-        person.set_ssn(data.ssn or None)
+        person = build_person(data, source=source)
         try:
             with transaction.atomic():
                 person.save()
