@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import secrets
 from typing import Any
 
@@ -40,19 +41,26 @@ class Flow(models.Model):
     def __repr__(self) -> str:
         return f"<Flow {self.kind}:{self.state}>"
 
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._data = None
+
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
 
     @property
     def data(self) -> dict[str, Any]:
-        if not self.data_ciphertext:
-            return {}
-        return crypto.decrypt_json(self.data_ciphertext)
+        """Decrypted once per instance (a wizard request reads it several times); a copy is
+        returned so callers cannot change the cache behind the ciphertext's back."""
+        if getattr(self, "_data", None) is None:
+            self._data = crypto.decrypt_json(self.data_ciphertext) if self.data_ciphertext else {}
+        return copy.deepcopy(self._data)
 
     @data.setter
     def data(self, value: dict[str, Any]) -> None:
         self.data_ciphertext = crypto.encrypt_json(value)
+        self._data = copy.deepcopy(value)
 
 
 class ThrottleCounter(models.Model):

@@ -79,7 +79,7 @@ def restart(request: HttpRequest) -> HttpResponse:
     return redirect("registration:start")
 
 
-def _initial(state: State, flow: Flow, profile: Any) -> dict[str, Any]:
+def _initial(state: State, flow: Flow) -> dict[str, Any]:
     data = flow.data
     if state == State.IDENTITY and "identity" in data:
         ident = dict(data["identity"])
@@ -129,7 +129,7 @@ class StepView(View):
         form_class = FORMS.get(self.state)
         form = (
             form_class(
-                initial=_initial(self.state, self.flow, self.profile),
+                initial=_initial(self.state, self.flow),
                 **_form_kwargs(self.state, self.flow, self.profile),
             )
             if form_class
