@@ -237,3 +237,16 @@ def test_married_name_with_matching_date_of_birth_and_ssn_is_found(client: Clien
         "partial"
     )
     assert Profile.objects.count() == 1
+
+
+def test_a_browser_without_cookies_sees_page_one_not_a_redirect_loop(client: Client) -> None:
+    client.cookies.clear()
+    response = client.get(step("identity"))
+    assert response.status_code == 200 and "Who you are" in response.content.decode()
+    client.cookies.clear()
+    assert client.get(reverse("registration:start"))["Location"] == step("identity")
+    client.cookies.clear()
+    assert client.get(step("identity")).status_code == 200
+    strict = Client(enforce_csrf_checks=True)
+    refused = strict.post(step("identity"), someone().identity_post())
+    assert refused.status_code == 403 and b"accepts cookies" in refused.content

@@ -117,8 +117,11 @@ class StepView(View):
             # expired registration usually arrives here as "missing": say the same for both.
             if lookup is Lookup.EXPIRED or self.state != State.IDENTITY:
                 messages.warning(request, EXPIRED)
-            flowstate.start(request, kind=KIND, state=State.IDENTITY)
-            return redirect(step_url(State.IDENTITY))
+            flow = flowstate.start(request, kind=KIND, state=State.IDENTITY)
+            # Page 1 is shown straight away rather than redirected to itself: a browser that
+            # refuses cookies would otherwise bounce between two redirects for ever.
+            if not (self.state == State.IDENTITY and request.method == "GET"):
+                return redirect(step_url(State.IDENTITY))
         if not can_view(self.state, State(flow.state)):
             return redirect(step_url(flow.state))
         self.flow = flow
