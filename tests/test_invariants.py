@@ -81,7 +81,7 @@ def test_no_form_has_a_user_name_field_except_sign_in_and_recovery() -> None:
     from edgate.recovery import forms as recovery_forms
     from edgate.registration import forms as registration_forms
 
-    allowed = {"SignInForm", "UsernameForm"}
+    allowed = {"SignInForm", "UsernameForm", "CodeForm"}  # each only types a User Name in
     for module in (account_forms, registration_forms, recovery_forms):
         for name in dir(module):
             cls = getattr(module, name)

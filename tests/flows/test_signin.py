@@ -70,25 +70,93 @@ def test_unknown_user_costs_one_hash_like_a_known_one(client: Client, profile: P
     assert known == unknown == 1
 
 
+def fail_until_locked(username: str, start) -> object:  # type: ignore[no-untyped-def]
+    """Ten wrong passwords for `username`, each after the wait the previous one imposed.
+    Returns the moment after the last one."""
+    moment = start
+    for i in range(10):
+        with time_machine.travel(moment, tick=False):
+            response = sign_in(Client(REMOTE_ADDR=f"192.0.2.{i}"), username, "wrong wrong wrong wrong")
+        assert response.status_code == 200, f"attempt {i + 1} was not examined"
+        moment += timedelta(seconds=int(response.get("Retry-After", 0)) + 1)
+    return moment
+
+
 def test_repeated_failures_lock_sign_in_and_the_lock_reads_like_a_wrong_password(
     client: Client, profile: Profile
 ) -> None:
-    for i in range(10):
-        assert (
-            sign_in(
-                Client(REMOTE_ADDR=f"192.0.2.{i}"), profile.username, "wrong wrong wrong wrong"
-            ).status_code
-            == 200
-        )
-    locked = sign_in(Client(REMOTE_ADDR="192.0.2.200"), profile.username)  # right password, still refused
+    # Start just after a 15-minute window begins, so the ten attempts (about 9 minutes with
+    # their waits) fall in one fixed window and the sliding estimate counts each of them.
+    now = timezone.now()
+    start = now.replace(minute=now.minute - now.minute % 15, second=1, microsecond=0) + timedelta(hours=1)
+    after = fail_until_locked(profile.username, start)
+    with time_machine.travel(after, tick=False):  # the last wait is over; the lock is not
+        locked = sign_in(Client(REMOTE_ADDR="192.0.2.200"), profile.username)  # right password
     assert locked.status_code == 200 and "not correct" in locked.content.decode()
     assert AuditEvent.objects.filter(event_type=EventType.SIGN_IN_THROTTLED).count() == 1
     assert AuditEvent.objects.filter(event_type=EventType.SIGN_IN_FAILED).count() == 10
+    alert = AuditEvent.objects.get(event_type=EventType.THROTTLE_ALERT)
+    assert alert.detail["limit"] == "sign_in_profile"
+
+
+def test_after_three_attempts_each_one_waits_a_doubling_delay_enforced_by_time(
+    client: Client, profile: Profile
+) -> None:
+    start = timezone.now()
+    wrong = "wrong wrong wrong wrong"
+    with time_machine.travel(start, tick=False):
+        for _ in range(2):
+            assert sign_in(client, profile.username, wrong).status_code == 200
+        third = sign_in(client, profile.username, wrong)
+        assert third.status_code == 200 and third["Retry-After"] == "2"
+        assert "Try again in 2 seconds" in third.content.decode()
+        # Within the wait the password is not even examined, right or wrong.
+        with mock.patch.object(hashers.Argon2PasswordHasher, "verify", autospec=True) as verify:
+            early = sign_in(client, profile.username)
+        assert early.status_code == 429 and early["Retry-After"] == "2" and verify.call_count == 0
+        assert "not correct" not in early.content.decode()
+    waits = []
+    moment = start
+    for _ in range(4):
+        moment += timedelta(seconds=int(third["Retry-After"]) if not waits else waits[-1])
+        with time_machine.travel(moment, tick=False):
+            response = sign_in(client, profile.username, wrong)
+        assert response.status_code == 200
+        waits.append(int(response["Retry-After"]))
+    assert waits == [4, 8, 16, 32]
+    assert AuditEvent.objects.filter(event_type=EventType.SIGN_IN_DELAYED).count() == 1
+    # The right password after the wait signs in, and resets this User Name's count and delay.
+    with time_machine.travel(moment + timedelta(seconds=32), tick=False):
+        assert sign_in(client, profile.username).status_code == 302
+        client.post(reverse("accounts:logout"))
+        for _ in range(2):
+            assert "Retry-After" not in sign_in(client, profile.username, wrong)
+
+
+def test_an_unknown_user_name_gets_the_same_delays(client: Client, profile: Profile) -> None:
+    with time_machine.travel(timezone.now(), tick=False):
+        known = [sign_in(client, profile.username, "wrong wrong wrong wrong") for _ in range(4)]
+        unknown = [sign_in(client, "nobody-here", "wrong wrong wrong wrong") for _ in range(4)]
+    assert [r.status_code for r in known] == [r.status_code for r in unknown] == [200, 200, 200, 429]
+    assert [r.get("Retry-After") for r in known] == [r.get("Retry-After") for r in unknown]
+
+
+def test_success_resets_only_the_accounts_counter_not_the_address_failures(profile: Profile) -> None:
+    office = Client(REMOTE_ADDR="192.0.2.77")
+    with time_machine.travel(timezone.now(), tick=False):
+        for i in range(49):
+            sign_in(office, f"guess{i}", "wrong wrong wrong wrong")
+        assert sign_in(office, profile.username).status_code == 302  # 50th attempt: allowed, right
+        office.post(reverse("accounts:logout"))
+        assert sign_in(office, "guess-more", "wrong wrong wrong wrong").status_code == 200  # the 50th failure
+        # The address's 50 failures still stand: even the right password is now refused there.
+        assert "not correct" in sign_in(office, profile.username).content.decode()
+        assert sign_in(Client(REMOTE_ADDR="192.0.2.78"), profile.username).status_code == 302
 
 
 def test_failures_from_one_address_are_throttled_across_accounts(client: Client, profile: Profile) -> None:
     for i in range(50):
-        sign_in(client, f"guess{i}", "wrong wrong wrong wrong")
+        sign_in(client, f"guess{i}", "wrong wrong wrong wrong")  # each User Name fails once: no delays
     assert sign_in(client, profile.username).status_code == 200  # refused from this address
     assert sign_in(Client(REMOTE_ADDR="192.0.2.50"), profile.username).status_code == 302
 
@@ -221,3 +289,22 @@ def test_admin_sign_in_goes_through_the_portal_sign_in(client: Client, profile: 
     assert response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200  # and the session lasts beyond one request
     assert client.get("/admin/").status_code == 200
+
+
+SAME_KEY = ["KKISS", "kki\u017fs", "\u212akiss", "\uff4b\uff4b\uff49\uff53\uff53"]  # ſ, Kelvin K, fullwidth
+OTHER_KEY = ["kk\u0131ss", "kki\u0307ss", "KK\u0130SS"]  # dotless ı, combining dot, dotted İ
+
+
+def test_one_canonical_user_name_key_for_lookup_lock_and_counter(profile: Profile) -> None:
+    kim = with_profile(on_file(someone("Kim", "Kiss")))
+    assert kim.username == "kkiss"
+    for typed in SAME_KEY:  # folds to kkiss: the same account, the same counter
+        assert sign_in(Client(), typed).status_code == 302, typed
+    for typed in OTHER_KEY:  # folds to something else: no account at all, on every database
+        assert sign_in(Client(), typed).status_code == 200, typed
+    now = timezone.now()
+    start = now.replace(minute=now.minute - now.minute % 15, second=1, microsecond=0) + timedelta(hours=1)
+    after = fail_until_locked("kkiss", start)
+    with time_machine.travel(after, tick=False):
+        for typed in SAME_KEY + OTHER_KEY:
+            assert sign_in(Client(), typed).status_code == 200, f"{typed!r} got past the lock"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -12,63 +13,98 @@ from edgate.core.conf import Limit
 from edgate.core.models import ThrottleCounter
 
 LIMIT = Limit("test", 3, timedelta(hours=1))
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_URL = os.environ.get("EDGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-def _redis_up() -> bool:
+def redis_up() -> bool:
     try:
         return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
     except redis.RedisError:
         return False
 
 
+def use_redis(settings) -> None:  # type: ignore[no-untyped-def]
+    """Point the throttles at a Redis database of their own, emptied first."""
+    if not redis_up():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the Redis throttle tests ({REDIS_URL} unreachable)")
+        pytest.skip(f"Redis not reachable at {REDIS_URL}")
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    settings.REDIS_URL = REDIS_URL
+
+
 @pytest.fixture(params=["database", "redis"])
 def backend(request: pytest.FixtureRequest, settings, db):  # type: ignore[no-untyped-def]
     if request.param == "redis":
-        if not _redis_up():
-            pytest.skip("Redis not reachable on 127.0.0.1:6379")
-        settings.REDIS_URL = REDIS_URL
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": REDIS_URL,
-            }
-        }
-        from django.core.cache import cache
-
-        cache.clear()
+        use_redis(settings)
     return request.param
 
 
-def test_limit_is_reached_and_slides_away(backend: str) -> None:
+def test_each_attempt_gets_its_own_number_and_the_limit_slides_away(backend: str) -> None:
     start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     with time_machine.travel(start + timedelta(minutes=59), tick=False):
-        for _ in range(3):
-            assert not throttle.exceeded(LIMIT, "alice")
-            throttle.hit(LIMIT, "alice")
+        numbers = [throttle.attempt(LIMIT, "alice").number for _ in range(4)]
+        assert numbers == [1, 2, 3, 4]
         assert throttle.exceeded(LIMIT, "alice")
-        assert not throttle.exceeded(LIMIT, "bob")
+        assert throttle.attempt(LIMIT, "bob").allowed
     # Two minutes later a new fixed window has begun, but the sliding estimate still counts
     # most of the previous one: a burst at a window boundary cannot double the limit.
     with time_machine.travel(start + timedelta(minutes=61), tick=False):
-        assert throttle.exceeded(LIMIT, "alice")
+        assert not throttle.attempt(LIMIT, "alice").allowed
     with time_machine.travel(start + timedelta(minutes=125), tick=False):
-        assert not throttle.exceeded(LIMIT, "alice")
+        assert throttle.attempt(LIMIT, "alice").allowed
+
+
+def test_tripped_marks_only_the_first_attempt_over_the_limit(backend: str) -> None:
+    attempts = [throttle.attempt(LIMIT, "dora") for _ in range(6)]
+    assert [a.allowed for a in attempts] == [True, True, True, False, False, False]
+    assert [a.tripped for a in attempts] == [False, False, False, True, False, False]
+
+
+def test_undo_takes_back_one_attempt_and_never_goes_below_zero(backend: str) -> None:
+    for _ in range(3):
+        throttle.attempt(LIMIT, "erin")
+    throttle.undo(LIMIT, "erin")
+    assert throttle.attempt(LIMIT, "erin").number == 3
+    for _ in range(5):
+        throttle.undo(LIMIT, "fred")
+    assert throttle.attempt(LIMIT, "fred").number == 1
 
 
 def test_clear_and_none_identity(backend: str) -> None:
     for _ in range(3):
-        throttle.hit(LIMIT, "carol")
+        throttle.attempt(LIMIT, "carol")
     throttle.clear(LIMIT, "carol")
     assert not throttle.exceeded(LIMIT, "carol")
-    throttle.hit(LIMIT, None)
+    assert throttle.attempt(LIMIT, None).allowed
     assert not throttle.exceeded(LIMIT, None)
+
+
+def test_hold_is_enforced_by_time_and_released(backend: str) -> None:
+    now = timezone.now()
+    with time_machine.travel(now, tick=False):
+        throttle.hold(LIMIT, "gus", timedelta(seconds=8))
+        assert throttle.held_for(LIMIT, "gus") == 8
+        assert throttle.held_for(LIMIT, "hal") == 0
+    with time_machine.travel(now + timedelta(seconds=5), tick=False):
+        assert throttle.held_for(LIMIT, "gus") == 3
+    with time_machine.travel(now + timedelta(seconds=9), tick=False):
+        assert throttle.held_for(LIMIT, "gus") == 0
+    throttle.hold(LIMIT, "ivy", timedelta(seconds=30))
+    throttle.release(LIMIT, "ivy")
+    assert throttle.held_for(LIMIT, "ivy") == 0
+
+
+def test_delays_double_after_the_free_attempts(db) -> None:  # type: ignore[no-untyped-def]
+    waits = [throttle.delay_for(n).total_seconds() for n in range(1, 12)]
+    assert waits == [0, 0, 2, 4, 8, 16, 32, 64, 128, 256, 300]
 
 
 @pytest.mark.django_db
 def test_database_counters_store_no_plain_identifiers_and_expire() -> None:
-    throttle.hit(LIMIT, "123456789")
-    row = ThrottleCounter.objects.get()
-    assert "123456789" not in row.key
+    throttle.attempt(LIMIT, "123456789")
+    throttle.hold(LIMIT, "123456789", timedelta(seconds=5))
+    assert ThrottleCounter.objects.count() == 2
+    assert not any("123456789" in row.key for row in ThrottleCounter.objects.all())
     with time_machine.travel(timezone.now() + timedelta(hours=3)):
-        assert throttle.purge_expired() == 1
+        assert throttle.purge_expired() == 2

@@ -16,6 +16,8 @@ from django.db.models.functions import Lower
 
 from edgate.people.models import Person
 
+from .usernames import canonical, could_be_assigned
+
 
 class UsernameImmutableError(Exception):
     pass
@@ -37,7 +39,19 @@ class ProfileManager(BaseUserManager.from_queryset(ProfileQuerySet)):  # type: i
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str | None) -> Profile:
-        return self.get(username__iexact=username)
+        profile = self.find_by_username(username or "")
+        if profile is None:
+            raise self.model.DoesNotExist
+        return profile
+
+    def find_by_username(self, typed: str) -> Profile | None:
+        """The Profile whose User Name is the canonical form of what was typed, if any.
+        Compared with lower(username) (served by the unique index), never with a
+        database-side case-insensitive match: see usernames.canonical."""
+        key = canonical(typed)
+        if not could_be_assigned(key):
+            return None
+        return self.annotate(lowered=Lower("username")).filter(lowered=key).first()
 
     def create_user(self, *args: Any, **kwargs: Any) -> Profile:
         raise NotImplementedError("Profiles are created by edgate.accounts.actions")
@@ -95,3 +109,32 @@ class Profile(AbstractBaseUser, PermissionsMixin):
     def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
         super().refresh_from_db(*args, **kwargs)
         self._saved_username = self.username
+
+
+class CodePurpose(models.TextChoices):
+    RECOVERY = "recovery", "Password recovery (privileged Profiles)"
+    SETUP = "setup", "Set up a pre-created Profile"
+
+
+class ActivationCode(models.Model):
+    """A one-time code customer service gives a person (on the phone, on paper).
+
+    Only a keyed hash is stored. 128 random bits make a slow hash unnecessary: the code
+    cannot be guessed offline even from the hash's key-less copy, and online guessing is
+    throttled per User Name and per address.
+    """
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="activation_codes")
+    purpose = models.CharField(max_length=16, choices=CodePurpose.choices)
+    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    issued_by_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["profile", "purpose"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} code for {self.profile_id}"

@@ -1,23 +1,30 @@
-"""Sign-in with throttles per Profile and per client address (SECURITY.md).
+"""Sign-in with throttles per User Name and per client address (SECURITY.md).
 
-A throttled attempt does the same hashing work and gets the same answer as a wrong
+Every attempt is counted before the password is examined (see core.throttle), under the
+canonical form of the typed User Name, which is also the only key the account is looked up
+by. After a few attempts each further one must wait a doubling delay, enforced by time:
+a marker with an expiry, not a sleeping worker. Past the limit the User Name is locked for
+the window; a locked attempt does the same hashing work and gets the same answer as a wrong
 password, so the page never tells an attacker that an account exists or is locked.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.hashers import check_password, make_password
 from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
 
 from edgate.audit.models import EventType, Outcome
 from edgate.audit.record import record_event
 from edgate.core import throttle
-from edgate.core.context import ctx_from_request
+from edgate.core.context import Ctx, ctx_from_request
 
 from .models import Profile
+from .usernames import canonical
 
 
 @cache
@@ -25,26 +32,73 @@ def _dummy_hash() -> str:
     return make_password("edgate-dummy-password")
 
 
-def sign_in(request: HttpRequest, *, username: str, password: str) -> Profile | None:
+@dataclass(frozen=True)
+class SignInResult:
+    profile: Profile | None = None
+    retry_after: int = 0  # seconds to wait before the next attempt for this User Name is examined
+    delayed: bool = False  # refused unexamined: it came before the wait was over
+
+    @property
+    def ok(self) -> bool:
+        return self.profile is not None
+
+
+@sensitive_variables("password")
+def sign_in(request: HttpRequest, *, username: str, password: str) -> SignInResult:
     ctx = ctx_from_request(request)
     per_profile, per_address = throttle.named("sign_in_profile"), throttle.named("sign_in_address")
-    account_key = username.strip().casefold()
-    known = Profile.objects.filter(username__iexact=account_key).first()
-    if throttle.exceeded(per_profile, account_key) or throttle.exceeded(per_address, ctx.client_ip):
+    account_key = canonical(username)
+    known = Profile.objects.find_by_username(account_key)
+    wait = throttle.held_for(per_profile, account_key)
+    if wait:
+        # Not counted and not hashed: the answer depends only on what was typed, never on
+        # whether the account exists, and refusing it costs the server nothing.
+        record_event(EventType.SIGN_IN_DELAYED, ctx=ctx, target=known, outcome=Outcome.DENIED)
+        return SignInResult(retry_after=wait, delayed=True)
+    account, address = throttle.attempt_all((per_profile, account_key), (per_address, ctx.client_ip))
+    if not (account.allowed and address.allowed):
         check_password(password, _dummy_hash())
-        record_event(EventType.SIGN_IN_THROTTLED, ctx=ctx, target=known, outcome=Outcome.DENIED)
-        return None
+        record_event(
+            EventType.SIGN_IN_THROTTLED,
+            ctx=ctx,
+            target=known,
+            outcome=Outcome.DENIED,
+            detail={"limit": per_profile.name if not account.allowed else per_address.name},
+        )
+        if account.tripped or address.tripped:
+            _alert(ctx, account if account.tripped else address)
+        return SignInResult()
+    # Set before examining, so attempts arriving while this one is hashed already wait.
+    wait_after = throttle.delay_for(account.number)
+    throttle.hold(per_profile, account_key, wait_after)
     profile = authenticate(request, username=account_key, password=password)
     if profile is None:
-        throttle.hit(per_profile, account_key)
-        throttle.hit(per_address, ctx.client_ip)
         # The typed User Name is not recorded when unknown: people type passwords into it.
-        record_event(EventType.SIGN_IN_FAILED, ctx=ctx, target=known, outcome=Outcome.FAILURE)
-        return None
-    login(request, profile)  # rotates the session id; user_logged_in starts the 12-hour clock
+        record_event(
+            EventType.SIGN_IN_FAILED,
+            ctx=ctx,
+            target=known,
+            outcome=Outcome.FAILURE,
+            detail={"attempt": account.number},
+        )
+        return SignInResult(retry_after=int(wait_after.total_seconds()))
+    # Success resets the account's own counter and delay, and takes back this attempt from the
+    # address (an office signing in through one address must not use up its allowance).
     throttle.clear(per_profile, account_key)
+    throttle.release(per_profile, account_key)
+    throttle.undo(per_address, ctx.client_ip)
+    login(request, profile)  # rotates the session id; user_logged_in starts the 12-hour clock
     record_event(EventType.SIGN_IN, ctx=ctx_from_request(request), target=profile)
-    return profile
+    return SignInResult(profile=profile)
+
+
+def _alert(ctx: Ctx, attempt: throttle.Attempt) -> None:
+    record_event(
+        EventType.THROTTLE_ALERT,
+        ctx=ctx,
+        outcome=Outcome.DENIED,
+        detail={"limit": attempt.limit.name, "attempts": attempt.number},
+    )
 
 
 def sign_out(request: HttpRequest) -> None:

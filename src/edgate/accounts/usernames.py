@@ -20,6 +20,25 @@ from django.utils.module_loading import import_string
 from edgate.core import conf
 
 MAX_BASE = 30
+# Every User Name the portal assigns has this form: lowercase ASCII letters, then digits.
+ASSIGNED = re.compile(r"[a-z]{2,40}[0-9]*")
+
+
+def canonical(typed: str) -> str:
+    """The one key for every lookup, lock and counter of a typed User Name.
+
+    NFKC folds compatibility forms (fullwidth letters, the Kelvin sign, ſ), case folding
+    follows Unicode rather than a database's locale, and the second NFKC closes what folding
+    opens. Databases fold case each their own way (PostgreSQL's upper('ı') is 'I'), so a
+    lookup that let the database fold could reach an account that the lock, keyed on another
+    folding, does not cover. With one key for both, a look-alike either is the same key or
+    matches no account at all.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", typed.strip()).casefold())
+
+
+def could_be_assigned(key: str) -> bool:
+    return len(key) <= 40 and ASSIGNED.fullmatch(key) is not None
 
 
 def _ascii_letters(text: str) -> str:
@@ -59,7 +78,12 @@ def lock_for_bulk_import() -> None:
 
 
 def next_free(base: str, taken: set[str]) -> str:
-    """`base` if free, else base2, base3, …: the smallest number that makes it unique."""
+    """`base` if free, else base2, base3, …: the smallest number that makes it unique.
+
+    Refuses a base that is not plain lowercase ASCII letters (a scheme that let through a
+    look-alike letter such as the dotless ı would assign a name that reads as another's)."""
+    if canonical(base) != base or not could_be_assigned(base):
+        raise ValueError(f"a User Name base must be 2-30 lowercase ASCII letters, not {base!r}")
     if base not in taken:
         return base
     n = 2

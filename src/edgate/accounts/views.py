@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -24,19 +25,40 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:applications")
     form = SignInForm(request.POST or None)
+    result = None
     if request.method == "POST" and form.is_valid():
-        profile = signin.sign_in(
+        result = signin.sign_in(
             request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
         )
-        if profile is not None:
+        if result.ok:
             next_url = request.POST.get("next", "")
             if not url_has_allowed_host_and_scheme(
                 next_url, {request.get_host()}, require_https=request.is_secure()
             ):
                 next_url = ""
             return redirect(next_url or "accounts:applications")
-        form.add_error(None, SIGN_IN_FAILED)
-    return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
+        if not result.delayed:
+            form.add_error(None, SIGN_IN_FAILED)
+        if result.retry_after:
+            form.add_error(None, _wait_message(result.retry_after))
+    context = {"form": form, "next": request.GET.get("next", "")}
+    # 429 only for an attempt refused unexamined; a wrong password is an ordinary form error.
+    response = render(
+        request, "accounts/login.html", context, status=429 if result and result.delayed else 200
+    )
+    if result and result.retry_after:
+        response["Retry-After"] = str(result.retry_after)
+    return response
+
+
+def _wait_message(seconds: int) -> str:
+    return ngettext(
+        "For your security, after several tries each sign-in with this User Name must wait. "
+        "Try again in %(seconds)d second.",
+        "For your security, after several tries each sign-in with this User Name must wait. "
+        "Try again in %(seconds)d seconds.",
+        seconds,
+    ) % {"seconds": seconds}
 
 
 @require_POST

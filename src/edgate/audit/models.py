@@ -17,6 +17,7 @@ class EventType(models.TextChoices):
     SIGN_IN = "accounts.sign_in", "Signed in"
     SIGN_IN_FAILED = "accounts.sign_in_failed", "Sign-in failed"
     SIGN_IN_THROTTLED = "accounts.sign_in_throttled", "Sign-in refused by throttle"
+    SIGN_IN_DELAYED = "accounts.sign_in_delayed", "Sign-in refused: too soon after earlier attempts"
     SIGN_OUT = "accounts.sign_out", "Signed out"
     PROFILE_CREATED = "accounts.profile_created", "Profile created"
     PROFILE_PRECREATED = "accounts.profile_precreated", "Profile pre-created"
@@ -34,6 +35,7 @@ class EventType(models.TextChoices):
     MATCH_OUTCOME = "registration.match", "Identity matched"
     MATCH_THROTTLED = "registration.match_throttled", "Identity match refused by throttle"
     MATCH_CASE_OPENED = "registration.case_opened", "Match case opened"
+    MATCH_CASE_REPEATED = "registration.case_repeated", "Conflicting submission counted on an open case"
     USERNAME_REMINDED = "registration.username_reminded", "User Name reminder shown"
     PERSON_CREATED = "people.person_created", "Person record created"
     PERSON_UPDATED = "people.person_updated", "Person record updated"
@@ -43,6 +45,12 @@ class EventType(models.TextChoices):
     ACCESS_GRANTED = "directory.access_granted", "Application access granted"
     ACCESS_REVOKED = "directory.access_revoked", "Application access revoked"
     ADMIN_APPOINTED = "directory.admin_appointed", "Directory Administrator appointed"
+    # security monitoring
+    THROTTLE_ALERT = "security.throttle_alert", "A throttle limit was reached (for customer service)"
+    # activation codes (issued by customer service)
+    ACTIVATION_CODE_ISSUED = "recovery.code_issued", "Activation code issued"
+    ACTIVATION_CODE_REDEEMED = "recovery.code_redeemed", "Activation code redeemed"
+    ACTIVATION_CODE_FAILED = "recovery.code_failed", "Wrong or expired activation code"
 
 
 class Outcome(models.TextChoices):

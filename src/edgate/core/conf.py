@@ -19,6 +19,16 @@ class Limit:
 
 
 @dataclass(frozen=True)
+class DelayPolicy:
+    """Progressive sign-in delay: after `free_attempts` counted attempts for one User Name,
+    each further attempt waits `first_delay`, doubling, at most `max_delay`."""
+
+    free_attempts: int
+    first_delay: timedelta
+    max_delay: timedelta
+
+
+@dataclass(frozen=True)
 class EdgateSettings:
     agency_name: str
     agency_short_name: str
@@ -31,6 +41,9 @@ class EdgateSettings:
     min_age_years: int
     max_age_years: int
     throttles: dict[str, Limit]
+    sign_in_delay: DelayPolicy
+    activation_code_ttl: timedelta
+    recovery_code_ttl: timedelta
     pii_keys: tuple[str, ...]
     lookup_key: bytes
 
@@ -45,6 +58,10 @@ REQUIRED_THROTTLES = {
     "hint_address",
     "match_identity",
     "match_address",
+    "match_flow",
+    "register_address",
+    "code_profile",
+    "code_address",
 }
 
 
@@ -67,6 +84,13 @@ def _load() -> EdgateSettings:
             min_age_years=int(raw["MIN_AGE_YEARS"]),
             max_age_years=int(raw["MAX_AGE_YEARS"]),
             throttles=throttles,
+            sign_in_delay=DelayPolicy(
+                free_attempts=int(raw["SIGN_IN_DELAY"]["FREE_ATTEMPTS"]),
+                first_delay=timedelta(seconds=float(raw["SIGN_IN_DELAY"]["FIRST_DELAY_SECONDS"])),
+                max_delay=timedelta(seconds=float(raw["SIGN_IN_DELAY"]["MAX_DELAY_SECONDS"])),
+            ),
+            activation_code_ttl=timedelta(days=int(raw["ACTIVATION_CODE_DAYS"])),
+            recovery_code_ttl=timedelta(hours=int(raw["RECOVERY_CODE_HOURS"])),
             pii_keys=tuple(getattr(settings, "PII_KEYS", ())),
             lookup_key=str(getattr(settings, "LOOKUP_KEY", "")).encode(),
         )
@@ -77,6 +101,8 @@ def _load() -> EdgateSettings:
         raise ImproperlyConfigured(f"EDGATE['THROTTLES'] lacks {sorted(missing)}")
     if not conf.pii_keys or not conf.lookup_key:
         raise ImproperlyConfigured("PII_KEYS and LOOKUP_KEY must be set")
+    if conf.sign_in_delay.free_attempts < 1 or conf.sign_in_delay.max_delay < conf.sign_in_delay.first_delay:
+        raise ImproperlyConfigured("SIGN_IN_DELAY: FREE_ATTEMPTS >= 1 and MAX_DELAY >= FIRST_DELAY")
     if not 0 < conf.min_age_years < conf.max_age_years:
         raise ImproperlyConfigured("MIN_AGE_YEARS must be positive and below MAX_AGE_YEARS")
     from edgate.identity.rules import RULES

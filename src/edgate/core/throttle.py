@@ -1,49 +1,79 @@
 """Attempt counters shared by every node: Redis when REDIS_URL is set, the database otherwise.
 
+Count first, then decide: `attempt()` increments the counter in one atomic step of the store
+(Redis `INCR`; `INSERT … ON CONFLICT DO UPDATE … RETURNING` in the database) and the caller
+decides on the number the store returned. Checking first and counting after the 50–250 ms of
+hashing let a burst of simultaneous guesses all be examined; counting first means that of N
+simultaneous attempts exactly `limit` get a number within the limit, on every node.
+
 A sliding-window estimate over two fixed windows (the current one and the previous one,
 weighted by how much of it still overlaps) so a burst at a window boundary cannot double
 the limit. Keys are keyed hashes: no User Name, address or SSN is stored in a counter.
 Time comes from django.utils.timezone.now so tests can move the clock.
+
+Counters must be incremented outside any transaction that could roll back (and on
+PostgreSQL, outside a long transaction that would hold the counter's row lock): a count
+that a rollback undoes is a free guess.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Protocol
 
+import redis
 from django.conf import settings
-from django.core.cache import cache
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
 from . import conf, crypto
 from .conf import Limit
 from .models import ThrottleCounter
 
+# Delay markers share the counter table; this window start marks their rows.
+_MARKER_WINDOW = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 class Store(Protocol):
-    def incr(self, key: str, window_start: datetime, ttl: timedelta) -> None: ...
+    def incr(self, key: str, window_start: datetime, ttl: timedelta, amount: int = 1) -> int: ...
     def get(self, key: str, window_start: datetime) -> int: ...
     def clear(self, key: str, window_starts: list[datetime]) -> None: ...
+    def set_until(self, key: str, until: datetime) -> None: ...
+    def get_until(self, key: str) -> datetime | None: ...
+    def clear_until(self, key: str) -> None: ...
+
+
+_TABLE = ThrottleCounter._meta.db_table
 
 
 class DatabaseStore:
-    def incr(self, key: str, window_start: datetime, ttl: timedelta) -> None:
-        expires = window_start + ttl
-        updated = ThrottleCounter.objects.filter(key=key, window_start=window_start).update(
-            count=F("count") + 1
+    """One row per (key, window). The upsert is a single statement, atomic on PostgreSQL and
+    SQLite alike; its RETURNING gives this attempt's own number."""
+
+    def incr(self, key: str, window_start: datetime, ttl: timedelta, amount: int = 1) -> int:
+        ops = connection.ops
+        table, key_col, start_col, count_col, expires_col = (
+            ops.quote_name(name) for name in (_TABLE, "key", "window_start", "count", "expires_at")
         )
-        if updated:
-            return
-        try:
-            with transaction.atomic():
-                ThrottleCounter.objects.create(
-                    key=key, window_start=window_start, count=1, expires_at=expires
-                )
-        except IntegrityError:  # another node created it first
-            ThrottleCounter.objects.filter(key=key, window_start=window_start).update(count=F("count") + 1)
+        larger = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+        sql = (  # fixed identifiers only; every value is a parameter
+            f"INSERT INTO {table} ({key_col}, {start_col}, {count_col}, {expires_col}) "  # noqa: S608
+            f"VALUES (%s, %s, %s, %s) ON CONFLICT ({key_col}, {start_col}) "
+            f"DO UPDATE SET {count_col} = {larger}({table}.{count_col} + %s, 0) RETURNING {count_col}"
+        )
+        params = [
+            key,
+            ops.adapt_datetimefield_value(window_start),
+            max(amount, 0),
+            ops.adapt_datetimefield_value(window_start + ttl),
+            amount,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return int(cursor.fetchone()[0])
 
     def get(self, key: str, window_start: datetime) -> int:
         row = ThrottleCounter.objects.filter(key=key, window_start=window_start).first()
@@ -52,31 +82,70 @@ class DatabaseStore:
     def clear(self, key: str, window_starts: list[datetime]) -> None:
         ThrottleCounter.objects.filter(key=key, window_start__in=window_starts).delete()
 
+    def set_until(self, key: str, until: datetime) -> None:
+        ThrottleCounter.objects.update_or_create(
+            key=key, window_start=_MARKER_WINDOW, defaults={"count": 1, "expires_at": until}
+        )
 
-class CacheStore:
-    """Redis through Django's cache: add + incr are atomic there."""
+    def get_until(self, key: str) -> datetime | None:
+        row = ThrottleCounter.objects.filter(key=key, window_start=_MARKER_WINDOW).first()
+        return row.expires_at if row else None
+
+    def clear_until(self, key: str) -> None:
+        ThrottleCounter.objects.filter(key=key, window_start=_MARKER_WINDOW).delete()
+
+
+@cache
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
+class RedisStore:
+    """INCR is atomic; EXPIREAT in the same MULTI makes the key expire with its window."""
+
+    # Taking back an attempt never goes below zero (the key may have expired meanwhile).
+    _DECREMENT = (
+        "local v = redis.call('GET', KEYS[1]) "
+        "if v and tonumber(v) > 0 then return redis.call('DECR', KEYS[1]) end return 0"
+    )
+
+    def __init__(self, url: str) -> None:
+        self.client = _redis(url)
 
     @staticmethod
     def _key(key: str, window_start: datetime) -> str:
-        return f"throttle:{key}:{int(window_start.timestamp())}"
+        return f"edgate:throttle:{key}:{int(window_start.timestamp())}"
 
-    def incr(self, key: str, window_start: datetime, ttl: timedelta) -> None:
-        cache_key = self._key(key, window_start)
-        cache.add(cache_key, 0, timeout=int(ttl.total_seconds()))
-        try:
-            cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.add(cache_key, 1, timeout=int(ttl.total_seconds()))
+    def incr(self, key: str, window_start: datetime, ttl: timedelta, amount: int = 1) -> int:
+        name = self._key(key, window_start)
+        if amount < 0:
+            return int(self.client.eval(self._DECREMENT, 1, name))
+        pipe = self.client.pipeline(transaction=True)
+        pipe.incrby(name, amount)
+        pipe.expireat(name, int((window_start + ttl).timestamp()) + 1)
+        value, _ = pipe.execute()
+        return int(value)
 
     def get(self, key: str, window_start: datetime) -> int:
-        return int(cache.get(self._key(key, window_start), 0))
+        return max(int(self.client.get(self._key(key, window_start)) or 0), 0)
 
     def clear(self, key: str, window_starts: list[datetime]) -> None:
-        cache.delete_many([self._key(key, start) for start in window_starts])
+        self.client.delete(*[self._key(key, start) for start in window_starts])
+
+    def set_until(self, key: str, until: datetime) -> None:
+        self.client.set(f"edgate:until:{key}", until.timestamp(), exat=int(until.timestamp()) + 1)
+
+    def get_until(self, key: str) -> datetime | None:
+        value = self.client.get(f"edgate:until:{key}")
+        return datetime.fromtimestamp(float(value), tz=UTC) if value else None
+
+    def clear_until(self, key: str) -> None:
+        self.client.delete(f"edgate:until:{key}")
 
 
 def store() -> Store:
-    return CacheStore() if getattr(settings, "REDIS_URL", "") else DatabaseStore()
+    url = getattr(settings, "REDIS_URL", "")
+    return RedisStore(url) if url else DatabaseStore()
 
 
 def _windows(limit: Limit, now: datetime) -> tuple[datetime, datetime, float]:
@@ -92,29 +161,99 @@ def _key(limit: Limit, ident: str) -> str:
     return crypto.lookup_hash(f"throttle:{limit.name}", ident)
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """This attempt's number within the sliding window, and what it means."""
+
+    limit: Limit
+    number: int
+
+    @property
+    def allowed(self) -> bool:
+        return self.number <= self.limit.limit
+
+    @property
+    def tripped(self) -> bool:
+        """This is the first attempt over the limit in the window: the moment to raise an alert."""
+        return self.number == self.limit.limit + 1
+
+
+def attempt(limit: Limit, ident: str | None) -> Attempt:
+    """Count this attempt and return its number. An unknown identity (no client address) is
+    never refused by this limit: the other limits of the same action still apply."""
+    if ident is None:
+        return Attempt(limit, 0)
+    now = timezone.now()
+    current, previous, overlap = _windows(limit, now)
+    key, backend = _key(limit, ident), store()
+    number = backend.incr(key, current, limit.window * 2)
+    # Rounded up: the estimate assumes the previous window's attempts were spread evenly;
+    # for a security limit, err towards counting one too many rather than one too few.
+    return Attempt(limit, number + math.ceil(backend.get(key, previous) * overlap))
+
+
+def attempt_all(*pairs: tuple[Limit, str | None]) -> list[Attempt]:
+    """Count one attempt against several limits at once (every one is counted, none skipped,
+    so a refused attempt still uses up the others)."""
+    return [attempt(limit, ident) for limit, ident in pairs]
+
+
+def undo(limit: Limit, ident: str | None) -> None:
+    """Take back one attempt that turned out to be legitimate (a right password from an
+    office's shared address must not use up that address's allowance)."""
+    if ident is None:
+        return
+    current, _previous, _ = _windows(limit, timezone.now())
+    store().incr(_key(limit, ident), current, limit.window * 2, amount=-1)
+
+
 def count(limit: Limit, ident: str) -> float:
     current, previous, overlap = _windows(limit, timezone.now())
     key = _key(limit, ident)
     backend = store()
-    # Rounded up: the estimate assumes the previous window's attempts were spread evenly;
-    # for a security limit, err towards counting one too many rather than one too few.
     return backend.get(key, current) + math.ceil(backend.get(key, previous) * overlap)
 
 
 def exceeded(limit: Limit, ident: str | None) -> bool:
+    """Read-only: would the next attempt be over the limit? For pages that only show state;
+    a decision to examine a secret must use attempt()."""
     return ident is not None and count(limit, ident) >= limit.limit
-
-
-def hit(limit: Limit, ident: str | None) -> None:
-    if ident is None:
-        return
-    current, _previous, _ = _windows(limit, timezone.now())
-    store().incr(_key(limit, ident), current, limit.window * 2)
 
 
 def clear(limit: Limit, ident: str) -> None:
     current, previous, _ = _windows(limit, timezone.now())
     store().clear(_key(limit, ident), [current, previous])
+
+
+# --- progressive delay -------------------------------------------------------------------
+
+
+def delay_for(failures: int) -> timedelta:
+    """The wait imposed after the n-th counted attempt: none for the first few, then doubling."""
+    policy = conf.get().sign_in_delay
+    if failures < policy.free_attempts or policy.first_delay.total_seconds() <= 0:
+        return timedelta(0)
+    doubled = policy.first_delay * 2 ** (failures - policy.free_attempts)
+    return min(doubled, policy.max_delay)
+
+
+def hold(limit: Limit, ident: str, wait: timedelta) -> None:
+    """No attempt for `ident` under `limit` is examined before `wait` has passed. Enforced by
+    time (a marker with an expiry), never by sleeping in a worker."""
+    if wait.total_seconds() > 0:
+        store().set_until(_key(limit, f"hold:{ident}"), timezone.now() + wait)
+
+
+def held_for(limit: Limit, ident: str) -> int:
+    """Whole seconds left before the next attempt may be examined (0 when none)."""
+    until = store().get_until(_key(limit, f"hold:{ident}"))
+    if until is None:
+        return 0
+    return max(0, math.ceil((until - timezone.now()).total_seconds()))
+
+
+def release(limit: Limit, ident: str) -> None:
+    store().clear_until(_key(limit, f"hold:{ident}"))
 
 
 def named(name: str) -> Limit:

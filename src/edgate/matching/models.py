@@ -31,8 +31,13 @@ class MatchCase(models.Model):
     organizations = models.ManyToManyField(Organization, blank=True, related_name="match_cases")
     # What the registrant submitted, encrypted (it holds their SSN and date of birth).
     submitted_ciphertext = models.BinaryField()
-    # Keyed hash of the submission, so the same registrant retrying reuses the open case.
+    # Keyed hash of the first submission.
     submission_key = models.CharField(max_length=64, db_index=True)
+    # Every further conflicting submission for the same record and source (the registrant
+    # retrying, or someone probing an SSN) is counted on this open case instead of opening
+    # another, so a prober cannot flood a Directory Administrator's queue.
+    attempts = models.PositiveIntegerField(default=1)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     # Per-field agree / close / differ / missing, the score, the rule and matcher version.
     explanation = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)

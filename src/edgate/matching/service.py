@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.views.decorators.debug import sensitive_variables
 
 from edgate.audit.models import EventType
 from edgate.audit.record import record_event
@@ -41,13 +44,32 @@ def _submission_key(person: Person, query: Identity) -> str:
     return crypto.lookup_hash("match-case", "|".join(parts))
 
 
+@sensitive_variables("query")
 @transaction.atomic
 def do_open_case(*, person: Person, query: Identity, decision: Decision, source: str, ctx: Ctx) -> MatchCase:
-    """A conflict goes to the organizations linked to the record, and to customer service."""
-    key = _submission_key(person, query)
-    existing = MatchCase.objects.filter(person=person, submission_key=key, status=CaseStatus.OPEN).first()
+    """A conflict goes to the organizations linked to the record, and to customer service.
+
+    One open case per record and source: a repeated conflicting submission (a retry, or a
+    probe of the same SSN with other names) is counted on it and audited, not queued again."""
+    existing = (
+        MatchCase.objects.select_for_update()
+        .filter(person=person, source=source, status=CaseStatus.OPEN)
+        .order_by("created_at")
+        .first()
+    )
     if existing:
+        MatchCase.objects.filter(pk=existing.pk).update(
+            attempts=F("attempts") + 1, last_attempt_at=timezone.now()
+        )
+        existing.refresh_from_db(fields=["attempts", "last_attempt_at"])
+        record_event(
+            EventType.MATCH_CASE_REPEATED,
+            ctx=ctx,
+            target=existing,
+            detail={"reference": existing.reference, "attempts": existing.attempts, "source": source},
+        )
         return existing
+    key = _submission_key(person, query)
     case = MatchCase.objects.create(
         person=person,
         source=source,

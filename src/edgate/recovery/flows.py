@@ -6,6 +6,11 @@
   client address; a locked Profile reads the same as a wrong answer plus a pointer to
   customer service.
 * A reset ends every session of the Profile and signs nobody in.
+* Privileged Profiles (agency staff, superusers, anyone in an administrative group, Directory
+  Administrators) never recover by hint question: for them the path behaves exactly like the
+  decoy (same question page, same hashing, every answer wrong). Their hint would be the weakest
+  door to the most powerful accounts; they recover with a one-time activation code that
+  customer service issues (recovery.codes).
 """
 
 from __future__ import annotations
@@ -14,16 +19,19 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
 
 from edgate.accounts import actions as account_actions
-from edgate.accounts import hints
-from edgate.accounts.models import Profile, Status
+from edgate.accounts import codes, hints
+from edgate.accounts.models import CodePurpose, Profile, Status
+from edgate.accounts.usernames import canonical
 from edgate.audit.models import EventType, Outcome
 from edgate.audit.record import record_event
 from edgate.core import crypto, flowstate, throttle
 from edgate.core.context import Ctx
 from edgate.core.models import Flow
 
+from .policy import is_privileged
 from .steps import KIND, NEXT, State
 
 
@@ -40,7 +48,12 @@ def _move(flow: Flow, data: dict[str, Any], target: State) -> None:
 
 
 def _recoverable(profile: Profile | None) -> bool:
-    return profile is not None and profile.status == Status.ACTIVE and bool(profile.hint_answer_hash)
+    return (
+        profile is not None
+        and profile.status == Status.ACTIVE
+        and bool(profile.hint_answer_hash)
+        and not is_privileged(profile)
+    )
 
 
 def _throttle_key(data: dict[str, Any]) -> str:
@@ -50,7 +63,8 @@ def _throttle_key(data: dict[str, Any]) -> str:
 def start_for_profile(request: HttpRequest, profile: Profile, ctx: Ctx) -> Flow:
     """From the registration exact-match page: straight to the hint question."""
     flow = flowstate.start(request, kind=KIND, state=State.ANSWER, data=_data_for(profile, profile.username))
-    record_event(EventType.RECOVERY_STARTED, ctx=ctx, target=profile, detail={"via": "exact_match"})
+    target = profile if _recoverable(profile) else None
+    record_event(EventType.RECOVERY_STARTED, ctx=ctx, target=target, detail={"via": "exact_match"})
     return flow
 
 
@@ -61,44 +75,78 @@ def _data_for(profile: Profile | None, typed_username: str) -> dict[str, Any]:
     return {
         "profile_id": None,
         "question": hints.decoy_question(typed_username),
-        "decoy_key": crypto.lookup_hash("recovery-decoy", typed_username.casefold()),
+        "decoy_key": crypto.lookup_hash("recovery-decoy", canonical(typed_username)),
     }
 
 
 def submit_username(flow: Flow, username: str, ctx: Ctx) -> State:
-    profile = Profile.objects.filter(username__iexact=username.strip()).first()
-    _move(flow, _data_for(profile, username.strip()), State.ANSWER)
+    profile = Profile.objects.find_by_username(username)
+    _move(flow, _data_for(profile, username), State.ANSWER)
     record_event(EventType.RECOVERY_STARTED, ctx=ctx, target=profile if _recoverable(profile) else None)
     return State.ANSWER
 
 
-def is_locked(flow: Flow, ctx: Ctx) -> bool:
-    return throttle.exceeded(throttle.named("hint_profile"), _throttle_key(flow.data)) or throttle.exceeded(
-        throttle.named("hint_address"), ctx.client_ip
-    )
-
-
+@sensitive_variables("answer")
 def submit_answer(flow: Flow, answer: str, ctx: Ctx) -> bool:
-    """True when the answer is right. Raises Locked when attempts are exhausted."""
+    """True when the answer is right. Raises Locked when attempts are exhausted.
+
+    The attempt is counted before the answer is hashed: of a burst of simultaneous answers,
+    at most the limit's number are ever compared with the real one."""
     data = flow.data
     profile = Profile.objects.filter(pk=data.get("profile_id")).first() if data.get("profile_id") else None
     per_profile, per_address = throttle.named("hint_profile"), throttle.named("hint_address")
-    if is_locked(flow, ctx):
+    key = _throttle_key(data)
+    mine, address = throttle.attempt_all((per_profile, key), (per_address, ctx.client_ip))
+    if not (mine.allowed and address.allowed):
         hints.check_answer(answer, None)  # same work as a real check
         record_event(EventType.RECOVERY_LOCKED, ctx=ctx, target=profile, outcome=Outcome.DENIED)
+        if mine.tripped or address.tripped:
+            tripped = mine if mine.tripped else address
+            record_event(
+                EventType.THROTTLE_ALERT,
+                ctx=ctx,
+                target=profile,
+                outcome=Outcome.DENIED,
+                detail={"limit": tripped.limit.name, "attempts": tripped.number},
+            )
         raise Locked
+    # Re-read: the Profile may have become privileged, locked or disabled since the question.
     if hints.check_answer(answer, profile.hint_answer_hash if _recoverable(profile) else None):
         assert profile is not None
+        throttle.undo(per_profile, key)
+        throttle.undo(per_address, ctx.client_ip)
         _move(flow, data | {"passed": True}, State.PASSWORD)
         record_event(EventType.RECOVERY_HINT_PASSED, ctx=ctx, target=profile)
         return True
-    throttle.hit(per_profile, _throttle_key(data))
-    throttle.hit(per_address, ctx.client_ip)
     record_event(EventType.RECOVERY_HINT_FAILED, ctx=ctx, target=profile, outcome=Outcome.FAILURE)
-    if is_locked(flow, ctx):
+    if not mine.allowed or mine.number >= per_profile.limit:
         record_event(EventType.RECOVERY_LOCKED, ctx=ctx, target=profile, outcome=Outcome.DENIED)
         raise Locked
     return False
+
+
+@sensitive_variables("code")
+def submit_code(flow: Flow, username: str, code: str, ctx: Ctx) -> bool:
+    """A one-time code from customer service instead of the hint question. Counted before it is
+    checked, per User Name and per address; a right code is used up at once."""
+    key = canonical(username)
+    per_profile, per_address = throttle.named("code_profile"), throttle.named("code_address")
+    mine, address = throttle.attempt_all((per_profile, key), (per_address, ctx.client_ip))
+    profile = Profile.objects.find_by_username(key)
+    if not (mine.allowed and address.allowed):
+        record_event(EventType.RECOVERY_LOCKED, ctx=ctx, target=profile, outcome=Outcome.DENIED)
+        raise Locked
+    usable = profile if profile is not None and profile.status == Status.ACTIVE else None
+    if (
+        codes.do_redeem_activation_code(profile=usable, purpose=CodePurpose.RECOVERY, typed=code, ctx=ctx)
+        is None
+    ):
+        return False
+    assert profile is not None
+    throttle.undo(per_profile, key)
+    throttle.undo(per_address, ctx.client_ip)
+    _move(flow, {"profile_id": profile.pk, "passed": True, "via": "code"}, State.PASSWORD)
+    return True
 
 
 def submit_password(flow: Flow, password: str, ctx: Ctx) -> State:

@@ -24,6 +24,19 @@ class AnswerForm(UswdsForm):
     )
 
 
+class CodeForm(UsernameForm):
+    code = forms.CharField(
+        label=_("Activation code"),
+        max_length=64,
+        widget=NoEchoInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+        help_text=_(
+            "26 letters and digits, as customer service gave it to you. Dashes and spaces do not matter."
+        ),
+    )
+
+
 class ResetPasswordForm(NewPasswordMixin, UswdsForm):
     def __init__(self, *args, user=None, **kwargs):  # type: ignore[no-untyped-def]
         self.user = user

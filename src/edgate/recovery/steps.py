@@ -1,4 +1,7 @@
-"""Forgot password: User Name → hint question and answer → new password → done (no sign-in)."""
+"""Forgot password: User Name → hint question and answer → new password → done (no sign-in).
+
+Or, with a one-time activation code from customer service (the only way for privileged
+Profiles): User Name and code → new password → done."""
 
 from enum import StrEnum
 
@@ -8,6 +11,7 @@ KIND = "recovery"
 class State(StrEnum):
     USERNAME = "username"
     ANSWER = "answer"
+    CODE = "activation-code"
     PASSWORD = "password"  # noqa: S105 - a step name
     DONE = "done"
 
@@ -15,6 +19,7 @@ class State(StrEnum):
 NEXT: dict[State, frozenset[State]] = {
     State.USERNAME: frozenset({State.ANSWER}),
     State.ANSWER: frozenset({State.PASSWORD}),
+    State.CODE: frozenset({State.PASSWORD}),
     State.PASSWORD: frozenset({State.DONE}),
     State.DONE: frozenset(),
 }

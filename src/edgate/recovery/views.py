@@ -17,12 +17,13 @@ from edgate.core.context import ctx_from_request
 from edgate.core.flowstate import Lookup
 
 from . import flows
-from .forms import AnswerForm, ResetPasswordForm, UsernameForm
+from .forms import AnswerForm, CodeForm, ResetPasswordForm, UsernameForm
 from .steps import KIND, State
 
 FORMS: dict[State, type[forms.Form]] = {
     State.USERNAME: UsernameForm,
     State.ANSWER: AnswerForm,
+    State.CODE: CodeForm,
     State.PASSWORD: ResetPasswordForm,
 }
 LOCKED_MESSAGE = _(
@@ -36,12 +37,29 @@ def step_url(state: State | str) -> str:
     return reverse("recovery:step", args=[str(state)])
 
 
+CODE_REFUSED = _(
+    "That code is not valid for that User Name, or it has expired or was already used. "
+    "Check both and try again, or call customer service for a new code."
+)
+CODE_LOCKED = _(
+    "There have been too many attempts. For your security, codes are not accepted for a while. "
+    "Call customer service for help."
+)
+
+
 def start(request: HttpRequest) -> HttpResponse:
     flowstate.start(request, kind=KIND, state=State.USERNAME)
     return redirect(step_url(State.USERNAME))
 
 
-@method_decorator(sensitive_post_parameters("answer", "new_password", "confirm_password"), name="dispatch")
+def start_with_code(request: HttpRequest) -> HttpResponse:
+    flowstate.start(request, kind=KIND, state=State.CODE)
+    return redirect(step_url(State.CODE))
+
+
+@method_decorator(
+    sensitive_post_parameters("answer", "code", "new_password", "confirm_password"), name="dispatch"
+)
 class StepView(View):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
@@ -88,6 +106,15 @@ class StepView(View):
                 form.add_error("answer", _("That answer does not match. Check it and try again."))
             except flows.Locked:
                 form.add_error("answer", LOCKED_MESSAGE)
+            return self.render(form)
+        if self.state == State.CODE:
+            data = form.cleaned_data
+            try:
+                if flows.submit_code(self.flow, data["username"], data["code"], self.ctx):
+                    return redirect(step_url(State.PASSWORD))
+                form.add_error("code", CODE_REFUSED)
+            except flows.Locked:
+                form.add_error("code", CODE_LOCKED)
             return self.render(form)
         return redirect(
             step_url(flows.submit_password(self.flow, form.cleaned_data["new_password"], self.ctx))

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.views.decorators.debug import sensitive_variables
 
 from edgate.accounts import actions as account_actions
 from edgate.accounts import hints
@@ -37,7 +38,7 @@ CONTACT_FIELDS = ("street", "city", "state", "postcode", "email", "phone")
 
 
 class Throttled(Exception):
-    """Too many identity matches for this SSN or from this address."""
+    """Too many identity matches for this SSN, from this address or in this registration."""
 
 
 def move(flow: Flow, data: dict[str, Any], target: State) -> None:
@@ -84,14 +85,36 @@ def _route(flow: Flow, data: dict[str, Any], decision: Decision, query: Identity
     return State.EXACT
 
 
+def _count_or_refuse(ctx: Ctx, *pairs: tuple[throttle.Limit, str | None]) -> None:
+    """Count the attempt against every limit first, then refuse if any is over. The first
+    refusal in a window raises an alert for customer service: one SSN probed from many
+    addresses, or one address probing many SSNs, is someone mining the registration page."""
+    attempts = throttle.attempt_all(*pairs)
+    refused = [a for a in attempts if not a.allowed]
+    if not refused:
+        return
+    record_event(
+        EventType.MATCH_THROTTLED, ctx=ctx, outcome=Outcome.DENIED, detail={"limit": refused[0].limit.name}
+    )
+    for tripped in (a for a in refused if a.tripped):
+        record_event(
+            EventType.THROTTLE_ALERT,
+            ctx=ctx,
+            outcome=Outcome.DENIED,
+            detail={"limit": tripped.limit.name, "attempts": tripped.number},
+        )
+    raise Throttled
+
+
+@sensitive_variables("cleaned", "identity_key")
 def submit_identity(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
-    per_identity, per_address = throttle.named("match_identity"), throttle.named("match_address")
     identity_key = ssn_lookup(cleaned["ssn"])
-    if throttle.exceeded(per_identity, identity_key) or throttle.exceeded(per_address, ctx.client_ip):
-        record_event(EventType.MATCH_THROTTLED, ctx=ctx, outcome=Outcome.DENIED)
-        raise Throttled
-    throttle.hit(per_identity, identity_key)
-    throttle.hit(per_address, ctx.client_ip)
+    _count_or_refuse(
+        ctx,
+        (throttle.named("match_identity"), identity_key),
+        (throttle.named("match_address"), ctx.client_ip),
+        (throttle.named("match_flow"), flow.pk),
+    )
     with transaction.atomic():
         return _match_identity(Flow.objects.select_for_update().get(pk=flow.pk), cleaned, ctx)
 
@@ -151,8 +174,11 @@ def _lock_identity(ssn_hash: str) -> None:
             )
 
 
+@sensitive_variables("data", "query", "ident", "security")
 def complete_registration(flow_id: str, ctx: Ctx) -> State:
     """Page 4 confirmed. Idempotent: a double submit finds the flow already completed."""
+    if Flow.objects.filter(pk=flow_id, state=State.REVIEW).exists():
+        _count_or_refuse(ctx, (throttle.named("register_address"), ctx.client_ip))
     with transaction.atomic():
         flow = Flow.objects.select_for_update().get(pk=flow_id)
         if flow.state != State.REVIEW:

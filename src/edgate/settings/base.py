@@ -177,15 +177,27 @@ EDGATE = {
     "ABSOLUTE_SESSION_HOURS": 12,
     "MIN_AGE_YEARS": 14,
     "MAX_AGE_YEARS": 110,
-    # name: (limit, window in seconds)
+    # name: (limit, window in seconds). Every attempt is counted before it is examined;
+    # a successful sign-in, hint answer or code takes its own attempt back.
     "THROTTLES": {
-        "sign_in_profile": (10, 15 * 60),
-        "sign_in_address": (50, 15 * 60),
-        "hint_profile": (5, 24 * 3600),
+        "sign_in_profile": (10, 15 * 60),  # per User Name (canonical form), then locked
+        "sign_in_address": (50, 15 * 60),  # failed sign-ins per client address
+        "hint_profile": (5, 24 * 3600),  # wrong hint answers per Profile: recovery locked
         "hint_address": (20, 3600),
-        "match_identity": (10, 3600),
-        "match_address": (30, 3600),
+        "match_identity": (10, 3600),  # identity matches per SSN (keyed hash), any address
+        "match_address": (30, 3600),  # identity matches per client address
+        "match_flow": (5, 3600),  # identity matches within one registration
+        "register_address": (20, 3600),  # Profiles completed per client address
+        "code_profile": (5, 24 * 3600),  # wrong activation codes per User Name
+        "code_address": (20, 3600),
     },
+    # Sign-in: the first 3 attempts for a User Name are free; after that each one waits
+    # 2 s, 4 s, 8 s … (at most 5 minutes) before it is examined; 10 lock it (THROTTLES).
+    "SIGN_IN_DELAY": {"FREE_ATTEMPTS": 3, "FIRST_DELAY_SECONDS": 2, "MAX_DELAY_SECONDS": 300},
+    # One-time codes that customer service issues: to set up a pre-created Profile (days), and
+    # to recover a privileged Profile, which never recovers by hint question (hours).
+    "ACTIVATION_CODE_DAYS": 15,
+    "RECOVERY_CODE_HOURS": 24,
 }
 
 LOGGING = {

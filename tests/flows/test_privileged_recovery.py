@@ -1,0 +1,213 @@
+"""Privileged Profiles never recover by hint question; everyone may recover with a one-time
+activation code that customer service issues."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from io import StringIO
+from unittest import mock
+
+import pytest
+import time_machine
+from django.contrib.auth import hashers
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from edgate.accounts import hints
+from edgate.accounts.models import ActivationCode, Profile
+from edgate.audit.models import AuditEvent, EventType
+from edgate.directory.actions import do_appoint_admin
+from edgate.directory.models import Organization, OrgType
+from tests.factories import CTX, HINT_ANSWER, PASSWORD, on_file, someone, with_profile
+from tests.pii import register_secret
+
+from .helpers import post_step, start, step
+
+pytestmark = pytest.mark.django_db
+NEW = register_secret("harbor quartz meadow lantern")
+OWN_QUESTION = "Which lake did we camp beside every summer?"
+
+
+def url(name: str) -> str:
+    return reverse("recovery:step", args=[name])
+
+
+def _staff(p: Profile) -> None:
+    Profile.objects.filter(pk=p.pk).update(is_staff=True)
+
+
+def _superuser(p: Profile) -> None:
+    Profile.objects.filter(pk=p.pk).update(is_superuser=True)
+
+
+def _customer_service(p: Profile) -> None:
+    Profile.objects.filter(pk=p.pk).update(is_staff=True)
+    p.groups.add(Group.objects.get_or_create(name="Customer service")[0])
+
+
+def _directory_administrator(p: Profile) -> None:
+    district = Organization.objects.create(
+        code="07770000", name="Lakeside Public Schools", org_type=OrgType.DISTRICT
+    )
+    do_appoint_admin(profile=p, organization=district, ctx=CTX)
+
+
+ROLES: dict[str, Callable[[Profile], None]] = {
+    "staff": _staff,
+    "superuser": _superuser,
+    "customer_service": _customer_service,
+    "directory_administrator": _directory_administrator,
+}
+
+
+def privileged(role: str, who=None) -> Profile:  # type: ignore[no-untyped-def]
+    profile = with_profile(on_file(who or someone("Rowan", "Ashdown")))
+    Profile.objects.filter(pk=profile.pk).update(hint_question=OWN_QUESTION)
+    ROLES[role](profile)
+    return Profile.objects.get(pk=profile.pk)
+
+
+def begin(client: Client, username: str):  # type: ignore[no-untyped-def]
+    client.get(reverse("recovery:start"))
+    return client.post(url("username"), {"username": username}, follow=True)
+
+
+def hasher_calls(client: Client, answer: str) -> tuple[int, str]:
+    hints.check_answer("warm-up", None)  # the decoy hash is made once per process, not per request
+    with (
+        mock.patch.object(
+            hashers.Argon2PasswordHasher, "verify", autospec=True, return_value=False
+        ) as verify,
+        mock.patch.object(
+            hashers.Argon2PasswordHasher, "encode", autospec=True, wraps=hashers.Argon2PasswordHasher.encode
+        ) as encode,
+    ):
+        page = client.post(url("answer"), {"answer": answer}).content.decode()
+    return verify.call_count + encode.call_count, page
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_privileged_profiles_get_the_decoy_never_their_hint_question(role: str) -> None:
+    profile = privileged(role)
+    client = Client()
+    page = begin(client, profile.username)
+    assert page.context["question"] == hints.decoy_question(profile.username)
+    assert OWN_QUESTION not in page.content.decode()
+    # The right answer is refused, with the same hashing work as any wrong answer...
+    calls, answer_page = hasher_calls(client, HINT_ANSWER)
+    assert calls == 1 and "does not match" in answer_page
+    assert client.get(url("password"))["Location"] == url("answer")
+    assert not AuditEvent.objects.filter(event_type=EventType.RECOVERY_HINT_PASSED).exists()
+    # ...and reads exactly like the page an unknown User Name gets.
+    decoy = Client()
+    begin(decoy, "no-such-person")
+    decoy_calls, decoy_page = hasher_calls(decoy, HINT_ANSWER)
+    assert decoy_calls == calls
+    assert same_page(answer_page, page.context["question"]) == same_page(
+        decoy_page, hints.decoy_question("no-such-person")
+    )
+
+
+def same_page(html: str, question: str) -> str:
+    """The page without what differs by design: the question's text and the CSRF token."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html.replace(question, "Q"))
+
+
+def test_an_ordinary_profile_still_recovers_by_hint(client: Client) -> None:
+    profile = with_profile(on_file(someone("Quinn", "Marlowe")))
+    begin(client, profile.username)
+    assert client.post(url("answer"), {"answer": HINT_ANSWER})["Location"] == url("password")
+
+
+def test_exact_match_of_a_directory_administrator_leads_to_the_decoy(client: Client) -> None:
+    who = someone("Sloane", "Brightwater")
+    profile = privileged("directory_administrator", who)
+    start(client)
+    assert post_step(client, "identity", who.identity_post())["Location"] == step("exact")
+    page = client.get(step("exact"))
+    client.post(step("exact"), {"flow": page.context["flow_tag"]})
+    answer = client.get(url("answer"))
+    assert answer.context["question"] == hints.decoy_question(profile.username)
+    assert "does not match" in client.post(url("answer"), {"answer": HINT_ANSWER}).content.decode()
+
+
+def issue_code(username: str, *extra: str) -> str:
+    out = StringIO()
+    call_command("activation", "issue", "--username", username, *extra, stdout=out)
+    code = re.search(r"^code=(\S+)$", out.getvalue(), re.M)
+    assert code, out.getvalue()
+    return register_secret(code.group(1))
+
+
+def redeem(client: Client, username: str, code: str):  # type: ignore[no-untyped-def]
+    client.get(reverse("recovery:with_code"))
+    return client.post(url("activation-code"), {"username": username, "code": code})
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_privileged_profiles_recover_with_a_code_from_customer_service(role: str) -> None:
+    profile = privileged(role)
+    code = issue_code(profile.username)
+    client = Client()
+    typed = code.lower().replace("-", " ")  # read out on the phone, typed loosely
+    assert redeem(client, profile.username.upper(), typed)["Location"] == url("password")
+    done = client.post(url("password"), {"new_password": NEW, "confirm_password": NEW}, follow=True)
+    assert done.redirect_chain[-1][0] == url("done")
+    assert "_auth_user_id" not in client.session
+    profile.refresh_from_db()
+    assert profile.check_password(NEW)
+    issued = AuditEvent.objects.get(event_type=EventType.ACTIVATION_CODE_ISSUED)
+    assert issued.target_id == str(profile.pk) and issued.actor_label == "edgate activation"
+    assert AuditEvent.objects.filter(event_type=EventType.ACTIVATION_CODE_REDEEMED).count() == 1
+    assert AuditEvent.objects.filter(event_type=EventType.PASSWORD_RESET, target_id=str(profile.pk)).exists()
+    # Single use.
+    again = redeem(Client(), profile.username, code)
+    assert again.status_code == 200 and "not valid" in again.content.decode()
+
+
+def test_codes_are_stored_hashed_expire_and_a_new_one_withdraws_the_old() -> None:
+    profile = privileged("staff")
+    first = issue_code(profile.username)
+    assert not ActivationCode.objects.filter(code_hash__icontains=first.replace("-", "")).exists()
+    second = issue_code(profile.username)
+    assert "not valid" in redeem(Client(), profile.username, first).content.decode()
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        assert "not valid" in redeem(Client(), profile.username, second).content.decode()
+    assert AuditEvent.objects.filter(event_type=EventType.ACTIVATION_CODE_FAILED).count() == 2
+    profile.refresh_from_db()
+    assert profile.check_password(PASSWORD)
+
+
+def test_a_code_works_only_for_its_own_user_name_and_guessing_is_throttled() -> None:
+    owner = privileged("staff")
+    other = with_profile(on_file(someone("Indigo", "Farrow")))
+    code = issue_code(owner.username)
+    assert "not valid" in redeem(Client(), other.username, code).content.decode()
+    for i in range(4):
+        wrong = redeem(
+            Client(REMOTE_ADDR=f"203.0.113.{i}"), owner.username, "0000-0000-0000-0000-0000-0000-00"
+        )
+        assert "not valid" in wrong.content.decode()
+    # The fifth wrong code for this User Name, then even the right one, are refused.
+    redeem(Client(REMOTE_ADDR="203.0.113.40"), owner.username, "1111-1111-1111-1111-1111-1111-11")
+    locked = redeem(Client(REMOTE_ADDR="203.0.113.41"), owner.username, code)
+    assert "too many attempts" in locked.content.decode()
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD)
+
+
+def test_the_command_refuses_unknown_or_unsuitable_profiles() -> None:
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No Profile"):
+        call_command("activation", "issue", "--username", "nobody", stdout=StringIO())
+    profile = privileged("staff")
+    with pytest.raises(CommandError, match="awaiting setup"):
+        call_command(
+            "activation", "issue", "--username", profile.username, "--purpose", "setup", stdout=StringIO()
+        )

@@ -1,0 +1,199 @@
+"""Throttles hold under a burst: N simultaneous wrong attempts and then the right one, on a
+real PostgreSQL and on Redis, through the HTTP doors. Counting comes before the slow hash, so
+exactly the limit's number of attempts are examined and the right one is refused.
+
+While a burst is in flight, every examined attempt is held inside the hasher (as a slow
+Argon2 would hold it) until the right attempt has had its answer; that makes the race the
+attacker relies on happen every time instead of sometimes.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.contrib.auth import hashers
+from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
+
+from edgate.accounts.models import Profile
+from edgate.audit.models import AuditEvent, EventType
+from edgate.core import conf
+from tests.factories import HINT_ANSWER, PASSWORD, on_file, someone, with_profile
+from tests.unit.test_throttle import use_redis
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+WRONG = "wrong wrong wrong wrong"
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only() -> None:
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the suite on PostgreSQL (set DATABASE_URL)")
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://…")
+
+
+@pytest.fixture(params=["database", "redis"])
+def store(request: pytest.FixtureRequest, settings) -> str:  # type: ignore[no-untyped-def]
+    if request.param == "redis":
+        use_redis(settings)
+    # No progressive delay here: this is about the limit itself, and a delay would refuse some
+    # of the burst before they are counted (fewer examined still, but not exactly the limit).
+    edgate = copy.deepcopy(settings.EDGATE)
+    edgate["SIGN_IN_DELAY"]["FIRST_DELAY_SECONDS"] = 0
+    settings.EDGATE = edgate
+    conf.reset()
+    return request.param
+
+
+class HeldHasher:
+    """Counts how many attempts were compared with the real secret, and holds each of them in
+    the hasher until released."""
+
+    def __init__(self, real_hash: Callable[[], str]) -> None:
+        self.real_hash = real_hash
+        self.examined = 0
+        self.inside = 0
+        self.lock = threading.Lock()
+        self.release = threading.Event()
+        self.original = hashers.Argon2PasswordHasher.verify
+
+    def verify(self, hasher, password: str, encoded: str) -> bool:  # type: ignore[no-untyped-def]
+        if encoded == self.real_hash():
+            with self.lock:
+                self.examined += 1
+                self.inside += 1
+            self.release.wait(timeout=30)
+        return self.original(hasher, password, encoded)
+
+
+@pytest.fixture
+def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Callable[[], str]], HeldHasher]]:
+    made: list[HeldHasher] = []
+
+    def make(real_hash: Callable[[], str]) -> HeldHasher:
+        h = HeldHasher(real_hash)
+        monkeypatch.setattr(hashers.Argon2PasswordHasher, "verify", lambda self, p, e: h.verify(self, p, e))
+        made.append(h)
+        return h
+
+    yield make
+    for h in made:
+        h.release.set()
+
+
+def burst(requests: list[Callable[[], object]], settled: Callable[[int], bool]) -> list[object]:
+    """Run the requests at once; return when `settled(finished)` holds (or all are done)."""
+    barrier = threading.Barrier(len(requests))
+    results: list[object] = [None] * len(requests)
+    finished = [0]
+    lock = threading.Lock()
+
+    def worker(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = requests[i]()
+        except Exception as exc:  # noqa: BLE001 - reported by the caller's assertions
+            results[i] = exc
+        finally:
+            with lock:
+                finished[0] += 1
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(len(requests))]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 60
+    while not settled(finished[0]) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    burst.threads = threads  # type: ignore[attr-defined]
+    return results
+
+
+def join_all() -> None:
+    for t in burst.threads:  # type: ignore[attr-defined]
+        t.join(timeout=60)
+
+
+def sign_in(client: Client, username: str, password: str):  # type: ignore[no-untyped-def]
+    return client.post(reverse("accounts:login"), {"username": username, "password": password})
+
+
+def test_a_burst_of_wrong_passwords_then_the_right_one(store: str, held) -> None:  # type: ignore[no-untyped-def]
+    profile = with_profile(on_file(someone("Juniper", "Vasquez")))
+    real = Profile.objects.get(pk=profile.pk).password
+    hasher = held(lambda: real)
+    limit = conf.get().limit("sign_in_profile").limit
+    n = 24
+    clients = [Client(REMOTE_ADDR=f"192.0.2.{i}") for i in range(n)]
+    results = burst(
+        [lambda c=c: sign_in(c, profile.username, WRONG) for c in clients],
+        # every attempt is either refused already or being examined (held in the hasher)
+        settled=lambda finished: finished + hasher.inside == n,
+    )
+    right = sign_in(Client(REMOTE_ADDR="192.0.2.250"), profile.username, PASSWORD)
+    hasher.release.set()
+    join_all()
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert right.status_code == 200, "the right password got in during the burst"
+    assert hasher.examined == limit
+    assert AuditEvent.objects.filter(event_type=EventType.SIGN_IN_FAILED).count() == limit
+    assert AuditEvent.objects.filter(event_type=EventType.SIGN_IN_THROTTLED).count() == n + 1 - limit
+    assert not AuditEvent.objects.filter(event_type=EventType.SIGN_IN).exists()
+
+
+def test_a_burst_of_wrong_hint_answers_then_the_right_one(store: str, held) -> None:  # type: ignore[no-untyped-def]
+    profile = with_profile(on_file(someone("Cassius", "Whitlock")))
+    real = Profile.objects.get(pk=profile.pk).hint_answer_hash
+    limit = conf.get().limit("hint_profile").limit
+    n = 12
+    sessions = []
+    for i in range(n + 1):
+        client = Client(REMOTE_ADDR=f"198.51.100.{i}")
+        client.get(reverse("recovery:start"))
+        client.post(reverse("recovery:step", args=["username"]), {"username": profile.username})
+        sessions.append(client)
+    hasher = held(lambda: real)
+    answer = reverse("recovery:step", args=["answer"])
+    results = burst(
+        [lambda c=c: c.post(answer, {"answer": "not it"}) for c in sessions[:n]],
+        settled=lambda finished: finished + hasher.inside == n,
+    )
+    right = sessions[n].post(answer, {"answer": HINT_ANSWER})
+    hasher.release.set()
+    join_all()
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert right.status_code == 200 and "too many attempts" in right.content.decode()
+    assert hasher.examined == limit
+    assert AuditEvent.objects.filter(event_type=EventType.RECOVERY_HINT_FAILED).count() == limit
+    assert not AuditEvent.objects.filter(event_type=EventType.RECOVERY_HINT_PASSED).exists()
+
+
+def test_simultaneous_identity_matches_from_one_address(store: str) -> None:
+    limit = conf.get().limit("match_address").limit
+    n = 45
+    clients = [Client(REMOTE_ADDR="203.0.113.45") for _ in range(n)]
+    people = [someone("Burst", f"Registrant{'a' * (i % 7)}") for i in range(n)]
+    tags = []
+    for client in clients:
+        client.get(reverse("registration:start"))
+        tags.append(client.get(reverse("registration:step", args=["identity"])).context["flow_tag"])
+    page_one = reverse("registration:step", args=["identity"])
+    results = burst(
+        [
+            lambda c=c, who=who, tag=tag: c.post(page_one, {"flow": tag, **who.identity_post()})
+            for c, who, tag in zip(clients, people, tags, strict=True)
+        ],
+        settled=lambda finished: finished == n,
+    )
+    join_all()
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(r.status_code for r in results) == [200] * (n - limit) + [302] * limit  # type: ignore[attr-defined]
+    assert AuditEvent.objects.filter(event_type=EventType.MATCH_OUTCOME).count() == limit
+    assert AuditEvent.objects.filter(event_type=EventType.THROTTLE_ALERT).count() == 1
