@@ -211,3 +211,16 @@ def test_the_command_refuses_unknown_or_unsuitable_profiles() -> None:
         call_command(
             "activation", "issue", "--username", profile.username, "--purpose", "setup", stdout=StringIO()
         )
+
+
+def test_cleanup_removes_spent_codes_after_thirty_days() -> None:
+    profile = privileged("staff")
+    issue_code(profile.username)
+    fresh = issue_code(profile.username)  # withdraws the first
+    out = StringIO()
+    call_command("cleanup", stdout=out)
+    assert ActivationCode.objects.count() == 2 and "0 spent activation codes" in out.getvalue()
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        call_command("cleanup", stdout=out)
+    assert ActivationCode.objects.count() == 0 and "2 spent activation codes" in out.getvalue()
+    assert fresh  # issued, withdrawn and expired codes alike are gone

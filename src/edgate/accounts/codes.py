@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -42,6 +42,15 @@ def code_hash(typed: str) -> str:
 def lifetime(purpose: CodePurpose) -> timedelta:
     settings = conf.get()
     return settings.recovery_code_ttl if purpose == CodePurpose.RECOVERY else settings.activation_code_ttl
+
+
+def purge_spent(*, older_than: timedelta = timedelta(days=30)) -> int:
+    """Codes used, withdrawn or expired more than `older_than` ago: their story is in the
+    audit log, and the rows have no further use."""
+    cutoff = timezone.now() - older_than
+    spent = models.Q(used_at__lt=cutoff) | models.Q(withdrawn_at__lt=cutoff) | models.Q(expires_at__lt=cutoff)
+    deleted, _ = ActivationCode.objects.filter(spent).delete()
+    return deleted
 
 
 @sensitive_variables("code")
