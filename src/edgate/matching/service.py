@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from edgate.audit.events import audited
 from edgate.audit.models import EventType
 from edgate.audit.record import record_event
 from edgate.core import conf, crypto
@@ -41,6 +42,7 @@ def _submission_key(person: Person, query: Identity) -> str:
     return crypto.lookup_hash("match-case", "|".join(parts))
 
 
+@audited(EventType.MATCH_CASE_OPENED)
 @transaction.atomic
 def do_open_case(*, person: Person, query: Identity, decision: Decision, source: str, ctx: Ctx) -> MatchCase:
     """A conflict goes to the organizations linked to the record, and to customer service."""
