@@ -79,7 +79,9 @@ def test_admin_post_with_a_user_name_or_hint_question_changes_neither(profile: P
     assert response.status_code == 302, response.content[:3000]
     profile.refresh_from_db()
     assert profile.username == "bquintero" and profile.hint_question == question
-    assert not AuditEvent.objects.filter(event_type=EventType.HINT_CHANGED, target_id=str(profile.pk)).exists()
+    assert not AuditEvent.objects.filter(
+        event_type=EventType.HINT_CHANGED, target_id=str(profile.pk)
+    ).exists()
 
 
 def test_no_form_has_a_user_name_field_except_sign_in_and_recovery() -> None:

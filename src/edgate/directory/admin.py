@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -34,6 +35,7 @@ class AppRoleInline(admin.TabularInline):  # type: ignore[type-arg]
 @admin.register(Application)
 class ApplicationAdmin(AuditedAdmin):
     list_display = ["code", "name", "open_to_all"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [AppRoleInline]
     target = "application"
     add_action = directory.do_save_application
