@@ -19,7 +19,7 @@ from edgate.audit.events import declared_events
 from edgate.audit.models import AuditEvent, EventType
 from edgate.core.admin import AuditedAdmin, parameters
 from edgate.directory.actions import do_add_staff
-from edgate.directory.models import OrgAdministrator, Organization, OrgType
+from edgate.directory.models import Application, AppRole, OrgAdministrator, Organization, OrgType
 from edgate.matching.models import CaseStatus
 from edgate.people.models import Person
 from tests.factories import CTX, PASSWORD, on_file, someone, with_profile
@@ -268,6 +268,55 @@ def test_nothing_is_deleted_outside_an_action(signed_in: Client, superuser: Prof
         assert signed_in.post(reverse(name, args=[obj.pk]), {"post": "yes"}).status_code == 403
     assert Person.objects.filter(pk=person.pk).exists() and Group.objects.filter(pk=group.pk).exists()
     assert Profile.objects.filter(pk=superuser.pk).exists()
+
+
+def test_groups_applications_and_roles_are_configured_through_actions(
+    signed_in: Client, superuser: Profile
+) -> None:
+    change = Permission.objects.get(content_type__app_label="accounts", codename="change_profile")
+    view = Permission.objects.get(content_type__app_label="accounts", codename="view_profile")
+    response = signed_in.post(
+        reverse("admin:auth_group_add"), {"name": "Help desk", "permissions": [change.pk]}
+    )
+    assert response.status_code == 302, response.content[:2000]
+    group = Group.objects.get()
+    assert list(group.permissions.all()) == [change]
+    # A group's permissions are every member's privileges: old and new values are recorded.
+    signed_in.post(
+        reverse("admin:auth_group_change", args=[group.pk]),
+        {"name": "Help desk", "permissions": [change.pk, view.pk]},
+    )
+    created, changed = events(EventType.GROUP_SAVED, group)
+    assert created.detail["created"] is True and created.detail["permissions_new"] == [
+        "accounts.change_profile"
+    ]
+    assert changed.detail["fields"] == ["permissions"] and changed.detail["permissions_new"] == [
+        "accounts.change_profile",
+        "accounts.view_profile",
+    ]
+    assert created.actor_id == changed.actor_id == superuser.pk
+
+    no_inline_rows = {"roles-TOTAL_FORMS": "0", "roles-INITIAL_FORMS": "0"}
+    response = signed_in.post(
+        reverse("admin:directory_application_add"),
+        {"code": "MDCS", "name": "MDCS", "description": "", "url": "https://mdcs.example.org/"}
+        | no_inline_rows,
+    )
+    assert response.status_code == 302, response.content[:2000]
+    app = Application.objects.get()
+    (app_saved,) = events(EventType.APPLICATION_SAVED, app)
+    assert (
+        app_saved.detail["url_new"] == "https://mdcs.example.org/"
+        and app_saved.detail["open_to_all_new"] is False
+    )
+    response = signed_in.post(
+        reverse("admin:directory_approle_add"),
+        {"application": app.pk, "code": "approver", "name": "Approver"},
+    )
+    assert response.status_code == 302, response.content[:2000]
+    (role_saved,) = events(EventType.APP_ROLE_SAVED, AppRole.objects.get())
+    assert role_saved.detail["created"] is True and role_saved.detail["application_new"] == app.pk
+    assert role_saved.actor_id == superuser.pk
 
 
 # --- every editable field has an action behind it ------------------------------------------
