@@ -113,6 +113,12 @@ def _values(row: models.Model, columns: Iterable[str]) -> tuple:  # type: ignore
     return tuple(getattr(row, column) for column in columns)
 
 
+def _audit_row(event: PendingEvent, at: datetime) -> tuple:  # type: ignore[type-arg]
+    columns = event.columns() | {"at": at}
+    columns["detail"] = json.dumps(columns["detail"])
+    return tuple(columns[name] for name in AUDIT_COLUMNS)
+
+
 def _copy(cursor, table: str, columns: Iterable[str], rows: list[tuple]) -> None:  # type: ignore[no-untyped-def,type-arg]
     if not rows:
         return
@@ -341,22 +347,17 @@ class BulkImporter:
             raw = cursor.cursor
             # COPY runs on the driver's cursor; this turns its errors into Django's (IntegrityError).
             with connection.wrap_database_errors:
-                _copy(raw, "people_person", PERSON_COLUMNS, people)
-                _copy(raw, "accounts_profile", PROFILE_COLUMNS, profiles)
-                _copy(raw, "importer_importedrow", ROW_COLUMNS, imported)
-                _copy(raw, "directory_staffentry", STAFF_COLUMNS, staff)
-                self._write_events(raw, events, now)
+                self._copy_all(raw, people, profiles, imported, staff, events, now)
 
     @staticmethod
-    def _write_events(raw, events: list[PendingEvent], at: datetime) -> None:  # type: ignore[no-untyped-def]
-        """Where the batch's audit events are written, in the batch's transaction: the events
-        the per-row actions would record, built by their own builders."""
-        rows = []
-        for event in events:
-            columns = event.columns() | {"at": at}
-            columns["detail"] = json.dumps(columns["detail"])
-            rows.append(tuple(columns[name] for name in AUDIT_COLUMNS))
-        _copy(raw, "audit_auditevent", AUDIT_COLUMNS, rows)
+    def _copy_all(raw, people, profiles, imported, staff, events, at) -> None:  # type: ignore[no-untyped-def]
+        _copy(raw, "people_person", PERSON_COLUMNS, people)
+        _copy(raw, "accounts_profile", PROFILE_COLUMNS, profiles)
+        _copy(raw, "importer_importedrow", ROW_COLUMNS, imported)
+        _copy(raw, "directory_staffentry", STAFF_COLUMNS, staff)
+        # Where the batch's audit events are written, in the batch's transaction: the events the
+        # per-row actions would record (their own builders made them), with the import's context.
+        _copy(raw, "audit_auditevent", AUDIT_COLUMNS, [_audit_row(event, at) for event in events])
 
     @staticmethod
     def _reserve(cursor, sequence: str, count: int) -> list[int]:  # type: ignore[no-untyped-def]
