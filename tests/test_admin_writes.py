@@ -20,6 +20,8 @@ from edgate.audit.models import AuditEvent, EventType
 from edgate.core.admin import AuditedAdmin, parameters
 from edgate.directory.actions import do_add_staff
 from edgate.directory.models import Application, AppRole, OrgAdministrator, Organization, OrgType
+from edgate.identity.records import Identity
+from edgate.matching import service
 from edgate.matching.models import CaseStatus
 from edgate.people.models import Person
 from tests.factories import CTX, PASSWORD, on_file, someone, with_profile
@@ -167,9 +169,6 @@ def test_person_corrections_record_field_names_never_values(signed_in: Client) -
 def test_resolving_and_rerouting_a_case_in_the_admin_is_audited(
     signed_in: Client, superuser: Profile
 ) -> None:
-    from edgate.identity.records import Identity
-    from edgate.matching import service
-
     record = someone("Riley", "Haddad")
     person = on_file(record)
     query = Identity(
