@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 from io import StringIO
 from pathlib import Path
@@ -14,6 +15,8 @@ from django.db import connection
 
 from edgate.accounts.models import Profile
 from edgate.audit.models import AuditEvent, EventType
+from edgate.core.context import Ctx
+from edgate.directory.models import Organization, OrgType
 from edgate.people.models import Person
 from tests.pii import register_ssn
 
@@ -52,14 +55,43 @@ def snapshot() -> tuple[list[tuple[str, str, str]], int, int]:
     return people, Profile.objects.count(), created
 
 
-def test_bulk_and_per_row_agree(tmp_path: Path) -> None:
+def audit_trail() -> list[tuple[object, ...]]:
+    """Every event as the two paths must agree on it (ids and times aside; case references are random)."""
+    trail = []
+    for event in AuditEvent.objects.all():
+        detail = {k: v for k, v in event.detail.items() if k != "reference"}
+        trail.append(
+            (
+                event.event_type,
+                event.outcome,
+                event.actor_id,
+                event.actor_label,
+                event.client_ip,
+                event.target_type,
+                json.dumps(detail, sort_keys=True),
+            )
+        )
+    return sorted(trail)
+
+
+IMPORTER = Ctx(client_ip="192.0.2.44", actor_id=7, actor_label="import:bulk")
+
+
+def test_bulk_and_per_row_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The import's context, as an operator's console would give it: both paths must carry it.
+    monkeypatch.setattr(Ctx, "system", classmethod(lambda cls, label="system": IMPORTER))
+    Organization.objects.create(code="01230000", name="Northfield", org_type=OrgType.DISTRICT)
     path = person_file(tmp_path)
     out = StringIO()
-    call_command("import", str(path), source="bulk", report=str(tmp_path / "bulk.csv"), stdout=out)
+    options = {"source": "bulk", "org": "01230000", "role_title": "Teacher"}
+    call_command("import", str(path), report=str(tmp_path / "bulk.csv"), stdout=out, **options)
     bulk = outcomes(tmp_path / "bulk.csv")
-    bulk_state = snapshot()
+    bulk_state, bulk_trail = snapshot(), audit_trail()
     assert "rejected" in dict(bulk).values() and "created" in dict(bulk).values()
     assert bulk_state[2] == bulk_state[1] == len(bulk_state[0])  # one audit event per person created
+    kinds = {row[0] for row in bulk_trail}
+    assert {EventType.PERSON_CREATED, EventType.PROFILE_PRECREATED, EventType.STAFF_ADDED} <= kinds
+    assert {(row[2], row[3], row[4]) for row in bulk_trail} == {(7, "import:bulk", "192.0.2.44")}
     # Same file through the per-row path into an empty database.
     with connection.cursor() as cursor:
         cursor.execute(
@@ -67,13 +99,14 @@ def test_bulk_and_per_row_agree(tmp_path: Path) -> None:
             "matching_matchcase_organizations, directory_staffentry, audit_auditevent CASCADE"
         )
     call_command(
-        "import", str(path), source="bulk", per_row=True, report=str(tmp_path / "rows.csv"), stdout=StringIO()
+        "import", str(path), per_row=True, report=str(tmp_path / "rows.csv"), stdout=StringIO(), **options
     )
     assert outcomes(tmp_path / "rows.csv") == bulk
     assert snapshot() == bulk_state
+    assert audit_trail() == bulk_trail  # the same events: type, actor, address, target kind, detail
     # A second bulk run changes nothing.
     again = StringIO()
-    call_command("import", str(path), source="bulk", report=str(tmp_path / "again.csv"), stdout=again)
+    call_command("import", str(path), report=str(tmp_path / "again.csv"), stdout=again, **options)
     assert "0 created" in again.getvalue()
     assert snapshot() == bulk_state
 
@@ -129,3 +162,38 @@ def test_a_registration_racing_a_batch_falls_back_row_by_row(
     assert results.count("conflict") == 1
     assert Person.objects.count() == len(data.records)
     assert Profile.objects.count() == len(data.records) - 1
+
+
+def test_a_user_name_taken_while_its_row_waits_in_a_batch_is_allocated_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import date
+
+    from edgate.importer import bulk
+    from edgate.importer.rows import open_csv, read
+    from tests.factories import new_ssn, on_file, precreated, someone
+    from tests.pii import register_dob
+
+    born = register_dob(date(1980, 1, 2))
+    path = tmp_path / "one.csv"
+    path.write_text(
+        f"id,first_name,last_name,date_of_birth,ssn\nr1,John,Smith,{born.isoformat()},{new_ssn()}\n",
+        encoding="utf-8",
+    )
+
+    def no_fallback(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the batch fell back to the per-row path")
+
+    monkeypatch.setattr(bulk, "import_row", no_fallback)
+    results: list[bulk.RowResult] = []
+    importer = bulk.BulkImporter(
+        source="s", organization=None, role_title="", ctx=Ctx.system("t"), report=results.append
+    )
+    importer.preload()
+    with open_csv(path) as handle:
+        for row in read(handle):
+            importer.add(row)
+    assert [item.username for item in importer.staged] == ["jsmith"]
+    assert precreated(on_file(someone("Jane", "Smith"))).username == "jsmith"  # a registration, meanwhile
+    importer.flush()
+    assert [(r.result, r.username) for r in results] == [("created", "jsmith2")]

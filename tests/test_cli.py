@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -13,9 +14,12 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from edgate.accounts.models import Profile
+from edgate.audit.models import AuditEvent, EventType
+from edgate.console import demo
 from edgate.people.models import Person
 from tests.flows.helpers import post_step, start, step
-from tests.pii import register_dob, register_ssn
+from tests.pii import register_dob, register_secret, register_ssn
 
 # The console command installed beside this interpreter (the project's virtual environment).
 EDGATE = str(Path(sys.executable).parent / "edgate")
@@ -85,3 +89,50 @@ def test_demo_identities_lead_to_the_outcome_they_promise() -> None:
         client = Client()
         start(client)
         assert post_step(client, "identity", who.identity_post())["Location"] == step(target), line
+
+
+@pytest.mark.django_db
+def test_createstaff_grants_privileges_through_an_audited_action(monkeypatch: pytest.MonkeyPatch) -> None:
+    password = register_secret("harbor quiet lantern meadow")
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": password)
+    out = StringIO()
+    call_command("createstaff", "--first-name", "Sam", "--last-name", "Okoye", "--superuser", stdout=out)
+    assert "User Name: sokoye" in out.getvalue()
+    profile = Profile.objects.get(username="sokoye")
+    assert profile.is_staff and profile.is_superuser and not profile.hint_question
+    (event,) = AuditEvent.objects.filter(event_type=EventType.PRIVILEGES_CHANGED, target_id=str(profile.pk))
+    assert event.actor_label == "edgate createstaff"
+    assert event.detail["fields"] == ["is_staff", "is_superuser"]
+    assert (event.detail["is_superuser_old"], event.detail["is_superuser_new"]) == (False, True)
+
+
+@pytest.mark.django_db
+def test_demo_accounts_json_and_privileged_demo_accounts_without_hints(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.json"
+    call_command("demo", "--force", "--accounts-json", str(path), stdout=StringIO())
+    accounts = json.loads(path.read_text(encoding="utf-8"))
+    assert [a["role"] for a in accounts] == [
+        "educator",
+        "directory_administrator",
+        "customer_service",
+        "security_administrator",
+    ]
+    for account in accounts:
+        assert set(account) == {"role", "organization", "username", "password", "totp_secret"}
+        assert account["password"] == demo.DEMO_PASSWORD and account["totp_secret"] is None
+    assert [a["organization"] for a in accounts] == [None, "01230000", None, None]
+    by_role = {a["role"]: Profile.objects.get(username=a["username"]) for a in accounts}
+    security, service = by_role["security_administrator"], by_role["customer_service"]
+    assert security.is_superuser and service.is_staff and not service.is_superuser
+    assert [g.name for g in service.groups.all()] == ["Customer service"]
+    # Privileged Profiles never recover by hint question, so they have none.
+    for privileged in (security, service):
+        assert privileged.hint_question == "" and privileged.hint_answer_hash == ""
+    assert by_role["educator"].hint_question  # an educator does
+    granted = AuditEvent.objects.filter(event_type=EventType.PRIVILEGES_CHANGED)
+    assert {e.target_id for e in granted} == {str(security.pk), str(service.pk)}
+    assert {e.actor_label for e in granted} == {"edgate demo"}
+    # A second run finds everything in place and records nothing.
+    events = AuditEvent.objects.count()
+    call_command("demo", "--force", stdout=StringIO())
+    assert AuditEvent.objects.count() == events

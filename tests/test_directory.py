@@ -53,10 +53,10 @@ def test_ending_a_staff_entry_revokes_its_grants() -> None:
 def test_admin_grants_and_revocations_go_through_audited_actions() -> None:
     from django.test import Client
 
-    from edgate.accounts.models import Profile
+    from edgate.accounts.actions import do_set_privileges
 
     staff = with_profile(on_file(someone("Casey", "Service")))
-    Profile.objects.filter(pk=staff.pk).update(is_staff=True, is_superuser=True)
+    do_set_privileges(profile=staff, is_staff=True, is_superuser=True, groups=[], ctx=CTX)
     client = Client()
     client.force_login(staff)
     district = Organization.objects.create(code="01230000", name="D", org_type=OrgType.DISTRICT)

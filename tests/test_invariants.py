@@ -63,17 +63,25 @@ def test_admin_cannot_edit_the_user_name(profile: Profile) -> None:
     assert "username" not in form.base_fields
 
 
-def test_admin_post_with_a_user_name_changes_nothing(profile: Profile) -> None:
+def test_admin_post_with_a_user_name_or_hint_question_changes_neither(profile: Profile) -> None:
+    """Changing the hint question needs the current password, which only the person has: the
+    admin shows it read-only, and a forged post of it (or of a User Name) changes nothing."""
     staff = with_profile(on_file(someone("Casey", "Admin")))
-    Profile.objects.filter(pk=staff.pk).update(is_staff=True, is_superuser=True)
+    actions.do_set_privileges(profile=staff, is_staff=True, is_superuser=True, groups=[], ctx=CTX)
     client = Client()
     client.force_login(staff)
     url = f"/admin/accounts/profile/{profile.pk}/change/"
-    assert client.get(url).status_code == 200  # really signed in to the admin
+    page = client.get(url)
+    assert page.status_code == 200  # really signed in to the admin
+    assert "hint_question" not in page.context["adminform"].form.fields
+    question = profile.hint_question
     response = client.post(url, {"username": "hijacked", "status": "active", "hint_question": "Q changed"})
     assert response.status_code == 302, response.content[:3000]
     profile.refresh_from_db()
-    assert profile.username == "bquintero" and profile.hint_question == "Q changed"
+    assert profile.username == "bquintero" and profile.hint_question == question
+    assert not AuditEvent.objects.filter(
+        event_type=EventType.HINT_CHANGED, target_id=str(profile.pk)
+    ).exists()
 
 
 def test_no_form_has_a_user_name_field_except_sign_in_and_recovery() -> None:

@@ -100,3 +100,20 @@ def test_forgot_user_name_goes_through_the_identity_page(client: Client) -> None
     assert AuditEvent.objects.filter(
         event_type=EventType.USERNAME_REMINDED, target_id=str(profile.pk)
     ).exists()
+
+
+def test_each_recovery_step_is_audited(profile: Profile) -> None:
+    client = Client(REMOTE_ADDR="198.51.100.80")
+    begin(client, profile.username)
+    client.post(url("answer"), {"answer": "not it"})
+    assert client.post(url("answer"), {"answer": HINT_ANSWER})["Location"] == url("password")
+    mine = AuditEvent.objects.filter(target_id=str(profile.pk), client_ip="198.51.100.80").order_by("id")
+    assert [(e.event_type, e.outcome) for e in mine] == [
+        (EventType.RECOVERY_STARTED, "success"),
+        (EventType.RECOVERY_HINT_FAILED, "failure"),
+        (EventType.RECOVERY_HINT_PASSED, "success"),
+    ]
+    # An unknown User Name is recorded too, without a target (and without what was typed).
+    begin(Client(REMOTE_ADDR="198.51.100.81"), "no-such-person")
+    (unknown,) = AuditEvent.objects.filter(event_type=EventType.RECOVERY_STARTED, client_ip="198.51.100.81")
+    assert unknown.target_id == "" and "no-such-person" not in str(unknown.detail)

@@ -250,3 +250,22 @@ def test_a_browser_without_cookies_sees_page_one_not_a_redirect_loop(client: Cli
     strict = Client(enforce_csrf_checks=True)
     refused = strict.post(step("identity"), someone().identity_post())
     assert refused.status_code == 403 and b"accepts cookies" in refused.content
+
+
+def test_every_match_is_audited_without_naming_the_record_and_a_conflict_opens_a_case() -> None:
+    record = someone("Riley", "Ashworth")
+    with_profile(on_file(record))
+    conflicting = record.with_(date_of_birth=record.date_of_birth.replace(year=record.date_of_birth.year - 5))
+    for who, page in ((someone("Noor", "Abernathy"), "contact"), (record, "exact"), (conflicting, "partial")):
+        client = Client(REMOTE_ADDR="203.0.113.40")
+        start(client)
+        assert post_step(client, "identity", who.identity_post())["Location"] == step(page)
+    outcomes = AuditEvent.objects.filter(event_type=EventType.MATCH_OUTCOME).order_by("id")
+    assert [event.detail["outcome"] for event in outcomes] == ["none", "exact", "partial"]
+    for event in outcomes:
+        assert event.client_ip == "203.0.113.40" and event.target_id == ""
+        assert set(event.detail) == {"outcome", "source", "rule"}  # nothing the person typed
+    case = MatchCase.objects.get()
+    (opened,) = AuditEvent.objects.filter(event_type=EventType.MATCH_CASE_OPENED)
+    assert opened.target_id == str(case.pk) and opened.client_ip == "203.0.113.40"
+    assert opened.detail["reference"] == case.reference and opened.detail["source"] == "registration"

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from edgate.accounts import hints
+from edgate.accounts.actions import do_set_privileges, do_set_status
 from edgate.accounts.models import Profile, Status
 from edgate.audit.models import AuditEvent, EventType
 from edgate.directory.actions import do_grant_access
@@ -162,7 +163,7 @@ def test_failures_from_one_address_are_throttled_across_accounts(client: Client,
 
 
 def test_disabled_or_awaiting_profiles_cannot_sign_in(client: Client, profile: Profile) -> None:
-    Profile.objects.filter(pk=profile.pk).update(status=Status.DISABLED)
+    do_set_status(profile=profile, status=Status.DISABLED, reason="test", ctx=CTX)
     assert sign_in(client, profile.username).status_code == 200
 
 
@@ -282,7 +283,7 @@ def test_idle_sessions_end_after_thirty_minutes(client: Client, profile: Profile
 
 
 def test_admin_sign_in_goes_through_the_portal_sign_in(client: Client, profile: Profile) -> None:
-    Profile.objects.filter(pk=profile.pk).update(is_staff=True)
+    do_set_privileges(profile=profile, is_staff=True, is_superuser=False, groups=[], ctx=CTX)
     response = client.get("/admin/", follow=True)
     assert response.redirect_chain[-1][0].startswith(LOGIN)
     response = client.post(LOGIN, {"username": profile.username, "password": PASSWORD, "next": "/admin/"})

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from edgate.accounts.hints import normalize_answer
-from edgate.accounts.usernames import first_initial_last_name, next_free, taken_for
+from edgate.accounts.usernames import NameBook, first_initial_last_name, next_free, taken_for
 from edgate.core.validators import (
     clean_birth_date,
     clean_name,
@@ -111,3 +111,13 @@ def test_username_takes_the_smallest_free_number() -> None:
         "jsmith",
         "jsmith2",
     }
+
+
+def test_bulk_allocation_follows_the_same_rule_as_a_single_one() -> None:
+    book = NameBook()
+    for name in ("JSmith", "jsmith3", "alee2"):
+        book.note(name)
+    assert book.allocate("John", "Smith") == next_free("jsmith", {"jsmith", "jsmith3"}) == "jsmith2"
+    assert book.allocate("Jane", "Smith") == "jsmith4"  # 3 is taken, and so is everything below
+    assert book.allocate("Ann", "Lee") == "alee"
+    assert book.allocate("Al", "Lee") == "alee3"

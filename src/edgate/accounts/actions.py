@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
-from edgate.audit.models import EventType
+from edgate.audit.events import PendingEvent, audited, changes
+from edgate.audit.models import EventType, Outcome
 from edgate.audit.record import record_event
 from edgate.core.context import Ctx
 from edgate.people.models import Person
 
-from . import hints, usernames
-from .models import Profile, Status
+from . import codes, hints, usernames
+from .models import ActivationCode, CodePurpose, Profile, Status
 
 
 def _allocate_and_save(profile: Profile, person: Person) -> Profile:
@@ -40,6 +45,19 @@ def _allocate_and_save(profile: Profile, person: Person) -> Profile:
     raise IntegrityError(f"could not allocate a User Name for base {base!r}")
 
 
+def build_precreated_profile(*, person: Person, username: str = "", is_staff: bool = False) -> Profile:
+    """An unsaved Profile awaiting setup: no password anyone knows, no hint yet (bulk loaders
+    give it a User Name from `usernames.NameBook`; `do_precreate_profile` allocates one)."""
+    profile = Profile(person=person, username=username, status=Status.AWAITING_SETUP, is_staff=is_staff)
+    profile.set_unusable_password()
+    return profile
+
+
+def profile_precreated_event(profile: Profile, *, ctx: Ctx) -> PendingEvent:
+    return PendingEvent(EventType.PROFILE_PRECREATED, ctx=ctx, target=profile)
+
+
+@audited(EventType.PROFILE_CREATED)
 @transaction.atomic
 def do_create_profile(
     *, person: Person, password_hash: str, hint_question: str, hint_answer_hash: str, ctx: Ctx
@@ -58,16 +76,16 @@ def do_create_profile(
     return profile
 
 
+@audited(EventType.PROFILE_PRECREATED)
 @transaction.atomic
 def do_precreate_profile(*, person: Person, ctx: Ctx, is_staff: bool = False) -> Profile:
-    """A Profile awaiting setup: no password anyone knows, no hint yet."""
-    profile = Profile(person=person, status=Status.AWAITING_SETUP, is_staff=is_staff)
-    profile.set_unusable_password()
+    profile = build_precreated_profile(person=person, is_staff=is_staff)
     _allocate_and_save(profile, person)
-    record_event(EventType.PROFILE_PRECREATED, ctx=ctx, target=profile)
+    profile_precreated_event(profile, ctx=ctx).record()
     return profile
 
 
+@audited(EventType.PROFILE_SETUP_COMPLETED)
 @transaction.atomic
 def do_complete_setup(
     *, profile: Profile, password_hash: str, hint_question: str, hint_answer_hash: str, ctx: Ctx
@@ -85,6 +103,7 @@ def do_complete_setup(
     return profile
 
 
+@audited(EventType.PASSWORD_CHANGED, EventType.PASSWORD_RESET)
 @transaction.atomic
 def do_change_password(
     *, profile: Profile, new_password: str, ctx: Ctx, via_recovery: bool = False
@@ -98,6 +117,7 @@ def do_change_password(
     return profile
 
 
+@audited(EventType.HINT_CHANGED)
 @transaction.atomic
 def do_change_hint(*, profile: Profile, question: str, answer: str, ctx: Ctx) -> Profile:
     profile.hint_question = question
@@ -110,6 +130,7 @@ def do_change_hint(*, profile: Profile, question: str, answer: str, ctx: Ctx) ->
 CONTACT_FIELDS = ("street", "city", "state", "postcode", "email", "phone")
 
 
+@audited(EventType.CONTACT_UPDATED)
 @transaction.atomic
 def do_update_contact(*, profile: Profile, contact: dict[str, str], ctx: Ctx) -> Person:
     person = Person.objects.select_for_update().get(pk=profile.person_id)
@@ -122,5 +143,167 @@ def do_update_contact(*, profile: Profile, contact: dict[str, str], ctx: Ctx) ->
     return person
 
 
+class StatusChangeRefused(ValueError):
+    pass
+
+
+def status_change_problem(profile: Profile, status: str) -> str | None:
+    """Why `profile` cannot take `status` (None when it can).
+
+    A Profile that was ever activated never goes back to awaiting setup: whoever matched its
+    identity on the registration page could then choose its password. One that was never set up
+    cannot be made active: it has no password and no hint; unlocking it returns it to setup.
+    """
+    if status not in Status.values:
+        return "Unknown status."
+    if status == Status.AWAITING_SETUP and profile.activated_at is not None:
+        return "This Profile has been set up; it cannot go back to awaiting setup."
+    if status == Status.ACTIVE and profile.activated_at is None:
+        return "This Profile was never set up; choose “Awaiting setup” to let its owner finish it."
+    return None
+
+
+@audited(EventType.PROFILE_STATUS_CHANGED)
+@transaction.atomic
+def do_set_status(*, profile: Profile, status: str, reason: str, ctx: Ctx) -> Profile:
+    """Lock, unlock, disable or re-enable. A Profile that is not active cannot sign in, and its
+    open sessions end at their next request (Django checks `is_active` on every request)."""
+    profile = Profile.objects.select_for_update().get(pk=profile.pk)
+    if profile.status == status:
+        return profile
+    if problem := status_change_problem(profile, status):
+        raise StatusChangeRefused(problem)
+    before = {"status": profile.status}
+    profile.status = status
+    profile.save(update_fields=["status"])
+    detail = changes(before, {"status": status}) | {"reason": reason}
+    record_event(EventType.PROFILE_STATUS_CHANGED, ctx=ctx, target=profile, detail=detail)
+    return profile
+
+
+def _privileges(profile: Profile) -> dict[str, object]:
+    return {
+        "is_staff": profile.is_staff,
+        "is_superuser": profile.is_superuser,
+        "groups": sorted(profile.groups.values_list("name", flat=True)),
+    }
+
+
+@audited(EventType.PRIVILEGES_CHANGED)
+@transaction.atomic
+def do_set_privileges(
+    *, profile: Profile, is_staff: bool, is_superuser: bool, groups: Iterable[Group], ctx: Ctx
+) -> Profile:
+    """Admin site access, every permission, and permission groups: old and new values recorded."""
+    profile = Profile.objects.select_for_update().get(pk=profile.pk)
+    new_groups = list(set(groups))
+    before = _privileges(profile)
+    after = {"is_staff": is_staff, "is_superuser": is_superuser, "groups": sorted(g.name for g in new_groups)}
+    if before == after:
+        return profile
+    profile.is_staff, profile.is_superuser = is_staff, is_superuser
+    profile.save(update_fields=["is_staff", "is_superuser"])
+    profile.groups.set(new_groups)
+    record_event(EventType.PRIVILEGES_CHANGED, ctx=ctx, target=profile, detail=changes(before, after))
+    return profile
+
+
+def _permission_names(permissions: Iterable[Permission]) -> list[str]:
+    return sorted(f"{p.content_type.app_label}.{p.codename}" for p in permissions)
+
+
+@audited(EventType.GROUP_SAVED)
+@transaction.atomic
+def do_save_group(
+    *, name: str, permissions: Iterable[Permission], ctx: Ctx, group: Group | None = None
+) -> Group:
+    """Create or change a permission group: every member's privileges change with it."""
+    current = Group.objects.select_for_update().get(pk=group.pk) if group and group.pk else Group()
+    new_permissions = list(set(permissions))
+    before = (
+        {"name": current.name, "permissions": _permission_names(current.permissions.all())}
+        if current.pk
+        else {}
+    )
+    after = {"name": name, "permissions": _permission_names(new_permissions)}
+    if before == after:
+        return current
+    created = current.pk is None
+    current.name = name
+    current.save()
+    current.permissions.set(new_permissions)
+    detail = {"created": created} | changes(before, after)
+    record_event(EventType.GROUP_SAVED, ctx=ctx, target=current, detail=detail)
+    return current
+
+
 def hash_password(password: str) -> str:
     return make_password(password)
+
+
+@sensitive_variables("code")
+@audited(EventType.ACTIVATION_CODE_ISSUED)
+@transaction.atomic
+def do_issue_activation_code(
+    *, profile: Profile, purpose: CodePurpose, ctx: Ctx
+) -> tuple[str, ActivationCode]:
+    """A new code for the Profile; any earlier unused code for the same purpose is withdrawn.
+    Returns the code itself, which is shown once and never stored."""
+    now = timezone.now()
+    ActivationCode.objects.filter(
+        profile=profile, purpose=purpose, used_at__isnull=True, withdrawn_at__isnull=True
+    ).update(withdrawn_at=now)
+    code = codes.new_code()
+    row = ActivationCode.objects.create(
+        profile=profile,
+        purpose=purpose,
+        code_hash=codes.code_hash(code),
+        expires_at=now + codes.lifetime(purpose),
+        issued_by_id=ctx.actor_id,
+    )
+    record_event(
+        EventType.ACTIVATION_CODE_ISSUED,
+        ctx=ctx,
+        target=profile,
+        detail={"purpose": str(purpose), "expires_at": row.expires_at.isoformat()},
+    )
+    return code, row
+
+
+@sensitive_variables("typed")
+@audited(EventType.ACTIVATION_CODE_REDEEMED, EventType.ACTIVATION_CODE_FAILED)
+@transaction.atomic
+def do_redeem_activation_code(
+    *, profile: Profile | None, purpose: CodePurpose, typed: str, ctx: Ctx
+) -> ActivationCode | None:
+    """Uses the code up if it is the Profile's current, unexpired code for the purpose.
+    A wrong, used, withdrawn or expired code (or no Profile) gives None and an audit event."""
+    row = None
+    if profile is not None:
+        row = (
+            ActivationCode.objects.select_for_update()
+            .filter(
+                profile=profile,
+                purpose=purpose,
+                code_hash=codes.code_hash(typed),
+                used_at__isnull=True,
+                withdrawn_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            )
+            .first()
+        )
+    if row is None:
+        record_event(
+            EventType.ACTIVATION_CODE_FAILED,
+            ctx=ctx,
+            target=profile,
+            outcome=Outcome.FAILURE,
+            detail={"purpose": str(purpose)},
+        )
+        return None
+    row.used_at = timezone.now()
+    row.save(update_fields=["used_at"])
+    record_event(
+        EventType.ACTIVATION_CODE_REDEEMED, ctx=ctx, target=profile, detail={"purpose": str(purpose)}
+    )
+    return row

@@ -25,6 +25,9 @@ class EventType(models.TextChoices):
     PASSWORD_CHANGED = "accounts.password_changed", "Password changed"
     HINT_CHANGED = "accounts.hint_changed", "Hint question and answer changed"
     CONTACT_UPDATED = "accounts.contact_updated", "Contact details updated"
+    PROFILE_STATUS_CHANGED = "accounts.status_changed", "Profile locked, unlocked, disabled or re-enabled"
+    PRIVILEGES_CHANGED = "accounts.privileges_changed", "Staff privileges changed"
+    GROUP_SAVED = "accounts.group_saved", "Permission group saved"
     # recovery
     RECOVERY_STARTED = "recovery.started", "Password recovery started"
     RECOVERY_HINT_FAILED = "recovery.hint_failed", "Wrong hint answer"
@@ -39,12 +42,19 @@ class EventType(models.TextChoices):
     USERNAME_REMINDED = "registration.username_reminded", "User Name reminder shown"
     PERSON_CREATED = "people.person_created", "Person record created"
     PERSON_UPDATED = "people.person_updated", "Person record updated"
+    MATCH_CASE_STATUS_CHANGED = "matching.case_status_changed", "Match case resolved or reopened"
+    MATCH_CASE_ROUTED = "matching.case_routed", "Match case organizations changed"
     # directory and access
     STAFF_ADDED = "directory.staff_added", "Staff entry added"
     STAFF_ENDED = "directory.staff_ended", "Staff entry ended"
     ACCESS_GRANTED = "directory.access_granted", "Application access granted"
     ACCESS_REVOKED = "directory.access_revoked", "Application access revoked"
     ADMIN_APPOINTED = "directory.admin_appointed", "Directory Administrator appointed"
+    ADMIN_REMOVED = "directory.admin_removed", "Directory Administrator removed"
+    STAFF_UPDATED = "directory.staff_updated", "Staff entry changed"
+    ORGANIZATION_SAVED = "directory.organization_saved", "Organization created or changed"
+    APPLICATION_SAVED = "directory.application_saved", "Application created or changed"
+    APP_ROLE_SAVED = "directory.role_saved", "Application role created or changed"
     # security monitoring
     THROTTLE_ALERT = "security.throttle_alert", "A throttle limit was reached (for customer service)"
     # activation codes (issued by customer service)

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from edgate.accounts import actions as account_actions
@@ -22,111 +23,12 @@ from edgate.directory.models import Application, AppRole, Organization, OrgType
 from edgate.people.actions import PersonData, do_create_person
 from edgate.people.models import Person, ssn_lookup
 
+from .demo_names import CITIES, FIRST, LAST, STREETS
+
 SEED = 20261129
 PEOPLE = 1000
 DEMO_PASSWORD = "demo only: violet harbor lantern"  # noqa: S105 - printed for the demo, synthetic
 DEMO_HINT_ANSWER = "maple street"
-
-FIRST = [
-    "James",
-    "Mary",
-    "Robert",
-    "Patricia",
-    "John",
-    "Jennifer",
-    "Michael",
-    "Linda",
-    "David",
-    "Elizabeth",
-    "William",
-    "Barbara",
-    "Richard",
-    "Susan",
-    "Joseph",
-    "Jessica",
-    "Thomas",
-    "Sarah",
-    "Carlos",
-    "Karen",
-    "José",
-    "María",
-    "Nguyễn",
-    "Aaliyah",
-    "Siobhán",
-    "Zoë",
-    "Mohammed",
-    "Priya",
-    "Wei",
-    "Olga",
-    "Daniel",
-    "Nancy",
-    "Matthew",
-    "Lisa",
-    "Anthony",
-    "Betty",
-    "Mark",
-    "Margaret",
-    "Kevin",
-    "Sandra",
-]
-LAST = [
-    "Smith",
-    "Johnson",
-    "Williams",
-    "Brown",
-    "Jones",
-    "Garcia",
-    "Miller",
-    "Davis",
-    "Rodriguez",
-    "Martinez",
-    "Hernandez",
-    "Lopez",
-    "Gonzalez",
-    "Wilson",
-    "Anderson",
-    "Thomas",
-    "Taylor",
-    "Moore",
-    "Jackson",
-    "Martin",
-    "O'Brien",
-    "García-López",
-    "Nguyen",
-    "Van der Berg",
-    "Kowalski",
-    "Okafor",
-    "Cohen",
-    "Patel",
-    "Kim",
-    "Murphy",
-    "Sullivan",
-    "Fitzgerald",
-    "Ramírez",
-    "Chen",
-    "Haddad",
-    "St. John",
-    "MacDonald",
-    "Dubois",
-    "Rossi",
-    "Yamamoto",
-]
-STREETS = [
-    "Main St",
-    "Elm St",
-    "Oak Ave",
-    "Maple Rd",
-    "Washington St",
-    "Park Ave",
-    "Pleasant St",
-    "Highland Ave",
-]
-CITIES = [
-    ("Northfield", "01360"),
-    ("Riverside", "01890"),
-    ("Lakeview", "02148"),
-    ("Hillcrest", "01040"),
-]
 
 ORGS = [
     ("00000001", "State Department of Education", OrgType.AGENCY, None),
@@ -160,6 +62,35 @@ APPS = [
         [("user", "User"), ("district_admin", "District administrator")],
     ),
 ]
+
+
+# What the demo's customer-service agent may do in the admin site (a group, not a superuser).
+CUSTOMER_SERVICE_PERMISSIONS = [
+    ("accounts", "view_profile"),
+    ("accounts", "change_profile"),
+    ("people", "view_person"),
+    ("people", "change_person"),
+    ("matching", "view_matchcase"),
+    ("matching", "change_matchcase"),
+    ("directory", "view_organization"),
+    ("directory", "view_staffentry"),
+    ("directory", "add_staffentry"),
+    ("directory", "change_staffentry"),
+    ("directory", "view_accessgrant"),
+    ("directory", "add_accessgrant"),
+    ("directory", "view_orgadministrator"),
+    ("directory", "add_orgadministrator"),
+    ("directory", "delete_orgadministrator"),
+    ("audit", "view_auditevent"),
+]
+
+
+@dataclass
+class DemoAccount:
+    role: str  # as PRODUCT.md names them in `edgate demo --accounts-json`
+    label: str
+    username: str
+    organization: str | None = None
 
 
 @dataclass
@@ -198,46 +129,81 @@ def _person(data: PersonData, ctx: Ctx, source: str = "demo") -> Person:
     return existing or do_create_person(data=data, source=source, ctx=ctx)
 
 
-def _active_profile(person: Person, ctx: Ctx, *, is_staff: bool = False) -> Profile:
+def _active_profile(person: Person, ctx: Ctx, *, hint: bool = True) -> Profile:
     profile = Profile.objects.filter(person=person).first()
     if profile is None:
         profile = account_actions.do_create_profile(
             person=person,
             password_hash=account_actions.hash_password(DEMO_PASSWORD),
-            hint_question=str(hints.SUGGESTED_QUESTIONS[4]),
-            hint_answer_hash=hints.hash_answer(DEMO_HINT_ANSWER),
+            hint_question=str(hints.SUGGESTED_QUESTIONS[4]) if hint else "",
+            hint_answer_hash=hints.hash_answer(DEMO_HINT_ANSWER) if hint else "",
             ctx=ctx,
         )
-    if is_staff and not profile.is_staff:
-        profile.is_staff = True
-        profile.is_superuser = True
-        profile.save(update_fields=["is_staff", "is_superuser"])
     return profile
+
+
+def _staff_profile(person: Person, ctx: Ctx, *, is_superuser: bool, groups: list[Group]) -> Profile:
+    # No hint question: privileged Profiles never recover by hint (SECURITY.md).
+    profile = _active_profile(person, ctx, hint=False)
+    return account_actions.do_set_privileges(
+        profile=profile, is_staff=True, is_superuser=is_superuser, groups=groups, ctx=ctx
+    )
+
+
+def _customer_service_group(ctx: Ctx) -> Group:
+    permissions = [
+        Permission.objects.get(content_type__app_label=app, codename=codename)
+        for app, codename in CUSTOMER_SERVICE_PERMISSIONS
+    ]
+    return account_actions.do_save_group(
+        group=Group.objects.filter(name="Customer service").first(),
+        name="Customer service",
+        permissions=permissions,
+        ctx=ctx,
+    )
+
+
+def _configuration(ctx: Ctx) -> tuple[dict[str, Organization], dict[tuple[str, str], AppRole]]:
+    """Organizations, applications and roles, through the actions (an event only when changed)."""
+    orgs: dict[str, Organization] = {}
+    for code, name, kind, parent in ORGS:
+        existing = Organization.objects.filter(code=code).first()
+        orgs[code] = directory_actions.do_save_organization(
+            organization=existing,
+            code=code,
+            name=name,
+            org_type=kind,
+            parent=orgs.get(parent) if parent else None,
+            active=existing.active if existing else True,
+            ctx=ctx,
+        )
+    roles: dict[tuple[str, str], AppRole] = {}
+    for code, name, description, open_to_all, app_roles in APPS:
+        known = Application.objects.filter(code=code).first()
+        app = directory_actions.do_save_application(
+            application=known,
+            code=code,
+            name=name,
+            description=description,
+            url=known.url if known else "",
+            open_to_all=open_to_all,
+            ctx=ctx,
+        )
+        for role_code, role_name in app_roles:
+            roles[(code, role_code)] = directory_actions.do_save_app_role(
+                role=AppRole.objects.filter(application=app, code=role_code).first(),
+                application=app,
+                code=role_code,
+                name=role_name,
+                ctx=ctx,
+            )
+    return orgs, roles
 
 
 @transaction.atomic
 def load(ctx: Ctx) -> dict[str, object]:
     rng = random.Random(SEED)  # noqa: S311 - synthetic data, not security
-    orgs: dict[str, Organization] = {}
-    for code, name, kind, parent in ORGS:
-        orgs[code], _ = Organization.objects.update_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "org_type": kind,
-                "parent": orgs.get(parent) if parent else None,
-            },
-        )
-    roles: dict[tuple[str, str], AppRole] = {}
-    for code, name, description, open_to_all, app_roles in APPS:
-        app, _ = Application.objects.update_or_create(
-            code=code,
-            defaults={"name": name, "description": description, "open_to_all": open_to_all},
-        )
-        for role_code, role_name in app_roles:
-            roles[(code, role_code)], _ = AppRole.objects.update_or_create(
-                application=app, code=role_code, defaults={"name": role_name}
-            )
+    orgs, roles = _configuration(ctx)
 
     schools = [o for o in orgs.values() if o.org_type in (OrgType.SCHOOL, OrgType.CHARTER)]
     people = [random_person(rng) for _ in range(PEOPLE)]
@@ -273,7 +239,7 @@ def load(ctx: Ctx) -> dict[str, object]:
         ),
         ctx,
     )
-    admin = _active_profile(admin_person, ctx)
+    admin = _active_profile(admin_person, ctx, hint=False)  # privileged: no hint recovery
     directory_actions.do_appoint_admin(profile=admin, organization=orgs["01230000"], ctx=ctx)
     directory_actions.do_grant_access(
         profile=admin, role=roles[("MDCS", "approver")], organization=orgs["01230000"], ctx=ctx
@@ -290,7 +256,20 @@ def load(ctx: Ctx) -> dict[str, object]:
         ),
         ctx,
     )
-    service = _active_profile(service_person, ctx, is_staff=True)
+    service = _staff_profile(service_person, ctx, is_superuser=False, groups=[_customer_service_group(ctx)])
+    security_person = _person(
+        PersonData(
+            first_name="Sam",
+            last_name="Security",
+            date_of_birth=date(1978, 11, 20),
+            ssn="123450003",
+            city="Boston",
+            state="MA",
+            postcode="02108",
+        ),
+        ctx,
+    )
+    security = _staff_profile(security_person, ctx, is_superuser=True, groups=[])
     while True:
         newcomer = random_person(rng)
         if not Person.objects.filter(ssn_hash=ssn_lookup(newcomer.ssn)).exists():
@@ -333,9 +312,17 @@ def load(ctx: Ctx) -> dict[str, object]:
             ),
         ],
         "accounts": [
-            ("Educator", exact_profile.username),
-            ("Directory Administrator, Northfield Public Schools", admin.username),
-            ("Customer service (admin site at /admin/)", service.username),
+            DemoAccount("educator", "Educator", exact_profile.username),
+            DemoAccount(
+                "directory_administrator",
+                "Directory Administrator, Northfield Public Schools",
+                admin.username,
+                organization="01230000",
+            ),
+            DemoAccount("customer_service", "Customer service (admin site at /admin/)", service.username),
+            DemoAccount(
+                "security_administrator", "Security administrator (every permission)", security.username
+            ),
         ],
         "people": Person.objects.count(),
     }

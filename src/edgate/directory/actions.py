@@ -1,27 +1,80 @@
 from __future__ import annotations
 
-from django.db import transaction
+from datetime import date
+from typing import TypeVar
+
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from edgate.accounts.models import Profile
+from edgate.audit.events import PendingEvent, audited, changes
 from edgate.audit.models import EventType
 from edgate.audit.record import record_event
 from edgate.core.context import Ctx
 from edgate.people.models import Person
 
-from .models import AccessGrant, AppRole, OrgAdministrator, Organization, StaffEntry
+from .models import AccessGrant, Application, AppRole, OrgAdministrator, Organization, StaffEntry
+
+M = TypeVar("M", bound=models.Model)
 
 
-@transaction.atomic
-def do_add_staff(*, person: Person, organization: Organization, role_title: str, ctx: Ctx) -> StaffEntry:
-    entry, created = StaffEntry.objects.get_or_create(
-        person=person, organization=organization, ended_at=None, defaults={"role_title": role_title}
+def build_staff_entry(
+    *, person: Person, organization: Organization, role_title: str, started_on: date | None = None
+) -> StaffEntry:
+    """An unsaved staff entry (`do_add_staff` saves it; the bulk import copies it)."""
+    return StaffEntry(person=person, organization=organization, role_title=role_title, started_on=started_on)
+
+
+def staff_added_event(entry: StaffEntry, *, ctx: Ctx) -> PendingEvent:
+    return PendingEvent(
+        EventType.STAFF_ADDED, ctx=ctx, target=entry, detail={"organization": entry.organization.code}
     )
-    if created:
-        record_event(EventType.STAFF_ADDED, ctx=ctx, target=entry, detail={"organization": organization.code})
+
+
+@audited(EventType.STAFF_ADDED)
+@transaction.atomic
+def do_add_staff(
+    *,
+    person: Person,
+    organization: Organization,
+    role_title: str,
+    ctx: Ctx,
+    started_on: date | None = None,
+) -> StaffEntry:
+    """Idempotent: a person has one open entry per organization."""
+    current = StaffEntry.objects.filter(person=person, organization=organization, ended_at=None).first()
+    if current is not None:
+        return current
+    entry = build_staff_entry(
+        person=person, organization=organization, role_title=role_title, started_on=started_on
+    )
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:  # added concurrently (the one-open-entry constraint)
+        return StaffEntry.objects.get(person=person, organization=organization, ended_at=None)
+    staff_added_event(entry, ctx=ctx).record()
     return entry
 
 
+@audited(EventType.STAFF_UPDATED)
+@transaction.atomic
+def do_update_staff_entry(
+    *, entry: StaffEntry, role_title: str, started_on: date | None, ctx: Ctx
+) -> StaffEntry:
+    entry = StaffEntry.objects.select_for_update().get(pk=entry.pk)
+    before = {"role_title": entry.role_title, "started_on": _plain(entry.started_on)}
+    after = {"role_title": role_title, "started_on": _plain(started_on)}
+    if before == after:
+        return entry
+    entry.role_title, entry.started_on = role_title, started_on
+    entry.save(update_fields=["role_title", "started_on"])
+    detail = {"organization": entry.organization.code} | changes(before, after)
+    record_event(EventType.STAFF_UPDATED, ctx=ctx, target=entry, detail=detail)
+    return entry
+
+
+@audited(EventType.STAFF_ENDED)
 @transaction.atomic
 def do_end_staff_entry(*, entry: StaffEntry, ctx: Ctx) -> StaffEntry:
     """Ending a staff entry revokes every grant it carried."""
@@ -41,6 +94,7 @@ def do_end_staff_entry(*, entry: StaffEntry, ctx: Ctx) -> StaffEntry:
     return entry
 
 
+@audited(EventType.ACCESS_GRANTED)
 @transaction.atomic
 def do_grant_access(
     *,
@@ -74,6 +128,7 @@ def do_grant_access(
     return grant
 
 
+@audited(EventType.ACCESS_REVOKED)
 @transaction.atomic
 def do_revoke_access(*, grant: AccessGrant, ctx: Ctx) -> AccessGrant:
     grant = AccessGrant.objects.select_for_update().get(pk=grant.pk)
@@ -94,6 +149,7 @@ def do_revoke_access(*, grant: AccessGrant, ctx: Ctx) -> AccessGrant:
     return grant
 
 
+@audited(EventType.ADMIN_APPOINTED)
 @transaction.atomic
 def do_appoint_admin(*, profile: Profile, organization: Organization, ctx: Ctx) -> OrgAdministrator:
     row, created = OrgAdministrator.objects.get_or_create(profile=profile, organization=organization)
@@ -105,3 +161,89 @@ def do_appoint_admin(*, profile: Profile, organization: Organization, ctx: Ctx) 
             detail={"organization": organization.code},
         )
     return row
+
+
+@audited(EventType.ADMIN_REMOVED)
+@transaction.atomic
+def do_remove_admin(*, appointment: OrgAdministrator, ctx: Ctx) -> None:
+    row = OrgAdministrator.objects.select_for_update().filter(pk=appointment.pk).first()
+    if row is None:
+        return  # removed already (a double submit)
+    profile, code = row.profile, row.organization.code
+    row.delete()
+    record_event(EventType.ADMIN_REMOVED, ctx=ctx, target=profile, detail={"organization": code})
+
+
+# --- configuration: organizations, applications, roles ------------------------------------
+
+
+def _plain(value: object) -> object:
+    """A value an event's detail can hold: a related row by its id, a date as ISO text."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _save_configuration(
+    model: type[M], instance: M | None, values: dict[str, object], event: EventType, ctx: Ctx
+) -> M:
+    """Create or change one configuration row, validated, recording old and new values."""
+    current = (
+        model._default_manager.select_for_update().get(pk=instance.pk)
+        if instance and instance.pk
+        else model()
+    )
+    before = {name: _plain(getattr(current, name)) for name in values} if current.pk else {}
+    for name, value in values.items():
+        setattr(current, name, value)
+    current.full_clean()
+    after = {name: _plain(getattr(current, name)) for name in values}
+    if before == after:
+        return current
+    created = current.pk is None
+    current.save()
+    record_event(event, ctx=ctx, target=current, detail={"created": created} | changes(before, after))
+    return current
+
+
+@audited(EventType.ORGANIZATION_SAVED)
+@transaction.atomic
+def do_save_organization(
+    *,
+    code: str,
+    name: str,
+    org_type: str,
+    ctx: Ctx,
+    parent: Organization | None = None,
+    active: bool = True,
+    organization: Organization | None = None,
+) -> Organization:
+    values = {"code": code, "name": name, "org_type": org_type, "parent": parent, "active": active}
+    return _save_configuration(Organization, organization, values, EventType.ORGANIZATION_SAVED, ctx)
+
+
+@audited(EventType.APPLICATION_SAVED)
+@transaction.atomic
+def do_save_application(
+    *,
+    code: str,
+    name: str,
+    ctx: Ctx,
+    description: str = "",
+    url: str = "",
+    open_to_all: bool = False,
+    application: Application | None = None,
+) -> Application:
+    values = {"code": code, "name": name, "description": description, "url": url, "open_to_all": open_to_all}
+    return _save_configuration(Application, application, values, EventType.APPLICATION_SAVED, ctx)
+
+
+@audited(EventType.APP_ROLE_SAVED)
+@transaction.atomic
+def do_save_app_role(
+    *, application: Application, code: str, name: str, ctx: Ctx, role: AppRole | None = None
+) -> AppRole:
+    values = {"application": application, "code": code, "name": name}
+    return _save_configuration(AppRole, role, values, EventType.APP_ROLE_SAVED, ctx)

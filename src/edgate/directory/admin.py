@@ -1,108 +1,115 @@
-"""Admin for agency staff. Writes that have an action go through it, so they are audited."""
+"""Admin for organizations, applications and agency staff: every write goes through an action."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from edgate.core.admin import AuditedAdmin
 from edgate.core.context import ctx_from_request
 
-from . import actions
+from . import actions as directory  # ModelAdmin.actions (the list menu) is another thing
 from .models import AccessGrant, Application, AppRole, OrgAdministrator, Organization, StaffEntry
 
 
-class AppRoleInline(admin.TabularInline):
+class AppRoleInline(admin.TabularInline):  # type: ignore[type-arg]
+    """Shown for reference; roles are added and changed on their own page (audited)."""
+
     model = AppRole
     extra = 0
 
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(AuditedAdmin):
     list_display = ["code", "name", "open_to_all"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [AppRoleInline]
+    target = "application"
+    add_action = directory.do_save_application
+    change_actions = dict.fromkeys(
+        ["code", "name", "description", "url", "open_to_all"], directory.do_save_application
+    )
+
+
+@admin.register(AppRole)
+class AppRoleAdmin(AuditedAdmin):
+    list_display = ["application", "code", "name"]
+    list_filter = ["application"]
+    target = "role"
+    add_action = directory.do_save_app_role
+    change_actions = dict.fromkeys(["application", "code", "name"], directory.do_save_app_role)
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(AuditedAdmin):
     list_display = ["code", "name", "org_type", "parent", "active"]
     list_filter = ["org_type", "active"]
     search_fields = ["code", "name"]
+    target = "organization"
+    add_action = directory.do_save_organization
+    change_actions = dict.fromkeys(
+        ["code", "name", "org_type", "parent", "active"], directory.do_save_organization
+    )
 
 
 @admin.register(StaffEntry)
-class StaffEntryAdmin(admin.ModelAdmin):
+class StaffEntryAdmin(AuditedAdmin):
     list_display = ["person", "organization", "role_title", "ended_at"]
     raw_id_fields = ["person", "organization"]
     search_fields = ["person__last_name", "organization__code"]
     readonly_fields = ["ended_at"]
     actions = ["end_entries"]
+    target = "entry"
+    add_action = directory.do_add_staff
+    change_actions = dict.fromkeys(["role_title", "started_on"], directory.do_update_staff_entry)
+    # Never deleted: end an entry instead, which revokes its grants and is audited.
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # end an entry instead: that revokes its grants and is audited
-
-    def save_model(self, request: HttpRequest, obj: StaffEntry, form: Any, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        saved = actions.do_add_staff(
-            person=obj.person,
-            organization=obj.organization,
-            role_title=obj.role_title,
-            ctx=ctx_from_request(request),
-        )
-        obj.pk = saved.pk
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly + ["person", "organization"] if obj is not None else readonly
 
     @admin.action(description="End the selected staff entries (revokes their grants)")
     def end_entries(self, request: HttpRequest, queryset: QuerySet[StaffEntry]) -> None:
         for entry in queryset:
-            actions.do_end_staff_entry(entry=entry, ctx=ctx_from_request(request))
+            directory.do_end_staff_entry(entry=entry, ctx=ctx_from_request(request))
         messages.success(request, f"Ended {queryset.count()} staff entries.")
 
 
 @admin.register(AccessGrant)
-class AccessGrantAdmin(admin.ModelAdmin):
+class AccessGrantAdmin(AuditedAdmin):
     list_display = ["profile", "application", "role", "organization", "granted_at", "revoked_at"]
     list_filter = ["application"]
     raw_id_fields = ["profile", "staff_entry"]
     fields = ["profile", "role", "organization", "staff_entry"]
     actions = ["revoke"]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # a grant is made or revoked, never edited
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def save_model(self, request: HttpRequest, obj: AccessGrant, form: Any, change: bool) -> None:
-        saved = actions.do_grant_access(
-            profile=obj.profile,
-            role=obj.role,
-            organization=obj.organization,
-            staff_entry=obj.staff_entry,
-            ctx=ctx_from_request(request),
-        )
-        obj.pk = saved.pk
+    target = "grant"
+    add_action = directory.do_grant_access
+    # A grant is made or revoked (the "revoke" action), never edited or deleted.
 
     @admin.action(description="Revoke the selected grants")
     def revoke(self, request: HttpRequest, queryset: QuerySet[AccessGrant]) -> None:
         for grant in queryset.active():
-            actions.do_revoke_access(grant=grant, ctx=ctx_from_request(request))
+            directory.do_revoke_access(grant=grant, ctx=ctx_from_request(request))
         messages.success(request, "Revoked.")
 
 
 @admin.register(OrgAdministrator)
-class OrgAdministratorAdmin(admin.ModelAdmin):
+class OrgAdministratorAdmin(AuditedAdmin):
     list_display = ["profile", "organization", "appointed_at"]
     raw_id_fields = ["profile", "organization"]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def save_model(self, request: HttpRequest, obj: OrgAdministrator, form: Any, change: bool) -> None:
-        saved = actions.do_appoint_admin(
-            profile=obj.profile, organization=obj.organization, ctx=ctx_from_request(request)
-        )
-        obj.pk = saved.pk
+    target = "appointment"
+    add_action = directory.do_appoint_admin
+    delete_action = directory.do_remove_admin

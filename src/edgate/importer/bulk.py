@@ -2,10 +2,14 @@
 
 Rows that create a new person — nearly all of them in a first load — are matched against an
 in-memory index of the person table (kept up to date with every row, so duplicates within
-the file are found), given a User Name allocated in memory, and written in batches with COPY:
-Person, Profile (awaiting setup), their audit events, the ImportedRow and, with --org, the
-staff entry. Every other row (an exact match to update, a conflict, a changed row of an earlier
-import) first flushes the batch, then goes through the per-row path (`service.import_row`).
+the file are found), given a User Name allocated in memory (`usernames.NameBook`, the rule of
+a single allocation), and written in batches with COPY: Person, Profile (awaiting setup), the
+ImportedRow, with --org the staff entry, and their audit events. Rows and events are built by
+the builders the per-row actions use themselves (`build_person`, `build_precreated_profile`,
+`build_staff_entry`, `person_created_event`, …), so a batch writes what the actions would,
+with the actor and client address of the import's context. Every other row (an exact match to
+update, a conflict, a changed row of an earlier import) first flushes the batch, then goes
+through the per-row path (`service.import_row`).
 
 A batch holds the bulk-import advisory lock, which every User Name allocation and
 registration holds shared, and re-reads what others created since the last batch, so a
@@ -17,25 +21,26 @@ from __future__ import annotations
 
 import gc
 import json
-import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from edgate.accounts import usernames
-from edgate.accounts.models import Profile, Status
-from edgate.audit.models import EventType, Outcome
+from edgate.accounts.actions import build_precreated_profile, profile_precreated_event
+from edgate.accounts.models import Profile
+from edgate.audit.events import PendingEvent
 from edgate.core.context import Ctx
+from edgate.directory.actions import build_staff_entry, staff_added_event
 from edgate.directory.models import Organization
 from edgate.identity.blocking import MemoryIndex, memo
 from edgate.identity.engine import Outcome as MatchOutcome
 from edgate.identity.records import Identity
 from edgate.matching import service as matching
 from edgate.matching.candidates import identity_of
-from edgate.people.actions import PersonData, build_person
+from edgate.people.actions import PersonData, build_person, person_created_event
 from edgate.people.models import Person, new_state_id, ssn_lookup
 
 from .models import ImportedRow
@@ -79,7 +84,17 @@ PROFILE_COLUMNS = (
     "is_staff",
     "created_at",
 )
-AUDIT_COLUMNS = ("at", "event_type", "outcome", "actor_label", "target_type", "target_id", "detail")
+AUDIT_COLUMNS = (
+    "at",
+    "event_type",
+    "outcome",
+    "actor_id",
+    "actor_label",
+    "target_type",
+    "target_id",
+    "client_ip",
+    "detail",
+)
 ROW_COLUMNS = ("source", "row_key", "content_hash", "result", "person_id", "imported_at")
 STAFF_COLUMNS = ("id", "person_id", "organization_id", "role_title", "created_at")
 
@@ -92,6 +107,16 @@ class Staged:
     username: str
     row_key: str
     digest: str
+
+
+def _values(row: models.Model, columns: Iterable[str]) -> tuple:  # type: ignore[type-arg]
+    return tuple(getattr(row, column) for column in columns)
+
+
+def _audit_row(event: PendingEvent, at: datetime) -> tuple:  # type: ignore[type-arg]
+    columns = event.columns() | {"at": at}
+    columns["detail"] = json.dumps(columns["detail"])
+    return tuple(columns[name] for name in AUDIT_COLUMNS)
 
 
 def _copy(cursor, table: str, columns: Iterable[str], rows: list[tuple]) -> None:  # type: ignore[no-untyped-def,type-arg]
@@ -117,14 +142,12 @@ class BulkImporter:
         self.report, self.batch_size = report, batch_size
         self.matcher = matching.matcher()
         self.index = MemoryIndex(hasher=ssn_lookup)
-        self.taken: set[str] = set()
-        self.next_number: dict[str, int] = {}
+        self.names = usernames.NameBook()
         self.state_ids: set[str] = set()
         self.ssn_hashes: set[str] = set()
         self.imported: dict[str, str] = {}
         self.staged: list[Staged] = []
         self.max_person = self.max_profile = self.placeholders = 0
-        self.scheme = usernames.scheme()
 
     # --- what is already there --------------------------------------------------------
     def preload(self) -> None:
@@ -180,11 +203,15 @@ class BulkImporter:
         if person.ssn_hash:
             self.ssn_hashes.add(person.ssn_hash)
 
-    def _read_usernames(self, after: int) -> None:
+    def _read_usernames(self, after: int) -> set[str]:
+        """Note the User Names of Profiles after `after`; return them."""
+        found: set[str] = set()
         rows = Profile.objects.filter(pk__gt=after).values_list("pk", "username").iterator(chunk_size=50_000)
         for pk, name in rows:
-            self.taken.add(name.lower())
+            found.add(name)
+            self.names.note(name)
             self.max_profile = max(self.max_profile, pk)
+        return found
 
     # --- rows -------------------------------------------------------------------------
     def add(self, row: Row) -> None:
@@ -228,7 +255,7 @@ class BulkImporter:
         if result.result in ("created", "updated"):
             self._index_person(Person.objects.get(state_id=result.state_id))
             if result.username:
-                self.taken.add(result.username.lower())
+                self.names.note(result.username)
         self.imported[key] = ""  # known to the database now; a repeat goes the per-row way
         self.report(result)
 
@@ -249,19 +276,8 @@ class BulkImporter:
         if ssn_hash:
             self.ssn_hashes.add(ssn_hash)
         self.imported[key] = digest
-        self.staged.append(Staged(row, person, 0, self._username(person), key, digest))
-
-    def _username(self, person: Person) -> str:
-        base = self.scheme(person.first_name, person.last_name)
-        if base not in self.taken:
-            self.taken.add(base)
-            return base
-        n = self.next_number.get(base, 2)
-        while f"{base}{n}" in self.taken:
-            n += 1
-        self.next_number[base] = n + 1
-        self.taken.add(f"{base}{n}")
-        return f"{base}{n}"
+        username = self.names.allocate(person.first_name, person.last_name)
+        self.staged.append(Staged(row, person, 0, username, key, digest))
 
     # --- writing ----------------------------------------------------------------------
     def flush(self) -> None:
@@ -305,103 +321,43 @@ class BulkImporter:
                 self._reserve(cursor, "directory_staffentry_id_seq", n) if self.organization else [0] * n
             )
             now = timezone.now()
-            people, profiles, audits, imported, staff = [], [], [], [], []
+            people, profiles, imported, staff, events = [], [], [], [], []
             for item, person_id, profile_id, staff_id in zip(
                 staged, person_ids, profile_ids, staff_ids, strict=True
             ):
-                p = item.person
-                p.pk, item.profile_id = person_id, profile_id
-                people.append(
-                    (
-                        person_id,
-                        p.first_name,
-                        p.middle_name,
-                        p.last_name,
-                        p.former_last_name,
-                        p.date_of_birth,
-                        p.ssn_ciphertext,
-                        p.ssn_hash,
-                        p.ssn_last4,
-                        p.state_id,
-                        p.street,
-                        p.city,
-                        p.state,
-                        p.postcode,
-                        p.email,
-                        p.phone,
-                        p.last_name_key,
-                        p.last_name_phonetic,
-                        p.former_last_name_key,
-                        p.first_name_key,
-                        p.source,
-                        now,
-                        now,
-                    )
-                )
-                profiles.append(
-                    (
-                        profile_id,
-                        UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30),
-                        False,
-                        item.username,
-                        person_id,
-                        Status.AWAITING_SETUP,
-                        "",
-                        "",
-                        False,
-                        now,
-                    )
-                )
-                audits.append(
-                    self._event(
-                        EventType.PERSON_CREATED, "people.person", person_id, now, {"source": self.source}
-                    )
-                )
-                audits.append(
-                    self._event(EventType.PROFILE_PRECREATED, "accounts.profile", profile_id, now, {})
-                )
+                person = item.person
+                person.pk, person.created_at, person.updated_at = person_id, now, now
+                profile = build_precreated_profile(person=person, username=item.username)
+                profile.pk, profile.created_at = profile_id, now
+                item.profile_id = profile_id
+                people.append(_values(person, PERSON_COLUMNS))
+                profiles.append(_values(profile, PROFILE_COLUMNS))
+                events += [
+                    person_created_event(person, ctx=self.ctx),
+                    profile_precreated_event(profile, ctx=self.ctx),
+                ]
                 imported.append((self.source, item.row_key, item.digest, "created", person_id, now))
                 if self.organization is not None:
-                    staff.append((staff_id, person_id, self.organization.pk, self.role_title, now))
-                    audits.append(
-                        self._event(
-                            EventType.STAFF_ADDED,
-                            "directory.staffentry",
-                            staff_id,
-                            now,
-                            {"organization": self.organization.code},
-                        )
+                    entry = build_staff_entry(
+                        person=person, organization=self.organization, role_title=self.role_title
                     )
+                    entry.pk, entry.created_at = staff_id, now
+                    staff.append(_values(entry, STAFF_COLUMNS))
+                    events.append(staff_added_event(entry, ctx=self.ctx))
             raw = cursor.cursor
             # COPY runs on the driver's cursor; this turns its errors into Django's (IntegrityError).
             with connection.wrap_database_errors:
-                self._copy_all(raw, people, profiles, imported, staff, audits)
+                self._copy_all(raw, people, profiles, imported, staff, events, now)
 
     @staticmethod
-    def _copy_all(raw, people, profiles, imported, staff, audits) -> None:  # type: ignore[no-untyped-def]
+    def _copy_all(raw, people, profiles, imported, staff, events, at) -> None:  # type: ignore[no-untyped-def]
         _copy(raw, "people_person", PERSON_COLUMNS, people)
         _copy(raw, "accounts_profile", PROFILE_COLUMNS, profiles)
         _copy(raw, "importer_importedrow", ROW_COLUMNS, imported)
         _copy(raw, "directory_staffentry", STAFF_COLUMNS, staff)
-        _copy(raw, "audit_auditevent", AUDIT_COLUMNS, audits)
-
-    def _event(
-        self,
-        event_type: EventType,
-        target_type: str,
-        target_id: object,
-        at: object,
-        detail: dict[str, object],
-    ) -> tuple:  # type: ignore[type-arg]
-        return (
-            at,
-            event_type.value,
-            Outcome.SUCCESS.value,
-            self.ctx.actor_label,
-            target_type,
-            str(target_id),
-            json.dumps(detail),
-        )
+        # Where the batch's audit events are written, in the batch's transaction: the events the
+        # per-row actions would record (their own builders made them), with the import's context.
+        _copy(raw, "audit_auditevent", AUDIT_COLUMNS, [_audit_row(event, at) for event in events])
 
     @staticmethod
     def _reserve(cursor, sequence: str, count: int) -> list[int]:  # type: ignore[no-untyped-def]
@@ -410,10 +366,8 @@ class BulkImporter:
 
     def _catch_up(self, staged: list[Staged]) -> None:
         """Read what registrations created since the last batch; re-allocate clashing User Names."""
-        before = set(self.taken)
-        self._read_usernames(self.max_profile)
-        new_names = self.taken - before
+        new_names = {name.lower() for name in self._read_usernames(self.max_profile)}
         for item in staged:
-            if item.username in new_names:
-                item.username = self._username(item.person)
+            if item.username.lower() in new_names:
+                item.username = self.names.allocate(item.person.first_name, item.person.last_name)
         self._read_people(self.max_person)

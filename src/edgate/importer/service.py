@@ -16,8 +16,6 @@ from django.db import transaction
 
 from edgate.accounts import actions as account_actions
 from edgate.accounts.models import Profile
-from edgate.audit.models import EventType
-from edgate.audit.record import record_event
 from edgate.core import crypto
 from edgate.core.context import Ctx
 from edgate.directory.actions import do_add_staff
@@ -25,7 +23,7 @@ from edgate.directory.models import Organization
 from edgate.identity.engine import Outcome
 from edgate.identity.records import Identity
 from edgate.matching import service as matching
-from edgate.people.actions import PersonData, do_create_person
+from edgate.people.actions import PersonData, do_create_person, do_update_person
 from edgate.people.models import Person
 
 from .models import ImportedRow
@@ -54,16 +52,14 @@ def content_hash(identity: Identity, extra: dict[str, str]) -> str:
     return crypto.lookup_hash("import-row", payload)
 
 
-def _update_contact(person: Person, identity: Identity, ctx: Ctx) -> list[str]:
-    changed = [f for f in CONTACT if getattr(identity, f) and getattr(identity, f) != getattr(person, f)]
+def _update_contact(person: Person, identity: Identity, *, source: str, ctx: Ctx) -> bool:
+    """An exact match fills in what the file knows: newer contact details, a missing middle name."""
+    changes = {f: value for f in CONTACT if (value := getattr(identity, f)) and value != getattr(person, f)}
     if not person.middle_name and identity.middle_name:
-        changed.append("middle_name")
-    for name in changed:
-        setattr(person, name, getattr(identity, name))
-    if changed:
-        person.save(update_fields=changed)
-        record_event(EventType.PERSON_UPDATED, ctx=ctx, target=person, detail={"fields": changed})
-    return changed
+        changes["middle_name"] = identity.middle_name
+    if changes:
+        do_update_person(person=person, changes=changes, source=source, ctx=ctx)
+    return bool(changes)
 
 
 def import_row(
@@ -96,7 +92,7 @@ def import_row(
             result = "conflict"
         elif decision.outcome == Outcome.EXACT:
             person = Person.objects.get(pk=decision.candidate_id)
-            result = "updated" if _update_contact(person, identity, ctx) else "confirmed"
+            result = "updated" if _update_contact(person, identity, source=source, ctx=ctx) else "confirmed"
         else:
             person = do_create_person(
                 data=PersonData(**{f: getattr(identity, f) for f in PersonData.__dataclass_fields__}),

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.views.decorators.debug import sensitive_variables
 
+from edgate.audit.events import audited
 from edgate.audit.models import EventType
 from edgate.audit.record import record_event
 from edgate.core import conf, crypto
@@ -45,6 +46,7 @@ def _submission_key(person: Person, query: Identity) -> str:
 
 
 @sensitive_variables("query")
+@audited(EventType.MATCH_CASE_OPENED, EventType.MATCH_CASE_REPEATED)
 @transaction.atomic
 def do_open_case(*, person: Person, query: Identity, decision: Decision, source: str, ctx: Ctx) -> MatchCase:
     """A conflict goes to the organizations linked to the record, and to customer service.

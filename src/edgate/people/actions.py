@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
 
+from edgate.audit.events import PendingEvent, audited
 from edgate.audit.models import EventType
 from edgate.audit.record import record_event
 from edgate.core.context import Ctx
@@ -54,6 +56,12 @@ def build_person(data: PersonData, *, source: str) -> Person:
     return person
 
 
+def person_created_event(person: Person, *, ctx: Ctx) -> PendingEvent:
+    return PendingEvent(EventType.PERSON_CREATED, ctx=ctx, target=person, detail={"source": person.source})
+
+
+@audited(EventType.PERSON_CREATED)
+@transaction.atomic
 def do_create_person(*, data: PersonData, source: str, ctx: Ctx) -> Person:
     """Create the agency record. Raises IntegrityError if the SSN is already on file."""
     for _attempt in range(5):
@@ -67,6 +75,45 @@ def do_create_person(*, data: PersonData, source: str, ctx: Ctx) -> Person:
             if data.state_id:
                 raise  # a supplied state ID that is already someone else's
             continue  # state ID collision (1 in 90 million per existing person): draw again
-        record_event(EventType.PERSON_CREATED, ctx=ctx, target=person, detail={"source": source})
+        person_created_event(person, ctx=ctx).record()
         return person
     raise IntegrityError("could not assign a unique state educator ID")
+
+
+# What an administrator or an agency file may correct. The SSN and state educator ID are not
+# here: they identify the person, and change only through their own (future) actions.
+UPDATABLE_FIELDS = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "former_last_name",
+    "date_of_birth",
+    "street",
+    "city",
+    "state",
+    "postcode",
+    "email",
+    "phone",
+)
+
+
+@audited(EventType.PERSON_UPDATED)
+@transaction.atomic
+def do_update_person(*, person: Person, changes: Mapping[str, object], source: str, ctx: Ctx) -> Person:
+    """Correct a person's record. The event names the fields changed, never their values."""
+    unknown = set(changes) - set(UPDATABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not updatable here: {sorted(unknown)}")
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    changed = [
+        name for name in UPDATABLE_FIELDS if name in changes and getattr(person, name) != changes[name]
+    ]
+    if not changed:
+        return person
+    for name in changed:
+        setattr(person, name, changes[name])
+    person.save(update_fields=[*changed, "updated_at"])  # save() adds the blocking keys
+    record_event(
+        EventType.PERSON_UPDATED, ctx=ctx, target=person, detail={"fields": changed, "source": source}
+    )
+    return person

@@ -1,12 +1,26 @@
-from django.contrib import admin
+from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from edgate.core.admin import Action, AuditedAdmin
+
+from . import actions
 from .models import Person
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(AuditedAdmin):
     # The SSN is shown masked only; date of birth is not listed (personal data).
     list_display = ["state_id", "last_name", "first_name", "ssn_masked", "source", "created_at"]
     search_fields = ["state_id", "last_name", "first_name", "email"]
-    readonly_fields = ["state_id", "ssn_masked", "created_at", "updated_at"]
+    readonly_fields = ["state_id", "ssn_masked", "source", "created_at", "updated_at"]
     exclude = ["ssn_ciphertext", "ssn_hash", "ssn_last4"]
+    target = "person"
+    # People come from registration, the directory, import or createstaff; never deleted here.
+    change_actions = dict.fromkeys(actions.UPDATABLE_FIELDS, actions.do_update_person)
+
+    def action_arguments(self, action: Action, request: HttpRequest) -> dict[str, Any]:
+        return {"source": "admin"}

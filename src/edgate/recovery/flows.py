@@ -10,7 +10,7 @@
   Administrators) never recover by hint question: for them the path behaves exactly like the
   decoy (same question page, same hashing, every answer wrong). Their hint would be the weakest
   door to the most powerful accounts; they recover with a one-time activation code that
-  customer service issues (recovery.codes).
+  customer service issues (accounts.codes).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.accounts import actions as account_actions
-from edgate.accounts import codes, hints
+from edgate.accounts import hints
 from edgate.accounts.models import CodePurpose, Profile, Status
 from edgate.accounts.usernames import canonical
 from edgate.audit.models import EventType, Outcome
@@ -137,10 +137,10 @@ def submit_code(flow: Flow, username: str, code: str, ctx: Ctx) -> bool:
         record_event(EventType.RECOVERY_LOCKED, ctx=ctx, target=profile, outcome=Outcome.DENIED)
         raise Locked
     usable = profile if profile is not None and profile.status == Status.ACTIVE else None
-    if (
-        codes.do_redeem_activation_code(profile=usable, purpose=CodePurpose.RECOVERY, typed=code, ctx=ctx)
-        is None
-    ):
+    redeemed = account_actions.do_redeem_activation_code(
+        profile=usable, purpose=CodePurpose.RECOVERY, typed=code, ctx=ctx
+    )
+    if redeemed is None:
         return False
     assert profile is not None
     throttle.undo(per_profile, key)

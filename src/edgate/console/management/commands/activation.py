@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from edgate.accounts.codes import do_issue_activation_code
+from edgate.accounts.actions import do_issue_activation_code
 from edgate.accounts.models import CodePurpose, Profile, Status
 from edgate.core.context import Ctx
 

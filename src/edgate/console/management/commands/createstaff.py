@@ -44,7 +44,7 @@ class Command(BaseCommand):
                 hint_answer_hash="",
                 ctx=ctx,
             )
-            profile.is_staff = True
-            profile.is_superuser = options["superuser"]
-            profile.save(update_fields=["is_staff", "is_superuser"])
+            actions.do_set_privileges(
+                profile=profile, is_staff=True, is_superuser=options["superuser"], groups=[], ctx=ctx
+            )
         self.stdout.write(self.style.SUCCESS(f"Staff Profile created. User Name: {profile.username}"))

@@ -1,3 +1,6 @@
+import json
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -10,6 +13,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--force", action="store_true", help="Load even when DEBUG is off.")
+        parser.add_argument(
+            "--accounts-json",
+            type=Path,
+            metavar="FILE",
+            help="Also write the sign-in accounts to FILE as a JSON list (PRODUCT.md).",
+        )
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         if not settings.DEBUG and not options["force"]:
@@ -25,5 +34,17 @@ class Command(BaseCommand):
                 f"born {ident.date_of_birth:%B %d %Y}, SSN {ssn} {ident.note}".rstrip()
             )
         out.write(f"\nSign in at /login/ with password “{demo.DEMO_PASSWORD}”:")
-        for role, username in result["accounts"]:
-            out.write(f"  • {role}: {username}")
+        for account in result["accounts"]:
+            out.write(f"  • {account.label}: {account.username}")
+        if options["accounts_json"]:
+            accounts = [
+                {
+                    "role": account.role,
+                    "organization": account.organization,
+                    "username": account.username,
+                    "password": demo.DEMO_PASSWORD,
+                    "totp_secret": None,  # no second factor yet
+                }
+                for account in result["accounts"]
+            ]
+            options["accounts_json"].write_text(json.dumps(accounts, indent=2) + "\n", encoding="utf-8")
