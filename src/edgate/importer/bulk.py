@@ -16,10 +16,10 @@ staged SSN.
 from __future__ import annotations
 
 import gc
-import json
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import IntegrityError, connection, transaction
@@ -27,7 +27,9 @@ from django.utils import timezone
 
 from edgate.accounts import usernames
 from edgate.accounts.models import Profile, Status
-from edgate.audit.models import EventType, Outcome
+from edgate.audit.models import EventType
+from edgate.audit.record import COPY_COLUMNS as AUDIT_COLUMNS
+from edgate.audit.record import PendingEvent, chained_rows
 from edgate.core.context import Ctx
 from edgate.directory.models import Organization
 from edgate.identity.blocking import MemoryIndex, memo
@@ -79,7 +81,6 @@ PROFILE_COLUMNS = (
     "is_staff",
     "created_at",
 )
-AUDIT_COLUMNS = ("at", "event_type", "outcome", "actor_label", "target_type", "target_id", "detail")
 ROW_COLUMNS = ("source", "row_key", "content_hash", "result", "person_id", "imported_at")
 STAFF_COLUMNS = ("id", "person_id", "organization_id", "role_title", "created_at")
 
@@ -372,10 +373,12 @@ class BulkImporter:
                             {"organization": self.organization.code},
                         )
                     )
+            # Chained (a chain claimed, hashes computed) inside this batch's transaction.
+            audit_rows = chained_rows(audits, ctx=self.ctx)
             raw = cursor.cursor
             # COPY runs on the driver's cursor; this turns its errors into Django's (IntegrityError).
             with connection.wrap_database_errors:
-                self._copy_all(raw, people, profiles, imported, staff, audits)
+                self._copy_all(raw, people, profiles, imported, staff, audit_rows)
 
     @staticmethod
     def _copy_all(raw, people, profiles, imported, staff, audits) -> None:  # type: ignore[no-untyped-def]
@@ -390,18 +393,10 @@ class BulkImporter:
         event_type: EventType,
         target_type: str,
         target_id: object,
-        at: object,
+        at: datetime,
         detail: dict[str, object],
-    ) -> tuple:  # type: ignore[type-arg]
-        return (
-            at,
-            event_type.value,
-            Outcome.SUCCESS.value,
-            self.ctx.actor_label,
-            target_type,
-            str(target_id),
-            json.dumps(detail),
-        )
+    ) -> PendingEvent:
+        return PendingEvent(event_type, target_type, str(target_id), detail=detail, at=at)
 
     @staticmethod
     def _reserve(cursor, sequence: str, count: int) -> list[int]:  # type: ignore[no-untyped-def]
