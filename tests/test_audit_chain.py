@@ -157,6 +157,24 @@ def test_a_change_behind_the_back_names_the_first_broken_event(sql: str, kind: s
 
 
 @pytest.mark.django_db
+def test_an_event_slipped_in_at_a_taken_place_is_found() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's unique constraint is part of the table: no way around it short of a rebuild")
+    events = some_events(3)
+    copy = events[1]
+    with behind_the_back() as cursor:
+        cursor.execute("ALTER TABLE audit_auditevent DROP CONSTRAINT audit_event_chain_seq")
+        cursor.execute(
+            "INSERT INTO audit_auditevent (at, event_type, outcome, actor_label, target_type, target_id, "
+            "detail, chain, seq, prev_hash, hash) SELECT at, event_type, outcome, actor_label, target_type, "
+            "target_id, detail, chain, seq, prev_hash, hash FROM audit_auditevent WHERE id = %s",
+            [copy.pk],
+        )
+    (line,) = broken_lines(verify_broken())
+    assert f"broken chain={copy.chain} seq={copy.seq} " in line and "sequence repeated" in line
+
+
+@pytest.mark.django_db
 def test_a_forged_hash_does_not_verify() -> None:
     events = some_events(3)
     forged = crypto.lookup_hash("audit-chain", "something else")  # right shape, wrong content

@@ -30,6 +30,7 @@ import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -58,39 +59,33 @@ CONTENT_FIELDS = (
     "detail",
 )
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
 # Django connections are per thread: the chain "this connection used last" lives here.
 _last = threading.local()
 
 
 # --- canonical serialisation ----------------------------------------------------------------
-def _number(value: int | float) -> str:
-    # PostgreSQL keeps `detail` as jsonb, whose numbers are decimals: 1e16 comes back as the
-    # integer 10000000000000000, -0.0 as 0, 2.0 as 2.0. Integral floats are therefore written
-    # as the exact integer their shortest repr denotes; other floats by their repr, which reads
-    # back to the same float.
+def _plain(value: Any) -> Any:
+    """`value` as both databases give it back, for json.dumps(sort_keys=True) (jsonb reorders keys).
+
+    PostgreSQL keeps `detail` as jsonb, whose numbers are decimals: 1e16 comes back as the
+    integer 10000000000000000, -0.0 as 0, 2.0 as 2.0. Integral floats therefore become the
+    exact integer their shortest repr denotes; other floats keep their repr, which reads back
+    to the same float. Keys become strings, as in any JSON.
+    """
     if isinstance(value, float):
-        return str(int(Decimal(repr(value)))) if value.is_integer() else repr(value)
-    return str(int(value))
-
-
-def _json(value: Any) -> str:
-    """JSON with sorted keys (jsonb reorders them), ASCII only, numbers as above."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return _number(value)
-    if isinstance(value, str):
-        return json.dumps(str(value))
+        return int(Decimal(repr(value))) if value.is_integer() else value
     if isinstance(value, dict):
-        items = sorted((str(k), v) for k, v in value.items())
-        return "{" + ",".join(f"{json.dumps(k)}:{_json(v)}" for k, v in items) + "}"
+        return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return "[" + ",".join(_json(v) for v in value) + "]"
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, str | int):  # bool is an int
+        return value
     raise TypeError(f"cannot serialise {type(value).__name__} in an audit event")
 
 
+@lru_cache(maxsize=64)
 def _timestamp(at: datetime) -> str:
     # Both databases keep microseconds; PostgreSQL returns UTC, SQLite naive UTC made aware.
     if at.tzinfo is None:
@@ -98,6 +93,7 @@ def _timestamp(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+@lru_cache(maxsize=1024)
 def _address(value: str | None) -> str | None:
     # Empty means unknown (stored as NULL); PostgreSQL's inet prints IPv6 its own way.
     if not value:
@@ -111,23 +107,22 @@ def _address(value: str | None) -> str | None:
 def canonical(chain: int, seq: int, prev_hash: str, content: Sequence[Any]) -> str:
     """The text that is hashed: `content` holds the values of CONTENT_FIELDS, in that order."""
     at, event_type, outcome, actor_id, actor_label, target_type, target_id, client_ip, detail = content
-    return _json(
-        [
-            FORMAT,
-            chain,
-            seq,
-            prev_hash,
-            _timestamp(at),
-            str(event_type),
-            str(outcome),
-            actor_id,
-            actor_label or "",
-            target_type or "",
-            target_id or "",
-            _address(client_ip),
-            detail if detail is not None else {},
-        ]
-    )
+    fields = [
+        FORMAT,
+        chain,
+        seq,
+        prev_hash,
+        _timestamp(at),
+        str(event_type),
+        str(outcome),
+        actor_id,
+        actor_label or "",
+        target_type or "",
+        target_id or "",
+        _address(client_ip),
+        _plain(detail if detail is not None else {}),
+    ]
+    return _ENCODER.encode(fields)
 
 
 def event_hash(chain: int, seq: int, prev_hash: str, content: Sequence[Any]) -> str:

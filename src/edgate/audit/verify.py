@@ -27,7 +27,7 @@ class Break:
     chain: int
     seq: int
     event_id: int | None
-    kind: str  # "content changed", "link broken", "sequence gap", "anchor", "truncated"
+    kind: str  # content changed, link broken, sequence gap / repeated, anchor, truncated
     explanation: str
 
 
@@ -103,6 +103,8 @@ def _check(
     content: list[object],
 ) -> Break | None:
     chain = report.chain
+    if seq <= report.last_seq:  # only possible once the unique constraint has been dropped
+        return Break(chain, seq, event_id, "sequence repeated", f"a second event with seq {seq}: inserted")
     if seq != report.last_seq + 1:
         missing = seq - report.last_seq - 1
         return Break(
