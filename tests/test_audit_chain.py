@@ -69,7 +69,7 @@ def behind_the_back() -> Iterator[object]:
             yield cursor
             cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER ALL")
         else:  # SQLite cannot disable a trigger; whoever holds the file can drop it
-            cursor.execute("DROP TRIGGER audit_event_no_update")
+            cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
             yield cursor
 
 
@@ -205,6 +205,11 @@ def test_a_cut_off_tail_is_found_only_against_an_anchor(tmp_path: Path) -> None:
     anchors.write_text(verify(), encoding="utf-8")
     record_event(EventType.SIGN_OUT, ctx=CTX)
     assert "intact" in verify("--anchors", str(anchors))
+    # A chain deleted whole is gone from the log, not from the anchors.
+    with behind_the_back() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent")
+    assert "0 chains, 0 events checked" in verify()
+    assert "truncated: the chain ends at seq 0" in broken_lines(verify_broken("--anchors", str(anchors)))[0]
 
 
 @pytest.mark.django_db
