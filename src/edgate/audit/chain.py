@@ -12,10 +12,14 @@ Why several chains. One chain would make every audited write of the portal queue
 lock until its transaction commits. On PostgreSQL a transaction claims one of CHAINS chains
 with `pg_try_advisory_xact_lock`, first the chain its connection used last, then the others
 in random order, so it never waits for a chain that someone else holds while a free one
-exists; only when every chain is taken does it wait (for one chain, holding none: no cycle
-between chain locks). Once it holds a chain the lock is re-entrant, so every event of one
-transaction goes to that chain, and the lock is held until commit: the next holder reads the
-committed head. SQLite has one writer at a time; one chain is enough there.
+exists. Once it holds a chain the lock is re-entrant, so every event of one transaction goes
+to that chain, and the lock is held until commit: the next holder reads the committed head.
+When all CHAINS are taken it does not wait either (waiting would deadlock as soon as a
+holder waits for a row this transaction has locked): it opens an overflow chain, the first
+free number above CHAINS. Each transaction holds at most one chain, so overflow chains are
+bounded by the number of concurrent transactions; `verify` walks whatever chains exist. A
+lock taken in a savepoint that rolls back is released with the events written under it.
+SQLite has one writer at a time; one chain is enough there.
 
 Assumes READ COMMITTED (Django's default on PostgreSQL): the head is read after the lock is
 granted, by a statement that sees what the previous holder committed.
@@ -41,7 +45,8 @@ from edgate.core import crypto
 
 from .models import AuditEvent
 
-CHAINS = 32  # on PostgreSQL; concurrent audited transactions beyond this wait for a chain
+CHAINS = 32  # on PostgreSQL; beyond this many concurrent audited transactions, overflow chains
+MAX_CHAIN = 32767  # the column is a smallint
 LOCK_NAMESPACE = 0x6561  # first key of pg_advisory_xact_lock(ns, chain); see usernames.py for others
 FORMAT = 1  # version of the canonical serialisation, part of what is hashed
 PURPOSE = "audit-chain"  # domain separation from the other lookup_hash uses of LOOKUP_KEY
@@ -151,11 +156,14 @@ def claim_chain() -> int:
             if cursor.fetchone()[0]:
                 _last.chain = chain
                 return chain
-        # Every chain is held by a running transaction: wait for one. This transaction holds
-        # no chain (it would have got its own back above), so chain locks form no cycle.
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, preferred])
-        _last.chain = preferred
-        return preferred
+        # Every regular chain is held by a running transaction: open an overflow chain rather
+        # than wait. Each transaction holds one chain at most, so a free one comes quickly.
+        for chain in range(CHAINS, MAX_CHAIN + 1):
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, chain])
+            if cursor.fetchone()[0]:
+                _last.chain = chain
+                return chain
+    raise RuntimeError("no free audit chain")  # more concurrent transactions than chain numbers
 
 
 def head(chain: int) -> tuple[int, str]:

@@ -67,8 +67,19 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.ERROR(describe(report)))
             self.stdout.write(report.anchor.line())
         if broken:
-            raise CommandError(f"Audit log BROKEN in {broken} of {chains} chains; {events} events checked.")
-        self.stdout.write(self.style.SUCCESS(f"Audit log intact: {chains} chains, {events} events checked."))
+            raise CommandError(
+                f"Audit log BROKEN in {broken} of {counted(chains, 'chain')}; "
+                f"{counted(events, 'event')} checked."
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Audit log intact: {counted(chains, 'chain')}, {counted(events, 'event')} checked."
+            )
+        )
+
+
+def counted(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def describe(report: ChainReport) -> str:
