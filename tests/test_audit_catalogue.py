@@ -96,7 +96,6 @@ def change_password_both_ways(ctx: Ctx) -> None:
     accounts.do_change_password(profile=profile, new_password=NEW_PASSWORD, ctx=ctx, via_recovery=True)
 
 
-
 def end_staff_entry(ctx: Ctx) -> None:
     entry = directory.do_add_staff(
         person=on_file(someone()), organization=district(), role_title="T", ctx=CTX

@@ -44,6 +44,12 @@ def person_file(tmp_path: Path) -> Path:
     return path
 
 
+def audit_log_intact() -> bool:
+    out = StringIO()
+    call_command("audit", "verify", stdout=out)
+    return f"{AuditEvent.objects.count()} events checked" in out.getvalue()
+
+
 def outcomes(report: Path) -> list[tuple[str, str]]:
     with report.open(newline="", encoding="utf-8") as fh:
         return [(row["row_id"], row["result"]) for row in csv.DictReader(fh)]
@@ -92,6 +98,7 @@ def test_bulk_and_per_row_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     kinds = {row[0] for row in bulk_trail}
     assert {EventType.PERSON_CREATED, EventType.PROFILE_PRECREATED, EventType.STAFF_ADDED} <= kinds
     assert {(row[2], row[3], row[4]) for row in bulk_trail} == {(7, "import:bulk", "192.0.2.44")}
+    assert audit_log_intact()  # the COPY'd events are chained like record_event's
     # Same file through the per-row path into an empty database.
     with connection.cursor() as cursor:
         cursor.execute(
@@ -109,6 +116,7 @@ def test_bulk_and_per_row_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     call_command("import", str(path), report=str(tmp_path / "again.csv"), stdout=again, **options)
     assert "0 created" in again.getvalue()
     assert snapshot() == bulk_state
+    assert audit_log_intact()
 
 
 def test_a_registration_racing_a_batch_falls_back_row_by_row(
@@ -197,3 +205,22 @@ def test_a_user_name_taken_while_its_row_waits_in_a_batch_is_allocated_again(
     assert precreated(on_file(someone("Jane", "Smith"))).username == "jsmith"  # a registration, meanwhile
     importer.flush()
     assert [(r.result, r.username) for r in results] == [("created", "jsmith2")]
+    assert audit_log_intact()  # the rolled-back batch left no half chain behind
+
+
+def test_bulk_import_into_an_organization_chains_every_event(tmp_path: Path) -> None:
+    from edgate.directory.models import Organization, OrgType
+
+    Organization.objects.create(code="04560000", name="Riverside Regional", org_type=OrgType.DISTRICT)
+    data = synth.generate(30, 5, seed=13)
+    for r in data.records:
+        register_ssn(r.ssn)
+    path = tmp_path / "staff.csv"
+    synth.write_csv(path, data.records)
+    call_command(
+        "import", str(path), source="hr", org="04560000", report=str(tmp_path / "s.csv"), stdout=StringIO()
+    )
+    staff_events = AuditEvent.objects.filter(event_type=EventType.STAFF_ADDED)
+    assert staff_events.count() == len(data.records)
+    assert set(staff_events.values_list("detail__organization", flat=True)) == {"04560000"}
+    assert audit_log_intact()

@@ -2,7 +2,9 @@
 
 Rows refer to people and profiles by id; personal data (SSN, date of birth, names,
 answers) is never copied into an event. UPDATE and DELETE are refused by the model,
-by its queryset, and by a database trigger (migration 0002).
+by its queryset, and by a database trigger (migration 0002). Each event is linked into a
+keyed hash chain (`chain`, `seq`, `prev_hash`, `hash`; see chain.py), so a change made
+behind those guards shows up in `edgate audit verify`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
 
 class EventType(models.TextChoices):
@@ -92,7 +95,8 @@ class EventTypeField(models.CharField):
 
 
 class AuditEvent(models.Model):
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set before the insert (not auto_now_add) because the hash covers it.
+    at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     event_type = EventTypeField(max_length=64, choices=EventType.choices, db_index=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
     actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
@@ -101,12 +105,20 @@ class AuditEvent(models.Model):
     target_id = models.CharField(max_length=64, blank=True, db_index=True)
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    # No defaults: a row written around record_event / chained_rows fails instead of
+    # joining no chain.
+    chain = models.PositiveSmallIntegerField(editable=False)
+    seq = models.PositiveBigIntegerField(editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
 
     objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["target_type", "target_id", "at"])]
+        # Also the index that finds a chain's head and walks a chain in order.
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_event_chain_seq")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.event_type} {self.outcome}"

@@ -1,13 +1,15 @@
-"""The single helper every action records through."""
+"""The single helper every action records through (its batch form is audit.events.chained_rows)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 
 from edgate.core.context import Ctx
 
+from .chain import CONTENT_FIELDS, claim_chain, event_hash, head
 from .models import AuditEvent, EventType, Outcome
 
 Scalar = str | int | float | bool | None
@@ -41,7 +43,7 @@ def record_event(
     outcome: Outcome = Outcome.SUCCESS,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         event_type=event_type,
         outcome=outcome,
         actor_id=ctx.actor_id,
@@ -51,3 +53,14 @@ def record_event(
         client_ip=ctx.client_ip,
         detail=_safe_detail(detail or {}),
     )
+    # A transaction of its own when called outside one (the chain lock lives until commit);
+    # otherwise part of the caller's, without a savepoint: an event that cannot be written
+    # leaves the action it records unable to commit.
+    with transaction.atomic(savepoint=False):
+        chain = claim_chain()
+        seq, prev = head(chain)
+        event.at = timezone.now()
+        event.chain, event.seq, event.prev_hash = chain, seq + 1, prev
+        event.hash = event_hash(chain, seq + 1, prev, [getattr(event, name) for name in CONTENT_FIELDS])
+        event.save(force_insert=True)
+    return event

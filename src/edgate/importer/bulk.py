@@ -20,10 +20,8 @@ staged SSN.
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
@@ -31,7 +29,8 @@ from django.utils import timezone
 from edgate.accounts import usernames
 from edgate.accounts.actions import build_precreated_profile, profile_precreated_event
 from edgate.accounts.models import Profile
-from edgate.audit.events import PendingEvent
+from edgate.audit.events import COPY_COLUMNS as AUDIT_COLUMNS
+from edgate.audit.events import chained_rows
 from edgate.core.context import Ctx
 from edgate.directory.actions import build_staff_entry, staff_added_event
 from edgate.directory.models import Organization
@@ -84,17 +83,6 @@ PROFILE_COLUMNS = (
     "is_staff",
     "created_at",
 )
-AUDIT_COLUMNS = (
-    "at",
-    "event_type",
-    "outcome",
-    "actor_id",
-    "actor_label",
-    "target_type",
-    "target_id",
-    "client_ip",
-    "detail",
-)
 ROW_COLUMNS = ("source", "row_key", "content_hash", "result", "person_id", "imported_at")
 STAFF_COLUMNS = ("id", "person_id", "organization_id", "role_title", "created_at")
 
@@ -111,12 +99,6 @@ class Staged:
 
 def _values(row: models.Model, columns: Iterable[str]) -> tuple:  # type: ignore[type-arg]
     return tuple(getattr(row, column) for column in columns)
-
-
-def _audit_row(event: PendingEvent, at: datetime) -> tuple:  # type: ignore[type-arg]
-    columns = event.columns() | {"at": at}
-    columns["detail"] = json.dumps(columns["detail"])
-    return tuple(columns[name] for name in AUDIT_COLUMNS)
 
 
 def _copy(cursor, table: str, columns: Iterable[str], rows: list[tuple]) -> None:  # type: ignore[no-untyped-def,type-arg]
@@ -344,20 +326,21 @@ class BulkImporter:
                     entry.pk, entry.created_at = staff_id, now
                     staff.append(_values(entry, STAFF_COLUMNS))
                     events.append(staff_added_event(entry, ctx=self.ctx))
+            # The events the per-row actions would record (their own builders made them), with
+            # the import's context, chained (a chain claimed, hashes computed) in this transaction.
+            audit_rows = chained_rows(events, at=now)
             raw = cursor.cursor
             # COPY runs on the driver's cursor; this turns its errors into Django's (IntegrityError).
             with connection.wrap_database_errors:
-                self._copy_all(raw, people, profiles, imported, staff, events, now)
+                self._copy_all(raw, people, profiles, imported, staff, audit_rows)
 
     @staticmethod
-    def _copy_all(raw, people, profiles, imported, staff, events, at) -> None:  # type: ignore[no-untyped-def]
+    def _copy_all(raw, people, profiles, imported, staff, audits) -> None:  # type: ignore[no-untyped-def]
         _copy(raw, "people_person", PERSON_COLUMNS, people)
         _copy(raw, "accounts_profile", PROFILE_COLUMNS, profiles)
         _copy(raw, "importer_importedrow", ROW_COLUMNS, imported)
         _copy(raw, "directory_staffentry", STAFF_COLUMNS, staff)
-        # Where the batch's audit events are written, in the batch's transaction: the events the
-        # per-row actions would record (their own builders made them), with the import's context.
-        _copy(raw, "audit_auditevent", AUDIT_COLUMNS, [_audit_row(event, at) for event in events])
+        _copy(raw, "audit_auditevent", AUDIT_COLUMNS, audits)
 
     @staticmethod
     def _reserve(cursor, sequence: str, count: int) -> list[int]:  # type: ignore[no-untyped-def]

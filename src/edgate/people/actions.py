@@ -67,15 +67,17 @@ def do_create_person(*, data: PersonData, source: str, ctx: Ctx) -> Person:
     for _attempt in range(5):
         person = build_person(data, source=source)
         try:
+            # The record and its event commit together (the whole transaction when called
+            # outside one, a savepoint otherwise, so a collision below can be retried).
             with transaction.atomic():
                 person.save()
+                person_created_event(person, ctx=ctx).record()
         except IntegrityError:
             if data.ssn and Person.objects.filter(ssn_hash=person.ssn_hash).exists():
                 raise
             if data.state_id:
                 raise  # a supplied state ID that is already someone else's
             continue  # state ID collision (1 in 90 million per existing person): draw again
-        person_created_event(person, ctx=ctx).record()
         return person
     raise IntegrityError("could not assign a unique state educator ID")
 
