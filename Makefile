@@ -45,8 +45,10 @@ run: assets demo
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# ruff, then the layering contracts of docs/architecture.md ([tool.importlinter] in pyproject.toml).
 lint: install
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles edgate.sqlite3

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -11,7 +12,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from edgate.core.context import ctx_from_request
-from edgate.directory.queries import applications_for
 
 from . import actions, signin
 from .forms import ChangeHintForm, ChangePasswordForm, ContactForm, SignInForm
@@ -22,7 +22,7 @@ SIGN_IN_FAILED = _("The User Name or password is not correct.")
 @sensitive_post_parameters("password")
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("accounts:applications")
+        return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         profile = signin.sign_in(
@@ -34,7 +34,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 next_url, {request.get_host()}, require_https=request.is_secure()
             ):
                 next_url = ""
-            return redirect(next_url or "accounts:applications")
+            return redirect(next_url or settings.LOGIN_REDIRECT_URL)
         form.add_error(None, SIGN_IN_FAILED)
     return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
 
@@ -44,11 +44,6 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     signin.sign_out(request)
     messages.success(request, _("You are signed out."))
     return redirect("accounts:login")
-
-
-@login_required
-def applications(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/applications.html", {"apps": applications_for(request.user)})
 
 
 @login_required

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from edgate.accounts.models import Profile
 from edgate.audit.models import EventType
 from edgate.audit.record import record_event
 from edgate.core.context import Ctx
 from edgate.people.models import Person
 
 from .models import AccessGrant, AppRole, OrgAdministrator, Organization, StaffEntry
+
+# Profiles are seen as Django's configured user model (settings.AUTH_USER_MODEL), as the
+# models' foreign keys see them: the directory and accounts do not import each other.
 
 
 @transaction.atomic
@@ -44,7 +47,7 @@ def do_end_staff_entry(*, entry: StaffEntry, ctx: Ctx) -> StaffEntry:
 @transaction.atomic
 def do_grant_access(
     *,
-    profile: Profile,
+    profile: AbstractBaseUser,
     role: AppRole,
     organization: Organization,
     ctx: Ctx,
@@ -95,7 +98,7 @@ def do_revoke_access(*, grant: AccessGrant, ctx: Ctx) -> AccessGrant:
 
 
 @transaction.atomic
-def do_appoint_admin(*, profile: Profile, organization: Organization, ctx: Ctx) -> OrgAdministrator:
+def do_appoint_admin(*, profile: AbstractBaseUser, organization: Organization, ctx: Ctx) -> OrgAdministrator:
     row, created = OrgAdministrator.objects.get_or_create(profile=profile, organization=organization)
     if created:
         record_event(

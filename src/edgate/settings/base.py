@@ -95,7 +95,7 @@ AUTH_USER_MODEL = "accounts.Profile"
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 AUTHENTICATION_BACKENDS = ["edgate.accounts.backends.ProfileBackend"]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:applications"
+LOGIN_REDIRECT_URL = "directory:applications"
 
 # Argon2id first (SECURITY.md); parameters measured in bench/hashing.py.
 PASSWORD_HASHERS = [
