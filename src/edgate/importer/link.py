@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
+from edgate.core import csvsafe
 from edgate.identity.blocking import MemoryIndex
 from edgate.identity.compare import FIELDS
 from edgate.identity.engine import Decision, Matcher
@@ -50,7 +51,7 @@ def classify(
             yield row, matcher.match(row.identity, candidates(row.identity))
 
 
-def result_row(row: Row, decision: Decision | None) -> dict[str, str]:
+def result_row(row: Row, decision: Decision | None) -> dict[str, object]:
     if decision is None:
         return {"query_id": row.row_id, "outcome": "rejected", "error": f"line {row.line}: {row.error}"}
     found = decision.outcome != "none"
@@ -58,7 +59,8 @@ def result_row(row: Row, decision: Decision | None) -> dict[str, str]:
         "query_id": row.row_id,
         "outcome": decision.outcome.value,
         "record_id": decision.candidate_id or "" if found else "",
-        "score": f"{decision.score:.2f}" if found else "",
+        # A number, so the CSV writer keeps a negative score as it is (see core.csvsafe).
+        "score": Decimal(f"{decision.score:.2f}") if found else "",
         "rule": decision.rule,
     }
     if found:
@@ -67,7 +69,7 @@ def result_row(row: Row, decision: Decision | None) -> dict[str, str]:
 
 
 def write_results(handle: TextIO, results: Iterable[tuple[Row, Decision | None]], tally: Tally) -> None:
-    writer = csv.DictWriter(handle, fieldnames=RESULT_COLUMNS)
+    writer = csvsafe.DictWriter(handle, fieldnames=RESULT_COLUMNS)
     writer.writeheader()
     for row, decision in results:
         tally.add("rejected" if decision is None else decision.outcome.value)
