@@ -36,6 +36,8 @@ migrate: install
 demo: migrate
 	$(BIN)/edgate demo
 
+# DEBUG is off (src/edgate/settings/dev.py says why); `EDGATE_DEBUG=1 make run` shows Django's
+# debug page, which hides personal data all the same.
 run: assets demo
 	@echo ""
 	@echo "EdGate is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"

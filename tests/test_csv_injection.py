@@ -22,7 +22,7 @@ HEADER = "id,first_name,last_name,date_of_birth,ssn,state_id\n"
 HYPERLINK = '=HYPERLINK("http://evil.example","x")'
 DDE = "@SUM(1+1)*cmd|' /C calc'!A0"
 
-for _ssn in ("219453381", "301224455", "402117788", "512331199", "623441200", "123456789"):
+for _ssn in ("219453381", "301224455", "402117788", "512331199", "623441200", "218449071"):
     register_ssn(_ssn)
 for _dob in ("1979-04-11", "1990-02-03", "1988-05-06", "1975-12-01", "1966-06-06"):
     register_dob(date.fromisoformat(_dob))
@@ -63,7 +63,7 @@ QUERIES = [
 ]
 RECORDS = [
     (DDE, "William", "O'Connor", "1979-04-11", "219-45-3381", ""),
-    ("-r2", "Ann", "Byrne", "1950-01-01", "123-45-6789", "41234567"),
+    ("-r2", "Ann", "Byrne", "1950-01-01", "218-44-9071", "41234567"),
 ]
 
 

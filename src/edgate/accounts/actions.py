@@ -6,6 +6,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from edgate.audit.models import EventType
 from edgate.audit.record import record_event
@@ -86,6 +87,7 @@ def do_complete_setup(
 
 
 @transaction.atomic
+@sensitive_variables()
 def do_change_password(
     *, profile: Profile, new_password: str, ctx: Ctx, via_recovery: bool = False
 ) -> Profile:
@@ -99,6 +101,7 @@ def do_change_password(
 
 
 @transaction.atomic
+@sensitive_variables()
 def do_change_hint(*, profile: Profile, question: str, answer: str, ctx: Ctx) -> Profile:
     profile.hint_question = question
     profile.hint_answer_hash = hints.hash_answer(answer)
@@ -122,5 +125,6 @@ def do_update_contact(*, profile: Profile, contact: dict[str, str], ctx: Ctx) ->
     return person
 
 
+@sensitive_variables()
 def hash_password(password: str) -> str:
     return make_password(password)

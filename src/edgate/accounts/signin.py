@@ -11,6 +11,7 @@ from functools import cache
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.hashers import check_password, make_password
 from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
 
 from edgate.audit.models import EventType, Outcome
 from edgate.audit.record import record_event
@@ -25,6 +26,7 @@ def _dummy_hash() -> str:
     return make_password("edgate-dummy-password")
 
 
+@sensitive_variables()
 def sign_in(request: HttpRequest, *, username: str, password: str) -> Profile | None:
     ctx = ctx_from_request(request)
     per_profile, per_address = throttle.named("sign_in_profile"), throttle.named("sign_in_address")

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
 from edgate.core.context import ctx_from_request
@@ -20,6 +20,7 @@ SIGN_IN_FAILED = _("The User Name or password is not correct.")
 
 
 @sensitive_post_parameters("password")
+@sensitive_variables()
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
@@ -62,6 +63,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @sensitive_post_parameters("current_password", "new_password", "confirm_password")
+@sensitive_variables()
 def change_password(request: HttpRequest) -> HttpResponse:
     form = ChangePasswordForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -79,6 +81,7 @@ def change_password(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @sensitive_post_parameters("current_password", "hint_answer")
+@sensitive_variables()
 def change_hint(request: HttpRequest) -> HttpResponse:
     form = ChangeHintForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():

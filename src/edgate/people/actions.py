@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.views.decorators.debug import sensitive_variables
 
 from edgate.audit.models import EventType
 from edgate.audit.record import record_event
@@ -32,6 +33,7 @@ class PersonData:
         return "<PersonData>"
 
 
+@sensitive_variables()
 def build_person(data: PersonData, *, source: str) -> Person:
     """An unsaved Person with its SSN encrypted and hashed and its blocking keys filled."""
     person = Person(
@@ -54,6 +56,7 @@ def build_person(data: PersonData, *, source: str) -> Person:
     return person
 
 
+@sensitive_variables()
 def do_create_person(*, data: PersonData, source: str, ctx: Ctx) -> Person:
     """Create the agency record. Raises IntegrityError if the SSN is already on file."""
     for _attempt in range(5):

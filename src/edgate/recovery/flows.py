@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
 
 from edgate.accounts import actions as account_actions
 from edgate.accounts import hints
@@ -78,6 +79,7 @@ def is_locked(flow: Flow, ctx: Ctx) -> bool:
     )
 
 
+@sensitive_variables()
 def submit_answer(flow: Flow, answer: str, ctx: Ctx) -> bool:
     """True when the answer is right. Raises Locked when attempts are exhausted."""
     data = flow.data
@@ -101,6 +103,7 @@ def submit_answer(flow: Flow, answer: str, ctx: Ctx) -> bool:
     return False
 
 
+@sensitive_variables()
 def submit_password(flow: Flow, password: str, ctx: Ctx) -> State:
     with transaction.atomic():
         flow = Flow.objects.select_for_update().get(pk=flow.pk)

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.views.decorators.debug import sensitive_variables
 
 from edgate.accounts import actions as account_actions
 from edgate.accounts import hints
@@ -51,6 +52,7 @@ def clear_for(step: State, data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in STEPS[step].clears}
 
 
+@sensitive_variables()
 def query_from(identity: dict[str, Any]) -> Identity:
     return Identity(
         first_name=identity["first_name"],
@@ -63,6 +65,7 @@ def query_from(identity: dict[str, Any]) -> Identity:
     )
 
 
+@sensitive_variables()
 def _route(flow: Flow, data: dict[str, Any], decision: Decision, query: Identity, ctx: Ctx) -> State:
     """Turn a match decision into the next state, doing the outcome's writes."""
     if decision.outcome == MatchOutcome.NONE:
@@ -84,6 +87,7 @@ def _route(flow: Flow, data: dict[str, Any], decision: Decision, query: Identity
     return State.EXACT
 
 
+@sensitive_variables()
 def submit_identity(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
     per_identity, per_address = throttle.named("match_identity"), throttle.named("match_address")
     identity_key = ssn_lookup(cleaned["ssn"])
@@ -96,6 +100,7 @@ def submit_identity(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
         return _match_identity(Flow.objects.select_for_update().get(pk=flow.pk), cleaned, ctx)
 
 
+@sensitive_variables()
 def _match_identity(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
     data = clear_for(State.IDENTITY, flow.data)
     data["identity"] = {k: cleaned.get(k) or "" for k in IDENTITY_FIELDS}
@@ -124,6 +129,7 @@ def submit_contact(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
     return State.SECURITY
 
 
+@sensitive_variables()
 def hashed_security(cleaned: dict[str, Any]) -> dict[str, str]:
     """Only hashes are kept in the flow: the plain password never leaves the request."""
     return {
@@ -133,6 +139,7 @@ def hashed_security(cleaned: dict[str, Any]) -> dict[str, str]:
     }
 
 
+@sensitive_variables()
 def submit_security(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
     data = clear_for(State.SECURITY, flow.data)
     data["security"] = hashed_security(cleaned)
@@ -151,6 +158,7 @@ def _lock_identity(ssn_hash: str) -> None:
             )
 
 
+@sensitive_variables()
 def complete_registration(flow_id: str, ctx: Ctx) -> State:
     """Page 4 confirmed. Idempotent: a double submit finds the flow already completed."""
     with transaction.atomic():
@@ -202,6 +210,7 @@ def complete_registration(flow_id: str, ctx: Ctx) -> State:
         return State.CREATED
 
 
+@sensitive_variables()
 def submit_setup(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
     """The pre-created Profile path: hint question and answer plus a password."""
     with transaction.atomic():

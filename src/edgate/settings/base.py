@@ -23,6 +23,7 @@ def env_list(name: str) -> list[str]:
 
 
 DEBUG = False
+DEMO_DATA_ALLOWED = False  # `edgate demo` without --force: the development settings only
 ALLOWED_HOSTS: list[str] = env_list("EDGATE_ALLOWED_HOSTS")
 
 INSTALLED_APPS = [
@@ -117,6 +118,8 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "edgate.core.views.csrf_failure"
+# Sensitive variables and POST fields are hidden on every error report, DEBUG or not.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "edgate.core.debug.PersonalDataFilter"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
