@@ -52,6 +52,24 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return render(request, "core/error.html", {"title": "Page not found", "kind": "404"}, status=404)
 
 
+def request_too_large(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "core/error.html",
+        {"title": "That was more than this page accepts", "kind": "413"},
+        status=413,
+    )
+
+
+def length_required(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "core/error.html",
+        {"title": "Something is wrong with that request", "kind": "400"},
+        status=411,
+    )
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(
         request,

@@ -58,7 +58,19 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "edgate.core.middleware.NoStoreMiddleware",
+    # Innermost, so its refusal page gets every header above; nothing above reads the body.
+    "edgate.core.middleware.RequestBodyLimitMiddleware",
 ]
+
+# Request bodies. No page accepts a file, and the largest form (an admin change list with 100
+# rows selected, a group with every permission) is a few KiB in a few hundred fields. A body
+# over MAX_REQUEST_BODY_SIZE is refused with 413 before anything reads it (RequestBodyLimitMiddleware,
+# with or without a Content-Length); Django's own limits say the same to the form parser.
+MAX_REQUEST_BODY_SIZE = 64 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_SIZE
+FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_SIZE  # never a temporary file on disk
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+DATA_UPLOAD_MAX_NUMBER_FILES = 0  # a file in a multipart body is refused (400)
 
 ROOT_URLCONF = "edgate.urls"
 WSGI_APPLICATION = "edgate.wsgi.application"
