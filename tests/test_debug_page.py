@@ -16,7 +16,9 @@ from django.test import Client
 from django.urls import reverse
 
 from edgate.accounts import signin
+from edgate.accounts.models import Profile
 from edgate.matching import service
+from edgate.people.admin import PersonAdmin
 from edgate.recovery import flows as recovery_flows
 from edgate.registration import flows as registration_flows
 from tests.factories import CONTACT_POST, HINT_ANSWER, PASSWORD, on_file, security_post, someone, with_profile
@@ -104,4 +106,18 @@ def test_recovery_failure_shows_no_hint_answer(debug_client: Client, monkeypatch
     debug_client.post(reverse("recovery:step", args=["username"]), {"username": profile.username})
     monkeypatch.setattr(recovery_flows.hints, "check_password", boom)
     response = debug_client.post(reverse("recovery:step", args=["answer"]), {"answer": HINT_ANSWER})
+    assert_no_personal_data(debug_page(response))
+
+
+def test_admin_person_change_failure_shows_no_birth_date(
+    debug_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staff = with_profile(on_file(someone("Casey", "Admin")))
+    Profile.objects.filter(pk=staff.pk).update(is_staff=True, is_superuser=True)
+    debug_client.force_login(staff)
+    who = someone("Robin", "Vale")
+    person = on_file(who)
+    monkeypatch.setattr(PersonAdmin, "save_model", boom)
+    form = {"first_name": "Robin", "last_name": "Vale", "date_of_birth": who.date_of_birth.isoformat()}
+    response = debug_client.post(f"/admin/people/person/{person.pk}/change/", {**form, "source": "test"})
     assert_no_personal_data(debug_page(response))

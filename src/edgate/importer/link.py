@@ -8,6 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
+from django.views.decorators.debug import sensitive_variables
+
 from edgate.core import csvsafe
 from edgate.identity.blocking import MemoryIndex
 from edgate.identity.compare import FIELDS
@@ -41,14 +43,21 @@ def load_index(path: Path, on_error: Callable[[Row], None]) -> MemoryIndex:
     return index
 
 
+Candidates = Callable[[Identity], list[Candidate]]
+
+
+@sensitive_variables()
+def decide(identity: Identity, matcher: Matcher, candidates: Candidates) -> Decision:
+    """The entry point into the matcher, which sees the raw SSN: every frame below is hidden.
+    (A generator's frames have no decorated caller, so `classify` cannot be the one marked.)"""
+    return matcher.match(identity, candidates(identity))
+
+
 def classify(
-    rows: Iterable[Row], matcher: Matcher, candidates: Callable[[Identity], list[Candidate]]
+    rows: Iterable[Row], matcher: Matcher, candidates: Candidates
 ) -> Iterator[tuple[Row, Decision | None]]:
     for row in rows:
-        if row.identity is None:
-            yield row, None
-        else:
-            yield row, matcher.match(row.identity, candidates(row.identity))
+        yield row, None if row.identity is None else decide(row.identity, matcher, candidates)
 
 
 def result_row(row: Row, decision: Decision | None) -> dict[str, object]:
