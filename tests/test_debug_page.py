@@ -23,7 +23,7 @@ from edgate.recovery import flows as recovery_flows
 from edgate.registration import flows as registration_flows
 from tests.factories import CONTACT_POST, HINT_ANSWER, PASSWORD, on_file, security_post, someone, with_profile
 from tests.flows.helpers import post_step, start, step
-from tests.pii import leaks
+from tests.pii import leaks, register_dob, register_ssn
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +121,31 @@ def test_admin_person_change_failure_shows_no_birth_date(
     form = {"first_name": "Robin", "last_name": "Vale", "date_of_birth": who.date_of_birth.isoformat()}
     response = debug_client.post(f"/admin/people/person/{person.pk}/change/", {**form, "source": "test"})
     assert_no_personal_data(debug_page(response))
+
+
+def test_objects_that_carry_personal_data_print_none_of_it() -> None:
+    """Frames outside any marked function still show their objects, the way the debug page does."""
+    from datetime import date
+
+    from django.template.defaultfilters import pprint
+
+    from edgate.core.models import Flow
+    from edgate.identity.records import Candidate, Identity
+    from edgate.importer.rows import Row
+    from edgate.people.actions import PersonData, build_person
+
+    ssn, born = register_ssn("318421977"), register_dob(date(1961, 7, 23))
+    identity = Identity(first_name="Robin", last_name="Vale", date_of_birth=born, ssn=ssn)
+    data = PersonData(first_name="Robin", last_name="Vale", date_of_birth=born, ssn=ssn)
+    flow = Flow(kind="registration", state="contact")
+    flow.data = {"identity": {"ssn": ssn, "date_of_birth": born.isoformat()}}
+    shown = [
+        identity,
+        Candidate("1", identity),
+        Row(2, "x", identity),
+        data,
+        build_person(data, source="test"),
+        flow,
+    ]
+    for thing in shown:
+        assert leaks(pprint(thing)) == [] and leaks(str(thing)) == [], type(thing)
