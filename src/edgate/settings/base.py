@@ -98,7 +98,7 @@ DATABASES = {
 # one writer writes; BEGIN IMMEDIATE takes the write lock when a transaction starts, so two
 # transactions never both read and then both try to write (SQLite answers that with "database
 # is locked" at once, whatever the timeout); the timeout (seconds) is how long a request waits
-# for the lock. Of 45 simultaneous page-1 posts, 16 to 26 got a 500 without these and none
+# for the lock. Of 45 simultaneous page-1 posts, 16 to 30 got a 500 without these and none
 # with them (bench/sqlite_concurrency.py). An in-memory database needs none of it.
 # (synchronous=NORMAL is safe with WAL: a power cut may lose the last commits, never the file.)
 _default_db = DATABASES["default"]
