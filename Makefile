@@ -36,6 +36,8 @@ migrate: install
 demo: migrate
 	$(BIN)/edgate demo
 
+# DEBUG is off (src/edgate/settings/dev.py says why); `EDGATE_DEBUG=1 make run` shows Django's
+# debug page, which hides personal data all the same.
 run: assets demo
 	@echo ""
 	@echo "EdGate is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
@@ -45,8 +47,10 @@ run: assets demo
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# ruff, then the layering contracts of docs/architecture.md ([tool.importlinter] in pyproject.toml).
 lint: install
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles edgate.sqlite3

@@ -31,7 +31,6 @@ Registrations (error model, each applied independently to the registrant's true 
 from __future__ import annotations
 
 import argparse
-import csv
 import random
 import unicodedata
 from collections.abc import Iterator
@@ -40,6 +39,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from nicknames import NickNamer
+
+from edgate.core import csvsafe
 
 FIRST_MALE = (
     "James John Robert Michael William David Richard Joseph Thomas Charles Christopher Daniel Matthew "
@@ -399,7 +400,7 @@ def generate(people: int, registrations: int, *, seed: int = 73001, relative_sha
 
 def write_csv(path: Path, rows: Iterator[Person] | list[Person]) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS, extrasaction="ignore")
+        writer = csvsafe.DictWriter(fh, fieldnames=COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
             writer.writerow(asdict(row))
@@ -417,7 +418,7 @@ def main() -> None:
     write_csv(args.out / "records.csv", data.records)
     write_csv(args.out / "registrations.csv", data.registrations)
     with (args.out / "truth.csv").open("w", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = csvsafe.writer(fh)
         writer.writerow(["query_id", "record_id", "kind"])
         for qid, rid in data.truth.items():
             writer.writerow([qid, rid, data.kinds[qid]])

@@ -20,6 +20,7 @@ def register_dob(dob: date) -> date:
         dob.strftime("%m/%d/%Y"),
         dob.strftime("%B %d, %Y"),
         dob.strftime("%B %-d, %Y"),
+        repr(dob),  # datetime.date(1984, 3, 9): how a debug page or a careless log shows it
     ):
         SENSITIVE[form] = "dob"
     return dob

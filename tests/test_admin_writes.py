@@ -96,10 +96,10 @@ def test_a_locked_profile_cannot_sign_in_and_its_session_ends(signed_in: Client)
     target = with_profile(on_file(someone("Rowan", "Achterberg")))
     theirs = Client()
     theirs.post(reverse("accounts:login"), {"username": target.username, "password": PASSWORD})
-    assert theirs.get(reverse("accounts:applications")).status_code == 200
+    assert theirs.get(reverse("directory:applications")).status_code == 200
     url = reverse("admin:accounts_profile_change", args=[target.pk])
     assert signed_in.post(url, profile_form(target, status=Status.LOCKED)).status_code == 302
-    assert theirs.get(reverse("accounts:applications")).status_code == 302  # sent to sign in
+    assert theirs.get(reverse("directory:applications")).status_code == 302  # sent to sign in
     again = Client().post(reverse("accounts:login"), {"username": target.username, "password": PASSWORD})
     assert again.status_code == 200  # refused, reads like a wrong password
 

@@ -8,6 +8,7 @@ admin.site.site_title = "EdGate administration"
 urlpatterns = [
     path("", include("edgate.core.urls")),
     path("", include("edgate.accounts.urls")),
+    path("", include("edgate.directory.urls")),
     path("register/", include("edgate.registration.urls")),
     path("recover/", include("edgate.recovery.urls")),
     # Staff sign in through the portal's sign-in (throttled and audited), not the admin's own.

@@ -44,7 +44,7 @@ def test_full_recovery_without_automatic_sign_in(client: Client, profile: Profil
     done = client.post(url("password"), {"new_password": NEW, "confirm_password": NEW}, follow=True)
     assert done.redirect_chain[-1][0] == url("done")
     assert "_auth_user_id" not in client.session  # no automatic sign-in
-    assert other_session.get(reverse("accounts:applications")).status_code == 302  # ended
+    assert other_session.get(reverse("directory:applications")).status_code == 302  # ended
     profile.refresh_from_db()
     assert profile.check_password(NEW)
     assert AuditEvent.objects.filter(event_type=EventType.PASSWORD_RESET, target_id=str(profile.pk)).exists()

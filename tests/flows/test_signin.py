@@ -38,7 +38,7 @@ def test_sign_in_is_case_insensitive_and_rotates_session(client: Client, profile
     client.get(LOGIN)
     before = client.session.session_key
     response = sign_in(client, profile.username.upper())
-    assert response["Location"] == reverse("accounts:applications")
+    assert response["Location"] == reverse("directory:applications")
     assert client.session.session_key != before
     assert AuditEvent.objects.filter(event_type=EventType.SIGN_IN, target_id=str(profile.pk)).exists()
 
@@ -171,14 +171,14 @@ def test_open_redirect_is_refused(client: Client, profile: Profile) -> None:
     response = client.post(
         LOGIN, {"username": profile.username, "password": PASSWORD, "next": "https://evil.example/"}
     )
-    assert response["Location"] == reverse("accounts:applications")
+    assert response["Location"] == reverse("directory:applications")
 
 
 def test_sign_out_needs_post_and_ends_the_session(client: Client, profile: Profile) -> None:
     sign_in(client, profile.username)
     assert client.get(reverse("accounts:logout")).status_code == 405
     client.post(reverse("accounts:logout"))
-    assert client.get(reverse("accounts:applications"))["Location"].startswith(LOGIN)
+    assert client.get(reverse("directory:applications"))["Location"].startswith(LOGIN)
 
 
 def test_my_applications_lists_open_ones_and_granted_ones(client: Client, profile: Profile) -> None:
@@ -190,10 +190,10 @@ def test_my_applications_lists_open_ones_and_granted_ones(client: Client, profil
         code="04560000", name="Riverside Regional", org_type=OrgType.DISTRICT
     )
     sign_in(client, profile.username)
-    page = client.get(reverse("accounts:applications")).content.decode()
+    page = client.get(reverse("directory:applications")).content.decode()
     assert "ELAR" in page and "MDCS" not in page and "Dropbox" not in page
     do_grant_access(profile=profile, role=role, organization=district, ctx=CTX)
-    page = client.get(reverse("accounts:applications")).content.decode()
+    page = client.get(reverse("directory:applications")).content.decode()
     assert "MDCS" in page and "Submitter — Riverside Regional" in page and "Dropbox" not in page
 
 
@@ -237,8 +237,8 @@ def test_change_password_needs_current_and_ends_other_sessions(profile: Profile)
         ).status_code
         == 302
     )
-    assert here.get(reverse("accounts:applications")).status_code == 200
-    assert elsewhere.get(reverse("accounts:applications")).status_code == 302  # signed out
+    assert here.get(reverse("directory:applications")).status_code == 200
+    assert elsewhere.get(reverse("directory:applications")).status_code == 302  # signed out
     profile.refresh_from_db()
     assert profile.check_password(new)
 
@@ -266,10 +266,10 @@ def test_sessions_end_after_twelve_hours_even_when_active(client: Client, profil
     # A request every 25 minutes keeps the 30-minute idle timeout from ever firing...
     for minutes in range(25, 12 * 60, 25):
         with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
-            assert client.get(reverse("accounts:applications")).status_code == 200, minutes
+            assert client.get(reverse("directory:applications")).status_code == 200, minutes
     # ...but 12 hours after signing in, the session ends anyway.
     with time_machine.travel(start + timedelta(hours=12, minutes=5), tick=False):
-        assert client.get(reverse("accounts:applications")).status_code == 302
+        assert client.get(reverse("directory:applications")).status_code == 302
 
 
 def test_idle_sessions_end_after_thirty_minutes(client: Client, profile: Profile) -> None:
@@ -277,9 +277,9 @@ def test_idle_sessions_end_after_thirty_minutes(client: Client, profile: Profile
     with time_machine.travel(start, tick=False):
         sign_in(client, profile.username)
     with time_machine.travel(start + timedelta(minutes=29), tick=False):
-        assert client.get(reverse("accounts:applications")).status_code == 200
+        assert client.get(reverse("directory:applications")).status_code == 200
     with time_machine.travel(start + timedelta(minutes=29 + 31), tick=False):
-        assert client.get(reverse("accounts:applications")).status_code == 302
+        assert client.get(reverse("directory:applications")).status_code == 302
 
 
 def test_admin_sign_in_goes_through_the_portal_sign_in(client: Client, profile: Profile) -> None:

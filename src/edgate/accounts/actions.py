@@ -105,6 +105,7 @@ def do_complete_setup(
 
 @audited(EventType.PASSWORD_CHANGED, EventType.PASSWORD_RESET)
 @transaction.atomic
+@sensitive_variables()
 def do_change_password(
     *, profile: Profile, new_password: str, ctx: Ctx, via_recovery: bool = False
 ) -> Profile:
@@ -119,6 +120,7 @@ def do_change_password(
 
 @audited(EventType.HINT_CHANGED)
 @transaction.atomic
+@sensitive_variables()
 def do_change_hint(*, profile: Profile, question: str, answer: str, ctx: Ctx) -> Profile:
     profile.hint_question = question
     profile.hint_answer_hash = hints.hash_answer(answer)
@@ -237,11 +239,12 @@ def do_save_group(
     return current
 
 
+@sensitive_variables()
 def hash_password(password: str) -> str:
     return make_password(password)
 
 
-@sensitive_variables("code")
+@sensitive_variables()
 @audited(EventType.ACTIVATION_CODE_ISSUED)
 @transaction.atomic
 def do_issue_activation_code(
@@ -270,7 +273,7 @@ def do_issue_activation_code(
     return code, row
 
 
-@sensitive_variables("typed")
+@sensitive_variables()
 @audited(EventType.ACTIVATION_CODE_REDEEMED, EventType.ACTIVATION_CODE_FAILED)
 @transaction.atomic
 def do_redeem_activation_code(

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from edgate.core.forms import NoEchoInput, UswdsForm
 from edgate.core.validators import clean_phone, clean_postcode
@@ -54,11 +55,13 @@ class NewPasswordMixin(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["new_password"].help_text = " ".join(password_validation.password_validators_help_texts())
 
+    @sensitive_variables()
     def clean_new_password(self) -> str:
         password = self.cleaned_data["new_password"]
         password_validation.validate_password(password, self.user)
         return password
 
+    @sensitive_variables()
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("new_password") and data.get("confirm_password") is not None:
@@ -94,6 +97,7 @@ class HintMixin(forms.Form):
             + [(hints.OWN_QUESTION, _("I will write my own question"))]
         )
 
+    @sensitive_variables()
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         choice = data.get("hint_question_choice")
@@ -121,6 +125,7 @@ class CurrentPasswordMixin(forms.Form):
         label=_("Current password"), strip=False, widget=password_widget("current-password")
     )
 
+    @sensitive_variables()
     def clean_current_password(self) -> str:
         password = self.cleaned_data["current_password"]
         if self.user is None or not self.user.check_password(password):

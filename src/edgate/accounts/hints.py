@@ -12,6 +12,7 @@ from functools import cache
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from edgate.core import crypto
 
@@ -32,14 +33,17 @@ def _dummy_hash() -> str:
     return make_password("edgate-dummy-hint-answer")
 
 
+@sensitive_variables()
 def normalize_answer(answer: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", answer).casefold().split())
 
 
+@sensitive_variables()
 def hash_answer(answer: str) -> str:
     return make_password(normalize_answer(answer))
 
 
+@sensitive_variables()
 def check_answer(answer: str, answer_hash: str | None) -> bool:
     """Always runs the hasher once, whether or not there is a stored answer."""
     if not answer_hash:
@@ -55,5 +59,6 @@ def decoy_question(username: str) -> str:
     return str(SUGGESTED_QUESTIONS[index])
 
 
+@sensitive_variables()
 def same_text(a: str, b: str) -> bool:
     return hmac.compare_digest(normalize_answer(a).encode(), normalize_answer(b).encode())

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.debug import sensitive_variables
 
 from edgate.core import conf
 from edgate.identity import normalize
@@ -27,6 +28,7 @@ class PasswordContext:
 
 
 class LengthValidator:
+    @sensitive_variables()
     def validate(self, password: str, user: Any = None) -> None:
         minimum = MIN_LENGTH
         if len(password) < minimum:
@@ -60,6 +62,7 @@ class PatternValidator:
     The common-password list barely reaches 15 characters, so these shapes are checked here.
     """
 
+    @sensitive_variables()
     def validate(self, password: str, user: Any = None) -> None:
         compact = "".join(password.casefold().split())
         if not compact:
@@ -84,6 +87,7 @@ class PatternValidator:
 class ContextWordsValidator:
     """Refuse passwords built around the User Name, the person's names or the agency's name."""
 
+    @sensitive_variables()
     def validate(self, password: str, user: Any = None) -> None:
         words: list[str] = []
         if isinstance(user, PasswordContext):

@@ -43,7 +43,7 @@ class SignInResult:
         return self.profile is not None
 
 
-@sensitive_variables("password")
+@sensitive_variables()
 def sign_in(request: HttpRequest, *, username: str, password: str) -> SignInResult:
     ctx = ctx_from_request(request)
     per_profile, per_address = throttle.named("sign_in_profile"), throttle.named("sign_in_address")

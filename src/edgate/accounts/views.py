@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -8,11 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
 from edgate.core.context import ctx_from_request
-from edgate.directory.queries import applications_for
 
 from . import actions, signin
 from .forms import ChangeHintForm, ChangePasswordForm, ContactForm, SignInForm
@@ -21,9 +21,10 @@ SIGN_IN_FAILED = _("The User Name or password is not correct.")
 
 
 @sensitive_post_parameters("password")
+@sensitive_variables()
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("accounts:applications")
+        return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignInForm(request.POST or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -36,7 +37,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 next_url, {request.get_host()}, require_https=request.is_secure()
             ):
                 next_url = ""
-            return redirect(next_url or "accounts:applications")
+            return redirect(next_url or settings.LOGIN_REDIRECT_URL)
         if not result.delayed:
             form.add_error(None, SIGN_IN_FAILED)
         if result.retry_after:
@@ -69,11 +70,6 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def applications(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/applications.html", {"apps": applications_for(request.user)})
-
-
-@login_required
 def profile(request: HttpRequest) -> HttpResponse:
     person = request.user.person
     initial = {name: getattr(person, name) for name in actions.CONTACT_FIELDS}
@@ -89,6 +85,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @sensitive_post_parameters("current_password", "new_password", "confirm_password")
+@sensitive_variables()
 def change_password(request: HttpRequest) -> HttpResponse:
     form = ChangePasswordForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -106,6 +103,7 @@ def change_password(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @sensitive_post_parameters("current_password", "hint_answer")
+@sensitive_variables()
 def change_hint(request: HttpRequest) -> HttpResponse:
     form = ChangeHintForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():

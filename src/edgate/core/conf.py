@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from edgate.identity.rules import RULES
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -105,8 +107,6 @@ def _load() -> EdgateSettings:
         raise ImproperlyConfigured("SIGN_IN_DELAY: FREE_ATTEMPTS >= 1 and MAX_DELAY >= FIRST_DELAY")
     if not 0 < conf.min_age_years < conf.max_age_years:
         raise ImproperlyConfigured("MIN_AGE_YEARS must be positive and below MAX_AGE_YEARS")
-    from edgate.identity.rules import RULES
-
     if conf.match_rules not in RULES:
         raise ImproperlyConfigured(f"EDGATE['MATCH_RULES'] must be one of {sorted(RULES)}")
     for dotted in (conf.username_scheme, conf.matcher):

@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.views.decorators.debug import sensitive_variables
 
 from . import conf
 
@@ -26,10 +27,12 @@ def _fernet() -> MultiFernet:
     return MultiFernet([Fernet(key.encode()) for key in conf.get().pii_keys])
 
 
+@sensitive_variables()
 def encrypt(text: str) -> bytes:
     return _fernet().encrypt(text.encode())
 
 
+@sensitive_variables()
 def decrypt(token: bytes) -> str:
     try:
         return _fernet().decrypt(bytes(token)).decode()
@@ -37,10 +40,12 @@ def decrypt(token: bytes) -> str:
         raise DecryptionError("personal data could not be decrypted") from exc
 
 
+@sensitive_variables()
 def encrypt_json(value: dict[str, Any]) -> bytes:
     return encrypt(json.dumps(value, separators=(",", ":"), sort_keys=True))
 
 
+@sensitive_variables()
 def decrypt_json(token: bytes) -> dict[str, Any]:
     return json.loads(decrypt(token))
 
@@ -51,6 +56,7 @@ def _keyed(purpose: str) -> hmac.HMAC:
     return hmac.new(conf.get().lookup_key, f"{purpose}\x1f".encode(), hashlib.sha256)
 
 
+@sensitive_variables()
 def lookup_hash(purpose: str, value: str) -> str:
     """Keyed hash used to find rows (and count attempts) without storing the value."""
     mac = _keyed(purpose).copy()

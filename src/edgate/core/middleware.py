@@ -1,7 +1,8 @@
-"""Cross-cutting HTTP policy: no caching of our pages, absolute session lifetime."""
+"""Cross-cutting HTTP policy: no caching of our pages, absolute session lifetime, small bodies."""
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
-from . import conf
+from . import conf, views
 
 SESSION_STARTED = "edgate.signed_in_at"
 
@@ -47,4 +48,35 @@ class AbsoluteSessionTimeoutMiddleware:
             limit = conf.get().absolute_session.total_seconds()
             if started is None or time.time() - float(started) > limit:
                 logout(request)
+        return self.get_response(request)
+
+
+class RequestBodyLimitMiddleware:
+    """No page accepts more than a form's worth of data: refuse a larger body before it is read.
+
+    By Content-Length when there is one. A body without one (Transfer-Encoding: chunked) is
+    read up to the limit, if the server marks the end of the input (`wsgi.input_terminated`,
+    as gunicorn and uWSGI do), and handed on as an ordinary body; otherwise it cannot be
+    measured without risk, and Django would read it as empty, so it is refused as well (411).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.MAX_REQUEST_BODY_SIZE
+        declared = request.META.get("CONTENT_LENGTH") or ""
+        if declared:
+            if not declared.isascii() or not declared.isdigit():
+                return views.bad_request(request)
+            if int(declared) > limit:
+                return views.request_too_large(request)
+        elif request.META.get("HTTP_TRANSFER_ENCODING"):
+            if not request.META.get("wsgi.input_terminated"):
+                return views.length_required(request)
+            body = request.META["wsgi.input"].read(limit + 1)
+            if len(body) > limit:
+                return views.request_too_large(request)
+            request.META["CONTENT_LENGTH"] = str(len(body))
+            request._stream = io.BytesIO(body)  # type: ignore[attr-defined]
         return self.get_response(request)

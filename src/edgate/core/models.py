@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from . import crypto
 
@@ -58,6 +59,7 @@ class Flow(models.Model):
         return copy.deepcopy(self._data)
 
     @data.setter
+    @sensitive_variables()
     def data(self, value: dict[str, Any]) -> None:
         self.data_ciphertext = crypto.encrypt_json(value)
         self._data = copy.deepcopy(value)

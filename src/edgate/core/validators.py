@@ -8,6 +8,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 NAME_PUNCTUATION = frozenset(" '’.-")
 SSN_SEPARATORS = re.compile(r"[\s\-]")
@@ -33,6 +34,7 @@ def _is_name(value: str) -> bool:
     return all(unicodedata.category(ch)[0] in "LM" or ch in NAME_PUNCTUATION for ch in value)
 
 
+@sensitive_variables()
 def clean_ssn(value: str) -> str:
     """Return 9 digits. Refuses numbers the Social Security Administration never issues."""
     digits = SSN_SEPARATORS.sub("", value or "")
@@ -49,6 +51,7 @@ def clean_ssn(value: str) -> str:
     return digits
 
 
+@sensitive_variables()
 def clean_birth_date(value: date, *, today: date, min_age: int, max_age: int) -> date:
     if value > today:
         raise ValidationError(_("Date of birth must be in the past."), code="dob_future")

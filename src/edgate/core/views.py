@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -7,7 +8,7 @@ from django.views.decorators.http import require_GET
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("accounts:applications")
+        return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "core/home.html")
 
 
@@ -49,6 +50,24 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "core/error.html", {"title": "Page not found", "kind": "404"}, status=404)
+
+
+def request_too_large(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "core/error.html",
+        {"title": "That was more than this page accepts", "kind": "413"},
+        status=413,
+    )
+
+
+def length_required(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "core/error.html",
+        {"title": "Something is wrong with that request", "kind": "400"},
+        status=411,
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import date
 from typing import TypeVar
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from edgate.accounts.models import Profile
 from edgate.audit.events import PendingEvent, audited, changes
 from edgate.audit.models import EventType
 from edgate.audit.record import record_event
@@ -16,6 +16,9 @@ from edgate.people.models import Person
 from .models import AccessGrant, Application, AppRole, OrgAdministrator, Organization, StaffEntry
 
 M = TypeVar("M", bound=models.Model)
+
+# Profiles are seen as Django's configured user model (settings.AUTH_USER_MODEL), as the
+# models' foreign keys see them: the directory and accounts do not import each other.
 
 
 def build_staff_entry(
@@ -98,7 +101,7 @@ def do_end_staff_entry(*, entry: StaffEntry, ctx: Ctx) -> StaffEntry:
 @transaction.atomic
 def do_grant_access(
     *,
-    profile: Profile,
+    profile: AbstractBaseUser,
     role: AppRole,
     organization: Organization,
     ctx: Ctx,
@@ -151,7 +154,7 @@ def do_revoke_access(*, grant: AccessGrant, ctx: Ctx) -> AccessGrant:
 
 @audited(EventType.ADMIN_APPOINTED)
 @transaction.atomic
-def do_appoint_admin(*, profile: Profile, organization: Organization, ctx: Ctx) -> OrgAdministrator:
+def do_appoint_admin(*, profile: AbstractBaseUser, organization: Organization, ctx: Ctx) -> OrgAdministrator:
     row, created = OrgAdministrator.objects.get_or_create(profile=profile, organization=organization)
     if created:
         record_event(

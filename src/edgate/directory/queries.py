@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edgate.accounts.models import Profile
+from django.contrib.auth.base_user import AbstractBaseUser
 
 from .models import AccessGrant, Application
 
@@ -13,7 +13,7 @@ class AppAccess:
     roles: list[str]
 
 
-def applications_for(profile: Profile) -> list[AppAccess]:
+def applications_for(profile: AbstractBaseUser) -> list[AppAccess]:
     """Applications the Profile may use: every open one, and the others it holds a grant for."""
     roles: dict[int, list[str]] = {}
     for grant in AccessGrant.objects.active().filter(profile=profile).select_related("role", "organization"):

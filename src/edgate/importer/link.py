@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
+from django.views.decorators.debug import sensitive_variables
+
+from edgate.core import csvsafe
 from edgate.identity.blocking import MemoryIndex
 from edgate.identity.compare import FIELDS
 from edgate.identity.engine import Decision, Matcher
@@ -40,17 +43,24 @@ def load_index(path: Path, on_error: Callable[[Row], None]) -> MemoryIndex:
     return index
 
 
+Candidates = Callable[[Identity], list[Candidate]]
+
+
+@sensitive_variables()
+def decide(identity: Identity, matcher: Matcher, candidates: Candidates) -> Decision:
+    """The entry point into the matcher, which sees the raw SSN: every frame below is hidden.
+    (A generator's frames have no decorated caller, so `classify` cannot be the one marked.)"""
+    return matcher.match(identity, candidates(identity))
+
+
 def classify(
-    rows: Iterable[Row], matcher: Matcher, candidates: Callable[[Identity], list[Candidate]]
+    rows: Iterable[Row], matcher: Matcher, candidates: Candidates
 ) -> Iterator[tuple[Row, Decision | None]]:
     for row in rows:
-        if row.identity is None:
-            yield row, None
-        else:
-            yield row, matcher.match(row.identity, candidates(row.identity))
+        yield row, None if row.identity is None else decide(row.identity, matcher, candidates)
 
 
-def result_row(row: Row, decision: Decision | None) -> dict[str, str]:
+def result_row(row: Row, decision: Decision | None) -> dict[str, object]:
     if decision is None:
         return {"query_id": row.row_id, "outcome": "rejected", "error": f"line {row.line}: {row.error}"}
     found = decision.outcome != "none"
@@ -58,7 +68,8 @@ def result_row(row: Row, decision: Decision | None) -> dict[str, str]:
         "query_id": row.row_id,
         "outcome": decision.outcome.value,
         "record_id": decision.candidate_id or "" if found else "",
-        "score": f"{decision.score:.2f}" if found else "",
+        # A number, so the CSV writer keeps a negative score as it is (see core.csvsafe).
+        "score": Decimal(f"{decision.score:.2f}") if found else "",
         "rule": decision.rule,
     }
     if found:
@@ -67,7 +78,7 @@ def result_row(row: Row, decision: Decision | None) -> dict[str, str]:
 
 
 def write_results(handle: TextIO, results: Iterable[tuple[Row, Decision | None]], tally: Tally) -> None:
-    writer = csv.DictWriter(handle, fieldnames=RESULT_COLUMNS)
+    writer = csvsafe.DictWriter(handle, fieldnames=RESULT_COLUMNS)
     writer.writeheader()
     for row, decision in results:
         tally.add("rejected" if decision is None else decision.outcome.value)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from django.core.exceptions import ValidationError
+from django.views.decorators.debug import sensitive_variables
 
 from edgate.core.validators import clean_name, clean_phone, clean_postcode, clean_ssn, clean_state_id
 from edgate.identity import normalize
@@ -72,6 +73,7 @@ def _checked(column: str, value: str, clean) -> str:  # type: ignore[no-untyped-
         raise RowError(f"{column}: {' '.join(exc.messages)}") from None
 
 
+@sensitive_variables()
 def parse(raw: dict[str, str]) -> Identity:
     first = _checked("first_name", _text(raw, "first_name"), _clean_name)
     last = _checked("last_name", _text(raw, "last_name"), _clean_name)

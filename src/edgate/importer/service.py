@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
 
 from edgate.accounts import actions as account_actions
 from edgate.accounts.models import Profile
@@ -46,6 +47,7 @@ class RowResult:
 IDENTITY_FIELDS = tuple(Identity.__dataclass_fields__)
 
 
+@sensitive_variables()
 def content_hash(identity: Identity, extra: dict[str, str]) -> str:
     values = [str(getattr(identity, name)) for name in IDENTITY_FIELDS]
     payload = json.dumps([values, sorted(extra.items())], separators=(",", ":"))

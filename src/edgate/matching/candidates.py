@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db.models import Q
+from django.views.decorators.debug import sensitive_variables
 
 from edgate.identity import normalize
 from edgate.identity.blocking import MAX_CANDIDATES, swapped
@@ -17,6 +18,7 @@ from edgate.identity.records import Candidate, Identity
 from edgate.people.models import Person, ssn_lookup
 
 
+@sensitive_variables()
 def blocking_filter(query: Identity, hasher: Callable[[str], str] = ssn_lookup) -> Q | None:
     clauses: list[Q] = []
     if query.ssn:  # the SSN itself; typos are found through the other keys (identity.blocking)
@@ -64,6 +66,7 @@ def identity_of(person: Person) -> Identity:
     )
 
 
+@sensitive_variables()
 def find_candidates(query: Identity, hasher: Callable[[str], str] = ssn_lookup) -> list[Candidate]:
     where = blocking_filter(query, hasher)
     if where is None:

@@ -29,11 +29,14 @@ def matcher() -> Matcher:
     return import_string(settings.matcher)(hasher=ssn_lookup, rules=RULES[settings.match_rules])
 
 
+# The entry point into the pure matcher, which sees the raw SSN: every frame below is hidden.
+@sensitive_variables()
 def match(query: Identity) -> Decision:
     hasher = memo(ssn_lookup)  # the SSN's 90 forms are hashed once, for blocking and comparing
     return matcher().match(query, find_candidates(query, hasher), hasher=hasher)
 
 
+@sensitive_variables()
 def _submission_key(person: Person, query: Identity) -> str:
     parts = [
         str(person.pk),
@@ -48,6 +51,7 @@ def _submission_key(person: Person, query: Identity) -> str:
 @sensitive_variables("query")
 @audited(EventType.MATCH_CASE_OPENED, EventType.MATCH_CASE_REPEATED)
 @transaction.atomic
+@sensitive_variables()
 def do_open_case(*, person: Person, query: Identity, decision: Decision, source: str, ctx: Ctx) -> MatchCase:
     """A conflict goes to the organizations linked to the record, and to customer service.
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.views.decorators.debug import sensitive_variables
 
 from edgate.audit.events import PendingEvent, audited
 from edgate.audit.models import EventType
@@ -34,6 +35,7 @@ class PersonData:
         return "<PersonData>"
 
 
+@sensitive_variables()
 def build_person(data: PersonData, *, source: str) -> Person:
     """An unsaved Person with its SSN encrypted and hashed and its blocking keys filled."""
     person = Person(
@@ -60,6 +62,7 @@ def person_created_event(person: Person, *, ctx: Ctx) -> PendingEvent:
     return PendingEvent(EventType.PERSON_CREATED, ctx=ctx, target=person, detail={"source": person.source})
 
 
+@sensitive_variables()
 @audited(EventType.PERSON_CREATED)
 @transaction.atomic
 def do_create_person(*, data: PersonData, source: str, ctx: Ctx) -> Person:

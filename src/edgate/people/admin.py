@@ -3,7 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from edgate.core.admin import Action, AuditedAdmin
 
@@ -24,3 +26,9 @@ class PersonAdmin(AuditedAdmin):
 
     def action_arguments(self, action: Action, request: HttpRequest) -> dict[str, Any]:
         return {"source": "admin"}
+
+    # The change form carries the date of birth: hidden on error pages (edgate.core.debug).
+    @method_decorator(sensitive_post_parameters("date_of_birth"))
+    @method_decorator(sensitive_variables())
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return super().changeform_view(request, *args, **kwargs)

@@ -11,6 +11,7 @@ import secrets
 from typing import Any
 
 from django.db import models
+from django.views.decorators.debug import sensitive_variables
 
 from edgate.core import crypto
 from edgate.identity import normalize
@@ -18,6 +19,7 @@ from edgate.identity import normalize
 SSN_PURPOSE = "ssn"
 
 
+@sensitive_variables()
 def ssn_lookup(ssn: str) -> str:
     return crypto.lookup_hash(SSN_PURPOSE, ssn)
 
@@ -94,6 +96,7 @@ class Person(models.Model):
     def full_name(self) -> str:
         return " ".join(p for p in (self.first_name, self.middle_name, self.last_name) if p)
 
+    @sensitive_variables()
     def set_ssn(self, ssn: str | None) -> None:
         if not ssn:
             self.ssn_ciphertext, self.ssn_hash, self.ssn_last4 = None, None, ""
@@ -102,6 +105,7 @@ class Person(models.Model):
         self.ssn_hash = ssn_lookup(ssn)
         self.ssn_last4 = ssn[-4:]
 
+    @sensitive_variables()
     def reveal_ssn(self) -> str:
         """For the agency's lawful uses only; nothing in the portal UI calls this."""
         return crypto.decrypt(self.ssn_ciphertext) if self.ssn_ciphertext else ""

@@ -86,7 +86,7 @@ def submit_username(flow: Flow, username: str, ctx: Ctx) -> State:
     return State.ANSWER
 
 
-@sensitive_variables("answer")
+@sensitive_variables()
 def submit_answer(flow: Flow, answer: str, ctx: Ctx) -> bool:
     """True when the answer is right. Raises Locked when attempts are exhausted.
 
@@ -125,7 +125,7 @@ def submit_answer(flow: Flow, answer: str, ctx: Ctx) -> bool:
     return False
 
 
-@sensitive_variables("code")
+@sensitive_variables()
 def submit_code(flow: Flow, username: str, code: str, ctx: Ctx) -> bool:
     """A one-time code from customer service instead of the hint question. Counted before it is
     checked, per User Name and per address; a right code is used up at once."""
@@ -149,6 +149,7 @@ def submit_code(flow: Flow, username: str, code: str, ctx: Ctx) -> bool:
     return True
 
 
+@sensitive_variables()
 def submit_password(flow: Flow, password: str, ctx: Ctx) -> State:
     with transaction.atomic():
         flow = Flow.objects.select_for_update().get(pk=flow.pk)

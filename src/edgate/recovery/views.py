@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from edgate.core import flowstate
 from edgate.core.context import ctx_from_request
@@ -57,6 +57,7 @@ def start_with_code(request: HttpRequest) -> HttpResponse:
     return redirect(step_url(State.CODE))
 
 
+@method_decorator(sensitive_variables(), name="dispatch")
 @method_decorator(
     sensitive_post_parameters("answer", "code", "new_password", "confirm_password"), name="dispatch"
 )

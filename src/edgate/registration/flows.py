@@ -52,6 +52,7 @@ def clear_for(step: State, data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in STEPS[step].clears}
 
 
+@sensitive_variables()
 def query_from(identity: dict[str, Any]) -> Identity:
     return Identity(
         first_name=identity["first_name"],
@@ -64,6 +65,7 @@ def query_from(identity: dict[str, Any]) -> Identity:
     )
 
 
+@sensitive_variables()
 def _route(flow: Flow, data: dict[str, Any], decision: Decision, query: Identity, ctx: Ctx) -> State:
     """Turn a match decision into the next state, doing the outcome's writes."""
     if decision.outcome == MatchOutcome.NONE:
@@ -106,7 +108,7 @@ def _count_or_refuse(ctx: Ctx, *pairs: tuple[throttle.Limit, str | None]) -> Non
     raise Throttled
 
 
-@sensitive_variables("cleaned", "identity_key")
+@sensitive_variables()
 def submit_identity(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
     identity_key = ssn_lookup(cleaned["ssn"])
     _count_or_refuse(
@@ -119,6 +121,7 @@ def submit_identity(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
         return _match_identity(Flow.objects.select_for_update().get(pk=flow.pk), cleaned, ctx)
 
 
+@sensitive_variables()
 def _match_identity(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
     data = clear_for(State.IDENTITY, flow.data)
     data["identity"] = {k: cleaned.get(k) or "" for k in IDENTITY_FIELDS}
@@ -147,6 +150,7 @@ def submit_contact(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
     return State.SECURITY
 
 
+@sensitive_variables()
 def hashed_security(cleaned: dict[str, Any]) -> dict[str, str]:
     """Only hashes are kept in the flow: the plain password never leaves the request."""
     return {
@@ -156,6 +160,7 @@ def hashed_security(cleaned: dict[str, Any]) -> dict[str, str]:
     }
 
 
+@sensitive_variables()
 def submit_security(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
     data = clear_for(State.SECURITY, flow.data)
     data["security"] = hashed_security(cleaned)
@@ -174,7 +179,7 @@ def _lock_identity(ssn_hash: str) -> None:
             )
 
 
-@sensitive_variables("data", "query", "ident", "security")
+@sensitive_variables()
 def complete_registration(flow_id: str, ctx: Ctx) -> State:
     """Page 4 confirmed. Idempotent: a double submit finds the flow already completed."""
     if Flow.objects.filter(pk=flow_id, state=State.REVIEW).exists():
@@ -228,6 +233,7 @@ def complete_registration(flow_id: str, ctx: Ctx) -> State:
         return State.CREATED
 
 
+@sensitive_variables()
 def submit_setup(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
     """The pre-created Profile path: hint question and answer plus a password."""
     with transaction.atomic():

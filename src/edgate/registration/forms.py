@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from edgate.accounts.forms import HintMixin, NewPasswordMixin
 from edgate.accounts.passwords import PasswordContext
@@ -103,12 +104,14 @@ class IdentityForm(UswdsForm):
     def clean_former_last_name(self) -> str:
         return clean_name(self.cleaned_data["former_last_name"])
 
+    @sensitive_variables()
     def clean_ssn(self) -> str:
         return clean_ssn(self.cleaned_data["ssn"])
 
     def clean_state_id(self) -> str:
         return clean_state_id(self.cleaned_data["state_id"])
 
+    @sensitive_variables()
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         parts = (data.get("dob_year"), data.get("dob_month"), data.get("dob_day"))

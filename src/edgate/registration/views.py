@@ -13,7 +13,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
 from edgate.accounts.forms import ContactForm
@@ -79,6 +79,7 @@ def restart(request: HttpRequest) -> HttpResponse:
     return redirect("registration:start")
 
 
+@sensitive_variables()
 def _initial(state: State, flow: Flow) -> dict[str, Any]:
     data = flow.data
     if state == State.IDENTITY and "identity" in data:
@@ -104,6 +105,8 @@ def _form_kwargs(state: State, flow: Flow, profile: Any) -> dict[str, Any]:
     return {}
 
 
+# Every page of the wizard may hold page 1's data (see edgate.core.debug).
+@method_decorator(sensitive_variables(), name="dispatch")
 @method_decorator(sensitive_post_parameters(*SENSITIVE), name="dispatch")
 class StepView(View):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -196,6 +199,7 @@ class StepView(View):
         )
 
 
+@sensitive_variables()
 def _review(data: dict[str, Any]) -> dict[str, Any]:
     ident, contact = data.get("identity", {}), data.get("contact", {})
     return {

@@ -23,6 +23,7 @@ def env_list(name: str) -> list[str]:
 
 
 DEBUG = False
+DEMO_DATA_ALLOWED = False  # `edgate demo` without --force: the development settings only
 ALLOWED_HOSTS: list[str] = env_list("EDGATE_ALLOWED_HOSTS")
 
 INSTALLED_APPS = [
@@ -57,7 +58,19 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "edgate.core.middleware.NoStoreMiddleware",
+    # Innermost, so its refusal page gets every header above; nothing above reads the body.
+    "edgate.core.middleware.RequestBodyLimitMiddleware",
 ]
+
+# Request bodies. No page accepts a file, and the largest form (an admin change list with 100
+# rows selected, a group with every permission) is a few KiB in a few hundred fields. A body
+# over MAX_REQUEST_BODY_SIZE is refused with 413 before anything reads it (RequestBodyLimitMiddleware,
+# with or without a Content-Length); Django's own limits say the same to the form parser.
+MAX_REQUEST_BODY_SIZE = 64 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_SIZE
+FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_SIZE  # never a temporary file on disk
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+DATA_UPLOAD_MAX_NUMBER_FILES = 0  # a file in a multipart body is refused (400)
 
 ROOT_URLCONF = "edgate.urls"
 WSGI_APPLICATION = "edgate.wsgi.application"
@@ -81,6 +94,20 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(default=f"sqlite:///{WORK_DIR / 'edgate.sqlite3'}", conn_max_age=60)
 }
+# SQLite (`make run`, small installs) under concurrent requests: WAL lets readers go on while
+# one writer writes; BEGIN IMMEDIATE takes the write lock when a transaction starts, so two
+# transactions never both read and then both try to write (SQLite answers that with "database
+# is locked" at once, whatever the timeout); the timeout (seconds) is how long a request waits
+# for the lock. Of 45 simultaneous page-1 posts, 16 to 30 got a 500 without these and none
+# with them (bench/sqlite_concurrency.py). An in-memory database needs none of it.
+# (synchronous=NORMAL is safe with WAL: a power cut may lose the last commits, never the file.)
+_default_db = DATABASES["default"]
+if _default_db["ENGINE"] == "django.db.backends.sqlite3" and _default_db["NAME"] not in ("", ":memory:"):
+    _default_db["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -95,7 +122,7 @@ AUTH_USER_MODEL = "accounts.Profile"
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 AUTHENTICATION_BACKENDS = ["edgate.accounts.backends.ProfileBackend"]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:applications"
+LOGIN_REDIRECT_URL = "directory:applications"
 
 # Argon2id first (SECURITY.md); parameters measured in bench/hashing.py.
 PASSWORD_HASHERS = [
@@ -117,6 +144,8 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "edgate.core.views.csrf_failure"
+# Sensitive variables and POST fields are hidden on every error report, DEBUG or not.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "edgate.core.debug.PersonalDataFilter"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

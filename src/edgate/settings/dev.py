@@ -9,7 +9,14 @@ from cryptography.fernet import Fernet
 from .base import *  # noqa: F403
 from .base import STORAGES, WORK_DIR, env_list
 
-DEBUG = os.environ.get("EDGATE_DEBUG", "1") == "1"
+# DEBUG is off unless asked for (EDGATE_DEBUG=1). `make run` is how people try EdGate with the
+# demo's identities, on a machine that may be reachable by others: with DEBUG off an error is
+# the portal's own error page, not Django's debug page (source, settings, SQL), and nothing
+# else changes — WhiteNoise serves the static files either way. Even with EDGATE_DEBUG=1 the
+# debug page hides SSNs, dates of birth, passwords and hint answers (edgate.core.debug).
+# (make run binds 127.0.0.1 by default, but HOST=0.0.0.0 is one word away.)
+DEBUG = os.environ.get("EDGATE_DEBUG", "0") == "1"
+DEMO_DATA_ALLOWED = True
 ALLOWED_HOSTS = env_list("EDGATE_ALLOWED_HOSTS") or ["127.0.0.1", "localhost", "[::1]"]
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

@@ -12,7 +12,9 @@ class Command(BaseCommand):
     help = "Load synthetic demo data (idempotent) and print identities that lead to each outcome."
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
-        parser.add_argument("--force", action="store_true", help="Load even when DEBUG is off.")
+        parser.add_argument(
+            "--force", action="store_true", help="Load even outside the development settings."
+        )
         parser.add_argument(
             "--accounts-json",
             type=Path,
@@ -21,8 +23,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
-        if not settings.DEBUG and not options["force"]:
-            raise CommandError("Demo data is for trying EdGate out; refusing without DEBUG (use --force).")
+        # Asked of the settings, not of DEBUG: `make run` loads the demo with DEBUG off.
+        if not settings.DEMO_DATA_ALLOWED and not options["force"]:
+            raise CommandError(
+                "Demo data is for trying EdGate out; refusing outside the development settings (use --force)."
+            )
         result = demo.load(Ctx.system("edgate demo"))
         out = self.stdout
         out.write(self.style.SUCCESS(f"Demo data ready: {result['people']} people on file."))

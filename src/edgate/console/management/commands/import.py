@@ -1,4 +1,3 @@
-import csv
 from collections import Counter
 from contextlib import nullcontext
 from pathlib import Path
@@ -7,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from edgate.console.progress import count_rows, progress
+from edgate.core import csvsafe
 from edgate.core.context import Ctx
 from edgate.directory.models import Organization
 from edgate.importer.bulk import BulkImporter
@@ -60,7 +60,7 @@ class Command(BaseCommand):
         role_title = options["role_title"]
         counts: Counter[str] = Counter()
         with open_csv(path) as handle, report.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.DictWriter(out, fieldnames=list(RowResult.__dataclass_fields__))
+            writer = csvsafe.DictWriter(out, fieldnames=list(RowResult.__dataclass_fields__))
             writer.writeheader()
 
             def report_row(result: RowResult) -> None:

@@ -3,10 +3,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from edgate.console.progress import count_rows, progress
+from edgate.core import conf
 from edgate.identity.engine import RuleMatcher
 from edgate.identity.rules import RULES
 from edgate.importer.link import Tally, classify, load_index, write_results
 from edgate.importer.rows import open_csv, read
+from edgate.matching import service
+from edgate.matching.candidates import find_candidates
+from edgate.people.models import ssn_lookup
 
 
 class Command(BaseCommand):
@@ -31,9 +35,6 @@ class Command(BaseCommand):
             if path is not None and not path.is_file():
                 raise CommandError(f"{path}: no such file")
         if against is not None:
-            from edgate.core import conf
-            from edgate.people.models import ssn_lookup
-
             bad_records = []
             index = load_index(against, bad_records.append)
             for row in bad_records[:20]:
@@ -43,9 +44,6 @@ class Command(BaseCommand):
             candidates = index.candidates
             matcher = RuleMatcher(hasher=ssn_lookup, rules=RULES[conf.get().match_rules])
         else:
-            from edgate.matching import service
-            from edgate.matching.candidates import find_candidates
-
             candidates = find_candidates
             matcher = service.matcher()
         tally = Tally()
