@@ -132,6 +132,10 @@ def open_case_twice_as_walker(ctx: Ctx) -> None:
 
 
 RECIPES: dict[str, tuple[set[EventType], Callable[[Ctx], object]]] = {
+    "accounts.do_lift_sign_in_lock": (
+        {EventType.SIGN_IN_LOCK_LIFTED},
+        lambda ctx: accounts.do_lift_sign_in_lock(profile=with_profile(on_file(someone())), ctx=ctx),
+    ),
     "accounts.do_issue_activation_code": ({EventType.ACTIVATION_CODE_ISSUED}, issue_and_redeem_code),
     "accounts.do_redeem_activation_code": (
         {EventType.ACTIVATION_CODE_REDEEMED, EventType.ACTIVATION_CODE_FAILED},

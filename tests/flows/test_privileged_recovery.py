@@ -224,3 +224,38 @@ def test_cleanup_removes_spent_codes_after_thirty_days() -> None:
         call_command("cleanup", stdout=out)
     assert ActivationCode.objects.count() == 0 and "2 spent activation codes" in out.getvalue()
     assert fresh  # issued, withdrawn and expired codes alike are gone
+
+
+def test_a_privileged_precreated_profile_needs_a_setup_code_from_customer_service(client: Client) -> None:
+    from tests.factories import precreated, security_post
+
+    who = someone("Dana", "Okonkwo-Reyes")
+    profile = precreated(on_file(who))
+    _directory_administrator(profile)
+    start(client)
+    assert post_step(client, "identity", who.identity_post())["Location"] == step("setup")
+    page = client.get(step("setup"))
+    assert "code" in page.context["form"].fields
+    # Name, birth date and SSN alone do not finish it: without the code, and with a wrong one,
+    # nothing is saved.
+    for typed in ("", "0000-0000-0000-0000-0000-0000-00"):
+        refused = post_step(client, "setup", security_post() | {"code": typed})
+        assert refused.status_code == 200
+        profile.refresh_from_db()
+        assert profile.status == "awaiting_setup" and not profile.has_usable_password()
+    assert AuditEvent.objects.filter(event_type=EventType.ACTIVATION_CODE_FAILED).count() == 1
+    code = issue_code(profile.username, "--purpose", "setup")
+    done = post_step(client, "setup", security_post() | {"code": code}, follow=True)
+    assert done.redirect_chain[-1][0] == step("setup_done")
+    profile.refresh_from_db()
+    assert profile.status == "active" and profile.check_password(PASSWORD)
+
+
+def test_an_ordinary_precreated_profile_needs_no_code(client: Client) -> None:
+    from tests.factories import precreated
+
+    who = someone("Eli", "Montague")
+    precreated(on_file(who))
+    start(client)
+    assert post_step(client, "identity", who.identity_post())["Location"] == step("setup")
+    assert "code" not in client.get(step("setup")).context["form"].fields

@@ -309,3 +309,52 @@ def test_one_canonical_user_name_key_for_lookup_lock_and_counter(profile: Profil
     with time_machine.travel(after, tick=False):
         for typed in SAME_KEY + OTHER_KEY:
             assert sign_in(Client(), typed).status_code == 200, f"{typed!r} got past the lock"
+
+
+@pytest.mark.parametrize("page", ["accounts:change_password", "accounts:change_hint"])
+def test_current_password_checks_are_counted_so_a_stolen_session_cannot_guess(
+    page: str, profile: Profile
+) -> None:
+    client = Client()
+    sign_in(client, profile.username)
+    url = reverse(page)
+    new = register_secret("juniper compass violet harbor")
+    wrong = {
+        "current_password": "not it at all",
+        "new_password": new,
+        "confirm_password": new,
+        "hint_question_choice": "0",
+        "hint_answer": new,
+    }
+    right = wrong | {"current_password": PASSWORD}
+    with time_machine.travel(timezone.now(), tick=False):
+        for _ in range(10):
+            assert "not your current password" in client.post(url, wrong).content.decode()
+        with mock.patch.object(hashers.Argon2PasswordHasher, "verify", autospec=True) as verify:
+            refused = client.post(url, right)
+        assert verify.call_count == 0 and refused.status_code == 200
+        assert "cannot be checked again for a while" in refused.content.decode()
+    assert AuditEvent.objects.filter(event_type=EventType.REAUTH_THROTTLED).count() == 1
+    profile.refresh_from_db()
+    assert profile.check_password(PASSWORD)
+    with time_machine.travel(timezone.now() + timedelta(minutes=31), tick=False):
+        sign_in(client, profile.username)
+        assert client.post(url, right).status_code == 302
+
+
+def test_customer_service_lifts_a_sign_in_lock(profile: Profile) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    now = timezone.now()
+    start = now.replace(minute=now.minute - now.minute % 15, second=1, microsecond=0) + timedelta(hours=1)
+    after = fail_until_locked(profile.username, start)
+    with time_machine.travel(after, tick=False):
+        assert sign_in(Client(), profile.username).status_code == 200  # locked
+        out = StringIO()
+        call_command("unlock", "--username", profile.username.upper(), stdout=out)
+        assert "lifted" in out.getvalue()
+        assert sign_in(Client(), profile.username).status_code == 302
+    lifted = AuditEvent.objects.get(event_type=EventType.SIGN_IN_LOCK_LIFTED)
+    assert lifted.target_id == str(profile.pk) and lifted.actor_label == "edgate unlock"

@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_variables
 from edgate.audit.events import PendingEvent, audited, changes
 from edgate.audit.models import EventType, Outcome
 from edgate.audit.record import record_event
+from edgate.core import throttle
 from edgate.core.context import Ctx
 from edgate.people.models import Person
 
@@ -310,3 +311,19 @@ def do_redeem_activation_code(
         EventType.ACTIVATION_CODE_REDEEMED, ctx=ctx, target=profile, detail={"purpose": str(purpose)}
     )
     return row
+
+
+@audited(EventType.SIGN_IN_LOCK_LIFTED)
+def do_lift_sign_in_lock(*, profile: Profile, ctx: Ctx) -> Profile:
+    """Customer service ends a sign-in lock and delay (someone kept an account locked by typing
+    wrong passwords for it). The counters live in the throttle store, not in a table: the event
+    is the record."""
+    key = usernames.canonical(profile.username)
+    limit = throttle.named("sign_in_profile")
+    was_held = throttle.count(limit, key)
+    throttle.clear(limit, key)
+    throttle.release(limit, key)
+    record_event(
+        EventType.SIGN_IN_LOCK_LIFTED, ctx=ctx, target=profile, detail={"attempts_cleared": int(was_held)}
+    )
+    return profile

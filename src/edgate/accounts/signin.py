@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any, TypeVar
 
+from django import forms
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.hashers import check_password, make_password
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.audit.models import EventType, Outcome
@@ -99,6 +102,40 @@ def _alert(ctx: Ctx, attempt: throttle.Attempt) -> None:
         outcome=Outcome.DENIED,
         detail={"limit": attempt.limit.name, "attempts": attempt.number},
     )
+
+
+REAUTH_REFUSED = _(
+    "For your security, your current password cannot be checked again for a while after several "
+    "wrong tries. Try again later, or sign out and use Forgot your password."
+)
+
+
+F = TypeVar("F", bound=forms.Form)
+
+
+def reauthenticate(request: HttpRequest, form_class: type[F], **kwargs: Any) -> tuple[F, bool]:
+    """The form of a page that asks a signed-in person for their current password, and whether
+    it is valid. The check is counted first: a stolen session must not become an unlimited
+    password-guessing oracle (and each check is a slow hash). Once the limit is reached the
+    form is not even validated; a right current password takes its attempt back."""
+    if request.method != "POST":
+        return form_class(None, **kwargs), False
+    limit, key = throttle.named("reauth_profile"), str(request.user.pk)
+    attempt = throttle.attempt(limit, key)
+    if not attempt.allowed:
+        form = form_class(None, **kwargs)
+        form.cleaned_data = {}
+        form.add_error(None, REAUTH_REFUSED)
+        ctx = ctx_from_request(request)
+        record_event(EventType.REAUTH_THROTTLED, ctx=ctx, target=request.user, outcome=Outcome.DENIED)
+        if attempt.tripped:
+            _alert(ctx, attempt)
+        return form, False
+    form = form_class(request.POST, **kwargs)
+    valid = form.is_valid()
+    if "current_password" not in form.errors:
+        throttle.undo(limit, key)
+    return form, valid
 
 
 def sign_out(request: HttpRequest) -> None:

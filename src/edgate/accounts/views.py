@@ -87,8 +87,8 @@ def profile(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("current_password", "new_password", "confirm_password")
 @sensitive_variables()
 def change_password(request: HttpRequest) -> HttpResponse:
-    form = ChangePasswordForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    form, valid = signin.reauthenticate(request, ChangePasswordForm, user=request.user)
+    if valid:
         actions.do_change_password(
             profile=request.user,
             new_password=form.cleaned_data["new_password"],
@@ -105,8 +105,8 @@ def change_password(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("current_password", "hint_answer")
 @sensitive_variables()
 def change_hint(request: HttpRequest) -> HttpResponse:
-    form = ChangeHintForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    form, valid = signin.reauthenticate(request, ChangeHintForm, user=request.user)
+    if valid:
         actions.do_change_hint(
             profile=request.user,
             question=form.cleaned_data["hint_question"],

@@ -20,6 +20,8 @@ class EventType(models.TextChoices):
     SIGN_IN = "accounts.sign_in", "Signed in"
     SIGN_IN_FAILED = "accounts.sign_in_failed", "Sign-in failed"
     SIGN_IN_THROTTLED = "accounts.sign_in_throttled", "Sign-in refused by throttle"
+    SIGN_IN_LOCK_LIFTED = "accounts.sign_in_lock_lifted", "Sign-in lock lifted by customer service"
+    REAUTH_THROTTLED = "accounts.reauth_throttled", "Current-password check refused by throttle"
     SIGN_IN_DELAYED = "accounts.sign_in_delayed", "Sign-in refused: too soon after earlier attempts"
     SIGN_OUT = "accounts.sign_out", "Signed out"
     PROFILE_CREATED = "accounts.profile_created", "Profile created"

@@ -64,6 +64,7 @@ REQUIRED_THROTTLES = {
     "register_address",
     "code_profile",
     "code_address",
+    "reauth_profile",
 }
 
 

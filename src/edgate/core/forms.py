@@ -26,19 +26,22 @@ class NoEchoInput(forms.TextInput):
         return None
 
 
+def uswds_field(field: forms.Field) -> forms.Field:
+    """The USWDS class on its widget, and no control characters in text."""
+    css = next((c for kind, c in WIDGET_CLASSES.items() if isinstance(field.widget, kind)), "usa-input")
+    field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {css}".strip()
+    if isinstance(field, forms.CharField):
+        field.validators.append(reject_control_characters)
+    return field
+
+
 class UswdsForm(forms.Form):
     error_summary_title = "There is a problem"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            css = next(
-                (c for kind, c in WIDGET_CLASSES.items() if isinstance(field.widget, kind)),
-                "usa-input",
-            )
-            field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {css}".strip()
-            if isinstance(field, forms.CharField):
-                field.validators.append(reject_control_characters)
+            uswds_field(field)
 
     def full_clean(self) -> None:
         super().full_clean()

@@ -18,7 +18,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from edgate.accounts import actions as account_actions
 from edgate.accounts import hints
-from edgate.accounts.models import Profile, Status
+from edgate.accounts.models import CodePurpose, Profile, Status
 from edgate.audit.models import EventType, Outcome
 from edgate.audit.record import record_event
 from edgate.core import throttle
@@ -30,11 +30,20 @@ from edgate.identity.records import Identity
 from edgate.matching import service
 from edgate.people.actions import PersonData, do_create_person
 from edgate.people.models import Person, ssn_lookup
+from edgate.recovery.policy import is_privileged
 
 from .steps import STEPS, State, check_transition
 
 IDENTITY_FIELDS = ("first_name", "middle_name", "last_name", "former_last_name", "ssn", "state_id")
 CONTACT_FIELDS = ("street", "city", "state", "postcode", "email", "phone")
+
+
+class CodeRefused(Exception):
+    """The activation code a privileged pre-created Profile needs was wrong, or too many were."""
+
+    def __init__(self, *, locked: bool = False) -> None:
+        super().__init__("activation code refused")
+        self.locked = locked
 
 
 class Throttled(Exception):
@@ -82,6 +91,7 @@ def _route(flow: Flow, data: dict[str, Any], decision: Decision, query: Identity
         profile = account_actions.do_precreate_profile(person=person, ctx=ctx)
     data["match"] = {"outcome": "exact", "profile_id": profile.pk}
     if profile.status == Status.AWAITING_SETUP:
+        data["match"]["code_required"] = is_privileged(profile)
         return State.SETUP
     record_event(EventType.USERNAME_REMINDED, ctx=ctx, target=profile)
     return State.EXACT
@@ -235,14 +245,39 @@ def complete_registration(flow_id: str, ctx: Ctx) -> State:
 
 @sensitive_variables()
 def submit_setup(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
-    """The pre-created Profile path: hint question and answer plus a password."""
+    """The pre-created Profile path: hint question and answer plus a password, and for a
+    privileged Profile the one-time code customer service issued (counted before checking)."""
+    profile_id = flow.data["match"]["profile_id"]
+    # Asked again here: the Profile may have been given administrator access since page 1.
+    code_required = bool(flow.data["match"].get("code_required")) or is_privileged(
+        Profile.objects.get(pk=profile_id)
+    )
+    limits = (
+        (throttle.named("code_profile"), f"setup:{profile_id}"),
+        (throttle.named("code_address"), ctx.client_ip),
+    )
+    if code_required:
+        mine, address = throttle.attempt_all(*limits)
+        if not (mine.allowed and address.allowed):
+            raise CodeRefused(locked=True)
     with transaction.atomic():
         flow = Flow.objects.select_for_update().get(pk=flow.pk)
         if flow.state != State.SETUP:
             return State(flow.state)
-        profile = Profile.objects.get(pk=flow.data["match"]["profile_id"])
-        account_actions.do_complete_setup(profile=profile, ctx=ctx, **hashed_security(cleaned))
-        move(flow, {"match": flow.data["match"]}, State.SETUP_DONE)
+        profile = Profile.objects.get(pk=profile_id)
+        if code_required and not account_actions.do_redeem_activation_code(
+            profile=profile, purpose=CodePurpose.SETUP, typed=cleaned.get("code", ""), ctx=ctx
+        ):
+            refused = True  # leave the transaction normally: the failure's audit event stays
+        else:
+            refused = False
+            account_actions.do_complete_setup(profile=profile, ctx=ctx, **hashed_security(cleaned))
+            move(flow, {"match": flow.data["match"]}, State.SETUP_DONE)
+    if refused:
+        raise CodeRefused
+    if code_required:
+        for limit, ident in limits:
+            throttle.undo(limit, ident)
     return State.SETUP_DONE
 
 

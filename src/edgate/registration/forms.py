@@ -12,7 +12,7 @@ from django.views.decorators.debug import sensitive_variables
 from edgate.accounts.forms import HintMixin, NewPasswordMixin
 from edgate.accounts.passwords import PasswordContext
 from edgate.core import conf
-from edgate.core.forms import NoEchoInput, UswdsForm
+from edgate.core.forms import NoEchoInput, UswdsForm, uswds_field
 from edgate.core.validators import clean_birth_date, clean_name, clean_ssn, clean_state_id
 
 MONTHS = [
@@ -149,12 +149,31 @@ class SecurityForm(NewPasswordMixin, HintMixin, UswdsForm):
         first_name: str = "",
         last_name: str = "",
         username: str = "",
+        require_code: bool = False,
         **kwargs: Any,
     ) -> None:
         self.user = PasswordContext(username=username, first_name=first_name, last_name=last_name)
         super().__init__(*args, **kwargs)
         self.fields["new_password"].label = _("Password")
         self.fields["confirm_password"].label = _("Type the password again")
+        if require_code:
+            # A pre-created Profile with administrator access is not finished on the strength of
+            # a name, a birth date and an SSN alone: customer service gives its owner a code.
+            self.fields = {"code": uswds_field(SETUP_CODE_FIELD()), **self.fields}
+
+
+def SETUP_CODE_FIELD() -> forms.CharField:  # noqa: N802 - a field factory, read like a class
+    return forms.CharField(
+        label=_("Activation code"),
+        max_length=64,
+        widget=NoEchoInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+        help_text=_(
+            "This Profile has administrator access, so it needs a one-time activation code from "
+            "customer service as well. Dashes and spaces do not matter."
+        ),
+    )
 
 
 class ReviewForm(UswdsForm):

@@ -55,6 +55,16 @@ SENSITIVE = (
 )
 
 
+CODE_REFUSED = _lazy(
+    "That code is not valid for this Profile, or it has expired or was already used. "
+    "Check it and try again, or call customer service for a new code."
+)
+CODE_LOCKED = _lazy(
+    "There have been too many attempts. For your security, codes are not accepted for a while. "
+    "Call customer service for help."
+)
+
+
 def step_url(state: State | str) -> str:
     return reverse("registration:step", args=[str(state)])
 
@@ -101,6 +111,7 @@ def _form_kwargs(state: State, flow: Flow, profile: Any) -> dict[str, Any]:
             "first_name": profile.person.first_name,
             "last_name": profile.person.last_name,
             "username": profile.username,
+            "require_code": bool(flow.data.get("match", {}).get("code_required")),
         }
     return {}
 
@@ -159,6 +170,9 @@ class StepView(View):
         if form.is_valid():
             try:
                 target = HANDLERS[self.state](self.flow, form.cleaned_data, ctx_from_request(request))
+            except flows.CodeRefused as refused:
+                field = "code" if "code" in form.fields else None  # None: access granted since page 1
+                form.add_error(field, CODE_LOCKED if refused.locked else CODE_REFUSED)
             except flows.Throttled:
                 form.add_error(
                     None,

@@ -219,6 +219,7 @@ EDGATE = {
         "register_address": (20, 3600),  # Profiles completed per client address
         "code_profile": (5, 24 * 3600),  # wrong activation codes per User Name
         "code_address": (20, 3600),
+        "reauth_profile": (10, 15 * 60),  # current-password checks by a signed-in Profile
     },
     # Sign-in: the first 3 attempts for a User Name are free; after that each one waits
     # 2 s, 4 s, 8 s … (at most 5 minutes) before it is examined; 10 lock it (THROTTLES).
