@@ -19,7 +19,10 @@ class Command(BaseCommand):
             "--accounts-json",
             type=Path,
             metavar="FILE",
-            help="Also write the sign-in accounts to FILE as a JSON list of {role, organization, username, password, totp_secret}.",
+            help=(
+                "Also write the sign-in accounts to FILE as a JSON list of "
+                "{role, organization, username, password, totp_secret}."
+            ),
         )
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
