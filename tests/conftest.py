@@ -7,6 +7,7 @@ from urllib.parse import unquote
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 
 from edgate.core import conf, crypto
@@ -83,6 +84,17 @@ def _fresh_state(settings: object) -> Iterator[None]:
     yield
     conf.reset()
     crypto.reset()
+
+
+@pytest.fixture(autouse=True)
+def _postgres_marker(request: pytest.FixtureRequest) -> None:
+    """Tests marked `postgres` need a real PostgreSQL: skipped with a reason locally, required in CI."""
+    if request.node.get_closest_marker("postgres") is None:
+        return
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the suite on PostgreSQL (set DATABASE_URL)")
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://…")
 
 
 # --- browser tests --------------------------------------------------------------------

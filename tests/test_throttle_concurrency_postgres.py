@@ -10,14 +10,13 @@ attacker relies on happen every time instead of sometimes.
 from __future__ import annotations
 
 import copy
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
 from django.contrib.auth import hashers
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
@@ -29,14 +28,6 @@ from tests.unit.test_throttle import use_redis
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 WRONG = "wrong wrong wrong wrong"
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the suite on PostgreSQL (set DATABASE_URL)")
-        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://…")
 
 
 @pytest.fixture(params=["database", "redis"])

@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from edgate.accounts.actions import do_issue_activation_code
-from edgate.accounts.models import CodePurpose, Profile, Status
-from edgate.core.context import Ctx
+from edgate.accounts.models import CodePurpose, Status
+from edgate.console.agents import agent_ctx, profile_named
 
 
 class Command(BaseCommand):
@@ -24,9 +24,7 @@ class Command(BaseCommand):
         issue.add_argument("--by", default="", help="User Name of the agent issuing it (for the audit log).")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
-        profile = Profile.objects.find_by_username(options["username"])
-        if profile is None:
-            raise CommandError("No Profile has that User Name.")
+        profile = profile_named(options["username"])
         purpose = CodePurpose(options["purpose"])
         expected = Status.AWAITING_SETUP if purpose == CodePurpose.SETUP else Status.ACTIVE
         if profile.status != expected:
@@ -34,14 +32,7 @@ class Command(BaseCommand):
                 f"That Profile is {profile.get_status_display().lower()}; a {purpose.value} code needs "
                 f"it to be {Status(expected).label.lower()}."
             )
-        agent = Profile.objects.find_by_username(options["by"]) if options["by"] else None
-        if options["by"] and agent is None:
-            raise CommandError("--by names no Profile.")
-        ctx = (
-            Ctx(actor_id=agent.pk, actor_label=f"{agent.username} via edgate activation")
-            if agent
-            else Ctx.system("edgate activation")
-        )
+        ctx = agent_ctx(options["by"], "edgate activation")
         code, row = do_issue_activation_code(profile=profile, purpose=purpose, ctx=ctx)
         self.stdout.write(f"username={profile.username}")
         self.stdout.write(f"code={code}")

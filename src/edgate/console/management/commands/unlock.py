@@ -1,10 +1,9 @@
 """Lift a sign-in lock (customer service, after checking who is calling)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from edgate.accounts.actions import do_lift_sign_in_lock
-from edgate.accounts.models import Profile
-from edgate.core.context import Ctx
+from edgate.console.agents import agent_ctx, profile_named
 
 
 class Command(BaseCommand):
@@ -19,16 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--by", default="", help="User Name of the agent (for the audit log).")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
-        profile = Profile.objects.find_by_username(options["username"])
-        if profile is None:
-            raise CommandError("No Profile has that User Name.")
-        agent = Profile.objects.find_by_username(options["by"]) if options["by"] else None
-        if options["by"] and agent is None:
-            raise CommandError("--by names no Profile.")
-        ctx = (
-            Ctx(actor_id=agent.pk, actor_label=f"{agent.username} via edgate unlock")
-            if agent
-            else Ctx.system("edgate unlock")
-        )
-        do_lift_sign_in_lock(profile=profile, ctx=ctx)
+        profile = profile_named(options["username"])
+        do_lift_sign_in_lock(profile=profile, ctx=agent_ctx(options["by"], "edgate unlock"))
         self.stdout.write(f"Sign-in lock lifted for {profile.username}.")
