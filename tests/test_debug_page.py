@@ -149,3 +149,30 @@ def test_objects_that_carry_personal_data_print_none_of_it() -> None:
     ]
     for thing in shown:
         assert leaks(pprint(thing)) == [] and leaks(str(thing)) == [], type(thing)
+
+
+def test_setup_page_failure_shows_no_activation_code(
+    debug_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from edgate.directory.actions import do_appoint_admin
+    from edgate.directory.models import Organization, OrgType
+    from tests.factories import CTX, precreated
+    from tests.pii import register_secret
+
+    who = someone("Ines", "Abernathy")
+    profile = precreated(on_file(who))
+    district = Organization.objects.create(code="05550000", name="Eastfield", org_type=OrgType.DISTRICT)
+    do_appoint_admin(profile=profile, organization=district, ctx=CTX)
+    out = StringIO()
+    call_command("activation", "issue", "--username", profile.username, "--purpose", "setup", stdout=out)
+    code = register_secret(re.search(r"^code=(\S+)$", out.getvalue(), re.M).group(1))  # type: ignore[union-attr]
+    start(debug_client)
+    assert post_step(debug_client, "identity", who.identity_post())["Location"] == step("setup")
+    monkeypatch.setattr(registration_flows.account_actions, "do_redeem_activation_code", boom)
+    body = debug_page(post_step(debug_client, "setup", security_post() | {"code": code}))
+    assert code not in body
+    assert_no_personal_data(body)

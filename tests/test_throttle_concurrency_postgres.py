@@ -13,12 +13,15 @@ import copy
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth import hashers
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from edgate.accounts.models import Profile
 from edgate.audit.models import AuditEvent, EventType
@@ -188,3 +191,32 @@ def test_simultaneous_identity_matches_from_one_address(store: str) -> None:
     assert sorted(r.status_code for r in results) == [200] * (n - limit) + [302] * limit  # type: ignore[attr-defined]
     assert AuditEvent.objects.filter(event_type=EventType.MATCH_OUTCOME).count() == limit
     assert AuditEvent.objects.filter(event_type=EventType.THROTTLE_ALERT).count() == 1
+
+
+@pytest.fixture(params=["database", "redis"])
+def store_with_delays(request: pytest.FixtureRequest, settings) -> str:  # type: ignore[no-untyped-def]
+    if request.param == "redis":
+        use_redis(settings)
+    return request.param
+
+
+def test_a_burst_after_the_free_attempts_gets_one_turn(store_with_delays: str, held) -> None:  # type: ignore[no-untyped-def]
+    profile = with_profile(on_file(someone("Odessa", "Marchetti")))
+    real = Profile.objects.get(pk=profile.pk).password
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for _ in range(3):  # the free attempts; the third imposes a 2-second wait
+            sign_in(Client(), profile.username, WRONG)
+    hasher = held(lambda: real)
+    n = 6
+    with time_machine.travel(start + timedelta(seconds=3), tick=False):
+        results = burst(
+            [lambda: sign_in(Client(), profile.username, WRONG) for _ in range(n)],
+            settled=lambda finished: finished + hasher.inside == n,
+        )
+        hasher.release.set()
+        join_all()
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert hasher.examined == 1, "several guesses slipped past the wait together"
+    assert sorted(r.status_code for r in results) == [200] + [429] * (n - 1)  # type: ignore[attr-defined]
+    assert AuditEvent.objects.filter(event_type=EventType.SIGN_IN_DELAYED).count() == n - 1

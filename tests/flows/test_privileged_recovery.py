@@ -259,3 +259,47 @@ def test_an_ordinary_precreated_profile_needs_no_code(client: Client) -> None:
     start(client)
     assert post_step(client, "identity", who.identity_post())["Location"] == step("setup")
     assert "code" not in client.get(step("setup")).context["form"].fields
+
+
+def test_a_setup_code_does_not_reset_a_password_nor_a_recovery_code_finish_a_setup(client: Client) -> None:
+    from tests.factories import precreated, security_post
+
+    who = someone("Harlan", "Quist")
+    waiting = precreated(on_file(who))
+    _directory_administrator(waiting)
+    code = issue_code(waiting.username, "--purpose", "setup")
+    # A set-up code is refused on the recovery page...
+    assert "not valid" in redeem(Client(), waiting.username, code).content.decode()
+    # ...and a recovery code, issued by hand for the same Profile, is refused on the set-up page.
+    from edgate.accounts.actions import do_issue_activation_code
+    from edgate.accounts.models import CodePurpose
+
+    recovery_code, _row = do_issue_activation_code(profile=waiting, purpose=CodePurpose.RECOVERY, ctx=CTX)
+    register_secret(recovery_code)
+    start(client)
+    assert post_step(client, "identity", who.identity_post())["Location"] == step("setup")
+    assert post_step(client, "setup", security_post() | {"code": recovery_code}).status_code == 200
+    waiting.refresh_from_db()
+    assert waiting.status == "awaiting_setup"
+    # The right code finishes it, and nothing else is left usable.
+    assert post_step(client, "setup", security_post() | {"code": code})["Location"] == step("setup_done")
+    assert not ActivationCode.objects.filter(
+        profile=waiting, purpose=CodePurpose.SETUP, used_at__isnull=True, withdrawn_at__isnull=True
+    ).exists()
+
+
+def test_spellings_of_an_unknown_user_name_get_one_decoy_question() -> None:
+    real = with_profile(on_file(someone("Vera", "Kowalczyk")))
+    for typed_names in (
+        [real.username, real.username.upper(), "".join(chr(ord(c) + 0xFEE0) for c in real.username)],
+        [
+            "nosuchperson",
+            "NOSUCHPERSON",
+            "".join(chr(ord(c) + 0xFEE0) for c in "nosuchperson"),  # fullwidth
+            "".join(chr(ord(c) + 0xFEE0) for c in "NOSUCHPERSON"),
+            "nosuch\uff50erson",  # one fullwidth letter
+            "no\u017fuchper\u017fon",  # long s
+        ],
+    ):
+        questions = {begin(Client(), typed).context["question"] for typed in typed_names}
+        assert len(questions) == 1, typed_names

@@ -45,7 +45,7 @@ def test_each_attempt_gets_its_own_number_and_the_limit_slides_away(backend: str
     with time_machine.travel(start + timedelta(minutes=59), tick=False):
         numbers = [throttle.attempt(LIMIT, "alice").number for _ in range(4)]
         assert numbers == [1, 2, 3, 4]
-        assert throttle.exceeded(LIMIT, "alice")
+        assert throttle.count(LIMIT, "alice") == 4
         assert throttle.attempt(LIMIT, "bob").allowed
     # Two minutes later a new fixed window has begun, but the sliding estimate still counts
     # most of the previous one: a burst at a window boundary cannot double the limit.
@@ -55,10 +55,16 @@ def test_each_attempt_gets_its_own_number_and_the_limit_slides_away(backend: str
         assert throttle.attempt(LIMIT, "alice").allowed
 
 
-def test_tripped_marks_only_the_first_attempt_over_the_limit(backend: str) -> None:
-    attempts = [throttle.attempt(LIMIT, "dora") for _ in range(6)]
+def test_tripped_marks_only_the_first_refusal_in_a_windows_time(backend: str) -> None:
+    now = timezone.now()
+    with time_machine.travel(now, tick=False):
+        attempts = [throttle.attempt(LIMIT, "dora") for _ in range(6)]
     assert [a.allowed for a in attempts] == [True, True, True, False, False, False]
     assert [a.tripped for a in attempts] == [False, False, False, True, False, False]
+    # Still refused a window later (the estimate keeps most of the burst), and alerted once more.
+    with time_machine.travel(now + LIMIT.window + timedelta(seconds=1), tick=False):
+        later = throttle.attempt(LIMIT, "dora")
+    assert not later.allowed and later.tripped
 
 
 def test_undo_takes_back_one_attempt_and_never_goes_below_zero(backend: str) -> None:
@@ -75,9 +81,8 @@ def test_clear_and_none_identity(backend: str) -> None:
     for _ in range(3):
         throttle.attempt(LIMIT, "carol")
     throttle.clear(LIMIT, "carol")
-    assert not throttle.exceeded(LIMIT, "carol")
+    assert throttle.count(LIMIT, "carol") == 0
     assert throttle.attempt(LIMIT, None).allowed
-    assert not throttle.exceeded(LIMIT, None)
 
 
 def test_hold_is_enforced_by_time_and_released(backend: str) -> None:
@@ -93,6 +98,23 @@ def test_hold_is_enforced_by_time_and_released(backend: str) -> None:
     throttle.hold(LIMIT, "ivy", timedelta(seconds=30))
     throttle.release(LIMIT, "ivy")
     assert throttle.held_for(LIMIT, "ivy") == 0
+
+
+def test_one_turn_at_a_time_and_none_before_the_wait_is_over(backend: str) -> None:
+    now = timezone.now()
+    in_flight = timedelta(seconds=10)
+    with time_machine.travel(now, tick=False):
+        assert throttle.take_turn(LIMIT, "kim", in_flight) == 0  # claimed
+        assert throttle.take_turn(LIMIT, "kim", in_flight) == 10  # another, while it is examined
+        assert throttle.take_turn(LIMIT, "lee", in_flight) == 0
+        throttle.hold(LIMIT, "kim", timedelta(seconds=4))  # the real wait replaces the claim
+        assert throttle.take_turn(LIMIT, "kim", in_flight) == 4
+        throttle.hold(LIMIT, "lee", timedelta(0))  # no wait: the claim goes at once
+        assert throttle.take_turn(LIMIT, "lee", in_flight) == 0
+    with time_machine.travel(now + timedelta(seconds=5), tick=False):
+        assert throttle.take_turn(LIMIT, "kim", in_flight) == 0
+    assert throttle.take_turn(LIMIT, "max", timedelta(0)) == 0  # turned off
+    assert throttle.take_turn(LIMIT, "max", timedelta(0)) == 0
 
 
 def test_delays_double_after_the_free_attempts(db) -> None:  # type: ignore[no-untyped-def]

@@ -100,6 +100,10 @@ def do_complete_setup(
     profile.status = Status.ACTIVE
     profile.activated_at = timezone.now()
     profile.save(update_fields=["password", "hint_question", "hint_answer_hash", "status", "activated_at"])
+    # A set-up code not used for this is of no further use: withdraw it.
+    ActivationCode.objects.filter(
+        profile=profile, purpose=CodePurpose.SETUP, used_at__isnull=True, withdrawn_at__isnull=True
+    ).update(withdrawn_at=profile.activated_at)
     record_event(EventType.PROFILE_SETUP_COMPLETED, ctx=ctx, target=profile)
     return profile
 

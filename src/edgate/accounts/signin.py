@@ -52,15 +52,22 @@ def sign_in(request: HttpRequest, *, username: str, password: str) -> SignInResu
     per_profile, per_address = throttle.named("sign_in_profile"), throttle.named("sign_in_address")
     account_key = canonical(username)
     known = Profile.objects.find_by_username(account_key)
-    wait = throttle.held_for(per_profile, account_key)
+    # One attempt per User Name at a time, and none before the wait in force is over: claimed
+    # atomically, so a burst cannot slip several guesses past a wait together.
+    wait = throttle.take_turn(per_profile, account_key, in_flight=throttle.in_flight_allowance())
     if wait:
         # Not counted and not hashed: the answer depends only on what was typed, never on
         # whether the account exists, and refusing it costs the server nothing.
         record_event(EventType.SIGN_IN_DELAYED, ctx=ctx, target=known, outcome=Outcome.DENIED)
         return SignInResult(retry_after=wait, delayed=True)
     account, address = throttle.attempt_all((per_profile, account_key), (per_address, ctx.client_ip))
+    wait_after = throttle.delay_for(account.number)
+    throttle.hold(per_profile, account_key, wait_after)  # replaces the in-flight claim
     if not (account.allowed and address.allowed):
-        check_password(password, _dummy_hash())
+        if not account.allowed:
+            # A lock reads like a wrong password, hashing included. A refusal for the address
+            # alone says nothing about the account, so it costs no hash.
+            check_password(password, _dummy_hash())
         record_event(
             EventType.SIGN_IN_THROTTLED,
             ctx=ctx,
@@ -71,9 +78,6 @@ def sign_in(request: HttpRequest, *, username: str, password: str) -> SignInResu
         if account.tripped or address.tripped:
             _alert(ctx, account if account.tripped else address)
         return SignInResult()
-    # Set before examining, so attempts arriving while this one is hashed already wait.
-    wait_after = throttle.delay_for(account.number)
-    throttle.hold(per_profile, account_key, wait_after)
     profile = authenticate(request, username=account_key, password=password)
     if profile is None:
         # The typed User Name is not recorded when unknown: people type passwords into it.

@@ -42,6 +42,7 @@ class Store(Protocol):
     def get(self, key: str, window_start: datetime) -> int: ...
     def clear(self, key: str, window_starts: list[datetime]) -> None: ...
     def set_until(self, key: str, until: datetime) -> None: ...
+    def claim_until(self, key: str, until: datetime, now: datetime) -> datetime | None: ...
     def get_until(self, key: str) -> datetime | None: ...
     def clear_until(self, key: str) -> None: ...
 
@@ -86,6 +87,32 @@ class DatabaseStore:
         ThrottleCounter.objects.update_or_create(
             key=key, window_start=_MARKER_WINDOW, defaults={"count": 1, "expires_at": until}
         )
+
+    def claim_until(self, key: str, until: datetime, now: datetime) -> datetime | None:
+        """Set the marker to `until` unless one is in force: one statement, so of simultaneous
+        claims exactly one wins. Returns None when claimed, else the marker in force."""
+        ops = connection.ops
+        table, key_col, start_col, count_col, expires_col = (
+            ops.quote_name(name) for name in (_TABLE, "key", "window_start", "count", "expires_at")
+        )
+        sql = (  # fixed identifiers only; every value is a parameter
+            f"INSERT INTO {table} ({key_col}, {start_col}, {count_col}, {expires_col}) "  # noqa: S608
+            f"VALUES (%s, %s, 1, %s) ON CONFLICT ({key_col}, {start_col}) "
+            f"DO UPDATE SET {expires_col} = EXCLUDED.{expires_col} WHERE {table}.{expires_col} <= %s "
+            f"RETURNING {expires_col}"
+        )
+        params = [
+            key,
+            ops.adapt_datetimefield_value(_MARKER_WINDOW),
+            ops.adapt_datetimefield_value(until),
+            ops.adapt_datetimefield_value(now),
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            if cursor.fetchone() is not None:
+                return None
+        held = self.get_until(key)
+        return held if held is not None and held > now else None
 
     def get_until(self, key: str) -> datetime | None:
         row = ThrottleCounter.objects.filter(key=key, window_start=_MARKER_WINDOW).first()
@@ -135,6 +162,25 @@ class RedisStore:
     def set_until(self, key: str, until: datetime) -> None:
         self.client.set(f"edgate:until:{key}", until.timestamp(), exat=int(until.timestamp()) + 1)
 
+    # Compare-and-set in one step: the marker is taken only when none is in force (by the
+    # application's clock, which tests move; the key's own expiry only tidies up).
+    _CLAIM = (
+        "local v = redis.call('GET', KEYS[1]) "
+        "if v and tonumber(v) > tonumber(ARGV[1]) then return v end "
+        "redis.call('SET', KEYS[1], ARGV[2], 'EXAT', ARGV[3]) return false"
+    )
+
+    def claim_until(self, key: str, until: datetime, now: datetime) -> datetime | None:
+        held = self.client.eval(
+            self._CLAIM,
+            1,
+            f"edgate:until:{key}",
+            now.timestamp(),
+            until.timestamp(),
+            int(until.timestamp()) + 1,
+        )
+        return datetime.fromtimestamp(float(held), tz=UTC) if held else None
+
     def get_until(self, key: str) -> datetime | None:
         value = self.client.get(f"edgate:until:{key}")
         return datetime.fromtimestamp(float(value), tz=UTC) if value else None
@@ -167,15 +213,13 @@ class Attempt:
 
     limit: Limit
     number: int
+    # The first refusal for this identity in a window's time: the moment to raise an alert.
+    # Decided by an atomic marker, not by the number (a sliding estimate can skip or repeat it).
+    tripped: bool = False
 
     @property
     def allowed(self) -> bool:
         return self.number <= self.limit.limit
-
-    @property
-    def tripped(self) -> bool:
-        """This is the first attempt over the limit in the window: the moment to raise an alert."""
-        return self.number == self.limit.limit + 1
 
 
 def attempt(limit: Limit, ident: str | None) -> Attempt:
@@ -189,7 +233,9 @@ def attempt(limit: Limit, ident: str | None) -> Attempt:
     number = backend.incr(key, current, limit.window * 2)
     # Rounded up: the estimate assumes the previous window's attempts were spread evenly;
     # for a security limit, err towards counting one too many rather than one too few.
-    return Attempt(limit, number + math.ceil(backend.get(key, previous) * overlap))
+    number += math.ceil(backend.get(key, previous) * overlap)
+    tripped = number > limit.limit and backend.claim_until(f"alert:{key}", now + limit.window, now) is None
+    return Attempt(limit, number, tripped)
 
 
 def attempt_all(*pairs: tuple[Limit, str | None]) -> list[Attempt]:
@@ -214,12 +260,6 @@ def count(limit: Limit, ident: str) -> float:
     return backend.get(key, current) + math.ceil(backend.get(key, previous) * overlap)
 
 
-def exceeded(limit: Limit, ident: str | None) -> bool:
-    """Read-only: would the next attempt be over the limit? For pages that only show state;
-    a decision to examine a secret must use attempt()."""
-    return ident is not None and count(limit, ident) >= limit.limit
-
-
 def clear(limit: Limit, ident: str) -> None:
     current, previous, _ = _windows(limit, timezone.now())
     store().clear(_key(limit, ident), [current, previous])
@@ -237,11 +277,32 @@ def delay_for(failures: int) -> timedelta:
     return min(doubled, policy.max_delay)
 
 
+def in_flight_allowance() -> timedelta:
+    """How long a claimed turn holds other attempts off while it is examined (a hash takes
+    tens of milliseconds; this only matters if a worker dies mid-attempt). None when the
+    progressive delay is turned off."""
+    return timedelta(seconds=10) if conf.get().sign_in_delay.first_delay.total_seconds() > 0 else timedelta(0)
+
+
+def take_turn(limit: Limit, ident: str, in_flight: timedelta) -> int:
+    """Claim the right to examine the next attempt for `ident`, atomically: 0 when claimed
+    (the marker now holds others off for `in_flight`, until the caller sets the real wait with
+    hold()), else the whole seconds left of the wait in force. Of simultaneous attempts exactly
+    one gets the turn, so a burst cannot slip several guesses past a wait together."""
+    if in_flight.total_seconds() <= 0:
+        return 0
+    now = timezone.now()
+    held = store().claim_until(_key(limit, f"hold:{ident}"), now + in_flight, now)
+    return 0 if held is None else max(1, math.ceil((held - now).total_seconds()))
+
+
 def hold(limit: Limit, ident: str, wait: timedelta) -> None:
-    """No attempt for `ident` under `limit` is examined before `wait` has passed. Enforced by
-    time (a marker with an expiry), never by sleeping in a worker."""
+    """No attempt for `ident` under `limit` is examined before `wait` has passed (none: the
+    marker goes). Enforced by time (a marker with an expiry), never by sleeping in a worker."""
     if wait.total_seconds() > 0:
         store().set_until(_key(limit, f"hold:{ident}"), timezone.now() + wait)
+    else:
+        release(limit, ident)
 
 
 def held_for(limit: Limit, ident: str) -> int:

@@ -74,7 +74,9 @@ def _data_for(profile: Profile | None, typed_username: str) -> dict[str, Any]:
         return {"profile_id": profile.pk, "question": profile.hint_question}
     return {
         "profile_id": None,
-        "question": hints.decoy_question(typed_username),
+        # The canonical form, as for the lookup: spellings of one User Name (case, fullwidth
+        # letters) must get one question, as they would for a real account.
+        "question": hints.decoy_question(canonical(typed_username)),
         "decoy_key": crypto.lookup_hash("recovery-decoy", canonical(typed_username)),
     }
 

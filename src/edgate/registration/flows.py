@@ -260,6 +260,7 @@ def submit_setup(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
         mine, address = throttle.attempt_all(*limits)
         if not (mine.allowed and address.allowed):
             raise CodeRefused(locked=True)
+    security = hashed_security(cleaned)  # the slow hashes, before any lock is taken
     with transaction.atomic():
         flow = Flow.objects.select_for_update().get(pk=flow.pk)
         if flow.state != State.SETUP:
@@ -271,7 +272,7 @@ def submit_setup(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
             refused = True  # leave the transaction normally: the failure's audit event stays
         else:
             refused = False
-            account_actions.do_complete_setup(profile=profile, ctx=ctx, **hashed_security(cleaned))
+            account_actions.do_complete_setup(profile=profile, ctx=ctx, **security)
             move(flow, {"match": flow.data["match"]}, State.SETUP_DONE)
     if refused:
         raise CodeRefused

@@ -52,6 +52,7 @@ SENSITIVE = (
     "new_password",
     "confirm_password",
     "hint_answer",
+    "code",
 )
 
 
