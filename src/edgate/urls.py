@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from edgate.accounts import views as accounts_views
+
 admin.site.site_header = "EdGate administration"
 admin.site.site_title = "EdGate administration"
 
@@ -13,6 +15,11 @@ urlpatterns = [
     path("recover/", include("edgate.recovery.urls")),
     # Staff sign in through the portal's sign-in (throttled and audited), not the admin's own.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
+    # Likewise changing a password (counted, audited, other sessions ended) and signing out
+    # (audited): the admin's own pages for these would bypass the portal's rules.
+    path("admin/password_change/", RedirectView.as_view(pattern_name="accounts:change_password")),
+    path("admin/password_change/done/", RedirectView.as_view(pattern_name="accounts:profile")),
+    path("admin/logout/", accounts_views.logout_view),
     path("admin/", admin.site.urls),
 ]
 

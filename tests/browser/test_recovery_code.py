@@ -78,7 +78,7 @@ def test_the_wait_after_several_wrong_passwords_is_stated(page: Page, live_serve
         page.get_by_label("User Name").fill(profile.username)
         page.get_by_label("Password").fill("not my password at all")
         page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text(re.compile(r"Try again in \d+ seconds")).first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Wait \d+ seconds, then sign in again")).first).to_be_visible()
     assert_accessible(page)
     screenshot(page, "signin-wait-desktop")
     assert [f for f in failures if not f.startswith("429 ") or not f.endswith("/login/")] == []

@@ -117,3 +117,17 @@ def test_each_recovery_step_is_audited(profile: Profile) -> None:
     begin(Client(REMOTE_ADDR="198.51.100.81"), "no-such-person")
     (unknown,) = AuditEvent.objects.filter(event_type=EventType.RECOVERY_STARTED, client_ip="198.51.100.81")
     assert unknown.target_id == "" and "no-such-person" not in str(unknown.detail)
+
+
+def test_an_address_out_of_attempts_does_not_blame_the_profile(profile: Profile) -> None:
+    for i in range(20):
+        client = Client(REMOTE_ADDR="198.51.100.99")
+        begin(client, f"someone-else-{i}")
+        client.post(url("answer"), {"answer": "wrong"})
+    client = Client(REMOTE_ADDR="198.51.100.99")
+    begin(client, profile.username)
+    page = client.post(url("answer"), {"answer": HINT_ANSWER}).content.decode()
+    assert "from your network" in page and "for this Profile" not in page
+    elsewhere = Client(REMOTE_ADDR="198.51.100.100")
+    begin(elsewhere, profile.username)
+    assert elsewhere.post(url("answer"), {"answer": HINT_ANSWER})["Location"] == url("password")

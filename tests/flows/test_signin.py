@@ -110,12 +110,13 @@ def test_after_three_attempts_each_one_waits_a_doubling_delay_enforced_by_time(
             assert sign_in(client, profile.username, wrong).status_code == 200
         third = sign_in(client, profile.username, wrong)
         assert third.status_code == 200 and third["Retry-After"] == "2"
-        assert "Try again in 2 seconds" in third.content.decode()
+        assert "Wait 2 seconds, then sign in again" in third.content.decode()
         # Within the wait the password is not even examined, right or wrong.
         with mock.patch.object(hashers.Argon2PasswordHasher, "verify", autospec=True) as verify:
             early = sign_in(client, profile.username)
         assert early.status_code == 429 and early["Retry-After"] == "2" and verify.call_count == 0
         assert "not correct" not in early.content.decode()
+        assert "We did not check that password" in early.content.decode()
     waits = []
     moment = start
     for _ in range(4):
@@ -358,3 +359,11 @@ def test_customer_service_lifts_a_sign_in_lock(profile: Profile) -> None:
         assert sign_in(Client(), profile.username).status_code == 302
     lifted = AuditEvent.objects.get(event_type=EventType.SIGN_IN_LOCK_LIFTED)
     assert lifted.target_id == str(profile.pk) and lifted.actor_label == "edgate unlock"
+
+
+def test_the_admin_password_change_and_sign_out_are_the_portals(client: Client, profile: Profile) -> None:
+    Profile.objects.filter(pk=profile.pk).update(is_staff=True)
+    sign_in(client, profile.username)
+    assert client.get("/admin/password_change/")["Location"] == reverse("accounts:change_password")
+    assert client.post("/admin/logout/")["Location"] == reverse("accounts:login")
+    assert AuditEvent.objects.filter(event_type=EventType.SIGN_OUT, target_id=str(profile.pk)).exists()

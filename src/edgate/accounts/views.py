@@ -18,6 +18,7 @@ from . import actions, signin
 from .forms import ChangeHintForm, ChangePasswordForm, ContactForm, SignInForm
 
 SIGN_IN_FAILED = _("The User Name or password is not correct.")
+NOT_CHECKED = _("We did not check that password: it came before the wait was over.")
 
 
 @sensitive_post_parameters("password")
@@ -38,8 +39,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             ):
                 next_url = ""
             return redirect(next_url or settings.LOGIN_REDIRECT_URL)
-        if not result.delayed:
-            form.add_error(None, SIGN_IN_FAILED)
+        form.add_error(None, SIGN_IN_FAILED if not result.delayed else NOT_CHECKED)
         if result.retry_after:
             form.add_error(None, _wait_message(result.retry_after))
     context = {"form": form, "next": request.GET.get("next", "")}
@@ -53,13 +53,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 
 def _wait_message(seconds: int) -> str:
-    return ngettext(
-        "For your security, after several tries each sign-in with this User Name must wait. "
-        "Try again in %(seconds)d second.",
-        "For your security, after several tries each sign-in with this User Name must wait. "
-        "Try again in %(seconds)d seconds.",
-        seconds,
-    ) % {"seconds": seconds}
+    """The same words for every User Name, known or not: nothing here tells whether it exists."""
+    if seconds >= 90:
+        wait = ngettext("about %(n)d minute", "about %(n)d minutes", round(seconds / 60)) % {
+            "n": round(seconds / 60)
+        }
+    else:
+        wait = ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
+    return _(
+        "For your security, after several tries, each sign-in with this User Name must wait. "
+        "Wait %(wait)s, then sign in again."
+    ) % {"wait": wait}
 
 
 @require_POST

@@ -36,7 +36,12 @@ from .steps import KIND, NEXT, State
 
 
 class Locked(Exception):
-    pass
+    """Attempts exhausted: for this Profile (or User Name), or — `from_address` — from the
+    client's address, which says nothing about the Profile and must not read as if it did."""
+
+    def __init__(self, *, from_address: bool = False) -> None:
+        super().__init__("recovery attempts exhausted")
+        self.from_address = from_address
 
 
 def _move(flow: Flow, data: dict[str, Any], target: State) -> None:
@@ -111,7 +116,7 @@ def submit_answer(flow: Flow, answer: str, ctx: Ctx) -> bool:
                 outcome=Outcome.DENIED,
                 detail={"limit": tripped.limit.name, "attempts": tripped.number},
             )
-        raise Locked
+        raise Locked(from_address=mine.allowed)
     # Re-read: the Profile may have become privileged, locked or disabled since the question.
     if hints.check_answer(answer, profile.hint_answer_hash if _recoverable(profile) else None):
         assert profile is not None
@@ -137,7 +142,7 @@ def submit_code(flow: Flow, username: str, code: str, ctx: Ctx) -> bool:
     profile = Profile.objects.find_by_username(key)
     if not (mine.allowed and address.allowed):
         record_event(EventType.RECOVERY_LOCKED, ctx=ctx, target=profile, outcome=Outcome.DENIED)
-        raise Locked
+        raise Locked(from_address=mine.allowed)
     usable = profile if profile is not None and profile.status == Status.ACTIVE else None
     redeemed = account_actions.do_redeem_activation_code(
         profile=usable, purpose=CodePurpose.RECOVERY, typed=code, ctx=ctx

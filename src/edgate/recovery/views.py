@@ -37,6 +37,10 @@ def step_url(state: State | str) -> str:
     return reverse("recovery:step", args=[str(state)])
 
 
+ADDRESS_LOCKED = _(
+    "Too many password-recovery attempts have come from your network. Try again in an hour, "
+    "or call customer service."
+)
 CODE_REFUSED = _(
     "That code is not valid for that User Name, or it has expired or was already used. "
     "Check both and try again, or call customer service for a new code."
@@ -105,8 +109,8 @@ class StepView(View):
                 if flows.submit_answer(self.flow, form.cleaned_data["answer"], self.ctx):
                     return redirect(step_url(State.PASSWORD))
                 form.add_error("answer", _("That answer does not match. Check it and try again."))
-            except flows.Locked:
-                form.add_error("answer", LOCKED_MESSAGE)
+            except flows.Locked as locked:
+                form.add_error("answer", ADDRESS_LOCKED if locked.from_address else LOCKED_MESSAGE)
             return self.render(form)
         if self.state == State.CODE:
             data = form.cleaned_data
@@ -114,8 +118,8 @@ class StepView(View):
                 if flows.submit_code(self.flow, data["username"], data["code"], self.ctx):
                     return redirect(step_url(State.PASSWORD))
                 form.add_error("code", CODE_REFUSED)
-            except flows.Locked:
-                form.add_error("code", CODE_LOCKED)
+            except flows.Locked as locked:
+                form.add_error("code", ADDRESS_LOCKED if locked.from_address else CODE_LOCKED)
             return self.render(form)
         return redirect(
             step_url(flows.submit_password(self.flow, form.cleaned_data["new_password"], self.ctx))
