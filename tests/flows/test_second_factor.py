@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from edgate.accounts.actions import do_set_privileges
@@ -114,6 +115,8 @@ def test_enrolment_then_a_recovery_code_works_once(client: Client, staff: Profil
     done = client.post(ENROL, {"code": code, "next": "/admin/"})
     codes = done.context["codes"]
     assert len(codes) == len(set(codes)) == 10 and all(c in done.content.decode() for c in codes)
+    stored = set(StaticToken.objects.filter(device__user=staff).values_list("token", flat=True))
+    assert len(stored) == 10 and not stored & {c.replace("-", "") for c in codes}  # kept hashed
     assert client.get("/admin/").status_code == 200  # enrolling verified this session
     assert [e.detail for e in events(EventType.OTP_ENROLLED, staff)] == [{"recovery_codes": 10}]
     assert client.get(ENROL)["Location"] == APPS  # once enrolled, the page is gone

@@ -4,13 +4,14 @@ are django-otp's (TOTPDevice, StaticDevice)."""
 
 from __future__ import annotations
 
+import secrets
 import time
 from binascii import unhexlify
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
-from django_otp import match_token
+from django_otp import devices_for_user
 from django_otp.models import Device
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -20,10 +21,12 @@ from edgate.accounts.models import Profile
 from edgate.audit.events import audited
 from edgate.audit.models import EventType, Outcome
 from edgate.audit.record import record_event
-from edgate.core import throttle
+from edgate.core import crypto, throttle
 from edgate.core.context import Ctx
 
 RECOVERY_CODES = 10
+RECOVERY_CODE_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"  # base32: no 0/1/8/9 to mistake
+RECOVERY_CODE_LENGTH = 12  # 60 bits, typed as xxxx-xxxx-xxxx
 APP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 
@@ -44,6 +47,26 @@ def new_secret() -> str:
     """A new TOTP secret (hex, 160 bits from `secrets` via django-otp), held in the session
     until the person confirms it with a code."""
     return default_key()
+
+
+def new_recovery_code() -> str:
+    body = "".join(secrets.choice(RECOVERY_CODE_ALPHABET) for _ in range(RECOVERY_CODE_LENGTH))
+    return "-".join(body[i : i + 4] for i in range(0, RECOVERY_CODE_LENGTH, 4))
+
+
+def recovery_token(code: str) -> str:
+    """What django-otp's StaticToken row holds for a recovery code: a keyed hash (its column
+    takes 16 characters), so a copy of the database does not hand out working codes."""
+    compact = code.replace("-", "").lower()
+    return crypto.lookup_hash("mfa-recovery-code", compact)[:16]
+
+
+def _matching_device(profile: Profile, code: str) -> Device | None:
+    for device in devices_for_user(profile, confirmed=True, for_verify=True):
+        token = recovery_token(code) if isinstance(device, StaticDevice) else code
+        if device.verify_token(token):
+            return device
+    return None
 
 
 @sensitive_variables()
@@ -72,7 +95,7 @@ def do_verify_second_factor(*, profile: Profile, code: str, ctx: Ctx) -> Check:
             )
         return Check(refused=True)
     with transaction.atomic():
-        device = match_token(profile, code)
+        device = _matching_device(profile, code)
         if device is None:
             record_event(
                 EventType.OTP_FAILED,
@@ -109,8 +132,8 @@ def do_enrol_totp(*, profile: Profile, secret: str, code: str, ctx: Ctx) -> Enro
     device.save()
     StaticDevice.objects.filter(user=profile).delete()
     static = StaticDevice.objects.create(user=profile, name=RECOVERY_DEVICE_NAME, confirmed=True)
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create(StaticToken(device=static, token=token) for token in codes)
+    codes = [new_recovery_code() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=static, token=recovery_token(c)) for c in codes)
     record_event(EventType.OTP_ENROLLED, ctx=ctx, target=profile, detail={"recovery_codes": RECOVERY_CODES})
     return Enrolment(device=device, recovery_codes=codes)
 
