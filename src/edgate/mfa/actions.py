@@ -26,7 +26,7 @@ from edgate.core.context import Ctx
 
 RECOVERY_CODES = 10
 RECOVERY_CODE_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"  # base32: no 0/1/8/9 to mistake
-RECOVERY_CODE_LENGTH = 12  # 60 bits, typed as xxxx-xxxx-xxxx
+RECOVERY_CODE_LENGTH = 24  # 120 bits (V6.5.2: over 112, so a keyed hash may store them), in groups of 4
 APP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 
@@ -58,7 +58,7 @@ def recovery_token(code: str) -> str:
     """What django-otp's StaticToken row holds for a recovery code: a keyed hash (its column
     takes 16 characters), so a copy of the database does not hand out working codes."""
     compact = code.replace("-", "").lower()
-    return crypto.lookup_hash("mfa-recovery-code", compact)[:16]
+    return crypto.lookup_hash("mfa-recovery-code", compact)[:16]  # 64 bits of HMAC-SHA256
 
 
 def _matching_device(profile: Profile, code: str) -> Device | None:
