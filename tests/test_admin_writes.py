@@ -25,6 +25,7 @@ from edgate.matching import service
 from edgate.matching.models import CaseStatus
 from edgate.people.models import Person
 from tests.factories import CTX, PASSWORD, on_file, someone, with_profile
+from tests.second_factor import force_verified_login, pass_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +44,7 @@ def signed_in(superuser: Profile) -> Client:
         reverse("accounts:login"), {"username": superuser.username, "password": PASSWORD, "next": "/admin/"}
     )
     assert response["Location"] == "/admin/"
+    pass_second_factor(client, superuser)
     return client
 
 
@@ -126,7 +128,7 @@ def test_staff_without_superuser_cannot_raise_privileges() -> None:
     actions.do_set_privileges(profile=clerk, is_staff=True, is_superuser=False, groups=[editors], ctx=CTX)
     target = with_profile(on_file(someone("Remy", "Fairbanks")))
     client = Client()
-    client.force_login(clerk)
+    force_verified_login(client, clerk)
     url = reverse("admin:accounts_profile_change", args=[target.pk])
     assert set(client.get(url).context["adminform"].form.fields) == {"status"}
     client.post(url, {"status": Status.LOCKED, "is_staff": "on", "is_superuser": "on"})

@@ -17,6 +17,7 @@ from types import ModuleType
 
 import pytest
 from django.contrib.auth.models import Permission
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import edgate
 from edgate.accounts import actions as accounts
@@ -30,9 +31,11 @@ from edgate.directory.models import Application, AppRole, Organization, OrgType
 from edgate.identity.records import Identity
 from edgate.matching import actions as matching
 from edgate.matching import service as matching_service
+from edgate.mfa import actions as mfa
 from edgate.people import actions as people
 from tests.factories import CTX, HINT_QUESTION, new_ssn, on_file, precreated, someone, with_profile
 from tests.pii import register_secret
+from tests.second_factor import current_code
 
 NEW_PASSWORD = register_secret("lantern meadow copper orchard")
 NEW_ANSWER = register_secret("Wrenfield Avenue")
@@ -123,6 +126,21 @@ def issue_and_redeem_code(ctx: Ctx) -> None:
     register_secret(code)
     accounts.do_redeem_activation_code(profile=profile, purpose=CodePurpose.RECOVERY, typed="0000", ctx=ctx)
     accounts.do_redeem_activation_code(profile=profile, purpose=CodePurpose.RECOVERY, typed=code, ctx=ctx)
+
+
+def enrol_and_verify(ctx: Ctx) -> None:
+    """Enrol, then a recovery code, a wrong code until the limit alerts, and a right code."""
+    profile = with_profile(on_file(someone()))
+    secret = mfa.new_secret()
+    device = TOTPDevice(key=secret)
+    enrolment = mfa.do_enrol_totp(profile=profile, secret=secret, code=current_code(device), ctx=ctx)
+    assert enrolment is not None
+    mfa.do_verify_second_factor(profile=profile, code=enrolment.recovery_codes[0], ctx=ctx)
+    for _ in range(6):
+        mfa.do_verify_second_factor(profile=profile, code="000000", ctx=ctx)
+    other = with_profile(on_file(someone()))
+    code = current_code(mfa.do_provision_totp(profile=other, ctx=ctx))
+    mfa.do_verify_second_factor(profile=other, code=code, ctx=ctx)
 
 
 def open_case_twice_as_walker(ctx: Ctx) -> None:
@@ -263,6 +281,17 @@ RECIPES: dict[str, tuple[set[EventType], Callable[[Ctx], object]]] = {
             name="User",
             ctx=ctx,
         ),
+    ),
+    "mfa.do_enrol_totp": ({EventType.OTP_ENROLLED}, enrol_and_verify),
+    "mfa.do_provision_totp": ({EventType.OTP_ENROLLED}, enrol_and_verify),
+    "mfa.do_verify_second_factor": (
+        {
+            EventType.OTP_PASSED,
+            EventType.OTP_FAILED,
+            EventType.OTP_RECOVERY_CODE_USED,
+            EventType.THROTTLE_ALERT,
+        },
+        enrol_and_verify,
     ),
     "matching.do_open_case": (
         {EventType.MATCH_CASE_OPENED, EventType.MATCH_CASE_REPEATED},

@@ -119,7 +119,7 @@ def test_demo_accounts_json_and_privileged_demo_accounts_without_hints(tmp_path:
     ]
     for account in accounts:
         assert set(account) == {"role", "organization", "username", "password", "totp_secret"}
-        assert account["password"] == demo.DEMO_PASSWORD and account["totp_secret"] is None
+        assert account["password"] == demo.DEMO_PASSWORD
     assert [a["organization"] for a in accounts] == [None, "01230000", None, None]
     by_role = {a["role"]: Profile.objects.get(username=a["username"]) for a in accounts}
     security, service = by_role["security_administrator"], by_role["customer_service"]

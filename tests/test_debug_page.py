@@ -24,6 +24,7 @@ from edgate.registration import flows as registration_flows
 from tests.factories import CONTACT_POST, HINT_ANSWER, PASSWORD, on_file, security_post, someone, with_profile
 from tests.flows.helpers import post_step, start, step
 from tests.pii import leaks, register_dob, register_ssn
+from tests.second_factor import force_verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +115,7 @@ def test_admin_person_change_failure_shows_no_birth_date(
 ) -> None:
     staff = with_profile(on_file(someone("Casey", "Admin")))
     Profile.objects.filter(pk=staff.pk).update(is_staff=True, is_superuser=True)
-    debug_client.force_login(staff)
+    force_verified_login(debug_client, staff)
     who = someone("Robin", "Vale")
     person = on_file(who)
     monkeypatch.setattr(PersonAdmin, "save_model", boom)

@@ -7,6 +7,7 @@ from edgate.audit.models import AuditEvent, EventType
 from edgate.directory import actions
 from edgate.directory.models import AccessGrant, Application, AppRole, Organization, OrgType
 from tests.factories import CTX, on_file, someone, with_profile
+from tests.second_factor import force_verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,7 @@ def test_admin_grants_and_revocations_go_through_audited_actions() -> None:
     staff = with_profile(on_file(someone("Casey", "Service")))
     do_set_privileges(profile=staff, is_staff=True, is_superuser=True, groups=[], ctx=CTX)
     client = Client()
-    client.force_login(staff)
+    force_verified_login(client, staff)
     district = Organization.objects.create(code="01230000", name="D", org_type=OrgType.DISTRICT)
     role = AppRole.objects.create(
         application=Application.objects.create(code="MDCS", name="MDCS"), code="s", name="S"

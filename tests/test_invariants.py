@@ -13,6 +13,7 @@ from edgate.audit.models import AppendOnlyError, AuditEvent, EventType
 from edgate.audit.record import record_event
 from edgate.core.context import Ctx
 from tests.factories import CTX, on_file, someone, with_profile
+from tests.second_factor import force_verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,7 @@ def test_admin_post_with_a_user_name_or_hint_question_changes_neither(profile: P
     staff = with_profile(on_file(someone("Casey", "Admin")))
     actions.do_set_privileges(profile=staff, is_staff=True, is_superuser=True, groups=[], ctx=CTX)
     client = Client()
-    client.force_login(staff)
+    force_verified_login(client, staff)
     url = f"/admin/accounts/profile/{profile.pk}/change/"
     page = client.get(url)
     assert page.status_code == 200  # really signed in to the admin

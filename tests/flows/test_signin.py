@@ -20,6 +20,7 @@ from edgate.directory.actions import do_grant_access
 from edgate.directory.models import Application, AppRole, Organization, OrgType
 from tests.factories import CTX, HINT_ANSWER, PASSWORD, on_file, someone, with_profile
 from tests.pii import register_secret
+from tests.second_factor import pass_second_factor
 
 pytestmark = pytest.mark.django_db
 LOGIN = reverse("accounts:login")
@@ -289,6 +290,9 @@ def test_admin_sign_in_goes_through_the_portal_sign_in(client: Client, profile: 
     assert response.redirect_chain[-1][0].startswith(LOGIN)
     response = client.post(LOGIN, {"username": profile.username, "password": PASSWORD, "next": "/admin/"})
     assert response["Location"] == "/admin/"
+    # Staff are privileged: the admin waits for the second factor.
+    assert client.get("/admin/")["Location"] == f"{reverse('mfa:verify')}?next=%2Fadmin%2F"
+    pass_second_factor(client, profile)
     assert client.get("/admin/").status_code == 200  # and the session lasts beyond one request
     assert client.get("/admin/").status_code == 200
 
@@ -364,6 +368,7 @@ def test_customer_service_lifts_a_sign_in_lock(profile: Profile) -> None:
 def test_the_admin_password_change_and_sign_out_are_the_portals(client: Client, profile: Profile) -> None:
     Profile.objects.filter(pk=profile.pk).update(is_staff=True)
     sign_in(client, profile.username)
+    pass_second_factor(client, profile)
     assert client.get("/admin/password_change/")["Location"] == reverse("accounts:change_password")
     assert client.post("/admin/logout/")["Location"] == reverse("accounts:login")
     assert AuditEvent.objects.filter(event_type=EventType.SIGN_OUT, target_id=str(profile.pk)).exists()

@@ -60,6 +60,11 @@ class EventType(models.TextChoices):
     ORGANIZATION_SAVED = "directory.organization_saved", "Organization created or changed"
     APPLICATION_SAVED = "directory.application_saved", "Application created or changed"
     APP_ROLE_SAVED = "directory.role_saved", "Application role created or changed"
+    # second factor (privileged people)
+    OTP_ENROLLED = "mfa.enrolled", "Second factor (authenticator app) enrolled"
+    OTP_PASSED = "mfa.passed", "Second factor passed"
+    OTP_FAILED = "mfa.failed", "Wrong second-factor code, or one refused by throttle"
+    OTP_RECOVERY_CODE_USED = "mfa.recovery_code_used", "Recovery code used as the second factor"
     # security monitoring
     THROTTLE_ALERT = "security.throttle_alert", "A throttle limit was reached (for customer service)"
     # activation codes (issued by customer service)

@@ -8,11 +8,13 @@ combined at random; SSNs are random valid-looking numbers.
 from __future__ import annotations
 
 import random
+from base64 import b32encode
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from edgate.accounts import actions as account_actions
 from edgate.accounts import hints
@@ -20,6 +22,7 @@ from edgate.accounts.models import Profile, Status
 from edgate.core.context import Ctx
 from edgate.directory import actions as directory_actions
 from edgate.directory.models import Application, AppRole, Organization, OrgType
+from edgate.mfa.actions import do_provision_totp
 from edgate.people.actions import PersonData, do_create_person
 from edgate.people.models import Person, ssn_lookup
 
@@ -91,6 +94,7 @@ class DemoAccount:
     label: str
     username: str
     organization: str | None = None
+    totp_secret: str | None = None  # base32, for privileged accounts (a second factor is required)
 
 
 @dataclass
@@ -101,6 +105,11 @@ class DemoIdentity:
     date_of_birth: date
     ssn: str
     note: str = ""
+
+
+def totp_secret(device: TOTPDevice) -> str:
+    """The secret as authenticator apps and `oathtool --totp -b` take it."""
+    return b32encode(device.bin_key).decode()
 
 
 def random_ssn(rng: random.Random) -> str:
@@ -275,6 +284,9 @@ def load(ctx: Ctx) -> dict[str, object]:
         if not Person.objects.filter(ssn_hash=ssn_lookup(newcomer.ssn)).exists():
             break
     pre_profile = Profile.objects.get(person=pre_person)
+    # Privileged accounts sign in with a second factor: one app secret each, made on the first
+    # run and kept by later ones (do_provision_totp keeps an existing device).
+    secrets = {p.pk: totp_secret(do_provision_totp(profile=p, ctx=ctx)) for p in (admin, service, security)}
     return {
         "identities": [
             DemoIdentity(
@@ -318,10 +330,19 @@ def load(ctx: Ctx) -> dict[str, object]:
                 "Directory Administrator, Northfield Public Schools",
                 admin.username,
                 organization="01230000",
+                totp_secret=secrets[admin.pk],
             ),
-            DemoAccount("customer_service", "Customer service (admin site at /admin/)", service.username),
             DemoAccount(
-                "security_administrator", "Security administrator (every permission)", security.username
+                "customer_service",
+                "Customer service (admin site at /admin/)",
+                service.username,
+                totp_secret=secrets[service.pk],
+            ),
+            DemoAccount(
+                "security_administrator",
+                "Security administrator (every permission)",
+                security.username,
+                totp_secret=secrets[security.pk],
             ),
         ],
         "people": Person.objects.count(),

@@ -40,6 +40,8 @@ class EdgateSettings:
     match_rules: str
     flow_ttl: timedelta
     absolute_session: timedelta
+    privileged_idle: timedelta
+    privileged_absolute: timedelta
     min_age_years: int
     max_age_years: int
     throttles: dict[str, Limit]
@@ -65,6 +67,7 @@ REQUIRED_THROTTLES = {
     "code_profile",
     "code_address",
     "reauth_profile",
+    "otp_profile",
 }
 
 
@@ -84,6 +87,8 @@ def _load() -> EdgateSettings:
             match_rules=str(raw.get("MATCH_RULES", "rules-2")),
             flow_ttl=timedelta(minutes=int(raw["FLOW_TTL_MINUTES"])),
             absolute_session=timedelta(hours=int(raw["ABSOLUTE_SESSION_HOURS"])),
+            privileged_idle=timedelta(minutes=int(raw["PRIVILEGED_IDLE_MINUTES"])),
+            privileged_absolute=timedelta(hours=int(raw["PRIVILEGED_ABSOLUTE_HOURS"])),
             min_age_years=int(raw["MIN_AGE_YEARS"]),
             max_age_years=int(raw["MAX_AGE_YEARS"]),
             throttles=throttles,

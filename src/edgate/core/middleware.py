@@ -37,17 +37,30 @@ class NoStoreMiddleware:
 
 
 class AbsoluteSessionTimeoutMiddleware:
-    """Idle timeout is the cookie age; this ends a signed-in session 12 h after sign-in regardless."""
+    """Idle timeout is the cookie age; this ends a signed-in session 12 h after sign-in regardless.
+
+    A session verified by a second factor (django-otp's OTPMiddleware runs first) carries
+    privileged roles, so it is shorter on both counts: its idle age is set on every request
+    (the session store enforces it, as it does the default cookie age) and its absolute limit
+    is lower.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
+            settings_ = conf.get()
+            is_verified = getattr(request.user, "is_verified", None)
+            verified = bool(is_verified and is_verified())
             started = request.session.get(SESSION_STARTED)
-            limit = conf.get().absolute_session.total_seconds()
+            limit = (
+                settings_.privileged_absolute if verified else settings_.absolute_session
+            ).total_seconds()
             if started is None or time.time() - float(started) > limit:
                 logout(request)
+            elif verified:
+                request.session.set_expiry(int(settings_.privileged_idle.total_seconds()))
         return self.get_response(request)
 
 

@@ -27,7 +27,8 @@ DEMO_DATA_ALLOWED = False  # `edgate demo` without --force: the development sett
 ALLOWED_HOSTS: list[str] = env_list("EDGATE_ALLOWED_HOSTS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site requires a session verified by a second factor (edgate.mfa.sites).
+    "edgate.mfa.adminconfig.VerifiedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -44,6 +45,10 @@ INSTALLED_APPS = [
     "edgate.recovery",
     "edgate.importer",
     "edgate.console",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "edgate.mfa",  # after the django_otp plugins: its admin module unregisters theirs
 ]
 
 MIDDLEWARE = [
@@ -53,7 +58,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(), read by the two below
     "edgate.core.middleware.AbsoluteSessionTimeoutMiddleware",
+    "edgate.mfa.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -192,6 +199,13 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# Second factor (django-otp). Its own per-device exponential throttles are off: the limit is the
+# project's `otp_profile` throttle, counted before the code is examined, shared by every node and
+# audited like sign-in; two limits at once would refuse a right code silently after a wrong one.
+OTP_TOTP_ISSUER = "EdGate"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+
 TRUSTED_PROXIES = env_list("EDGATE_TRUSTED_PROXIES")
 
 # Product settings, validated at start-up by edgate.core.conf (one place, typed).
@@ -204,6 +218,9 @@ EDGATE = {
     "MATCH_RULES": "rules-2",
     "FLOW_TTL_MINUTES": 30,
     "ABSOLUTE_SESSION_HOURS": 12,
+    # A session verified by a second factor (privileged people) is shorter.
+    "PRIVILEGED_IDLE_MINUTES": 15,
+    "PRIVILEGED_ABSOLUTE_HOURS": 8,
     "MIN_AGE_YEARS": 14,
     "MAX_AGE_YEARS": 110,
     # name: (limit, window in seconds). Every attempt is counted before it is examined;
@@ -220,6 +237,7 @@ EDGATE = {
         "code_profile": (5, 24 * 3600),  # wrong activation codes per User Name
         "code_address": (20, 3600),
         "reauth_profile": (10, 15 * 60),  # current-password checks by a signed-in Profile
+        "otp_profile": (5, 15 * 60),  # wrong second-factor codes per Profile, then locked
     },
     # Sign-in: the first 3 attempts for a User Name are free; after that each one waits
     # 2 s, 4 s, 8 s … (at most 5 minutes) before it is examined; 10 lock it (THROTTLES).

@@ -43,7 +43,11 @@ class Command(BaseCommand):
             )
         out.write(f"\nSign in at /login/ with password “{demo.DEMO_PASSWORD}”:")
         for account in result["accounts"]:
-            out.write(f"  • {account.label}: {account.username}")
+            second = f" — TOTP secret (base32) {account.totp_secret}" if account.totp_secret else ""
+            out.write(f"  • {account.label}: {account.username}{second}")
+        out.write(
+            "  (a second factor: add the secret to an authenticator app, or `oathtool --totp -b SECRET`)"
+        )
         if options["accounts_json"]:
             accounts = [
                 {
@@ -51,7 +55,7 @@ class Command(BaseCommand):
                     "organization": account.organization,
                     "username": account.username,
                     "password": demo.DEMO_PASSWORD,
-                    "totp_secret": None,  # no second factor yet
+                    "totp_secret": account.totp_secret,
                 }
                 for account in result["accounts"]
             ]

@@ -1,0 +1,151 @@
+"""Every write to a second-factor device: enrolment, provisioning, and a code's check (which
+moves the TOTP device's last-used step, or spends a recovery code). Devices and recovery codes
+are django-otp's (TOTPDevice, StaticDevice)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from binascii import unhexlify
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
+from django_otp import devices_for_user
+from django_otp.models import Device
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
+
+from edgate.accounts.models import Profile
+from edgate.audit.events import audited
+from edgate.audit.models import EventType, Outcome
+from edgate.audit.record import record_event
+from edgate.core import crypto, throttle
+from edgate.core.context import Ctx
+
+RECOVERY_CODES = 10
+RECOVERY_CODE_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"  # base32: no 0/1/8/9 to mistake
+RECOVERY_CODE_LENGTH = 24  # 120 bits (V6.5.2: over 112, so a keyed hash may store them), in groups of 4
+APP_DEVICE_NAME = "Authenticator app"
+RECOVERY_DEVICE_NAME = "Recovery codes"
+
+
+@dataclass(frozen=True)
+class Check:
+    device: Device | None = None
+    refused: bool = False  # over the limit: the code was not examined
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    device: TOTPDevice
+    recovery_codes: list[str] = field(repr=False)
+
+
+def new_secret() -> str:
+    """A new TOTP secret (hex, 160 bits from `secrets` via django-otp), held in the session
+    until the person confirms it with a code."""
+    return default_key()
+
+
+def new_recovery_code() -> str:
+    body = "".join(secrets.choice(RECOVERY_CODE_ALPHABET) for _ in range(RECOVERY_CODE_LENGTH))
+    return "-".join(body[i : i + 4] for i in range(0, RECOVERY_CODE_LENGTH, 4))
+
+
+def recovery_token(code: str) -> str:
+    """What django-otp's StaticToken row holds for a recovery code: a keyed hash (its column
+    takes 16 characters), so a copy of the database does not hand out working codes."""
+    compact = code.replace("-", "").lower()
+    return crypto.lookup_hash("mfa-recovery-code", compact)[:16]  # 64 bits of HMAC-SHA256
+
+
+def _matching_device(profile: Profile, code: str) -> Device | None:
+    for device in devices_for_user(profile, confirmed=True, for_verify=True):
+        token = recovery_token(code) if isinstance(device, StaticDevice) else code
+        if device.verify_token(token):
+            return device
+    return None
+
+
+@sensitive_variables()
+@audited(
+    EventType.OTP_PASSED, EventType.OTP_FAILED, EventType.OTP_RECOVERY_CODE_USED, EventType.THROTTLE_ALERT
+)
+def do_verify_second_factor(*, profile: Profile, code: str, ctx: Ctx) -> Check:
+    """Counted first (a six-digit code is guessable without a limit), then checked against the
+    Profile's app and its recovery codes; a right code takes its own attempt back."""
+    limit, key = throttle.named("otp_profile"), str(profile.pk)
+    attempt = throttle.attempt(limit, key)
+    if not attempt.allowed:
+        record_event(
+            EventType.OTP_FAILED,
+            ctx=ctx,
+            target=profile,
+            outcome=Outcome.DENIED,
+            detail={"limit": limit.name},
+        )
+        if attempt.tripped:
+            record_event(
+                EventType.THROTTLE_ALERT,
+                ctx=ctx,
+                outcome=Outcome.DENIED,
+                detail={"limit": limit.name, "attempts": attempt.number},
+            )
+        return Check(refused=True)
+    with transaction.atomic():
+        device = _matching_device(profile, code)
+        if device is None:
+            record_event(
+                EventType.OTP_FAILED,
+                ctx=ctx,
+                target=profile,
+                outcome=Outcome.FAILURE,
+                detail={"attempt": attempt.number},
+            )
+            return Check()
+        if isinstance(device, StaticDevice):
+            left = device.token_set.count()
+            record_event(EventType.OTP_RECOVERY_CODE_USED, ctx=ctx, target=profile, detail={"left": left})
+        else:
+            record_event(EventType.OTP_PASSED, ctx=ctx, target=profile)
+    throttle.undo(limit, key)
+    return Check(device=device)
+
+
+@sensitive_variables()
+@audited(EventType.OTP_ENROLLED)
+@transaction.atomic
+def do_enrol_totp(*, profile: Profile, secret: str, code: str, ctx: Ctx) -> Enrolment | None:
+    """Confirm the app set up with `secret` by its current code; then the device is saved
+    and ten fresh recovery codes replace any earlier ones. None for a wrong code (nothing
+    written). The caller shows the recovery codes once; they are never shown again."""
+    if TOTPDevice.objects.select_for_update().filter(user=profile, confirmed=True).exists():
+        return None  # one app per Profile: a second enrolment must not replace it silently
+    device = TOTPDevice(user=profile, name=APP_DEVICE_NAME, key=secret, confirmed=True)
+    totp = TOTP(unhexlify(secret), device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if not code.isdigit() or not totp.verify(int(code), device.tolerance):
+        return None
+    device.last_t = totp.t()  # this code cannot be used again to pass the second factor
+    device.save()
+    StaticDevice.objects.filter(user=profile).delete()
+    static = StaticDevice.objects.create(user=profile, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    codes = [new_recovery_code() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=static, token=recovery_token(c)) for c in codes)
+    record_event(EventType.OTP_ENROLLED, ctx=ctx, target=profile, detail={"recovery_codes": RECOVERY_CODES})
+    return Enrolment(device=device, recovery_codes=codes)
+
+
+@audited(EventType.OTP_ENROLLED)
+@transaction.atomic
+def do_provision_totp(*, profile: Profile, ctx: Ctx) -> TOTPDevice:
+    """A confirmed app device with a new secret, for someone who is given the secret rather
+    than enrolling (the demo accounts). A Profile that has one keeps it: nothing written."""
+    existing = TOTPDevice.objects.filter(user=profile, confirmed=True).order_by("pk").first()
+    if existing is not None:
+        return existing
+    device = TOTPDevice.objects.create(user=profile, name=APP_DEVICE_NAME, confirmed=True)
+    record_event(EventType.OTP_ENROLLED, ctx=ctx, target=profile, detail={"provisioned": True})
+    return device

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from edgate.core.forms import UswdsForm
+
+
+def _compact(value: str) -> str:
+    # People copy codes with spaces or dashes ("123 456", "abcd-efgh").
+    return re.sub(r"[\s-]", "", value).lower()
+
+
+class SecondFactorForm(UswdsForm):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        help_text=_("The 6-digit code from your authenticator app, or one of your recovery codes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = _compact(self.cleaned_data["code"])
+        if not code.isascii() or not code.isalnum():
+            raise ValidationError(_("Enter the code with letters and digits only."))
+        return code
+
+
+class ConfirmDeviceForm(UswdsForm):
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=12,
+        help_text=_("The 6-digit code your authenticator app shows now."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def clean_code(self) -> str:
+        code = _compact(self.cleaned_data["code"])
+        if not (code.isascii() and code.isdigit() and len(code) == 6):
+            raise ValidationError(_("Enter the 6 digits your app shows."))
+        return code

@@ -1,0 +1,38 @@
+"""Right after the password, a privileged session is sent to its second factor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from . import session
+
+# Pages an unverified privileged session may always reach: the second-factor pages themselves
+# and signing out (also at the admin's address, which the portal's sign-out serves).
+OPEN_PAGES = ("mfa:verify", "mfa:enrol", "mfa:skip", "accounts:logout")
+
+
+class SecondFactorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated and session.is_due(request) and self._held(request):
+            query = urlencode({"next": request.path})
+            return HttpResponseRedirect(f"{reverse('mfa:verify')}?{query}")
+        return self.get_response(request)
+
+    @staticmethod
+    def _held(request: HttpRequest) -> bool:
+        path = request.path
+        admin = reverse("admin:index")
+        if path.startswith(settings.STATIC_URL) or path == f"{admin}logout/":
+            return False
+        if path in {reverse(name) for name in OPEN_PAGES}:
+            return False
+        # Having chosen to go on without privileges, only the privileged pages send them back.
+        return path.startswith(admin) or not request.session.get(session.SKIPPED)

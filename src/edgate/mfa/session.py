@@ -1,0 +1,50 @@
+"""What a signed-in session knows about its second factor.
+
+At sign-in a privileged Profile's session is marked as owing a second factor; until it has
+passed one (django-otp's `request.user.is_verified()`), SecondFactorMiddleware sends it to
+the code page. The person may choose to go on without their privileges: then only the
+privileged pages (the admin site) send them back. The marker is set once, at sign-in, so
+ordinary pages cost no query about privileges.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django_otp import login as otp_login
+from django_otp import user_has_device
+from django_otp.models import Device
+
+from edgate.recovery.policy import is_privileged
+
+DUE = "edgate.second_factor_due"
+SKIPPED = "edgate.second_factor_skipped"
+ENROL_KEY = "edgate.totp_enrol_key"
+
+
+def mark_second_factor_due(sender: object, request: HttpRequest | None, user: Any, **kwargs: object) -> None:
+    """Receiver of `user_logged_in`: every way of signing in marks a privileged session."""
+    if request is not None and hasattr(request, "session") and is_privileged(user):
+        request.session[DUE] = True
+
+
+def is_due(request: HttpRequest) -> bool:
+    return bool(request.session.get(DUE)) and not request.user.is_verified()  # type: ignore[union-attr]
+
+
+def has_device(request: HttpRequest) -> bool:
+    return user_has_device(request.user, confirmed=True)
+
+
+def complete(request: HttpRequest, device: Device) -> None:
+    """The session passed its second factor: record the device in it and rotate its id
+    (a change of privilege, like signing in)."""
+    otp_login(request, device)
+    request.session.pop(SKIPPED, None)
+    request.session.pop(ENROL_KEY, None)
+    request.session.cycle_key()
+
+
+def skip(request: HttpRequest) -> None:
+    request.session[SKIPPED] = True

@@ -1,0 +1,105 @@
+"""The second step of a privileged sign-in: a code from the app (or a recovery code), or
+enrolling the app the first time."""
+
+from __future__ import annotations
+
+from base64 import b32encode
+from binascii import unhexlify
+from urllib.parse import urlencode
+
+import segno
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from edgate.core.context import ctx_from_request
+
+from . import actions, session
+from .forms import ConfirmDeviceForm, SecondFactorForm
+
+WRONG_CODE = _("That code is not correct, or it was used already. Wait for a new code and try again.")
+LOCKED = _(
+    "For your security, after several wrong codes no code is checked for a while. "
+    "Try again later, or call customer service."
+)
+WRONG_SETUP_CODE = _("That code does not match. Check the time on your phone, then enter the new code.")
+
+
+def _next(request: HttpRequest) -> str:
+    wanted = request.POST.get("next") or request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(wanted, {request.get_host()}, require_https=request.is_secure()):
+        return wanted
+    return ""
+
+
+def _with_next(url: str, next_url: str) -> str:
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+@login_required
+@sensitive_post_parameters("code")
+@sensitive_variables()
+def verify(request: HttpRequest) -> HttpResponse:
+    next_url = _next(request)
+    if request.user.is_verified():  # type: ignore[union-attr]
+        return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    if not session.has_device(request):
+        return redirect(_with_next(reverse("mfa:enrol"), next_url))
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        check = actions.do_verify_second_factor(
+            profile=request.user, code=form.cleaned_data["code"], ctx=ctx_from_request(request)
+        )
+        if check.device is not None:
+            session.complete(request, check.device)
+            return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+        form.add_error(None, LOCKED if check.refused else WRONG_CODE)
+    return render(request, "mfa/verify.html", {"form": form, "next": next_url})
+
+
+@require_POST
+@login_required
+def skip(request: HttpRequest) -> HttpResponse:
+    """Go on without privileges (My applications); the admin site still asks for the code."""
+    session.skip(request)
+    return redirect(settings.LOGIN_REDIRECT_URL)
+
+
+@login_required
+@sensitive_post_parameters("code")
+@sensitive_variables()
+def enrol(request: HttpRequest) -> HttpResponse:
+    next_url = _next(request)
+    if not request.session.get(session.DUE) or request.user.is_verified():  # type: ignore[union-attr]
+        return redirect(next_url or settings.LOGIN_REDIRECT_URL)  # only privileged sessions enrol
+    if session.has_device(request):
+        return redirect(_with_next(reverse("mfa:verify"), next_url))
+    # The secret lives in the session until confirmed: nothing is written for a page view.
+    secret = request.session.setdefault(session.ENROL_KEY, actions.new_secret())
+    form = ConfirmDeviceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        enrolment = actions.do_enrol_totp(
+            profile=request.user, secret=secret, code=form.cleaned_data["code"], ctx=ctx_from_request(request)
+        )
+        if enrolment is not None:
+            session.complete(request, enrolment.device)
+            # Shown once, in this response only (never stored where a later page could show them).
+            context = {"codes": enrolment.recovery_codes, "next": next_url or settings.LOGIN_REDIRECT_URL}
+            return render(request, "mfa/recovery_codes.html", context)
+        form.add_error(None, WRONG_SETUP_CODE)
+    uri = TOTPDevice(user=request.user, key=secret).config_url
+    text_secret = b32encode(unhexlify(secret)).decode()
+    context = {
+        "form": form,
+        "next": next_url,
+        "qr_svg": segno.make(uri, error="m").svg_inline(scale=4, border=4, omitsize=True, light="#fff"),
+        "text_secret": " ".join(text_secret[i : i + 4] for i in range(0, len(text_secret), 4)),
+    }
+    return render(request, "mfa/enrol.html", context)

@@ -1,0 +1,217 @@
+"""A second factor (TOTP, recovery codes) for privileged people, through the pages they use."""
+
+from __future__ import annotations
+
+import json
+from base64 import b32decode
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from edgate.accounts.actions import do_set_privileges
+from edgate.accounts.models import Profile
+from edgate.audit.models import AuditEvent, EventType, Outcome
+from edgate.console import demo
+from edgate.directory.actions import do_appoint_admin
+from edgate.directory.models import Organization, OrgType
+from edgate.mfa import actions as mfa_actions
+from edgate.mfa import session as mfa_session
+from edgate.mfa import views as mfa_views
+from tests.factories import CTX, PASSWORD, on_file, someone, with_profile
+from tests.second_factor import current_code
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = reverse("accounts:login")
+APPS = reverse("directory:applications")
+VERIFY = reverse("mfa:verify")
+ENROL = reverse("mfa:enrol")
+
+
+def sign_in(client: Client, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    return client.post(LOGIN, {"username": username, "password": password})
+
+
+def events(event_type: EventType, profile: Profile) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(event_type=event_type, target_id=str(profile.pk)).order_by("id"))
+
+
+@pytest.fixture
+def staff() -> Profile:
+    profile = with_profile(on_file(someone("Morgan", "Staffer")))
+    return do_set_privileges(profile=profile, is_staff=True, is_superuser=True, groups=[], ctx=CTX)
+
+
+@pytest.fixture
+def enrolled(staff: Profile) -> TOTPDevice:
+    return mfa_actions.do_provision_totp(profile=staff, ctx=CTX)
+
+
+def test_privileged_sign_in_needs_the_code(client: Client, staff: Profile, enrolled: TOTPDevice) -> None:
+    assert sign_in(client, staff.username)["Location"] == APPS
+    # Right after the password every page but the code page waits for the second factor.
+    assert client.get(APPS)["Location"] == f"{VERIFY}?next=%2Fapplications%2F"
+    assert client.get("/admin/")["Location"] == f"{VERIFY}?next=%2Fadmin%2F"
+    page = client.get(VERIFY, {"next": "/admin/"})
+    assert page.status_code == 200 and 'autocomplete="one-time-code"' in page.content.decode()
+    before = client.session.session_key
+    response = client.post(VERIFY, {"code": current_code(enrolled), "next": "/admin/"})
+    assert response["Location"] == "/admin/"
+    assert client.session.session_key != before  # a change of privilege rotates the session id
+    assert client.get("/admin/").status_code == 200
+    assert [e.outcome for e in events(EventType.OTP_PASSED, staff)] == [Outcome.SUCCESS]
+
+
+def test_wrong_codes_are_counted_and_then_locked(
+    client: Client, staff: Profile, enrolled: TOTPDevice
+) -> None:
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        sign_in(client, staff.username)
+        for _ in range(5):
+            page = client.post(VERIFY, {"code": "000000"})
+            assert str(mfa_views.WRONG_CODE) in page.content.decode()
+        # Past the limit even the right code is not examined, and the page says so.
+        page = client.post(VERIFY, {"code": current_code(enrolled)})
+        assert str(mfa_views.LOCKED) in page.content.decode()
+        assert client.get("/admin/")["Location"].startswith(VERIFY)
+    failed = events(EventType.OTP_FAILED, staff)
+    assert [e.outcome for e in failed] == [Outcome.FAILURE] * 5 + [Outcome.DENIED]
+    assert [e.detail.get("attempt") for e in failed[:5]] == [1, 2, 3, 4, 5]
+    alert = AuditEvent.objects.get(event_type=EventType.THROTTLE_ALERT)
+    assert alert.detail["limit"] == "otp_profile"
+    assert not events(EventType.OTP_PASSED, staff)
+    # Two windows later the limit has passed (and so has the unverified session's idle time).
+    with time_machine.travel(start + timedelta(minutes=31), tick=False):
+        sign_in(client, staff.username)
+        assert client.post(VERIFY, {"code": current_code(enrolled)})["Location"] == APPS
+        assert client.get("/admin/").status_code == 200
+
+
+def test_enrolment_then_a_recovery_code_works_once(client: Client, staff: Profile) -> None:
+    sign_in(client, staff.username)
+    # Without a device the code page sends them to enrolment, which nothing can skip to the admin.
+    assert client.get("/admin/", follow=True).redirect_chain[-1][0] == f"{ENROL}?next=%2Fadmin%2F"
+    page = client.get(ENROL, {"next": "/admin/"})
+    html = page.content.decode()
+    assert "<svg" in html and 'role="img"' in html  # the QR code, inline
+    secret = client.session[mfa_session.ENROL_KEY]
+    text_secret = page.context["text_secret"]
+    assert text_secret in html and b32decode(text_secret.replace(" ", "")).hex() == secret
+    assert not TOTPDevice.objects.filter(user=staff).exists()  # nothing written for a page view
+    wrong = client.post(ENROL, {"code": "000000", "next": "/admin/"})
+    assert str(mfa_views.WRONG_SETUP_CODE) in wrong.content.decode()
+    code = f"{totp(bytes.fromhex(secret)):06d}"
+    done = client.post(ENROL, {"code": code, "next": "/admin/"})
+    codes = done.context["codes"]
+    assert len(codes) == len(set(codes)) == 10 and all(c in done.content.decode() for c in codes)
+    stored = set(StaticToken.objects.filter(device__user=staff).values_list("token", flat=True))
+    assert len(stored) == 10 and not stored & {c.replace("-", "") for c in codes}  # kept hashed
+    assert client.get("/admin/").status_code == 200  # enrolling verified this session
+    assert [e.detail for e in events(EventType.OTP_ENROLLED, staff)] == [{"recovery_codes": 10}]
+    assert client.get(ENROL)["Location"] == APPS  # once enrolled, the page is gone
+
+    client.post(reverse("accounts:logout"))
+    sign_in(client, staff.username)
+    assert client.post(VERIFY, {"code": codes[0].upper()})["Location"] == APPS  # typed in capitals
+    used = events(EventType.OTP_RECOVERY_CODE_USED, staff)
+    assert [e.detail for e in used] == [{"left": 9}]
+    client.post(reverse("accounts:logout"))
+    sign_in(client, staff.username)
+    again = client.post(VERIFY, {"code": codes[0]})
+    assert again.status_code == 200 and str(mfa_views.WRONG_CODE) in again.content.decode()
+    assert client.get("/admin/")["Location"].startswith(VERIFY)
+
+
+def test_unverified_privileged_people_are_unprivileged(client: Client, staff: Profile) -> None:
+    sign_in(client, staff.username)
+    assert client.get(APPS)["Location"] == f"{VERIFY}?next=%2Fapplications%2F"
+    # They may go on without their privileges: My applications works, the admin still asks.
+    assert client.post(reverse("mfa:skip"))["Location"] == APPS
+    assert client.get(APPS).status_code == 200
+    assert client.get("/admin/")["Location"] == f"{VERIFY}?next=%2Fadmin%2F"
+
+
+def test_the_admin_itself_refuses_an_unverified_session(client: Client) -> None:
+    """Made staff after signing in (so never sent to the code page): the admin still refuses."""
+    profile = with_profile(on_file(someone("Jordan", "Later")))
+    sign_in(client, profile.username)
+    do_set_privileges(profile=profile, is_staff=True, is_superuser=True, groups=[], ctx=CTX)
+    assert client.get(APPS).status_code == 200
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def test_a_directory_administrator_is_sent_to_enrolment(client: Client) -> None:
+    profile = with_profile(on_file(someone("Rowan", "Appointed")))
+    district = Organization.objects.create(code="01230000", name="Northfield", org_type=OrgType.DISTRICT)
+    do_appoint_admin(profile=profile, organization=district, ctx=CTX)
+    sign_in(client, profile.username)
+    assert client.get(APPS, follow=True).redirect_chain[-1][0] == f"{ENROL}?next=%2Fapplications%2F"
+
+
+def test_ordinary_educators_are_never_asked(client: Client) -> None:
+    educator = with_profile(on_file(someone("Taylor", "Teacher")))
+    assert sign_in(client, educator.username)["Location"] == APPS
+    assert client.get(APPS).status_code == 200
+    assert mfa_session.DUE not in client.session
+    assert client.get(ENROL)["Location"] == APPS  # no enrolment for them
+    assert not TOTPDevice.objects.exists()
+
+
+def test_verified_privileged_sessions_are_shorter(
+    client: Client, staff: Profile, enrolled: TOTPDevice
+) -> None:
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        sign_in(client, staff.username)
+        client.post(VERIFY, {"code": current_code(enrolled)})
+    with time_machine.travel(start + timedelta(minutes=14), tick=False):
+        assert client.get("/admin/").status_code == 200
+    # 16 idle minutes end it (an ordinary session lasts 30).
+    with time_machine.travel(start + timedelta(minutes=14 + 16), tick=False):
+        assert client.get(APPS)["Location"].startswith(LOGIN)
+
+    later = start + timedelta(hours=1)
+    with time_machine.travel(later, tick=False):
+        sign_in(client, staff.username)
+        client.post(VERIFY, {"code": current_code(enrolled)})
+    # Busy all day: every 14 minutes. Eight hours after signing in the session ends anyway.
+    minutes = 14
+    while minutes < 8 * 60:
+        with time_machine.travel(later + timedelta(minutes=minutes), tick=False):
+            assert client.get(APPS).status_code == 200
+        minutes += 14
+    with time_machine.travel(later + timedelta(minutes=minutes), tick=False):
+        assert client.get(APPS)["Location"].startswith(LOGIN)
+
+
+def test_demo_accounts_have_secrets_that_sign_in(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.json"
+    call_command("demo", "--force", "--accounts-json", str(path), stdout=StringIO())
+    accounts = {a["role"]: a for a in json.loads(path.read_text(encoding="utf-8"))}
+    privileged = {"directory_administrator", "customer_service", "security_administrator"}
+    assert {role for role, a in accounts.items() if a["totp_secret"]} == privileged
+    assert accounts["educator"]["totp_secret"] is None
+    out = StringIO()
+    call_command("demo", "--force", "--accounts-json", str(path), stdout=out)  # stable across runs
+    assert {a["role"]: a for a in json.loads(path.read_text(encoding="utf-8"))} == accounts
+    for role in privileged:
+        assert accounts[role]["totp_secret"] in out.getvalue()  # `make run` prints it
+        client = Client()
+        sign_in(client, accounts[role]["username"], demo.DEMO_PASSWORD)
+        code = f"{totp(b32decode(accounts[role]['totp_secret'])):06d}"
+        assert client.post(VERIFY, {"code": code})["Location"] == APPS, role
+        assert client.get(APPS).status_code == 200
+        staff = role != "directory_administrator"
+        assert client.get("/admin/").status_code == (200 if staff else 302)
