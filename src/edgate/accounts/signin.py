@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.audit.models import EventType, Outcome
-from edgate.audit.record import record_event
+from edgate.audit.record import record_event, record_throttle_alert
 from edgate.core import throttle
 from edgate.core.context import Ctx, ctx_from_request
 
@@ -100,12 +100,7 @@ def sign_in(request: HttpRequest, *, username: str, password: str) -> SignInResu
 
 
 def _alert(ctx: Ctx, attempt: throttle.Attempt) -> None:
-    record_event(
-        EventType.THROTTLE_ALERT,
-        ctx=ctx,
-        outcome=Outcome.DENIED,
-        detail={"limit": attempt.limit.name, "attempts": attempt.number},
-    )
+    record_throttle_alert(ctx=ctx, limit=attempt.limit.name, attempts=attempt.number)
 
 
 REAUTH_REFUSED = _(

@@ -64,3 +64,16 @@ def record_event(
         event.hash = event_hash(chain, seq + 1, prev, [getattr(event, name) for name in CONTENT_FIELDS])
         event.save(force_insert=True)
     return event
+
+
+def record_throttle_alert(
+    *, ctx: Ctx, limit: str, attempts: int, target: models.Model | None = None
+) -> AuditEvent:
+    """The first refusal of a limit in a window's time, for customer service to look at."""
+    return record_event(
+        EventType.THROTTLE_ALERT,
+        ctx=ctx,
+        target=target,
+        outcome=Outcome.DENIED,
+        detail={"limit": limit, "attempts": attempts},
+    )

@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 from edgate.accounts.models import Profile
 from edgate.audit.events import audited
 from edgate.audit.models import EventType, Outcome
-from edgate.audit.record import record_event
+from edgate.audit.record import record_event, record_throttle_alert
 from edgate.core import crypto, throttle
 from edgate.core.context import Ctx
 
@@ -87,12 +87,7 @@ def do_verify_second_factor(*, profile: Profile, code: str, ctx: Ctx) -> Check:
             detail={"limit": limit.name},
         )
         if attempt.tripped:
-            record_event(
-                EventType.THROTTLE_ALERT,
-                ctx=ctx,
-                outcome=Outcome.DENIED,
-                detail={"limit": limit.name, "attempts": attempt.number},
-            )
+            record_throttle_alert(ctx=ctx, limit=limit.name, attempts=attempt.number, target=profile)
         return Check(refused=True)
     with transaction.atomic():
         device = _matching_device(profile, code)

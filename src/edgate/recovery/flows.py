@@ -26,7 +26,7 @@ from edgate.accounts import hints
 from edgate.accounts.models import CodePurpose, Profile, Status
 from edgate.accounts.usernames import canonical
 from edgate.audit.models import EventType, Outcome
-from edgate.audit.record import record_event
+from edgate.audit.record import record_event, record_throttle_alert
 from edgate.core import crypto, flowstate, throttle
 from edgate.core.context import Ctx
 from edgate.core.models import Flow
@@ -109,13 +109,7 @@ def submit_answer(flow: Flow, answer: str, ctx: Ctx) -> bool:
         record_event(EventType.RECOVERY_LOCKED, ctx=ctx, target=profile, outcome=Outcome.DENIED)
         if mine.tripped or address.tripped:
             tripped = mine if mine.tripped else address
-            record_event(
-                EventType.THROTTLE_ALERT,
-                ctx=ctx,
-                target=profile,
-                outcome=Outcome.DENIED,
-                detail={"limit": tripped.limit.name, "attempts": tripped.number},
-            )
+            record_throttle_alert(ctx=ctx, limit=tripped.limit.name, attempts=tripped.number, target=profile)
         raise Locked(from_address=mine.allowed)
     # Re-read: the Profile may have become privileged, locked or disabled since the question.
     if hints.check_answer(answer, profile.hint_answer_hash if _recoverable(profile) else None):

@@ -20,7 +20,7 @@ from edgate.accounts import actions as account_actions
 from edgate.accounts import hints
 from edgate.accounts.models import CodePurpose, Profile, Status
 from edgate.audit.models import EventType, Outcome
-from edgate.audit.record import record_event
+from edgate.audit.record import record_event, record_throttle_alert
 from edgate.core import throttle
 from edgate.core.context import Ctx
 from edgate.core.models import Flow
@@ -109,12 +109,7 @@ def _count_or_refuse(ctx: Ctx, *pairs: tuple[throttle.Limit, str | None]) -> Non
         EventType.MATCH_THROTTLED, ctx=ctx, outcome=Outcome.DENIED, detail={"limit": refused[0].limit.name}
     )
     for tripped in (a for a in refused if a.tripped):
-        record_event(
-            EventType.THROTTLE_ALERT,
-            ctx=ctx,
-            outcome=Outcome.DENIED,
-            detail={"limit": tripped.limit.name, "attempts": tripped.number},
-        )
+        record_throttle_alert(ctx=ctx, limit=tripped.limit.name, attempts=tripped.number)
     raise Throttled
 
 
