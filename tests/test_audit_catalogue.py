@@ -133,8 +133,18 @@ def enrol_and_verify(ctx: Ctx) -> None:
     profile = with_profile(on_file(someone()))
     secret = mfa.new_secret()
     device = TOTPDevice(key=secret)
-    enrolment = mfa.do_enrol_totp(profile=profile, secret=secret, code=current_code(device), ctx=ctx)
-    assert enrolment is not None
+    enrolment_code, _row = accounts.do_issue_activation_code(
+        profile=profile, purpose=CodePurpose.ENROL, ctx=CTX
+    )
+    register_secret(enrolment_code)
+    refused = mfa.do_enrol_totp(
+        profile=profile, secret=secret, code=current_code(device), enrolment_code="0", ctx=ctx
+    )
+    assert refused == mfa.EnrolmentRefused.ENROLMENT_CODE
+    enrolment = mfa.do_enrol_totp(
+        profile=profile, secret=secret, code=current_code(device), enrolment_code=enrolment_code, ctx=ctx
+    )
+    assert isinstance(enrolment, mfa.Enrolment)
     mfa.do_verify_second_factor(profile=profile, code=enrolment.recovery_codes[0], ctx=ctx)
     for _ in range(6):
         mfa.do_verify_second_factor(profile=profile, code="000000", ctx=ctx)
@@ -282,7 +292,10 @@ RECIPES: dict[str, tuple[set[EventType], Callable[[Ctx], object]]] = {
             ctx=ctx,
         ),
     ),
-    "mfa.do_enrol_totp": ({EventType.OTP_ENROLLED}, enrol_and_verify),
+    "mfa.do_enrol_totp": (
+        {EventType.OTP_ENROLLED, EventType.ACTIVATION_CODE_REDEEMED, EventType.ACTIVATION_CODE_FAILED},
+        enrol_and_verify,
+    ),
     "mfa.do_provision_totp": ({EventType.OTP_ENROLLED}, enrol_and_verify),
     "mfa.do_verify_second_factor": (
         {

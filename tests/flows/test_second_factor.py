@@ -28,6 +28,7 @@ from edgate.mfa import actions as mfa_actions
 from edgate.mfa import session as mfa_session
 from edgate.mfa import views as mfa_views
 from tests.factories import CTX, PASSWORD, on_file, someone, with_profile
+from tests.pii import register_secret
 from tests.second_factor import current_code
 
 pytestmark = pytest.mark.django_db
@@ -109,10 +110,11 @@ def test_enrolment_then_a_recovery_code_works_once(client: Client, staff: Profil
     text_secret = page.context["text_secret"]
     assert text_secret in html and b32decode(text_secret.replace(" ", "")).hex() == secret
     assert not TOTPDevice.objects.filter(user=staff).exists()  # nothing written for a page view
-    wrong = client.post(ENROL, {"code": "000000", "next": "/admin/"})
+    enrolment_code = issue_enrolment_code(staff)
+    wrong = client.post(ENROL, {"code": "000000", "enrolment_code": enrolment_code, "next": "/admin/"})
     assert str(mfa_views.WRONG_SETUP_CODE) in wrong.content.decode()
     code = f"{totp(bytes.fromhex(secret)):06d}"
-    done = client.post(ENROL, {"code": code, "next": "/admin/"})
+    done = client.post(ENROL, {"code": code, "enrolment_code": enrolment_code, "next": "/admin/"})
     codes = done.context["codes"]
     assert len(codes) == len(set(codes)) == 10 and all(c in done.content.decode() for c in codes)
     stored = set(StaticToken.objects.filter(device__user=staff).values_list("token", flat=True))
@@ -131,6 +133,52 @@ def test_enrolment_then_a_recovery_code_works_once(client: Client, staff: Profil
     again = client.post(VERIFY, {"code": codes[0]})
     assert again.status_code == 200 and str(mfa_views.WRONG_CODE) in again.content.decode()
     assert client.get("/admin/")["Location"].startswith(VERIFY)
+
+
+def issue_enrolment_code(profile: Profile) -> str:
+    out = StringIO()
+    call_command("activation", "issue", "--username", profile.username, "--purpose", "enrol", stdout=out)
+    return register_secret(next(line[5:] for line in out.getvalue().splitlines() if line.startswith("code=")))
+
+
+def test_the_password_alone_cannot_attach_an_app(client: Client, staff: Profile) -> None:
+    """Someone who knows a privileged password must not enrol first and keep the owner out."""
+    sign_in(client, staff.username)
+    client.get(ENROL)
+    secret = client.session[mfa_session.ENROL_KEY]
+    code = f"{totp(bytes.fromhex(secret)):06d}"
+    for typed in ("", "0000-0000-0000-0000-0000-0000-00"):
+        refused = client.post(ENROL, {"code": code, "enrolment_code": typed})
+        assert refused.status_code == 200
+    assert not TOTPDevice.objects.filter(user=staff).exists()
+    assert client.get("/admin/", follow=True).redirect_chain[-1][0].startswith(ENROL)
+    assert AuditEvent.objects.filter(event_type=EventType.ACTIVATION_CODE_FAILED).count() == 1
+    # Customer service's code for another purpose does not do either.
+    recovery = StringIO()
+    call_command("activation", "issue", "--username", staff.username, stdout=recovery)
+    other = register_secret(next(x[5:] for x in recovery.getvalue().splitlines() if x.startswith("code=")))
+    assert client.post(ENROL, {"code": code, "enrolment_code": other}).status_code == 200
+    assert not TOTPDevice.objects.filter(user=staff).exists()
+
+
+def test_two_enrolments_at_once_leave_one_app(staff: Profile) -> None:
+    first = mfa_actions.new_secret()
+    code = f"{totp(bytes.fromhex(first)):06d}"
+    enrolment = issue_enrolment_code(staff)
+    made = mfa_actions.do_enrol_totp(
+        profile=staff, secret=first, code=code, enrolment_code=enrolment, ctx=CTX
+    )
+    assert isinstance(made, mfa_actions.Enrolment)
+    second = mfa_actions.new_secret()
+    again = mfa_actions.do_enrol_totp(
+        profile=staff,
+        secret=second,
+        code=f"{totp(bytes.fromhex(second)):06d}",
+        enrolment_code=issue_enrolment_code(staff),
+        ctx=CTX,
+    )
+    assert again == mfa_actions.EnrolmentRefused.ALREADY
+    assert TOTPDevice.objects.filter(user=staff).count() == 1
 
 
 def test_unverified_privileged_people_are_unprivileged(client: Client, staff: Profile) -> None:

@@ -38,7 +38,7 @@ def code_hash(typed: str) -> str:
 
 def lifetime(purpose: CodePurpose) -> timedelta:
     settings = conf.get()
-    return settings.recovery_code_ttl if purpose == CodePurpose.RECOVERY else settings.activation_code_ttl
+    return settings.activation_code_ttl if purpose == CodePurpose.SETUP else settings.recovery_code_ttl
 
 
 def purge_spent(*, older_than: timedelta = timedelta(days=30)) -> int:

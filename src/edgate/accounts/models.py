@@ -114,6 +114,7 @@ class Profile(AbstractBaseUser, PermissionsMixin):
 class CodePurpose(models.TextChoices):
     RECOVERY = "recovery", "Password recovery (privileged Profiles)"
     SETUP = "setup", "Set up a pre-created Profile"
+    ENROL = "enrol", "Set up a second factor (privileged Profiles)"
 
 
 class ActivationCode(models.Model):

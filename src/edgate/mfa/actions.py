@@ -4,6 +4,7 @@ are django-otp's (TOTPDevice, StaticDevice)."""
 
 from __future__ import annotations
 
+import enum
 import secrets
 import time
 from binascii import unhexlify
@@ -17,7 +18,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-from edgate.accounts.models import Profile
+from edgate.accounts.actions import do_redeem_activation_code
+from edgate.accounts.models import CodePurpose, Profile
 from edgate.audit.events import audited
 from edgate.audit.models import EventType, Outcome
 from edgate.audit.record import record_event, record_throttle_alert
@@ -109,20 +111,35 @@ def do_verify_second_factor(*, profile: Profile, code: str, ctx: Ctx) -> Check:
     return Check(device=device)
 
 
+class EnrolmentRefused(enum.Enum):
+    APP_CODE = "app_code"  # the code from the app does not match the secret shown
+    ENROLMENT_CODE = "enrolment_code"  # customer service's enrolment code is wrong or spent
+    ALREADY = "already"  # the Profile has an app already
+
+
 @sensitive_variables()
-@audited(EventType.OTP_ENROLLED)
+@audited(EventType.OTP_ENROLLED, EventType.ACTIVATION_CODE_REDEEMED, EventType.ACTIVATION_CODE_FAILED)
 @transaction.atomic
-def do_enrol_totp(*, profile: Profile, secret: str, code: str, ctx: Ctx) -> Enrolment | None:
-    """Confirm the app set up with `secret` by its current code; then the device is saved
-    and ten fresh recovery codes replace any earlier ones. None for a wrong code (nothing
-    written). The caller shows the recovery codes once; they are never shown again."""
-    if TOTPDevice.objects.select_for_update().filter(user=profile, confirmed=True).exists():
-        return None  # one app per Profile: a second enrolment must not replace it silently
+def do_enrol_totp(
+    *, profile: Profile, secret: str, code: str, enrolment_code: str, ctx: Ctx
+) -> Enrolment | EnrolmentRefused:
+    """Confirm the app set up with `secret` by its current code and the one-time enrolment code
+    customer service issued; then the device is saved and ten fresh recovery codes replace any
+    earlier ones. A refusal writes nothing but its audit event. The caller shows the recovery
+    codes once; they are never shown again."""
+    # The Profile's row serializes enrolments: two at once must not leave two apps.
+    profile = Profile.objects.select_for_update().get(pk=profile.pk)
+    if TOTPDevice.objects.filter(user=profile, confirmed=True).exists():
+        return EnrolmentRefused.ALREADY  # one app per Profile: never replaced silently
     device = TOTPDevice(user=profile, name=APP_DEVICE_NAME, key=secret, confirmed=True)
     totp = TOTP(unhexlify(secret), device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
     if not code.isdigit() or not totp.verify(int(code), device.tolerance):
-        return None
+        return EnrolmentRefused.APP_CODE
+    if not do_redeem_activation_code(
+        profile=profile, purpose=CodePurpose.ENROL, typed=enrolment_code, ctx=ctx
+    ):
+        return EnrolmentRefused.ENROLMENT_CODE
     device.last_t = totp.t()  # this code cannot be used again to pass the second factor
     device.save()
     StaticDevice.objects.filter(user=profile).delete()

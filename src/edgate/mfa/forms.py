@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from edgate.core.forms import UswdsForm
+from edgate.core.forms import NoEchoInput, UswdsForm
 
 
 def _compact(value: str) -> str:
@@ -32,6 +32,16 @@ class SecondFactorForm(UswdsForm):
 
 
 class ConfirmDeviceForm(UswdsForm):
+    # A password alone must not be enough to attach an app to a privileged Profile: whoever
+    # knew it could enrol first and keep the owner out. Customer service gives the owner this.
+    enrolment_code = forms.CharField(
+        label=_("Enrolment code from customer service"),
+        max_length=64,
+        help_text=_("26 letters and digits. Dashes and spaces do not matter."),
+        widget=NoEchoInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
     code = forms.CharField(
         label=_("Code from the app"),
         max_length=12,

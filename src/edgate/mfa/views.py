@@ -29,6 +29,10 @@ LOCKED = _(
     "For your security, after several wrong codes no code is checked for a while. "
     "Try again later, or call customer service."
 )
+WRONG_ENROLMENT_CODE = _(
+    "That enrolment code is not valid for your Profile, or it has expired or was already used. "
+    "Call customer service for a new one."
+)
 WRONG_SETUP_CODE = _("That code does not match. Check the time on your phone, then enter the new code.")
 
 
@@ -86,14 +90,21 @@ def enrol(request: HttpRequest) -> HttpResponse:
     form = ConfirmDeviceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         enrolment = actions.do_enrol_totp(
-            profile=request.user, secret=secret, code=form.cleaned_data["code"], ctx=ctx_from_request(request)
+            profile=request.user,
+            secret=secret,
+            code=form.cleaned_data["code"],
+            enrolment_code=form.cleaned_data["enrolment_code"],
+            ctx=ctx_from_request(request),
         )
-        if enrolment is not None:
+        if isinstance(enrolment, actions.Enrolment):
             session.complete(request, enrolment.device)
             # Shown once, in this response only (never stored where a later page could show them).
             context = {"codes": enrolment.recovery_codes, "next": next_url or settings.LOGIN_REDIRECT_URL}
             return render(request, "mfa/recovery_codes.html", context)
-        form.add_error(None, WRONG_SETUP_CODE)
+        if enrolment == actions.EnrolmentRefused.ENROLMENT_CODE:
+            form.add_error("enrolment_code", WRONG_ENROLMENT_CODE)
+        else:
+            form.add_error("code", WRONG_SETUP_CODE)
     uri = TOTPDevice(user=request.user, key=secret).config_url
     text_secret = b32encode(unhexlify(secret)).decode()
     context = {

@@ -9,10 +9,11 @@ from edgate.console.agents import agent_ctx, profile_named
 
 class Command(BaseCommand):
     help = (
-        "edgate activation issue --username NAME [--purpose recovery|setup] [--by AGENT]: print a "
+        "edgate activation issue --username NAME [--purpose recovery|setup|enrol] [--by AGENT]: print a "
         "one-time code for the Profile (recovery: choose a new password without the hint question — "
         "the only way for agency staff and Directory Administrators; setup: claim a pre-created "
-        "Profile). Any earlier unused code for the same purpose stops working. The code is shown "
+        "Profile; enrol: attach the authenticator app a privileged Profile signs in with). Any "
+        "earlier unused code for the same purpose stops working. The code is shown "
         "once and never stored."
     )
 
