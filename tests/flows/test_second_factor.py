@@ -263,3 +263,34 @@ def test_demo_accounts_have_secrets_that_sign_in(tmp_path: Path) -> None:
         assert client.get(APPS).status_code == 200
         staff = role != "directory_administrator"
         assert client.get("/admin/").status_code == (200 if staff else 302)
+
+
+def test_going_on_without_privileges_does_not_let_the_password_alone_change_it(
+    client: Client, staff: Profile, enrolled: TOTPDevice
+) -> None:
+    sign_in(client, staff.username)
+    client.post(reverse("mfa:skip"))
+    assert client.get(reverse("accounts:profile")).status_code == 200
+    for page in ("accounts:change_password", "accounts:change_hint"):
+        assert client.get(reverse(page))["Location"].startswith(VERIFY), page
+    assert client.post(VERIFY, {"code": current_code(enrolled)}).status_code == 302
+    assert client.get(reverse("accounts:change_password")).status_code == 200
+
+
+def test_slow_guessing_is_stopped_by_the_days_limit(
+    client: Client, staff: Profile, enrolled: TOTPDevice
+) -> None:
+    start = timezone.now()
+    for step in range(5):  # four wrong codes every 31 minutes: never the 15-minute limit
+        with time_machine.travel(start + timedelta(minutes=31 * step), tick=False):
+            sign_in(client, staff.username)
+            for _ in range(4):
+                assert str(mfa_views.WRONG_CODE) in client.post(VERIFY, {"code": "000000"}).content.decode()
+    with time_machine.travel(start + timedelta(minutes=31 * 5), tick=False):
+        sign_in(client, staff.username)
+        page = client.post(VERIFY, {"code": current_code(enrolled)})
+        assert str(mfa_views.LOCKED) in page.content.decode()
+    assert AuditEvent.objects.get(event_type=EventType.THROTTLE_ALERT).detail["limit"] == "otp_profile_day"
+    with time_machine.travel(start + timedelta(hours=49), tick=False):
+        sign_in(client, staff.username)
+        assert client.post(VERIFY, {"code": current_code(enrolled)})["Location"] == APPS

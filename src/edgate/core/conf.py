@@ -68,6 +68,7 @@ REQUIRED_THROTTLES = {
     "code_address",
     "reauth_profile",
     "otp_profile",
+    "otp_profile_day",
 }
 
 

@@ -78,18 +78,21 @@ def _matching_device(profile: Profile, code: str) -> Device | None:
 def do_verify_second_factor(*, profile: Profile, code: str, ctx: Ctx) -> Check:
     """Counted first (a six-digit code is guessable without a limit), then checked against the
     Profile's app and its recovery codes; a right code takes its own attempt back."""
-    limit, key = throttle.named("otp_profile"), str(profile.pk)
-    attempt = throttle.attempt(limit, key)
-    if not attempt.allowed:
+    key = str(profile.pk)
+    # A short window against bursts, a day's window so slow guessing never adds up.
+    limits = (throttle.named("otp_profile"), throttle.named("otp_profile_day"))
+    attempts = throttle.attempt_all(*((limit, key) for limit in limits))
+    refused = [a for a in attempts if not a.allowed]
+    if refused:
         record_event(
             EventType.OTP_FAILED,
             ctx=ctx,
             target=profile,
             outcome=Outcome.DENIED,
-            detail={"limit": limit.name},
+            detail={"limit": refused[0].limit.name},
         )
-        if attempt.tripped:
-            record_throttle_alert(ctx=ctx, limit=limit.name, attempts=attempt.number, target=profile)
+        for tripped in (a for a in refused if a.tripped):
+            record_throttle_alert(ctx=ctx, limit=tripped.limit.name, attempts=tripped.number, target=profile)
         return Check(refused=True)
     with transaction.atomic():
         device = _matching_device(profile, code)
@@ -99,7 +102,7 @@ def do_verify_second_factor(*, profile: Profile, code: str, ctx: Ctx) -> Check:
                 ctx=ctx,
                 target=profile,
                 outcome=Outcome.FAILURE,
-                detail={"attempt": attempt.number},
+                detail={"attempt": attempts[0].number},
             )
             return Check()
         if isinstance(device, StaticDevice):
@@ -107,7 +110,8 @@ def do_verify_second_factor(*, profile: Profile, code: str, ctx: Ctx) -> Check:
             record_event(EventType.OTP_RECOVERY_CODE_USED, ctx=ctx, target=profile, detail={"left": left})
         else:
             record_event(EventType.OTP_PASSED, ctx=ctx, target=profile)
-    throttle.undo(limit, key)
+    for limit in limits:
+        throttle.undo(limit, key)
     return Check(device=device)
 
 

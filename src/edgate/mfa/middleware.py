@@ -14,6 +14,7 @@ from . import session
 # Pages an unverified privileged session may always reach: the second-factor pages themselves
 # and signing out (also at the admin's address, which the portal's sign-out serves).
 OPEN_PAGES = ("mfa:verify", "mfa:enrol", "mfa:skip", "accounts:logout")
+GUARDED_PAGES = ("accounts:change_password", "accounts:change_hint")
 
 
 class SecondFactorMiddleware:
@@ -34,5 +35,8 @@ class SecondFactorMiddleware:
             return False
         if path in {reverse(name) for name in OPEN_PAGES}:
             return False
-        # Having chosen to go on without privileges, only the privileged pages send them back.
-        return path.startswith(admin) or not request.session.get(session.SKIPPED)
+        # Having chosen to go on without privileges, only the privileged pages send them back,
+        # and the pages that change the password or hint: with the password alone, someone
+        # could otherwise change it and sign the owner out everywhere.
+        guarded = path.startswith(admin) or path in {reverse(name) for name in GUARDED_PAGES}
+        return guarded or not request.session.get(session.SKIPPED)

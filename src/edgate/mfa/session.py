@@ -48,3 +48,4 @@ def complete(request: HttpRequest, device: Device) -> None:
 
 def skip(request: HttpRequest) -> None:
     request.session[SKIPPED] = True
+    request.session.pop(ENROL_KEY, None)  # an unconfirmed secret has no reason to stay
