@@ -30,50 +30,29 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "core/error.html", {"title": "Your form expired", "kind": "csrf"}, status=403)
 
 
+def _error_page(request: HttpRequest, title: str, kind: str, status: int) -> HttpResponse:
+    return render(request, "core/error.html", {"title": title, "kind": kind}, status=status)
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(
-        request,
-        "core/error.html",
-        {"title": "Something is wrong with that request", "kind": "400"},
-        status=400,
-    )
+    return _error_page(request, "Something is wrong with that request", "400", 400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(
-        request,
-        "core/error.html",
-        {"title": "You do not have access to this page", "kind": "403"},
-        status=403,
-    )
+    return _error_page(request, "You do not have access to this page", "403", 403)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "core/error.html", {"title": "Page not found", "kind": "404"}, status=404)
+    return _error_page(request, "Page not found", "404", 404)
 
 
 def request_too_large(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "core/error.html",
-        {"title": "That was more than this page accepts", "kind": "413"},
-        status=413,
-    )
+    return _error_page(request, "That was more than this page accepts", "413", 413)
 
 
 def length_required(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "core/error.html",
-        {"title": "Something is wrong with that request", "kind": "400"},
-        status=411,
-    )
+    return _error_page(request, "Something is wrong with that request", "400", 411)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "core/error.html",
-        {"title": "Something went wrong on our side", "kind": "500"},
-        status=500,
-    )
+    return _error_page(request, "Something went wrong on our side", "500", 500)
