@@ -17,6 +17,9 @@ from .pii import leaks
 # Pages allowed to show a person their own typed data: the identity page re-shows the date of
 # birth they typed, the review page shows what they entered. No page ever shows a full SSN.
 OWN_DATA_PAGES = ("/register/identity/", "/register/review/")
+# Console pages that show a record's date of birth to privileged staff (a case's side-by-side
+# comparison, customer service's view of a Profile). Never the SSN: it is shown masked.
+PRIVILEGED_DOB_PAGES = ("/console/cases/", "/console/service/")
 
 
 class PiiGuard(logging.Handler):
@@ -39,7 +42,7 @@ class PiiGuard(logging.Handler):
         path = str(request.get("PATH_INFO", ""))
         if not getattr(response, "streaming", False) and "html" in response.get("Content-Type", ""):
             body = response.content.decode(errors="replace")
-            own_page = path in OWN_DATA_PAGES
+            own_page = path in OWN_DATA_PAGES or path.startswith(PRIVILEGED_DOB_PAGES)
             if found := leaks(body, allow=frozenset({"dob"}) if own_page else frozenset()):
                 self.found.append(f"in page {path}: {found}")
 

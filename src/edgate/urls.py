@@ -14,6 +14,7 @@ urlpatterns = [
     path("register/", include("edgate.registration.urls")),
     path("recover/", include("edgate.recovery.urls")),
     path("second-factor/", include("edgate.mfa.urls")),
+    path("console/", include("edgate.backoffice.urls")),
     # Staff sign in through the portal's sign-in (throttled and audited), not the admin's own.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
     # Likewise changing a password (counted, audited, other sessions ended) and signing out

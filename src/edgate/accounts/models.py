@@ -88,6 +88,8 @@ class Profile(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(Lower("username"), name="profile_username_ci_unique"),
         ]
+        # Given through a group (the demo's "Customer service"); see edgate.backoffice.scope.
+        permissions = [("serve_customers", "Work in the customer-service console")]
 
     def __str__(self) -> str:
         return self.username

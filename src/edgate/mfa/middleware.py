@@ -35,8 +35,12 @@ class SecondFactorMiddleware:
             return False
         if path in {reverse(name) for name in OPEN_PAGES}:
             return False
-        # Having chosen to go on without privileges, only the privileged pages send them back,
-        # and the pages that change the password or hint: with the password alone, someone
-        # could otherwise change it and sign the owner out everywhere.
-        guarded = path.startswith(admin) or path in {reverse(name) for name in GUARDED_PAGES}
+        # Having chosen to go on without privileges, only the privileged pages (the admin site
+        # and the consoles) send them back, and the pages that change the password or hint:
+        # with the password alone, someone could otherwise change it and sign the owner out
+        # everywhere.
+        console = reverse("backoffice:home")
+        guarded = (
+            path.startswith((admin, console)) or path in {reverse(name) for name in GUARDED_PAGES}
+        )
         return guarded or not request.session.get(session.SKIPPED)

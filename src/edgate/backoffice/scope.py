@@ -1,0 +1,218 @@
+"""Who may see and change what in the consoles: the one place that decides.
+
+An `Actor` is the signed-in Profile with the roles that are *effective* in this session. A
+privileged role counts only once the session has passed its second factor; before that the
+Profile is treated as having no role at all (the decorator sends it to the code page).
+
+- **Directory Administrator**: appointed to an organization; administers it and, for a
+  district, its schools — nothing else (`Actor.org_ids`).
+- **Customer service**: the `accounts.serve_customers` permission (through a group);
+  sees every organization, Profile and case.
+- **Security administrator**: a superuser with staff status (the Django admin's only users);
+  has every customer-service power too.
+
+Views never filter by hand: they take objects from the functions below, which answer 404 for
+anything outside the actor's scope (never a hint that it exists) and 403 for a role the actor
+lacks. `tests/test_backoffice_matrix.py` drives every console URL as every role.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from edgate.accounts.models import Profile
+from edgate.audit.models import AuditEvent
+from edgate.directory.models import AccessGrant, OrgAdministrator, Organization, StaffEntry
+from edgate.matching.models import MatchCase
+from edgate.people.models import Person
+from edgate.recovery.policy import is_privileged
+
+CUSTOMER_SERVICE_PERMISSION = "accounts.serve_customers"
+
+
+class Role(enum.Enum):
+    DIRECTORY_ADMIN = "directory_administrator"
+    CUSTOMER_SERVICE = "customer_service"
+    SECURITY_ADMIN = "security_administrator"
+
+
+# Roles that see every organization (the agency's own staff).
+AGENCY_ROLES = frozenset({Role.CUSTOMER_SERVICE, Role.SECURITY_ADMIN})
+# Who may use the Directory Administrator console (for the organizations in their scope).
+DIRECTORY = (Role.DIRECTORY_ADMIN, Role.CUSTOMER_SERVICE, Role.SECURITY_ADMIN)
+# Who may use the customer-service console.
+SERVICE = (Role.CUSTOMER_SERVICE, Role.SECURITY_ADMIN)
+
+
+@dataclass(frozen=True)
+class Actor:
+    profile: Profile
+    roles: frozenset[Role]
+    # Organizations administered: each appointment's organization and, for a district, its
+    # schools. Empty for agency roles, which see everything (see `is_agency`).
+    org_ids: frozenset[int]
+
+    @property
+    def is_agency(self) -> bool:
+        return bool(self.roles & AGENCY_ROLES)
+
+    def has_any(self, roles: Iterable[Role]) -> bool:
+        return bool(self.roles & set(roles))
+
+    def may_act_for(self, organization: Organization) -> bool:
+        return self.is_agency or organization.pk in self.org_ids
+
+
+def administered_org_ids(profile: Profile) -> frozenset[int]:
+    appointed = Organization.objects.filter(
+        active=True, pk__in=OrgAdministrator.objects.filter(profile=profile).values("organization")
+    )
+    ids = set(appointed.values_list("pk", flat=True))
+    ids |= set(Organization.objects.filter(active=True, parent__in=ids).values_list("pk", flat=True))
+    return frozenset(ids)
+
+
+def actor_for(request: HttpRequest) -> Actor | None:
+    """The roles effective in this request's session (cached on the request); None when the
+    Profile is privileged but the session has not passed its second factor."""
+    cached = getattr(request, "_backoffice_actor", False)
+    if cached is not False:
+        return cached  # type: ignore[no-any-return]
+    profile: Profile = request.user  # type: ignore[assignment]
+    actor: Actor | None
+    if not profile.is_verified():  # type: ignore[attr-defined]
+        actor = None if is_privileged(profile) else Actor(profile, frozenset(), frozenset())
+    else:
+        roles: set[Role] = set()
+        org_ids = administered_org_ids(profile)
+        if org_ids:
+            roles.add(Role.DIRECTORY_ADMIN)
+        if profile.is_active and profile.has_perm(CUSTOMER_SERVICE_PERMISSION):
+            roles.add(Role.CUSTOMER_SERVICE)
+        if profile.is_active and profile.is_superuser and profile.is_staff:
+            roles.add(Role.SECURITY_ADMIN)
+        actor = Actor(profile, frozenset(roles), org_ids)
+    request._backoffice_actor = actor  # type: ignore[attr-defined]
+    return actor
+
+
+def console_page(
+    *roles: Role, methods: tuple[str, ...] = ("GET",)
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Declares a console view: who may reach it and with which methods. The view receives
+    the `Actor` as its second argument and finds every object through this module."""
+    if not roles:
+        raise ValueError("a console page names the roles that may use it")
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        @require_http_methods(list(methods))
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            actor = actor_for(request)
+            if actor is None:  # privileged, second factor not passed yet
+                query = urlencode({"next": request.get_full_path()})
+                return HttpResponseRedirect(f"{reverse('mfa:verify')}?{query}")
+            if not actor.has_any(roles):
+                raise PermissionDenied
+            return view(request, actor, *args, **kwargs)
+
+        guarded.console_roles = frozenset(roles)  # type: ignore[attr-defined]
+        return guarded
+
+    return decorate
+
+
+# --- objects in scope ---------------------------------------------------------------------
+# Each returns a queryset limited to what the actor may see, or one object of it (else 404).
+
+
+def _one(queryset: QuerySet[Any], **lookup: Any) -> Any:
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def organizations(actor: Actor) -> QuerySet[Organization]:
+    everything = Organization.objects.all()
+    return everything if actor.is_agency else everything.filter(pk__in=actor.org_ids)
+
+
+def organization(actor: Actor, code: str) -> Organization:
+    return _one(organizations(actor), code=code)  # type: ignore[no-any-return]
+
+
+def staff_entries(actor: Actor) -> QuerySet[StaffEntry]:
+    return StaffEntry.objects.filter(organization__in=organizations(actor))
+
+
+def staff_entry(actor: Actor, pk: int) -> StaffEntry:
+    return _one(staff_entries(actor).select_related("person", "organization"), pk=pk)  # type: ignore[no-any-return]
+
+
+def people(actor: Actor) -> QuerySet[Person]:
+    """Agency roles: every person. A Directory Administrator: people with a current staff
+    entry in one of their organizations."""
+    if actor.is_agency:
+        return Person.objects.all()
+    current = staff_entries(actor).filter(ended_at__isnull=True)
+    return Person.objects.filter(pk__in=current.values("person"))
+
+
+def person(actor: Actor, pk: int) -> Person:
+    return _one(people(actor), pk=pk)  # type: ignore[no-any-return]
+
+
+def profiles(actor: Actor) -> QuerySet[Profile]:
+    everything = Profile.objects.select_related("person")
+    return everything if actor.is_agency else everything.filter(person__in=people(actor))
+
+
+def profile(actor: Actor, pk: int) -> Profile:
+    return _one(profiles(actor), pk=pk)  # type: ignore[no-any-return]
+
+
+def grants(actor: Actor) -> QuerySet[AccessGrant]:
+    return AccessGrant.objects.filter(organization__in=organizations(actor)).select_related(
+        "application", "role", "organization", "profile"
+    )
+
+
+def grant(actor: Actor, pk: int) -> AccessGrant:
+    return _one(grants(actor), pk=pk)  # type: ignore[no-any-return]
+
+
+def cases(actor: Actor) -> QuerySet[MatchCase]:
+    """Agency roles: every case. A Directory Administrator: cases routed to their organizations."""
+    everything = MatchCase.objects.all()
+    if actor.is_agency:
+        return everything
+    return everything.filter(organizations__in=actor.org_ids).distinct()
+
+
+def case(actor: Actor, reference: str) -> MatchCase:
+    return _one(cases(actor), reference=reference)  # type: ignore[no-any-return]
+
+
+def events(actor: Actor) -> QuerySet[AuditEvent]:
+    """Agency roles: every event. A Directory Administrator: events that name one of their
+    organizations (`detail.organization`)."""
+    everything = AuditEvent.objects.all()
+    if actor.is_agency:
+        return everything
+    codes = list(organizations(actor).values_list("code", flat=True))
+    return everything.filter(Q(detail__organization__in=codes))

@@ -1,0 +1,130 @@
+"""A small world of organizations and the people who work in the consoles.
+
+    agency 00000001
+    district A 01230000 ── school A1 01230010, school A2 01230020
+    district B 04560000 ── school B1 04560015
+
+Roles: an educator (no privileges), the Directory Administrator of district A, of school A1 and
+of district B, a customer-service agent (group with `accounts.serve_customers`) and a security
+administrator (superuser with staff status). `console_client(profile)` signs one in, with the
+second factor passed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group, Permission
+from django.test import Client
+
+from edgate.accounts import actions as account_actions
+from edgate.accounts.models import Profile
+from edgate.directory import actions as directory_actions
+from edgate.directory.models import Application, AppRole, Organization, OrgType
+from edgate.people.models import Person
+
+from .factories import CTX, on_file, someone, with_profile
+from .second_factor import force_verified_login
+
+
+@dataclass
+class World:
+    agency: Organization
+    district_a: Organization
+    school_a1: Organization
+    school_a2: Organization
+    district_b: Organization
+    school_b1: Organization
+    elar: Application
+    mdcs: Application
+    dropbox: Application
+    roles: dict[tuple[str, str], AppRole]
+    educator: Profile
+    da_a: Profile
+    da_school_a1: Profile
+    da_b: Profile
+    service: Profile
+    security: Profile
+
+    def role(self, app: str, code: str) -> AppRole:
+        return self.roles[(app, code)]
+
+
+def _org(code: str, name: str, kind: str, parent: Organization | None = None) -> Organization:
+    return directory_actions.do_save_organization(
+        organization=None, code=code, name=name, org_type=kind, parent=parent, active=True, ctx=CTX
+    )
+
+
+def _app(code: str, name: str, open_to_all: bool, roles: list[tuple[str, str]]) -> tuple[Application, dict]:
+    app = directory_actions.do_save_application(
+        application=None, code=code, name=name, description="", url="", open_to_all=open_to_all, ctx=CTX
+    )
+    made = {
+        (code, rc): directory_actions.do_save_app_role(role=None, application=app, code=rc, name=rn, ctx=CTX)
+        for rc, rn in roles
+    }
+    return app, made
+
+
+def person_with_profile(first: str, last: str) -> tuple[Person, Profile]:
+    person = on_file(someone(first, last), phone="5552014477")
+    return person, with_profile(person)
+
+
+def directory_admin(first: str, last: str, organization: Organization) -> Profile:
+    """Appointed to the organization, and on its staff (as a real one would be)."""
+    person, profile = person_with_profile(first, last)
+    directory_actions.do_add_staff(
+        person=person, organization=organization, role_title="Directory Administrator", ctx=CTX
+    )
+    directory_actions.do_appoint_admin(profile=profile, organization=organization, ctx=CTX)
+    return profile
+
+
+def customer_service_group() -> Group:
+    group, _ = Group.objects.get_or_create(name="Customer service")
+    group.permissions.add(Permission.objects.get(content_type__app_label="accounts", codename="serve_customers"))
+    return group
+
+
+def build_world() -> World:
+    agency = _org("00000001", "State Department of Education", OrgType.AGENCY)
+    district_a = _org("01230000", "Northfield Public Schools", OrgType.DISTRICT)
+    school_a1 = _org("01230010", "Northfield High School", OrgType.SCHOOL, district_a)
+    school_a2 = _org("01230020", "Maple Street Elementary", OrgType.SCHOOL, district_a)
+    district_b = _org("04560000", "Riverside Regional School District", OrgType.DISTRICT)
+    school_b1 = _org("04560015", "Riverside Middle School", OrgType.SCHOOL, district_b)
+    roles: dict[tuple[str, str], AppRole] = {}
+    elar, made = _app("ELAR", "ELAR", True, [("educator", "Educator")])
+    roles |= made
+    mdcs, made = _app("MDCS", "MDCS", False, [("submitter", "Submitter"), ("approver", "Approver")])
+    roles |= made
+    dropbox, made = _app("DROPBOX", "Dropbox", False, [("user", "User"), ("district_admin", "District administrator")])
+    roles |= made
+
+    _, educator = person_with_profile("Elliot", "Teachwell")
+    da_a = directory_admin("Dana", "Northfield", district_a)
+    da_school_a1 = directory_admin("Sasha", "Highschool", school_a1)
+    da_b = directory_admin("Bailey", "Riverside", district_b)
+    _, service = person_with_profile("Casey", "Service")
+    service = account_actions.do_set_privileges(
+        profile=service, is_staff=False, is_superuser=False, groups=[customer_service_group()], ctx=CTX
+    )
+    _, security = person_with_profile("Sam", "Security")
+    security = account_actions.do_set_privileges(
+        profile=security, is_staff=True, is_superuser=True, groups=[], ctx=CTX
+    )
+    return World(
+        agency, district_a, school_a1, school_a2, district_b, school_b1,
+        elar, mdcs, dropbox, roles,
+        educator, da_a, da_school_a1, da_b, service, security,
+    )  # fmt: skip
+
+
+def console_client(profile: Profile | None) -> Client:
+    """A client signed in as `profile` (second factor passed when it is privileged); anonymous for None."""
+    client = Client()
+    if profile is not None:
+        force_verified_login(client, profile)
+    return client
