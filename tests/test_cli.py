@@ -114,16 +114,20 @@ def test_demo_accounts_json_and_privileged_demo_accounts_without_hints(tmp_path:
     assert [a["role"] for a in accounts] == [
         "educator",
         "directory_administrator",
+        "directory_administrator",
+        "directory_administrator",
         "customer_service",
         "security_administrator",
     ]
     for account in accounts:
         assert set(account) == {"role", "organization", "username", "password", "totp_secret"}
         assert account["password"] == demo.DEMO_PASSWORD
-    assert [a["organization"] for a in accounts] == [None, "01230000", None, None]
+    assert [a["organization"] for a in accounts] == [None, "01230000", "01230010", "04560000", None, None]
     by_role = {a["role"]: Profile.objects.get(username=a["username"]) for a in accounts}
     security, service = by_role["security_administrator"], by_role["customer_service"]
-    assert security.is_superuser and service.is_staff and not service.is_superuser
+    # The admin site is the security administrator's alone; customer service works in the console.
+    assert security.is_superuser and security.is_staff
+    assert not service.is_staff and not service.is_superuser
     assert [g.name for g in service.groups.all()] == ["Customer service"]
     # Privileged Profiles never recover by hint question, so they have none.
     for privileged in (security, service):

@@ -131,6 +131,7 @@ def console_page(
             return view(request, actor, *args, **kwargs)
 
         guarded.console_roles = frozenset(roles)  # type: ignore[attr-defined]
+        guarded.console_methods = tuple(methods)  # type: ignore[attr-defined]
         return guarded
 
     return decorate

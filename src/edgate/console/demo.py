@@ -67,25 +67,9 @@ APPS = [
 ]
 
 
-# What the demo's customer-service agent may do in the admin site (a group, not a superuser).
-CUSTOMER_SERVICE_PERMISSIONS = [
-    ("accounts", "view_profile"),
-    ("accounts", "change_profile"),
-    ("people", "view_person"),
-    ("people", "change_person"),
-    ("matching", "view_matchcase"),
-    ("matching", "change_matchcase"),
-    ("directory", "view_organization"),
-    ("directory", "view_staffentry"),
-    ("directory", "add_staffentry"),
-    ("directory", "change_staffentry"),
-    ("directory", "view_accessgrant"),
-    ("directory", "add_accessgrant"),
-    ("directory", "view_orgadministrator"),
-    ("directory", "add_orgadministrator"),
-    ("directory", "delete_orgadministrator"),
-    ("audit", "view_auditevent"),
-]
+# The demo's customer-service agent works in the console (/console/), not the admin site: the
+# group carries the one permission the consoles ask for (edgate.backoffice.scope).
+CUSTOMER_SERVICE_PERMISSIONS = [("accounts", "serve_customers")]
 
 
 @dataclass
@@ -151,12 +135,25 @@ def _active_profile(person: Person, ctx: Ctx, *, hint: bool = True) -> Profile:
     return profile
 
 
-def _staff_profile(person: Person, ctx: Ctx, *, is_superuser: bool, groups: list[Group]) -> Profile:
-    # No hint question: privileged Profiles never recover by hint (SECURITY.md).
+def _staff_profile(
+    person: Person, ctx: Ctx, *, is_staff: bool, is_superuser: bool, groups: list[Group]
+) -> Profile:
+    # No hint question: privileged Profiles never recover by hint (docs/security.md).
     profile = _active_profile(person, ctx, hint=False)
     return account_actions.do_set_privileges(
-        profile=profile, is_staff=True, is_superuser=is_superuser, groups=groups, ctx=ctx
+        profile=profile, is_staff=is_staff, is_superuser=is_superuser, groups=groups, ctx=ctx
     )
+
+
+def _directory_admin(data: PersonData, organization: Organization, ctx: Ctx) -> Profile:
+    """On the organization's staff and appointed its Directory Administrator."""
+    person = _person(data, ctx)
+    profile = _active_profile(person, ctx, hint=False)  # privileged: no hint recovery
+    directory_actions.do_add_staff(
+        person=person, organization=organization, role_title="Directory Administrator", ctx=ctx
+    )
+    directory_actions.do_appoint_admin(profile=profile, organization=organization, ctx=ctx)
+    return profile
 
 
 def _customer_service_group(ctx: Ctx) -> Group:
@@ -236,7 +233,7 @@ def load(ctx: Ctx) -> dict[str, object]:
     directory_actions.do_add_staff(
         person=partial_person, organization=orgs["01230010"], role_title="Counselor", ctx=ctx
     )
-    admin_person = _person(
+    admin = _directory_admin(
         PersonData(
             first_name="Dana",
             last_name="Administrator",
@@ -245,13 +242,41 @@ def load(ctx: Ctx) -> dict[str, object]:
             city="Northfield",
             state="MA",
             postcode="01360",
+            phone="4135550101",
         ),
+        orgs["01230000"],
         ctx,
     )
-    admin = _active_profile(admin_person, ctx, hint=False)  # privileged: no hint recovery
-    directory_actions.do_appoint_admin(profile=admin, organization=orgs["01230000"], ctx=ctx)
     directory_actions.do_grant_access(
         profile=admin, role=roles[("MDCS", "approver")], organization=orgs["01230000"], ctx=ctx
+    )
+    school_admin = _directory_admin(
+        PersonData(
+            first_name="Jordan",
+            last_name="Principal",
+            date_of_birth=date(1972, 5, 9),
+            ssn="123450004",
+            city="Northfield",
+            state="MA",
+            postcode="01360",
+            phone="4135550102",
+        ),
+        orgs["01230010"],
+        ctx,
+    )
+    riverside_admin = _directory_admin(
+        PersonData(
+            first_name="Riley",
+            last_name="Riverside",
+            date_of_birth=date(1981, 9, 30),
+            ssn="123450005",
+            city="Riverside",
+            state="MA",
+            postcode="01001",
+            phone="4135550103",
+        ),
+        orgs["04560000"],
+        ctx,
     )
     service_person = _person(
         PersonData(
@@ -265,7 +290,9 @@ def load(ctx: Ctx) -> dict[str, object]:
         ),
         ctx,
     )
-    service = _staff_profile(service_person, ctx, is_superuser=False, groups=[_customer_service_group(ctx)])
+    service = _staff_profile(
+        service_person, ctx, is_staff=False, is_superuser=False, groups=[_customer_service_group(ctx)]
+    )
     security_person = _person(
         PersonData(
             first_name="Sam",
@@ -278,7 +305,7 @@ def load(ctx: Ctx) -> dict[str, object]:
         ),
         ctx,
     )
-    security = _staff_profile(security_person, ctx, is_superuser=True, groups=[])
+    security = _staff_profile(security_person, ctx, is_staff=True, is_superuser=True, groups=[])
     while True:
         newcomer = random_person(rng)
         if not Person.objects.filter(ssn_hash=ssn_lookup(newcomer.ssn)).exists():
@@ -286,7 +313,8 @@ def load(ctx: Ctx) -> dict[str, object]:
     pre_profile = Profile.objects.get(person=pre_person)
     # Privileged accounts sign in with a second factor: one app secret each, made on the first
     # run and kept by later ones (do_provision_totp keeps an existing device).
-    secrets = {p.pk: totp_secret(do_provision_totp(profile=p, ctx=ctx)) for p in (admin, service, security)}
+    privileged = (admin, school_admin, riverside_admin, service, security)
+    secrets = {p.pk: totp_secret(do_provision_totp(profile=p, ctx=ctx)) for p in privileged}
     return {
         "identities": [
             DemoIdentity(
@@ -333,14 +361,28 @@ def load(ctx: Ctx) -> dict[str, object]:
                 totp_secret=secrets[admin.pk],
             ),
             DemoAccount(
+                "directory_administrator",
+                "Directory Administrator, Northfield High School",
+                school_admin.username,
+                organization="01230010",
+                totp_secret=secrets[school_admin.pk],
+            ),
+            DemoAccount(
+                "directory_administrator",
+                "Directory Administrator, Riverside Regional School District",
+                riverside_admin.username,
+                organization="04560000",
+                totp_secret=secrets[riverside_admin.pk],
+            ),
+            DemoAccount(
                 "customer_service",
-                "Customer service (admin site at /admin/)",
+                "Customer service (console at /console/)",
                 service.username,
                 totp_secret=secrets[service.pk],
             ),
             DemoAccount(
                 "security_administrator",
-                "Security administrator (every permission)",
+                "Security administrator (admin site at /admin/, and the consoles)",
                 security.username,
                 totp_secret=secrets[security.pk],
             ),
