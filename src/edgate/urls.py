@@ -15,6 +15,8 @@ urlpatterns = [
     path("recover/", include("edgate.recovery.urls")),
     path("second-factor/", include("edgate.mfa.urls")),
     path("console/", include("edgate.backoffice.urls")),
+    # OpenID Connect: discovery at /.well-known/openid-configuration, endpoints under /oauth/.
+    path("", include("edgate.sso.urls")),
     # Staff sign in through the portal's sign-in (throttled and audited), not the admin's own.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
     # Likewise changing a password (counted, audited, other sessions ended) and signing out

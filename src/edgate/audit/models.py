@@ -71,6 +71,11 @@ class EventType(models.TextChoices):
     ACTIVATION_CODE_ISSUED = "recovery.code_issued", "Activation code issued"
     ACTIVATION_CODE_REDEEMED = "recovery.code_redeemed", "Activation code redeemed"
     ACTIVATION_CODE_FAILED = "recovery.code_failed", "Wrong or expired activation code"
+    # single sign-on (OpenID Connect clients and signing keys)
+    SSO_CLIENT_REGISTERED = "sso.client_registered", "OpenID Connect client registered"
+    SSO_CLIENT_REMOVED = "sso.client_removed", "OpenID Connect client removed"
+    SSO_KEY_ROTATED = "sso.key_rotated", "ID-token signing key rotated"
+    SSO_KEY_RETIRED = "sso.key_retired", "ID-token signing key retired"
 
 
 class Outcome(models.TextChoices):

@@ -25,6 +25,9 @@ from edgate.directory.models import Application, AppRole, Organization, OrgType
 from edgate.mfa.actions import do_provision_totp
 from edgate.people.actions import PersonData, do_create_person
 from edgate.people.models import Person, ssn_lookup
+from edgate.sso import actions as sso_actions
+from edgate.sso import keys as sso_keys
+from edgate.sso.models import ClientApplication
 
 from .demo_names import CITIES, FIRST, LAST, STREETS
 
@@ -65,6 +68,15 @@ APPS = [
         [("user", "User"), ("district_admin", "District administrator")],
     ),
 ]
+
+
+# Each demo application signs people in through the portal as a public client (PKCE, no
+# secret to hand around): examples/dropbox/ is such a client, on port 8001 for Dropbox.
+DEMO_CLIENTS = [("DROPBOX", 8001), ("ELAR", 8002), ("MDCS", 8003)]
+
+
+def demo_client_id(code: str) -> str:
+    return f"demo-{code.lower()}"
 
 
 # The demo's customer-service agent works in the console (/console/), not the admin site: the
@@ -206,10 +218,33 @@ def _configuration(ctx: Ctx) -> tuple[dict[str, Organization], dict[tuple[str, s
     return orgs, roles
 
 
+def _clients(ctx: Ctx) -> list[ClientApplication]:
+    """A signing key (the first run makes one) and one client per demo application."""
+    if not sso_keys.published():
+        sso_actions.do_rotate_signing_key(ctx=ctx)
+    links = []
+    for code, port in DEMO_CLIENTS:
+        link = ClientApplication.objects.filter(client__client_id=demo_client_id(code)).first()
+        if link is None:
+            application = Application.objects.get(code=code)
+            link = sso_actions.do_register_client(
+                client_id=demo_client_id(code),
+                name=f"{application.name} (demo)",
+                application=application,
+                redirect_uris=[f"http://127.0.0.1:{port}/callback", f"http://localhost:{port}/callback"],
+                post_logout_redirect_uris=[f"http://127.0.0.1:{port}/", f"http://localhost:{port}/"],
+                public=True,
+                ctx=ctx,
+            ).link
+        links.append(link)
+    return links
+
+
 @transaction.atomic
 def load(ctx: Ctx) -> dict[str, object]:
     rng = random.Random(SEED)  # noqa: S311 - synthetic data, not security
     orgs, roles = _configuration(ctx)
+    clients = _clients(ctx)
 
     schools = [o for o in orgs.values() if o.org_type in (OrgType.SCHOOL, OrgType.CHARTER)]
     people = [random_person(rng) for _ in range(PEOPLE)]
@@ -388,4 +423,5 @@ def load(ctx: Ctx) -> dict[str, object]:
             ),
         ],
         "people": Person.objects.count(),
+        "clients": clients,
     }

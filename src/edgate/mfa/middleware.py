@@ -23,7 +23,8 @@ class SecondFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated and session.is_due(request) and self._held(request):
-            query = urlencode({"next": request.path})
+            # The whole address: an authorization request's parameters are in its query.
+            query = urlencode({"next": request.get_full_path()})
             return HttpResponseRedirect(f"{reverse('mfa:verify')}?{query}")
         return self.get_response(request)
 

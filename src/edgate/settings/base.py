@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "edgate.registration",
     "edgate.recovery",
     "edgate.importer",
+    "oauth2_provider",
+    "edgate.sso",  # after oauth2_provider: its admin module unregisters the library's
     "edgate.backoffice",
     "edgate.console",
     "django_otp",
@@ -65,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Inside CSPMiddleware: sign-in pages of a pending authorization request may post to the client.
+    "edgate.sso.middleware.AuthorizationFormActionMiddleware",
     "edgate.core.middleware.NoStoreMiddleware",
     # Innermost, so its refusal page gets every header above; nothing above reads the body.
     "edgate.core.middleware.RequestBodyLimitMiddleware",
@@ -209,6 +213,46 @@ OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
 
 TRUSTED_PROXIES = env_list("EDGATE_TRUSTED_PROXIES")
+
+# OpenID Connect provider (django-oauth-toolkit; edgate.sso, docs/sso.md). The signing keys are
+# not settings: they live encrypted in the database (`edgate oidc keys rotate`), see edgate.sso.keys.
+# The library's own client model (named here for migrations that refer to it, as it asks).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    # The issuer; derived from the request's host when empty (set it behind a proxy).
+    "OIDC_ISS_ENDPOINT": os.environ.get("EDGATE_OIDC_ISSUER", ""),
+    "OAUTH2_VALIDATOR_CLASS": "edgate.sso.validators.EdgateValidator",
+    "SCOPES": {
+        "openid": "Who you are to this application (an identifier) and your roles in it",
+        "profile": "Your User Name and your name",
+        "email": "Your email address",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "PKCE_REQUIRED": True,  # every client, public or confidential; S256 only (below)
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 10 * 60,
+    "ID_TOKEN_EXPIRE_SECONDS": 10 * 60,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 8 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,  # a replayed refresh token ends its whole family
+    "REQUEST_APPROVAL_PROMPT": "auto",  # third-party clients: consent once per live token
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,  # asked only without a matching id_token_hint
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OIDC_RP_INITIATED_LOGOUT_ACCEPT_EXPIRED_TOKENS": True,
+    "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": True,
+    # OAuth 2.0 Security BCP (RFC 9700): no implicit or password grants, no "plain" PKCE,
+    # tokens only in headers, the issuer in authorization responses, tokens hashed at rest.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+}
 
 # Product settings, validated at start-up by edgate.core.conf (one place, typed).
 EDGATE = {

@@ -48,6 +48,9 @@ class Command(BaseCommand):
         out.write(
             "  (a second factor: add the secret to an authenticator app, or `oathtool --totp -b SECRET`)"
         )
+        out.write("\nApplications that sign in through the portal (OpenID Connect, public clients):")
+        for link in result["clients"]:
+            out.write(f"  • {link.application.code}: client_id={link.client.client_id}")
         if options["accounts_json"]:
             accounts = [
                 {

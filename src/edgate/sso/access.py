@@ -1,0 +1,60 @@
+"""Who may sign in to a client's application, and what the client is told about them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Q
+
+from edgate.accounts.models import Status
+from edgate.directory.models import AccessGrant, Application
+
+from .models import ClientApplication, Subject
+
+
+def application_of(client: Any) -> Application | None:
+    link = ClientApplication.objects.select_related("application").filter(client=client).first()
+    return link.application if link else None
+
+
+def active_grants(profile: AbstractBaseUser, application: Application):  # type: ignore[no-untyped-def]
+    """Grants in force: not revoked, and not carried by a staff entry that has ended."""
+    return (
+        AccessGrant.objects.active()
+        .filter(profile=profile, application=application)
+        .filter(Q(staff_entry__isnull=True) | Q(staff_entry__ended_at__isnull=True))
+        .select_related("role", "organization")
+        .order_by("organization__code", "role__code")
+    )
+
+
+def may_sign_in(profile: AbstractBaseUser | None, client: Any) -> bool:
+    """An active Profile, and a client linked to an application that is open to all or for
+    which the Profile holds a grant in force. Asked at the authorization endpoint, at every
+    code exchange and refresh, and at userinfo."""
+    if profile is None or getattr(profile, "status", None) != Status.ACTIVE:
+        return False
+    application = application_of(client)
+    if application is None:
+        return False
+    return application.open_to_all or active_grants(profile, application).exists()
+
+
+def roles(profile: AbstractBaseUser, client: Any) -> list[dict[str, str]]:
+    application = application_of(client)
+    if application is None:
+        return []
+    return [
+        {
+            "role": grant.role.code,
+            "organization": grant.organization.code,
+            "organization_name": grant.organization.name,
+        }
+        for grant in active_grants(profile, application)
+    ]
+
+
+def subject(profile: AbstractBaseUser) -> str:
+    row, _created = Subject.objects.get_or_create(profile=profile)
+    return str(row.sub)

@@ -1,0 +1,128 @@
+"""Registering and removing OpenID Connect clients; rotating and retiring signing keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from oauth2_provider.generators import generate_client_secret
+from oauth2_provider.models import Application as Client
+
+from edgate.audit.events import audited
+from edgate.audit.models import EventType
+from edgate.audit.record import record_event
+from edgate.core.context import Ctx
+from edgate.directory.models import Application
+
+from . import keys
+from .models import ClientApplication, SigningKey
+
+
+class KeyInUse(Exception):
+    """The signing key cannot be retired: rotate first."""
+
+
+@dataclass(frozen=True)
+class Registration:
+    client: Client
+    link: ClientApplication
+    client_secret: str | None  # confidential clients only; shown once, stored hashed
+
+
+@audited(EventType.SSO_CLIENT_REGISTERED)
+@transaction.atomic
+def do_register_client(
+    *,
+    name: str,
+    application: Application,
+    redirect_uris: list[str],
+    ctx: Ctx,
+    public: bool = False,
+    first_party: bool = True,
+    post_logout_redirect_uris: list[str] | tuple[str, ...] = (),
+    client_id: str | None = None,
+) -> Registration:
+    """A client signing people in to `application` by the authorization code flow (PKCE
+    always). Raises ValidationError for an unusable redirect URI or name."""
+    secret = None if public else generate_client_secret()
+    client = Client(
+        name=name,
+        client_type=Client.CLIENT_PUBLIC if public else Client.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Client.GRANT_AUTHORIZATION_CODE,
+        redirect_uris=" ".join(redirect_uris),
+        post_logout_redirect_uris=" ".join(post_logout_redirect_uris),
+        algorithm=Client.RS256_ALGORITHM,
+        skip_authorization=first_party,
+        client_secret=secret or "",
+        hash_client_secret=not public,
+    )
+    if client_id:
+        client.client_id = client_id
+    client.full_clean()
+    client.save()  # the secret is hashed here
+    link = ClientApplication.objects.create(client=client, application=application, first_party=first_party)
+    record_event(
+        EventType.SSO_CLIENT_REGISTERED,
+        ctx=ctx,
+        target=client,
+        detail={
+            "client_id": client.client_id,
+            "name": name,
+            "application": application.code,
+            "public": public,
+            "first_party": first_party,
+            "redirect_uris": list(redirect_uris),
+            "post_logout_redirect_uris": list(post_logout_redirect_uris),
+        },
+    )
+    return Registration(client=client, link=link, client_secret=secret)
+
+
+@audited(EventType.SSO_CLIENT_REMOVED)
+@transaction.atomic
+def do_remove_client(*, client: Client, ctx: Ctx) -> None:
+    """Removes the client with its codes and tokens: nobody signs in through it any more."""
+    row = Client.objects.select_for_update().filter(pk=client.pk).first()
+    if row is None:
+        return  # removed already
+    link = ClientApplication.objects.filter(client=row).select_related("application").first()
+    detail = {
+        "client_id": row.client_id,
+        "name": row.name,
+        "application": link.application.code if link else None,
+    }
+    record_event(EventType.SSO_CLIENT_REMOVED, ctx=ctx, target=row, detail=detail)
+    row.delete()
+
+
+@audited(EventType.SSO_KEY_ROTATED)
+@transaction.atomic
+def do_rotate_signing_key(*, ctx: Ctx, pem: str | None = None) -> SigningKey:
+    """A new key signs from now on; the one before stays in the JWKS until retired, so the
+    tokens it signed still verify."""
+    previous = keys.published()
+    key = keys.build_key(pem or keys.new_private_pem())
+    key.save()
+    record_event(
+        EventType.SSO_KEY_ROTATED,
+        ctx=ctx,
+        target=key,
+        detail={"kid": key.kid, "previous": previous[0].kid if previous else None},
+    )
+    return key
+
+
+@audited(EventType.SSO_KEY_RETIRED)
+@transaction.atomic
+def do_retire_signing_key(*, key: SigningKey, ctx: Ctx) -> SigningKey:
+    """Takes an older key out of the JWKS; tokens it signed no longer verify."""
+    current = keys.published()
+    if current and current[0].pk == key.pk:
+        raise KeyInUse("this key signs tokens now; rotate first, then retire it")
+    row = SigningKey.objects.select_for_update().get(pk=key.pk)
+    if row.retired_at is None:
+        row.retired_at = timezone.now()
+        row.save(update_fields=["retired_at"])
+        record_event(EventType.SSO_KEY_RETIRED, ctx=ctx, target=row, detail={"kid": row.kid})
+    return row

@@ -1,0 +1,43 @@
+"""Sign-in during an authorization request: the portal's sign-in and second-factor pages post
+a form whose redirects end at the client's redirect URI. Browsers hold those redirects to the
+page's `form-action` policy ('self'), so such a page names the client's origins too — only
+those of the client the pending request is for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from oauth2_provider.models import Application as Client
+
+from .views import allow_redirects_to
+
+
+def pending_client(next_url: str) -> Client | None:
+    parts = urlsplit(next_url)
+    if parts.scheme or parts.netloc or parts.path != reverse("oauth2_provider:authorize"):
+        return None
+    client_id = parse_qs(parts.query).get("client_id", [""])[0]
+    return Client.objects.filter(client_id=client_id).first() if client_id else None
+
+
+class AuthorizationFormActionMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "html" not in response.get("Content-Type", ""):
+            return response
+        next_url = request.GET.get("next", "")
+        if (
+            not next_url
+            and request.method == "POST"
+            and request.content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+        ):
+            next_url = request.POST.get("next", "")
+        if next_url:
+            allow_redirects_to(response, pending_client(next_url))
+        return response

@@ -1,0 +1,63 @@
+"""OpenID Connect: which application each client signs people in to, the subject identifiers
+handed to clients, and the keys that sign ID tokens.
+
+Clients themselves are django-oauth-toolkit's `oauth2_provider.Application` rows (client id,
+hashed secret, redirect URIs); tokens and codes are its models too.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from oauth2_provider.models import Application as Client
+
+from edgate.directory.models import Application
+
+
+class ClientApplication(models.Model):
+    """An OIDC client and the agency application it signs people in to.
+
+    First-party clients (the agency's own applications) skip the consent page; third-party
+    ones (vendors') show it."""
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="edgate")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="clients")
+    first_party = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["client__name"]
+
+    def __str__(self) -> str:
+        return f"{self.client.name} → {self.application.code}"
+
+
+class Subject(models.Model):
+    """The `sub` claim of a Profile: random, stable, and telling nothing (not the Profile's
+    number, not the SSN). Made on the first sign-in to any client."""
+
+    profile = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sub = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    def __str__(self) -> str:
+        return str(self.sub)
+
+
+class SigningKey(models.Model):
+    """An RSA key that signs ID tokens, its private part encrypted with the PII keys.
+
+    The newest key not retired signs; older ones not retired stay in the JWKS so tokens they
+    signed still verify; a retired key is gone from the JWKS."""
+
+    kid = models.CharField(max_length=64, unique=True)
+    private_key = models.BinaryField(editable=False)  # PEM (PKCS#8), Fernet-encrypted
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.kid

@@ -1,0 +1,119 @@
+"""The provider's endpoints: django-oauth-toolkit's views, with the portal's rules where they
+decide something (access at the authorization endpoint, the audited sign-out, the keys)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from oauth2_provider import views as dot
+from oauth2_provider.exceptions import OAuthToolkitError
+from oauth2_provider.models import Application as Client
+from oauthlib.oauth2.rfc6749.errors import AccessDeniedError
+
+from edgate.accounts import signin
+
+from . import access
+
+NO_ACCESS = "You have no access to this application; ask your Directory Administrator."
+
+
+def origins(uris: str) -> list[str]:
+    """The origins of space-separated URIs (for the pages' form-action policy)."""
+    found = []
+    for uri in uris.split():
+        parts = urlsplit(uri)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            found.append(f"{parts.scheme}://{parts.netloc}")
+    return sorted(set(found))
+
+
+def allow_redirects_to(
+    response: HttpResponse, client: Client | None, *, logout: bool = False
+) -> HttpResponse:
+    """A form on this page ends in a redirect to the client (the consent or the sign-out
+    confirmation): browsers check that redirect against the page's form-action policy."""
+    if client is not None:
+        uris = client.post_logout_redirect_uris if logout else client.redirect_uris
+        if extra := origins(uris):
+            response._csp_update = {"form-action": extra}  # type: ignore[attr-defined]
+    return response
+
+
+class DiscoveryView(dot.ConnectDiscoveryInfoView):
+    """The library's discovery document, told what this provider does and does not offer."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        data = json.loads(response.content)
+        data["revocation_endpoint"] = self._get_endpoint_url(request, "revoke-token", required=True)
+        data["grant_types_supported"] = ["authorization_code", "refresh_token"]
+        # Every client's tokens are signed with the provider's RSA keys (never HS256 with a
+        # client secret, which is stored hashed).
+        data["id_token_signing_alg_values_supported"] = ["RS256"]
+        data["prompt_values_supported"] = ["none", "login"]
+        patched = JsonResponse(data)
+        patched["Access-Control-Allow-Origin"] = "*"
+        return patched
+
+
+class AuthorizeView(dot.AuthorizationView):
+    """The authorization endpoint. Sign-in is the portal's own (/login/, then the second factor
+    where it applies); then a person without access to the client's application goes back to
+    the client with `error=access_denied`, and first-party clients skip the consent page."""
+
+    template_name = "sso/authorize.html"
+
+    def validate_authorization_request(self, request: HttpRequest) -> tuple[Any, dict[str, Any]]:
+        scopes, credentials = super().validate_authorization_request(request)
+        self._check_access(credentials)
+        return scopes, credentials
+
+    def create_authorization_response(self, request, scopes, credentials, allow):  # type: ignore[no-untyped-def]
+        client = Client.objects.filter(client_id=credentials.get("client_id")).first()
+        if allow and client is not None and client.redirect_uri_allowed(credentials.get("redirect_uri")):
+            self._check_access(credentials)  # again at the consent page's answer
+        return super().create_authorization_response(request, scopes, credentials, allow)
+
+    def _check_access(self, credentials: dict[str, Any]) -> None:
+        client = Client.objects.filter(client_id=credentials.get("client_id")).first()
+        if not access.may_sign_in(self.request.user, client):
+            raise OAuthToolkitError(
+                error=AccessDeniedError(description=NO_ACCESS, state=credentials.get("state")),
+                redirect_uri=credentials.get("redirect_uri"),
+            )
+
+    def handle_prompt_login(self) -> HttpResponse:
+        """prompt=login: the person signs in again (the sign-out is the portal's, audited)."""
+        signin.sign_out(self.request)
+        return super().handle_prompt_login()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        application = context.get("application")
+        if application is not None:
+            context["agency_application"] = access.application_of(application)
+        return context
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        return allow_redirects_to(response, context.get("application"))
+
+
+class LogoutView(dot.RPInitiatedLogoutView):
+    """RP-initiated logout: the portal's own sign-out (audited), then back to the client."""
+
+    template_name = "sso/logout_confirm.html"
+
+    def do_logout(self, application=None, post_logout_redirect_uri=None, state=None, token_user=None):  # type: ignore[no-untyped-def]
+        user = token_user or self.request.user
+        signin.sign_out(self.request)
+        return super().do_logout(
+            application, post_logout_redirect_uri, state, user if user.is_authenticated else None
+        )
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        return allow_redirects_to(response, context.get("application"), logout=True)

@@ -1,0 +1,461 @@
+"""The OpenID Connect provider, over HTTP (a live server), driven by an independent relying
+party: Authlib's OAuth2Session with requests for the protocol, joserfc to verify ID tokens
+against the published JWKS. The person's browser is a requests session on the portal's pages."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+import requests
+from django.utils import timezone
+from joserfc.errors import JoseError
+from oauth2_provider.models import Grant
+
+from edgate.accounts import actions as accounts
+from edgate.accounts.models import Profile, Status
+from edgate.audit.models import AuditEvent, EventType
+from edgate.directory import actions as directory
+from edgate.mfa.actions import do_provision_totp
+from edgate.sso import actions as sso
+from edgate.sso.models import Subject
+
+from .factories import CTX, on_file, someone, with_profile
+from .oidc import (
+    AFTER_LOGOUT,
+    OTHER_REDIRECT,
+    REDIRECT,
+    Browser,
+    Rp,
+    World,
+    grant,
+    query,
+    signing_key,
+    verifier_pair,
+    world,
+)
+from .second_factor import current_code
+
+pytestmark = pytest.mark.django_db(transaction=True)
+NONCE = "n-0S6_WzA2Mj"
+
+
+@pytest.fixture
+def base(live_server) -> str:  # type: ignore[no-untyped-def]
+    signing_key()
+    return live_server.url
+
+
+@pytest.fixture
+def w() -> World:
+    return world()
+
+
+def register(w: World, *, public: bool = False, first_party: bool = True, app=None):  # type: ignore[no-untyped-def]
+    return sso.do_register_client(
+        name="Dropbox",
+        application=app or w.dropbox,
+        redirect_uris=[REDIRECT],
+        post_logout_redirect_uris=[AFTER_LOGOUT],
+        public=public,
+        first_party=first_party,
+        ctx=CTX,
+    )
+
+
+def rp_for(base: str, reg) -> Rp:  # type: ignore[no-untyped-def]
+    return Rp(base, reg.client.client_id, reg.client_secret)
+
+
+def person(first: str = "Jordan", last: str = "Smith") -> Profile:
+    return with_profile(on_file(someone(first, last), email=f"{first.lower()}@example.test"))
+
+
+def sign_in(rp: Rp, browser: Browser, who: Profile, *, nonce: str = NONCE) -> dict:  # type: ignore[type-arg]
+    """The whole code flow with PKCE; answers the token response."""
+    session = rp.session()
+    verifier, _ = verifier_pair()
+    callback = browser.go(
+        rp.authorization_url(session, code_verifier=verifier, nonce=nonce), username=who.username
+    )
+    assert callback.startswith(REDIRECT), browser.last.text[:2000] if browser.last else ""
+    return rp.fetch_token(session, callback, verifier)
+
+
+def token_post(rp: Rp, **data: str) -> requests.Response:
+    auth = (rp.client_id, rp.client_secret) if rp.client_secret else None
+    if auth is None:
+        data["client_id"] = rp.client_id
+    return requests.post(rp.metadata["token_endpoint"], data=data, auth=auth, timeout=10)
+
+
+def code_for(rp: Rp, browser: Browser, who: Profile, verifier: str = "v" * 64) -> str:
+    session = rp.session()
+    callback = browser.go(rp.authorization_url(session, code_verifier=verifier), username=who.username)
+    assert callback.startswith(REDIRECT)
+    return query(callback)["code"]
+
+
+# --- discovery and the happy path ----------------------------------------------------------
+
+
+def test_discovery_publishes_the_provider(base: str) -> None:
+    meta = requests.get(f"{base}/.well-known/openid-configuration", timeout=10).json()
+    assert meta["issuer"] == base
+    for key in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri"):
+        assert meta[key].startswith(base)
+    assert meta["end_session_endpoint"] == f"{base}/oauth/logout/"
+    assert meta["revocation_endpoint"] == f"{base}/oauth/revoke/"
+    assert meta["code_challenge_methods_supported"] == ["S256"]
+    assert meta["id_token_signing_alg_values_supported"] == ["RS256"]
+    assert meta["response_types_supported"] == ["code"]
+    assert {"openid", "profile", "email"} <= set(meta["scopes_supported"])
+    assert {"sub", "roles", "preferred_username", "email"} <= set(meta["claims_supported"])
+    jwks = requests.get(meta["jwks_uri"], timeout=10).json()
+    assert [k["alg"] for k in jwks["keys"]] == ["RS256"]
+    assert "d" not in jwks["keys"][0]  # the public part only
+
+
+def test_code_flow_gives_verified_claims_userinfo_refresh_revocation_and_logout(base: str, w: World) -> None:
+    reg = register(w)
+    who = person()
+    grant(who, w)
+    rp, browser = rp_for(base, reg), Browser(base)
+    token = sign_in(rp, browser, who)
+
+    claims = rp.id_claims(token["id_token"], nonce=NONCE)
+    assert claims["preferred_username"] == who.username
+    assert (claims["given_name"], claims["family_name"], claims["name"]) == (
+        "Jordan",
+        "Smith",
+        "Jordan Smith",
+    )
+    assert claims["roles"] == [
+        {"role": "user", "organization": "04560010", "organization_name": "Riverside High"}
+    ]
+    # sub: opaque and stable, not the Profile's number
+    assert claims["sub"] == str(Subject.objects.get(profile=who).sub)
+    assert str(who.pk) != claims["sub"] and uuid.UUID(claims["sub"])
+
+    info = rp.userinfo(token["access_token"])
+    assert info.status_code == 200
+    assert info.json()["email"] == "jordan@example.test"
+    assert info.json()["sub"] == claims["sub"] and info.json()["roles"] == claims["roles"]
+
+    # refresh, with rotation: the old refresh token is spent, and replaying it ends the family
+    refreshed = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"])
+    assert refreshed.status_code == 200, refreshed.text
+    fresh = refreshed.json()
+    assert fresh["refresh_token"] != token["refresh_token"]
+    assert rp.id_claims(fresh["id_token"])["sub"] == claims["sub"]
+    replay = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"])
+    assert replay.json()["error"] == "invalid_grant"
+    again = token_post(rp, grant_type="refresh_token", refresh_token=fresh["refresh_token"])
+    assert again.json()["error"] == "invalid_grant"
+
+    # revocation
+    second = sign_in(rp, browser, who)
+    assert rp.userinfo(second["access_token"]).status_code == 200
+    revoked = requests.post(
+        rp.metadata["revocation_endpoint"],
+        data={"token": second["access_token"]},
+        auth=(rp.client_id, rp.client_secret or ""),
+        timeout=10,
+    )
+    assert revoked.status_code == 200
+    assert rp.userinfo(second["access_token"]).status_code == 401
+
+    # RP-initiated logout ends the portal session (audited) and returns to the client
+    third = sign_in(rp, browser, who)
+    back = browser.go(
+        f"{rp.metadata['end_session_endpoint']}?"
+        + requests.compat.urlencode(
+            {"id_token_hint": third["id_token"], "post_logout_redirect_uri": AFTER_LOGOUT, "state": "s1"}
+        )
+    )
+    assert back == f"{AFTER_LOGOUT}?state=s1"
+    assert AuditEvent.objects.filter(event_type=EventType.SIGN_OUT, target_id=str(who.pk)).exists()
+    assert rp.userinfo(third["access_token"]).status_code == 401  # its tokens went with it
+    session = rp.session()
+    assert browser.go(rp.authorization_url(session, code_verifier="v" * 64)) == ""
+    assert browser.last is not None and "/login/" in browser.last.url
+
+
+def test_sign_in_starts_at_the_portal_login_and_returns_to_the_client(base: str, w: World) -> None:
+    reg = register(w, public=True)
+    who = person()
+    grant(who, w)
+    rp, browser = rp_for(base, reg), Browser(base)
+    session = rp.session()
+    url = rp.authorization_url(session, code_verifier="v" * 64, state="st-1")
+    assert browser.go(url) == ""  # not signed in: the portal's own sign-in page
+    assert browser.last is not None and "/login/?next=/oauth/authorize/%3F" in browser.last.url
+    # the sign-in page may send its form on to the client (CSP form-action), and only to it
+    assert "http://rp.example.test" in browser.last.headers["Content-Security-Policy"]
+    callback = browser.go(url, username=who.username)
+    assert query(callback)["state"] == "st-1"
+    token = rp.fetch_token(session, callback, "v" * 64)  # a public client: no secret, PKCE
+    assert rp.id_claims(token["id_token"])["preferred_username"] == who.username
+    plain = Browser(base)
+    plain.go(f"{base}/login/")
+    assert "rp.example.test" not in plain.last.headers["Content-Security-Policy"]
+
+
+def test_a_privileged_person_passes_the_second_factor_on_the_way(base: str, w: World) -> None:
+    reg = register(w)
+    who = person("Dana", "Admin")
+    grant(who, w)
+    directory.do_appoint_admin(profile=who, organization=w.district, ctx=CTX)
+    device = do_provision_totp(profile=who, ctx=CTX)
+    rp, browser = rp_for(base, reg), Browser(base)
+    session = rp.session()
+    url = rp.authorization_url(session, code_verifier="v" * 64)
+    assert browser.go(url, username=who.username) == ""
+    assert browser.last is not None and "/second-factor/verify/" in browser.last.url
+    callback = browser.submit({"code": current_code(device)})
+    assert callback.startswith(REDIRECT), browser.last.text[:2000]
+    assert rp.fetch_token(session, callback, "v" * 64)["id_token"]
+
+
+# --- access enforced -----------------------------------------------------------------------
+
+
+def test_no_grant_sends_the_person_back_with_access_denied(base: str, w: World) -> None:
+    reg = register(w, first_party=False)  # not even the consent page
+    who = person()
+    rp, browser = rp_for(base, reg), Browser(base)
+    session = rp.session()
+    callback = browser.go(
+        rp.authorization_url(session, code_verifier="v" * 64, state="st-2"), username=who.username
+    )
+    assert callback.startswith(REDIRECT)
+    assert query(callback)["error"] == "access_denied"
+    assert query(callback)["state"] == "st-2"
+    assert "code" not in query(callback)
+
+
+def test_an_application_open_to_all_admits_every_active_profile(base: str, w: World) -> None:
+    reg = register(w, app=w.elar)
+    who = person()
+    token = sign_in(rp_for(base, reg), Browser(base), who)
+    assert rp_for(base, reg).id_claims(token["id_token"])["roles"] == []
+
+
+def test_revoked_grant_or_ended_staff_entry_stops_refresh_and_userinfo_at_once(base: str, w: World) -> None:
+    reg = register(w)
+    rp = rp_for(base, reg)
+    first, second = person("Avery", "One"), person("Blair", "Two")
+    first_grant = grant(first, w)
+    grant(second, w)
+    t1, t2 = sign_in(rp, Browser(base), first), sign_in(rp, Browser(base), second)
+
+    directory.do_revoke_access(grant=first_grant, ctx=CTX)
+    entry = second.person.staff_entries.get()
+    directory.do_end_staff_entry(entry=entry, ctx=CTX)
+
+    for token in (t1, t2):
+        refused = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"])
+        assert refused.json()["error"] == "invalid_grant"
+        assert rp.userinfo(token["access_token"]).status_code == 401
+    # and the next sign-in is turned away
+    session = rp.session()
+    callback = Browser(base).go(
+        rp.authorization_url(session, code_verifier="v" * 64), username=first.username
+    )
+    assert query(callback)["error"] == "access_denied"
+
+
+def test_grant_revoked_between_sign_in_and_code_exchange(base: str, w: World) -> None:
+    reg = register(w)
+    rp = rp_for(base, reg)
+    who = person()
+    g = grant(who, w)
+    code = code_for(rp, Browser(base), who)
+    directory.do_revoke_access(grant=g, ctx=CTX)
+    refused = token_post(
+        rp, grant_type="authorization_code", code=code, redirect_uri=REDIRECT, code_verifier="v" * 64
+    )
+    assert refused.json()["error"] == "invalid_grant"
+
+
+def test_a_disabled_profile_gets_no_tokens(base: str, w: World) -> None:
+    reg = register(w, app=w.elar)
+    rp = rp_for(base, reg)
+    who = person()
+    token = sign_in(rp, Browser(base), who)
+    accounts.do_set_status(profile=who, status=Status.DISABLED, reason="left the agency", ctx=CTX)
+    assert token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"]).json()[
+        "error"
+    ] == ("invalid_grant")
+    assert rp.userinfo(token["access_token"]).status_code == 401
+    session = rp.session()
+    browser = Browser(base)
+    assert browser.go(rp.authorization_url(session, code_verifier="v" * 64), username=who.username) == ""
+    assert browser.last is not None and "/login/" in browser.last.url  # cannot sign in at all
+
+
+def test_third_party_clients_ask_for_consent(base: str, w: World) -> None:
+    reg = register(w, first_party=False)
+    who = person()
+    grant(who, w)
+    rp, browser = rp_for(base, reg), Browser(base)
+    session = rp.session()
+    url = rp.authorization_url(session, code_verifier="v" * 64)
+    assert browser.go(url, username=who.username) == ""
+    assert browser.last is not None and "Sign in to Dropbox?" in browser.last.text
+    assert "http://rp.example.test" in browser.last.headers["Content-Security-Policy"]
+    declined = browser.submit()
+    assert query(declined)["error"] == "access_denied"
+    browser.go(url)
+    accepted = browser.submit({"allow": "Authorize"})
+    assert "code" in query(accepted)
+    assert rp.fetch_token(session, accepted, "v" * 64)["access_token"]
+
+
+# --- the protocol's negative cases ---------------------------------------------------------
+
+
+def test_an_unregistered_redirect_uri_is_never_redirected_to(base: str, w: World) -> None:
+    reg = register(w)
+    who = person()
+    grant(who, w)
+    rp = rp_for(base, reg)
+    rp.redirect_uri = OTHER_REDIRECT
+    browser = Browser(base)
+    assert browser.go(rp.authorization_url(rp.session(), code_verifier="v" * 64), username=who.username) == ""
+    assert browser.last is not None and browser.last.status_code == 400
+    assert "cannot be answered" in browser.last.text
+
+
+def test_a_code_works_once(base: str, w: World) -> None:
+    reg = register(w)
+    rp = rp_for(base, reg)
+    who = person()
+    grant(who, w)
+    code = code_for(rp, Browser(base), who)
+    exchange = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "code_verifier": "v" * 64,
+    }
+    assert token_post(rp, **exchange).status_code == 200
+    assert token_post(rp, **exchange).json()["error"] == "invalid_grant"
+
+
+def test_pkce_verifier_wrong_or_missing_is_refused(base: str, w: World) -> None:
+    reg = register(w)
+    rp = rp_for(base, reg)
+    who = person()
+    grant(who, w)
+    browser = Browser(base)
+    code = code_for(rp, browser, who)
+    wrong = token_post(
+        rp, grant_type="authorization_code", code=code, redirect_uri=REDIRECT, code_verifier="w" * 64
+    )
+    assert wrong.json()["error"] == "invalid_grant"
+    code = code_for(rp, browser, who)
+    missing = token_post(rp, grant_type="authorization_code", code=code, redirect_uri=REDIRECT)
+    assert missing.status_code == 400 and missing.json()["error"] in ("invalid_request", "invalid_grant")
+
+
+def test_an_authorization_request_without_s256_pkce_is_refused(base: str, w: World) -> None:
+    reg = register(w, public=True)
+    rp = rp_for(base, reg)
+    who = person()
+    grant(who, w)
+    browser = Browser(base)
+    plain_params = {
+        "response_type": "code",
+        "client_id": rp.client_id,
+        "redirect_uri": REDIRECT,
+        "scope": "openid",
+        "state": "st-3",
+    }
+    endpoint = rp.metadata["authorization_endpoint"]
+    without = browser.go(f"{endpoint}?{requests.compat.urlencode(plain_params)}", username=who.username)
+    assert query(without)["error"] == "invalid_request" and "code" not in query(without)
+    plain = {**plain_params, "code_challenge": "p" * 50, "code_challenge_method": "plain"}
+    refused = browser.go(f"{endpoint}?{requests.compat.urlencode(plain)}")
+    assert query(refused)["error"] == "invalid_request" and "code" not in query(refused)
+
+
+def test_an_expired_code_is_refused(base: str, w: World) -> None:
+    reg = register(w)
+    rp = rp_for(base, reg)
+    who = person()
+    grant(who, w)
+    code = code_for(rp, Browser(base), who)
+    Grant.objects.filter(application=reg.client).update(expires=timezone.now() - timedelta(seconds=1))
+    refused = token_post(
+        rp, grant_type="authorization_code", code=code, redirect_uri=REDIRECT, code_verifier="v" * 64
+    )
+    assert refused.json()["error"] == "invalid_grant"
+
+
+def test_the_nonce_is_carried_into_the_id_token_and_checked(base: str, w: World) -> None:
+    reg = register(w, app=w.elar)
+    rp = rp_for(base, reg)
+    token = sign_in(rp, Browser(base), person(), nonce="nonce-abc-123")
+    assert rp.id_claims(token["id_token"], nonce="nonce-abc-123")["nonce"] == "nonce-abc-123"
+    with pytest.raises(JoseError):
+        rp.id_claims(token["id_token"], nonce="another-nonce")
+
+
+def test_tokens_of_one_client_are_refused_for_another(base: str, w: World) -> None:
+    dropbox = register(w)
+    elar = sso.do_register_client(name="ELAR", application=w.elar, redirect_uris=[REDIRECT], ctx=CTX)
+    who = person()
+    grant(who, w)
+    rp_dropbox, rp_elar = rp_for(base, dropbox), rp_for(base, elar)
+    browser = Browser(base)
+    token = sign_in(rp_dropbox, browser, who)
+    # another client cannot refresh this client's token, nor exchange its code
+    stolen = token_post(rp_elar, grant_type="refresh_token", refresh_token=token["refresh_token"])
+    assert stolen.json()["error"] == "invalid_grant"
+    code = code_for(rp_dropbox, browser, who)
+    swapped = token_post(
+        rp_elar, grant_type="authorization_code", code=code, redirect_uri=REDIRECT, code_verifier="v" * 64
+    )
+    assert swapped.json()["error"] == "invalid_grant"
+    # an ID token is not an access token at userinfo
+    assert rp_dropbox.userinfo(token["id_token"]).status_code == 401
+    # the userinfo of an ELAR token tells ELAR's roles (none), not Dropbox's
+    elar_token = sign_in(rp_elar, browser, who)
+    assert rp_elar.userinfo(elar_token["access_token"]).json()["roles"] == []
+
+
+# --- keys ----------------------------------------------------------------------------------
+
+
+def test_key_rotation_keeps_earlier_tokens_verifiable_until_the_old_key_is_retired(
+    base: str, w: World
+) -> None:
+    reg = register(w, app=w.elar)
+    rp = rp_for(base, reg)
+    who = person()
+    browser = Browser(base)
+    before = sign_in(rp, browser, who)
+    old_kid = rp.id_claims(before["id_token"])["_kid"]
+
+    new_key = signing_key(1)
+    assert sorted(
+        k["kid"] for k in requests.get(rp.metadata["jwks_uri"], timeout=10).json()["keys"]
+    ) == sorted([old_kid, new_key.kid])
+    after = sign_in(rp, browser, who)
+    assert rp.id_claims(after["id_token"])["_kid"] == new_key.kid != old_kid
+    assert rp.id_claims(before["id_token"])["sub"]  # still verifies
+
+    with pytest.raises(sso.KeyInUse):
+        sso.do_retire_signing_key(key=new_key, ctx=CTX)
+    old = type(new_key).objects.get(kid=old_kid)
+    sso.do_retire_signing_key(key=old, ctx=CTX)
+    assert [k["kid"] for k in requests.get(rp.metadata["jwks_uri"], timeout=10).json()["keys"]] == [
+        new_key.kid
+    ]
+    with pytest.raises(JoseError):
+        rp.id_claims(before["id_token"])
+    assert AuditEvent.objects.filter(event_type=EventType.SSO_KEY_RETIRED, detail__kid=old_kid).exists()
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", new_key.kid)
