@@ -5,9 +5,9 @@ live server, and a person's browser as a requests session that follows the porta
 from __future__ import annotations
 
 import re
-from html import unescape
 from dataclasses import dataclass, field
 from functools import cache
+from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -32,14 +32,28 @@ OTHER_REDIRECT = "http://other.example.test/callback"
 AFTER_LOGOUT = "http://rp.example.test/signed-out"
 
 
+# Sessions keep connections alive, and with them the live server's request threads: closed
+# when each test ends (close_sessions), before the live server stops sharing its database.
+OPEN_SESSIONS: list[requests.Session] = []
+
+
+def close_sessions() -> None:
+    while OPEN_SESSIONS:
+        OPEN_SESSIONS.pop().close()
+
+
 @cache
 def _pem(n: int) -> str:
-    """RSA keys made once per test run (making one takes a while)."""
     return keys.new_private_pem()
 
 
+def signing_pem(n: int = 0) -> str:
+    """RSA key number n, made once per test run (making one takes a while)."""
+    return _pem(n)
+
+
 def signing_key(n: int = 0) -> SigningKey:
-    return sso.do_rotate_signing_key(ctx=CTX, pem=_pem(n))
+    return sso.do_rotate_signing_key(ctx=CTX, pem=signing_pem(n))
 
 
 @dataclass
@@ -88,7 +102,7 @@ class Rp:
         self.metadata = requests.get(f"{self.base}/.well-known/openid-configuration", timeout=10).json()
 
     def session(self, **kwargs: Any) -> OAuth2Session:
-        return OAuth2Session(
+        session = OAuth2Session(
             self.client_id,
             self.client_secret,
             scope="openid profile email",
@@ -97,6 +111,8 @@ class Rp:
             code_challenge_method="S256",
             **kwargs,
         )
+        OPEN_SESSIONS.append(session)
+        return session
 
     def authorization_url(self, session: OAuth2Session, **params: Any) -> str:
         url, _state = session.create_authorization_url(self.metadata["authorization_endpoint"], **params)
@@ -142,6 +158,7 @@ class Browser:
     def __init__(self, base: str) -> None:
         self.base = base
         self.http = requests.Session()
+        OPEN_SESSIONS.append(self.http)
         self.last: requests.Response | None = None
 
     def _csrf(self, html: str) -> str:

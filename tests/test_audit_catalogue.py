@@ -33,6 +33,8 @@ from edgate.matching import actions as matching
 from edgate.matching import service as matching_service
 from edgate.mfa import actions as mfa
 from edgate.people import actions as people
+from edgate.sso import actions as sso
+from tests import oidc
 from tests.factories import CTX, HINT_QUESTION, new_ssn, on_file, precreated, someone, with_profile
 from tests.pii import register_secret
 from tests.second_factor import current_code
@@ -151,6 +153,24 @@ def enrol_and_verify(ctx: Ctx) -> None:
     other = with_profile(on_file(someone()))
     code = current_code(mfa.do_provision_totp(profile=other, ctx=ctx))
     mfa.do_verify_second_factor(profile=other, code=code, ctx=ctx)
+
+
+def register_client(ctx: Ctx) -> sso.Registration:
+    app = Application.objects.create(code="DROPBOX", name="Dropbox")
+    sso.do_rotate_signing_key(ctx=CTX, pem=oidc.signing_pem())
+    return sso.do_register_client(
+        name="Dropbox", application=app, redirect_uris=["https://dropbox.example.test/cb"], ctx=ctx
+    )
+
+
+def remove_client(ctx: Ctx) -> None:
+    sso.do_remove_client(client=register_client(CTX).client, ctx=ctx)
+
+
+def rotate_and_retire_key(ctx: Ctx) -> None:
+    first = sso.do_rotate_signing_key(ctx=ctx, pem=oidc.signing_pem(0))
+    sso.do_rotate_signing_key(ctx=ctx, pem=oidc.signing_pem(1))
+    sso.do_retire_signing_key(key=first, ctx=ctx)
 
 
 def open_case_twice_as_walker(ctx: Ctx) -> None:
@@ -310,6 +330,10 @@ RECIPES: dict[str, tuple[set[EventType], Callable[[Ctx], object]]] = {
         {EventType.MATCH_CASE_OPENED, EventType.MATCH_CASE_REPEATED},
         open_case_twice_as_walker,
     ),
+    "sso.do_register_client": ({EventType.SSO_CLIENT_REGISTERED}, register_client),
+    "sso.do_remove_client": ({EventType.SSO_CLIENT_REMOVED}, remove_client),
+    "sso.do_rotate_signing_key": ({EventType.SSO_KEY_ROTATED}, rotate_and_retire_key),
+    "sso.do_retire_signing_key": ({EventType.SSO_KEY_RETIRED}, rotate_and_retire_key),
     "matching.do_set_case_status": (
         {EventType.MATCH_CASE_STATUS_CHANGED},
         lambda ctx: matching.do_set_case_status(case=open_case(), status="resolved", ctx=ctx),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -30,6 +31,7 @@ from .oidc import (
     Browser,
     Rp,
     World,
+    close_sessions,
     grant,
     query,
     signing_key,
@@ -43,9 +45,10 @@ NONCE = "n-0S6_WzA2Mj"
 
 
 @pytest.fixture
-def base(live_server) -> str:  # type: ignore[no-untyped-def]
+def base(live_server) -> Iterator[str]:  # type: ignore[no-untyped-def]
     signing_key()
-    return live_server.url
+    yield live_server.url
+    close_sessions()
 
 
 @pytest.fixture

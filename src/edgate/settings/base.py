@@ -241,7 +241,10 @@ OAUTH2_PROVIDER = {
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
     "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
     "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,  # asked only without a matching id_token_hint
-    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    # The address after sign-out must be one the client registered (always checked); "strict"
+    # would also refuse http for public clients, which production refuses for every client
+    # (ALLOWED_REDIRECT_URI_SCHEMES there) and the demo's public clients on 127.0.0.1 need.
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": False,
     "OIDC_RP_INITIATED_LOGOUT_ACCEPT_EXPIRED_TOKENS": True,
     "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": True,
     # OAuth 2.0 Security BCP (RFC 9700): no implicit or password grants, no "plain" PKCE,

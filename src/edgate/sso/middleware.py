@@ -32,11 +32,9 @@ class AuthorizationFormActionMiddleware:
         if "html" not in response.get("Content-Type", ""):
             return response
         next_url = request.GET.get("next", "")
-        if (
-            not next_url
-            and request.method == "POST"
-            and request.content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
-        ):
+        # Only a form the view has read already: a body is never read here (it may have been
+        # refused unread).
+        if not next_url and request.method == "POST" and hasattr(request, "_post"):
             next_url = request.POST.get("next", "")
         if next_url:
             allow_redirects_to(response, pending_client(next_url))
