@@ -10,7 +10,6 @@ STAMP  := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-DEMO_APP_PORT ?= 8001
 
 .PHONY: run test install assets migrate demo lint clean
 
@@ -40,13 +39,14 @@ demo: migrate
 # DEBUG is off (src/edgate/settings/dev.py says why); `EDGATE_DEBUG=1 make run` shows Django's
 # debug page, which hides personal data all the same.
 # Beside the portal, the demo application examples/dropbox/ (a separate process that signs
-# people in through the portal with OpenID Connect); it stops when the portal stops.
+# people in through the portal with OpenID Connect) on port 8001, where `edgate demo` registered
+# its redirect URI; it stops when the portal stops.
 run: assets demo
 	@echo ""
 	@echo "EdGate is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	@echo "  Create a Profile: http://$(HOST):$(PORT)/register/   Sign in: /login/   Admin: /admin/"
-	@echo "  Demo application (Dropbox, signs in through the portal): http://127.0.0.1:$(DEMO_APP_PORT)/"
-	@$(BIN)/python examples/dropbox/app.py --portal http://127.0.0.1:$(PORT) --port $(DEMO_APP_PORT) & demo_app=$$!; \
+	@echo "  Demo application (Dropbox, signs in through the portal): http://127.0.0.1:8001/"
+	@$(BIN)/python examples/dropbox/app.py --portal http://127.0.0.1:$(PORT) --port 8001 & demo_app=$$!; \
 	trap 'kill $$demo_app 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/edgate runserver $(HOST):$(PORT) --noreload
 
