@@ -318,6 +318,20 @@ RECIPES: dict[str, tuple[set[EventType], Callable[[Ctx], object]]] = {
         {EventType.MATCH_CASE_ROUTED},
         lambda ctx: matching.do_route_case(case=open_case(), organizations=[district()], ctx=ctx),
     ),
+    "matching.do_resolve_case": (
+        {EventType.MATCH_CASE_RESOLVED, EventType.PERSON_UPDATED},
+        lambda ctx: matching.do_resolve_case(
+            case=open_case(),
+            outcome="same_person",
+            note="record corrected",
+            corrections={"first_name": "Rylee"},
+            ctx=ctx,
+        ),
+    ),
+    "matching.do_escalate_case": (
+        {EventType.MATCH_CASE_ESCALATED},
+        lambda ctx: matching.do_escalate_case(case=open_case(), note="cannot tell", ctx=ctx),
+    ),
 }
 
 

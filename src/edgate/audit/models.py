@@ -49,6 +49,8 @@ class EventType(models.TextChoices):
     PERSON_UPDATED = "people.person_updated", "Person record updated"
     MATCH_CASE_STATUS_CHANGED = "matching.case_status_changed", "Match case resolved or reopened"
     MATCH_CASE_ROUTED = "matching.case_routed", "Match case organizations changed"
+    MATCH_CASE_RESOLVED = "matching.case_resolved", "Match case resolved (same person or different people)"
+    MATCH_CASE_ESCALATED = "matching.case_escalated", "Match case escalated to customer service"
     # directory and access
     STAFF_ADDED = "directory.staff_added", "Staff entry added"
     STAFF_ENDED = "directory.staff_ended", "Staff entry ended"

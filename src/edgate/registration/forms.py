@@ -15,6 +15,8 @@ from edgate.core import conf
 from edgate.core.forms import NoEchoInput, UswdsForm, uswds_field
 from edgate.core.validators import clean_birth_date, clean_name, clean_ssn, clean_state_id
 
+from .cases import normalize_reference
+
 MONTHS = [
     ("", _("- Select -")),
     ("1", _("01 - January")),
@@ -181,3 +183,20 @@ class ReviewForm(UswdsForm):
         label=_("I have read the privacy statement, and the information I gave is true and complete."),
         error_messages={"required": _("Check the box to confirm before you create your Profile.")},
     )
+
+
+class CaseStatusForm(UswdsForm):
+    reference = forms.CharField(
+        label=_("Case reference"),
+        max_length=20,
+        help_text=_("Like EG-ACDE-FGHJ, as shown on the page that gave it to you."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
+    )
+
+    def clean_reference(self) -> str:
+        reference = normalize_reference(self.cleaned_data["reference"])
+        if not reference:
+            raise ValidationError(_("Enter the case reference as shown, like EG-ACDE-FGHJ."))
+        return reference
