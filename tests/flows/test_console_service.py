@@ -155,7 +155,7 @@ def test_search_by_each_key_shows_user_name_name_status_masked_ssn_and_organizat
 
 
 def test_search_pages_by_fifty_through_posted_pages(world: World) -> None:
-    for i in range(53):
+    for _ in range(53):
         precreated(on_file(someone("Pat", "Pagewell")))
     client = console_client(world.service)
     first = search(client, name="pagewell")
