@@ -55,7 +55,7 @@ def _context(actor: Actor, **values: object) -> dict[str, object]:
 # --- search --------------------------------------------------------------------------------
 
 
-def _matching_profiles(data: dict[str, str]) -> QuerySet[Profile]:
+def _matching_profiles(profiles: QuerySet[Profile], data: dict[str, str]) -> QuerySet[Profile]:
     """Every filled field narrows the result; each uses an indexed or short column."""
     conditions: list[Q] = []
     if data.get("username"):
@@ -76,7 +76,7 @@ def _matching_profiles(data: dict[str, str]) -> QuerySet[Profile]:
         StaffEntry.objects.filter(ended_at=None).select_related("organization").order_by("organization__code")
     )
     return (
-        Profile.objects.annotate(lowered=Lower("username"))
+        profiles.annotate(lowered=Lower("username"))
         .filter(reduce(and_, conditions, Q()))
         .select_related("person")
         .prefetch_related(Prefetch("person__staff_entries", queryset=current, to_attr="current_entries"))
@@ -89,7 +89,7 @@ def search(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = SearchForm(request.POST if request.method == "POST" else None)
     page = None
     if form.is_valid():
-        found = _matching_profiles(form.cleaned_data).filter(pk__in=scope.profiles(actor).values("pk"))
+        found = _matching_profiles(scope.profiles(actor), form.cleaned_data)
         page = Paginator(found, PAGE_SIZE).get_page(request.POST.get("page"))
     return render(request, "backoffice/service/search.html", _context(actor, form=form, page=page))
 
