@@ -739,3 +739,36 @@ def test_merge_and_unmerge_on_postgresql_with_conflicting_entries_and_grants(wor
     with pytest.raises(service_actions.UnmergeRefused) as refused:
         service_actions.do_unmerge_persons(merge=merge, reason="undo", ctx=CTX)
     assert "another current entry there" in str(refused.value)
+
+
+def test_bad_input_gives_messages_or_404_never_a_500(world: World) -> None:
+    _, target = person_with_profile("Bea", "Badinput")
+    client = console_client(world.service)
+    too_long = act(client, "disable", target, reason="x" * 501)
+    assert too_long.status_code == 200 and "at most 500" in too_long.content.decode()
+    assert Profile.objects.get(pk=target.pk).status == Status.ACTIVE
+    for url in (
+        reverse("backoffice:service_profile", kwargs={"profile": 987654}),
+        reverse("backoffice:service_disable", kwargs={"profile": 987654}),
+        reverse("backoffice:service_appoint", kwargs={"profile": 987654}),
+        reverse("backoffice:service_remove_appointment", kwargs={"profile": target.pk, "code": "99999999"}),
+        reverse(
+            "backoffice:service_remove_appointment",
+            kwargs={"profile": target.pk, "code": world.school_a1.code},
+        ),
+        reverse("backoffice:service_unmerge", kwargs={"person": target.person_id}),  # never merged
+        reverse("backoffice:service_unmerge", kwargs={"person": 987654}),
+    ):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, {"reason": "r"}).status_code == (405 if url.endswith("/987654/") else 404), (
+            url
+        )
+    odd = client.post(reverse("backoffice:service_merge"), {"survivor": "x" * 300, "duplicate": "\u0000"})
+    assert odd.status_code == 200 and odd.context["form"].errors
+    appoint = client.post(
+        reverse("backoffice:service_appoint", kwargs={"profile": target.pk}),
+        {"organization": "abc", "reason": "r"},
+    )
+    assert appoint.status_code == 200 and "Choose the organization" in appoint.content.decode()
+    page = search(client, username="\u0130\u0131", name="\u00e9\u00e8 --", email="")
+    assert page.status_code == 200
