@@ -1,1 +1,2 @@
+
 urlpatterns: list = []
