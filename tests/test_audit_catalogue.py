@@ -22,9 +22,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 import edgate
 from edgate.accounts import actions as accounts
 from edgate.accounts import hints
-from edgate.accounts.models import CodePurpose
+from edgate.accounts.models import CodePurpose, Status
 from edgate.audit.events import declared_events
 from edgate.audit.models import AuditEvent, EventType
+from edgate.backoffice import actions as backoffice
 from edgate.core.context import Ctx
 from edgate.directory import actions as directory
 from edgate.directory.models import Application, AppRole, Organization, OrgType
@@ -151,6 +152,34 @@ def enrol_and_verify(ctx: Ctx) -> None:
     other = with_profile(on_file(someone()))
     code = current_code(mfa.do_provision_totp(profile=other, ctx=ctx))
     mfa.do_verify_second_factor(profile=other, code=code, ctx=ctx)
+
+
+def unlock_profile(ctx: Ctx) -> None:
+    profile = with_profile(on_file(someone()))
+    accounts.do_set_status(profile=profile, status=Status.LOCKED, reason="test", ctx=CTX)
+    backoffice.do_unlock_profile(profile=profile, reason="Called, identity checked", ctx=ctx)
+
+
+def merge_two(ctx: Ctx):  # type: ignore[no-untyped-def]
+    survivor = with_profile(on_file(someone("Ash", "Merger")))
+    duplicate = on_file(someone("Ash", "Merger"))
+    type(duplicate).objects.filter(pk=duplicate.pk).update(ssn_hash=None, ssn_ciphertext=None, ssn_last4="")
+    with_profile(duplicate)
+    directory.do_add_staff(person=duplicate, organization=district(), role_title="T", ctx=CTX)
+    return backoffice.do_merge_persons(
+        survivor=survivor.person, duplicate=duplicate, reason="Same person", allow_privileged=False, ctx=ctx
+    )
+
+
+def merge_and_unmerge(ctx: Ctx) -> None:
+    merge = merge_two(CTX)
+    backoffice.do_unmerge_persons(merge=merge, reason="Not the same person after all", ctx=ctx)
+
+
+def reset_second_factor(ctx: Ctx) -> None:
+    profile = with_profile(on_file(someone()))
+    mfa.do_provision_totp(profile=profile, ctx=CTX)
+    register_secret(mfa.do_reset_second_factor(profile=profile, reason="Lost phone", ctx=ctx))
 
 
 def open_case_twice_as_walker(ctx: Ctx) -> None:
@@ -305,6 +334,19 @@ RECIPES: dict[str, tuple[set[EventType], Callable[[Ctx], object]]] = {
             EventType.THROTTLE_ALERT,
         },
         enrol_and_verify,
+    ),
+    "mfa.do_reset_second_factor": (
+        {EventType.OTP_RESET, EventType.ACTIVATION_CODE_ISSUED},
+        reset_second_factor,
+    ),
+    "backoffice.do_unlock_profile": (
+        {EventType.PROFILE_STATUS_CHANGED, EventType.SIGN_IN_LOCK_LIFTED},
+        unlock_profile,
+    ),
+    "backoffice.do_merge_persons": ({EventType.PERSONS_MERGED, EventType.PROFILE_STATUS_CHANGED}, merge_two),
+    "backoffice.do_unmerge_persons": (
+        {EventType.PERSONS_UNMERGED, EventType.PROFILE_STATUS_CHANGED},
+        merge_and_unmerge,
     ),
     "matching.do_open_case": (
         {EventType.MATCH_CASE_OPENED, EventType.MATCH_CASE_REPEATED},

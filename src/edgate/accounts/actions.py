@@ -253,7 +253,7 @@ def hash_password(password: str) -> str:
 @audited(EventType.ACTIVATION_CODE_ISSUED)
 @transaction.atomic
 def do_issue_activation_code(
-    *, profile: Profile, purpose: CodePurpose, ctx: Ctx
+    *, profile: Profile, purpose: CodePurpose, ctx: Ctx, reason: str = ""
 ) -> tuple[str, ActivationCode]:
     """A new code for the Profile; any earlier unused code for the same purpose is withdrawn.
     Returns the code itself, which is shown once and never stored."""
@@ -273,7 +273,8 @@ def do_issue_activation_code(
         EventType.ACTIVATION_CODE_ISSUED,
         ctx=ctx,
         target=profile,
-        detail={"purpose": str(purpose), "expires_at": row.expires_at.isoformat()},
+        detail={"purpose": str(purpose), "expires_at": row.expires_at.isoformat()}
+        | ({"reason": reason} if reason else {}),
     )
     return code, row
 
@@ -318,7 +319,7 @@ def do_redeem_activation_code(
 
 
 @audited(EventType.SIGN_IN_LOCK_LIFTED)
-def do_lift_sign_in_lock(*, profile: Profile, ctx: Ctx) -> Profile:
+def do_lift_sign_in_lock(*, profile: Profile, ctx: Ctx, reason: str = "") -> Profile:
     """Customer service ends a sign-in lock and delay (someone kept an account locked by typing
     wrong passwords for it). The counters live in the throttle store, not in a table: the event
     is the record."""
@@ -327,7 +328,6 @@ def do_lift_sign_in_lock(*, profile: Profile, ctx: Ctx) -> Profile:
     was_held = throttle.count(limit, key)
     throttle.clear(limit, key)
     throttle.release(limit, key)
-    record_event(
-        EventType.SIGN_IN_LOCK_LIFTED, ctx=ctx, target=profile, detail={"attempts_cleared": int(was_held)}
-    )
+    detail = {"attempts_cleared": int(was_held)} | ({"reason": reason} if reason else {})
+    record_event(EventType.SIGN_IN_LOCK_LIFTED, ctx=ctx, target=profile, detail=detail)
     return profile

@@ -67,12 +67,16 @@ class EventType(models.TextChoices):
     OTP_PASSED = "mfa.passed", "Second factor passed"
     OTP_FAILED = "mfa.failed", "Wrong second-factor code, or one refused by throttle"
     OTP_RECOVERY_CODE_USED = "mfa.recovery_code_used", "Recovery code used as the second factor"
+    OTP_RESET = "mfa.reset", "Second factor removed by customer service (to enrol again)"
     # security monitoring
     THROTTLE_ALERT = "security.throttle_alert", "A throttle limit was reached (for customer service)"
     # activation codes (issued by customer service)
     ACTIVATION_CODE_ISSUED = "recovery.code_issued", "Activation code issued"
     ACTIVATION_CODE_REDEEMED = "recovery.code_redeemed", "Activation code redeemed"
     ACTIVATION_CODE_FAILED = "recovery.code_failed", "Wrong or expired activation code"
+    # customer service
+    PERSONS_MERGED = "service.persons_merged", "Duplicate person merged into another"
+    PERSONS_UNMERGED = "service.persons_unmerged", "Merge of duplicate persons undone"
 
 
 class Outcome(models.TextChoices):

@@ -154,27 +154,30 @@ def do_revoke_access(*, grant: AccessGrant, ctx: Ctx) -> AccessGrant:
 
 @audited(EventType.ADMIN_APPOINTED)
 @transaction.atomic
-def do_appoint_admin(*, profile: AbstractBaseUser, organization: Organization, ctx: Ctx) -> OrgAdministrator:
+def do_appoint_admin(
+    *, profile: AbstractBaseUser, organization: Organization, ctx: Ctx, reason: str = ""
+) -> OrgAdministrator:
     row, created = OrgAdministrator.objects.get_or_create(profile=profile, organization=organization)
     if created:
         record_event(
             EventType.ADMIN_APPOINTED,
             ctx=ctx,
             target=profile,
-            detail={"organization": organization.code},
+            detail={"organization": organization.code} | ({"reason": reason} if reason else {}),
         )
     return row
 
 
 @audited(EventType.ADMIN_REMOVED)
 @transaction.atomic
-def do_remove_admin(*, appointment: OrgAdministrator, ctx: Ctx) -> None:
+def do_remove_admin(*, appointment: OrgAdministrator, ctx: Ctx, reason: str = "") -> None:
     row = OrgAdministrator.objects.select_for_update().filter(pk=appointment.pk).first()
     if row is None:
         return  # removed already (a double submit)
     profile, code = row.profile, row.organization.code
     row.delete()
-    record_event(EventType.ADMIN_REMOVED, ctx=ctx, target=profile, detail={"organization": code})
+    detail = {"organization": code} | ({"reason": reason} if reason else {})
+    record_event(EventType.ADMIN_REMOVED, ctx=ctx, target=profile, detail=detail)
 
 
 # --- configuration: organizations, applications, roles ------------------------------------
