@@ -21,12 +21,14 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from edgate.accounts.models import Profile
+from edgate.backoffice.actions import do_merge_persons
 from edgate.backoffice.scope import Role
 from edgate.directory import actions as directory_actions
 from edgate.directory.models import AccessGrant, Organization, StaffEntry
 from edgate.identity.records import Identity
 from edgate.matching import service as matching_service
 from edgate.matching.models import MatchCase
+from edgate.people.actions import PersonData, do_create_person
 from edgate.people.models import Person
 
 from .backoffice import World, build_world, console_client
@@ -49,7 +51,9 @@ AGENCY = {"service", "security"}
 
 @dataclass
 class Place:
-    """One organization's objects: a staff member with a Profile, a grant, an open case."""
+    """One organization's objects: a staff member with a Profile (appointed the organization's
+    Directory Administrator, so an appointment exists to remove), a grant, an open case, and a
+    duplicate record of the staff member merged into theirs (so a merge exists to undo)."""
 
     name: str
     organization: Organization
@@ -58,6 +62,7 @@ class Place:
     entry: StaffEntry
     grant: AccessGrant
     case: MatchCase
+    merged: Person
     marker: str  # the staff member's last name: must never show outside the place's scope
 
     def kwargs(self) -> dict[str, Any]:
@@ -66,7 +71,7 @@ class Place:
             "entry": self.entry.pk,
             "grant": self.grant.pk,
             "profile": self.profile.pk,
-            "person": self.person.pk,
+            "person": self.merged.pk,
             "reference": self.case.reference,
         }
 
@@ -75,7 +80,9 @@ def _place(world: World, name: str, organization: Organization, last_name: str) 
     record = someone("Harper", last_name)
     person = on_file(record, email=f"{last_name.lower()}@example.org")
     profile = with_profile(person)
-    entry = directory_actions.do_add_staff(person=person, organization=organization, role_title="Teacher", ctx=CTX)
+    entry = directory_actions.do_add_staff(
+        person=person, organization=organization, role_title="Teacher", ctx=CTX
+    )
     grant = directory_actions.do_grant_access(
         profile=profile, role=world.role("MDCS", "submitter"), organization=organization, ctx=CTX
     )
@@ -91,7 +98,13 @@ def _place(world: World, name: str, organization: Organization, last_name: str) 
     case = matching_service.do_open_case(
         person=person, query=query, decision=decision, source="registration", ctx=CTX
     )
-    return Place(name, organization, person, profile, entry, grant, case, last_name)
+    directory_actions.do_appoint_admin(profile=profile, organization=organization, ctx=CTX)
+    duplicate = do_create_person(
+        data=PersonData(first_name=record.first_name, last_name=last_name), source="test", ctx=CTX
+    )
+    directory_actions.do_add_staff(person=duplicate, organization=organization, role_title="Teacher", ctx=CTX)
+    do_merge_persons(survivor=person, duplicate=duplicate, reason="matrix", allow_privileged=True, ctx=CTX)
+    return Place(name, organization, person, profile, entry, grant, case, duplicate, last_name)
 
 
 def console_patterns() -> list[tuple[str, URLPattern]]:
