@@ -249,6 +249,10 @@ def load(ctx: Ctx) -> dict[str, object]:
         ctx,
     )
     admin = _active_profile(admin_person, ctx, hint=False)  # privileged: no hint recovery
+    # A grant rests on a staff entry at the organization (edgate.directory.actions.grant_problem).
+    directory_actions.do_add_staff(
+        person=admin_person, organization=orgs["01230000"], role_title="Directory Administrator", ctx=ctx
+    )
     directory_actions.do_appoint_admin(profile=admin, organization=orgs["01230000"], ctx=ctx)
     directory_actions.do_grant_access(
         profile=admin, role=roles[("MDCS", "approver")], organization=orgs["01230000"], ctx=ctx

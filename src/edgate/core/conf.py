@@ -69,6 +69,7 @@ REQUIRED_THROTTLES = {
     "reauth_profile",
     "otp_profile",
     "otp_profile_day",
+    "staff_search_actor",
 }
 
 

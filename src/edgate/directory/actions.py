@@ -97,6 +97,44 @@ def do_end_staff_entry(*, entry: StaffEntry, ctx: Ctx) -> StaffEntry:
     return entry
 
 
+class GrantRefused(ValueError):
+    """A grant the rules do not allow: the message says why, in words for the page."""
+
+
+# Profile statuses that may hold a grant (accounts.models.Status values: the directory does
+# not import accounts). A locked or disabled Profile is given nothing new.
+GRANTABLE_STATUSES = frozenset({"active", "awaiting_setup"})
+
+
+def current_staff_entry(profile: AbstractBaseUser, organization: Organization) -> StaffEntry | None:
+    """The Profile's person's open staff entry at the organization, if any."""
+    person_id = getattr(profile, "person_id", None)
+    if person_id is None:
+        return None
+    return StaffEntry.objects.filter(person_id=person_id, organization=organization, ended_at=None).first()
+
+
+def grant_problem(
+    *,
+    profile: AbstractBaseUser,
+    role: AppRole,
+    organization: Organization,
+    staff_entry: StaffEntry | None = None,
+) -> str | None:
+    """Why this grant may not be made (None when it may). Every grant rests on the person's
+    current staff entry at the organization, so ending that entry revokes it."""
+    if role.application.open_to_all:
+        return f"{role.application.name} is open to every Profile: it needs no grant."
+    if getattr(profile, "status", None) not in GRANTABLE_STATUSES:
+        return "Only an active Profile, or one awaiting set-up, can be given access."
+    entry = current_staff_entry(profile, organization)
+    if entry is None:
+        return f"This person is not on the staff of {organization.name}: add them to its staff first."
+    if staff_entry is not None and staff_entry.pk != entry.pk:
+        return "That staff entry is not this person's current entry at the organization."
+    return None
+
+
 @audited(EventType.ACCESS_GRANTED)
 @transaction.atomic
 def do_grant_access(
@@ -107,13 +145,24 @@ def do_grant_access(
     ctx: Ctx,
     staff_entry: StaffEntry | None = None,
 ) -> AccessGrant:
+    """Idempotent. Refused (`GrantRefused`) unless the person has a current staff entry at the
+    organization; the grant is tied to that entry (ending it revokes the grant)."""
+    problem = grant_problem(profile=profile, role=role, organization=organization, staff_entry=staff_entry)
+    if problem:
+        raise GrantRefused(problem)
+    # Locked, so an entry ended meanwhile cannot leave a grant behind it.
+    entry = StaffEntry.objects.select_for_update().get(
+        pk=current_staff_entry(profile, organization).pk  # type: ignore[union-attr]
+    )
+    if entry.ended_at is not None:
+        raise GrantRefused("This staff entry has just been ended.")
     grant, created = AccessGrant.objects.active().get_or_create(
         profile=profile,
         role=role,
         organization=organization,
         defaults={
             "application": role.application,
-            "staff_entry": staff_entry,
+            "staff_entry": entry,
             "granted_by_id": ctx.actor_id,
         },
     )
@@ -126,6 +175,7 @@ def do_grant_access(
                 "application": role.application.code,
                 "role": role.code,
                 "organization": organization.code,
+                "staff_entry": entry.pk,
             },
         )
     return grant
