@@ -114,7 +114,9 @@ def staff_with_profile():  # type: ignore[no-untyped-def]
 
 
 def revoke_access(ctx: Ctx) -> None:
-    grant = directory.do_grant_access(profile=staff_with_profile(), role=role(), organization=district(), ctx=CTX)
+    grant = directory.do_grant_access(
+        profile=staff_with_profile(), role=role(), organization=district(), ctx=CTX
+    )
     directory.do_revoke_access(grant=grant, ctx=ctx)
 
 
