@@ -27,7 +27,7 @@ def test_console_pages_on_a_phone(page: Page, live_server, failed_resources: lis
     entry = directory_actions.do_add_staff(
         person=teacher, organization=world.school_a1, role_title="Teacher", ctx=CTX
     )
-    directory_actions.do_grant_access(
+    grant = directory_actions.do_grant_access(
         profile=profile, role=world.role("MDCS", "submitter"), organization=world.school_a1, ctx=CTX
     )
     waiting = on_file(someone("Milo", "Fernsby"))
@@ -52,7 +52,9 @@ def test_console_pages_on_a_phone(page: Page, live_server, failed_resources: lis
         (f"/console/org/{a1}/staff/add/known/", "Add someone known to the agency"),
         (f"/console/org/{a1}/staff/add/new/", "Add someone new"),
         (f"/console/org/{a1}/staff/{entry.pk}/", teacher.full_name),
+        (f"/console/org/{a1}/staff/{entry.pk}/edit/", "Change a staff entry"),
         (f"/console/org/{a1}/staff/{entry.pk}/end/", "End a staff entry"),
+        (f"/console/org/{a1}/grants/{grant.pk}/revoke/", "Revoke access"),
         (f"/console/org/{a1}/staff/{pending.pk}/code/", "One-time activation code"),
         (f"/console/org/{world.district_a.code}/activity/", f"Activity at {world.district_a.name}"),
     ]:

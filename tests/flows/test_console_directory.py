@@ -528,3 +528,59 @@ def test_activity_pages_fifty_at_a_time(world: World) -> None:
     assert len(first.context["rows"]) == 50 and first.context["page"].paginator.count == 52
     second = da_a.get(url, {"event_type": EventType.STAFF_ADDED.value, "page": "2"})
     assert len(second.context["rows"]) == 2
+
+
+# --- changing an entry; customer service gives reasons ---------------------------------------
+
+
+def test_change_a_staff_entry(world: World) -> None:
+    entry, _profile = staff_member(world, "Jonah", "Petrakis")
+    da_a = console_client(world.da_a)
+    url = org_url(world.school_a1.code, "org_edit", entry=entry.pk)
+    assert da_a.get(url).context["form"].initial["role_title"] == "Teacher"
+    bad = da_a.post(url, {"role_title": "", "started_on": "someday"})
+    assert bad.status_code == 200 and set(bad.context["form"].errors) == {"role_title", "started_on"}
+    saved = da_a.post(url, {"role_title": "Assistant principal", "started_on": "2024-08-26"})
+    assert saved["Location"] == org_url(world.school_a1.code, "org_entry", entry=entry.pk)
+    entry.refresh_from_db()
+    assert entry.role_title == "Assistant principal" and entry.started_on.isoformat() == "2024-08-26"
+    event = events(EventType.STAFF_UPDATED, organization=world.school_a1.code).get()
+    assert event.actor_id == world.da_a.pk
+    assert (event.detail["role_title_old"], event.detail["role_title_new"]) == (
+        "Teacher",
+        "Assistant principal",
+    )
+    assert "reason" not in event.detail  # an administrator is not asked for one
+    assert console_client(world.da_b).get(url).status_code == 404
+
+
+def test_customer_service_gives_a_reason_for_each_change(world: World) -> None:
+    entry, profile = staff_member(world, "Kira", "Vantongeren")
+    service = console_client(world.service)
+    page_url = org_url(world.school_a1.code, "org_entry", entry=entry.pk)
+    assert "reason" in service.get(page_url).context["form"].fields
+    assert "reason" not in console_client(world.da_a).get(page_url).context["form"].fields
+    submitter = world.role("MDCS", "submitter")
+    unexplained = service.post(page_url, {"role": submitter.pk})
+    assert unexplained.status_code == 200 and "reason" in unexplained.context["form"].errors
+    assert not AccessGrant.objects.filter(profile=profile).exists()
+    service.post(page_url, {"role": submitter.pk, "reason": "Ticket 4411: district asked by phone"})
+    granted = events(EventType.ACCESS_GRANTED, organization=world.school_a1.code).get()
+    assert (
+        granted.actor_id == world.service.pk
+        and granted.detail["reason"] == "Ticket 4411: district asked by phone"
+    )
+    end_url = org_url(world.school_a1.code, "org_end", entry=entry.pk)
+    assert service.post(end_url).status_code == 200  # no reason: asked again
+    assert StaffEntry.objects.get(pk=entry.pk).ended_at is None
+    assert service.post(end_url, {"reason": "Ticket 4412: left the district"}).status_code == 302
+    assert events(EventType.STAFF_ENDED).get().detail["reason"] == "Ticket 4412: left the district"
+    assert events(EventType.ACCESS_REVOKED).get().detail["reason"] == "Ticket 4412: left the district"
+    who = someone("Lior", "Ambrose")
+    add_url = org_url(world.school_a1.code, "org_add_new")
+    assert "reason" in service.post(add_url, new_post(who)).context["form"].errors
+    service.post(add_url, new_post(who, reason="Ticket 4413"))
+    added = events(EventType.STAFF_ADDED, organization=world.school_a1.code).filter(actor_id=world.service.pk)
+    assert added.get().detail["reason"] == "Ticket 4413"
+    activity = service.get(org_url(world.school_a1.code, "org_activity")).content.decode()
+    assert "Reason: Ticket 4413" in activity

@@ -13,7 +13,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from edgate.audit.models import EventType
 from edgate.core import conf
-from edgate.core.forms import NoEchoInput, UswdsForm
+from edgate.core.forms import NoEchoInput, UswdsForm, uswds_field
 from edgate.core.validators import clean_birth_date, clean_name, clean_phone, clean_ssn
 from edgate.directory.models import AppRole, Organization
 
@@ -46,6 +46,24 @@ def role_title_field() -> forms.CharField:
         max_length=80,
         help_text=_("For example Teacher, Principal or Data Manager."),
     )
+
+
+def ask_reason(form: forms.Form, *, required: bool) -> forms.Form:
+    """Customer service (and security administrators) say why they change an organization's
+    staff or access: the reason goes into the audit event. A Directory Administrator is not asked."""
+    if required:
+        form.fields["reason"] = uswds_field(
+            forms.CharField(
+                label=_("Reason"),
+                max_length=200,
+                help_text=_("Why you are making this change for the organization (kept in the audit log)."),
+            )
+        )
+    return form
+
+
+class ConfirmForm(UswdsForm):
+    """A confirmation page's form: nothing to fill in but, for customer service, a reason."""
 
 
 class DateInput(forms.DateInput):
@@ -125,6 +143,13 @@ class KnownPersonForm(UswdsForm):
 
 class RoleTitleForm(UswdsForm):
     role_title = role_title_field()
+
+
+class EditEntryForm(UswdsForm):
+    role_title = role_title_field()
+    started_on = forms.DateField(
+        label=_("Started on"), required=False, help_text=_("Optional."), widget=DateInput()
+    )
 
 
 class NewStaffForm(UswdsForm):

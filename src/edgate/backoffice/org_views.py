@@ -65,6 +65,10 @@ def _profile_of(entry: StaffEntry) -> Profile | None:
     return Profile.objects.filter(person_id=entry.person_id).first()
 
 
+def _reason(form: Any) -> str:
+    return str(form.cleaned_data.get("reason", ""))
+
+
 def _grantable_roles() -> QuerySet[AppRole]:
     """Roles of every application that needs a grant (open-to-all ones are not offered)."""
     return (
@@ -188,7 +192,9 @@ def add_staff_pick(request: HttpRequest, actor: Actor, code: str) -> HttpRespons
     more = len(shown) > PICK_LIMIT
     shown = shown[:PICK_LIMIT]
     choices = [(p.pk, _label(p)) for p in shown]
-    form = org_forms.PickStaffForm(request.POST or None, choices=choices)
+    form = org_forms.ask_reason(
+        org_forms.PickStaffForm(request.POST or None, choices=choices), required=actor.is_agency
+    )
     if request.method == "POST" and form.is_valid():
         person = next(p for p in shown if p.pk == form.cleaned_data["person"])
         added = staffing.add_known_person(
@@ -196,6 +202,7 @@ def add_staff_pick(request: HttpRequest, actor: Actor, code: str) -> HttpRespons
             organization=org,
             role_title=form.cleaned_data["role_title"],
             ctx=ctx_from_request(request),
+            reason=_reason(form),
         )
         return _added(request, org, added)
     return render(
@@ -253,7 +260,7 @@ def add_staff_known(request: HttpRequest, actor: Actor, code: str) -> HttpRespon
         if person is None:
             messages.error(request, _("Search again: the person found earlier is no longer selected."))
             return redirect("backoffice:org_add_known", code=org.code)
-        form = org_forms.RoleTitleForm(request.POST)
+        form = org_forms.ask_reason(org_forms.RoleTitleForm(request.POST), required=actor.is_agency)
         if form.is_valid():
             request.session.pop(FOUND_KEY, None)
             added = staffing.add_known_person(
@@ -261,6 +268,7 @@ def add_staff_known(request: HttpRequest, actor: Actor, code: str) -> HttpRespon
                 organization=org,
                 role_title=form.cleaned_data["role_title"],
                 ctx=ctx_from_request(request),
+                reason=_reason(form),
             )
             return _added(request, org, added)
         return render(request, "backoffice/org/add_known.html", context | _found(person) | {"add_form": form})
@@ -281,7 +289,10 @@ def add_staff_known(request: HttpRequest, actor: Actor, code: str) -> HttpRespon
             context["not_found"] = True
         else:
             request.session[FOUND_KEY] = person.pk
-            context |= _found(person) | {"typed": data, "add_form": org_forms.RoleTitleForm()}
+            context |= _found(person) | {
+                "typed": data,
+                "add_form": org_forms.ask_reason(org_forms.RoleTitleForm(), required=actor.is_agency),
+            }
             context["form"] = None
     return render(request, "backoffice/org/add_known.html", context)
 
@@ -303,9 +314,11 @@ def _found(person: Person) -> dict[str, Any]:
 def add_staff_new(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
     """Path (c): someone new — matched like the registration wizard before anyone is created."""
     org = scope.organization(actor, code)
-    form = org_forms.NewStaffForm(request.POST if request.method == "POST" else None)
+    form = org_forms.ask_reason(
+        org_forms.NewStaffForm(request.POST if request.method == "POST" else None), required=actor.is_agency
+    )
     if request.method == "POST" and form.is_valid():
-        added = _add_new(form.cleaned_data, org, request)
+        added = _add_new(form.cleaned_data, org, request)  # the reason is in cleaned_data
         if added.outcome == "partial":
             assert added.case is not None
             return render(
@@ -333,7 +346,11 @@ def _add_new(data: dict[str, Any], org: Organization, request: HttpRequest) -> s
         phone=data["phone"],
     )
     return staffing.add_new_person(
-        new=new, organization=org, role_title=data["role_title"], ctx=ctx_from_request(request)
+        new=new,
+        organization=org,
+        role_title=data["role_title"],
+        ctx=ctx_from_request(request),
+        reason=data.get("reason", ""),
     )
 
 
@@ -346,7 +363,9 @@ def staff_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Ht
     org = scope.organization(actor, code)
     current = _entry_in(actor, org, entry)
     profile = _profile_of(current)
-    form = org_forms.GrantForm(request.POST or None, roles=_grantable_roles())
+    form = org_forms.ask_reason(
+        org_forms.GrantForm(request.POST or None, roles=_grantable_roles()), required=actor.is_agency
+    )
     if request.method == "POST":
         if current.ended_at is not None or profile is None:
             raise Http404
@@ -358,6 +377,7 @@ def staff_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Ht
                     organization=org,
                     staff_entry=current,
                     ctx=ctx_from_request(request),
+                    reason=_reason(form),
                 )
             except directory_actions.GrantRefused as refused:
                 form.add_error("role", str(refused))
@@ -388,14 +408,48 @@ def staff_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Ht
 
 
 @scope.console_page(*scope.DIRECTORY, methods=("GET", "POST"))
+def edit_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> HttpResponse:
+    """The role title and start date of a current staff entry."""
+    org = scope.organization(actor, code)
+    current = _entry_in(actor, org, entry)
+    if current.ended_at is not None:
+        raise Http404
+    initial = {"role_title": current.role_title, "started_on": current.started_on}
+    form = org_forms.ask_reason(
+        org_forms.EditEntryForm(request.POST or None, initial=initial), required=actor.is_agency
+    )
+    if request.method == "POST" and form.is_valid():
+        directory_actions.do_update_staff_entry(
+            entry=current,
+            role_title=form.cleaned_data["role_title"],
+            started_on=form.cleaned_data["started_on"],
+            ctx=ctx_from_request(request),
+            reason=_reason(form),
+        )
+        messages.success(request, _("Staff entry saved."))
+        return redirect("backoffice:org_entry", code=org.code, entry=current.pk)
+    return render(
+        request,
+        "backoffice/org/edit.html",
+        {"console_section": "org-staff", "organization": org, "entry": current, "form": form},
+    )
+
+
+def _confirm(request: HttpRequest, actor: Actor) -> org_forms.ConfirmForm:
+    form = org_forms.ConfirmForm(request.POST if request.method == "POST" else None)
+    return org_forms.ask_reason(form, required=actor.is_agency)  # type: ignore[return-value]
+
+
+@scope.console_page(*scope.DIRECTORY, methods=("GET", "POST"))
 def revoke_grant(request: HttpRequest, actor: Actor, code: str, grant: int) -> HttpResponse:
     org = scope.organization(actor, code)
     current = scope.grant(actor, grant)
     if current.organization_id != org.pk or current.revoked_at is not None:
         raise Http404
     entry = current.staff_entry
-    if request.method == "POST":
-        directory_actions.do_revoke_access(grant=current, ctx=ctx_from_request(request))
+    form = _confirm(request, actor)
+    if request.method == "POST" and form.is_valid():
+        directory_actions.do_revoke_access(grant=current, ctx=ctx_from_request(request), reason=_reason(form))
         messages.success(request, _("Access revoked."))
         if entry is not None:
             return redirect("backoffice:org_entry", code=org.code, entry=entry.pk)
@@ -403,7 +457,7 @@ def revoke_grant(request: HttpRequest, actor: Actor, code: str, grant: int) -> H
     return render(
         request,
         "backoffice/org/revoke.html",
-        {"console_section": "org-staff", "organization": org, "grant": current, "entry": entry},
+        {"console_section": "org-staff", "organization": org, "grant": current, "entry": entry, "form": form},
     )
 
 
@@ -413,8 +467,11 @@ def end_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Http
     current = _entry_in(actor, org, entry)
     if current.ended_at is not None:
         raise Http404
-    if request.method == "POST":
-        directory_actions.do_end_staff_entry(entry=current, ctx=ctx_from_request(request))
+    form = _confirm(request, actor)
+    if request.method == "POST" and form.is_valid():
+        directory_actions.do_end_staff_entry(
+            entry=current, ctx=ctx_from_request(request), reason=_reason(form)
+        )
         messages.success(
             request,
             _("%(name)s is no longer on the staff; their access here was revoked.")
@@ -425,7 +482,13 @@ def end_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Http
     return render(
         request,
         "backoffice/org/end.html",
-        {"console_section": "org-staff", "organization": org, "entry": current, "grants": grants},
+        {
+            "console_section": "org-staff",
+            "organization": org,
+            "entry": current,
+            "grants": grants,
+            "form": form,
+        },
     )
 
 
@@ -438,10 +501,21 @@ def activation_code(request: HttpRequest, actor: Actor, code: str, entry: int) -
     profile = _profile_of(current)
     if current.ended_at is not None or profile is None or profile.status != Status.AWAITING_SETUP:
         raise Http404
-    context = {"console_section": "org-staff", "organization": org, "entry": current, "profile": profile}
-    if request.method == "POST":
+    form = _confirm(request, actor)
+    context = {
+        "console_section": "org-staff",
+        "organization": org,
+        "entry": current,
+        "profile": profile,
+        "form": form,
+    }
+    if request.method == "POST" and form.is_valid():
         typed_code, row = account_actions.do_issue_activation_code(
-            profile=profile, purpose=CodePurpose.SETUP, organization=org.code, ctx=ctx_from_request(request)
+            profile=profile,
+            purpose=CodePurpose.SETUP,
+            organization=org.code,
+            reason=_reason(form),
+            ctx=ctx_from_request(request),
         )
         context |= {
             "code": typed_code,

@@ -60,10 +60,12 @@ def _with_profile(person: Person, ctx: Ctx) -> Profile:
 
 
 @transaction.atomic
-def add_known_person(*, person: Person, organization: Organization, role_title: str, ctx: Ctx) -> Added:
+def add_known_person(
+    *, person: Person, organization: Organization, role_title: str, ctx: Ctx, reason: str = ""
+) -> Added:
     """On the staff (idempotent: an open entry is kept), with a Profile to grant access to."""
     entry = directory_actions.do_add_staff(
-        person=person, organization=organization, role_title=role_title, ctx=ctx
+        person=person, organization=organization, role_title=role_title, ctx=ctx, reason=reason
     )
     return Added("exact", entry=entry, profile=_with_profile(person, ctx))
 
@@ -94,7 +96,9 @@ class NewPerson:
 
 
 @sensitive_variables()
-def _route(new: NewPerson, organization: Organization, role_title: str, ctx: Ctx) -> Added | None:
+def _route(
+    new: NewPerson, organization: Organization, role_title: str, ctx: Ctx, reason: str
+) -> Added | None:
     """Match and act on an exact or partial outcome; None when nobody matches."""
     query = new.identity()
     decision = service.match(query)
@@ -104,17 +108,21 @@ def _route(new: NewPerson, organization: Organization, role_title: str, ctx: Ctx
     if decision.outcome == MatchOutcome.PARTIAL:
         case = service.do_open_case(person=person, query=query, decision=decision, source=SOURCE, ctx=ctx)
         return Added("partial", case=case)
-    return add_known_person(person=person, organization=organization, role_title=role_title, ctx=ctx)
+    return add_known_person(
+        person=person, organization=organization, role_title=role_title, ctx=ctx, reason=reason
+    )
 
 
 @sensitive_variables()
 @transaction.atomic
-def add_new_person(*, new: NewPerson, organization: Organization, role_title: str, ctx: Ctx) -> Added:
+def add_new_person(
+    *, new: NewPerson, organization: Organization, role_title: str, ctx: Ctx, reason: str = ""
+) -> Added:
     """Exact match → the known person is added; partial → a match case (source "directory") for
     customer service and the case queue, nobody added; none → a new Person with a pre-created
     Profile and the staff entry. A concurrent insert of the same SSN (IntegrityError) is matched
     again, so no duplicate Person is ever made."""
-    routed = _route(new, organization, role_title, ctx)
+    routed = _route(new, organization, role_title, ctx, reason)
     if routed is not None:
         return routed
     try:
@@ -134,12 +142,12 @@ def add_new_person(*, new: NewPerson, organization: Organization, role_title: st
             )
     except IntegrityError:
         # Someone registered (or was added) with this SSN meanwhile: match against them.
-        routed = _route(new, organization, role_title, ctx)
+        routed = _route(new, organization, role_title, ctx, reason)
         if routed is None:
             raise
         return routed
     profile = account_actions.do_precreate_profile(person=person, ctx=ctx)
     entry = directory_actions.do_add_staff(
-        person=person, organization=organization, role_title=role_title, ctx=ctx
+        person=person, organization=organization, role_title=role_title, ctx=ctx, reason=reason
     )
     return Added("none", entry=entry, profile=profile)
