@@ -290,7 +290,7 @@ def add_staff_known(request: HttpRequest, actor: Actor, code: str) -> HttpRespon
         else:
             request.session[FOUND_KEY] = person.pk
             context |= _found(person) | {
-                "typed": data,
+                "typed": {"first_name": data["first_name"], "last_name": data["last_name"]},
                 "add_form": org_forms.ask_reason(org_forms.RoleTitleForm(), required=actor.is_agency),
             }
             context["form"] = None
