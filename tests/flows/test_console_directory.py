@@ -472,6 +472,18 @@ def test_activation_code_only_for_a_profile_awaiting_setup(world: World) -> None
         console_client(world.da_b).get(org_url(world.school_a1.code, "org_code", entry=entry.pk)).status_code
         == 404
     )
+    # A pre-created Profile with administrator access: its code comes from customer service only.
+    person = on_file(someone("Gale", "Privileged"))
+    account_actions.do_precreate_profile(person=person, is_staff=True, ctx=CTX)
+    staff = directory_actions.do_add_staff(
+        person=person, organization=world.school_a1, role_title="IT", ctx=CTX
+    )
+    url = org_url(world.school_a1.code, "org_code", entry=staff.pk)
+    assert da_a.post(url).status_code == 404
+    assert not da_a.get(org_url(world.school_a1.code, "org_entry", entry=staff.pk)).context["may_issue_code"]
+    assert not ActivationCode.objects.exists()
+    issued = console_client(world.service).post(url, {"reason": "Ticket 4420: new IT lead"})
+    assert issued.status_code == 200 and ActivationCode.objects.filter(profile__person=person).count() == 1
 
 
 # --- activity ----------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from edgate.core.context import ctx_from_request
 from edgate.directory import actions as directory_actions
 from edgate.directory.models import AccessGrant, AppRole, Organization, StaffEntry
 from edgate.people.models import Person
+from edgate.recovery.policy import is_privileged
 
 from . import org_forms, scope, staffing
 from .scope import Actor
@@ -402,7 +403,10 @@ def staff_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Ht
             "can_grant": current.ended_at is None
             and profile is not None
             and profile.status in directory_actions.GRANTABLE_STATUSES,
-            "awaiting_setup": profile is not None and profile.status == Status.AWAITING_SETUP,
+            "may_issue_code": current.ended_at is None
+            and profile is not None
+            and profile.status == Status.AWAITING_SETUP
+            and (actor.is_agency or not is_privileged(profile)),
         },
     )
 
@@ -500,6 +504,10 @@ def activation_code(request: HttpRequest, actor: Actor, code: str, entry: int) -
     current = _entry_in(actor, org, entry)
     profile = _profile_of(current)
     if current.ended_at is not None or profile is None or profile.status != Status.AWAITING_SETUP:
+        raise Http404
+    if is_privileged(profile) and not actor.is_agency:
+        # Whoever holds the code (and knows the person's details) finishes the Profile: for one
+        # with administrator access, only customer service issues it.
         raise Http404
     form = _confirm(request, actor)
     context = {
