@@ -107,9 +107,16 @@ def end_staff_entry(ctx: Ctx) -> None:
     directory.do_end_staff_entry(entry=entry, ctx=ctx)
 
 
+def staff_with_profile():  # type: ignore[no-untyped-def]
+    """A Profile whose person is on the district's staff (a grant needs the entry)."""
+    person = on_file(someone())
+    directory.do_add_staff(person=person, organization=district(), role_title="Teacher", ctx=CTX)
+    return with_profile(person)
+
+
 def revoke_access(ctx: Ctx) -> None:
     grant = directory.do_grant_access(
-        profile=with_profile(on_file(someone())), role=role(), organization=district(), ctx=CTX
+        profile=staff_with_profile(), role=role(), organization=district(), ctx=CTX
     )
     directory.do_revoke_access(grant=grant, ctx=ctx)
 
@@ -291,7 +298,7 @@ RECIPES: dict[str, tuple[set[EventType], Callable[[Ctx], object]]] = {
     "directory.do_grant_access": (
         {EventType.ACCESS_GRANTED},
         lambda ctx: directory.do_grant_access(
-            profile=with_profile(on_file(someone())), role=role(), organization=district(), ctx=ctx
+            profile=staff_with_profile(), role=role(), organization=district(), ctx=ctx
         ),
     ),
     "directory.do_revoke_access": ({EventType.ACCESS_REVOKED}, revoke_access),

@@ -253,10 +253,11 @@ def hash_password(password: str) -> str:
 @audited(EventType.ACTIVATION_CODE_ISSUED)
 @transaction.atomic
 def do_issue_activation_code(
-    *, profile: Profile, purpose: CodePurpose, ctx: Ctx, reason: str = ""
+    *, profile: Profile, purpose: CodePurpose, ctx: Ctx, organization: str = "", reason: str = ""
 ) -> tuple[str, ActivationCode]:
     """A new code for the Profile; any earlier unused code for the same purpose is withdrawn.
-    Returns the code itself, which is shown once and never stored."""
+    Returns the code itself, which is shown once and never stored. `organization`: the code of
+    the organization a Directory Administrator issued it for (its audit view shows the event)."""
     now = timezone.now()
     ActivationCode.objects.filter(
         profile=profile, purpose=purpose, used_at__isnull=True, withdrawn_at__isnull=True
@@ -274,6 +275,7 @@ def do_issue_activation_code(
         ctx=ctx,
         target=profile,
         detail={"purpose": str(purpose), "expires_at": row.expires_at.isoformat()}
+        | ({"organization": organization} if organization else {})
         | ({"reason": reason} if reason else {}),
     )
     return code, row

@@ -62,6 +62,7 @@ class EventType(models.TextChoices):
     ORGANIZATION_SAVED = "directory.organization_saved", "Organization created or changed"
     APPLICATION_SAVED = "directory.application_saved", "Application created or changed"
     APP_ROLE_SAVED = "directory.role_saved", "Application role created or changed"
+    STAFF_SEARCH_THROTTLED = "directory.staff_search_throttled", "Staff search by SSN refused by throttle"
     # second factor (privileged people)
     OTP_ENROLLED = "mfa.enrolled", "Second factor (authenticator app) enrolled"
     OTP_PASSED = "mfa.passed", "Second factor passed"

@@ -70,6 +70,7 @@ REQUIRED_THROTTLES = {
     "otp_profile",
     "otp_profile_day",
     "case_status_address",
+    "staff_search_actor",
 }
 
 

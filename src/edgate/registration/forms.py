@@ -159,8 +159,9 @@ class SecurityForm(NewPasswordMixin, HintMixin, UswdsForm):
         self.fields["new_password"].label = _("Password")
         self.fields["confirm_password"].label = _("Type the password again")
         if require_code:
-            # A pre-created Profile with administrator access is not finished on the strength of
-            # a name, a birth date and an SSN alone: customer service gives its owner a code.
+            # A pre-created Profile with administrator access (or one whose administrator issued
+            # a set-up code) is not finished on the strength of a name, a birth date and an SSN
+            # alone: its owner was given a one-time code.
             self.fields = {"code": uswds_field(SETUP_CODE_FIELD()), **self.fields}
 
 
@@ -172,8 +173,8 @@ def SETUP_CODE_FIELD() -> forms.CharField:  # noqa: N802 - a field factory, read
             attrs={"autocomplete": "one-time-code", "autocapitalize": "characters", "spellcheck": "false"}
         ),
         help_text=_(
-            "This Profile has administrator access, so it needs a one-time activation code from "
-            "customer service as well. Dashes and spaces do not matter."
+            "The one-time activation code you were given for this Profile, by customer service "
+            "or by your organization's Directory Administrator. Dashes and spaces do not matter."
         ),
     )
 

@@ -113,7 +113,8 @@ def _form_kwargs(state: State, flow: Flow, profile: Any) -> dict[str, Any]:
             "first_name": profile.person.first_name,
             "last_name": profile.person.last_name,
             "username": profile.username,
-            "require_code": bool(flow.data.get("match", {}).get("code_required")),
+            "require_code": bool(flow.data.get("match", {}).get("code_required"))
+            or flows.setup_code_required(profile),
         }
     return {}
 
