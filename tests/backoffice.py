@@ -84,7 +84,9 @@ def directory_admin(first: str, last: str, organization: Organization) -> Profil
 
 def customer_service_group() -> Group:
     group, _ = Group.objects.get_or_create(name="Customer service")
-    group.permissions.add(Permission.objects.get(content_type__app_label="accounts", codename="serve_customers"))
+    group.permissions.add(
+        Permission.objects.get(content_type__app_label="accounts", codename="serve_customers")
+    )
     return group
 
 
@@ -100,7 +102,9 @@ def build_world() -> World:
     roles |= made
     mdcs, made = _app("MDCS", "MDCS", False, [("submitter", "Submitter"), ("approver", "Approver")])
     roles |= made
-    dropbox, made = _app("DROPBOX", "Dropbox", False, [("user", "User"), ("district_admin", "District administrator")])
+    dropbox, made = _app(
+        "DROPBOX", "Dropbox", False, [("user", "User"), ("district_admin", "District administrator")]
+    )
     roles |= made
 
     _, educator = person_with_profile("Elliot", "Teachwell")

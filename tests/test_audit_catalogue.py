@@ -22,9 +22,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 import edgate
 from edgate.accounts import actions as accounts
 from edgate.accounts import hints
-from edgate.accounts.models import CodePurpose
+from edgate.accounts.models import CodePurpose, Status
 from edgate.audit.events import declared_events
 from edgate.audit.models import AuditEvent, EventType
+from edgate.backoffice import actions as backoffice
 from edgate.core.context import Ctx
 from edgate.directory import actions as directory
 from edgate.directory.models import Application, AppRole, Organization, OrgType
@@ -108,9 +109,16 @@ def end_staff_entry(ctx: Ctx) -> None:
     directory.do_end_staff_entry(entry=entry, ctx=ctx)
 
 
+def staff_with_profile():  # type: ignore[no-untyped-def]
+    """A Profile whose person is on the district's staff (a grant needs the entry)."""
+    person = on_file(someone())
+    directory.do_add_staff(person=person, organization=district(), role_title="Teacher", ctx=CTX)
+    return with_profile(person)
+
+
 def revoke_access(ctx: Ctx) -> None:
     grant = directory.do_grant_access(
-        profile=with_profile(on_file(someone())), role=role(), organization=district(), ctx=CTX
+        profile=staff_with_profile(), role=role(), organization=district(), ctx=CTX
     )
     directory.do_revoke_access(grant=grant, ctx=ctx)
 
@@ -171,6 +179,34 @@ def rotate_and_retire_key(ctx: Ctx) -> None:
     first = sso.do_rotate_signing_key(ctx=ctx, pem=oidc.signing_pem(0))
     sso.do_rotate_signing_key(ctx=ctx, pem=oidc.signing_pem(1))
     sso.do_retire_signing_key(key=first, ctx=ctx)
+
+
+def unlock_profile(ctx: Ctx) -> None:
+    profile = with_profile(on_file(someone()))
+    accounts.do_set_status(profile=profile, status=Status.LOCKED, reason="test", ctx=CTX)
+    backoffice.do_unlock_profile(profile=profile, reason="Called, identity checked", ctx=ctx)
+
+
+def merge_two(ctx: Ctx):  # type: ignore[no-untyped-def]
+    survivor = with_profile(on_file(someone("Ash", "Merger")))
+    duplicate = on_file(someone("Ash", "Merger"))
+    type(duplicate).objects.filter(pk=duplicate.pk).update(ssn_hash=None, ssn_ciphertext=None, ssn_last4="")
+    with_profile(duplicate)
+    directory.do_add_staff(person=duplicate, organization=district(), role_title="T", ctx=CTX)
+    return backoffice.do_merge_persons(
+        survivor=survivor.person, duplicate=duplicate, reason="Same person", allow_privileged=False, ctx=ctx
+    )
+
+
+def merge_and_unmerge(ctx: Ctx) -> None:
+    merge = merge_two(CTX)
+    backoffice.do_unmerge_persons(merge=merge, reason="Not the same person after all", ctx=ctx)
+
+
+def reset_second_factor(ctx: Ctx) -> None:
+    profile = with_profile(on_file(someone()))
+    mfa.do_provision_totp(profile=profile, ctx=CTX)
+    register_secret(mfa.do_reset_second_factor(profile=profile, reason="Lost phone", ctx=ctx))
 
 
 def open_case_twice_as_walker(ctx: Ctx) -> None:
@@ -282,7 +318,7 @@ RECIPES: dict[str, tuple[set[EventType], Callable[[Ctx], object]]] = {
     "directory.do_grant_access": (
         {EventType.ACCESS_GRANTED},
         lambda ctx: directory.do_grant_access(
-            profile=with_profile(on_file(someone())), role=role(), organization=district(), ctx=ctx
+            profile=staff_with_profile(), role=role(), organization=district(), ctx=ctx
         ),
     ),
     "directory.do_revoke_access": ({EventType.ACCESS_REVOKED}, revoke_access),
@@ -326,6 +362,19 @@ RECIPES: dict[str, tuple[set[EventType], Callable[[Ctx], object]]] = {
         },
         enrol_and_verify,
     ),
+    "mfa.do_reset_second_factor": (
+        {EventType.OTP_RESET, EventType.ACTIVATION_CODE_ISSUED},
+        reset_second_factor,
+    ),
+    "backoffice.do_unlock_profile": (
+        {EventType.PROFILE_STATUS_CHANGED, EventType.SIGN_IN_LOCK_LIFTED},
+        unlock_profile,
+    ),
+    "backoffice.do_merge_persons": ({EventType.PERSONS_MERGED, EventType.PROFILE_STATUS_CHANGED}, merge_two),
+    "backoffice.do_unmerge_persons": (
+        {EventType.PERSONS_UNMERGED, EventType.PROFILE_STATUS_CHANGED},
+        merge_and_unmerge,
+    ),
     "matching.do_open_case": (
         {EventType.MATCH_CASE_OPENED, EventType.MATCH_CASE_REPEATED},
         open_case_twice_as_walker,
@@ -341,6 +390,20 @@ RECIPES: dict[str, tuple[set[EventType], Callable[[Ctx], object]]] = {
     "matching.do_route_case": (
         {EventType.MATCH_CASE_ROUTED},
         lambda ctx: matching.do_route_case(case=open_case(), organizations=[district()], ctx=ctx),
+    ),
+    "matching.do_resolve_case": (
+        {EventType.MATCH_CASE_RESOLVED, EventType.PERSON_UPDATED},
+        lambda ctx: matching.do_resolve_case(
+            case=open_case(),
+            outcome="same_person",
+            note="record corrected",
+            corrections={"first_name": "Rylee"},
+            ctx=ctx,
+        ),
+    ),
+    "matching.do_escalate_case": (
+        {EventType.MATCH_CASE_ESCALATED},
+        lambda ctx: matching.do_escalate_case(case=open_case(), note="cannot tell", ctx=ctx),
     ),
 }
 

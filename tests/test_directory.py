@@ -65,12 +65,16 @@ def test_admin_grants_and_revocations_go_through_audited_actions() -> None:
         application=Application.objects.create(code="MDCS", name="MDCS"), code="s", name="S"
     )
     teacher = with_profile(on_file(someone("Dev", "Teacher")))
-    response = client.post(
-        "/admin/directory/accessgrant/add/",
-        {"profile": teacher.pk, "role": role.pk, "organization": district.pk, "staff_entry": ""},
-    )
+    form = {"profile": teacher.pk, "role": role.pk, "organization": district.pk, "staff_entry": ""}
+    # Not on the district's staff: the admin form refuses it (the rule lives in the action).
+    refused = client.post("/admin/directory/accessgrant/add/", form)
+    assert refused.status_code == 200 and "not on the staff of D" in refused.content.decode()
+    assert not AccessGrant.objects.exists()
+    entry = actions.do_add_staff(person=teacher.person, organization=district, role_title="Teacher", ctx=CTX)
+    response = client.post("/admin/directory/accessgrant/add/", form)
     assert response.status_code == 302, response.content[:2000]
     grant = AccessGrant.objects.get()
+    assert grant.staff_entry == entry
     event = AuditEvent.objects.get(event_type=EventType.ACCESS_GRANTED)
     assert event.actor_id == staff.pk and event.target_id == str(teacher.pk)
     client.post("/admin/directory/accessgrant/", {"action": "revoke", "_selected_action": [grant.pk]})

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from edgate.accounts.models import Profile, Status
 from edgate.audit.models import AuditEvent, EventType
-from edgate.core import flowstate
+from edgate.core import conf, flowstate
 from edgate.core.models import Flow
 from edgate.directory.actions import do_add_staff
 from edgate.directory.models import Organization, OrgType
@@ -81,6 +81,9 @@ def test_partial_match_blocks_opens_case_and_reveals_nothing(client: Client) -> 
     page = client.get(step("partial")).content.decode()
     case = MatchCase.objects.get()
     assert case.reference in page and "Directory Administrator" in page
+    # No administrator is appointed to the district: customer service is whom to call.
+    assert "partial match" in page and conf.get().customer_service_phone in page
+    assert reverse("registration:case_status") in page and reverse("registration:start") in page
     for secret in (profile.username, "Hidden Way", "riley.private", person.state_id):
         assert secret not in page
     assert list(case.organizations.all()) == [district]

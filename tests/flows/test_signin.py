@@ -16,7 +16,7 @@ from edgate.accounts import hints
 from edgate.accounts.actions import do_set_privileges, do_set_status
 from edgate.accounts.models import Profile, Status
 from edgate.audit.models import AuditEvent, EventType
-from edgate.directory.actions import do_grant_access
+from edgate.directory.actions import do_add_staff, do_grant_access
 from edgate.directory.models import Application, AppRole, Organization, OrgType
 from tests.factories import CTX, HINT_ANSWER, PASSWORD, on_file, someone, with_profile
 from tests.pii import register_secret
@@ -194,6 +194,7 @@ def test_my_applications_lists_open_ones_and_granted_ones(client: Client, profil
     sign_in(client, profile.username)
     page = client.get(reverse("directory:applications")).content.decode()
     assert "ELAR" in page and "MDCS" not in page and "Dropbox" not in page
+    do_add_staff(person=profile.person, organization=district, role_title="Teacher", ctx=CTX)
     do_grant_access(profile=profile, role=role, organization=district, ctx=CTX)
     page = client.get(reverse("directory:applications")).content.decode()
     assert "MDCS" in page and "Submitter — Riverside Regional" in page and "Dropbox" not in page

@@ -253,10 +253,11 @@ def hash_password(password: str) -> str:
 @audited(EventType.ACTIVATION_CODE_ISSUED)
 @transaction.atomic
 def do_issue_activation_code(
-    *, profile: Profile, purpose: CodePurpose, ctx: Ctx
+    *, profile: Profile, purpose: CodePurpose, ctx: Ctx, organization: str = "", reason: str = ""
 ) -> tuple[str, ActivationCode]:
     """A new code for the Profile; any earlier unused code for the same purpose is withdrawn.
-    Returns the code itself, which is shown once and never stored."""
+    Returns the code itself, which is shown once and never stored. `organization`: the code of
+    the organization a Directory Administrator issued it for (its audit view shows the event)."""
     now = timezone.now()
     ActivationCode.objects.filter(
         profile=profile, purpose=purpose, used_at__isnull=True, withdrawn_at__isnull=True
@@ -273,7 +274,9 @@ def do_issue_activation_code(
         EventType.ACTIVATION_CODE_ISSUED,
         ctx=ctx,
         target=profile,
-        detail={"purpose": str(purpose), "expires_at": row.expires_at.isoformat()},
+        detail={"purpose": str(purpose), "expires_at": row.expires_at.isoformat()}
+        | ({"organization": organization} if organization else {})
+        | ({"reason": reason} if reason else {}),
     )
     return code, row
 
@@ -318,7 +321,7 @@ def do_redeem_activation_code(
 
 
 @audited(EventType.SIGN_IN_LOCK_LIFTED)
-def do_lift_sign_in_lock(*, profile: Profile, ctx: Ctx) -> Profile:
+def do_lift_sign_in_lock(*, profile: Profile, ctx: Ctx, reason: str = "") -> Profile:
     """Customer service ends a sign-in lock and delay (someone kept an account locked by typing
     wrong passwords for it). The counters live in the throttle store, not in a table: the event
     is the record."""
@@ -327,7 +330,6 @@ def do_lift_sign_in_lock(*, profile: Profile, ctx: Ctx) -> Profile:
     was_held = throttle.count(limit, key)
     throttle.clear(limit, key)
     throttle.release(limit, key)
-    record_event(
-        EventType.SIGN_IN_LOCK_LIFTED, ctx=ctx, target=profile, detail={"attempts_cleared": int(was_held)}
-    )
+    detail = {"attempts_cleared": int(was_held)} | ({"reason": reason} if reason else {})
+    record_event(EventType.SIGN_IN_LOCK_LIFTED, ctx=ctx, target=profile, detail=detail)
     return profile

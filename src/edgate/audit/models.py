@@ -49,6 +49,8 @@ class EventType(models.TextChoices):
     PERSON_UPDATED = "people.person_updated", "Person record updated"
     MATCH_CASE_STATUS_CHANGED = "matching.case_status_changed", "Match case resolved or reopened"
     MATCH_CASE_ROUTED = "matching.case_routed", "Match case organizations changed"
+    MATCH_CASE_RESOLVED = "matching.case_resolved", "Match case resolved (same person or different people)"
+    MATCH_CASE_ESCALATED = "matching.case_escalated", "Match case escalated to customer service"
     # directory and access
     STAFF_ADDED = "directory.staff_added", "Staff entry added"
     STAFF_ENDED = "directory.staff_ended", "Staff entry ended"
@@ -60,11 +62,13 @@ class EventType(models.TextChoices):
     ORGANIZATION_SAVED = "directory.organization_saved", "Organization created or changed"
     APPLICATION_SAVED = "directory.application_saved", "Application created or changed"
     APP_ROLE_SAVED = "directory.role_saved", "Application role created or changed"
+    STAFF_SEARCH_THROTTLED = "directory.staff_search_throttled", "Staff search by SSN refused by throttle"
     # second factor (privileged people)
     OTP_ENROLLED = "mfa.enrolled", "Second factor (authenticator app) enrolled"
     OTP_PASSED = "mfa.passed", "Second factor passed"
     OTP_FAILED = "mfa.failed", "Wrong second-factor code, or one refused by throttle"
     OTP_RECOVERY_CODE_USED = "mfa.recovery_code_used", "Recovery code used as the second factor"
+    OTP_RESET = "mfa.reset", "Second factor removed by customer service (to enrol again)"
     # security monitoring
     THROTTLE_ALERT = "security.throttle_alert", "A throttle limit was reached (for customer service)"
     # activation codes (issued by customer service)
@@ -76,6 +80,9 @@ class EventType(models.TextChoices):
     SSO_CLIENT_REMOVED = "sso.client_removed", "OpenID Connect client removed"
     SSO_KEY_ROTATED = "sso.key_rotated", "ID-token signing key rotated"
     SSO_KEY_RETIRED = "sso.key_retired", "ID-token signing key retired"
+    # customer service
+    PERSONS_MERGED = "service.persons_merged", "Duplicate person merged into another"
+    PERSONS_UNMERGED = "service.persons_unmerged", "Merge of duplicate persons undone"
 
 
 class Outcome(models.TextChoices):

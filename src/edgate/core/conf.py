@@ -69,6 +69,8 @@ REQUIRED_THROTTLES = {
     "reauth_profile",
     "otp_profile",
     "otp_profile_day",
+    "case_status_address",
+    "staff_search_actor",
 }
 
 

@@ -28,9 +28,17 @@ def build_staff_entry(
     return StaffEntry(person=person, organization=organization, role_title=role_title, started_on=started_on)
 
 
-def staff_added_event(entry: StaffEntry, *, ctx: Ctx) -> PendingEvent:
+def _why(reason: str) -> dict[str, str]:
+    """The reason customer service gave for a change it made (nothing when none was asked)."""
+    return {"reason": reason} if reason else {}
+
+
+def staff_added_event(entry: StaffEntry, *, ctx: Ctx, reason: str = "") -> PendingEvent:
     return PendingEvent(
-        EventType.STAFF_ADDED, ctx=ctx, target=entry, detail={"organization": entry.organization.code}
+        EventType.STAFF_ADDED,
+        ctx=ctx,
+        target=entry,
+        detail={"organization": entry.organization.code} | _why(reason),
     )
 
 
@@ -43,6 +51,7 @@ def do_add_staff(
     role_title: str,
     ctx: Ctx,
     started_on: date | None = None,
+    reason: str = "",
 ) -> StaffEntry:
     """Idempotent: a person has one open entry per organization."""
     current = StaffEntry.objects.filter(person=person, organization=organization, ended_at=None).first()
@@ -56,14 +65,14 @@ def do_add_staff(
             entry.save()
     except IntegrityError:  # added concurrently (the one-open-entry constraint)
         return StaffEntry.objects.get(person=person, organization=organization, ended_at=None)
-    staff_added_event(entry, ctx=ctx).record()
+    staff_added_event(entry, ctx=ctx, reason=reason).record()
     return entry
 
 
 @audited(EventType.STAFF_UPDATED)
 @transaction.atomic
 def do_update_staff_entry(
-    *, entry: StaffEntry, role_title: str, started_on: date | None, ctx: Ctx
+    *, entry: StaffEntry, role_title: str, started_on: date | None, ctx: Ctx, reason: str = ""
 ) -> StaffEntry:
     entry = StaffEntry.objects.select_for_update().get(pk=entry.pk)
     before = {"role_title": entry.role_title, "started_on": _plain(entry.started_on)}
@@ -72,14 +81,14 @@ def do_update_staff_entry(
         return entry
     entry.role_title, entry.started_on = role_title, started_on
     entry.save(update_fields=["role_title", "started_on"])
-    detail = {"organization": entry.organization.code} | changes(before, after)
+    detail = {"organization": entry.organization.code} | changes(before, after) | _why(reason)
     record_event(EventType.STAFF_UPDATED, ctx=ctx, target=entry, detail=detail)
     return entry
 
 
 @audited(EventType.STAFF_ENDED)
 @transaction.atomic
-def do_end_staff_entry(*, entry: StaffEntry, ctx: Ctx) -> StaffEntry:
+def do_end_staff_entry(*, entry: StaffEntry, ctx: Ctx, reason: str = "") -> StaffEntry:
     """Ending a staff entry revokes every grant it carried."""
     entry = StaffEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.ended_at is not None:
@@ -90,11 +99,49 @@ def do_end_staff_entry(*, entry: StaffEntry, ctx: Ctx) -> StaffEntry:
         EventType.STAFF_ENDED,
         ctx=ctx,
         target=entry,
-        detail={"organization": entry.organization.code},
+        detail={"organization": entry.organization.code} | _why(reason),
     )
     for grant in entry.grants.active():
-        do_revoke_access(grant=grant, ctx=ctx)
+        do_revoke_access(grant=grant, ctx=ctx, reason=reason)
     return entry
+
+
+class GrantRefused(ValueError):
+    """A grant the rules do not allow: the message says why, in words for the page."""
+
+
+# Profile statuses that may hold a grant (accounts.models.Status values: the directory does
+# not import accounts). A locked or disabled Profile is given nothing new.
+GRANTABLE_STATUSES = frozenset({"active", "awaiting_setup"})
+
+
+def current_staff_entry(profile: AbstractBaseUser, organization: Organization) -> StaffEntry | None:
+    """The Profile's person's open staff entry at the organization, if any."""
+    person_id = getattr(profile, "person_id", None)
+    if person_id is None:
+        return None
+    return StaffEntry.objects.filter(person_id=person_id, organization=organization, ended_at=None).first()
+
+
+def grant_problem(
+    *,
+    profile: AbstractBaseUser,
+    role: AppRole,
+    organization: Organization,
+    staff_entry: StaffEntry | None = None,
+) -> str | None:
+    """Why this grant may not be made (None when it may). Every grant rests on the person's
+    current staff entry at the organization, so ending that entry revokes it."""
+    if role.application.open_to_all:
+        return f"{role.application.name} is open to every Profile: it needs no grant."
+    if getattr(profile, "status", None) not in GRANTABLE_STATUSES:
+        return "Only an active Profile, or one awaiting set-up, can be given access."
+    entry = current_staff_entry(profile, organization)
+    if entry is None:
+        return f"This person is not on the staff of {organization.name}: add them to its staff first."
+    if staff_entry is not None and staff_entry.pk != entry.pk:
+        return "That staff entry is not this person's current entry at the organization."
+    return None
 
 
 @audited(EventType.ACCESS_GRANTED)
@@ -106,14 +153,26 @@ def do_grant_access(
     organization: Organization,
     ctx: Ctx,
     staff_entry: StaffEntry | None = None,
+    reason: str = "",
 ) -> AccessGrant:
+    """Idempotent. Refused (`GrantRefused`) unless the person has a current staff entry at the
+    organization; the grant is tied to that entry (ending it revokes the grant)."""
+    problem = grant_problem(profile=profile, role=role, organization=organization, staff_entry=staff_entry)
+    if problem:
+        raise GrantRefused(problem)
+    # Locked, so an entry ended meanwhile cannot leave a grant behind it.
+    entry = StaffEntry.objects.select_for_update().get(
+        pk=current_staff_entry(profile, organization).pk  # type: ignore[union-attr]
+    )
+    if entry.ended_at is not None:
+        raise GrantRefused("This staff entry has just been ended.")
     grant, created = AccessGrant.objects.active().get_or_create(
         profile=profile,
         role=role,
         organization=organization,
         defaults={
             "application": role.application,
-            "staff_entry": staff_entry,
+            "staff_entry": entry,
             "granted_by_id": ctx.actor_id,
         },
     )
@@ -126,14 +185,16 @@ def do_grant_access(
                 "application": role.application.code,
                 "role": role.code,
                 "organization": organization.code,
-            },
+                "staff_entry": entry.pk,
+            }
+            | _why(reason),
         )
     return grant
 
 
 @audited(EventType.ACCESS_REVOKED)
 @transaction.atomic
-def do_revoke_access(*, grant: AccessGrant, ctx: Ctx) -> AccessGrant:
+def do_revoke_access(*, grant: AccessGrant, ctx: Ctx, reason: str = "") -> AccessGrant:
     grant = AccessGrant.objects.select_for_update().get(pk=grant.pk)
     if grant.revoked_at is None:
         grant.revoked_at = timezone.now()
@@ -147,34 +208,38 @@ def do_revoke_access(*, grant: AccessGrant, ctx: Ctx) -> AccessGrant:
                 "application": grant.application.code,
                 "role": grant.role.code,
                 "organization": grant.organization.code,
-            },
+            }
+            | _why(reason),
         )
     return grant
 
 
 @audited(EventType.ADMIN_APPOINTED)
 @transaction.atomic
-def do_appoint_admin(*, profile: AbstractBaseUser, organization: Organization, ctx: Ctx) -> OrgAdministrator:
+def do_appoint_admin(
+    *, profile: AbstractBaseUser, organization: Organization, ctx: Ctx, reason: str = ""
+) -> OrgAdministrator:
     row, created = OrgAdministrator.objects.get_or_create(profile=profile, organization=organization)
     if created:
         record_event(
             EventType.ADMIN_APPOINTED,
             ctx=ctx,
             target=profile,
-            detail={"organization": organization.code},
+            detail={"organization": organization.code} | ({"reason": reason} if reason else {}),
         )
     return row
 
 
 @audited(EventType.ADMIN_REMOVED)
 @transaction.atomic
-def do_remove_admin(*, appointment: OrgAdministrator, ctx: Ctx) -> None:
+def do_remove_admin(*, appointment: OrgAdministrator, ctx: Ctx, reason: str = "") -> None:
     row = OrgAdministrator.objects.select_for_update().filter(pk=appointment.pk).first()
     if row is None:
         return  # removed already (a double submit)
     profile, code = row.profile, row.organization.code
     row.delete()
-    record_event(EventType.ADMIN_REMOVED, ctx=ctx, target=profile, detail={"organization": code})
+    detail = {"organization": code} | ({"reason": reason} if reason else {})
+    record_event(EventType.ADMIN_REMOVED, ctx=ctx, target=profile, detail=detail)
 
 
 # --- configuration: organizations, applications, roles ------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import QuerySet
@@ -88,8 +89,28 @@ class StaffEntryAdmin(AuditedAdmin):
         messages.success(request, f"Ended {queryset.count()} staff entries.")
 
 
+class AccessGrantForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The grant rules (`grant_problem`) as a form error rather than a failed save."""
+
+    class Meta:
+        model = AccessGrant
+        fields = ["profile", "role", "organization", "staff_entry"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        profile, role, organization = data.get("profile"), data.get("role"), data.get("organization")
+        if profile is not None and role is not None and organization is not None:
+            problem = directory.grant_problem(
+                profile=profile, role=role, organization=organization, staff_entry=data.get("staff_entry")
+            )
+            if problem:
+                raise forms.ValidationError(problem)
+        return data
+
+
 @admin.register(AccessGrant)
 class AccessGrantAdmin(AuditedAdmin):
+    form = AccessGrantForm
     list_display = ["profile", "application", "role", "organization", "granted_at", "revoked_at"]
     list_filter = ["application"]
     raw_id_fields = ["profile", "staff_entry"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,8 +12,23 @@ from edgate.audit.models import EventType
 from edgate.audit.record import record_event
 from edgate.core.context import Ctx
 from edgate.directory.models import Organization
+from edgate.people.actions import do_update_person
+from edgate.people.models import ssn_lookup
 
-from .models import CaseStatus, MatchCase
+from . import service
+from .models import CaseOutcome, CaseStatus, DistinctPair, MatchCase
+
+# What a "same person" resolution may correct on the record (the fields a registrant types).
+CORRECTABLE_FIELDS = ("first_name", "middle_name", "last_name", "former_last_name", "date_of_birth")
+
+
+class CaseClosed(Exception):
+    """The case was already resolved (a double submit, or someone else was quicker)."""
+
+
+class SharedSSN(Exception):
+    """ "Different people" refused: the registrant typed the record's SSN, so one of them is
+    wrong and a second record with that SSN cannot exist."""
 
 
 @audited(EventType.MATCH_CASE_STATUS_CHANGED)
@@ -38,8 +53,11 @@ def do_set_case_status(*, case: MatchCase, status: str, ctx: Ctx) -> MatchCase:
 
 @audited(EventType.MATCH_CASE_ROUTED)
 @transaction.atomic
-def do_route_case(*, case: MatchCase, organizations: Iterable[Organization], ctx: Ctx) -> MatchCase:
-    """Change which organizations' queues the case is in (customer service always sees it)."""
+def do_route_case(
+    *, case: MatchCase, organizations: Iterable[Organization], ctx: Ctx, note: str = ""
+) -> MatchCase:
+    """Change which organizations' queues the case is in (customer service always sees it);
+    `note` is the reason customer service gives for reassigning it."""
     case = MatchCase.objects.select_for_update().get(pk=case.pk)
     new = list(set(organizations))
     before = {"organizations": sorted(case.organizations.values_list("code", flat=True))}
@@ -48,5 +66,86 @@ def do_route_case(*, case: MatchCase, organizations: Iterable[Organization], ctx
         return case
     case.organizations.set(new)
     detail = {"reference": case.reference} | changes(before, after)
+    if note:
+        detail["note"] = note
     record_event(EventType.MATCH_CASE_ROUTED, ctx=ctx, target=case, detail=detail)
+    return case
+
+
+@audited(EventType.MATCH_CASE_RESOLVED, EventType.PERSON_UPDATED)
+@transaction.atomic
+def do_resolve_case(
+    *,
+    case: MatchCase,
+    outcome: str,
+    note: str,
+    ctx: Ctx,
+    corrections: Mapping[str, object] | None = None,
+) -> MatchCase:
+    """Decide an open or escalated case, with the resolver's reason.
+
+    * same person — the record is corrected where it was wrong (`corrections`, an audited
+      person update naming the fields) or the registrant mistyped; registering again with the
+      record's data then matches it exactly.
+    * different people — the registrant's identity is remembered against this record
+      (`DistinctPair`), so it never blocks them again; refused when they typed the record's
+      SSN (`SharedSSN`): one of the two is wrong.
+
+    Raises `CaseClosed` for a case already resolved: no second event."""
+    if outcome not in CaseOutcome.values:
+        raise ValueError(f"unknown case outcome {outcome!r}")
+    if not note.strip():
+        raise ValueError("a resolution needs a reason")
+    case = MatchCase.objects.select_for_update().select_related("person").get(pk=case.pk)
+    if case.status == CaseStatus.RESOLVED:
+        raise CaseClosed(case.reference)
+    corrected: list[str] = []
+    if outcome == CaseOutcome.SAME_PERSON:
+        fixes = dict(corrections or {})
+        unknown = set(fixes) - set(CORRECTABLE_FIELDS)
+        if unknown:
+            raise ValueError(f"not correctable here: {sorted(unknown)}")
+        corrected = [
+            name for name in CORRECTABLE_FIELDS if name in fixes and getattr(case.person, name) != fixes[name]
+        ]
+        if corrected:
+            do_update_person(
+                person=case.person, changes={n: fixes[n] for n in corrected}, source="match_case", ctx=ctx
+            )
+    else:
+        typed = service.submitted_identity(case)
+        if typed.ssn and case.person.ssn_hash and ssn_lookup(typed.ssn) == case.person.ssn_hash:
+            raise SharedSSN(case.reference)
+        DistinctPair.objects.get_or_create(
+            person=case.person, identity_key=service.identity_key(typed), defaults={"case": case}
+        )
+    before = {"status": case.status}
+    case.status = CaseStatus.RESOLVED
+    case.outcome = outcome
+    case.resolution_note = note
+    case.resolved_at = timezone.now()
+    case.resolved_by_id = ctx.actor_id
+    case.save(update_fields=["status", "outcome", "resolution_note", "resolved_at", "resolved_by"])
+    detail = {"reference": case.reference} | changes(before, {"status": CaseStatus.RESOLVED.value})
+    detail |= {"outcome": outcome, "note": note, "corrected": corrected}
+    record_event(EventType.MATCH_CASE_RESOLVED, ctx=ctx, target=case, detail=detail)
+    return case
+
+
+@audited(EventType.MATCH_CASE_ESCALATED)
+@transaction.atomic
+def do_escalate_case(*, case: MatchCase, note: str, ctx: Ctx) -> MatchCase:
+    """Hand an open case to customer service with a note: Directory Administrators still see
+    it but no longer act on it. Raises `CaseClosed` unless the case is open."""
+    if not note.strip():
+        raise ValueError("an escalation needs a note")
+    case = MatchCase.objects.select_for_update().get(pk=case.pk)
+    if case.status != CaseStatus.OPEN:
+        raise CaseClosed(case.reference)
+    case.status = CaseStatus.ESCALATED
+    case.escalation_note = note
+    case.save(update_fields=["status", "escalation_note"])
+    detail = {"reference": case.reference, "note": note}
+    detail |= changes({"status": CaseStatus.OPEN.value}, {"status": case.status})
+    record_event(EventType.MATCH_CASE_ESCALATED, ctx=ctx, target=case, detail=detail)
     return case

@@ -21,6 +21,9 @@ class MatchCaseAdmin(AuditedAdmin):
         "resolved_by",
         "attempts",
         "last_attempt_at",
+        "outcome",
+        "resolution_note",
+        "escalation_note",
     ]
     exclude = ["submitted_ciphertext", "submission_key"]
     filter_horizontal = ["organizations"]

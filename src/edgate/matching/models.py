@@ -20,7 +20,18 @@ def new_reference() -> str:
 
 class CaseStatus(models.TextChoices):
     OPEN = "open", "Open"
+    # Handed to customer service: Directory Administrators still see it but no longer act on it.
+    ESCALATED = "escalated", "Escalated to customer service"
     RESOLVED = "resolved", "Resolved"
+
+
+# Statuses in which a case is still waiting for a decision.
+PENDING = (CaseStatus.OPEN, CaseStatus.ESCALATED)
+
+
+class CaseOutcome(models.TextChoices):
+    SAME_PERSON = "same_person", "Same person"
+    DIFFERENT_PEOPLE = "different_people", "Different people"
 
 
 class MatchCase(models.Model):
@@ -45,9 +56,32 @@ class MatchCase(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # How it was resolved and why (the reason the resolver gave); the escalation's note.
+    outcome = models.CharField(max_length=20, choices=CaseOutcome.choices, blank=True)
+    resolution_note = models.TextField(blank=True)
+    escalation_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return self.reference
+
+
+class DistinctPair(models.Model):
+    """A record and a registrant found to be different people (a resolved case): that record
+    is no longer a conflict for that registrant's identity (`service.match`).
+
+    `identity_key` is a keyed hash of the registrant's SSN, date of birth and normalized first
+    and last names (`service.identity_key`): no personal data is stored."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="distinct_pairs")
+    identity_key = models.CharField(max_length=64, db_index=True)
+    case = models.ForeignKey(MatchCase, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "identity_key"], name="one_distinct_pair")]
+
+    def __str__(self) -> str:
+        return f"person {self.person_id} is not {self.identity_key[:8]}…"

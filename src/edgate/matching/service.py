@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -9,7 +11,7 @@ from django.utils.module_loading import import_string
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.audit.events import audited
-from edgate.audit.models import EventType
+from edgate.audit.models import AuditEvent, EventType
 from edgate.audit.record import record_event
 from edgate.core import conf, crypto
 from edgate.core.context import Ctx
@@ -21,7 +23,7 @@ from edgate.identity.rules import RULES
 from edgate.people.models import Person, ssn_lookup
 
 from .candidates import find_candidates
-from .models import CaseStatus, MatchCase
+from .models import PENDING, DistinctPair, MatchCase
 
 
 def matcher() -> Matcher:
@@ -29,11 +31,44 @@ def matcher() -> Matcher:
     return import_string(settings.matcher)(hasher=ssn_lookup, rules=RULES[settings.match_rules])
 
 
+@sensitive_variables()
+def identity_key(query: Identity) -> str:
+    """A keyed hash of who a registrant says they are (SSN, date of birth, first and last
+    name, normalized): remembers a "different people" decision without keeping the data."""
+    parts = [
+        query.ssn,
+        str(query.date_of_birth or ""),
+        normalize.name_key(query.first_name),
+        normalize.name_key(query.last_name),
+    ]
+    return crypto.lookup_hash("distinct-pair", "|".join(parts))
+
+
+@sensitive_variables()
+def submitted_identity(case: MatchCase) -> Identity:
+    """What the registrant typed, decrypted (for the case page and the case's resolution)."""
+    typed = crypto.decrypt_json(bytes(case.submitted_ciphertext))
+    fields = {name: typed.get(name, "") for name in Identity.__dataclass_fields__ if name in typed}
+    born = fields.pop("date_of_birth", "")
+    return Identity(**fields, date_of_birth=date.fromisoformat(born) if born else None)
+
+
 # The entry point into the pure matcher, which sees the raw SSN: every frame below is hidden.
 @sensitive_variables()
 def match(query: Identity) -> Decision:
     hasher = memo(ssn_lookup)  # the SSN's 90 forms are hashed once, for blocking and comparing
-    return matcher().match(query, find_candidates(query, hasher), hasher=hasher)
+    candidates = find_candidates(query, hasher)
+    if candidates and query.ssn:
+        # Records a case found to be someone else are no conflict for this registrant any
+        # more: the matcher decides on the others (usually none, so a new record is made).
+        distinct = {
+            str(pk)
+            for pk in DistinctPair.objects.filter(
+                identity_key=identity_key(query), person_id__in=[c.record_id for c in candidates]
+            ).values_list("person_id", flat=True)
+        }
+        candidates = [c for c in candidates if c.record_id not in distinct]
+    return matcher().match(query, candidates, hasher=hasher)
 
 
 @sensitive_variables()
@@ -59,7 +94,7 @@ def do_open_case(*, person: Person, query: Identity, decision: Decision, source:
     probe of the same SSN with other names) is counted on it and audited, not queued again."""
     existing = (
         MatchCase.objects.select_for_update()
-        .filter(person=person, source=source, status=CaseStatus.OPEN)
+        .filter(person=person, source=source, status__in=PENDING)
         .order_by("created_at")
         .first()
     )
@@ -100,3 +135,12 @@ def do_open_case(*, person: Person, query: Identity, decision: Decision, source:
         detail={"reference": case.reference, "organizations": len(orgs), "source": source},
     )
     return case
+
+
+def history(case: MatchCase) -> list[AuditEvent]:
+    """The case's audit events, oldest first."""
+    return list(
+        AuditEvent.objects.filter(target_type=MatchCase._meta.label_lower, target_id=str(case.pk)).order_by(
+            "at", "id"
+        )
+    )

@@ -18,7 +18,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-from edgate.accounts.actions import do_redeem_activation_code
+from edgate.accounts.actions import do_issue_activation_code, do_redeem_activation_code
 from edgate.accounts.models import CodePurpose, Profile
 from edgate.audit.events import audited
 from edgate.audit.models import EventType, Outcome
@@ -165,3 +165,27 @@ def do_provision_totp(*, profile: Profile, ctx: Ctx) -> TOTPDevice:
     device = TOTPDevice.objects.create(user=profile, name=APP_DEVICE_NAME, confirmed=True)
     record_event(EventType.OTP_ENROLLED, ctx=ctx, target=profile, detail={"provisioned": True})
     return device
+
+
+@sensitive_variables()
+@audited(EventType.OTP_RESET, EventType.ACTIVATION_CODE_ISSUED)
+@transaction.atomic
+def do_reset_second_factor(*, profile: Profile, reason: str, ctx: Ctx) -> str:
+    """Customer service, for a privileged Profile whose authenticator is lost: its app and its
+    recovery codes are deleted, and a one-time enrolment code is issued so that its owner (and
+    nobody who merely knows the password) can attach a new app. Returns the code, shown once."""
+    profile = Profile.objects.select_for_update().get(pk=profile.pk)
+    removed = sorted(
+        [f"totp:{d.name}" for d in TOTPDevice.objects.filter(user=profile)]
+        + [f"static:{d.name}" for d in StaticDevice.objects.filter(user=profile)]
+    )
+    TOTPDevice.objects.filter(user=profile).delete()
+    StaticDevice.objects.filter(user=profile).delete()  # its recovery codes go with it (cascade)
+    record_event(
+        EventType.OTP_RESET,
+        ctx=ctx,
+        target=profile,
+        detail={"devices_old": removed, "devices_new": [], "reason": reason},
+    )
+    code, _row = do_issue_activation_code(profile=profile, purpose=CodePurpose.ENROL, ctx=ctx, reason=reason)
+    return code

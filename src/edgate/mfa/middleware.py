@@ -41,7 +41,5 @@ class SecondFactorMiddleware:
         # with the password alone, someone could otherwise change it and sign the owner out
         # everywhere.
         console = reverse("backoffice:home")
-        guarded = (
-            path.startswith((admin, console)) or path in {reverse(name) for name in GUARDED_PAGES}
-        )
+        guarded = path.startswith((admin, console)) or path in {reverse(name) for name in GUARDED_PAGES}
         return guarded or not request.session.get(session.SKIPPED)

@@ -11,6 +11,7 @@ import secrets
 from typing import Any
 
 from django.db import models
+from django.db.models.functions import Upper
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.core import crypto
@@ -64,6 +65,21 @@ class Person(models.Model):
             models.Index(fields=["last_name_phonetic", "date_of_birth"]),
             models.Index(fields=["former_last_name_key", "date_of_birth"]),
             models.Index(fields=["date_of_birth", "first_name_key"]),
+            # Customer service's search (backoffice.service_views): name beginnings, the SSN's
+            # last four, an email address typed in any case.
+            models.Index(
+                fields=["last_name_key"], opclasses=["varchar_pattern_ops"], name="person_last_key_prefix"
+            ),
+            models.Index(
+                fields=["first_name_key"], opclasses=["varchar_pattern_ops"], name="person_first_key_prefix"
+            ),
+            models.Index(
+                fields=["former_last_name_key"],
+                opclasses=["varchar_pattern_ops"],
+                name="person_former_key_prefix",
+            ),
+            models.Index(fields=["ssn_last4"], name="person_ssn_last4"),
+            models.Index(Upper("email"), name="person_email_upper"),
         ]
 
     def __str__(self) -> str:

@@ -14,11 +14,12 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.accounts import actions as account_actions
 from edgate.accounts import hints
-from edgate.accounts.models import CodePurpose, Profile, Status
+from edgate.accounts.models import ActivationCode, CodePurpose, Profile, Status
 from edgate.audit.models import EventType, Outcome
 from edgate.audit.record import record_event, record_throttle_alert
 from edgate.core import throttle
@@ -48,6 +49,22 @@ class CodeRefused(Exception):
 
 class Throttled(Exception):
     """Too many identity matches for this SSN, from this address or in this registration."""
+
+
+def setup_code_required(profile: Profile) -> bool:
+    """Whether finishing this pre-created Profile needs a one-time set-up code: always for a
+    Profile with administrator access; for any other, once customer service or a Directory
+    Administrator has issued one (unused and unexpired) — its owner was handed the code, so a
+    name, a birth date and an SSN alone no longer finish it."""
+    return is_privileged(profile) or (
+        ActivationCode.objects.filter(
+            profile=profile,
+            purpose=CodePurpose.SETUP,
+            used_at__isnull=True,
+            withdrawn_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).exists()
+    )
 
 
 def move(flow: Flow, data: dict[str, Any], target: State) -> None:
@@ -91,7 +108,7 @@ def _route(flow: Flow, data: dict[str, Any], decision: Decision, query: Identity
         profile = account_actions.do_precreate_profile(person=person, ctx=ctx)
     data["match"] = {"outcome": "exact", "profile_id": profile.pk}
     if profile.status == Status.AWAITING_SETUP:
-        data["match"]["code_required"] = is_privileged(profile)
+        data["match"]["code_required"] = setup_code_required(profile)
         return State.SETUP
     record_event(EventType.USERNAME_REMINDED, ctx=ctx, target=profile)
     return State.EXACT
@@ -240,11 +257,11 @@ def complete_registration(flow_id: str, ctx: Ctx) -> State:
 
 @sensitive_variables()
 def submit_setup(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
-    """The pre-created Profile path: hint question and answer plus a password, and for a
-    privileged Profile the one-time code customer service issued (counted before checking)."""
+    """The pre-created Profile path: hint question and answer plus a password, and when
+    `setup_code_required` the one-time code that was issued (counted before checking)."""
     profile_id = flow.data["match"]["profile_id"]
-    # Asked again here: the Profile may have been given administrator access since page 1.
-    code_required = bool(flow.data["match"].get("code_required")) or is_privileged(
+    # Asked again here: the Profile may have been given administrator access, or a code, since page 1.
+    code_required = bool(flow.data["match"].get("code_required")) or setup_code_required(
         Profile.objects.get(pk=profile_id)
     )
     limits = (

@@ -15,6 +15,8 @@ from edgate.core import conf
 from edgate.core.forms import NoEchoInput, UswdsForm, uswds_field
 from edgate.core.validators import clean_birth_date, clean_name, clean_ssn, clean_state_id
 
+from .cases import normalize_reference
+
 MONTHS = [
     ("", _("- Select -")),
     ("1", _("01 - January")),
@@ -157,8 +159,9 @@ class SecurityForm(NewPasswordMixin, HintMixin, UswdsForm):
         self.fields["new_password"].label = _("Password")
         self.fields["confirm_password"].label = _("Type the password again")
         if require_code:
-            # A pre-created Profile with administrator access is not finished on the strength of
-            # a name, a birth date and an SSN alone: customer service gives its owner a code.
+            # A pre-created Profile with administrator access (or one whose administrator issued
+            # a set-up code) is not finished on the strength of a name, a birth date and an SSN
+            # alone: its owner was given a one-time code.
             self.fields = {"code": uswds_field(SETUP_CODE_FIELD()), **self.fields}
 
 
@@ -170,8 +173,8 @@ def SETUP_CODE_FIELD() -> forms.CharField:  # noqa: N802 - a field factory, read
             attrs={"autocomplete": "one-time-code", "autocapitalize": "characters", "spellcheck": "false"}
         ),
         help_text=_(
-            "This Profile has administrator access, so it needs a one-time activation code from "
-            "customer service as well. Dashes and spaces do not matter."
+            "The one-time activation code you were given for this Profile, by customer service "
+            "or by your organization's Directory Administrator. Dashes and spaces do not matter."
         ),
     )
 
@@ -181,3 +184,20 @@ class ReviewForm(UswdsForm):
         label=_("I have read the privacy statement, and the information I gave is true and complete."),
         error_messages={"required": _("Check the box to confirm before you create your Profile.")},
     )
+
+
+class CaseStatusForm(UswdsForm):
+    reference = forms.CharField(
+        label=_("Case reference"),
+        max_length=20,
+        help_text=_("Like EG-ACDE-FGHJ, as shown on the page that gave it to you."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
+    )
+
+    def clean_reference(self) -> str:
+        reference = normalize_reference(self.cleaned_data["reference"])
+        if not reference:
+            raise ValidationError(_("Enter the case reference as shown, like EG-ACDE-FGHJ."))
+        return reference

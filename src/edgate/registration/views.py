@@ -14,17 +14,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from edgate.accounts.forms import ContactForm
-from edgate.core import crypto, flowstate
+from edgate.audit.record import record_throttle_alert
+from edgate.core import crypto, flowstate, throttle
 from edgate.core.context import ctx_from_request
 from edgate.core.flowstate import Lookup
 from edgate.core.models import Flow
 from edgate.recovery import flows as recovery
 
-from . import flows
-from .forms import IdentityForm, ReviewForm, SecurityForm
+from . import cases, flows
+from .forms import CaseStatusForm, IdentityForm, ReviewForm, SecurityForm
 from .steps import KIND, PAGE_TITLES, PAGES, STEPS, State, can_view
 
 FORMS: dict[State, type[forms.Form]] = {
@@ -112,7 +113,8 @@ def _form_kwargs(state: State, flow: Flow, profile: Any) -> dict[str, Any]:
             "first_name": profile.person.first_name,
             "last_name": profile.person.last_name,
             "username": profile.username,
-            "require_code": bool(flow.data.get("match", {}).get("code_required")),
+            "require_code": bool(flow.data.get("match", {}).get("code_required"))
+            or flows.setup_code_required(profile),
         }
     return {}
 
@@ -206,6 +208,8 @@ class StepView(View):
         }
         if self.state == State.REVIEW:
             context["review"] = _review(self.flow.data)
+        if self.state == State.PARTIAL:
+            context["contacts"] = cases.case_contacts(context["match"].get("case", ""))
         return render(
             request=self.request,
             template_name=f"registration/{self.state}.html",
@@ -228,3 +232,37 @@ def _review(data: dict[str, Any]) -> dict[str, Any]:
         "contact": contact,
         "hint_question": data.get("security", {}).get("hint_question"),
     }
+
+
+CASE_STATUS_THROTTLED = _lazy(
+    "There have been too many look-ups from your network. Try again in an hour, or call customer service."
+)
+UNKNOWN_REFERENCE = _lazy(
+    "We have no case with that reference. Check it against the page that gave it to you."
+)
+
+
+@require_http_methods(["GET", "POST"])
+def case_status(request: HttpRequest) -> HttpResponse:
+    """Anyone may ask how a case stands, by its reference (POST, counted per address): open,
+    with customer service, resolved, or unknown. Nothing about the person or the record."""
+    form = CaseStatusForm(request.POST if request.method == "POST" else None)
+    state, reference = None, ""
+    if form.is_bound and form.is_valid():
+        ctx = ctx_from_request(request)
+        counted = throttle.attempt(throttle.named("case_status_address"), ctx.client_ip)
+        if not counted.allowed:
+            if counted.tripped:
+                record_throttle_alert(ctx=ctx, limit=counted.limit.name, attempts=counted.number)
+            form.add_error(None, CASE_STATUS_THROTTLED)
+        else:
+            reference = form.cleaned_data["reference"]
+            state = cases.case_state(reference)
+            if state is cases.CaseState.UNKNOWN:
+                form.add_error("reference", UNKNOWN_REFERENCE)
+                state, reference = None, ""
+    return render(
+        request,
+        "registration/case_status.html",
+        {"form": form, "state": state, "reference": reference},
+    )

@@ -288,6 +288,8 @@ EDGATE = {
         "reauth_profile": (10, 15 * 60),  # current-password checks by a signed-in Profile
         "otp_profile": (5, 15 * 60),  # wrong second-factor codes per Profile, then locked
         "otp_profile_day": (20, 24 * 3600),  # and per day, so slow guessing never adds up
+        "case_status_address": (20, 3600),  # case status look-ups per client address
+        "staff_search_actor": (30, 3600),  # console searches by SSN per administrator (an SSN oracle)
     },
     # Sign-in: the first 3 attempts for a User Name are free; after that each one waits
     # 2 s, 4 s, 8 s … (at most 5 minutes) before it is examined; 10 lock it (THROTTLES).

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_enrolment_codes'),
+        ("accounts", "0005_enrolment_codes"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='profile',
-            options={'permissions': [('serve_customers', 'Work in the customer-service console')]},
+            name="profile",
+            options={"permissions": [("serve_customers", "Work in the customer-service console")]},
         ),
     ]

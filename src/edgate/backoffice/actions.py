@@ -1,0 +1,347 @@
+"""Customer service's own writes: unlocking a Profile, and merging (and unmerging) duplicate
+Persons. The other console actions call the actions of accounts, directory and mfa directly.
+
+A merge re-points the duplicate Person's staff entries and match cases to the survivor, and its
+Profile's access grants to the survivor's Profile; where the survivor already has the same
+current staff entry (person + organization) or active grant (Profile + role + organization), the
+duplicate's one is ended or revoked instead, and a grant that rode on an ended entry rides on
+the survivor's entry. The duplicate's Profile is disabled. Every changed row is recorded in the
+merge's snapshot as {model, id, field: [before, after]}; an unmerge puts each value back, and is
+refused (with the reasons) when a row no longer holds the value the merge left in it, or when
+putting it back would break a uniqueness rule because of something added since.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from edgate.accounts import actions as account_actions
+from edgate.accounts.models import Profile, Status
+from edgate.audit.events import audited
+from edgate.audit.models import EventType
+from edgate.audit.record import record_event
+from edgate.core.context import Ctx
+from edgate.directory.models import AccessGrant, StaffEntry
+from edgate.matching.models import MatchCase
+from edgate.people.models import Person
+from edgate.recovery.policy import is_privileged
+
+from .models import PersonMerge
+
+
+@audited(EventType.PROFILE_STATUS_CHANGED, EventType.SIGN_IN_LOCK_LIFTED)
+@transaction.atomic
+def do_unlock_profile(*, profile: Profile, reason: str, ctx: Ctx) -> Profile:
+    """A locked Profile becomes active again (or goes back to awaiting setup when it was never
+    set up), and any sign-in lock and delay on its User Name is lifted."""
+    profile = Profile.objects.get(pk=profile.pk)
+    if profile.status == Status.LOCKED:
+        status = Status.ACTIVE if profile.activated_at is not None else Status.AWAITING_SETUP
+        profile = account_actions.do_set_status(profile=profile, status=status, reason=reason, ctx=ctx)
+    return account_actions.do_lift_sign_in_lock(profile=profile, reason=reason, ctx=ctx)
+
+
+# --- merging duplicate Persons ------------------------------------------------------------
+
+
+class MergeRefused(Exception):
+    """The two Persons cannot be merged; the message says why (shown to the agent)."""
+
+
+class UnmergeRefused(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+SNAPSHOT_MODELS: dict[str, type[models.Model]] = {
+    "staff": StaffEntry,
+    "grants": AccessGrant,
+    "cases": MatchCase,
+}
+# The columns a merge may change, per kind of row (attribute names: foreign keys by their id).
+SNAPSHOT_FIELDS = {
+    "staff": ("person_id", "ended_at"),
+    "grants": ("profile_id", "revoked_at", "revoked_by_id", "staff_entry_id"),
+    "cases": ("person_id",),
+}
+
+
+def _stored(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _loaded(model: type[models.Model], attname: str, value: Any) -> Any:
+    field = next(f for f in model._meta.concrete_fields if f.attname == attname)
+    return field.to_python(value)
+
+
+class _Snapshot:
+    """Collects the rows a merge changes, with each changed column's value before and after."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict[str, Any]]] = {kind: [] for kind in SNAPSHOT_MODELS}
+        self.profile: dict[str, Any] | None = None
+
+    def change(self, kind: str, row: models.Model, **values: Any) -> None:
+        entry: dict[str, Any] = {"id": row.pk}
+        for attname, new in values.items():
+            entry[attname] = [_stored(getattr(row, attname)), _stored(new)]
+            setattr(row, attname, new)
+        row.save(update_fields=[name.removesuffix("_id") for name in values])
+        self.rows[kind].append(entry)
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.rows, "profile": self.profile}
+
+
+def profile_of(person: Person) -> Profile | None:
+    return Profile.objects.filter(person=person).first()
+
+
+def standing_merge(person: Person) -> PersonMerge | None:
+    """The merge that made `person` a duplicate, if it stands."""
+    return PersonMerge.objects.filter(duplicate=person, undone_at__isnull=True).first()
+
+
+def merge_problem(*, survivor: Person, duplicate: Person, allow_privileged: bool) -> str | None:
+    """Why the two cannot be merged (None when they can)."""
+    if survivor.pk == duplicate.pk:
+        return "A person cannot be merged with themselves: choose two different records."
+    if standing_merge(duplicate) is not None:
+        return "The duplicate has already been merged into another person; undo that merge first."
+    if standing_merge(survivor) is not None:
+        return (
+            "The survivor was itself merged into another person as a duplicate; "
+            "merge into the person it was merged into instead."
+        )
+    if survivor.ssn_hash and duplicate.ssn_hash and survivor.ssn_hash != duplicate.ssn_hash:
+        return (
+            "Both records have a Social Security number and they differ: these are two different "
+            "people, not a duplicate. Do not merge them; escalate to a security administrator."
+        )
+    survivor_profile, duplicate_profile = profile_of(survivor), profile_of(duplicate)
+    if not allow_privileged and any(
+        p is not None and is_privileged(p) for p in (survivor_profile, duplicate_profile)
+    ):
+        return (
+            "One of the two has a privileged Profile (agency staff or a Directory Administrator): "
+            "only a security administrator may merge it."
+        )
+    if duplicate_profile is not None and survivor_profile is None and duplicate_profile.grants.exists():
+        return (
+            "The duplicate's Profile has application access but the survivor has no Profile to "
+            "receive it: choose the record with the Profile as the survivor."
+        )
+    return None
+
+
+def _lock_people(*people: Person) -> list[Person]:
+    """The rows, fresh and locked (in the order of their ids, so two merges cannot deadlock)."""
+    locked = {
+        p.pk: p
+        for p in Person.objects.select_for_update().filter(pk__in=[p.pk for p in people]).order_by("pk")
+    }
+    return [locked[p.pk] for p in people]
+
+
+@audited(EventType.PERSONS_MERGED, EventType.PROFILE_STATUS_CHANGED)
+@transaction.atomic
+def do_merge_persons(
+    *, survivor: Person, duplicate: Person, reason: str, allow_privileged: bool, ctx: Ctx
+) -> PersonMerge:
+    """Merge `duplicate` into `survivor` (see the module's notes). Raises MergeRefused."""
+    survivor, duplicate = _lock_people(survivor, duplicate)
+    if problem := merge_problem(survivor=survivor, duplicate=duplicate, allow_privileged=allow_privileged):
+        raise MergeRefused(problem)
+    now = timezone.now()
+    snapshot = _Snapshot()
+    survivor_profile = Profile.objects.select_for_update().filter(person=survivor).first()
+    duplicate_profile = Profile.objects.select_for_update().filter(person=duplicate).first()
+
+    survivor_current = {
+        entry.organization_id: entry.pk for entry in StaffEntry.objects.filter(person=survivor, ended_at=None)
+    }
+    replaced_entries: dict[int, int] = {}  # the duplicate's ended entry → the survivor's current one
+    for entry in StaffEntry.objects.select_for_update().filter(person=duplicate).order_by("pk"):
+        if entry.ended_at is None and entry.organization_id in survivor_current:
+            snapshot.change("staff", entry, ended_at=now)
+            replaced_entries[entry.pk] = survivor_current[entry.organization_id]
+        else:
+            snapshot.change("staff", entry, person_id=survivor.pk)
+
+    if duplicate_profile is not None:
+        for grant in AccessGrant.objects.select_for_update().filter(profile=duplicate_profile).order_by("pk"):
+            same = (
+                survivor_profile is not None
+                and grant.revoked_at is None
+                and AccessGrant.objects.active()
+                .filter(
+                    profile=survivor_profile, role_id=grant.role_id, organization_id=grant.organization_id
+                )
+                .exists()
+            )
+            if same:
+                snapshot.change("grants", grant, revoked_at=now, revoked_by_id=ctx.actor_id)
+                continue
+            assert survivor_profile is not None  # merge_problem refuses grants without a receiver
+            values: dict[str, Any] = {"profile_id": survivor_profile.pk}
+            if grant.staff_entry_id in replaced_entries:
+                values["staff_entry_id"] = replaced_entries[grant.staff_entry_id]
+            snapshot.change("grants", grant, **values)
+
+    for case in MatchCase.objects.select_for_update().filter(person=duplicate).order_by("pk"):
+        snapshot.change("cases", case, person_id=survivor.pk)
+
+    merge = PersonMerge(survivor=survivor, duplicate=duplicate, reason=reason, merged_by_id=ctx.actor_id)
+    merge.save()  # its id names it in the status change's reason
+    if duplicate_profile is not None:
+        snapshot.profile = {"id": duplicate_profile.pk, "status": [duplicate_profile.status, Status.DISABLED]}
+        account_actions.do_set_status(
+            profile=duplicate_profile,
+            status=Status.DISABLED,
+            reason=f"Merged into person {survivor.state_id} (merge {merge.pk}): {reason}",
+            ctx=ctx,
+        )
+    merge.snapshot = snapshot.as_json()
+    merge.save(update_fields=["snapshot"])
+    record_event(EventType.PERSONS_MERGED, ctx=ctx, target=survivor, detail=_event_detail(merge, reason))
+    return merge
+
+
+def _event_detail(merge: PersonMerge, reason: str) -> dict[str, Any]:
+    """The merge's rows, listed by what happened to them (ids only: no personal data)."""
+    snap = merge.snapshot
+    staff, grants = snap.get("staff", []), snap.get("grants", [])
+    profile = snap.get("profile")
+    return {
+        "merge": merge.pk,
+        "survivor": merge.survivor_id,
+        "duplicate": merge.duplicate_id,
+        "duplicate_profile": profile["id"] if profile else None,
+        "staff_moved": [row["id"] for row in staff if "person_id" in row],
+        "staff_ended": [row["id"] for row in staff if "ended_at" in row],
+        "grants_moved": [row["id"] for row in grants if "profile_id" in row],
+        "grants_revoked": [row["id"] for row in grants if "revoked_at" in row],
+        "grants_restaffed": [row["id"] for row in grants if "staff_entry_id" in row],
+        "cases_moved": [row["id"] for row in snap.get("cases", [])],
+        "reason": reason,
+    }
+
+
+NAMES = {"staff": "staff entry", "grants": "access grant", "cases": "match case"}
+
+
+def unmerge_problems(merge: PersonMerge) -> list[str]:
+    """Why the merge cannot be undone exactly (empty when it can). Locks the rows it reads."""
+    if merge.undone_at is not None:
+        return ["This merge was undone already."]
+    problems: list[str] = []
+    snap = merge.snapshot
+    restored: dict[str, dict[int, dict[str, Any]]] = {kind: {} for kind in SNAPSHOT_MODELS}
+    for kind, model in SNAPSHOT_MODELS.items():
+        rows = snap.get(kind, [])
+        current = {
+            row.pk: row
+            for row in model._default_manager.select_for_update().filter(pk__in=[r["id"] for r in rows])
+        }
+        for entry in rows:
+            row = current.get(entry["id"])
+            if row is None:
+                problems.append(f"The {NAMES[kind]} {entry['id']} no longer exists.")
+                continue
+            changed = [
+                name.removesuffix("_id").replace("_", " ")
+                for name in SNAPSHOT_FIELDS[kind]
+                if name in entry and _stored(getattr(row, name)) != entry[name][1]
+            ]
+            if changed:
+                problems.append(
+                    f"The {NAMES[kind]} {entry['id']} was changed after the merge ({', '.join(changed)})."
+                )
+                continue
+            restored[kind][row.pk] = {
+                name: _loaded(model, name, entry[name][0]) if name in entry else getattr(row, name)
+                for name in SNAPSHOT_FIELDS[kind]
+            } | {"row": row}
+    # Putting a row back must not make a second current entry / active grant next to one added since.
+    staff_ids, grant_ids = set(restored["staff"]), set(restored["grants"])
+    for values in restored["staff"].values():
+        entry = values["row"]
+        if values["ended_at"] is None and (
+            StaffEntry.objects.filter(
+                person_id=values["person_id"], organization_id=entry.organization_id, ended_at=None
+            )
+            .exclude(pk__in=staff_ids)
+            .exists()
+        ):
+            problems.append(
+                f"The staff entry {entry.pk} cannot be made current again at {entry.organization.code}: "
+                "the duplicate has another current entry there, added after the merge."
+            )
+    for values in restored["grants"].values():
+        grant = values["row"]
+        if values["revoked_at"] is None and (
+            AccessGrant.objects.active()
+            .filter(
+                profile_id=values["profile_id"], role_id=grant.role_id, organization_id=grant.organization_id
+            )
+            .exclude(pk__in=grant_ids)
+            .exists()
+        ):
+            problems.append(
+                f"The access grant {grant.pk} cannot be active again: the duplicate's Profile was given the "
+                "same role at the same organization after the merge."
+            )
+    if profile := snap.get("profile"):
+        now_status = (
+            Profile.objects.select_for_update()
+            .filter(pk=profile["id"])
+            .values_list("status", flat=True)
+            .first()
+        )
+        if now_status != profile["status"][1]:
+            problems.append(
+                f"The duplicate's Profile is now {now_status or 'gone'}, not disabled as the merge left it: "
+                "someone changed it after the merge."
+            )
+    return problems
+
+
+@audited(EventType.PERSONS_UNMERGED, EventType.PROFILE_STATUS_CHANGED)
+@transaction.atomic
+def do_unmerge_persons(*, merge: PersonMerge, reason: str, ctx: Ctx) -> PersonMerge:
+    """Put back every row the merge changed, exactly; raises UnmergeRefused (with every reason)
+    when that is no longer possible."""
+    merge = PersonMerge.objects.select_for_update().select_related("survivor", "duplicate").get(pk=merge.pk)
+    _lock_people(merge.survivor, merge.duplicate)
+    if problems := unmerge_problems(merge):
+        raise UnmergeRefused(problems)
+    snap = merge.snapshot
+    for kind, model in SNAPSHOT_MODELS.items():
+        rows = snap.get(kind, [])
+        current = {row.pk: row for row in model._default_manager.filter(pk__in=[r["id"] for r in rows])}
+        for entry in rows:
+            row = current[entry["id"]]
+            names = [name for name in SNAPSHOT_FIELDS[kind] if name in entry]
+            for name in names:
+                setattr(row, name, _loaded(model, name, entry[name][0]))
+            row.save(update_fields=[name.removesuffix("_id") for name in names])
+    if profile := snap.get("profile"):
+        account_actions.do_set_status(
+            profile=Profile.objects.get(pk=profile["id"]),
+            status=profile["status"][0],
+            reason=f"Merge {merge.pk} undone: {reason}",
+            ctx=ctx,
+        )
+    merge.undone_at = timezone.now()
+    merge.undone_by_id = ctx.actor_id
+    merge.undo_reason = reason
+    merge.save(update_fields=["undone_at", "undone_by", "undo_reason"])
+    record_event(
+        EventType.PERSONS_UNMERGED, ctx=ctx, target=merge.survivor, detail=_event_detail(merge, reason)
+    )
+    return merge

@@ -1,0 +1,159 @@
+"""Forms of the match-case console: the queue's filter, resolving, escalating, reassigning."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
+
+from edgate.core import conf
+from edgate.core.forms import UswdsForm, date_widget
+from edgate.core.validators import clean_birth_date, clean_name
+from edgate.directory.models import Organization
+from edgate.matching.actions import CORRECTABLE_FIELDS
+from edgate.matching.models import CaseOutcome, CaseStatus
+from edgate.people.models import Person
+
+# The reason is kept whole in the audit event (whose texts are cut at 200 characters).
+REASON_MAX = 200
+
+
+def reason_field(label: str, help_text: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=REASON_MAX,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Give the reason: it is kept with the case.")},
+    )
+
+
+class CaseFilterForm(UswdsForm):
+    """GET: the queue's filter. A case reference is not personal data."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), *CaseStatus.choices],
+    )
+    reference = forms.CharField(label=_("Case reference"), required=False, max_length=20)
+
+
+class ResolveForm(UswdsForm):
+    """Same person (correcting the record where it was wrong) or different people, with a reason.
+
+    The correction fields start with the record's values; only those changed are written."""
+
+    outcome = forms.ChoiceField(
+        label=_("Decision"),
+        choices=CaseOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether they are the same person or different people.")},
+    )
+    first_name = forms.CharField(label=_("First name on the record"), max_length=60)
+    middle_name = forms.CharField(label=_("Middle name on the record"), max_length=60, required=False)
+    last_name = forms.CharField(label=_("Last name on the record"), max_length=80)
+    former_last_name = forms.CharField(
+        label=_("Former last name on the record"), max_length=80, required=False
+    )
+    date_of_birth = forms.DateField(label=_("Date of birth on the record"), widget=date_widget())
+    reason = reason_field(
+        _("Reason"),
+        _("Why you decided this, for example what you checked. Kept with the case and in the audit log."),
+    )
+
+    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {name: getattr(person, name) for name in CORRECTABLE_FIELDS})
+        super().__init__(*args, **kwargs)
+        self.person = person
+        self.fields["date_of_birth"].widget.attrs["autocomplete"] = "off"
+
+    def clean_first_name(self) -> str:
+        return clean_name(self.cleaned_data["first_name"])
+
+    def clean_middle_name(self) -> str:
+        return clean_name(self.cleaned_data["middle_name"])
+
+    def clean_last_name(self) -> str:
+        return clean_name(self.cleaned_data["last_name"])
+
+    def clean_former_last_name(self) -> str:
+        return clean_name(self.cleaned_data["former_last_name"])
+
+    @sensitive_variables()
+    def clean_date_of_birth(self) -> Any:
+        settings = conf.get()
+        return clean_birth_date(
+            self.cleaned_data["date_of_birth"],
+            today=timezone.localdate(),
+            min_age=settings.min_age_years,
+            max_age=settings.max_age_years,
+        )
+
+    def clean_reason(self) -> str:
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if not reason:
+            raise ValidationError(_("Give the reason: it is kept with the case."))
+        return reason
+
+    def corrections(self) -> dict[str, Any]:
+        """The record's fields this form changes (valid forms only)."""
+        return {
+            name: self.cleaned_data[name]
+            for name in CORRECTABLE_FIELDS
+            if name in self.cleaned_data and self.cleaned_data[name] != getattr(self.person, name)
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("outcome") == CaseOutcome.DIFFERENT_PEOPLE and self.corrections():
+            raise ValidationError(
+                _("Corrections to the record go with “same person” only. Undo them, or choose “same person”.")
+            )
+        return data
+
+
+class EscalateForm(UswdsForm):
+    note = reason_field(
+        _("Note for customer service"),
+        _("What you found and why you cannot decide. Kept with the case and in the audit log."),
+    )
+
+    def clean_note(self) -> str:
+        note = " ".join(self.cleaned_data["note"].split())
+        if not note:
+            raise ValidationError(_("Give the reason: it is kept with the case."))
+        return note
+
+
+class RouteForm(UswdsForm):
+    """Customer service: which organizations' Directory Administrators get the case."""
+
+    codes = forms.CharField(
+        label=_("Organization codes"),
+        max_length=400,
+        help_text=_("The 8-digit codes, separated by commas or spaces."),
+    )
+    reason = reason_field(_("Reason"), _("Why the case goes to these organizations."))
+
+    def clean_codes(self) -> list[Organization]:
+        codes = sorted(set(self.cleaned_data["codes"].replace(",", " ").split()))
+        if not codes:
+            raise ValidationError(_("Enter at least one organization code."))
+        found = {org.code: org for org in Organization.objects.filter(code__in=codes, active=True)}
+        unknown = [code for code in codes if code not in found]
+        if unknown:
+            raise ValidationError(
+                _("No active organization has the code %(codes)s.") % {"codes": ", ".join(unknown)}
+            )
+        return [found[code] for code in codes]
+
+    def clean_reason(self) -> str:
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if not reason:
+            raise ValidationError(_("Give the reason: it is kept with the case."))
+        return reason

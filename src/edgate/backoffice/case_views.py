@@ -1,0 +1,252 @@
+"""The match-case console: the queue, the side-by-side case page, and what decides a case.
+
+Every case comes through `scope.case` (404 outside the actor's scope). Directory
+Administrators act on open cases of their organizations; an escalated case is customer
+service's (Directory Administrators still see it); customer service also reassigns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.debug import sensitive_variables
+
+from edgate.core.context import ctx_from_request
+from edgate.identity.records import Identity
+from edgate.matching import actions, service
+from edgate.matching.models import CaseStatus, MatchCase
+
+from . import scope
+from .case_forms import CaseFilterForm, EscalateForm, ResolveForm, RouteForm
+from .scope import Actor
+
+PAGE_SIZE = 50
+
+LEVELS = {
+    "agree": _lazy("Agree"),
+    "close": _lazy("Close"),
+    "differ": _lazy("Differ"),
+    "missing": _lazy("Missing"),
+}
+# The side-by-side rows: what the registrant types on page 1, and the record's field.
+ROWS = (
+    ("first_name", _lazy("First name")),
+    ("middle_name", _lazy("Middle name")),
+    ("last_name", _lazy("Last name")),
+    ("former_last_name", _lazy("Former last name")),
+    ("date_of_birth", _lazy("Date of birth")),
+    ("ssn", _lazy("Social Security Number")),
+    ("state_id", _lazy("State educator ID")),
+)
+
+
+def may_act(actor: Actor, case: MatchCase) -> bool:
+    """Open cases: whoever sees them. Escalated ones: customer service. Resolved: nobody."""
+    if case.status == CaseStatus.RESOLVED:
+        return False
+    return case.status == CaseStatus.OPEN or actor.is_agency
+
+
+def _masked(last4: str) -> str:
+    return f"***-**-{last4}" if last4 else ""
+
+
+def _queue(actor: Actor) -> QuerySet[MatchCase]:
+    # Open first (escalated first for customer service, whose they are), oldest first.
+    first, second = (
+        (CaseStatus.ESCALATED, CaseStatus.OPEN)
+        if actor.is_agency
+        else (CaseStatus.OPEN, CaseStatus.ESCALATED)
+    )
+    rank = Case(
+        When(status=first, then=Value(0)),
+        When(status=second, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return (
+        scope.cases(actor)
+        .annotate(rank=rank)
+        .order_by("rank", "created_at", "pk")
+        .prefetch_related("organizations")
+    )
+
+
+@scope.console_page(*scope.DIRECTORY)
+def case_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form = CaseFilterForm(request.GET or None)
+    cases = _queue(actor)
+    counts = scope.cases(actor).aggregate(
+        open=Count("pk", filter=Q(status=CaseStatus.OPEN)),
+        escalated=Count("pk", filter=Q(status=CaseStatus.ESCALATED)),
+    )
+    if form.is_bound and form.is_valid():
+        if status := form.cleaned_data["status"]:
+            cases = cases.filter(status=status)
+        if typed := form.cleaned_data["reference"].strip():
+            cases = cases.filter(reference__icontains=typed.upper())
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "backoffice/cases/list.html",
+        {
+            "console_section": "cases",
+            "actor": actor,
+            "form": form,
+            "page": page,
+            "counts": counts,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@sensitive_variables()
+def _side_by_side(case: MatchCase) -> list[dict[str, Any]]:
+    typed: Identity = service.submitted_identity(case)
+    person = case.person
+    fields = case.explanation.get("fields", {})
+    kinds = case.explanation.get("details", {})
+    rows = []
+    for name, label in ROWS:
+        if name == "ssn":
+            mine, theirs = _masked(typed.ssn[-4:] if typed.ssn else ""), _masked(person.ssn_last4)
+        else:
+            mine, theirs = getattr(typed, name) or "", getattr(person, name) or ""
+        level = fields.get(name, "")
+        rows.append(
+            {
+                "label": label,
+                "typed": mine,
+                "record": theirs,
+                "level": level,
+                "level_label": LEVELS.get(level, ""),
+                "kind": str(kinds.get(name, "")).replace("_", " "),
+            }
+        )
+    return rows
+
+
+def _page(
+    request: HttpRequest,
+    actor: Actor,
+    case: MatchCase,
+    *,
+    resolve: ResolveForm | None = None,
+    escalate: EscalateForm | None = None,
+    route: RouteForm | None = None,
+) -> HttpResponse:
+    acting = may_act(actor, case)
+    organizations = list(case.organizations.order_by("code"))
+    context = {
+        "console_section": "cases",
+        "actor": actor,
+        "case": case,
+        "rows": _side_by_side(case),
+        "explanation": case.explanation,
+        "organizations": organizations,
+        "history": service.history(case),
+        "may_act": acting,
+        "resolve_form": resolve or (ResolveForm(person=case.person) if acting else None),
+        "escalate_form": escalate or (EscalateForm() if acting and case.status == CaseStatus.OPEN else None),
+        "route_form": route
+        or (
+            RouteForm(initial={"codes": " ".join(org.code for org in organizations)})
+            if actor.is_agency and case.status != CaseStatus.RESOLVED
+            else None
+        ),
+    }
+    return render(request, "backoffice/cases/detail.html", context)
+
+
+def _case(actor: Actor, reference: str) -> MatchCase:
+    case = scope.case(actor, reference)
+    return MatchCase.objects.select_related("person", "resolved_by").get(pk=case.pk)
+
+
+@scope.console_page(*scope.DIRECTORY)
+def case_detail(request: HttpRequest, actor: Actor, reference: str) -> HttpResponse:
+    return _page(request, actor, _case(actor, reference))
+
+
+def _closed(request: HttpRequest, case: MatchCase) -> HttpResponse:
+    messages.warning(
+        request, _("Case %(ref)s was already decided: nothing was changed.") % {"ref": case.reference}
+    )
+    return redirect("backoffice:case", reference=case.reference)
+
+
+@scope.console_page(*scope.DIRECTORY, methods=("POST",))
+def case_resolve(request: HttpRequest, actor: Actor, reference: str) -> HttpResponse:
+    case = _case(actor, reference)
+    if case.status == CaseStatus.RESOLVED:
+        return _closed(request, case)
+    if not may_act(actor, case):
+        raise PermissionDenied
+    form = ResolveForm(request.POST, person=case.person)
+    if form.is_valid():
+        try:
+            actions.do_resolve_case(
+                case=case,
+                outcome=form.cleaned_data["outcome"],
+                note=form.cleaned_data["reason"],
+                corrections=form.corrections(),
+                ctx=ctx_from_request(request),
+            )
+        except actions.CaseClosed:
+            return _closed(request, case)
+        except actions.SharedSSN:
+            form.add_error(
+                "outcome",
+                _(
+                    "They share an SSN, so one of them is wrong: correct the record (same person) "
+                    "or escalate the case to customer service."
+                ),
+            )
+        else:
+            messages.success(request, _("Case %(ref)s resolved.") % {"ref": case.reference})
+            return redirect("backoffice:case", reference=case.reference)
+    return _page(request, actor, case, resolve=form)
+
+
+@scope.console_page(*scope.DIRECTORY, methods=("POST",))
+def case_escalate(request: HttpRequest, actor: Actor, reference: str) -> HttpResponse:
+    case = _case(actor, reference)
+    if case.status != CaseStatus.OPEN:
+        return _closed(request, case)
+    form = EscalateForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_escalate_case(case=case, note=form.cleaned_data["note"], ctx=ctx_from_request(request))
+        except actions.CaseClosed:
+            return _closed(request, case)
+        messages.success(request, _("Case %(ref)s sent to customer service.") % {"ref": case.reference})
+        return redirect("backoffice:case", reference=case.reference)
+    return _page(request, actor, case, escalate=form)
+
+
+@scope.console_page(*scope.SERVICE, methods=("POST",))
+def case_route(request: HttpRequest, actor: Actor, reference: str) -> HttpResponse:
+    case = _case(actor, reference)
+    if case.status == CaseStatus.RESOLVED:
+        return _closed(request, case)
+    form = RouteForm(request.POST)
+    if form.is_valid():
+        actions.do_route_case(
+            case=case,
+            organizations=form.cleaned_data["codes"],
+            note=form.cleaned_data["reason"],
+            ctx=ctx_from_request(request),
+        )
+        messages.success(request, _("Case %(ref)s reassigned.") % {"ref": case.reference})
+        return redirect("backoffice:case", reference=case.reference)
+    return _page(request, actor, case, route=form)

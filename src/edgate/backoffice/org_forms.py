@@ -1,0 +1,234 @@
+"""Forms of the Directory Administrator console: they validate, they never save."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
+
+from edgate.audit.models import EventType
+from edgate.core import conf
+from edgate.core.forms import NoEchoInput, UswdsForm, uswds_field
+from edgate.core.validators import clean_birth_date, clean_name, clean_phone, clean_ssn
+from edgate.directory.models import AppRole, Organization
+
+# Profile status filter of the staff list ("none": a staff member without a Profile).
+STATUS_CHOICES = [
+    ("", _("Any")),
+    ("active", _("Profile active")),
+    ("awaiting_setup", _("Awaiting set-up")),
+    ("locked", _("Locked")),
+    ("disabled", _("Disabled")),
+    ("none", _("No Profile")),
+]
+
+# The events an organization's activity page offers as a filter (those that name it).
+ACTIVITY_EVENTS = [
+    EventType.STAFF_ADDED,
+    EventType.STAFF_UPDATED,
+    EventType.STAFF_ENDED,
+    EventType.ACCESS_GRANTED,
+    EventType.ACCESS_REVOKED,
+    EventType.ADMIN_APPOINTED,
+    EventType.ADMIN_REMOVED,
+    EventType.ACTIVATION_CODE_ISSUED,
+]
+
+
+def role_title_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Role title"),
+        max_length=80,
+        help_text=_("For example Teacher, Principal or Data Manager."),
+    )
+
+
+def ask_reason(form: forms.Form, *, required: bool) -> forms.Form:
+    """Customer service (and security administrators) say why they change an organization's
+    staff or access: the reason goes into the audit event. A Directory Administrator is not asked."""
+    if required:
+        form.fields["reason"] = uswds_field(
+            forms.CharField(
+                label=_("Reason"),
+                max_length=200,
+                help_text=_("Why you are making this change for the organization (kept in the audit log)."),
+            )
+        )
+    return form
+
+
+class ConfirmForm(UswdsForm):
+    """A confirmation page's form: nothing to fill in but, for customer service, a reason."""
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class NoEchoDateInput(DateInput):
+    """A date of birth is typed, never sent back in the page (these pages may not show one)."""
+
+    def format_value(self, value: Any) -> None:
+        return None
+
+
+class StaffSearchForm(UswdsForm):
+    q = forms.CharField(
+        label=_("Name or User Name"),
+        required=False,
+        max_length=80,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    role_title = forms.CharField(label=_("Role title"), required=False, max_length=80)
+    status = forms.ChoiceField(label=_("Profile status"), required=False, choices=STATUS_CHOICES)
+    school = forms.ChoiceField(label=_("Organization"), required=False)
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        schools = list(organization.children.filter(active=True).order_by("name"))
+        if schools:
+            choices = [("", _("This district and its schools")), (organization.code, organization.name)]
+            self.fields["school"].choices = choices + [(s.code, s.name) for s in schools]
+        else:
+            del self.fields["school"]
+
+
+class PickStaffSearchForm(UswdsForm):
+    q = forms.CharField(
+        label=_("Name or User Name"),
+        max_length=80,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
+
+class PickStaffForm(UswdsForm):
+    person = forms.TypedChoiceField(label=_("Person"), coerce=int, widget=forms.RadioSelect)
+    role_title = role_title_field()
+
+    def __init__(self, *args: Any, choices: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = choices
+
+
+class KnownPersonForm(UswdsForm):
+    """Searched by POST: the SSN never goes into a URL."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=60)
+    last_name = forms.CharField(label=_("Last name"), max_length=80)
+    ssn = forms.CharField(
+        label=_("Social Security Number"),
+        max_length=20,
+        help_text=_("9 digits. It is not shown back in full."),
+        widget=NoEchoInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_first_name(self) -> str:
+        return clean_name(self.cleaned_data["first_name"])
+
+    def clean_last_name(self) -> str:
+        return clean_name(self.cleaned_data["last_name"])
+
+    @sensitive_variables()
+    def clean_ssn(self) -> str:
+        return clean_ssn(self.cleaned_data["ssn"])
+
+
+class RoleTitleForm(UswdsForm):
+    role_title = role_title_field()
+
+
+class EditEntryForm(UswdsForm):
+    role_title = role_title_field()
+    started_on = forms.DateField(
+        label=_("Started on"), required=False, help_text=_("Optional."), widget=DateInput()
+    )
+
+
+class NewStaffForm(UswdsForm):
+    first_name = forms.CharField(label=_("First or given name"), max_length=60)
+    middle_name = forms.CharField(label=_("Middle name"), max_length=60, required=False)
+    last_name = forms.CharField(label=_("Last or family name"), max_length=80)
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"),
+        help_text=_("Not shown back: type it again if the page asks you to correct something."),
+        widget=NoEchoDateInput(autocomplete="off"),
+    )
+    ssn = forms.CharField(
+        label=_("Social Security Number"),
+        max_length=20,
+        help_text=_(
+            "9 digits. It is not shown back: type it again if the page asks you to correct something."
+        ),
+        widget=NoEchoInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    email = forms.EmailField(label=_("Email address"), required=False, max_length=254)
+    phone = forms.CharField(label=_("Phone number"), required=False, max_length=20)
+    role_title = role_title_field()
+
+    def clean_first_name(self) -> str:
+        return clean_name(self.cleaned_data["first_name"])
+
+    def clean_middle_name(self) -> str:
+        return clean_name(self.cleaned_data["middle_name"])
+
+    def clean_last_name(self) -> str:
+        return clean_name(self.cleaned_data["last_name"])
+
+    @sensitive_variables()
+    def clean_ssn(self) -> str:
+        return clean_ssn(self.cleaned_data["ssn"])
+
+    @sensitive_variables()
+    def clean_date_of_birth(self) -> date:
+        settings = conf.get()
+        return clean_birth_date(
+            self.cleaned_data["date_of_birth"],
+            today=timezone.localdate(),
+            min_age=settings.min_age_years,
+            max_age=settings.max_age_years,
+        )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean_phone(self) -> str:
+        return clean_phone(self.cleaned_data["phone"])
+
+
+class RoleChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: AppRole) -> str:
+        return f"{obj.application.name}: {obj.name}"
+
+
+class GrantForm(UswdsForm):
+    role = RoleChoiceField(label=_("Application and role"), queryset=AppRole.objects.none())
+
+    def __init__(self, *args: Any, roles: QuerySet[AppRole], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].queryset = roles  # type: ignore[attr-defined]
+
+
+class ActivityFilterForm(UswdsForm):
+    event_type = forms.ChoiceField(
+        label=_("Event"),
+        required=False,
+        choices=[("", _("Any"))] + [(e.value, e.label) for e in ACTIVITY_EVENTS],
+    )
+    actor = forms.CharField(label=_("By (User Name)"), required=False, max_length=40)
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data

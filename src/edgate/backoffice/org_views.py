@@ -1,0 +1,629 @@
+"""The Directory Administrator console: organizations, staff, application access, activity.
+
+A Directory Administrator works on the organization they administer and, for a district, its
+schools; customer service and security administrators on any organization. Every object comes
+through `scope`; every write is one action (or `staffing`, which composes actions in one
+transaction).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+
+from edgate.accounts import actions as account_actions
+from edgate.accounts.models import CodePurpose, Profile, Status
+from edgate.audit.models import AuditEvent, EventType, Outcome
+from edgate.audit.record import record_event, record_throttle_alert
+from edgate.core import throttle
+from edgate.core.context import ctx_from_request
+from edgate.directory import actions as directory_actions
+from edgate.directory.models import AccessGrant, AppRole, Organization, StaffEntry
+from edgate.people.models import Person
+from edgate.recovery.policy import is_privileged
+
+from . import org_forms, scope, staffing
+from .scope import Actor
+
+PAGE_SIZE = 50
+PICK_LIMIT = 50  # people offered at once on "already on my staff"
+FOUND_KEY = "backoffice_org_found_person"  # session: the person the known-person search found
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _family(organization: Organization) -> list[Organization]:
+    """The organization and, for a district, its active schools."""
+    return [organization, *organization.children.filter(active=True).order_by("name")]
+
+
+def _page(request: HttpRequest, queryset: QuerySet[Any]) -> tuple[Page, str]:
+    """One page of 50, and the query string (without the page) its links keep."""
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
+def _entry_in(actor: Actor, organization: Organization, pk: int) -> StaffEntry:
+    entry = scope.staff_entry(actor, pk)
+    if entry.organization_id != organization.pk:
+        raise Http404
+    return entry
+
+
+def _profile_of(entry: StaffEntry) -> Profile | None:
+    return Profile.objects.filter(person_id=entry.person_id).first()
+
+
+def _reason(form: Any) -> str:
+    return str(form.cleaned_data.get("reason", ""))
+
+
+def _grantable_roles() -> QuerySet[AppRole]:
+    """Roles of every application that needs a grant (open-to-all ones are not offered)."""
+    return (
+        AppRole.objects.filter(application__open_to_all=False)
+        .select_related("application")
+        .order_by("application__name", "name")
+    )
+
+
+# --- organizations ------------------------------------------------------------------------
+
+
+@scope.console_page(*scope.DIRECTORY)
+def organizations(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The organizations this actor may administer (every one for the agency's staff)."""
+    orgs = scope.organizations(actor).select_related("parent").order_by("code")
+    q = request.GET.get("q", "").strip()[:120]
+    if q:
+        orgs = orgs.filter(Q(code__startswith=q) | Q(name__icontains=q))
+    page, query = _page(request, orgs)
+    return render(
+        request,
+        "backoffice/org/organizations.html",
+        {"console_section": "org", "page": page, "query": query, "q": q},
+    )
+
+
+@scope.console_page(*scope.DIRECTORY)
+def organization(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
+    """The organization's staff: searched, filtered, 50 a page."""
+    org = scope.organization(actor, code)
+    form = org_forms.StaffSearchForm(request.GET or None, organization=org)
+    family = _family(org)
+    entries = (
+        scope.staff_entries(actor)
+        .filter(organization__in=family, ended_at__isnull=True)
+        .select_related("person", "person__profile", "organization")
+        .order_by("person__last_name", "person__first_name", "pk")
+    )
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        for token in data["q"].split():
+            entries = entries.filter(
+                Q(person__first_name__icontains=token)
+                | Q(person__last_name__icontains=token)
+                | Q(person__profile__username__icontains=token)
+            )
+        if data["role_title"]:
+            entries = entries.filter(role_title__icontains=data["role_title"])
+        if data["status"] == "none":
+            entries = entries.filter(person__profile__isnull=True)
+        elif data["status"]:
+            entries = entries.filter(person__profile__status=data["status"])
+        if data.get("school"):
+            entries = entries.filter(organization__code=data["school"])
+    elif form.is_bound:
+        entries = entries.none()
+    page, query = _page(request, entries)
+    return render(
+        request,
+        "backoffice/org/organization.html",
+        {
+            "console_section": "org-staff",
+            "organization": org,
+            "is_district": len(family) > 1,
+            "form": form,
+            "page": page,
+            "query": query,
+            "statuses": dict(Status.choices),
+        },
+    )
+
+
+# --- adding staff ---------------------------------------------------------------------------
+
+
+@scope.console_page(*scope.DIRECTORY)
+def add_staff(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
+    org = scope.organization(actor, code)
+    return render(
+        request, "backoffice/org/add_staff.html", {"console_section": "org-add", "organization": org}
+    )
+
+
+def _added(request: HttpRequest, org: Organization, added: staffing.Added) -> HttpResponse:
+    assert added.entry is not None
+    messages.success(
+        request,
+        _("%(name)s is on the staff of %(org)s.") % {"name": added.entry.person.full_name, "org": org.name},
+    )
+    return redirect("backoffice:org_entry", code=org.code, entry=added.entry.pk)
+
+
+@scope.console_page(*scope.DIRECTORY, methods=("GET", "POST"))
+def add_staff_pick(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
+    """Path (a): someone already on the staff of one of my organizations."""
+    org = scope.organization(actor, code)
+    search = org_forms.PickStaffSearchForm(request.GET or None)
+    candidates = (
+        scope.people(actor)
+        .filter(staff_entries__in=scope.staff_entries(actor).filter(ended_at__isnull=True))
+        .exclude(pk__in=StaffEntry.objects.filter(organization=org, ended_at__isnull=True).values("person"))
+        .select_related("profile")
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
+    if search.is_bound and search.is_valid():
+        for token in search.cleaned_data["q"].split():
+            candidates = candidates.filter(
+                Q(first_name__icontains=token)
+                | Q(last_name__icontains=token)
+                | Q(profile__username__icontains=token)
+            )
+        shown = list(candidates[: PICK_LIMIT + 1])
+    else:
+        shown = []
+    if request.method == "POST":
+        # The choices are what the search offered; the person is checked against scope again.
+        pk = request.POST.get("person", "")
+        shown = list(candidates.filter(pk=pk)) if pk.isdigit() else []
+    more = len(shown) > PICK_LIMIT
+    shown = shown[:PICK_LIMIT]
+    choices = [(p.pk, _label(p)) for p in shown]
+    form = org_forms.ask_reason(
+        org_forms.PickStaffForm(request.POST or None, choices=choices), required=actor.is_agency
+    )
+    if request.method == "POST" and form.is_valid():
+        person = next(p for p in shown if p.pk == form.cleaned_data["person"])
+        added = staffing.add_known_person(
+            person=person,
+            organization=org,
+            role_title=form.cleaned_data["role_title"],
+            ctx=ctx_from_request(request),
+            reason=_reason(form),
+        )
+        return _added(request, org, added)
+    return render(
+        request,
+        "backoffice/org/add_pick.html",
+        {
+            "console_section": "org-add",
+            "organization": org,
+            "search": search,
+            "form": form,
+            "searched": search.is_bound and search.is_valid(),
+            "more": more,
+        },
+    )
+
+
+def _label(person: Person) -> str:
+    try:
+        username = person.profile.username
+    except Profile.DoesNotExist:
+        username = _("no Profile")
+    return f"{person.full_name} — {username}"
+
+
+@sensitive_variables()
+def _known_search_allowed(request: HttpRequest, actor: Actor) -> bool:
+    """The known-person search is an SSN oracle: limited per administrator (staff_search_actor)."""
+    limit = throttle.named("staff_search_actor")
+    attempt = throttle.attempt(limit, str(actor.profile.pk))
+    if attempt.allowed:
+        return True
+    ctx = ctx_from_request(request)
+    record_event(
+        EventType.STAFF_SEARCH_THROTTLED, ctx=ctx, outcome=Outcome.DENIED, detail={"limit": limit.name}
+    )
+    if attempt.tripped:
+        record_throttle_alert(ctx=ctx, limit=limit.name, attempts=attempt.number)
+    return False
+
+
+@never_cache
+@sensitive_post_parameters("ssn")
+@scope.console_page(*scope.DIRECTORY, methods=("GET", "POST"))
+def add_staff_known(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
+    """Path (b): someone the agency may know — last name, first name and SSN, by POST. A result
+    shows only what was typed, the masked SSN and the User Name."""
+    org = scope.organization(actor, code)
+    context: dict[str, Any] = {"console_section": "org-add", "organization": org}
+    step = request.POST.get("step", "search")
+    if request.method == "POST" and step == "add":
+        # Only the person this administrator's own search found (kept in the session, never
+        # taken from the form): the add step cannot be pointed at anyone else.
+        pk = request.session.get(FOUND_KEY)
+        person = Person.objects.filter(pk=pk).first() if isinstance(pk, int) else None
+        if person is None:
+            messages.error(request, _("Search again: the person found earlier is no longer selected."))
+            return redirect("backoffice:org_add_known", code=org.code)
+        form = org_forms.ask_reason(org_forms.RoleTitleForm(request.POST), required=actor.is_agency)
+        if form.is_valid():
+            request.session.pop(FOUND_KEY, None)
+            added = staffing.add_known_person(
+                person=person,
+                organization=org,
+                role_title=form.cleaned_data["role_title"],
+                ctx=ctx_from_request(request),
+                reason=_reason(form),
+            )
+            return _added(request, org, added)
+        return render(request, "backoffice/org/add_known.html", context | _found(person) | {"add_form": form})
+    search = org_forms.KnownPersonForm(request.POST if request.method == "POST" else None)
+    context["form"] = search
+    if request.method == "POST" and search.is_valid():
+        if not _known_search_allowed(request, actor):
+            search.add_error(
+                None, _("Too many searches in the last hour. Try again later, or call customer service.")
+            )
+            return render(request, "backoffice/org/add_known.html", context, status=429)
+        data = search.cleaned_data
+        person = staffing.find_known_person(
+            first_name=data["first_name"], last_name=data["last_name"], ssn=data["ssn"]
+        )
+        if person is None:
+            request.session.pop(FOUND_KEY, None)
+            context["not_found"] = True
+        else:
+            request.session[FOUND_KEY] = person.pk
+            context |= _found(person) | {
+                "typed": {"first_name": data["first_name"], "last_name": data["last_name"]},
+                "add_form": org_forms.ask_reason(org_forms.RoleTitleForm(), required=actor.is_agency),
+            }
+            context["form"] = None
+    return render(request, "backoffice/org/add_known.html", context)
+
+
+def _found(person: Person) -> dict[str, Any]:
+    profile = Profile.objects.filter(person=person).first()
+    return {
+        "found": {
+            "ssn_masked": person.ssn_masked,
+            "username": profile.username if profile else "",
+            # What the administrator typed is all that is shown of the name.
+        }
+    }
+
+
+@never_cache
+@sensitive_post_parameters("ssn", "date_of_birth")
+@scope.console_page(*scope.DIRECTORY, methods=("GET", "POST"))
+def add_staff_new(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
+    """Path (c): someone new — matched like the registration wizard before anyone is created."""
+    org = scope.organization(actor, code)
+    form = org_forms.ask_reason(
+        org_forms.NewStaffForm(request.POST if request.method == "POST" else None), required=actor.is_agency
+    )
+    if request.method == "POST" and form.is_valid():
+        added = _add_new(form.cleaned_data, org, request)  # the reason is in cleaned_data
+        if added.outcome == "partial":
+            assert added.case is not None
+            return render(
+                request,
+                "backoffice/org/add_partial.html",
+                {"console_section": "org-add", "organization": org, "reference": added.case.reference},
+            )
+        return _added(request, org, added)
+    return render(
+        request,
+        "backoffice/org/add_new.html",
+        {"console_section": "org-add", "organization": org, "form": form},
+    )
+
+
+@sensitive_variables()
+def _add_new(data: dict[str, Any], org: Organization, request: HttpRequest) -> staffing.Added:
+    new = staffing.NewPerson(
+        first_name=data["first_name"],
+        middle_name=data["middle_name"],
+        last_name=data["last_name"],
+        date_of_birth=data["date_of_birth"],
+        ssn=data["ssn"],
+        email=data["email"],
+        phone=data["phone"],
+    )
+    return staffing.add_new_person(
+        new=new,
+        organization=org,
+        role_title=data["role_title"],
+        ctx=ctx_from_request(request),
+        reason=data.get("reason", ""),
+    )
+
+
+# --- one staff entry: access, ending, activation code -------------------------------------
+
+
+@scope.console_page(*scope.DIRECTORY, methods=("GET", "POST"))
+def staff_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> HttpResponse:
+    """The staff member, their grants at this organization, and the form to grant a role."""
+    org = scope.organization(actor, code)
+    current = _entry_in(actor, org, entry)
+    profile = _profile_of(current)
+    form = org_forms.ask_reason(
+        org_forms.GrantForm(request.POST or None, roles=_grantable_roles()), required=actor.is_agency
+    )
+    if request.method == "POST":
+        if current.ended_at is not None or profile is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                directory_actions.do_grant_access(
+                    profile=profile,
+                    role=form.cleaned_data["role"],
+                    organization=org,
+                    staff_entry=current,
+                    ctx=ctx_from_request(request),
+                    reason=_reason(form),
+                )
+            except directory_actions.GrantRefused as refused:
+                form.add_error("role", str(refused))
+            else:
+                messages.success(request, _("Access granted."))
+                return redirect("backoffice:org_entry", code=org.code, entry=current.pk)
+    grants = (
+        scope.grants(actor).active().filter(profile=profile, organization=org).order_by("application__name")
+        if profile
+        else AccessGrant.objects.none()
+    )
+    return render(
+        request,
+        "backoffice/org/entry.html",
+        {
+            "console_section": "org-staff",
+            "organization": org,
+            "entry": current,
+            "profile": profile,
+            "grants": grants,
+            "form": form,
+            "can_grant": current.ended_at is None
+            and profile is not None
+            and profile.status in directory_actions.GRANTABLE_STATUSES,
+            "may_issue_code": current.ended_at is None
+            and profile is not None
+            and profile.status == Status.AWAITING_SETUP
+            and (actor.is_agency or not is_privileged(profile)),
+        },
+    )
+
+
+@scope.console_page(*scope.DIRECTORY, methods=("GET", "POST"))
+def edit_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> HttpResponse:
+    """The role title and start date of a current staff entry."""
+    org = scope.organization(actor, code)
+    current = _entry_in(actor, org, entry)
+    if current.ended_at is not None:
+        raise Http404
+    initial = {"role_title": current.role_title, "started_on": current.started_on}
+    form = org_forms.ask_reason(
+        org_forms.EditEntryForm(request.POST or None, initial=initial), required=actor.is_agency
+    )
+    if request.method == "POST" and form.is_valid():
+        directory_actions.do_update_staff_entry(
+            entry=current,
+            role_title=form.cleaned_data["role_title"],
+            started_on=form.cleaned_data["started_on"],
+            ctx=ctx_from_request(request),
+            reason=_reason(form),
+        )
+        messages.success(request, _("Staff entry saved."))
+        return redirect("backoffice:org_entry", code=org.code, entry=current.pk)
+    return render(
+        request,
+        "backoffice/org/edit.html",
+        {"console_section": "org-staff", "organization": org, "entry": current, "form": form},
+    )
+
+
+def _confirm(request: HttpRequest, actor: Actor) -> org_forms.ConfirmForm:
+    form = org_forms.ConfirmForm(request.POST if request.method == "POST" else None)
+    return org_forms.ask_reason(form, required=actor.is_agency)  # type: ignore[return-value]
+
+
+@scope.console_page(*scope.DIRECTORY, methods=("GET", "POST"))
+def revoke_grant(request: HttpRequest, actor: Actor, code: str, grant: int) -> HttpResponse:
+    org = scope.organization(actor, code)
+    current = scope.grant(actor, grant)
+    if current.organization_id != org.pk or current.revoked_at is not None:
+        raise Http404
+    entry = current.staff_entry
+    form = _confirm(request, actor)
+    if request.method == "POST" and form.is_valid():
+        directory_actions.do_revoke_access(grant=current, ctx=ctx_from_request(request), reason=_reason(form))
+        messages.success(request, _("Access revoked."))
+        if entry is not None:
+            return redirect("backoffice:org_entry", code=org.code, entry=entry.pk)
+        return redirect("backoffice:org", code=org.code)
+    return render(
+        request,
+        "backoffice/org/revoke.html",
+        {"console_section": "org-staff", "organization": org, "grant": current, "entry": entry, "form": form},
+    )
+
+
+@scope.console_page(*scope.DIRECTORY, methods=("GET", "POST"))
+def end_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> HttpResponse:
+    org = scope.organization(actor, code)
+    current = _entry_in(actor, org, entry)
+    if current.ended_at is not None:
+        raise Http404
+    form = _confirm(request, actor)
+    if request.method == "POST" and form.is_valid():
+        directory_actions.do_end_staff_entry(
+            entry=current, ctx=ctx_from_request(request), reason=_reason(form)
+        )
+        messages.success(
+            request,
+            _("%(name)s is no longer on the staff; their access here was revoked.")
+            % {"name": current.person.full_name},
+        )
+        return redirect("backoffice:org", code=org.code)
+    grants = AccessGrant.objects.active().filter(staff_entry=current).select_related("application", "role")
+    return render(
+        request,
+        "backoffice/org/end.html",
+        {
+            "console_section": "org-staff",
+            "organization": org,
+            "entry": current,
+            "grants": grants,
+            "form": form,
+        },
+    )
+
+
+@never_cache
+@scope.console_page(*scope.DIRECTORY, methods=("GET", "POST"))
+def activation_code(request: HttpRequest, actor: Actor, code: str, entry: int) -> HttpResponse:
+    """A one-time set-up code for a pre-created Profile, shown once, printable."""
+    org = scope.organization(actor, code)
+    current = _entry_in(actor, org, entry)
+    profile = _profile_of(current)
+    if current.ended_at is not None or profile is None or profile.status != Status.AWAITING_SETUP:
+        raise Http404
+    if is_privileged(profile) and not actor.is_agency:
+        # Whoever holds the code (and knows the person's details) finishes the Profile: for one
+        # with administrator access, only customer service issues it.
+        raise Http404
+    form = _confirm(request, actor)
+    context = {
+        "console_section": "org-staff",
+        "organization": org,
+        "entry": current,
+        "profile": profile,
+        "form": form,
+    }
+    if request.method == "POST" and form.is_valid():
+        typed_code, row = account_actions.do_issue_activation_code(
+            profile=profile,
+            purpose=CodePurpose.SETUP,
+            organization=org.code,
+            reason=_reason(form),
+            ctx=ctx_from_request(request),
+        )
+        context |= {
+            "code": typed_code,
+            "expires_at": row.expires_at,
+            "register_url": request.build_absolute_uri(reverse("registration:start")),
+        }
+        return render(request, "backoffice/org/code_issued.html", context)
+    return render(request, "backoffice/org/code.html", context)
+
+
+# --- activity -------------------------------------------------------------------------------
+
+
+def _readable(value: Any) -> str:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(_readable(v) for v in value) or "—"
+    return str(value)
+
+
+def _detail_lines(detail: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(key.replace("_", " ").capitalize(), _readable(value)) for key, value in detail.items()]
+
+
+def _targets(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
+    """What each event was about, in words: a Profile by its User Name, a staff entry by its
+    role title and organization (never a person's data)."""
+    ids: dict[str, set[int]] = {}
+    for event in events:
+        if event.target_id.isdigit():
+            ids.setdefault(event.target_type, set()).add(int(event.target_id))
+    labels: dict[tuple[str, str], str] = {}
+    for pk, username in Profile.objects.filter(pk__in=ids.get("accounts.profile", ())).values_list(
+        "pk", "username"
+    ):
+        labels[("accounts.profile", str(pk))] = _("Profile %(username)s") % {"username": username}
+    entries = StaffEntry.objects.filter(pk__in=ids.get("directory.staffentry", ())).select_related(
+        "organization"
+    )
+    for e in entries:
+        labels[("directory.staffentry", str(e.pk))] = _("Staff entry %(pk)s: %(title)s at %(org)s") % {
+            "pk": e.pk,
+            "title": e.role_title,
+            "org": e.organization.code,
+        }
+    return labels
+
+
+@scope.console_page(*scope.DIRECTORY)
+def activity(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
+    """Who did what in this organization (and, for a district, its schools), newest first."""
+    org = scope.organization(actor, code)
+    codes = [o.code for o in _family(org)]
+    events = scope.events(actor).filter(detail__organization__in=codes).order_by("-at", "-id")
+    form = org_forms.ActivityFilterForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["event_type"]:
+            events = events.filter(event_type=data["event_type"])
+        if data["actor"]:
+            events = events.filter(actor_label__iexact=data["actor"].strip())
+        if data["date_from"]:
+            events = events.filter(at__date__gte=data["date_from"])
+        if data["date_to"]:
+            events = events.filter(at__date__lte=data["date_to"])
+    elif form.is_bound:
+        events = events.none()
+    page, query = _page(request, events)
+    shown = list(page.object_list)
+    targets = _targets(shown)
+    labels = dict(EventType.choices)
+    rows = [
+        {
+            "at": event.at,
+            "actor": event.actor_label or _("system"),
+            "event": labels.get(event.event_type, event.event_type),
+            "outcome": event.outcome,
+            "target": targets.get((event.target_type, event.target_id), _target_fallback(event)),
+            "detail": _detail_lines(event.detail),
+        }
+        for event in shown
+    ]
+    return render(
+        request,
+        "backoffice/org/activity.html",
+        {
+            "console_section": "org-activity",
+            "organization": org,
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query,
+        },
+    )
+
+
+def _target_fallback(event: AuditEvent) -> str:
+    if not event.target_type:
+        return "—"
+    return f"{event.target_type.split('.')[-1]} {event.target_id}"

@@ -1,0 +1,487 @@
+"""The customer-service console: find a Profile, see everything about it, and help its owner
+(unlock, disable, enable, a recovery code, a new second factor, Directory Administrator
+appointments); merge and unmerge duplicate Persons.
+
+Every page is for customer service and security administrators (`scope.SERVICE`); every change
+asks for a reason, which its audit event records with the old and new values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import reduce
+from operator import and_
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from edgate.accounts import actions as account_actions
+from edgate.accounts.models import CodePurpose, Profile, Status
+from edgate.accounts.usernames import canonical
+from edgate.audit.models import AuditEvent
+from edgate.core.context import Ctx, ctx_from_request
+from edgate.directory import actions as directory_actions
+from edgate.directory.models import OrgAdministrator, StaffEntry
+from edgate.identity import normalize
+from edgate.matching.models import MatchCase
+from edgate.mfa import actions as mfa_actions
+from edgate.people.models import Person
+from edgate.recovery.policy import is_privileged
+
+from . import actions, scope
+from .models import PersonMerge
+from .scope import Actor, Role
+from .service_forms import AppointForm, ConfirmMergeForm, MergeForm, ReasonForm, SearchForm
+
+PAGE_SIZE = 50
+RECENT_EVENTS = 50
+
+
+def _context(actor: Actor, **values: object) -> dict[str, object]:
+    return {"actor": actor, "console_section": "service", **values}
+
+
+# --- search --------------------------------------------------------------------------------
+
+
+def _matching_profiles(profiles: QuerySet[Profile], data: dict[str, str]) -> QuerySet[Profile]:
+    """Every filled field narrows the result; each uses an indexed or short column."""
+    conditions: list[Q] = []
+    if data.get("username"):
+        conditions.append(Q(lowered__startswith=canonical(data["username"])))
+    if data.get("email"):
+        conditions.append(Q(person__email__iexact=data["email"]))
+    if data.get("ssn_last4"):
+        conditions.append(Q(person__ssn_last4=data["ssn_last4"]))
+    for word in data.get("name", "").split():
+        key = normalize.name_key(word)
+        if key:
+            conditions.append(
+                Q(person__last_name_key__startswith=key)
+                | Q(person__first_name_key__startswith=key)
+                | Q(person__former_last_name_key__startswith=key)
+            )
+    current = (
+        StaffEntry.objects.filter(ended_at=None).select_related("organization").order_by("organization__code")
+    )
+    return (
+        profiles.annotate(lowered=Lower("username"))
+        .filter(reduce(and_, conditions, Q()))
+        .select_related("person")
+        .prefetch_related(Prefetch("person__staff_entries", queryset=current, to_attr="current_entries"))
+        .order_by("person__last_name", "person__first_name", "username")
+    )
+
+
+@scope.console_page(*scope.SERVICE, methods=("GET", "POST"))
+def search(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form = SearchForm(request.POST if request.method == "POST" else None)
+    page = None
+    if form.is_valid():
+        found = _matching_profiles(scope.profiles(actor), form.cleaned_data)
+        page = Paginator(found, PAGE_SIZE).get_page(request.POST.get("page"))
+    return render(request, "backoffice/service/search.html", _context(actor, form=form, page=page))
+
+
+# --- the Profile page ----------------------------------------------------------------------
+
+
+def case_url(reference: str) -> str:
+    try:
+        return reverse("backoffice:case", kwargs={"reference": reference})
+    except NoReverseMatch:  # the case pages are another part of the console
+        return f"/console/cases/{reference}/"
+
+
+def profile_events(profile: Profile) -> QuerySet[AuditEvent]:
+    person = str(profile.person_id)
+    return AuditEvent.objects.filter(
+        Q(target_type="accounts.profile", target_id=str(profile.pk))
+        | Q(target_type="people.person", target_id=person)
+    ).order_by("-at", "-id")[:RECENT_EVENTS]
+
+
+def readable(event: AuditEvent) -> list[tuple[str, str]]:
+    """An event's detail as label/value pairs."""
+    pairs = []
+    for key, value in event.detail.items():
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value) or "-"
+        elif value is None:
+            value = "-"
+        pairs.append((key.replace("_", " "), str(value)))
+    return pairs
+
+
+@scope.console_page(*scope.SERVICE)
+def profile_page(request: HttpRequest, actor: Actor, profile: int) -> HttpResponse:
+    target = scope.profile(actor, profile)
+    person = target.person
+    grants = scope.grants(actor).filter(profile=target).order_by("revoked_at", "-granted_at")
+    cases = [(case, case_url(case.reference)) for case in scope.cases(actor).filter(person=person)]
+    devices = {
+        "app": TOTPDevice.objects.filter(user=target, confirmed=True).exists(),
+        "recovery_codes": sum(d.token_set.count() for d in StaticDevice.objects.filter(user=target)),
+    }
+    context = _context(
+        actor,
+        profile=target,
+        person=person,
+        privileged=is_privileged(target),
+        staff=scope.staff_entries(actor)
+        .filter(person=person)
+        .select_related("organization")
+        .order_by("ended_at"),
+        active_grants=[g for g in grants if g.revoked_at is None],
+        revoked_grants=[g for g in grants if g.revoked_at is not None],
+        cases=cases,
+        devices=devices,
+        appointments=OrgAdministrator.objects.filter(profile=target).select_related("organization"),
+        appoint_form=AppointForm(organizations=scope.organizations(actor).filter(active=True)),
+        merged_into=actions.standing_merge(person),
+        merges_received=PersonMerge.objects.filter(survivor=person, undone_at=None).select_related(
+            "duplicate"
+        ),
+        events=[(event, readable(event)) for event in profile_events(target)],
+        actions=[(a, action_url(a, target)) for a in PROFILE_ACTIONS.values() if a.offered(target)],
+    )
+    return render(request, "backoffice/service/profile.html", context)
+
+
+# --- actions on a Profile --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProfileAction:
+    slug: str
+    title: str
+    explanation: str
+    button: str
+    offered: Callable[[Profile], bool]
+    # Does the work; returns a one-time code to show, or None to go back to the Profile page.
+    perform: Callable[[Profile, str, Ctx], str | None]
+    code_note: str = ""
+
+
+def _unlock(profile: Profile, reason: str, ctx: Ctx) -> None:
+    actions.do_unlock_profile(profile=profile, reason=reason, ctx=ctx)
+    return None
+
+
+def _disable(profile: Profile, reason: str, ctx: Ctx) -> None:
+    account_actions.do_set_status(profile=profile, status=Status.DISABLED, reason=reason, ctx=ctx)
+    return None
+
+
+def _enable(profile: Profile, reason: str, ctx: Ctx) -> None:
+    status = Status.ACTIVE if profile.activated_at is not None else Status.AWAITING_SETUP
+    account_actions.do_set_status(profile=profile, status=status, reason=reason, ctx=ctx)
+    return None
+
+
+def _recovery_code(profile: Profile, reason: str, ctx: Ctx) -> str:
+    code, _row = account_actions.do_issue_activation_code(
+        profile=profile, purpose=CodePurpose.RECOVERY, reason=reason, ctx=ctx
+    )
+    return code
+
+
+def _reset_second_factor(profile: Profile, reason: str, ctx: Ctx) -> str:
+    return mfa_actions.do_reset_second_factor(profile=profile, reason=reason, ctx=ctx)
+
+
+PROFILE_ACTIONS: dict[str, ProfileAction] = {
+    action.slug: action
+    for action in (
+        ProfileAction(
+            "unlock",
+            gettext_lazy("Unlock"),
+            gettext_lazy(
+                "The Profile becomes active again (a Profile never set up goes back to awaiting setup) "
+                "and any sign-in lock or delay from wrong passwords is lifted."
+            ),
+            gettext_lazy("Unlock this Profile"),
+            lambda p: p.status in (Status.LOCKED, Status.ACTIVE, Status.AWAITING_SETUP),
+            _unlock,
+        ),
+        ProfileAction(
+            "disable",
+            gettext_lazy("Disable"),
+            gettext_lazy("The Profile can no longer sign in; its open sessions end at their next request."),
+            gettext_lazy("Disable this Profile"),
+            lambda p: p.status != Status.DISABLED,
+            _disable,
+        ),
+        ProfileAction(
+            "enable",
+            gettext_lazy("Enable"),
+            gettext_lazy(
+                "The Profile can sign in again (a Profile never set up goes back to awaiting setup)."
+            ),
+            gettext_lazy("Enable this Profile"),
+            lambda p: p.status == Status.DISABLED,
+            _enable,
+        ),
+        ProfileAction(
+            "reset-recovery",
+            gettext_lazy("Reset recovery"),
+            gettext_lazy(
+                "Issues a one-time recovery code, valid for 24 hours, that replaces any earlier one. "
+                "The person chooses a new password with it at the address shown with the code. "
+                "Give it only to the person, once you have checked who they are."
+            ),
+            gettext_lazy("Issue a recovery code"),
+            lambda p: p.status == Status.ACTIVE,
+            _recovery_code,
+            gettext_lazy(
+                "Read this code to the person. They go to {url}, type their User Name and this code, "
+                "and choose a new password."
+            ),
+        ),
+        ProfileAction(
+            "reset-second-factor",
+            gettext_lazy("Reset second factor"),
+            gettext_lazy(
+                "For a privileged Profile whose authenticator app is lost: the app and its recovery codes "
+                "are removed and a one-time enrolment code is issued. At the next sign-in the person "
+                "attaches a new app with that code."
+            ),
+            gettext_lazy("Remove the second factor and issue an enrolment code"),
+            lambda p: (
+                is_privileged(p)
+                or TOTPDevice.objects.filter(user=p).exists()
+                or StaticDevice.objects.filter(user=p).exists()
+            ),
+            _reset_second_factor,
+            gettext_lazy(
+                "Read this enrolment code to the person. They sign in, and type it when asked to set up "
+                "their authenticator app."
+            ),
+        ),
+    )
+}
+
+
+def action_url(action: ProfileAction, profile: Profile) -> str:
+    return reverse(f"backoffice:service_{action.slug.replace('-', '_')}", kwargs={"profile": profile.pk})
+
+
+def acting_problem(actor: Actor, target: Profile) -> str | None:
+    """Nobody acts on their own Profile here; agency staff Profiles are a security
+    administrator's to change."""
+    if target.pk == actor.profile.pk:
+        return _("You cannot change your own Profile here: ask a colleague.")
+    agency_staff = target.is_staff or target.is_superuser or target.groups.exists()
+    if agency_staff and Role.SECURITY_ADMIN not in actor.roles:
+        return _("This is an agency staff Profile: only a security administrator may change it.")
+    return None
+
+
+@scope.console_page(*scope.SERVICE, methods=("GET", "POST"))
+def profile_action(request: HttpRequest, actor: Actor, profile: int, action: str) -> HttpResponse:
+    target = scope.profile(actor, profile)
+    chosen = PROFILE_ACTIONS.get(action)
+    if chosen is None:
+        raise Http404
+    problem = acting_problem(actor, target)
+    if problem is None and not chosen.offered(target):
+        problem = _("This cannot be done to a Profile that is {status}.").format(
+            status=target.get_status_display().lower()
+        )
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and problem is None and form.is_valid():
+        try:
+            code = chosen.perform(target, form.cleaned_data["reason"], ctx_from_request(request))
+        except account_actions.StatusChangeRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            if code is None:
+                messages.success(request, _("Done: {title}.").format(title=chosen.title))
+                return redirect("backoffice:service_profile", profile=target.pk)
+            note = chosen.code_note.format(url=request.build_absolute_uri(reverse("recovery:with_code")))
+            return render(
+                request,
+                "backoffice/service/code.html",
+                _context(actor, profile=target, action=chosen, code=code, note=note),
+            )
+    return render(
+        request,
+        "backoffice/service/confirm.html",
+        _context(actor, profile=target, action=chosen, form=form, problem=problem),
+    )
+
+
+# --- Directory Administrator appointments ----------------------------------------------------
+
+
+@scope.console_page(*scope.SERVICE, methods=("GET", "POST"))
+def appoint(request: HttpRequest, actor: Actor, profile: int) -> HttpResponse:
+    target = scope.profile(actor, profile)
+    organizations = scope.organizations(actor).filter(active=True).order_by("code")
+    form = AppointForm(request.POST if request.method == "POST" else None, organizations=organizations)
+    problem = acting_problem(actor, target)
+    if target.status != Status.ACTIVE and problem is None:
+        problem = _("Only an active Profile can be appointed.")
+    if request.method == "POST" and problem is None and form.is_valid():
+        organization = form.cleaned_data["organization"]
+        directory_actions.do_appoint_admin(
+            profile=target,
+            organization=organization,
+            reason=form.cleaned_data["reason"],
+            ctx=ctx_from_request(request),
+        )
+        messages.success(request, _("Appointed Directory Administrator of {org}.").format(org=organization))
+        return redirect("backoffice:service_profile", profile=target.pk)
+    return render(
+        request,
+        "backoffice/service/appoint.html",
+        _context(actor, profile=target, form=form, problem=problem),
+    )
+
+
+@scope.console_page(*scope.SERVICE, methods=("GET", "POST"))
+def remove_appointment(request: HttpRequest, actor: Actor, profile: int, code: str) -> HttpResponse:
+    target = scope.profile(actor, profile)
+    organization = scope.organization(actor, code)
+    appointment = OrgAdministrator.objects.filter(profile=target, organization=organization).first()
+    if appointment is None:
+        raise Http404
+    problem = acting_problem(actor, target)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and problem is None and form.is_valid():
+        directory_actions.do_remove_admin(
+            appointment=appointment, reason=form.cleaned_data["reason"], ctx=ctx_from_request(request)
+        )
+        messages.success(request, _("Removed as Directory Administrator of {org}.").format(org=organization))
+        return redirect("backoffice:service_profile", profile=target.pk)
+    return render(
+        request,
+        "backoffice/service/remove_appointment.html",
+        _context(actor, profile=target, organization=organization, form=form, problem=problem),
+    )
+
+
+# --- merging duplicate Persons -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Side:
+    """One of the two records, for the side-by-side view."""
+
+    person: Person
+    profile: Profile | None
+    staff: list[StaffEntry]
+    grants: int
+    cases: int
+
+
+def _side(person: Person) -> Side:
+    profile = actions.profile_of(person)
+    return Side(
+        person=person,
+        profile=profile,
+        staff=list(person.staff_entries.filter(ended_at=None).select_related("organization")),
+        grants=profile.grants.active().count() if profile is not None else 0,
+        cases=MatchCase.objects.filter(person=person).count(),
+    )
+
+
+def _sides(survivor: Person, duplicate: Person) -> list[tuple[str, Side]]:
+    return [(_("Survivor (stays)"), _side(survivor)), (_("Duplicate (merged away)"), _side(duplicate))]
+
+
+def _hidden(form: forms.Form) -> forms.Form:
+    for name in ("survivor", "duplicate"):
+        form.fields[name].widget = forms.HiddenInput()
+    return form
+
+
+@scope.console_page(*scope.SERVICE, methods=("GET", "POST"))
+def merge(request: HttpRequest, actor: Actor) -> HttpResponse:
+    people = scope.people(actor)
+    allow_privileged = Role.SECURITY_ADMIN in actor.roles
+    context = _context(
+        actor,
+        recent=PersonMerge.objects.select_related("survivor", "duplicate")[:20],
+    )
+    if request.method != "POST":
+        return render(request, "backoffice/service/merge.html", context | {"form": MergeForm(people=people)})
+    confirming = "reason" in request.POST
+    chosen = MergeForm(request.POST, people=people)
+    if not chosen.is_valid():
+        return render(request, "backoffice/service/merge.html", context | {"form": chosen})
+    survivor, duplicate = chosen.cleaned_data["survivor"], chosen.cleaned_data["duplicate"]
+    problem = actions.merge_problem(survivor=survivor, duplicate=duplicate, allow_privileged=allow_privileged)
+    typed = {"survivor": chosen.data.get("survivor", ""), "duplicate": chosen.data.get("duplicate", "")}
+    form = ConfirmMergeForm(request.POST if confirming else None, initial=typed, people=people)
+    if confirming and problem is None and form.is_valid():
+        try:
+            done = actions.do_merge_persons(
+                survivor=survivor,
+                duplicate=duplicate,
+                reason=form.cleaned_data["reason"],
+                allow_privileged=allow_privileged,
+                ctx=ctx_from_request(request),
+            )
+        except actions.MergeRefused as refused:
+            problem = str(refused)
+        else:
+            messages.success(
+                request,
+                _("Merged {duplicate} into {survivor} (merge {merge}).").format(
+                    duplicate=duplicate.state_id, survivor=survivor.state_id, merge=done.pk
+                ),
+            )
+            target = actions.profile_of(survivor)
+            if target is not None:
+                return redirect("backoffice:service_profile", profile=target.pk)
+            return redirect("backoffice:service_merge")
+    return render(
+        request,
+        "backoffice/service/merge_confirm.html",
+        context | {"form": _hidden(form), "sides": _sides(survivor, duplicate), "problem": problem},
+    )
+
+
+@scope.console_page(*scope.SERVICE, methods=("GET", "POST"))
+def unmerge(request: HttpRequest, actor: Actor, person: int) -> HttpResponse:
+    duplicate = scope.person(actor, person)
+    standing = actions.standing_merge(duplicate)
+    if standing is None:
+        raise Http404
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_unmerge_persons(
+                merge=standing, reason=form.cleaned_data["reason"], ctx=ctx_from_request(request)
+            )
+        except actions.UnmergeRefused as refused:
+            problems = refused.problems
+        else:
+            messages.success(
+                request, _("Merge {merge} undone: every row it changed is back.").format(merge=standing.pk)
+            )
+            return redirect("backoffice:service_merge")
+    return render(
+        request,
+        "backoffice/service/unmerge.html",
+        _context(
+            actor,
+            merge=standing,
+            sides=_sides(standing.survivor, duplicate),
+            form=form,
+            problems=problems,
+        ),
+    )

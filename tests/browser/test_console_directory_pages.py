@@ -1,0 +1,76 @@
+"""The Directory Administrator console in Chromium at phone width: each page checked with axe,
+and nothing wider than the screen."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import Page, expect
+
+from edgate.directory import actions as directory_actions
+from tests.backoffice import build_world, console_client
+from tests.factories import CTX, on_file, precreated, someone, with_profile
+
+from .conftest import assert_accessible
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def fits_the_screen(page: Page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_console_pages_on_a_phone(page: Page, live_server, failed_resources: list[str]) -> None:  # type: ignore[no-untyped-def]
+    world = build_world()
+    teacher = on_file(someone("Lena", "Brightwood"))
+    profile = with_profile(teacher)
+    entry = directory_actions.do_add_staff(
+        person=teacher, organization=world.school_a1, role_title="Teacher", ctx=CTX
+    )
+    grant = directory_actions.do_grant_access(
+        profile=profile, role=world.role("MDCS", "submitter"), organization=world.school_a1, ctx=CTX
+    )
+    waiting = on_file(someone("Milo", "Fernsby"))
+    precreated(waiting)
+    pending = directory_actions.do_add_staff(
+        person=waiting, organization=world.school_a1, role_title="Aide", ctx=CTX
+    )
+    # The signed-in, second-factor-passed session of the district's administrator.
+    client = console_client(world.da_a)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+
+    a1 = world.school_a1.code
+    for path, heading in [
+        ("/console/", "Console"),
+        ("/console/org/", "Organizations"),
+        (f"/console/org/{world.district_a.code}/", world.district_a.name),
+        (f"/console/org/{world.district_a.code}/staff/add/", "Add a staff member"),
+        (f"/console/org/{a1}/staff/add/pick/?q=brightwood", "Add someone already on my staff"),
+        (f"/console/org/{a1}/staff/add/known/", "Add someone known to the agency"),
+        (f"/console/org/{a1}/staff/add/new/", "Add someone new"),
+        (f"/console/org/{a1}/staff/{entry.pk}/", teacher.full_name),
+        (f"/console/org/{a1}/staff/{entry.pk}/edit/", "Change a staff entry"),
+        (f"/console/org/{a1}/staff/{entry.pk}/end/", "End a staff entry"),
+        (f"/console/org/{a1}/grants/{grant.pk}/revoke/", "Revoke access"),
+        (f"/console/org/{a1}/staff/{pending.pk}/code/", "One-time activation code"),
+        (f"/console/org/{world.district_a.code}/activity/", f"Activity at {world.district_a.name}"),
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+        assert_accessible(page)
+        assert fits_the_screen(page), path
+
+    # Errors: the summary and the fields, still accessible.
+    page.goto(f"{live_server.url}/console/org/{a1}/staff/add/new/")
+    page.evaluate("document.querySelector('main form[method=post]').noValidate = true")
+    page.get_by_role("button", name="Add to the staff").click()
+    expect(page.get_by_role("alert").first).to_contain_text("There is a problem")
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/console/org/{a1}/staff/{pending.pk}/code/")
+    page.get_by_role("button", name="Issue a code").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Activation code issued")
+    assert_accessible(page)
+    assert fits_the_screen(page)

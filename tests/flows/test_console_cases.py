@@ -1,0 +1,510 @@
+"""The match-case console: queue, side-by-side case page, resolutions, and the registrant's side
+(partial-match page, case status page) — all through HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from edgate.accounts.models import Profile
+from edgate.audit.models import AuditEvent, EventType
+from edgate.core import conf
+from edgate.core.context import Ctx
+from edgate.directory import actions as directory_actions
+from edgate.directory.models import Organization
+from edgate.identity.records import Identity
+from edgate.matching import actions, service
+from edgate.matching.models import CaseOutcome, CaseStatus, DistinctPair, MatchCase
+from edgate.people.models import Person
+
+from ..backoffice import World, build_world, console_client
+from ..factories import CTX, Someone, on_file, security_post, someone, with_profile
+from .helpers import post_step, register_new, start, step
+
+pytestmark = pytest.mark.django_db
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def record_at(organization: Organization | None, who: Someone, *, profile: bool = False) -> Person:
+    person = on_file(who)
+    if organization is not None:
+        directory_actions.do_add_staff(
+            person=person, organization=organization, role_title="Teacher", ctx=CTX
+        )
+    if profile:
+        with_profile(person)
+    return person
+
+
+def blocked(client: Client, registrant: Someone) -> MatchCase:
+    """Register through the wizard and be stopped at the partial-match page."""
+    start(client)
+    assert post_step(client, "identity", registrant.identity_post())["Location"] == step("partial")
+    reference = client.get(step("partial")).context["match"]["case"]
+    return MatchCase.objects.get(reference=reference)
+
+
+def older(who: Someone, years: int = 5) -> Someone:
+    """The same person with the year of birth mistyped (SSN agrees, date of birth differs)."""
+    return who.with_(date_of_birth=who.date_of_birth.replace(year=who.date_of_birth.year - years))
+
+
+def case_opened_directly(organization: Organization | None) -> MatchCase:
+    record = someone("Riley", "Haddad")
+    person = record_at(organization, record)
+    query = Identity(
+        first_name=record.first_name,
+        last_name=record.last_name,
+        date_of_birth=older(record).date_of_birth,
+        ssn=record.ssn,
+    )
+    decision = service.match(query)
+    return service.do_open_case(person=person, query=query, decision=decision, source="registration", ctx=CTX)
+
+
+def ctx_for(profile: Profile) -> Ctx:
+    return Ctx(client_ip="198.51.100.9", actor_id=profile.pk, actor_label=profile.username)
+
+
+def case_url(case: MatchCase, action: str = "") -> str:
+    if action:
+        return reverse(f"backoffice:case_{action}", kwargs={"reference": case.reference})
+    return reverse("backoffice:case", kwargs={"reference": case.reference})
+
+
+def resolve_post(case: MatchCase, **fields: object) -> dict[str, object]:
+    """The resolve form as the browser sends it: the record's values, then the changes."""
+    person = Person.objects.get(pk=case.person_id)
+    data: dict[str, object] = {
+        "first_name": person.first_name,
+        "middle_name": person.middle_name,
+        "last_name": person.last_name,
+        "former_last_name": person.former_last_name,
+        "date_of_birth": person.date_of_birth.isoformat(),
+        "reason": "Checked the license file",
+    }
+    data.update(fields)
+    return data
+
+
+def events_of(case: MatchCase, event_type: EventType) -> list[AuditEvent]:
+    return list(
+        AuditEvent.objects.filter(
+            event_type=event_type, target_type="matching.matchcase", target_id=str(case.pk)
+        )
+    )
+
+
+@pytest.fixture
+def world() -> World:
+    return build_world()
+
+
+# --- the queue ----------------------------------------------------------------------------
+
+
+def test_queue_is_scoped_to_the_actors_organizations(world: World) -> None:
+    in_a = case_opened_directly(world.district_a)
+    in_a1 = case_opened_directly(world.school_a1)
+    in_b = case_opened_directly(world.district_b)
+    queue = reverse("backoffice:cases")
+
+    def listed(profile: Profile) -> set[str]:
+        page = console_client(profile).get(queue)
+        assert page.status_code == 200
+        return {c.reference for c in page.context["page"].object_list}
+
+    assert listed(world.da_a) == {in_a.reference, in_a1.reference}
+    assert listed(world.da_school_a1) == {in_a1.reference}
+    assert listed(world.da_b) == {in_b.reference}
+    assert listed(world.service) == {in_a.reference, in_a1.reference, in_b.reference}
+    assert listed(world.security) == {in_a.reference, in_a1.reference, in_b.reference}
+    # Outside the scope a case does not exist; without a role the console is closed.
+    assert console_client(world.da_a).get(case_url(in_b)).status_code == 404
+    assert console_client(world.da_school_a1).get(case_url(in_a)).status_code == 404
+    assert console_client(world.da_b).post(case_url(in_a, "resolve"), resolve_post(in_a)).status_code == 404
+    assert console_client(world.educator).get(queue).status_code == 403
+    assert console_client(world.educator).get(case_url(in_a)).status_code == 403
+    assert Client().get(queue)["Location"].startswith(reverse("accounts:login"))
+    # The side navigation counts the open cases in scope.
+    assert "Cases (2 open)" in console_client(world.da_a).get(reverse("backoffice:home")).content.decode()
+    assert "Cases (1 open)" in console_client(world.da_b).get(queue).content.decode()
+
+
+def test_queue_order_filter_find_and_paging(world: World) -> None:
+    cases = [case_opened_directly(world.district_a) for _ in range(51)]
+    oldest, newest = cases[0], cases[-1]
+    agent = ctx_for(world.da_a)
+    actions.do_resolve_case(case=oldest, outcome=CaseOutcome.SAME_PERSON, note="typo", ctx=agent)
+    actions.do_escalate_case(case=cases[1], note="cannot tell", ctx=agent)
+    client = console_client(world.da_a)
+    queue = reverse("backoffice:cases")
+    first = client.get(queue)
+    rows = first.context["page"].object_list
+    assert len(rows) == 50 and first.context["page"].paginator.count == 51
+    # Open first, oldest first; then escalated; the resolved one last (on page 2).
+    assert rows[0].reference == cases[2].reference and rows[48].reference == newest.reference
+    assert rows[49].reference == cases[1].reference
+    second = client.get(queue, {"page": 2})
+    assert [c.reference for c in second.context["page"].object_list] == [oldest.reference]
+    only = client.get(queue, {"status": "escalated"}).context["page"].object_list
+    assert [c.reference for c in only] == [cases[1].reference]
+    found = client.get(queue, {"reference": newest.reference.lower()}).context["page"].object_list
+    assert [c.reference for c in found] == [newest.reference]
+    nothing = client.get(queue, {"reference": "EG-XXXX-XXXX"})
+    assert nothing.status_code == 200 and 'data-testid="no-cases"' in nothing.content.decode()
+    assert client.get(queue, {"status": "bogus", "page": "x"}).status_code == 200  # no 500
+    # Customer service: escalated first, and announced.
+    service_page = console_client(world.service).get(queue)
+    assert service_page.context["page"].object_list[0].reference == cases[1].reference
+    assert 'data-testid="escalated-summary"' in service_page.content.decode()
+    assert 'data-testid="escalated-summary"' not in first.content.decode()
+
+
+# --- the case page ------------------------------------------------------------------------
+
+
+def test_case_page_shows_both_sides_masked_with_levels(world: World, client: Client) -> None:
+    record = someone("Jordan", "Okafor")
+    person = record_at(world.district_a, record)
+    typed = older(record)
+    case = blocked(client, typed)
+    assert blocked(client, typed).pk == case.pk  # a retry is counted on the same case
+    page = console_client(world.da_a).get(case_url(case))
+    assert page.status_code == 200
+    html = page.content.decode()
+    rows = {str(row["label"]): row for row in page.context["rows"]}
+    # SSN masked to the last four, on both sides (the PII guard fails the test on a full SSN).
+    assert rows["Social Security Number"]["typed"] == rows["Social Security Number"]["record"]
+    assert rows["Social Security Number"]["record"] == f"***-**-{record.ssn[-4:]}"
+    assert html.count(f"***-**-{record.ssn[-4:]}") == 2
+    assert rows["Date of birth"]["typed"] == typed.date_of_birth
+    assert rows["Date of birth"]["record"] == person.date_of_birth
+    assert (rows["Date of birth"]["level"], rows["Social Security Number"]["level"]) == ("differ", "agree")
+    assert rows["First name"]["level_label"] == "Agree"
+    assert 'data-level="differ"' in html and 'data-level="agree"' in html
+    assert "SSN agrees but other data conflicts" in html and case.explanation["matcher"] in html
+    assert page.context["case"].attempts == 2
+    assert "Match case opened" in html and "Conflicting submission counted on an open case" in html
+    assert "{" not in page.context["rows"][0]["level_label"]  # readable labels, not JSON
+    assert 'name="outcome"' in html and 'name="note"' in html  # a DA may decide or escalate
+    assert 'name="codes"' not in html  # reassigning is customer service's
+
+
+# --- same person --------------------------------------------------------------------------
+
+
+def test_same_person_record_corrected_then_registrant_gets_the_precreated_path(world: World) -> None:
+    truth = someone("Morgan", "Delacroix")
+    wrong_on_file = older(truth, 3)  # the district typed the year wrong
+    person = record_at(world.district_a, wrong_on_file)
+    registrant = Client()
+    case = blocked(registrant, truth)
+    da = console_client(world.da_a)
+    response = da.post(
+        case_url(case, "resolve"),
+        resolve_post(case, outcome="same_person", date_of_birth=truth.date_of_birth.isoformat()),
+    )
+    assert response.status_code == 302 and response["Location"] == case_url(case)
+    case.refresh_from_db()
+    person.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED and case.outcome == CaseOutcome.SAME_PERSON
+    assert case.resolution_note == "Checked the license file"
+    assert case.resolved_by_id == world.da_a.pk and case.resolved_at is not None
+    assert person.date_of_birth == truth.date_of_birth
+    (event,) = events_of(case, EventType.MATCH_CASE_RESOLVED)
+    assert event.actor_id == world.da_a.pk
+    assert event.detail["outcome"] == "same_person" and event.detail["note"] == "Checked the license file"
+    assert (event.detail["status_old"], event.detail["status_new"]) == ("open", "resolved")
+    assert event.detail["corrected"] == ["date_of_birth"]
+    updated = AuditEvent.objects.get(event_type=EventType.PERSON_UPDATED, target_id=str(person.pk))
+    assert updated.detail["fields"] == ["date_of_birth"] and updated.actor_id == world.da_a.pk
+    page = da.get(case_url(case)).content.decode()
+    assert "Same person" in page and "Checked the license file" in page and 'name="outcome"' not in page
+
+    # The registrant comes back (the case status page says "register again") and registers.
+    status = registrant.post(reverse("registration:case_status"), {"reference": case.reference})
+    assert status.context["state"] == "resolved" and "Register again" in status.content.decode()
+    start(registrant)
+    assert post_step(registrant, "identity", truth.identity_post())["Location"] == step("setup")
+    done = post_step(registrant, "setup", security_post(), follow=True)
+    assert done.redirect_chain[-1][0] == step("setup_done")
+    assert Profile.objects.get(person=person).status == "active"
+    assert Person.objects.filter(first_name="Morgan").count() == 1
+
+
+def test_same_person_registrant_mistyped_then_exact(world: World) -> None:
+    record = someone("Harper", "Lindgren")
+    person = record_at(world.school_a1, record, profile=True)
+    registrant = Client()
+    case = blocked(registrant, older(record))
+    response = console_client(world.da_school_a1).post(
+        case_url(case, "resolve"),
+        resolve_post(case, outcome="same_person", reason="Registrant mistyped the year"),
+    )
+    assert response.status_code == 302
+    (event,) = events_of(case, EventType.MATCH_CASE_RESOLVED)
+    assert event.detail["corrected"] == [] and event.actor_id == world.da_school_a1.pk
+    assert not AuditEvent.objects.filter(
+        event_type=EventType.PERSON_UPDATED, target_id=str(person.pk)
+    ).exists()
+    start(registrant)
+    assert post_step(registrant, "identity", record.identity_post())["Location"] == step("exact")
+
+
+# --- different people ---------------------------------------------------------------------
+
+
+def test_different_people_lets_the_registrant_register_and_is_remembered(world: World) -> None:
+    record = someone("Alex", "Moreau")
+    person = record_at(world.district_b, record, profile=True)
+    namesake = someone("Alex", "Moreau", born=record.date_of_birth)  # same name and birthday, other SSN
+    registrant = Client()
+    case = blocked(registrant, namesake)
+    assert case.explanation["fields"]["ssn"] == "differ"
+    response = console_client(world.da_b).post(
+        case_url(case, "resolve"),
+        resolve_post(case, outcome="different_people", reason="Other SSN, other person"),
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.outcome) == (CaseStatus.RESOLVED, CaseOutcome.DIFFERENT_PEOPLE)
+    assert DistinctPair.objects.filter(person=person).count() == 1
+    (event,) = events_of(case, EventType.MATCH_CASE_RESOLVED)
+    assert event.detail["outcome"] == "different_people" and event.actor_id == world.da_b.pk
+    # The same registrant now goes through as a new person.
+    username = register_new(registrant, namesake)
+    created = Profile.objects.get(username=username)
+    assert created.person_id != person.pk
+    assert Person.objects.filter(first_name="Alex", last_name="Moreau").count() == 2
+    # Another registrant conflicting with the same record is still blocked (a new case).
+    third = someone("Alex", "Moreau", born=record.date_of_birth)
+    other_case = blocked(Client(), third)
+    assert other_case.person_id == person.pk and other_case.pk != case.pk
+
+
+def test_different_people_refused_when_they_share_the_ssn(world: World, client: Client) -> None:
+    record = someone("Quinn", "Abara")
+    record_at(world.district_a, record)
+    case = blocked(client, older(record))
+    response = console_client(world.da_a).post(
+        case_url(case, "resolve"), resolve_post(case, outcome="different_people")
+    )
+    assert response.status_code == 200
+    assert "share an SSN" in response.content.decode()
+    assert "share an SSN" in " ".join(response.context["resolve_form"].errors["outcome"])
+    case.refresh_from_db()
+    assert case.status == CaseStatus.OPEN and not DistinctPair.objects.exists()
+    assert events_of(case, EventType.MATCH_CASE_RESOLVED) == []
+
+
+# --- escalate, reassign, double submit, bad input -----------------------------------------
+
+
+def test_escalate_then_customer_service_decides(world: World) -> None:
+    case = case_opened_directly(world.school_a1)
+    da = console_client(world.da_school_a1)
+    response = da.post(case_url(case, "escalate"), {"note": "Two licenses, cannot tell"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ESCALATED and case.escalation_note == "Two licenses, cannot tell"
+    (event,) = events_of(case, EventType.MATCH_CASE_ESCALATED)
+    assert event.actor_id == world.da_school_a1.pk and event.detail["note"] == "Two licenses, cannot tell"
+    assert (event.detail["status_old"], event.detail["status_new"]) == ("open", "escalated")
+    # The DA still sees it but no longer acts on it.
+    page = da.get(case_url(case))
+    assert page.status_code == 200 and 'name="outcome"' not in page.content.decode()
+    assert "customer service decides it" in page.content.decode()
+    assert da.post(case_url(case, "resolve"), resolve_post(case, outcome="same_person")).status_code == 403
+    again = da.post(case_url(case, "escalate"), {"note": "again"})
+    assert again.status_code == 302 and len(events_of(case, EventType.MATCH_CASE_ESCALATED)) == 1
+    # Customer service sees it first and decides it.
+    agent = console_client(world.service)
+    home = agent.get(reverse("backoffice:home")).content.decode()
+    assert "1 case escalated to customer service" in home
+    assert agent.get(reverse("backoffice:cases")).context["page"].object_list[0].pk == case.pk
+    assert agent.post(case_url(case, "resolve"), resolve_post(case, outcome="same_person")).status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED and case.resolved_by_id == world.service.pk
+
+
+def test_customer_service_reassigns(world: World) -> None:
+    case = case_opened_directly(world.district_a)
+    agent = console_client(world.service)
+    assert 'name="codes"' in agent.get(case_url(case)).content.decode()
+    bad = agent.post(case_url(case, "route"), {"codes": "99999999", "reason": "wrong district"})
+    assert bad.status_code == 200 and "No active organization has the code 99999999" in bad.content.decode()
+    response = agent.post(
+        case_url(case, "route"), {"codes": f"{world.district_b.code}", "reason": "Works in Riverside now"}
+    )
+    assert response.status_code == 302
+    assert list(case.organizations.all()) == [world.district_b]
+    (event,) = events_of(case, EventType.MATCH_CASE_ROUTED)
+    assert event.detail["organizations_new"] == [world.district_b.code]
+    assert event.detail["organizations_old"] == [world.district_a.code]
+    assert event.detail["note"] == "Works in Riverside now" and event.actor_id == world.service.pk
+    assert console_client(world.da_b).get(case_url(case)).status_code == 200
+    assert console_client(world.da_a).get(case_url(case)).status_code == 404
+    # A Directory Administrator cannot reassign.
+    da_b = console_client(world.da_b)
+    assert (
+        da_b.post(case_url(case, "route"), {"codes": world.district_a.code, "reason": "x"}).status_code == 403
+    )
+
+
+def test_a_resolved_case_cannot_be_resolved_again(world: World) -> None:
+    case = case_opened_directly(world.district_a)
+    da = console_client(world.da_a)
+    post = resolve_post(case, outcome="same_person")
+    assert da.post(case_url(case, "resolve"), post).status_code == 302
+    second = da.post(case_url(case, "resolve"), post, follow=True)
+    assert second.status_code == 200 and "already decided" in second.content.decode()
+    assert len(events_of(case, EventType.MATCH_CASE_RESOLVED)) == 1
+    assert console_client(world.service).post(case_url(case, "escalate"), {"note": "x"}).status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED and events_of(case, EventType.MATCH_CASE_ESCALATED) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"outcome": "same_person", "reason": "   "}, "reason", "Give the reason"),
+        ({"reason": "fine"}, "outcome", "Choose whether"),
+        ({"outcome": "maybe"}, "outcome", "valid choice"),
+        ({"outcome": "same_person", "date_of_birth": "not a date"}, "date_of_birth", "valid date"),
+        ({"outcome": "same_person", "date_of_birth": "2999-01-01"}, "date_of_birth", "in the past"),
+        ({"outcome": "same_person", "first_name": ""}, "first_name", "required"),
+        ({"outcome": "same_person", "last_name": "R2D2"}, "last_name", "letters"),
+        ({"outcome": "different_people", "first_name": "Rylee"}, None, "Corrections to the record"),
+    ],
+)
+def test_bad_resolve_input_gives_field_errors(
+    world: World, changes: dict, field: str | None, message: str
+) -> None:
+    case = case_opened_directly(world.district_a)
+    response = console_client(world.da_a).post(case_url(case, "resolve"), resolve_post(case, **changes))
+    assert response.status_code == 200
+    errors = response.context["resolve_form"].errors.get(field or "__all__")
+    assert errors and message in " ".join(errors)
+    assert 'id="error-summary"' in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.OPEN and events_of(case, EventType.MATCH_CASE_RESOLVED) == []
+
+
+def test_bad_escalate_and_unknown_reference(world: World) -> None:
+    case = case_opened_directly(world.district_a)
+    da = console_client(world.da_a)
+    empty = da.post(case_url(case, "escalate"), {"note": ""})
+    assert empty.status_code == 200 and empty.context["escalate_form"].errors["note"]
+    assert da.get(reverse("backoffice:case", kwargs={"reference": "EG-NOPE-NOPE"})).status_code == 404
+    assert da.post(reverse("backoffice:case_resolve", kwargs={"reference": "nope"}), {}).status_code == 404
+    assert da.get(case_url(case, "resolve")).status_code == 405
+
+
+# --- what the blocked registrant sees -----------------------------------------------------
+
+
+def test_partial_page_names_the_directory_administrator_to_call(world: World, client: Client) -> None:
+    record = someone("Rowan", "Castellanos")
+    person = record_at(world.district_a, record, profile=True)
+    case = blocked(client, older(record))
+    page = client.get(step("partial")).content.decode()
+    assert "partial match" in page and "supplied to us by a Directory Administrator" in page
+    assert case.reference in page
+    assert "Dana Northfield" in page and "(555) 201-4477" in page
+    assert "Check what you typed and start again" in page and reverse("registration:start") in page
+    assert reverse("registration:case_status") in page
+    for secret in (person.profile.username, person.state_id, record.first_name, record.last_name):
+        assert secret not in page
+
+
+def test_partial_page_for_a_school_without_administrator_names_the_district_s(
+    world: World, client: Client
+) -> None:
+    record = someone("Emery", "Vasquez")
+    record_at(world.school_a2, record)
+    blocked(client, older(record))
+    page = client.get(step("partial")).content.decode()
+    assert "Dana Northfield" in page and "Sasha Highschool" not in page
+
+
+def test_partial_page_without_organization_sends_to_customer_service(client: Client) -> None:
+    record = someone("Sage", "Whitfield")
+    record_at(None, record)
+    blocked(client, older(record))
+    page = client.get(step("partial")).content.decode()
+    assert conf.get().customer_service_phone in page
+    assert "Call customer service" in page and "Call your Directory Administrator" not in page
+
+
+def test_case_status_page_answers_only_the_status(world: World, client: Client) -> None:
+    case = case_opened_directly(world.district_a)
+    url = reverse("registration:case_status")
+    assert client.get(url).status_code == 200
+
+    def state(reference: str):  # type: ignore[no-untyped-def]
+        response = client.post(url, {"reference": reference})
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Riley" not in html and "Haddad" not in html and "Northfield" not in html
+        return response
+
+    opened = state(case.reference.lower().replace("-", " "))
+    assert opened.context["state"] == "open" and "Open: waiting" in opened.content.decode()
+    agent = ctx_for(world.service)
+    actions.do_escalate_case(case=case, note="look", ctx=agent)
+    assert "Being reviewed by customer service" in state(case.reference).content.decode()
+    actions.do_resolve_case(case=case, outcome=CaseOutcome.SAME_PERSON, note="ok", ctx=agent)
+    assert "Register again" in state(case.reference).content.decode()
+    unknown = state("EG-AAAA-AAAA")
+    assert unknown.context["state"] is None
+    assert "We have no case with that reference" in " ".join(unknown.context["form"].errors["reference"])
+    for bad in ("", "hello", "x" * 500):
+        response = state(bad)
+        assert response.context["form"].errors["reference"]
+    assert client.put(url).status_code == 405
+
+
+def test_case_status_page_is_throttled_per_address(world: World, client: Client) -> None:
+    case = case_opened_directly(world.district_a)
+    url = reverse("registration:case_status")
+    limit = conf.get().throttles["case_status_address"].limit
+    for _ in range(limit):
+        assert client.post(url, {"reference": case.reference}).context["state"] == "open"
+    refused = client.post(url, {"reference": case.reference})
+    assert refused.context["state"] is None
+    assert "too many look-ups" in refused.content.decode()
+    alert = AuditEvent.objects.get(event_type=EventType.THROTTLE_ALERT)
+    assert alert.detail["limit"] == "case_status_address"
+    # Another address is not affected.
+    other = Client(REMOTE_ADDR="203.0.113.200")
+    assert other.post(url, {"reference": case.reference}).context["state"] == "open"
+
+
+def test_distinct_pair_memory_ignores_the_case_of_names(world: World) -> None:
+    record = someone("Noa", "Feldman")
+    person = record_at(world.district_b, record)
+    namesake = someone("Noa", "Feldman", born=record.date_of_birth)
+    case = blocked(Client(), namesake)
+    console_client(world.da_b).post(
+        case_url(case, "resolve"), resolve_post(case, outcome="different_people", reason="not them")
+    )
+    as_typed = namesake.with_(first_name="NOA", last_name="feldman")
+    query = Identity(
+        first_name=as_typed.first_name,
+        last_name=as_typed.last_name,
+        date_of_birth=as_typed.date_of_birth,
+        ssn=as_typed.ssn,
+    )
+    assert service.match(query).candidate_id != str(person.pk)
+    # The record itself still matches its own person exactly.
+    own = Identity(
+        first_name=record.first_name,
+        last_name=record.last_name,
+        date_of_birth=record.date_of_birth,
+        ssn=record.ssn,
+    )
+    assert service.match(own).candidate_id == str(person.pk)

@@ -1,0 +1,774 @@
+"""The customer-service console, through its pages: search, the Profile page, every action with
+its audit event, the recovery-code journey, and merging and unmerging duplicate Persons."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.db.models import Model
+from django.test import Client
+from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from edgate.accounts import actions as account_actions
+from edgate.accounts.models import ActivationCode, CodePurpose, Profile, Status
+from edgate.accounts.usernames import canonical
+from edgate.audit.models import AuditEvent, EventType
+from edgate.backoffice import actions as service_actions
+from edgate.backoffice.models import PersonMerge
+from edgate.core import throttle
+from edgate.directory import actions as directory_actions
+from edgate.directory.models import AccessGrant, OrgAdministrator, StaffEntry
+from edgate.identity.records import Identity
+from edgate.matching import service as matching_service
+from edgate.matching.models import MatchCase
+from edgate.mfa import actions as mfa_actions
+from edgate.people.models import Person
+from tests.backoffice import World, build_world, console_client, person_with_profile
+from tests.factories import CTX, on_file, precreated, someone, with_profile
+from tests.pii import register_secret
+from tests.second_factor import current_code
+
+pytestmark = pytest.mark.django_db
+NEW_PASSWORD = register_secret("copper lantern harbor meadow")
+REASON = "Caller verified by phone, ticket 4471"
+
+
+@pytest.fixture
+def world() -> World:
+    return build_world()
+
+
+def last_event(event_type: EventType, target: Model | None = None) -> AuditEvent:
+    events = AuditEvent.objects.filter(event_type=event_type)
+    if target is not None:
+        events = events.filter(target_type=target._meta.label_lower, target_id=str(target.pk))
+    event = events.order_by("-id").first()
+    assert event is not None, f"no {event_type} event"
+    return event
+
+
+def without_ssn(person: Person) -> Person:
+    Person.objects.filter(pk=person.pk).update(ssn_hash=None, ssn_ciphertext=None, ssn_last4="")
+    return Person.objects.get(pk=person.pk)
+
+
+def open_case_for(person: Person) -> MatchCase:
+    query = Identity(first_name=person.first_name, last_name=person.last_name, date_of_birth=None, ssn="")
+    decision = matching_service.match(query)
+    return matching_service.do_open_case(
+        person=person, query=query, decision=decision, source="test", ctx=CTX
+    )
+
+
+# --- who may use the console -----------------------------------------------------------------
+
+
+def service_urls(world: World) -> list[str]:
+    target = world.educator
+    directory_actions.do_appoint_admin(profile=target, organization=world.school_b1, ctx=CTX)
+    duplicate = without_ssn(on_file(someone("Dup", "Licate")))
+    service_actions.do_merge_persons(
+        survivor=target.person, duplicate=duplicate, reason="r", allow_privileged=True, ctx=CTX
+    )
+    kwargs = {"profile": target.pk}
+    return [
+        reverse("backoffice:service"),
+        reverse("backoffice:service_profile", kwargs=kwargs),
+        reverse("backoffice:service_unlock", kwargs=kwargs),
+        reverse("backoffice:service_disable", kwargs=kwargs),
+        reverse("backoffice:service_enable", kwargs=kwargs),
+        reverse("backoffice:service_reset_recovery", kwargs=kwargs),
+        reverse("backoffice:service_reset_second_factor", kwargs=kwargs),
+        reverse("backoffice:service_appoint", kwargs=kwargs),
+        reverse("backoffice:service_remove_appointment", kwargs=kwargs | {"code": world.school_b1.code}),
+        reverse("backoffice:service_merge"),
+        reverse("backoffice:service_unmerge", kwargs={"person": duplicate.pk}),
+    ]
+
+
+def test_directory_administrators_and_educators_get_403_on_every_service_page(world: World) -> None:
+    urls = service_urls(world)
+    clients = {
+        p.username: console_client(p) for p in (world.da_a, world.da_school_a1, world.da_b, world.educator)
+    }
+    before = AuditEvent.objects.count()
+    for username, client in clients.items():
+        for url in urls:
+            assert client.get(url).status_code == 403, (username, url)
+            posted = client.post(url, {"reason": "x", "survivor": "x", "duplicate": "y"})
+            assert posted.status_code == (405 if url == urls[1] else 403), url  # the Profile page is GET only
+    assert AuditEvent.objects.count() == before  # nothing was done
+    for url in urls:
+        assert Client().get(url)["Location"].startswith(reverse("accounts:login"))
+    # Both agency roles reach them.
+    for profile in (world.service, world.security):
+        assert console_client(profile).get(urls[1]).status_code == 200
+    home = console_client(world.service).get(reverse("backoffice:home")).content.decode()
+    assert reverse("backoffice:service") in home and reverse("backoffice:service_merge") in home
+    assert (
+        reverse("backoffice:service")
+        not in console_client(world.da_a).get(reverse("backoffice:home")).content.decode()
+    )
+
+
+# --- search ----------------------------------------------------------------------------------
+
+
+def search(client: Client, **fields: str):  # type: ignore[no-untyped-def]
+    data = {"name": "", "username": "", "ssn_last4": "", "email": "", **fields}
+    return client.post(reverse("backoffice:service"), data)
+
+
+def test_search_by_each_key_shows_user_name_name_status_masked_ssn_and_organizations(world: World) -> None:
+    person, target = person_with_profile("Marisol", "Quintanilla")
+    Person.objects.filter(pk=person.pk).update(email="marisol.q@example.org")
+    directory_actions.do_add_staff(person=person, organization=world.school_a1, role_title="Teacher", ctx=CTX)
+    other_person, other = person_with_profile("Marisol", "Brightwater")
+    client = console_client(world.service)
+
+    assert client.get(reverse("backoffice:service")).status_code == 200
+    for fields in (
+        {"name": "quintan"},
+        {"name": "Marisol Quint"},
+        {"username": target.username.upper()},
+        {"ssn_last4": person.ssn_last4},
+        {"email": "MARISOL.Q@example.org"},
+    ):
+        page = search(client, **fields)
+        body = page.content.decode()
+        assert page.status_code == 200, fields
+        assert target.username in body, fields
+        assert other.username not in body, fields
+        assert page.context["page"].paginator.count == 1
+        assert f"***-**-{person.ssn_last4}" in body
+        assert "Northfield High School (01230010)" in body and "Active" in body
+    both = search(client, name="marisol")
+    assert {p.username for p in both.context["page"].object_list} == {target.username, other.username}
+    # Every filled field narrows the search.
+    assert (
+        search(client, name="marisol", ssn_last4=other_person.ssn_last4).context["page"].paginator.count == 1
+    )
+
+
+def test_search_pages_by_fifty_through_posted_pages(world: World) -> None:
+    for _ in range(53):
+        precreated(on_file(someone("Pat", "Pagewell")))
+    client = console_client(world.service)
+    first = search(client, name="pagewell")
+    assert first.context["page"].paginator.count == 53
+    assert len(first.context["page"].object_list) == 50
+    assert 'name="page" value="2"' in first.content.decode()
+    second = search(client, name="pagewell", page="2")
+    assert len(second.context["page"].object_list) == 3
+    shown = {p.pk for p in first.context["page"].object_list} | {
+        p.pk for p in second.context["page"].object_list
+    }
+    assert len(shown) == 53
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"ssn_last4": "12a4"}, "ssn_last4", "exactly the last 4 digits"),
+        ({"ssn_last4": "123"}, "ssn_last4", "exactly the last 4 digits"),
+        ({"ssn_last4": "12345"}, "ssn_last4", "at most 4"),
+        ({"email": "not-an-address"}, "email", "valid email"),
+        ({}, None, "at least one of the fields"),
+        ({"name": "x" * 500}, "name", "at most 120"),
+    ],
+)
+def test_bad_search_input_gives_field_errors(
+    world: World, fields: dict[str, str], field: str | None, message: str
+) -> None:
+    page = search(console_client(world.service), **fields)
+    assert page.status_code == 200
+    form = page.context["form"]
+    errors = form.errors.get(field) if field else form.non_field_errors()
+    assert errors and message in " ".join(errors), form.errors
+    assert page.context["page"] is None
+    assert 'id="error-summary"' in page.content.decode()
+
+
+# --- the Profile page -------------------------------------------------------------------------
+
+
+def test_profile_page_shows_the_record_staff_grants_cases_devices_and_events(world: World) -> None:
+    person, target = person_with_profile("Odalys", "Fairweather")
+    entry = directory_actions.do_add_staff(
+        person=person, organization=world.school_a1, role_title="Counselor", ctx=CTX
+    )
+    directory_actions.do_grant_access(
+        profile=target,
+        role=world.role("MDCS", "submitter"),
+        organization=world.school_a1,
+        ctx=CTX,
+        staff_entry=entry,
+    )
+    revoked = directory_actions.do_grant_access(
+        profile=target, role=world.role("DROPBOX", "user"), organization=world.district_a, ctx=CTX
+    )
+    directory_actions.do_revoke_access(grant=revoked, ctx=CTX)
+    case = open_case_for(person)
+    account_actions.do_set_status(profile=target, status=Status.LOCKED, reason="too many calls", ctx=CTX)
+
+    page = console_client(world.service).get(
+        reverse("backoffice:service_profile", kwargs={"profile": target.pk})
+    )
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "Odalys Fairweather" in body and person.state_id in body and f"***-**-{person.ssn_last4}" in body
+    assert person.date_of_birth.strftime("%B") in body  # shown to customer service
+    assert "Counselor" in body and "MDCS: Submitter" in body and "Dropbox: User" in body
+    assert [g.pk for g in page.context["active_grants"]] != [] and [
+        g.pk for g in page.context["revoked_grants"]
+    ] == [revoked.pk]
+    assert f'href="/console/cases/{case.reference}/"' in body
+    assert "No authenticator app enrolled." in body
+    assert "Locked" in body
+    # Recent activity: readable, with the reason and old and new values.
+    assert "Profile locked, unlocked, disabled or re-enabled" in body
+    assert "status old: active" in body and "status new: locked" in body and "reason: too many calls" in body
+    assert "Application access granted" in body
+    # The actions offered for a locked Profile.
+    assert reverse("backoffice:service_unlock", kwargs={"profile": target.pk}) in body
+    assert reverse("backoffice:service_enable", kwargs={"profile": target.pk}) not in body
+
+    assert (
+        console_client(world.service)
+        .get(reverse("backoffice:service_profile", kwargs={"profile": 999999}))
+        .status_code
+        == 404
+    )
+
+
+# --- actions on a Profile ---------------------------------------------------------------------
+
+
+def act(client: Client, name: str, profile: Profile, reason: str = REASON):  # type: ignore[no-untyped-def]
+    url = reverse(f"backoffice:service_{name.replace('-', '_')}", kwargs={"profile": profile.pk})
+    return client.post(url, {"reason": reason})
+
+
+def test_unlock_makes_a_locked_profile_active_and_lifts_the_sign_in_lock(world: World) -> None:
+    _, target = person_with_profile("Lockett", "Holloway")
+    account_actions.do_set_status(profile=target, status=Status.LOCKED, reason="test", ctx=CTX)
+    limit, key = throttle.named("sign_in_profile"), canonical(target.username)
+    for _ in range(limit.limit + 1):
+        throttle.attempt(limit, key)
+    client = console_client(world.service)
+
+    confirm = client.get(reverse("backoffice:service_unlock", kwargs={"profile": target.pk}))
+    assert confirm.status_code == 200 and "Unlock this Profile" in confirm.content.decode()
+    target.refresh_from_db()
+    assert target.status == Status.LOCKED  # a GET only asks
+
+    response = act(client, "unlock", target)
+    assert response["Location"] == reverse("backoffice:service_profile", kwargs={"profile": target.pk})
+    target.refresh_from_db()
+    assert target.status == Status.ACTIVE
+    assert throttle.count(limit, key) == 0
+    status = last_event(EventType.PROFILE_STATUS_CHANGED, target)
+    assert {"status_old": "locked", "status_new": "active", "reason": REASON}.items() <= status.detail.items()
+    assert status.actor_id == world.service.pk
+    lifted = last_event(EventType.SIGN_IN_LOCK_LIFTED, target)
+    assert lifted.detail["reason"] == REASON and lifted.detail["attempts_cleared"] == limit.limit + 1
+
+
+def test_disable_and_enable_need_a_reason_and_record_old_and_new_status(world: World) -> None:
+    _, target = person_with_profile("Dana", "Offswitch")
+    client = console_client(world.service)
+    missing = act(client, "disable", target, reason="   ")
+    assert missing.status_code == 200 and "Give the reason" in missing.content.decode()
+    target.refresh_from_db()
+    assert target.status == Status.ACTIVE
+    assert not AuditEvent.objects.filter(
+        event_type=EventType.PROFILE_STATUS_CHANGED, target_id=str(target.pk)
+    ).exists()
+
+    assert act(client, "disable", target).status_code == 302
+    target.refresh_from_db()
+    assert target.status == Status.DISABLED
+    event = last_event(EventType.PROFILE_STATUS_CHANGED, target)
+    assert (event.detail["status_old"], event.detail["status_new"], event.detail["reason"]) == (
+        "active",
+        "disabled",
+        REASON,
+    )
+    # Disabling twice is refused (nothing to do), without a 500.
+    again = act(client, "disable", target)
+    assert again.status_code == 200 and "cannot be done" in again.content.decode()
+
+    assert act(client, "enable", target, reason="Identity confirmed").status_code == 302
+    target.refresh_from_db()
+    assert target.status == Status.ACTIVE
+    event = last_event(EventType.PROFILE_STATUS_CHANGED, target)
+    assert (event.detail["status_old"], event.detail["status_new"], event.detail["reason"]) == (
+        "disabled",
+        "active",
+        "Identity confirmed",
+    )
+    # A Profile never set up is enabled back to awaiting setup.
+    waiting = precreated(on_file(someone("Wren", "Waiting")))
+    account_actions.do_set_status(profile=waiting, status=Status.DISABLED, reason="t", ctx=CTX)
+    act(client, "enable", waiting)
+    waiting.refresh_from_db()
+    assert waiting.status == Status.AWAITING_SETUP
+
+
+def test_agents_cannot_change_their_own_or_agency_staff_profiles_but_security_admins_can(
+    world: World,
+) -> None:
+    client = console_client(world.service)
+    own = act(client, "disable", world.service)
+    assert own.status_code == 200 and "your own Profile" in own.content.decode()
+    staff = act(client, "disable", world.security)
+    assert staff.status_code == 200 and "only a security administrator" in staff.content.decode()
+    assert Profile.objects.get(pk=world.security.pk).status == Status.ACTIVE
+    assert act(console_client(world.security), "disable", world.service).status_code == 302
+    assert Profile.objects.get(pk=world.service.pk).status == Status.DISABLED
+
+
+def one_time_code(page: Any) -> str:
+    found = re.search(r'id="one-time-code">([0-9A-Z-]+)<', page.content.decode())
+    assert found, "no code on the page"
+    return register_secret(found.group(1))
+
+
+def test_reset_recovery_journey_code_new_password_sign_in(world: World) -> None:
+    _, target = person_with_profile("Ruth", "Forgetful")  # an ordinary, non-privileged Profile
+    page = act(console_client(world.service), "reset-recovery", target)
+    assert page.status_code == 200
+    code = one_time_code(page)
+    assert reverse("recovery:with_code") in page.content.decode()
+    issued = last_event(EventType.ACTIVATION_CODE_ISSUED, target)
+    assert issued.detail["purpose"] == "recovery" and issued.detail["reason"] == REASON
+    assert code not in str(issued.detail)
+    assert (
+        ActivationCode.objects.filter(profile=target, purpose=CodePurpose.RECOVERY, used_at=None).count() == 1
+    )
+
+    person_client = Client()
+    assert person_client.get(reverse("recovery:with_code"))["Location"] == reverse(
+        "recovery:step", args=["activation-code"]
+    )
+    step = person_client.post(
+        reverse("recovery:step", args=["activation-code"]), {"username": target.username, "code": code}
+    )
+    assert step["Location"] == reverse("recovery:step", args=["password"])
+    done = person_client.post(
+        reverse("recovery:step", args=["password"]),
+        {"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD},
+        follow=True,
+    )
+    assert done.redirect_chain[-1][0] == reverse("recovery:step", args=["done"])
+    assert last_event(EventType.PASSWORD_RESET, target)
+    signed_in = Client().post(
+        reverse("accounts:login"), {"username": target.username, "password": NEW_PASSWORD}
+    )
+    assert signed_in.status_code == 302
+    assert last_event(EventType.SIGN_IN, target)
+    # The code is spent.
+    again = Client()
+    again.get(reverse("recovery:with_code"))
+    refused = again.post(
+        reverse("recovery:step", args=["activation-code"]), {"username": target.username, "code": code}
+    )
+    assert refused.status_code == 200 and "not valid" in refused.content.decode()
+
+
+def test_reset_recovery_is_refused_for_a_profile_that_is_not_active(world: World) -> None:
+    _, target = person_with_profile("Lou", "Lockedout")
+    account_actions.do_set_status(profile=target, status=Status.LOCKED, reason="t", ctx=CTX)
+    page = act(console_client(world.service), "reset-recovery", target)
+    assert page.status_code == 200 and "cannot be done to a Profile that is locked" in page.content.decode()
+    assert not ActivationCode.objects.filter(profile=target).exists()
+
+
+def test_reset_second_factor_removes_the_devices_and_issues_an_enrolment_code(world: World) -> None:
+    target = world.da_a
+    console_client(target)  # provisions its authenticator app
+    StaticDevice.objects.create(user=target, name=mfa_actions.RECOVERY_DEVICE_NAME, confirmed=True)
+    client = console_client(world.service)
+    before = client.get(reverse("backoffice:service_profile", kwargs={"profile": target.pk})).content.decode()
+    assert "Authenticator app enrolled." in before
+    page = act(client, "reset-second-factor", target)
+    code = one_time_code(page)
+    assert not TOTPDevice.objects.filter(user=target).exists()
+    assert not StaticDevice.objects.filter(user=target).exists()
+    reset = last_event(EventType.OTP_RESET, target)
+    assert reset.detail["reason"] == REASON and reset.detail["devices_new"] == []
+    assert sorted(reset.detail["devices_old"]) == ["static:Recovery codes", "totp:Authenticator app"]
+    assert last_event(EventType.ACTIVATION_CODE_ISSUED, target).detail["purpose"] == "enrol"
+    # The person enrols a new app with that code.
+    secret = mfa_actions.new_secret()
+    enrolled = mfa_actions.do_enrol_totp(
+        profile=target, secret=secret, code=current_code(TOTPDevice(key=secret)), enrolment_code=code, ctx=CTX
+    )
+    assert isinstance(enrolled, mfa_actions.Enrolment)
+    # Not offered to an ordinary Profile without devices.
+    _, plain = person_with_profile("Nadia", "Nodevice")
+    refused = act(client, "reset-second-factor", plain)
+    assert refused.status_code == 200 and "cannot be done" in refused.content.decode()
+
+
+# --- Directory Administrator appointments ----------------------------------------------------------
+
+
+def test_appoint_and_remove_a_directory_administrator(world: World) -> None:
+    _, target = person_with_profile("Ines", "Appointed")
+    client = console_client(world.service)
+    url = reverse("backoffice:service_appoint", kwargs={"profile": target.pk})
+    form = client.get(url)
+    assert form.status_code == 200 and "01230010 — Northfield High School" in form.content.decode()
+
+    bad = client.post(url, {"organization": "999999", "reason": REASON})
+    assert bad.status_code == 200 and "Choose the organization" in bad.content.decode()
+    no_reason = client.post(url, {"organization": world.school_b1.pk, "reason": ""})
+    assert no_reason.status_code == 200 and "Give the reason" in no_reason.content.decode()
+    assert not OrgAdministrator.objects.filter(profile=target).exists()
+
+    assert client.post(url, {"organization": world.school_b1.pk, "reason": REASON}).status_code == 302
+    assert OrgAdministrator.objects.filter(profile=target, organization=world.school_b1).exists()
+    appointed = last_event(EventType.ADMIN_APPOINTED, target)
+    assert appointed.detail == {"organization": world.school_b1.code, "reason": REASON}
+    page = client.get(reverse("backoffice:service_profile", kwargs={"profile": target.pk})).content.decode()
+    remove = reverse(
+        "backoffice:service_remove_appointment", kwargs={"profile": target.pk, "code": world.school_b1.code}
+    )
+    assert remove in page
+
+    assert client.get(remove).status_code == 200
+    assert client.post(remove, {"reason": "Left the school"}).status_code == 302
+    assert not OrgAdministrator.objects.filter(profile=target).exists()
+    assert last_event(EventType.ADMIN_REMOVED, target).detail == {
+        "organization": world.school_b1.code,
+        "reason": "Left the school",
+    }
+    assert client.post(remove, {"reason": "again"}).status_code == 404
+
+
+# --- merging duplicate Persons ---------------------------------------------------------------
+
+
+def state(*people: Person) -> dict[str, Any]:
+    """Every row a merge may touch, as plain values."""
+    ids = [p.pk for p in people]
+    profiles = Profile.objects.filter(person__in=ids)
+    return {
+        "staff": list(StaffEntry.objects.filter(person__in=ids).order_by("pk").values()),
+        "grants": list(AccessGrant.objects.filter(profile__in=profiles).order_by("pk").values()),
+        "cases": list(
+            MatchCase.objects.filter(person__in=ids).order_by("pk").values("pk", "person_id", "status")
+        ),
+        "profiles": list(profiles.order_by("pk").values("pk", "person_id", "status", "username")),
+    }
+
+
+def duplicates(world: World) -> dict[str, Any]:
+    """A survivor and a duplicate with a conflicting staff entry and grant, others to move,
+    an ended entry, a revoked grant, a grant riding on the conflicting entry, and a case."""
+    survivor_person, survivor = person_with_profile("Harriet", "Okonkwo")
+    duplicate_person = without_ssn(on_file(someone("Harriet", "Okonkwo-Hale")))
+    duplicate = with_profile(duplicate_person)
+    a1 = world.school_a1
+    submitter, approver = world.role("MDCS", "submitter"), world.role("MDCS", "approver")
+    survivor_a1 = directory_actions.do_add_staff(
+        person=survivor_person, organization=a1, role_title="Teacher", ctx=CTX
+    )
+    directory_actions.do_grant_access(
+        profile=survivor, role=submitter, organization=a1, staff_entry=survivor_a1, ctx=CTX
+    )
+    dup_a1 = directory_actions.do_add_staff(
+        person=duplicate_person, organization=a1, role_title="Teacher", ctx=CTX
+    )
+    dup_b1 = directory_actions.do_add_staff(
+        person=duplicate_person, organization=world.school_b1, role_title="Aide", ctx=CTX
+    )
+    dup_old = directory_actions.do_add_staff(
+        person=duplicate_person, organization=world.school_a2, role_title="Intern", ctx=CTX
+    )
+    directory_actions.do_end_staff_entry(entry=dup_old, ctx=CTX)
+    same = directory_actions.do_grant_access(
+        profile=duplicate, role=submitter, organization=a1, staff_entry=dup_a1, ctx=CTX
+    )
+    riding = directory_actions.do_grant_access(
+        profile=duplicate, role=approver, organization=a1, staff_entry=dup_a1, ctx=CTX
+    )
+    moved = directory_actions.do_grant_access(
+        profile=duplicate,
+        role=world.role("DROPBOX", "user"),
+        organization=world.school_b1,
+        staff_entry=dup_b1,
+        ctx=CTX,
+    )
+    old = directory_actions.do_grant_access(
+        profile=duplicate, role=world.role("ELAR", "educator"), organization=a1, ctx=CTX
+    )
+    directory_actions.do_revoke_access(grant=old, ctx=CTX)
+    case = open_case_for(duplicate_person)
+    return {
+        "survivor": survivor,
+        "duplicate": duplicate,
+        "survivor_a1": survivor_a1,
+        "dup_a1": dup_a1,
+        "dup_b1": dup_b1,
+        "dup_old": dup_old,
+        "same": same,
+        "riding": riding,
+        "moved": moved,
+        "old": old,
+        "case": case,
+    }
+
+
+def merge_via_pages(client: Client, survivor: str, duplicate: str, reason: str = REASON):  # type: ignore[no-untyped-def]
+    url = reverse("backoffice:service_merge")
+    preview = client.post(url, {"survivor": survivor, "duplicate": duplicate})
+    assert preview.status_code == 200
+    if preview.context.get("problem") or "sides" not in preview.context:
+        return preview
+    return client.post(url, {"survivor": survivor, "duplicate": duplicate, "reason": reason})
+
+
+def test_merge_and_unmerge_round_trip_restores_everything(world: World) -> None:
+    rows = duplicates(world)
+    survivor, duplicate = rows["survivor"], rows["duplicate"]
+    before = state(survivor.person, duplicate.person)
+    client = console_client(world.service)
+
+    preview = client.post(
+        reverse("backoffice:service_merge"),
+        {"survivor": survivor.username, "duplicate": duplicate.person.state_id},
+    )
+    body = preview.content.decode()
+    assert preview.status_code == 200 and preview.context["problem"] is None
+    assert "Harriet Okonkwo-Hale" in body and f"***-**-{survivor.person.ssn_last4}" in body
+    assert not PersonMerge.objects.exists()  # comparing merges nothing
+    no_reason = client.post(
+        reverse("backoffice:service_merge"),
+        {"survivor": survivor.username, "duplicate": duplicate.username, "reason": ""},
+    )
+    assert no_reason.status_code == 200 and "Give the reason" in no_reason.content.decode()
+    assert not PersonMerge.objects.exists()
+
+    done = merge_via_pages(client, survivor.username, duplicate.username)
+    assert done["Location"] == reverse("backoffice:service_profile", kwargs={"profile": survivor.pk})
+    merge = PersonMerge.objects.get()
+    for name in ("dup_b1", "dup_old"):
+        assert StaffEntry.objects.get(pk=rows[name].pk).person_id == survivor.person_id
+    dup_a1 = StaffEntry.objects.get(pk=rows["dup_a1"].pk)
+    assert dup_a1.person_id == duplicate.person_id and dup_a1.ended_at is not None
+    same = AccessGrant.objects.get(pk=rows["same"].pk)
+    assert (
+        same.profile_id == duplicate.pk
+        and same.revoked_at is not None
+        and same.revoked_by_id == world.service.pk
+    )
+    riding = AccessGrant.objects.get(pk=rows["riding"].pk)
+    assert (riding.profile_id, riding.staff_entry_id, riding.revoked_at) == (
+        survivor.pk,
+        rows["survivor_a1"].pk,
+        None,
+    )
+    for name in ("moved", "old"):
+        assert AccessGrant.objects.get(pk=rows[name].pk).profile_id == survivor.pk
+    assert MatchCase.objects.get(pk=rows["case"].pk).person_id == survivor.person_id
+    assert Profile.objects.get(pk=duplicate.pk).status == Status.DISABLED
+    assert Profile.objects.get(pk=survivor.pk).username == survivor.username  # both User Names kept
+
+    event = last_event(EventType.PERSONS_MERGED, survivor.person)
+    assert event.detail["reason"] == REASON and event.detail["merge"] == merge.pk
+    assert (
+        event.detail["duplicate"] == duplicate.person_id and event.detail["duplicate_profile"] == duplicate.pk
+    )
+    assert sorted(event.detail["staff_moved"]) == sorted([rows["dup_b1"].pk, rows["dup_old"].pk])
+    assert event.detail["staff_ended"] == [rows["dup_a1"].pk]
+    assert event.detail["grants_revoked"] == [rows["same"].pk]
+    assert sorted(event.detail["grants_moved"]) == sorted(
+        [rows["riding"].pk, rows["moved"].pk, rows["old"].pk]
+    )
+    assert event.detail["grants_restaffed"] == [rows["riding"].pk]
+    assert event.detail["cases_moved"] == [rows["case"].pk]
+    status = last_event(EventType.PROFILE_STATUS_CHANGED, duplicate)
+    assert (status.detail["status_old"], status.detail["status_new"]) == ("active", "disabled")
+
+    # Both Profile pages tell the story and link to the undo page.
+    undo = reverse("backoffice:service_unmerge", kwargs={"person": duplicate.person_id})
+    for profile in (survivor, duplicate):
+        page = client.get(
+            reverse("backoffice:service_profile", kwargs={"profile": profile.pk})
+        ).content.decode()
+        assert undo in page
+    survivor_page = client.get(
+        reverse("backoffice:service_profile", kwargs={"profile": survivor.pk})
+    ).content.decode()
+    assert "Duplicate person merged into another" in survivor_page
+
+    assert client.get(undo).status_code == 200
+    assert client.post(undo, {"reason": ""}).status_code == 200  # a reason is required
+    assert PersonMerge.objects.get().undone_at is None
+    assert client.post(undo, {"reason": "Twins, not one person"})["Location"] == reverse(
+        "backoffice:service_merge"
+    )
+    assert state(survivor.person, duplicate.person) == before
+    merge.refresh_from_db()
+    assert merge.undone_at is not None and merge.undo_reason == "Twins, not one person"
+    undone = last_event(EventType.PERSONS_UNMERGED, survivor.person)
+    assert undone.detail["reason"] == "Twins, not one person" and undone.detail["merge"] == merge.pk
+    assert undone.detail["staff_ended"] == [rows["dup_a1"].pk]
+    assert client.get(undo).status_code == 404  # nothing left to undo
+    # The same two may be merged again after an undo.
+    assert merge_via_pages(client, survivor.username, duplicate.username).status_code == 302
+    assert PersonMerge.objects.filter(undone_at=None).count() == 1
+
+
+def test_unmerge_is_refused_when_rows_changed_since_and_says_why(world: World) -> None:
+    rows = duplicates(world)
+    survivor, duplicate = rows["survivor"], rows["duplicate"]
+    client = console_client(world.service)
+    merge_via_pages(client, survivor.username, duplicate.username)
+    # The case was moved on to someone else since (what the merge set is no longer there).
+    elsewhere = on_file(someone("Third", "Person"))
+    MatchCase.objects.filter(pk=rows["case"].pk).update(person=elsewhere)
+    # Someone gave the duplicate's Profile the grant the merge revoked: un-revoking would make two.
+    directory_actions.do_grant_access(
+        profile=duplicate, role=world.role("MDCS", "submitter"), organization=world.school_a1, ctx=CTX
+    )
+    after_merge = state(survivor.person, duplicate.person, elsewhere)
+    undo = reverse("backoffice:service_unmerge", kwargs={"person": duplicate.person_id})
+    refused = client.post(undo, {"reason": "Not the same"})
+    body = refused.content.decode()
+    assert refused.status_code == 200 and "cannot be undone exactly" in body
+    assert f"match case {rows['case'].pk} was changed after the merge (person)" in body
+    assert f"access grant {rows['same'].pk} cannot be active again" in body
+    assert state(survivor.person, duplicate.person, elsewhere) == after_merge
+    assert PersonMerge.objects.get().undone_at is None
+    assert not AuditEvent.objects.filter(event_type=EventType.PERSONS_UNMERGED).exists()
+
+
+def test_merge_refusals(world: World) -> None:
+    client = console_client(world.service)
+    _, alice = person_with_profile("Alice", "Twofold")
+    _, other = person_with_profile("Alicia", "Twofold")  # both have an SSN, and they differ
+    same = merge_via_pages(client, alice.username, alice.person.state_id)
+    assert "cannot be merged with themselves" in same.content.decode()
+    unknown = merge_via_pages(client, "nobody99", "12")
+    assert "No Profile has this User Name" in unknown.content.decode()
+    assert unknown.context["form"].errors.keys() == {"survivor", "duplicate"}
+    empty = merge_via_pages(client, "", "")
+    assert "Type the survivor" in empty.content.decode()
+
+    different = merge_via_pages(client, alice.username, other.username)
+    assert "two different people, not a duplicate" in different.content.decode()
+    assert "Merge the duplicate into the survivor" not in different.content.decode()  # no confirm button
+    forced = client.post(
+        reverse("backoffice:service_merge"),
+        {"survivor": alice.username, "duplicate": other.username, "reason": "x"},
+    )
+    assert forced.status_code == 200 and not PersonMerge.objects.exists()
+
+    # A privileged Profile (a Directory Administrator): a security administrator's merge.
+    dup_of_da = without_ssn(on_file(someone("Dana", "Northfield")))
+    privileged = merge_via_pages(client, world.da_a.username, dup_of_da.state_id)
+    assert "only a security administrator may merge it" in privileged.content.decode()
+    assert not PersonMerge.objects.exists()
+    assert (
+        merge_via_pages(console_client(world.security), world.da_a.username, dup_of_da.state_id).status_code
+        == 302
+    )
+    assert PersonMerge.objects.filter(survivor=world.da_a.person, duplicate=dup_of_da).exists()
+
+    # Already merged: neither as a duplicate again, nor as a survivor.
+    third = without_ssn(on_file(someone("Dana", "Northfield")))
+    again = merge_via_pages(console_client(world.security), alice.username, dup_of_da.state_id)
+    assert "already been merged" in again.content.decode()
+    into_merged = merge_via_pages(console_client(world.security), dup_of_da.state_id, third.state_id)
+    assert "was itself merged" in into_merged.content.decode()
+    assert PersonMerge.objects.count() == 1
+    # The action refuses by itself too (a page from before another merge).
+    with pytest.raises(service_actions.MergeRefused):
+        service_actions.do_merge_persons(
+            survivor=alice.person, duplicate=dup_of_da, reason="r", allow_privileged=True, ctx=CTX
+        )
+
+
+def test_a_duplicate_with_access_needs_a_survivor_with_a_profile(world: World) -> None:
+    survivor = without_ssn(on_file(someone("Noel", "Noprofile")))
+    _, duplicate = person_with_profile("Noel", "Noprofile")
+    directory_actions.do_grant_access(
+        profile=duplicate, role=world.role("MDCS", "submitter"), organization=world.school_a1, ctx=CTX
+    )
+    page = merge_via_pages(console_client(world.service), survivor.state_id, duplicate.username)
+    assert "the survivor has no Profile to receive it" in page.content.decode()
+    assert not PersonMerge.objects.exists()
+
+
+@pytest.mark.postgres
+def test_merge_and_unmerge_on_postgresql_with_conflicting_entries_and_grants(world: World) -> None:
+    """PostgreSQL checks the partial unique indexes (one current entry per person and
+    organization, one active grant per Profile, role and organization) on every statement."""
+    rows = duplicates(world)
+    survivor, duplicate = rows["survivor"], rows["duplicate"]
+    before = state(survivor.person, duplicate.person)
+    merge = service_actions.do_merge_persons(
+        survivor=survivor.person, duplicate=duplicate.person, reason=REASON, allow_privileged=False, ctx=CTX
+    )
+    assert (
+        StaffEntry.objects.filter(person=survivor.person, organization=world.school_a1, ended_at=None).count()
+        == 1
+    )
+    assert (
+        AccessGrant.objects.active()
+        .filter(profile=survivor, role=world.role("MDCS", "submitter"), organization=world.school_a1)
+        .count()
+        == 1
+    )
+    service_actions.do_unmerge_persons(merge=merge, reason="undo", ctx=CTX)
+    assert state(survivor.person, duplicate.person) == before
+    # Merge again, then a conflicting entry added to the duplicate since blocks the undo.
+    merge = service_actions.do_merge_persons(
+        survivor=survivor.person, duplicate=duplicate.person, reason=REASON, allow_privileged=False, ctx=CTX
+    )
+    directory_actions.do_add_staff(
+        person=duplicate.person, organization=world.school_b1, role_title="Aide", ctx=CTX
+    )
+    with pytest.raises(service_actions.UnmergeRefused) as refused:
+        service_actions.do_unmerge_persons(merge=merge, reason="undo", ctx=CTX)
+    assert "another current entry there" in str(refused.value)
+
+
+def test_bad_input_gives_messages_or_404_never_a_500(world: World) -> None:
+    _, target = person_with_profile("Bea", "Badinput")
+    client = console_client(world.service)
+    too_long = act(client, "disable", target, reason="x" * 501)
+    assert too_long.status_code == 200 and "at most 500" in too_long.content.decode()
+    assert Profile.objects.get(pk=target.pk).status == Status.ACTIVE
+    for url in (
+        reverse("backoffice:service_profile", kwargs={"profile": 987654}),
+        reverse("backoffice:service_disable", kwargs={"profile": 987654}),
+        reverse("backoffice:service_appoint", kwargs={"profile": 987654}),
+        reverse("backoffice:service_remove_appointment", kwargs={"profile": target.pk, "code": "99999999"}),
+        reverse(
+            "backoffice:service_remove_appointment",
+            kwargs={"profile": target.pk, "code": world.school_a1.code},
+        ),
+        reverse("backoffice:service_unmerge", kwargs={"person": target.person_id}),  # never merged
+        reverse("backoffice:service_unmerge", kwargs={"person": 987654}),
+    ):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, {"reason": "r"}).status_code == (405 if url.endswith("/987654/") else 404), (
+            url
+        )
+    odd = client.post(reverse("backoffice:service_merge"), {"survivor": "x" * 300, "duplicate": "\u0000"})
+    assert odd.status_code == 200 and odd.context["form"].errors
+    appoint = client.post(
+        reverse("backoffice:service_appoint", kwargs={"profile": target.pk}),
+        {"organization": "abc", "reason": "r"},
+    )
+    assert appoint.status_code == 200 and "Choose the organization" in appoint.content.decode()
+    page = search(client, username="\u0130\u0131", name="\u00e9\u00e8 --", email="")
+    assert page.status_code == 200
