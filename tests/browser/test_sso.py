@@ -1,6 +1,6 @@
 """In Chromium: the demo application (examples/dropbox/, a separate WSGI app here in a thread)
-signs a person in through the portal. Without a grant they are turned away; once a Directory
-Administrator's grant is made they are let in and see their organization. Run without
+signs a person in through the portal. Without a grant they are turned away; once their
+Directory Administrator grants Dropbox in the console they are let in and see their organization. Run without
 bypassing the portal's Content-Security-Policy, so the sign-in page's form really may end at
 the client. The provider's own pages are checked with axe."""
 
@@ -17,9 +17,11 @@ from playwright.sync_api import Browser, Page, expect
 from werkzeug.serving import make_server
 
 from edgate.directory import actions as directory
+from edgate.mfa.actions import do_provision_totp
 from edgate.sso import actions as sso
 from tests.factories import CTX, PASSWORD, on_file, someone, with_profile
 from tests.oidc import World, signing_key, world
+from tests.second_factor import current_code
 
 from .conftest import assert_accessible
 
@@ -64,6 +66,7 @@ def dropbox_app(live_server) -> Iterator[tuple[str, World]]:  # type: ignore[no-
 def test_turned_away_then_granted_then_signed_in(browser: Browser, live_server, dropbox_app) -> None:  # type: ignore[no-untyped-def]
     url, w = dropbox_app
     person = with_profile(on_file(someone("Jamie", "Smith")))
+    entry = directory.do_add_staff(person=person.person, organization=w.school, role_title="Teacher", ctx=CTX)
     context = browser.new_context(viewport={"width": 390, "height": 844})  # the CSP applies
     page = context.new_page()
 
@@ -77,10 +80,23 @@ def test_turned_away_then_granted_then_signed_in(browser: Browser, live_server, 
         "You have no access to Dropbox; ask your Directory Administrator."
     )
 
-    entry = directory.do_add_staff(person=person.person, organization=w.school, role_title="Teacher", ctx=CTX)
-    directory.do_grant_access(
-        profile=person, role=w.dropbox_user, organization=w.school, staff_entry=entry, ctx=CTX
-    )
+    # The district's Directory Administrator grants Dropbox in the console (second factor first).
+    admin = with_profile(on_file(someone("Dana", "Districtadmin")))
+    directory.do_appoint_admin(profile=admin, organization=w.district, ctx=CTX)
+    device = do_provision_totp(profile=admin, ctx=CTX)
+    admin_context = browser.new_context()
+    console = admin_context.new_page()
+    console.goto(f"{live_server.url}/login/?next=/console/org/{w.school.code}/staff/{entry.pk}/")
+    console.get_by_label("User Name").fill(admin.username)
+    console.get_by_label("Password").fill(PASSWORD)
+    console.get_by_role("button", name="Sign in").click()
+    console.get_by_label("Code").fill(current_code(device))
+    console.get_by_role("button", name="Continue", exact=True).click()
+    console.get_by_label("Application and role").select_option(label="Dropbox: User")
+    console.get_by_role("button", name="Grant").click()
+    expect(console.get_by_text("Access granted.")).to_be_visible()
+    admin_context.close()
+
     page.get_by_role("link", name="Try again").click()  # still signed in at the portal: straight back
     expect(page.locator("#status")).to_have_text(
         f"Signed in as {person.username} — Dropbox for Riverside High (InBox / OutBox)"
