@@ -41,7 +41,7 @@ demo: migrate
 run: assets demo
 	@echo ""
 	@echo "EdGate is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	@echo "  Create a Profile: http://$(HOST):$(PORT)/register/   Sign in: /login/   Admin: /admin/"
+	@echo "  Create a Profile: http://$(HOST):$(PORT)/register/   Sign in: /login/   Consoles: /console/   Admin: /admin/"
 	$(BIN)/edgate runserver $(HOST):$(PORT) --noreload
 
 test: install
