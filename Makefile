@@ -44,7 +44,7 @@ demo: migrate
 run: assets demo
 	@echo ""
 	@echo "EdGate is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	@echo "  Create a Profile: http://$(HOST):$(PORT)/register/   Sign in: /login/   Admin: /admin/"
+	@echo "  Create a Profile: http://$(HOST):$(PORT)/register/   Sign in: /login/   Consoles: /console/   Admin: /admin/"
 	@echo "  Demo application (Dropbox, signs in through the portal): http://127.0.0.1:8001/"
 	@$(BIN)/python examples/dropbox/app.py --portal http://127.0.0.1:$(PORT) --port 8001 & demo_app=$$!; \
 	trap 'kill $$demo_app 2>/dev/null' EXIT INT TERM; \

@@ -26,6 +26,12 @@ def test_healthz(client: Client) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
 
 
+def test_favicon_is_found(client: Client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("/favicon.ico")
+    assert "/static/" in response["Location"]
+
+
 def test_x_forwarded_for_is_ignored_unless_from_a_trusted_proxy(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
     from django.test import RequestFactory
 

@@ -30,6 +30,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from edgate.accounts.models import Profile
@@ -135,6 +136,21 @@ def console_page(
         return guarded
 
     return decorate
+
+
+def change_problem(actor: Actor, target: Profile) -> str | None:
+    """Why `actor` may not change `target` (its status, codes, grants, staff entries), or None.
+
+    Nobody changes their own Profile, access or staff entries in a console (no one grants
+    themselves a role); the Profiles of agency staff (staff, superusers, members of a group) are
+    a security administrator's to change. Every console page that changes a Profile's access
+    asks this, whichever console it is in."""
+    if target.pk == actor.profile.pk:
+        return _("You cannot change your own Profile or access here: ask a colleague.")
+    agency_staff = target.is_staff or target.is_superuser or target.groups.exists()
+    if agency_staff and Role.SECURITY_ADMIN not in actor.roles:
+        return _("This is an agency staff Profile: only a security administrator may change it.")
+    return None
 
 
 # --- objects in scope ---------------------------------------------------------------------

@@ -277,24 +277,13 @@ def action_url(action: ProfileAction, profile: Profile) -> str:
     return reverse(f"backoffice:service_{action.slug.replace('-', '_')}", kwargs={"profile": profile.pk})
 
 
-def acting_problem(actor: Actor, target: Profile) -> str | None:
-    """Nobody acts on their own Profile here; agency staff Profiles are a security
-    administrator's to change."""
-    if target.pk == actor.profile.pk:
-        return _("You cannot change your own Profile here: ask a colleague.")
-    agency_staff = target.is_staff or target.is_superuser or target.groups.exists()
-    if agency_staff and Role.SECURITY_ADMIN not in actor.roles:
-        return _("This is an agency staff Profile: only a security administrator may change it.")
-    return None
-
-
 @scope.console_page(*scope.SERVICE, methods=("GET", "POST"))
 def profile_action(request: HttpRequest, actor: Actor, profile: int, action: str) -> HttpResponse:
     target = scope.profile(actor, profile)
     chosen = PROFILE_ACTIONS.get(action)
     if chosen is None:
         raise Http404
-    problem = acting_problem(actor, target)
+    problem = scope.change_problem(actor, target)
     if problem is None and not chosen.offered(target):
         problem = _("This cannot be done to a Profile that is {status}.").format(
             status=target.get_status_display().lower()
@@ -330,7 +319,7 @@ def appoint(request: HttpRequest, actor: Actor, profile: int) -> HttpResponse:
     target = scope.profile(actor, profile)
     organizations = scope.organizations(actor).filter(active=True).order_by("code")
     form = AppointForm(request.POST if request.method == "POST" else None, organizations=organizations)
-    problem = acting_problem(actor, target)
+    problem = scope.change_problem(actor, target)
     if target.status != Status.ACTIVE and problem is None:
         problem = _("Only an active Profile can be appointed.")
     if request.method == "POST" and problem is None and form.is_valid():
@@ -357,7 +346,7 @@ def remove_appointment(request: HttpRequest, actor: Actor, profile: int, code: s
     appointment = OrgAdministrator.objects.filter(profile=target, organization=organization).first()
     if appointment is None:
         raise Http404
-    problem = acting_problem(actor, target)
+    problem = scope.change_problem(actor, target)
     form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and problem is None and form.is_valid():
         directory_actions.do_remove_admin(

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("privacy/", views.privacy, name="privacy"),
+    path("favicon.ico", views.favicon),
 ]

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 
@@ -56,3 +57,10 @@ def length_required(request: HttpRequest) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return _error_page(request, "Something went wrong on our side", "500", 500)
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links to. Resolved per request, so the
+    hashed name of the production static files is found when it exists."""
+    return HttpResponsePermanentRedirect(static("uswds/img/favicons/favicon.ico"))
