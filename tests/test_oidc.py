@@ -130,6 +130,9 @@ def test_code_flow_gives_verified_claims_userinfo_refresh_revocation_and_logout(
 
     claims = rp.id_claims(token["id_token"], nonce=NONCE)
     assert claims["preferred_username"] == who.username
+    signed_in = AuditEvent.objects.get(event_type=EventType.SSO_SIGN_IN, target_id=str(who.pk))
+    assert signed_in.detail == {"client_id": reg.client.client_id, "application": "DROPBOX"}
+    assert signed_in.actor_label == who.username
     assert (claims["given_name"], claims["family_name"], claims["name"]) == (
         "Jordan",
         "Smith",
@@ -237,6 +240,10 @@ def test_no_grant_sends_the_person_back_with_access_denied(base: str, w: World) 
     assert query(callback)["error"] == "access_denied"
     assert query(callback)["state"] == "st-2"
     assert "code" not in query(callback)
+    refused = AuditEvent.objects.get(event_type=EventType.SSO_ACCESS_DENIED, target_id=str(who.pk))
+    assert refused.outcome == "denied"
+    assert refused.detail == {"client_id": reg.client.client_id, "application": "DROPBOX"}
+    assert not AuditEvent.objects.filter(event_type=EventType.SSO_SIGN_IN).exists()
 
 
 def test_an_application_open_to_all_admits_every_active_profile(base: str, w: World) -> None:

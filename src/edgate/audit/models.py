@@ -80,6 +80,8 @@ class EventType(models.TextChoices):
     SSO_CLIENT_REMOVED = "sso.client_removed", "OpenID Connect client removed"
     SSO_KEY_ROTATED = "sso.key_rotated", "ID-token signing key rotated"
     SSO_KEY_RETIRED = "sso.key_retired", "ID-token signing key retired"
+    SSO_SIGN_IN = "sso.sign_in", "Signed in to an application (authorization code issued)"
+    SSO_ACCESS_DENIED = "sso.access_denied", "Sign-in to an application refused: no access"
     # customer service
     PERSONS_MERGED = "service.persons_merged", "Duplicate person merged into another"
     PERSONS_UNMERGED = "service.persons_unmerged", "Merge of duplicate persons undone"

@@ -6,8 +6,12 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q
+from django.http import HttpRequest
 
 from edgate.accounts.models import Status
+from edgate.audit.models import EventType, Outcome
+from edgate.audit.record import record_event
+from edgate.core.context import ctx_from_request
 from edgate.directory.models import AccessGrant, Application
 
 from .models import ClientApplication, Subject
@@ -58,3 +62,19 @@ def roles(profile: AbstractBaseUser, client: Any) -> list[dict[str, str]]:
 def subject(profile: AbstractBaseUser) -> str:
     row, _created = Subject.objects.get_or_create(profile=profile)
     return str(row.sub)
+
+
+def record_authorization(request: HttpRequest, client: Any, *, allowed: bool) -> None:
+    """The authorization endpoint's answer, in the audit log (as the portal's own sign-in is):
+    a code issued to the client, or the person turned away for want of access."""
+    application = application_of(client)
+    record_event(
+        EventType.SSO_SIGN_IN if allowed else EventType.SSO_ACCESS_DENIED,
+        ctx=ctx_from_request(request),
+        target=request.user,
+        outcome=Outcome.SUCCESS if allowed else Outcome.DENIED,
+        detail={
+            "client_id": getattr(client, "client_id", None),
+            "application": application.code if application else None,
+        },
+    )

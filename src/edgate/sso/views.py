@@ -75,11 +75,14 @@ class AuthorizeView(dot.AuthorizationView):
         client = Client.objects.filter(client_id=credentials.get("client_id")).first()
         if allow and client is not None and client.redirect_uri_allowed(credentials.get("redirect_uri")):
             self._check_access(credentials)  # again at the consent page's answer
-        return super().create_authorization_response(request, scopes, credentials, allow)
+        answer = super().create_authorization_response(request, scopes, credentials, allow)
+        access.record_authorization(self.request, client, allowed=True)  # a code was issued
+        return answer
 
     def _check_access(self, credentials: dict[str, Any]) -> None:
         client = Client.objects.filter(client_id=credentials.get("client_id")).first()
         if not access.may_sign_in(self.request.user, client):
+            access.record_authorization(self.request, client, allowed=False)
             raise OAuthToolkitError(
                 error=AccessDeniedError(description=NO_ACCESS, state=credentials.get("state")),
                 redirect_uri=credentials.get("redirect_uri"),
