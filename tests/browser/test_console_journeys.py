@@ -68,6 +68,10 @@ def sign_in_with_code(page: Page, base: str, profile: Profile) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Enter your security code")
+    console_link = page.get_by_role("navigation", name="Primary navigation").get_by_role(
+        "link", name="Console"
+    )
+    expect(console_link).to_have_count(0)  # not before the second factor is passed
     check(page)
     wrong = f"{(int(current_code(device)) + 500_000) % 1_000_000:06d}"
     page.get_by_label("Code").fill(wrong)
@@ -77,6 +81,7 @@ def sign_in_with_code(page: Page, base: str, profile: Profile) -> None:
     page.get_by_label("Code").fill(current_code(device))
     page.get_by_role("button", name="Continue", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Console")
+    expect(console_link).to_have_count(1)
     check(page)
 
 
