@@ -209,7 +209,7 @@ def test_profile_page_shows_the_record_staff_grants_cases_devices_and_events(wor
         staff_entry=entry,
     )
     revoked = directory_actions.do_grant_access(
-        profile=target, role=world.role("DROPBOX", "user"), organization=world.district_a, ctx=CTX
+        profile=target, role=world.role("DROPBOX", "user"), organization=world.school_a1, ctx=CTX
     )
     directory_actions.do_revoke_access(grant=revoked, ctx=CTX)
     case = open_case_for(person)
@@ -491,7 +491,10 @@ def duplicates(world: World) -> dict[str, Any]:
     dup_old = directory_actions.do_add_staff(
         person=duplicate_person, organization=world.school_a2, role_title="Intern", ctx=CTX
     )
-    directory_actions.do_end_staff_entry(entry=dup_old, ctx=CTX)
+    old = directory_actions.do_grant_access(
+        profile=duplicate, role=world.role("DROPBOX", "user"), organization=world.school_a2, ctx=CTX
+    )
+    directory_actions.do_end_staff_entry(entry=dup_old, ctx=CTX)  # revokes `old`
     same = directory_actions.do_grant_access(
         profile=duplicate, role=submitter, organization=a1, staff_entry=dup_a1, ctx=CTX
     )
@@ -505,10 +508,6 @@ def duplicates(world: World) -> dict[str, Any]:
         staff_entry=dup_b1,
         ctx=CTX,
     )
-    old = directory_actions.do_grant_access(
-        profile=duplicate, role=world.role("ELAR", "educator"), organization=a1, ctx=CTX
-    )
-    directory_actions.do_revoke_access(grant=old, ctx=CTX)
     case = open_case_for(duplicate_person)
     return {
         "survivor": survivor,
@@ -634,9 +633,9 @@ def test_unmerge_is_refused_when_rows_changed_since_and_says_why(world: World) -
     # The case was moved on to someone else since (what the merge set is no longer there).
     elsewhere = on_file(someone("Third", "Person"))
     MatchCase.objects.filter(pk=rows["case"].pk).update(person=elsewhere)
-    # Someone gave the duplicate's Profile the grant the merge revoked: un-revoking would make two.
-    directory_actions.do_grant_access(
-        profile=duplicate, role=world.role("MDCS", "submitter"), organization=world.school_a1, ctx=CTX
+    # Someone put the duplicate on the staff of A1 again: the entry the merge ended cannot be current.
+    directory_actions.do_add_staff(
+        person=duplicate.person, organization=world.school_a1, role_title="Teacher", ctx=CTX
     )
     after_merge = state(survivor.person, duplicate.person, elsewhere)
     undo = reverse("backoffice:service_unmerge", kwargs={"person": duplicate.person_id})
@@ -644,7 +643,7 @@ def test_unmerge_is_refused_when_rows_changed_since_and_says_why(world: World) -
     body = refused.content.decode()
     assert refused.status_code == 200 and "cannot be undone exactly" in body
     assert f"match case {rows['case'].pk} was changed after the merge (person)" in body
-    assert f"access grant {rows['same'].pk} cannot be active again" in body
+    assert f"staff entry {rows['dup_a1'].pk} cannot be made current again" in body
     assert state(survivor.person, duplicate.person, elsewhere) == after_merge
     assert PersonMerge.objects.get().undone_at is None
     assert not AuditEvent.objects.filter(event_type=EventType.PERSONS_UNMERGED).exists()
@@ -698,7 +697,10 @@ def test_merge_refusals(world: World) -> None:
 
 def test_a_duplicate_with_access_needs_a_survivor_with_a_profile(world: World) -> None:
     survivor = without_ssn(on_file(someone("Noel", "Noprofile")))
-    _, duplicate = person_with_profile("Noel", "Noprofile")
+    duplicate_person, duplicate = person_with_profile("Noel", "Noprofile")
+    directory_actions.do_add_staff(
+        person=duplicate_person, organization=world.school_a1, role_title="Teacher", ctx=CTX
+    )
     directory_actions.do_grant_access(
         profile=duplicate, role=world.role("MDCS", "submitter"), organization=world.school_a1, ctx=CTX
     )
