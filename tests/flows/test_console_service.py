@@ -698,6 +698,7 @@ def test_merge_refusals(world: World) -> None:
 def test_a_duplicate_with_access_needs_a_survivor_with_a_profile(world: World) -> None:
     survivor = without_ssn(on_file(someone("Noel", "Noprofile")))
     duplicate_person, duplicate = person_with_profile("Noel", "Noprofile")
+    duplicate_person = without_ssn(duplicate_person)  # else the SSN rule speaks first
     directory_actions.do_add_staff(
         person=duplicate_person, organization=world.school_a1, role_title="Teacher", ctx=CTX
     )
@@ -707,6 +708,89 @@ def test_a_duplicate_with_access_needs_a_survivor_with_a_profile(world: World) -
     page = merge_via_pages(console_client(world.service), survivor.state_id, duplicate.username)
     assert "the survivor has no Profile to receive it" in page.content.decode()
     assert not PersonMerge.objects.exists()
+
+
+def test_merge_is_refused_when_only_the_duplicate_has_the_ssn(world: World) -> None:
+    """Merged away, the SSN would send the person registering again to the disabled Profile."""
+    _, with_ssn = person_with_profile("Sonia", "Numbered")
+    survivor = without_ssn(on_file(someone("Sonia", "Numbered")))
+    with_profile(survivor)
+    client = console_client(world.service)
+    page = merge_via_pages(client, survivor.state_id, with_ssn.username)
+    body = page.content.decode()
+    assert "Only the duplicate has a Social Security number" in body
+    assert "Choose the record with the Social Security number as the survivor" in body
+    assert not PersonMerge.objects.exists()
+    with pytest.raises(service_actions.MergeRefused):
+        service_actions.do_merge_persons(
+            survivor=survivor, duplicate=with_ssn.person, reason="r", allow_privileged=True, ctx=CTX
+        )
+    # The other way round is the right merge.
+    assert merge_via_pages(client, with_ssn.username, survivor.state_id).status_code == 302
+    assert PersonMerge.objects.get().survivor_id == with_ssn.person_id
+
+
+@pytest.mark.parametrize("status", [Status.LOCKED, Status.DISABLED])
+def test_merge_is_refused_while_the_survivors_profile_cannot_be_given_access(
+    world: World, status: Status
+) -> None:
+    rows = duplicates(world)
+    survivor, duplicate = rows["survivor"], rows["duplicate"]
+    account_actions.do_set_status(profile=survivor, status=status, reason="test", ctx=CTX)
+    before = state(survivor.person, duplicate.person)
+    page = merge_via_pages(console_client(world.service), survivor.username, duplicate.username)
+    assert f"The survivor&#x27;s Profile is {status.label.lower()}" in page.content.decode()
+    assert "Unlock or enable it first" in page.content.decode()
+    assert not PersonMerge.objects.exists() and state(survivor.person, duplicate.person) == before
+    with pytest.raises(service_actions.MergeRefused):
+        service_actions.do_merge_persons(
+            survivor=survivor.person, duplicate=duplicate.person, reason="r", allow_privileged=True, ctx=CTX
+        )
+
+
+def test_unmerge_is_refused_while_a_grant_given_since_rests_on_an_entry_going_back(world: World) -> None:
+    rows = duplicates(world)
+    survivor, duplicate = rows["survivor"], rows["duplicate"]
+    client = console_client(world.service)
+    merge_via_pages(client, survivor.username, duplicate.username)
+    # After the merge the survivor (now on B1's staff through the duplicate's entry) gets access there.
+    given = directory_actions.do_grant_access(
+        profile=survivor, role=world.role("MDCS", "submitter"), organization=world.school_b1, ctx=CTX
+    )
+    assert given.staff_entry_id == rows["dup_b1"].pk
+    undo = reverse("backoffice:service_unmerge", kwargs={"person": duplicate.person_id})
+    refused = client.post(undo, {"reason": "Not the same"})
+    body = refused.content.decode()
+    assert refused.status_code == 200
+    assert f"access grant {given.pk} (MDCS: Submitter at {world.school_b1.code}) was given after" in body
+    assert "revoke that grant first" in body
+    assert PersonMerge.objects.get().undone_at is None
+    assert AccessGrant.objects.get(pk=given.pk).revoked_at is None
+    # Once it is revoked the undo goes through, and the entry is the duplicate's again.
+    directory_actions.do_revoke_access(grant=given, ctx=CTX)
+    assert client.post(undo, {"reason": "Not the same"}).status_code == 302
+    assert StaffEntry.objects.get(pk=rows["dup_b1"].pk).person_id == duplicate.person_id
+
+
+def test_unmerge_of_a_privileged_profile_needs_a_security_administrator(world: World) -> None:
+    dup_of_da = without_ssn(on_file(someone("Dana", "Northfield")))
+    assert (
+        merge_via_pages(console_client(world.security), world.da_a.username, dup_of_da.state_id).status_code
+        == 302
+    )
+    merge = PersonMerge.objects.get()
+    undo = reverse("backoffice:service_unmerge", kwargs={"person": dup_of_da.pk})
+    agent = console_client(world.service)
+    assert "only a security administrator may undo this merge" in agent.get(undo).content.decode()
+    refused = agent.post(undo, {"reason": "Not the same"})
+    assert refused.status_code == 200 and "only a security administrator may undo" in refused.content.decode()
+    merge.refresh_from_db()
+    assert merge.undone_at is None
+    with pytest.raises(service_actions.UnmergeRefused):
+        service_actions.do_unmerge_persons(merge=merge, reason="r", allow_privileged=False, ctx=CTX)
+    assert console_client(world.security).post(undo, {"reason": "Not the same"}).status_code == 302
+    merge.refresh_from_db()
+    assert merge.undone_at is not None
 
 
 @pytest.mark.postgres
@@ -729,7 +813,7 @@ def test_merge_and_unmerge_on_postgresql_with_conflicting_entries_and_grants(wor
         .count()
         == 1
     )
-    service_actions.do_unmerge_persons(merge=merge, reason="undo", ctx=CTX)
+    service_actions.do_unmerge_persons(merge=merge, reason="undo", allow_privileged=False, ctx=CTX)
     assert state(survivor.person, duplicate.person) == before
     # Merge again, then a conflicting entry added to the duplicate since blocks the undo.
     merge = service_actions.do_merge_persons(
@@ -739,7 +823,7 @@ def test_merge_and_unmerge_on_postgresql_with_conflicting_entries_and_grants(wor
         person=duplicate.person, organization=world.school_b1, role_title="Aide", ctx=CTX
     )
     with pytest.raises(service_actions.UnmergeRefused) as refused:
-        service_actions.do_unmerge_persons(merge=merge, reason="undo", ctx=CTX)
+        service_actions.do_unmerge_persons(merge=merge, reason="undo", allow_privileged=False, ctx=CTX)
     assert "another current entry there" in str(refused.value)
 
 

@@ -450,11 +450,17 @@ def unmerge(request: HttpRequest, actor: Actor, person: int) -> HttpResponse:
     if standing is None:
         raise Http404
     form = ReasonForm(request.POST if request.method == "POST" else None)
+    allow_privileged = Role.SECURITY_ADMIN in actor.roles
     problems: list[str] = []
+    if not allow_privileged and actions.unmerge_privileged(standing):
+        problems = [actions.UNMERGE_PRIVILEGED]  # said before the agent types a reason
     if request.method == "POST" and form.is_valid():
         try:
             actions.do_unmerge_persons(
-                merge=standing, reason=form.cleaned_data["reason"], ctx=ctx_from_request(request)
+                merge=standing,
+                reason=form.cleaned_data["reason"],
+                allow_privileged=allow_privileged,
+                ctx=ctx_from_request(request),
             )
         except actions.UnmergeRefused as refused:
             problems = refused.problems
