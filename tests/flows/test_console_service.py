@@ -4,6 +4,7 @@ its audit event, the recovery-code journey, and merging and unmerging duplicate 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -223,6 +224,9 @@ def test_profile_page_shows_the_record_staff_grants_cases_devices_and_events(wor
     assert "Odalys Fairweather" in body and person.state_id in body and f"***-**-{person.ssn_last4}" in body
     assert person.date_of_birth.strftime("%B") in body  # shown to customer service
     assert "Counselor" in body and "MDCS: Submitter" in body and "Dropbox: User" in body
+    assert ">Revoked<" not in body and ">Status<" in body  # one column says active or revoked when
+    revoked.refresh_from_db()
+    assert f"Revoked {revoked.revoked_at:%Y-%m-%d}" in body and 'data-label="Status">Active<' in body
     assert [g.pk for g in page.context["active_grants"]] != [] and [
         g.pk for g in page.context["revoked_grants"]
     ] == [revoked.pk]
@@ -268,6 +272,8 @@ def test_unlock_makes_a_locked_profile_active_and_lifts_the_sign_in_lock(world: 
 
     response = act(client, "unlock", target)
     assert response["Location"] == reverse("backoffice:service_profile", kwargs={"profile": target.pk})
+    shown = client.get(response["Location"]).content.decode()
+    assert f"Profile {target.username} unlocked; its sign-in lock was lifted." in shown
     target.refresh_from_db()
     assert target.status == Status.ACTIVE
     assert throttle.count(limit, key) == 0
@@ -276,6 +282,33 @@ def test_unlock_makes_a_locked_profile_active_and_lifts_the_sign_in_lock(world: 
     assert status.actor_id == world.service.pk
     lifted = last_event(EventType.SIGN_IN_LOCK_LIFTED, target)
     assert lifted.detail["reason"] == REASON and lifted.detail["attempts_cleared"] == limit.limit + 1
+
+
+def test_unlock_is_offered_only_for_a_locked_profile_or_a_holding_sign_in_lock(world: World) -> None:
+    _, target = person_with_profile("Una", "Unlocked")
+    client = console_client(world.service)
+    profile_url = reverse("backoffice:service_profile", kwargs={"profile": target.pk})
+    unlock = reverse("backoffice:service_unlock", kwargs={"profile": target.pk})
+    assert unlock not in client.get(profile_url).content.decode()
+    refused = act(client, "unlock", target)
+    assert (
+        refused.status_code == 200 and "is not locked, and no sign-in lock holds" in refused.content.decode()
+    )
+    assert not AuditEvent.objects.filter(
+        event_type=EventType.SIGN_IN_LOCK_LIFTED, target_id=str(target.pk)
+    ).exists()
+    # Wrong passwords up to the limit: the sign-in lock holds, and Unlock lifts it.
+    limit, key = throttle.named("sign_in_profile"), canonical(target.username)
+    for _ in range(limit.limit):
+        throttle.attempt(limit, key)
+    assert unlock in client.get(profile_url).content.decode()
+    done = client.post(unlock, {"reason": REASON}, follow=True)
+    assert f"Profile {target.username}: its sign-in lock was lifted." in done.content.decode()
+    assert "Done:" not in done.content.decode()
+    assert throttle.count(limit, key) == 0
+    # A held delay alone also counts.
+    throttle.hold(limit, key, timedelta(minutes=5))
+    assert unlock in client.get(profile_url).content.decode()
 
 
 def test_disable_and_enable_need_a_reason_and_record_old_and_new_status(world: World) -> None:
@@ -397,6 +430,10 @@ def test_reset_second_factor_removes_the_devices_and_issues_an_enrolment_code(wo
     assert "Authenticator app enrolled." in before
     page = act(client, "reset-second-factor", target)
     code = one_time_code(page)
+    # Without an app the action is named for what it does.
+    after = client.get(reverse("backoffice:service_profile", kwargs={"profile": target.pk})).content.decode()
+    assert ">Issue an enrolment code<" in after and ">Reset second factor<" not in after
+    assert ">Reset second factor<" in before
     assert not TOTPDevice.objects.filter(user=target).exists()
     assert not StaticDevice.objects.filter(user=target).exists()
     reset = last_event(EventType.OTP_RESET, target)
@@ -431,10 +468,31 @@ def test_appoint_and_remove_a_directory_administrator(world: World) -> None:
     assert no_reason.status_code == 200 and "Give the reason" in no_reason.content.decode()
     assert not OrgAdministrator.objects.filter(profile=target).exists()
 
-    assert client.post(url, {"organization": world.school_b1.pk, "reason": REASON}).status_code == 302
+    # No authenticator app yet: the appointment issues the enrolment code they need to attach one.
+    done = client.post(url, {"organization": world.school_b1.pk, "reason": REASON})
+    assert done.status_code == 200
+    body = done.content.decode()
+    assert f"{target.username} appointed Directory Administrator of" in body and "enrolment code" in body
+    code = one_time_code(done)
     assert OrgAdministrator.objects.filter(profile=target, organization=world.school_b1).exists()
     appointed = last_event(EventType.ADMIN_APPOINTED, target)
     assert appointed.detail == {"organization": world.school_b1.code, "reason": REASON}
+    enrol = last_event(EventType.ACTIVATION_CODE_ISSUED, target)
+    assert enrol.detail["purpose"] == "enrol" and enrol.actor_id == world.service.pk
+    assert world.school_b1.code in enrol.detail["reason"] and REASON in enrol.detail["reason"]
+    assert last_event(EventType.OTP_RESET, target).detail["devices_new"] == []
+    secret = mfa_actions.new_secret()
+    enrolled = mfa_actions.do_enrol_totp(
+        profile=target, secret=secret, code=current_code(TOTPDevice(key=secret)), enrolment_code=code, ctx=CTX
+    )
+    assert isinstance(enrolled, mfa_actions.Enrolment)
+    # With an app enrolled, a further appointment issues nothing and says what happened.
+    issued = ActivationCode.objects.filter(profile=target).count()
+    again = client.post(url, {"organization": world.school_a1.pk, "reason": REASON}, follow=True)
+    assert f"{target.username} appointed Directory Administrator of" in again.content.decode()
+    assert ActivationCode.objects.filter(profile=target).count() == issued
+    assert TOTPDevice.objects.filter(user=target, confirmed=True).exists()
+    OrgAdministrator.objects.filter(profile=target, organization=world.school_a1).delete()
     page = client.get(reverse("backoffice:service_profile", kwargs={"profile": target.pk})).content.decode()
     remove = reverse(
         "backoffice:service_remove_appointment", kwargs={"profile": target.pk, "code": world.school_b1.code}
@@ -606,6 +664,16 @@ def test_merge_and_unmerge_round_trip_restores_everything(world: World) -> None:
         reverse("backoffice:service_profile", kwargs={"profile": survivor.pk})
     ).content.decode()
     assert "Duplicate person merged into another" in survivor_page
+
+    # The duplicate's Profile stays disabled while the merge stands: no Enable or Unlock.
+    dup_page = client.get(reverse("backoffice:service_profile", kwargs={"profile": duplicate.pk}))
+    for name in ("enable", "unlock"):
+        url = reverse(f"backoffice:service_{name}", kwargs={"profile": duplicate.pk})
+        assert url not in dup_page.content.decode()
+        refused = client.post(url, {"reason": "Wants to sign in"})
+        assert refused.status_code == 200 and "undo the merge first" in refused.content.decode()
+        assert undo in refused.content.decode()
+    assert Profile.objects.get(pk=duplicate.pk).status == Status.DISABLED
 
     assert client.get(undo).status_code == 200
     assert client.post(undo, {"reason": ""}).status_code == 200  # a reason is required
