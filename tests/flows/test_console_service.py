@@ -604,6 +604,14 @@ def test_merge_and_unmerge_round_trip_restores_everything(world: World) -> None:
     body = preview.content.decode()
     assert preview.status_code == 200 and preview.context["problem"] is None
     assert "Harriet Okonkwo-Hale" in body and f"***-**-{survivor.person.ssn_last4}" in body
+    # The fields where the two records differ are flagged on both sides; equal ones are not.
+    sides = dict(preview.context["sides"])
+    assert {"name", "ssn"} <= sides["Survivor (stays)"].differs
+    same_email = survivor.person.email.lower() == duplicate.person.email.lower()
+    assert ("email" in sides["Survivor (stays)"].differs) is not same_email
+    assert body.count('<strong class="usa-tag">differs</strong>') == 2 * len(
+        sides["Survivor (stays)"].differs
+    )
     assert not PersonMerge.objects.exists()  # comparing merges nothing
     no_reason = client.post(
         reverse("backoffice:service_merge"),
@@ -614,6 +622,9 @@ def test_merge_and_unmerge_round_trip_restores_everything(world: World) -> None:
 
     done = merge_via_pages(client, survivor.username, duplicate.username)
     assert done["Location"] == reverse("backoffice:service_profile", kwargs={"profile": survivor.pk})
+    told = client.get(done["Location"]).content.decode()
+    assert f"Merged {duplicate.username} into {survivor.username}." in told
+    assert f"{duplicate.username} was merged into this one." in told
     merge = PersonMerge.objects.get()
     for name in ("dup_b1", "dup_old"):
         assert StaffEntry.objects.get(pk=rows[name].pk).person_id == survivor.person_id
@@ -675,12 +686,14 @@ def test_merge_and_unmerge_round_trip_restores_everything(world: World) -> None:
         assert undo in refused.content.decode()
     assert Profile.objects.get(pk=duplicate.pk).status == Status.DISABLED
 
-    assert client.get(undo).status_code == 200
+    undo_page = client.get(undo)
+    assert undo_page.status_code == 200
+    assert f"Undo the merge of {duplicate.username} into {survivor.username}" in undo_page.content.decode()
     assert client.post(undo, {"reason": ""}).status_code == 200  # a reason is required
     assert PersonMerge.objects.get().undone_at is None
-    assert client.post(undo, {"reason": "Twins, not one person"})["Location"] == reverse(
-        "backoffice:service_merge"
-    )
+    undone_page = client.post(undo, {"reason": "Twins, not one person"}, follow=True)
+    assert undone_page.redirect_chain[-1][0] == reverse("backoffice:service_merge")
+    assert f"Merge of {duplicate.username} into {survivor.username} undone" in undone_page.content.decode()
     assert state(survivor.person, duplicate.person) == before
     merge.refresh_from_db()
     assert merge.undone_at is not None and merge.undo_reason == "Twins, not one person"

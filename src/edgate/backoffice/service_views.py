@@ -129,6 +129,7 @@ def readable(event: AuditEvent) -> list[tuple[str, str]]:
 def profile_page(request: HttpRequest, actor: Actor, profile: int) -> HttpResponse:
     target = scope.profile(actor, profile)
     person = target.person
+    merged_into = actions.standing_merge(person)
     grants = scope.grants(actor).filter(profile=target).order_by("revoked_at", "-granted_at")
     cases = [(case, case_url(case.reference)) for case in scope.cases(actor).filter(person=person)]
     devices = {
@@ -150,10 +151,14 @@ def profile_page(request: HttpRequest, actor: Actor, profile: int) -> HttpRespon
         devices=devices,
         appointments=OrgAdministrator.objects.filter(profile=target).select_related("organization"),
         appoint_form=AppointForm(organizations=scope.organizations(actor).filter(active=True)),
-        merged_into=actions.standing_merge(person),
-        merges_received=PersonMerge.objects.filter(survivor=person, undone_at=None).select_related(
-            "duplicate"
-        ),
+        merged_into=merged_into,
+        survivor_label=person_label(merged_into.survivor) if merged_into else "",
+        merges_received=[
+            (merge, person_label(merge.duplicate))
+            for merge in PersonMerge.objects.filter(survivor=person, undone_at=None).select_related(
+                "duplicate"
+            )
+        ],
         events=[(event, readable(event)) for event in profile_events(target)],
         actions=[
             (a.title_for(target), action_url(a, target))
@@ -330,9 +335,9 @@ def merged_problem(action: ProfileAction, profile: Profile) -> str | None:
     if not action.not_while_merged or (standing := actions.standing_merge(profile.person)) is None:
         return None
     return _(
-        "This person was merged into person {state_id} (merge {merge}), so this Profile stays disabled. "
+        "This person was merged into {survivor}, so this Profile stays disabled. "
         "To use it again, undo the merge first."
-    ).format(state_id=standing.survivor.state_id, merge=standing.pk)
+    ).format(survivor=person_label(standing.survivor))
 
 
 def offered(action: ProfileAction, profile: Profile) -> bool:
@@ -471,9 +476,22 @@ class Side:
     staff: list[StaffEntry]
     grants: int
     cases: int
+    differs: frozenset[str] = frozenset()  # the fields where it differs from the other record
+
+    @property
+    def label(self) -> str:
+        return person_label(self.person, self.profile)
 
 
-def _side(person: Person) -> Side:
+def person_label(person: Person, profile: Profile | None = None) -> str:
+    """How the console names a record in a merge: its User Name, else its state ID."""
+    profile = profile or actions.profile_of(person)
+    if profile is not None:
+        return profile.username
+    return _("person {state_id}").format(state_id=person.state_id)
+
+
+def _side(person: Person, differs: frozenset[str] = frozenset()) -> Side:
     profile = actions.profile_of(person)
     return Side(
         person=person,
@@ -481,11 +499,27 @@ def _side(person: Person) -> Side:
         staff=list(person.staff_entries.filter(ended_at=None).select_related("organization")),
         grants=profile.grants.active().count() if profile is not None else 0,
         cases=MatchCase.objects.filter(person=person).count(),
+        differs=differs,
     )
 
 
+def differences(one: Person, other: Person) -> frozenset[str]:
+    """The fields shown side by side whose values differ (SSNs compared by their hash)."""
+    compared = {
+        "name": lambda p: (p.first_name, p.middle_name, p.last_name, p.former_last_name),
+        "date_of_birth": lambda p: p.date_of_birth,
+        "ssn": lambda p: p.ssn_hash,
+        "email": lambda p: (p.email or "").lower(),
+    }
+    return frozenset(name for name, value in compared.items() if value(one) != value(other))
+
+
 def _sides(survivor: Person, duplicate: Person) -> list[tuple[str, Side]]:
-    return [(_("Survivor (stays)"), _side(survivor)), (_("Duplicate (merged away)"), _side(duplicate))]
+    differs = differences(survivor, duplicate)
+    return [
+        (_("Survivor (stays)"), _side(survivor, differs)),
+        (_("Duplicate (merged away)"), _side(duplicate, differs)),
+    ]
 
 
 def _hidden(form: forms.Form) -> forms.Form:
@@ -526,8 +560,8 @@ def merge(request: HttpRequest, actor: Actor) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Merged {duplicate} into {survivor} (merge {merge}).").format(
-                    duplicate=duplicate.state_id, survivor=survivor.state_id, merge=done.pk
+                _("Merged {duplicate} into {survivor}.").format(
+                    duplicate=person_label(duplicate), survivor=person_label(survivor)
                 ),
             )
             target = actions.profile_of(survivor)
@@ -564,7 +598,10 @@ def unmerge(request: HttpRequest, actor: Actor, person: int) -> HttpResponse:
             problems = refused.problems
         else:
             messages.success(
-                request, _("Merge {merge} undone: every row it changed is back.").format(merge=standing.pk)
+                request,
+                _("Merge of {duplicate} into {survivor} undone: every row it changed is back.").format(
+                    duplicate=person_label(duplicate), survivor=person_label(standing.survivor)
+                ),
             )
             return redirect("backoffice:service_merge")
     return render(
@@ -573,6 +610,8 @@ def unmerge(request: HttpRequest, actor: Actor, person: int) -> HttpResponse:
         _context(
             actor,
             merge=standing,
+            duplicate_label=person_label(duplicate),
+            survivor_label=person_label(standing.survivor),
             sides=_sides(standing.survivor, duplicate),
             form=form,
             problems=problems,
