@@ -20,6 +20,7 @@ from edgate.accounts.usernames import canonical
 from edgate.audit.models import AuditEvent, EventType
 from edgate.backoffice import actions as service_actions
 from edgate.backoffice.models import PersonMerge
+from edgate.backoffice.templatetags.audit_tags import audit_value, console_time
 from edgate.core import throttle
 from edgate.directory import actions as directory_actions
 from edgate.directory.models import AccessGrant, OrgAdministrator, StaffEntry
@@ -247,6 +248,31 @@ def test_profile_page_shows_the_record_staff_grants_cases_devices_and_events(wor
         .status_code
         == 404
     )
+
+
+def test_profile_page_shows_times_in_the_details_as_local_readable_times_and_dashes_for_empty(
+    world: World,
+) -> None:
+    person, target = person_with_profile("Tempo", "Readable")
+    Person.objects.filter(pk=person.pk).update(phone="", former_last_name="")
+    code, row = account_actions.do_issue_activation_code(
+        profile=target, purpose=CodePurpose.RECOVERY, reason="called", ctx=CTX
+    )
+    register_secret(code)
+    event = last_event(EventType.ACTIVATION_CODE_ISSUED, target)
+    page = console_client(world.service).get(
+        reverse("backoffice:service_profile", kwargs={"profile": target.pk})
+    )
+    body = page.content.decode()
+    raw = event.detail["expires_at"]
+    assert raw not in body  # not the stored UTC ISO string
+    assert f"expires at: {console_time(row.expires_at)}" in body
+    assert console_time(event.at) in body  # the event's own time, in the same format
+    assert "EST" in console_time(row.expires_at) or "EDT" in console_time(row.expires_at)
+    assert 'Phone</dt><dd class="tablet:grid-col-8 margin-left-0">—</dd>' in body
+    assert ">-<" not in body
+    assert audit_value(None) == audit_value("") == audit_value([]) == "—"
+    assert audit_value([1, 2]) == "1, 2" and audit_value("not a time") == "not a time"
 
 
 # --- actions on a Profile ---------------------------------------------------------------------

@@ -113,16 +113,9 @@ def profile_events(profile: Profile) -> QuerySet[AuditEvent]:
     ).order_by("-at", "-id")[:RECENT_EVENTS]
 
 
-def readable(event: AuditEvent) -> list[tuple[str, str]]:
-    """An event's detail as label/value pairs."""
-    pairs = []
-    for key, value in event.detail.items():
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value) or "-"
-        elif value is None:
-            value = "-"
-        pairs.append((key.replace("_", " "), str(value)))
-    return pairs
+def readable(event: AuditEvent) -> list[tuple[str, object]]:
+    """An event's detail as label/value pairs (the template's `audit_value` shows each value)."""
+    return [(key.replace("_", " "), value) for key, value in event.detail.items()]
 
 
 @scope.console_page(*scope.SERVICE)
@@ -548,7 +541,7 @@ def merge(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = ConfirmMergeForm(request.POST if confirming else None, initial=typed, people=people)
     if confirming and problem is None and form.is_valid():
         try:
-            done = actions.do_merge_persons(
+            actions.do_merge_persons(
                 survivor=survivor,
                 duplicate=duplicate,
                 reason=form.cleaned_data["reason"],
