@@ -4,10 +4,12 @@ its audit event, the recovery-code journey, and merging and unmerging duplicate 
 from __future__ import annotations
 
 import re
+from io import StringIO
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
@@ -965,3 +967,34 @@ def test_bad_input_gives_messages_or_404_never_a_500(world: World) -> None:
     assert appoint.status_code == 200 and "Choose the organization" in appoint.content.decode()
     page = search(client, username="\u0130\u0131", name="\u00e9\u00e8 --", email="")
     assert page.status_code == 200
+
+
+def test_demo_prints_a_duplicate_that_merges_and_unmerges_and_a_second_run_changes_nothing(
+    world: World,
+) -> None:
+    out = StringIO()
+    call_command("demo", "--force", stdout=out)
+    found = re.search(r"^Duplicate to merge: (\S+) into (\S+)$", out.getvalue(), re.MULTILINE)
+    assert found, out.getvalue()
+    duplicate, survivor = (Profile.objects.get(username=name) for name in found.groups())
+    assert duplicate.person.source == "import" and not duplicate.person.ssn_hash
+    assert duplicate.status == Status.AWAITING_SETUP and survivor.person.ssn_hash
+    assert (duplicate.person.first_name, duplicate.person.last_name, duplicate.person.date_of_birth) == (
+        survivor.person.first_name,
+        survivor.person.last_name,
+        survivor.person.date_of_birth,
+    )
+    events, people = AuditEvent.objects.count(), Person.objects.count()
+    again = StringIO()
+    call_command("demo", "--force", stdout=again)
+    assert (AuditEvent.objects.count(), Person.objects.count()) == (events, people)
+    assert found.group(0) in again.getvalue()
+
+    client = console_client(world.service)
+    done = merge_via_pages(client, survivor.username, duplicate.username)
+    assert done.status_code == 302, done.content.decode()
+    assert Profile.objects.get(pk=duplicate.pk).status == Status.DISABLED
+    call_command("demo", "--force", stdout=StringIO())  # a run after the merge leaves it standing
+    undo = reverse("backoffice:service_unmerge", kwargs={"person": duplicate.person_id})
+    assert client.post(undo, {"reason": "Trying it out"}).status_code == 302
+    assert Profile.objects.get(pk=duplicate.pk).status == Status.AWAITING_SETUP
