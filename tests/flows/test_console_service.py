@@ -4,8 +4,8 @@ its audit event, the recovery-code journey, and merging and unmerging duplicate 
 from __future__ import annotations
 
 import re
-from io import StringIO
 from datetime import timedelta
+from io import StringIO
 from typing import Any
 
 import pytest
