@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import IntegrityError
 from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
@@ -855,6 +856,25 @@ def test_merge_is_refused_while_the_survivors_profile_cannot_be_given_access(
         service_actions.do_merge_persons(
             survivor=survivor.person, duplicate=duplicate.person, reason="r", allow_privileged=True, ctx=CTX
         )
+
+
+def test_a_clash_with_a_row_added_meanwhile_is_a_refusal_not_a_500(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A staff entry or grant committed for the survivor while the merge runs breaks a unique
+    index when the duplicate's row moves: the merge says so and changes nothing."""
+    rows = duplicates(world)
+    survivor, duplicate = rows["survivor"], rows["duplicate"]
+    before = state(survivor.person, duplicate.person)
+
+    def clash(self, kind, row, **values):  # type: ignore[no-untyped-def]
+        raise IntegrityError("one_current_entry_per_person_and_organization")
+
+    monkeypatch.setattr(service_actions._Snapshot, "change", clash)
+    page = merge_via_pages(console_client(world.service), survivor.username, duplicate.username)
+    assert page.status_code == 200
+    assert "changed while merging" in page.content.decode()
+    assert not PersonMerge.objects.exists() and state(survivor.person, duplicate.person) == before
 
 
 def test_unmerge_is_refused_while_a_grant_given_since_rests_on_an_entry_going_back(world: World) -> None:
