@@ -200,7 +200,9 @@ def merge_two(ctx: Ctx):  # type: ignore[no-untyped-def]
 
 def merge_and_unmerge(ctx: Ctx) -> None:
     merge = merge_two(CTX)
-    backoffice.do_unmerge_persons(merge=merge, reason="Not the same person after all", ctx=ctx)
+    backoffice.do_unmerge_persons(
+        merge=merge, reason="Not the same person after all", allow_privileged=False, ctx=ctx
+    )
 
 
 def reset_second_factor(ctx: Ctx) -> None:

@@ -4,9 +4,13 @@ its audit event, the recovery-code journey, and merging and unmerging duplicate 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.db import IntegrityError
 from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
@@ -19,6 +23,7 @@ from edgate.accounts.usernames import canonical
 from edgate.audit.models import AuditEvent, EventType
 from edgate.backoffice import actions as service_actions
 from edgate.backoffice.models import PersonMerge
+from edgate.backoffice.templatetags.audit_tags import audit_value, console_time
 from edgate.core import throttle
 from edgate.directory import actions as directory_actions
 from edgate.directory.models import AccessGrant, OrgAdministrator, StaffEntry
@@ -209,7 +214,7 @@ def test_profile_page_shows_the_record_staff_grants_cases_devices_and_events(wor
         staff_entry=entry,
     )
     revoked = directory_actions.do_grant_access(
-        profile=target, role=world.role("DROPBOX", "user"), organization=world.district_a, ctx=CTX
+        profile=target, role=world.role("DROPBOX", "user"), organization=world.school_a1, ctx=CTX
     )
     directory_actions.do_revoke_access(grant=revoked, ctx=CTX)
     case = open_case_for(person)
@@ -223,6 +228,9 @@ def test_profile_page_shows_the_record_staff_grants_cases_devices_and_events(wor
     assert "Odalys Fairweather" in body and person.state_id in body and f"***-**-{person.ssn_last4}" in body
     assert person.date_of_birth.strftime("%B") in body  # shown to customer service
     assert "Counselor" in body and "MDCS: Submitter" in body and "Dropbox: User" in body
+    assert ">Revoked<" not in body and ">Status<" in body  # one column says active or revoked when
+    revoked.refresh_from_db()
+    assert f"Revoked {revoked.revoked_at:%Y-%m-%d}" in body and 'data-label="Status">Active<' in body
     assert [g.pk for g in page.context["active_grants"]] != [] and [
         g.pk for g in page.context["revoked_grants"]
     ] == [revoked.pk]
@@ -243,6 +251,31 @@ def test_profile_page_shows_the_record_staff_grants_cases_devices_and_events(wor
         .status_code
         == 404
     )
+
+
+def test_profile_page_shows_times_in_the_details_as_local_readable_times_and_dashes_for_empty(
+    world: World,
+) -> None:
+    person, target = person_with_profile("Tempo", "Readable")
+    Person.objects.filter(pk=person.pk).update(phone="", former_last_name="")
+    code, row = account_actions.do_issue_activation_code(
+        profile=target, purpose=CodePurpose.RECOVERY, reason="called", ctx=CTX
+    )
+    register_secret(code)
+    event = last_event(EventType.ACTIVATION_CODE_ISSUED, target)
+    page = console_client(world.service).get(
+        reverse("backoffice:service_profile", kwargs={"profile": target.pk})
+    )
+    body = page.content.decode()
+    raw = event.detail["expires_at"]
+    assert raw not in body  # not the stored UTC ISO string
+    assert f"expires at: {console_time(row.expires_at)}" in body
+    assert console_time(event.at) in body  # the event's own time, in the same format
+    assert "EST" in console_time(row.expires_at) or "EDT" in console_time(row.expires_at)
+    assert 'Phone</dt><dd class="tablet:grid-col-8 margin-left-0">—</dd>' in body
+    assert ">-<" not in body
+    assert audit_value(None) == audit_value("") == audit_value([]) == "—"
+    assert audit_value([1, 2]) == "1, 2" and audit_value("not a time") == "not a time"
 
 
 # --- actions on a Profile ---------------------------------------------------------------------
@@ -268,6 +301,8 @@ def test_unlock_makes_a_locked_profile_active_and_lifts_the_sign_in_lock(world: 
 
     response = act(client, "unlock", target)
     assert response["Location"] == reverse("backoffice:service_profile", kwargs={"profile": target.pk})
+    shown = client.get(response["Location"]).content.decode()
+    assert f"Profile {target.username} unlocked; its sign-in lock was lifted." in shown
     target.refresh_from_db()
     assert target.status == Status.ACTIVE
     assert throttle.count(limit, key) == 0
@@ -276,6 +311,33 @@ def test_unlock_makes_a_locked_profile_active_and_lifts_the_sign_in_lock(world: 
     assert status.actor_id == world.service.pk
     lifted = last_event(EventType.SIGN_IN_LOCK_LIFTED, target)
     assert lifted.detail["reason"] == REASON and lifted.detail["attempts_cleared"] == limit.limit + 1
+
+
+def test_unlock_is_offered_only_for_a_locked_profile_or_a_holding_sign_in_lock(world: World) -> None:
+    _, target = person_with_profile("Una", "Unlocked")
+    client = console_client(world.service)
+    profile_url = reverse("backoffice:service_profile", kwargs={"profile": target.pk})
+    unlock = reverse("backoffice:service_unlock", kwargs={"profile": target.pk})
+    assert unlock not in client.get(profile_url).content.decode()
+    refused = act(client, "unlock", target)
+    assert (
+        refused.status_code == 200 and "is not locked, and no sign-in lock holds" in refused.content.decode()
+    )
+    assert not AuditEvent.objects.filter(
+        event_type=EventType.SIGN_IN_LOCK_LIFTED, target_id=str(target.pk)
+    ).exists()
+    # Wrong passwords up to the limit: the sign-in lock holds, and Unlock lifts it.
+    limit, key = throttle.named("sign_in_profile"), canonical(target.username)
+    for _ in range(limit.limit):
+        throttle.attempt(limit, key)
+    assert unlock in client.get(profile_url).content.decode()
+    done = client.post(unlock, {"reason": REASON}, follow=True)
+    assert f"Profile {target.username}: its sign-in lock was lifted." in done.content.decode()
+    assert "Done:" not in done.content.decode()
+    assert throttle.count(limit, key) == 0
+    # A held delay alone also counts.
+    throttle.hold(limit, key, timedelta(minutes=5))
+    assert unlock in client.get(profile_url).content.decode()
 
 
 def test_disable_and_enable_need_a_reason_and_record_old_and_new_status(world: World) -> None:
@@ -397,6 +459,10 @@ def test_reset_second_factor_removes_the_devices_and_issues_an_enrolment_code(wo
     assert "Authenticator app enrolled." in before
     page = act(client, "reset-second-factor", target)
     code = one_time_code(page)
+    # Without an app the action is named for what it does.
+    after = client.get(reverse("backoffice:service_profile", kwargs={"profile": target.pk})).content.decode()
+    assert ">Issue an enrolment code<" in after and ">Reset second factor<" not in after
+    assert ">Reset second factor<" in before
     assert not TOTPDevice.objects.filter(user=target).exists()
     assert not StaticDevice.objects.filter(user=target).exists()
     reset = last_event(EventType.OTP_RESET, target)
@@ -431,10 +497,31 @@ def test_appoint_and_remove_a_directory_administrator(world: World) -> None:
     assert no_reason.status_code == 200 and "Give the reason" in no_reason.content.decode()
     assert not OrgAdministrator.objects.filter(profile=target).exists()
 
-    assert client.post(url, {"organization": world.school_b1.pk, "reason": REASON}).status_code == 302
+    # No authenticator app yet: the appointment issues the enrolment code they need to attach one.
+    done = client.post(url, {"organization": world.school_b1.pk, "reason": REASON})
+    assert done.status_code == 200
+    body = done.content.decode()
+    assert f"{target.username} appointed Directory Administrator of" in body and "enrolment code" in body
+    code = one_time_code(done)
     assert OrgAdministrator.objects.filter(profile=target, organization=world.school_b1).exists()
     appointed = last_event(EventType.ADMIN_APPOINTED, target)
     assert appointed.detail == {"organization": world.school_b1.code, "reason": REASON}
+    enrol = last_event(EventType.ACTIVATION_CODE_ISSUED, target)
+    assert enrol.detail["purpose"] == "enrol" and enrol.actor_id == world.service.pk
+    assert world.school_b1.code in enrol.detail["reason"] and REASON in enrol.detail["reason"]
+    assert last_event(EventType.OTP_RESET, target).detail["devices_new"] == []
+    secret = mfa_actions.new_secret()
+    enrolled = mfa_actions.do_enrol_totp(
+        profile=target, secret=secret, code=current_code(TOTPDevice(key=secret)), enrolment_code=code, ctx=CTX
+    )
+    assert isinstance(enrolled, mfa_actions.Enrolment)
+    # With an app enrolled, a further appointment issues nothing and says what happened.
+    issued = ActivationCode.objects.filter(profile=target).count()
+    again = client.post(url, {"organization": world.school_a1.pk, "reason": REASON}, follow=True)
+    assert f"{target.username} appointed Directory Administrator of" in again.content.decode()
+    assert ActivationCode.objects.filter(profile=target).count() == issued
+    assert TOTPDevice.objects.filter(user=target, confirmed=True).exists()
+    OrgAdministrator.objects.filter(profile=target, organization=world.school_a1).delete()
     page = client.get(reverse("backoffice:service_profile", kwargs={"profile": target.pk})).content.decode()
     remove = reverse(
         "backoffice:service_remove_appointment", kwargs={"profile": target.pk, "code": world.school_b1.code}
@@ -491,7 +578,10 @@ def duplicates(world: World) -> dict[str, Any]:
     dup_old = directory_actions.do_add_staff(
         person=duplicate_person, organization=world.school_a2, role_title="Intern", ctx=CTX
     )
-    directory_actions.do_end_staff_entry(entry=dup_old, ctx=CTX)
+    old = directory_actions.do_grant_access(
+        profile=duplicate, role=world.role("DROPBOX", "user"), organization=world.school_a2, ctx=CTX
+    )
+    directory_actions.do_end_staff_entry(entry=dup_old, ctx=CTX)  # revokes `old`
     same = directory_actions.do_grant_access(
         profile=duplicate, role=submitter, organization=a1, staff_entry=dup_a1, ctx=CTX
     )
@@ -505,10 +595,6 @@ def duplicates(world: World) -> dict[str, Any]:
         staff_entry=dup_b1,
         ctx=CTX,
     )
-    old = directory_actions.do_grant_access(
-        profile=duplicate, role=world.role("ELAR", "educator"), organization=a1, ctx=CTX
-    )
-    directory_actions.do_revoke_access(grant=old, ctx=CTX)
     case = open_case_for(duplicate_person)
     return {
         "survivor": survivor,
@@ -547,6 +633,14 @@ def test_merge_and_unmerge_round_trip_restores_everything(world: World) -> None:
     body = preview.content.decode()
     assert preview.status_code == 200 and preview.context["problem"] is None
     assert "Harriet Okonkwo-Hale" in body and f"***-**-{survivor.person.ssn_last4}" in body
+    # The fields where the two records differ are flagged on both sides; equal ones are not.
+    sides = dict(preview.context["sides"])
+    assert {"name", "ssn"} <= sides["Survivor (stays)"].differs
+    same_email = survivor.person.email.lower() == duplicate.person.email.lower()
+    assert ("email" in sides["Survivor (stays)"].differs) is not same_email
+    assert body.count('<strong class="usa-tag">differs</strong>') == 2 * len(
+        sides["Survivor (stays)"].differs
+    )
     assert not PersonMerge.objects.exists()  # comparing merges nothing
     no_reason = client.post(
         reverse("backoffice:service_merge"),
@@ -557,6 +651,9 @@ def test_merge_and_unmerge_round_trip_restores_everything(world: World) -> None:
 
     done = merge_via_pages(client, survivor.username, duplicate.username)
     assert done["Location"] == reverse("backoffice:service_profile", kwargs={"profile": survivor.pk})
+    told = client.get(done["Location"]).content.decode()
+    assert f"Merged {duplicate.username} into {survivor.username}." in told
+    assert f"{duplicate.username} was merged into this one." in told
     merge = PersonMerge.objects.get()
     for name in ("dup_b1", "dup_old"):
         assert StaffEntry.objects.get(pk=rows[name].pk).person_id == survivor.person_id
@@ -608,12 +705,24 @@ def test_merge_and_unmerge_round_trip_restores_everything(world: World) -> None:
     ).content.decode()
     assert "Duplicate person merged into another" in survivor_page
 
-    assert client.get(undo).status_code == 200
+    # The duplicate's Profile stays disabled while the merge stands: no Enable or Unlock.
+    dup_page = client.get(reverse("backoffice:service_profile", kwargs={"profile": duplicate.pk}))
+    for name in ("enable", "unlock"):
+        url = reverse(f"backoffice:service_{name}", kwargs={"profile": duplicate.pk})
+        assert url not in dup_page.content.decode()
+        refused = client.post(url, {"reason": "Wants to sign in"})
+        assert refused.status_code == 200 and "undo the merge first" in refused.content.decode()
+        assert undo in refused.content.decode()
+    assert Profile.objects.get(pk=duplicate.pk).status == Status.DISABLED
+
+    undo_page = client.get(undo)
+    assert undo_page.status_code == 200
+    assert f"Undo the merge of {duplicate.username} into {survivor.username}" in undo_page.content.decode()
     assert client.post(undo, {"reason": ""}).status_code == 200  # a reason is required
     assert PersonMerge.objects.get().undone_at is None
-    assert client.post(undo, {"reason": "Twins, not one person"})["Location"] == reverse(
-        "backoffice:service_merge"
-    )
+    undone_page = client.post(undo, {"reason": "Twins, not one person"}, follow=True)
+    assert undone_page.redirect_chain[-1][0] == reverse("backoffice:service_merge")
+    assert f"Merge of {duplicate.username} into {survivor.username} undone" in undone_page.content.decode()
     assert state(survivor.person, duplicate.person) == before
     merge.refresh_from_db()
     assert merge.undone_at is not None and merge.undo_reason == "Twins, not one person"
@@ -634,9 +743,9 @@ def test_unmerge_is_refused_when_rows_changed_since_and_says_why(world: World) -
     # The case was moved on to someone else since (what the merge set is no longer there).
     elsewhere = on_file(someone("Third", "Person"))
     MatchCase.objects.filter(pk=rows["case"].pk).update(person=elsewhere)
-    # Someone gave the duplicate's Profile the grant the merge revoked: un-revoking would make two.
-    directory_actions.do_grant_access(
-        profile=duplicate, role=world.role("MDCS", "submitter"), organization=world.school_a1, ctx=CTX
+    # Someone put the duplicate on the staff of A1 again: the entry the merge ended cannot be current.
+    directory_actions.do_add_staff(
+        person=duplicate.person, organization=world.school_a1, role_title="Teacher", ctx=CTX
     )
     after_merge = state(survivor.person, duplicate.person, elsewhere)
     undo = reverse("backoffice:service_unmerge", kwargs={"person": duplicate.person_id})
@@ -644,7 +753,7 @@ def test_unmerge_is_refused_when_rows_changed_since_and_says_why(world: World) -
     body = refused.content.decode()
     assert refused.status_code == 200 and "cannot be undone exactly" in body
     assert f"match case {rows['case'].pk} was changed after the merge (person)" in body
-    assert f"access grant {rows['same'].pk} cannot be active again" in body
+    assert f"staff entry {rows['dup_a1'].pk} cannot be made current again" in body
     assert state(survivor.person, duplicate.person, elsewhere) == after_merge
     assert PersonMerge.objects.get().undone_at is None
     assert not AuditEvent.objects.filter(event_type=EventType.PERSONS_UNMERGED).exists()
@@ -698,13 +807,119 @@ def test_merge_refusals(world: World) -> None:
 
 def test_a_duplicate_with_access_needs_a_survivor_with_a_profile(world: World) -> None:
     survivor = without_ssn(on_file(someone("Noel", "Noprofile")))
-    _, duplicate = person_with_profile("Noel", "Noprofile")
+    duplicate_person, duplicate = person_with_profile("Noel", "Noprofile")
+    duplicate_person = without_ssn(duplicate_person)  # else the SSN rule speaks first
+    directory_actions.do_add_staff(
+        person=duplicate_person, organization=world.school_a1, role_title="Teacher", ctx=CTX
+    )
     directory_actions.do_grant_access(
         profile=duplicate, role=world.role("MDCS", "submitter"), organization=world.school_a1, ctx=CTX
     )
     page = merge_via_pages(console_client(world.service), survivor.state_id, duplicate.username)
     assert "the survivor has no Profile to receive it" in page.content.decode()
     assert not PersonMerge.objects.exists()
+
+
+def test_merge_is_refused_when_only_the_duplicate_has_the_ssn(world: World) -> None:
+    """Merged away, the SSN would send the person registering again to the disabled Profile."""
+    _, with_ssn = person_with_profile("Sonia", "Numbered")
+    survivor = without_ssn(on_file(someone("Sonia", "Numbered")))
+    with_profile(survivor)
+    client = console_client(world.service)
+    page = merge_via_pages(client, survivor.state_id, with_ssn.username)
+    body = page.content.decode()
+    assert "Only the duplicate has a Social Security number" in body
+    assert "Choose the record with the Social Security number as the survivor" in body
+    assert not PersonMerge.objects.exists()
+    with pytest.raises(service_actions.MergeRefused):
+        service_actions.do_merge_persons(
+            survivor=survivor, duplicate=with_ssn.person, reason="r", allow_privileged=True, ctx=CTX
+        )
+    # The other way round is the right merge.
+    assert merge_via_pages(client, with_ssn.username, survivor.state_id).status_code == 302
+    assert PersonMerge.objects.get().survivor_id == with_ssn.person_id
+
+
+@pytest.mark.parametrize("status", [Status.LOCKED, Status.DISABLED])
+def test_merge_is_refused_while_the_survivors_profile_cannot_be_given_access(
+    world: World, status: Status
+) -> None:
+    rows = duplicates(world)
+    survivor, duplicate = rows["survivor"], rows["duplicate"]
+    account_actions.do_set_status(profile=survivor, status=status, reason="test", ctx=CTX)
+    before = state(survivor.person, duplicate.person)
+    page = merge_via_pages(console_client(world.service), survivor.username, duplicate.username)
+    assert f"The survivor&#x27;s Profile is {status.label.lower()}" in page.content.decode()
+    assert "Unlock or enable it first" in page.content.decode()
+    assert not PersonMerge.objects.exists() and state(survivor.person, duplicate.person) == before
+    with pytest.raises(service_actions.MergeRefused):
+        service_actions.do_merge_persons(
+            survivor=survivor.person, duplicate=duplicate.person, reason="r", allow_privileged=True, ctx=CTX
+        )
+
+
+def test_a_clash_with_a_row_added_meanwhile_is_a_refusal_not_a_500(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A staff entry or grant committed for the survivor while the merge runs breaks a unique
+    index when the duplicate's row moves: the merge says so and changes nothing."""
+    rows = duplicates(world)
+    survivor, duplicate = rows["survivor"], rows["duplicate"]
+    before = state(survivor.person, duplicate.person)
+
+    def clash(self, kind, row, **values):  # type: ignore[no-untyped-def]
+        raise IntegrityError("one_current_entry_per_person_and_organization")
+
+    monkeypatch.setattr(service_actions._Snapshot, "change", clash)
+    page = merge_via_pages(console_client(world.service), survivor.username, duplicate.username)
+    assert page.status_code == 200
+    assert "changed while merging" in page.content.decode()
+    assert not PersonMerge.objects.exists() and state(survivor.person, duplicate.person) == before
+
+
+def test_unmerge_is_refused_while_a_grant_given_since_rests_on_an_entry_going_back(world: World) -> None:
+    rows = duplicates(world)
+    survivor, duplicate = rows["survivor"], rows["duplicate"]
+    client = console_client(world.service)
+    merge_via_pages(client, survivor.username, duplicate.username)
+    # After the merge the survivor (now on B1's staff through the duplicate's entry) gets access there.
+    given = directory_actions.do_grant_access(
+        profile=survivor, role=world.role("MDCS", "submitter"), organization=world.school_b1, ctx=CTX
+    )
+    assert given.staff_entry_id == rows["dup_b1"].pk
+    undo = reverse("backoffice:service_unmerge", kwargs={"person": duplicate.person_id})
+    refused = client.post(undo, {"reason": "Not the same"})
+    body = refused.content.decode()
+    assert refused.status_code == 200
+    assert f"access grant {given.pk} (MDCS: Submitter at {world.school_b1.code}) was given after" in body
+    assert "revoke that grant first" in body
+    assert PersonMerge.objects.get().undone_at is None
+    assert AccessGrant.objects.get(pk=given.pk).revoked_at is None
+    # Once it is revoked the undo goes through, and the entry is the duplicate's again.
+    directory_actions.do_revoke_access(grant=given, ctx=CTX)
+    assert client.post(undo, {"reason": "Not the same"}).status_code == 302
+    assert StaffEntry.objects.get(pk=rows["dup_b1"].pk).person_id == duplicate.person_id
+
+
+def test_unmerge_of_a_privileged_profile_needs_a_security_administrator(world: World) -> None:
+    dup_of_da = without_ssn(on_file(someone("Dana", "Northfield")))
+    assert (
+        merge_via_pages(console_client(world.security), world.da_a.username, dup_of_da.state_id).status_code
+        == 302
+    )
+    merge = PersonMerge.objects.get()
+    undo = reverse("backoffice:service_unmerge", kwargs={"person": dup_of_da.pk})
+    agent = console_client(world.service)
+    assert "only a security administrator may undo this merge" in agent.get(undo).content.decode()
+    refused = agent.post(undo, {"reason": "Not the same"})
+    assert refused.status_code == 200 and "only a security administrator may undo" in refused.content.decode()
+    merge.refresh_from_db()
+    assert merge.undone_at is None
+    with pytest.raises(service_actions.UnmergeRefused):
+        service_actions.do_unmerge_persons(merge=merge, reason="r", allow_privileged=False, ctx=CTX)
+    assert console_client(world.security).post(undo, {"reason": "Not the same"}).status_code == 302
+    merge.refresh_from_db()
+    assert merge.undone_at is not None
 
 
 @pytest.mark.postgres
@@ -727,7 +942,7 @@ def test_merge_and_unmerge_on_postgresql_with_conflicting_entries_and_grants(wor
         .count()
         == 1
     )
-    service_actions.do_unmerge_persons(merge=merge, reason="undo", ctx=CTX)
+    service_actions.do_unmerge_persons(merge=merge, reason="undo", allow_privileged=False, ctx=CTX)
     assert state(survivor.person, duplicate.person) == before
     # Merge again, then a conflicting entry added to the duplicate since blocks the undo.
     merge = service_actions.do_merge_persons(
@@ -737,7 +952,7 @@ def test_merge_and_unmerge_on_postgresql_with_conflicting_entries_and_grants(wor
         person=duplicate.person, organization=world.school_b1, role_title="Aide", ctx=CTX
     )
     with pytest.raises(service_actions.UnmergeRefused) as refused:
-        service_actions.do_unmerge_persons(merge=merge, reason="undo", ctx=CTX)
+        service_actions.do_unmerge_persons(merge=merge, reason="undo", allow_privileged=False, ctx=CTX)
     assert "another current entry there" in str(refused.value)
 
 
@@ -772,3 +987,34 @@ def test_bad_input_gives_messages_or_404_never_a_500(world: World) -> None:
     assert appoint.status_code == 200 and "Choose the organization" in appoint.content.decode()
     page = search(client, username="\u0130\u0131", name="\u00e9\u00e8 --", email="")
     assert page.status_code == 200
+
+
+def test_demo_prints_a_duplicate_that_merges_and_unmerges_and_a_second_run_changes_nothing(
+    world: World,
+) -> None:
+    out = StringIO()
+    call_command("demo", "--force", stdout=out)
+    found = re.search(r"^Duplicate to merge: (\S+) into (\S+)$", out.getvalue(), re.MULTILINE)
+    assert found, out.getvalue()
+    duplicate, survivor = (Profile.objects.get(username=name) for name in found.groups())
+    assert duplicate.person.source == "import" and not duplicate.person.ssn_hash
+    assert duplicate.status == Status.AWAITING_SETUP and survivor.person.ssn_hash
+    assert (duplicate.person.first_name, duplicate.person.last_name, duplicate.person.date_of_birth) == (
+        survivor.person.first_name,
+        survivor.person.last_name,
+        survivor.person.date_of_birth,
+    )
+    events, people = AuditEvent.objects.count(), Person.objects.count()
+    again = StringIO()
+    call_command("demo", "--force", stdout=again)
+    assert (AuditEvent.objects.count(), Person.objects.count()) == (events, people)
+    assert found.group(0) in again.getvalue()
+
+    client = console_client(world.service)
+    done = merge_via_pages(client, survivor.username, duplicate.username)
+    assert done.status_code == 302, done.content.decode()
+    assert Profile.objects.get(pk=duplicate.pk).status == Status.DISABLED
+    call_command("demo", "--force", stdout=StringIO())  # a run after the merge leaves it standing
+    undo = reverse("backoffice:service_unmerge", kwargs={"person": duplicate.person_id})
+    assert client.post(undo, {"reason": "Trying it out"}).status_code == 302
+    assert Profile.objects.get(pk=duplicate.pk).status == Status.AWAITING_SETUP

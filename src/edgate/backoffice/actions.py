@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from edgate.accounts import actions as account_actions
@@ -24,6 +24,7 @@ from edgate.audit.events import audited
 from edgate.audit.models import EventType
 from edgate.audit.record import record_event
 from edgate.core.context import Ctx
+from edgate.directory.actions import GRANTABLE_STATUSES
 from edgate.directory.models import AccessGrant, StaffEntry
 from edgate.matching.models import MatchCase
 from edgate.people.models import Person
@@ -123,6 +124,12 @@ def merge_problem(*, survivor: Person, duplicate: Person, allow_privileged: bool
             "Both records have a Social Security number and they differ: these are two different "
             "people, not a duplicate. Do not merge them; escalate to a security administrator."
         )
+    if duplicate.ssn_hash and not survivor.ssn_hash:
+        return (
+            "Only the duplicate has a Social Security number: merged away, it would send the person "
+            "registering again to the disabled record. Choose the record with the Social Security "
+            "number as the survivor."
+        )
     survivor_profile, duplicate_profile = profile_of(survivor), profile_of(duplicate)
     if not allow_privileged and any(
         p is not None and is_privileged(p) for p in (survivor_profile, duplicate_profile)
@@ -136,7 +143,18 @@ def merge_problem(*, survivor: Person, duplicate: Person, allow_privileged: bool
             "The duplicate's Profile has application access but the survivor has no Profile to "
             "receive it: choose the record with the Profile as the survivor."
         )
+    if survivor_profile is not None and survivor_profile.status not in GRANTABLE_STATUSES:
+        return (
+            f"The survivor's Profile is {survivor_profile.get_status_display().lower()}: access can only "
+            "be moved to an active Profile or one awaiting set-up. Unlock or enable it first."
+        )
     return None
+
+
+def unmerge_privileged(merge: PersonMerge) -> bool:
+    """Does undoing the merge touch a privileged Profile (then it is a security administrator's)?"""
+    profiles = Profile.objects.filter(person__in=[merge.survivor_id, merge.duplicate_id])
+    return any(is_privileged(profile) for profile in profiles)
 
 
 def _lock_people(*people: Person) -> list[Person]:
@@ -157,13 +175,27 @@ def do_merge_persons(
     survivor, duplicate = _lock_people(survivor, duplicate)
     if problem := merge_problem(survivor=survivor, duplicate=duplicate, allow_privileged=allow_privileged):
         raise MergeRefused(problem)
+    try:
+        with transaction.atomic():
+            return _merge(survivor=survivor, duplicate=duplicate, reason=reason, ctx=ctx)
+    except IntegrityError as clash:  # a staff entry or grant added to the survivor meanwhile
+        raise MergeRefused(
+            "The survivor's staff entries or access changed while merging: look at both records again "
+            "and retry."
+        ) from clash
+
+
+def _merge(*, survivor: Person, duplicate: Person, reason: str, ctx: Ctx) -> PersonMerge:
     now = timezone.now()
     snapshot = _Snapshot()
     survivor_profile = Profile.objects.select_for_update().filter(person=survivor).first()
     duplicate_profile = Profile.objects.select_for_update().filter(person=duplicate).first()
 
-    survivor_current = {
-        entry.organization_id: entry.pk for entry in StaffEntry.objects.filter(person=survivor, ended_at=None)
+    survivor_current = {  # locked, so none is ended or moved while its duplicate is ended against it
+        entry.organization_id: entry.pk
+        for entry in StaffEntry.objects.select_for_update()
+        .filter(person=survivor, ended_at=None)
+        .order_by("pk")
     }
     replaced_entries: dict[int, int] = {}  # the duplicate's ended entry → the survivor's current one
     for entry in StaffEntry.objects.select_for_update().filter(person=duplicate).order_by("pk"):
@@ -232,6 +264,11 @@ def _event_detail(merge: PersonMerge, reason: str) -> dict[str, Any]:
     }
 
 
+UNMERGE_PRIVILEGED = (
+    "One of the two has a privileged Profile (agency staff or a Directory Administrator): "
+    "only a security administrator may undo this merge."
+)
+
 NAMES = {"staff": "staff entry", "grants": "access grant", "cases": "match case"}
 
 
@@ -269,6 +306,22 @@ def unmerge_problems(merge: PersonMerge) -> list[str]:
             } | {"row": row}
     # Putting a row back must not make a second current entry / active grant next to one added since.
     staff_ids, grant_ids = set(restored["staff"]), set(restored["grants"])
+    going_back = [
+        pk for pk, values in restored["staff"].items() if values["row"].person_id != values["person_id"]
+    ]
+    for grant in (
+        AccessGrant.objects.active()
+        .filter(staff_entry_id__in=going_back)
+        .exclude(pk__in=[entry["id"] for entry in snap.get("grants", [])])
+        .select_related("role", "application", "organization")
+        .order_by("pk")
+    ):
+        problems.append(
+            f"The access grant {grant.pk} ({grant.application.name}: {grant.role.name} at "
+            f"{grant.organization.code}) was given after the merge on the staff entry "
+            f"{grant.staff_entry_id}, which the undo gives back to the duplicate: revoke that grant "
+            "first, or leave the merge in place."
+        )
     for values in restored["staff"].values():
         entry = values["row"]
         if values["ended_at"] is None and (
@@ -313,11 +366,14 @@ def unmerge_problems(merge: PersonMerge) -> list[str]:
 
 @audited(EventType.PERSONS_UNMERGED, EventType.PROFILE_STATUS_CHANGED)
 @transaction.atomic
-def do_unmerge_persons(*, merge: PersonMerge, reason: str, ctx: Ctx) -> PersonMerge:
+def do_unmerge_persons(*, merge: PersonMerge, reason: str, allow_privileged: bool, ctx: Ctx) -> PersonMerge:
     """Put back every row the merge changed, exactly; raises UnmergeRefused (with every reason)
-    when that is no longer possible."""
+    when that is no longer possible, or when a privileged Profile is involved and the actor may
+    not (`allow_privileged`: a security administrator) — as for the merge."""
     merge = PersonMerge.objects.select_for_update().select_related("survivor", "duplicate").get(pk=merge.pk)
     _lock_people(merge.survivor, merge.duplicate)
+    if not allow_privileged and unmerge_privileged(merge):
+        raise UnmergeRefused([UNMERGE_PRIVILEGED])
     if problems := unmerge_problems(merge):
         raise UnmergeRefused(problems)
     snap = merge.snapshot

@@ -21,7 +21,7 @@ from edgate.directory.models import AppRole, Organization
 STATUS_CHOICES = [
     ("", _("Any")),
     ("active", _("Profile active")),
-    ("awaiting_setup", _("Awaiting set-up")),
+    ("awaiting_setup", _("Awaiting setup")),
     ("locked", _("Locked")),
     ("disabled", _("Disabled")),
     ("none", _("No Profile")),

@@ -30,6 +30,7 @@ from edgate.accounts import actions as account_actions
 from edgate.accounts.models import CodePurpose, Profile, Status
 from edgate.accounts.usernames import canonical
 from edgate.audit.models import AuditEvent
+from edgate.core import throttle
 from edgate.core.context import Ctx, ctx_from_request
 from edgate.directory import actions as directory_actions
 from edgate.directory.models import OrgAdministrator, StaffEntry
@@ -112,22 +113,16 @@ def profile_events(profile: Profile) -> QuerySet[AuditEvent]:
     ).order_by("-at", "-id")[:RECENT_EVENTS]
 
 
-def readable(event: AuditEvent) -> list[tuple[str, str]]:
-    """An event's detail as label/value pairs."""
-    pairs = []
-    for key, value in event.detail.items():
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value) or "-"
-        elif value is None:
-            value = "-"
-        pairs.append((key.replace("_", " "), str(value)))
-    return pairs
+def readable(event: AuditEvent) -> list[tuple[str, object]]:
+    """An event's detail as label/value pairs (the template's `audit_value` shows each value)."""
+    return [(key.replace("_", " "), value) for key, value in event.detail.items()]
 
 
 @scope.console_page(*scope.SERVICE)
 def profile_page(request: HttpRequest, actor: Actor, profile: int) -> HttpResponse:
     target = scope.profile(actor, profile)
     person = target.person
+    merged_into = actions.standing_merge(person)
     grants = scope.grants(actor).filter(profile=target).order_by("revoked_at", "-granted_at")
     cases = [(case, case_url(case.reference)) for case in scope.cases(actor).filter(person=person)]
     devices = {
@@ -149,12 +144,20 @@ def profile_page(request: HttpRequest, actor: Actor, profile: int) -> HttpRespon
         devices=devices,
         appointments=OrgAdministrator.objects.filter(profile=target).select_related("organization"),
         appoint_form=AppointForm(organizations=scope.organizations(actor).filter(active=True)),
-        merged_into=actions.standing_merge(person),
-        merges_received=PersonMerge.objects.filter(survivor=person, undone_at=None).select_related(
-            "duplicate"
-        ),
+        merged_into=merged_into,
+        survivor_label=person_label(merged_into.survivor) if merged_into else "",
+        merges_received=[
+            (merge, person_label(merge.duplicate))
+            for merge in PersonMerge.objects.filter(survivor=person, undone_at=None).select_related(
+                "duplicate"
+            )
+        ],
         events=[(event, readable(event)) for event in profile_events(target)],
-        actions=[(a, action_url(a, target)) for a in PROFILE_ACTIONS.values() if a.offered(target)],
+        actions=[
+            (a.title_for(target), action_url(a, target))
+            for a in PROFILE_ACTIONS.values()
+            if offered(a, target)
+        ],
     )
     return render(request, "backoffice/service/profile.html", context)
 
@@ -172,11 +175,40 @@ class ProfileAction:
     # Does the work; returns a one-time code to show, or None to go back to the Profile page.
     perform: Callable[[Profile, str, Ctx], str | None]
     code_note: str = ""
+    # What happened, in words, from the Profile as it was before (actions that show no code).
+    done: Callable[[Profile], str] = lambda p: ""
+    # The title when the Profile has no authenticator app (the reset then only issues a code).
+    title_without_device: str = ""
+    # Refused while the person's merge into another stands (the Profile must stay disabled).
+    not_while_merged: bool = False
+
+    def title_for(self, profile: Profile) -> str:
+        if self.title_without_device and not has_app(profile):
+            return str(self.title_without_device)
+        return str(self.title)
+
+
+def has_app(profile: Profile) -> bool:
+    return TOTPDevice.objects.filter(user=profile, confirmed=True).exists()
+
+
+def sign_in_lock_holds(profile: Profile) -> bool:
+    """Wrong passwords have locked or delayed sign-in to this User Name (the throttle store)."""
+    limit, key = throttle.named("sign_in_profile"), canonical(profile.username)
+    return throttle.count(limit, key) >= limit.limit or throttle.held_for(limit, key) > 0
 
 
 def _unlock(profile: Profile, reason: str, ctx: Ctx) -> None:
     actions.do_unlock_profile(profile=profile, reason=reason, ctx=ctx)
     return None
+
+
+def _unlocked(profile: Profile) -> str:
+    if profile.status == Status.LOCKED:
+        return _("Profile {username} unlocked; its sign-in lock was lifted.").format(
+            username=profile.username
+        )
+    return _("Profile {username}: its sign-in lock was lifted.").format(username=profile.username)
 
 
 def _disable(profile: Profile, reason: str, ctx: Ctx) -> None:
@@ -190,6 +222,12 @@ def _enable(profile: Profile, reason: str, ctx: Ctx) -> None:
     return None
 
 
+def _enabled(profile: Profile) -> str:
+    if profile.activated_at is None:
+        return _("Profile {username} enabled; it is awaiting set-up again.").format(username=profile.username)
+    return _("Profile {username} enabled; it can sign in again.").format(username=profile.username)
+
+
 def _recovery_code(profile: Profile, reason: str, ctx: Ctx) -> str:
     code, _row = account_actions.do_issue_activation_code(
         profile=profile, purpose=CodePurpose.RECOVERY, reason=reason, ctx=ctx
@@ -200,6 +238,11 @@ def _recovery_code(profile: Profile, reason: str, ctx: Ctx) -> str:
 def _reset_second_factor(profile: Profile, reason: str, ctx: Ctx) -> str:
     return mfa_actions.do_reset_second_factor(profile=profile, reason=reason, ctx=ctx)
 
+
+ENROL_NOTE = gettext_lazy(
+    "Read this enrolment code to the person. They sign in, and type it when asked to set up "
+    "their authenticator app."
+)
 
 PROFILE_ACTIONS: dict[str, ProfileAction] = {
     action.slug: action
@@ -212,8 +255,13 @@ PROFILE_ACTIONS: dict[str, ProfileAction] = {
                 "and any sign-in lock or delay from wrong passwords is lifted."
             ),
             gettext_lazy("Unlock this Profile"),
-            lambda p: p.status in (Status.LOCKED, Status.ACTIVE, Status.AWAITING_SETUP),
+            lambda p: (
+                p.status == Status.LOCKED
+                or (p.status in (Status.ACTIVE, Status.AWAITING_SETUP) and sign_in_lock_holds(p))
+            ),
             _unlock,
+            done=_unlocked,
+            not_while_merged=True,
         ),
         ProfileAction(
             "disable",
@@ -222,6 +270,9 @@ PROFILE_ACTIONS: dict[str, ProfileAction] = {
             gettext_lazy("Disable this Profile"),
             lambda p: p.status != Status.DISABLED,
             _disable,
+            done=lambda p: _("Profile {username} disabled; it can no longer sign in.").format(
+                username=p.username
+            ),
         ),
         ProfileAction(
             "enable",
@@ -232,6 +283,8 @@ PROFILE_ACTIONS: dict[str, ProfileAction] = {
             gettext_lazy("Enable this Profile"),
             lambda p: p.status == Status.DISABLED,
             _enable,
+            done=_enabled,
+            not_while_merged=True,
         ),
         ProfileAction(
             "reset-recovery",
@@ -253,9 +306,9 @@ PROFILE_ACTIONS: dict[str, ProfileAction] = {
             "reset-second-factor",
             gettext_lazy("Reset second factor"),
             gettext_lazy(
-                "For a privileged Profile whose authenticator app is lost: the app and its recovery codes "
-                "are removed and a one-time enrolment code is issued. At the next sign-in the person "
-                "attaches a new app with that code."
+                "For a privileged Profile whose authenticator app is lost, or that has none yet: any app "
+                "and recovery codes are removed and a one-time enrolment code is issued. At the next "
+                "sign-in the person attaches a new app with that code."
             ),
             gettext_lazy("Remove the second factor and issue an enrolment code"),
             lambda p: (
@@ -264,13 +317,24 @@ PROFILE_ACTIONS: dict[str, ProfileAction] = {
                 or StaticDevice.objects.filter(user=p).exists()
             ),
             _reset_second_factor,
-            gettext_lazy(
-                "Read this enrolment code to the person. They sign in, and type it when asked to set up "
-                "their authenticator app."
-            ),
+            ENROL_NOTE,
+            title_without_device=gettext_lazy("Issue an enrolment code"),
         ),
     )
 }
+
+
+def merged_problem(action: ProfileAction, profile: Profile) -> str | None:
+    if not action.not_while_merged or (standing := actions.standing_merge(profile.person)) is None:
+        return None
+    return _(
+        "This person was merged into {survivor}, so this Profile stays disabled. "
+        "To use it again, undo the merge first."
+    ).format(survivor=person_label(standing.survivor))
+
+
+def offered(action: ProfileAction, profile: Profile) -> bool:
+    return action.offered(profile) and merged_problem(action, profile) is None
 
 
 def action_url(action: ProfileAction, profile: Profile) -> str:
@@ -283,31 +347,45 @@ def profile_action(request: HttpRequest, actor: Actor, profile: int, action: str
     chosen = PROFILE_ACTIONS.get(action)
     if chosen is None:
         raise Http404
-    problem = scope.change_problem(actor, target)
+    title = chosen.title_for(target)
+    problem = scope.change_problem(actor, target) or merged_problem(chosen, target)
     if problem is None and not chosen.offered(target):
         problem = _("This cannot be done to a Profile that is {status}.").format(
             status=target.get_status_display().lower()
         )
+        if chosen.slug == "unlock":
+            problem = _("Profile {username} is not locked, and no sign-in lock holds on it.").format(
+                username=target.username
+            )
     form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and problem is None and form.is_valid():
         try:
+            before = Profile.objects.get(pk=target.pk)
             code = chosen.perform(target, form.cleaned_data["reason"], ctx_from_request(request))
         except account_actions.StatusChangeRefused as refused:
             form.add_error(None, str(refused))
         else:
             if code is None:
-                messages.success(request, _("Done: {title}.").format(title=chosen.title))
+                messages.success(request, chosen.done(before))
                 return redirect("backoffice:service_profile", profile=target.pk)
             note = chosen.code_note.format(url=request.build_absolute_uri(reverse("recovery:with_code")))
             return render(
                 request,
                 "backoffice/service/code.html",
-                _context(actor, profile=target, action=chosen, code=code, note=note),
+                _context(actor, profile=target, title=title, code=code, note=note),
             )
     return render(
         request,
         "backoffice/service/confirm.html",
-        _context(actor, profile=target, action=chosen, form=form, problem=problem),
+        _context(
+            actor,
+            profile=target,
+            action=chosen,
+            title=title,
+            form=form,
+            problem=problem,
+            merged=merged_problem(chosen, target) is not None,
+        ),
     )
 
 
@@ -323,15 +401,33 @@ def appoint(request: HttpRequest, actor: Actor, profile: int) -> HttpResponse:
     if target.status != Status.ACTIVE and problem is None:
         problem = _("Only an active Profile can be appointed.")
     if request.method == "POST" and problem is None and form.is_valid():
-        organization = form.cleaned_data["organization"]
-        directory_actions.do_appoint_admin(
-            profile=target,
-            organization=organization,
-            reason=form.cleaned_data["reason"],
-            ctx=ctx_from_request(request),
+        organization, reason = form.cleaned_data["organization"], form.cleaned_data["reason"]
+        ctx = ctx_from_request(request)
+        directory_actions.do_appoint_admin(profile=target, organization=organization, reason=reason, ctx=ctx)
+        appointed = _("{username} appointed Directory Administrator of {org}.").format(
+            username=target.username, org=organization
         )
-        messages.success(request, _("Appointed Directory Administrator of {org}.").format(org=organization))
-        return redirect("backoffice:service_profile", profile=target.pk)
+        if has_app(target):
+            messages.success(request, appointed)
+            return redirect("backoffice:service_profile", profile=target.pk)
+        # A Directory Administrator signs in with an authenticator app; without one they need an
+        # enrolment code to attach it, so the appointment issues one (its own audited action).
+        code = mfa_actions.do_reset_second_factor(
+            profile=target,
+            reason=_("Enrolment for the appointment at {code}: {reason}").format(
+                code=organization.code, reason=reason
+            ),
+            ctx=ctx,
+        )
+        note = _(
+            "{appointed} They have no authenticator app yet: read them this enrolment code. They sign in, "
+            "and type it when asked to set up their authenticator app."
+        ).format(appointed=appointed)
+        return render(
+            request,
+            "backoffice/service/code.html",
+            _context(actor, profile=target, title=_("Appointed"), code=code, note=note),
+        )
     return render(
         request,
         "backoffice/service/appoint.html",
@@ -373,9 +469,22 @@ class Side:
     staff: list[StaffEntry]
     grants: int
     cases: int
+    differs: frozenset[str] = frozenset()  # the fields where it differs from the other record
+
+    @property
+    def label(self) -> str:
+        return person_label(self.person, self.profile)
 
 
-def _side(person: Person) -> Side:
+def person_label(person: Person, profile: Profile | None = None) -> str:
+    """How the console names a record in a merge: its User Name, else its state ID."""
+    profile = profile or actions.profile_of(person)
+    if profile is not None:
+        return profile.username
+    return _("person {state_id}").format(state_id=person.state_id)
+
+
+def _side(person: Person, differs: frozenset[str] = frozenset()) -> Side:
     profile = actions.profile_of(person)
     return Side(
         person=person,
@@ -383,11 +492,27 @@ def _side(person: Person) -> Side:
         staff=list(person.staff_entries.filter(ended_at=None).select_related("organization")),
         grants=profile.grants.active().count() if profile is not None else 0,
         cases=MatchCase.objects.filter(person=person).count(),
+        differs=differs,
     )
 
 
+def differences(one: Person, other: Person) -> frozenset[str]:
+    """The fields shown side by side whose values differ (SSNs compared by their hash)."""
+    compared = {
+        "name": lambda p: (p.first_name, p.middle_name, p.last_name, p.former_last_name),
+        "date_of_birth": lambda p: p.date_of_birth,
+        "ssn": lambda p: p.ssn_hash,
+        "email": lambda p: (p.email or "").lower(),
+    }
+    return frozenset(name for name, value in compared.items() if value(one) != value(other))
+
+
 def _sides(survivor: Person, duplicate: Person) -> list[tuple[str, Side]]:
-    return [(_("Survivor (stays)"), _side(survivor)), (_("Duplicate (merged away)"), _side(duplicate))]
+    differs = differences(survivor, duplicate)
+    return [
+        (_("Survivor (stays)"), _side(survivor, differs)),
+        (_("Duplicate (merged away)"), _side(duplicate, differs)),
+    ]
 
 
 def _hidden(form: forms.Form) -> forms.Form:
@@ -416,7 +541,7 @@ def merge(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = ConfirmMergeForm(request.POST if confirming else None, initial=typed, people=people)
     if confirming and problem is None and form.is_valid():
         try:
-            done = actions.do_merge_persons(
+            actions.do_merge_persons(
                 survivor=survivor,
                 duplicate=duplicate,
                 reason=form.cleaned_data["reason"],
@@ -428,8 +553,8 @@ def merge(request: HttpRequest, actor: Actor) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Merged {duplicate} into {survivor} (merge {merge}).").format(
-                    duplicate=duplicate.state_id, survivor=survivor.state_id, merge=done.pk
+                _("Merged {duplicate} into {survivor}.").format(
+                    duplicate=person_label(duplicate), survivor=person_label(survivor)
                 ),
             )
             target = actions.profile_of(survivor)
@@ -450,17 +575,26 @@ def unmerge(request: HttpRequest, actor: Actor, person: int) -> HttpResponse:
     if standing is None:
         raise Http404
     form = ReasonForm(request.POST if request.method == "POST" else None)
+    allow_privileged = Role.SECURITY_ADMIN in actor.roles
     problems: list[str] = []
+    if not allow_privileged and actions.unmerge_privileged(standing):
+        problems = [actions.UNMERGE_PRIVILEGED]  # said before the agent types a reason
     if request.method == "POST" and form.is_valid():
         try:
             actions.do_unmerge_persons(
-                merge=standing, reason=form.cleaned_data["reason"], ctx=ctx_from_request(request)
+                merge=standing,
+                reason=form.cleaned_data["reason"],
+                allow_privileged=allow_privileged,
+                ctx=ctx_from_request(request),
             )
         except actions.UnmergeRefused as refused:
             problems = refused.problems
         else:
             messages.success(
-                request, _("Merge {merge} undone: every row it changed is back.").format(merge=standing.pk)
+                request,
+                _("Merge of {duplicate} into {survivor} undone: every row it changed is back.").format(
+                    duplicate=person_label(duplicate), survivor=person_label(standing.survivor)
+                ),
             )
             return redirect("backoffice:service_merge")
     return render(
@@ -469,6 +603,8 @@ def unmerge(request: HttpRequest, actor: Actor, person: int) -> HttpResponse:
         _context(
             actor,
             merge=standing,
+            duplicate_label=person_label(duplicate),
+            survivor_label=person_label(standing.survivor),
             sides=_sides(standing.survivor, duplicate),
             form=form,
             problems=problems,

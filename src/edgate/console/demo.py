@@ -346,6 +346,7 @@ def load(ctx: Ctx) -> dict[str, object]:
         if not Person.objects.filter(ssn_hash=ssn_lookup(newcomer.ssn)).exists():
             break
     pre_profile = Profile.objects.get(person=pre_person)
+    survivor, duplicate = _duplicate_to_merge(_person(people[8], ctx), orgs["01230020"], ctx)
     # Privileged accounts sign in with a second factor: one app secret each, made on the first
     # run and kept by later ones (do_provision_totp keeps an existing device).
     privileged = (admin, school_admin, riverside_admin, service, security)
@@ -425,4 +426,39 @@ def load(ctx: Ctx) -> dict[str, object]:
         ],
         "people": Person.objects.count(),
         "clients": clients,
+        "duplicate": (duplicate.username, survivor.username),
     }
+
+
+def _duplicate_to_merge(person: Person, organization: Organization, ctx: Ctx) -> tuple[Profile, Profile]:
+    """A second record of `person` as a staff import makes it when the file has no SSN: a Person
+    without SSN (source "import"), on a school's staff, with a pre-created Profile. Customer
+    service can merge it into the person's record (the one with the SSN) and undo the merge.
+    Returns (survivor's Profile, duplicate's Profile); found again on later runs."""
+    survivor = Profile.objects.filter(person=person).first() or account_actions.do_precreate_profile(
+        person=person, ctx=ctx
+    )
+    duplicate = Person.objects.filter(
+        source="import",
+        ssn_hash=None,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        date_of_birth=person.date_of_birth,
+    ).first()
+    if duplicate is not None:  # made by an earlier run (and perhaps merged since): left as it is
+        return survivor, Profile.objects.get(person=duplicate)
+    duplicate = do_create_person(
+        data=PersonData(
+            first_name=person.first_name,
+            last_name=person.last_name,
+            date_of_birth=person.date_of_birth,
+            city=person.city,
+            state=person.state,
+            postcode=person.postcode,
+        ),
+        source="import",
+        ctx=ctx,
+    )
+    directory_actions.do_add_staff(person=duplicate, organization=organization, role_title="Teacher", ctx=ctx)
+    profile = account_actions.do_precreate_profile(person=duplicate, ctx=ctx)
+    return survivor, profile

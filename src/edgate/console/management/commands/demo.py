@@ -41,6 +41,8 @@ class Command(BaseCommand):
                 f"  • {ident.outcome}: {ident.first_name} {ident.last_name}, "
                 f"born {ident.date_of_birth:%B %d %Y}, SSN {ssn} {ident.note}".rstrip()
             )
+        duplicate, survivor = result["duplicate"]
+        out.write(f"\nDuplicate to merge: {duplicate} into {survivor}")
         out.write(f"\nSign in at /login/ with password “{demo.DEMO_PASSWORD}”:")
         for account in result["accounts"]:
             second = f" — TOTP secret (base32) {account.totp_secret}" if account.totp_secret else ""
