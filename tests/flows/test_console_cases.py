@@ -440,6 +440,73 @@ def test_partial_page_without_organization_sends_to_customer_service(client: Cli
     assert "Call customer service" in page and "Call your Directory Administrator" not in page
 
 
+def principal_of(organization: Organization) -> tuple[Someone, Person]:
+    """A record whose holder is the organization's own Directory Administrator."""
+    record = someone("Jordan", "Principal")
+    person = on_file(record, phone="5553334444")
+    directory_actions.do_add_staff(person=person, organization=organization, role_title="Principal", ctx=CTX)
+    directory_actions.do_appoint_admin(profile=with_profile(person), organization=organization, ctx=CTX)
+    return record, person
+
+
+def test_partial_page_names_the_administrator_with_organization_and_tel_links(
+    world: World, client: Client
+) -> None:
+    record = someone("Rowan", "Castellanos")
+    record_at(world.school_a1, record)
+    blocked(client, older(record))  # the names agree: only the date of birth differs
+    response = client.get(step("partial"))
+    html = response.content.decode()
+    assert [(c.name, c.organization, c.phone) for c in response.context["contacts"]] == [
+        ("Sasha Highschool", "Northfield High School", "(555) 201-4477")
+    ]
+    assert "Sasha Highschool, Northfield High School:" in html
+    assert 'href="tel:+15552014477">(555) 201-4477</a>' in html
+    assert (
+        f'href="tel:+1{conf.get().customer_service_phone.translate(str.maketrans("", "", "() -"))}"' in html
+    )
+
+
+def test_partial_page_after_only_an_ssn_names_nobody(world: World, client: Client) -> None:
+    """A stranger who typed someone's SSN with other names learns no one's name or phone."""
+    record, person = principal_of(world.school_a1)
+    stranger = someone("Quinn", "Marlowe", ssn=record.ssn)
+    case = blocked(client, stranger)
+    assert case.person_id == person.pk and case.explanation["fields"]["first_name"] == "differ"
+    response = client.get(step("partial"))
+    html = response.content.decode()
+    assert response.context["contacts"] == []
+    for secret in ("Jordan", "Principal", "(555) 333-4444", "Sasha", "Highschool", "(555) 201-4477"):
+        assert secret not in html
+    assert "Northfield" not in html
+    assert "Call customer service" in html and "Call your Directory Administrator" not in html
+    assert 'href="tel:+1' in html
+
+
+def test_partial_page_never_names_the_record_s_own_person(world: World, client: Client) -> None:
+    record, _ = principal_of(world.school_a1)
+    blocked(client, older(record))  # names agree, but the record's holder is an administrator
+    response = client.get(step("partial"))
+    html = response.content.decode()
+    assert [c.name for c in response.context["contacts"]] == ["Sasha Highschool"]
+    assert "(555) 333-4444" not in html and "Jordan Principal" not in html
+
+
+def test_partial_page_sends_to_customer_service_when_the_holder_is_the_only_administrator(
+    world: World, client: Client
+) -> None:
+    school = Organization.objects.create(
+        code="01230030", name="Lakeside Academy", org_type="school", parent=None, active=True
+    )
+    record, _ = principal_of(school)
+    blocked(client, older(record))
+    response = client.get(step("partial"))
+    html = response.content.decode()
+    assert response.context["contacts"] == []
+    assert "(555) 333-4444" not in html and "Lakeside" not in html
+    assert "Call customer service" in html
+
+
 def test_case_status_page_answers_only_the_status(world: World, client: Client) -> None:
     case = case_opened_directly(world.district_a)
     url = reverse("registration:case_status")

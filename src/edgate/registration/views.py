@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from edgate.accounts.forms import ContactForm
 from edgate.audit.record import record_throttle_alert
-from edgate.core import crypto, flowstate, throttle
+from edgate.core import conf, crypto, flowstate, throttle
 from edgate.core.context import ctx_from_request
 from edgate.core.flowstate import Lookup
 from edgate.core.models import Flow
@@ -210,6 +210,7 @@ class StepView(View):
             context["review"] = _review(self.flow.data)
         if self.state == State.PARTIAL:
             context["contacts"] = cases.case_contacts(context["match"].get("case", ""))
+            context["customer_service_tel"] = cases.tel_uri(conf.get().customer_service_phone)
         return render(
             request=self.request,
             template_name=f"registration/{self.state}.html",
