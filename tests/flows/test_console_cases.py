@@ -575,3 +575,59 @@ def test_distinct_pair_memory_ignores_the_case_of_names(world: World) -> None:
         ssn=record.ssn,
     )
     assert service.match(own).candidate_id == str(person.pk)
+
+
+def test_resolving_a_stale_open_case_escalated_meanwhile_is_refused_under_the_lock(world: World) -> None:
+    """A Directory Administrator's resolve racing customer service's escalation: the action
+    checks the status on the locked row, not the one the view read."""
+    case = case_opened_directly(world.district_a)
+    stale = MatchCase.objects.get(pk=case.pk)  # what the DA's view read: open
+    actions.do_escalate_case(case=case, note="needs a look", ctx=ctx_for(world.service))
+    assert stale.status == CaseStatus.OPEN
+    with pytest.raises(actions.CaseClosed):
+        actions.do_resolve_case(
+            case=stale,
+            outcome=CaseOutcome.SAME_PERSON,
+            note="mistyped",
+            allowed=(CaseStatus.OPEN,),
+            ctx=ctx_for(world.da_a),
+        )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ESCALATED and events_of(case, EventType.MATCH_CASE_RESOLVED) == []
+    # Customer service, whose escalated cases are, may decide it.
+    actions.do_resolve_case(
+        case=stale, outcome=CaseOutcome.SAME_PERSON, note="mistyped", ctx=ctx_for(world.service)
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED
+
+
+def test_the_resolve_view_passes_the_actor_s_statuses_to_the_action(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = case_opened_directly(world.district_a)
+    da = console_client(world.da_a)
+    original = actions.do_resolve_case
+
+    def escalated_meanwhile(**kwargs):  # type: ignore[no-untyped-def]
+        # Customer service escalates between the view's read and the action's lock.
+        actions.do_escalate_case(case=kwargs["case"], note="needs a look", ctx=ctx_for(world.service))
+        return original(**kwargs)
+
+    monkeypatch.setattr(actions, "do_resolve_case", escalated_meanwhile)
+    response = da.post(case_url(case, "resolve"), resolve_post(case, outcome="same_person"), follow=True)
+    assert "escalated to customer service meanwhile" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ESCALATED and events_of(case, EventType.MATCH_CASE_RESOLVED) == []
+
+
+def test_rerouting_a_stale_row_of_a_resolved_case_is_refused(world: World) -> None:
+    case = case_opened_directly(world.district_a)
+    stale = MatchCase.objects.get(pk=case.pk)
+    actions.do_resolve_case(case=case, outcome=CaseOutcome.SAME_PERSON, note="ok", ctx=ctx_for(world.service))
+    with pytest.raises(actions.CaseClosed):
+        actions.do_route_case(
+            case=stale, organizations=[world.district_b], note="x", ctx=ctx_for(world.service)
+        )
+    assert list(case.organizations.all()) == [world.district_a]
+    assert events_of(case, EventType.MATCH_CASE_ROUTED) == []

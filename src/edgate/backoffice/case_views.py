@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_variables
 from edgate.core.context import ctx_from_request
 from edgate.identity.records import Identity
 from edgate.matching import actions, service
-from edgate.matching.models import CaseStatus, MatchCase
+from edgate.matching.models import PENDING, CaseStatus, MatchCase
 
 from . import scope
 from .case_forms import CaseFilterForm, EscalateForm, ResolveForm, RouteForm
@@ -48,11 +48,14 @@ ROWS = (
 )
 
 
+def decidable(actor: Actor) -> tuple[str, ...]:
+    """The statuses in which the actor decides a case: open ones whoever sees them, escalated
+    ones customer service. Passed to the actions, which check them on the locked row."""
+    return PENDING if actor.is_agency else (CaseStatus.OPEN,)
+
+
 def may_act(actor: Actor, case: MatchCase) -> bool:
-    """Open cases: whoever sees them. Escalated ones: customer service. Resolved: nobody."""
-    if case.status == CaseStatus.RESOLVED:
-        return False
-    return case.status == CaseStatus.OPEN or actor.is_agency
+    return case.status in decidable(actor)
 
 
 def _masked(last4: str) -> str:
@@ -179,9 +182,12 @@ def case_detail(request: HttpRequest, actor: Actor, reference: str) -> HttpRespo
 
 
 def _closed(request: HttpRequest, case: MatchCase) -> HttpResponse:
-    messages.warning(
-        request, _("Case %(ref)s was already decided: nothing was changed.") % {"ref": case.reference}
-    )
+    case.refresh_from_db(fields=["status"])
+    if case.status == CaseStatus.ESCALATED:
+        text = _("Case %(ref)s was escalated to customer service meanwhile: nothing was changed.")
+    else:
+        text = _("Case %(ref)s was already decided: nothing was changed.")
+    messages.warning(request, text % {"ref": case.reference})
     return redirect("backoffice:case", reference=case.reference)
 
 
@@ -200,6 +206,7 @@ def case_resolve(request: HttpRequest, actor: Actor, reference: str) -> HttpResp
                 outcome=form.cleaned_data["outcome"],
                 note=form.cleaned_data["reason"],
                 corrections=form.corrections(),
+                allowed=decidable(actor),
                 ctx=ctx_from_request(request),
             )
         except actions.CaseClosed:
@@ -241,12 +248,15 @@ def case_route(request: HttpRequest, actor: Actor, reference: str) -> HttpRespon
         return _closed(request, case)
     form = RouteForm(request.POST)
     if form.is_valid():
-        actions.do_route_case(
-            case=case,
-            organizations=form.cleaned_data["codes"],
-            note=form.cleaned_data["reason"],
-            ctx=ctx_from_request(request),
-        )
+        try:
+            actions.do_route_case(
+                case=case,
+                organizations=form.cleaned_data["codes"],
+                note=form.cleaned_data["reason"],
+                ctx=ctx_from_request(request),
+            )
+        except actions.CaseClosed:
+            return _closed(request, case)
         messages.success(request, _("Case %(ref)s reassigned.") % {"ref": case.reference})
         return redirect("backoffice:case", reference=case.reference)
     return _page(request, actor, case, route=form)
