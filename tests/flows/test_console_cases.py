@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -83,7 +85,7 @@ def resolve_post(case: MatchCase, **fields: object) -> dict[str, object]:
         "middle_name": person.middle_name,
         "last_name": person.last_name,
         "former_last_name": person.former_last_name,
-        "date_of_birth": person.date_of_birth.isoformat(),
+        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else "",
         "reason": "Checked the license file",
     }
     data.update(fields)
@@ -631,3 +633,74 @@ def test_rerouting_a_stale_row_of_a_resolved_case_is_refused(world: World) -> No
         )
     assert list(case.organizations.all()) == [world.district_a]
     assert events_of(case, EventType.MATCH_CASE_ROUTED) == []
+
+
+def case_against(person: Person, typed: Someone) -> MatchCase:
+    query = Identity(
+        first_name=typed.first_name,
+        last_name=typed.last_name,
+        date_of_birth=typed.date_of_birth,
+        ssn=typed.ssn,
+    )
+    decision = service.match(query)
+    assert decision.outcome == "partial" and decision.candidate_id == str(person.pk)
+    return service.do_open_case(person=person, query=query, decision=decision, source="registration", ctx=CTX)
+
+
+def test_resolving_a_case_about_a_record_without_a_date_of_birth(world: World) -> None:
+    record = someone("Avery", "Brennan")
+    person = record_at(world.district_a, record)
+    Person.objects.filter(pk=person.pk).update(date_of_birth=None)
+    case = case_against(person, record)  # the SSN agrees; the record has no date of birth
+    da = console_client(world.da_a)
+    page = da.get(case_url(case))
+    assert page.status_code == 200 and not page.context["resolve_form"].fields["date_of_birth"].required
+    assert "The record has no date of birth" in page.content.decode()
+    response = da.post(case_url(case, "resolve"), resolve_post(case, outcome="same_person", date_of_birth=""))
+    assert response.status_code == 302
+    (event,) = events_of(case, EventType.MATCH_CASE_RESOLVED)
+    assert event.detail["corrected"] == []
+    person.refresh_from_db()
+    assert person.date_of_birth is None
+
+
+def test_the_resolver_may_add_a_missing_date_of_birth_but_not_remove_one(world: World) -> None:
+    record = someone("Avery", "Brennan")
+    person = record_at(world.district_a, record)
+    Person.objects.filter(pk=person.pk).update(date_of_birth=None)
+    case = case_against(person, record)
+    da = console_client(world.da_a)
+    post = resolve_post(case, outcome="same_person", date_of_birth=record.date_of_birth.isoformat())
+    assert da.post(case_url(case, "resolve"), post).status_code == 302
+    person.refresh_from_db()
+    assert person.date_of_birth == record.date_of_birth
+    other = case_opened_directly(world.district_a)
+    removed = da.post(
+        case_url(other, "resolve"), resolve_post(other, outcome="same_person", date_of_birth="")
+    )
+    assert removed.status_code == 200 and removed.context["resolve_form"].errors["date_of_birth"]
+
+
+def test_untouched_fields_are_neither_validated_nor_compared(world: World) -> None:
+    """A record's date of birth the registration form would refuse (an import's 1900-01-01)
+    does not stop "different people", nor count as a correction of "same person"."""
+    record = someone("Robin", "Achterberg", born=date(1900, 1, 1))
+    person = record_at(world.district_a, record)
+    namesake = someone("Robin", "Achterberg", born=record.date_of_birth)  # another SSN
+    case = case_against(person, namesake)
+    da = console_client(world.da_a)
+    response = da.post(case_url(case, "resolve"), resolve_post(case, outcome="different_people"))
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.outcome == CaseOutcome.DIFFERENT_PEOPLE
+    assert DistinctPair.objects.filter(person=person, case=case).exists()
+
+    second = case_against(person, someone("Robin", "Achterberg", born=record.date_of_birth))
+    response = da.post(
+        case_url(second, "resolve"), resolve_post(second, outcome="same_person", first_name="Robyn")
+    )
+    assert response.status_code == 302
+    (event,) = events_of(second, EventType.MATCH_CASE_RESOLVED)
+    assert event.detail["corrected"] == ["first_name"]
+    person.refresh_from_db()
+    assert person.date_of_birth == date(1900, 1, 1) and person.first_name == "Robyn"
