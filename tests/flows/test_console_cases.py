@@ -704,3 +704,18 @@ def test_untouched_fields_are_neither_validated_nor_compared(world: World) -> No
     assert event.detail["corrected"] == ["first_name"]
     person.refresh_from_db()
     assert person.date_of_birth == date(1900, 1, 1) and person.first_name == "Robyn"
+
+
+def test_a_directory_administrator_sees_only_their_own_organizations_of_a_case(world: World) -> None:
+    record = someone("Taylor", "Brightwater")
+    person = record_at(world.district_a, record)
+    directory_actions.do_add_staff(person=person, organization=world.district_b, role_title="Coach", ctx=CTX)
+    case = case_against(person, older(record))
+    assert set(case.organizations.all()) == {world.district_a, world.district_b}
+    for path in (case_url(case), reverse("backoffice:cases")):
+        as_da = console_client(world.da_a).get(path).content.decode()
+        assert "Northfield Public Schools" in as_da and "Riverside Regional School District" not in as_da
+        as_agent = console_client(world.service).get(path).content.decode()
+        assert "Northfield Public Schools" in as_agent and "Riverside Regional School District" in as_agent
+    page = console_client(world.da_b).get(case_url(case))
+    assert [org.code for org in page.context["organizations"]] == [world.district_b.code]

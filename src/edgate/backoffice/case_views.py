@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.core.context import ctx_from_request
+from edgate.directory.models import Organization
 from edgate.identity.records import Identity
 from edgate.matching import actions, service
 from edgate.matching.models import PENDING, CaseStatus, MatchCase
@@ -62,6 +63,13 @@ def _masked(last4: str) -> str:
     return f"***-**-{last4}" if last4 else ""
 
 
+def _organizations(actor: Actor) -> QuerySet[Organization]:
+    """Which of a case's organizations the actor is shown: a Directory Administrator, their
+    own (a case may also have gone to another district's); agency roles, all of them."""
+    everything = Organization.objects.order_by("code")
+    return everything if actor.is_agency else everything.filter(pk__in=actor.org_ids)
+
+
 def _queue(actor: Actor) -> QuerySet[MatchCase]:
     # Open first (escalated first for customer service, whose they are), oldest first.
     first, second = (
@@ -79,7 +87,7 @@ def _queue(actor: Actor) -> QuerySet[MatchCase]:
         scope.cases(actor)
         .annotate(rank=rank)
         .order_by("rank", "created_at", "pk")
-        .prefetch_related("organizations")
+        .prefetch_related(Prefetch("organizations", queryset=_organizations(actor)))
     )
 
 
@@ -149,7 +157,7 @@ def _page(
     route: RouteForm | None = None,
 ) -> HttpResponse:
     acting = may_act(actor, case)
-    organizations = list(case.organizations.order_by("code"))
+    organizations = list(_organizations(actor).filter(match_cases=case))
     context = {
         "console_section": "cases",
         "actor": actor,
