@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.views.debug import SafeExceptionReporterFilter
 
 from edgate.accounts.models import Profile
 from edgate.audit.models import AuditEvent, EventType
@@ -719,3 +720,14 @@ def test_a_directory_administrator_sees_only_their_own_organizations_of_a_case(w
         assert "Northfield Public Schools" in as_agent and "Riverside Regional School District" in as_agent
     page = console_client(world.da_b).get(case_url(case))
     assert [org.code for org in page.context["organizations"]] == [world.district_b.code]
+
+
+def test_the_resolve_post_s_date_of_birth_is_hidden_from_error_reports(world: World) -> None:
+    case = case_opened_directly(world.district_a)
+    response = console_client(world.da_a).post(
+        case_url(case, "resolve"), resolve_post(case, outcome="same_person", reason="")
+    )
+    assert response.status_code == 200
+    reported = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
+    assert reported["date_of_birth"] == SafeExceptionReporterFilter.cleansed_substitute
+    assert reported["first_name"] == "Riley"

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.debug import sensitive_variables
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from edgate.core.context import ctx_from_request
 from edgate.directory.models import Organization
@@ -200,6 +200,7 @@ def _closed(request: HttpRequest, case: MatchCase) -> HttpResponse:
 
 
 @scope.console_page(*scope.DIRECTORY, methods=("POST",))
+@sensitive_post_parameters("date_of_birth")
 def case_resolve(request: HttpRequest, actor: Actor, reference: str) -> HttpResponse:
     case = _case(actor, reference)
     if case.status == CaseStatus.RESOLVED:
