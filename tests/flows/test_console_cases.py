@@ -636,7 +636,7 @@ def test_rerouting_a_stale_row_of_a_resolved_case_is_refused(world: World) -> No
     assert events_of(case, EventType.MATCH_CASE_ROUTED) == []
 
 
-def case_against(person: Person, typed: Someone) -> MatchCase:
+def case_against(person: Person, typed: Someone, source: str = "registration") -> MatchCase:
     query = Identity(
         first_name=typed.first_name,
         last_name=typed.last_name,
@@ -645,7 +645,7 @@ def case_against(person: Person, typed: Someone) -> MatchCase:
     )
     decision = service.match(query)
     assert decision.outcome == "partial" and decision.candidate_id == str(person.pk)
-    return service.do_open_case(person=person, query=query, decision=decision, source="registration", ctx=CTX)
+    return service.do_open_case(person=person, query=query, decision=decision, source=source, ctx=CTX)
 
 
 def test_resolving_a_case_about_a_record_without_a_date_of_birth(world: World) -> None:
@@ -731,3 +731,55 @@ def test_the_resolve_post_s_date_of_birth_is_hidden_from_error_reports(world: Wo
     reported = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
     assert reported["date_of_birth"] == SafeExceptionReporterFilter.cleansed_substitute
     assert reported["first_name"] == "Riley"
+
+
+def test_after_a_correction_the_case_page_labels_the_old_comparison_and_shows_the_new(world: World) -> None:
+    truth = someone("Morgan", "Delacroix")
+    person = record_at(world.district_a, older(truth))
+    case = case_against(person, truth)
+    da = console_client(world.da_a)
+    before = {str(row["label"]): row for row in da.get(case_url(case)).context["rows"]}
+    assert before["Date of birth"]["level"] == "differ" and before["Date of birth"]["now_label"] == ""
+    da.post(
+        case_url(case, "resolve"),
+        resolve_post(case, outcome="same_person", date_of_birth=truth.date_of_birth.isoformat()),
+    )
+    page = da.get(case_url(case))
+    html = page.content.decode()
+    rows = {str(row["label"]): row for row in page.context["rows"]}
+    dob = rows["Date of birth"]
+    assert dob["typed"] == dob["record"] == truth.date_of_birth
+    assert (dob["level"], dob["level_now"], dob["now_label"]) == ("differ", "agree", "Agree")
+    assert rows["First name"]["now_label"] == ""  # unchanged fields say nothing more
+    assert "The comparison is as it was when the case was opened" in html
+    assert "On the record now" in html and "Now: <strong>Agree</strong>" in html
+    assert "Field, compared when the case was opened" in html
+    assert "Record corrected: Date of birth" in html
+    (resolved,) = [row for row in page.context["history"] if row["corrected"]]
+    assert resolved["event"].event_type == EventType.MATCH_CASE_RESOLVED
+
+
+def test_case_page_highlights_conflicts_and_explains_the_match_in_plain_words(world: World) -> None:
+    case = case_opened_directly(world.district_a)  # the SSN agrees, the date of birth differs
+    html = console_client(world.da_a).get(case_url(case)).content.decode()
+    dob = html[html.index('<tr data-level="differ">') :]
+    dob = dob[: dob.index("</tr>")]
+    assert dob.count('class="bg-secondary-lighter"') == 3 and "<strong>Differ</strong>" in dob
+    agree = html[html.index('<tr data-level="agree">') :]
+    assert "bg-secondary-lighter" not in agree[: agree.index("</tr>")]
+    assert "Why a person must decide" in html and "Check those against a document" in html
+    assert "SSN agrees but other data conflicts" in html
+    technical = html[html.index('<details class="margin-y-2" data-testid="case-technical">') :]
+    technical = technical[: technical.index("</details>")]
+    assert "Score" in technical and "weight of evidence" in technical
+    assert case.explanation["matcher"] in technical and str(case.explanation["score"]) in technical
+    assert "Typed by the registrant" in html and "From the import file" not in html
+    assert "usa-table-container--scrollable" in html and 'data-testid="side-by-side"' in html
+
+
+def test_a_case_from_an_import_says_so(world: World) -> None:
+    record = someone("Kai", "Oyelaran")
+    person = record_at(world.district_a, record)
+    case = case_against(person, older(record), source="hr-2026-11")
+    html = console_client(world.da_a).get(case_url(case)).content.decode()
+    assert "From the import file" in html and "Typed by the registrant" not in html

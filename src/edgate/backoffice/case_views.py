@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
+from edgate.audit.models import EventType
 from edgate.core.context import ctx_from_request
 from edgate.directory.models import Organization
 from edgate.identity.records import Identity
@@ -28,6 +29,7 @@ from edgate.matching.models import PENDING, CaseStatus, MatchCase
 from . import scope
 from .case_forms import CaseFilterForm, EscalateForm, ResolveForm, RouteForm
 from .scope import Actor
+from .staffing import SOURCE as STAFFING_SOURCE
 
 PAGE_SIZE = 50
 
@@ -121,12 +123,30 @@ def case_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     )
 
 
+# Rows that conflict are highlighted (a background on each cell, and the level in words).
+HIGHLIGHT = {"differ": "bg-secondary-lighter", "close": "bg-accent-warm-lighter"}
+LABELS = dict(ROWS)
+
+
+def submitted_by(case: MatchCase) -> str:
+    """Whose data the case compares with the record: the registrant's, a Directory
+    Administrator's (adding staff), or an import file's row."""
+    if case.source == "registration":
+        return _("Typed by the registrant")
+    if case.source == STAFFING_SOURCE:
+        return _("Typed by a Directory Administrator")
+    return _("From the import file")
+
+
 @sensitive_variables()
 def _side_by_side(case: MatchCase) -> list[dict[str, Any]]:
+    """Each field as submitted and as on the record now, with the level it had when the case
+    was opened and, where the record was corrected since, the level it has now."""
     typed: Identity = service.submitted_identity(case)
     person = case.person
     fields = case.explanation.get("fields", {})
     kinds = case.explanation.get("details", {})
+    now = service.levels_now(case)
     rows = []
     for name, label in ROWS:
         if name == "ssn":
@@ -134,6 +154,7 @@ def _side_by_side(case: MatchCase) -> list[dict[str, Any]]:
         else:
             mine, theirs = getattr(typed, name) or "", getattr(person, name) or ""
         level = fields.get(name, "")
+        level_now = now.get(name, "") if level else ""
         rows.append(
             {
                 "label": label,
@@ -142,6 +163,25 @@ def _side_by_side(case: MatchCase) -> list[dict[str, Any]]:
                 "level": level,
                 "level_label": LEVELS.get(level, ""),
                 "kind": str(kinds.get(name, "")).replace("_", " "),
+                "highlight": HIGHLIGHT.get(level, ""),
+                "level_now": level_now,
+                "now_label": LEVELS.get(level_now, "") if level_now != level else "",
+            }
+        )
+    return rows
+
+
+def _history(case: MatchCase) -> list[dict[str, Any]]:
+    """The case's events, a resolution naming the record's fields it corrected (names only)."""
+    rows = []
+    for event in service.history(case):
+        corrected = (
+            event.detail.get("corrected") if event.event_type == EventType.MATCH_CASE_RESOLVED else None
+        )
+        rows.append(
+            {
+                "event": event,
+                "corrected": [str(LABELS.get(name, name.replace("_", " "))) for name in corrected or ()],
             }
         )
     return rows
@@ -165,7 +205,8 @@ def _page(
         "rows": _side_by_side(case),
         "explanation": case.explanation,
         "organizations": organizations,
-        "history": service.history(case),
+        "history": _history(case),
+        "submitted_by": submitted_by(case),
         "may_act": acting,
         "resolve_form": resolve or (ResolveForm(person=case.person) if acting else None),
         "escalate_form": escalate or (EscalateForm() if acting and case.status == CaseStatus.OPEN else None),
