@@ -783,3 +783,19 @@ def test_a_case_from_an_import_says_so(world: World) -> None:
     case = case_against(person, older(record), source="hr-2026-11")
     html = console_client(world.da_a).get(case_url(case)).content.decode()
     assert "From the import file" in html and "Typed by the registrant" not in html
+
+
+def test_the_partial_page_links_to_the_case_status_page_with_the_reference(
+    world: World, client: Client
+) -> None:
+    record = someone("Rowan", "Castellanos")
+    record_at(world.district_a, record)
+    case = blocked(client, older(record))
+    url = f"{reverse('registration:case_status')}?reference={case.reference}"
+    assert f'href="{url}"' in client.get(step("partial")).content.decode()
+    page = client.get(url)
+    assert page.status_code == 200 and page.context["state"] is None  # filled in, not looked up
+    assert f'value="{case.reference}"' in page.content.decode()
+    assert AuditEvent.objects.filter(event_type=EventType.THROTTLE_ALERT).count() == 0
+    assert client.get(f"{reverse('registration:case_status')}?reference={'x' * 500}").status_code == 200
+    assert 'href="tel:+1' in page.content.decode()
