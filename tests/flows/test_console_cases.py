@@ -624,18 +624,6 @@ def test_the_resolve_view_passes_the_actor_s_statuses_to_the_action(
     assert case.status == CaseStatus.ESCALATED and events_of(case, EventType.MATCH_CASE_RESOLVED) == []
 
 
-def test_rerouting_a_stale_row_of_a_resolved_case_is_refused(world: World) -> None:
-    case = case_opened_directly(world.district_a)
-    stale = MatchCase.objects.get(pk=case.pk)
-    actions.do_resolve_case(case=case, outcome=CaseOutcome.SAME_PERSON, note="ok", ctx=ctx_for(world.service))
-    with pytest.raises(actions.CaseClosed):
-        actions.do_route_case(
-            case=stale, organizations=[world.district_b], note="x", ctx=ctx_for(world.service)
-        )
-    assert list(case.organizations.all()) == [world.district_a]
-    assert events_of(case, EventType.MATCH_CASE_ROUTED) == []
-
-
 def case_against(person: Person, typed: Someone, source: str = "registration") -> MatchCase:
     query = Identity(
         first_name=typed.first_name,

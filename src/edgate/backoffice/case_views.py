@@ -298,15 +298,12 @@ def case_route(request: HttpRequest, actor: Actor, reference: str) -> HttpRespon
         return _closed(request, case)
     form = RouteForm(request.POST)
     if form.is_valid():
-        try:
-            actions.do_route_case(
-                case=case,
-                organizations=form.cleaned_data["codes"],
-                note=form.cleaned_data["reason"],
-                ctx=ctx_from_request(request),
-            )
-        except actions.CaseClosed:
-            return _closed(request, case)
+        actions.do_route_case(
+            case=case,
+            organizations=form.cleaned_data["codes"],
+            note=form.cleaned_data["reason"],
+            ctx=ctx_from_request(request),
+        )
         messages.success(request, _("Case %(ref)s reassigned.") % {"ref": case.reference})
         return redirect("backoffice:case", reference=case.reference)
     return _page(request, actor, case, route=form)

@@ -58,11 +58,9 @@ def do_route_case(
     *, case: MatchCase, organizations: Iterable[Organization], ctx: Ctx, note: str = ""
 ) -> MatchCase:
     """Change which organizations' queues the case is in (customer service always sees it);
-    `note` is the reason customer service gives for reassigning it. Raises `CaseClosed` when
-    the locked row is already resolved."""
+    `note` is the reason customer service gives for reassigning it. (The security admin's
+    admin site may reroute a case it resolves in the same save.)"""
     case = MatchCase.objects.select_for_update().get(pk=case.pk)
-    if case.status == CaseStatus.RESOLVED:
-        raise CaseClosed(case.reference)
     new = list(set(organizations))
     before = {"organizations": sorted(case.organizations.values_list("code", flat=True))}
     after = {"organizations": sorted(org.code for org in new)}
