@@ -314,6 +314,46 @@ def test_add_someone_new_lost_race_is_matched_again(world: World, monkeypatch: p
     assert StaffEntry.objects.filter(person=person, organization=world.school_a1).exists()
 
 
+def test_adding_someone_new_is_counted_before_matching_and_the_31st_is_refused(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Path (c) runs the matcher on a typed SSN: an oracle like the known-person search, counted
+    against the same per-administrator limit (30 an hour) before anything is matched."""
+    record = someone("Rosalind", "Achterberg")
+    person = on_file(record)
+    probe = record.with_(first_name="Guess", last_name="Whoever")  # someone else's SSN, other names
+    real_match = staffing.service.match
+    matched = []
+
+    def counting(query):  # type: ignore[no-untyped-def]
+        matched.append(1)
+        return real_match(query)
+
+    monkeypatch.setattr(staffing.service, "match", counting)
+    da_a = console_client(world.da_a)
+    url = org_url(world.school_a1.code, "org_add_new")
+    for _ in range(30):
+        assert da_a.post(url, new_post(probe)).status_code in (200, 302)
+    assert len(matched) == 30
+    cases_before = list(MatchCase.objects.values_list("pk", "attempts"))
+    people_before = Person.objects.count()
+    refused = da_a.post(url, new_post(probe))
+    assert refused.status_code == 429 and len(matched) == 30  # refused before matching
+    assert "Too many searches in the last hour" in refused.content.decode()
+    assert list(MatchCase.objects.values_list("pk", "attempts")) == cases_before
+    assert Person.objects.count() == people_before
+    assert not StaffEntry.objects.filter(person=person).exists()
+    assert events(EventType.STAFF_SEARCH_THROTTLED).get().actor_id == world.da_a.pk
+    assert events(EventType.THROTTLE_ALERT, limit="staff_search_actor").count() == 1
+    # The known-person search shares the allowance: refused too.
+    known = org_url(world.school_a1.code, "org_add_known")
+    search = {"step": "search", "first_name": "Rosalind", "last_name": "Achterberg", "ssn": record.ssn}
+    assert da_a.post(known, search).status_code == 429
+    # Bad input is not a look-up: it is not counted and still gets its field errors.
+    bad = da_a.post(url, new_post(probe, ssn="12"))
+    assert bad.status_code == 200 and "ssn" in bad.context["form"].errors
+
+
 # --- application access -----------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
@@ -228,9 +229,14 @@ def _label(person: Person) -> str:
     return f"{person.full_name} — {username}"
 
 
+TOO_MANY_LOOKUPS = _lazy("Too many searches in the last hour. Try again later, or call customer service.")
+
+
 @sensitive_variables()
-def _known_search_allowed(request: HttpRequest, actor: Actor) -> bool:
-    """The known-person search is an SSN oracle: limited per administrator (staff_search_actor)."""
+def _ssn_lookup_allowed(request: HttpRequest, actor: Actor) -> bool:
+    """Counts one look-up by SSN, before it is made: the known-person search (path b) and adding
+    someone new (path c, which runs the matcher) are both SSN oracles, limited together per
+    administrator (staff_search_actor)."""
     limit = throttle.named("staff_search_actor")
     attempt = throttle.attempt(limit, str(actor.profile.pk))
     if attempt.allowed:
@@ -276,10 +282,8 @@ def add_staff_known(request: HttpRequest, actor: Actor, code: str) -> HttpRespon
     search = org_forms.KnownPersonForm(request.POST if request.method == "POST" else None)
     context["form"] = search
     if request.method == "POST" and search.is_valid():
-        if not _known_search_allowed(request, actor):
-            search.add_error(
-                None, _("Too many searches in the last hour. Try again later, or call customer service.")
-            )
+        if not _ssn_lookup_allowed(request, actor):
+            search.add_error(None, TOO_MANY_LOOKUPS)
             return render(request, "backoffice/org/add_known.html", context, status=429)
         data = search.cleaned_data
         person = staffing.find_known_person(
@@ -319,6 +323,14 @@ def add_staff_new(request: HttpRequest, actor: Actor, code: str) -> HttpResponse
         org_forms.NewStaffForm(request.POST if request.method == "POST" else None), required=actor.is_agency
     )
     if request.method == "POST" and form.is_valid():
+        if not _ssn_lookup_allowed(request, actor):
+            form.add_error(None, TOO_MANY_LOOKUPS)
+            return render(
+                request,
+                "backoffice/org/add_new.html",
+                {"console_section": "org-add", "organization": org, "form": form},
+                status=429,
+            )
         added = _add_new(form.cleaned_data, org, request)  # the reason is in cleaned_data
         if added.outcome == "partial":
             assert added.case is not None
