@@ -465,6 +465,84 @@ def test_ending_a_staff_entry_asks_first_and_revokes_its_grants(world: World) ->
     assert entry not in listed
 
 
+def test_nobody_changes_their_own_access_here(world: World) -> None:
+    """A Directory Administrator (on their district's staff) cannot grant themselves access,
+    change or end their own entry, or revoke their own grant; nor can customer service."""
+    own = StaffEntry.objects.get(person=world.da_a.person, organization=world.district_a)
+    grant = directory_actions.do_grant_access(
+        profile=world.da_a, role=world.role("MDCS", "submitter"), organization=world.district_a, ctx=CTX
+    )
+    da_a = console_client(world.da_a)
+    code = world.district_a.code
+    entry_url = org_url(code, "org_entry", entry=own.pk)
+    page = da_a.get(entry_url)
+    assert "cannot change your own Profile" in page.content.decode()
+    assert not page.context["can_grant"] and 'name="role"' not in page.content.decode()
+    grab = da_a.post(entry_url, {"role": world.role("DROPBOX", "district_admin").pk})
+    assert grab.status_code == 200 and "cannot change your own Profile" in grab.content.decode()
+    for name, kwargs, data in [
+        ("org_edit", {"entry": own.pk}, {"role_title": "Superintendent", "started_on": ""}),
+        ("org_end", {"entry": own.pk}, {}),
+        ("org_revoke", {"grant": grant.pk}, {}),
+    ]:
+        refused = da_a.post(org_url(code, name, **kwargs), data)
+        assert refused.status_code == 200 and "cannot change your own Profile" in refused.content.decode()
+    own.refresh_from_db()
+    grant.refresh_from_db()
+    assert own.ended_at is None and own.role_title == "Directory Administrator" and grant.revoked_at is None
+    assert list(AccessGrant.objects.active().filter(profile=world.da_a)) == [grant]
+    assert not events(EventType.STAFF_UPDATED).exists() and not events(EventType.STAFF_ENDED).exists()
+    # Customer service on a school's staff cannot grant themselves Dropbox either.
+    mine = directory_actions.do_add_staff(
+        person=world.service.person, organization=world.school_a1, role_title="Liaison", ctx=CTX
+    )
+    self_grant = console_client(world.service).post(
+        org_url(world.school_a1.code, "org_entry", entry=mine.pk),
+        {"role": world.role("DROPBOX", "user").pk, "reason": "Ticket 4500"},
+    )
+    assert self_grant.status_code == 200 and "cannot change your own Profile" in self_grant.content.decode()
+    assert not AccessGrant.objects.filter(profile=world.service).exists()
+
+
+def test_agency_staff_entries_are_a_security_administrators_to_change(world: World) -> None:
+    entry = directory_actions.do_add_staff(
+        person=world.security.person, organization=world.school_a1, role_title="Auditor", ctx=CTX
+    )
+    grant = directory_actions.do_grant_access(
+        profile=world.security, role=world.role("MDCS", "approver"), organization=world.school_a1, ctx=CTX
+    )
+    end_url = org_url(world.school_a1.code, "org_end", entry=entry.pk)
+    service = console_client(world.service)
+    confirm = service.get(end_url)
+    assert (
+        "only a security administrator" in confirm.content.decode()
+        and "Yes, end it" not in confirm.content.decode()
+    )
+    refused = service.post(end_url, {"reason": "Ticket 4501: left"})
+    assert refused.status_code == 200 and "only a security administrator" in refused.content.decode()
+    refused = service.post(
+        org_url(world.school_a1.code, "org_revoke", grant=grant.pk), {"reason": "Ticket 4501"}
+    )
+    assert "only a security administrator" in refused.content.decode()
+    entry.refresh_from_db()
+    grant.refresh_from_db()
+    assert entry.ended_at is None and grant.revoked_at is None
+    # A Directory Administrator of the school is refused the same way.
+    assert "only a security administrator" in console_client(world.da_a).post(end_url).content.decode()
+    entry.refresh_from_db()
+    assert entry.ended_at is None
+    # Another security administrator may.
+    other = with_profile(on_file(someone("Noor", "Overseer")))
+    other = account_actions.do_set_privileges(
+        profile=other, is_staff=True, is_superuser=True, groups=[], ctx=CTX
+    )
+    ended = console_client(other).post(end_url, {"reason": "Ticket 4502: left the agency"})
+    assert ended.status_code == 302
+    entry.refresh_from_db()
+    assert entry.ended_at is not None
+    assert events(EventType.STAFF_ENDED).get().actor_id == other.pk
+
+
 # --- activation code for a pre-created Profile ----------------------------------------------
 
 
@@ -522,7 +600,12 @@ def test_activation_code_only_for_a_profile_awaiting_setup(world: World) -> None
     assert da_a.post(url).status_code == 404
     assert not da_a.get(org_url(world.school_a1.code, "org_entry", entry=staff.pk)).context["may_issue_code"]
     assert not ActivationCode.objects.exists()
-    issued = console_client(world.service).post(url, {"reason": "Ticket 4420: new IT lead"})
+    # An agency staff Profile: customer service is shown why not, and no code is issued; a
+    # security administrator issues it.
+    refused = console_client(world.service).post(url, {"reason": "Ticket 4420: new IT lead"})
+    assert refused.status_code == 200 and "only a security administrator" in refused.content.decode()
+    assert "code" not in refused.context and not ActivationCode.objects.exists()
+    issued = console_client(world.security).post(url, {"reason": "Ticket 4420: new IT lead"})
     assert issued.status_code == 200 and ActivationCode.objects.filter(profile__person=person).count() == 1
 
 

@@ -67,6 +67,11 @@ def _profile_of(entry: StaffEntry) -> Profile | None:
     return Profile.objects.filter(person_id=entry.person_id).first()
 
 
+def _problem(actor: Actor, profile: Profile | None) -> str | None:
+    """Why this actor may not change this Profile's access (themselves, agency staff), or None."""
+    return scope.change_problem(actor, profile) if profile is not None else None
+
+
 def _reason(form: Any) -> str:
     return str(form.cleaned_data.get("reason", ""))
 
@@ -379,10 +384,11 @@ def staff_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Ht
     form = org_forms.ask_reason(
         org_forms.GrantForm(request.POST or None, roles=_grantable_roles()), required=actor.is_agency
     )
+    problem = _problem(actor, profile)
     if request.method == "POST":
         if current.ended_at is not None or profile is None:
             raise Http404
-        if form.is_valid():
+        if problem is None and form.is_valid():
             try:
                 directory_actions.do_grant_access(
                     profile=profile,
@@ -412,11 +418,14 @@ def staff_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Ht
             "profile": profile,
             "grants": grants,
             "form": form,
+            "problem": problem,
             "can_grant": current.ended_at is None
             and profile is not None
+            and problem is None
             and profile.status in directory_actions.GRANTABLE_STATUSES,
             "may_issue_code": current.ended_at is None
             and profile is not None
+            and problem is None
             and profile.status == Status.AWAITING_SETUP
             and (actor.is_agency or not is_privileged(profile)),
         },
@@ -434,7 +443,8 @@ def edit_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Htt
     form = org_forms.ask_reason(
         org_forms.EditEntryForm(request.POST or None, initial=initial), required=actor.is_agency
     )
-    if request.method == "POST" and form.is_valid():
+    problem = _problem(actor, _profile_of(current))
+    if request.method == "POST" and problem is None and form.is_valid():
         directory_actions.do_update_staff_entry(
             entry=current,
             role_title=form.cleaned_data["role_title"],
@@ -447,7 +457,13 @@ def edit_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Htt
     return render(
         request,
         "backoffice/org/edit.html",
-        {"console_section": "org-staff", "organization": org, "entry": current, "form": form},
+        {
+            "console_section": "org-staff",
+            "organization": org,
+            "entry": current,
+            "form": form,
+            "problem": problem,
+        },
     )
 
 
@@ -464,7 +480,8 @@ def revoke_grant(request: HttpRequest, actor: Actor, code: str, grant: int) -> H
         raise Http404
     entry = current.staff_entry
     form = _confirm(request, actor)
-    if request.method == "POST" and form.is_valid():
+    problem = _problem(actor, current.profile)
+    if request.method == "POST" and problem is None and form.is_valid():
         directory_actions.do_revoke_access(grant=current, ctx=ctx_from_request(request), reason=_reason(form))
         messages.success(request, _("Access revoked."))
         if entry is not None:
@@ -473,7 +490,14 @@ def revoke_grant(request: HttpRequest, actor: Actor, code: str, grant: int) -> H
     return render(
         request,
         "backoffice/org/revoke.html",
-        {"console_section": "org-staff", "organization": org, "grant": current, "entry": entry, "form": form},
+        {
+            "console_section": "org-staff",
+            "organization": org,
+            "grant": current,
+            "entry": entry,
+            "form": form,
+            "problem": problem,
+        },
     )
 
 
@@ -484,7 +508,8 @@ def end_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Http
     if current.ended_at is not None:
         raise Http404
     form = _confirm(request, actor)
-    if request.method == "POST" and form.is_valid():
+    problem = _problem(actor, _profile_of(current))
+    if request.method == "POST" and problem is None and form.is_valid():
         directory_actions.do_end_staff_entry(
             entry=current, ctx=ctx_from_request(request), reason=_reason(form)
         )
@@ -504,6 +529,7 @@ def end_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Http
             "entry": current,
             "grants": grants,
             "form": form,
+            "problem": problem,
         },
     )
 
@@ -522,14 +548,16 @@ def activation_code(request: HttpRequest, actor: Actor, code: str, entry: int) -
         # with administrator access, only customer service issues it.
         raise Http404
     form = _confirm(request, actor)
+    problem = _problem(actor, profile)
     context = {
         "console_section": "org-staff",
         "organization": org,
         "entry": current,
         "profile": profile,
         "form": form,
+        "problem": problem,
     }
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and problem is None and form.is_valid():
         typed_code, row = account_actions.do_issue_activation_code(
             profile=profile,
             purpose=CodePurpose.SETUP,
