@@ -282,6 +282,34 @@ def test_add_someone_new_close_to_a_record_opens_a_case(world: World) -> None:
     assert events(EventType.MATCH_CASE_OPENED, source="directory").get().actor_id == world.da_a.pk
 
 
+def test_the_partial_page_says_where_the_case_goes_without_naming_it(world: World) -> None:
+    record = someone("Ximena", "Lindqvist")
+    person = on_file(record)
+    directory_actions.do_add_staff(person=person, organization=world.school_b1, role_title="Aide", ctx=CTX)
+    typed = record.with_(date_of_birth=record.date_of_birth.replace(year=record.date_of_birth.year - 5))
+    page = console_client(world.da_a).post(org_url(world.school_a1.code, "org_add_new"), new_post(typed))
+    html = page.content.decode()
+    case = MatchCase.objects.get()
+    assert list(case.organizations.all()) == [world.school_b1]
+    assert (
+        "customer service and to the case queues of the organizations where the person on record works"
+        in html
+    )
+    assert "your organization" not in html and not page.context["in_my_queue"]
+    for told in (world.school_b1.name, world.school_b1.code, world.district_b.name, world.district_b.code):
+        assert told not in html
+    # Customer service sees every case: the page points to it.
+    record_b = someone("Yusuf", "Lindqvist")
+    on_file(record_b)
+    typed_b = record_b.with_(
+        date_of_birth=record_b.date_of_birth.replace(year=record_b.date_of_birth.year - 5)
+    )
+    mine = console_client(world.service).post(
+        org_url(world.school_a1.code, "org_add_new"), new_post(typed_b, reason="Ticket 4600")
+    )
+    assert mine.context["in_my_queue"] and "The case is also in your case queue" in mine.content.decode()
+
+
 def test_add_someone_new_bad_input_is_field_errors(world: World) -> None:
     who = someone("Yara", "Quill")
     da_a = console_client(world.da_a)

@@ -342,7 +342,13 @@ def add_staff_new(request: HttpRequest, actor: Actor, code: str) -> HttpResponse
             return render(
                 request,
                 "backoffice/org/add_partial.html",
-                {"console_section": "org-add", "organization": org, "reference": added.case.reference},
+                {
+                    "console_section": "org-add",
+                    "organization": org,
+                    "reference": added.case.reference,
+                    # Only whether this actor sees it: the case's organizations are not named.
+                    "in_my_queue": scope.cases(actor).filter(pk=added.case.pk).exists(),
+                },
             )
         return _added(request, org, added)
     return render(
