@@ -74,3 +74,21 @@ def test_console_pages_on_a_phone(page: Page, live_server, failed_resources: lis
     expect(page.get_by_role("heading", level=1)).to_have_text("Activation code issued")
     assert_accessible(page)
     assert fits_the_screen(page)
+
+
+def test_staff_search_inputs_line_up_at_both_widths(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    """The "Name or User Name" box is as tall as the other filters and has all four borders."""
+    world = build_world()
+    session = console_client(world.da_a).cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+    measure = """id => { const e = document.getElementById(id), s = getComputedStyle(e);
+        return {h: e.getBoundingClientRect().height, w: e.getBoundingClientRect().width,
+                right: s.borderRightWidth, left: s.borderLeftWidth}; }"""
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/console/org/{world.district_a.code}/")
+        name, title = page.evaluate(measure, "id_q"), page.evaluate(measure, "id_role_title")
+        assert name["right"] == name["left"] == title["right"] != "0px", (width, name)
+        assert abs(name["h"] - title["h"]) < 1 and abs(name["w"] - title["w"]) < 1, (width, name, title)
