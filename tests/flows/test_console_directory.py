@@ -120,7 +120,11 @@ def test_staff_list_searches_filters_and_pages_without_n_plus_one(world: World) 
     found = da_a.get(url, {"q": teacher_profile.username}).context["page"].object_list
     assert [e.pk for e in found] == [teacher.pk]
     assert da_a.get(url, {"role_title": "aide"}).context["page"].paginator.count == 57
-    assert da_a.get(url, {"status": "awaiting_setup"}).context["page"].paginator.count == 19
+    awaiting = da_a.get(url, {"status": "awaiting_setup"})
+    assert awaiting.context["page"].paginator.count == 19
+    assert (
+        "Awaiting setup" in awaiting.content.decode() and "Awaiting set-up" not in awaiting.content.decode()
+    )
     assert da_a.get(url, {"q": "pagewell", "status": "none"}).context["page"].paginator.count == 38
     active = da_a.get(url, {"status": "active"}).context["page"].object_list
     assert teacher in active and all(e.person.profile.status == Status.ACTIVE for e in active)
@@ -391,6 +395,11 @@ def test_grant_and_revoke_through_the_staff_entry_page(world: World) -> None:
     url = org_url(world.school_a1.code, "org_entry", entry=entry.pk)
     page = da_a.get(url)
     offered = [str(r) for r in page.context["form"].fields["role"].queryset]
+    html = page.content.decode()
+    assert (
+        f"Access to applications at {world.school_a1.name}" in html and "Application access here" not in html
+    )
+    assert '<option value="" selected>Choose an application role</option>' in html and "---------" not in html
     assert "MDCS: Submitter" in offered and not any(r.startswith("ELAR") for r in offered)
     submitter = world.role("MDCS", "submitter")
     assert da_a.post(url, {"role": submitter.pk})["Location"] == url
@@ -599,6 +608,9 @@ def test_activation_code_is_printed_once_and_redeemed_through_the_wizard(world: 
     assert "code" in person_client.get(step("setup")).context["form"].fields
     wrong = post_step(person_client, "setup", security_post() | {"code": "WRONG-CODE"})
     assert wrong.status_code == 200 and "code" in wrong.context["form"].errors
+    told = " ".join(wrong.context["form"].errors["code"])
+    assert "ask whoever gave you the code (your Directory Administrator or customer service)" in told
+    assert "call customer service for a new code" not in told
     done = post_step(person_client, "setup", security_post() | {"code": code})
     assert done["Location"] == step("setup_done")
     profile.refresh_from_db()

@@ -213,7 +213,11 @@ class RoleChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 class GrantForm(UswdsForm):
-    role = RoleChoiceField(label=_("Application and role"), queryset=AppRole.objects.none())
+    role = RoleChoiceField(
+        label=_("Application and role"),
+        queryset=AppRole.objects.none(),
+        empty_label=_("Choose an application role"),
+    )
 
     def __init__(self, *args: Any, roles: QuerySet[AppRole], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
