@@ -59,7 +59,8 @@ SENSITIVE = (
 
 CODE_REFUSED = _lazy(
     "That code is not valid for this Profile, or it has expired or was already used. "
-    "Check it and try again, or call customer service for a new code."
+    "Check it and try again, or ask whoever gave you the code (your Directory Administrator or "
+    "customer service) for a new one."
 )
 CODE_LOCKED = _lazy(
     "There have been too many attempts. For your security, codes are not accepted for a while. "
