@@ -11,7 +11,7 @@ from edgate.directory import actions as directory_actions
 from tests.backoffice import build_world, console_client
 from tests.factories import CTX, on_file, precreated, someone, with_profile
 
-from .conftest import assert_accessible
+from .conftest import assert_accessible, watch_resources
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -74,3 +74,58 @@ def test_console_pages_on_a_phone(page: Page, live_server, failed_resources: lis
     expect(page.get_by_role("heading", level=1)).to_have_text("Activation code issued")
     assert_accessible(page)
     assert fits_the_screen(page)
+
+
+def test_staff_search_inputs_line_up_at_both_widths(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    """The "Name or User Name" box is as tall as the other filters and has all four borders."""
+    world = build_world()
+    session = console_client(world.da_a).cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+    measure = """id => { const e = document.getElementById(id), s = getComputedStyle(e);
+        return {h: e.getBoundingClientRect().height, w: e.getBoundingClientRect().width,
+                right: s.borderRightWidth, left: s.borderLeftWidth}; }"""
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/console/org/{world.district_a.code}/")
+        name, title = page.evaluate(measure, "id_q"), page.evaluate(measure, "id_role_title")
+        assert name["right"] == name["left"] == title["right"] != "0px", (width, name)
+        assert abs(name["h"] - title["h"]) < 1 and abs(name["w"] - title["w"]) < 1, (width, name, title)
+
+
+def test_printed_activation_code_takes_the_whole_width_and_prints_from_a_button(
+    page: Page, live_server, failed_resources: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    world = build_world()
+    waiting = on_file(someone("Orla", "Printwell"))
+    precreated(waiting)
+    pending = directory_actions.do_add_staff(
+        person=waiting, organization=world.school_a1, role_title="Aide", ctx=CTX
+    )
+    session = console_client(world.da_a).cookies[settings.SESSION_COOKIE_NAME].value
+    # A context that enforces the Content-Security-Policy: the button's script must be allowed.
+    assert page.context.browser is not None
+    context = page.context.browser.new_context(bypass_csp=False, viewport={"width": 1100, "height": 900})
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
+    strict = context.new_page()
+    missing = watch_resources(strict)
+    refused: list[str] = []
+    strict.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    strict.goto(f"{live_server.url}/console/org/{world.school_a1.code}/staff/{pending.pk}/code/")
+    strict.get_by_role("button", name="Issue a code").click()
+    expect(strict.get_by_role("heading", level=1)).to_have_text("Activation code issued")
+    strict.evaluate("window.print = () => { window.edgatePrinted = true; }")
+    strict.get_by_role("button", name="Print this page").click()
+    assert strict.evaluate("window.edgatePrinted === true") and not refused
+    # In print: no side-nav column; the code's card starts at the left and takes the width.
+    strict.emulate_media(media="print")
+    card = strict.locator(".edgate-printable").bounding_box()
+    main = strict.locator("main .grid-row").first.bounding_box()
+    assert card is not None and main is not None
+    # As wide as the page's content row, less the grid's gutter (was three quarters, to the right).
+    assert card["x"] - main["x"] < 20 and card["width"] > main["width"] - 40, (card, main)
+    assert not strict.locator("nav .usa-sidenav").is_visible()
+    assert not strict.get_by_role("button", name="Print this page").is_visible()
+    assert not missing, missing
+    context.close()

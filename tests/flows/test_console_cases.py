@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.views.debug import SafeExceptionReporterFilter
 
 from edgate.accounts.models import Profile
 from edgate.audit.models import AuditEvent, EventType
@@ -83,7 +86,7 @@ def resolve_post(case: MatchCase, **fields: object) -> dict[str, object]:
         "middle_name": person.middle_name,
         "last_name": person.last_name,
         "former_last_name": person.former_last_name,
-        "date_of_birth": person.date_of_birth.isoformat(),
+        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else "",
         "reason": "Checked the license file",
     }
     data.update(fields)
@@ -440,6 +443,73 @@ def test_partial_page_without_organization_sends_to_customer_service(client: Cli
     assert "Call customer service" in page and "Call your Directory Administrator" not in page
 
 
+def principal_of(organization: Organization) -> tuple[Someone, Person]:
+    """A record whose holder is the organization's own Directory Administrator."""
+    record = someone("Jordan", "Principal")
+    person = on_file(record, phone="5553334444")
+    directory_actions.do_add_staff(person=person, organization=organization, role_title="Principal", ctx=CTX)
+    directory_actions.do_appoint_admin(profile=with_profile(person), organization=organization, ctx=CTX)
+    return record, person
+
+
+def test_partial_page_names_the_administrator_with_organization_and_tel_links(
+    world: World, client: Client
+) -> None:
+    record = someone("Rowan", "Castellanos")
+    record_at(world.school_a1, record)
+    blocked(client, older(record))  # the names agree: only the date of birth differs
+    response = client.get(step("partial"))
+    html = response.content.decode()
+    assert [(c.name, c.organization, c.phone) for c in response.context["contacts"]] == [
+        ("Sasha Highschool", "Northfield High School", "(555) 201-4477")
+    ]
+    assert "Sasha Highschool, Northfield High School:" in html
+    assert 'href="tel:+15552014477">(555) 201-4477</a>' in html
+    assert (
+        f'href="tel:+1{conf.get().customer_service_phone.translate(str.maketrans("", "", "() -"))}"' in html
+    )
+
+
+def test_partial_page_after_only_an_ssn_names_nobody(world: World, client: Client) -> None:
+    """A stranger who typed someone's SSN with other names learns no one's name or phone."""
+    record, person = principal_of(world.school_a1)
+    stranger = someone("Quinn", "Marlowe", ssn=record.ssn)
+    case = blocked(client, stranger)
+    assert case.person_id == person.pk and case.explanation["fields"]["first_name"] == "differ"
+    response = client.get(step("partial"))
+    html = response.content.decode()
+    assert response.context["contacts"] == []
+    for secret in ("Jordan", "Principal", "(555) 333-4444", "Sasha", "Highschool", "(555) 201-4477"):
+        assert secret not in html
+    assert "Northfield" not in html
+    assert "Call customer service" in html and "Call your Directory Administrator" not in html
+    assert 'href="tel:+1' in html
+
+
+def test_partial_page_never_names_the_record_s_own_person(world: World, client: Client) -> None:
+    record, _ = principal_of(world.school_a1)
+    blocked(client, older(record))  # names agree, but the record's holder is an administrator
+    response = client.get(step("partial"))
+    html = response.content.decode()
+    assert [c.name for c in response.context["contacts"]] == ["Sasha Highschool"]
+    assert "(555) 333-4444" not in html and "Jordan Principal" not in html
+
+
+def test_partial_page_sends_to_customer_service_when_the_holder_is_the_only_administrator(
+    world: World, client: Client
+) -> None:
+    school = Organization.objects.create(
+        code="01230030", name="Lakeside Academy", org_type="school", parent=None, active=True
+    )
+    record, _ = principal_of(school)
+    blocked(client, older(record))
+    response = client.get(step("partial"))
+    html = response.content.decode()
+    assert response.context["contacts"] == []
+    assert "(555) 333-4444" not in html and "Lakeside" not in html
+    assert "Call customer service" in html
+
+
 def test_case_status_page_answers_only_the_status(world: World, client: Client) -> None:
     case = case_opened_directly(world.district_a)
     url = reverse("registration:case_status")
@@ -508,3 +578,212 @@ def test_distinct_pair_memory_ignores_the_case_of_names(world: World) -> None:
         ssn=record.ssn,
     )
     assert service.match(own).candidate_id == str(person.pk)
+
+
+def test_resolving_a_stale_open_case_escalated_meanwhile_is_refused_under_the_lock(world: World) -> None:
+    """A Directory Administrator's resolve racing customer service's escalation: the action
+    checks the status on the locked row, not the one the view read."""
+    case = case_opened_directly(world.district_a)
+    stale = MatchCase.objects.get(pk=case.pk)  # what the DA's view read: open
+    actions.do_escalate_case(case=case, note="needs a look", ctx=ctx_for(world.service))
+    assert stale.status == CaseStatus.OPEN
+    with pytest.raises(actions.CaseClosed):
+        actions.do_resolve_case(
+            case=stale,
+            outcome=CaseOutcome.SAME_PERSON,
+            note="mistyped",
+            allowed=(CaseStatus.OPEN,),
+            ctx=ctx_for(world.da_a),
+        )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ESCALATED and events_of(case, EventType.MATCH_CASE_RESOLVED) == []
+    # Customer service, whose escalated cases are, may decide it.
+    actions.do_resolve_case(
+        case=stale, outcome=CaseOutcome.SAME_PERSON, note="mistyped", ctx=ctx_for(world.service)
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED
+
+
+def test_the_resolve_view_passes_the_actor_s_statuses_to_the_action(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = case_opened_directly(world.district_a)
+    da = console_client(world.da_a)
+    original = actions.do_resolve_case
+
+    def escalated_meanwhile(**kwargs):  # type: ignore[no-untyped-def]
+        # Customer service escalates between the view's read and the action's lock.
+        actions.do_escalate_case(case=kwargs["case"], note="needs a look", ctx=ctx_for(world.service))
+        return original(**kwargs)
+
+    monkeypatch.setattr(actions, "do_resolve_case", escalated_meanwhile)
+    response = da.post(case_url(case, "resolve"), resolve_post(case, outcome="same_person"), follow=True)
+    assert "escalated to customer service meanwhile" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ESCALATED and events_of(case, EventType.MATCH_CASE_RESOLVED) == []
+
+
+def case_against(person: Person, typed: Someone, source: str = "registration") -> MatchCase:
+    query = Identity(
+        first_name=typed.first_name,
+        last_name=typed.last_name,
+        date_of_birth=typed.date_of_birth,
+        ssn=typed.ssn,
+    )
+    decision = service.match(query)
+    assert decision.outcome == "partial" and decision.candidate_id == str(person.pk)
+    return service.do_open_case(person=person, query=query, decision=decision, source=source, ctx=CTX)
+
+
+def test_resolving_a_case_about_a_record_without_a_date_of_birth(world: World) -> None:
+    record = someone("Avery", "Brennan")
+    person = record_at(world.district_a, record)
+    Person.objects.filter(pk=person.pk).update(date_of_birth=None)
+    case = case_against(person, record)  # the SSN agrees; the record has no date of birth
+    da = console_client(world.da_a)
+    page = da.get(case_url(case))
+    assert page.status_code == 200 and not page.context["resolve_form"].fields["date_of_birth"].required
+    assert "The record has no date of birth" in page.content.decode()
+    response = da.post(case_url(case, "resolve"), resolve_post(case, outcome="same_person", date_of_birth=""))
+    assert response.status_code == 302
+    (event,) = events_of(case, EventType.MATCH_CASE_RESOLVED)
+    assert event.detail["corrected"] == []
+    person.refresh_from_db()
+    assert person.date_of_birth is None
+
+
+def test_the_resolver_may_add_a_missing_date_of_birth_but_not_remove_one(world: World) -> None:
+    record = someone("Avery", "Brennan")
+    person = record_at(world.district_a, record)
+    Person.objects.filter(pk=person.pk).update(date_of_birth=None)
+    case = case_against(person, record)
+    da = console_client(world.da_a)
+    post = resolve_post(case, outcome="same_person", date_of_birth=record.date_of_birth.isoformat())
+    assert da.post(case_url(case, "resolve"), post).status_code == 302
+    person.refresh_from_db()
+    assert person.date_of_birth == record.date_of_birth
+    other = case_opened_directly(world.district_a)
+    removed = da.post(
+        case_url(other, "resolve"), resolve_post(other, outcome="same_person", date_of_birth="")
+    )
+    assert removed.status_code == 200 and removed.context["resolve_form"].errors["date_of_birth"]
+
+
+def test_untouched_fields_are_neither_validated_nor_compared(world: World) -> None:
+    """A record's date of birth the registration form would refuse (an import's 1900-01-01)
+    does not stop "different people", nor count as a correction of "same person"."""
+    record = someone("Robin", "Achterberg", born=date(1900, 1, 1))
+    person = record_at(world.district_a, record)
+    namesake = someone("Robin", "Achterberg", born=record.date_of_birth)  # another SSN
+    case = case_against(person, namesake)
+    da = console_client(world.da_a)
+    response = da.post(case_url(case, "resolve"), resolve_post(case, outcome="different_people"))
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.outcome == CaseOutcome.DIFFERENT_PEOPLE
+    assert DistinctPair.objects.filter(person=person, case=case).exists()
+
+    second = case_against(person, someone("Robin", "Achterberg", born=record.date_of_birth))
+    response = da.post(
+        case_url(second, "resolve"), resolve_post(second, outcome="same_person", first_name="Robyn")
+    )
+    assert response.status_code == 302
+    (event,) = events_of(second, EventType.MATCH_CASE_RESOLVED)
+    assert event.detail["corrected"] == ["first_name"]
+    person.refresh_from_db()
+    assert person.date_of_birth == date(1900, 1, 1) and person.first_name == "Robyn"
+
+
+def test_a_directory_administrator_sees_only_their_own_organizations_of_a_case(world: World) -> None:
+    record = someone("Taylor", "Brightwater")
+    person = record_at(world.district_a, record)
+    directory_actions.do_add_staff(person=person, organization=world.district_b, role_title="Coach", ctx=CTX)
+    case = case_against(person, older(record))
+    assert set(case.organizations.all()) == {world.district_a, world.district_b}
+    for path in (case_url(case), reverse("backoffice:cases")):
+        as_da = console_client(world.da_a).get(path).content.decode()
+        assert "Northfield Public Schools" in as_da and "Riverside Regional School District" not in as_da
+        as_agent = console_client(world.service).get(path).content.decode()
+        assert "Northfield Public Schools" in as_agent and "Riverside Regional School District" in as_agent
+    page = console_client(world.da_b).get(case_url(case))
+    assert [org.code for org in page.context["organizations"]] == [world.district_b.code]
+
+
+def test_the_resolve_post_s_date_of_birth_is_hidden_from_error_reports(world: World) -> None:
+    case = case_opened_directly(world.district_a)
+    response = console_client(world.da_a).post(
+        case_url(case, "resolve"), resolve_post(case, outcome="same_person", reason="")
+    )
+    assert response.status_code == 200
+    reported = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
+    assert reported["date_of_birth"] == SafeExceptionReporterFilter.cleansed_substitute
+    assert reported["first_name"] == "Riley"
+
+
+def test_after_a_correction_the_case_page_labels_the_old_comparison_and_shows_the_new(world: World) -> None:
+    truth = someone("Morgan", "Delacroix")
+    person = record_at(world.district_a, older(truth))
+    case = case_against(person, truth)
+    da = console_client(world.da_a)
+    before = {str(row["label"]): row for row in da.get(case_url(case)).context["rows"]}
+    assert before["Date of birth"]["level"] == "differ" and before["Date of birth"]["now_label"] == ""
+    da.post(
+        case_url(case, "resolve"),
+        resolve_post(case, outcome="same_person", date_of_birth=truth.date_of_birth.isoformat()),
+    )
+    page = da.get(case_url(case))
+    html = page.content.decode()
+    rows = {str(row["label"]): row for row in page.context["rows"]}
+    dob = rows["Date of birth"]
+    assert dob["typed"] == dob["record"] == truth.date_of_birth
+    assert (dob["level"], dob["level_now"], dob["now_label"]) == ("differ", "agree", "Agree")
+    assert rows["First name"]["now_label"] == ""  # unchanged fields say nothing more
+    assert "The comparison is as it was when the case was opened" in html
+    assert "On the record now" in html and "Now: <strong>Agree</strong>" in html
+    assert "Field, compared when the case was opened" in html
+    assert "Record corrected: Date of birth" in html
+    (resolved,) = [row for row in page.context["history"] if row["corrected"]]
+    assert resolved["event"].event_type == EventType.MATCH_CASE_RESOLVED
+
+
+def test_case_page_highlights_conflicts_and_explains_the_match_in_plain_words(world: World) -> None:
+    case = case_opened_directly(world.district_a)  # the SSN agrees, the date of birth differs
+    html = console_client(world.da_a).get(case_url(case)).content.decode()
+    dob = html[html.index('<tr data-level="differ">') :]
+    dob = dob[: dob.index("</tr>")]
+    assert dob.count('class="bg-secondary-lighter"') == 3 and "<strong>Differ</strong>" in dob
+    agree = html[html.index('<tr data-level="agree">') :]
+    assert "bg-secondary-lighter" not in agree[: agree.index("</tr>")]
+    assert "Why a person must decide" in html and "Check those against a document" in html
+    assert "SSN agrees but other data conflicts" in html
+    technical = html[html.index('<details class="margin-y-2" data-testid="case-technical">') :]
+    technical = technical[: technical.index("</details>")]
+    assert "Score" in technical and "weight of evidence" in technical
+    assert case.explanation["matcher"] in technical and str(case.explanation["score"]) in technical
+    assert "Typed by the registrant" in html and "From the import file" not in html
+    assert "usa-table-container--scrollable" in html and 'data-testid="side-by-side"' in html
+
+
+def test_a_case_from_an_import_says_so(world: World) -> None:
+    record = someone("Kai", "Oyelaran")
+    person = record_at(world.district_a, record)
+    case = case_against(person, older(record), source="hr-2026-11")
+    html = console_client(world.da_a).get(case_url(case)).content.decode()
+    assert "From the import file" in html and "Typed by the registrant" not in html
+
+
+def test_the_partial_page_links_to_the_case_status_page_with_the_reference(
+    world: World, client: Client
+) -> None:
+    record = someone("Rowan", "Castellanos")
+    record_at(world.district_a, record)
+    case = blocked(client, older(record))
+    url = f"{reverse('registration:case_status')}?reference={case.reference}"
+    assert f'href="{url}"' in client.get(step("partial")).content.decode()
+    page = client.get(url)
+    assert page.status_code == 200 and page.context["state"] is None  # filled in, not looked up
+    assert f'value="{case.reference}"' in page.content.decode()
+    assert AuditEvent.objects.filter(event_type=EventType.THROTTLE_ALERT).count() == 0
+    assert client.get(f"{reverse('registration:case_status')}?reference={'x' * 500}").status_code == 200
+    assert 'href="tel:+1' in page.content.decode()

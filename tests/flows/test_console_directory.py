@@ -120,7 +120,11 @@ def test_staff_list_searches_filters_and_pages_without_n_plus_one(world: World) 
     found = da_a.get(url, {"q": teacher_profile.username}).context["page"].object_list
     assert [e.pk for e in found] == [teacher.pk]
     assert da_a.get(url, {"role_title": "aide"}).context["page"].paginator.count == 57
-    assert da_a.get(url, {"status": "awaiting_setup"}).context["page"].paginator.count == 19
+    awaiting = da_a.get(url, {"status": "awaiting_setup"})
+    assert awaiting.context["page"].paginator.count == 19
+    assert (
+        "Awaiting setup" in awaiting.content.decode() and "Awaiting set-up" not in awaiting.content.decode()
+    )
     assert da_a.get(url, {"q": "pagewell", "status": "none"}).context["page"].paginator.count == 38
     active = da_a.get(url, {"status": "active"}).context["page"].object_list
     assert teacher in active and all(e.person.profile.status == Status.ACTIVE for e in active)
@@ -282,6 +286,34 @@ def test_add_someone_new_close_to_a_record_opens_a_case(world: World) -> None:
     assert events(EventType.MATCH_CASE_OPENED, source="directory").get().actor_id == world.da_a.pk
 
 
+def test_the_partial_page_says_where_the_case_goes_without_naming_it(world: World) -> None:
+    record = someone("Ximena", "Lindqvist")
+    person = on_file(record)
+    directory_actions.do_add_staff(person=person, organization=world.school_b1, role_title="Aide", ctx=CTX)
+    typed = record.with_(date_of_birth=record.date_of_birth.replace(year=record.date_of_birth.year - 5))
+    page = console_client(world.da_a).post(org_url(world.school_a1.code, "org_add_new"), new_post(typed))
+    html = page.content.decode()
+    case = MatchCase.objects.get()
+    assert list(case.organizations.all()) == [world.school_b1]
+    assert (
+        "customer service and to the case queues of the organizations where the person on record works"
+        in html
+    )
+    assert "your organization" not in html and not page.context["in_my_queue"]
+    for told in (world.school_b1.name, world.school_b1.code, world.district_b.name, world.district_b.code):
+        assert told not in html
+    # Customer service sees every case: the page points to it.
+    record_b = someone("Yusuf", "Lindqvist")
+    on_file(record_b)
+    typed_b = record_b.with_(
+        date_of_birth=record_b.date_of_birth.replace(year=record_b.date_of_birth.year - 5)
+    )
+    mine = console_client(world.service).post(
+        org_url(world.school_a1.code, "org_add_new"), new_post(typed_b, reason="Ticket 4600")
+    )
+    assert mine.context["in_my_queue"] and "The case is also in your case queue" in mine.content.decode()
+
+
 def test_add_someone_new_bad_input_is_field_errors(world: World) -> None:
     who = someone("Yara", "Quill")
     da_a = console_client(world.da_a)
@@ -314,6 +346,46 @@ def test_add_someone_new_lost_race_is_matched_again(world: World, monkeypatch: p
     assert StaffEntry.objects.filter(person=person, organization=world.school_a1).exists()
 
 
+def test_adding_someone_new_is_counted_before_matching_and_the_31st_is_refused(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Path (c) runs the matcher on a typed SSN: an oracle like the known-person search, counted
+    against the same per-administrator limit (30 an hour) before anything is matched."""
+    record = someone("Rosalind", "Achterberg")
+    person = on_file(record)
+    probe = record.with_(first_name="Guess", last_name="Whoever")  # someone else's SSN, other names
+    real_match = staffing.service.match
+    matched = []
+
+    def counting(query):  # type: ignore[no-untyped-def]
+        matched.append(1)
+        return real_match(query)
+
+    monkeypatch.setattr(staffing.service, "match", counting)
+    da_a = console_client(world.da_a)
+    url = org_url(world.school_a1.code, "org_add_new")
+    for _ in range(30):
+        assert da_a.post(url, new_post(probe)).status_code in (200, 302)
+    assert len(matched) == 30
+    cases_before = list(MatchCase.objects.values_list("pk", "attempts"))
+    people_before = Person.objects.count()
+    refused = da_a.post(url, new_post(probe))
+    assert refused.status_code == 429 and len(matched) == 30  # refused before matching
+    assert "Too many searches in the last hour" in refused.content.decode()
+    assert list(MatchCase.objects.values_list("pk", "attempts")) == cases_before
+    assert Person.objects.count() == people_before
+    assert not StaffEntry.objects.filter(person=person).exists()
+    assert events(EventType.STAFF_SEARCH_THROTTLED).get().actor_id == world.da_a.pk
+    assert events(EventType.THROTTLE_ALERT, limit="staff_search_actor").count() == 1
+    # The known-person search shares the allowance: refused too.
+    known = org_url(world.school_a1.code, "org_add_known")
+    search = {"step": "search", "first_name": "Rosalind", "last_name": "Achterberg", "ssn": record.ssn}
+    assert da_a.post(known, search).status_code == 429
+    # Bad input is not a look-up: it is not counted and still gets its field errors.
+    bad = da_a.post(url, new_post(probe, ssn="12"))
+    assert bad.status_code == 200 and "ssn" in bad.context["form"].errors
+
+
 # --- application access -----------------------------------------------------------------------
 
 
@@ -323,6 +395,11 @@ def test_grant_and_revoke_through_the_staff_entry_page(world: World) -> None:
     url = org_url(world.school_a1.code, "org_entry", entry=entry.pk)
     page = da_a.get(url)
     offered = [str(r) for r in page.context["form"].fields["role"].queryset]
+    html = page.content.decode()
+    assert (
+        f"Access to applications at {world.school_a1.name}" in html and "Application access here" not in html
+    )
+    assert '<option value="" selected>Choose an application role</option>' in html and "---------" not in html
     assert "MDCS: Submitter" in offered and not any(r.startswith("ELAR") for r in offered)
     submitter = world.role("MDCS", "submitter")
     assert da_a.post(url, {"role": submitter.pk})["Location"] == url
@@ -425,6 +502,84 @@ def test_ending_a_staff_entry_asks_first_and_revokes_its_grants(world: World) ->
     assert entry not in listed
 
 
+def test_nobody_changes_their_own_access_here(world: World) -> None:
+    """A Directory Administrator (on their district's staff) cannot grant themselves access,
+    change or end their own entry, or revoke their own grant; nor can customer service."""
+    own = StaffEntry.objects.get(person=world.da_a.person, organization=world.district_a)
+    grant = directory_actions.do_grant_access(
+        profile=world.da_a, role=world.role("MDCS", "submitter"), organization=world.district_a, ctx=CTX
+    )
+    da_a = console_client(world.da_a)
+    code = world.district_a.code
+    entry_url = org_url(code, "org_entry", entry=own.pk)
+    page = da_a.get(entry_url)
+    assert "cannot change your own Profile" in page.content.decode()
+    assert not page.context["can_grant"] and 'name="role"' not in page.content.decode()
+    grab = da_a.post(entry_url, {"role": world.role("DROPBOX", "district_admin").pk})
+    assert grab.status_code == 200 and "cannot change your own Profile" in grab.content.decode()
+    for name, kwargs, data in [
+        ("org_edit", {"entry": own.pk}, {"role_title": "Superintendent", "started_on": ""}),
+        ("org_end", {"entry": own.pk}, {}),
+        ("org_revoke", {"grant": grant.pk}, {}),
+    ]:
+        refused = da_a.post(org_url(code, name, **kwargs), data)
+        assert refused.status_code == 200 and "cannot change your own Profile" in refused.content.decode()
+    own.refresh_from_db()
+    grant.refresh_from_db()
+    assert own.ended_at is None and own.role_title == "Directory Administrator" and grant.revoked_at is None
+    assert list(AccessGrant.objects.active().filter(profile=world.da_a)) == [grant]
+    assert not events(EventType.STAFF_UPDATED).exists() and not events(EventType.STAFF_ENDED).exists()
+    # Customer service on a school's staff cannot grant themselves Dropbox either.
+    mine = directory_actions.do_add_staff(
+        person=world.service.person, organization=world.school_a1, role_title="Liaison", ctx=CTX
+    )
+    self_grant = console_client(world.service).post(
+        org_url(world.school_a1.code, "org_entry", entry=mine.pk),
+        {"role": world.role("DROPBOX", "user").pk, "reason": "Ticket 4500"},
+    )
+    assert self_grant.status_code == 200 and "cannot change your own Profile" in self_grant.content.decode()
+    assert not AccessGrant.objects.filter(profile=world.service).exists()
+
+
+def test_agency_staff_entries_are_a_security_administrators_to_change(world: World) -> None:
+    entry = directory_actions.do_add_staff(
+        person=world.security.person, organization=world.school_a1, role_title="Auditor", ctx=CTX
+    )
+    grant = directory_actions.do_grant_access(
+        profile=world.security, role=world.role("MDCS", "approver"), organization=world.school_a1, ctx=CTX
+    )
+    end_url = org_url(world.school_a1.code, "org_end", entry=entry.pk)
+    service = console_client(world.service)
+    confirm = service.get(end_url)
+    assert (
+        "only a security administrator" in confirm.content.decode()
+        and "Yes, end it" not in confirm.content.decode()
+    )
+    refused = service.post(end_url, {"reason": "Ticket 4501: left"})
+    assert refused.status_code == 200 and "only a security administrator" in refused.content.decode()
+    refused = service.post(
+        org_url(world.school_a1.code, "org_revoke", grant=grant.pk), {"reason": "Ticket 4501"}
+    )
+    assert "only a security administrator" in refused.content.decode()
+    entry.refresh_from_db()
+    grant.refresh_from_db()
+    assert entry.ended_at is None and grant.revoked_at is None
+    # A Directory Administrator of the school is refused the same way.
+    assert "only a security administrator" in console_client(world.da_a).post(end_url).content.decode()
+    entry.refresh_from_db()
+    assert entry.ended_at is None
+    # Another security administrator may.
+    other = with_profile(on_file(someone("Noor", "Overseer")))
+    other = account_actions.do_set_privileges(
+        profile=other, is_staff=True, is_superuser=True, groups=[], ctx=CTX
+    )
+    ended = console_client(other).post(end_url, {"reason": "Ticket 4502: left the agency"})
+    assert ended.status_code == 302
+    entry.refresh_from_db()
+    assert entry.ended_at is not None
+    assert events(EventType.STAFF_ENDED).get().actor_id == other.pk
+
+
 # --- activation code for a pre-created Profile ----------------------------------------------
 
 
@@ -453,6 +608,9 @@ def test_activation_code_is_printed_once_and_redeemed_through_the_wizard(world: 
     assert "code" in person_client.get(step("setup")).context["form"].fields
     wrong = post_step(person_client, "setup", security_post() | {"code": "WRONG-CODE"})
     assert wrong.status_code == 200 and "code" in wrong.context["form"].errors
+    told = " ".join(wrong.context["form"].errors["code"])
+    assert "ask whoever gave you the code (your Directory Administrator or customer service)" in told
+    assert "call customer service for a new code" not in told
     done = post_step(person_client, "setup", security_post() | {"code": code})
     assert done["Location"] == step("setup_done")
     profile.refresh_from_db()
@@ -482,7 +640,12 @@ def test_activation_code_only_for_a_profile_awaiting_setup(world: World) -> None
     assert da_a.post(url).status_code == 404
     assert not da_a.get(org_url(world.school_a1.code, "org_entry", entry=staff.pk)).context["may_issue_code"]
     assert not ActivationCode.objects.exists()
-    issued = console_client(world.service).post(url, {"reason": "Ticket 4420: new IT lead"})
+    # An agency staff Profile: customer service is shown why not, and no code is issued; a
+    # security administrator issues it.
+    refused = console_client(world.service).post(url, {"reason": "Ticket 4420: new IT lead"})
+    assert refused.status_code == 200 and "only a security administrator" in refused.content.decode()
+    assert "code" not in refused.context and not ActivationCode.objects.exists()
+    issued = console_client(world.security).post(url, {"reason": "Ticket 4420: new IT lead"})
     assert issued.status_code == 200 and ActivationCode.objects.filter(profile__person=person).count() == 1
 
 

@@ -146,7 +146,7 @@ def merge_problem(*, survivor: Person, duplicate: Person, allow_privileged: bool
     if survivor_profile is not None and survivor_profile.status not in GRANTABLE_STATUSES:
         return (
             f"The survivor's Profile is {survivor_profile.get_status_display().lower()}: access can only "
-            "be moved to an active Profile or one awaiting set-up. Unlock or enable it first."
+            "be moved to an active Profile or one awaiting setup. Unlock or enable it first."
         )
     return None
 

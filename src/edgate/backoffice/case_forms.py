@@ -46,7 +46,10 @@ class CaseFilterForm(UswdsForm):
 class ResolveForm(UswdsForm):
     """Same person (correcting the record where it was wrong) or different people, with a reason.
 
-    The correction fields start with the record's values; only those changed are written."""
+    The correction fields start with the record's values. Only those the resolver changed are
+    validated, compared and written: a field left as it was is the record's value, whatever it
+    is (a record without a date of birth, or with one the registration form would refuse), and
+    never stands in the way of "different people"."""
 
     outcome = forms.ChoiceField(
         label=_("Decision"),
@@ -60,7 +63,9 @@ class ResolveForm(UswdsForm):
     former_last_name = forms.CharField(
         label=_("Former last name on the record"), max_length=80, required=False
     )
-    date_of_birth = forms.DateField(label=_("Date of birth on the record"), widget=date_widget())
+    date_of_birth = forms.DateField(
+        label=_("Date of birth on the record"), widget=date_widget(), required=False
+    )
     reason = reason_field(
         _("Reason"),
         _("Why you decided this, for example what you checked. Kept with the case and in the audit log."),
@@ -70,22 +75,40 @@ class ResolveForm(UswdsForm):
         kwargs.setdefault("initial", {name: getattr(person, name) for name in CORRECTABLE_FIELDS})
         super().__init__(*args, **kwargs)
         self.person = person
-        self.fields["date_of_birth"].widget.attrs["autocomplete"] = "off"
+        dob = self.fields["date_of_birth"]
+        dob.widget.attrs["autocomplete"] = "off"
+        # A record's date of birth may be corrected, not removed; one without may stay without.
+        dob.required = person.date_of_birth is not None
+        if not dob.required:
+            dob.help_text = _("The record has no date of birth. Leave this empty unless you checked it.")
+
+    def _touched(self, name: str) -> bool:
+        return name in self.changed_data
 
     def clean_first_name(self) -> str:
+        if not self._touched("first_name"):
+            return self.person.first_name
         return clean_name(self.cleaned_data["first_name"])
 
     def clean_middle_name(self) -> str:
+        if not self._touched("middle_name"):
+            return self.person.middle_name
         return clean_name(self.cleaned_data["middle_name"])
 
     def clean_last_name(self) -> str:
+        if not self._touched("last_name"):
+            return self.person.last_name
         return clean_name(self.cleaned_data["last_name"])
 
     def clean_former_last_name(self) -> str:
+        if not self._touched("former_last_name"):
+            return self.person.former_last_name
         return clean_name(self.cleaned_data["former_last_name"])
 
     @sensitive_variables()
     def clean_date_of_birth(self) -> Any:
+        if not self._touched("date_of_birth"):
+            return self.person.date_of_birth
         settings = conf.get()
         return clean_birth_date(
             self.cleaned_data["date_of_birth"],
@@ -101,11 +124,13 @@ class ResolveForm(UswdsForm):
         return reason
 
     def corrections(self) -> dict[str, Any]:
-        """The record's fields this form changes (valid forms only)."""
+        """The record's fields the resolver changed, with their new values (valid forms only)."""
         return {
             name: self.cleaned_data[name]
             for name in CORRECTABLE_FIELDS
-            if name in self.cleaned_data and self.cleaned_data[name] != getattr(self.person, name)
+            if self._touched(name)
+            and name in self.cleaned_data
+            and self.cleaned_data[name] != getattr(self.person, name)
         }
 
     def clean(self) -> dict[str, Any]:

@@ -12,21 +12,24 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.debug import sensitive_variables
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
+from edgate.audit.models import EventType
 from edgate.core.context import ctx_from_request
+from edgate.directory.models import Organization
 from edgate.identity.records import Identity
 from edgate.matching import actions, service
-from edgate.matching.models import CaseStatus, MatchCase
+from edgate.matching.models import PENDING, CaseStatus, MatchCase
 
 from . import scope
 from .case_forms import CaseFilterForm, EscalateForm, ResolveForm, RouteForm
 from .scope import Actor
+from .staffing import SOURCE as STAFFING_SOURCE
 
 PAGE_SIZE = 50
 
@@ -48,15 +51,25 @@ ROWS = (
 )
 
 
+def decidable(actor: Actor) -> tuple[str, ...]:
+    """The statuses in which the actor decides a case: open ones whoever sees them, escalated
+    ones customer service. Passed to the actions, which check them on the locked row."""
+    return PENDING if actor.is_agency else (CaseStatus.OPEN,)
+
+
 def may_act(actor: Actor, case: MatchCase) -> bool:
-    """Open cases: whoever sees them. Escalated ones: customer service. Resolved: nobody."""
-    if case.status == CaseStatus.RESOLVED:
-        return False
-    return case.status == CaseStatus.OPEN or actor.is_agency
+    return case.status in decidable(actor)
 
 
 def _masked(last4: str) -> str:
     return f"***-**-{last4}" if last4 else ""
+
+
+def _organizations(actor: Actor) -> QuerySet[Organization]:
+    """Which of a case's organizations the actor is shown: a Directory Administrator, their
+    own (a case may also have gone to another district's); agency roles, all of them."""
+    everything = Organization.objects.order_by("code")
+    return everything if actor.is_agency else everything.filter(pk__in=actor.org_ids)
 
 
 def _queue(actor: Actor) -> QuerySet[MatchCase]:
@@ -76,7 +89,7 @@ def _queue(actor: Actor) -> QuerySet[MatchCase]:
         scope.cases(actor)
         .annotate(rank=rank)
         .order_by("rank", "created_at", "pk")
-        .prefetch_related("organizations")
+        .prefetch_related(Prefetch("organizations", queryset=_organizations(actor)))
     )
 
 
@@ -110,12 +123,30 @@ def case_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     )
 
 
+# Rows that conflict are highlighted (a background on each cell, and the level in words).
+HIGHLIGHT = {"differ": "bg-secondary-lighter", "close": "bg-accent-warm-lighter"}
+LABELS = dict(ROWS)
+
+
+def submitted_by(case: MatchCase) -> str:
+    """Whose data the case compares with the record: the registrant's, a Directory
+    Administrator's (adding staff), or an import file's row."""
+    if case.source == "registration":
+        return _("Typed by the registrant")
+    if case.source == STAFFING_SOURCE:
+        return _("Typed by a Directory Administrator")
+    return _("From the import file")
+
+
 @sensitive_variables()
 def _side_by_side(case: MatchCase) -> list[dict[str, Any]]:
+    """Each field as submitted and as on the record now, with the level it had when the case
+    was opened and, where the record was corrected since, the level it has now."""
     typed: Identity = service.submitted_identity(case)
     person = case.person
     fields = case.explanation.get("fields", {})
     kinds = case.explanation.get("details", {})
+    now = service.levels_now(case)
     rows = []
     for name, label in ROWS:
         if name == "ssn":
@@ -123,6 +154,7 @@ def _side_by_side(case: MatchCase) -> list[dict[str, Any]]:
         else:
             mine, theirs = getattr(typed, name) or "", getattr(person, name) or ""
         level = fields.get(name, "")
+        level_now = now.get(name, "") if level else ""
         rows.append(
             {
                 "label": label,
@@ -131,6 +163,25 @@ def _side_by_side(case: MatchCase) -> list[dict[str, Any]]:
                 "level": level,
                 "level_label": LEVELS.get(level, ""),
                 "kind": str(kinds.get(name, "")).replace("_", " "),
+                "highlight": HIGHLIGHT.get(level, ""),
+                "level_now": level_now,
+                "now_label": LEVELS.get(level_now, "") if level_now != level else "",
+            }
+        )
+    return rows
+
+
+def _history(case: MatchCase) -> list[dict[str, Any]]:
+    """The case's events, a resolution naming the record's fields it corrected (names only)."""
+    rows = []
+    for event in service.history(case):
+        corrected = (
+            event.detail.get("corrected") if event.event_type == EventType.MATCH_CASE_RESOLVED else None
+        )
+        rows.append(
+            {
+                "event": event,
+                "corrected": [str(LABELS.get(name, name.replace("_", " "))) for name in corrected or ()],
             }
         )
     return rows
@@ -146,7 +197,7 @@ def _page(
     route: RouteForm | None = None,
 ) -> HttpResponse:
     acting = may_act(actor, case)
-    organizations = list(case.organizations.order_by("code"))
+    organizations = list(_organizations(actor).filter(match_cases=case))
     context = {
         "console_section": "cases",
         "actor": actor,
@@ -154,7 +205,8 @@ def _page(
         "rows": _side_by_side(case),
         "explanation": case.explanation,
         "organizations": organizations,
-        "history": service.history(case),
+        "history": _history(case),
+        "submitted_by": submitted_by(case),
         "may_act": acting,
         "resolve_form": resolve or (ResolveForm(person=case.person) if acting else None),
         "escalate_form": escalate or (EscalateForm() if acting and case.status == CaseStatus.OPEN else None),
@@ -179,13 +231,17 @@ def case_detail(request: HttpRequest, actor: Actor, reference: str) -> HttpRespo
 
 
 def _closed(request: HttpRequest, case: MatchCase) -> HttpResponse:
-    messages.warning(
-        request, _("Case %(ref)s was already decided: nothing was changed.") % {"ref": case.reference}
-    )
+    case.refresh_from_db(fields=["status"])
+    if case.status == CaseStatus.ESCALATED:
+        text = _("Case %(ref)s was escalated to customer service meanwhile: nothing was changed.")
+    else:
+        text = _("Case %(ref)s was already decided: nothing was changed.")
+    messages.warning(request, text % {"ref": case.reference})
     return redirect("backoffice:case", reference=case.reference)
 
 
 @scope.console_page(*scope.DIRECTORY, methods=("POST",))
+@sensitive_post_parameters("date_of_birth")
 def case_resolve(request: HttpRequest, actor: Actor, reference: str) -> HttpResponse:
     case = _case(actor, reference)
     if case.status == CaseStatus.RESOLVED:
@@ -200,6 +256,7 @@ def case_resolve(request: HttpRequest, actor: Actor, reference: str) -> HttpResp
                 outcome=form.cleaned_data["outcome"],
                 note=form.cleaned_data["reason"],
                 corrections=form.corrections(),
+                allowed=decidable(actor),
                 ctx=ctx_from_request(request),
             )
         except actions.CaseClosed:

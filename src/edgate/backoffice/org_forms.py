@@ -80,12 +80,16 @@ class NoEchoDateInput(DateInput):
         return None
 
 
+# Search boxes are plain text inputs (usa-input): USWDS styles every input[type=search] as half
+# of its search component (2rem high, no right border, floated left), which breaks a form grid.
+
+
 class StaffSearchForm(UswdsForm):
     q = forms.CharField(
         label=_("Name or User Name"),
         required=False,
         max_length=80,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "enterkeyhint": "search"}),
     )
     role_title = forms.CharField(label=_("Role title"), required=False, max_length=80)
     status = forms.ChoiceField(label=_("Profile status"), required=False, choices=STATUS_CHOICES)
@@ -105,7 +109,7 @@ class PickStaffSearchForm(UswdsForm):
     q = forms.CharField(
         label=_("Name or User Name"),
         max_length=80,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "enterkeyhint": "search"}),
     )
 
 
@@ -209,7 +213,11 @@ class RoleChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 class GrantForm(UswdsForm):
-    role = RoleChoiceField(label=_("Application and role"), queryset=AppRole.objects.none())
+    role = RoleChoiceField(
+        label=_("Application and role"),
+        queryset=AppRole.objects.none(),
+        empty_label=_("Choose an application role"),
+    )
 
     def __init__(self, *args: Any, roles: QuerySet[AppRole], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

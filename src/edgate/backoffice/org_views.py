@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
@@ -64,6 +65,11 @@ def _entry_in(actor: Actor, organization: Organization, pk: int) -> StaffEntry:
 
 def _profile_of(entry: StaffEntry) -> Profile | None:
     return Profile.objects.filter(person_id=entry.person_id).first()
+
+
+def _problem(actor: Actor, profile: Profile | None) -> str | None:
+    """Why this actor may not change this Profile's access (themselves, agency staff), or None."""
+    return scope.change_problem(actor, profile) if profile is not None else None
 
 
 def _reason(form: Any) -> str:
@@ -228,9 +234,14 @@ def _label(person: Person) -> str:
     return f"{person.full_name} — {username}"
 
 
+TOO_MANY_LOOKUPS = _lazy("Too many searches in the last hour. Try again later, or call customer service.")
+
+
 @sensitive_variables()
-def _known_search_allowed(request: HttpRequest, actor: Actor) -> bool:
-    """The known-person search is an SSN oracle: limited per administrator (staff_search_actor)."""
+def _ssn_lookup_allowed(request: HttpRequest, actor: Actor) -> bool:
+    """Counts one look-up by SSN, before it is made: the known-person search (path b) and adding
+    someone new (path c, which runs the matcher) are both SSN oracles, limited together per
+    administrator (staff_search_actor)."""
     limit = throttle.named("staff_search_actor")
     attempt = throttle.attempt(limit, str(actor.profile.pk))
     if attempt.allowed:
@@ -276,10 +287,8 @@ def add_staff_known(request: HttpRequest, actor: Actor, code: str) -> HttpRespon
     search = org_forms.KnownPersonForm(request.POST if request.method == "POST" else None)
     context["form"] = search
     if request.method == "POST" and search.is_valid():
-        if not _known_search_allowed(request, actor):
-            search.add_error(
-                None, _("Too many searches in the last hour. Try again later, or call customer service.")
-            )
+        if not _ssn_lookup_allowed(request, actor):
+            search.add_error(None, TOO_MANY_LOOKUPS)
             return render(request, "backoffice/org/add_known.html", context, status=429)
         data = search.cleaned_data
         person = staffing.find_known_person(
@@ -319,13 +328,27 @@ def add_staff_new(request: HttpRequest, actor: Actor, code: str) -> HttpResponse
         org_forms.NewStaffForm(request.POST if request.method == "POST" else None), required=actor.is_agency
     )
     if request.method == "POST" and form.is_valid():
+        if not _ssn_lookup_allowed(request, actor):
+            form.add_error(None, TOO_MANY_LOOKUPS)
+            return render(
+                request,
+                "backoffice/org/add_new.html",
+                {"console_section": "org-add", "organization": org, "form": form},
+                status=429,
+            )
         added = _add_new(form.cleaned_data, org, request)  # the reason is in cleaned_data
         if added.outcome == "partial":
             assert added.case is not None
             return render(
                 request,
                 "backoffice/org/add_partial.html",
-                {"console_section": "org-add", "organization": org, "reference": added.case.reference},
+                {
+                    "console_section": "org-add",
+                    "organization": org,
+                    "reference": added.case.reference,
+                    # Only whether this actor sees it: the case's organizations are not named.
+                    "in_my_queue": scope.cases(actor).filter(pk=added.case.pk).exists(),
+                },
             )
         return _added(request, org, added)
     return render(
@@ -367,10 +390,11 @@ def staff_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Ht
     form = org_forms.ask_reason(
         org_forms.GrantForm(request.POST or None, roles=_grantable_roles()), required=actor.is_agency
     )
+    problem = _problem(actor, profile)
     if request.method == "POST":
         if current.ended_at is not None or profile is None:
             raise Http404
-        if form.is_valid():
+        if problem is None and form.is_valid():
             try:
                 directory_actions.do_grant_access(
                     profile=profile,
@@ -400,11 +424,14 @@ def staff_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Ht
             "profile": profile,
             "grants": grants,
             "form": form,
+            "problem": problem,
             "can_grant": current.ended_at is None
             and profile is not None
+            and problem is None
             and profile.status in directory_actions.GRANTABLE_STATUSES,
             "may_issue_code": current.ended_at is None
             and profile is not None
+            and problem is None
             and profile.status == Status.AWAITING_SETUP
             and (actor.is_agency or not is_privileged(profile)),
         },
@@ -422,7 +449,8 @@ def edit_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Htt
     form = org_forms.ask_reason(
         org_forms.EditEntryForm(request.POST or None, initial=initial), required=actor.is_agency
     )
-    if request.method == "POST" and form.is_valid():
+    problem = _problem(actor, _profile_of(current))
+    if request.method == "POST" and problem is None and form.is_valid():
         directory_actions.do_update_staff_entry(
             entry=current,
             role_title=form.cleaned_data["role_title"],
@@ -435,7 +463,13 @@ def edit_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Htt
     return render(
         request,
         "backoffice/org/edit.html",
-        {"console_section": "org-staff", "organization": org, "entry": current, "form": form},
+        {
+            "console_section": "org-staff",
+            "organization": org,
+            "entry": current,
+            "form": form,
+            "problem": problem,
+        },
     )
 
 
@@ -452,7 +486,8 @@ def revoke_grant(request: HttpRequest, actor: Actor, code: str, grant: int) -> H
         raise Http404
     entry = current.staff_entry
     form = _confirm(request, actor)
-    if request.method == "POST" and form.is_valid():
+    problem = _problem(actor, current.profile)
+    if request.method == "POST" and problem is None and form.is_valid():
         directory_actions.do_revoke_access(grant=current, ctx=ctx_from_request(request), reason=_reason(form))
         messages.success(request, _("Access revoked."))
         if entry is not None:
@@ -461,7 +496,14 @@ def revoke_grant(request: HttpRequest, actor: Actor, code: str, grant: int) -> H
     return render(
         request,
         "backoffice/org/revoke.html",
-        {"console_section": "org-staff", "organization": org, "grant": current, "entry": entry, "form": form},
+        {
+            "console_section": "org-staff",
+            "organization": org,
+            "grant": current,
+            "entry": entry,
+            "form": form,
+            "problem": problem,
+        },
     )
 
 
@@ -472,7 +514,8 @@ def end_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Http
     if current.ended_at is not None:
         raise Http404
     form = _confirm(request, actor)
-    if request.method == "POST" and form.is_valid():
+    problem = _problem(actor, _profile_of(current))
+    if request.method == "POST" and problem is None and form.is_valid():
         directory_actions.do_end_staff_entry(
             entry=current, ctx=ctx_from_request(request), reason=_reason(form)
         )
@@ -492,6 +535,7 @@ def end_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Http
             "entry": current,
             "grants": grants,
             "form": form,
+            "problem": problem,
         },
     )
 
@@ -510,14 +554,16 @@ def activation_code(request: HttpRequest, actor: Actor, code: str, entry: int) -
         # with administrator access, only customer service issues it.
         raise Http404
     form = _confirm(request, actor)
+    problem = _problem(actor, profile)
     context = {
         "console_section": "org-staff",
         "organization": org,
         "entry": current,
         "profile": profile,
         "form": form,
+        "problem": problem,
     }
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and problem is None and form.is_valid():
         typed_code, row = account_actions.do_issue_activation_code(
             profile=profile,
             purpose=CodePurpose.SETUP,

@@ -224,7 +224,7 @@ def _enable(profile: Profile, reason: str, ctx: Ctx) -> None:
 
 def _enabled(profile: Profile) -> str:
     if profile.activated_at is None:
-        return _("Profile {username} enabled; it is awaiting set-up again.").format(username=profile.username)
+        return _("Profile {username} enabled; it is awaiting setup again.").format(username=profile.username)
     return _("Profile {username} enabled; it can sign in again.").format(username=profile.username)
 
 

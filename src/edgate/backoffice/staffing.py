@@ -54,7 +54,7 @@ class Added:
 
 
 def _with_profile(person: Person, ctx: Ctx) -> Profile:
-    """The person's Profile, pre-created (awaiting set-up) when they have none yet."""
+    """The person's Profile, pre-created (awaiting setup) when they have none yet."""
     profile = Profile.objects.filter(person=person).first()
     return profile or account_actions.do_precreate_profile(person=person, ctx=ctx)
 

@@ -135,7 +135,7 @@ def grant_problem(
     if role.application.open_to_all:
         return f"{role.application.name} is open to every Profile: it needs no grant."
     if getattr(profile, "status", None) not in GRANTABLE_STATUSES:
-        return "Only an active Profile, or one awaiting set-up, can be given access."
+        return "Only an active Profile, or one awaiting setup, can be given access."
     entry = current_staff_entry(profile, organization)
     if entry is None:
         return f"This person is not on the staff of {organization.name}: add them to its staff first."

@@ -16,14 +16,15 @@ from edgate.people.actions import do_update_person
 from edgate.people.models import ssn_lookup
 
 from . import service
-from .models import CaseOutcome, CaseStatus, DistinctPair, MatchCase
+from .models import PENDING, CaseOutcome, CaseStatus, DistinctPair, MatchCase
 
 # What a "same person" resolution may correct on the record (the fields a registrant types).
 CORRECTABLE_FIELDS = ("first_name", "middle_name", "last_name", "former_last_name", "date_of_birth")
 
 
 class CaseClosed(Exception):
-    """The case was already resolved (a double submit, or someone else was quicker)."""
+    """The case is no longer in a status the caller may act on: already resolved (a double
+    submit, or someone else was quicker), or escalated while a Directory Administrator looked."""
 
 
 class SharedSSN(Exception):
@@ -57,7 +58,8 @@ def do_route_case(
     *, case: MatchCase, organizations: Iterable[Organization], ctx: Ctx, note: str = ""
 ) -> MatchCase:
     """Change which organizations' queues the case is in (customer service always sees it);
-    `note` is the reason customer service gives for reassigning it."""
+    `note` is the reason customer service gives for reassigning it. (The security admin's
+    admin site may reroute a case it resolves in the same save.)"""
     case = MatchCase.objects.select_for_update().get(pk=case.pk)
     new = list(set(organizations))
     before = {"organizations": sorted(case.organizations.values_list("code", flat=True))}
@@ -81,6 +83,7 @@ def do_resolve_case(
     note: str,
     ctx: Ctx,
     corrections: Mapping[str, object] | None = None,
+    allowed: Iterable[str] = PENDING,
 ) -> MatchCase:
     """Decide an open or escalated case, with the resolver's reason.
 
@@ -91,13 +94,15 @@ def do_resolve_case(
       (`DistinctPair`), so it never blocks them again; refused when they typed the record's
       SSN (`SharedSSN`): one of the two is wrong.
 
-    Raises `CaseClosed` for a case already resolved: no second event."""
+    `allowed` are the statuses the caller may decide in (a Directory Administrator: open only;
+    customer service: open or escalated), checked on the locked row: raises `CaseClosed`
+    otherwise — a case already resolved, or escalated meanwhile — with no event."""
     if outcome not in CaseOutcome.values:
         raise ValueError(f"unknown case outcome {outcome!r}")
     if not note.strip():
         raise ValueError("a resolution needs a reason")
     case = MatchCase.objects.select_for_update().select_related("person").get(pk=case.pk)
-    if case.status == CaseStatus.RESOLVED:
+    if case.status == CaseStatus.RESOLVED or case.status not in set(allowed):
         raise CaseClosed(case.reference)
     corrected: list[str] = []
     if outcome == CaseOutcome.SAME_PERSON:

@@ -17,12 +17,13 @@ from edgate.core import conf, crypto
 from edgate.core.context import Ctx
 from edgate.identity import normalize
 from edgate.identity.blocking import memo
+from edgate.identity.compare import compare_all
 from edgate.identity.engine import Decision, Matcher
 from edgate.identity.records import Identity
 from edgate.identity.rules import RULES
 from edgate.people.models import Person, ssn_lookup
 
-from .candidates import find_candidates
+from .candidates import find_candidates, identity_of
 from .models import PENDING, DistinctPair, MatchCase
 
 
@@ -135,6 +136,14 @@ def do_open_case(*, person: Person, query: Identity, decision: Decision, source:
         detail={"reference": case.reference, "organizations": len(orgs), "source": source},
     )
     return case
+
+
+@sensitive_variables()
+def levels_now(case: MatchCase) -> dict[str, str]:
+    """Each field's level (agree / close / differ / missing) comparing what was submitted with
+    the record as it is now: after a correction, no longer what the case was opened with."""
+    results = compare_all(submitted_identity(case), identity_of(case.person), ssn_lookup)
+    return {name: result.level.value for name, result in results.items()}
 
 
 def history(case: MatchCase) -> list[AuditEvent]:

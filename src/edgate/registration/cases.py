@@ -1,8 +1,11 @@
 """What a registrant blocked by a partial match may learn: whom to call, and a case's status.
 
-Never anything of the record itself: the contacts are the Directory Administrators of the
-organizations the case was routed to (the district's for a school without one), and the
-status page answers only open / being reviewed / resolved / unknown.
+Never anything of the record itself. The contacts are the Directory Administrators of the
+organizations the case was routed to (the district's for a school without one), named only
+when more than an identifier agreed — the first and last names typed agree with the record's
+(the case's explanation), so the registrant already knows whose record it is — and never the
+record's own person. Otherwise the registrant is sent to customer service. The status page
+answers only open / being reviewed / resolved / unknown.
 """
 
 from __future__ import annotations
@@ -15,42 +18,69 @@ from edgate.accounts.models import Status
 from edgate.directory.models import OrgAdministrator, Organization
 from edgate.matching.models import REFERENCE_ALPHABET, CaseStatus, MatchCase
 
+# The fields that must agree (not merely be close) before an administrator is named.
+NAMES_AGREE = ("first_name", "last_name")
+
 
 @dataclass(frozen=True)
 class Contact:
     name: str
+    organization: str
     phone: str
+
+    @property
+    def tel(self) -> str:
+        return tel_uri(self.phone)
 
 
 def format_phone(digits: str) -> str:
     return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}" if len(digits) == 10 else digits
 
 
+def tel_uri(phone: str) -> str:
+    """`(555) 010-6600` → `tel:+15550106600` (a US number); other digits as they are."""
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) == 10:
+        digits = f"1{digits}"
+    return f"tel:+{digits}" if digits else ""
+
+
 def _administrators(organization: Organization) -> list[OrgAdministrator]:
     return list(
         OrgAdministrator.objects.filter(organization=organization, profile__status=Status.ACTIVE)
-        .select_related("profile__person")
+        .select_related("profile__person", "organization")
         .order_by("appointed_at", "pk")
     )
 
 
+def names_agreed(case: MatchCase) -> bool:
+    """The registrant typed the record's first and last names (per the case's explanation)."""
+    levels = case.explanation.get("fields", {})
+    return all(levels.get(name) == "agree" for name in NAMES_AGREE)
+
+
 def case_contacts(reference: str) -> list[Contact]:
     """The Directory Administrators to call about a case, with a phone number on their record:
-    of each organization the case is routed to, or of its district when a school has none."""
+    of each organization the case is routed to, or of its district when a school has none.
+
+    None (customer service, then) unless the names typed agreed with the record's: a stranger
+    who typed only someone's SSN learns no one's name. Never the record's own person."""
     case = MatchCase.objects.filter(reference=reference).first()
-    if case is None:
+    if case is None or not names_agreed(case):
         return []
-    contacts: dict[tuple[str, str], Contact] = {}
+    contacts: dict[tuple[str, str, str], Contact] = {}
     for organization in case.organizations.filter(active=True).select_related("parent").order_by("code"):
         admins = _administrators(organization)
         if not admins and organization.parent is not None and organization.parent.active:
             admins = _administrators(organization.parent)
         for admin in admins:
             person = admin.profile.person
-            if person is None or not person.phone:
+            if person is None or not person.phone or person.pk == case.person_id:
                 continue
-            contact = Contact(f"{person.first_name} {person.last_name}", format_phone(person.phone))
-            contacts.setdefault((contact.name, contact.phone), contact)
+            contact = Contact(
+                f"{person.first_name} {person.last_name}", admin.organization.name, format_phone(person.phone)
+            )
+            contacts.setdefault((contact.name, contact.organization, contact.phone), contact)
     return list(contacts.values())
 
 

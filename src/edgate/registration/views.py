@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from edgate.accounts.forms import ContactForm
 from edgate.audit.record import record_throttle_alert
-from edgate.core import crypto, flowstate, throttle
+from edgate.core import conf, crypto, flowstate, throttle
 from edgate.core.context import ctx_from_request
 from edgate.core.flowstate import Lookup
 from edgate.core.models import Flow
@@ -59,7 +59,8 @@ SENSITIVE = (
 
 CODE_REFUSED = _lazy(
     "That code is not valid for this Profile, or it has expired or was already used. "
-    "Check it and try again, or call customer service for a new code."
+    "Check it and try again, or ask whoever gave you the code (your Directory Administrator or "
+    "customer service) for a new one."
 )
 CODE_LOCKED = _lazy(
     "There have been too many attempts. For your security, codes are not accepted for a while. "
@@ -210,6 +211,7 @@ class StepView(View):
             context["review"] = _review(self.flow.data)
         if self.state == State.PARTIAL:
             context["contacts"] = cases.case_contacts(context["match"].get("case", ""))
+            context["customer_service_tel"] = cases.tel_uri(conf.get().customer_service_phone)
         return render(
             request=self.request,
             template_name=f"registration/{self.state}.html",
@@ -245,8 +247,14 @@ UNKNOWN_REFERENCE = _lazy(
 @require_http_methods(["GET", "POST"])
 def case_status(request: HttpRequest) -> HttpResponse:
     """Anyone may ask how a case stands, by its reference (POST, counted per address): open,
-    with customer service, resolved, or unknown. Nothing about the person or the record."""
-    form = CaseStatusForm(request.POST if request.method == "POST" else None)
+    with customer service, resolved, or unknown. Nothing about the person or the record.
+
+    `?reference=` only fills the form in (the partial-match page links here with the case's
+    reference, which is not personal data); the look-up itself is the counted POST."""
+    if request.method == "POST":
+        form = CaseStatusForm(request.POST)
+    else:
+        form = CaseStatusForm(initial={"reference": request.GET.get("reference", "").strip()[:20]})
     state, reference = None, ""
     if form.is_bound and form.is_valid():
         ctx = ctx_from_request(request)
@@ -264,5 +272,10 @@ def case_status(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "registration/case_status.html",
-        {"form": form, "state": state, "reference": reference},
+        {
+            "form": form,
+            "state": state,
+            "reference": reference,
+            "customer_service_tel": cases.tel_uri(conf.get().customer_service_phone),
+        },
     )
