@@ -6,13 +6,11 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from edgate.core import conf
-from edgate.core.forms import UswdsForm, date_widget
-from edgate.core.validators import clean_birth_date, clean_name
+from edgate.core.forms import UswdsForm, birth_date_in_range, date_widget
+from edgate.core.validators import clean_name
 from edgate.directory.models import Organization
 from edgate.matching.actions import CORRECTABLE_FIELDS
 from edgate.matching.models import CaseOutcome, CaseStatus
@@ -109,13 +107,7 @@ class ResolveForm(UswdsForm):
     def clean_date_of_birth(self) -> Any:
         if not self._touched("date_of_birth"):
             return self.person.date_of_birth
-        settings = conf.get()
-        return clean_birth_date(
-            self.cleaned_data["date_of_birth"],
-            today=timezone.localdate(),
-            min_age=settings.min_age_years,
-            max_age=settings.max_age_years,
-        )
+        return birth_date_in_range(self.cleaned_data["date_of_birth"])
 
     def clean_reason(self) -> str:
         reason = " ".join(self.cleaned_data["reason"].split())

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.debug import sensitive_variables
 
 from edgate.audit.models import EventType
-from edgate.core import conf
-from edgate.core.forms import NoEchoInput, UswdsForm, uswds_field
-from edgate.core.validators import clean_birth_date, clean_name, clean_phone, clean_ssn
+from edgate.core.forms import IdentityCleaning, NoEchoInput, UswdsForm, uswds_field
+from edgate.core.validators import clean_phone
 from edgate.directory.models import AppRole, Organization
 
 # Profile status filter of the staff list ("none": a staff member without a Profile).
@@ -122,7 +118,7 @@ class PickStaffForm(UswdsForm):
         self.fields["person"].choices = choices
 
 
-class KnownPersonForm(UswdsForm):
+class KnownPersonForm(IdentityCleaning, UswdsForm):
     """Searched by POST: the SSN never goes into a URL."""
 
     first_name = forms.CharField(label=_("First name"), max_length=60)
@@ -133,16 +129,6 @@ class KnownPersonForm(UswdsForm):
         help_text=_("9 digits. It is not shown back in full."),
         widget=NoEchoInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
     )
-
-    def clean_first_name(self) -> str:
-        return clean_name(self.cleaned_data["first_name"])
-
-    def clean_last_name(self) -> str:
-        return clean_name(self.cleaned_data["last_name"])
-
-    @sensitive_variables()
-    def clean_ssn(self) -> str:
-        return clean_ssn(self.cleaned_data["ssn"])
 
 
 class RoleTitleForm(UswdsForm):
@@ -156,7 +142,7 @@ class EditEntryForm(UswdsForm):
     )
 
 
-class NewStaffForm(UswdsForm):
+class NewStaffForm(IdentityCleaning, UswdsForm):
     first_name = forms.CharField(label=_("First or given name"), max_length=60)
     middle_name = forms.CharField(label=_("Middle name"), max_length=60, required=False)
     last_name = forms.CharField(label=_("Last or family name"), max_length=80)
@@ -176,29 +162,6 @@ class NewStaffForm(UswdsForm):
     email = forms.EmailField(label=_("Email address"), required=False, max_length=254)
     phone = forms.CharField(label=_("Phone number"), required=False, max_length=20)
     role_title = role_title_field()
-
-    def clean_first_name(self) -> str:
-        return clean_name(self.cleaned_data["first_name"])
-
-    def clean_middle_name(self) -> str:
-        return clean_name(self.cleaned_data["middle_name"])
-
-    def clean_last_name(self) -> str:
-        return clean_name(self.cleaned_data["last_name"])
-
-    @sensitive_variables()
-    def clean_ssn(self) -> str:
-        return clean_ssn(self.cleaned_data["ssn"])
-
-    @sensitive_variables()
-    def clean_date_of_birth(self) -> date:
-        settings = conf.get()
-        return clean_birth_date(
-            self.cleaned_data["date_of_birth"],
-            today=timezone.localdate(),
-            min_age=settings.min_age_years,
-            max_age=settings.max_age_years,
-        )
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()

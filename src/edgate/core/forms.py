@@ -5,11 +5,15 @@ Forms validate and return cleaned data; they never save, send or log (STYLE.md).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
-from .validators import reject_control_characters
+from . import conf
+from .validators import clean_birth_date, clean_name, clean_ssn, clean_state_id, reject_control_characters
 
 WIDGET_CLASSES = {
     forms.Select: "usa-select",
@@ -57,3 +61,43 @@ class UswdsForm(forms.Form):
 
 def date_widget() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d")
+
+
+@sensitive_variables()
+def birth_date_in_range(value: date) -> date:
+    """A date of birth within the configured ages (MIN_AGE_YEARS … MAX_AGE_YEARS) as of today."""
+    settings = conf.get()
+    return clean_birth_date(
+        value, today=timezone.localdate(), min_age=settings.min_age_years, max_age=settings.max_age_years
+    )
+
+
+class IdentityCleaning:
+    """The cleaners of a person's identifying fields, for every form that asks for them (the
+    wizard's page 1, adding staff in the console). Django calls `clean_<name>` only for the
+    fields a form has, so a form with fewer fields simply uses fewer of these."""
+
+    cleaned_data: dict[str, Any]
+
+    def clean_first_name(self) -> str:
+        return clean_name(self.cleaned_data["first_name"])
+
+    def clean_middle_name(self) -> str:
+        return clean_name(self.cleaned_data["middle_name"])
+
+    def clean_last_name(self) -> str:
+        return clean_name(self.cleaned_data["last_name"])
+
+    def clean_former_last_name(self) -> str:
+        return clean_name(self.cleaned_data["former_last_name"])
+
+    @sensitive_variables()
+    def clean_ssn(self) -> str:
+        return clean_ssn(self.cleaned_data["ssn"])
+
+    def clean_state_id(self) -> str:
+        return clean_state_id(self.cleaned_data["state_id"])
+
+    @sensitive_variables()
+    def clean_date_of_birth(self) -> date:
+        return birth_date_in_range(self.cleaned_data["date_of_birth"])

@@ -5,15 +5,12 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.accounts.forms import HintMixin, NewPasswordMixin
 from edgate.accounts.passwords import PasswordContext
-from edgate.core import conf
-from edgate.core.forms import NoEchoInput, UswdsForm, uswds_field
-from edgate.core.validators import clean_birth_date, clean_name, clean_ssn, clean_state_id
+from edgate.core.forms import IdentityCleaning, NoEchoInput, UswdsForm, birth_date_in_range, uswds_field
 
 from .cases import normalize_reference
 
@@ -51,7 +48,7 @@ def name_field(
     )
 
 
-class IdentityForm(UswdsForm):
+class IdentityForm(IdentityCleaning, UswdsForm):
     first_name = name_field(_("First or given name"), autocomplete="given-name")
     middle_name = name_field(
         _("Middle name"), required=False, autocomplete="additional-name", help_text=_("Optional.")
@@ -94,25 +91,6 @@ class IdentityForm(UswdsForm):
         super().__init__(*args, **kwargs)
         self.fields["dob_month"].widget.attrs["autocomplete"] = "bday-month"
 
-    def clean_first_name(self) -> str:
-        return clean_name(self.cleaned_data["first_name"])
-
-    def clean_middle_name(self) -> str:
-        return clean_name(self.cleaned_data["middle_name"])
-
-    def clean_last_name(self) -> str:
-        return clean_name(self.cleaned_data["last_name"])
-
-    def clean_former_last_name(self) -> str:
-        return clean_name(self.cleaned_data["former_last_name"])
-
-    @sensitive_variables()
-    def clean_ssn(self) -> str:
-        return clean_ssn(self.cleaned_data["ssn"])
-
-    def clean_state_id(self) -> str:
-        return clean_state_id(self.cleaned_data["state_id"])
-
     @sensitive_variables()
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -123,14 +101,8 @@ class IdentityForm(UswdsForm):
             except ValueError:
                 self.add_error("dob_day", _("That date does not exist. Check the day and month."))
                 return data
-            settings = conf.get()
             try:
-                data["date_of_birth"] = clean_birth_date(
-                    born,
-                    today=timezone.localdate(),
-                    min_age=settings.min_age_years,
-                    max_age=settings.max_age_years,
-                )
+                data["date_of_birth"] = birth_date_in_range(born)
             except ValidationError as exc:
                 self.add_error("dob_year", exc)
         return data
