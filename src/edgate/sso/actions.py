@@ -30,6 +30,30 @@ class Registration:
     client_secret: str | None  # confidential clients only; shown once, stored hashed
 
 
+def new_client(
+    *,
+    name: str,
+    redirect_uris: list[str],
+    public: bool,
+    first_party: bool,
+    post_logout_redirect_uris: list[str] | tuple[str, ...] = (),
+    client_secret: str = "",
+) -> Client:
+    """The unsaved client `do_register_client` saves; forms call its `full_clean()` to show
+    the same problems (redirect URIs, name) next to their fields before anything is saved."""
+    return Client(
+        name=name,
+        client_type=Client.CLIENT_PUBLIC if public else Client.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Client.GRANT_AUTHORIZATION_CODE,
+        redirect_uris=" ".join(redirect_uris),
+        post_logout_redirect_uris=" ".join(post_logout_redirect_uris),
+        algorithm=Client.RS256_ALGORITHM,
+        skip_authorization=first_party,
+        client_secret=client_secret,
+        hash_client_secret=not public,
+    )
+
+
 @audited(EventType.SSO_CLIENT_REGISTERED)
 @transaction.atomic
 def do_register_client(
@@ -46,16 +70,13 @@ def do_register_client(
     """A client signing people in to `application` by the authorization code flow (PKCE
     always). Raises ValidationError for an unusable redirect URI or name."""
     secret = None if public else generate_client_secret()
-    client = Client(
+    client = new_client(
         name=name,
-        client_type=Client.CLIENT_PUBLIC if public else Client.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Client.GRANT_AUTHORIZATION_CODE,
-        redirect_uris=" ".join(redirect_uris),
-        post_logout_redirect_uris=" ".join(post_logout_redirect_uris),
-        algorithm=Client.RS256_ALGORITHM,
-        skip_authorization=first_party,
+        redirect_uris=redirect_uris,
+        public=public,
+        first_party=first_party,
+        post_logout_redirect_uris=post_logout_redirect_uris,
         client_secret=secret or "",
-        hash_client_secret=not public,
     )
     if client_id:
         client.client_id = client_id
