@@ -246,7 +246,9 @@ OAUTH2_PROVIDER = {
     # (ALLOWED_REDIRECT_URI_SCHEMES there) and the demo's public clients on 127.0.0.1 need.
     "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": False,
     "OIDC_RP_INITIATED_LOGOUT_ACCEPT_EXPIRED_TOKENS": True,
-    "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": True,
+    # Tokens end at sign-out only for the signed-in person's own ID token, and only that
+    # client's: edgate.sso.views.LogoutView does it (the library's would act without a session).
+    "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": False,
     # OAuth 2.0 Security BCP (RFC 9700): no implicit or password grants, no "plain" PKCE,
     # tokens only in headers, the issuer in authorization responses, tokens hashed at rest.
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
