@@ -571,3 +571,35 @@ def test_only_sign_in_pages_widen_form_action_from_next(base: str, w: World) -> 
     other = requests.get(f"{base}/privacy/", params={"next": nxt}, timeout=10)
     assert other.status_code == 200
     assert "https://vendor.example" not in other.headers["Content-Security-Policy"]
+
+
+def test_client_secrets_are_checked_without_argon2(base: str, w: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.auth.hashers import identify_hasher, make_password
+
+    from edgate.core.hashers import EdgateArgon2Hasher
+
+    reg = register(w)
+    reg.client.refresh_from_db()
+    assert identify_hasher(reg.client.client_secret).algorithm == "client-secret-sha256"
+    with pytest.raises(ValueError):  # never a password's hasher
+        make_password("a short password", hasher="client-secret-sha256")
+    who = person()
+    grant(who, w)
+    rp = rp_for(base, reg)
+    token = sign_in(rp, Browser(base), who)
+
+    def no_argon2(*args: object) -> bool:
+        raise AssertionError("a client secret went through Argon2")
+
+    monkeypatch.setattr(EdgateArgon2Hasher, "verify", no_argon2)
+    monkeypatch.setattr(EdgateArgon2Hasher, "encode", no_argon2)
+    for attempt in ("wrong", "x" * 128):
+        refused = requests.post(
+            rp.metadata["token_endpoint"],
+            data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+            auth=(rp.client_id, attempt),
+            timeout=10,
+        )
+        assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
+    good = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"])
+    assert good.status_code == 200, good.text

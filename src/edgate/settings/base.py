@@ -140,6 +140,9 @@ LOGIN_REDIRECT_URL = "directory:applications"
 # Argon2id first (SECURITY.md); parameters measured in bench/hashing.py.
 PASSWORD_HASHERS = [
     "edgate.core.hashers.EdgateArgon2Hasher",
+    # Recognises the OIDC provider's stored client secrets (CLIENT_SECRET_HASHER below); it
+    # refuses anything shorter than a generated secret, so it never serves for a password.
+    "edgate.core.hashers.ClientSecretHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "edgate.accounts.passwords.LengthValidator"},
@@ -223,6 +226,10 @@ OAUTH2_PROVIDER = {
     # The issuer; derived from the request's host when empty (set it behind a proxy).
     "OIDC_ISS_ENDPOINT": os.environ.get("EDGATE_OIDC_ISSUER", ""),
     "OAUTH2_VALIDATOR_CLASS": "edgate.sso.validators.EdgateValidator",
+    # Generated 128-character secrets need no slow hash, and a slow one lets every wrong secret
+    # at the token endpoint cost the server an Argon2 (secrets stored with Argon2 before still
+    # verify: that hasher stays first in PASSWORD_HASHERS).
+    "CLIENT_SECRET_HASHER": "client-secret-sha256",
     "SCOPES": {
         "openid": "Who you are to this application (an identifier) and your roles in it",
         "profile": "Your User Name and your name",
