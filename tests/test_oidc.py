@@ -603,3 +603,25 @@ def test_client_secrets_are_checked_without_argon2(base: str, w: World, monkeypa
         assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
     good = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"])
     assert good.status_code == 200, good.text
+
+
+def test_a_subject_made_by_a_concurrent_sign_in_is_reused(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Two first sign-ins at once: the second one's insert fails on the unique profile, and
+    get_or_create (inside its own savepoint) reads the row the first one made — no 500."""
+    from django.db.models import QuerySet
+
+    from edgate.sso import access
+
+    who = person()
+    real_get = QuerySet.get
+    raced: list[Subject] = []
+
+    def get_losing_the_race(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.model is Subject and not raced:
+            raced.append(Subject.objects.create(profile=who))  # the other request, first
+            raise Subject.DoesNotExist
+        return real_get(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "get", get_losing_the_race)
+    assert access.subject(who) == str(raced[0].sub)
+    assert Subject.objects.filter(profile=who).count() == 1
