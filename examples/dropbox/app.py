@@ -21,8 +21,8 @@ from urllib.parse import urlencode
 
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
-from joserfc.errors import JoseError
 from flask import Flask, redirect, render_template_string, request, session, url_for
+from joserfc.errors import JoseError
 
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
