@@ -469,3 +469,159 @@ def test_key_rotation_keeps_earlier_tokens_verifiable_until_the_old_key_is_retir
         rp.id_claims(before["id_token"])
     assert AuditEvent.objects.filter(event_type=EventType.SSO_KEY_RETIRED, detail__kid=old_kid).exists()
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", new_key.kid)
+
+
+# --- the review's defects (issue 8) ----------------------------------------------------------
+
+
+def test_an_id_token_without_the_persons_session_ends_nothing(base: str, w: World) -> None:
+    vendor = register(w, first_party=False)
+    elar = sso.do_register_client(name="ELAR", application=w.elar, redirect_uris=[REDIRECT], ctx=CTX)
+    victim = person()
+    grant(victim, w)
+    vrp, erp, browser = rp_for(base, vendor), rp_for(base, elar), Browser(base)
+    session = vrp.session()
+    browser.go(vrp.authorization_url(session, code_verifier="v" * 64, nonce=NONCE), username=victim.username)
+    vtok = vrp.fetch_token(session, browser.submit({"allow": "Authorize"}), "v" * 64)
+    etok = sign_in(erp, browser, victim)
+    anonymous = requests.get(
+        vrp.metadata["end_session_endpoint"],
+        params={"id_token_hint": vtok["id_token"], "post_logout_redirect_uri": AFTER_LOGOUT},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert anonymous.status_code == 302 and anonymous.headers["Location"] == AFTER_LOGOUT
+    for rp, tok in ((vrp, vtok), (erp, etok)):  # nothing ended, at either client
+        assert rp.userinfo(tok["access_token"]).status_code == 200
+    # the person's own sign-out at the vendor ends the vendor's tokens only
+    back = browser.go(
+        f"{vrp.metadata['end_session_endpoint']}?"
+        + requests.compat.urlencode(
+            {"id_token_hint": vtok["id_token"], "post_logout_redirect_uri": AFTER_LOGOUT}
+        )
+    )
+    assert back == AFTER_LOGOUT
+    assert vrp.userinfo(vtok["access_token"]).status_code == 401
+    assert token_post(vrp, grant_type="refresh_token", refresh_token=vtok["refresh_token"]).status_code == 400
+    assert erp.userinfo(etok["access_token"]).status_code == 200
+
+
+def prompt_none(rp: Rp, browser: Browser) -> str:
+    return browser.go(rp.authorization_url(rp.session(), code_verifier="v" * 64, prompt="none", state="pn"))
+
+
+def test_prompt_none_answers_without_a_page(base: str, w: World) -> None:
+    first = rp_for(base, register(w))
+    vendor = rp_for(base, register(w, first_party=False))
+    who = person()
+    grant(who, w)
+    browser = Browser(base)
+    anonymous = query(prompt_none(first, browser))
+    assert anonymous["error"] == "login_required" and anonymous["state"] == "pn"
+    sign_in(first, browser, who)
+    silent = query(prompt_none(first, browser))  # first-party, signed in: a code
+    assert "code" in silent and silent["state"] == "pn"
+    refused = query(prompt_none(vendor, browser))  # no consent yet
+    assert refused["error"] == "consent_required" and refused["state"] == "pn"
+    session = vendor.session()
+    browser.go(vendor.authorization_url(session, code_verifier="v" * 64))
+    vendor.fetch_token(session, browser.submit({"allow": "Authorize"}), "v" * 64)
+    assert "code" in query(prompt_none(vendor, browser))  # consented before: a code
+
+
+def test_logout_with_an_id_token_signed_before_a_key_rotation(base: str, w: World) -> None:
+    reg = register(w)
+    who = person()
+    grant(who, w)
+    rp, browser = rp_for(base, reg), Browser(base)
+    token = sign_in(rp, browser, who)
+    signing_key(1)  # the old key stays published
+    back = browser.go(
+        f"{rp.metadata['end_session_endpoint']}?"
+        + requests.compat.urlencode(
+            {"id_token_hint": token["id_token"], "post_logout_redirect_uri": AFTER_LOGOUT}
+        )
+    )
+    assert back == AFTER_LOGOUT
+    assert rp.userinfo(token["access_token"]).status_code == 401
+
+
+def test_a_grant_at_an_inactive_organization_does_not_admit(base: str, w: World) -> None:
+    reg = register(w)
+    who = person()
+    grant(who, w)
+    w.school.active = False
+    w.school.save()
+    rp, browser = rp_for(base, reg), Browser(base)
+    callback = browser.go(rp.authorization_url(rp.session(), code_verifier="v" * 64), username=who.username)
+    assert query(callback)["error"] == "access_denied"
+
+
+def test_only_sign_in_pages_widen_form_action_from_next(base: str, w: World) -> None:
+    vendor = sso.do_register_client(
+        name="Vendor",
+        application=w.dropbox,
+        redirect_uris=["https://vendor.example/cb"],
+        first_party=False,
+        ctx=CTX,
+    )
+    nxt = f"/oauth/authorize/?client_id={vendor.client.client_id}"
+    login = requests.get(f"{base}/login/", params={"next": nxt}, timeout=10)
+    assert "https://vendor.example" in login.headers["Content-Security-Policy"]
+    other = requests.get(f"{base}/privacy/", params={"next": nxt}, timeout=10)
+    assert other.status_code == 200
+    assert "https://vendor.example" not in other.headers["Content-Security-Policy"]
+
+
+def test_client_secrets_are_checked_without_argon2(base: str, w: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.auth.hashers import identify_hasher, make_password
+
+    from edgate.core.hashers import EdgateArgon2Hasher
+
+    reg = register(w)
+    reg.client.refresh_from_db()
+    assert identify_hasher(reg.client.client_secret).algorithm == "client-secret-sha256"
+    with pytest.raises(ValueError):  # never a password's hasher
+        make_password("a short password", hasher="client-secret-sha256")
+    who = person()
+    grant(who, w)
+    rp = rp_for(base, reg)
+    token = sign_in(rp, Browser(base), who)
+
+    def no_argon2(*args: object) -> bool:
+        raise AssertionError("a client secret went through Argon2")
+
+    monkeypatch.setattr(EdgateArgon2Hasher, "verify", no_argon2)
+    monkeypatch.setattr(EdgateArgon2Hasher, "encode", no_argon2)
+    for attempt in ("wrong", "x" * 128):
+        refused = requests.post(
+            rp.metadata["token_endpoint"],
+            data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+            auth=(rp.client_id, attempt),
+            timeout=10,
+        )
+        assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
+    good = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"])
+    assert good.status_code == 200, good.text
+
+
+def test_a_subject_made_by_a_concurrent_sign_in_is_reused(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Two first sign-ins at once: the second one's insert fails on the unique profile, and
+    get_or_create (inside its own savepoint) reads the row the first one made — no 500."""
+    from django.db.models import QuerySet
+
+    from edgate.sso import access
+
+    who = person()
+    real_get = QuerySet.get
+    raced: list[Subject] = []
+
+    def get_losing_the_race(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.model is Subject and not raced:
+            raced.append(Subject.objects.create(profile=who))  # the other request, first
+            raise Subject.DoesNotExist
+        return real_get(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "get", get_losing_the_race)
+    assert access.subject(who) == str(raced[0].sub)
+    assert Subject.objects.filter(profile=who).count() == 1

@@ -19,8 +19,10 @@ import secrets
 from typing import Any
 from urllib.parse import urlencode
 
+from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, redirect, render_template_string, request, session, url_for
+from joserfc.errors import JoseError
 
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -34,6 +36,9 @@ PAGE = """<!DOCTYPE html>
     {%- if title == "Dropbox" %} (InBox / OutBox){% endif %}</p>
   <p>{{ user.name }}{% if user.email %} · {{ user.email }}{% endif %}</p>
   <form method="post" action="{{ url_for('logout') }}"><button type="submit">Sign out</button></form>
+{% elif problem %}
+  <p id="status" role="alert">Signing in did not work ({{ problem }}). Please try again.</p>
+  <p><a href="{{ url_for('login') }}">Sign in with the agency's Security Portal</a></p>
 {% elif denied %}
   <p id="status" role="alert">You have no access to {{ title }}; ask your Directory Administrator.</p>
   <p><a href="{{ url_for('login') }}">Try again</a></p>
@@ -80,7 +85,14 @@ def create_app(
             session.pop("user", None)
             session["denied"] = True
             return redirect(url_for("home"))
-        token = oauth.portal.authorize_access_token()  # checks state, PKCE, ID token and nonce
+        if request.args.get("error"):
+            return signing_in_failed(request.args["error"])
+        try:
+            token = oauth.portal.authorize_access_token()  # checks state, PKCE, ID token and nonce
+        except OAuthError as error:
+            return signing_in_failed(error.error)
+        except JoseError:
+            return signing_in_failed("the sign-in could not be verified")
         claims = token["userinfo"]
         places = sorted(
             {role.get("organization_name") or role["organization"] for role in claims.get("roles", [])}
@@ -94,6 +106,12 @@ def create_app(
             "places": ", ".join(places) or "no organization",
         }
         return redirect(url_for("home"))
+
+    def signing_in_failed(reason: str) -> tuple[str, int]:
+        """Any other answer than a code (login_required, a state that does not match, an ID
+        token that does not verify...): said politely, never a server error."""
+        session.pop("user", None)
+        return render_template_string(PAGE, title=title, user=None, problem=reason), 400
 
     @app.post("/logout")
     def logout() -> Any:

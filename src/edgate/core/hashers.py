@@ -6,7 +6,10 @@ default (m=100 MiB, t=2, p=8) ~186 ms, about 11 hashes/s in all; OWASP's minimum
 more memory hardness per guess — at ~49 ms, about 40 sign-ins/s on two cores.
 """
 
-from django.contrib.auth.hashers import Argon2PasswordHasher
+import hashlib
+
+from django.contrib.auth.hashers import Argon2PasswordHasher, BasePasswordHasher, mask_hash
+from django.utils.crypto import constant_time_compare, get_random_string
 
 
 class EdgateArgon2Hasher(Argon2PasswordHasher):
@@ -14,3 +17,49 @@ class EdgateArgon2Hasher(Argon2PasswordHasher):
     time_cost = 1
     memory_cost = 47104  # KiB = 46 MiB
     parallelism = 1
+
+
+class ClientSecretHasher(BasePasswordHasher):
+    """Client secrets of the OpenID Connect provider (django-oauth-toolkit's
+    CLIENT_SECRET_HASHER): salted SHA-256, checked in microseconds.
+
+    A secret is 128 random characters the provider made (~760 bits), so no guess is helped by
+    a slow hash; Argon2 here would only let anyone with a client id spend ~50 ms of the
+    server's CPU per wrong secret at the token endpoint. Never a password's hasher: it stands
+    after Argon2 in PASSWORD_HASHERS only so that stored secrets can be recognised, and it
+    refuses anything shorter than a generated secret."""
+
+    algorithm = "client-secret-sha256"
+    MIN_LENGTH = 64
+
+    def salt(self) -> str:
+        return get_random_string(22)
+
+    def encode(self, password: str, salt: str) -> str:
+        if len(password) < self.MIN_LENGTH:
+            raise ValueError("Only generated client secrets are hashed this way.")
+        self._check_encode_args(password, salt)
+        digest = hashlib.sha256(f"{salt}${password}".encode()).hexdigest()
+        return f"{self.algorithm}${salt}${digest}"
+
+    def decode(self, encoded: str) -> dict[str, str]:
+        algorithm, salt, digest = encoded.split("$", 2)
+        assert algorithm == self.algorithm
+        return {"algorithm": algorithm, "salt": salt, "hash": digest}
+
+    def verify(self, password: str, encoded: str) -> bool:
+        if len(password) < self.MIN_LENGTH:
+            return False
+        decoded = self.decode(encoded)
+        return constant_time_compare(encoded, self.encode(password, decoded["salt"]))
+
+    def safe_summary(self, encoded: str) -> dict[str, str]:
+        decoded = self.decode(encoded)
+        return {
+            "algorithm": decoded["algorithm"],
+            "salt": mask_hash(decoded["salt"]),
+            "hash": mask_hash(decoded["hash"]),
+        }
+
+    def harden_runtime(self, password: str, encoded: str) -> None:
+        return None

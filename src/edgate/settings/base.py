@@ -140,6 +140,9 @@ LOGIN_REDIRECT_URL = "directory:applications"
 # Argon2id first (SECURITY.md); parameters measured in bench/hashing.py.
 PASSWORD_HASHERS = [
     "edgate.core.hashers.EdgateArgon2Hasher",
+    # Recognises the OIDC provider's stored client secrets (CLIENT_SECRET_HASHER below); it
+    # refuses anything shorter than a generated secret, so it never serves for a password.
+    "edgate.core.hashers.ClientSecretHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "edgate.accounts.passwords.LengthValidator"},
@@ -223,6 +226,10 @@ OAUTH2_PROVIDER = {
     # The issuer; derived from the request's host when empty (set it behind a proxy).
     "OIDC_ISS_ENDPOINT": os.environ.get("EDGATE_OIDC_ISSUER", ""),
     "OAUTH2_VALIDATOR_CLASS": "edgate.sso.validators.EdgateValidator",
+    # Generated 128-character secrets need no slow hash, and a slow one lets every wrong secret
+    # at the token endpoint cost the server an Argon2 (secrets stored with Argon2 before still
+    # verify: that hasher stays first in PASSWORD_HASHERS).
+    "CLIENT_SECRET_HASHER": "client-secret-sha256",
     "SCOPES": {
         "openid": "Who you are to this application (an identifier) and your roles in it",
         "profile": "Your User Name and your name",
@@ -246,7 +253,9 @@ OAUTH2_PROVIDER = {
     # (ALLOWED_REDIRECT_URI_SCHEMES there) and the demo's public clients on 127.0.0.1 need.
     "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": False,
     "OIDC_RP_INITIATED_LOGOUT_ACCEPT_EXPIRED_TOKENS": True,
-    "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": True,
+    # Tokens end at sign-out only for the signed-in person's own ID token, and only that
+    # client's: edgate.sso.views.LogoutView does it (the library's would act without a session).
+    "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": False,
     # OAuth 2.0 Security BCP (RFC 9700): no implicit or password grants, no "plain" PKCE,
     # tokens only in headers, the issuer in authorization responses, tokens hashed at rest.
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,

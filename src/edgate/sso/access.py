@@ -17,16 +17,21 @@ from edgate.directory.models import AccessGrant, Application
 from .models import ClientApplication, Subject
 
 
+def link_of(client: Any) -> ClientApplication | None:
+    return ClientApplication.objects.select_related("application").filter(client=client).first()
+
+
 def application_of(client: Any) -> Application | None:
-    link = ClientApplication.objects.select_related("application").filter(client=client).first()
+    link = link_of(client)
     return link.application if link else None
 
 
 def active_grants(profile: AbstractBaseUser, application: Application):  # type: ignore[no-untyped-def]
-    """Grants in force: not revoked, and not carried by a staff entry that has ended."""
+    """Grants in force: not revoked, at an organization that is active, and not carried by a
+    staff entry that has ended."""
     return (
         AccessGrant.objects.active()
-        .filter(profile=profile, application=application)
+        .filter(profile=profile, application=application, organization__active=True)
         .filter(Q(staff_entry__isnull=True) | Q(staff_entry__ended_at__isnull=True))
         .select_related("role", "organization")
         .order_by("organization__code", "role__code")

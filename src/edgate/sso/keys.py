@@ -46,6 +46,12 @@ def published() -> list[SigningKey]:
     return list(SigningKey.objects.filter(retired_at__isnull=True).order_by("-created_at", "-id"))
 
 
+def published_pem(kid: str) -> str | None:
+    """The private key of a published key, by its id."""
+    row = SigningKey.objects.filter(kid=kid, retired_at__isnull=True).first()
+    return _pem(row) if row else None
+
+
 def signing_pem() -> str:
     keys = published()
     return _pem(keys[0]) if keys else ""

@@ -23,13 +23,19 @@ def pending_client(next_url: str) -> Client | None:
     return Client.objects.filter(client_id=client_id).first() if client_id else None
 
 
+def sign_in_pages() -> set[str]:
+    """The pages on the way to a pending authorization request (the consent page is the
+    authorization endpoint itself, whose view names its client)."""
+    return {reverse(name) for name in ("accounts:login", "mfa:verify", "mfa:enrol", "mfa:skip")}
+
+
 class AuthorizationFormActionMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if "html" not in response.get("Content-Type", ""):
+        if "html" not in response.get("Content-Type", "") or request.path not in sign_in_pages():
             return response
         next_url = request.GET.get("next", "")
         # Only a form the view has read already: a body is never read here (it may have been

@@ -3,11 +3,23 @@ the claims a client is told."""
 
 from __future__ import annotations
 
+import json
+from contextvars import ContextVar
 from typing import Any
 
+from django.http import HttpRequest
+from django.utils import timezone
+from jwcrypto import jwk, jws
+from oauth2_provider.models import AccessToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
-from . import access
+from edgate.accounts.models import Status
+
+from . import access, keys
+
+# The browser's request at the authorization endpoint (set by AuthorizeView while the library
+# validates it): oauthlib asks about silent sign-in without handing the validator the person.
+current_request: ContextVar[HttpRequest | None] = ContextVar("edgate_sso_request", default=None)
 
 
 class EdgateValidator(OAuth2Validator):
@@ -59,6 +71,42 @@ class EdgateValidator(OAuth2Validator):
             return True
         request.oauth2_error = {"error": "invalid_token", "error_description": "Access has ended."}
         return False
+
+    # --- prompt=none: answered without a page, or login_required / consent_required --------
+
+    def validate_silent_login(self, request: Any) -> bool:
+        """A signed-in, active Profile. A privileged session that still owes its second factor
+        never gets here: SecondFactorMiddleware holds every page but its own first."""
+        browser = current_request.get()
+        user = getattr(browser, "user", None)
+        return bool(user is not None and user.is_authenticated and user.status == Status.ACTIVE)
+
+    def validate_silent_authorization(self, request: Any) -> bool:
+        """A first-party client, or consent given before to these scopes (a live token, the
+        rule the consent page follows with REQUEST_APPROVAL_PROMPT "auto")."""
+        browser = current_request.get()
+        client = getattr(request, "client", None)
+        if browser is None or client is None:
+            return False
+        link = access.link_of(client)
+        if link is not None and link.first_party:
+            return True
+        tokens = AccessToken.objects.filter(user=browser.user, application=client, expires__gt=timezone.now())
+        return any(token.allow_scopes(request.scopes) for token in tokens)
+
+    # --- ID tokens presented back (logout's id_token_hint): any published key ------------
+
+    def _get_key_for_token(self, token: str) -> jwk.JWK | None:
+        """The published key the token names in its `kid` (the library would try only the
+        signing key, so a token signed before a rotation could not end its session)."""
+        unverified = jws.JWS()
+        unverified.deserialize(token)
+        claims = json.loads(unverified.objects["payload"].decode("utf-8"))
+        if "aud" not in claims or self._get_client_by_audience(claims["aud"]) is None:
+            return None
+        kid = unverified.jose_header.get("kid")
+        pem = keys.published_pem(kid) if kid else None
+        return jwk.JWK.from_pem(pem.encode()) if pem else None
 
     def get_discovery_claims(self, request: Any) -> list[str]:
         return list(self.oidc_claim_scope)

@@ -10,12 +10,14 @@ from urllib.parse import urlsplit
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from oauth2_provider import views as dot
 from oauth2_provider.exceptions import OAuthToolkitError
+from oauth2_provider.models import AccessToken, RefreshToken
 from oauth2_provider.models import Application as Client
 from oauthlib.oauth2.rfc6749.errors import AccessDeniedError
 
 from edgate.accounts import signin
 
 from . import access
+from .validators import current_request
 
 NO_ACCESS = "You have no access to this application; ask your Directory Administrator."
 
@@ -66,6 +68,15 @@ class AuthorizeView(dot.AuthorizationView):
 
     template_name = "sso/authorize.html"
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The validator's silent-login and silent-authorization answers (prompt=none) need the
+        # person, which oauthlib does not pass on.
+        marker = current_request.set(request)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            current_request.reset(marker)
+
     def validate_authorization_request(self, request: HttpRequest) -> tuple[Any, dict[str, Any]]:
         scopes, credentials = super().validate_authorization_request(request)
         self._check_access(credentials)
@@ -105,17 +116,39 @@ class AuthorizeView(dot.AuthorizationView):
         return allow_redirects_to(response, context.get("application"))
 
 
+def end_tokens(user: Any, client: Client) -> None:
+    """Revoke the person's access and refresh tokens (and ID tokens) at one client."""
+    refresh_tokens = list(RefreshToken.objects.filter(user=user, application=client, revoked__isnull=True))
+    for token in AccessToken.objects.filter(user=user, application=client):
+        if token.id_token:
+            token.id_token.revoke()
+        token.revoke()
+    for refresh_token in refresh_tokens:
+        refresh_token.revoke()
+
+
 class LogoutView(dot.RPInitiatedLogoutView):
-    """RP-initiated logout: the portal's own sign-out (audited), then back to the client."""
+    """RP-initiated logout: the portal's own sign-out (audited), then back to the client.
+
+    The client's tokens end only when the person signed in here is the one the ID token was
+    issued to, and only the tokens of that client: an ID token alone (which the client, or
+    anyone it leaked to, holds) ends nothing. The library's own token deletion is switched off
+    in the settings (OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS), as it would use the token's
+    person even without a session, at every client."""
 
     template_name = "sso/logout_confirm.html"
 
     def do_logout(self, application=None, post_logout_redirect_uri=None, state=None, token_user=None):  # type: ignore[no-untyped-def]
-        user = token_user or self.request.user
+        user = self.request.user
+        if (
+            application is not None
+            and token_user is not None
+            and user.is_authenticated
+            and token_user == user
+        ):
+            end_tokens(user, application)
         signin.sign_out(self.request)
-        return super().do_logout(
-            application, post_logout_redirect_uri, state, user if user.is_authenticated else None
-        )
+        return super().do_logout(application, post_logout_redirect_uri, state, None)
 
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
         response = super().render_to_response(context, **kwargs)
