@@ -157,6 +157,22 @@ def _staff_profile(
     )
 
 
+def _agency_person(
+    first: str, last: str, born: date, ssn: str, city: str, postcode: str, phone: str = ""
+) -> PersonData:
+    """One of the demo's named people (administrators, agents): synthetic, in Massachusetts."""
+    return PersonData(
+        first_name=first,
+        last_name=last,
+        date_of_birth=born,
+        ssn=ssn,
+        city=city,
+        state="MA",
+        postcode=postcode,
+        phone=phone,
+    )
+
+
 def _directory_admin(data: PersonData, organization: Organization, ctx: Ctx) -> Profile:
     """On the organization's staff and appointed its Directory Administrator."""
     person = _person(data, ctx)
@@ -269,15 +285,8 @@ def load(ctx: Ctx) -> dict[str, object]:
         person=partial_person, organization=orgs["01230010"], role_title="Counselor", ctx=ctx
     )
     admin = _directory_admin(
-        PersonData(
-            first_name="Dana",
-            last_name="Administrator",
-            date_of_birth=date(1975, 3, 14),
-            ssn="123450001",
-            city="Northfield",
-            state="MA",
-            postcode="01360",
-            phone="4135550101",
+        _agency_person(
+            "Dana", "Administrator", date(1975, 3, 14), "123450001", "Northfield", "01360", phone="4135550101"
         ),
         orgs["01230000"],
         ctx,
@@ -286,58 +295,28 @@ def load(ctx: Ctx) -> dict[str, object]:
         profile=admin, role=roles[("MDCS", "approver")], organization=orgs["01230000"], ctx=ctx
     )
     school_admin = _directory_admin(
-        PersonData(
-            first_name="Jordan",
-            last_name="Principal",
-            date_of_birth=date(1972, 5, 9),
-            ssn="123450004",
-            city="Northfield",
-            state="MA",
-            postcode="01360",
-            phone="4135550102",
+        _agency_person(
+            "Jordan", "Principal", date(1972, 5, 9), "123450004", "Northfield", "01360", phone="4135550102"
         ),
         orgs["01230010"],
         ctx,
     )
     riverside_admin = _directory_admin(
-        PersonData(
-            first_name="Riley",
-            last_name="Riverside",
-            date_of_birth=date(1981, 9, 30),
-            ssn="123450005",
-            city="Riverside",
-            state="MA",
-            postcode="01001",
-            phone="4135550103",
+        _agency_person(
+            "Riley", "Riverside", date(1981, 9, 30), "123450005", "Riverside", "01001", phone="4135550103"
         ),
         orgs["04560000"],
         ctx,
     )
     service_person = _person(
-        PersonData(
-            first_name="Casey",
-            last_name="Service",
-            date_of_birth=date(1980, 7, 2),
-            ssn="123450002",
-            city="Boston",
-            state="MA",
-            postcode="02108",
-        ),
+        _agency_person("Casey", "Service", date(1980, 7, 2), "123450002", "Boston", "02108"),
         ctx,
     )
     service = _staff_profile(
         service_person, ctx, is_staff=False, is_superuser=False, groups=[_customer_service_group(ctx)]
     )
     security_person = _person(
-        PersonData(
-            first_name="Sam",
-            last_name="Security",
-            date_of_birth=date(1978, 11, 20),
-            ssn="123450003",
-            city="Boston",
-            state="MA",
-            postcode="02108",
-        ),
+        _agency_person("Sam", "Security", date(1978, 11, 20), "123450003", "Boston", "02108"),
         ctx,
     )
     security = _staff_profile(security_person, ctx, is_staff=True, is_superuser=True, groups=[])
