@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -51,6 +51,11 @@ class Row:
     row_id: str
     identity: Identity | None
     error: str = ""
+    # Per unusable field, "column: reason" — never the value (the report and link result show it).
+    problems: tuple[str, ...] = ()
+    # The raw text of each unusable field (Identity field name → value as read), kept for the
+    # administrator's data-quality record (encrypted there). Personal data: never printed.
+    unusable_raw: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
 
 def _text(raw: dict[str, str], column: str) -> str:
