@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import IntegrityError, transaction
@@ -30,6 +30,11 @@ class PersonData:
     email: str = ""
     phone: str = ""
     state_id: str = ""  # kept when an agency file supplies it; assigned otherwise
+    # Dirty agency records (docs/matching.md §7): unusable field → reason code, and its raw
+    # value (encrypted on the record); an impossible date of birth's typed digits.
+    data_problems: Mapping[str, str] = field(default_factory=dict)
+    unusable_raw: Mapping[str, str] = field(default_factory=dict)
+    dob_digits: str = ""
 
     def __repr__(self) -> str:
         return "<PersonData>"
@@ -52,8 +57,10 @@ def build_person(data: PersonData, *, source: str) -> Person:
         phone=data.phone,
         source=source,
         state_id=data.state_id,
+        dob_digits=data.dob_digits,
     )
     person.set_ssn(data.ssn or None)
+    person.set_data_problems(dict(data.data_problems), dict(data.unusable_raw))
     person.fill_keys()
     return person
 
