@@ -27,6 +27,7 @@ from edgate.core.validators import clean_name, clean_phone, clean_postcode, clea
 from edgate.identity import normalize
 from edgate.identity.records import Identity
 from edgate.people.models import Person
+from edgate.people.quality import REASONS
 
 COLUMNS = (
     "id",
@@ -58,19 +59,6 @@ _TYPED_DATE = re.compile(r"(\d{4})[-/.]?(\d{2})[-/.]?(\d{2})")
 _LOOKALIKES = str.maketrans({"l": "1", "I": "1", "|": "1", "!": "1", "O": "0", "o": "0"})
 EARLIEST_BIRTH = date(1900, 1, 1)
 
-# Reason codes stored with a person's data-quality record, and the words the reports use.
-REASONS = {
-    "too_long": "longer than the record can hold",
-    "control": "contains control characters",
-    "encoding": "not valid UTF-8",
-    "invalid": "not a valid value",
-    "not_a_date": "not a date in YYYY-MM-DD form",
-    "impossible_date": "not a real date (compared digit by digit, never as a date)",
-    "out_of_range": "outside 1900 to today (compared digit by digit, never as a date)",
-    "lookalike": "a letter or sign typed for a digit (compared digit by digit, never as a date)",
-}
-
-
 class RowError(ValueError):
     """A row that cannot be used; the message names the column and never repeats its value."""
 
@@ -80,7 +68,7 @@ class Unusable(ValueError):
 
     def __init__(self, code: str, words: str = "") -> None:
         super().__init__(code)
-        self.code, self.words = code, words or REASONS[code]
+        self.code, self.words = code, words or str(REASONS[code])
 
 
 @dataclass(frozen=True)
@@ -94,7 +82,7 @@ class Row:
     # The raw text of each unusable field (Identity field name → value as read), kept for the
     # administrator's data-quality record (encrypted there). Personal data: never printed.
     unusable_raw: tuple[tuple[str, str], ...] = field(default=(), repr=False)
-    # Identity field name → reason code (a key of REASONS), for the data-quality record.
+    # Identity field name → reason code (people.quality.REASONS), for the data-quality record.
     reasons: tuple[tuple[str, str], ...] = ()
 
 

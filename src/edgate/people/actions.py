@@ -124,7 +124,16 @@ def do_update_person(*, person: Person, changes: Mapping[str, object], source: s
         return person
     for name in changed:
         setattr(person, name, changes[name])
-    person.save(update_fields=[*changed, "updated_at"])  # save() adds the blocking keys
+    update = [*changed, "updated_at"]
+    if fixed := set(changed) & set(person.data_problems or ()):
+        # A corrected field is no longer a data-quality problem (docs/matching.md §7).
+        raw = {k: v for k, v in person.data_problem_values().items() if k not in fixed}
+        person.set_data_problems({k: v for k, v in person.data_problems.items() if k not in fixed}, raw)
+        update += ["data_problems", "data_problems_ciphertext"]
+        if "date_of_birth" in fixed:
+            person.dob_digits = ""
+            update.append("dob_digits")
+    person.save(update_fields=update)  # save() adds the blocking keys
     record_event(
         EventType.PERSON_UPDATED, ctx=ctx, target=person, detail={"fields": changed, "source": source}
     )
