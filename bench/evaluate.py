@@ -59,22 +59,25 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def run_edgate(out: Path) -> Scores:
-    scores = Scores("EdGate rules-2")
+    matcher = RuleMatcher(hasher=ssn_lookup)
+    scores = Scores(f"EdGate {matcher.version}")
     start = time.perf_counter()
     index = MemoryIndex()
     refused: dict[str, str] = {}  # record id -> the column that made the importer refuse it
+    kept_dirty = 0  # records kept with a field unusable for matching
     with open_csv(out / "records.csv") as fh:
         for row in read(fh):
             if row.identity is not None:
                 index.add(row.row_id, row.identity)
+                kept_dirty += bool(getattr(row, "problems", ()))
             else:
                 refused[row.row_id] = row.error.split(":")[0]
     scores.setup_s = time.perf_counter() - start
     scores.records_refused = refused  # type: ignore[attr-defined]
-    matcher = RuleMatcher(hasher=ssn_lookup)
+    scores.records_kept_dirty = kept_dirty  # type: ignore[attr-defined]
     with open_csv(out / "registrations.csv") as fh:
         for row in read(fh):
-            if row.identity is None:
+            if row.identity is None or getattr(row, "problems", ()):  # the wizard would refuse it
                 scores.decisions[row.row_id] = ("rejected", "")
                 continue
             t = time.perf_counter()
@@ -318,7 +321,8 @@ def report(model: Model, args: argparse.Namespace) -> None:
         )
     print(
         f"({rejected} registrations refused by validation, as the wizard would, and not scored; "
-        f"{sum(refused.values())} agency records refused by the importer"
+        f"{results[0].records_kept_dirty} agency records kept with a field unusable for matching, "  # type: ignore[attr-defined]
+        f"{sum(refused.values())} refused by the importer"
         + (f" — {', '.join(f'{k} {n}' for k, n in refused.most_common())}" if refused else "")
         + ")\n"
     )
