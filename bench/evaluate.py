@@ -266,6 +266,13 @@ def breakdown(model: Model, scores: Scores) -> str:
             buckets["false_exact"][f"{kind}: {rel}; {_agree(query, records[record])}"] += 1
             totals["false_exact"] += 1
     lines = [f"EdGate's misses on the {model.name}:"]
+    if model.relation:
+        kin_counts = Counter(model.relation.values())
+        lines.append(
+            "  (relatives not on file, by closest kin on file: "
+            + ", ".join(f"{k} {n}" for k, n in kin_counts.most_common())
+            + ")"
+        )
     lines += _line(
         "partial for people on file, by fields that differ from their record",
         buckets["partial_on"],
