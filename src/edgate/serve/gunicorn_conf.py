@@ -51,7 +51,7 @@ def _int(name: str, default: int) -> int:
 CORES = _cores()
 
 # bind comes from `edgate serve --bind` (default EDGATE_BIND or 127.0.0.1:8000).
-worker_class = "gthread"
+worker_class = os.environ.get("EDGATE_WORKER_CLASS", "gthread")
 workers = _int("EDGATE_WORKERS", CORES)
 threads = _int("EDGATE_THREADS", 8)
 # The hashing bound follows the workers: read by edgate.core.hashers in each worker.
