@@ -197,15 +197,17 @@ class Node:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
-    def rss_mib(self) -> list[float]:
-        """Resident memory of each worker process, MiB."""
+    def rss_mib(self, field: str = "VmRSS") -> list[float]:
+        """Resident memory of each worker process, MiB: now (VmRSS) or its peak (VmHWM)."""
         sizes = []
         for pid in self.workers():
             try:
                 status = Path(f"/proc/{pid}/status").read_text()
             except FileNotFoundError:
                 continue
-            kib = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+            kib = next(
+                (int(line.split()[1]) for line in status.splitlines() if line.startswith(f"{field}:")), 0
+            )
             if kib:  # an exiting worker has none
                 sizes.append(kib / 1024)
         return sizes
