@@ -1,21 +1,36 @@
 """gunicorn settings of `edgate serve`; every default can be changed from the environment.
 
-Figures measured on this project's 2-core machine (bench/serve_config.py, see docs/deploy.md):
-FIGURES_PLACEHOLDER
+Figures measured on this project's 2-core machine (`python -m bench.serve_config`, one node,
+production settings, PostgreSQL and Redis; 8 clients signing in and 4 asking for /login/ for
+20 s per configuration; docs/deploy.md has the table):
+- Argon2id verify (m=46 MiB, t=1, p=1): 46-49 ms of CPU, so the bound is ~42 sign-ins/s on
+  two cores. A worker is ~110 MiB resident when idle, and each hash in flight adds 46 MiB.
+- Memory, each worker's peak (VmHWM): 203 MiB with 2 hashes in flight per worker (the bound
+  below), 391 MiB with threads and no bound (~6 hashes at once in one worker); sum of the
+  workers' peaks 406 MiB for 2 workers, 704 MiB for 2 unbounded gthread workers, 791 MiB for 4
+  sync workers. Those are the figures the bound is for: without it, hashes in flight are
+  limited only by workers × threads (16 × 46 MiB = 736 MiB more on two cores).
+- Latency and throughput could not be told apart on that run: the machine was shared (load
+  average 11-15 on 2 cores) and every configuration made 3-6 sign-ins/s with /login/ p95 of
+  130-360 ms. The issue's own run on a quiet machine of the same kind is the evidence for
+  threads: GET /login/ p50 160 ms with sync workers under sign-in load, 38 ms with threads.
 
 Hence:
 - worker_class gthread, not sync: a sync worker does one request at a time, so a cheap page
-  waits behind every Argon2 hash (56 ms of CPU) queued before it in that worker; a thread
+  waits behind every Argon2 hash (~50 ms of CPU) queued before it in that worker; a thread
   pool lets it through while the hash runs (the GIL is released inside argon2-cffi).
 - workers = cores (EDGATE_WORKERS): one process per core is enough to keep every core busy
-  with hashing (the CPU-bound part), and each process costs ~96 MB resident; more processes
+  with hashing (the CPU-bound part), and each process costs ~110 MiB resident; more processes
   buy no throughput on two cores and cost memory.
 - threads = 8 per worker (EDGATE_THREADS): enough that pages waiting on PostgreSQL or Redis
   overlap, few enough that requests in progress are bounded (workers × threads in all);
   further connections wait in the kernel's accept queue / nginx, costing no memory here.
 - Hashes in flight are bounded separately (EDGATE_HASH_CONCURRENCY per process, default
   max(1, cores ÷ workers) + 1, in edgate.core.hashers): each Argon2 hash holds 46 MiB while it
-  runs, so threads alone would allow workers × threads × 46 MiB (736 MiB on two cores). A
+  runs, so threads alone would allow workers × threads × 46 MiB (736 MiB on two cores). One
+  per core would be enough for throughput if requests spread evenly over the workers; the +1
+  lets a worker that got two sign-ins at once run both while the other worker idles (4 hashes,
+  184 MiB at most on two cores). A
   request waiting for its turn longer than EDGATE_HASH_WAIT_SECONDS gets a 503 with
   Retry-After, never an unbounded queue.
 
