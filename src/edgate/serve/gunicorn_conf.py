@@ -2,12 +2,12 @@
 
 Figures measured on this project's 2-core machine (`python -m bench.serve_config`, one node,
 production settings, PostgreSQL and Redis; clients signing in and clients asking for /login/
-at once; docs/deploy.md has the tables of two runs):
+at once; docs/deploy.md has the tables of three runs):
 - Argon2id verify (m=46 MiB, t=1, p=1): 46-50 ms of CPU, so the bound is ~42 sign-ins/s on
   two cores. A worker is ~110 MiB resident when idle, and each hash in flight adds 46 MiB.
-- Memory, each worker's peak (VmHWM): 203 MiB with 2 hashes in flight per worker (the bound
+- Memory, each worker's peak (VmHWM): ~203 MiB with 2 hashes in flight per worker (the bound
   below), 274-391 MiB with threads and no bound; sum of the workers' peaks 405 MiB for 2
-  workers, 520-704 MiB for 2 unbounded gthread workers, ~795 MiB for 4 sync workers. Without
+  workers, 520-704 MiB for 2 unbounded gthread workers, ~800 MiB for 4 sync workers. Without
   the bound, hashes in flight are limited only by workers × threads (16 × 46 MiB = 736 MiB
   more on two cores).
 - Latency and throughput did not separate the configurations in three runs (two on a shared
