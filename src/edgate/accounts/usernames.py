@@ -110,6 +110,8 @@ def first_initial_last_name(first_name: str, last_name: str) -> str:
             return base
     # One letter in all (a one-letter name and nothing else): doubled to the two letters needed.
     return (base or "x") * 2
+
+
 def scheme() -> Callable[[str, str], str]:
     return import_string(conf.get().username_scheme)
 
