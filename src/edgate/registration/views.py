@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -68,6 +69,15 @@ CODE_LOCKED = _lazy(
     "There have been too many attempts. For your security, codes are not accepted for a while. "
     "Call customer service for help."
 )
+
+
+def _refuse(form: forms.Form, message: str) -> None:
+    """A refusal above the form, bound or not (the check page's "Continue without changes"
+    reads no form: its page is shown again with the answers as they were)."""
+    if form.is_bound:
+        form.add_error(None, message)
+    else:
+        form.errors[NON_FIELD_ERRORS] = form.error_class([message], error_class="nonfield")
 
 
 def step_url(state: State | str) -> str:
@@ -188,8 +198,8 @@ class StepView(View):
                 field = "code" if "code" in form.fields else None  # None: access granted since page 1
                 form.add_error(field, CODE_LOCKED if refused.locked else CODE_REFUSED)
             except flows.Throttled:
-                form.add_error(
-                    None,
+                _refuse(
+                    form,
                     _(
                         "We cannot check your information right now because of too many attempts. "
                         "Try again in an hour, or call customer service."
