@@ -37,6 +37,7 @@ import re
 import unicodedata
 import zlib
 from collections.abc import Callable
+from functools import lru_cache
 
 from django.db import connection
 from django.utils.module_loading import import_string
@@ -66,29 +67,41 @@ def could_be_assigned(key: str) -> bool:
     return len(key) <= 40 and ASSIGNED.fullmatch(key) is not None
 
 
-def _words(text: str) -> list[str]:
+_SEPARATORS = re.compile(r"[\s\-]+")
+_NOT_LETTER = re.compile("[^a-z]")
+_DASHES = frozenset("-‐‑‒–—―")
+
+
+# Names repeat heavily (a million people share a few thousand surnames): memoized, as the
+# matcher's name functions are. It holds names only.
+@lru_cache(maxsize=1 << 16)
+def _words(text: str) -> tuple[str, ...]:
     """The name's words in lowercase a–z (rule 1 above)."""
-    kept = "".join(
-        ch if unicodedata.category(ch)[0] in "LM" else " " if ch.isspace() or ch in "-‐‑–—" else ""
-        for ch in unicodedata.normalize("NFC", text or "")
-    )
-    return [w for w in (re.sub("[^a-z]", "", word.lower()) for word in ascii_form(kept).split()) if w]
+    text = unicodedata.normalize("NFC", text or "")
+    if not text.isascii():
+        text = ascii_form(
+            "".join(
+                ch if unicodedata.category(ch)[0] in "LM" else " " if ch.isspace() or ch in _DASHES else ""
+                for ch in text
+            )
+        )
+    return tuple(w for w in (_NOT_LETTER.sub("", word) for word in _SEPARATORS.split(text.lower())) if w)
 
 
-def _spelled(text: str) -> list[str]:
+def _spelled(text: str) -> tuple[str, ...]:
     """The name's letters spelled by their Unicode names' last word (ARABIC LETTER AIN → ain;
     CJK UNIFIED IDEOGRAPH-2A6D6 → ideograph), for names transliteration leaves empty."""
     words = []
     for ch in text or "":
         if unicodedata.category(ch)[0] == "L":
-            spelled = _words(ch) or [
-                re.sub("[^a-z]", "", unicodedata.name(ch, "").split(" ")[-1].split("-")[0].lower())
-            ]
+            spelled = _words(ch) or (
+                _NOT_LETTER.sub("", unicodedata.name(ch, "").split(" ")[-1].split("-")[0].lower()),
+            )
             words.extend(w for w in spelled if w)
-    return ["".join(words)] if words else []
+    return ("".join(words),) if words else ()
 
 
-def _whole_words(words: list[str], room: int) -> str:
+def _whole_words(words: tuple[str, ...], room: int) -> str:
     """As many whole words as fit in `room` letters; the first word cut only if it alone does not."""
     kept = words[0][:room] if words else ""
     for word in words[1:]:
