@@ -29,7 +29,7 @@ def recompute_keys(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("people", "0003_service_search_indexes"),
+        ("people", "0004_data_quality"),
     ]
 
     operations = [
