@@ -17,14 +17,14 @@ def test_no_missing_migrations() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_blocking_keys_of_names_outside_ascii_are_recomputed() -> None:
-    """people.0005: keys stored under the old normalization (other scripts kept as they were,
+    """people.0006: keys stored under the old normalization (other scripts kept as they were,
     Ø kept) are rewritten in the transliterated form a registrant's query now uses."""
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connection)
-    executor.migrate([("people", "0004_data_quality")])
-    Person = executor.loader.project_state([("people", "0004_data_quality")]).apps.get_model(
+    executor.migrate([("people", "0005_dob_digits_index")])
+    Person = executor.loader.project_state([("people", "0005_dob_digits_index")]).apps.get_model(
         "people", "Person"
     )
     old = dict(last_name_key="петрова", last_name_phonetic="", first_name_key="øyvind")

@@ -29,7 +29,7 @@ def recompute_keys(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("people", "0004_data_quality"),
+        ("people", "0005_dob_digits_index"),
     ]
 
     operations = [
