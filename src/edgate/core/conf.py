@@ -42,6 +42,7 @@ class EdgateSettings:
     absolute_session: timedelta
     privileged_idle: timedelta
     privileged_absolute: timedelta
+    session_refresh: timedelta
     min_age_years: int
     max_age_years: int
     throttles: dict[str, Limit]
@@ -92,6 +93,7 @@ def _load() -> EdgateSettings:
             absolute_session=timedelta(hours=int(raw["ABSOLUTE_SESSION_HOURS"])),
             privileged_idle=timedelta(minutes=int(raw["PRIVILEGED_IDLE_MINUTES"])),
             privileged_absolute=timedelta(hours=int(raw["PRIVILEGED_ABSOLUTE_HOURS"])),
+            session_refresh=timedelta(seconds=int(raw.get("SESSION_REFRESH_SECONDS", 60))),
             min_age_years=int(raw["MIN_AGE_YEARS"]),
             max_age_years=int(raw["MAX_AGE_YEARS"]),
             throttles=throttles,
@@ -114,6 +116,8 @@ def _load() -> EdgateSettings:
         raise ImproperlyConfigured("PII_KEYS and LOOKUP_KEY must be set")
     if conf.sign_in_delay.free_attempts < 1 or conf.sign_in_delay.max_delay < conf.sign_in_delay.first_delay:
         raise ImproperlyConfigured("SIGN_IN_DELAY: FREE_ATTEMPTS >= 1 and MAX_DELAY >= FIRST_DELAY")
+    if not 0 <= conf.session_refresh.total_seconds() <= 300:
+        raise ImproperlyConfigured("SESSION_REFRESH_SECONDS must be between 0 and 300")
     if not 0 < conf.min_age_years < conf.max_age_years:
         raise ImproperlyConfigured("MIN_AGE_YEARS must be positive and below MAX_AGE_YEARS")
     if conf.match_rules not in RULES:

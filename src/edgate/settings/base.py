@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "edgate.core.middleware.IdleSessionMiddleware",  # saves the session when activity is due
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -125,8 +126,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # An unreachable Redis must cost a request a moment, not a hang (core.outage).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    # Sessions: the database row is the truth, Redis a read cache of at most a minute per entry
+    # (core/sessions.py says why this and not the `cache` backend): a Redis restart signs nobody
+    # out, and with Redis down sessions are read from the database.
+    SESSION_ENGINE = "edgate.core.sessions"
 else:
+    # Without Redis the plain database store: a per-process cache would go stale between
+    # workers (a session signed out in one would live on in another).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.Profile"
@@ -151,9 +165,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "edgate.accounts.passwords.ContextWordsValidator"},
 ]
 
-# Sessions: 30 min idle (cookie age refreshed on every request), 12 h absolute.
+# Sessions: 30 min idle, 12 h absolute. The idle expiry is pushed on by activity at most once
+# a minute (EDGATE["SESSION_REFRESH_SECONDS"], core.middleware.IdleSessionMiddleware), not by a
+# session write on every request.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = True
@@ -279,6 +295,8 @@ EDGATE = {
     # A session verified by a second factor (privileged people) is shorter.
     "PRIVILEGED_IDLE_MINUTES": 15,
     "PRIVILEGED_ABSOLUTE_HOURS": 8,
+    # Activity saves the session (pushing its idle expiry on) at most this often.
+    "SESSION_REFRESH_SECONDS": 60,
     "MIN_AGE_YEARS": 14,
     "MAX_AGE_YEARS": 110,
     # name: (limit, window in seconds). Every attempt is counted before it is examined;
