@@ -27,6 +27,7 @@ from typing import Protocol
 import redis
 from django.conf import settings
 from django.db import connection
+from django.http import HttpResponse
 from django.utils import timezone
 
 from . import conf, crypto
@@ -216,10 +217,30 @@ class Attempt:
     # The first refusal for this identity in a window's time: the moment to raise an alert.
     # Decided by an atomic marker, not by the number (a sliding estimate can skip or repeat it).
     tripped: bool = False
+    # Whole seconds until the next attempt would be within the limit (0: it would be now);
+    # what a refusal's Retry-After says.
+    retry_after: int = 0
 
     @property
     def allowed(self) -> bool:
         return self.number <= self.limit.limit
+
+
+def _seconds_until_allowed(limit: Limit, current: int, previous: int, now: datetime) -> int:
+    """When the next attempt's number (current + 1 + ceil(previous × overlap)) is within the
+    limit again, if no other attempt comes meanwhile. The previous window's weight falls as
+    the current one goes by; once the current window is over, its count becomes the previous."""
+    size = limit.window.total_seconds()
+    elapsed = now.timestamp() % size
+    room = limit.limit - 1 - current  # what the previous window may still weigh in this one
+    if room >= 0:
+        if previous <= room:
+            return 0
+        # previous × (1 - x) <= room, x the fraction of the window gone by
+        return max(0, math.ceil(size * (1 - room / previous) - elapsed))
+    # Not in this window: in the next, this window's count fades the same way.
+    fade = 1 - (limit.limit - 1) / current if current > 0 else 0.0
+    return max(1, math.ceil(size - elapsed + size * max(fade, 0.0)))
 
 
 def attempt(limit: Limit, ident: str | None) -> Attempt:
@@ -230,12 +251,26 @@ def attempt(limit: Limit, ident: str | None) -> Attempt:
     now = timezone.now()
     current, previous, overlap = _windows(limit, now)
     key, backend = _key(limit, ident), store()
-    number = backend.incr(key, current, limit.window * 2)
+    in_current = backend.incr(key, current, limit.window * 2)
+    in_previous = backend.get(key, previous)
     # Rounded up: the estimate assumes the previous window's attempts were spread evenly;
     # for a security limit, err towards counting one too many rather than one too few.
-    number += math.ceil(backend.get(key, previous) * overlap)
+    number = in_current + math.ceil(in_previous * overlap)
     tripped = number > limit.limit and backend.claim_until(f"alert:{key}", now + limit.window, now) is None
-    return Attempt(limit, number, tripped)
+    return Attempt(limit, number, tripped, _seconds_until_allowed(limit, in_current, in_previous, now))
+
+
+def retry_after(*attempts: Attempt) -> int:
+    """Seconds until every one of these limits would let the next attempt through."""
+    return max((a.retry_after for a in attempts), default=0)
+
+
+def too_many(response: HttpResponse, seconds: int) -> HttpResponse:
+    """A refusal by a limit: 429 Too Many Requests with Retry-After, whatever page it shows."""
+    response.status_code = 429
+    response.reason_phrase = "Too Many Requests"
+    response["Retry-After"] = str(max(1, int(seconds)))
+    return response
 
 
 def attempt_all(*pairs: tuple[Limit, str | None]) -> list[Attempt]:
