@@ -75,13 +75,26 @@ REQUIRED_THROTTLES = {
 }
 
 
+def _throttle(name: str, value: object) -> Limit:
+    """(limit, seconds), or "LIMIT/SECONDS" as EDGATE_THROTTLE_<NAME> gives it."""
+    if isinstance(value, str):
+        parts = value.replace(" ", "").split("/")
+        if len(parts) != 2 or not all(part.isdigit() for part in parts):
+            raise ImproperlyConfigured(
+                f"EDGATE_THROTTLE_{name.upper()} must be LIMIT/SECONDS (two whole numbers), e.g. 20/3600"
+            )
+        limit, seconds = int(parts[0]), int(parts[1])
+    else:
+        limit, seconds = (int(part) for part in value)  # type: ignore[union-attr]
+    if limit < 1 or seconds < 1:
+        raise ImproperlyConfigured(f"throttle {name}: the limit and the window must be at least 1")
+    return Limit(name, limit, timedelta(seconds=seconds))
+
+
 def _load() -> EdgateSettings:
     raw = dict(getattr(settings, "EDGATE", {}))
     try:
-        throttles = {
-            name: Limit(name, int(limit), timedelta(seconds=int(seconds)))
-            for name, (limit, seconds) in raw["THROTTLES"].items()
-        }
+        throttles = {name: _throttle(name, value) for name, value in raw["THROTTLES"].items()}
         conf = EdgateSettings(
             agency_name=str(raw["AGENCY_NAME"]),
             agency_short_name=str(raw["AGENCY_SHORT_NAME"]),

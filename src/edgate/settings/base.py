@@ -7,6 +7,7 @@ Environment variables read here (and only here):
   EDGATE_PII_KEYS       comma-separated Fernet keys for personal data at rest; first one encrypts
   EDGATE_LOOKUP_KEY     HMAC key for lookup hashes (SSN, throttle keys)
   EDGATE_TRUSTED_PROXIES comma-separated addresses allowed to set X-Forwarded-For
+  EDGATE_THROTTLE_<NAME> a throttle's "LIMIT/SECONDS", overriding EDGATE["THROTTLES"][name]
 """
 
 import os
@@ -326,6 +327,13 @@ EDGATE = {
     "ACTIVATION_CODE_DAYS": 15,
     "RECOVERY_CODE_HOURS": 24,
 }
+
+# Any throttle from the environment: EDGATE_THROTTLE_<NAME>="LIMIT/SECONDS", e.g.
+# EDGATE_THROTTLE_REGISTER_ADDRESS=100000/3600 for a load test from one address; checked by
+# edgate.core.conf at start-up (docs/security.md, Security settings).
+for _name in EDGATE["THROTTLES"]:
+    if _value := os.environ.get(f"EDGATE_THROTTLE_{_name.upper()}", "").strip():
+        EDGATE["THROTTLES"][_name] = _value
 
 LOGGING = {
     "version": 1,
