@@ -17,8 +17,8 @@ import redis
 
 logger = logging.getLogger("edgate.outage")
 
-# What "Redis is unreachable" looks like to redis-py (TimeoutError subclasses neither).
-UNREACHABLE: tuple[type[BaseException], ...] = (redis.ConnectionError, redis.TimeoutError, OSError)
+# What "Redis is unreachable" looks like to redis-py (refused, reset, timed out, DNS).
+UNREACHABLE: tuple[type[BaseException], ...] = (redis.ConnectionError, redis.TimeoutError)
 
 
 class Outage:

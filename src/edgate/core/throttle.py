@@ -14,6 +14,14 @@ Time comes from django.utils.timezone.now so tests can move the clock.
 Counters must be incremented outside any transaction that could roll back (and on
 PostgreSQL, outside a long transaction that would hold the counter's row lock): a count
 that a rollback undoes is a free guess.
+
+Redis unreachable: the limits fall back to the database store, never to no limit
+(`FallbackStore`). A call that fails to connect or times out (1 s) goes to the database, and for
+the next 5 seconds this process does not try Redis (core.outage); then it tries again. The
+database's counters are separate from Redis's, so across a switch a window may allow up to
+twice its limit (what was counted in one store, then the limit again in the other), never more,
+and the counters left in the database expire and are removed by `edgate cleanup` as usual. If
+the database is unreachable too, the request fails with the 503 page (core.views.server_error).
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis
 from django.conf import settings
@@ -33,6 +41,7 @@ from django.utils import timezone
 from . import conf, crypto
 from .conf import Limit
 from .models import ThrottleCounter
+from .outage import REDIS, UNREACHABLE
 
 # Delay markers share the counter table; this window start marks their rows.
 _MARKER_WINDOW = datetime(1970, 1, 1, tzinfo=UTC)
@@ -125,7 +134,7 @@ class DatabaseStore:
 
 @cache
 def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
 
 
 class RedisStore:
@@ -190,9 +199,48 @@ class RedisStore:
         self.client.delete(f"edgate:until:{key}")
 
 
+class FallbackStore:
+    """Redis while it answers, the database store while it does not (see the module's notes)."""
+
+    def __init__(self, url: str) -> None:
+        self.redis, self.database = RedisStore(url), DatabaseStore()
+
+    def _call(self, method: str, *args: object) -> Any:
+        if not REDIS.down():
+            try:
+                result = getattr(self.redis, method)(*args)
+            except UNREACHABLE as exc:
+                REDIS.failed(exc)
+            else:
+                REDIS.answered()
+                return result
+        return getattr(self.database, method)(*args)
+
+    def incr(self, key: str, window_start: datetime, ttl: timedelta, amount: int = 1) -> int:
+        return int(self._call("incr", key, window_start, ttl, amount))
+
+    def get(self, key: str, window_start: datetime) -> int:
+        return int(self._call("get", key, window_start))
+
+    def clear(self, key: str, window_starts: list[datetime]) -> None:
+        self._call("clear", key, window_starts)
+
+    def set_until(self, key: str, until: datetime) -> None:
+        self._call("set_until", key, until)
+
+    def claim_until(self, key: str, until: datetime, now: datetime) -> datetime | None:
+        return self._call("claim_until", key, until, now)  # type: ignore[no-any-return]
+
+    def get_until(self, key: str) -> datetime | None:
+        return self._call("get_until", key)  # type: ignore[no-any-return]
+
+    def clear_until(self, key: str) -> None:
+        self._call("clear_until", key)
+
+
 def store() -> Store:
     url = getattr(settings, "REDIS_URL", "")
-    return RedisStore(url) if url else DatabaseStore()
+    return FallbackStore(url) if url else DatabaseStore()
 
 
 def _windows(limit: Limit, now: datetime) -> tuple[datetime, datetime, float]:
