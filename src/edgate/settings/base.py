@@ -107,7 +107,11 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.config(default=f"sqlite:///{WORK_DIR / 'edgate.sqlite3'}", conn_max_age=60)
+    # A kept connection is checked before a request reuses it, so one that a database restart
+    # ended is replaced rather than failing the request (production pools instead: production.py).
+    "default": dj_database_url.config(
+        default=f"sqlite:///{WORK_DIR / 'edgate.sqlite3'}", conn_max_age=60, conn_health_checks=True
+    )
 }
 # SQLite (`make run`, small installs) under concurrent requests: WAL lets readers go on while
 # one writer writes; BEGIN IMMEDIATE takes the write lock when a transaction starts, so two
