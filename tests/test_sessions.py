@@ -47,7 +47,7 @@ def cached_sessions(settings, url: str) -> None:  # type: ignore[no-untyped-def]
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    settings.SESSION_ENGINE = "edgate.core.sessions"
+    settings.SESSION_ENGINE = "edgate.core.sessions.cached"
     REDIS.reset()
 
 

@@ -83,7 +83,8 @@ def sign_in(request: HttpRequest, *, username: str, password: str) -> SignInResu
         if account.allowed:
             return SignInResult(retry_after=max(1, address.retry_after), from_address=True)
         return SignInResult()
-    profile = authenticate(request, username=account_key, password=password)
+    # `known` was found by the same canonical key: the backend need not look it up again.
+    profile = authenticate(request, username=account_key, password=password, known=known)
     if profile is None:
         # The typed User Name is not recorded when unknown: people type passwords into it.
         record_event(

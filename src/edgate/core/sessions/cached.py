@@ -9,13 +9,15 @@ Django's `cached_db` backend, with three changes:
 - Redis being unreachable is not an error: reads go to the database (and skip Redis for a few
   seconds, core.outage), writes go to the database and try Redis each time (a sign-out must
   remove the cached copy whenever Redis can be reached).
-- `exists()` asks the database only: a session is never in Redis without its row.
+- no `exists()` question before a new key is used (core.sessions.LeanSessionMixin).
 
 Why not the `cache` backend (Redis alone)? A Redis restart or eviction would sign everyone out
 and end every registration in progress, and with Redis down nobody could sign in. Why not the
 plain database backend? Every request read the row; now a busy session costs one Redis read per
 request and one database write a minute (core.middleware.IdleSessionMiddleware), not a
 database read and write per request.
+
+SESSION_ENGINE = "edgate.core.sessions.cached" (settings/base.py, when REDIS_URL is set).
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ from typing import Any
 from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 
-from .outage import REDIS, UNREACHABLE
+from ..outage import REDIS, UNREACHABLE
+from . import LeanSessionMixin
 
 CACHE_SECONDS = 60
 
 
-class SessionStore(cached_db.SessionStore):
+class SessionStore(LeanSessionMixin, cached_db.SessionStore):
     cache_key_prefix = "edgate.session:"
 
     def _ttl(self, expiry: datetime | None = None) -> int:
@@ -58,9 +61,6 @@ class SessionStore(cached_db.SessionStore):
             data = self.decode(row.session_data)
             self._redis("set", self.cache_key, data, self._ttl(row.expire_date))
         return data
-
-    def exists(self, session_key: str) -> bool:
-        return DBStore.exists(self, session_key)
 
     def save(self, must_create: bool = False) -> None:
         DBStore.save(self, must_create)
