@@ -136,7 +136,12 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             # An unreachable Redis must cost a request a moment, not a hang (core.outage).
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {
+                "socket_connect_timeout": 1,
+                "socket_timeout": 1,
+                # Text only: Django's default pickles, and sessions are all that is cached.
+                "serializer": "edgate.core.sessions.cached.TextSerializer",
+            },
         }
     }
     # Sessions: the database row is the truth, Redis a read cache of at most a minute per entry
