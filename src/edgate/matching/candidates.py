@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from django.db import connection
-from django.db.models import IntegerField, Q, Value
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.identity import normalize
@@ -20,54 +19,65 @@ from edgate.identity.records import Candidate, Identity
 from edgate.people.models import Person, ssn_lookup
 
 
+def _marks(values: list[object]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
 @sensitive_variables()
-def strong_filter(query: Identity, hasher: Callable[[str], str] = ssn_lookup) -> Q | None:
+def strong_key(query: Identity, hasher: Callable[[str], str] = ssn_lookup) -> tuple[str, list[object]] | None:
     """The SSN's lookup hash and the state ID: unique columns, at most one person each."""
-    clauses: list[Q] = []
+    clauses: list[str] = []
+    params: list[object] = []
     if query.ssn:  # the SSN itself; typos are found through the other keys (identity.blocking)
-        clauses.append(Q(ssn_hash=hasher(query.ssn)))
+        clauses.append("ssn_hash = %s")
+        params.append(hasher(query.ssn))
     if query.state_id:
-        clauses.append(Q(state_id=query.state_id))
-    return _any(clauses)
+        clauses.append("state_id = %s")
+        params.append(query.state_id)
+    return (" OR ".join(clauses), params) if clauses else None
 
 
-def weak_clauses(query: Identity) -> list[Q]:
-    """The weaker keys, strongest first (the order identity.blocking.query_keys uses)."""
-    clauses: list[Q] = []
+def weak_keys(query: Identity) -> list[tuple[str, list[object]]]:
+    """The weaker keys, strongest first (the order identity.blocking.query_keys uses), each a
+    WHERE condition on indexed columns and its parameters."""
+    keys: list[tuple[str, list[object]]] = []
+    date_value = connection.ops.adapt_datefield_value
     if born := query_date(query):
-        dobs = [d for d in (born, swapped(born)) if d]
-        lasts = sorted(
+        dobs: list[object] = [date_value(d) for d in (born, swapped(born)) if d]
+        lasts: list[object] = sorted(
             {normalize.name_key(query.last_name), normalize.name_key(query.former_last_name)} - {""}
         )
+        first = normalize.name_key(query.first_name)
         if lasts:
-            clauses.append(Q(date_of_birth__in=dobs, last_name_key__in=lasts))
-            clauses.append(Q(date_of_birth__in=dobs, former_last_name_key__in=lasts))
-        if first := normalize.name_key(query.first_name):
-            clauses.append(Q(date_of_birth__in=dobs, first_name_key=first))
+            for column in ("last_name_key", "former_last_name_key"):
+                where = f"date_of_birth IN ({_marks(dobs)}) AND {column} IN ({_marks(lasts)})"
+                keys.append((where, dobs + lasts))
+        if first:
+            keys.append((f"date_of_birth IN ({_marks(dobs)}) AND first_name_key = %s", [*dobs, first]))
         if sound := normalize.phonetic(query.last_name):
-            clauses.append(Q(last_name_phonetic=sound, date_of_birth=born))
+            keys.append(("last_name_phonetic = %s AND date_of_birth = %s", [sound, date_value(born)]))
         # Records whose date of birth an agency file gave impossibly, kept as its typed digits
         # (docs/matching.md §7): the same digits, one keystroke off, or month and day swapped,
-        # with the last or first name (a small partial index: only those records are in it).
+        # with the last or first name (a small partial index: only those records are in it;
+        # `<> ''` is spelt out so PostgreSQL sees the index's condition).
         typed = born.strftime("%Y%m%d")
-        names = [Q(last_name_key__in=lasts)] if lasts else []
-        names += [Q(first_name_key=first)] if first else []
-        if named := _any(names):
-            # (`<> ''` spelt out, so PostgreSQL sees the partial index's condition.)
-            typed_near = Q(dob_digits__in=sorted({typed} | digit_variants(typed))) & ~Q(dob_digits="")
-            clauses.append(typed_near & named)
+        names: list[tuple[str, list[object]]] = []
+        if lasts:
+            names.append((f"last_name_key IN ({_marks(lasts)})", lasts))
+        if first:
+            names.append(("first_name_key = %s", [first]))
+        if names:
+            digits: list[object] = sorted({typed} | digit_variants(typed))
+            named = " OR ".join(sql for sql, _ in names)
+            keys.append(
+                (
+                    f"dob_digits IN ({_marks(digits)}) AND dob_digits <> '' AND ({named})",
+                    digits + [p for _, params in names for p in params],
+                )
+            )
     if email := normalize.email(query.email):
-        clauses.append(Q(email=email))
-    return clauses
-
-
-def _any(clauses: list[Q]) -> Q | None:
-    if not clauses:
-        return None
-    combined = clauses[0]
-    for clause in clauses[1:]:
-        combined |= clause
-    return combined
+        keys.append(("email = %s", [email]))
+    return keys
 
 
 def identity_of(person: Person) -> Identity:
@@ -96,32 +106,39 @@ def find_candidates(query: Identity, hasher: Callable[[str], str] = ssn_lookup) 
     """The people holding the query's SSN or state ID, always; then at most MAX_CANDIDATES
     more through the weaker keys, each capped on its own and taken in turn, strongest first
     (`interleave`), so a crowded key (hundreds of people sharing an email, or a birth date
-    and surname) neither hides the SSN holder nor crowds out the other keys. Every query is
-    an index scan."""
+    and surname) neither hides the SSN holder nor crowds out the other keys. Every part is an
+    index scan.
+
+    The statement is written here rather than built from querysets: one UNION ALL of up to
+    eight parts each with its own LIMIT, and an 80-value IN list for typed dates, cost Django
+    several milliseconds to compile on every registration, many times the query itself
+    (docs/matching.md §6). Column names are fixed; every value is a parameter."""
+    table = connection.ops.quote_name(Person._meta.db_table)
+    parts: list[tuple[str, list[object]]] = []
+    if strong := strong_key(query, hasher):
+        parts.append((f"SELECT *, -1 AS _priority FROM {table} WHERE {strong[0]}", strong[1]))  # noqa: S608
+    parts += [
+        (f"SELECT *, {i} AS _priority FROM {table} WHERE {where} ORDER BY id LIMIT {MAX_CANDIDATES}", params)  # noqa: S608
+        for i, (where, params) in enumerate(weak_keys(query))
+    ]
+    if not parts:
+        return []
+    found: Iterable[Person]
+    if connection.vendor == "postgresql":  # one round trip
+        sql = " UNION ALL ".join(f"({part})" for part, _ in parts)
+        found = Person.objects.raw(sql, [p for _, params in parts for p in params])
+    else:  # SQLite cannot LIMIT inside a UNION: one statement per key
+        found = (person for part, params in parts for person in Person.objects.raw(part, params))
     people: dict[int, Person] = {}
-    strong = strong_filter(query, hasher)
-    if strong is not None:
-        people.update((p.pk, p) for p in Person.objects.filter(strong))
-    clauses = weak_clauses(query)
-    if clauses:
-        parts = [
-            Person.objects.filter(clause)
-            .exclude(pk__in=list(people))
-            .annotate(_priority=Value(i, output_field=IntegerField()))
-            .order_by("pk")[:MAX_CANDIDATES]
-            for i, clause in enumerate(clauses)
-        ]
-        if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
-            # One round trip: UNION ALL of the per-key queries, each with its own LIMIT.
-            found: Iterable[Person] = parts[0].union(*parts[1:], all=True).order_by("_priority", "pk")
-        else:  # SQLite cannot LIMIT inside a UNION: one query per key
-            found = (person for part in parts for person in part)
-        by_key: dict[int, list[int]] = {}
-        rows: dict[int, Person] = {}
-        for person in found:
+    by_key: dict[int, list[int]] = {}
+    rows: dict[int, Person] = {}
+    for person in found:
+        if person._priority < 0:
+            people[person.pk] = person
+        else:
             by_key.setdefault(person._priority, []).append(person.pk)
             rows.setdefault(person.pk, person)
-        # The keys in turn, strongest first: a crowded key cannot crowd out the others.
-        for pk in interleave([by_key[k] for k in sorted(by_key)], exclude=people):
-            people[pk] = rows[pk]
+    # The keys in turn, strongest first: a crowded key cannot crowd out the others.
+    for pk in interleave([by_key[k] for k in sorted(by_key)], exclude=people):
+        people[pk] = rows[pk]
     return [Candidate(str(p.pk), identity_of(p)) for p in people.values()]
