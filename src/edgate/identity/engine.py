@@ -24,7 +24,7 @@ from typing import Protocol
 
 from .compare import Result, compare_all
 from .records import Candidate, Identity
-from .rules import RULES_2, MatchRules
+from .rules import RULES_3, MatchRules
 
 
 class Outcome(StrEnum):
@@ -60,14 +60,33 @@ class Matcher(Protocol):
     def match(self, query: Identity, candidates: Iterable[Candidate]) -> Decision: ...
 
 
-def score(results: dict[str, Result], rules: MatchRules = RULES_2) -> float:
-    return round(sum(rules.weights.get(name, {}).get(r.kind, 0.0) for name, r in results.items()), 2)
+def _kinds(results: dict[str, Result], rules: MatchRules) -> dict[str, str]:
+    """Each field's kind as `rules` reads it (a version reads kinds added after it as the ones it knew)."""
+    return {name: rules.reads.get(name, {}).get(r.kind, r.kind) for name, r in results.items()}
 
 
-def classify(f: dict[str, Result], rules: MatchRules = RULES_2) -> tuple[Outcome, str]:
-    kind = {name: result.kind for name, result in f.items()}
-    if all(kind[name] in allowed for name, allowed in rules.exact.items()):
-        return Outcome.EXACT, "names, date of birth and SSN agree"
+def score(results: dict[str, Result], rules: MatchRules = RULES_3) -> float:
+    kinds = _kinds(results, rules)
+    return round(sum(rules.weights.get(name, {}).get(kind, 0.0) for name, kind in kinds.items()), 2)
+
+
+# Fields that tell people apart: one unusable on either side (a malformed value in a person
+# file) never counts towards `exact`; an unusable state ID counts as missing.
+SEPARATING = ("first_name", "last_name", "date_of_birth", "ssn")
+
+
+def classify(
+    f: dict[str, Result], rules: MatchRules = RULES_3, unusable: frozenset[str] = frozenset()
+) -> tuple[Outcome, str]:
+    kind = _kinds(f, rules)
+    if "state_id" in unusable:
+        kind["state_id"] = "missing"
+    if not unusable & set(SEPARATING):
+        if all(kind[name] in allowed for name, allowed in rules.exact.items()):
+            return Outcome.EXACT, "names, date of birth and SSN agree"
+        for widening in rules.widenings:
+            if all(kind[name] in allowed for name, allowed in widening.kinds.items()):
+                return Outcome.EXACT, widening.name
     first_near = kind["first_name"] in rules.near_first
     last_near = kind["last_name"] in rules.near_last
     dob_near = kind["date_of_birth"] in rules.near_dob
@@ -75,7 +94,8 @@ def classify(f: dict[str, Result], rules: MatchRules = RULES_2) -> tuple[Outcome
         return Outcome.PARTIAL, "SSN agrees but other data conflicts"
     if kind["state_id"] == "exact":
         return Outcome.PARTIAL, "state ID agrees but other data conflicts"
-    if kind["ssn"] in rules.ssn_typo and dob_near and (first_near or last_near):
+    names_near = first_near if rules.ssn_typo_needs_first_name else (first_near or last_near)
+    if kind["ssn"] in rules.ssn_typo and dob_near and names_near:
         return Outcome.PARTIAL, "SSN one keystroke away, with date of birth and name near"
     if kind["date_of_birth"] == "exact" and first_near and last_near:
         if kind["ssn"] in ("missing", "last4"):
@@ -91,8 +111,12 @@ def classify(f: dict[str, Result], rules: MatchRules = RULES_2) -> tuple[Outcome
     return Outcome.NONE, "identifiers that separate people disagree"
 
 
+def _unusable(identity: Identity) -> frozenset[str]:
+    return getattr(identity, "unusable", frozenset())
+
+
 class RuleMatcher:
-    def __init__(self, hasher: Callable[[str], str], rules: MatchRules = RULES_2) -> None:
+    def __init__(self, hasher: Callable[[str], str], rules: MatchRules = RULES_3) -> None:
         self.hasher = hasher
         self.rules = rules
         self.version = rules.version
@@ -101,7 +125,8 @@ class RuleMatcher:
         self, query: Identity, candidate: Candidate, hasher: Callable[[str], str] | None = None
     ) -> Decision:
         results = compare_all(query, candidate.identity, hasher or self.hasher)
-        outcome, rule = classify(results, self.rules)
+        unusable = _unusable(query) | _unusable(candidate.identity)
+        outcome, rule = classify(results, self.rules, unusable)
         return Decision(outcome, candidate.record_id, score(results, self.rules), results, rule)
 
     def match(
