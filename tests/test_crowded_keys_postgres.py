@@ -114,7 +114,9 @@ def test_the_wizard_gives_the_ssn_holder_exact_among_hundreds_of_namesakes(clien
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("per_row", [True, False], ids=["per-row", "bulk"])
-def test_import_matches_the_ssn_holder_behind_a_crowded_email_and_goes_on(tmp_path: Path, per_row: bool) -> None:
+def test_import_matches_the_ssn_holder_behind_a_crowded_email_and_goes_on(
+    tmp_path: Path, per_row: bool
+) -> None:
     crowd(120)
     person = holder()
     path = tmp_path / "people.csv"

@@ -70,9 +70,14 @@ def test_link_against_a_file_touches_no_database(tmp_path: Path) -> None:
     assert float(rows["q1"]["score"]) > float(rows["q3"]["score"])
     # Dirty rows are kept: the bad field is unusable, the rest is matched (docs/matching.md §7).
     assert (rows["q4"]["outcome"], rows["q4"]["record_id"]) == ("partial", "r1")  # SSN agrees
-    assert rows["q4"]["date_of_birth"] == "differ" and "date_of_birth: not a real date" in rows["q4"]["unusable"]
+    assert (
+        rows["q4"]["date_of_birth"] == "differ" and "date_of_birth: not a real date" in rows["q4"]["unusable"]
+    )
     assert rows["q6"]["outcome"] == "none" and rows["q6"]["unusable"].startswith("ssn: ")
-    assert rows["q7"]["outcome"] == "none" and "first_name: contains control characters" in rows["q7"]["unusable"]
+    assert (
+        rows["q7"]["outcome"] == "none"
+        and "first_name: contains control characters" in rows["q7"]["unusable"]
+    )
     for bad, reason in [("q5", "no usable name, SSN or state ID"), ("q8", "more cells")]:
         assert rows[bad]["outcome"] == "rejected" and reason in rows[bad]["error"], bad
     for row in rows.values():  # the reasons never repeat a value

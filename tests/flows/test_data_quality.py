@@ -68,7 +68,9 @@ def identity_post(ssn: str = SSN) -> dict[str, str]:
 
 
 def test_dirty_record_is_kept_shown_to_the_right_people_and_cleared_by_a_correction(
-    world: World, tmp_path: Path, pii_guard  # type: ignore[no-untyped-def]
+    world: World,
+    tmp_path: Path,
+    pii_guard,  # type: ignore[no-untyped-def]
 ) -> None:
     report = import_dirty(tmp_path)
     assert report["d1"]["unusable"] == (

@@ -16,6 +16,7 @@ from edgate.identity.blocking import MAX_CANDIDATES, MemoryIndex, typed_dates
 from edgate.identity.compare import Level
 from edgate.identity.engine import Outcome, RuleMatcher
 from edgate.identity.records import Identity
+from edgate.identity.rules import RULES_2, RULES_3
 from edgate.importer.rows import RowError, parse, typed_date
 
 GOOD = {
@@ -105,7 +106,12 @@ def test_a_row_is_rejected_only_when_nothing_usable_identifies_a_person() -> Non
     with pytest.raises(RowError, match=r"first_name: .*ssn: "):
         parse(nothing | {"first_name": "Av3ry", "ssn": "666-12-3456"})
     # Any one of a usable first name, last name, SSN or state ID keeps it.
-    for keeps in ({"first_name": "Avery"}, {"last_name": "Lee"}, {"ssn": "219453381"}, {"state_id": "41234567"}):
+    for keeps in (
+        {"first_name": "Avery"},
+        {"last_name": "Lee"},
+        {"ssn": "219453381"},
+        {"state_id": "41234567"},
+    ):
         assert parse(nothing | keeps | {"first_name": keeps.get("first_name", "Av3ry")}).identity
 
 
@@ -114,7 +120,9 @@ def test_a_row_is_rejected_only_when_nothing_usable_identifies_a_person() -> Non
 
 def ident(born: date | None = None, digits: str = "") -> Identity:
     unusable = frozenset({"date_of_birth"}) if digits else frozenset()
-    return Identity(first_name="Avery", last_name="Lee", date_of_birth=born, dob_digits=digits, unusable=unusable)
+    return Identity(
+        first_name="Avery", last_name="Lee", date_of_birth=born, dob_digits=digits, unusable=unusable
+    )
 
 
 @pytest.mark.parametrize(
@@ -140,20 +148,31 @@ def test_digits_against_digits_and_against_nothing() -> None:
     assert compare.date_of_birth(ident(digits="19841403"), ident()).kind == "missing"
 
 
-@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2020, 12, 31)), st.text("0123456789", min_size=8, max_size=8))
+@given(
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2020, 12, 31)),
+    st.text("0123456789", min_size=8, max_size=8),
+)
 def test_an_unusable_date_is_never_exact(born: date, digits: str) -> None:
     assert compare.date_of_birth(ident(born), ident(digits=digits)).level != Level.AGREE
 
 
 def test_a_record_with_a_bad_ssn_is_still_found_and_held_for_a_human() -> None:
     """The registrant's correct SSN, names and birth date against a record whose SSN was
-    malformed: not a duplicate (none), a human decides (partial)."""
+    malformed: not a duplicate (none), a human decides (partial) — unless, under rules-3, an
+    address, email or phone agrees too (the rule for no SSN on one side)."""
     record = parse(GOOD | {"ssn": "219-45-33B1"}).identity
     index = MemoryIndex(hasher=h)
     index.add("r1", record)
-    query = parse(GOOD).identity
+    query = parse(GOOD | {"email": "", "street": "", "phone": ""}).identity
     decision = RuleMatcher(h).match(query, index.candidates(query))
-    assert (decision.outcome, decision.candidate_id, decision.fields["ssn"].kind) == (Outcome.PARTIAL, "r1", "missing")
+    assert (decision.outcome, decision.candidate_id, decision.fields["ssn"].kind) == (
+        Outcome.PARTIAL,
+        "r1",
+        "missing",
+    )
+    query = parse(GOOD).identity
+    assert RuleMatcher(h, RULES_2).match(query, index.candidates(query)).outcome == Outcome.PARTIAL
+    assert RuleMatcher(h, RULES_3).match(query, index.candidates(query)).outcome == Outcome.EXACT
 
 
 def test_a_record_with_a_swapped_impossible_birth_date_is_found_through_its_digits() -> None:
@@ -211,7 +230,8 @@ def test_a_crowded_key_never_hides_the_ssn_or_state_id_holder_in_memory(shared: 
     crowd(index, 300, **shared)  # 300 earlier records share the key
     index.add("holder", HOLDER)
     by_ssn = Identity(**{**vars(HOLDER), "state_id": ""})
-    by_state_id = Identity(**{**vars(HOLDER), "ssn": ""})
+    # No SSN and no email: under rules-3 name, birth date and a shared contact would be exact.
+    by_state_id = Identity(**{**vars(HOLDER), "ssn": "", "email": ""})
     for query, outcome in ((HOLDER, Outcome.EXACT), (by_ssn, Outcome.EXACT), (by_state_id, Outcome.PARTIAL)):
         found = [c.record_id for c in index.candidates(query)]
         assert found[0] == "holder"  # the strongest evidence first

@@ -70,23 +70,27 @@ def score(results: dict[str, Result], rules: MatchRules = RULES_3) -> float:
     return round(sum(rules.weights.get(name, {}).get(kind, 0.0) for name, kind in kinds.items()), 2)
 
 
-# Fields that tell people apart: one unusable on either side (a malformed value in a person
-# file) never counts towards `exact`; an unusable state ID counts as missing.
-SEPARATING = ("first_name", "last_name", "date_of_birth", "ssn")
+# A field unusable on either side (a malformed value in a person file, docs/matching.md §7)
+# never counts towards `exact`: an unusable SSN or state ID is no SSN or state ID, any other
+# unusable field fails every exact rule. The partial rules still see how near it is (a typed
+# impossible date compared digit by digit).
+ABSENT_WHEN_UNUSABLE = frozenset({"ssn", "state_id"})
 
 
 def classify(
     f: dict[str, Result], rules: MatchRules = RULES_3, unusable: frozenset[str] = frozenset()
 ) -> tuple[Outcome, str]:
     kind = _kinds(f, rules)
-    if "state_id" in unusable:
-        kind["state_id"] = "missing"
-    if not unusable & set(SEPARATING):
-        if all(kind[name] in allowed for name, allowed in rules.exact.items()):
-            return Outcome.EXACT, "names, date of birth and SSN agree"
-        for widening in rules.widenings:
-            if all(kind[name] in allowed for name, allowed in widening.kinds.items()):
-                return Outcome.EXACT, widening.name
+    for_exact = dict(kind)
+    for name in unusable & kind.keys():
+        for_exact[name] = "missing" if name in ABSENT_WHEN_UNUSABLE else "unusable"
+    if all(for_exact[name] in allowed for name, allowed in rules.exact.items()):
+        return Outcome.EXACT, "names, date of birth and SSN agree"
+    for widening in rules.widenings:
+        if all(for_exact[name] in allowed for name, allowed in widening.kinds.items()) and (
+            not widening.any_of or any(for_exact[name] in ok for name, ok in widening.any_of.items())
+        ):
+            return Outcome.EXACT, widening.name
     first_near = kind["first_name"] in rules.near_first
     last_near = kind["last_name"] in rules.near_last
     dob_near = kind["date_of_birth"] in rules.near_dob
@@ -108,6 +112,15 @@ def classify(
             return Outcome.PARTIAL, "full name and date of birth agree but the SSN differs"
     if kind["ssn"] == "last4" and dob_near and first_near and last_near:
         return Outcome.PARTIAL, "last four SSN digits, name and date of birth near"
+    if rules.partial_without_ssn and kind["ssn"] in ("missing", "last4"):
+        # No SSN to tell people apart, one more thing off: a human looks rather than a
+        # duplicate Profile being made (the birth date mistyped, or the surname changed with
+        # an address, email or phone still the same).
+        if dob_near and first_near and last_near:
+            return Outcome.PARTIAL, "no full SSN; name and date of birth near"
+        contact = any(kind[name] == "exact" for name in ("address", "email", "phone"))
+        if kind["date_of_birth"] == "exact" and kind["first_name"] in ("exact", "nickname") and contact:
+            return Outcome.PARTIAL, "no full SSN; first name, date of birth and contact agree"
     return Outcome.NONE, "identifiers that separate people disagree"
 
 

@@ -21,6 +21,8 @@ class ExactRule:
     name: str
     kinds: dict[str, frozenset[str]]
     excludes: str = ""
+    # And at least one of these fields of one of its kinds (empty: no such condition).
+    any_of: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,9 @@ class MatchRules:
     # The partial rule "SSN one keystroke away, date of birth near" also needs the first name
     # near (rules-3): twins have consecutive SSNs, one birth date and one surname.
     ssn_typo_needs_first_name: bool = False
+    # Two more partial rules when there is no full SSN (rules-3): name and date of birth near
+    # (not only the same date), or first name, date of birth and a contact with another surname.
+    partial_without_ssn: bool = False
     # Comparison kinds added after this version was published, read as the kind it knew
     # (field -> new kind -> old kind), so its decisions never change.
     reads: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -159,6 +164,22 @@ RULES_3 = MatchRules(
             },
             excludes="Jr/Sr (10+ years apart: one_digit_decade); siblings (another first name)",
         ),
+        ExactRule(
+            "no SSN on one side; names and date of birth agree, and the address, email or phone",
+            {
+                "ssn": frozenset({"missing", "last4"}),
+                "date_of_birth": frozenset({"exact"}),
+                "first_name": frozenset({"exact", "nickname"}),
+                "last_name": _NAME_AGREES,
+                "state_id": _NO_OTHER_STATE_ID,
+            },
+            excludes="twins (another first name); Jr/Sr (another birth date); namesakes (contact)",
+            any_of={
+                "address": frozenset({"exact"}),
+                "email": frozenset({"exact"}),
+                "phone": frozenset({"exact"}),
+            },
+        ),
     ),
     near_first=frozenset(
         {"exact", "nickname", "shared_nickname", "variant", "typo", "typo2", "initial", "middle", "phonetic"}
@@ -167,6 +188,7 @@ RULES_3 = MatchRules(
     near_dob=frozenset({"exact", "swapped", "one_digit", "one_digit_decade"}),
     ssn_typo=frozenset({"one_digit", "transposed"}),
     ssn_typo_needs_first_name=True,
+    partial_without_ssn=True,
     weights=RULES_2.weights,  # replaced by learned weights (bench/learn_weights.py) below
 )
 
