@@ -1,13 +1,14 @@
 """Learn the matcher's field weights (Fellegi-Sunter m and u per comparison kind) from data.
 
-    .venv/bin/python -m bench.learn_weights [--model synth] [--people 50000] [--registrations 10000]
+    .venv/bin/python -m bench.learn_weights [--models project,noisy,clean] [--people 50000]
+        [--registrations 10000] [--seed 55001]
 
 How RULES_3.weights were obtained (src/edgate/identity/rules.py, docs/matching.md):
 
-* data: a generated person file and registrations against it (bench.synth by default, or any
-  module of bench/ with the same `generate(people, registrations, seed=…)`), on a seed of its
-  own (91001), never the evaluation's (73001); the truth is NOT used — the estimate is
-  unsupervised, as it would be on an agency's own files;
+* data: generated person files and registrations against them from both error models, pooled
+  (bench.synth, and bench.synth_published's noisy and clean settings with their dirty
+  records), on a seed of their own (55001), never the evaluation's (73001, 91001); the truth
+  is NOT used — the estimate is unsupervised, as it would be on an agency's own files;
 * m (how often a kind is seen for one person): expectation-maximisation of a two-class
   mixture over the comparison vectors of every blocked pair (the candidates `MemoryIndex`
   gives each registration), both classes' distributions estimated there, fields taken as
@@ -25,7 +26,6 @@ candidates with the same outcome and fill the reviewers' score; they never decid
 from __future__ import annotations
 
 import argparse
-import importlib
 import math
 import os
 import random
@@ -38,7 +38,7 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edgate.settings.dev")
 django.setup()
 
-from bench import synth  # noqa: E402
+from bench import synth, synth_published  # noqa: E402
 from edgate.identity.blocking import MemoryIndex  # noqa: E402
 from edgate.identity.compare import FIELDS, compare_all  # noqa: E402
 from edgate.importer.rows import open_csv, read  # noqa: E402
@@ -51,12 +51,19 @@ M_FLOOR = 0.001
 
 
 def load(model: str, people: int, registrations: int, seed: int, out: Path) -> tuple[list, list]:
-    module = importlib.import_module(f"bench.{model}")
-    data = module.generate(people, registrations, seed=seed)
+    """Records and registrations of one error model: `project` (bench.synth) or `noisy` /
+    `clean` (bench.synth_published), as the importer reads them (dirty fields unusable)."""
+    out = out / model
     out.mkdir(parents=True, exist_ok=True)
-    writer = getattr(module, "write_csv", synth.write_csv)
-    writer(out / "records.csv", data.records)
-    writer(out / "registrations.csv", data.registrations)
+    if model == "project":
+        data = synth.generate(people, registrations, seed=seed)
+        synth.write_csv(out / "records.csv", data.records)
+        synth.write_csv(out / "registrations.csv", data.registrations)
+    else:
+        published = synth_published.generate(
+            people, registrations, setting=synth_published.SETTINGS[model], seed=seed
+        )
+        synth_published.write(published, out)
     parsed = []
     for name in ("records.csv", "registrations.csv"):
         with open_csv(out / name) as fh:
@@ -120,31 +127,35 @@ def _smoothed(counts: dict[str, float], kinds: set[str]) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default="synth", help="a generator module in bench/")
+    parser.add_argument("--models", default="project,noisy,clean", help="error models, pooled")
     parser.add_argument("--people", type=int, default=50_000)
     parser.add_argument("--registrations", type=int, default=10_000)
-    parser.add_argument("--random", type=int, default=300_000, help="random pairs for u")
-    parser.add_argument("--seed", type=int, default=91001)
+    parser.add_argument("--random", type=int, default=100_000, help="random pairs per model, for u")
+    parser.add_argument("--seed", type=int, default=55001, help="not an evaluation seed")
     parser.add_argument("--out", type=Path, default=Path("bench/out/weights"))
     args = parser.parse_args()
 
     start = time.perf_counter()
-    records, queries = load(args.model, args.people, args.registrations, args.seed, args.out)
-    index = MemoryIndex()
-    for rid, identity in records:
-        index.add(rid, identity)
     blocked: Counter[Vector] = Counter()
-    for _, q in queries:
-        for candidate in index.candidates(q):
-            blocked[vector(q, candidate.identity)] += 1
+    randoms: Counter[Vector] = Counter()
     rng = random.Random(args.seed)  # noqa: S311 - sampling, not secrets
-    randoms: Counter[Vector] = Counter(
-        vector(rng.choice(queries)[1], rng.choice(records)[1]) for _ in range(args.random)
-    )
+    sizes = []
+    for model in args.models.split(","):
+        records, queries = load(model, args.people, args.registrations, args.seed, args.out)
+        index = MemoryIndex()
+        for rid, identity in records:
+            index.add(rid, identity)
+        pairs = 0
+        for _, q in queries:
+            for candidate in index.candidates(q):
+                blocked[vector(q, candidate.identity)] += 1
+                pairs += 1
+        for _ in range(args.random):
+            randoms[vector(rng.choice(queries)[1], rng.choice(records)[1])] += 1
+        sizes.append(f"{model}: {len(records)} records, {len(queries)} registrations, {pairs} blocked pairs")
     m, u, lam = estimate(blocked, randoms)
     print(
-        f"model {args.model}, seed {args.seed}: {len(records)} records, {len(queries)} registrations, "
-        f"{sum(blocked.values())} blocked pairs, {args.random} random pairs; "
+        f"seed {args.seed}; " + "; ".join(sizes) + f"; {args.random} random pairs per model; "
         f"λ = {lam:.3f}; {time.perf_counter() - start:.0f} s\n"
     )
     print(f"{'field':<14} {'kind':<18} {'m':>9} {'u':>11} {'log2(m/u)':>10}")

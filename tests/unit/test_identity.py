@@ -271,6 +271,35 @@ def test_boy_and_girl_twins_with_related_names_are_never_exact() -> None:
     assert decide(replace(RECORD, first_name="Catherine"), first_name="Katherine") == Outcome.EXACT
 
 
+def test_no_ssn_on_one_side_is_exact_only_with_names_birth_date_and_a_contact() -> None:
+    record = replace(RECORD, ssn_hash="", email="w.oconnor@example.org", phone="555-201-4477")
+    assert decide(record, ssn="") == Outcome.PARTIAL  # a namesake born the same day is possible
+    assert decide(record, ssn="", email="W.OConnor@example.org") == Outcome.EXACT
+    assert decide(record, phone="(555) 201 4477") == Outcome.EXACT  # no SSN on the record's side
+    assert decide(record, ssn="", street="14 Elm St", postcode="01360") == Outcome.EXACT
+    assert decide(record, ssn="", first_name="Bill", email="w.oconnor@example.org") == Outcome.EXACT
+    assert decide2(record, ssn="", email="w.oconnor@example.org") == Outcome.PARTIAL
+
+
+def test_no_ssn_widening_excludes_twins_and_jr_sr_at_the_same_address() -> None:
+    # The whole family shares the address and phone: the first name and birth date decide.
+    record = replace(RECORD, ssn_hash="", phone="555-201-4477")
+    home = {"ssn": "", "phone": "5552014477", "street": "14 Elm Street", "postcode": "01360"}
+    assert decide(record, **home, **TWIN) == Outcome.NONE  # twin: another first name
+    assert decide(record, **home, first_name="Willem") == Outcome.PARTIAL  # twin with a near name
+    assert decide(record, **home, first_name="Willaim") == Outcome.PARTIAL  # or a typo: a human looks
+    assert decide(record, **home, date_of_birth=date(1954, 8, 30)) == Outcome.NONE  # Sr
+    assert decide(record, **home, date_of_birth=date(1979, 4, 17)) == Outcome.PARTIAL  # date typo
+
+
+def test_without_an_ssn_a_near_birth_date_or_a_changed_surname_is_held_for_a_human() -> None:
+    record = replace(RECORD, ssn_hash="", email="w.oconnor@example.org")
+    assert decide(record, ssn="", date_of_birth=date(1979, 4, 17)) == Outcome.PARTIAL
+    assert decide2(record, ssn="", date_of_birth=date(1979, 4, 17)) == Outcome.NONE
+    assert decide(record, ssn="", last_name="Walsh", email="w.oconnor@example.org") == Outcome.PARTIAL
+    assert decide(record, ssn="", last_name="Walsh") == Outcome.NONE  # nothing else in common
+
+
 def test_a_relative_not_on_file_is_none() -> None:
     # Same surname, birth date and address; another first name and SSN: no block at all.
     assert decide(**TWIN, ssn="552211337", street="14 Elm Street", postcode="01360") == Outcome.NONE
