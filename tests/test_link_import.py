@@ -180,3 +180,37 @@ def test_an_interrupted_import_can_be_run_again(tmp_path: Path) -> None:
     call_command("import", str(write(tmp_path / "full.csv", rows)), source="sis", stdout=out)
     assert "3 created" in out.getvalue() and "2 unchanged" in out.getvalue()
     assert Person.objects.count() == 5 and Profile.objects.count() == 5
+
+
+def test_link_keeps_dirty_records_and_says_which_fields_were_unusable(tmp_path: Path) -> None:
+    """Issue 9: a record with an impossible birth date or a bad SSN is kept and still found;
+    the registrant's correct data is held for a human (partial), never a new person (none)."""
+    records = RECORDS + [
+        "r4,Jordan,,Okafor,,1984-14-03,402-11-7788,,,,,0136,,,",  # month 14, 4-digit ZIP
+        "r5,Riley,,Haddad,,1979-04-11,666-12-3456,,,,,,,,",  # an SSN never issued
+        "r6,,,,,1979-04-11,,,,,,,,,",  # nothing identifies a person
+    ]
+    queries = [
+        "j,Jordan,,Okafor,,1984-03-14,402117788,,,,,,,,",
+        "r,Riley,,Haddad,,1979-04-11,512331199,,,,,,,,",
+    ]
+    for ssn in ("402117788", "512331199"):
+        register_ssn(ssn)
+    out, stdout, stderr = tmp_path / "result.csv", StringIO(), StringIO()
+    call_command(
+        "link",
+        str(write(tmp_path / "q.csv", queries)),
+        against=str(write(tmp_path / "r.csv", records)),
+        out=str(out),
+        stdout=stdout,
+        stderr=stderr,
+    )
+    rows = results(out)
+    assert (rows["j"]["outcome"], rows["j"]["record_id"]) == ("partial", "r4")  # SSN agrees, date swapped
+    assert rows["j"]["date_of_birth"] == "close" and rows["j"]["unusable"] == ""
+    assert (rows["r"]["outcome"], rows["r"]["record_id"]) == ("partial", "r5")  # names and birth date
+    assert "records: 5 kept (2 with unusable fields), 1 rejected" in stdout.getvalue()
+    log = stderr.getvalue()
+    assert "line 5: kept; unusable date_of_birth: not a real date" in log and "postcode: " in log
+    assert "line 6: kept; unusable ssn: " in log and "line 7: no usable name, SSN or state ID" in log
+    assert "1984-14-03" not in log and "0136" not in log and "666-12-3456" not in log

@@ -102,10 +102,16 @@ class Staged:
 
 
 def _values(row: models.Model, columns: Iterable[str]) -> tuple:  # type: ignore[type-arg]
-    # COPY sends text: a JSON column's value goes as its JSON text.
-    return tuple(
-        json.dumps(value) if isinstance(value := getattr(row, column), dict) else value for column in columns
-    )
+    return tuple(getattr(row, column) for column in columns)
+
+
+_PROBLEMS = PERSON_COLUMNS.index("data_problems")
+
+
+def _person_values(person: Person) -> tuple:  # type: ignore[type-arg]
+    # COPY sends text: the JSON column goes as its JSON text.
+    values = _values(person, PERSON_COLUMNS)
+    return (*values[:_PROBLEMS], json.dumps(person.data_problems), *values[_PROBLEMS + 1 :])
 
 
 def _copy(cursor, table: str, columns: Iterable[str], rows: list[tuple]) -> None:  # type: ignore[no-untyped-def,type-arg]
@@ -319,7 +325,7 @@ class BulkImporter:
                 profile = build_precreated_profile(person=person, username=item.username)
                 profile.pk, profile.created_at = profile_id, now
                 item.profile_id = profile_id
-                people.append(_values(person, PERSON_COLUMNS))
+                people.append(_person_values(person))
                 profiles.append(_values(profile, PROFILE_COLUMNS))
                 events += [
                     person_created_event(person, ctx=self.ctx),

@@ -46,7 +46,6 @@ COLUMNS = (
     "phone",
 )
 MAX_FIELD = 200
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Valid names repeat across a file; validating each distinct one once is enough.
 _clean_name = lru_cache(maxsize=1 << 16)(clean_name)
 # What a person record can hold (longer is unusable, never a database error).
@@ -87,39 +86,41 @@ class Row:
     reasons: tuple[tuple[str, str], ...] = ()
 
 
-def _text(raw: dict[str, str], column: str) -> str:
-    value = (raw.get(column) or "").strip()
-    if len(value) > LIMITS.get(column, MAX_FIELD):
-        raise Unusable("too_long", f"longer than {LIMITS.get(column, MAX_FIELD)} characters")
-    if _CONTROL.search(value):
-        raise Unusable("control")
-    if "\ufffd" in value:
-        raise Unusable("encoding")
+_BAD_CHARACTER = re.compile(r"[\x00-\x1f\x7f\ufffd]")
+
+
+def _problem_of(value: str, limit: int) -> Unusable | None:
+    if len(value) > limit:
+        return Unusable("too_long", f"longer than {limit} characters")
+    if _BAD_CHARACTER.search(value):
+        return Unusable("encoding" if "\ufffd" in value else "control")
+    return None
+
+
+def _plain(value: str) -> str:
     return value
 
 
-def _checked(value: str, clean) -> str:  # type: ignore[no-untyped-def]
-    if not value:
-        return ""
-    try:
-        return clean(value)
-    except ValidationError as exc:
-        raise Unusable("invalid", " ".join(exc.messages)) from None
-
-
 def _email(value: str) -> str:
-    if value:
-        try:
-            validate_email(value)
-        except ValidationError:
-            raise Unusable("invalid", "not an email address") from None
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise Unusable("invalid", "not an email address") from None
     return normalize.email(value)
 
 
 def _state(value: str) -> str:
-    if value and not (len(value) == 2 and value.isascii() and value.isalpha()):
+    if not (len(value) == 2 and value.isascii() and value.isalpha()):
         raise Unusable("invalid", "not a two-letter state code")
     return value.upper()
+
+
+class TypedDate(Unusable):
+    """An impossible date of birth kept as its typed digits."""
+
+    def __init__(self, code: str, digits: str) -> None:
+        super().__init__(code)
+        self.digits = digits
 
 
 @sensitive_variables()
@@ -129,7 +130,7 @@ def typed_date(text: str, *, today: date | None = None) -> tuple[date | None, st
     look-alike letters mapped) when it is plausibly a typed date; else raises Unusable."""
     mapped = text.translate(_LOOKALIKES)
     typed = _TYPED_DATE.fullmatch(mapped)
-    if typed is None:
+    if typed is None or not mapped.isascii():
         raise Unusable("not_a_date")
     digits = "".join(typed.groups())
     if mapped == text:
@@ -142,31 +143,48 @@ def typed_date(text: str, *, today: date | None = None) -> tuple[date | None, st
     return None, digits
 
 
-def _dob_reason(text: str, digits: str) -> Unusable:
+@sensitive_variables()
+def _date_of_birth(text: str) -> date:
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":  # the usual form, quickly
+        try:
+            born = date.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            if EARLIEST_BIRTH <= born <= date.today():
+                return born
+    born_or_none, digits = typed_date(text)
+    if born_or_none is not None:
+        return born_or_none
     try:
         date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
     except ValueError:
-        return Unusable("impossible_date")
+        raise TypedDate("impossible_date", digits) from None
     if text.translate(_LOOKALIKES) != text:
-        return Unusable("lookalike")
-    return Unusable("out_of_range")
+        raise TypedDate("lookalike", digits)
+    raise TypedDate("out_of_range", digits)
 
 
-# Columns in the order the report names them, each with its cleaner (raw text → clean value).
-_CLEANERS = {
-    "first_name": lambda v: _checked(v, _clean_name),
-    "middle_name": lambda v: _checked(v, _clean_name),
-    "last_name": lambda v: _checked(v, _clean_name),
-    "former_last_name": lambda v: _checked(v, _clean_name),
-    "ssn": lambda v: _checked(v, clean_ssn),
-    "state_id": lambda v: _checked(v, clean_state_id),
-    "street": lambda v: v,
-    "city": lambda v: v,
-    "state": _state,
-    "postcode": lambda v: _checked(v, clean_postcode),
-    "email": _email,
-    "phone": lambda v: _checked(v, clean_phone),
-}
+# Every column in the order the report names them: its length limit and its cleaner (raw text
+# → clean value, or ValidationError / Unusable).
+_COLUMNS = tuple(
+    (column, LIMITS.get(column, MAX_FIELD), clean)
+    for column, clean in (
+        ("first_name", _clean_name),
+        ("middle_name", _clean_name),
+        ("last_name", _clean_name),
+        ("former_last_name", _clean_name),
+        ("date_of_birth", _date_of_birth),
+        ("ssn", clean_ssn),
+        ("state_id", clean_state_id),
+        ("street", _plain),
+        ("city", _plain),
+        ("state", _state),
+        ("postcode", clean_postcode),
+        ("email", _email),
+        ("phone", clean_phone),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -189,42 +207,38 @@ def parse(raw: dict[str, str]) -> Parsed:
     in `unusable`, its raw text kept aside), never the row. Raises RowError only when nothing
     usable identifies a person."""
     values: dict[str, object] = {}
-    problems: list[str] = []
-    unusable_raw: list[tuple[str, str]] = []
-    reasons: list[tuple[str, str]] = []
-
-    def bad(column: str, value: str, problem: Unusable) -> None:
-        problems.append(f"{column}: {problem.words}")
-        unusable_raw.append((column, value))
-        reasons.append((column, problem.code))
-
-    for column in ("first_name", "middle_name", "last_name", "former_last_name", "date_of_birth", *_CLEANERS):
-        if column in values:
+    bad: list[tuple[str, str, Unusable]] = []
+    for column, limit, clean in _COLUMNS:
+        value = raw.get(column)
+        if not value or not (value := value.strip()):
             continue
-        value = (raw.get(column) or "").strip()
-        try:
-            text = _text(raw, column)
-            if column == "date_of_birth":
-                values[column] = None
-                if text:
-                    born, typed = typed_date(text)
-                    values[column] = born
-                    if typed:
-                        values["dob_digits"] = typed
-                        raise _dob_reason(text, typed)
-            else:
-                values[column] = _CLEANERS[column](text)
-        except Unusable as problem:
-            values[column] = None if column == "date_of_birth" else ""
-            bad(column, value, problem)
-    identity = Identity(
-        **values,  # type: ignore[arg-type]
-        unusable=frozenset(name for name, _ in reasons),
-    )
+        problem = _problem_of(value, limit)
+        if problem is None:
+            try:
+                values[column] = clean(value)
+                continue
+            except ValidationError as exc:
+                problem = Unusable("invalid", " ".join(exc.messages))
+            except Unusable as exc:
+                problem = exc
+        if isinstance(problem, TypedDate):
+            values["dob_digits"] = problem.digits
+        bad.append((column, value, problem))
+    if not bad:
+        identity = Identity(**values)  # type: ignore[arg-type]
+        if not identifies_someone(identity):
+            raise RowError("no usable name, SSN or state ID (first_name, last_name: both empty)")
+        return Parsed(identity)
+    identity = Identity(**values, unusable=frozenset(column for column, _, _ in bad))  # type: ignore[arg-type]
+    problems = tuple(f"{column}: {problem.words}" for column, _, problem in bad)
     if not identifies_someone(identity):
-        why = "; ".join(problems) or "first_name, last_name: both empty"
-        raise RowError(f"no usable name, SSN or state ID ({why})")
-    return Parsed(identity, tuple(problems), tuple(unusable_raw), tuple(reasons))
+        raise RowError(f"no usable name, SSN or state ID ({'; '.join(problems)})")
+    return Parsed(
+        identity,
+        problems,
+        tuple((column, value) for column, value, _ in bad),
+        tuple((column, problem.code) for column, _, problem in bad),
+    )
 
 
 def read(handle: TextIO) -> Iterator[Row]:
@@ -248,5 +262,5 @@ def read(handle: TextIO) -> Iterator[Row]:
 
 def open_csv(path: Path) -> TextIO:
     # utf-8-sig: files saved by spreadsheet programs start with a byte-order mark. Bytes that
-    # are not UTF-8 become U+FFFD and reject their row only (see _text), not the file.
+    # are not UTF-8 become U+FFFD and make their field unusable only (see parse), not the file.
     return path.open(newline="", encoding="utf-8-sig", errors="replace")
