@@ -123,7 +123,7 @@ RULES_3 = MatchRules(
             {
                 "ssn": frozenset({"exact"}),
                 "date_of_birth": frozenset({"exact"}),
-                "first_name": frozenset({"exact", "nickname"}),
+                "first_name": frozenset({"exact"}),
                 "last_name": frozenset({"phonetic", "differ"}),
                 "state_id": _NO_OTHER_STATE_ID,
             },
@@ -169,7 +169,7 @@ RULES_3 = MatchRules(
             {
                 "ssn": frozenset({"missing", "last4"}),
                 "date_of_birth": frozenset({"exact"}),
-                "first_name": frozenset({"exact", "nickname"}),
+                "first_name": frozenset({"exact"}),
                 "last_name": _NAME_AGREES,
                 "state_id": _NO_OTHER_STATE_ID,
             },
