@@ -61,22 +61,25 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def run_edgate(out: Path, version: str) -> Scores:
-    scores = Scores(f"EdGate {version}")
+    matcher = RuleMatcher(hasher=ssn_lookup, rules=RULES[version])
+    scores = Scores(f"EdGate {matcher.version}")
     start = time.perf_counter()
     index = MemoryIndex()
     refused: dict[str, str] = {}  # record id -> the column that made the importer refuse it
+    kept_dirty = 0  # records kept with a field unusable for matching
     with open_csv(out / "records.csv") as fh:
         for row in read(fh):
             if row.identity is not None:
                 index.add(row.row_id, row.identity)
+                kept_dirty += bool(getattr(row, "problems", ()))
             else:
                 refused[row.row_id] = row.error.split(":")[0]
     scores.setup_s = time.perf_counter() - start
     scores.records_refused = refused  # type: ignore[attr-defined]
-    matcher = RuleMatcher(hasher=ssn_lookup, rules=RULES[version])
+    scores.records_kept_dirty = kept_dirty  # type: ignore[attr-defined]
     with open_csv(out / "registrations.csv") as fh:
         for row in read(fh):
-            if row.identity is None or row.problems:  # the wizard refuses a bad value
+            if row.identity is None or getattr(row, "problems", ()):  # the wizard would refuse it
                 scores.decisions[row.row_id] = ("rejected", "")
                 continue
             t = time.perf_counter()
@@ -265,6 +268,13 @@ def breakdown(model: Model, scores: Scores) -> str:
             buckets["false_exact"][f"{kind}: {rel}; {_agree(query, records[record])}"] += 1
             totals["false_exact"] += 1
     lines = [f"EdGate's misses on the {model.name}:"]
+    if model.relation:
+        kin_counts = Counter(model.relation.values())
+        lines.append(
+            "  (relatives not on file, by closest kin on file: "
+            + ", ".join(f"{k} {n}" for k, n in kin_counts.most_common())
+            + ")"
+        )
     lines += _line(
         "partial for people on file, by fields that differ from their record",
         buckets["partial_on"],
@@ -322,7 +332,8 @@ def report(model: Model, args: argparse.Namespace) -> None:
         )
     print(
         f"({rejected} registrations refused by validation, as the wizard would, and not scored; "
-        f"{sum(refused.values())} agency records refused by the importer"
+        f"{results[0].records_kept_dirty} agency records kept with a field unusable for matching, "  # type: ignore[attr-defined]
+        f"{sum(refused.values())} refused by the importer"
         + (f" — {', '.join(f'{k} {n}' for k, n in refused.most_common())}" if refused else "")
         + ")\n"
     )
