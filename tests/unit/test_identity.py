@@ -199,6 +199,15 @@ def test_rules_3_is_the_default_and_rules_2_stays_selectable() -> None:
     assert RULES_3.weights != RULES_2.weights  # learned (bench/learn_weights.py), not copied
 
 
+def test_an_exact_decision_names_the_rule_that_made_it() -> None:
+    def rule(**query: object) -> str:
+        return MATCHER.match(Identity(**(BASE | query)), [Candidate("1", RECORD)]).rule  # type: ignore[arg-type]
+
+    assert rule() == "names, date of birth and SSN agree"
+    assert rule(last_name="Walsh").startswith("E2:") and rule(ssn="219453382").startswith("E4:")
+    assert rule(date_of_birth=date(1979, 11, 4)).startswith("E5:")
+
+
 def test_last_name_changed_is_exact_when_ssn_birth_date_and_first_name_agree() -> None:
     assert decide(last_name="Walsh") == Outcome.EXACT  # married, former name not given
     assert decide(last_name="O'Conroy") == Outcome.EXACT  # two edits

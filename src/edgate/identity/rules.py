@@ -119,7 +119,7 @@ RULES_3 = MatchRules(
     },
     widenings=(
         ExactRule(
-            "SSN, date of birth and first name agree; the last name changed or is mistyped",
+            "E2: SSN, date of birth and first name agree; the last name changed or is mistyped",
             {
                 "ssn": frozenset({"exact"}),
                 "date_of_birth": frozenset({"exact"}),
@@ -130,7 +130,7 @@ RULES_3 = MatchRules(
             excludes="twins (another first name); every other relative (another birth date)",
         ),
         ExactRule(
-            "SSN, state ID, date of birth and last name agree; the first name is near",
+            "E3: SSN, state ID, date of birth and last name agree; the first name is near",
             {
                 "ssn": frozenset({"exact"}),
                 "state_id": frozenset({"exact"}),
@@ -143,7 +143,7 @@ RULES_3 = MatchRules(
             excludes="twins (their own state ID); every other relative (another birth date)",
         ),
         ExactRule(
-            "names and date of birth agree; the SSN is one keystroke away",
+            "E4: names and date of birth agree; the SSN is one keystroke away",
             {
                 "ssn": frozenset({"one_digit", "transposed"}),
                 "date_of_birth": frozenset({"exact"}),
@@ -154,7 +154,7 @@ RULES_3 = MatchRules(
             excludes="twins with consecutive SSNs (another first name); Jr/Sr (another birth date)",
         ),
         ExactRule(
-            "SSN and names agree; the date of birth is swapped or one digit off, same generation",
+            "E5: SSN and names agree; the date of birth is swapped or one digit off, same generation",
             {
                 "ssn": frozenset({"exact"}),
                 "date_of_birth": frozenset({"swapped", "one_digit"}),
@@ -165,7 +165,7 @@ RULES_3 = MatchRules(
             excludes="Jr/Sr (10+ years apart: one_digit_decade); siblings (another first name)",
         ),
         ExactRule(
-            "no SSN on one side; names and date of birth agree, and the address, email or phone",
+            "E6: no SSN on one side; names and date of birth agree, and the address, email or phone",
             {
                 "ssn": frozenset({"missing", "last4"}),
                 "date_of_birth": frozenset({"exact"}),
