@@ -71,7 +71,7 @@ def run_edgate(out: Path, version: str) -> Scores:
         for row in read(fh):
             if row.identity is not None:
                 index.add(row.row_id, row.identity)
-                kept_dirty += bool(getattr(row, "problems", ()))
+                kept_dirty += bool(row.problems)
             else:
                 refused[row.row_id] = row.error.split(":")[0]
     scores.setup_s = time.perf_counter() - start
@@ -79,7 +79,7 @@ def run_edgate(out: Path, version: str) -> Scores:
     scores.records_kept_dirty = kept_dirty  # type: ignore[attr-defined]
     with open_csv(out / "registrations.csv") as fh:
         for row in read(fh):
-            if row.identity is None or getattr(row, "problems", ()):  # the wizard would refuse it
+            if row.identity is None or row.problems:  # the wizard refuses a bad value
                 scores.decisions[row.row_id] = ("rejected", "")
                 continue
             t = time.perf_counter()
