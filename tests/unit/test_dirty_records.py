@@ -175,8 +175,29 @@ def test_a_record_with_a_bad_ssn_is_still_found_and_held_for_a_human() -> None:
     assert RuleMatcher(h, RULES_3).match(query, index.candidates(query)).outcome == Outcome.EXACT
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant", "kind"),
+    [
+        ("1984-14-03", date(1984, 3, 14), "swapped"),
+        ("1984-11-31", date(1984, 11, 30), "one_digit"),
+        ("4984-03-14", date(1984, 3, 14), "one_digit"),
+        ("1984-O3-14", date(1984, 3, 14), "one_digit"),
+    ],
+)
+def test_a_record_without_ssn_is_found_through_its_typed_digits(typed: str, meant: date, kind: str) -> None:
+    assert meant in typed_dates(parse(GOOD | {"date_of_birth": typed}).identity.dob_digits)
+    record = parse(GOOD | {"date_of_birth": typed, "ssn": "", "email": "", "state_id": ""}).identity
+    index = MemoryIndex()
+    index.add("r1", record)
+    query = parse(
+        GOOD | {"date_of_birth": meant.isoformat(), "ssn": "", "email": "", "state_id": ""}
+    ).identity
+    assert [c.record_id for c in index.candidates(query)] == ["r1"]
+    assert RuleMatcher(h).match(query, index.candidates(query)).fields["date_of_birth"].kind == kind
+
+
 def test_a_record_with_a_swapped_impossible_birth_date_is_found_through_its_digits() -> None:
-    assert typed_dates("19841403") == [date(1984, 3, 14)]
+    assert date(1984, 3, 14) in typed_dates("19841403")
     record = parse(GOOD | {"date_of_birth": "1984-14-03", "ssn": ""}).identity
     index = MemoryIndex()
     index.add("r1", record)
@@ -238,3 +259,14 @@ def test_a_crowded_key_never_hides_the_ssn_or_state_id_holder_in_memory(shared: 
         assert len(found) <= MAX_CANDIDATES + 1  # the cap still holds for the weaker keys
         decision = RuleMatcher(h).match(query, index.candidates(query))
         assert (decision.outcome, decision.candidate_id) == (outcome, "holder")
+
+
+def test_a_crowded_weak_key_does_not_crowd_out_the_other_weak_keys() -> None:
+    """300 people share the registrant's birth date and surname; the record, under a married
+    name not declared, shares only birth date and first name: still a candidate."""
+    index = MemoryIndex()
+    crowd(index, 300, date_of_birth=date(1984, 3, 14), last_name="Lindqvist")
+    index.add("married", Identity(first_name="Avery", last_name="Berg", date_of_birth=date(1984, 3, 14)))
+    query = Identity(first_name="Avery", last_name="Lindqvist", date_of_birth=date(1984, 3, 14))
+    found = [c.record_id for c in index.candidates(query)]
+    assert "married" in found and len(found) == MAX_CANDIDATES
