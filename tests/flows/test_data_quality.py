@@ -153,3 +153,18 @@ def test_the_admin_site_shows_the_data_quality_record_read_only(world: World, tm
     assert page.status_code == 200 and "Data-quality problem" in html
     assert "Date of birth: “1984-14-03”" in html and "ZIP code: “0136”" in html
     assert 'name="data_problems' not in html and 'name="dob_digits"' not in html  # not editable
+
+
+def test_the_merge_preview_shows_the_duplicates_data_quality_problem(world: World, tmp_path: Path) -> None:
+    """A record kept with an unusable SSN became a duplicate of the real person: customer
+    service sees why beside it (the SSN masked) before merging."""
+    import_dirty(tmp_path)
+    riley = Person.objects.get(last_name="Haddad")
+    agent = console_client(world.service)
+    preview = agent.post(
+        reverse("backoffice:service_merge"),
+        {"survivor": world.educator.username, "duplicate": riley.state_id},
+    )
+    html = preview.content.decode()
+    assert preview.status_code == 200 and "sides" in preview.context
+    assert "Data-quality problem" in html and "Social Security Number: “***-**-3456”" in html

@@ -38,7 +38,7 @@ from edgate.identity import normalize
 from edgate.matching.models import MatchCase
 from edgate.mfa import actions as mfa_actions
 from edgate.people.models import Person
-from edgate.people.quality import data_problems
+from edgate.people.quality import DataProblem, data_problems
 from edgate.recovery.policy import is_privileged
 
 from . import actions, scope
@@ -473,6 +473,8 @@ class Side:
     grants: int
     cases: int
     differs: frozenset[str] = frozenset()  # the fields where it differs from the other record
+    # Data-quality problems of the fields this view shows (docs/matching.md §7).
+    problems: tuple[DataProblem, ...] = ()
 
     @property
     def label(self) -> str:
@@ -496,7 +498,11 @@ def _side(person: Person, differs: frozenset[str] = frozenset()) -> Side:
         grants=profile.grants.active().count() if profile is not None else 0,
         cases=MatchCase.objects.filter(person=person).count(),
         differs=differs,
+        problems=tuple(data_problems(person, SIDE_FIELDS).values()),
     )
+
+
+SIDE_FIELDS = ("first_name", "middle_name", "last_name", "former_last_name", "date_of_birth", "ssn", "email")
 
 
 def differences(one: Person, other: Person) -> frozenset[str]:
