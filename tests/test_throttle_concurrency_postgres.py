@@ -163,7 +163,7 @@ def test_a_burst_of_wrong_hint_answers_then_the_right_one(store: str, held) -> N
     hasher.release.set()
     join_all()
     assert not [r for r in results if isinstance(r, Exception)], results
-    assert right.status_code == 200 and "too many attempts" in right.content.decode()
+    assert right.status_code == 429 and "too many attempts" in right.content.decode()
     assert hasher.examined == limit
     assert AuditEvent.objects.filter(event_type=EventType.RECOVERY_HINT_FAILED).count() == limit
     assert not AuditEvent.objects.filter(event_type=EventType.RECOVERY_HINT_PASSED).exists()
@@ -188,7 +188,7 @@ def test_simultaneous_identity_matches_from_one_address(store: str) -> None:
     )
     join_all()
     assert not [r for r in results if isinstance(r, Exception)], results
-    assert sorted(r.status_code for r in results) == [200] * (n - limit) + [302] * limit  # type: ignore[attr-defined]
+    assert sorted(r.status_code for r in results) == [302] * limit + [429] * (n - limit)  # type: ignore[attr-defined]
     assert AuditEvent.objects.filter(event_type=EventType.MATCH_OUTCOME).count() == limit
     assert AuditEvent.objects.filter(event_type=EventType.THROTTLE_ALERT).count() == 1
 
