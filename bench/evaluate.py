@@ -37,8 +37,10 @@ django.setup()
 
 from bench import synth, synth_published  # noqa: E402
 from bench.splink_ref import EXACT_P, PARTIAL_P, SplinkReference  # noqa: E402
+from edgate.core import conf  # noqa: E402
 from edgate.identity.blocking import MemoryIndex  # noqa: E402
 from edgate.identity.engine import RuleMatcher  # noqa: E402
+from edgate.identity.rules import RULES  # noqa: E402
 from edgate.importer.rows import open_csv, read  # noqa: E402
 from edgate.people.models import ssn_lookup  # noqa: E402
 
@@ -58,8 +60,8 @@ def percentile(values: list[float], p: float) -> float:
     )
 
 
-def run_edgate(out: Path) -> Scores:
-    matcher = RuleMatcher(hasher=ssn_lookup)
+def run_edgate(out: Path, version: str) -> Scores:
+    matcher = RuleMatcher(hasher=ssn_lookup, rules=RULES[version])
     scores = Scores(f"EdGate {matcher.version}")
     start = time.perf_counter()
     index = MemoryIndex()
@@ -308,7 +310,9 @@ def breakdown(model: Model, scores: Scores) -> str:
 
 def report(model: Model, args: argparse.Namespace) -> None:
     print(f"=== {model.name} — {model.note}")
-    results = [run_edgate(model.out)]
+    # The rules versions side by side; the last one listed is broken down below.
+    versions = args.rules.split(",")
+    results = [run_edgate(model.out, version) for version in versions]
     refused = Counter(results[0].records_refused.values())  # type: ignore[attr-defined]
     valid = {q for q, (outcome, _) in results[0].decisions.items() if outcome != "rejected"}
     rejected = len(results[0].decisions) - len(valid)
@@ -319,8 +323,8 @@ def report(model: Model, args: argparse.Namespace) -> None:
     print(f"{'':{width}}  " + "  ".join(f"{name:>22}" for name, _ in table))
     for key in table[0][1]:
         print(f"{key:{width}}  " + "  ".join(f"{str(m[key]):>22}" for _, m in table))
-    if len(results) > 1:
-        edgate, splink = results
+    if not args.skip_splink:
+        edgate, splink = results[len(versions) - 1], results[-1]
         print(
             f"per-registration latency p95, Splink / EdGate: "
             f"{percentile(splink.latencies_ms, 95) / percentile(edgate.latencies_ms, 95):.1f}×; "
@@ -333,7 +337,7 @@ def report(model: Model, args: argparse.Namespace) -> None:
         + (f" — {', '.join(f'{k} {n}' for k, n in refused.most_common())}" if refused else "")
         + ")\n"
     )
-    print(breakdown(model, results[0]))
+    print(breakdown(model, results[len(versions) - 1]))
     print()
 
 
@@ -351,9 +355,15 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
     parser.add_argument("--skip-splink", action="store_true")
     parser.add_argument(
+        "--rules",
+        default=None,
+        help="rules versions side by side, e.g. rules-2,rules-3 (default: EDGATE['MATCH_RULES'])",
+    )
+    parser.add_argument(
         "--latency-sample", type=int, default=200, help="Splink registrations timed one by one"
     )
     args = parser.parse_args()
+    args.rules = args.rules or conf.get().match_rules
     started = time.perf_counter()
     for name in args.models.split(","):
         if name == "project":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 from io import StringIO
 from pathlib import Path
@@ -11,6 +12,7 @@ from django.core.management import call_command
 
 from edgate.accounts.models import Profile, Status
 from edgate.audit.models import AuditEvent, EventType
+from edgate.core import conf
 from edgate.directory.models import Organization, OrgType, StaffEntry
 from edgate.matching.models import MatchCase
 from edgate.people.models import Person
@@ -25,7 +27,7 @@ RECORDS = [
 QUERIES = [
     "q1,Bill,,OConnor,,1979-04-11,219453381,,,,,,,,",  # nickname: exact r1
     "q2,Sean,,O'Connor,,1979-04-11,219453777,,14 Elm St,Northfield,MA,01360,,,",  # third triplet: none
-    "q3,Maria,,Walsh,,1990-02-03,301224455,,,,,,,,",  # married, former name not given: partial r3
+    "q3,Maria,,Walsh,,1990-02-03,301224455,,,,,,,,",  # married, former name not given: exact r3 (rules-2: partial)
     "q4,Bad,,Date,,1979-02-30,219453381,,,,,,,,",  # malformed date
     "q5,,,,,,,,,,,,,,",  # empty
     "q6,Eve,,Stone,,1985-01-01,000-12-3456,,,,,,,,",  # impossible SSN
@@ -66,7 +68,10 @@ def test_link_against_a_file_touches_no_database(tmp_path: Path) -> None:
     assert (rows["q1"]["outcome"], rows["q1"]["record_id"]) == ("exact", "r1")
     assert rows["q1"]["first_name"] == "close" and rows["q1"]["ssn"] == "agree"
     assert rows["q2"]["outcome"] == "none" and rows["q2"]["record_id"] == ""
-    assert (rows["q3"]["outcome"], rows["q3"]["record_id"]) == ("partial", "r3")
+    assert (rows["q3"]["outcome"], rows["q3"]["record_id"]) == (
+        "exact",
+        "r3",
+    )  # rules-3: SSN, DOB, first name
     assert float(rows["q1"]["score"]) > float(rows["q3"]["score"])
     # Dirty rows are kept: the bad field is unusable, the rest is matched (docs/matching.md §7).
     assert (rows["q4"]["outcome"], rows["q4"]["record_id"]) == ("partial", "r1")  # SSN agrees
@@ -82,7 +87,33 @@ def test_link_against_a_file_touches_no_database(tmp_path: Path) -> None:
         assert rows[bad]["outcome"] == "rejected" and reason in rows[bad]["error"], bad
     for row in rows.values():  # the reasons never repeat a value
         assert "219453381" not in row["error"] + row["unusable"] and "1979" not in row["unusable"]
-    assert "1 exact, 2 partial, 3 none, 2 rejected (3 queries kept with unusable fields)" in stdout.getvalue()
+    assert "2 exact, 1 partial, 3 none, 2 rejected (3 queries kept with unusable fields)" in stdout.getvalue()
+    assert stdout.getvalue().rstrip().endswith("(rules rules-3)")  # the version that decided
+
+
+def test_link_with_rules_2_selected_sends_the_undeclared_married_name_to_a_human(  # type: ignore[no-untyped-def]
+    tmp_path: Path, settings
+) -> None:
+    edgate = copy.deepcopy(settings.EDGATE)
+    edgate["MATCH_RULES"] = "rules-2"
+    settings.EDGATE = edgate
+    conf.reset()
+    try:
+        out, stdout = tmp_path / "result.csv", StringIO()
+        call_command(
+            "link",
+            str(write(tmp_path / "q.csv", QUERIES)),
+            against=str(write(tmp_path / "r.csv", RECORDS)),
+            out=str(out),
+            stdout=stdout,
+        )
+    finally:
+        settings.EDGATE = edgate | {"MATCH_RULES": "rules-3"}
+        conf.reset()
+    rows = results(out)
+    assert (rows["q3"]["outcome"], rows["q3"]["record_id"]) == ("partial", "r3")
+    assert "1 exact, 2 partial, 3 none" in stdout.getvalue()
+    assert stdout.getvalue().rstrip().endswith("(rules rules-2)")
 
 
 @pytest.mark.django_db
@@ -155,7 +186,7 @@ def test_link_against_the_database(tmp_path: Path) -> None:
     rows = results(out)
     william = Person.objects.get(state_id="41234567")
     assert (rows["q1"]["outcome"], rows["q1"]["record_id"]) == ("exact", str(william.pk))
-    assert rows["q2"]["outcome"] == "none" and rows["q3"]["outcome"] == "partial"
+    assert rows["q2"]["outcome"] == "none" and rows["q3"]["outcome"] == "exact"  # rules-3: E2
 
 
 def test_bad_arguments_are_refused(tmp_path: Path) -> None:

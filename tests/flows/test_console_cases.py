@@ -202,7 +202,7 @@ def test_case_page_shows_both_sides_masked_with_levels(world: World, client: Cli
 
 def test_same_person_record_corrected_then_registrant_gets_the_precreated_path(world: World) -> None:
     truth = someone("Morgan", "Delacroix")
-    wrong_on_file = older(truth, 3)  # the district typed the year wrong
+    wrong_on_file = older(truth, 5)  # the district typed the year wrong (two digits: 1979 for 1984)
     person = record_at(world.district_a, wrong_on_file)
     registrant = Client()
     case = blocked(registrant, truth)

@@ -16,6 +16,7 @@ from edgate.identity.blocking import MAX_CANDIDATES, MemoryIndex, typed_dates
 from edgate.identity.compare import Level
 from edgate.identity.engine import Outcome, RuleMatcher
 from edgate.identity.records import Identity
+from edgate.identity.rules import RULES_2, RULES_3
 from edgate.importer.rows import RowError, parse, typed_date
 
 GOOD = {
@@ -157,17 +158,21 @@ def test_an_unusable_date_is_never_exact(born: date, digits: str) -> None:
 
 def test_a_record_with_a_bad_ssn_is_still_found_and_held_for_a_human() -> None:
     """The registrant's correct SSN, names and birth date against a record whose SSN was
-    malformed: not a duplicate (none), a human decides (partial)."""
+    malformed: not a duplicate (none), a human decides (partial) — unless, under rules-3, an
+    address, email or phone agrees too (the rule for no SSN on one side)."""
     record = parse(GOOD | {"ssn": "219-45-33B1"}).identity
     index = MemoryIndex(hasher=h)
     index.add("r1", record)
-    query = parse(GOOD).identity
+    query = parse(GOOD | {"email": "", "street": "", "phone": ""}).identity
     decision = RuleMatcher(h).match(query, index.candidates(query))
     assert (decision.outcome, decision.candidate_id, decision.fields["ssn"].kind) == (
         Outcome.PARTIAL,
         "r1",
         "missing",
     )
+    query = parse(GOOD).identity
+    assert RuleMatcher(h, RULES_2).match(query, index.candidates(query)).outcome == Outcome.PARTIAL
+    assert RuleMatcher(h, RULES_3).match(query, index.candidates(query)).outcome == Outcome.EXACT
 
 
 @pytest.mark.parametrize(
@@ -246,7 +251,8 @@ def test_a_crowded_key_never_hides_the_ssn_or_state_id_holder_in_memory(shared: 
     crowd(index, 300, **shared)  # 300 earlier records share the key
     index.add("holder", HOLDER)
     by_ssn = Identity(**{**vars(HOLDER), "state_id": ""})
-    by_state_id = Identity(**{**vars(HOLDER), "ssn": ""})
+    # No SSN and no email: under rules-3 name, birth date and a shared contact would be exact.
+    by_state_id = Identity(**{**vars(HOLDER), "ssn": "", "email": ""})
     for query, outcome in ((HOLDER, Outcome.EXACT), (by_ssn, Outcome.EXACT), (by_state_id, Outcome.PARTIAL)):
         found = [c.record_id for c in index.candidates(query)]
         assert found[0] == "holder"  # the strongest evidence first

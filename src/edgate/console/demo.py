@@ -353,9 +353,11 @@ def load(ctx: Ctx) -> dict[str, object]:
                 "partial match — conflicting data",
                 partial_person.first_name,
                 partial_person.last_name,
-                partial_person.date_of_birth.replace(year=partial_person.date_of_birth.year - 3),  # type: ignore[union-attr]
+                # 13 years: two digits of the year differ (rules-3 takes a one-digit slip within
+                # a generation for a typo and would answer exact).
+                partial_person.date_of_birth.replace(year=partial_person.date_of_birth.year - 13),  # type: ignore[union-attr]
                 people[2].ssn,
-                "(the record's date of birth is 3 years later: you are first asked to check what you "
+                "(the record's date of birth is 13 years later: you are first asked to check what you "
                 "typed; continue without changes and the case goes to the queue of Northfield Public "
                 "Schools, whose high school the record works at)",
             ),

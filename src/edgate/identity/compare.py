@@ -42,14 +42,50 @@ def _typo(a: str, b: str) -> bool:
     return min(len(a), len(b)) >= 6 and JaroWinkler.similarity(a, b) >= 0.94
 
 
+# Masculine and feminine endings of one name (Daniel ~ Daniela, Mario ~ Maria, Alexander ~
+# Alexandra, Francis ~ Frances, Christian ~ Christina, Louis ~ Louise).
+_GENDERED_ENDINGS = frozenset(
+    {
+        ("", "a"),
+        ("", "e"),
+        ("", "ne"),
+        ("", "le"),
+        ("o", "a"),
+        ("er", "ra"),
+        ("us", "a"),
+        ("is", "es"),
+        ("an", "na"),
+    }
+)
+
+
+def _gender_variant(a: str, b: str) -> bool:
+    """A typo's distance apart, but as often the names of a brother and his twin sister."""
+    if not _typo(a, b):
+        return False
+    stem = 0
+    while stem < min(len(a), len(b)) and a[stem] == b[stem]:
+        stem += 1
+    ends = (a[stem:], b[stem:])
+    return stem >= 3 and (ends in _GENDERED_ENDINGS or ends[::-1] in _GENDERED_ENDINGS)
+
+
 def first_name(q: Identity, r: Identity) -> Result:
     qk, rk = normalize.name_key(q.first_name), normalize.name_key(r.first_name)
     if not qk or not rk:
         return MISSING
     if qk == rk:
         return Result("exact", Level.AGREE)
-    if normalize.first_name_forms(qk) & normalize.first_name_forms(rk):
-        return Result("nickname", Level.CLOSE)
+    variant = _gender_variant(qk, rk)
+    q_forms, r_forms = normalize.first_name_forms(qk), normalize.first_name_forms(rk)
+    if q_forms & r_forms:
+        if qk in r_forms or rk in q_forms or (_typo(qk, rk) and not variant):
+            return Result("nickname", Level.CLOSE)  # Bill ~ William; Katherine ~ Catherine
+        # Two given names of their own that share a short form (Alexander ~ Alexandra through
+        # Alex): often two people, boy-and-girl twins among them.
+        return Result("shared_nickname", Level.CLOSE)
+    if variant:
+        return Result("variant", Level.CLOSE)  # Daniel ~ Daniela, Louis ~ Louise
     if _typo(qk, rk):
         return Result("typo", Level.CLOSE)
     if (len(qk) == 1 or len(rk) == 1) and qk[0] == rk[0]:
@@ -61,6 +97,8 @@ def first_name(q: Identity, r: Identity) -> Result:
         return Result("middle", Level.CLOSE)
     if normalize.phonetic(qk) and normalize.phonetic(qk) == normalize.phonetic(rk):
         return Result("phonetic", Level.CLOSE)
+    if min(len(qk), len(rk)) >= 5 and DamerauLevenshtein.distance(qk, rk) == 2:
+        return Result("typo2", Level.CLOSE)  # two edits (Christpoher ~ Christopher, Mason ~ Madison)
     return Result("differ", Level.DIFFER)
 
 
@@ -116,7 +154,9 @@ def date_of_birth(q: Identity, r: Identity) -> Result:
     if (a.year, a.month, a.day) == (b.year, b.day, b.month):
         return Result("swapped", Level.CLOSE)
     if _one_edit(_iso(a), _iso(b)):
-        return Result("one_digit", Level.CLOSE)
+        # A changed decade or century digit puts the dates 10+ years apart: a generation
+        # (father and son of one name) is then possible, so rules-3 tells the two apart.
+        return Result("one_digit" if abs(a.year - b.year) < 10 else "one_digit_decade", Level.CLOSE)
     return Result("differ", Level.DIFFER)
 
 

@@ -1,18 +1,23 @@
 """Decision: `exact`, `partial` or `none`, with the candidate, a score and per-field levels.
 
-The full rules are in docs/matching.md. In short:
+The full rules are in docs/matching.md (§3). In short (rules-3):
 
-* exact   — every identifier that separates family members agrees: date of birth and SSN
-            exactly, first name (allowing a nickname or one typo), last name (allowing a
-            declared former name, a compound part or one typo), and no differing state ID.
-            A high total alone never makes `exact`: a false exact shows a stranger someone
-            else's User Name.
+* exact   — every identifier that separates family members agrees (date of birth and SSN
+            exactly, first name allowing a nickname or one typo, last name allowing a former
+            name, a compound part or one typo, no differing state ID), or one of the
+            widenings in `MatchRules.widenings`, each of which still rules out every relative
+            (a changed surname; a near first name with the person's own state ID; an SSN one
+            keystroke off with the exact first name; a birth date swapped or one digit off
+            within a generation with the exact first name; no SSN, with names, birth date and
+            a contact). A field unusable on either side never counts. A high total alone never
+            makes `exact`: a false exact shows a stranger someone else's User Name.
 * partial — the registration points at this record through strong evidence (the SSN or state
-            ID agrees; the SSN is one keystroke off with date of birth and name near; or name
-            and date of birth agree with no SSN to tell them apart, or a differing one) but
-            something conflicts: a human decides.
+            ID agrees; the SSN is one keystroke off with date of birth and first name near; or
+            name and date of birth agree with no SSN to tell them apart, or a differing one)
+            but something conflicts: a human decides.
 * none    — otherwise. A twin (same surname, birth date, address; another first name and
-            SSN) and a Jr/Sr pair (same name and address; other birth date and SSN) are `none`.
+            SSN, consecutive or not) and a Jr/Sr pair (same name and address; other birth date
+            and SSN) are `none`.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Protocol
 
 from .compare import Result, compare_all
 from .records import Candidate, Identity
-from .rules import RULES_2, MatchRules
+from .rules import RULES_3, MatchRules
 
 
 class Outcome(StrEnum):
@@ -60,14 +65,37 @@ class Matcher(Protocol):
     def match(self, query: Identity, candidates: Iterable[Candidate]) -> Decision: ...
 
 
-def score(results: dict[str, Result], rules: MatchRules = RULES_2) -> float:
-    return round(sum(rules.weights.get(name, {}).get(r.kind, 0.0) for name, r in results.items()), 2)
+def _kinds(results: dict[str, Result], rules: MatchRules) -> dict[str, str]:
+    """Each field's kind as `rules` reads it (a version reads kinds added after it as the ones it knew)."""
+    return {name: rules.reads.get(name, {}).get(r.kind, r.kind) for name, r in results.items()}
 
 
-def classify(f: dict[str, Result], rules: MatchRules = RULES_2) -> tuple[Outcome, str]:
-    kind = {name: result.kind for name, result in f.items()}
-    if all(kind[name] in allowed for name, allowed in rules.exact.items()):
+def score(results: dict[str, Result], rules: MatchRules = RULES_3) -> float:
+    kinds = _kinds(results, rules)
+    return round(sum(rules.weights.get(name, {}).get(kind, 0.0) for name, kind in kinds.items()), 2)
+
+
+# A field unusable on either side (a malformed value in a person file, docs/matching.md §7)
+# never counts towards `exact`: an unusable SSN or state ID is no SSN or state ID, any other
+# unusable field fails every exact rule. The partial rules still see how near it is (a typed
+# impossible date compared digit by digit).
+ABSENT_WHEN_UNUSABLE = frozenset({"ssn", "state_id"})
+
+
+def classify(
+    f: dict[str, Result], rules: MatchRules = RULES_3, unusable: frozenset[str] = frozenset()
+) -> tuple[Outcome, str]:
+    kind = _kinds(f, rules)
+    for_exact = dict(kind)
+    for name in unusable & kind.keys():
+        for_exact[name] = "missing" if name in ABSENT_WHEN_UNUSABLE else "unusable"
+    if all(for_exact[name] in allowed for name, allowed in rules.exact.items()):
         return Outcome.EXACT, "names, date of birth and SSN agree"
+    for widening in rules.widenings:
+        if all(for_exact[name] in allowed for name, allowed in widening.kinds.items()) and (
+            not widening.any_of or any(for_exact[name] in ok for name, ok in widening.any_of.items())
+        ):
+            return Outcome.EXACT, widening.name
     first_near = kind["first_name"] in rules.near_first
     last_near = kind["last_name"] in rules.near_last
     dob_near = kind["date_of_birth"] in rules.near_dob
@@ -75,7 +103,8 @@ def classify(f: dict[str, Result], rules: MatchRules = RULES_2) -> tuple[Outcome
         return Outcome.PARTIAL, "SSN agrees but other data conflicts"
     if kind["state_id"] == "exact":
         return Outcome.PARTIAL, "state ID agrees but other data conflicts"
-    if kind["ssn"] in rules.ssn_typo and dob_near and (first_near or last_near):
+    names_near = first_near if rules.ssn_typo_needs_first_name else (first_near or last_near)
+    if kind["ssn"] in rules.ssn_typo and dob_near and names_near:
         return Outcome.PARTIAL, "SSN one keystroke away, with date of birth and name near"
     if kind["date_of_birth"] == "exact" and first_near and last_near:
         if kind["ssn"] in ("missing", "last4"):
@@ -88,11 +117,24 @@ def classify(f: dict[str, Result], rules: MatchRules = RULES_2) -> tuple[Outcome
             return Outcome.PARTIAL, "full name and date of birth agree but the SSN differs"
     if kind["ssn"] == "last4" and dob_near and first_near and last_near:
         return Outcome.PARTIAL, "last four SSN digits, name and date of birth near"
+    if rules.partial_without_ssn and kind["ssn"] in ("missing", "last4"):
+        # No SSN to tell people apart, one more thing off: a human looks rather than a
+        # duplicate Profile being made (the birth date mistyped, or the surname changed with
+        # an address, email or phone still the same).
+        if dob_near and first_near and last_near:
+            return Outcome.PARTIAL, "no full SSN; name and date of birth near"
+        contact = any(kind[name] == "exact" for name in ("address", "email", "phone"))
+        if kind["date_of_birth"] == "exact" and kind["first_name"] in ("exact", "nickname") and contact:
+            return Outcome.PARTIAL, "no full SSN; first name, date of birth and contact agree"
     return Outcome.NONE, "identifiers that separate people disagree"
 
 
+def _unusable(identity: Identity) -> frozenset[str]:
+    return getattr(identity, "unusable", frozenset())
+
+
 class RuleMatcher:
-    def __init__(self, hasher: Callable[[str], str], rules: MatchRules = RULES_2) -> None:
+    def __init__(self, hasher: Callable[[str], str], rules: MatchRules = RULES_3) -> None:
         self.hasher = hasher
         self.rules = rules
         self.version = rules.version
@@ -101,7 +143,8 @@ class RuleMatcher:
         self, query: Identity, candidate: Candidate, hasher: Callable[[str], str] | None = None
     ) -> Decision:
         results = compare_all(query, candidate.identity, hasher or self.hasher)
-        outcome, rule = classify(results, self.rules)
+        unusable = _unusable(query) | _unusable(candidate.identity)
+        outcome, rule = classify(results, self.rules, unusable)
         return Decision(outcome, candidate.record_id, score(results, self.rules), results, rule)
 
     def match(

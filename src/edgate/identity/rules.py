@@ -13,6 +13,19 @@ def w(m: float, u: float) -> float:
 
 
 @dataclass(frozen=True)
+class ExactRule:
+    """One way to `exact`: every listed field must be of one of its kinds, and usable on both
+    sides (a field a person file marked unusable never counts towards `exact`). `excludes`
+    names the family members the rule still tells apart (docs/matching.md says why)."""
+
+    name: str
+    kinds: dict[str, frozenset[str]]
+    excludes: str = ""
+    # And at least one of these fields of one of its kinds (empty: no such condition).
+    any_of: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class MatchRules:
     version: str
     # `exact` needs every one of these fields to be of one of these kinds.
@@ -24,6 +37,17 @@ class MatchRules:
     ssn_typo: frozenset[str]
     # Per field and kind, the weight of evidence (m/u from the documented error model).
     weights: dict[str, dict[str, float]] = field(default_factory=dict)
+    # Further ways to `exact` (rules-3 on), each ruling out every relative on its own.
+    widenings: tuple[ExactRule, ...] = ()
+    # The partial rule "SSN one keystroke away, date of birth near" also needs the first name
+    # near (rules-3): twins have consecutive SSNs, one birth date and one surname.
+    ssn_typo_needs_first_name: bool = False
+    # Two more partial rules when there is no full SSN (rules-3): name and date of birth near
+    # (not only the same date), or first name, date of birth and a contact with another surname.
+    partial_without_ssn: bool = False
+    # Comparison kinds added after this version was published, read as the kind it knew
+    # (field -> new kind -> old kind), so its decisions never change.
+    reads: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 RULES_2 = MatchRules(
@@ -75,6 +99,132 @@ RULES_2 = MatchRules(
         "email": {"exact": w(0.6, 1e-6), "differ": w(0.4, 0.999999)},
         "phone": {"exact": w(0.5, 1e-6), "differ": w(0.5, 0.999999)},
     },
+    reads={
+        "first_name": {"shared_nickname": "nickname", "variant": "typo", "typo2": "differ"},
+        "date_of_birth": {"one_digit_decade": "one_digit"},
+    },
 )
 
-RULES = {RULES_2.version: RULES_2}
+_NAME_AGREES = frozenset({"exact", "former", "compound", "typo"})  # last name, as in rules-2
+_NO_OTHER_STATE_ID = frozenset({"exact", "missing"})
+
+RULES_3 = MatchRules(
+    version="rules-3",
+    exact={
+        "first_name": frozenset({"exact", "nickname", "typo"}),
+        "last_name": _NAME_AGREES,
+        "date_of_birth": frozenset({"exact"}),
+        "ssn": frozenset({"exact"}),
+        "state_id": _NO_OTHER_STATE_ID,
+    },
+    widenings=(
+        ExactRule(
+            "E2: SSN, date of birth and first name agree; the last name changed or is mistyped",
+            {
+                "ssn": frozenset({"exact"}),
+                "date_of_birth": frozenset({"exact"}),
+                "first_name": frozenset({"exact"}),
+                "last_name": frozenset({"phonetic", "differ"}),
+                "state_id": _NO_OTHER_STATE_ID,
+            },
+            excludes="twins (another first name); every other relative (another birth date)",
+        ),
+        ExactRule(
+            "E3: SSN, state ID, date of birth and last name agree; the first name is near",
+            {
+                "ssn": frozenset({"exact"}),
+                "state_id": frozenset({"exact"}),
+                "date_of_birth": frozenset({"exact"}),
+                "last_name": _NAME_AGREES,
+                "first_name": frozenset(
+                    {"shared_nickname", "variant", "typo2", "initial", "middle", "phonetic"}
+                ),
+            },
+            excludes="twins (their own state ID); every other relative (another birth date)",
+        ),
+        ExactRule(
+            "E4: names and date of birth agree; the SSN is one keystroke away",
+            {
+                "ssn": frozenset({"one_digit", "transposed"}),
+                "date_of_birth": frozenset({"exact"}),
+                "first_name": frozenset({"exact"}),
+                "last_name": _NAME_AGREES,
+                "state_id": _NO_OTHER_STATE_ID,
+            },
+            excludes="twins with consecutive SSNs (another first name); Jr/Sr (another birth date)",
+        ),
+        ExactRule(
+            "E5: SSN and names agree; the date of birth is swapped or one digit off, same generation",
+            {
+                "ssn": frozenset({"exact"}),
+                "date_of_birth": frozenset({"swapped", "one_digit"}),
+                "first_name": frozenset({"exact"}),
+                "last_name": _NAME_AGREES,
+                "state_id": _NO_OTHER_STATE_ID,
+            },
+            excludes="Jr/Sr (10+ years apart: one_digit_decade); siblings (another first name)",
+        ),
+        ExactRule(
+            "E6: no SSN on one side; names and date of birth agree, and the address, email or phone",
+            {
+                "ssn": frozenset({"missing", "last4"}),
+                "date_of_birth": frozenset({"exact"}),
+                "first_name": frozenset({"exact"}),
+                "last_name": _NAME_AGREES,
+                "state_id": _NO_OTHER_STATE_ID,
+            },
+            excludes="twins (another first name); Jr/Sr (another birth date); namesakes (contact)",
+            any_of={
+                "address": frozenset({"exact"}),
+                "email": frozenset({"exact"}),
+                "phone": frozenset({"exact"}),
+            },
+        ),
+    ),
+    near_first=frozenset(
+        {"exact", "nickname", "shared_nickname", "variant", "typo", "typo2", "initial", "middle", "phonetic"}
+    ),
+    near_last=frozenset({"exact", "former", "compound", "typo", "phonetic"}),
+    near_dob=frozenset({"exact", "swapped", "one_digit", "one_digit_decade"}),
+    ssn_typo=frozenset({"one_digit", "transposed"}),
+    ssn_typo_needs_first_name=True,
+    partial_without_ssn=True,
+    # Learned, not set by hand: `python -m bench.learn_weights` (seed 55001, both error models
+    # pooled; m by EM over blocked pairs, u from random pairs; log2(m/u) rounded to 0.1).
+    weights={
+        "first_name": {
+            "exact": 6.9,
+            "nickname": 4.4,
+            "typo": 4.5,
+            "middle": -1.3,
+            "differ": -8.8,
+            "typo2": 0.6,
+            "initial": 3.5,
+            "phonetic": -0.1,
+            "variant": 3.1,
+            "shared_nickname": -2.2,
+        },
+        "last_name": {
+            "exact": 6.3,
+            "compound": 6.7,
+            "typo": 4.6,
+            "former": 2.9,
+            "differ": -6.5,
+            "phonetic": 1.5,
+        },
+        "date_of_birth": {
+            "exact": 14.1,
+            "one_digit": 4.2,
+            "swapped": 8.9,
+            "one_digit_decade": 4.3,
+            "differ": -8.6,
+        },
+        "ssn": {"exact": 15.8, "one_digit": 11.3, "transposed": 10.1, "differ": -9.8},
+        "state_id": {"exact": 18.2, "differ": -7.9},
+        "address": {"exact": 13.9, "differ": -1.7, "similar": 4.9},
+        "email": {"exact": 15.7, "differ": -0.7},
+        "phone": {"exact": 16.2, "differ": -8.5},
+    },
+)
+
+RULES = {RULES_2.version: RULES_2, RULES_3.version: RULES_3}

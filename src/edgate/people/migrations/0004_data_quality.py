@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0003_service_search_indexes'),
+        ("people", "0003_service_search_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='person',
-            name='data_problems',
+            model_name="person",
+            name="data_problems",
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddField(
-            model_name='person',
-            name='data_problems_ciphertext',
+            model_name="person",
+            name="data_problems_ciphertext",
             field=models.BinaryField(null=True),
         ),
         migrations.AddField(
-            model_name='person',
-            name='dob_digits',
+            model_name="person",
+            name="dob_digits",
             field=models.CharField(blank=True, editable=False, max_length=8),
         ),
     ]

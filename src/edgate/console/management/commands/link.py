@@ -62,5 +62,6 @@ class Command(BaseCommand):
             write_results(out, classify(rows, matcher, candidates), tally)
         self.stdout.write(
             f"{tally.exact} exact, {tally.partial} partial, {tally.none} none, {tally.rejected} rejected "
-            f"({tally.unusable} queries kept with unusable fields){records_note} → {out_path}"
+            f"({tally.unusable} queries kept with unusable fields){records_note} → {out_path} "
+            f"(rules {matcher.version})"
         )
