@@ -45,7 +45,11 @@ def test_the_environment_variable_reaches_the_settings() -> None:
         "import django; django.setup(); from edgate.core import conf; "
         "print(conf.get().limit('register_address').limit)"
     )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "edgate.settings.test", "EDGATE_THROTTLES": "register_address=77"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "edgate.settings.test",
+        "EDGATE_THROTTLES": "register_address=77",
+    }
     env.pop("DATABASE_URL", None)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "77"
