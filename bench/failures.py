@@ -76,6 +76,7 @@ def browser(url: str, address: str):  # type: ignore[no-untyped-def]
     warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
     session = requests.Session()
     session.verify = False
+    session.trust_env = False  # no proxy, and no CA bundle from the environment overriding verify
     session.headers.update({"Origin": url, "Referer": f"{url}/", "X-Forwarded-For": address})
     return session
 
@@ -153,15 +154,16 @@ def same_person(args: argparse.Namespace) -> None:
         timings: dict[str, float] = {}
 
         def one(i: int) -> None:
+            ready = None
             try:
-                s, base = wizard_to_review(cluster.url, f"10.77.{i // 250}.{i % 250 + 1}", person)
+                ready = wizard_to_review(cluster.url, f"10.77.{i // 250}.{i % 250 + 1}", person)
             except Exception as exc:  # noqa: BLE001 - counted and printed
                 outcome = f"pages 1-3 failed: {exc}"
-                barrier.abort()
-            else:
-                try:
-                    if barrier.wait(timeout=600) == 0:
-                        timings["confirm"] = time.perf_counter()
+            try:
+                if barrier.wait(timeout=900) == 0:
+                    timings["confirm"] = time.perf_counter()
+                if ready:
+                    s, base = ready
                     r = s.post(
                         f"{cluster.url}/register/review/",
                         data=base | {"confirm": "on"},
@@ -170,10 +172,10 @@ def same_person(args: argparse.Namespace) -> None:
                     )
                     where = r.headers.get("Location", "").rstrip("/").rsplit("/", 1)[-1]
                     outcome = f"{r.status_code} -> {where}" if r.status_code == 302 else str(r.status_code)
-                except threading.BrokenBarrierError:
-                    outcome = "barrier broken"
-                except Exception as exc:  # noqa: BLE001
-                    outcome = f"{type(exc).__name__}"
+            except threading.BrokenBarrierError:
+                outcome = "barrier broken"
+            except Exception as exc:  # noqa: BLE001
+                outcome = f"{type(exc).__name__}"
             with lock:
                 outcomes[outcome] += 1
 
