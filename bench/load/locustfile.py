@@ -21,6 +21,7 @@ import os
 import random
 import re
 import time
+from pathlib import Path
 
 from locust import FastHttpUser, events, task
 from locust.contrib.fasthttp import FastHttpSession
@@ -30,7 +31,11 @@ FLOW = re.compile(r'name="flow" value="([^"]+)"')
 USERNAME = re.compile(r'data-testid="username">([^<]+)<')
 
 _accounts_file = os.environ.get("LOAD_ACCOUNTS", "")
-ACCOUNTS = json.loads(open(_accounts_file).read()) if _accounts_file else {"usernames": [], "password": ""}  # noqa: SIM115, PTH123
+ACCOUNTS = (
+    json.loads(Path(_accounts_file).read_text())
+    if _accounts_file and Path(_accounts_file).exists()
+    else {"usernames": [], "password": ""}
+)
 _next_account = itertools.count()
 RECORDS: list[tuple[str, float, float, bool]] = []  # name, start, ms, ok
 # Registrations the client saw complete (page 4 answered with the redirect to "created"):
