@@ -415,7 +415,7 @@ def postgres_restart(args: argparse.Namespace) -> None:
             [
                 f"before ({down_at - t0:.0f} s): {dict(before)}",
                 f"stopping ({stopped - down_at:.1f} s): {dict(window(down_at, stopped + 0.5))}",
-                f"down ({up_at - stopped:.0f} s): {dict(down)}  (want 503, or 200 for a page without the database)",
+                f"down ({up_at - stopped:.0f} s): {dict(down)}  (want 503; 200 needs no database)",
                 f"first 3 s after the start: {dict(after_grace)}",
                 f"then ({end - up_at - 3:.0f} s): {dict(settled)}  (want only 200)",
                 f"503 page titles: {dict(pages_503)}",
