@@ -74,33 +74,6 @@ REQUIRED_THROTTLES = {
 }
 
 
-def parse_throttle_overrides(text: str, known: dict[str, Limit]) -> dict[str, Limit]:
-    """`NAME=LIMIT` or `NAME=LIMIT/SECONDS`, comma-separated (EDGATE_THROTTLES): the limits a
-    load test raises, or an agency tunes, without editing settings. Each names a known throttle;
-    limits and windows are positive whole numbers; anything else stops start-up."""
-    overrides: dict[str, Limit] = {}
-    for item in (part.strip() for part in text.split(",")):
-        if not item:
-            continue
-        name, sep, value = (piece.strip() for piece in item.partition("="))
-        if not sep or name not in known:
-            raise ImproperlyConfigured(
-                f"EDGATE_THROTTLES: {name!r} is not a throttle; one of {sorted(known)}"
-            )
-        limit_text, _, seconds_text = value.partition("/")
-        try:
-            limit = int(limit_text)
-            window = timedelta(seconds=int(seconds_text)) if seconds_text else known[name].window
-        except ValueError:
-            limit, window = 0, timedelta(0)
-        if limit < 1 or window <= timedelta(0):
-            raise ImproperlyConfigured(
-                f"EDGATE_THROTTLES: {name} needs LIMIT or LIMIT/SECONDS, positive whole numbers"
-            )
-        overrides[name] = Limit(name, limit, window)
-    return overrides
-
-
 def _load() -> EdgateSettings:
     raw = dict(getattr(settings, "EDGATE", {}))
     try:
@@ -108,7 +81,6 @@ def _load() -> EdgateSettings:
             name: Limit(name, int(limit), timedelta(seconds=int(seconds)))
             for name, (limit, seconds) in raw["THROTTLES"].items()
         }
-        throttles.update(parse_throttle_overrides(str(raw.get("THROTTLE_OVERRIDES", "")), throttles))
         conf = EdgateSettings(
             agency_name=str(raw["AGENCY_NAME"]),
             agency_short_name=str(raw["AGENCY_SHORT_NAME"]),

@@ -7,9 +7,6 @@ Environment variables read here (and only here):
   EDGATE_PII_KEYS       comma-separated Fernet keys for personal data at rest; first one encrypts
   EDGATE_LOOKUP_KEY     HMAC key for lookup hashes (SSN, throttle keys)
   EDGATE_TRUSTED_PROXIES comma-separated addresses allowed to set X-Forwarded-For
-  EDGATE_THROTTLES      overrides of EDGATE['THROTTLES'] below: comma-separated NAME=LIMIT or
-                        NAME=LIMIT/SECONDS, e.g. "register_address=100000,match_address=100000/3600"
-                        (a load test; checked at start-up by edgate.core.conf)
 """
 
 import os
@@ -310,8 +307,6 @@ EDGATE = {
     # to recover a privileged Profile, which never recovers by hint question (hours).
     "ACTIVATION_CODE_DAYS": 15,
     "RECOVERY_CODE_HOURS": 24,
-    # Applied over THROTTLES by edgate.core.conf (unknown names and bad numbers stop start-up).
-    "THROTTLE_OVERRIDES": os.environ.get("EDGATE_THROTTLES", ""),
 }
 
 LOGGING = {
