@@ -18,7 +18,7 @@ def test_pages_carry_security_headers(client: Client) -> None:
     assert response["Cache-Control"] == "no-store"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
-    session = response.cookies[next(k for k in response.cookies if k == "sessionid")]
+    session = client.cookies["sessionid"]  # set by the response that started the session
     assert session["httponly"] and session["samesite"] == "Lax"
 
 

@@ -163,7 +163,7 @@ def test_a_burst_of_wrong_hint_answers_then_the_right_one(store: str, held) -> N
     hasher.release.set()
     join_all()
     assert not [r for r in results if isinstance(r, Exception)], results
-    assert right.status_code == 200 and "too many attempts" in right.content.decode()
+    assert right.status_code == 429 and "too many attempts" in right.content.decode()
     assert hasher.examined == limit
     assert AuditEvent.objects.filter(event_type=EventType.RECOVERY_HINT_FAILED).count() == limit
     assert not AuditEvent.objects.filter(event_type=EventType.RECOVERY_HINT_PASSED).exists()

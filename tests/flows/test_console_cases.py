@@ -547,6 +547,7 @@ def test_case_status_page_is_throttled_per_address(world: World, client: Client)
     refused = client.post(url, {"reference": case.reference})
     assert refused.context["state"] is None
     assert "too many look-ups" in refused.content.decode()
+    assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 2 * 3600
     alert = AuditEvent.objects.get(event_type=EventType.THROTTLE_ALERT)
     assert alert.detail["limit"] == "case_status_address"
     # Another address is not affected.

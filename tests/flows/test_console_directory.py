@@ -228,6 +228,7 @@ def test_known_person_search_is_throttled_per_administrator(world: World, settin
     assert da_a.post(url, form | {"last_name": "Other"}).context["not_found"]
     refused = da_a.post(url, form)
     assert refused.status_code == 429 and "found" not in refused.context
+    assert 0 < int(refused["Retry-After"]) <= 2 * 3600
     assert events(EventType.STAFF_SEARCH_THROTTLED).get().actor_id == world.da_a.pk
     assert events(EventType.THROTTLE_ALERT, limit="staff_search_actor").count() == 1
     # Another administrator has their own allowance.
@@ -371,6 +372,7 @@ def test_adding_someone_new_is_counted_before_matching_and_the_31st_is_refused(
     people_before = Person.objects.count()
     refused = da_a.post(url, new_post(probe))
     assert refused.status_code == 429 and len(matched) == 30  # refused before matching
+    assert 0 < int(refused["Retry-After"]) <= 2 * 3600
     assert "Too many searches in the last hour" in refused.content.decode()
     assert list(MatchCase.objects.values_list("pk", "attempts")) == cases_before
     assert Person.objects.count() == people_before

@@ -196,7 +196,8 @@ def test_a_code_works_only_for_its_own_user_name_and_guessing_is_throttled() -> 
     # The fifth wrong code for this User Name, then even the right one, are refused.
     redeem(Client(REMOTE_ADDR="203.0.113.40"), owner.username, "1111-1111-1111-1111-1111-1111-11")
     locked = redeem(Client(REMOTE_ADDR="203.0.113.41"), owner.username, code)
-    assert "too many attempts" in locked.content.decode()
+    assert locked.status_code == 429 and "too many attempts" in locked.content.decode()
+    assert int(locked["Retry-After"]) > 0
     owner.refresh_from_db()
     assert owner.check_password(PASSWORD)
 
@@ -249,6 +250,24 @@ def test_a_privileged_precreated_profile_needs_a_setup_code_from_customer_servic
     assert done.redirect_chain[-1][0] == step("setup_done")
     profile.refresh_from_db()
     assert profile.status == "active" and profile.check_password(PASSWORD)
+
+
+def test_guessing_a_setup_code_is_refused_with_429_and_when_to_come_back(client: Client) -> None:
+    from tests.factories import precreated, security_post
+
+    who = someone("Ines", "Valcourt")
+    profile = precreated(on_file(who))
+    _directory_administrator(profile)
+    start(client)
+    assert post_step(client, "identity", who.identity_post())["Location"] == step("setup")
+    wrong = security_post() | {"code": "0000-0000-0000-0000-0000-0000-00"}
+    for _ in range(5):  # code_profile: 5 a day
+        assert post_step(client, "setup", wrong).status_code == 200
+    refused = post_step(client, "setup", wrong)
+    assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 48 * 3600
+    assert "codes are not accepted for a while" in refused.content.decode()
+    profile.refresh_from_db()
+    assert profile.status == "awaiting_setup"
 
 
 def test_an_ordinary_precreated_profile_needs_no_code(client: Client) -> None:

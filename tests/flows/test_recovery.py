@@ -66,11 +66,16 @@ def test_wrong_answers_lock_recovery_after_five_in_a_day(profile: Profile) -> No
         assert "does not match" in response.content.decode()
     client = Client(REMOTE_ADDR="198.51.100.50")
     begin(client, profile.username)
-    assert "too many attempts" in client.post(url("answer"), {"answer": "wrong"}).content.decode()
+    locking = client.post(url("answer"), {"answer": "wrong"})  # the fifth wrong answer locks
+    assert locking.status_code == 429 and "too many attempts" in locking.content.decode()
+    # The five fade out of the 24-hour sliding window during the next one.
+    assert 0 < int(locking["Retry-After"]) <= 48 * 3600
     # Now even the right answer is refused, from anywhere...
     client = Client(REMOTE_ADDR="198.51.100.60")
     begin(client, profile.username)
-    assert "too many attempts" in client.post(url("answer"), {"answer": HINT_ANSWER}).content.decode()
+    refused = client.post(url("answer"), {"answer": HINT_ANSWER})
+    assert refused.status_code == 429 and "too many attempts" in refused.content.decode()
+    assert int(refused["Retry-After"]) > 0
     assert AuditEvent.objects.filter(event_type=EventType.RECOVERY_LOCKED).count() == 2
     # ...until the 24-hour window has passed.
     with time_machine.travel(timezone.now() + timedelta(hours=49)):

@@ -85,6 +85,10 @@ def test_wrong_codes_are_counted_and_then_locked(
         # Past the limit even the right code is not examined, and the page says so.
         page = client.post(VERIFY, {"code": current_code(enrolled)})
         assert str(mfa_views.LOCKED) in page.content.decode()
+        # 429, and the wait: to the end of this 15-minute window, then until the six counted
+        # attempts have faded to four in the next one (a third of it).
+        elapsed = int(start.timestamp()) % 900
+        assert page.status_code == 429 and int(page["Retry-After"]) in (1200 - elapsed, 1201 - elapsed)
         assert client.get("/admin/")["Location"].startswith(VERIFY)
     failed = events(EventType.OTP_FAILED, staff)
     assert [e.outcome for e in failed] == [Outcome.FAILURE] * 5 + [Outcome.DENIED]

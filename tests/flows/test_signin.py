@@ -152,15 +152,19 @@ def test_success_resets_only_the_accounts_counter_not_the_address_failures(profi
         assert sign_in(office, profile.username).status_code == 302  # 50th attempt: allowed, right
         office.post(reverse("accounts:logout"))
         assert sign_in(office, "guess-more", "wrong wrong wrong wrong").status_code == 200  # the 50th failure
-        # The address's 50 failures still stand: even the right password is now refused there.
-        assert "not correct" in sign_in(office, profile.username).content.decode()
+        # The address's 50 failures still stand: even the right password is now refused there,
+        # with the same words as a wrong password but 429 and when to come back.
+        refused = sign_in(office, profile.username)
+        assert refused.status_code == 429 and "not correct" in refused.content.decode()
+        assert 0 < int(refused["Retry-After"]) <= 30 * 60
         assert sign_in(Client(REMOTE_ADDR="192.0.2.78"), profile.username).status_code == 302
 
 
 def test_failures_from_one_address_are_throttled_across_accounts(client: Client, profile: Profile) -> None:
     for i in range(50):
         sign_in(client, f"guess{i}", "wrong wrong wrong wrong")  # each User Name fails once: no delays
-    assert sign_in(client, profile.username).status_code == 200  # refused from this address
+    refused = sign_in(client, profile.username)  # refused from this address
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert sign_in(Client(REMOTE_ADDR="192.0.2.50"), profile.username).status_code == 302
 
 
@@ -338,7 +342,7 @@ def test_current_password_checks_are_counted_so_a_stolen_session_cannot_guess(
             assert "not your current password" in client.post(url, wrong).content.decode()
         with mock.patch.object(hashers.Argon2PasswordHasher, "verify", autospec=True) as verify:
             refused = client.post(url, right)
-        assert verify.call_count == 0 and refused.status_code == 200
+        assert verify.call_count == 0 and refused.status_code == 429 and int(refused["Retry-After"]) > 0
         assert "cannot be checked again for a while" in refused.content.decode()
     assert AuditEvent.objects.filter(event_type=EventType.REAUTH_THROTTLED).count() == 1
     profile.refresh_from_db()

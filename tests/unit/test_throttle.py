@@ -133,3 +133,20 @@ def test_database_counters_store_no_plain_identifiers_and_expire() -> None:
     assert not any("123456789" in row.key for row in ThrottleCounter.objects.all())
     with time_machine.travel(timezone.now() + timedelta(hours=3)):
         assert throttle.purge_expired() == 2
+
+
+def test_retry_after_is_when_the_next_attempt_gets_through(backend: str) -> None:
+    # 10 minutes into an hour's window: 3 allowed, the 4th refused. Nothing from this window
+    # fades before it ends, and in the next one the 4 counted fade until 2 remain (3 - 1 room):
+    # half an hour in. So 50 + 30 minutes.
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    with time_machine.travel(start + timedelta(minutes=10), tick=False):
+        attempts = [throttle.attempt(LIMIT, "nia") for _ in range(4)]
+    assert [a.retry_after for a in attempts[:2]] == [0, 0]
+    refused = attempts[3]
+    assert not refused.allowed and refused.retry_after == 80 * 60
+    with time_machine.travel(start + timedelta(minutes=10 + 80) - timedelta(seconds=1), tick=False):
+        assert not throttle.attempt(LIMIT, "nia").allowed  # a second early: still refused
+    with time_machine.travel(start + timedelta(minutes=10 + 80), tick=False):
+        throttle.undo(LIMIT, "nia")  # take back the early probe
+        assert throttle.attempt(LIMIT, "nia").allowed

@@ -40,6 +40,9 @@ class SignInResult:
     profile: Profile | None = None
     retry_after: int = 0  # seconds to wait before the next attempt for this User Name is examined
     delayed: bool = False  # refused unexamined: it came before the wait was over
+    # Refused unexamined because of the client address's limit alone (which says nothing about
+    # the account): answered 429, and retry_after is then the address's.
+    from_address: bool = False
 
     @property
     def ok(self) -> bool:
@@ -77,6 +80,8 @@ def sign_in(request: HttpRequest, *, username: str, password: str) -> SignInResu
         )
         if account.tripped or address.tripped:
             _alert(ctx, account if account.tripped else address)
+        if account.allowed:
+            return SignInResult(retry_after=max(1, address.retry_after), from_address=True)
         return SignInResult()
     profile = authenticate(request, username=account_key, password=password)
     if profile is None:
@@ -112,13 +117,14 @@ REAUTH_REFUSED = _(
 F = TypeVar("F", bound=forms.Form)
 
 
-def reauthenticate(request: HttpRequest, form_class: type[F], **kwargs: Any) -> tuple[F, bool]:
-    """The form of a page that asks a signed-in person for their current password, and whether
-    it is valid. The check is counted first: a stolen session must not become an unlimited
+def reauthenticate(request: HttpRequest, form_class: type[F], **kwargs: Any) -> tuple[F, bool, int]:
+    """The form of a page that asks a signed-in person for their current password, whether it
+    is valid, and — when the limit refused it — the seconds before a retry can succeed (the page
+    then answers 429). The check is counted first: a stolen session must not become an unlimited
     password-guessing oracle (and each check is a slow hash). Once the limit is reached the
     form is not even validated; a right current password takes its attempt back."""
     if request.method != "POST":
-        return form_class(None, **kwargs), False
+        return form_class(None, **kwargs), False, 0
     limit, key = throttle.named("reauth_profile"), str(request.user.pk)
     attempt = throttle.attempt(limit, key)
     if not attempt.allowed:
@@ -129,12 +135,12 @@ def reauthenticate(request: HttpRequest, form_class: type[F], **kwargs: Any) -> 
         record_event(EventType.REAUTH_THROTTLED, ctx=ctx, target=request.user, outcome=Outcome.DENIED)
         if attempt.tripped:
             _alert(ctx, attempt)
-        return form, False
+        return form, False, max(1, attempt.retry_after)
     form = form_class(request.POST, **kwargs)
     valid = form.is_valid()
     if "current_password" not in form.errors:
         throttle.undo(limit, key)
-    return form, valid
+    return form, valid, 0
 
 
 def sign_out(request: HttpRequest) -> None:

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
+from edgate.core import throttle
 from edgate.core.context import ctx_from_request
 
 from . import actions, signin
@@ -40,13 +41,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 next_url = ""
             return redirect(next_url or settings.LOGIN_REDIRECT_URL)
         form.add_error(None, SIGN_IN_FAILED if not result.delayed else NOT_CHECKED)
-        if result.retry_after:
+        if result.retry_after and not result.from_address:
             form.add_error(None, _wait_message(result.retry_after))
     context = {"form": form, "next": request.GET.get("next", "")}
-    # 429 only for an attempt refused unexamined; a wrong password is an ordinary form error.
-    response = render(
-        request, "accounts/login.html", context, status=429 if result and result.delayed else 200
-    )
+    response = render(request, "accounts/login.html", context)
+    # 429 for an attempt refused unexamined (before its wait was over, or over the address's
+    # limit); a wrong password is an ordinary form error, and so is a locked User Name, which
+    # reads like one on purpose (docs/security.md, Abuse controls and lockout).
+    if result and (result.delayed or result.from_address):
+        return throttle.too_many(response, result.retry_after)
     if result and result.retry_after:
         response["Retry-After"] = str(result.retry_after)
     return response
@@ -91,7 +94,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("current_password", "new_password", "confirm_password")
 @sensitive_variables()
 def change_password(request: HttpRequest) -> HttpResponse:
-    form, valid = signin.reauthenticate(request, ChangePasswordForm, user=request.user)
+    form, valid, refused_for = signin.reauthenticate(request, ChangePasswordForm, user=request.user)
     if valid:
         actions.do_change_password(
             profile=request.user,
@@ -102,14 +105,15 @@ def change_password(request: HttpRequest) -> HttpResponse:
         update_session_auth_hash(request, request.user)
         messages.success(request, _("Your password is changed. You were signed out everywhere else."))
         return redirect("accounts:profile")
-    return render(request, "accounts/change_password.html", {"form": form})
+    response = render(request, "accounts/change_password.html", {"form": form})
+    return throttle.too_many(response, refused_for) if refused_for else response
 
 
 @login_required
 @sensitive_post_parameters("current_password", "hint_answer")
 @sensitive_variables()
 def change_hint(request: HttpRequest) -> HttpResponse:
-    form, valid = signin.reauthenticate(request, ChangeHintForm, user=request.user)
+    form, valid, refused_for = signin.reauthenticate(request, ChangeHintForm, user=request.user)
     if valid:
         actions.do_change_hint(
             profile=request.user,
@@ -119,4 +123,5 @@ def change_hint(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("Your Password Hint Question and Answer are changed."))
         return redirect("accounts:profile")
-    return render(request, "accounts/change_hint.html", {"form": form})
+    response = render(request, "accounts/change_hint.html", {"form": form})
+    return throttle.too_many(response, refused_for) if refused_for else response

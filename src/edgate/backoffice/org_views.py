@@ -238,21 +238,21 @@ TOO_MANY_LOOKUPS = _lazy("Too many searches in the last hour. Try again later, o
 
 
 @sensitive_variables()
-def _ssn_lookup_allowed(request: HttpRequest, actor: Actor) -> bool:
+def _ssn_lookup_refused(request: HttpRequest, actor: Actor) -> int:
     """Counts one look-up by SSN, before it is made: the known-person search (path b) and adding
     someone new (path c, which runs the matcher) are both SSN oracles, limited together per
-    administrator (staff_search_actor)."""
+    administrator (staff_search_actor). 0 when allowed, else the seconds until one would be."""
     limit = throttle.named("staff_search_actor")
     attempt = throttle.attempt(limit, str(actor.profile.pk))
     if attempt.allowed:
-        return True
+        return 0
     ctx = ctx_from_request(request)
     record_event(
         EventType.STAFF_SEARCH_THROTTLED, ctx=ctx, outcome=Outcome.DENIED, detail={"limit": limit.name}
     )
     if attempt.tripped:
         record_throttle_alert(ctx=ctx, limit=limit.name, attempts=attempt.number)
-    return False
+    return max(1, attempt.retry_after)
 
 
 @never_cache
@@ -287,9 +287,9 @@ def add_staff_known(request: HttpRequest, actor: Actor, code: str) -> HttpRespon
     search = org_forms.KnownPersonForm(request.POST if request.method == "POST" else None)
     context["form"] = search
     if request.method == "POST" and search.is_valid():
-        if not _ssn_lookup_allowed(request, actor):
+        if refused_for := _ssn_lookup_refused(request, actor):
             search.add_error(None, TOO_MANY_LOOKUPS)
-            return render(request, "backoffice/org/add_known.html", context, status=429)
+            return throttle.too_many(render(request, "backoffice/org/add_known.html", context), refused_for)
         data = search.cleaned_data
         person = staffing.find_known_person(
             first_name=data["first_name"], last_name=data["last_name"], ssn=data["ssn"]
@@ -328,14 +328,14 @@ def add_staff_new(request: HttpRequest, actor: Actor, code: str) -> HttpResponse
         org_forms.NewStaffForm(request.POST if request.method == "POST" else None), required=actor.is_agency
     )
     if request.method == "POST" and form.is_valid():
-        if not _ssn_lookup_allowed(request, actor):
+        if refused_for := _ssn_lookup_refused(request, actor):
             form.add_error(None, TOO_MANY_LOOKUPS)
-            return render(
+            response = render(
                 request,
                 "backoffice/org/add_new.html",
                 {"console_section": "org-add", "organization": org, "form": form},
-                status=429,
             )
+            return throttle.too_many(response, refused_for)
         added = _add_new(form.cleaned_data, org, request)  # the reason is in cleaned_data
         if added.outcome == "partial":
             assert added.case is not None

@@ -42,6 +42,7 @@ class EdgateSettings:
     absolute_session: timedelta
     privileged_idle: timedelta
     privileged_absolute: timedelta
+    session_refresh: timedelta
     min_age_years: int
     max_age_years: int
     throttles: dict[str, Limit]
@@ -74,13 +75,26 @@ REQUIRED_THROTTLES = {
 }
 
 
+def _throttle(name: str, value: object) -> Limit:
+    """(limit, seconds), or "LIMIT/SECONDS" as EDGATE_THROTTLE_<NAME> gives it."""
+    if isinstance(value, str):
+        parts = value.replace(" ", "").split("/")
+        if len(parts) != 2 or not all(part.isdigit() for part in parts):
+            raise ImproperlyConfigured(
+                f"EDGATE_THROTTLE_{name.upper()} must be LIMIT/SECONDS (two whole numbers), e.g. 20/3600"
+            )
+        limit, seconds = int(parts[0]), int(parts[1])
+    else:
+        limit, seconds = (int(part) for part in value)  # type: ignore[union-attr]
+    if limit < 1 or seconds < 1:
+        raise ImproperlyConfigured(f"throttle {name}: the limit and the window must be at least 1")
+    return Limit(name, limit, timedelta(seconds=seconds))
+
+
 def _load() -> EdgateSettings:
     raw = dict(getattr(settings, "EDGATE", {}))
     try:
-        throttles = {
-            name: Limit(name, int(limit), timedelta(seconds=int(seconds)))
-            for name, (limit, seconds) in raw["THROTTLES"].items()
-        }
+        throttles = {name: _throttle(name, value) for name, value in raw["THROTTLES"].items()}
         conf = EdgateSettings(
             agency_name=str(raw["AGENCY_NAME"]),
             agency_short_name=str(raw["AGENCY_SHORT_NAME"]),
@@ -92,6 +106,7 @@ def _load() -> EdgateSettings:
             absolute_session=timedelta(hours=int(raw["ABSOLUTE_SESSION_HOURS"])),
             privileged_idle=timedelta(minutes=int(raw["PRIVILEGED_IDLE_MINUTES"])),
             privileged_absolute=timedelta(hours=int(raw["PRIVILEGED_ABSOLUTE_HOURS"])),
+            session_refresh=timedelta(seconds=int(raw.get("SESSION_REFRESH_SECONDS", 60))),
             min_age_years=int(raw["MIN_AGE_YEARS"]),
             max_age_years=int(raw["MAX_AGE_YEARS"]),
             throttles=throttles,
@@ -114,6 +129,8 @@ def _load() -> EdgateSettings:
         raise ImproperlyConfigured("PII_KEYS and LOOKUP_KEY must be set")
     if conf.sign_in_delay.free_attempts < 1 or conf.sign_in_delay.max_delay < conf.sign_in_delay.first_delay:
         raise ImproperlyConfigured("SIGN_IN_DELAY: FREE_ATTEMPTS >= 1 and MAX_DELAY >= FIRST_DELAY")
+    if not 0 <= conf.session_refresh.total_seconds() <= 300:
+        raise ImproperlyConfigured("SESSION_REFRESH_SECONDS must be between 0 and 300")
     if not 0 < conf.min_age_years < conf.max_age_years:
         raise ImproperlyConfigured("MIN_AGE_YEARS must be positive and below MAX_AGE_YEARS")
     if conf.match_rules not in RULES:

@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from . import conf, views
 
 SESSION_STARTED = "edgate.signed_in_at"
+# When the session was last saved because of activity (time.time()): IdleSessionMiddleware.
+SESSION_TOUCHED = "edgate.touched"
 
 
 def remember_sign_in_time(
@@ -36,11 +38,45 @@ class NoStoreMiddleware:
         return response
 
 
+class IdleSessionMiddleware:
+    """The idle timeout without a session write on every request.
+
+    A session expires `get_expiry_age()` seconds (30 minutes; 15 for a privileged session) after
+    it was last saved: the store enforces it (the row's `expire_date`; Redis's copy never
+    outlives a minute, core.sessions) and so does this middleware, by the time it keeps in the
+    session. Activity must push that moment on, but saving the session on every request
+    (SESSION_SAVE_EVERY_REQUEST) made every page a database write. So a request that comes with a
+    session saves it only when the last save is `SESSION_REFRESH_SECONDS` (60 s) old or more, or
+    when the view changed the session anyway: a session ends between 29 and 30 minutes after
+    its last request, never later. Sits just inside SessionMiddleware, which does the saving
+    (and sets the cookie's new Max-Age) whenever the session is modified.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        carried = settings.SESSION_COOKIE_NAME in request.COOKIES
+        if carried:
+            touched = session.get(SESSION_TOUCHED)
+            if touched is not None and time.time() - float(touched) > session.get_expiry_age():
+                session.flush()  # idle too long by our own clock, whatever a store kept
+        response = self.get_response(request)
+        if (carried or session.modified) and not session.is_empty():
+            touched = session.get(SESSION_TOUCHED)
+            every = conf.get().session_refresh.total_seconds()
+            due = touched is None or time.time() - float(touched) >= every
+            if due or session.modified:
+                session[SESSION_TOUCHED] = time.time()
+        return response
+
+
 class AbsoluteSessionTimeoutMiddleware:
     """Idle timeout is the cookie age; this ends a signed-in session 12 h after sign-in regardless.
 
     A session verified by a second factor (django-otp's OTPMiddleware runs first) carries
-    privileged roles, so it is shorter on both counts: its idle age is set on every request
+    privileged roles, so it is shorter on both counts: its idle age is set once it is verified
     (the session store enforces it, as it does the default cookie age) and its absolute limit
     is lower.
     """
@@ -60,7 +96,9 @@ class AbsoluteSessionTimeoutMiddleware:
             if started is None or time.time() - float(started) > limit:
                 logout(request)
             elif verified:
-                request.session.set_expiry(int(settings_.privileged_idle.total_seconds()))
+                idle = int(settings_.privileged_idle.total_seconds())
+                if request.session.get("_session_expiry") != idle:  # set once, not a write per request
+                    request.session.set_expiry(idle)
         return self.get_response(request)
 
 

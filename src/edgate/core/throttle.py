@@ -14,6 +14,14 @@ Time comes from django.utils.timezone.now so tests can move the clock.
 Counters must be incremented outside any transaction that could roll back (and on
 PostgreSQL, outside a long transaction that would hold the counter's row lock): a count
 that a rollback undoes is a free guess.
+
+Redis unreachable: the limits fall back to the database store, never to no limit
+(`FallbackStore`). A call that fails to connect or times out (1 s) goes to the database, and for
+the next 5 seconds this process does not try Redis (core.outage); then it tries again. The
+database's counters are separate from Redis's, so across a switch a window may allow up to
+twice its limit (what was counted in one store, then the limit again in the other), never more,
+and the counters left in the database expire and are removed by `edgate cleanup` as usual. If
+the database is unreachable too, the request fails with the 503 page (core.views.server_error).
 """
 
 from __future__ import annotations
@@ -22,16 +30,18 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis
 from django.conf import settings
 from django.db import connection
+from django.http import HttpResponse
 from django.utils import timezone
 
 from . import conf, crypto
 from .conf import Limit
 from .models import ThrottleCounter
+from .outage import REDIS, UNREACHABLE
 
 # Delay markers share the counter table; this window start marks their rows.
 _MARKER_WINDOW = datetime(1970, 1, 1, tzinfo=UTC)
@@ -124,7 +134,7 @@ class DatabaseStore:
 
 @cache
 def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
 
 
 class RedisStore:
@@ -189,9 +199,48 @@ class RedisStore:
         self.client.delete(f"edgate:until:{key}")
 
 
+class FallbackStore:
+    """Redis while it answers, the database store while it does not (see the module's notes)."""
+
+    def __init__(self, url: str) -> None:
+        self.redis, self.database = RedisStore(url), DatabaseStore()
+
+    def _call(self, method: str, *args: object) -> Any:
+        if not REDIS.down():
+            try:
+                result = getattr(self.redis, method)(*args)
+            except UNREACHABLE as exc:
+                REDIS.failed(exc)
+            else:
+                REDIS.answered()
+                return result
+        return getattr(self.database, method)(*args)
+
+    def incr(self, key: str, window_start: datetime, ttl: timedelta, amount: int = 1) -> int:
+        return int(self._call("incr", key, window_start, ttl, amount))
+
+    def get(self, key: str, window_start: datetime) -> int:
+        return int(self._call("get", key, window_start))
+
+    def clear(self, key: str, window_starts: list[datetime]) -> None:
+        self._call("clear", key, window_starts)
+
+    def set_until(self, key: str, until: datetime) -> None:
+        self._call("set_until", key, until)
+
+    def claim_until(self, key: str, until: datetime, now: datetime) -> datetime | None:
+        return self._call("claim_until", key, until, now)  # type: ignore[no-any-return]
+
+    def get_until(self, key: str) -> datetime | None:
+        return self._call("get_until", key)  # type: ignore[no-any-return]
+
+    def clear_until(self, key: str) -> None:
+        self._call("clear_until", key)
+
+
 def store() -> Store:
     url = getattr(settings, "REDIS_URL", "")
-    return RedisStore(url) if url else DatabaseStore()
+    return FallbackStore(url) if url else DatabaseStore()
 
 
 def _windows(limit: Limit, now: datetime) -> tuple[datetime, datetime, float]:
@@ -216,10 +265,30 @@ class Attempt:
     # The first refusal for this identity in a window's time: the moment to raise an alert.
     # Decided by an atomic marker, not by the number (a sliding estimate can skip or repeat it).
     tripped: bool = False
+    # Whole seconds until the next attempt would be within the limit (0: it would be now);
+    # what a refusal's Retry-After says.
+    retry_after: int = 0
 
     @property
     def allowed(self) -> bool:
         return self.number <= self.limit.limit
+
+
+def _seconds_until_allowed(limit: Limit, current: int, previous: int, now: datetime) -> int:
+    """When the next attempt's number (current + 1 + ceil(previous × overlap)) is within the
+    limit again, if no other attempt comes meanwhile. The previous window's weight falls as
+    the current one goes by; once the current window is over, its count becomes the previous."""
+    size = limit.window.total_seconds()
+    elapsed = now.timestamp() % size
+    room = limit.limit - 1 - current  # what the previous window may still weigh in this one
+    if room >= 0:
+        if previous <= room:
+            return 0
+        # previous × (1 - x) <= room, x the fraction of the window gone by
+        return max(0, math.ceil(size * (1 - room / previous) - elapsed))
+    # Not in this window: in the next, this window's count fades the same way.
+    fade = 1 - (limit.limit - 1) / current if current > 0 else 0.0
+    return max(1, math.ceil(size - elapsed + size * max(fade, 0.0)))
 
 
 def attempt(limit: Limit, ident: str | None) -> Attempt:
@@ -230,12 +299,26 @@ def attempt(limit: Limit, ident: str | None) -> Attempt:
     now = timezone.now()
     current, previous, overlap = _windows(limit, now)
     key, backend = _key(limit, ident), store()
-    number = backend.incr(key, current, limit.window * 2)
+    in_current = backend.incr(key, current, limit.window * 2)
+    in_previous = backend.get(key, previous)
     # Rounded up: the estimate assumes the previous window's attempts were spread evenly;
     # for a security limit, err towards counting one too many rather than one too few.
-    number += math.ceil(backend.get(key, previous) * overlap)
+    number = in_current + math.ceil(in_previous * overlap)
     tripped = number > limit.limit and backend.claim_until(f"alert:{key}", now + limit.window, now) is None
-    return Attempt(limit, number, tripped)
+    return Attempt(limit, number, tripped, _seconds_until_allowed(limit, in_current, in_previous, now))
+
+
+def retry_after(*attempts: Attempt) -> int:
+    """Seconds until every one of these limits would let the next attempt through."""
+    return max((a.retry_after for a in attempts), default=0)
+
+
+def too_many(response: HttpResponse, seconds: int) -> HttpResponse:
+    """A refusal by a limit: 429 Too Many Requests with Retry-After, whatever page it shows."""
+    response.status_code = 429
+    response.reason_phrase = "Too Many Requests"
+    response["Retry-After"] = str(max(1, int(seconds)))
+    return response
 
 
 def attempt_all(*pairs: tuple[Limit, str | None]) -> list[Attempt]:

@@ -1,9 +1,14 @@
+import sys
+
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET
+
+from . import conf
 
 
 @require_GET
@@ -55,8 +60,39 @@ def length_required(request: HttpRequest) -> HttpResponse:
     return _error_page(request, "Something is wrong with that request", "400", 411)
 
 
+# Seconds a client is asked to wait when the database cannot be reached.
+UNAVAILABLE_RETRY_AFTER = 5
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 handler, called while the exception is being handled. The database being
+    unreachable (PostgreSQL restarting, the pool out of connections for its timeout, SQLite
+    locked past its timeout: OperationalError, InterfaceError) is not a bug: it is answered
+    503 with Retry-After, and the next request succeeds once the database is back (the pool
+    replaces dead connections, core.settings). Every other error, programming errors and
+    integrity errors included, stays a 500 and is logged as one."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return unavailable(request)
     return _error_page(request, "Something went wrong on our side", "500", 500)
+
+
+def unavailable(request: HttpRequest) -> HttpResponse:
+    """The 503 page, rendered without the request's context: the session, the signed-in person
+    and messages all need the database, so the page shows what a signed-out visitor sees."""
+    branding = conf.get()
+    content = render_to_string(
+        "core/error.html",
+        {
+            "title": "The portal is unavailable for a moment",
+            "kind": "503",
+            "agency_name": branding.agency_name,
+            "agency_short_name": branding.agency_short_name,
+            "customer_service_phone": branding.customer_service_phone,
+        },
+    )
+    response = HttpResponse(content, status=503)
+    response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+    return response
 
 
 @require_GET

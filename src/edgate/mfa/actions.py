@@ -37,6 +37,7 @@ RECOVERY_DEVICE_NAME = "Recovery codes"
 class Check:
     device: Device | None = None
     refused: bool = False  # over the limit: the code was not examined
+    retry_after: int = 0  # when refused: seconds before a code can be examined again
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def do_verify_second_factor(*, profile: Profile, code: str, ctx: Ctx) -> Check:
         )
         for tripped in (a for a in refused if a.tripped):
             record_throttle_alert(ctx=ctx, limit=tripped.limit.name, attempts=tripped.number, target=profile)
-        return Check(refused=True)
+        return Check(refused=True, retry_after=throttle.retry_after(*refused))
     with transaction.atomic():
         device = _matching_device(profile, code)
         if device is None:

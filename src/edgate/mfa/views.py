@@ -19,6 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from edgate.core import throttle
 from edgate.core.context import ctx_from_request
 
 from . import actions, session
@@ -57,6 +58,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     if not session.has_device(request):
         return redirect(_with_next(reverse("mfa:enrol"), next_url))
     form = SecondFactorForm(request.POST or None)
+    check = None
     if request.method == "POST" and form.is_valid():
         check = actions.do_verify_second_factor(
             profile=request.user, code=form.cleaned_data["code"], ctx=ctx_from_request(request)
@@ -65,7 +67,10 @@ def verify(request: HttpRequest) -> HttpResponse:
             session.complete(request, check.device)
             return redirect(next_url or settings.LOGIN_REDIRECT_URL)
         form.add_error(None, LOCKED if check.refused else WRONG_CODE)
-    return render(request, "mfa/verify.html", {"form": form, "next": next_url})
+    response = render(request, "mfa/verify.html", {"form": form, "next": next_url})
+    if check is not None and check.refused:
+        return throttle.too_many(response, check.retry_after)
+    return response
 
 
 @require_POST

@@ -39,9 +39,10 @@ class Locked(Exception):
     """Attempts exhausted: for this Profile (or User Name), or — `from_address` — from the
     client's address, which says nothing about the Profile and must not read as if it did."""
 
-    def __init__(self, *, from_address: bool = False) -> None:
+    def __init__(self, *, from_address: bool = False, retry_after: int = 0) -> None:
         super().__init__("recovery attempts exhausted")
         self.from_address = from_address
+        self.retry_after = retry_after  # seconds until an attempt would be examined again
 
 
 def _move(flow: Flow, data: dict[str, Any], target: State) -> None:
@@ -110,7 +111,7 @@ def submit_answer(flow: Flow, answer: str, ctx: Ctx) -> bool:
         if mine.tripped or address.tripped:
             tripped = mine if mine.tripped else address
             record_throttle_alert(ctx=ctx, limit=tripped.limit.name, attempts=tripped.number, target=profile)
-        raise Locked(from_address=mine.allowed)
+        raise Locked(from_address=mine.allowed, retry_after=throttle.retry_after(mine, address))
     # Re-read: the Profile may have become privileged, locked or disabled since the question.
     if hints.check_answer(answer, profile.hint_answer_hash if _recoverable(profile) else None):
         assert profile is not None
@@ -122,7 +123,7 @@ def submit_answer(flow: Flow, answer: str, ctx: Ctx) -> bool:
     record_event(EventType.RECOVERY_HINT_FAILED, ctx=ctx, target=profile, outcome=Outcome.FAILURE)
     if not mine.allowed or mine.number >= per_profile.limit:
         record_event(EventType.RECOVERY_LOCKED, ctx=ctx, target=profile, outcome=Outcome.DENIED)
-        raise Locked
+        raise Locked(retry_after=mine.retry_after)
     return False
 
 
@@ -136,7 +137,7 @@ def submit_code(flow: Flow, username: str, code: str, ctx: Ctx) -> bool:
     profile = Profile.objects.find_by_username(key)
     if not (mine.allowed and address.allowed):
         record_event(EventType.RECOVERY_LOCKED, ctx=ctx, target=profile, outcome=Outcome.DENIED)
-        raise Locked(from_address=mine.allowed)
+        raise Locked(from_address=mine.allowed, retry_after=throttle.retry_after(mine, address))
     usable = profile if profile is not None and profile.status == Status.ACTIVE else None
     redeemed = account_actions.do_redeem_activation_code(
         profile=usable, purpose=CodePurpose.RECOVERY, typed=code, ctx=ctx

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
-from edgate.core import flowstate
+from edgate.core import flowstate, throttle
 from edgate.core.context import ctx_from_request
 from edgate.core.flowstate import Lookup
 
@@ -111,6 +111,7 @@ class StepView(View):
                 form.add_error("answer", _("That answer does not match. Check it and try again."))
             except flows.Locked as locked:
                 form.add_error("answer", ADDRESS_LOCKED if locked.from_address else LOCKED_MESSAGE)
+                return throttle.too_many(self.render(form), locked.retry_after)
             return self.render(form)
         if self.state == State.CODE:
             data = form.cleaned_data
@@ -120,6 +121,7 @@ class StepView(View):
                 form.add_error("code", CODE_REFUSED)
             except flows.Locked as locked:
                 form.add_error("code", ADDRESS_LOCKED if locked.from_address else CODE_LOCKED)
+                return throttle.too_many(self.render(form), locked.retry_after)
             return self.render(form)
         return redirect(
             step_url(flows.submit_password(self.flow, form.cleaned_data["new_password"], self.ctx))

@@ -42,13 +42,19 @@ CONTACT_FIELDS = ("street", "city", "state", "postcode", "email", "phone")
 class CodeRefused(Exception):
     """The activation code a privileged pre-created Profile needs was wrong, or too many were."""
 
-    def __init__(self, *, locked: bool = False) -> None:
+    def __init__(self, *, locked: bool = False, retry_after: int = 0) -> None:
         super().__init__("activation code refused")
         self.locked = locked
+        self.retry_after = retry_after  # when locked: seconds before a code is examined again
 
 
 class Throttled(Exception):
-    """Too many identity matches for this SSN, from this address or in this registration."""
+    """Too many identity matches for this SSN, from this address or in this registration
+    (or completed registrations from this address); `retry_after` seconds until one is allowed."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("throttled")
+        self.retry_after = retry_after
 
 
 def setup_code_required(profile: Profile) -> bool:
@@ -127,7 +133,7 @@ def _count_or_refuse(ctx: Ctx, *pairs: tuple[throttle.Limit, str | None]) -> Non
     )
     for tripped in (a for a in refused if a.tripped):
         record_throttle_alert(ctx=ctx, limit=tripped.limit.name, attempts=tripped.number)
-    raise Throttled
+    raise Throttled(throttle.retry_after(*refused))
 
 
 @sensitive_variables()
@@ -271,7 +277,7 @@ def submit_setup(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
     if code_required:
         mine, address = throttle.attempt_all(*limits)
         if not (mine.allowed and address.allowed):
-            raise CodeRefused(locked=True)
+            raise CodeRefused(locked=True, retry_after=throttle.retry_after(mine, address))
     security = hashed_security(cleaned)  # the slow hashes, before any lock is taken
     with transaction.atomic():
         flow = Flow.objects.select_for_update().get(pk=flow.pk)

@@ -177,7 +177,9 @@ class StepView(View):
             except flows.CodeRefused as refused:
                 field = "code" if "code" in form.fields else None  # None: access granted since page 1
                 form.add_error(field, CODE_LOCKED if refused.locked else CODE_REFUSED)
-            except flows.Throttled:
+                if refused.locked:
+                    return throttle.too_many(self.render(form), refused.retry_after)
+            except flows.Throttled as throttled:
                 form.add_error(
                     None,
                     _(
@@ -185,6 +187,7 @@ class StepView(View):
                         "Try again in an hour, or call customer service."
                     ),
                 )
+                return throttle.too_many(self.render(form), throttled.retry_after)
             else:
                 flowstate.touch(Flow.objects.get(pk=self.flow.pk))
                 return redirect(step_url(target))
@@ -255,7 +258,7 @@ def case_status(request: HttpRequest) -> HttpResponse:
         form = CaseStatusForm(request.POST)
     else:
         form = CaseStatusForm(initial={"reference": request.GET.get("reference", "").strip()[:20]})
-    state, reference = None, ""
+    state, reference, refused_for = None, "", 0
     if form.is_bound and form.is_valid():
         ctx = ctx_from_request(request)
         counted = throttle.attempt(throttle.named("case_status_address"), ctx.client_ip)
@@ -263,13 +266,14 @@ def case_status(request: HttpRequest) -> HttpResponse:
             if counted.tripped:
                 record_throttle_alert(ctx=ctx, limit=counted.limit.name, attempts=counted.number)
             form.add_error(None, CASE_STATUS_THROTTLED)
+            refused_for = max(1, counted.retry_after)
         else:
             reference = form.cleaned_data["reference"]
             state = cases.case_state(reference)
             if state is cases.CaseState.UNKNOWN:
                 form.add_error("reference", UNKNOWN_REFERENCE)
                 state, reference = None, ""
-    return render(
+    response = render(
         request,
         "registration/case_status.html",
         {
@@ -279,3 +283,4 @@ def case_status(request: HttpRequest) -> HttpResponse:
             "customer_service_tel": cases.tel_uri(conf.get().customer_service_phone),
         },
     )
+    return throttle.too_many(response, refused_for) if refused_for else response

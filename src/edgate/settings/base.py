@@ -7,6 +7,7 @@ Environment variables read here (and only here):
   EDGATE_PII_KEYS       comma-separated Fernet keys for personal data at rest; first one encrypts
   EDGATE_LOOKUP_KEY     HMAC key for lookup hashes (SSN, throttle keys)
   EDGATE_TRUSTED_PROXIES comma-separated addresses allowed to set X-Forwarded-For
+  EDGATE_THROTTLE_<NAME> a throttle's "LIMIT/SECONDS", overriding EDGATE["THROTTLES"][name]
 """
 
 import os
@@ -58,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "edgate.core.middleware.IdleSessionMiddleware",  # saves the session when activity is due
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -105,7 +107,11 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.config(default=f"sqlite:///{WORK_DIR / 'edgate.sqlite3'}", conn_max_age=60)
+    # A kept connection is checked before a request reuses it, so one that a database restart
+    # ended is replaced rather than failing the request (production pools instead: production.py).
+    "default": dj_database_url.config(
+        default=f"sqlite:///{WORK_DIR / 'edgate.sqlite3'}", conn_max_age=60, conn_health_checks=True
+    )
 }
 # SQLite (`make run`, small installs) under concurrent requests: WAL lets readers go on while
 # one writer writes; BEGIN IMMEDIATE takes the write lock when a transaction starts, so two
@@ -125,8 +131,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # An unreachable Redis must cost a request a moment, not a hang (core.outage).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    # Sessions: the database row is the truth, Redis a read cache of at most a minute per entry
+    # (core/sessions.py says why this and not the `cache` backend): a Redis restart signs nobody
+    # out, and with Redis down sessions are read from the database.
+    SESSION_ENGINE = "edgate.core.sessions"
 else:
+    # Without Redis the plain database store: a per-process cache would go stale between
+    # workers (a session signed out in one would live on in another).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.Profile"
@@ -151,9 +170,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "edgate.accounts.passwords.ContextWordsValidator"},
 ]
 
-# Sessions: 30 min idle (cookie age refreshed on every request), 12 h absolute.
+# Sessions: 30 min idle, 12 h absolute. The idle expiry is pushed on by activity at most once
+# a minute (EDGATE["SESSION_REFRESH_SECONDS"], core.middleware.IdleSessionMiddleware), not by a
+# session write on every request.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = True
@@ -279,6 +300,8 @@ EDGATE = {
     # A session verified by a second factor (privileged people) is shorter.
     "PRIVILEGED_IDLE_MINUTES": 15,
     "PRIVILEGED_ABSOLUTE_HOURS": 8,
+    # Activity saves the session (pushing its idle expiry on) at most this often.
+    "SESSION_REFRESH_SECONDS": 60,
     "MIN_AGE_YEARS": 14,
     "MAX_AGE_YEARS": 110,
     # name: (limit, window in seconds). Every attempt is counted before it is examined;
@@ -308,6 +331,13 @@ EDGATE = {
     "ACTIVATION_CODE_DAYS": 15,
     "RECOVERY_CODE_HOURS": 24,
 }
+
+# Any throttle from the environment: EDGATE_THROTTLE_<NAME>="LIMIT/SECONDS", e.g.
+# EDGATE_THROTTLE_REGISTER_ADDRESS=100000/3600 for a load test from one address; checked by
+# edgate.core.conf at start-up (docs/security.md, Security settings).
+for _name in EDGATE["THROTTLES"]:
+    if _value := os.environ.get(f"EDGATE_THROTTLE_{_name.upper()}", "").strip():
+        EDGATE["THROTTLES"][_name] = _value
 
 LOGGING = {
     "version": 1,

@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import OAUTH2_PROVIDER, env_list
+from .base import DATABASES, OAUTH2_PROVIDER, env_list
 
 
 def _required(name: str) -> str:
@@ -25,3 +25,25 @@ SECURE_HSTS_PRELOAD = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Clients' redirect URIs: HTTPS only.
 OAUTH2_PROVIDER = {**OAUTH2_PROVIDER, "ALLOWED_REDIRECT_URI_SCHEMES": ["https"]}
+
+# PostgreSQL through Django's psycopg pool, one pool per worker process: a request takes a
+# connection for its duration and gives it back, so a worker holds at most EDGATE_DB_POOL_SIZE
+# connections (set it to the server's threads per worker; workers × it must stay under
+# PostgreSQL's max_connections) and no burst opens a connection per request. CONN_HEALTH_CHECKS
+# makes the pool check a connection before handing it out, so after a PostgreSQL restart the
+# dead ones are replaced without restarting EdGate (requests meanwhile get the 503 page,
+# core.views.server_error). A request waits at most EDGATE_DB_POOL_TIMEOUT seconds for one.
+_default_db = DATABASES["default"]
+if _default_db["ENGINE"] == "django.db.backends.postgresql":
+    _pool_size = int(os.environ.get("EDGATE_DB_POOL_SIZE", "4"))
+    _default_db["CONN_MAX_AGE"] = 0  # the pool keeps the connections (Django requires 0 with it)
+    _default_db["CONN_HEALTH_CHECKS"] = True
+    _default_db["OPTIONS"] = {
+        **_default_db.get("OPTIONS", {}),
+        "pool": {
+            "min_size": min(2, _pool_size),
+            "max_size": _pool_size,
+            "timeout": float(os.environ.get("EDGATE_DB_POOL_TIMEOUT", "5")),
+            "max_idle": 300,
+        },
+    }

@@ -1,0 +1,75 @@
+"""The session store when REDIS_URL is set: the database row is the truth, Redis a short read cache.
+
+Django's `cached_db` backend, with three changes:
+
+- Redis is only ever a cache of at most `CACHE_SECONDS` (60 s) per entry, whatever the
+  session's expiry, so a cached copy that outlived a write it missed (Redis unreachable at that
+  moment) is gone within a minute; the database row says when a session expires and whether it
+  exists at all.
+- Redis being unreachable is not an error: reads go to the database (and skip Redis for a few
+  seconds, core.outage), writes go to the database and try Redis each time (a sign-out must
+  remove the cached copy whenever Redis can be reached).
+- `exists()` asks the database only: a session is never in Redis without its row.
+
+Why not the `cache` backend (Redis alone)? A Redis restart or eviction would sign everyone out
+and end every registration in progress, and with Redis down nobody could sign in. Why not the
+plain database backend? Every request read the row; now a busy session costs one Redis read per
+request and one database write a minute (core.middleware.IdleSessionMiddleware), not a
+database read and write per request.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.sessions.backends import cached_db
+from django.contrib.sessions.backends.db import SessionStore as DBStore
+
+from .outage import REDIS, UNREACHABLE
+
+CACHE_SECONDS = 60
+
+
+class SessionStore(cached_db.SessionStore):
+    cache_key_prefix = "edgate.session:"
+
+    def _ttl(self, expiry: datetime | None = None) -> int:
+        age = self.get_expiry_age(expiry=expiry) if expiry else self.get_expiry_age()
+        return max(1, min(CACHE_SECONDS, age))
+
+    def _redis(self, method: str, *args: Any, always: bool = False) -> Any:
+        if not always and REDIS.down():
+            return None
+        try:
+            result = getattr(self._cache, method)(*args)
+        except UNREACHABLE as exc:
+            REDIS.failed(exc)
+            return None
+        REDIS.answered()
+        return result
+
+    def load(self) -> dict[str, Any]:
+        data = self._redis("get", self.cache_key)
+        if data is None:
+            row = self._get_session_from_db()
+            if row is None:
+                return {}
+            data = self.decode(row.session_data)
+            self._redis("set", self.cache_key, data, self._ttl(row.expire_date))
+        return data
+
+    def exists(self, session_key: str) -> bool:
+        return DBStore.exists(self, session_key)
+
+    def save(self, must_create: bool = False) -> None:
+        DBStore.save(self, must_create)
+        self._redis("set", self.cache_key, self._session, self._ttl(), always=True)
+
+    def delete(self, session_key: str | None = None) -> None:
+        DBStore.delete(self, session_key)
+        if session_key is None:
+            if self.session_key is None:
+                return
+            session_key = self.session_key
+        self._redis("delete", self.cache_key_prefix + session_key, always=True)

@@ -1,0 +1,139 @@
+"""Sessions: the idle timeout without a write per request, and the Redis-cached store.
+
+The database store (no REDIS_URL) and `edgate.core.sessions` (REDIS_URL set: the database row is
+the truth, Redis a read cache of a minute) must both keep sign-out, the idle timeout and "a new
+password signs out every other session"; the cached store must keep working with Redis down.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pytest
+import redis
+import time_machine
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from edgate.accounts.models import Profile
+from edgate.core.outage import REDIS
+from tests.factories import PASSWORD, on_file, someone, with_profile
+from tests.pii import register_secret
+
+pytestmark = pytest.mark.django_db
+LOGIN = reverse("accounts:login")
+APPS = reverse("directory:applications")
+REDIS_URL = os.environ.get("EDGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+CLOSED_PORT = "redis://127.0.0.1:9/0"  # the discard port: nothing listens there
+
+
+def redis_up() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+def cached_sessions(settings, url: str) -> None:  # type: ignore[no-untyped-def]
+    """What settings/base.py configures when REDIS_URL is set."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    settings.SESSION_ENGINE = "edgate.core.sessions"
+    REDIS.reset()
+
+
+@pytest.fixture(params=["database", "redis"])
+def store(request: pytest.FixtureRequest, settings):  # type: ignore[no-untyped-def]
+    if request.param == "redis":
+        if not redis_up():
+            if os.environ.get("CI"):
+                pytest.fail(f"CI must run the Redis tests ({REDIS_URL} unreachable)")
+            pytest.skip(f"Redis not reachable at {REDIS_URL}")
+        redis.Redis.from_url(REDIS_URL).flushdb()
+        cached_sessions(settings, REDIS_URL)
+    yield request.param
+    REDIS.reset()
+
+
+@pytest.fixture
+def profile() -> Profile:
+    return with_profile(on_file(someone("Marisol", "Okonkwo")))
+
+
+def sign_in(client: Client, profile: Profile) -> None:
+    response = client.post(LOGIN, {"username": profile.username, "password": PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:500]
+
+
+def expire_date(client: Client):  # type: ignore[no-untyped-def]
+    return Session.objects.get(session_key=client.cookies[settings.SESSION_COOKIE_NAME].value).expire_date
+
+
+def test_activity_saves_the_session_at_most_once_a_minute_and_keeps_it_alive(
+    client: Client, profile: Profile, store: str
+) -> None:
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        sign_in(client, profile)
+        saved = expire_date(client)
+    # Within the minute: no write, no new cookie.
+    with time_machine.travel(start + timedelta(seconds=50), tick=False):
+        response = client.get(APPS)
+        assert response.status_code == 200
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
+        assert expire_date(client) == saved
+    # A minute on: saved once, the expiry and the cookie's Max-Age pushed on.
+    with time_machine.travel(start + timedelta(minutes=2), tick=False):
+        response = client.get(APPS)
+        assert response.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == settings.SESSION_COOKIE_AGE
+        assert expire_date(client) > saved
+        assert settings.SESSION_COOKIE_NAME not in client.get(APPS).cookies  # and not again at once
+    # A request every 20 minutes for two hours keeps it...
+    moment = start + timedelta(minutes=2)
+    for _ in range(6):
+        moment += timedelta(minutes=20)
+        with time_machine.travel(moment, tick=False):
+            assert client.get(APPS).status_code == 200
+    # ...and 31 idle minutes end it.
+    with time_machine.travel(moment + timedelta(minutes=31), tick=False):
+        assert client.get(APPS)["Location"].startswith(LOGIN)
+
+
+def test_sign_out_and_a_new_password_end_sessions(profile: Profile, store: str) -> None:
+    here, elsewhere, gone = Client(), Client(), Client()
+    for client in (here, elsewhere, gone):
+        sign_in(client, profile)
+        assert client.get(APPS).status_code == 200
+    old_cookie = gone.cookies[settings.SESSION_COOKIE_NAME].value
+    gone.post(reverse("accounts:logout"))
+    replay = Client()
+    replay.cookies[settings.SESSION_COOKIE_NAME] = old_cookie
+    assert replay.get(APPS)["Location"].startswith(LOGIN)  # not even from Redis's copy
+    new = register_secret("juniper lattice moonrise")
+    here.post(
+        reverse("accounts:change_password"),
+        {"current_password": PASSWORD, "new_password": new, "confirm_password": new},
+    )
+    assert here.get(APPS).status_code == 200
+    assert elsewhere.get(APPS)["Location"].startswith(LOGIN)
+
+
+def test_with_redis_unreachable_sessions_live_in_the_database(settings, profile: Profile) -> None:  # type: ignore[no-untyped-def]
+    cached_sessions(settings, CLOSED_PORT)
+    client = Client()
+    sign_in(client, profile)
+    assert client.get(APPS).status_code == 200
+    assert REDIS.down()  # the failure is remembered: the next requests do not wait on Redis
+    assert Session.objects.filter(session_key=client.cookies[settings.SESSION_COOKIE_NAME].value).exists()
+    client.post(reverse("accounts:logout"))
+    assert client.get(APPS)["Location"].startswith(LOGIN)
+    REDIS.reset()
