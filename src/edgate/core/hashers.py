@@ -7,9 +7,59 @@ more memory hardness per guess — at ~49 ms, about 40 sign-ins/s on two cores.
 """
 
 import hashlib
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher, BasePasswordHasher, mask_hash
 from django.utils.crypto import constant_time_compare, get_random_string
+
+logger = logging.getLogger(__name__)
+
+# Seconds a client is asked to wait after a "busy" answer (a sign-in burst lasts about that).
+BUSY_RETRY_AFTER = 5
+
+
+class HashingBusy(Exception):
+    """No hashing slot came free within PASSWORD_HASHING_WAIT_SECONDS; nothing was hashed.
+    core.middleware.HashingBusyMiddleware answers it with a 503 page and Retry-After."""
+
+    def __init__(self, retry_after: int = BUSY_RETRY_AFTER) -> None:
+        super().__init__("No password-hashing slot came free in time.")
+        self.retry_after = retry_after
+
+
+_slots_guard = threading.Lock()
+_slots: tuple[int, threading.BoundedSemaphore] | None = None
+
+
+def _semaphore(size: int) -> threading.BoundedSemaphore:
+    global _slots
+    with _slots_guard:
+        if _slots is None or _slots[0] != size:  # made once per process (tests may resize it)
+            _slots = (size, threading.BoundedSemaphore(size))
+        return _slots[1]
+
+
+@contextmanager
+def hashing_slot() -> Iterator[None]:
+    """One of the process's PASSWORD_HASHING_CONCURRENCY slots, held while an Argon2 hash runs.
+
+    Every Argon2 hash or verification of the process goes through EdgateArgon2Hasher, so this
+    bounds them all — sign-in, registration, password change and reset, hint answers, the
+    dummy hashes of refused attempts: each holds 46 MiB while it runs, and threads beyond the
+    cores only make every hash slower. A caller waiting longer than
+    PASSWORD_HASHING_WAIT_SECONDS gets HashingBusy instead of queueing without end."""
+    slots = _semaphore(max(1, int(settings.PASSWORD_HASHING_CONCURRENCY)))
+    if not slots.acquire(timeout=float(settings.PASSWORD_HASHING_WAIT_SECONDS)):
+        logger.warning("Password hashing busy: no slot came free in time; request answered 503")
+        raise HashingBusy()
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 class EdgateArgon2Hasher(Argon2PasswordHasher):
@@ -17,6 +67,14 @@ class EdgateArgon2Hasher(Argon2PasswordHasher):
     time_cost = 1
     memory_cost = 47104  # KiB = 46 MiB
     parallelism = 1
+
+    def encode(self, password: str, salt: str) -> str:
+        with hashing_slot():
+            return super().encode(password, salt)
+
+    def verify(self, password: str, encoded: str) -> bool:
+        with hashing_slot():
+            return super().verify(password, encoded)
 
 
 class ClientSecretHasher(BasePasswordHasher):

@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
-from . import conf, views
+from . import conf, hashers, views
 
 SESSION_STARTED = "edgate.signed_in_at"
 # When the session was last saved because of activity (time.time()): IdleSessionMiddleware.
@@ -23,6 +23,45 @@ def remember_sign_in_time(
     """Receiver of `user_logged_in`, so every way of signing in starts the 12-hour clock."""
     if request is not None and hasattr(request, "session"):
         request.session[SESSION_STARTED] = time.time()
+
+
+class HealthCheckMiddleware:
+    """/healthz and /readyz, answered first (outermost in MIDDLEWARE): over plain HTTP (no
+    redirect to HTTPS, so a load balancer on the internal network can ask a node directly),
+    for any Host header (it asks by the node's address, which is not one of ALLOWED_HOSTS),
+    without a session, a cookie or a database write. Their bodies are fixed; nginx serves them
+    on the internal interface only (deploy/nginx/edgate.conf)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        view = views.HEALTH_VIEWS.get(request.path_info)
+        if view is None:
+            return self.get_response(request)
+        if request.method in ("GET", "HEAD"):
+            response = view(request)
+        else:
+            response = HttpResponseNotAllowed(["GET", "HEAD"])
+        response["Cache-Control"] = "no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class HashingBusyMiddleware:
+    """A request that waited too long for a password-hashing slot (core.hashers) gets the
+    "portal is busy" page, 503 with Retry-After, instead of a 500 or an unbounded queue."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, hashers.HashingBusy):
+            return views.hashing_busy(request, retry_after=exception.retry_after)
+        return None
 
 
 class NoStoreMiddleware:

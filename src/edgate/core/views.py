@@ -1,14 +1,18 @@
+import logging
 import sys
 
+import redis
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from . import conf
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
@@ -18,14 +22,52 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
 
 
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers requests. It touches nothing else, so a database outage
+    does not make a supervisor restart every node (that is what /readyz is for)."""
+    return JsonResponse({"status": "ok"})
+
+
+@require_safe
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: the database answers, and Redis too when REDIS_URL is set (the throttles and
+    the cache of every node live there). The body is fixed; why a check failed goes to the
+    log by its exception's class only, never its message."""
+    failed = [name for name, check in (("database", _database_ready), ("redis", _redis_ready)) if not check()]
+    if failed:
+        logger.warning("readyz: not ready (%s)", ", ".join(failed))
+        return JsonResponse({"status": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+def _database_ready() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except Exception:  # noqa: BLE001 - any database failure means not healthy
-        return JsonResponse({"status": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok"})
+    except Exception as error:  # noqa: BLE001 - any database failure means not ready
+        logger.warning("readyz: database check failed: %s", type(error).__name__)
+        connection.close()  # a persistent connection that failed is opened afresh next time
+        return False
+    return True
+
+
+def _redis_ready() -> bool:
+    url = getattr(settings, "REDIS_URL", "")
+    if not url:
+        return True
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except Exception as error:  # noqa: BLE001 - any Redis failure means not ready
+        logger.warning("readyz: redis check failed: %s", type(error).__name__)
+        return False
+    finally:
+        client.close()
+    return True
+
+
+HEALTH_VIEWS = {"/healthz": healthz, "/readyz": readyz}
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
@@ -58,6 +100,14 @@ def request_too_large(request: HttpRequest) -> HttpResponse:
 
 def length_required(request: HttpRequest) -> HttpResponse:
     return _error_page(request, "Something is wrong with that request", "400", 411)
+
+
+def hashing_busy(request: HttpRequest, retry_after: int) -> HttpResponse:
+    """Every password check in this process is taken and none came free in time: nothing was
+    examined or saved, so the person may simply try again."""
+    response = _error_page(request, "The portal is busy", "503-busy", 503)
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 # Seconds a client is asked to wait when the database cannot be reached.

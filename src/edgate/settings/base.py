@@ -8,6 +8,9 @@ Environment variables read here (and only here):
   EDGATE_LOOKUP_KEY     HMAC key for lookup hashes (SSN, throttle keys)
   EDGATE_TRUSTED_PROXIES comma-separated addresses allowed to set X-Forwarded-For
   EDGATE_THROTTLE_<NAME> a throttle's "LIMIT/SECONDS", overriding EDGATE["THROTTLES"][name]
+  EDGATE_HASH_CONCURRENCY, EDGATE_HASH_WAIT_SECONDS  password hashes in flight per process, and
+                        how long a request waits for one (then 503)
+  EDGATE_STATIC_ROOT    where `edgate collectstatic` puts the static files (default ./staticfiles)
 """
 
 import os
@@ -56,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: /healthz and /readyz over plain HTTP, for any Host, without a session.
+    "edgate.core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -72,6 +77,8 @@ MIDDLEWARE = [
     # Inside CSPMiddleware: sign-in pages of a pending authorization request may post to the client.
     "edgate.sso.middleware.AuthorizationFormActionMiddleware",
     "edgate.core.middleware.NoStoreMiddleware",
+    # A request that waited too long for a password-hashing slot: 503 "busy" page.
+    "edgate.core.middleware.HashingBusyMiddleware",
     # Innermost, so its refusal page gets every header above; nothing above reads the body.
     "edgate.core.middleware.RequestBodyLimitMiddleware",
 ]
@@ -163,6 +170,15 @@ PASSWORD_HASHERS = [
     # refuses anything shorter than a generated secret, so it never serves for a password.
     "edgate.core.hashers.ClientSecretHasher",
 ]
+# Argon2 hashes in flight per process (edgate.core.hashers): each holds 46 MiB while it runs,
+# and two cores finish no more hashes per second with more of them at once. `edgate serve`
+# sets it from its workers (edgate/serve/gunicorn_conf.py); elsewhere (runserver, commands)
+# one per core. A request waiting longer than the wait for a slot is answered 503 (Retry-After).
+PASSWORD_HASHING_CONCURRENCY = int(os.environ.get("EDGATE_HASH_CONCURRENCY") or 0) or len(
+    os.sched_getaffinity(0)
+)
+PASSWORD_HASHING_WAIT_SECONDS = float(os.environ.get("EDGATE_HASH_WAIT_SECONDS") or 10)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "edgate.accounts.passwords.LengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -208,7 +224,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = WORK_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("EDGATE_STATIC_ROOT") or WORK_DIR / "staticfiles")
 # npm packages (USWDS, axe-core): the working directory's, else the checkout this package
 # was installed from in editable mode (so `edgate` works from any directory in development).
 NODE_MODULES = Path(

@@ -20,3 +20,7 @@ STORAGES = {
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 STATIC_ROOT = None  # tests serve static files from the finders; nothing is collected
+# Tests that hold attempts inside the hasher on purpose (tests/test_throttle_concurrency_postgres.py)
+# must not meet the production bound on hashes in flight; tests/test_hashing_bound.py sets its own.
+PASSWORD_HASHING_CONCURRENCY = 64
+PASSWORD_HASHING_WAIT_SECONDS = 120

@@ -1,20 +1,37 @@
+from importlib import import_module
+
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from edgate.accounts import codes
 from edgate.core import flowstate, throttle
 
 
+def purge_expired_sessions() -> int:
+    """Expired sessions of a database-backed engine (db, cached_db), counted; a cache-only
+    engine's sessions expire in the cache by themselves (Django's clear_expired does nothing)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    model_class = getattr(store, "get_model_class", None)
+    if model_class is None:
+        store.clear_expired()
+        return 0
+    deleted, _ = model_class().objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted
+
+
 class Command(BaseCommand):
     help = (
-        "Remove expired flows, throttle counters and delay markers, and activation codes spent more "
-        "than 30 days ago (run from cron, e.g. hourly)."
+        "Remove expired sessions, flows, throttle counters and delay markers, and activation codes "
+        "spent more than 30 days ago (run hourly: deploy/systemd/edgate-cleanup.timer)."
     )
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        sessions = purge_expired_sessions()
         flows = flowstate.purge_expired()
         counters = throttle.purge_expired()
         spent = codes.purge_spent()
         self.stdout.write(
-            f"Removed {flows} expired flows, {counters} expired throttle counters "
-            f"and {spent} spent activation codes."
+            f"Removed {flows} expired flows, {counters} expired throttle counters, "
+            f"{spent} spent activation codes and {sessions} expired sessions."
         )

@@ -1,0 +1,102 @@
+"""gunicorn settings of `edgate serve`; every default can be changed from the environment.
+
+Figures measured on this project's 2-core machine (`python -m bench.serve_config`, one node,
+production settings, PostgreSQL and Redis; 8 clients signing in and 4 asking for /login/ for
+20 s per configuration; docs/deploy.md has the table):
+- Argon2id verify (m=46 MiB, t=1, p=1): 46-49 ms of CPU, so the bound is ~42 sign-ins/s on
+  two cores. A worker is ~110 MiB resident when idle, and each hash in flight adds 46 MiB.
+- Memory, each worker's peak (VmHWM): 203 MiB with 2 hashes in flight per worker (the bound
+  below), 391 MiB with threads and no bound (~6 hashes at once in one worker); sum of the
+  workers' peaks 406 MiB for 2 workers, 704 MiB for 2 unbounded gthread workers, 791 MiB for 4
+  sync workers. Those are the figures the bound is for: without it, hashes in flight are
+  limited only by workers × threads (16 × 46 MiB = 736 MiB more on two cores).
+- Latency and throughput could not be told apart on that run: the machine was shared (load
+  average 11-15 on 2 cores) and every configuration made 3-6 sign-ins/s with /login/ p95 of
+  130-360 ms. The issue's own run on a quiet machine of the same kind is the evidence for
+  threads: GET /login/ p50 160 ms with sync workers under sign-in load, 38 ms with threads.
+
+Hence:
+- worker_class gthread, not sync: a sync worker does one request at a time, so a cheap page
+  waits behind every Argon2 hash (~50 ms of CPU) queued before it in that worker; a thread
+  pool lets it through while the hash runs (the GIL is released inside argon2-cffi).
+- workers = cores (EDGATE_WORKERS): one process per core is enough to keep every core busy
+  with hashing (the CPU-bound part), and each process costs ~110 MiB resident; more processes
+  buy no throughput on two cores and cost memory.
+- threads = 8 per worker (EDGATE_THREADS): enough that pages waiting on PostgreSQL or Redis
+  overlap, few enough that requests in progress are bounded (workers × threads in all);
+  further connections wait in the kernel's accept queue / nginx, costing no memory here.
+- Hashes in flight are bounded separately (EDGATE_HASH_CONCURRENCY per process, default
+  max(1, cores ÷ workers) + 1, in edgate.core.hashers): each Argon2 hash holds 46 MiB while it
+  runs, so threads alone would allow workers × threads × 46 MiB (736 MiB on two cores). One
+  per core would be enough for throughput if requests spread evenly over the workers; the +1
+  lets a worker that got two sign-ins at once run both while the other worker idles (4 hashes,
+  184 MiB at most on two cores). A
+  request waiting for its turn longer than EDGATE_HASH_WAIT_SECONDS gets a 503 with
+  Retry-After, never an unbounded queue.
+
+Graceful reload: SIGHUP (`systemctl reload edgate`) starts new workers with freshly imported
+code and settings and lets the old ones finish their requests (graceful_timeout). The app is
+not preloaded in the master for that reason.
+
+Access log (stdout, so journald keeps it), one line per request:
+    <peer address> [<time>] "<METHOD> <path> <protocol>" <status> <bytes> <milliseconds>ms <<pid>>
+The path is without its query string (an ID token rides in /oauth/logout?id_token_hint=…);
+no cookies, no Referer (it can carry a query string), no User-Agent, no user. The peer is the
+proxy behind nginx: nginx's own access log has the client's address, and EdGate's audit
+events the address it trusted (EDGATE_TRUSTED_PROXIES).
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+CORES = _cores()
+
+# bind comes from `edgate serve --bind` (default EDGATE_BIND or 127.0.0.1:8000).
+worker_class = os.environ.get("EDGATE_WORKER_CLASS", "gthread")
+workers = _int("EDGATE_WORKERS", CORES)
+threads = _int("EDGATE_THREADS", 8)
+# The hashing bound follows the workers: read by edgate.core.hashers in each worker.
+os.environ.setdefault("EDGATE_HASH_CONCURRENCY", str(max(1, CORES // max(1, workers)) + 1))
+
+# A request may take at most this long before its worker is restarted (a sign-in is ~0.1 s).
+timeout = _int("EDGATE_WORKER_TIMEOUT", 30)
+graceful_timeout = _int("EDGATE_GRACEFUL_TIMEOUT", 30)
+# Keep-alive with nginx's upstream connections; nginx's keepalive_timeout there is shorter
+# (deploy/nginx/edgate.conf), so nginx never reuses a connection gunicorn has just closed.
+keepalive = _int("EDGATE_KEEPALIVE", 5)
+# Restart a worker now and then so that slow growth of memory cannot accumulate.
+max_requests = _int("EDGATE_MAX_REQUESTS", 5000)
+max_requests_jitter = max_requests // 10
+# Request line and headers: gunicorn's limits; the body limit is EdGate's (64 KiB, 413).
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+# X-Forwarded-Proto is believed from the proxies EdGate trusts with X-Forwarded-For.
+forwarded_allow_ips = os.environ.get("EDGATE_TRUSTED_PROXIES", "") or "127.0.0.1,::1"
+
+accesslog = os.environ.get("EDGATE_ACCESS_LOG", "-")
+errorlog = os.environ.get("EDGATE_ERROR_LOG", "-")
+loglevel = os.environ.get("EDGATE_LOG_LEVEL", "info")
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %(p)s'
+logger_class = "edgate.serve.logs.PathOnlyLogger"
+
+proc_name = "edgate"
+preload_app = False
+# Signals and systemd manage the server; several nodes on one host must not share the default
+# control socket path either.
+control_socket_disable = True
