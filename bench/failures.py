@@ -26,8 +26,8 @@ with its figures (exit 1 on any FAIL). Run on demand, not by `make test`:
   closed), never examined; and no 500.
 
 Shared PostgreSQL (the database of --database-url, dropped and made again) serves all but
-postgres-restart. Addresses: the client sends X-Forwarded-For to the node directly (its
-trusted proxy is 127.0.0.1) or through nginx, so each simulated browser has its own address.
+postgres-restart. Each simulated browser connects to nginx from its own loopback address
+(127.x.y.z), which nginx passes on as X-Forwarded-For and the nodes trust from 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -47,13 +47,16 @@ from collections import Counter
 from contextlib import suppress
 from pathlib import Path
 
+from bench.deploy_check import SERVER_NAME
 from bench.load.cluster import Cluster, free_port, log
 from bench.load.runner import run_locust
 
-RELAXED = (
-    "register_address=1000000/3600,match_address=1000000/3600,match_identity=1000000/3600,"
-    "sign_in_address=1000000/900"
-)
+RELAXED = {
+    "register_address": "1000000/3600",
+    "match_address": "1000000/3600",
+    "match_identity": "1000000/3600",
+    "sign_in_address": "1000000/900",
+}
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 FLOW = re.compile(r'name="flow" value="([^"]+)"')
 TITLE = re.compile(r"<title>\s*([^<]*?)\s*</title>", re.S)
@@ -69,15 +72,21 @@ def verdict(name: str, ok: bool, figures: list[str]) -> None:
     sys.stdout.flush()
 
 
-def browser(url: str, address: str):  # type: ignore[no-untyped-def]
+def browser(url: str, source: str):  # type: ignore[no-untyped-def]
+    """A browser at loopback address `source` asking nginx for the site's server name."""
     import requests
     import urllib3
+
+    from bench.portal import _SourceAddress
 
     warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
     session = requests.Session()
     session.verify = False
     session.trust_env = False  # no proxy, and no CA bundle from the environment overriding verify
-    session.headers.update({"Origin": url, "Referer": f"{url}/", "X-Forwarded-For": address})
+    session.mount("https://", _SourceAddress(source))
+    session.mount("http://", _SourceAddress(source))
+    origin = f"https://{SERVER_NAME}"
+    session.headers.update({"Host": SERVER_NAME, "Origin": origin, "Referer": f"{origin}/"})
     return session
 
 
@@ -156,7 +165,7 @@ def same_person(args: argparse.Namespace) -> None:
         def one(i: int) -> None:
             ready = None
             try:
-                ready = wizard_to_review(cluster.url, f"10.77.{i // 250}.{i % 250 + 1}", person)
+                ready = wizard_to_review(cluster.url, f"127.77.{i // 250}.{i % 250 + 1}", person)
             except Exception as exc:  # noqa: BLE001 - counted and printed
                 outcome = f"pages 1-3 failed: {exc}"
             try:
@@ -210,7 +219,7 @@ def same_person(args: argparse.Namespace) -> None:
                 f"Person rows: {people[0]}, Profile rows: {profiles[0]} (want 1 and 1)",
                 f"pages 1-3 for all clients {timings.get('confirm', done) - started:.1f} s; "
                 f"confirmations {done - timings.get('confirm', done):.1f} s; "
-                f"2 nodes x {cluster.workers} workers x {cluster.threads} threads behind nginx",
+                f"2 nodes ({cluster.server}) behind nginx",
             ],
         )
     finally:
@@ -335,7 +344,7 @@ def hammer(url: str, clients: int, stop: threading.Event, log_: list[tuple[float
     visitor (a session and a flow row are written) and the sign-in page."""
 
     def one(i: int) -> None:
-        s = browser(url, f"10.88.0.{i + 1}")
+        s = browser(url, f"127.88.0.{i + 1}")
         paths = ["/register/identity/", "/login/"]
         k = 0
         while not stop.is_set():
@@ -468,7 +477,7 @@ def redis_down(args: argparse.Namespace) -> None:
     cluster = Cluster(
         args.database_url,
         f"redis://127.0.0.1:{args.redis_port}/0",
-        f"{RELAXED},case_status_address={limit}/3600",
+        RELAXED | {"case_status_address": f"{limit}/3600"},
     )
     try:
         time.sleep(0.5)
@@ -476,15 +485,15 @@ def redis_down(args: argparse.Namespace) -> None:
         cluster.start_node()
         node = f"http://127.0.0.1:{cluster.nodes[0].port}"
         cluster.start_nginx()
-        up = lookups(cluster.url, "10.99.0.1", limit + 5)
+        up = lookups(cluster.url, "127.99.0.1", limit + 5)
         log(f"redis-down: stopping redis-server pid {server.pid}")
         server.terminate()
         server.wait(timeout=10)
-        down = lookups(cluster.url, "10.99.0.2", limit + 5)
-        healthz = browser(node, "10.99.0.3").get(
+        down = lookups(cluster.url, "127.99.0.2", limit + 5)
+        healthz = browser(node, "127.99.0.3").get(
             f"{node}/healthz", headers={"X-Forwarded-Proto": "https"}, timeout=10
         )
-        sign_in_page = browser(cluster.url, "10.99.0.4").get(f"{cluster.url}/login/", timeout=10)
+        sign_in_page = browser(cluster.url, "127.99.0.4").get(f"{cluster.url}/login/", timeout=10)
         ok = (
             up.get("examined") == limit
             and down.get("examined", 0) <= limit

@@ -32,7 +32,11 @@ from .cluster import Cluster
 from .runner import Run, pct, run_locust
 
 # Raised for the run (EDGATE_THROTTLES, settings/base.py): every client shares 127.0.0.1.
-THROTTLES = "register_address=1000000/3600,match_address=1000000/3600,sign_in_address=1000000/900"
+THROTTLES = {
+    "register_address": "1000000/3600",
+    "match_address": "1000000/3600",
+    "sign_in_address": "1000000/900",
+}
 SIGN_IN = "POST /login/ (sign-in)"
 CHEAP = ("GET /login/", "GET /register/identity/", "GET /applications/ (signed in)")
 REGISTERED = "POST /register/review/"
@@ -81,20 +85,22 @@ def rows_of(run: Run) -> list[Row]:
     return out
 
 
-def table(rows: list[Row], bound: float) -> str:
+def table(rows: list[Row], bound: float, verify_ms: float) -> str:
     head = (
         f"{'scenario':<9} {'nodes':>5} {'requests of':<23} {'count':>6} {'errors':>6} "
-        f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'per s':>7} {'/bound':>6} {'CPU ms':>7} {'RSS MiB':>13}"
+        f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'per s':>7} {'/bound':>6} {'CPU ms':>7} {'hash':>5} "
+        f"{'RSS MiB':>13}"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
         ratio = f"{r.per_second / bound:.2f}" if r.what == "sign-in POST" else ""
+        share = f"{verify_ms / r.cpu_ms:.2f}" if r.what == "sign-in POST" and r.cpu_ms == r.cpu_ms else ""
         rss = f"{statistics.mean(r.rss):.0f} (max {max(r.rss):.0f})" if r.rss else "-"
         cpu = "" if r.cpu_ms != r.cpu_ms else f"{r.cpu_ms:.0f}"
         lines.append(
             f"{r.scenario:<9} {r.nodes:>5} {r.what:<23} {r.count:>6} {r.errors:>6} "
             f"{pct(r.times, 50):>7.0f} {pct(r.times, 95):>7.0f} {pct(r.times, 99):>7.0f} "
-            f"{r.per_second:>7.1f} {ratio:>6} {cpu:>7} {rss:>13}"
+            f"{r.per_second:>7.1f} {ratio:>6} {cpu:>7} {share:>5} {rss:>13}"
         )
     return "\n".join(lines)
 
@@ -107,8 +113,8 @@ def main() -> None:
     parser.add_argument("--signin-users", type=int, default=8)
     parser.add_argument("--page-users", type=int, default=16)
     parser.add_argument("--register-users", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers per node (default: cores)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, default=0, help="per node (default: edgate serve's)")
+    parser.add_argument("--threads", type=int, default=0, help="per worker (default: edgate serve's)")
     parser.add_argument(
         "--database-url",
         default=os.environ.get("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/edgate_loadbench"),
@@ -156,12 +162,14 @@ def main() -> None:
             f"(median of {argon['rounds']}); {cores} cores -> bound {bound:.1f} sign-ins/s"
         )
         print(
-            f"gunicorn gthread: {cluster.workers} workers x {cluster.threads} threads per node; nginx TLS; "
+            f"{cluster.server} per node; nginx (deploy/nginx/edgate.conf) with TLS; "
             f"{args.seconds} s per run; clients: sign-in {args.signin_users}, pages {args.page_users}, "
             f"register {args.register_users}"
         )
-        print(table(rows, bound))
-        print("CPU ms: gunicorn workers' CPU per counted request (sign-in POST, page, completed wizard)")
+        print(table(rows, bound, 1000 * argon["verify_cpu_s"]))
+        print("per s: successful requests per second; /bound: sign-ins per second / the bound")
+        print("CPU ms: the workers' CPU per counted request (a sign-in with its GET /login/; a whole wizard)")
+        print("hash: Argon2 verify CPU / CPU ms: the ratio to the bound with the cores to itself")
         print("RSS: resident memory per gunicorn worker, mean (max) of 1 s samples during the run")
         for run in runs:
             print(

@@ -1,13 +1,14 @@
-"""EdGate served for real on this machine: gunicorn nodes behind nginx, production settings.
+"""EdGate served for real on this machine, as deploy/ serves it: `edgate serve` nodes (gunicorn
+with edgate/serve/gunicorn_conf.py) behind nginx with deploy/nginx/edgate.conf, production
+settings, PostgreSQL and Redis.
 
-Used by `python -m bench.load` and the failure scripts of bench/ (failures_*.py). Everything is
-made in a temporary directory and torn down at the end: a fresh database (dropped first), the
-collected static files, a self-signed certificate, an nginx configuration (TLS on 127.0.0.1,
-as the production settings refuse plain HTTP and mark cookies Secure), one gunicorn per node.
-Keys are random per run; the only people are synthetic ones the run makes.
-
-The servers run the production settings (edgate.settings.production) with PostgreSQL and
-Redis; throttle limits a run must raise are passed in EDGATE_THROTTLES (settings/base.py).
+Used by `python -m bench.load` and `python -m bench.failures`. Everything is made in a
+temporary directory and torn down at the end: a fresh database (dropped first), the collected
+static files, a self-signed certificate, the nginx site of deploy/ filled in by
+bench/deploy_check.py's `nginx_site` (TLS on 127.0.0.1; the two upstream servers are the same
+node when the run has one), one `edgate serve` per node. Keys are random per run; the only
+people are synthetic ones the run makes. Throttle limits a run must raise are passed as
+EDGATE_THROTTLE_<NAME>=LIMIT/SECONDS (settings/base.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -31,10 +33,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.deploy_check import SERVER_NAME, ensure_nginx, nginx_site, self_signed
+
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
+EDGATE = str(Path(PYTHON).parent / "edgate")
+NGINX = ensure_nginx()
 
 
 def free_port() -> int:
@@ -69,9 +73,9 @@ class Node:
 class Cluster:
     database_url: str
     redis_url: str
-    throttles: str = ""
-    workers: int = 0  # per node; 0: the number of cores
-    threads: int = 4
+    throttles: dict[str, str] = field(default_factory=dict)  # name -> "LIMIT/SECONDS"
+    workers: int = 0  # per node; 0: edgate serve's default (the cores)
+    threads: int = 0  # per worker; 0: edgate serve's default
     work: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="edgate-load-")))
     nodes: list[Node] = field(default_factory=list)
     nginx: subprocess.Popen[bytes] | None = None
@@ -79,7 +83,6 @@ class Cluster:
     env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.workers = self.workers or os.cpu_count() or 1
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("EDGATE_", "DJANGO_"))},
             "DJANGO_SETTINGS_MODULE": "edgate.settings.production",
@@ -88,23 +91,35 @@ class Cluster:
             "EDGATE_SECRET_KEY": secrets.token_urlsafe(48),
             "EDGATE_PII_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
             "EDGATE_LOOKUP_KEY": secrets.token_urlsafe(32),
-            "EDGATE_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "EDGATE_ALLOWED_HOSTS": SERVER_NAME,
             "EDGATE_TRUSTED_PROXIES": "127.0.0.1",
-            "EDGATE_THROTTLES": self.throttles,
+            "EDGATE_STATIC_ROOT": str(self.work / "static"),
+            "EDGATE_OIDC_ISSUER": f"https://{SERVER_NAME}",
+            **{f"EDGATE_THROTTLE_{name.upper()}": value for name, value in self.throttles.items()},
             "PYTHONUNBUFFERED": "1",
         }
+        if self.workers:
+            self.env["EDGATE_WORKERS"] = str(self.workers)
+        if self.threads:
+            self.env["EDGATE_THREADS"] = str(self.threads)
         if not self.redis_url:
             del self.env["REDIS_URL"]
+        config = self.edgate("serve", "--check-config", capture=True)
+        found = dict(re.findall(r"^(workers|threads|worker_class|keepalive)\s*=\s*(\S+)", config, re.M))
+        self.workers, self.threads = int(found.get("workers", 1)), int(found.get("threads", 1))
+        kind = found.get("worker_class", "?")
+        self.server = f"edgate serve: {kind}, {self.workers} workers x {self.threads} threads"
 
     @property
     def url(self) -> str:
+        """Where clients connect; they must send Host: SERVER_NAME (the site's server_name)."""
         return f"https://127.0.0.1:{self.port}"
 
     # -- set-up -------------------------------------------------------------------------------
 
     def edgate(self, *args: str, capture: bool = False) -> str:
         result = subprocess.run(
-            [str(Path(PYTHON).parent / "edgate"), *args],
+            [EDGATE, *args],
             cwd=self.work,
             env=self.env,
             check=True,
@@ -159,46 +174,33 @@ class Cluster:
             redis.Redis.from_url(self.redis_url).flushdb()
 
     def certificate(self) -> tuple[Path, Path]:
-        cert, key = self.work / "tls.crt", self.work / "tls.key"
-        if not cert.exists():
-            subprocess.run(
-                [OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                 "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                check=True,
-                capture_output=True,
-            )  # fmt: skip
-        return cert, key
+        if not (self.work / "tls").exists():
+            self._tls = self_signed(self.work)
+        return self._tls
 
     # -- nodes --------------------------------------------------------------------------------
 
     def start_node(self, name: str = "") -> Node:
         port = free_port()
         name = name or f"node{len(self.nodes) + 1}"
-        args = [
-            PYTHON, "-m", "gunicorn", "edgate.wsgi:application",
-            "--bind", f"127.0.0.1:{port}",
-            "--workers", str(self.workers),
-            "--worker-class", "gthread", "--threads", str(self.threads),
-            "--graceful-timeout", "5", "--timeout", "60",
-            # Longer than nginx keeps an idle upstream connection (60 s): otherwise gunicorn
-            # (2 s by default) closes connections nginx is about to reuse, and a POST sent on
-            # one gets a 502 (nginx never retries a POST).
-            "--keep-alive", "75",
-            "--forwarded-allow-ips", "127.0.0.1",
-            "--error-logfile", str(self.work / f"{name}.log"),
-            "--pid", str(self.work / f"{name}.pid"),
-        ]  # fmt: skip
-        with open(self.work / f"{name}.out", "ab") as out:
-            process = subprocess.Popen(args, cwd=self.work, env=self.env, stdout=out, stderr=out)
+        with open(self.work / f"{name}.log", "ab") as out:  # noqa: PTH123 - its access log too
+            process = subprocess.Popen(
+                [EDGATE, "serve", "--bind", f"127.0.0.1:{port}"],
+                cwd=self.work,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: kill -9 reaches every worker
+            )
         node = Node(name, port, process)
         self.nodes.append(node)
-        self.wait_healthy(f"http://127.0.0.1:{port}/healthz")
-        log(f"{name}: gunicorn pid {process.pid} on :{port}, {self.workers} workers x {self.threads} threads")
+        self.wait_healthy(f"http://127.0.0.1:{port}/readyz")
+        log(f"{name}: edgate serve pid {process.pid} on :{port} ({self.server})")
         return node
 
-    def wait_healthy(self, url: str, timeout: float = 60) -> None:
+    def wait_healthy(self, url: str, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
-        headers = {"X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
+        headers = {"Host": SERVER_NAME}
         request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http(s) only, made here
         while time.monotonic() < deadline:
             try:
@@ -212,10 +214,8 @@ class Cluster:
 
     def kill_node(self, node: Node) -> None:
         """kill -9 of the master and every worker at once: what a crashed machine looks like."""
-        pids = [node.master_pid, *node.worker_pids()]
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(node.master_pid, signal.SIGKILL)
         node.process.wait()
 
     def stop_node(self, node: Node) -> None:
@@ -229,23 +229,22 @@ class Cluster:
     # -- nginx --------------------------------------------------------------------------------
 
     def start_nginx(self, nodes: list[Node] | None = None) -> None:
+        """deploy/nginx/edgate.conf in front of the nodes (its two upstream servers are the same
+        node when there is one)."""
         self.stop_nginx()
         cert, key = self.certificate()
         self.port = self.port or free_port()
-        servers = "\n".join(
-            f"        server 127.0.0.1:{n.port} max_fails=1 fail_timeout=5s;" for n in nodes or self.nodes
-        )
-        temp = self.work / "nginx"
-        temp.mkdir(exist_ok=True)
-        conf = self.work / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(servers=servers, port=self.port, cert=cert, key=key, temp=temp))
+        self.http_port = getattr(self, "http_port", 0) or free_port()
+        nodes = nodes or self.nodes
+        upstream = [nodes[0], nodes[-1]]
+        conf = nginx_site(self.work, cert, key, upstream, self.http_port, self.port)  # type: ignore[arg-type]
         self.nginx = subprocess.Popen(
-            [NGINX, "-c", str(conf), "-p", str(temp), "-e", str(temp / "error.log")],
+            [NGINX, "-c", str(conf), "-p", str(self.work), "-g", "daemon off;"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        self.wait_healthy(f"{self.url}/healthz")
-        log(f"nginx pid {self.nginx.pid} on {self.url} -> {len(nodes or self.nodes)} node(s)")
+        self.wait_healthy(f"{self.url}/privacy/")
+        log(f"nginx pid {self.nginx.pid} on {self.url} (deploy/nginx/edgate.conf) -> {len(nodes)} node(s)")
 
     def stop_nginx(self) -> None:
         if self.nginx and self.nginx.poll() is None:
@@ -262,6 +261,7 @@ class Cluster:
         self.stop_nginx()
         for node in self.nodes:
             self.stop_node(node)
+        self.nodes = []
         if os.environ.get("EDGATE_BENCH_KEEP"):
             log(f"kept {self.work}")
         else:
@@ -306,40 +306,3 @@ def cluster(**kwargs: object) -> Iterator[Cluster]:
 
 def dump(value: object) -> None:
     print(json.dumps(value))
-
-
-NGINX_CONF = """\
-# Made by bench/load/cluster.py for one run: TLS on 127.0.0.1 in front of the EdGate nodes.
-worker_processes 1;
-daemon off;
-pid {temp}/nginx.pid;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    client_body_temp_path {temp}/body;
-    proxy_temp_path {temp}/proxy;
-    fastcgi_temp_path {temp}/fastcgi;
-    uwsgi_temp_path {temp}/uwsgi;
-    scgi_temp_path {temp}/scgi;
-    client_max_body_size 64k;
-    upstream edgate {{
-{servers}
-        keepalive 64;
-    }}
-    server {{
-        listen 127.0.0.1:{port} ssl;
-        ssl_certificate {cert};
-        ssl_certificate_key {key};
-        location / {{
-            proxy_pass http://edgate;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_next_upstream error timeout;
-            proxy_read_timeout 120s;
-        }}
-    }}
-}}
-"""

@@ -1,8 +1,8 @@
 """The users of the load benchmark (locust, headless; started by bench/load/__main__.py).
 
 How many of each run is read from the environment (LOAD_SIGNIN_USERS, LOAD_PAGE_USERS,
-LOAD_REGISTER_USERS); the accounts to sign in with from LOAD_ACCOUNTS (a JSON file written by
-bench.load.seed); every request is written to LOAD_OUT (JSON) when the run ends, so the
+LOAD_REGISTER_USERS), the site's name from LOAD_SERVER_NAME; the accounts to sign in with
+from LOAD_ACCOUNTS (a JSON file written by bench.load.seed); every request is written to LOAD_OUT (JSON) when the run ends, so the
 percentiles are computed from every timing rather than from locust's rounded buckets.
 
 - SignInUser: GET /login/, then POST /login/ with its own account (one per user, so no
@@ -30,6 +30,7 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 FLOW = re.compile(r'name="flow" value="([^"]+)"')
 USERNAME = re.compile(r'data-testid="username">([^<]+)<')
 
+SERVER_NAME = os.environ.get("LOAD_SERVER_NAME", "127.0.0.1")
 _accounts_file = os.environ.get("LOAD_ACCOUNTS", "")
 ACCOUNTS = (
     json.loads(Path(_accounts_file).read_text())
@@ -73,9 +74,10 @@ class PortalUser(FastHttpUser):
     connection_timeout = 10.0
 
     def on_start(self) -> None:
-        self.client.headers = {}
-        # Django's CSRF check wants the origin of a secure POST (the browser sends it).
-        self.default = {"Origin": self.host, "Referer": f"{self.host}/"}
+        # nginx serves the site by its name (deploy/nginx/edgate.conf); Django's CSRF check
+        # wants the origin of a secure POST, as a browser sends it.
+        origin = f"https://{SERVER_NAME}"
+        self.default = {"Host": SERVER_NAME, "Origin": origin, "Referer": f"{origin}/"}
 
     def page(self, client: FastHttpSession, path: str, name: str | None = None) -> str:
         with client.get(path, name=name or f"GET {path}", headers=self.default, catch_response=True,

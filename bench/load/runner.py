@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cluster import PYTHON, REPO, Cluster, cpu_seconds, log, rss_mib
+from .cluster import PYTHON, REPO, SERVER_NAME, Cluster, cpu_seconds, log, rss_mib
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 
@@ -44,6 +44,7 @@ def run_locust(cluster: Cluster, scenario: str, users: dict[str, int], seconds: 
         **os.environ,
         "LOAD_ACCOUNTS": str(cluster.work / "accounts.json"),
         "LOAD_OUT": str(out),
+        "LOAD_SERVER_NAME": SERVER_NAME,
         "LOAD_SIGNIN_USERS": str(users.get("SignInUser", 0)),
         "LOAD_PAGE_USERS": str(users.get("PageUser", 0)),
         "LOAD_REGISTER_USERS": str(users.get("RegisterUser", 0)),
