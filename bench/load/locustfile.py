@@ -3,7 +3,8 @@
 How many of each run is read from the environment (LOAD_SIGNIN_USERS, LOAD_PAGE_USERS,
 LOAD_REGISTER_USERS), the site's name from LOAD_SERVER_NAME; the accounts to sign in with
 from LOAD_ACCOUNTS (a JSON file written by bench.load.seed); every request is written to
-LOAD_OUT (JSON) when the run ends, so the percentiles are computed from every timing rather than from locust's rounded buckets.
+LOAD_OUT (JSON) when the run ends, so the percentiles are computed from every timing rather
+than from locust's rounded buckets.
 
 - SignInUser: GET /login/, then POST /login/ with its own account (one per user, so no
   per-User-Name throttle or delay is involved); then forgets its cookies and starts again.
