@@ -238,6 +238,10 @@ class Cluster:
         nodes = nodes or self.nodes
         upstream = [nodes[0], nodes[-1]]
         conf = nginx_site(self.work, cert, key, upstream, self.http_port, self.port)  # type: ignore[arg-type]
+        # Debian's nginx.conf: worker_processes auto, 768 connections each (deploy_check's test
+        # file has 256, which turns away clients past ~128 at once: one connection each way).
+        text = conf.read_text().replace("worker_processes 1;", "worker_processes auto;")
+        conf.write_text(text.replace("worker_connections 256;", "worker_connections 768;"))
         self.nginx = subprocess.Popen(
             [NGINX, "-c", str(conf), "-p", str(self.work), "-g", "daemon off;"],
             stdout=subprocess.DEVNULL,
