@@ -44,22 +44,30 @@ def cached_sessions(settings, url: str) -> None:  # type: ignore[no-untyped-def]
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": url,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {
+                "socket_connect_timeout": 1,
+                "socket_timeout": 1,
+                "serializer": "edgate.core.sessions.cached.TextSerializer",
+            },
         }
     }
-    settings.SESSION_ENGINE = "edgate.core.sessions"
+    settings.SESSION_ENGINE = "edgate.core.sessions.cached"
     REDIS.reset()
+
+
+def use_redis(settings) -> None:  # type: ignore[no-untyped-def]
+    if not redis_up():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the Redis tests ({REDIS_URL} unreachable)")
+        pytest.skip(f"Redis not reachable at {REDIS_URL}")
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    cached_sessions(settings, REDIS_URL)
 
 
 @pytest.fixture(params=["database", "redis"])
 def store(request: pytest.FixtureRequest, settings):  # type: ignore[no-untyped-def]
     if request.param == "redis":
-        if not redis_up():
-            if os.environ.get("CI"):
-                pytest.fail(f"CI must run the Redis tests ({REDIS_URL} unreachable)")
-            pytest.skip(f"Redis not reachable at {REDIS_URL}")
-        redis.Redis.from_url(REDIS_URL).flushdb()
-        cached_sessions(settings, REDIS_URL)
+        use_redis(settings)
     yield request.param
     REDIS.reset()
 
@@ -135,5 +143,19 @@ def test_with_redis_unreachable_sessions_live_in_the_database(settings, profile:
     assert REDIS.down()  # the failure is remembered: the next requests do not wait on Redis
     assert Session.objects.filter(session_key=client.cookies[settings.SESSION_COOKIE_NAME].value).exists()
     client.post(reverse("accounts:logout"))
+    assert client.get(APPS)["Location"].startswith(LOGIN)
+    REDIS.reset()
+
+
+def test_redis_holds_signed_json_never_a_pickle(settings, client: Client, profile: Profile) -> None:  # type: ignore[no-untyped-def]
+    use_redis(settings)
+    sign_in(client, profile)
+    raw = redis.Redis.from_url(REDIS_URL)
+    (name,) = raw.keys("*edgate.session:*")
+    value = raw.get(name)
+    assert not value.startswith(b"\x80")  # no pickle protocol header
+    assert value == Session.objects.get().session_data.encode()  # the row's signed JSON
+    # A copy changed in Redis fails its signature: no session, not someone else's.
+    raw.set(name, value[:-3] + b"AAA", keepttl=True)
     assert client.get(APPS)["Location"].startswith(LOGIN)
     REDIS.reset()

@@ -83,7 +83,8 @@ def sign_in(request: HttpRequest, *, username: str, password: str) -> SignInResu
         if account.allowed:
             return SignInResult(retry_after=max(1, address.retry_after), from_address=True)
         return SignInResult()
-    profile = authenticate(request, username=account_key, password=password)
+    # `known` was found by the same canonical key: the backend need not look it up again.
+    profile = authenticate(request, username=account_key, password=password, known=known)
     if profile is None:
         # The typed User Name is not recorded when unknown: people type passwords into it.
         record_event(
@@ -97,7 +98,8 @@ def sign_in(request: HttpRequest, *, username: str, password: str) -> SignInResu
     # Success resets the account's own counter and delay, and takes back this attempt from the
     # address (an office signing in through one address must not use up its allowance).
     throttle.clear(per_profile, account_key)
-    throttle.release(per_profile, account_key)
+    if wait_after:  # else hold() above already took the marker away
+        throttle.release(per_profile, account_key)
     throttle.undo(per_address, ctx.client_ip)
     login(request, profile)  # rotates the session id; user_logged_in starts the 12-hour clock
     record_event(EventType.SIGN_IN, ctx=ctx_from_request(request), target=profile)

@@ -50,6 +50,9 @@ _MARKER_WINDOW = datetime(1970, 1, 1, tzinfo=UTC)
 class Store(Protocol):
     def incr(self, key: str, window_start: datetime, ttl: timedelta, amount: int = 1) -> int: ...
     def get(self, key: str, window_start: datetime) -> int: ...
+    def count_in(
+        self, key: str, current: datetime, previous: datetime, ttl: timedelta
+    ) -> tuple[int, int]: ...
     def clear(self, key: str, window_starts: list[datetime]) -> None: ...
     def set_until(self, key: str, until: datetime) -> None: ...
     def claim_until(self, key: str, until: datetime, now: datetime) -> datetime | None: ...
@@ -89,6 +92,10 @@ class DatabaseStore:
     def get(self, key: str, window_start: datetime) -> int:
         row = ThrottleCounter.objects.filter(key=key, window_start=window_start).first()
         return row.count if row else 0
+
+    def count_in(self, key: str, current: datetime, previous: datetime, ttl: timedelta) -> tuple[int, int]:
+        """This attempt's number in the current window, and the previous window's count."""
+        return self.incr(key, current, ttl), self.get(key, previous)
 
     def clear(self, key: str, window_starts: list[datetime]) -> None:
         ThrottleCounter.objects.filter(key=key, window_start__in=window_starts).delete()
@@ -166,6 +173,16 @@ class RedisStore:
     def get(self, key: str, window_start: datetime) -> int:
         return max(int(self.client.get(self._key(key, window_start)) or 0), 0)
 
+    def count_in(self, key: str, current: datetime, previous: datetime, ttl: timedelta) -> tuple[int, int]:
+        """INCR and the previous window's GET in one round trip (one MULTI)."""
+        name = self._key(key, current)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.incrby(name, 1)
+        pipe.expireat(name, int((current + ttl).timestamp()) + 1)
+        pipe.get(self._key(key, previous))
+        value, _, before = pipe.execute()
+        return int(value), max(int(before or 0), 0)
+
     def clear(self, key: str, window_starts: list[datetime]) -> None:
         self.client.delete(*[self._key(key, start) for start in window_starts])
 
@@ -221,6 +238,9 @@ class FallbackStore:
 
     def get(self, key: str, window_start: datetime) -> int:
         return int(self._call("get", key, window_start))
+
+    def count_in(self, key: str, current: datetime, previous: datetime, ttl: timedelta) -> tuple[int, int]:
+        return self._call("count_in", key, current, previous, ttl)  # type: ignore[no-any-return]
 
     def clear(self, key: str, window_starts: list[datetime]) -> None:
         self._call("clear", key, window_starts)
@@ -299,8 +319,7 @@ def attempt(limit: Limit, ident: str | None) -> Attempt:
     now = timezone.now()
     current, previous, overlap = _windows(limit, now)
     key, backend = _key(limit, ident), store()
-    in_current = backend.incr(key, current, limit.window * 2)
-    in_previous = backend.get(key, previous)
+    in_current, in_previous = backend.count_in(key, current, previous, limit.window * 2)
     # Rounded up: the estimate assumes the previous window's attempts were spread evenly;
     # for a security limit, err towards counting one too many rather than one too few.
     number = in_current + math.ceil(in_previous * overlap)

@@ -143,17 +143,23 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             # An unreachable Redis must cost a request a moment, not a hang (core.outage).
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {
+                "socket_connect_timeout": 1,
+                "socket_timeout": 1,
+                # Text only: Django's default pickles, and sessions are all that is cached.
+                "serializer": "edgate.core.sessions.cached.TextSerializer",
+            },
         }
     }
     # Sessions: the database row is the truth, Redis a read cache of at most a minute per entry
-    # (core/sessions.py says why this and not the `cache` backend): a Redis restart signs nobody
+    # (core/sessions/cached.py says why this and not the `cache` backend): a Redis restart signs nobody
     # out, and with Redis down sessions are read from the database.
-    SESSION_ENGINE = "edgate.core.sessions"
+    SESSION_ENGINE = "edgate.core.sessions.cached"
 else:
-    # Without Redis the plain database store: a per-process cache would go stale between
-    # workers (a session signed out in one would live on in another).
+    # Without Redis the database store: a per-process cache would go stale between workers (a
+    # session signed out in one would live on in another).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "edgate.core.sessions.db"
 
 AUTH_USER_MODEL = "accounts.Profile"
 # Profile.username is unique without regard to case (a functional unique constraint on

@@ -9,13 +9,19 @@ Django's `cached_db` backend, with three changes:
 - Redis being unreachable is not an error: reads go to the database (and skip Redis for a few
   seconds, core.outage), writes go to the database and try Redis each time (a sign-out must
   remove the cached copy whenever Redis can be reached).
-- `exists()` asks the database only: a session is never in Redis without its row.
+- no `exists()` question before a new key is used (core.sessions.LeanSessionMixin).
+- Redis holds the session as the database does: Django's signed JSON (`encode()`), never a
+  pickle (Django's Redis cache pickles whatever is not an integer, and unpickling what Redis
+  returns would run code for anyone able to write to it). `TextSerializer` below stores only
+  text; a cached copy that fails its signature check reads as no session.
 
 Why not the `cache` backend (Redis alone)? A Redis restart or eviction would sign everyone out
 and end every registration in progress, and with Redis down nobody could sign in. Why not the
 plain database backend? Every request read the row; now a busy session costs one Redis read per
 request and one database write a minute (core.middleware.IdleSessionMiddleware), not a
 database read and write per request.
+
+SESSION_ENGINE = "edgate.core.sessions.cached" (settings/base.py, when REDIS_URL is set).
 """
 
 from __future__ import annotations
@@ -26,12 +32,27 @@ from typing import Any
 from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 
-from .outage import REDIS, UNREACHABLE
+from ..outage import REDIS, UNREACHABLE
+from . import LeanSessionMixin
 
 CACHE_SECONDS = 60
 
 
-class SessionStore(cached_db.SessionStore):
+class TextSerializer:
+    """CACHES["default"]["OPTIONS"]["serializer"]: text (and integers) only, never pickle."""
+
+    def dumps(self, obj: object) -> bytes | int:
+        if type(obj) is int:
+            return obj
+        if not isinstance(obj, str):
+            raise TypeError(f"the cache stores text only, not {type(obj).__name__}")
+        return obj.encode()
+
+    def loads(self, data: bytes) -> str:
+        return data.decode() if isinstance(data, bytes) else str(data)
+
+
+class SessionStore(LeanSessionMixin, cached_db.SessionStore):
     cache_key_prefix = "edgate.session:"
 
     def _ttl(self, expiry: datetime | None = None) -> int:
@@ -50,21 +71,21 @@ class SessionStore(cached_db.SessionStore):
         return result
 
     def load(self) -> dict[str, Any]:
-        data = self._redis("get", self.cache_key)
-        if data is None:
-            row = self._get_session_from_db()
-            if row is None:
-                return {}
-            data = self.decode(row.session_data)
-            self._redis("set", self.cache_key, data, self._ttl(row.expire_date))
-        return data
-
-    def exists(self, session_key: str) -> bool:
-        return DBStore.exists(self, session_key)
+        cached = self._redis("get", self.cache_key)
+        if cached is not None:
+            return self.decode(cached)  # type: ignore[no-any-return]
+        row = self._get_session_from_db()
+        if row is None:
+            return {}
+        self._redis("set", self.cache_key, row.session_data, self._ttl(row.expire_date))
+        return self.decode(row.session_data)  # type: ignore[no-any-return]
 
     def save(self, must_create: bool = False) -> None:
+        if self.session_key is None:
+            return self.create()  # which saves (once) under a new key
         DBStore.save(self, must_create)
-        self._redis("set", self.cache_key, self._session, self._ttl(), always=True)
+        self._redis("set", self.cache_key, self.encode(self._session), self._ttl(), always=True)
+        return None
 
     def delete(self, session_key: str | None = None) -> None:
         DBStore.delete(self, session_key)
