@@ -1,19 +1,21 @@
 """gunicorn settings of `edgate serve`; every default can be changed from the environment.
 
 Figures measured on this project's 2-core machine (`python -m bench.serve_config`, one node,
-production settings, PostgreSQL and Redis; 8 clients signing in and 4 asking for /login/ for
-20 s per configuration; docs/deploy.md has the table):
-- Argon2id verify (m=46 MiB, t=1, p=1): 46-49 ms of CPU, so the bound is ~42 sign-ins/s on
+production settings, PostgreSQL and Redis; clients signing in and clients asking for /login/
+at once; docs/deploy.md has the tables of two runs):
+- Argon2id verify (m=46 MiB, t=1, p=1): 46-50 ms of CPU, so the bound is ~42 sign-ins/s on
   two cores. A worker is ~110 MiB resident when idle, and each hash in flight adds 46 MiB.
 - Memory, each worker's peak (VmHWM): 203 MiB with 2 hashes in flight per worker (the bound
-  below), 391 MiB with threads and no bound (~6 hashes at once in one worker); sum of the
-  workers' peaks 406 MiB for 2 workers, 704 MiB for 2 unbounded gthread workers, 791 MiB for 4
-  sync workers. Those are the figures the bound is for: without it, hashes in flight are
-  limited only by workers × threads (16 × 46 MiB = 736 MiB more on two cores).
-- Latency and throughput could not be told apart on that run: the machine was shared (load
-  average 11-15 on 2 cores) and every configuration made 3-6 sign-ins/s with /login/ p95 of
-  130-360 ms. The issue's own run on a quiet machine of the same kind is the evidence for
-  threads: GET /login/ p50 160 ms with sync workers under sign-in load, 38 ms with threads.
+  below), 274-391 MiB with threads and no bound; sum of the workers' peaks 405 MiB for 2
+  workers, 520-704 MiB for 2 unbounded gthread workers, ~795 MiB for 4 sync workers. Without
+  the bound, hashes in flight are limited only by workers × threads (16 × 46 MiB = 736 MiB
+  more on two cores).
+- Latency: the machine was shared (load average 9-15 on 2 cores), so the runs got a fraction
+  of the cores and made 3-6 sign-ins/s. In the quieter run (4 clients signing in, 2 asking
+  for /login/) gthread 2 × 8 gave /login/ p50/p95 36/95 ms and 3.9 sign-ins/s, sync 2 workers
+  49/123 ms and 3.4/s, sync 4 workers 51/110 ms and 2.9/s. The issue's own run on a quiet
+  machine of the same kind: GET /login/ p50 160 ms with sync workers under sign-in load, 38 ms
+  with threads.
 
 Hence:
 - worker_class gthread, not sync: a sync worker does one request at a time, so a cheap page
