@@ -60,7 +60,7 @@ def run_edgate(out: Path) -> Scores:
     matcher = RuleMatcher(hasher=ssn_lookup)
     with open_csv(out / "registrations.csv") as fh:
         for row in read(fh):
-            if row.identity is None:
+            if row.identity is None or row.problems:  # the wizard refuses a bad value
                 scores.decisions[row.row_id] = ("rejected", "")
                 continue
             t = time.perf_counter()

@@ -56,8 +56,8 @@ def _is_number(cell: str) -> bool:
 
 QUERIES = [
     (HYPERLINK, "William", "OConnor", "1979-04-11", "219453381", ""),  # exact: record DDE
-    ("+1+cmd", "=cmd|' /C calc'!A0", "Lee", "1990-02-03", "301224455", ""),  # name rejected
-    ("-2+3", "Noor", "@Haddad", "1988-05-06", "402117788", ""),  # name rejected
+    ("+1+cmd", "=cmd|' /C calc'!A0", "Lee", "1990-02-03", "301224455", ""),  # a name unusable, the row kept
+    ("-2+3", "Noor", "@Haddad", "1988-05-06", "402117788", ""),  # a name unusable, the row kept
     ("\t=1+1\t", "Kenji", "Yamamoto", "1975-12-01", "512331199", ""),  # no match
     ("q-neg", "Zed", "Quill", "1966-06-06", "623441200", "41234567"),  # state ID only: partial, score < 0
 ]
@@ -94,7 +94,7 @@ def test_link_result_file_neutralises_ids_from_both_files(tmp_path: Path) -> Non
     assert set(by_id) == {"'" + HYPERLINK, "'+1+cmd", "'-2+3", "'=1+1", "q-neg"}
     exact = by_id["'" + HYPERLINK]
     assert (exact["outcome"], exact["record_id"]) == ("exact", "'" + DDE)
-    assert by_id["'+1+cmd"]["outcome"] == by_id["'-2+3"]["outcome"] == "rejected"
+    assert by_id["'+1+cmd"]["outcome"] == by_id["'-2+3"]["outcome"] == "none"  # kept: a name unusable
     negative = by_id["q-neg"]
     assert (negative["outcome"], negative["record_id"]) == ("partial", "'-r2")
     assert float(negative["score"]) < 0 and negative["score"].startswith("-")  # a number stays one
@@ -109,5 +109,5 @@ def test_import_report_neutralises_ids(tmp_path: Path, per_row: bool) -> None:
     assert_no_formula(rows)
     by_id = {row[1]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
     assert by_id["'" + HYPERLINK]["result"] == "created"
-    assert by_id["'+1+cmd"]["result"] == by_id["'-2+3"]["result"] == "rejected"
+    assert by_id["'+1+cmd"]["result"] == by_id["'-2+3"]["result"] == "created"  # kept: a name unusable
     assert by_id["'=1+1"]["result"] == "created"

@@ -144,6 +144,9 @@ def test_objects_that_carry_personal_data_print_none_of_it() -> None:
         identity,
         Candidate("1", identity),
         Row(2, "x", identity),
+        # A dirty row's raw values (kept for the administrator) print as nothing either.
+        Row(3, "y", identity, "", ("ssn: not valid",), (("ssn", ssn), ("date_of_birth", born.isoformat()))),
+        PersonData(first_name="Robin", last_name="Vale", unusable_raw={"ssn": ssn}),
         data,
         build_person(data, source="test"),
         flow,

@@ -68,18 +68,16 @@ def test_link_against_a_file_touches_no_database(tmp_path: Path) -> None:
     assert rows["q2"]["outcome"] == "none" and rows["q2"]["record_id"] == ""
     assert (rows["q3"]["outcome"], rows["q3"]["record_id"]) == ("partial", "r3")
     assert float(rows["q1"]["score"]) > float(rows["q3"]["score"])
-    for bad, reason in [
-        ("q4", "date_of_birth"),
-        ("q5", "both empty"),
-        ("q6", "ssn"),
-        ("q7", "control"),
-        ("q8", "more cells"),
-    ]:
+    # Dirty rows are kept: the bad field is unusable, the rest is matched (docs/matching.md §7).
+    assert (rows["q4"]["outcome"], rows["q4"]["record_id"]) == ("partial", "r1")  # SSN agrees
+    assert rows["q4"]["date_of_birth"] == "differ" and "date_of_birth: not a real date" in rows["q4"]["unusable"]
+    assert rows["q6"]["outcome"] == "none" and rows["q6"]["unusable"].startswith("ssn: ")
+    assert rows["q7"]["outcome"] == "none" and "first_name: contains control characters" in rows["q7"]["unusable"]
+    for bad, reason in [("q5", "no usable name, SSN or state ID"), ("q8", "more cells")]:
         assert rows[bad]["outcome"] == "rejected" and reason in rows[bad]["error"], bad
-        assert "219453381" not in rows[bad]["error"]  # the reason never repeats the value
-    assert (
-        "3 exact" not in stdout.getvalue() and "1 exact, 1 partial, 1 none, 5 rejected" in stdout.getvalue()
-    )
+    for row in rows.values():  # the reasons never repeat a value
+        assert "219453381" not in row["error"] + row["unusable"] and "1979" not in row["unusable"]
+    assert "1 exact, 2 partial, 3 none, 2 rejected (3 queries kept with unusable fields)" in stdout.getvalue()
 
 
 @pytest.mark.django_db
@@ -90,25 +88,31 @@ def test_import_creates_confirms_and_conflicts_and_is_idempotent(tmp_path: Path)
         org_type=OrgType.SCHOOL,
         parent=Organization.objects.create(code="01230000", name="Northfield", org_type=OrgType.DISTRICT),
     )
-    records = write(tmp_path / "records.csv", RECORDS + ["bad,Ann,,Lee,,not-a-date,,,,,,,,,"])
+    records = write(
+        tmp_path / "records.csv",
+        RECORDS + ["bad,Ann,,Lee,,not-a-date,,,,,,,,,", "nobody,,,,,1980-01-01,,,,,,,x@example.org,,"],
+    )
     out = StringIO()
     call_command("import", str(records), source="licensure", org="01230010", role_title="Teacher", stdout=out)
-    assert "3 created" in out.getvalue() and "1 rejected" in out.getvalue()
-    assert Person.objects.count() == 3
+    assert "4 created" in out.getvalue() and "1 rejected; 1 kept with unusable fields" in out.getvalue()
+    assert Person.objects.count() == 4
     assert set(Profile.objects.values_list("status", flat=True)) == {Status.AWAITING_SETUP}
     assert Person.objects.get(state_id="41234567").first_name == "William"  # the file's state ID is kept
-    assert StaffEntry.objects.filter(organization=school, role_title="Teacher").count() == 3
+    assert StaffEntry.objects.filter(organization=school, role_title="Teacher").count() == 4
     report = {row["row_id"]: row for row in csv.DictReader((tmp_path / "records.report.csv").open())}
     assert report["r1"]["result"] == "created" and report["r1"]["username"] == "woconnor"
-    assert report["bad"]["result"] == "rejected" and "date_of_birth" in report["bad"]["reason"]
+    assert report["r1"]["unusable"] == ""
+    assert report["bad"]["result"] == "created"  # kept, its date of birth unusable
+    assert report["bad"]["unusable"] == "date_of_birth: not a date in YYYY-MM-DD form"
+    assert report["nobody"]["result"] == "rejected" and "no usable name" in report["nobody"]["reason"]
 
     events = AuditEvent.objects.count()
     again = StringIO()
     call_command(
         "import", str(records), source="licensure", org="01230010", role_title="Teacher", stdout=again
     )
-    assert "0 created" in again.getvalue() and "3 unchanged" in again.getvalue()
-    assert Person.objects.count() == 3 and AuditEvent.objects.count() == events  # nothing changed
+    assert "0 created" in again.getvalue() and "4 unchanged" in again.getvalue()
+    assert Person.objects.count() == 4 and AuditEvent.objects.count() == events  # nothing changed
 
     update = write(
         tmp_path / "update.csv",
@@ -171,3 +175,37 @@ def test_an_interrupted_import_can_be_run_again(tmp_path: Path) -> None:
     call_command("import", str(write(tmp_path / "full.csv", rows)), source="sis", stdout=out)
     assert "3 created" in out.getvalue() and "2 unchanged" in out.getvalue()
     assert Person.objects.count() == 5 and Profile.objects.count() == 5
+
+
+def test_link_keeps_dirty_records_and_says_which_fields_were_unusable(tmp_path: Path) -> None:
+    """Issue 9: a record with an impossible birth date or a bad SSN is kept and still found;
+    the registrant's correct data is held for a human (partial), never a new person (none)."""
+    records = RECORDS + [
+        "r4,Jordan,,Okafor,,1984-14-03,402-11-7788,,,,,0136,,,",  # month 14, 4-digit ZIP
+        "r5,Riley,,Haddad,,1979-04-11,666-12-3456,,,,,,,,",  # an SSN never issued
+        "r6,,,,,1979-04-11,,,,,,,,,",  # nothing identifies a person
+    ]
+    queries = [
+        "j,Jordan,,Okafor,,1984-03-14,402117788,,,,,,,,",
+        "r,Riley,,Haddad,,1979-04-11,512331199,,,,,,,,",
+    ]
+    for ssn in ("402117788", "512331199"):
+        register_ssn(ssn)
+    out, stdout, stderr = tmp_path / "result.csv", StringIO(), StringIO()
+    call_command(
+        "link",
+        str(write(tmp_path / "q.csv", queries)),
+        against=str(write(tmp_path / "r.csv", records)),
+        out=str(out),
+        stdout=stdout,
+        stderr=stderr,
+    )
+    rows = results(out)
+    assert (rows["j"]["outcome"], rows["j"]["record_id"]) == ("partial", "r4")  # SSN agrees, date swapped
+    assert rows["j"]["date_of_birth"] == "close" and rows["j"]["unusable"] == ""
+    assert (rows["r"]["outcome"], rows["r"]["record_id"]) == ("partial", "r5")  # names and birth date
+    assert "records: 5 kept (2 with unusable fields), 1 rejected" in stdout.getvalue()
+    log = stderr.getvalue()
+    assert "line 5: kept; unusable date_of_birth: not a real date" in log and "postcode: " in log
+    assert "line 6: kept; unusable ssn: " in log and "line 7: no usable name, SSN or state ID" in log
+    assert "1984-14-03" not in log and "0136" not in log and "666-12-3456" not in log

@@ -25,6 +25,7 @@ from edgate.directory.models import Organization
 from edgate.identity.records import Identity
 from edgate.matching import actions, service
 from edgate.matching.models import PENDING, CaseStatus, MatchCase
+from edgate.people.quality import data_problems
 
 from . import scope
 from .case_forms import CaseFilterForm, EscalateForm, ResolveForm, RouteForm
@@ -147,6 +148,7 @@ def _side_by_side(case: MatchCase) -> list[dict[str, Any]]:
     fields = case.explanation.get("fields", {})
     kinds = case.explanation.get("details", {})
     now = service.levels_now(case)
+    problems = data_problems(person, [name for name, _label in ROWS])
     rows = []
     for name, label in ROWS:
         if name == "ssn":
@@ -166,6 +168,8 @@ def _side_by_side(case: MatchCase) -> list[dict[str, Any]]:
                 "highlight": HIGHLIGHT.get(level, ""),
                 "level_now": level_now,
                 "now_label": LEVELS.get(level_now, "") if level_now != level else "",
+                # The record's raw value for a field an agency file gave unusable (§7 of matching.md).
+                "problem": problems.get(name),
             }
         )
     return rows

@@ -38,6 +38,7 @@ from edgate.identity import normalize
 from edgate.matching.models import MatchCase
 from edgate.mfa import actions as mfa_actions
 from edgate.people.models import Person
+from edgate.people.quality import data_problems
 from edgate.recovery.policy import is_privileged
 
 from . import actions, scope
@@ -134,6 +135,8 @@ def profile_page(request: HttpRequest, actor: Actor, profile: int) -> HttpRespon
         profile=target,
         person=person,
         privileged=is_privileged(target),
+        # Every field this page shows may carry one (docs/matching.md §7).
+        data_problems=list(data_problems(person).values()),
         staff=scope.staff_entries(actor)
         .filter(person=person)
         .select_related("organization")

@@ -23,7 +23,31 @@ def swapped(d: date) -> date | None:
         return None
 
 
+def typed_dates(digits: str) -> list[date]:
+    """The real dates an impossible typed date of birth (YYYYMMDD digits, identity.records)
+    plausibly meant: the digits as they stand when they make a date (a look-alike letter, a year
+    out of range), and month and day swapped (1980-14-03 → 1980-03-14). For blocking only:
+    comparison stays digit by digit (compare.date_of_birth)."""
+    out: list[date] = []
+    if len(digits) != 8 or not digits.isdigit():
+        return out
+    year, month, day = int(digits[:4]), int(digits[4:6]), int(digits[6:])
+    for m, d in ((month, day), (day, month)):
+        try:
+            out.append(date(year, m, d))
+        except ValueError:
+            continue
+    return out
+
+
+def _dobs(identity: Identity) -> list[date]:
+    if identity.date_of_birth:
+        return [identity.date_of_birth]
+    return typed_dates(identity.dob_digits)
+
+
 Hasher = Callable[[str], str]
+STRONG_PREFIXES = ("ssn:", "sid:")
 
 
 def _ssn_key(ssn: str, hasher: Hasher | None) -> str:
@@ -39,8 +63,8 @@ def record_keys(r: Identity, hasher: Hasher | None = None) -> set[str]:
         keys.add(_ssn_key(r.ssn, hasher))
     if r.state_id:
         keys.add(f"sid:{r.state_id}")
-    if r.date_of_birth:
-        dob = r.date_of_birth.isoformat()
+    for born in _dobs(r):
+        dob = born.isoformat()
         for last in {normalize.name_key(r.last_name), normalize.name_key(r.former_last_name)} - {""}:
             keys.add(f"dl:{dob}:{last}")
         if sound := normalize.phonetic(r.last_name):
@@ -62,8 +86,8 @@ def query_keys(q: Identity, hasher: Hasher | None = None) -> list[str]:
         keys[_ssn_key(q.ssn, hasher)] = None
     if q.state_id:
         keys[f"sid:{q.state_id}"] = None
-    if q.date_of_birth:
-        dobs = [d.isoformat() for d in (q.date_of_birth, swapped(q.date_of_birth)) if d]
+    if q_dobs := _dobs(q):
+        dobs = [d.isoformat() for d in (q_dobs[0], swapped(q_dobs[0])) if d]
         lasts = sorted({normalize.name_key(q.last_name), normalize.name_key(q.former_last_name)} - {""})
         for dob in dobs:
             keys.update((f"dl:{dob}:{last}", None) for last in lasts)
@@ -94,15 +118,24 @@ class MemoryIndex:
             self.index[key].append(record_id)
 
     def candidates(self, query: Identity, hasher: Hasher | None = None) -> list[Candidate]:
-        """`hasher` may be a memoizing wrapper of the index's own (same hashes, computed once)."""
-        seen: dict[str, None] = {}
-        # Strongest keys first, so the cap never crowds out an SSN or state ID candidate.
+        """Every record sharing the query's SSN or state ID, then at most MAX_CANDIDATES more
+        through the weaker keys, in priority order: a crowded key (hundreds of people sharing an
+        email or a birth date and surname) never hides the strongest evidence.
+
+        `hasher` may be a memoizing wrapper of the index's own (same hashes, computed once)."""
+        strong: dict[str, None] = {}
+        weak: dict[str, None] = {}
         for key in query_keys(query, (hasher or self.hasher) if self.hasher else None):
-            for record_id in self.index.get(key, ()):
-                seen.setdefault(record_id)
-                if len(seen) >= MAX_CANDIDATES:
+            ids = self.index.get(key, ())
+            if key.startswith(STRONG_PREFIXES):
+                strong.update(dict.fromkeys(ids))
+                continue
+            for record_id in ids:
+                if len(weak) >= MAX_CANDIDATES:
                     break
-        return [Candidate(rid, self.records[rid]) for rid in seen]
+                weak.setdefault(record_id)
+        found = strong | {rid: None for rid in weak if rid not in strong}
+        return [Candidate(rid, self.records[rid]) for rid in found]
 
 
 def memo(hasher: Hasher) -> Hasher:

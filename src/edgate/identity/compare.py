@@ -91,9 +91,25 @@ def _one_edit(a: str, b: str) -> bool:
     return len(a) == len(b) and DamerauLevenshtein.distance(a, b) == 1
 
 
+def _digits_near(a: str, b: str) -> Result:
+    """Digit-wise comparison of two YYYYMMDD strings when one or both were typed impossibly:
+    never `exact` (a value unusable as a date is never proof), at best close."""
+    if a == b or _one_edit(a, b):
+        return Result("one_digit", Level.CLOSE)
+    if a[:4] == b[:4] and a[4:6] == b[6:] and a[6:] == b[4:6]:
+        return Result("swapped", Level.CLOSE)
+    return Result("differ", Level.DIFFER)
+
+
 def date_of_birth(q: Identity, r: Identity) -> Result:
     a, b = q.date_of_birth, r.date_of_birth
     if a is None or b is None:
+        # An impossible date kept as its typed digits (identity.records) is compared digit by
+        # digit with the other side's date or digits; it is never parsed into a date.
+        qd = _iso(a) if a is not None else q.dob_digits
+        rd = _iso(b) if b is not None else r.dob_digits
+        if qd and rd:
+            return _digits_near(qd, rd)
         return MISSING
     if a == b:
         return Result("exact", Level.AGREE)

@@ -5,6 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+# Field names that may appear in `Identity.unusable` (the Identity's own field names).
+UNUSABLE_FIELDS = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "former_last_name",
+    "date_of_birth",
+    "ssn",
+    "state_id",
+    "street",
+    "city",
+    "state",
+    "postcode",
+    "email",
+    "phone",
+)
+
 
 @dataclass(frozen=True)
 class Identity:
@@ -23,6 +40,14 @@ class Identity:
     postcode: str = ""
     email: str = ""
     phone: str = ""
+    # Dirty agency records (docs/matching.md §7): fields present in the source but unusable
+    # for matching. Their value here is empty (so a comparison sees them as missing); the raw
+    # value is kept by the caller for the administrator, never here.
+    unusable: frozenset[str] = frozenset()
+    # An impossible date of birth that is plausibly a typed date (month 14, 31 November, year
+    # 4980, `l`/`I`/`|` for 1, `O` for 0): its 8 digits YYYYMMDD as typed, look-alikes mapped.
+    # Never parsed into a date; date_of_birth is then None and "date_of_birth" is unusable.
+    dob_digits: str = ""
 
     def __repr__(self) -> str:  # never print personal data by accident
         return "<Identity>"

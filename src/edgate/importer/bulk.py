@@ -20,6 +20,7 @@ staged SSN.
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -39,12 +40,12 @@ from edgate.identity.engine import Outcome as MatchOutcome
 from edgate.identity.records import Identity
 from edgate.matching import service as matching
 from edgate.matching.candidates import identity_of
-from edgate.people.actions import PersonData, build_person, person_created_event
+from edgate.people.actions import build_person, person_created_event
 from edgate.people.models import Person, new_state_id, ssn_lookup
 
 from .models import ImportedRow
 from .rows import Row
-from .service import RowResult, content_hash, import_row
+from .service import RowResult, content_hash, import_row, person_data
 
 PERSON_COLUMNS = (
     "id",
@@ -70,6 +71,9 @@ PERSON_COLUMNS = (
     "source",
     "created_at",
     "updated_at",
+    "data_problems",
+    "data_problems_ciphertext",
+    "dob_digits",
 )
 PROFILE_COLUMNS = (
     "id",
@@ -99,6 +103,15 @@ class Staged:
 
 def _values(row: models.Model, columns: Iterable[str]) -> tuple:  # type: ignore[type-arg]
     return tuple(getattr(row, column) for column in columns)
+
+
+_PROBLEMS = PERSON_COLUMNS.index("data_problems")
+
+
+def _person_values(person: Person) -> tuple:  # type: ignore[type-arg]
+    # COPY sends text: the JSON column goes as its JSON text.
+    values = _values(person, PERSON_COLUMNS)
+    return (*values[:_PROBLEMS], json.dumps(person.data_problems), *values[_PROBLEMS + 1 :])
 
 
 def _copy(cursor, table: str, columns: Iterable[str], rows: list[tuple]) -> None:  # type: ignore[no-untyped-def,type-arg]
@@ -201,10 +214,10 @@ class BulkImporter:
             self.report(RowResult(row.line, row.row_id, "rejected", reason=row.error))
             return
         org = self.organization.code if self.organization else ""
-        digest = content_hash(row.identity, {"org": org, "role": self.role_title})
+        digest = content_hash(row, {"org": org, "role": self.role_title})
         key = row.row_id or digest
         if self.imported.get(key) == digest:
-            self.report(RowResult(row.line, row.row_id, "unchanged"))
+            self.report(RowResult(row.line, row.row_id, "unchanged", unusable="; ".join(row.problems)))
             return
         hasher = memo(ssn_lookup)
         decision = self.matcher.match(
@@ -248,8 +261,7 @@ class BulkImporter:
         state_id = identity.state_id
         while not state_id or state_id in self.state_ids:
             state_id = new_state_id()
-        fields = {name: getattr(identity, name) for name in PersonData.__dataclass_fields__}
-        person = build_person(PersonData(**fields | {"state_id": state_id}), source=self.source)
+        person = build_person(person_data(row, state_id=state_id), source=self.source)
         # In the index under a placeholder id, so later rows of the file find this person; the
         # id is never used to write anything (rows that match go the per-row way).
         self.placeholders += 1
@@ -291,6 +303,7 @@ class BulkImporter:
                     "created",
                     state_id=item.person.state_id,
                     username=item.username,
+                    unusable="; ".join(item.row.problems),
                 )
             )
 
@@ -312,7 +325,7 @@ class BulkImporter:
                 profile = build_precreated_profile(person=person, username=item.username)
                 profile.pk, profile.created_at = profile_id, now
                 item.profile_id = profile_id
-                people.append(_values(person, PERSON_COLUMNS))
+                people.append(_person_values(person))
                 profiles.append(_values(profile, PROFILE_COLUMNS))
                 events += [
                     person_created_event(person, ctx=self.ctx),

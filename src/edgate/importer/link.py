@@ -18,7 +18,8 @@ from edgate.identity.records import Candidate, Identity
 
 from .rows import Row, open_csv, read
 
-RESULT_COLUMNS = ["query_id", "outcome", "record_id", "score", "rule", *FIELDS, "error"]
+# `unusable`: the query row's fields kept but unusable for matching, and why (never the values).
+RESULT_COLUMNS = ["query_id", "outcome", "record_id", "score", "rule", *FIELDS, "unusable", "error"]
 
 
 @dataclass
@@ -27,19 +28,25 @@ class Tally:
     partial: int = 0
     none: int = 0
     rejected: int = 0
+    unusable: int = 0  # rows kept with at least one unusable field
 
     def add(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
 
 
-def load_index(path: Path, on_error: Callable[[Row], None]) -> MemoryIndex:
+def load_index(
+    path: Path, on_error: Callable[[Row], None], on_unusable: Callable[[Row], None] | None = None
+) -> MemoryIndex:
+    """Records with unusable fields are kept (indexed by what is usable); `on_unusable` hears of them."""
     index = MemoryIndex()
     with open_csv(path) as handle:
         for row in read(handle):
             if row.identity is None:
                 on_error(row)
-            else:
-                index.add(row.row_id, row.identity)
+                continue
+            if row.problems and on_unusable is not None:
+                on_unusable(row)
+            index.add(row.row_id, row.identity)
     return index
 
 
@@ -64,9 +71,10 @@ def result_row(row: Row, decision: Decision | None) -> dict[str, object]:
     if decision is None:
         return {"query_id": row.row_id, "outcome": "rejected", "error": f"line {row.line}: {row.error}"}
     found = decision.outcome != "none"
-    out = {
+    out: dict[str, object] = {
         "query_id": row.row_id,
         "outcome": decision.outcome.value,
+        "unusable": "; ".join(row.problems),
         "record_id": decision.candidate_id or "" if found else "",
         # A number, so the CSV writer keeps a negative score as it is (see core.csvsafe).
         "score": Decimal(f"{decision.score:.2f}") if found else "",
@@ -82,4 +90,6 @@ def write_results(handle: TextIO, results: Iterable[tuple[Row, Decision | None]]
     writer.writeheader()
     for row, decision in results:
         tally.add("rejected" if decision is None else decision.outcome.value)
+        if decision is not None and row.problems:
+            tally.unusable += 1
         writer.writerow(result_row(row, decision))

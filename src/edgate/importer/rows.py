@@ -1,23 +1,33 @@
 """Person files (PRODUCT.md): CSV, UTF-8, a header; known columns, any may be empty, unknown
-ones ignored. A bad value rejects its row with a reason, never the file."""
+ones ignored.
+
+Dirty records are kept (docs/matching.md §7): a bad value makes its field *unusable* — empty in
+the Identity, named in `Identity.unusable`, its reason in `Row.problems` ("column: reason",
+never the value) and its raw text in `Row.unusable_raw` for the administrator. An impossible
+but plausibly typed date of birth keeps its digits (`Identity.dob_digits`), compared digit by
+digit and never parsed into a date. A row is rejected only when nothing usable identifies a
+person: no usable first or last name, SSN or state ID (or more cells than the header)."""
 
 from __future__ import annotations
 
 import csv
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.core.validators import clean_name, clean_phone, clean_postcode, clean_ssn, clean_state_id
 from edgate.identity import normalize
 from edgate.identity.records import Identity
+from edgate.people.models import Person
+from edgate.people.quality import REASONS
 
 COLUMNS = (
     "id",
@@ -36,13 +46,28 @@ COLUMNS = (
     "phone",
 )
 MAX_FIELD = 200
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Valid names repeat across a file; validating each distinct one once is enough.
 _clean_name = lru_cache(maxsize=1 << 16)(clean_name)
-
+# What a person record can hold (longer is unusable, never a database error).
+LIMITS = {
+    name: Person._meta.get_field(name).max_length or MAX_FIELD
+    for name in ("first_name", "middle_name", "last_name", "former_last_name", "street", "city", "email")
+}
+# A date of birth as typed: YYYY-MM-DD (or / . or no separator), once look-alikes are mapped.
+_TYPED_DATE = re.compile(r"(\d{4})[-/.]?(\d{2})[-/.]?(\d{2})")
+_LOOKALIKES = str.maketrans({"l": "1", "I": "1", "|": "1", "!": "1", "O": "0", "o": "0"})
+EARLIEST_BIRTH = date(1900, 1, 1)
 
 class RowError(ValueError):
     """A row that cannot be used; the message names the column and never repeats its value."""
+
+
+class Unusable(ValueError):
+    """One field that cannot be used for matching: a reason code and the words for the report."""
+
+    def __init__(self, code: str, words: str = "") -> None:
+        super().__init__(code)
+        self.code, self.words = code, words or str(REASONS[code])
 
 
 @dataclass(frozen=True)
@@ -51,60 +76,167 @@ class Row:
     row_id: str
     identity: Identity | None
     error: str = ""
+    # Per unusable field, "column: reason" — never the value (the report and link result show it).
+    problems: tuple[str, ...] = ()
+    # The raw text of each unusable field (Identity field name → value as read), kept for the
+    # administrator's data-quality record (encrypted there). Personal data: never printed.
+    unusable_raw: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # Identity field name → reason code (people.quality.REASONS), for the data-quality record.
+    reasons: tuple[tuple[str, str], ...] = ()
 
 
-def _text(raw: dict[str, str], column: str) -> str:
-    value = (raw.get(column) or "").strip()
-    if len(value) > MAX_FIELD:
-        raise RowError(f"{column}: longer than {MAX_FIELD} characters")
-    if _CONTROL.search(value):
-        raise RowError(f"{column}: contains control characters")
-    if "\ufffd" in value:
-        raise RowError(f"{column}: not valid UTF-8")
+_BAD_CHARACTER = re.compile(r"[\x00-\x1f\x7f\ufffd]")
+
+
+def _problem_of(value: str, limit: int) -> Unusable | None:
+    if len(value) > limit:
+        return Unusable("too_long", f"longer than {limit} characters")
+    if _BAD_CHARACTER.search(value):
+        return Unusable("encoding" if "\ufffd" in value else "control")
+    return None
+
+
+def _plain(value: str) -> str:
     return value
 
 
-def _checked(column: str, value: str, clean) -> str:  # type: ignore[no-untyped-def]
-    if not value:
-        return ""
+def _email(value: str) -> str:
     try:
-        return clean(value)
-    except ValidationError as exc:
-        raise RowError(f"{column}: {' '.join(exc.messages)}") from None
+        validate_email(value)
+    except ValidationError:
+        raise Unusable("invalid", "not an email address") from None
+    return normalize.email(value)
+
+
+def _state(value: str) -> str:
+    if not (len(value) == 2 and value.isascii() and value.isalpha()):
+        raise Unusable("invalid", "not a two-letter state code")
+    return value.upper()
+
+
+class TypedDate(Unusable):
+    """An impossible date of birth kept as its typed digits."""
+
+    def __init__(self, code: str, digits: str) -> None:
+        super().__init__(code)
+        self.digits = digits
 
 
 @sensitive_variables()
-def parse(raw: dict[str, str]) -> Identity:
-    first = _checked("first_name", _text(raw, "first_name"), _clean_name)
-    last = _checked("last_name", _text(raw, "last_name"), _clean_name)
-    if not first and not last:
-        raise RowError("first_name, last_name: both empty")
-    dob_text = _text(raw, "date_of_birth")
-    born = None
-    if dob_text:
+def typed_date(text: str, *, today: date | None = None) -> tuple[date | None, str]:
+    """A date of birth as (date, "") when it is a real date from 1900 to today written
+    YYYY-MM-DD (or with / or . or no separators); else (None, its 8 digits YYYYMMDD as typed,
+    look-alike letters mapped) when it is plausibly a typed date; else raises Unusable."""
+    mapped = text.translate(_LOOKALIKES)
+    typed = _TYPED_DATE.fullmatch(mapped)
+    if typed is None or not mapped.isascii():
+        raise Unusable("not_a_date")
+    digits = "".join(typed.groups())
+    if mapped == text:
         try:
-            born = date.fromisoformat(dob_text)
+            born = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
         except ValueError:
-            raise RowError("date_of_birth: not a date in YYYY-MM-DD form") from None
-        if not date(1900, 1, 1) <= born <= date.today():
-            raise RowError("date_of_birth: outside 1900 to today")
-    email = _text(raw, "email")
-    if email and ("@" not in email or " " in email):
-        raise RowError("email: not an email address")
-    return Identity(
-        first_name=first,
-        middle_name=_checked("middle_name", _text(raw, "middle_name"), _clean_name),
-        last_name=last,
-        former_last_name=_checked("former_last_name", _text(raw, "former_last_name"), _clean_name),
-        date_of_birth=born,
-        ssn=_checked("ssn", _text(raw, "ssn"), clean_ssn),
-        state_id=_checked("state_id", _text(raw, "state_id"), clean_state_id),
-        street=_text(raw, "street"),
-        city=_text(raw, "city"),
-        state=_text(raw, "state")[:2].upper(),
-        postcode=_checked("postcode", _text(raw, "postcode"), clean_postcode),
-        email=normalize.email(email),
-        phone=_checked("phone", _text(raw, "phone"), clean_phone),
+            born = None
+        if born is not None and EARLIEST_BIRTH <= born <= (today or date.today()):
+            return born, ""
+    return None, digits
+
+
+@sensitive_variables()
+def _date_of_birth(text: str) -> date:
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":  # the usual form, quickly
+        try:
+            born = date.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            if EARLIEST_BIRTH <= born <= date.today():
+                return born
+    born_or_none, digits = typed_date(text)
+    if born_or_none is not None:
+        return born_or_none
+    try:
+        date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        raise TypedDate("impossible_date", digits) from None
+    if text.translate(_LOOKALIKES) != text:
+        raise TypedDate("lookalike", digits)
+    raise TypedDate("out_of_range", digits)
+
+
+# Every column in the order the report names them: its length limit and its cleaner (raw text
+# → clean value, or ValidationError / Unusable).
+_COLUMNS = tuple(
+    (column, LIMITS.get(column, MAX_FIELD), clean)
+    for column, clean in (
+        ("first_name", _clean_name),
+        ("middle_name", _clean_name),
+        ("last_name", _clean_name),
+        ("former_last_name", _clean_name),
+        ("date_of_birth", _date_of_birth),
+        ("ssn", clean_ssn),
+        ("state_id", clean_state_id),
+        ("street", _plain),
+        ("city", _plain),
+        ("state", _state),
+        ("postcode", clean_postcode),
+        ("email", _email),
+        ("phone", clean_phone),
+    )
+)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    identity: Identity
+    problems: tuple[str, ...] = ()
+    unusable_raw: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    reasons: tuple[tuple[str, str], ...] = ()
+
+
+def identifies_someone(identity: Identity) -> bool:
+    """The rule for rejecting a row (docs/matching.md §7): a row is kept when it has a usable
+    first or last name, or a usable SSN, or a usable state ID; rejected only without any."""
+    return bool(identity.first_name or identity.last_name or identity.ssn or identity.state_id)
+
+
+@sensitive_variables()
+def parse(raw: dict[str, str]) -> Parsed:
+    """Every column cleaned; a bad value makes its field unusable (empty in the Identity, named
+    in `unusable`, its raw text kept aside), never the row. Raises RowError only when nothing
+    usable identifies a person."""
+    values: dict[str, object] = {}
+    bad: list[tuple[str, str, Unusable]] = []
+    for column, limit, clean in _COLUMNS:
+        value = raw.get(column)
+        if not value or not (value := value.strip()):
+            continue
+        problem = _problem_of(value, limit)
+        if problem is None:
+            try:
+                values[column] = clean(value)
+                continue
+            except ValidationError as exc:
+                problem = Unusable("invalid", " ".join(exc.messages))
+            except Unusable as exc:
+                problem = exc
+        if isinstance(problem, TypedDate):
+            values["dob_digits"] = problem.digits
+        bad.append((column, value, problem))
+    if not bad:
+        identity = Identity(**values)  # type: ignore[arg-type]
+        if not identifies_someone(identity):
+            raise RowError("no usable name, SSN or state ID (first_name, last_name: both empty)")
+        return Parsed(identity)
+    identity = Identity(**values, unusable=frozenset(column for column, _, _ in bad))  # type: ignore[arg-type]
+    problems = tuple(f"{column}: {problem.words}" for column, _, problem in bad)
+    if not identifies_someone(identity):
+        raise RowError(f"no usable name, SSN or state ID ({'; '.join(problems)})")
+    return Parsed(
+        identity,
+        problems,
+        tuple((column, value) for column, value, _ in bad),
+        tuple((column, problem.code) for column, _, problem in bad),
     )
 
 
@@ -120,12 +252,14 @@ def read(handle: TextIO) -> Iterator[Row]:
             yield Row(line, row_id, None, "row: more cells than the header has columns")
             continue
         try:
-            yield Row(line, row_id, parse(raw))
+            parsed = parse(raw)
         except RowError as exc:
             yield Row(line, row_id, None, str(exc))
+            continue
+        yield Row(line, row_id, parsed.identity, "", parsed.problems, parsed.unusable_raw, parsed.reasons)
 
 
 def open_csv(path: Path) -> TextIO:
     # utf-8-sig: files saved by spreadsheet programs start with a byte-order mark. Bytes that
-    # are not UTF-8 become U+FFFD and reject their row only (see _text), not the file.
+    # are not UTF-8 become U+FFFD and make their field unusable only (see parse), not the file.
     return path.open(newline="", encoding="utf-8-sig", errors="replace")

@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.accounts import actions as account_actions
@@ -42,16 +42,38 @@ class RowResult:
     username: str = ""
     case: str = ""
     reason: str = ""
+    # The row's unusable fields and why ("column: reason; …"), never their values.
+    unusable: str = ""
 
 
-IDENTITY_FIELDS = tuple(Identity.__dataclass_fields__)
+# What a row's content hash covers: the clean values and, for a dirty row, the raw text of its
+# unusable fields (which also determines `unusable` and `dob_digits`). A clean row hashes as
+# it did before dirty rows were kept, so re-running an earlier file finds it unchanged.
+IDENTITY_FIELDS = tuple(f for f in Identity.__dataclass_fields__ if f not in ("unusable", "dob_digits"))
 
 
 @sensitive_variables()
-def content_hash(identity: Identity, extra: dict[str, str]) -> str:
-    values = [str(getattr(identity, name)) for name in IDENTITY_FIELDS]
+def content_hash(row: Row, extra: dict[str, str]) -> str:
+    assert row.identity is not None
+    values: list[object] = [str(getattr(row.identity, name)) for name in IDENTITY_FIELDS]
+    if row.unusable_raw:
+        values.append(sorted(row.unusable_raw))
     payload = json.dumps([values, sorted(extra.items())], separators=(",", ":"))
     return crypto.lookup_hash("import-row", payload)
+
+
+@sensitive_variables()
+def person_data(row: Row, **overrides: str) -> PersonData:
+    """The new person a row describes, with its data-quality record (one way, both paths)."""
+    assert row.identity is not None
+    identity = row.identity
+    fields = {f: getattr(identity, f) for f in PersonData.__dataclass_fields__ if hasattr(identity, f)}
+    fields |= {"data_problems": dict(row.reasons), "unusable_raw": dict(row.unusable_raw)}
+    return PersonData(**fields | overrides)
+
+
+def _unusable(row: Row) -> str:
+    return "; ".join(row.problems)
 
 
 def _update_contact(person: Person, identity: Identity, *, source: str, ctx: Ctx) -> bool:
@@ -69,8 +91,27 @@ def import_row(
 ) -> RowResult:
     if row.identity is None:
         return RowResult(row.line, row.row_id, "rejected", reason=row.error)
+    try:
+        return _import_row(row, source=source, organization=organization, role_title=role_title, ctx=ctx)
+    except IntegrityError:
+        # A unique value (an SSN or state ID) already on file that the matcher did not pair
+        # with this row — or written by someone else meanwhile: this row is reported, the file
+        # goes on. (The transaction of this row alone was rolled back.)
+        return RowResult(
+            row.line,
+            row.row_id,
+            "rejected",
+            reason="SSN or state ID already on file for a record this row does not match; not imported",
+            unusable=_unusable(row),
+        )
+
+
+def _import_row(
+    row: Row, *, source: str, organization: Organization | None, role_title: str, ctx: Ctx
+) -> RowResult:
     identity = row.identity
-    digest = content_hash(identity, {"org": organization.code if organization else "", "role": role_title})
+    assert identity is not None
+    digest = content_hash(row, {"org": organization.code if organization else "", "role": role_title})
     key = row.row_id or digest
     with transaction.atomic():
         previous = ImportedRow.objects.select_for_update().filter(source=source, row_key=key).first()
@@ -82,6 +123,7 @@ def import_row(
                 "unchanged",
                 state_id=person.state_id if person else "",
                 case=previous.case.reference if previous.case else "",
+                unusable=_unusable(row),
             )
         decision = matching.match(identity)
         case = None
@@ -97,7 +139,7 @@ def import_row(
             result = "updated" if _update_contact(person, identity, source=source, ctx=ctx) else "confirmed"
         else:
             person = do_create_person(
-                data=PersonData(**{f: getattr(identity, f) for f in PersonData.__dataclass_fields__}),
+                data=person_data(row),
                 source=source,
                 ctx=ctx,
             )
@@ -124,12 +166,18 @@ def import_row(
         state_id=person.state_id if result != "conflict" else "",
         username=username,
         case=case.reference if case else "",
+        unusable=_unusable(row),
     )
 
 
 def summary(results: dict[str, int]) -> str:
+    """`results`: counts per result, and under "with unusable fields" the rows kept with some."""
     order = ("created", "updated", "confirmed", "unchanged", "conflict", "rejected")
-    return ", ".join(f"{results.get(k, 0)} {k}" for k in order)
+    text = ", ".join(f"{results.get(k, 0)} {k}" for k in order)
+    return f"{text}; {results.get(UNUSABLE, 0)} kept with unusable fields"
+
+
+UNUSABLE = "with unusable fields"
 
 
 def as_report_row(result: RowResult) -> dict[str, Any]:

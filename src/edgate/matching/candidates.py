@@ -1,32 +1,43 @@
 """Candidate records for a query from indexed blocking keys — never a scan of the table.
 
 Mirrors edgate.identity.blocking (the in-memory index) with database columns: the SSN's
-keyed hash, the state ID, (date of birth, last or
-former last name), (phonetic last name, date of birth), (date of birth, first name), email.
+keyed hash and the state ID (always candidates, their own query), then (date of birth, last
+or former last name), (date of birth, first name), (phonetic last name, date of birth), email,
+each capped on its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import IntegerField, Q, Value
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.identity import normalize
-from edgate.identity.blocking import MAX_CANDIDATES, swapped
+from edgate.identity.blocking import MAX_CANDIDATES, swapped, typed_dates
 from edgate.identity.records import Candidate, Identity
 from edgate.people.models import Person, ssn_lookup
 
 
 @sensitive_variables()
-def blocking_filter(query: Identity, hasher: Callable[[str], str] = ssn_lookup) -> Q | None:
+def strong_filter(query: Identity, hasher: Callable[[str], str] = ssn_lookup) -> Q | None:
+    """The SSN's lookup hash and the state ID: unique columns, at most one person each."""
     clauses: list[Q] = []
     if query.ssn:  # the SSN itself; typos are found through the other keys (identity.blocking)
         clauses.append(Q(ssn_hash=hasher(query.ssn)))
     if query.state_id:
         clauses.append(Q(state_id=query.state_id))
-    if query.date_of_birth:
-        dobs = [d for d in (query.date_of_birth, swapped(query.date_of_birth)) if d]
+    return _any(clauses)
+
+
+def weak_clauses(query: Identity) -> list[Q]:
+    """The weaker keys, strongest first (the order identity.blocking.query_keys uses)."""
+    clauses: list[Q] = []
+    dates = [query.date_of_birth] if query.date_of_birth else typed_dates(query.dob_digits)
+    if dates:
+        born = dates[0]
+        dobs = [d for d in (born, swapped(born)) if d]
         lasts = sorted(
             {normalize.name_key(query.last_name), normalize.name_key(query.former_last_name)} - {""}
         )
@@ -36,9 +47,13 @@ def blocking_filter(query: Identity, hasher: Callable[[str], str] = ssn_lookup) 
         if first := normalize.name_key(query.first_name):
             clauses.append(Q(date_of_birth__in=dobs, first_name_key=first))
         if sound := normalize.phonetic(query.last_name):
-            clauses.append(Q(last_name_phonetic=sound, date_of_birth=query.date_of_birth))
+            clauses.append(Q(last_name_phonetic=sound, date_of_birth=born))
     if email := normalize.email(query.email):
         clauses.append(Q(email=email))
+    return clauses
+
+
+def _any(clauses: list[Q]) -> Q | None:
     if not clauses:
         return None
     combined = clauses[0]
@@ -63,16 +78,40 @@ def identity_of(person: Person) -> Identity:
         postcode=person.postcode,
         email=person.email,
         phone=person.phone,
+        unusable=frozenset(person.data_problems or ()),
+        dob_digits=person.dob_digits,
     )
 
 
 @sensitive_variables()
 def find_candidates(query: Identity, hasher: Callable[[str], str] = ssn_lookup) -> list[Candidate]:
-    where = blocking_filter(query, hasher)
-    if where is None:
-        return []
-    # SSN matches first: the cap must never crowd them out.
-    hashes = {hasher(query.ssn)} if query.ssn else set()
-    people = list(Person.objects.filter(where).order_by("pk")[: MAX_CANDIDATES * 2])
-    people.sort(key=lambda p: (p.ssn_hash not in hashes, p.pk))
-    return [Candidate(str(p.pk), identity_of(p)) for p in people[:MAX_CANDIDATES]]
+    """The people holding the query's SSN or state ID, always; then at most MAX_CANDIDATES
+    more through the weaker keys, each key capped on its own and taken strongest first, so a
+    crowded key (hundreds of people sharing an email, or a birth date and surname) neither
+    hides the SSN holder nor crowds out the other keys. Every query is an index scan."""
+    people: dict[int, Person] = {}
+    strong = strong_filter(query, hasher)
+    if strong is not None:
+        people.update((p.pk, p) for p in Person.objects.filter(strong))
+    clauses = weak_clauses(query)
+    if clauses:
+        parts = [
+            Person.objects.filter(clause)
+            .exclude(pk__in=list(people))
+            .annotate(_priority=Value(i, output_field=IntegerField()))
+            .order_by("pk")[:MAX_CANDIDATES]
+            for i, clause in enumerate(clauses)
+        ]
+        if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
+            # One round trip: UNION ALL of the per-key queries, each with its own LIMIT.
+            found: Iterable[Person] = parts[0].union(*parts[1:], all=True).order_by("_priority", "pk")
+        else:  # SQLite cannot LIMIT inside a UNION: one query per key
+            found = (person for part in parts for person in part)
+        added = 0
+        for person in found:
+            if added >= MAX_CANDIDATES:
+                break
+            if person.pk not in people:
+                people[person.pk] = person
+                added += 1
+    return [Candidate(str(p.pk), identity_of(p)) for p in people.values()]

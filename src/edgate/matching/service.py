@@ -51,7 +51,15 @@ def submitted_identity(case: MatchCase) -> Identity:
     typed = crypto.decrypt_json(bytes(case.submitted_ciphertext))
     fields = {name: typed.get(name, "") for name in Identity.__dataclass_fields__ if name in typed}
     born = fields.pop("date_of_birth", "")
-    return Identity(**fields, date_of_birth=date.fromisoformat(born) if born else None)
+    unusable = frozenset(filter(None, fields.pop("unusable", "").split(",")))
+    return Identity(**fields, date_of_birth=date.fromisoformat(born) if born else None, unusable=unusable)
+
+
+@sensitive_variables()
+def _submitted_json(query: Identity) -> dict[str, str]:
+    out = {k: str(v) if v is not None else "" for k, v in vars(query).items()}
+    out["unusable"] = ",".join(sorted(query.unusable))
+    return out
 
 
 # The entry point into the pure matcher, which sees the raw SSN: every frame below is hidden.
@@ -116,9 +124,7 @@ def do_open_case(*, person: Person, query: Identity, decision: Decision, source:
         person=person,
         source=source,
         submission_key=key,
-        submitted_ciphertext=crypto.encrypt_json(
-            {k: str(v) if v is not None else "" for k, v in vars(query).items()}
-        ),
+        submitted_ciphertext=crypto.encrypt_json(_submitted_json(query)),
         explanation={
             "fields": decision.explanation(),
             "details": decision.details(),

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import IntegrityError, transaction
@@ -30,6 +30,11 @@ class PersonData:
     email: str = ""
     phone: str = ""
     state_id: str = ""  # kept when an agency file supplies it; assigned otherwise
+    # Dirty agency records (docs/matching.md §7): unusable field → reason code, and its raw
+    # value (encrypted on the record); an impossible date of birth's typed digits.
+    data_problems: Mapping[str, str] = field(default_factory=dict)
+    unusable_raw: Mapping[str, str] = field(default_factory=dict)
+    dob_digits: str = ""
 
     def __repr__(self) -> str:
         return "<PersonData>"
@@ -52,8 +57,10 @@ def build_person(data: PersonData, *, source: str) -> Person:
         phone=data.phone,
         source=source,
         state_id=data.state_id,
+        dob_digits=data.dob_digits,
     )
     person.set_ssn(data.ssn or None)
+    person.set_data_problems(dict(data.data_problems), dict(data.unusable_raw))
     person.fill_keys()
     return person
 
@@ -117,7 +124,16 @@ def do_update_person(*, person: Person, changes: Mapping[str, object], source: s
         return person
     for name in changed:
         setattr(person, name, changes[name])
-    person.save(update_fields=[*changed, "updated_at"])  # save() adds the blocking keys
+    update = [*changed, "updated_at"]
+    if fixed := set(changed) & set(person.data_problems or ()):
+        # A corrected field is no longer a data-quality problem (docs/matching.md §7).
+        raw = {k: v for k, v in person.data_problem_values().items() if k not in fixed}
+        person.set_data_problems({k: v for k, v in person.data_problems.items() if k not in fixed}, raw)
+        update += ["data_problems", "data_problems_ciphertext"]
+        if "date_of_birth" in fixed:
+            person.dob_digits = ""
+            update.append("dob_digits")
+    person.save(update_fields=update)  # save() adds the blocking keys
     record_event(
         EventType.PERSON_UPDATED, ctx=ctx, target=person, detail={"fields": changed, "source": source}
     )

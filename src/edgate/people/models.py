@@ -55,6 +55,13 @@ class Person(models.Model):
     former_last_name_key = models.CharField(max_length=80, blank=True, editable=False)
     first_name_key = models.CharField(max_length=60, blank=True, editable=False)
     source = models.CharField(max_length=40, default="registration")
+    # Data-quality record (docs/matching.md §7): fields a person file supplied that are unusable
+    # for matching (field name → reason code, importer.rows.REASONS), their raw values encrypted
+    # (personal data: shown only to those who already see the field, never logged), and an
+    # impossible date of birth's typed digits YYYYMMDD, compared digit by digit.
+    data_problems = models.JSONField(default=dict, blank=True, editable=False)
+    data_problems_ciphertext = models.BinaryField(null=True, editable=False)
+    dob_digits = models.CharField(max_length=8, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -120,6 +127,18 @@ class Person(models.Model):
         self.ssn_ciphertext = crypto.encrypt(ssn)
         self.ssn_hash = ssn_lookup(ssn)
         self.ssn_last4 = ssn[-4:]
+
+    @sensitive_variables()
+    def set_data_problems(self, reasons: dict[str, str], raw: dict[str, str]) -> None:
+        self.data_problems = dict(reasons)
+        self.data_problems_ciphertext = crypto.encrypt_json(dict(raw)) if raw else None
+
+    @sensitive_variables()
+    def data_problem_values(self) -> dict[str, str]:
+        """The raw unusable values as the file gave them (for the administrator's eyes only)."""
+        if not self.data_problems_ciphertext:
+            return {}
+        return crypto.decrypt_json(bytes(self.data_problems_ciphertext))
 
     @sensitive_variables()
     def reveal_ssn(self) -> str:

@@ -11,7 +11,7 @@ from edgate.core.context import Ctx
 from edgate.directory.models import Organization
 from edgate.importer.bulk import BulkImporter
 from edgate.importer.rows import open_csv, read
-from edgate.importer.service import RowResult, as_report_row, import_row, summary
+from edgate.importer.service import UNUSABLE, RowResult, as_report_row, import_row, summary
 
 
 class DryRunRollback(Exception):
@@ -65,6 +65,8 @@ class Command(BaseCommand):
 
             def report_row(result: RowResult) -> None:
                 counts[result.result] += 1
+                if result.unusable and result.result != "rejected":
+                    counts[UNUSABLE] += 1
                 writer.writerow(as_report_row(result))
 
             rows = progress(read(handle), total=count_rows(path))

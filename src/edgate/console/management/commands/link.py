@@ -35,22 +35,32 @@ class Command(BaseCommand):
             if path is not None and not path.is_file():
                 raise CommandError(f"{path}: no such file")
         if against is not None:
-            bad_records = []
-            index = load_index(against, bad_records.append)
+            bad_records: list = []
+            dirty_records: list = []
+            index = load_index(against, bad_records.append, dirty_records.append)
             for row in bad_records[:20]:
                 self.stderr.write(f"{against} line {row.line}: {row.error}")
             if len(bad_records) > 20:
                 self.stderr.write(f"… and {len(bad_records) - 20} more rejected records")
+            for row in dirty_records[:20]:
+                self.stderr.write(f"{against} line {row.line}: kept; unusable {'; '.join(row.problems)}")
+            if len(dirty_records) > 20:
+                self.stderr.write(f"… and {len(dirty_records) - 20} more records kept with unusable fields")
+            records_note = (
+                f"; records: {len(index.records)} kept ({len(dirty_records)} with unusable fields), "
+                f"{len(bad_records)} rejected"
+            )
             candidates = index.candidates
             matcher = RuleMatcher(hasher=ssn_lookup, rules=RULES[conf.get().match_rules])
         else:
             candidates = find_candidates
             matcher = service.matcher()
+            records_note = ""
         tally = Tally()
         with open_csv(queries) as handle, out_path.open("w", newline="", encoding="utf-8") as out:
             rows = progress(read(handle), total=count_rows(queries))
             write_results(out, classify(rows, matcher, candidates), tally)
         self.stdout.write(
             f"{tally.exact} exact, {tally.partial} partial, {tally.none} none, {tally.rejected} rejected "
-            f"→ {out_path}"
+            f"({tally.unusable} queries kept with unusable fields){records_note} → {out_path}"
         )

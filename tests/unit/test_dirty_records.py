@@ -1,0 +1,220 @@
+"""Dirty agency records (docs/matching.md §7): a bad value makes its field unusable, never the
+row; impossible typed dates are compared digit by digit; a crowded blocking key never hides
+the SSN or state-ID holder in memory (edgate link --against, the bulk import's index)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from edgate.identity import compare
+from edgate.identity.blocking import MAX_CANDIDATES, MemoryIndex, typed_dates
+from edgate.identity.compare import Level
+from edgate.identity.engine import Outcome, RuleMatcher
+from edgate.identity.records import Identity
+from edgate.importer.rows import RowError, parse, typed_date
+
+GOOD = {
+    "first_name": "Avery",
+    "last_name": "Lindqvist",
+    "date_of_birth": "1984-03-14",
+    "ssn": "219-45-3381",
+    "state_id": "41234567",
+    "street": "12 Juniper Ct",
+    "city": "Northfield",
+    "state": "MA",
+    "postcode": "01360",
+    "email": "avery@example.org",
+    "phone": "(555) 201-4477",
+}
+
+
+def h(ssn: str) -> str:
+    return hashlib.sha256(ssn.encode()).hexdigest()
+
+
+def test_a_clean_row_has_no_problems() -> None:
+    parsed = parse(GOOD)
+    assert parsed.identity.unusable == frozenset() and parsed.problems == () and parsed.unusable_raw == ()
+    assert parsed.identity.date_of_birth == date(1984, 3, 14) and parsed.identity.ssn == "219453381"
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "reason_code", "words"),
+    [
+        ("ssn", "666-12-3456", "invalid", "not a valid Social Security Number"),
+        ("ssn", "000-12-3456", "invalid", "not a valid Social Security Number"),
+        ("ssn", "912-12-3456", "invalid", "not a valid Social Security Number"),
+        ("ssn", "219-00-3456", "invalid", "not a valid Social Security Number"),
+        ("ssn", "219-45-0000", "invalid", "not a valid Social Security Number"),
+        ("ssn", "219-45-338", "invalid", "9-digit"),
+        ("ssn", "2l9-45-3381", "invalid", "9-digit"),
+        ("postcode", "0136", "invalid", "ZIP"),
+        ("phone", "555-201", "invalid", "phone"),
+        ("email", "avery at example.org", "invalid", "not an email address"),
+        ("state_id", "4123456", "invalid", "8 digits"),
+        ("state", "Mass.", "invalid", "two-letter"),
+        ("first_name", "Av3ry", "invalid", "letters"),
+        ("first_name", "Avery\x07", "control", "control characters"),
+        ("last_name", "L" * 81, "too_long", "longer than 80 characters"),
+        ("street", "12 Juniper \ufffd", "encoding", "UTF-8"),
+        ("date_of_birth", "1984-14-03", "impossible_date", "not a real date"),
+        ("date_of_birth", "1984-11-31", "impossible_date", "not a real date"),
+        ("date_of_birth", "4980-03-14", "out_of_range", "outside 1900 to today"),
+        ("date_of_birth", "1984-O3-|4", "lookalike", "a letter or sign typed for a digit"),
+        ("date_of_birth", "March 14", "not_a_date", "YYYY-MM-DD"),
+    ],
+)
+def test_a_bad_value_makes_its_field_unusable_and_keeps_the_row(
+    column: str, value: str, reason_code: str, words: str
+) -> None:
+    parsed = parse(GOOD | {column: value})
+    identity = parsed.identity
+    assert identity.unusable == {column}
+    assert getattr(identity, column) in ("", None)  # nothing unusable is ever compared
+    assert parsed.reasons == ((column, reason_code),)
+    (problem,) = parsed.problems
+    assert problem.startswith(f"{column}: ") and words in problem
+    assert value.strip() not in problem  # the reason never repeats the value
+    assert parsed.unusable_raw == ((column, value.strip()),)  # kept for the administrator
+    # The rest is matched: every other field is as clean as in the good row.
+    clean = parse(GOOD).identity
+    for other in ("first_name", "last_name", "ssn", "state_id", "email", "postcode"):
+        if other != column:
+            assert getattr(identity, other) == getattr(clean, other), other
+
+
+def test_typed_digits_are_kept_for_plausibly_typed_dates_only() -> None:
+    assert typed_date("1984-03-14") == (date(1984, 3, 14), "")
+    assert typed_date("1984/03/14") == (date(1984, 3, 14), "")
+    assert typed_date("1984-14-03") == (None, "19841403")
+    assert typed_date("1984-I4-O3") == (None, "19841403")  # look-alikes mapped, never parsed
+    assert typed_date("1984-03-14", today=date(1984, 3, 1)) == (None, "19840314")  # future
+    assert parse(GOOD | {"date_of_birth": "1984-l4-03"}).identity.dob_digits == "19841403"
+    assert parse(GOOD | {"date_of_birth": "14/03/1984"}).identity.dob_digits == ""  # not a typed ISO date
+
+
+def test_a_row_is_rejected_only_when_nothing_usable_identifies_a_person() -> None:
+    nothing = {"date_of_birth": "1984-03-14", "email": "avery@example.org", "postcode": "01360"}
+    with pytest.raises(RowError, match="no usable name, SSN or state ID"):
+        parse(nothing)
+    with pytest.raises(RowError, match=r"first_name: .*ssn: "):
+        parse(nothing | {"first_name": "Av3ry", "ssn": "666-12-3456"})
+    # Any one of a usable first name, last name, SSN or state ID keeps it.
+    for keeps in ({"first_name": "Avery"}, {"last_name": "Lee"}, {"ssn": "219453381"}, {"state_id": "41234567"}):
+        assert parse(nothing | keeps | {"first_name": keeps.get("first_name", "Av3ry")}).identity
+
+
+# --- comparison ------------------------------------------------------------------------------
+
+
+def ident(born: date | None = None, digits: str = "") -> Identity:
+    unusable = frozenset({"date_of_birth"}) if digits else frozenset()
+    return Identity(first_name="Avery", last_name="Lee", date_of_birth=born, dob_digits=digits, unusable=unusable)
+
+
+@pytest.mark.parametrize(
+    ("born", "digits", "kind"),
+    [
+        (date(1984, 3, 14), "19841403", "swapped"),  # day and month swapped into month 14
+        (date(1984, 11, 30), "19841131", "one_digit"),  # 31 November for 30
+        (date(1984, 3, 14), "49840314", "one_digit"),  # year 4980 for 1980
+        (date(1984, 3, 14), "19840314", "one_digit"),  # the same digits: still never exact
+        (date(1984, 3, 14), "19841503", "differ"),
+        (date(1971, 1, 1), "19841403", "differ"),
+    ],
+)
+def test_typed_digits_compare_near_never_exact(born: date, digits: str, kind: str) -> None:
+    result = compare.date_of_birth(ident(born), ident(digits=digits))
+    assert result.kind == kind and result.level != Level.AGREE
+    assert compare.date_of_birth(ident(digits=digits), ident(born)) == result  # symmetric
+
+
+def test_digits_against_digits_and_against_nothing() -> None:
+    assert compare.date_of_birth(ident(digits="19841403"), ident(digits="19841403")).kind == "one_digit"
+    assert compare.date_of_birth(ident(digits="19841403"), ident(digits="19840314")).kind == "swapped"
+    assert compare.date_of_birth(ident(digits="19841403"), ident()).kind == "missing"
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2020, 12, 31)), st.text("0123456789", min_size=8, max_size=8))
+def test_an_unusable_date_is_never_exact(born: date, digits: str) -> None:
+    assert compare.date_of_birth(ident(born), ident(digits=digits)).level != Level.AGREE
+
+
+def test_a_record_with_a_bad_ssn_is_still_found_and_held_for_a_human() -> None:
+    """The registrant's correct SSN, names and birth date against a record whose SSN was
+    malformed: not a duplicate (none), a human decides (partial)."""
+    record = parse(GOOD | {"ssn": "219-45-33B1"}).identity
+    index = MemoryIndex(hasher=h)
+    index.add("r1", record)
+    query = parse(GOOD).identity
+    decision = RuleMatcher(h).match(query, index.candidates(query))
+    assert (decision.outcome, decision.candidate_id, decision.fields["ssn"].kind) == (Outcome.PARTIAL, "r1", "missing")
+
+
+def test_a_record_with_a_swapped_impossible_birth_date_is_found_through_its_digits() -> None:
+    assert typed_dates("19841403") == [date(1984, 3, 14)]
+    record = parse(GOOD | {"date_of_birth": "1984-14-03", "ssn": ""}).identity
+    index = MemoryIndex()
+    index.add("r1", record)
+    query = parse(GOOD | {"ssn": "", "email": ""}).identity  # no SSN or email key: birth date and name
+    assert [c.record_id for c in index.candidates(query)] == ["r1"]
+    decision = RuleMatcher(h).match(query, index.candidates(query))
+    assert decision.fields["date_of_birth"].kind == "swapped"
+
+
+# --- candidates: a crowded key in memory ---------------------------------------------------------
+
+
+def crowd(index: MemoryIndex, n: int, **shared: object) -> None:
+    for i in range(n):
+        index.add(
+            f"c{i}",
+            Identity(
+                first_name=str(shared.get("first_name", f"Name{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}")),
+                last_name=str(shared.get("last_name", f"Crowd{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}")),
+                date_of_birth=shared.get("date_of_birth", date(1950 + i % 50, 1 + i % 12, 1 + i % 28)),  # type: ignore[arg-type]
+                ssn=f"{100 + i:03d}45{1000 + i:04d}",
+                email=str(shared.get("email", f"c{i}@example.org")),
+                state_id=f"{30000000 + i}",
+            ),
+        )
+
+
+HOLDER = Identity(
+    first_name="Avery",
+    last_name="Lindqvist",
+    date_of_birth=date(1984, 3, 14),
+    ssn="219453381",
+    state_id="41234567",
+    email="office@example.org",
+)
+
+
+@pytest.mark.parametrize(
+    "shared",
+    [
+        {"email": "office@example.org"},  # hundreds of staff sharing the school's address
+        {"date_of_birth": date(1984, 3, 14), "last_name": "Lindqvist"},  # birth date and surname
+        {"date_of_birth": date(1984, 3, 14), "first_name": "Avery"},  # birth date and first name
+        {"date_of_birth": date(1984, 3, 14), "last_name": "Lindqvist", "email": "office@example.org"},
+    ],
+    ids=["email", "birth date and surname", "birth date and first name", "all of them"],
+)
+@pytest.mark.parametrize("hasher", [None, h], ids=["plain SSNs", "hashed SSNs"])
+def test_a_crowded_key_never_hides_the_ssn_or_state_id_holder_in_memory(shared: dict, hasher) -> None:  # type: ignore[no-untyped-def,type-arg]
+    index = MemoryIndex(hasher=hasher)
+    crowd(index, 300, **shared)  # 300 earlier records share the key
+    index.add("holder", HOLDER)
+    by_ssn = Identity(**{**vars(HOLDER), "state_id": ""})
+    by_state_id = Identity(**{**vars(HOLDER), "ssn": ""})
+    for query, outcome in ((HOLDER, Outcome.EXACT), (by_ssn, Outcome.EXACT), (by_state_id, Outcome.PARTIAL)):
+        found = [c.record_id for c in index.candidates(query)]
+        assert found[0] == "holder"  # the strongest evidence first
+        assert len(found) <= MAX_CANDIDATES + 1  # the cap still holds for the weaker keys
+        decision = RuleMatcher(h).match(query, index.candidates(query))
+        assert (decision.outcome, decision.candidate_id) == (outcome, "holder")
