@@ -405,6 +405,7 @@ def postgres_restart(args: argparse.Namespace) -> None:
         # server may still fail once (that is what the 3 s are for).
         after_grace, settled = window(up_at, up_at + 3), window(up_at + 3, end + 1)
         pages_503 = Counter(err for at, _, code, err in answers if code == 503)
+        early = [f"{at - t0:.1f}" for at, _, code, _ in answers if code != 200 and at < down_at]
 
         def codes(counter: Counter[str]) -> set[str]:
             return {key.rsplit(" ", 1)[1] for key in counter}
@@ -422,7 +423,8 @@ def postgres_restart(args: argparse.Namespace) -> None:
             "postgres-restart: PostgreSQL stopped and started under load",
             ok,
             [
-                f"before ({down_at - t0:.0f} s): {dict(before)}",
+                f"before ({down_at - t0:.0f} s): {dict(before)}"
+                + (f"; not 200 at {', '.join(early)} s" if early else ""),
                 f"stopping ({stopped - down_at:.1f} s): {dict(window(down_at, stopped + 0.5))}",
                 f"down ({up_at - stopped:.0f} s): {dict(down)}  (want 503; 200 needs no database)",
                 f"first 3 s after the start: {dict(after_grace)}",

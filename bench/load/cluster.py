@@ -164,6 +164,11 @@ class Cluster:
             log(f"database {name}: migrating (then kept as {template})")
             self.edgate("migrate", "--noinput", "--verbosity", "0")
             with psycopg.connect(admin, autocommit=True) as con:
+                stale = con.execute(
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'edgate_bench_tpl_%%'"
+                ).fetchall()
+                for (old,) in stale:  # made for migrations that have changed since
+                    con.execute(f'DROP DATABASE IF EXISTS "{old}"')
                 con.execute(f'CREATE DATABASE "{template}" TEMPLATE "{name}"')
         self.edgate("collectstatic", "--noinput", "--verbosity", "0")
 
