@@ -133,3 +133,24 @@ def test_sighup_reloads_gracefully_with_new_workers(server: Server) -> None:
     assert server.log_text().count("Booting worker") >= booted + 2
     assert server.process.poll() is None
     wait_until_up(server.base, server.process)
+
+
+def test_gunicorn_error_messages_lose_their_query_strings(capsys: pytest.CaptureFixture[str]) -> None:
+    from gunicorn.config import Config
+
+    from edgate.serve.logs import PathOnlyLogger
+
+    config = Config()
+    config.set("errorlog", "-")
+    logger = PathOnlyLogger(config)
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        logger.exception("Error handling request %s %s", "GET", "/oauth/logout/?id_token_hint=secret-token")
+    logger.error("Error handling request %s", "http://portal.example.org/x?code=secret-code")
+    err = capsys.readouterr().err
+    assert (
+        "Error handling request GET /oauth/logout/" in err
+        and "Error handling request http://portal.example.org/x" in err
+    )
+    assert "secret-token" not in err and "secret-code" not in err
