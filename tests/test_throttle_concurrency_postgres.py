@@ -188,7 +188,7 @@ def test_simultaneous_identity_matches_from_one_address(store: str) -> None:
     )
     join_all()
     assert not [r for r in results if isinstance(r, Exception)], results
-    assert sorted(r.status_code for r in results) == [200] * (n - limit) + [302] * limit  # type: ignore[attr-defined]
+    assert sorted(r.status_code for r in results) == [302] * limit + [429] * (n - limit)  # type: ignore[attr-defined]
     assert AuditEvent.objects.filter(event_type=EventType.MATCH_OUTCOME).count() == limit
     assert AuditEvent.objects.filter(event_type=EventType.THROTTLE_ALERT).count() == 1
 
