@@ -114,7 +114,9 @@ def test_the_wizard_gives_the_ssn_holder_exact_among_hundreds_of_namesakes(clien
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("per_row", [True, False], ids=["per-row", "bulk"])
-def test_import_matches_the_ssn_holder_behind_a_crowded_email_and_goes_on(tmp_path: Path, per_row: bool) -> None:
+def test_import_matches_the_ssn_holder_behind_a_crowded_email_and_goes_on(
+    tmp_path: Path, per_row: bool
+) -> None:
     crowd(120)
     person = holder()
     path = tmp_path / "people.csv"
@@ -157,3 +159,38 @@ def test_a_unique_conflict_on_one_row_is_reported_and_the_file_goes_on(
     assert HOLDER_SSN not in report["a"]["reason"]
     assert report["b"]["result"] == "created" and "1 created" in out.getvalue()
     assert Person.objects.count() == 2
+
+
+def test_a_dirty_record_without_ssn_is_found_through_its_typed_birth_date() -> None:
+    """An agency file gave 31 November and no SSN: the registrant's 30 November finds it
+    (the typed digits are one keystroke off), through the partial index on dob_digits."""
+    crowd(60, first_name="Avery", born=date(1984, 11, 30))  # namesakes crowd the date keys
+    person = build_person(
+        PersonData(
+            first_name="Avery",
+            last_name="Lindqvist",
+            dob_digits="19841131",
+            data_problems={"date_of_birth": "impossible_date"},
+        ),
+        source="test",
+    )
+    person.save()
+    query = Identity(
+        first_name="Avery", last_name="Lindqvist", date_of_birth=register_dob(date(1984, 11, 30))
+    )
+    assert str(person.pk) in [c.record_id for c in find_candidates(query)]
+    decision = service.matcher().decide(
+        query, next(c for c in find_candidates(query) if c.record_id == str(person.pk))
+    )
+    assert decision.fields["date_of_birth"].kind == "one_digit"
+
+
+def test_a_crowded_weak_key_does_not_crowd_out_the_other_weak_keys() -> None:
+    crowd(300)  # 300 earlier Lindqvists born the same day
+    married = build_person(
+        PersonData(first_name="Avery", last_name="Berg", date_of_birth=BORN), source="test"
+    )
+    married.save()
+    query = Identity(first_name="Avery", last_name="Lindqvist", date_of_birth=BORN)  # no SSN, no email
+    found = [c.record_id for c in find_candidates(query)]
+    assert str(married.pk) in found and len(found) == MAX_CANDIDATES

@@ -70,9 +70,14 @@ def test_link_against_a_file_touches_no_database(tmp_path: Path) -> None:
     assert float(rows["q1"]["score"]) > float(rows["q3"]["score"])
     # Dirty rows are kept: the bad field is unusable, the rest is matched (docs/matching.md §7).
     assert (rows["q4"]["outcome"], rows["q4"]["record_id"]) == ("partial", "r1")  # SSN agrees
-    assert rows["q4"]["date_of_birth"] == "differ" and "date_of_birth: not a real date" in rows["q4"]["unusable"]
+    assert (
+        rows["q4"]["date_of_birth"] == "differ" and "date_of_birth: not a real date" in rows["q4"]["unusable"]
+    )
     assert rows["q6"]["outcome"] == "none" and rows["q6"]["unusable"].startswith("ssn: ")
-    assert rows["q7"]["outcome"] == "none" and "first_name: contains control characters" in rows["q7"]["unusable"]
+    assert (
+        rows["q7"]["outcome"] == "none"
+        and "first_name: contains control characters" in rows["q7"]["unusable"]
+    )
     for bad, reason in [("q5", "no usable name, SSN or state ID"), ("q8", "more cells")]:
         assert rows[bad]["outcome"] == "rejected" and reason in rows[bad]["error"], bad
     for row in rows.values():  # the reasons never repeat a value
@@ -209,3 +214,31 @@ def test_link_keeps_dirty_records_and_says_which_fields_were_unusable(tmp_path: 
     assert "line 5: kept; unusable date_of_birth: not a real date" in log and "postcode: " in log
     assert "line 6: kept; unusable ssn: " in log and "line 7: no usable name, SSN or state ID" in log
     assert "1984-14-03" not in log and "0136" not in log and "666-12-3456" not in log
+
+
+@pytest.mark.django_db
+def test_import_gives_user_names_from_any_script_by_the_wizard_s_rule(tmp_path: Path) -> None:
+    rows = [
+        "c1,Ольга,,Петрова,,1981-05-02,219-46-1001,,,,,,,,",
+        "c2,小明,,王,,1982-06-03,219-46-1002,,,,,,,,",
+        "c3,Γιώργος,,Παπαδόπουλος,,1983-07-04,219-46-1003,,,,,,,,",
+        "c4,Zoë,,D'Arcy-Ñúñez de la Torre y Montenegro,,1984-08-05,219-46-1004,,,,,,,,",
+        "c5,Zacarías,,D'Arcy-Ñúñez de la Torre y Montenegro,,1985-09-06,219-46-1005,,,,,,,,",
+        "c6,Văn,,Nguyễn,,1986-10-07,219-46-1006,,,,,,,,",
+        "c7,محمد,,العلي,,1987-11-08,219-46-1007,,,,,,,,",
+    ]
+    for i in range(1, 8):
+        register_ssn(f"21946100{i}")
+        register_dob(date(1980 + i, 4 + i, 1 + i))
+    call_command("import", str(write(tmp_path / "names.csv", rows)), source="sis", stdout=StringIO())
+    report = {row["row_id"]: row for row in csv.DictReader((tmp_path / "names.report.csv").open())}
+    assert {key: row["username"] for key, row in report.items()} == {
+        "c1": "opetrova",
+        "c2": "xwang",
+        "c3": "gpapadopoylos",
+        "c4": "zdarcynunezdelatorrey",
+        "c5": "zdarcynunezdelatorrey2",
+        "c6": "vnguyen",
+        "c7": "mlly",
+    }
+    assert set(Profile.objects.values_list("username", flat=True)) == {r["username"] for r in report.values()}

@@ -13,3 +13,30 @@ def test_no_missing_migrations() -> None:
         call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
     except SystemExit as exc:  # makemigrations --check exits 1 when a migration is missing
         pytest.fail(f"models changed without a migration:\n{out.getvalue()}\n(exit {exc.code})")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_blocking_keys_of_names_outside_ascii_are_recomputed() -> None:
+    """people.0006: keys stored under the old normalization (other scripts kept as they were,
+    Ø kept) are rewritten in the transliterated form a registrant's query now uses."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("people", "0005_dob_digits_index")])
+    Person = executor.loader.project_state([("people", "0005_dob_digits_index")]).apps.get_model(
+        "people", "Person"
+    )
+    old = dict(last_name_key="петрова", last_name_phonetic="", first_name_key="øyvind")
+    cyrillic = Person.objects.create(first_name="Øyvind", last_name="Петрова", state_id="90000001", **old)
+    ascii_only = Person.objects.create(
+        first_name="Ann", last_name="Lee", state_id="90000002", last_name_key="stale", first_name_key="ann"
+    )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    cyrillic.refresh_from_db()
+    ascii_only.refresh_from_db()
+    assert (cyrillic.first_name_key, cyrillic.last_name_key) == ("oyvind", "petrova")
+    assert cyrillic.last_name_phonetic != ""
+    assert ascii_only.last_name_key == "stale"  # names in ASCII are not touched

@@ -34,6 +34,11 @@ def test_partial_match_then_the_case_in_the_console(
     page.get_by_label("Year").fill(str(typed.date_of_birth.year))
     page.get_by_label("Social Security Number").fill(typed.ssn)
     page.get_by_role("button", name="Continue").click()
+    # First the check page (their own answers, nothing of the record), then the case.
+    expect(page.get_by_role("heading", name="Please check what you entered")).to_be_visible()
+    expect(page.get_by_label("Year")).to_have_value(str(typed.date_of_birth.year))
+    assert_accessible(page)
+    page.get_by_role("button", name="Continue without changes").click()
     expect(page.get_by_role("heading", name="A partial match")).to_be_visible()
     expect(page.get_by_text("Dana Northfield")).to_be_visible()
     assert_accessible(page)

@@ -112,6 +112,10 @@ def test_partial_match_corrected_by_the_directory_administrator_then_exact(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Who you are")
     check(page)
     fill_identity(page, typed)
+    # Asked once to check what they typed (it is right): they continue without changes.
+    expect(page.get_by_role("heading", name="Please check what you entered")).to_be_visible()
+    check(page)
+    page.get_by_role("button", name="Continue without changes").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("We could not complete your Profile")
     expect(page.get_by_role("heading", name="A partial match")).to_be_visible()
     # The school's own Directory Administrator is the one to call.

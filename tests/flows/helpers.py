@@ -24,6 +24,13 @@ def start(client: Client) -> None:
     assert client.get(reverse("registration:start")).status_code == 302
 
 
+def open_case(client: Client, who: Someone):  # type: ignore[no-untyped-def]
+    """Page 1 near a record: the check page, then "Continue without changes", which opens the
+    case. Returns the response of that last post (a redirect to the partial-match page)."""
+    assert post_step(client, "identity", who.identity_post())["Location"] == step("check")
+    return post_step(client, "check", {"unchanged": "1"})
+
+
 def register_new(client: Client, who: Someone, *, password: str | None = None) -> str:
     """Walk all four pages; return the User Name shown on the last page."""
     start(client)

@@ -23,7 +23,7 @@ from edgate.people.models import Person
 
 from ..backoffice import World, build_world, console_client
 from ..factories import CTX, Someone, on_file, security_post, someone, with_profile
-from .helpers import post_step, register_new, start, step
+from .helpers import open_case, post_step, register_new, start, step
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def record_at(organization: Organization | None, who: Someone, *, profile: bool 
 def blocked(client: Client, registrant: Someone) -> MatchCase:
     """Register through the wizard and be stopped at the partial-match page."""
     start(client)
-    assert post_step(client, "identity", registrant.identity_post())["Location"] == step("partial")
+    assert open_case(client, registrant)["Location"] == step("partial")
     reference = client.get(step("partial")).context["match"]["case"]
     return MatchCase.objects.get(reference=reference)
 

@@ -68,7 +68,9 @@ def identity_post(ssn: str = SSN) -> dict[str, str]:
 
 
 def test_dirty_record_is_kept_shown_to_the_right_people_and_cleared_by_a_correction(
-    world: World, tmp_path: Path, pii_guard  # type: ignore[no-untyped-def]
+    world: World,
+    tmp_path: Path,
+    pii_guard,  # type: ignore[no-untyped-def]
 ) -> None:
     report = import_dirty(tmp_path)
     assert report["d1"]["unusable"] == (
@@ -88,7 +90,9 @@ def test_dirty_record_is_kept_shown_to_the_right_people_and_cleared_by_a_correct
     # swapped one. A human decides (partial), never a second Profile (none).
     registrant = Client()
     start(registrant)
-    assert post_step(registrant, "identity", identity_post())["Location"] == step("partial")
+    assert post_step(registrant, "identity", identity_post())["Location"] == step("check")
+    assert "1984-14-03" not in registrant.get(step("check")).content.decode()
+    assert post_step(registrant, "check", {"unchanged": "1"})["Location"] == step("partial")
     case = MatchCase.objects.get(person=jordan)
     assert case.explanation["details"]["date_of_birth"] == "swapped"
     assert "1984-14-03" not in registrant.get(step("partial")).content.decode()

@@ -29,7 +29,7 @@ from tests.factories import (
     with_profile,
 )
 
-from .helpers import post_step, register_new, start, step
+from .helpers import open_case, post_step, register_new, start, step
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,7 @@ def test_partial_match_blocks_opens_case_and_reveals_nothing(client: Client) -> 
     do_add_staff(person=person, organization=district, role_title="Teacher", ctx=CTX)
     registrant = record.with_(date_of_birth=record.date_of_birth.replace(year=record.date_of_birth.year - 5))
     start(client)
-    assert post_step(client, "identity", registrant.identity_post())["Location"] == step("partial")
+    assert open_case(client, registrant)["Location"] == step("partial")
     page = client.get(step("partial")).content.decode()
     case = MatchCase.objects.get()
     assert case.reference in page and "Directory Administrator" in page
@@ -236,9 +236,7 @@ def test_married_name_with_matching_date_of_birth_and_ssn_is_found(client: Clien
     # Does not: found, and sent to a human rather than given a second Profile.
     other = Client()
     start(other)
-    assert post_step(other, "identity", maiden.with_(last_name="Okafor").identity_post())["Location"] == step(
-        "partial"
-    )
+    assert open_case(other, maiden.with_(last_name="Okafor"))["Location"] == step("partial")
     assert Profile.objects.count() == 1
 
 
@@ -259,12 +257,14 @@ def test_every_match_is_audited_without_naming_the_record_and_a_conflict_opens_a
     record = someone("Riley", "Ashworth")
     with_profile(on_file(record))
     conflicting = record.with_(date_of_birth=record.date_of_birth.replace(year=record.date_of_birth.year - 5))
-    for who, page in ((someone("Noor", "Abernathy"), "contact"), (record, "exact"), (conflicting, "partial")):
+    for who, page in ((someone("Noor", "Abernathy"), "contact"), (record, "exact"), (conflicting, "check")):
         client = Client(REMOTE_ADDR="203.0.113.40")
         start(client)
         assert post_step(client, "identity", who.identity_post())["Location"] == step(page)
+    assert not MatchCase.objects.exists()  # the check page comes before any case
+    assert post_step(client, "check", {"unchanged": "1"})["Location"] == step("partial")
     outcomes = AuditEvent.objects.filter(event_type=EventType.MATCH_OUTCOME).order_by("id")
-    assert [event.detail["outcome"] for event in outcomes] == ["none", "exact", "partial"]
+    assert [event.detail["outcome"] for event in outcomes] == ["none", "exact", "partial", "partial"]
     for event in outcomes:
         assert event.client_ip == "203.0.113.40" and event.target_id == ""
         assert set(event.detail) == {"outcome", "source", "rule"}  # nothing the person typed

@@ -14,7 +14,7 @@ from edgate.core import conf
 from edgate.matching.models import MatchCase
 from tests.factories import CONTACT_POST, on_file, security_post, someone, with_profile
 
-from .helpers import post_step, start, step
+from .helpers import open_case, post_step, start, step
 
 pytestmark = pytest.mark.django_db
 TOO_MANY = "too many attempts"
@@ -79,7 +79,7 @@ def test_repeated_conflicting_submissions_for_one_record_make_one_case() -> None
         conflicting = record.with_(
             first_name=first, date_of_birth=record.date_of_birth.replace(year=record.date_of_birth.year - 7)
         )
-        assert page_one(client, conflicting)["Location"] == step("partial")
+        assert open_case(client, conflicting)["Location"] == step("partial")
         references.append(client.get(step("partial")).context["match"]["case"])
     case = MatchCase.objects.get()
     assert references == [case.reference] * 3

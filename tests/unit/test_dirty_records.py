@@ -105,7 +105,12 @@ def test_a_row_is_rejected_only_when_nothing_usable_identifies_a_person() -> Non
     with pytest.raises(RowError, match=r"first_name: .*ssn: "):
         parse(nothing | {"first_name": "Av3ry", "ssn": "666-12-3456"})
     # Any one of a usable first name, last name, SSN or state ID keeps it.
-    for keeps in ({"first_name": "Avery"}, {"last_name": "Lee"}, {"ssn": "219453381"}, {"state_id": "41234567"}):
+    for keeps in (
+        {"first_name": "Avery"},
+        {"last_name": "Lee"},
+        {"ssn": "219453381"},
+        {"state_id": "41234567"},
+    ):
         assert parse(nothing | keeps | {"first_name": keeps.get("first_name", "Av3ry")}).identity
 
 
@@ -114,7 +119,9 @@ def test_a_row_is_rejected_only_when_nothing_usable_identifies_a_person() -> Non
 
 def ident(born: date | None = None, digits: str = "") -> Identity:
     unusable = frozenset({"date_of_birth"}) if digits else frozenset()
-    return Identity(first_name="Avery", last_name="Lee", date_of_birth=born, dob_digits=digits, unusable=unusable)
+    return Identity(
+        first_name="Avery", last_name="Lee", date_of_birth=born, dob_digits=digits, unusable=unusable
+    )
 
 
 @pytest.mark.parametrize(
@@ -140,7 +147,10 @@ def test_digits_against_digits_and_against_nothing() -> None:
     assert compare.date_of_birth(ident(digits="19841403"), ident()).kind == "missing"
 
 
-@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2020, 12, 31)), st.text("0123456789", min_size=8, max_size=8))
+@given(
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2020, 12, 31)),
+    st.text("0123456789", min_size=8, max_size=8),
+)
 def test_an_unusable_date_is_never_exact(born: date, digits: str) -> None:
     assert compare.date_of_birth(ident(born), ident(digits=digits)).level != Level.AGREE
 
@@ -153,11 +163,36 @@ def test_a_record_with_a_bad_ssn_is_still_found_and_held_for_a_human() -> None:
     index.add("r1", record)
     query = parse(GOOD).identity
     decision = RuleMatcher(h).match(query, index.candidates(query))
-    assert (decision.outcome, decision.candidate_id, decision.fields["ssn"].kind) == (Outcome.PARTIAL, "r1", "missing")
+    assert (decision.outcome, decision.candidate_id, decision.fields["ssn"].kind) == (
+        Outcome.PARTIAL,
+        "r1",
+        "missing",
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant", "kind"),
+    [
+        ("1984-14-03", date(1984, 3, 14), "swapped"),
+        ("1984-11-31", date(1984, 11, 30), "one_digit"),
+        ("4984-03-14", date(1984, 3, 14), "one_digit"),
+        ("1984-O3-14", date(1984, 3, 14), "one_digit"),
+    ],
+)
+def test_a_record_without_ssn_is_found_through_its_typed_digits(typed: str, meant: date, kind: str) -> None:
+    assert meant in typed_dates(parse(GOOD | {"date_of_birth": typed}).identity.dob_digits)
+    record = parse(GOOD | {"date_of_birth": typed, "ssn": "", "email": "", "state_id": ""}).identity
+    index = MemoryIndex()
+    index.add("r1", record)
+    query = parse(
+        GOOD | {"date_of_birth": meant.isoformat(), "ssn": "", "email": "", "state_id": ""}
+    ).identity
+    assert [c.record_id for c in index.candidates(query)] == ["r1"]
+    assert RuleMatcher(h).match(query, index.candidates(query)).fields["date_of_birth"].kind == kind
 
 
 def test_a_record_with_a_swapped_impossible_birth_date_is_found_through_its_digits() -> None:
-    assert typed_dates("19841403") == [date(1984, 3, 14)]
+    assert date(1984, 3, 14) in typed_dates("19841403")
     record = parse(GOOD | {"date_of_birth": "1984-14-03", "ssn": ""}).identity
     index = MemoryIndex()
     index.add("r1", record)
@@ -218,3 +253,14 @@ def test_a_crowded_key_never_hides_the_ssn_or_state_id_holder_in_memory(shared: 
         assert len(found) <= MAX_CANDIDATES + 1  # the cap still holds for the weaker keys
         decision = RuleMatcher(h).match(query, index.candidates(query))
         assert (decision.outcome, decision.candidate_id) == (outcome, "holder")
+
+
+def test_a_crowded_weak_key_does_not_crowd_out_the_other_weak_keys() -> None:
+    """300 people share the registrant's birth date and surname; the record, under a married
+    name not declared, shares only birth date and first name: still a candidate."""
+    index = MemoryIndex()
+    crowd(index, 300, date_of_birth=date(1984, 3, 14), last_name="Lindqvist")
+    index.add("married", Identity(first_name="Avery", last_name="Berg", date_of_birth=date(1984, 3, 14)))
+    query = Identity(first_name="Avery", last_name="Lindqvist", date_of_birth=date(1984, 3, 14))
+    found = [c.record_id for c in index.candidates(query)]
+    assert "married" in found and len(found) == MAX_CANDIDATES

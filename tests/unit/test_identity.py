@@ -58,10 +58,33 @@ def decide(record: Identity = RECORD, **query: object) -> Outcome:
         ("Henry III", "henry"),
         ("  van  der Berg ", "vanderberg"),
         ("", ""),
+        # Other scripts are transliterated (anyascii), never dropped.
+        ("Петрова", "petrova"),
+        ("Ольга", "olga"),
+        ("Παπαδόπουλος", "papadopoylos"),
+        ("王", "wang"),
+        ("Øyvind Ærø", "oyvindaero"),
+        ("李" * 80, "li" * 30),  # cut to what the Person's key columns hold
     ],
 )
 def test_name_key(raw: str, key: str) -> None:
     assert normalize.name_key(raw) == key
+
+
+def test_a_cyrillic_registrant_matches_a_cyrillic_record_exactly() -> None:
+    record = Identity(
+        first_name="Ольга", last_name="Петрова", date_of_birth=date(1979, 4, 11), ssn_hash=h("219453381")
+    )
+    query = Identity(
+        first_name="Ольга", last_name="Петрова", date_of_birth=date(1979, 4, 11), ssn="219453381"
+    )
+    assert compare.first_name(query, record).kind == compare.last_name(query, record).kind == "exact"
+    assert normalize.phonetic("Петрова") == normalize.phonetic("Petrova") != ""
+    decision = MATCHER.match(query, [Candidate(record_id="1", identity=record)])
+    assert decision.outcome == Outcome.EXACT
+    # And another Cyrillic name is not taken for hers.
+    other = replace(query, first_name="Ирина", last_name="Соколова")
+    assert compare.last_name(other, record).level == Level.DIFFER
 
 
 def test_nicknames_phonetics_and_contact_forms() -> None:

@@ -46,3 +46,10 @@ def test_the_mermaid_diagram_draws_every_transition() -> None:
             assert f"{source} --> {target}" in diagram, f"{source} --> {target} missing from flow.mermaid"
     for earlier, later in zip(PAGES, PAGES[1:], strict=False):
         assert f"{later} --> {earlier}" in diagram
+
+
+def test_the_check_page_stands_in_for_page_one_and_leads_where_page_one_does() -> None:
+    assert STEPS[State.CHECK].page == 1 and State.CHECK not in PAGES
+    assert not can_view(State.IDENTITY, State.CHECK)  # no way around it
+    assert not can_view(State.CHECK, State.CONTACT)  # offered once: not reachable by going back
+    assert STEPS[State.CHECK].next == STEPS[State.IDENTITY].next - {State.CHECK}

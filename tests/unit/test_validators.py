@@ -2,9 +2,18 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from edgate.accounts.hints import normalize_answer
-from edgate.accounts.usernames import NameBook, first_initial_last_name, next_free, taken_for
+from edgate.accounts.usernames import (
+    MAX_BASE,
+    NameBook,
+    could_be_assigned,
+    first_initial_last_name,
+    next_free,
+    taken_for,
+)
 from edgate.core.validators import (
     clean_birth_date,
     clean_name,
@@ -92,15 +101,38 @@ def test_hint_answers_are_normalized() -> None:
     [
         ("John", "Smith", "jsmith"),
         ("José", "O'Brien", "jobrien"),
-        ("Ågot", "Ærø", "ar"),
+        ("Ågot", "Ærø", "aaero"),
         ("Siobhán", "Mac Giolla Phádraig", "smacgiollaphadraig"),
-        ("李", "王", "user"),
         ("A", "B", "ab"),
+        # Any script, transliterated (anyascii), never a placeholder.
+        ("Ольга", "Петрова", "opetrova"),
+        ("Γιώργος", "Παπαδόπουλος", "gpapadopoylos"),
+        ("小明", "王", "xwang"),
+        ("李", "王", "lwang"),
+        ("محمد", "العلي", "mlly"),
+        ("Văn", "Nguyễn", "vnguyen"),
+        ("Thị Minh Khai", "Trần", "ttran"),
+        # Long names are cut at a word boundary: whole words while the base stays within 30.
+        ("Zoë", "D'Arcy-Ñúñez de la Torre y Montenegro", "zdarcynunezdelatorrey"),
+        ("Mary", "St. John-Smythe", "mstjohnsmythe"),
+        # ... and a first word longer than that alone is cut.
+        ("Xavier", "Wolfeschlegelsteinhausenbergerdorff Smith", "xwolfeschlegelsteinhausenberge"),
+        # No letters after transliteration: the other name, then the letters' Unicode names.
+        ("ع", "Smith", "smith"),
+        ("Ann", "ع", "ann"),
+        ("ع", "ء", "ahamza"),
+        ("A", "", "aa"),
     ],
 )
 def test_username_scheme(first: str, last: str, base: str) -> None:
-    result = first_initial_last_name(first, last)
-    assert result.startswith(base) and result.isascii() and result.isalnum() and len(result) <= 30
+    assert first_initial_last_name(first, last) == base
+    assert could_be_assigned(base) and len(base) <= MAX_BASE
+
+
+@given(st.text(max_size=40), st.text(max_size=80))
+def test_every_name_gives_an_assignable_base(first: str, last: str) -> None:
+    base = first_initial_last_name(first, last)
+    assert next_free(base, set()) == base and len(base) <= MAX_BASE
 
 
 def test_username_takes_the_smallest_free_number() -> None:

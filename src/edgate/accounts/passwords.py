@@ -99,7 +99,7 @@ class ContextWordsValidator:
                 words += [person.first_name, person.last_name]
         settings = conf.get()
         words += [settings.agency_name, settings.agency_short_name]
-        folded = normalize.name_key(password)
+        folded = "".join(normalize.name_tokens(password))  # the whole password, not a key cut short
         for word in words:
             for token in normalize.name_tokens(word or ""):
                 if len(token) >= 4 and token in folded and len(folded) - len(token) < 8:

@@ -355,8 +355,9 @@ def load(ctx: Ctx) -> dict[str, object]:
                 partial_person.last_name,
                 partial_person.date_of_birth.replace(year=partial_person.date_of_birth.year - 3),  # type: ignore[union-attr]
                 people[2].ssn,
-                "(the record's date of birth is 3 years later; the case goes to the queue of "
-                "Northfield Public Schools, whose high school the record works at)",
+                "(the record's date of birth is 3 years later: you are first asked to check what you "
+                "typed; continue without changes and the case goes to the queue of Northfield Public "
+                "Schools, whose high school the record works at)",
             ),
             DemoIdentity(
                 "exact match — User Name reminder",

@@ -5,13 +5,15 @@ and the evaluation use `MemoryIndex`."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date
+from typing import TypeVar
 
 from . import normalize
 from .records import Candidate, Identity
 
 MAX_CANDIDATES = 50
+T = TypeVar("T")
 
 
 def swapped(d: date) -> date | None:
@@ -23,27 +25,51 @@ def swapped(d: date) -> date | None:
         return None
 
 
+def digit_variants(digits: str) -> set[str]:
+    """The 8-digit strings one keystroke from `digits` (one digit changed, two adjacent digits
+    swapped), and with month and day swapped: how a date is mistyped (compare.date_of_birth)."""
+    out = {digits[:4] + digits[6:] + digits[4:6]}
+    for i, ch in enumerate(digits):
+        out.update(digits[:i] + d + digits[i + 1 :] for d in "0123456789" if d != ch)
+    for i in range(len(digits) - 1):
+        out.add(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :])
+    out.discard(digits)
+    return out
+
+
+def _as_date(digits: str) -> date | None:
+    try:
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return None
+
+
 def typed_dates(digits: str) -> list[date]:
     """The real dates an impossible typed date of birth (YYYYMMDD digits, identity.records)
-    plausibly meant: the digits as they stand when they make a date (a look-alike letter, a year
-    out of range), and month and day swapped (1980-14-03 → 1980-03-14). For blocking only:
-    comparison stays digit by digit (compare.date_of_birth)."""
-    out: list[date] = []
-    if len(digits) != 8 or not digits.isdigit():
-        return out
-    year, month, day = int(digits[:4]), int(digits[4:6]), int(digits[6:])
-    for m, d in ((month, day), (day, month)):
-        try:
-            out.append(date(year, m, d))
-        except ValueError:
-            continue
-    return out
+    may have meant: the digits as they stand when they make a date (a look-alike letter, a year
+    out of range), month and day swapped (1984-14-03 → 1984-03-14), one digit changed or two
+    adjacent digits swapped (1984-11-31 → 1984-11-30) — the comparison's near kinds. For blocking
+    only, on the record side (a dirty record is rare; the query side stays one date and its
+    swap): the comparison stays digit by digit (compare.date_of_birth)."""
+    if len(digits) != 8 or not (digits.isascii() and digits.isdigit()):
+        return []
+    found = (_as_date(v) for v in sorted({digits} | digit_variants(digits)))
+    return [d for d in found if d is not None and d.year >= 1900]
 
 
 def _dobs(identity: Identity) -> list[date]:
     if identity.date_of_birth:
         return [identity.date_of_birth]
     return typed_dates(identity.dob_digits)
+
+
+def query_date(identity: Identity) -> date | None:
+    """The one date a query is blocked under: its date of birth, or for typed digits the date
+    they make as they stand, else with month and day swapped."""
+    if identity.date_of_birth or not identity.dob_digits:
+        return identity.date_of_birth
+    digits = identity.dob_digits
+    return _as_date(digits) or _as_date(digits[:4] + digits[6:] + digits[4:6])
 
 
 Hasher = Callable[[str], str]
@@ -86,8 +112,8 @@ def query_keys(q: Identity, hasher: Hasher | None = None) -> list[str]:
         keys[_ssn_key(q.ssn, hasher)] = None
     if q.state_id:
         keys[f"sid:{q.state_id}"] = None
-    if q_dobs := _dobs(q):
-        dobs = [d.isoformat() for d in (q_dobs[0], swapped(q_dobs[0])) if d]
+    if born := query_date(q):
+        dobs = [d.isoformat() for d in (born, swapped(born)) if d]
         lasts = sorted({normalize.name_key(q.last_name), normalize.name_key(q.former_last_name)} - {""})
         for dob in dobs:
             keys.update((f"dl:{dob}:{last}", None) for last in lasts)
@@ -119,23 +145,43 @@ class MemoryIndex:
 
     def candidates(self, query: Identity, hasher: Hasher | None = None) -> list[Candidate]:
         """Every record sharing the query's SSN or state ID, then at most MAX_CANDIDATES more
-        through the weaker keys, in priority order: a crowded key (hundreds of people sharing an
-        email or a birth date and surname) never hides the strongest evidence.
+        through the weaker keys, taken in turn (`interleave`): a crowded key (hundreds of people
+        sharing an email or a birth date and surname) never hides the strongest evidence, nor
+        crowds out the other keys.
 
         `hasher` may be a memoizing wrapper of the index's own (same hashes, computed once)."""
         strong: dict[str, None] = {}
-        weak: dict[str, None] = {}
+        weak: list[list[str]] = []
         for key in query_keys(query, (hasher or self.hasher) if self.hasher else None):
-            ids = self.index.get(key, ())
+            if not (ids := self.index.get(key)):
+                continue
             if key.startswith(STRONG_PREFIXES):
                 strong.update(dict.fromkeys(ids))
-                continue
-            for record_id in ids:
-                if len(weak) >= MAX_CANDIDATES:
-                    break
-                weak.setdefault(record_id)
-        found = strong | {rid: None for rid in weak if rid not in strong}
+            else:
+                weak.append(ids)
+        found = strong | dict.fromkeys(interleave(weak, exclude=strong))
         return [Candidate(rid, self.records[rid]) for rid in found]
+
+
+def interleave(groups: list[list[T]], *, exclude: Collection[T] = (), limit: int = MAX_CANDIDATES) -> list[T]:
+    """Up to `limit` distinct items, taking the first of each group in turn (strongest group
+    first), then the second of each, and so on: no group can crowd the others out. (A group
+    holds each item once: one index key lists a record once.)"""
+    if len(groups) == 1:  # the usual case: one key found anything
+        return [item for item in groups[0][: limit + len(exclude)] if item not in exclude][:limit]
+    out: dict[T, None] = {}
+    for rank in range(limit):
+        more = False
+        for group in groups:
+            if rank < len(group):
+                more = True
+                if group[rank] not in exclude:
+                    out.setdefault(group[rank])
+                    if len(out) >= limit:
+                        return list(out)
+        if not more:
+            break
+    return list(out)
 
 
 def memo(hasher: Hasher) -> Hasher:

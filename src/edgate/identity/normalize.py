@@ -7,6 +7,7 @@ import unicodedata
 from functools import lru_cache
 
 import jellyfish
+from anyascii import anyascii
 from nicknames import NickNamer
 
 SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "v", "2nd", "3rd"})
@@ -14,11 +15,18 @@ _SPLIT = re.compile(r"[\s\-]+")
 _NICKNAMES = NickNamer()
 
 
+def ascii_form(text: str) -> str:
+    """Latin letters for a text in any script, by anyascii's transliteration tables (Ольга →
+    Ol'ga, Γιώργος → Giorgos, 王小明 → WangXiaoMing, Nguyễn → Nguyen, Ærø → Aero). The same
+    transliteration makes User Names (`edgate.accounts.usernames`), so the matcher and the
+    User Name read a name alike."""
+    text = text or ""
+    return text if text.isascii() else anyascii(unicodedata.normalize("NFC", text))
+
+
 def fold(text: str) -> str:
-    """Case-fold and strip accents (José → jose, Nguyễn → nguyen); other scripts kept."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", stripped).casefold()
+    """Transliterated and case-folded (José → jose, Петрова → petrova, Øyvind → oyvind)."""
+    return ascii_form(text).casefold()
 
 
 # Names repeat heavily (a million people share a few thousand surnames): the pure name
@@ -34,9 +42,14 @@ def name_tokens(name: str) -> tuple[str, ...]:
     return tuple(tokens)
 
 
+# Transliteration can lengthen a name several times over (60 ideographs → 200+ letters): keys
+# are cut to what the Person's key columns hold, so a stored key and a typed one stay equal.
+NAME_KEY_MAX = 60
+
+
 @lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
-    return "".join(name_tokens(name))
+    return "".join(name_tokens(name))[:NAME_KEY_MAX]
 
 
 @lru_cache(maxsize=1 << 16)

@@ -58,6 +58,7 @@ _TYPED_DATE = re.compile(r"(\d{4})[-/.]?(\d{2})[-/.]?(\d{2})")
 _LOOKALIKES = str.maketrans({"l": "1", "I": "1", "|": "1", "!": "1", "O": "0", "o": "0"})
 EARLIEST_BIRTH = date(1900, 1, 1)
 
+
 class RowError(ValueError):
     """A row that cannot be used; the message names the column and never repeats its value."""
 

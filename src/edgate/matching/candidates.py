@@ -15,7 +15,7 @@ from django.db.models import IntegerField, Q, Value
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.identity import normalize
-from edgate.identity.blocking import MAX_CANDIDATES, swapped, typed_dates
+from edgate.identity.blocking import MAX_CANDIDATES, digit_variants, interleave, query_date, swapped
 from edgate.identity.records import Candidate, Identity
 from edgate.people.models import Person, ssn_lookup
 
@@ -34,9 +34,7 @@ def strong_filter(query: Identity, hasher: Callable[[str], str] = ssn_lookup) ->
 def weak_clauses(query: Identity) -> list[Q]:
     """The weaker keys, strongest first (the order identity.blocking.query_keys uses)."""
     clauses: list[Q] = []
-    dates = [query.date_of_birth] if query.date_of_birth else typed_dates(query.dob_digits)
-    if dates:
-        born = dates[0]
+    if born := query_date(query):
         dobs = [d for d in (born, swapped(born)) if d]
         lasts = sorted(
             {normalize.name_key(query.last_name), normalize.name_key(query.former_last_name)} - {""}
@@ -48,6 +46,16 @@ def weak_clauses(query: Identity) -> list[Q]:
             clauses.append(Q(date_of_birth__in=dobs, first_name_key=first))
         if sound := normalize.phonetic(query.last_name):
             clauses.append(Q(last_name_phonetic=sound, date_of_birth=born))
+        # Records whose date of birth an agency file gave impossibly, kept as its typed digits
+        # (docs/matching.md §7): the same digits, one keystroke off, or month and day swapped,
+        # with the last or first name (a small partial index: only those records are in it).
+        typed = born.strftime("%Y%m%d")
+        names = [Q(last_name_key__in=lasts)] if lasts else []
+        names += [Q(first_name_key=first)] if first else []
+        if named := _any(names):
+            # (`<> ''` spelt out, so PostgreSQL sees the partial index's condition.)
+            typed_near = Q(dob_digits__in=sorted({typed} | digit_variants(typed))) & ~Q(dob_digits="")
+            clauses.append(typed_near & named)
     if email := normalize.email(query.email):
         clauses.append(Q(email=email))
     return clauses
@@ -86,9 +94,10 @@ def identity_of(person: Person) -> Identity:
 @sensitive_variables()
 def find_candidates(query: Identity, hasher: Callable[[str], str] = ssn_lookup) -> list[Candidate]:
     """The people holding the query's SSN or state ID, always; then at most MAX_CANDIDATES
-    more through the weaker keys, each key capped on its own and taken strongest first, so a
-    crowded key (hundreds of people sharing an email, or a birth date and surname) neither
-    hides the SSN holder nor crowds out the other keys. Every query is an index scan."""
+    more through the weaker keys, each capped on its own and taken in turn, strongest first
+    (`interleave`), so a crowded key (hundreds of people sharing an email, or a birth date
+    and surname) neither hides the SSN holder nor crowds out the other keys. Every query is
+    an index scan."""
     people: dict[int, Person] = {}
     strong = strong_filter(query, hasher)
     if strong is not None:
@@ -107,11 +116,12 @@ def find_candidates(query: Identity, hasher: Callable[[str], str] = ssn_lookup) 
             found: Iterable[Person] = parts[0].union(*parts[1:], all=True).order_by("_priority", "pk")
         else:  # SQLite cannot LIMIT inside a UNION: one query per key
             found = (person for part in parts for person in part)
-        added = 0
+        by_key: dict[int, list[int]] = {}
+        rows: dict[int, Person] = {}
         for person in found:
-            if added >= MAX_CANDIDATES:
-                break
-            if person.pk not in people:
-                people[person.pk] = person
-                added += 1
+            by_key.setdefault(person._priority, []).append(person.pk)
+            rows.setdefault(person.pk, person)
+        # The keys in turn, strongest first: a crowded key cannot crowd out the others.
+        for pk in interleave([by_key[k] for k in sorted(by_key)], exclude=people):
+            people[pk] = rows[pk]
     return [Candidate(str(p.pk), identity_of(p)) for p in people.values()]

@@ -11,6 +11,7 @@ import secrets
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Upper
 from django.views.decorators.debug import sensitive_variables
 
@@ -87,6 +88,8 @@ class Person(models.Model):
             ),
             models.Index(fields=["ssn_last4"], name="person_ssn_last4"),
             models.Index(Upper("email"), name="person_email_upper"),
+            # Blocking on an impossible date of birth kept as typed digits (few records).
+            models.Index(fields=["dob_digits"], name="person_dob_digits", condition=~Q(dob_digits="")),
         ]
 
     def __str__(self) -> str:

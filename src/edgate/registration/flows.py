@@ -5,6 +5,7 @@ Flow data sections (encrypted in the flow row, whitelisted here):
   contact   — page 2
   security  — page 3, already hashed: password hash, hint question, hint answer hash
   match     — outcome, person id, profile id, case reference
+  checked   — the check page was offered (once per flow: a later partial opens the case)
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from edgate.people.actions import PersonData, do_create_person
 from edgate.people.models import Person, ssn_lookup
 from edgate.recovery.policy import is_privileged
 
-from .steps import STEPS, State, check_transition
+from .steps import STEPS, State, can_view, check_transition
 
 IDENTITY_FIELDS = ("first_name", "middle_name", "last_name", "former_last_name", "ssn", "state_id")
 CONTACT_FIELDS = ("street", "city", "state", "postcode", "email", "phone")
@@ -138,7 +139,33 @@ def _count_or_refuse(ctx: Ctx, *pairs: tuple[throttle.Limit, str | None]) -> Non
 
 @sensitive_variables()
 def submit_identity(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
-    identity_key = ssn_lookup(cleaned["ssn"])
+    """Page 1 submitted (first time, or again from a later page)."""
+    return _submit_identity(flow, _typed(cleaned), ctx, at=State.IDENTITY)
+
+
+@sensitive_variables()
+def submit_check(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
+    """The check page submitted: page 1's answers as the registrant corrected them."""
+    return _submit_identity(flow, _typed(cleaned), ctx, at=State.CHECK)
+
+
+@sensitive_variables()
+def submit_unchanged(flow: Flow, ctx: Ctx) -> State:
+    """The check page's "Continue without changes": page 1's answers as they were, matched
+    again (and counted like any other attempt), so a still-partial match opens the case."""
+    return _submit_identity(flow, dict(flow.data["identity"]), ctx, at=State.CHECK)
+
+
+@sensitive_variables()
+def _typed(cleaned: dict[str, Any]) -> dict[str, str]:
+    typed = {k: cleaned.get(k) or "" for k in IDENTITY_FIELDS}
+    typed["date_of_birth"] = cleaned["date_of_birth"].isoformat()
+    return typed
+
+
+@sensitive_variables()
+def _submit_identity(flow: Flow, typed: dict[str, str], ctx: Ctx, *, at: State) -> State:
+    identity_key = ssn_lookup(typed["ssn"])
     _count_or_refuse(
         ctx,
         (throttle.named("match_identity"), identity_key),
@@ -146,14 +173,18 @@ def submit_identity(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
         (throttle.named("match_flow"), flow.pk),
     )
     with transaction.atomic():
-        return _match_identity(Flow.objects.select_for_update().get(pk=flow.pk), cleaned, ctx)
+        flow = Flow.objects.select_for_update().get(pk=flow.pk)
+        if not can_view(at, State(flow.state)):
+            # Moved on meanwhile (a double submit, another tab): a double click on page 1
+            # must not spend the check page and open a case.
+            return State(flow.state)
+        return _match_identity(flow, typed, ctx, at=at)
 
 
 @sensitive_variables()
-def _match_identity(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
-    data = clear_for(State.IDENTITY, flow.data)
-    data["identity"] = {k: cleaned.get(k) or "" for k in IDENTITY_FIELDS}
-    data["identity"]["date_of_birth"] = cleaned["date_of_birth"].isoformat()
+def _match_identity(flow: Flow, typed: dict[str, str], ctx: Ctx, *, at: State) -> State:
+    data = clear_for(at, flow.data)
+    data["identity"] = typed
     query = query_from(data["identity"])
     decision = service.match(query)
     record_event(
@@ -162,9 +193,15 @@ def _match_identity(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
         detail={"outcome": decision.outcome.value, "source": "registration", "rule": decision.rule},
     )
     # Submitting page 1 again from a later page re-runs the match from the top.
-    flow.state = State.IDENTITY
-    target = _route(flow, data, decision, query, ctx)
-    if target != State.CONTACT:
+    flow.state = at
+    if decision.outcome == MatchOutcome.PARTIAL and not data.get("checked"):
+        # Near a record, for the first time in this flow: before a case is opened, the
+        # registrant checks their own answers (docs/matching.md, "Checking what was typed").
+        data["checked"] = True
+        target = State.CHECK
+    else:
+        target = _route(flow, data, decision, query, ctx)
+    if target not in (State.CONTACT, State.CHECK):
         data = {"match": data["match"]}  # an outcome page needs nothing of what was typed
     move(flow, data, target)
     return target

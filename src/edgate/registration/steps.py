@@ -16,6 +16,7 @@ KIND = "registration"
 
 class State(StrEnum):
     IDENTITY = "identity"  # page 1: who you are → matched
+    CHECK = "check"  # page 1 again, offered once when it is near a record (partial): check it
     CONTACT = "contact"  # page 2 (no match)
     SECURITY = "security"  # page 3: password, hint question and answer
     REVIEW = "review"  # page 4: review, privacy statement, confirm
@@ -45,6 +46,16 @@ STEPS: dict[State, Step] = {
         S.IDENTITY,
         "Who you are",
         1,
+        frozenset({S.CONTACT, S.CHECK, S.SETUP, S.PARTIAL, S.EXACT}),
+        clears=("identity", "contact", "security", "match"),
+    ),
+    # What page 1 said was near a record but not it: the registrant checks their own answers
+    # (nothing about the record is shown) and submits them corrected, or unchanged (UNCHANGED),
+    # and the match runs again; a second partial opens the case. Offered once per flow.
+    S.CHECK: Step(
+        S.CHECK,
+        "Check what you entered",
+        1,
         frozenset({S.CONTACT, S.SETUP, S.PARTIAL, S.EXACT}),
         clears=("identity", "contact", "security", "match"),
     ),
@@ -59,6 +70,9 @@ STEPS: dict[State, Step] = {
     S.PARTIAL: Step(S.PARTIAL, "We could not complete your Profile", None, frozenset()),
     S.EXACT: Step(S.EXACT, "You already have a Profile", None, frozenset()),
 }
+
+# The check page's second button: "Continue without changes" (the answers as they were).
+UNCHANGED = "unchanged"
 
 # The no-match path, in page order: the only steps one may go back along.
 PAGES = (S.IDENTITY, S.CONTACT, S.SECURITY, S.REVIEW)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,10 +27,11 @@ from edgate.recovery import flows as recovery
 
 from . import cases, flows
 from .forms import CaseStatusForm, IdentityForm, ReviewForm, SecurityForm
-from .steps import KIND, PAGE_TITLES, PAGES, STEPS, State, can_view
+from .steps import KIND, PAGE_TITLES, PAGES, STEPS, UNCHANGED, State, can_view
 
 FORMS: dict[State, type[forms.Form]] = {
     State.IDENTITY: IdentityForm,
+    State.CHECK: IdentityForm,
     State.CONTACT: ContactForm,
     State.SECURITY: SecurityForm,
     State.REVIEW: ReviewForm,
@@ -37,6 +39,7 @@ FORMS: dict[State, type[forms.Form]] = {
 }
 HANDLERS = {
     State.IDENTITY: flows.submit_identity,
+    State.CHECK: flows.submit_check,
     State.CONTACT: flows.submit_contact,
     State.SECURITY: flows.submit_security,
     State.REVIEW: lambda flow, cleaned, ctx: flows.complete_registration(flow.pk, ctx),
@@ -68,6 +71,15 @@ CODE_LOCKED = _lazy(
 )
 
 
+def _refuse(form: forms.Form, message: str) -> None:
+    """A refusal above the form, bound or not (the check page's "Continue without changes"
+    reads no form: its page is shown again with the answers as they were)."""
+    if form.is_bound:
+        form.add_error(None, message)
+    else:
+        form.errors[NON_FIELD_ERRORS] = form.error_class([message], error_class="nonfield")
+
+
 def step_url(state: State | str) -> str:
     return reverse("registration:step", args=[str(state)])
 
@@ -95,7 +107,7 @@ def restart(request: HttpRequest) -> HttpResponse:
 @sensitive_variables()
 def _initial(state: State, flow: Flow) -> dict[str, Any]:
     data = flow.data
-    if state == State.IDENTITY and "identity" in data:
+    if state in (State.IDENTITY, State.CHECK) and "identity" in data:
         ident = dict(data["identity"])
         ident.pop("ssn", None)  # never sent back to the browser
         year, month, day = ident.pop("date_of_birth").split("-")
@@ -170,18 +182,26 @@ class StepView(View):
         form_class = FORMS.get(self.state)
         if form_class is None:
             return redirect(step_url(self.flow.state))
-        form = form_class(request.POST, **_form_kwargs(self.state, self.flow, self.profile))
-        if form.is_valid():
+        kwargs = _form_kwargs(self.state, self.flow, self.profile)
+        unchanged = self.state == State.CHECK and UNCHANGED in request.POST
+        if unchanged:  # the answers as they were: nothing of the form is read
+            form = form_class(initial=_initial(self.state, self.flow), **kwargs)
+        else:
+            form = form_class(request.POST, **kwargs)
+        if unchanged or form.is_valid():
             try:
-                target = HANDLERS[self.state](self.flow, form.cleaned_data, ctx_from_request(request))
+                if unchanged:
+                    target = flows.submit_unchanged(self.flow, ctx_from_request(request))
+                else:
+                    target = HANDLERS[self.state](self.flow, form.cleaned_data, ctx_from_request(request))
             except flows.CodeRefused as refused:
                 field = "code" if "code" in form.fields else None  # None: access granted since page 1
                 form.add_error(field, CODE_LOCKED if refused.locked else CODE_REFUSED)
                 if refused.locked:
                     return throttle.too_many(self.render(form), refused.retry_after)
             except flows.Throttled as throttled:
-                form.add_error(
-                    None,
+                _refuse(
+                    form,
                     _(
                         "We cannot check your information right now because of too many attempts. "
                         "Try again in an hour, or call customer service."

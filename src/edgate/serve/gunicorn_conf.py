@@ -2,20 +2,21 @@
 
 Figures measured on this project's 2-core machine (`python -m bench.serve_config`, one node,
 production settings, PostgreSQL and Redis; clients signing in and clients asking for /login/
-at once; docs/deploy.md has the tables of two runs):
+at once; docs/deploy.md has the tables of three runs):
 - Argon2id verify (m=46 MiB, t=1, p=1): 46-50 ms of CPU, so the bound is ~42 sign-ins/s on
   two cores. A worker is ~110 MiB resident when idle, and each hash in flight adds 46 MiB.
-- Memory, each worker's peak (VmHWM): 203 MiB with 2 hashes in flight per worker (the bound
+- Memory, each worker's peak (VmHWM): ~203 MiB with 2 hashes in flight per worker (the bound
   below), 274-391 MiB with threads and no bound; sum of the workers' peaks 405 MiB for 2
-  workers, 520-704 MiB for 2 unbounded gthread workers, ~795 MiB for 4 sync workers. Without
+  workers, 520-704 MiB for 2 unbounded gthread workers, ~800 MiB for 4 sync workers. Without
   the bound, hashes in flight are limited only by workers × threads (16 × 46 MiB = 736 MiB
   more on two cores).
-- Latency: the machine was shared (load average 9-15 on 2 cores), so the runs got a fraction
-  of the cores and made 3-6 sign-ins/s. In the quieter run (4 clients signing in, 2 asking
-  for /login/) gthread 2 × 8 gave /login/ p50/p95 36/95 ms and 3.9 sign-ins/s, sync 2 workers
-  49/123 ms and 3.4/s, sync 4 workers 51/110 ms and 2.9/s. The issue's own run on a quiet
-  machine of the same kind: GET /login/ p50 160 ms with sync workers under sign-in load, 38 ms
-  with threads.
+- Latency and throughput did not separate the configurations in three runs (two on a shared
+  machine, one quiet: 8-10 sign-ins/s for all four, /login/ p50 28-52 ms): the Python load
+  generator on the same two cores was the bottleneck (ratio to the bound ~0.2), so the server
+  never saturated. The evidence for threads is the issue's own run with a lighter generator on
+  a machine of the same kind: GET /login/ p50 160 ms with sync workers under sign-in load,
+  38 ms with threads; and sync workers can let pages through beside hashes only by adding
+  processes, ~110 MiB each (4 sync workers: ~800 MiB of peaks against ~400 MiB).
 
 Hence:
 - worker_class gthread, not sync: a sync worker does one request at a time, so a cheap page
