@@ -159,6 +159,7 @@ def test_every_check_submission_is_counted_by_the_throttles(settings) -> None:  
     conf.reset()
     refused = post_step(other, "check", {"unchanged": "1"})
     assert refused.status_code == 429 and "too many attempts" in refused.content.decode()
+    assert 0 < int(refused["Retry-After"]) <= 2 * 3600
     assert NOTICE in refused.content.decode()
     assert MatchCase.objects.get().attempts == 1
     throttled = AuditEvent.objects.get(event_type=EventType.MATCH_THROTTLED)
