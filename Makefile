@@ -70,4 +70,10 @@ $(BENCH_STAMP): requirements-bench.lock $(STAMP)
 evaluate: $(BENCH_STAMP)
 	$(BIN)/python -m bench.evaluate
 
-.PHONY: evaluate
+# The load benchmark (bench/load, docs/performance.md): locust headless against gunicorn + nginx.
+bench-tools: $(BENCH_STAMP)
+
+load: $(BENCH_STAMP)
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
+
+.PHONY: evaluate bench-tools load
