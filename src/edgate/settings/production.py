@@ -28,14 +28,15 @@ OAUTH2_PROVIDER = {**OAUTH2_PROVIDER, "ALLOWED_REDIRECT_URI_SCHEMES": ["https"]}
 
 # PostgreSQL through Django's psycopg pool, one pool per worker process: a request takes a
 # connection for its duration and gives it back, so a worker holds at most EDGATE_DB_POOL_SIZE
-# connections (set it to the server's threads per worker; workers × it must stay under
+# connections (by default the server's threads per worker, EDGATE_THREADS, so no thread waits
+# for a connection another thread holds; workers × it must stay under
 # PostgreSQL's max_connections) and no burst opens a connection per request. CONN_HEALTH_CHECKS
 # makes the pool check a connection before handing it out, so after a PostgreSQL restart the
 # dead ones are replaced without restarting EdGate (requests meanwhile get the 503 page,
 # core.views.server_error). A request waits at most EDGATE_DB_POOL_TIMEOUT seconds for one.
 _default_db = DATABASES["default"]
 if _default_db["ENGINE"] == "django.db.backends.postgresql":
-    _pool_size = int(os.environ.get("EDGATE_DB_POOL_SIZE", "4"))
+    _pool_size = int(os.environ.get("EDGATE_DB_POOL_SIZE") or os.environ.get("EDGATE_THREADS") or "8")
     _default_db["CONN_MAX_AGE"] = 0  # the pool keeps the connections (Django requires 0 with it)
     _default_db["CONN_HEALTH_CHECKS"] = True
     _default_db["OPTIONS"] = {
