@@ -287,6 +287,19 @@ def test_add_someone_new_close_to_a_record_opens_a_case(world: World) -> None:
     assert events(EventType.MATCH_CASE_OPENED, source="directory").get().actor_id == world.da_a.pk
 
 
+def test_an_email_never_stands_in_for_the_ssn_when_adding_someone_new(world: World) -> None:
+    """A record with no SSN on file: its name, birth date and email typed with any SSN would be
+    exact under rules-3's E6 if the console sent the email to the matcher. It does not: the
+    person and their Profile are not added to the administrator's organization."""
+    record = someone("Yolanda", "Brightwater")
+    person = on_file(record.with_(ssn=""), email="yolanda.b@mail.example")
+    with_profile(person)
+    typed = new_post(record, email="yolanda.b@mail.example")
+    response = console_client(world.da_a).post(org_url(world.school_a1.code, "org_add_new"), typed)
+    assert response.status_code in (200, 302)
+    assert not StaffEntry.objects.filter(person=person).exists()
+
+
 def test_the_partial_page_says_where_the_case_goes_without_naming_it(world: World) -> None:
     record = someone("Ximena", "Lindqvist")
     person = on_file(record)

@@ -124,16 +124,19 @@ def _next_ssn(ssn: str) -> str:
     return f"{ssn[:5]}{(int(ssn[5:]) % 9998) + 1:04d}"
 
 
-def test_rules_3_a_one_keystroke_ssn_slip_goes_the_exact_path(client: Client) -> None:
-    who = someone("Rowan", "Castellanos")
-    profile = with_profile(on_file(who))
+def test_a_twin_typing_the_siblings_name_with_their_own_next_ssn_is_never_shown_the_user_name(
+    client: Client,
+) -> None:
+    """The adversarial twin: the sibling's first name, surname and birth date (all known to
+    them) with their own SSN, issued next to the sibling's. Not exact: the check page, then a
+    case — never the sibling's User Name, never the set-up of the sibling's Profile."""
+    sister = someone("Emma", "Lindgren")
+    profile = with_profile(on_file(sister))
     start(client)
-    slip = who.with_(ssn=who.ssn[:7] + who.ssn[8] + who.ssn[7])  # last two digits swapped
-    if slip.ssn == who.ssn:
-        slip = who.with_(ssn=_next_ssn(who.ssn))
-    assert post_step(client, "identity", slip.identity_post())["Location"] == step("exact")
-    assert profile.username in client.get(step("exact")).content.decode()
-    assert not MatchCase.objects.exists()
+    posing = sister.with_(ssn=_next_ssn(sister.ssn))
+    assert post_step(client, "identity", posing.identity_post())["Location"] == step("check")
+    assert profile.username not in client.get(step("check")).content.decode()
+    assert client.get(step("exact"))["Location"] != step("exact")  # the exact page is not reachable
 
 
 def test_rules_3_a_twin_with_the_next_ssn_is_neither_blocked_nor_given_the_twins_name(

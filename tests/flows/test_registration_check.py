@@ -174,12 +174,12 @@ def _normalized(html: str) -> str:
 
 
 def test_the_check_page_is_the_same_whichever_field_disagrees() -> None:
-    """One registrant's answers, against a record whose first name differs (SSN and birth
-    date agree), then against one whose date of birth does: the two check pages are identical.
-    (An SSN one keystroke off with everything else agreeing is exact under rules-3.)"""
+    """One registrant's answers against a record whose first name differs (SSN and birth date
+    agree), one whose date of birth does, and one whose SSN is one keystroke off: the check
+    pages are identical."""
     typed = someone("Avery", "Lindqvist", born=date(1984, 3, 14))
     pages = []
-    for record in (typed.with_(first_name="Averil"), older(typed)):
+    for record in (typed.with_(first_name="Averil"), older(typed), ssn_typo(typed)):
         person = on_file(record)
         with_profile(person)
         client = Client(REMOTE_ADDR="203.0.113.50")
@@ -187,9 +187,9 @@ def test_the_check_page_is_the_same_whichever_field_disagrees() -> None:
         pages.append(_normalized(client.get(step("check")).content.decode()))
         Profile.objects.all().delete()
         person.delete()
-    ssn_page, dob_page = pages
+    ssn_page, dob_page, typo_page = pages
     assert NOTICE in ssn_page
-    assert ssn_page == dob_page
+    assert ssn_page == dob_page == typo_page
     for word in ("Social Security Number", "date of birth"):
         # A field's label is on the form; nowhere else does the page name one.
         assert ssn_page.lower().count(word.lower()) == dob_page.lower().count(word.lower())

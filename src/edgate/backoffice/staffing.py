@@ -84,14 +84,16 @@ class NewPerson:
         return "<NewPerson>"
 
     def identity(self) -> Identity:
+        """What the matcher sees: the identifiers, as in the registration wizard. Not the email
+        or phone: rules-3's E6 lets an agreeing contact stand in for a missing SSN, and an
+        administrator could type any person's email to have them (and their Profile) added to
+        their organization without knowing the SSN."""
         return Identity(
             first_name=self.first_name,
             middle_name=self.middle_name,
             last_name=self.last_name,
             date_of_birth=self.date_of_birth,
             ssn=self.ssn,
-            email=self.email,
-            phone=self.phone,
         )
 
 

@@ -142,17 +142,10 @@ RULES_3 = MatchRules(
             },
             excludes="twins (their own state ID); every other relative (another birth date)",
         ),
-        ExactRule(
-            "E4: names and date of birth agree; the SSN is one keystroke away",
-            {
-                "ssn": frozenset({"one_digit", "transposed"}),
-                "date_of_birth": frozenset({"exact"}),
-                "first_name": frozenset({"exact"}),
-                "last_name": _NAME_AGREES,
-                "state_id": _NO_OTHER_STATE_ID,
-            },
-            excludes="twins with consecutive SSNs (another first name); Jr/Sr (another birth date)",
-        ),
+        # E4 (names and date of birth agree, the SSN one keystroke away) was withdrawn before
+        # release: the registrant types the SSN, and a twin who types the sibling's first name
+        # with their own, consecutive SSN would have been given the sibling's User Name
+        # (docs/matching.md §3.1). It stays `partial`.
         ExactRule(
             "E5: SSN and names agree; the date of birth is swapped or one digit off, same generation",
             {
