@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from edgate.accounts.models import Profile
 from edgate.audit.models import AuditEvent, EventType
-from edgate.core import hashers
+from edgate.core import hashers, throttle
 from tests.factories import PASSWORD, on_file, someone, with_profile
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +84,9 @@ def test_sign_in_without_a_free_slot_is_a_503_busy_page(client: Client, one_slot
     assert response.status_code == 503 and response["Retry-After"] == str(hashers.BUSY_RETRY_AFTER)
     assert "The portal is busy" in response.content.decode()
     assert not AuditEvent.objects.filter(event_type=EventType.SIGN_IN).exists()
+    # Nothing was examined, so nothing was counted against the User Name or the address.
+    assert throttle.count(throttle.named("sign_in_profile"), profile.username) == 0
+    assert throttle.count(throttle.named("sign_in_address"), "127.0.0.1") == 0
     # Once a slot is free the same sign-in goes through.
     response = client.post(reverse("accounts:login"), {"username": profile.username, "password": PASSWORD})
     assert response.status_code == 302

@@ -15,7 +15,9 @@ CODE = (
 def run(**env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("EDGATE_THROTTLE_")}
     environ |= {"DJANGO_SETTINGS_MODULE": "edgate.settings.test", **env}
-    return subprocess.run([sys.executable, "-c", CODE], env=environ, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", CODE], env=environ, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_a_limit_is_set_from_the_environment() -> None:

@@ -25,6 +25,7 @@ from edgate.audit.models import EventType, Outcome
 from edgate.audit.record import record_event, record_throttle_alert
 from edgate.core import throttle
 from edgate.core.context import Ctx, ctx_from_request
+from edgate.core.hashers import HashingBusy
 
 from .models import Profile
 from .usernames import canonical
@@ -84,7 +85,16 @@ def sign_in(request: HttpRequest, *, username: str, password: str) -> SignInResu
             return SignInResult(retry_after=max(1, address.retry_after), from_address=True)
         return SignInResult()
     # `known` was found by the same canonical key: the backend need not look it up again.
-    profile = authenticate(request, username=account_key, password=password, known=known)
+    try:
+        profile = authenticate(request, username=account_key, password=password, known=known)
+    except HashingBusy:
+        # No password was examined (every hashing slot was taken): the attempt is given back,
+        # so a flood that keeps the slots busy cannot push real people towards the delay or the
+        # lock. The caller answers the 503 "busy" page.
+        throttle.undo(per_profile, account_key)
+        throttle.undo(per_address, ctx.client_ip)
+        throttle.hold(per_profile, account_key, throttle.delay_for(account.number - 1))
+        raise
     if profile is None:
         # The typed User Name is not recorded when unknown: people type passwords into it.
         record_event(

@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0006_transliterated_name_keys'),
+        ("people", "0006_transliterated_name_keys"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['last_name_key', 'first_name_key'], name='person_full_name_key'),
+            model_name="person",
+            index=models.Index(fields=["last_name_key", "first_name_key"], name="person_full_name_key"),
         ),
     ]
