@@ -194,25 +194,3 @@ def test_a_crowded_weak_key_does_not_crowd_out_the_other_weak_keys() -> None:
     query = Identity(first_name="Avery", last_name="Lindqvist", date_of_birth=BORN)  # no SSN, no email
     found = [c.record_id for c in find_candidates(query)]
     assert str(married.pk) in found and len(found) == MAX_CANDIDATES
-
-
-def test_a_full_name_finds_a_record_whose_birth_date_was_mistyped_and_has_no_ssn() -> None:
-    """Birth date one digit off and no SSN on file: no date key reaches the record; the full
-    name key does (last among the keys, capped), in the database and in the in-memory index
-    alike, and the match is partial (a human looks), never `none` and a duplicate."""
-    from edgate.identity.blocking import MemoryIndex
-    from edgate.people.models import ssn_lookup
-
-    on_file = build_person(
-        PersonData(first_name="Marisol", last_name="Okonkwo", date_of_birth=BORN, state_id="41000001"),
-        source="test",
-    )
-    on_file.save()
-    typed = register_dob(date(1984, 3, 17))  # one digit off
-    query = Identity(first_name="Marisol", last_name="Okonkwo", date_of_birth=typed, ssn=HOLDER_SSN)
-
-    assert str(on_file.pk) in {c.record_id for c in find_candidates(query)}
-    index = MemoryIndex(hasher=ssn_lookup)
-    index.add("r1", Identity(first_name="Marisol", last_name="Okonkwo", date_of_birth=BORN))
-    assert [c.record_id for c in index.candidates(query)] == ["r1"]
-    assert service.match(query).outcome.value == "partial"

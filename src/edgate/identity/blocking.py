@@ -99,8 +99,6 @@ def record_keys(r: Identity, hasher: Hasher | None = None) -> set[str]:
             keys.add(f"df:{dob}:{first}")
     if email := normalize.email(r.email):
         keys.add(f"em:{email}")
-    if (first := normalize.name_key(r.first_name)) and (last := normalize.name_key(r.last_name)):
-        keys.add(f"nm:{last}:{first}")
     return keys
 
 
@@ -125,12 +123,6 @@ def query_keys(q: Identity, hasher: Hasher | None = None) -> list[str]:
             keys[f"pd:{sound}:{dobs[0]}"] = None
     if email := normalize.email(q.email):
         keys[f"em:{email}"] = None
-    # The full name alone, last: a birth date mistyped on one side (a key above then misses)
-    # with no SSN on the other. A common name crowds this key; the cap keeps it bounded and
-    # the keys above come first.
-    if first := normalize.name_key(q.first_name):
-        lasts = sorted({normalize.name_key(q.last_name), normalize.name_key(q.former_last_name)} - {""})
-        keys.update((f"nm:{last}:{first}", None) for last in lasts)
     return list(keys)
 
 

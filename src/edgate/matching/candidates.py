@@ -77,10 +77,6 @@ def weak_keys(query: Identity) -> list[tuple[str, list[object]]]:
             )
     if email := normalize.email(query.email):
         keys.append(("email = %s", [email]))
-    first = normalize.name_key(query.first_name)
-    lasts = sorted({normalize.name_key(query.last_name), normalize.name_key(query.former_last_name)} - {""})
-    if first and lasts:  # the full name alone, last (identity.blocking `nm:` keys)
-        keys.append((f"last_name_key IN ({_marks(lasts)}) AND first_name_key = %s", [*lasts, first]))
     return keys
 
 

@@ -73,9 +73,6 @@ class Person(models.Model):
             models.Index(fields=["last_name_phonetic", "date_of_birth"]),
             models.Index(fields=["former_last_name_key", "date_of_birth"]),
             models.Index(fields=["date_of_birth", "first_name_key"]),
-            # Blocking on the full name alone: a birth date mistyped on one side and no SSN on
-            # the other (identity.blocking, `nm:` keys).
-            models.Index(fields=["last_name_key", "first_name_key"], name="person_full_name_key"),
             # Customer service's search (backoffice.service_views): name beginnings, the SSN's
             # last four, an email address typed in any case.
             models.Index(
