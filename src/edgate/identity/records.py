@@ -5,23 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-# Field names that may appear in `Identity.unusable` (the Identity's own field names).
-UNUSABLE_FIELDS = (
-    "first_name",
-    "middle_name",
-    "last_name",
-    "former_last_name",
-    "date_of_birth",
-    "ssn",
-    "state_id",
-    "street",
-    "city",
-    "state",
-    "postcode",
-    "email",
-    "phone",
-)
-
 
 @dataclass(frozen=True)
 class Identity:
