@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "edgate.core.middleware.IdleSessionMiddleware",  # saves the session when activity is due
+    # English or Spanish: the language switch's cookie, else the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -229,7 +231,18 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-LANGUAGE_CODE = "en-us"
+# Every page in English and Spanish (docs/i18n.md). No language prefix in URLs: a person's choice
+# is the language switch's cookie (Django's set_language view), else the browser's
+# Accept-Language; the same address serves both, so a registration step keeps its URL, and its
+# answers (kept server-side in the flow row) survive a switch of language.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# The language cookie says nothing about the person, but is sent only as the session cookie is.
+LANGUAGE_COOKIE_SECURE = True
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "America/New_York"
 USE_I18N = True
 USE_TZ = True
