@@ -922,6 +922,47 @@ def test_unmerge_of_a_privileged_profile_needs_a_security_administrator(world: W
     assert merge.undone_at is not None
 
 
+def test_a_directory_administrators_appointment_moves_with_the_merge_and_back(world: World) -> None:
+    """Left on the disabled duplicate Profile, the district would lose its administrator."""
+    dup_person = without_ssn(on_file(someone("Dana", "Brookfield")))
+    dup_profile = with_profile(dup_person)
+    directory_actions.do_appoint_admin(profile=dup_profile, organization=world.district_b, ctx=CTX)
+    directory_actions.do_appoint_admin(profile=dup_profile, organization=world.district_a, ctx=CTX)
+    _, survivor = person_with_profile("Dana", "Brookfield")
+    directory_actions.do_appoint_admin(profile=survivor, organization=world.district_a, ctx=CTX)
+    security = console_client(world.security)
+
+    assert merge_via_pages(security, survivor.username, dup_person.state_id).status_code == 302
+    administers = lambda org: set(  # noqa: E731
+        OrgAdministrator.objects.filter(organization=org).values_list("profile_id", flat=True)
+    )
+    assert survivor.pk in administers(world.district_b) and dup_profile.pk not in administers(
+        world.district_b
+    )
+    assert survivor.pk in administers(world.district_a)  # already theirs: the duplicate's row stays put
+    event = AuditEvent.objects.filter(event_type=EventType.PERSONS_MERGED).latest("pk")
+    moved = OrgAdministrator.objects.get(organization=world.district_b, profile=survivor)
+    assert event.detail["appointments_moved"] == [moved.pk]
+
+    undo = reverse("backoffice:service_unmerge", kwargs={"person": dup_person.pk})
+    assert security.post(undo, {"reason": "Not the same"}).status_code == 302
+    assert dup_profile.pk in administers(world.district_b) and survivor.pk not in administers(
+        world.district_b
+    )
+    assert {survivor.pk, dup_profile.pk} <= administers(world.district_a)
+
+
+def test_a_directory_administrators_merge_needs_a_survivor_with_a_profile(world: World) -> None:
+    dup_person = without_ssn(on_file(someone("Dana", "Brookfield")))
+    dup_profile = with_profile(dup_person)
+    directory_actions.do_appoint_admin(profile=dup_profile, organization=world.district_b, ctx=CTX)
+    survivor = on_file(someone("Dana", "Brookfield"))
+    refused = merge_via_pages(console_client(world.security), survivor.state_id, dup_person.state_id)
+    assert "survivor has no Profile to take the appointment" in refused.content.decode()
+    assert not PersonMerge.objects.exists()
+    assert OrgAdministrator.objects.filter(profile=dup_profile, organization=world.district_b).exists()
+
+
 @pytest.mark.postgres
 def test_merge_and_unmerge_on_postgresql_with_conflicting_entries_and_grants(world: World) -> None:
     """PostgreSQL checks the partial unique indexes (one current entry per person and
