@@ -1059,3 +1059,17 @@ def test_demo_prints_a_duplicate_that_merges_and_unmerges_and_a_second_run_chang
     undo = reverse("backoffice:service_unmerge", kwargs={"person": duplicate.person_id})
     assert client.post(undo, {"reason": "Trying it out"}).status_code == 302
     assert Profile.objects.get(pk=duplicate.pk).status == Status.AWAITING_SETUP
+
+
+def test_demo_prints_a_profile_with_a_data_quality_problem_customer_service_can_see(world: World) -> None:
+    out = StringIO()
+    call_command("demo", "--force", stdout=out)
+    found = re.search(
+        r"^Data-quality problem to look at: (\S+), .*console: (\S+)\)$", out.getvalue(), re.MULTILINE
+    )
+    assert found, out.getvalue()
+    profile = Profile.objects.get(username=found.group(1))
+    assert "date_of_birth" in profile.person.data_problems and profile.person.date_of_birth is None
+    page = console_client(world.service).get(found.group(2))
+    body = page.content.decode()
+    assert page.status_code == 200 and "Data-quality problem" in body and "1986-14-03" in body
