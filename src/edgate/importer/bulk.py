@@ -178,6 +178,10 @@ class BulkImporter:
             "postcode",
             "email",
             "phone",
+            # A dirty record is matched as the per-row path sees it (matching.candidates):
+            # its unusable fields never count, its typed birth-date digits are blocked on.
+            "data_problems",
+            "dob_digits",
         )
         for values in (
             Person.objects.filter(pk__gt=after)
