@@ -15,12 +15,12 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from tools import messages
 
 from edgate.accounts.models import Profile
 from edgate.matching.models import MatchCase
 from edgate.registration.steps import STEPS, State
 from tests.factories import CONTACT_POST, on_file, precreated, security_post, someone, with_profile
-from tools import messages
 
 from .helpers import open_case, post_step, register_new, start, step
 

@@ -31,6 +31,10 @@ class EventType(models.TextChoices):
         gettext_lazy("Sign-in refused: too soon after earlier attempts"),
     )
     SIGN_OUT = "accounts.sign_out", gettext_lazy("Signed out")
+    SESSIONS_ENDED = (
+        "accounts.sessions_ended",
+        gettext_lazy("Every session ended (a signed-out session's cached copy stayed in Redis)"),
+    )
     PROFILE_CREATED = "accounts.profile_created", gettext_lazy("Profile created")
     PROFILE_PRECREATED = "accounts.profile_precreated", gettext_lazy("Profile pre-created")
     PROFILE_SETUP_COMPLETED = (
