@@ -182,8 +182,10 @@ def do_merge_persons(
             return _merge(survivor=survivor, duplicate=duplicate, reason=reason, ctx=ctx)
     except IntegrityError as clash:  # a staff entry or grant added to the survivor meanwhile
         raise MergeRefused(
-            "The survivor's staff entries or access changed while merging: look at both records again "
-            "and retry."
+            _(
+                "The survivor's staff entries or access changed while merging: look at both records "
+                "again and retry."
+            )
         ) from clash
 
 

@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.translation import gettext_lazy
 from oauth2_provider import views as dot
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import AccessToken, RefreshToken
@@ -20,7 +19,7 @@ from edgate.accounts import signin
 from . import access
 from .validators import current_request
 
-NO_ACCESS = gettext_lazy("You have no access to this application; ask your Directory Administrator.")
+NO_ACCESS = "You have no access to this application; ask your Directory Administrator."
 
 
 def origins(uris: str) -> list[str]:
