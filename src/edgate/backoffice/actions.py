@@ -56,7 +56,7 @@ class MergeRefused(Exception):
 
 class UnmergeRefused(Exception):
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
+        super().__init__("; ".join(str(problem) for problem in problems))
         self.problems = problems
 
 
