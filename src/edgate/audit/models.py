@@ -117,6 +117,10 @@ class EventType(models.TextChoices):
     # customer service
     PERSONS_MERGED = "service.persons_merged", gettext_lazy("Duplicate person merged into another")
     PERSONS_UNMERGED = "service.persons_unmerged", gettext_lazy("Merge of duplicate persons undone")
+    CONSOLE_REFUSED = (
+        "service.console_refused",
+        gettext_lazy("Console page refused (no role for it, or the object not found or not in scope)"),
+    )
 
 
 class Outcome(models.TextChoices):
