@@ -63,7 +63,9 @@ def test_without_javascript_the_server_gives_its_verdict_after_submit(  # type: 
         page.get_by_label("Type the new password again").fill(WEAK)
         page.get_by_role("button").filter(has_text="password").last.click()
         expect(page.get_by_text(str(MESSAGES["password_repeat"])).first).to_be_visible()
-        expect(page.locator("#id_new_password_strength_text")).to_have_text(str(PasswordStrengthInput.REFUSED))
+        expect(page.locator("#id_new_password_strength_text")).to_have_text(
+            str(PasswordStrengthInput.REFUSED)
+        )
         expect(page.locator("meter")).to_be_visible()
     finally:
         context.close()
