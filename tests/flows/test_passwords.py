@@ -113,6 +113,7 @@ def test_precreated_setup_refuses_the_user_name_and_birth_date(client: Client) -
     profile = precreated(on_file(who))
     start(client)
     assert post_step(client, "identity", who.identity_post())["Location"] == step("setup")
+    assert profile.username not in client.get(step("setup")).content.decode()  # not before set-up
     with_user_name = register_secret(f"ochre {profile.username} ferry lamp")
     refused = post_step(client, "setup", security(with_user_name), follow=True)
     assert error_of(refused) == message("password_username")

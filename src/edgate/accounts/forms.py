@@ -60,9 +60,11 @@ class NewPasswordMixin(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["new_password"].help_text = passwords.help_text()
-        # The browser's estimate knows the names (the person's own, on their own page); never
-        # the birth date, which is checked on the server only.
-        self._meter().user_inputs = self.password_context().names()
+        # The browser's estimate knows the names the person typed or owns; never the User Name
+        # (a pre-created Profile's set-up page must not show it before set-up is done) nor the
+        # birth date: the server checks both.
+        context = self.password_context()
+        self._meter().user_inputs = [n for n in context.names() if n != context.username]
 
     def password_context(self) -> PasswordContext:
         return passwords.context_of(self.user)
