@@ -10,8 +10,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_variables
 
 from . import conf
@@ -43,13 +42,13 @@ class PasswordStrengthInput(forms.PasswordInput):
     template_name = "core/widgets/password_strength.html"
     # zxcvbn's scores 0-4, as the meter says them; then the server's word for a refused password.
     LABELS = (
-        _("Password strength: very weak"),
-        _("Password strength: weak"),
-        _("Password strength: fair"),
-        _("Password strength: strong"),
-        _("Password strength: very strong"),
+        gettext_lazy("Password strength: very weak"),
+        gettext_lazy("Password strength: weak"),
+        gettext_lazy("Password strength: fair"),
+        gettext_lazy("Password strength: strong"),
+        gettext_lazy("Password strength: very strong"),
     )
-    REFUSED = _("Password strength: not accepted (see the message above)")
+    REFUSED = gettext_lazy("Password strength: not accepted (see the message above)")
 
     def __init__(self, attrs: dict[str, Any] | None = None, *, min_length: int = 0) -> None:
         super().__init__(attrs)
@@ -91,7 +90,7 @@ def uswds_field(field: forms.Field) -> forms.Field:
 
 
 class UswdsForm(forms.Form):
-    error_summary_title = "There is a problem"
+    error_summary_title = gettext_lazy("There is a problem")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
