@@ -39,8 +39,19 @@ def start_profilers(cluster: Cluster, rate: int) -> list[tuple[subprocess.Popen[
     for pid in cluster.workers_now():
         path = cluster.work / f"profile-{pid}.txt"
         process = subprocess.Popen(
-            [PY_SPY, "record", "--pid", str(pid), "--rate", str(rate), "--format", "raw",
-             "--output", str(path), "--nonblocking"],  # fmt: skip
+            [
+                PY_SPY,
+                "record",
+                "--pid",
+                str(pid),
+                "--rate",
+                str(rate),
+                "--format",
+                "raw",
+                "--output",
+                str(path),
+                "--nonblocking",
+            ],  # fmt: skip
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

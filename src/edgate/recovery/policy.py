@@ -37,7 +37,7 @@ def _MEMBER_OR_ADMINISTRATOR_SQL() -> str:  # noqa: N802 - a constant, made once
     member = groups.get_field("profile").column
     administrator = administrators.get_field("profile").column
     return (
-        f"SELECT 1 FROM {quote(groups.db_table)} WHERE {quote(member)} = %s "
+        f"SELECT 1 FROM {quote(groups.db_table)} WHERE {quote(member)} = %s "  # noqa: S608 - names from the models, quoted; the value a parameter
         f"UNION ALL SELECT 1 FROM {quote(administrators.db_table)} WHERE {quote(administrator)} = %s "
         "LIMIT 1"
     )
