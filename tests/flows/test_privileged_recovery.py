@@ -26,8 +26,8 @@ from edgate.directory.models import Organization, OrgType
 from tests.factories import CTX, HINT_ANSWER, PASSWORD, on_file, someone, with_profile
 from tests.pii import register_secret
 
-from .helpers import url as step_url
 from .helpers import flow_id, landed, location, post_step, start, step
+from .helpers import url as step_url
 
 pytestmark = pytest.mark.django_db
 NEW = register_secret("harbor quartz meadow lantern")
@@ -140,7 +140,10 @@ def test_exact_match_of_a_directory_administrator_leads_to_the_decoy(client: Cli
     client.post(step_url(client, "exact"), {"flow": page.context["flow_id"]})
     answer = client.get(at(client, "answer"))
     assert answer.context["question"] == hints.decoy_question(profile.username)
-    assert "does not match" in client.post(at(client, "answer"), {"answer": HINT_ANSWER}, follow=True).content.decode()
+    assert (
+        "does not match"
+        in client.post(at(client, "answer"), {"answer": HINT_ANSWER}, follow=True).content.decode()
+    )
 
 
 def issue_code(username: str, *extra: str) -> str:
@@ -247,8 +250,8 @@ def test_a_privileged_precreated_profile_needs_a_setup_code_from_customer_servic
     # Name, birth date and SSN alone do not finish it: without the code, and with a wrong one,
     # nothing is saved.
     for typed in ("", "0000-0000-0000-0000-0000-0000-00"):
-        refused = post_step(client, "setup", security_post() | {"code": typed})
-        assert refused.status_code == 200
+        refused = post_step(client, "setup", security_post() | {"code": typed}, follow=True)
+        assert refused.status_code == 200 and landed(refused) == step("setup")
         profile.refresh_from_db()
         assert profile.status == "awaiting_setup" and not profile.has_usable_password()
     assert AuditEvent.objects.filter(event_type=EventType.ACTIVATION_CODE_FAILED).count() == 1
@@ -304,7 +307,9 @@ def test_a_setup_code_does_not_reset_a_password_nor_a_recovery_code_finish_a_set
     register_secret(recovery_code)
     start(client)
     assert location(post_step(client, "identity", who.identity_post())) == step("setup")
-    assert landed(post_step(client, "setup", security_post() | {"code": recovery_code}, follow=True)) == step("setup")
+    assert landed(post_step(client, "setup", security_post() | {"code": recovery_code}, follow=True)) == step(
+        "setup"
+    )
     waiting.refresh_from_db()
     assert waiting.status == "awaiting_setup"
     # The right code finishes it, and nothing else is left usable.

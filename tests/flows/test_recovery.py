@@ -15,8 +15,8 @@ from edgate.audit.models import AuditEvent, EventType
 from tests.factories import HINT_ANSWER, PASSWORD, on_file, someone, with_profile
 from tests.pii import register_secret
 
-from .helpers import url as step_url
 from .helpers import flow_id, landed, location, post_step, start, step
+from .helpers import url as step_url
 
 pytestmark = pytest.mark.django_db
 NEW = register_secret("copper lighthouse window seed")
@@ -46,7 +46,9 @@ def test_full_recovery_without_automatic_sign_in(client: Client, profile: Profil
     other_session.post(reverse("accounts:login"), {"username": profile.username, "password": PASSWORD})
     page = begin(client, profile.username)
     assert profile.hint_question in page.content.decode()
-    assert location(client.post(at(client, "answer"), {"answer": f"  {HINT_ANSWER.lower()}  "})) == url("password")
+    assert location(client.post(at(client, "answer"), {"answer": f"  {HINT_ANSWER.lower()}  "})) == url(
+        "password"
+    )
     done = client.post(at(client, "password"), {"new_password": NEW, "confirm_password": NEW}, follow=True)
     assert landed(done) == url("done")
     assert "_auth_user_id" not in client.session  # no automatic sign-in
@@ -72,7 +74,9 @@ def test_wrong_answers_lock_recovery_after_five_in_a_day(profile: Profile) -> No
         assert "does not match" in response.content.decode()
     client = Client(REMOTE_ADDR="198.51.100.50")
     begin(client, profile.username)
-    locking = client.post(at(client, "answer"), {"answer": "wrong"}, follow=True)  # the fifth wrong answer locks
+    locking = client.post(
+        at(client, "answer"), {"answer": "wrong"}, follow=True
+    )  # the fifth wrong answer locks
     assert locking.status_code == 429 and "too many attempts" in locking.content.decode()
     # The five fade out of the 24-hour sliding window during the next one.
     assert 0 < int(locking["Retry-After"]) <= 48 * 3600

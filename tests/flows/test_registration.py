@@ -233,7 +233,8 @@ def test_expired_flow_starts_over_with_a_message(client: Client) -> None:
 
 def test_tampered_flow_tag_saves_nothing(client: Client) -> None:
     start(client)
-    response = client.post(url(client, "identity"), {"flow": "forged", **someone("Ari", "Stone").identity_post()}, follow=True
+    response = client.post(
+        url(client, "identity"), {"flow": "forged", **someone("Ari", "Stone").identity_post()}, follow=True
     )
     assert "out of date" in response.content.decode()
     assert Flow.objects.get().state == "identity" and "identity" not in Flow.objects.get().data

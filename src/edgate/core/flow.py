@@ -158,7 +158,9 @@ def owned(request: HttpRequest, kind: str) -> list[str]:
     return list(request.session.get(_owned_key(kind), []))
 
 
-def start(request: HttpRequest, graph: Graph, *, state: str | None = None, data: dict[str, Any] | None = None) -> Flow:
+def start(
+    request: HttpRequest, graph: Graph, *, state: str | None = None, data: dict[str, Any] | None = None
+) -> Flow:
     """A new flow of `graph`, owned by this session; the oldest of its flows beyond a few go."""
     flow = Flow(kind=graph.kind, state=state or graph.first, expires_at=timezone.now() + ttl())
     flow.data = data or {}
