@@ -106,7 +106,7 @@ def test_back_and_reload_after_an_error_on_every_wizard_page(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Review and confirm")
     page.get_by_role("button", name="Create my Profile").click()  # the box not checked
     assert_error_page_survives_reload_and_back(page, seen, "Review and confirm")
-    page.get_by_text("I have read the privacy statement").click()
+    page.locator("label[for=id_confirm]").click()
     page.get_by_role("button", name="Create my Profile").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Your Profile is ready")
     # Reload and Back on the outcome page: GETs too; the Profile is made once.
@@ -177,7 +177,7 @@ def test_two_tabs_register_two_people_without_mixing_them(
     for tab, name in ((tab_a, "Ana Tolliver"), (tab_b, "Ben Quarry")):
         expect(tab.get_by_role("heading", level=1)).to_contain_text("Review and confirm")
         expect(tab.get_by_text(name)).to_be_visible()
-        tab.get_by_text("I have read the privacy statement").click()
+        tab.locator("label[for=id_confirm]").click()
         tab.get_by_role("button", name="Create my Profile").click()
         expect(tab.get_by_role("heading", level=1)).to_contain_text("Your Profile is ready")
     people = {p.person.first_name: p.person for p in Profile.objects.select_related("person")}
