@@ -13,6 +13,8 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy
 
 from edgate.people.models import Person
 
@@ -61,10 +63,10 @@ class ProfileManager(BaseUserManager.from_queryset(ProfileQuerySet)):  # type: i
 
 
 class Status(models.TextChoices):
-    AWAITING_SETUP = "awaiting_setup", "Awaiting setup"
-    ACTIVE = "active", "Active"
-    LOCKED = "locked", "Locked"
-    DISABLED = "disabled", "Disabled"
+    AWAITING_SETUP = "awaiting_setup", gettext_lazy("Awaiting setup")
+    ACTIVE = "active", gettext_lazy("Active")
+    LOCKED = "locked", gettext_lazy("Locked")
+    DISABLED = "disabled", gettext_lazy("Disabled")
 
 
 class Profile(AbstractBaseUser, PermissionsMixin):
@@ -78,6 +80,9 @@ class Profile(AbstractBaseUser, PermissionsMixin):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    # Raised to end every session of this Profile at once (part of the session auth hash):
+    # accounts.sessions.end_every_session.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = ProfileManager()
 
@@ -98,6 +103,19 @@ class Profile(AbstractBaseUser, PermissionsMixin):
         super().__init__(*args, **kwargs)
         self._saved_username = self.username if self.pk else None
 
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's HMAC of the password hash, with the session epoch once it has been raised
+        (epoch 0 keeps Django's value, so sessions made before the epoch existed stay valid).
+        Django compares it with the session's copy on every request: a new password or a new
+        epoch ends every session made before."""
+        value = self.password if not self.session_epoch else f"{self.password}:epoch:{self.session_epoch}"
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            value,
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.status == Status.ACTIVE
@@ -114,9 +132,9 @@ class Profile(AbstractBaseUser, PermissionsMixin):
 
 
 class CodePurpose(models.TextChoices):
-    RECOVERY = "recovery", "Password recovery (privileged Profiles)"
-    SETUP = "setup", "Set up a pre-created Profile"
-    ENROL = "enrol", "Set up a second factor (privileged Profiles)"
+    RECOVERY = "recovery", gettext_lazy("Password recovery (privileged Profiles)")
+    SETUP = "setup", gettext_lazy("Set up a pre-created Profile")
+    ENROL = "enrol", gettext_lazy("Set up a second factor (privileged Profiles)")
 
 
 class ActivationCode(models.Model):
