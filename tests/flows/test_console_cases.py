@@ -780,9 +780,9 @@ def test_the_partial_page_links_to_the_case_status_page_with_the_reference(
     record = someone("Rowan", "Castellanos")
     record_at(world.district_a, record)
     case = blocked(client, older(record))
-    url = f"{reverse('registration:case_status')}?reference={case.reference}"
-    assert f'href="{url}"' in client.get(url(client, "partial")).content.decode()
-    page = client.get(url)
+    status = f"{reverse('registration:case_status')}?reference={case.reference}"
+    assert f'href="{status}"' in client.get(url(client, "partial")).content.decode()
+    page = client.get(status)
     assert page.status_code == 200 and page.context["state"] is None  # filled in, not looked up
     assert f'value="{case.reference}"' in page.content.decode()
     assert AuditEvent.objects.filter(event_type=EventType.THROTTLE_ALERT).count() == 0

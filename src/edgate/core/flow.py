@@ -119,7 +119,6 @@ class Graph:
     expired: str  # what a person is told when their flow has gone
     pages: tuple[str, ...] = ()  # the steps one may go back along, in order
     context: Callable[[Step, Run], dict[str, Any]] | None = None
-    entry: Mapping[str, str] = field(default_factory=dict)  # other steps a flow may start at
 
     def __post_init__(self) -> None:
         for step in self.steps.values():

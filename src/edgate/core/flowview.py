@@ -102,7 +102,7 @@ class FlowView(View):
         page = Page.from_data(self.run.data)
         if page is not None and page.step != self.step.name:
             page = None
-        response = self.render(self.form_for(page), page)
+        response = self.render(self.form_for(page))
         if page is not None and page.retry_until:
             remaining = int(page.retry_until - timezone.now().timestamp())
             if remaining > 0:
@@ -124,7 +124,7 @@ class FlowView(View):
     def form_kwargs(self) -> dict[str, Any]:
         return self.step.form_kwargs(self.run) if self.step.form_kwargs else {}
 
-    def render(self, form: forms.Form | None, page: Page | None) -> HttpResponse:
+    def render(self, form: forms.Form | None) -> HttpResponse:
         flow_id = self.flow.pk
         context = {
             "step": self.step,
@@ -133,7 +133,6 @@ class FlowView(View):
             "flow_field": FLOW_FIELD,
             "flow_query": f"?{FLOW_FIELD}={flow_id}",
             "flow_action": self.graph.url(self.step.name, flow_id),
-            "page_errors": page is not None,
         }
         if self.graph.context is not None:
             context |= self.graph.context(self.step, self.run)
