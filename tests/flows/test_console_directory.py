@@ -29,6 +29,7 @@ from tests.backoffice import World, build_world, console_client
 from tests.factories import CTX, Someone, on_file, precreated, security_post, someone, with_profile
 
 from .helpers import location, post_step, start, step
+from .helpers import url as step_url
 
 pytestmark = pytest.mark.django_db
 
@@ -620,8 +621,8 @@ def test_activation_code_is_printed_once_and_redeemed_through_the_wizard(world: 
     person_client = Client()
     start(person_client)
     assert location(post_step(person_client, "identity", who.identity_post())) == step("setup")
-    assert "code" in person_client.get(url(person_client, "setup")).context["form"].fields
-    wrong = post_step(person_client, "setup", security_post() | {"code": "WRONG-CODE"})
+    assert "code" in person_client.get(step_url(person_client, "setup")).context["form"].fields
+    wrong = post_step(person_client, "setup", security_post() | {"code": "WRONG-CODE"}, follow=True)
     assert wrong.status_code == 200 and "code" in wrong.context["form"].errors
     told = " ".join(wrong.context["form"].errors["code"])
     assert "ask whoever gave you the code (your Directory Administrator or customer service)" in told

@@ -432,9 +432,10 @@ def test_reset_recovery_journey_code_new_password_sign_in(world: World) -> None:
     assert last_event(EventType.SIGN_IN, target)
     # The code is spent.
     again = Client()
-    again.get(reverse("recovery:with_code"))
     refused = again.post(
-        reverse("recovery:step", args=["activation-code"]), {"username": target.username, "code": code}
+        again.get(reverse("recovery:with_code"))["Location"],
+        {"username": target.username, "code": code},
+        follow=True,
     )
     assert refused.status_code == 200 and "not valid" in refused.content.decode()
 
