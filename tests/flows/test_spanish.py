@@ -247,3 +247,33 @@ def test_the_agency_name_in_a_spanish_sentence_keeps_its_own_language() -> None:
     assert f'{before_name}<span lang="en">{name}</span>' in spanish
     english = Client().get(reverse("core:home")).content.decode()
     assert f'<span lang="en">{name}</span>' not in english and name in english
+
+
+def test_a_signed_in_persons_pages_and_the_public_pages_in_spanish() -> None:
+    client = spanish_client()
+    public = [
+        reverse("core:home"),
+        reverse("core:privacy"),
+        reverse("accounts:login"),
+        reverse("registration:case_status"),
+    ]
+    for url in public:
+        assert_spanish(client.get(url, follow=True), "Create a Profile")
+    recovery = client.get(reverse("recovery:start"), follow=True)
+    assert_spanish(recovery, "Reset your password")
+    client.force_login(with_profile(on_file(someone("Lucía", "Benavides"))))
+    for url, title in (
+        (reverse("directory:applications"), "My applications"),
+        (reverse("accounts:profile"), "My Profile"),
+        (reverse("accounts:change_password"), "Change my password"),
+        (reverse("accounts:change_hint"), "Change my Password Hint Question and Answer"),
+    ):
+        assert_spanish(client.get(url), title)
+
+
+def test_a_missing_page_in_spanish() -> None:
+    response = spanish_client().get("/no-such-page/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert '<html lang="es">' in page and in_spanish("Page not found") in text_of(page)
+    assert english_left_in(page) == []
