@@ -89,6 +89,10 @@ class EventType(models.TextChoices):
     # customer service
     PERSONS_MERGED = "service.persons_merged", "Duplicate person merged into another"
     PERSONS_UNMERGED = "service.persons_unmerged", "Merge of duplicate persons undone"
+    CONSOLE_REFUSED = (
+        "service.console_refused",
+        "Console page refused (no role for it, or the object not found or not in scope)",
+    )
 
 
 class Outcome(models.TextChoices):
