@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.audit.events import PendingEvent, audited, changes
@@ -162,11 +163,11 @@ def status_change_problem(profile: Profile, status: str) -> str | None:
     cannot be made active: it has no password and no hint; unlocking it returns it to setup.
     """
     if status not in Status.values:
-        return "Unknown status."
+        return _("Unknown status.")
     if status == Status.AWAITING_SETUP and profile.activated_at is not None:
-        return "This Profile has been set up; it cannot go back to awaiting setup."
+        return _("This Profile has been set up; it cannot go back to awaiting setup.")
     if status == Status.ACTIVE and profile.activated_at is None:
-        return "This Profile was never set up; choose “Awaiting setup” to let its owner finish it."
+        return _("This Profile was never set up; choose “Awaiting setup” to let its owner finish it.")
     return None
 
 

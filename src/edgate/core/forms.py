@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
 from . import conf
@@ -65,7 +66,7 @@ class UswdsBoundField(forms.BoundField):
 
 
 class UswdsForm(forms.Form):
-    error_summary_title = "There is a problem"
+    error_summary_title = gettext_lazy("There is a problem")
     bound_field_class = UswdsBoundField
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

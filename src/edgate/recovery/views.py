@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
@@ -26,7 +27,7 @@ FORMS: dict[State, type[forms.Form]] = {
     State.CODE: CodeForm,
     State.PASSWORD: ResetPasswordForm,
 }
-LOCKED_MESSAGE = _(
+LOCKED_MESSAGE = gettext_lazy(
     "That answer does not match, and there have been too many attempts. "
     "For your security, password recovery is paused for this Profile. "
     "Call customer service for help."
@@ -37,15 +38,15 @@ def step_url(state: State | str) -> str:
     return reverse("recovery:step", args=[str(state)])
 
 
-ADDRESS_LOCKED = _(
+ADDRESS_LOCKED = gettext_lazy(
     "Too many password-recovery attempts have come from your network. Try again in an hour, "
     "or call customer service."
 )
-CODE_REFUSED = _(
+CODE_REFUSED = gettext_lazy(
     "That code is not valid for that User Name, or it has expired or was already used. "
     "Check both and try again, or call customer service for a new code."
 )
-CODE_LOCKED = _(
+CODE_LOCKED = gettext_lazy(
     "There have been too many attempts. For your security, codes are not accepted for a while. "
     "Call customer service for help."
 )

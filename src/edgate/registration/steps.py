@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
 KIND = "registration"
 
 
@@ -44,7 +46,7 @@ S = State
 STEPS: dict[State, Step] = {
     S.IDENTITY: Step(
         S.IDENTITY,
-        "Who you are",
+        _("Who you are"),
         1,
         frozenset({S.CONTACT, S.CHECK, S.SETUP, S.PARTIAL, S.EXACT}),
         clears=("identity", "contact", "security", "match"),
@@ -54,21 +56,21 @@ STEPS: dict[State, Step] = {
     # and the match runs again; a second partial opens the case. Offered once per flow.
     S.CHECK: Step(
         S.CHECK,
-        "Check what you entered",
+        _("Check what you entered"),
         1,
         frozenset({S.CONTACT, S.SETUP, S.PARTIAL, S.EXACT}),
         clears=("identity", "contact", "security", "match"),
     ),
     S.CONTACT: Step(
-        S.CONTACT, "How to reach you", 2, frozenset({S.SECURITY}), clears=("contact", "security")
+        S.CONTACT, _("How to reach you"), 2, frozenset({S.SECURITY}), clears=("contact", "security")
     ),
-    S.SECURITY: Step(S.SECURITY, "Password and hint", 3, frozenset({S.REVIEW}), clears=("security",)),
-    S.REVIEW: Step(S.REVIEW, "Review and confirm", 4, frozenset({S.CREATED, S.SETUP, S.PARTIAL, S.EXACT})),
-    S.SETUP: Step(S.SETUP, "We need additional information", None, frozenset({S.SETUP_DONE})),
-    S.CREATED: Step(S.CREATED, "Your Profile is ready", None, frozenset()),
-    S.SETUP_DONE: Step(S.SETUP_DONE, "Your Profile is ready", None, frozenset()),
-    S.PARTIAL: Step(S.PARTIAL, "We could not complete your Profile", None, frozenset()),
-    S.EXACT: Step(S.EXACT, "You already have a Profile", None, frozenset()),
+    S.SECURITY: Step(S.SECURITY, _("Password and hint"), 3, frozenset({S.REVIEW}), clears=("security",)),
+    S.REVIEW: Step(S.REVIEW, _("Review and confirm"), 4, frozenset({S.CREATED, S.SETUP, S.PARTIAL, S.EXACT})),
+    S.SETUP: Step(S.SETUP, _("We need additional information"), None, frozenset({S.SETUP_DONE})),
+    S.CREATED: Step(S.CREATED, _("Your Profile is ready"), None, frozenset()),
+    S.SETUP_DONE: Step(S.SETUP_DONE, _("Your Profile is ready"), None, frozenset()),
+    S.PARTIAL: Step(S.PARTIAL, _("We could not complete your Profile"), None, frozenset()),
+    S.EXACT: Step(S.EXACT, _("You already have a Profile"), None, frozenset()),
 }
 
 # The check page's second button: "Continue without changes" (the answers as they were).
