@@ -1,21 +1,21 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django import forms
-from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import MinLengthValidator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from edgate.core.forms import NoEchoInput, UswdsForm
+from edgate.core.forms import NoEchoInput, PasswordStrengthInput, UswdsForm
 from edgate.core.validators import clean_phone, clean_postcode
 from edgate.people.states import STATE_CHOICES
 
-from . import hints
+from . import hints, password_checks, passwords
 from .models import Profile
-from .passwords import MAX_LENGTH
+from .passwords import MAX_LENGTH, MIN_LENGTH, PasswordContext
 
 
 def password_widget(autocomplete: str) -> forms.PasswordInput:
@@ -40,13 +40,23 @@ class SignInForm(UswdsForm):
     )
 
 
+def new_password_widget() -> PasswordStrengthInput:
+    return PasswordStrengthInput(
+        attrs={"autocomplete": "new-password", "maxlength": MAX_LENGTH}, min_length=MIN_LENGTH
+    )
+
+
 class NewPasswordMixin(forms.Form):
-    """Password + confirmation, validated against the policy and the person's context words."""
+    """Password + confirmation, validated against the policy and the person's context words.
+
+    `user` is the Profile, or a `PasswordContext` (names, User Name, birth date, current
+    password) while the Profile does not exist yet; `password_context()` is what the policy sees.
+    """
 
     new_password = forms.CharField(
         label=_("New password"),
         strip=False,
-        widget=password_widget("new-password"),
+        widget=new_password_widget(),
         error_messages={"required": _("Enter a new password.")},
     )
     confirm_password = forms.CharField(
@@ -56,17 +66,48 @@ class NewPasswordMixin(forms.Form):
         error_messages={"required": _("Type the password again, to be sure it is the one you meant.")},
     )
 
-    user: Any = None  # a Profile, or a PasswordContext before the Profile exists
+    user: Any = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["new_password"].help_text = " ".join(password_validation.password_validators_help_texts())
+        self.fields["new_password"].help_text = passwords.help_text()
+        # The browser's estimate knows the names the person typed or owns; never the User Name
+        # (a pre-created Profile's set-up page must not show it before set-up is done) nor the
+        # birth date: the server checks both.
+        context = self.password_context()
+        self._meter().user_inputs = [n for n in context.names() if n != context.username]
+
+    def password_context(self) -> PasswordContext:
+        return passwords.context_of(self.user)
+
+    def _meter(self) -> PasswordStrengthInput:
+        widget = self.fields["new_password"].widget
+        assert isinstance(widget, PasswordStrengthInput)  # noqa: S101 - declared above
+        return widget
 
     @sensitive_variables()
     def clean_new_password(self) -> str:
         password = self.cleaned_data["new_password"]
-        password_validation.validate_password(password, self.user)
+        context = self.password_context()
+        try:
+            passwords.validate_new_password(password, context)
+        except ValidationError:
+            self._meter().show(None)
+            raise
+        self._meter().show(password_checks.estimate(password, context.words()).score)
         return password
+
+    def kept_strength(self) -> int | None:
+        """The meter's verdict after validation (-1: refused by a rule; None: nothing typed), for
+        a flow that redirects after a refused submission and shows its errors on the next GET."""
+        strength = self._meter().strength
+        if strength is None:
+            return None
+        return -1 if strength["label"] == str(PasswordStrengthInput.REFUSED) else int(strength["score"])
+
+    def show_kept_strength(self, kept: int | None) -> None:
+        if kept is not None:
+            self._meter().show(None if kept < 0 else max(0, min(4, int(kept))))
 
     @sensitive_variables()
     def clean(self) -> dict[str, Any]:
@@ -158,6 +199,15 @@ class ChangePasswordForm(CurrentPasswordMixin, NewPasswordMixin, UswdsForm):
     def __init__(self, *args: Any, user: Profile, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
+
+    def password_context(self) -> PasswordContext:
+        """The current password, once checked (field order: it is cleaned first), is compared as
+        typed. Unchecked, the new password is not compared with the stored hash at all: that
+        would let anyone at an open session test guesses of the current password here, past the
+        throttle that guards the current-password field."""
+        verified = getattr(self, "cleaned_data", {}).get("current_password", "")
+        context = PasswordContext.for_profile(self.user, current_password=verified)
+        return context if verified else replace(context, current_password_hash="")
 
 
 class ChangeHintForm(CurrentPasswordMixin, HintMixin, UswdsForm):

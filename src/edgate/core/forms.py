@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_variables
 
 from . import conf
@@ -30,6 +30,55 @@ class NoEchoInput(forms.TextInput):
 
     def format_value(self, value: Any) -> None:
         return None
+
+
+class PasswordStrengthInput(forms.PasswordInput):
+    """A new-password box with a strength meter (core/widgets/password_strength.html).
+
+    Without JavaScript the meter shows the server's verdict on the password just submitted
+    (`strength`, set by the form); with it, edgate/password-strength.js scores each change with
+    zxcvbn in the browser. The text beside the meter is a polite live region, so a screen
+    reader announces a new verdict when the typing pauses."""
+
+    template_name = "core/widgets/password_strength.html"
+    # zxcvbn's scores 0-4, as the meter says them; then the server's word for a refused password.
+    LABELS = (
+        gettext_lazy("Password strength: very weak"),
+        gettext_lazy("Password strength: weak"),
+        gettext_lazy("Password strength: fair"),
+        gettext_lazy("Password strength: strong"),
+        gettext_lazy("Password strength: very strong"),
+    )
+    REFUSED = gettext_lazy("Password strength: not accepted (see the message above)")
+
+    def __init__(self, attrs: dict[str, Any] | None = None, *, min_length: int = 0) -> None:
+        super().__init__(attrs)
+        self.min_length = min_length
+        self.strength: dict[str, Any] | None = None  # {"score": 0-4, "label": text}; see show()
+        self.user_inputs: list[str] = []  # words the browser's estimate should know (names)
+
+    def show(self, score: int | None) -> None:
+        """The server's verdict on the submitted password; None: refused by a rule."""
+        if score is None:
+            self.strength = {"score": 0, "label": str(self.REFUSED)}
+        else:
+            self.strength = {"score": score, "label": str(self.LABELS[score])}
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"].update(
+            strength=self.strength,
+            min_length=self.min_length,
+            user_inputs=self.user_inputs,
+            labels=[str(label) for label in self.LABELS],
+            too_short=ngettext(
+                "Too short: use at least %(min)d character",
+                "Too short: use at least %(min)d characters",
+                self.min_length,
+            )
+            % {"min": self.min_length},
+        )
+        return context
 
 
 def uswds_field(field: forms.Field) -> forms.Field:

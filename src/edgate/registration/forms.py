@@ -192,10 +192,15 @@ class SecurityForm(NewPasswordMixin, HintMixin, UswdsForm):
         first_name: str = "",
         last_name: str = "",
         username: str = "",
+        password_context: PasswordContext | None = None,
         require_code: bool = False,
         **kwargs: Any,
     ) -> None:
-        self.user = PasswordContext(username=username, first_name=first_name, last_name=last_name)
+        # The person's names, User Name and birth date (PasswordContext.from_identity for a new
+        # registration, .for_profile for a pre-created Profile); the names alone still work.
+        self.user = password_context or PasswordContext(
+            username=username, first_name=first_name, last_name=last_name
+        )
         super().__init__(*args, **kwargs)
         self.fields["new_password"].label = _("Password")
         self.fields["confirm_password"].label = _("Type the password again")

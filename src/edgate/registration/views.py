@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods, require_POST
 
 from edgate.accounts.forms import ContactForm
+from edgate.accounts.passwords import PasswordContext
 from edgate.audit.record import record_throttle_alert
 from edgate.core import conf, crypto, flowstate, throttle
 from edgate.core.context import ctx_from_request
@@ -119,13 +120,10 @@ def _initial(state: State, flow: Flow) -> dict[str, Any]:
 
 def _form_kwargs(state: State, flow: Flow, profile: Any) -> dict[str, Any]:
     if state == State.SECURITY:
-        ident = flow.data.get("identity", {})
-        return {"first_name": ident.get("first_name", ""), "last_name": ident.get("last_name", "")}
+        return {"password_context": PasswordContext.from_identity(flow.data.get("identity", {}))}
     if state == State.SETUP and profile is not None:
         return {
-            "first_name": profile.person.first_name,
-            "last_name": profile.person.last_name,
-            "username": profile.username,
+            "password_context": PasswordContext.for_profile(profile),
             "require_code": bool(flow.data.get("match", {}).get("code_required"))
             or flows.setup_code_required(profile),
         }
