@@ -18,6 +18,7 @@ from django.utils import translation
 from tools import messages
 
 from edgate.accounts.models import Profile
+from edgate.core import conf
 from edgate.matching.models import MatchCase
 from edgate.registration.steps import STEPS, State
 from tests.factories import CONTACT_POST, on_file, precreated, security_post, someone, with_profile
@@ -94,7 +95,7 @@ def test_the_compiled_catalogue_is_the_committed_one() -> None:
             )
             if got != message.string:
                 stale.append(message.id)
-    assert stale == []
+    assert stale == [], "django.mo is older than django.po: run `make install` (it compiles them)"
 
 
 # The four outcomes, in Spanish -----------------------------------------------------------------
@@ -238,3 +239,45 @@ def test_a_switch_to_another_site_goes_nowhere_else() -> None:
         reverse("core:set_language"), {"language": "es", "next": "https://elsewhere.example/"}
     )
     assert response.status_code == 302 and "elsewhere.example" not in response["Location"]
+
+
+def test_the_agency_name_in_a_spanish_sentence_keeps_its_own_language() -> None:
+    """The agency's names are written in English (LANGUAGE_CODE): inside Spanish running text
+    they carry lang="en", so a screen reader pronounces them as written."""
+    name = html.escape(conf.get().agency_name)
+    spanish = spanish_client().get(reverse("core:home")).content.decode()
+    banner = html.escape(in_spanish("An official website of the %(agency_name)s") % {"agency_name": "X"})
+    before_name = banner.split("X")[0]
+    assert f'{before_name}<span lang="en">{name}</span>' in spanish
+    english = Client().get(reverse("core:home")).content.decode()
+    assert f'<span lang="en">{name}</span>' not in english and name in english
+
+
+def test_a_signed_in_persons_pages_and_the_public_pages_in_spanish() -> None:
+    client = spanish_client()
+    public = [
+        reverse("core:home"),
+        reverse("core:privacy"),
+        reverse("accounts:login"),
+        reverse("registration:case_status"),
+    ]
+    for url in public:
+        assert_spanish(client.get(url, follow=True), "Create a Profile")
+    recovery = client.get(reverse("recovery:start"), follow=True)
+    assert_spanish(recovery, "Reset your password")
+    client.force_login(with_profile(on_file(someone("Lucía", "Benavides"))))
+    for url, title in (
+        (reverse("directory:applications"), "My applications"),
+        (reverse("accounts:profile"), "My Profile"),
+        (reverse("accounts:change_password"), "Change my password"),
+        (reverse("accounts:change_hint"), "Change my Password Hint Question and Answer"),
+    ):
+        assert_spanish(client.get(url), title)
+
+
+def test_a_missing_page_in_spanish() -> None:
+    response = spanish_client().get("/no-such-page/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert '<html lang="es">' in page and in_spanish("Page not found") in text_of(page)
+    assert english_left_in(page) == []
