@@ -281,3 +281,12 @@ def test_a_missing_page_in_spanish() -> None:
     page = response.content.decode()
     assert '<html lang="es">' in page and in_spanish("Page not found") in text_of(page)
     assert english_left_in(page) == []
+
+
+def test_the_language_cookie_is_http_only_and_same_site() -> None:
+    response = Client().post(reverse("core:set_language"), {"language": "es", "next": "/"})
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "es" and cookie["httponly"] and cookie["samesite"] == "Lax"
+    from edgate.settings import base
+
+    assert base.LANGUAGE_COOKIE_SECURE  # off only in the development and test settings
