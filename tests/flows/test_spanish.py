@@ -117,7 +117,9 @@ def test_no_match_in_spanish_creates_the_profile() -> None:
     assert response.redirect_chain[-1][0] == step("created")
     page = assert_spanish(response, STEPS[State.CREATED].title)
     assert response.context["profile"].username in page
-    assert in_spanish("Your Profile is created.") in text_of(page)
+    assert in_spanish(
+        "Your Profile is created. Your User Name was assigned automatically and cannot be changed."
+    ) in text_of(page)
 
 
 def test_precreated_profile_in_spanish_asks_for_additional_information() -> None:
@@ -141,7 +143,7 @@ def test_partial_match_in_spanish_gives_the_case_reference() -> None:
     start(client)
     assert open_case(client, registrant)["Location"] == step("partial")
     page = assert_spanish(client.get(step("partial")), STEPS[State.PARTIAL].title)
-    assert in_spanish("A partial match") in text_of(page)
+    assert in_spanish("Your Profile is a partial match") in text_of(page)
     assert MatchCase.objects.get().reference in page
 
 
@@ -164,7 +166,9 @@ def test_exact_match_in_spanish_reminds_the_user_name() -> None:
     assert post_step(client, "identity", who.identity_post())["Location"] == step("exact")
     page = assert_spanish(client.get(step("exact")), STEPS[State.EXACT].title)
     assert profile.username in page
-    assert in_spanish("Our records show you already have a Profile.") in text_of(page)
+    assert in_spanish("You can change your password after answering your Password Hint Question.") in text_of(
+        page
+    )
 
 
 def test_errors_in_spanish_name_the_field_in_spanish() -> None:
