@@ -117,7 +117,9 @@ def test_no_match_in_spanish_creates_the_profile() -> None:
     assert response.redirect_chain[-1][0] == step("created")
     page = assert_spanish(response, STEPS[State.CREATED].title)
     assert response.context["profile"].username in page
-    assert in_spanish("Your Profile is created.") in text_of(page)
+    assert in_spanish(
+        "Your Profile is created. Your User Name was assigned automatically and cannot be changed."
+    ) in text_of(page)
 
 
 def test_precreated_profile_in_spanish_asks_for_additional_information() -> None:
@@ -141,7 +143,7 @@ def test_partial_match_in_spanish_gives_the_case_reference() -> None:
     start(client)
     assert open_case(client, registrant)["Location"] == step("partial")
     page = assert_spanish(client.get(step("partial")), STEPS[State.PARTIAL].title)
-    assert in_spanish("A partial match") in text_of(page)
+    assert in_spanish("Your Profile is a partial match") in text_of(page)
     assert MatchCase.objects.get().reference in page
 
 
@@ -164,7 +166,9 @@ def test_exact_match_in_spanish_reminds_the_user_name() -> None:
     assert post_step(client, "identity", who.identity_post())["Location"] == step("exact")
     page = assert_spanish(client.get(step("exact")), STEPS[State.EXACT].title)
     assert profile.username in page
-    assert in_spanish("Our records show you already have a Profile.") in text_of(page)
+    assert in_spanish("You can change your password after answering your Password Hint Question.") in text_of(
+        page
+    )
 
 
 def test_errors_in_spanish_name_the_field_in_spanish() -> None:
@@ -247,3 +251,42 @@ def test_the_agency_name_in_a_spanish_sentence_keeps_its_own_language() -> None:
     assert f'{before_name}<span lang="en">{name}</span>' in spanish
     english = Client().get(reverse("core:home")).content.decode()
     assert f'<span lang="en">{name}</span>' not in english and name in english
+
+
+def test_a_signed_in_persons_pages_and_the_public_pages_in_spanish() -> None:
+    client = spanish_client()
+    public = [
+        reverse("core:home"),
+        reverse("core:privacy"),
+        reverse("accounts:login"),
+        reverse("registration:case_status"),
+    ]
+    for url in public:
+        assert_spanish(client.get(url, follow=True), "Create a Profile")
+    recovery = client.get(reverse("recovery:start"), follow=True)
+    assert_spanish(recovery, "Reset your password")
+    client.force_login(with_profile(on_file(someone("Lucía", "Benavides"))))
+    for url, title in (
+        (reverse("directory:applications"), "My applications"),
+        (reverse("accounts:profile"), "My Profile"),
+        (reverse("accounts:change_password"), "Change my password"),
+        (reverse("accounts:change_hint"), "Change my Password Hint Question and Answer"),
+    ):
+        assert_spanish(client.get(url), title)
+
+
+def test_a_missing_page_in_spanish() -> None:
+    response = spanish_client().get("/no-such-page/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert '<html lang="es">' in page and in_spanish("Page not found") in text_of(page)
+    assert english_left_in(page) == []
+
+
+def test_the_language_cookie_is_http_only_and_same_site() -> None:
+    response = Client().post(reverse("core:set_language"), {"language": "es", "next": "/"})
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "es" and cookie["httponly"] and cookie["samesite"] == "Lax"
+    from edgate.settings import base
+
+    assert base.LANGUAGE_COOKIE_SECURE  # off only in the development and test settings

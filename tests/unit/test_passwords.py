@@ -8,9 +8,12 @@ from unittest import mock
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
 
 from edgate.accounts import password_checks, passwords
 from edgate.accounts.passwords import PasswordContext, validate_new_password
+from edgate.core.forms import PasswordStrengthInput
+from edgate.recovery.forms import ResetPasswordForm
 
 SIOBHAN = PasswordContext(
     username="skim3",
@@ -177,3 +180,11 @@ def test_estimate_scores_and_is_thread_safe_with_the_persons_words() -> None:
 def test_messages_are_specific_and_one_per_code() -> None:
     assert len(set(map(str, passwords.MESSAGES.values()))) == len(passwords.MESSAGES)
     assert "last name" in str(passwords.MESSAGES["password_last_name"])
+
+
+def test_errors_kept_across_a_redirect_show_the_refusal_on_the_meter() -> None:
+    form = ResetPasswordForm(user=SIOBHAN)
+    assert str(PasswordStrengthInput.REFUSED) not in str(form["new_password"])
+    form._errors = ErrorDict(new_password=form.error_class([str(passwords.MESSAGES["password_repeat"])]))  # noqa: SLF001
+    form.mark_errors()
+    assert str(PasswordStrengthInput.REFUSED) in str(form["new_password"])
