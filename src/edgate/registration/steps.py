@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.accounts.forms import ContactForm
+from edgate.accounts.passwords import PasswordContext
 from edgate.core import conf
 from edgate.core.flow import Action, Graph, Run, Step, TransitionError
 
@@ -52,8 +53,7 @@ def contact_initial(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def security_kwargs(run: Run) -> dict[str, Any]:
-    ident = run.data.get("identity", {})
-    return {"first_name": ident.get("first_name", ""), "last_name": ident.get("last_name", "")}
+    return {"password_context": PasswordContext.from_identity(run.data.get("identity", {}))}
 
 
 def setup_kwargs(run: Run) -> dict[str, Any]:
@@ -61,9 +61,7 @@ def setup_kwargs(run: Run) -> dict[str, Any]:
     if profile is None:
         return {}
     return {
-        "first_name": profile.person.first_name,
-        "last_name": profile.person.last_name,
-        "username": profile.username,
+        "password_context": PasswordContext.for_profile(profile),
         "require_code": bool(run.data.get("match", {}).get("code_required"))
         or flows.setup_code_required(profile),
     }
