@@ -263,18 +263,18 @@ def test_a_signed_in_persons_pages_and_the_public_pages_in_spanish() -> None:
         reverse("accounts:login"),
         reverse("registration:case_status"),
     ]
-    for url in public:
-        assert_spanish(client.get(url, follow=True), "Create a Profile")
+    for address in public:
+        assert_spanish(client.get(address, follow=True), "Create a Profile")
     recovery = client.get(reverse("recovery:start"), follow=True)
     assert_spanish(recovery, "Reset your password")
     client.force_login(with_profile(on_file(someone("Lucía", "Benavides"))))
-    for url, title in (
+    for address, title in (
         (reverse("directory:applications"), "My applications"),
         (reverse("accounts:profile"), "My Profile"),
         (reverse("accounts:change_password"), "Change my password"),
         (reverse("accounts:change_hint"), "Change my Password Hint Question and Answer"),
     ):
-        assert_spanish(client.get(url), title)
+        assert_spanish(client.get(address), title)
 
 
 def test_a_missing_page_in_spanish() -> None:
