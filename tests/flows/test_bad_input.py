@@ -6,9 +6,11 @@ from datetime import date
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from edgate.accounts import passwords
 from edgate.people.models import Person
+from edgate.registration import forms
 from tests.factories import CONTACT_POST, someone
 
 from .helpers import post_step, register_new, start, step
@@ -63,7 +65,7 @@ def test_ssn_with_spaces_is_accepted(client: Client) -> None:
 @pytest.mark.parametrize(
     ("dob", "field", "message"),
     [
-        ({"dob_month": "2", "dob_day": "30", "dob_year": "1990"}, "dob_day", "does not exist"),
+        ({"dob_month": "2", "dob_day": "30", "dob_year": "1990"}, "dob_day", str(forms.DOB_NOT_REAL)),
         (
             {"dob_month": "1", "dob_day": "1", "dob_year": str(date.today().year + 1)},
             "dob_year",
@@ -75,29 +77,42 @@ def test_ssn_with_spaces_is_accepted(client: Client) -> None:
             "at least 14",
         ),
         ({"dob_month": "1", "dob_day": "1", "dob_year": "1850"}, "dob_year", "Check the year"),
-        ({"dob_month": "13", "dob_day": "1", "dob_year": "1990"}, "dob_month", "valid choice"),
-        ({"dob_month": "1", "dob_day": "x", "dob_year": "1990"}, "dob_day", "whole number"),
+        ({"dob_month": "13", "dob_day": "1", "dob_year": "1990"}, "dob_month", str(forms.DOB_MONTH)),
+        ({"dob_month": "1", "dob_day": "x", "dob_year": "1990"}, "dob_day", str(forms.DOB_DAY)),
+        ({"dob_month": "1", "dob_day": "32", "dob_year": "1990"}, "dob_day", str(forms.DOB_DAY)),
+        ({"dob_month": "1", "dob_day": "1", "dob_year": "85"}, "dob_year", str(forms.DOB_YEAR)),
+        ({"dob_month": "1", "dob_day": "1", "dob_year": "19x5"}, "dob_year", str(forms.DOB_YEAR)),
+        ({"dob_month": "", "dob_day": "", "dob_year": ""}, "dob_month", str(forms.DOB_MISSING)),
+        (
+            {"dob_month": "1", "dob_day": "", "dob_year": ""},
+            "dob_day",
+            str(forms.MISSING_PART[("dob_day", "dob_year")]),
+        ),
     ],
 )
 def test_impossible_dates_of_birth_are_refused(
     client: Client, dob: dict[str, str], field: str, message: str
 ) -> None:
+    """One message for the date, on the part at fault, saying what to do about it."""
     start(client)
-    response = post_step(client, "identity", someone().identity_post(**dob))
+    response = post_step(client, "identity", someone().identity_post(**dob), follow=True)
     assert response.status_code == 200
-    assert message in " ".join(response.context["form"].errors[field])
+    errors = response.context["form"].errors
+    assert len(errors[field]) == 1 and message in errors[field][0]
+    assert not {"dob_month", "dob_day", "dob_year"} - {field} & set(errors)
+    assert response.content.decode().count(escape(message)) == 2  # in the summary, by the date
 
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("first_name", "Ann\x00e", "Null characters"),
+        ("first_name", "Ann\x00e", "invisible"),
         ("first_name", "Ann\u202ee", "invisible"),
         ("last_name", "Smith\r\nX-Injected: 1", "invisible"),
-        ("first_name", "A" * 61, "at most 60"),
+        ("first_name", "A" * 61, "60 characters or fewer"),
         ("last_name", "R2D2", "letters"),
         ("first_name", "<script>", "letters"),
-        ("first_name", "", "required"),
+        ("first_name", "", "Enter your first name"),
     ],
 )
 def test_bad_names_are_refused(client: Client, field: str, value: str, message: str) -> None:

@@ -376,10 +376,10 @@ def test_a_resolved_case_cannot_be_resolved_again(world: World) -> None:
     [
         ({"outcome": "same_person", "reason": "   "}, "reason", "Give the reason"),
         ({"reason": "fine"}, "outcome", "Choose whether"),
-        ({"outcome": "maybe"}, "outcome", "valid choice"),
-        ({"outcome": "same_person", "date_of_birth": "not a date"}, "date_of_birth", "valid date"),
+        ({"outcome": "maybe"}, "outcome", "Choose whether"),
+        ({"outcome": "same_person", "date_of_birth": "not a date"}, "date_of_birth", "real date"),
         ({"outcome": "same_person", "date_of_birth": "2999-01-01"}, "date_of_birth", "in the past"),
-        ({"outcome": "same_person", "first_name": ""}, "first_name", "required"),
+        ({"outcome": "same_person", "first_name": ""}, "first_name", "Enter the first name"),
         ({"outcome": "same_person", "last_name": "R2D2"}, "last_name", "letters"),
         ({"outcome": "different_people", "first_name": "Rylee"}, None, "Corrections to the record"),
     ],

@@ -18,6 +18,7 @@ from django.utils import translation
 from tools import messages
 
 from edgate.accounts.models import Profile
+from edgate.core import conf
 from edgate.matching.models import MatchCase
 from edgate.registration.steps import STEPS, State
 from tests.factories import CONTACT_POST, on_file, precreated, security_post, someone, with_profile
@@ -94,7 +95,7 @@ def test_the_compiled_catalogue_is_the_committed_one() -> None:
             )
             if got != message.string:
                 stale.append(message.id)
-    assert stale == []
+    assert stale == [], "django.mo is older than django.po: run `make install` (it compiles them)"
 
 
 # The four outcomes, in Spanish -----------------------------------------------------------------
@@ -116,7 +117,9 @@ def test_no_match_in_spanish_creates_the_profile() -> None:
     assert response.redirect_chain[-1][0] == step("created")
     page = assert_spanish(response, STEPS[State.CREATED].title)
     assert response.context["profile"].username in page
-    assert in_spanish("Your Profile is created.") in text_of(page)
+    assert in_spanish(
+        "Your Profile is created. Your User Name was assigned automatically and cannot be changed."
+    ) in text_of(page)
 
 
 def test_precreated_profile_in_spanish_asks_for_additional_information() -> None:
@@ -140,7 +143,7 @@ def test_partial_match_in_spanish_gives_the_case_reference() -> None:
     start(client)
     assert open_case(client, registrant)["Location"] == step("partial")
     page = assert_spanish(client.get(step("partial")), STEPS[State.PARTIAL].title)
-    assert in_spanish("A partial match") in text_of(page)
+    assert in_spanish("Your Profile is a partial match") in text_of(page)
     assert MatchCase.objects.get().reference in page
 
 
@@ -163,7 +166,9 @@ def test_exact_match_in_spanish_reminds_the_user_name() -> None:
     assert post_step(client, "identity", who.identity_post())["Location"] == step("exact")
     page = assert_spanish(client.get(step("exact")), STEPS[State.EXACT].title)
     assert profile.username in page
-    assert in_spanish("Our records show you already have a Profile.") in text_of(page)
+    assert in_spanish("You can change your password after answering your Password Hint Question.") in text_of(
+        page
+    )
 
 
 def test_errors_in_spanish_name_the_field_in_spanish() -> None:
@@ -234,3 +239,54 @@ def test_a_switch_to_another_site_goes_nowhere_else() -> None:
         reverse("core:set_language"), {"language": "es", "next": "https://elsewhere.example/"}
     )
     assert response.status_code == 302 and "elsewhere.example" not in response["Location"]
+
+
+def test_the_agency_name_in_a_spanish_sentence_keeps_its_own_language() -> None:
+    """The agency's names are written in English (LANGUAGE_CODE): inside Spanish running text
+    they carry lang="en", so a screen reader pronounces them as written."""
+    name = html.escape(conf.get().agency_name)
+    spanish = spanish_client().get(reverse("core:home")).content.decode()
+    banner = html.escape(in_spanish("An official website of the %(agency_name)s") % {"agency_name": "X"})
+    before_name = banner.split("X")[0]
+    assert f'{before_name}<span lang="en">{name}</span>' in spanish
+    english = Client().get(reverse("core:home")).content.decode()
+    assert f'<span lang="en">{name}</span>' not in english and name in english
+
+
+def test_a_signed_in_persons_pages_and_the_public_pages_in_spanish() -> None:
+    client = spanish_client()
+    public = [
+        reverse("core:home"),
+        reverse("core:privacy"),
+        reverse("accounts:login"),
+        reverse("registration:case_status"),
+    ]
+    for url in public:
+        assert_spanish(client.get(url, follow=True), "Create a Profile")
+    recovery = client.get(reverse("recovery:start"), follow=True)
+    assert_spanish(recovery, "Reset your password")
+    client.force_login(with_profile(on_file(someone("Lucía", "Benavides"))))
+    for url, title in (
+        (reverse("directory:applications"), "My applications"),
+        (reverse("accounts:profile"), "My Profile"),
+        (reverse("accounts:change_password"), "Change my password"),
+        (reverse("accounts:change_hint"), "Change my Password Hint Question and Answer"),
+    ):
+        assert_spanish(client.get(url), title)
+
+
+def test_a_missing_page_in_spanish() -> None:
+    response = spanish_client().get("/no-such-page/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert '<html lang="es">' in page and in_spanish("Page not found") in text_of(page)
+    assert english_left_in(page) == []
+
+
+def test_the_language_cookie_is_http_only_and_same_site() -> None:
+    response = Client().post(reverse("core:set_language"), {"language": "es", "next": "/"})
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "es" and cookie["httponly"] and cookie["samesite"] == "Lax"
+    from edgate.settings import base
+
+    assert base.LANGUAGE_COOKIE_SECURE  # off only in the development and test settings
