@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MinLengthValidator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -28,12 +29,14 @@ class SignInForm(UswdsForm):
         widget=forms.TextInput(
             attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
         ),
+        error_messages={"required": _("Enter your User Name.")},
     )
     password = forms.CharField(
         label=_("Password"),
         max_length=MAX_LENGTH,
         strip=False,
         widget=password_widget("current-password"),
+        error_messages={"required": _("Enter your password.")},
     )
 
 
@@ -50,9 +53,17 @@ class NewPasswordMixin(forms.Form):
     password) while the Profile does not exist yet; `password_context()` is what the policy sees.
     """
 
-    new_password = forms.CharField(label=_("New password"), strip=False, widget=new_password_widget())
+    new_password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=new_password_widget(),
+        error_messages={"required": _("Enter a new password.")},
+    )
     confirm_password = forms.CharField(
-        label=_("Type the new password again"), strip=False, widget=password_widget("new-password")
+        label=_("Type the new password again"),
+        strip=False,
+        widget=password_widget("new-password"),
+        error_messages={"required": _("Type the password again, to be sure it is the one you meant.")},
     )
 
     user: Any = None
@@ -86,17 +97,14 @@ class NewPasswordMixin(forms.Form):
         self._meter().show(password_checks.estimate(password, context.words()).score)
         return password
 
-    def kept_strength(self) -> int | None:
-        """The meter's verdict after validation (-1: refused by a rule; None: nothing typed), for
-        a flow that redirects after a refused submission and shows its errors on the next GET."""
-        strength = self._meter().strength
-        if strength is None:
-            return None
-        return -1 if strength["label"] == str(PasswordStrengthInput.REFUSED) else int(strength["score"])
-
-    def show_kept_strength(self, kept: int | None) -> None:
-        if kept is not None:
-            self._meter().show(None if kept < 0 else max(0, min(4, int(kept))))
+    def mark_errors(self) -> None:
+        """A flow that redirects after a refused submission puts the kept errors on a fresh form
+        and calls this: a refused new password then reads as refused on the meter too."""
+        parent = getattr(super(), "mark_errors", None)
+        if parent is not None:
+            parent()
+        if "new_password" in (self._errors or {}) and self._meter().strength is None:
+            self._meter().show(None)
 
     @sensitive_variables()
     def clean(self) -> dict[str, Any]:
@@ -108,7 +116,13 @@ class NewPasswordMixin(forms.Form):
 
 
 class HintMixin(forms.Form):
-    hint_question_choice = forms.ChoiceField(label=_("Password Hint Question"))
+    hint_question_choice = forms.ChoiceField(
+        label=_("Password Hint Question"),
+        error_messages={
+            "required": _("Choose a Password Hint Question, or choose to write your own."),
+            "invalid_choice": _("Choose a Password Hint Question from the list."),
+        },
+    )
     own_question = forms.CharField(
         label=_("Your own question"),
         required=False,
@@ -118,8 +132,11 @@ class HintMixin(forms.Form):
     hint_answer = forms.CharField(
         label=_("Answer"),
         max_length=100,
-        min_length=3,
         widget=NoEchoInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        validators=[
+            MinLengthValidator(3, message=_("Make the answer at least %(limit_value)d characters long."))
+        ],
+        error_messages={"required": _("Enter the answer to your Password Hint Question.")},
         help_text=_(
             "Capital letters and extra spaces do not matter. "
             "You will need this answer to reset a forgotten password."
@@ -159,7 +176,10 @@ class HintMixin(forms.Form):
 
 class CurrentPasswordMixin(forms.Form):
     current_password = forms.CharField(
-        label=_("Current password"), strip=False, widget=password_widget("current-password")
+        label=_("Current password"),
+        strip=False,
+        widget=password_widget("current-password"),
+        error_messages={"required": _("Enter your current password.")},
     )
 
     @sensitive_variables()
@@ -200,26 +220,34 @@ class ContactForm(UswdsForm):
         label=_("Street address"),
         max_length=120,
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        error_messages={"required": _("Enter your street address.")},
     )
     city = forms.CharField(
         label=_("City"),
         max_length=60,
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+        error_messages={"required": _("Enter your city or town.")},
     )
     state = forms.ChoiceField(
         label=_("State"),
         choices=[("", _("- Select -")), *STATE_CHOICES],
+        error_messages={
+            "required": _("Choose your state."),
+            "invalid_choice": _("Choose your state from the list."),
+        },
         widget=forms.Select(attrs={"autocomplete": "address-level1"}),
     )
     postcode = forms.CharField(
         label=_("ZIP code"),
         max_length=10,
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+        error_messages={"required": _("Enter your ZIP code.")},
     )
     email = forms.EmailField(
         label=_("Email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={"required": _("Enter your email address.")},
     )
     phone = forms.CharField(
         label=_("Phone number"),
