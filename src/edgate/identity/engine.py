@@ -92,8 +92,9 @@ def classify(
     if all(for_exact[name] in allowed for name, allowed in rules.exact.items()):
         return Outcome.EXACT, "names, date of birth and SSN agree"
     for widening in rules.widenings:
-        if all(for_exact[name] in allowed for name, allowed in widening.kinds.items()) and (
-            not widening.any_of or any(for_exact[name] in ok for name, ok in widening.any_of.items())
+        seen = for_exact | {name: kind[name] for name in widening.read_when_unusable}
+        if all(seen[name] in allowed for name, allowed in widening.kinds.items()) and (
+            not widening.any_of or any(seen[name] in ok for name, ok in widening.any_of.items())
         ):
             return Outcome.EXACT, widening.name
     first_near = kind["first_name"] in rules.near_first

@@ -23,6 +23,10 @@ class ExactRule:
     excludes: str = ""
     # And at least one of these fields of one of its kinds (empty: no such condition).
     any_of: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Fields this rule still reads by their kind when a person file marked them unusable: an
+    # impossible birth date kept as its typed digits is compared digit by digit (never `exact`),
+    # and a rule may accept that comparison's near kinds.
+    read_when_unusable: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,19 @@ RULES_3 = MatchRules(
             excludes="Jr/Sr (10+ years apart: one_digit_decade); siblings (another first name)",
         ),
         ExactRule(
+            "E5d: SSN and names agree; the birth date was typed impossibly, one keystroke from the other's"
+            " or with month and day swapped, in the same decade",
+            {
+                "ssn": frozenset({"exact"}),
+                "date_of_birth": frozenset({"swapped", "one_digit"}),
+                "first_name": frozenset({"exact"}),
+                "last_name": _NAME_AGREES,
+                "state_id": _NO_OTHER_STATE_ID,
+            },
+            excludes="Jr/Sr (a changed century or decade digit: one_digit_decade); siblings (first name)",
+            read_when_unusable=frozenset({"date_of_birth"}),
+        ),
+        ExactRule(
             "E6: no SSN on one side; names and date of birth agree, and the address, email or phone",
             {
                 "ssn": frozenset({"missing", "last4"}),
@@ -167,6 +184,34 @@ RULES_3 = MatchRules(
                 "state_id": _NO_OTHER_STATE_ID,
             },
             excludes="twins (another first name); Jr/Sr (another birth date); namesakes (contact)",
+            any_of={
+                "address": frozenset({"exact"}),
+                "email": frozenset({"exact"}),
+                "phone": frozenset({"exact"}),
+            },
+        ),
+        ExactRule(
+            "E7: no SSN on one side; names, date of birth and state ID agree",
+            {
+                "ssn": frozenset({"missing", "last4"}),
+                "state_id": frozenset({"exact"}),
+                "date_of_birth": frozenset({"exact"}),
+                "first_name": frozenset({"exact"}),
+                "last_name": _NAME_AGREES,
+            },
+            excludes="twins and namesakes (their own state ID); Jr/Sr (another birth date)",
+        ),
+        ExactRule(
+            "E8: names and date of birth agree, the SSN one keystroke off, and the address, email or"
+            " phone agrees (agency files only: the wizard sends no contact)",
+            {
+                "ssn": frozenset({"one_digit", "transposed"}),
+                "date_of_birth": frozenset({"exact"}),
+                "first_name": frozenset({"exact"}),
+                "last_name": _NAME_AGREES,
+                "state_id": _NO_OTHER_STATE_ID,
+            },
+            excludes="twins (another first name on their own row); Jr/Sr (another birth date)",
             any_of={
                 "address": frozenset({"exact"}),
                 "email": frozenset({"exact"}),
