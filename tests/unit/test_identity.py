@@ -327,7 +327,8 @@ def test_no_ssn_widening_excludes_twins_and_jr_sr_at_the_same_address() -> None:
     assert decide(record, **home, **TWIN) == Outcome.NONE  # twin: another first name
     assert decide(record, **home, first_name="Willem") == Outcome.PARTIAL  # twin with a near name
     assert decide(record, **home, first_name="Willaim") == Outcome.PARTIAL  # or a typo: a human looks
-    assert decide(record, **home, date_of_birth=date(1954, 8, 30)) == Outcome.NONE  # Sr
+    # Sr: never exact; without an SSN to tell them apart a human looks (issue 9: was none).
+    assert decide(record, **home, date_of_birth=date(1954, 8, 30)) == Outcome.PARTIAL
     assert decide(record, **home, date_of_birth=date(1979, 4, 17)) == Outcome.PARTIAL  # date typo
 
 
@@ -400,6 +401,34 @@ def test_ssn_one_keystroke_off_widening_excludes_the_family_at_the_same_address(
     # Jr/Sr of one name at one address: another birth date.
     assert decide(record, **home, ssn="219453382", date_of_birth=date(1954, 4, 11)) == Outcome.NONE
     assert decide(record, **home, ssn="219453382", date_of_birth=date(1979, 4, 17)) == Outcome.PARTIAL
+
+
+def test_without_ssn_or_birth_date_the_whole_name_and_a_contact_are_held_for_a_human() -> None:
+    """Neither an SSN nor a birth date to tell people apart (missing, unusable, or another
+    date): the whole name and an address, email or phone make it a human's decision, never a
+    duplicate; without the contact, or with another first name (a twin), nothing."""
+    record = replace(RECORD, ssn_hash="", date_of_birth=None, phone="555-201-4477")
+    home = {"ssn": "", "phone": "5552014477"}
+    assert decide(record, **home) == Outcome.PARTIAL
+    assert decide(record, **home, first_name="Bill") == Outcome.PARTIAL  # a nickname
+    assert decide(record, ssn="") == Outcome.NONE  # the name alone: namesakes
+    assert decide(record, **home, **TWIN) == Outcome.NONE
+    dated = replace(RECORD, ssn_hash="", phone="555-201-4477")
+    # Sr at Jr's address: a human tells them apart (rules-2 and rules-3 before issue 9: none).
+    assert decide(dated, **home, date_of_birth=date(1954, 8, 30)) == Outcome.PARTIAL
+    # An SSN one keystroke off, no birth date on the record: the same.
+    with_ssn = replace(RECORD, date_of_birth=None, phone="555-201-4477")
+    assert decide(with_ssn, ssn="219453382", phone="5552014477") == Outcome.PARTIAL
+    assert decide(with_ssn, ssn="219453382") == Outcome.NONE
+
+
+def test_a_household_phone_is_a_blocking_key() -> None:
+    record = replace(RECORD, ssn_hash="", phone="555-201-4477")
+    query = Identity(first_name="Wiliam", last_name="OConor", date_of_birth=date(1979, 4, 12), phone="5552014477")
+    assert "ph:5552014477" in record_keys(record) and "ph:5552014477" in query_keys(query)
+    index = MemoryIndex()
+    index.add("1", record)
+    assert [c.record_id for c in index.candidates(query)] == ["1"]
 
 
 def test_a_relative_not_on_file_is_none() -> None:

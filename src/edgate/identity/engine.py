@@ -127,7 +127,20 @@ def classify(
         contact = any(kind[name] == "exact" for name in ("address", "email", "phone"))
         if kind["date_of_birth"] == "exact" and kind["first_name"] in ("exact", "nickname") and contact:
             return Outcome.PARTIAL, "no full SSN; first name, date of birth and contact agree"
+        if rules.partial_without_dob and contact and _whole_name_agrees(kind):
+            # No SSN and no birth date to tell people apart (missing, unusable, or another
+            # date: a father and son of one name, or the date mistyped twice): the whole name
+            # and a contact say it may be this person; a human looks rather than a duplicate.
+            return Outcome.PARTIAL, "no full SSN; whole name and contact agree, birth date does not"
+    if rules.partial_without_dob and kind["ssn"] in rules.ssn_typo and kind["date_of_birth"] == "missing":
+        contact = any(kind[name] == "exact" for name in ("address", "email", "phone"))
+        if contact and _whole_name_agrees(kind):
+            return Outcome.PARTIAL, "SSN one keystroke away, no birth date; whole name and contact agree"
     return Outcome.NONE, "identifiers that separate people disagree"
+
+
+def _whole_name_agrees(kind: dict[str, str]) -> bool:
+    return kind["first_name"] in ("exact", "nickname") and kind["last_name"] in ("exact", "former", "compound")
 
 
 def _unusable(identity: Identity) -> frozenset[str]:

@@ -49,6 +49,9 @@ class MatchRules:
     # Two more partial rules when there is no full SSN (rules-3): name and date of birth near
     # (not only the same date), or first name, date of birth and a contact with another surname.
     partial_without_ssn: bool = False
+    # And one more (rules-3, issue 9): no full SSN, the whole name and a contact agree, the birth
+    # date does not (missing, unusable or another date).
+    partial_without_dob: bool = False
     # Comparison kinds added after this version was published, read as the kind it knew
     # (field -> new kind -> old kind), so its decisions never change.
     reads: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -227,6 +230,7 @@ RULES_3 = MatchRules(
     ssn_typo=frozenset({"one_digit", "transposed"}),
     ssn_typo_needs_first_name=True,
     partial_without_ssn=True,
+    partial_without_dob=True,
     # Learned, not set by hand: `python -m bench.learn_weights` (seed 55001, both error models
     # pooled; m by EM over blocked pairs, u from random pairs; log2(m/u) rounded to 0.1).
     weights={

@@ -29,7 +29,7 @@ from edgate.core.models import Flow
 from edgate.identity.engine import Decision
 from edgate.identity.engine import Outcome as MatchOutcome
 from edgate.identity.records import Identity
-from edgate.matching import service
+from edgate.matching import near_matches, service
 from edgate.people.actions import PersonData, do_create_person
 from edgate.people.models import Person, ssn_lookup
 from edgate.recovery.policy import is_privileged
@@ -194,9 +194,10 @@ def _match_identity(flow: Flow, typed: dict[str, str], ctx: Ctx, *, at: State) -
     )
     # Submitting page 1 again from a later page re-runs the match from the top.
     flow.state = at
-    if decision.outcome == MatchOutcome.PARTIAL and not data.get("checked"):
-        # Near a record, for the first time in this flow: before a case is opened, the
-        # registrant checks their own answers (docs/matching.md, "Checking what was typed").
+    if decision.outcome == MatchOutcome.PARTIAL and near_matches.is_first(query.ssn) and not data.get("checked"):
+        # Near a record, for the first time for this SSN in any flow (matching.near_matches:
+        # restarting the wizard buys no second check) and in this one: before a case is opened,
+        # the registrant checks their own answers (docs/matching.md §8).
         data["checked"] = True
         target = State.CHECK
     else:
