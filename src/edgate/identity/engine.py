@@ -6,14 +6,17 @@ The full rules are in docs/matching.md (§3). In short (rules-3):
             exactly, first name allowing a nickname or one typo, last name allowing a former
             name, a compound part or one typo, no differing state ID), or one of the
             widenings in `MatchRules.widenings`, each of which still rules out every relative
-            (a changed surname; a near first name with the person's own state ID; an SSN one
-            keystroke off with the exact first name; a birth date swapped or one digit off
-            within a generation with the exact first name; no SSN, with names, birth date and
-            a contact). A field unusable on either side never counts. A high total alone never
-            makes `exact`: a false exact shows a stranger someone else's User Name.
+            (a changed surname; a near first name with the person's own state ID; a birth date
+            swapped or one digit off within a generation with the exact first name, typed
+            impossibly or not; no SSN, with names, birth date and a contact or the state ID;
+            in agency rows, an SSN one keystroke off with names, birth date and a contact). A
+            field unusable on either side never counts, but for a widening that reads it (a
+            typed date's digits). A high total alone never makes `exact`: a false exact shows
+            a stranger someone else's User Name.
 * partial — the registration points at this record through strong evidence (the SSN or state
-            ID agrees; the SSN is one keystroke off with date of birth and first name near; or
-            name and date of birth agree with no SSN to tell them apart, or a differing one)
+            ID agrees; the SSN is one keystroke off with date of birth and first name near;
+            name and date of birth agree with no SSN to tell them apart, or a differing one;
+            or, with no SSN nor birth date to go on, the whole name and a contact agree)
             but something conflicts: a human decides.
 * none    — otherwise. A twin (same surname, birth date, address; another first name and
             SSN, consecutive or not) and a Jr/Sr pair (same name and address; other birth date
