@@ -11,7 +11,12 @@ NPM_STAMP := node_modules/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install assets migrate demo lint clean
+.PHONY: run test install assets migrate demo lint clean messages
+
+# Translations (docs/i18n.md): each django.po compiled to the django.mo Django reads, with Babel
+# from the locked dependencies (no GNU gettext); the .mo files are build output, not committed.
+PO_FILES := $(wildcard src/edgate/locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c "import sys; sys.exit(sys.version_info[:2] != (3, 11))" || { echo "Python 3.11 is required"; exit 1; }
@@ -25,7 +30,16 @@ $(NPM_STAMP): package.json package-lock.json $(STAMP)
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(STAMP) $(NPM_STAMP)
+$(MO_FILES): %.mo: %.po $(STAMP)
+	$(BIN)/python -m tools.messages compile
+
+install: $(STAMP) $(NPM_STAMP) $(MO_FILES)
+
+# For whoever changes the portal's wording: brings every django.po up to the source (new strings
+# to translate, unused ones dropped); `tools.messages check` lists what is left to translate.
+messages: $(STAMP)
+	$(BIN)/python -m tools.messages extract
+	$(BIN)/python -m tools.messages check || true
 
 assets: install
 	$(BIN)/edgate collectstatic --noinput --verbosity 0
@@ -55,7 +69,7 @@ test: install
 
 # ruff, then the layering contracts of docs/architecture.md ([tool.importlinter] in pyproject.toml).
 lint: install
-	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff check src tests bench examples tools
 	$(BIN)/lint-imports --no-cache
 
 clean:

@@ -21,6 +21,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from edgate.accounts.models import Profile
+from edgate.audit.models import AuditEvent, EventType
 from edgate.backoffice.actions import do_merge_persons
 from edgate.backoffice.scope import Role
 from edgate.directory import actions as directory_actions
@@ -198,11 +199,17 @@ def test_every_role_every_console_url_every_scope() -> None:
                     if method == "HEAD":
                         continue
                     want = expected(role, view_roles, place)
+                    refusals = AuditEvent.objects.filter(event_type=EventType.CONSOLE_REFUSED).count()
                     response = request(client, method, url)
                     got = outcome(response)
                     checked += 1
                     if got != want:
                         failures.append(f"{role} {method} {url} [{place}]: {got}, expected {want}")
+                    if method == "GET" and got in ("forbidden", "hidden"):  # POSTs are rolled back
+                        refused = AuditEvent.objects.filter(event_type=EventType.CONSOLE_REFUSED)
+                        last = refused.order_by("-pk").first()
+                        if refused.count() != refusals + 1 or last is None or last.detail["path"] != url:
+                            failures.append(f"{role} {method} {url}: {got}, but no console refusal audited")
                     if got == "allowed" and role in DA_SCOPE and response.status_code == 200:
                         body = response.content.decode()
                         for other, obj in places.items():

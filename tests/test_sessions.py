@@ -159,3 +159,47 @@ def test_redis_holds_signed_json_never_a_pickle(settings, client: Client, profil
     raw.set(name, value[:-3] + b"AAA", keepttl=True)
     assert client.get(APPS)["Location"].startswith(LOGIN)
     REDIS.reset()
+
+
+def test_a_sign_out_redis_missed_ends_every_session_of_the_profile(
+    settings, profile: Profile, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Redis unreachable for the sign-out's delete, then answering again: the cached copy it
+    kept must not be a way back in for whoever holds the old cookie."""
+    from django.core.cache.backends.redis import RedisCache
+
+    from edgate.audit.models import AuditEvent, EventType
+
+    use_redis(settings)
+    leaving, elsewhere = Client(), Client()
+    for client in (leaving, elsewhere):
+        sign_in(client, profile)
+        assert client.get(APPS).status_code == 200
+    old_cookie = leaving.cookies[settings.SESSION_COOKIE_NAME].value
+    with monkeypatch.context() as m:
+
+        def unreachable(self, key, version=None):  # type: ignore[no-untyped-def]
+            raise redis.ConnectionError("connection refused")
+
+        m.setattr(RedisCache, "delete", unreachable)
+        leaving.post(reverse("accounts:logout"))
+    REDIS.reset()  # Redis answers again, still holding the copy
+    assert redis.Redis.from_url(REDIS_URL).keys("*edgate.session:*")  # the copy is there...
+    replay = Client()
+    replay.cookies[settings.SESSION_COOKIE_NAME] = old_cookie
+    assert replay.get(APPS)["Location"].startswith(LOGIN)  # ...and lets nobody in
+    assert elsewhere.get(APPS)["Location"].startswith(LOGIN)  # failing closed: every session ends
+    assert AuditEvent.objects.filter(event_type=EventType.SESSIONS_ENDED).count() == 1
+    sign_in(Client(), profile)  # a new sign-in works as before
+
+
+def test_a_sign_out_redis_took_ends_only_that_session(settings, profile: Profile) -> None:  # type: ignore[no-untyped-def]
+    from edgate.audit.models import AuditEvent, EventType
+
+    use_redis(settings)
+    leaving, elsewhere = Client(), Client()
+    for client in (leaving, elsewhere):
+        sign_in(client, profile)
+    leaving.post(reverse("accounts:logout"))
+    assert elsewhere.get(APPS).status_code == 200
+    assert not AuditEvent.objects.filter(event_type=EventType.SESSIONS_ENDED).exists()

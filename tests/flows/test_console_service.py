@@ -922,6 +922,47 @@ def test_unmerge_of_a_privileged_profile_needs_a_security_administrator(world: W
     assert merge.undone_at is not None
 
 
+def test_a_directory_administrators_appointment_moves_with_the_merge_and_back(world: World) -> None:
+    """Left on the disabled duplicate Profile, the district would lose its administrator."""
+    dup_person = without_ssn(on_file(someone("Dana", "Brookfield")))
+    dup_profile = with_profile(dup_person)
+    directory_actions.do_appoint_admin(profile=dup_profile, organization=world.district_b, ctx=CTX)
+    directory_actions.do_appoint_admin(profile=dup_profile, organization=world.district_a, ctx=CTX)
+    _, survivor = person_with_profile("Dana", "Brookfield")
+    directory_actions.do_appoint_admin(profile=survivor, organization=world.district_a, ctx=CTX)
+    security = console_client(world.security)
+
+    assert merge_via_pages(security, survivor.username, dup_person.state_id).status_code == 302
+    administers = lambda org: set(  # noqa: E731
+        OrgAdministrator.objects.filter(organization=org).values_list("profile_id", flat=True)
+    )
+    assert survivor.pk in administers(world.district_b) and dup_profile.pk not in administers(
+        world.district_b
+    )
+    assert survivor.pk in administers(world.district_a)  # already theirs: the duplicate's row stays put
+    event = AuditEvent.objects.filter(event_type=EventType.PERSONS_MERGED).latest("pk")
+    moved = OrgAdministrator.objects.get(organization=world.district_b, profile=survivor)
+    assert event.detail["appointments_moved"] == [moved.pk]
+
+    undo = reverse("backoffice:service_unmerge", kwargs={"person": dup_person.pk})
+    assert security.post(undo, {"reason": "Not the same"}).status_code == 302
+    assert dup_profile.pk in administers(world.district_b) and survivor.pk not in administers(
+        world.district_b
+    )
+    assert {survivor.pk, dup_profile.pk} <= administers(world.district_a)
+
+
+def test_a_directory_administrators_merge_needs_a_survivor_with_a_profile(world: World) -> None:
+    dup_person = without_ssn(on_file(someone("Dana", "Brookfield")))
+    dup_profile = with_profile(dup_person)
+    directory_actions.do_appoint_admin(profile=dup_profile, organization=world.district_b, ctx=CTX)
+    survivor = on_file(someone("Dana", "Brookfield"))
+    refused = merge_via_pages(console_client(world.security), survivor.state_id, dup_person.state_id)
+    assert "survivor has no Profile to take the appointment" in refused.content.decode()
+    assert not PersonMerge.objects.exists()
+    assert OrgAdministrator.objects.filter(profile=dup_profile, organization=world.district_b).exists()
+
+
 @pytest.mark.postgres
 def test_merge_and_unmerge_on_postgresql_with_conflicting_entries_and_grants(world: World) -> None:
     """PostgreSQL checks the partial unique indexes (one current entry per person and
@@ -1018,3 +1059,17 @@ def test_demo_prints_a_duplicate_that_merges_and_unmerges_and_a_second_run_chang
     undo = reverse("backoffice:service_unmerge", kwargs={"person": duplicate.person_id})
     assert client.post(undo, {"reason": "Trying it out"}).status_code == 302
     assert Profile.objects.get(pk=duplicate.pk).status == Status.AWAITING_SETUP
+
+
+def test_demo_prints_a_profile_with_a_data_quality_problem_customer_service_can_see(world: World) -> None:
+    out = StringIO()
+    call_command("demo", "--force", stdout=out)
+    found = re.search(
+        r"^Data-quality problem to look at: (\S+), .*console: (\S+)\)$", out.getvalue(), re.MULTILINE
+    )
+    assert found, out.getvalue()
+    profile = Profile.objects.get(username=found.group(1))
+    assert "date_of_birth" in profile.person.data_problems and profile.person.date_of_birth is None
+    page = console_client(world.service).get(found.group(2))
+    body = page.content.decode()
+    assert page.status_code == 200 and "Data-quality problem" in body and "1986-14-03" in body

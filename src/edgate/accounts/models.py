@@ -13,6 +13,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 
 from edgate.people.models import Person
 
@@ -78,6 +79,9 @@ class Profile(AbstractBaseUser, PermissionsMixin):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    # Raised to end every session of this Profile at once (part of the session auth hash):
+    # accounts.sessions.end_every_session.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = ProfileManager()
 
@@ -97,6 +101,19 @@ class Profile(AbstractBaseUser, PermissionsMixin):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._saved_username = self.username if self.pk else None
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's HMAC of the password hash, with the session epoch once it has been raised
+        (epoch 0 keeps Django's value, so sessions made before the epoch existed stay valid).
+        Django compares it with the session's copy on every request: a new password or a new
+        epoch ends every session made before."""
+        value = self.password if not self.session_epoch else f"{self.password}:epoch:{self.session_epoch}"
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            value,
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]

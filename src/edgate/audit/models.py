@@ -24,6 +24,10 @@ class EventType(models.TextChoices):
     REAUTH_THROTTLED = "accounts.reauth_throttled", "Current-password check refused by throttle"
     SIGN_IN_DELAYED = "accounts.sign_in_delayed", "Sign-in refused: too soon after earlier attempts"
     SIGN_OUT = "accounts.sign_out", "Signed out"
+    SESSIONS_ENDED = (
+        "accounts.sessions_ended",
+        "Every session ended (a signed-out session's cached copy stayed in Redis)",
+    )
     PROFILE_CREATED = "accounts.profile_created", "Profile created"
     PROFILE_PRECREATED = "accounts.profile_precreated", "Profile pre-created"
     PROFILE_SETUP_COMPLETED = "accounts.profile_setup_completed", "Pre-created Profile completed"
@@ -85,6 +89,10 @@ class EventType(models.TextChoices):
     # customer service
     PERSONS_MERGED = "service.persons_merged", "Duplicate person merged into another"
     PERSONS_UNMERGED = "service.persons_unmerged", "Merge of duplicate persons undone"
+    CONSOLE_REFUSED = (
+        "service.console_refused",
+        "Console page refused (no role for it, or the object not found or not in scope)",
+    )
 
 
 class Outcome(models.TextChoices):

@@ -25,7 +25,7 @@ from edgate.audit.models import EventType
 from edgate.audit.record import record_event
 from edgate.core.context import Ctx
 from edgate.directory.actions import GRANTABLE_STATUSES
-from edgate.directory.models import AccessGrant, StaffEntry
+from edgate.directory.models import AccessGrant, OrgAdministrator, StaffEntry
 from edgate.matching.models import MatchCase
 from edgate.people.models import Person
 from edgate.recovery.policy import is_privileged
@@ -62,12 +62,14 @@ SNAPSHOT_MODELS: dict[str, type[models.Model]] = {
     "staff": StaffEntry,
     "grants": AccessGrant,
     "cases": MatchCase,
+    "appointments": OrgAdministrator,
 }
 # The columns a merge may change, per kind of row (attribute names: foreign keys by their id).
 SNAPSHOT_FIELDS = {
     "staff": ("person_id", "ended_at"),
     "grants": ("profile_id", "revoked_at", "revoked_by_id", "staff_entry_id"),
     "cases": ("person_id",),
+    "appointments": ("profile_id",),
 }
 
 
@@ -142,6 +144,15 @@ def merge_problem(*, survivor: Person, duplicate: Person, allow_privileged: bool
         return (
             "The duplicate's Profile has application access but the survivor has no Profile to "
             "receive it: choose the record with the Profile as the survivor."
+        )
+    if (
+        duplicate_profile is not None
+        and survivor_profile is None
+        and OrgAdministrator.objects.filter(profile=duplicate_profile).exists()
+    ):
+        return (
+            "The duplicate's Profile is a Directory Administrator but the survivor has no Profile to "
+            "take the appointment: choose the record with the Profile as the survivor."
         )
     if survivor_profile is not None and survivor_profile.status not in GRANTABLE_STATUSES:
         return (
@@ -228,6 +239,22 @@ def _merge(*, survivor: Person, duplicate: Person, reason: str, ctx: Ctx) -> Per
     for case in MatchCase.objects.select_for_update().filter(person=duplicate).order_by("pk"):
         snapshot.change("cases", case, person_id=survivor.pk)
 
+    # Directory Administrator appointments go with the person, as grants do: left on the disabled
+    # Profile, the organization would lose its administrator without anyone deciding it. Where the
+    # survivor already administers the organization, the duplicate's row stays (on a disabled
+    # Profile it gives nothing) and the undo has nothing to put back.
+    if duplicate_profile is not None and survivor_profile is not None:
+        survivor_orgs = set(
+            OrgAdministrator.objects.select_for_update()
+            .filter(profile=survivor_profile)
+            .values_list("organization_id", flat=True)
+        )
+        for appointment in (
+            OrgAdministrator.objects.select_for_update().filter(profile=duplicate_profile).order_by("pk")
+        ):
+            if appointment.organization_id not in survivor_orgs:
+                snapshot.change("appointments", appointment, profile_id=survivor_profile.pk)
+
     merge = PersonMerge(survivor=survivor, duplicate=duplicate, reason=reason, merged_by_id=ctx.actor_id)
     merge.save()  # its id names it in the status change's reason
     if duplicate_profile is not None:
@@ -260,6 +287,7 @@ def _event_detail(merge: PersonMerge, reason: str) -> dict[str, Any]:
         "grants_revoked": [row["id"] for row in grants if "revoked_at" in row],
         "grants_restaffed": [row["id"] for row in grants if "staff_entry_id" in row],
         "cases_moved": [row["id"] for row in snap.get("cases", [])],
+        "appointments_moved": [row["id"] for row in snap.get("appointments", [])],
         "reason": reason,
     }
 
@@ -269,7 +297,12 @@ UNMERGE_PRIVILEGED = (
     "only a security administrator may undo this merge."
 )
 
-NAMES = {"staff": "staff entry", "grants": "access grant", "cases": "match case"}
+NAMES = {
+    "staff": "staff entry",
+    "grants": "access grant",
+    "cases": "match case",
+    "appointments": "Directory Administrator appointment",
+}
 
 
 def unmerge_problems(merge: PersonMerge) -> list[str]:
@@ -348,6 +381,19 @@ def unmerge_problems(merge: PersonMerge) -> list[str]:
             problems.append(
                 f"The access grant {grant.pk} cannot be active again: the duplicate's Profile was given the "
                 "same role at the same organization after the merge."
+            )
+    for values in restored["appointments"].values():
+        appointment = values["row"]
+        if (
+            OrgAdministrator.objects.filter(
+                profile_id=values["profile_id"], organization_id=appointment.organization_id
+            )
+            .exclude(pk=appointment.pk)
+            .exists()
+        ):
+            problems.append(
+                f"The Directory Administrator appointment {appointment.pk} cannot go back: the duplicate's "
+                "Profile was appointed at the same organization again after the merge."
             )
     if profile := snap.get("profile"):
         now_status = (

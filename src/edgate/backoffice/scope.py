@@ -34,7 +34,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from edgate.accounts.models import Profile
-from edgate.audit.models import AuditEvent
+from edgate.audit.models import AuditEvent, EventType, Outcome
+from edgate.audit.record import record_event
+from edgate.core.context import ctx_from_request
 from edgate.directory.models import AccessGrant, OrgAdministrator, Organization, StaffEntry
 from edgate.matching.models import MatchCase
 from edgate.people.models import Person
@@ -128,14 +130,31 @@ def console_page(
                 query = urlencode({"next": request.get_full_path()})
                 return HttpResponseRedirect(f"{reverse('mfa:verify')}?{query}")
             if not actor.has_any(roles):
+                _refused(request, "no role for this page")
                 raise PermissionDenied
-            return view(request, actor, *args, **kwargs)
+            try:
+                return view(request, actor, *args, **kwargs)
+            except Http404:
+                _refused(request, "not found or not in scope")
+                raise
 
         guarded.console_roles = frozenset(roles)  # type: ignore[attr-defined]
         guarded.console_methods = tuple(methods)  # type: ignore[attr-defined]
         return guarded
 
     return decorate
+
+
+def _refused(request: HttpRequest, reason: str) -> None:
+    """A console page refused to a signed-in, verified person: audited, so that someone trying
+    pages or ids beyond their scope is seen. The path only (ids and organization codes, never
+    personal data); not the query string, which may hold a search."""
+    record_event(
+        EventType.CONSOLE_REFUSED,
+        ctx=ctx_from_request(request),
+        outcome=Outcome.DENIED,
+        detail={"method": request.method, "path": request.path, "reason": reason},
+    )
 
 
 def change_problem(actor: Actor, target: Profile) -> str | None:

@@ -7,6 +7,7 @@ combined at random; SSNs are random valid-looking numbers.
 
 from __future__ import annotations
 
+import io
 import random
 from base64 import b32encode
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from edgate.accounts.models import Profile, Status
 from edgate.core.context import Ctx
 from edgate.directory import actions as directory_actions
 from edgate.directory.models import Application, AppRole, Organization, OrgType
+from edgate.importer import rows as import_rows
+from edgate.importer.service import import_row
 from edgate.mfa.actions import do_provision_totp
 from edgate.people.actions import PersonData, do_create_person
 from edgate.people.models import Person, ssn_lookup
@@ -326,6 +329,7 @@ def load(ctx: Ctx) -> dict[str, object]:
             break
     pre_profile = Profile.objects.get(person=pre_person)
     survivor, duplicate = _duplicate_to_merge(_person(people[8], ctx), orgs["01230020"], ctx)
+    dirty = _imported_with_a_bad_date(orgs["01230020"], ctx)
     # Privileged accounts sign in with a second factor: one app secret each, made on the first
     # run and kept by later ones (do_provision_totp keeps an existing device).
     privileged = (admin, school_admin, riverside_admin, service, security)
@@ -409,7 +413,23 @@ def load(ctx: Ctx) -> dict[str, object]:
         "people": Person.objects.count(),
         "clients": clients,
         "duplicate": (duplicate.username, survivor.username),
+        "data_quality": dirty,
     }
+
+
+# One row of a district's staff file whose date of birth cannot be a date (month 14: day and
+# month swapped). The import keeps the person, marks the field unusable and keeps the typed
+# value for customer service ("Data-quality problem" on the Profile's page).
+DIRTY_STAFF_FILE = """id,first_name,last_name,date_of_birth,ssn,city,state,postcode
+DEMO-DQ-1,Avery,Lindqvist,1986-14-03,123450006,Northfield,MA,01360
+"""
+
+
+def _imported_with_a_bad_date(organization: Organization, ctx: Ctx) -> Profile:
+    """Through the importer itself, as `edgate import` would (a second run finds it unchanged)."""
+    (row,) = import_rows.read(io.StringIO(DIRTY_STAFF_FILE))
+    import_row(row, source="demo-staff-file", organization=organization, role_title="Teacher", ctx=ctx)
+    return Profile.objects.get(person__ssn_hash=ssn_lookup("123450006"))
 
 
 def _duplicate_to_merge(person: Person, organization: Organization, ctx: Ctx) -> tuple[Profile, Profile]:

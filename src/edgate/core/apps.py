@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
         # Read and check the typed settings once, at start-up, so a bad value fails early.
         from django.contrib.auth.signals import user_logged_in
 
-        from . import conf
+        from . import checks, conf  # noqa: F401 - checks registers itself
         from .middleware import remember_sign_in_time
 
         conf.get()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.http import HttpRequest
+
+from . import proxies
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,7 @@ class Ctx:
 def client_ip(request: HttpRequest) -> str | None:
     """REMOTE_ADDR, or the nearest untrusted hop of X-Forwarded-For when a trusted proxy sent it."""
     remote = request.META.get("REMOTE_ADDR") or None
-    trusted = set(getattr(settings, "TRUSTED_PROXIES", []))
-    if remote not in trusted:
+    if not proxies.is_trusted(remote):
         return remote
     hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
     for hop in reversed(hops):
@@ -32,7 +32,7 @@ def client_ip(request: HttpRequest) -> str | None:
             ipaddress.ip_address(hop)
         except ValueError:
             return remote
-        if hop not in trusted:
+        if not proxies.is_trusted(hop):
             return hop
     return remote
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
-from . import conf, hashers, views
+from . import conf, hashers, proxies, views
 
 SESSION_STARTED = "edgate.signed_in_at"
 # When the session was last saved because of activity (time.time()): IdleSessionMiddleware.
@@ -23,6 +23,27 @@ def remember_sign_in_time(
     """Receiver of `user_logged_in`, so every way of signing in starts the 12-hour clock."""
     if request is not None and hasattr(request, "session"):
         request.session[SESSION_STARTED] = time.time()
+
+
+class ForwardedProtoMiddleware:
+    """X-Forwarded-Proto is believed only from a trusted proxy (EDGATE_TRUSTED_PROXIES).
+
+    The production settings tell Django that `X-Forwarded-Proto: https` means the client used
+    HTTPS (SECURE_PROXY_SSL_HEADER): no redirect to HTTPS, and `request.is_secure()` true.
+    Django believes the header from anyone, so a client that reached a node directly (not
+    through nginx) could claim HTTPS. Outermost in MIDDLEWARE: the header is dropped from any
+    other peer before anything reads it, under any server (gunicorn's own check covers only
+    its `wsgi.url_scheme`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "HTTP_X_FORWARDED_PROTO" in request.META and not proxies.is_trusted(
+            request.META.get("REMOTE_ADDR")
+        ):
+            del request.META["HTTP_X_FORWARDED_PROTO"]
+        return self.get_response(request)
 
 
 class HealthCheckMiddleware:

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.i18n import set_language
 
 from . import views
 
@@ -10,4 +11,6 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("privacy/", views.privacy, name="privacy"),
     path("favicon.ico", views.favicon),
+    # The language switch in the header posts here (Django's view: a cookie, then back to `next`).
+    path("language/", set_language, name="set_language"),
 ]

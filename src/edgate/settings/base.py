@@ -6,7 +6,8 @@ Environment variables read here (and only here):
   EDGATE_SECRET_KEY     Django's signing key
   EDGATE_PII_KEYS       comma-separated Fernet keys for personal data at rest; first one encrypts
   EDGATE_LOOKUP_KEY     HMAC key for lookup hashes (SSN, throttle keys)
-  EDGATE_TRUSTED_PROXIES comma-separated addresses allowed to set X-Forwarded-For
+  EDGATE_TRUSTED_PROXIES comma-separated addresses or networks (10.0.0.0/24) of the proxies
+                        allowed to set X-Forwarded-For and X-Forwarded-Proto
   EDGATE_THROTTLE_<NAME> a throttle's "LIMIT/SECONDS", overriding EDGATE["THROTTLES"][name]
   EDGATE_HASH_CONCURRENCY, EDGATE_HASH_WAIT_SECONDS  password hashes in flight per process, and
                         how long a request waits for one (then 503)
@@ -17,6 +18,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
+
+from edgate.core import proxies as _proxies
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 WORK_DIR = Path.cwd()
@@ -59,12 +62,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost: /healthz and /readyz over plain HTTP, for any Host, without a session.
+    # X-Forwarded-Proto only from a trusted proxy, before anything reads it.
+    "edgate.core.middleware.ForwardedProtoMiddleware",
+    # Then: /healthz and /readyz over plain HTTP, for any Host, without a session.
     "edgate.core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "edgate.core.middleware.IdleSessionMiddleware",  # saves the session when activity is due
+    # English or Spanish: the language switch's cookie, else the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -224,7 +231,18 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-LANGUAGE_CODE = "en-us"
+# Every page in English and Spanish (docs/i18n.md). No language prefix in URLs: a person's choice
+# is the language switch's cookie (Django's set_language view), else the browser's
+# Accept-Language; the same address serves both, so a registration step keeps its URL, and its
+# answers (kept server-side in the flow row) survive a switch of language.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# The language cookie says nothing about the person, but is sent only as the session cookie is.
+LANGUAGE_COOKIE_SECURE = True
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "America/New_York"
 USE_I18N = True
 USE_TZ = True
@@ -258,7 +276,11 @@ OTP_TOTP_ISSUER = "EdGate"
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
 
+# Addresses or networks (10.0.0.0/24) of the proxies allowed to set X-Forwarded-For and
+# X-Forwarded-Proto (edgate.core.proxies). Checked here, so a mistyped entry stops every process
+# at start instead of being silently ignored.
 TRUSTED_PROXIES = env_list("EDGATE_TRUSTED_PROXIES")
+_proxies.parse(TRUSTED_PROXIES)
 
 # OpenID Connect provider (django-oauth-toolkit; edgate.sso, docs/sso.md). The signing keys are
 # not settings: they live encrypted in the database (`edgate oidc keys rotate`), see edgate.sso.keys.

@@ -20,6 +20,7 @@ DEMO_DATA_ALLOWED = True
 ALLOWED_HOSTS = env_list("EDGATE_ALLOWED_HOSTS") or ["127.0.0.1", "localhost", "[::1]"]
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+LANGUAGE_COOKIE_SECURE = False
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -9,6 +9,13 @@ Django's `cached_db` backend, with three changes:
 - Redis being unreachable is not an error: reads go to the database (and skip Redis for a few
   seconds, core.outage), writes go to the database and try Redis each time (a sign-out must
   remove the cached copy whenever Redis can be reached).
+- a sign-out whose cached copy could not be removed (Redis unreachable at that moment, or
+  from this node only) would leave that copy usable for up to a minute once Redis answers
+  again, to anyone holding the old cookie. So `flush()` then sends `cached_copy_kept` with the
+  signed-in Profile's id, and accounts ends every session of that Profile (its session epoch,
+  part of the session's auth hash that Django checks on every request against the user row it
+  reads anyway): the stale copy fails that check. Failing closed costs the person their other
+  sessions, only during a Redis outage.
 - no `exists()` question before a new key is used (core.sessions.LeanSessionMixin).
 - Redis holds the session as the database does: Django's signed JSON (`encode()`), never a
   pickle (Django's Redis cache pickles whatever is not an integer, and unpickling what Redis
@@ -29,13 +36,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.backends.db import SessionStore as DBStore
+from django.dispatch import Signal
 
 from ..outage import REDIS, UNREACHABLE
 from . import LeanSessionMixin
 
 CACHE_SECONDS = 60
+
+# Sent by flush() when the cached copy of a signed-in session could not be removed from Redis;
+# `user_pk` is the signed-in Profile's id (a string, as the session holds it).
+cached_copy_kept = Signal()
 
 
 class TextSerializer:
@@ -93,4 +106,12 @@ class SessionStore(LeanSessionMixin, cached_db.SessionStore):
             if self.session_key is None:
                 return
             session_key = self.session_key
-        self._redis("delete", self.cache_key_prefix + session_key, always=True)
+        if self._redis("delete", self.cache_key_prefix + session_key, always=True) is None:
+            self._copy_kept = True  # the cache answers True or False; None is "unreachable"
+
+    def flush(self) -> None:
+        user_pk = self.get(SESSION_KEY)
+        self._copy_kept = False
+        super().flush()
+        if self._copy_kept and user_pk is not None:
+            cached_copy_kept.send(sender=type(self), user_pk=user_pk)

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
 from edgate.console import demo
 from edgate.core.context import Ctx
@@ -43,6 +44,12 @@ class Command(BaseCommand):
             )
         duplicate, survivor = result["duplicate"]
         out.write(f"\nDuplicate to merge: {duplicate} into {survivor}")
+        dirty = result["data_quality"]
+        page = reverse("backoffice:service_profile", kwargs={"profile": dirty.pk})
+        out.write(
+            f"Data-quality problem to look at: {dirty.username}, imported with an impossible date of birth "
+            f"(customer service console: {page})"
+        )
         out.write(f"\nSign in at /login/ with password “{demo.DEMO_PASSWORD}”:")
         for account in result["accounts"]:
             second = f" — TOTP secret (base32) {account.totp_secret}" if account.totp_secret else ""

@@ -1,0 +1,26 @@
+"""System checks run by `edgate check --deploy`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def trusted_proxies_set(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Production sits behind a proxy that ends TLS (deploy/nginx). Without EDGATE_TRUSTED_PROXIES
+    the proxy's X-Forwarded-Proto is not believed (every page redirects to HTTPS again) and every
+    visitor shares the proxy's address for the per-address limits and the audit log."""
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and not getattr(settings, "TRUSTED_PROXIES", None):
+        return [
+            checks.Warning(
+                "EDGATE_TRUSTED_PROXIES is empty: X-Forwarded-Proto and X-Forwarded-For from the "
+                "proxy in front of EdGate will be ignored.",
+                hint="Set it to the proxy's address as this node sees it (docs/deploy.md, "
+                "'The trusted-proxy setting').",
+                id="edgate.W001",
+            )
+        ]
+    return []
