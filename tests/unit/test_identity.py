@@ -424,7 +424,9 @@ def test_without_ssn_or_birth_date_the_whole_name_and_a_contact_are_held_for_a_h
 
 def test_a_household_phone_is_a_blocking_key() -> None:
     record = replace(RECORD, ssn_hash="", phone="555-201-4477")
-    query = Identity(first_name="Wiliam", last_name="OConor", date_of_birth=date(1979, 4, 12), phone="5552014477")
+    query = Identity(
+        first_name="Wiliam", last_name="OConor", date_of_birth=date(1979, 4, 12), phone="5552014477"
+    )
     assert "ph:5552014477" in record_keys(record) and "ph:5552014477" in query_keys(query)
     index = MemoryIndex()
     index.add("1", record)

@@ -143,7 +143,8 @@ def classify(
 
 
 def _whole_name_agrees(kind: dict[str, str]) -> bool:
-    return kind["first_name"] in ("exact", "nickname") and kind["last_name"] in ("exact", "former", "compound")
+    first, last = kind["first_name"], kind["last_name"]
+    return first in ("exact", "nickname") and last in ("exact", "former", "compound")
 
 
 def _unusable(identity: Identity) -> frozenset[str]:

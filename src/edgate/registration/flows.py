@@ -194,7 +194,8 @@ def _match_identity(flow: Flow, typed: dict[str, str], ctx: Ctx, *, at: State) -
     )
     # Submitting page 1 again from a later page re-runs the match from the top.
     flow.state = at
-    if decision.outcome == MatchOutcome.PARTIAL and near_matches.is_first(query.ssn) and not data.get("checked"):
+    first_near = decision.outcome == MatchOutcome.PARTIAL and near_matches.is_first(query.ssn)
+    if first_near and not data.get("checked"):
         # Near a record, for the first time for this SSN in any flow (matching.near_matches:
         # restarting the wizard buys no second check) and in this one: before a case is opened,
         # the registrant checks their own answers (docs/matching.md §8).
