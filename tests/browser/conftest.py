@@ -71,5 +71,7 @@ def assert_accessible(page: Page) -> None:
 
 def assert_styled(page: Page) -> None:
     """USWDS really applied (not just linked): the primary button has its blue background."""
-    color = page.evaluate("getComputedStyle(document.querySelector('.usa-button')).backgroundColor")
+    # Not the header's language switch or sign-out: those are buttons styled as links.
+    primary = ".usa-button:not(.usa-button--unstyled)"
+    color = page.evaluate(f"getComputedStyle(document.querySelector('{primary}')).backgroundColor")
     assert color == "rgb(0, 94, 162)", color
