@@ -224,3 +224,36 @@ def test_bulk_import_into_an_organization_chains_every_event(tmp_path: Path) -> 
     assert staff_events.count() == len(data.records)
     assert set(staff_events.values_list("detail__organization", flat=True)) == {"04560000"}
     assert audit_log_intact()
+
+
+def test_a_dirty_record_already_on_file_is_matched_by_the_bulk_path_as_by_the_per_row_path(
+    tmp_path: Path,
+) -> None:
+    from datetime import date
+
+    from tests.pii import register_dob
+
+    # On file from an earlier import: Ann Lee, born "1990-02-30" (kept as its typed digits).
+    register_dob(date(1990, 2, 20))
+    earlier = tmp_path / "earlier.csv"
+    earlier.write_text("id,first_name,last_name,date_of_birth\ne1,Ann,Lee,1990-02-30\n", encoding="utf-8")
+    call_command("import", str(earlier), source="earlier", report=str(tmp_path / "e.csv"), stdout=StringIO())
+    assert Person.objects.get().dob_digits == "19900230"
+    # A later file gives her a real date one keystroke away, and no SSN on either side: the
+    # per-row path finds her through her typed digits and holds the row for a human.
+    later = tmp_path / "later.csv"
+    later.write_text("id,first_name,last_name,date_of_birth\nl1,Ann,Lee,1990-02-20\n", encoding="utf-8")
+    results = {}
+    for per_row in (True, False):
+        report = tmp_path / f"later-{per_row}.csv"
+        call_command(
+            "import",
+            str(later),
+            source=f"later-{per_row}",
+            per_row=per_row,
+            report=str(report),
+            stdout=StringIO(),
+        )
+        results[per_row] = dict(outcomes(report))["l1"]
+    assert results == {True: "conflict", False: "conflict"}
+    assert Person.objects.count() == 1

@@ -13,6 +13,7 @@ portal's strings are ours; Django's and the libraries' own ship with their trans
 from __future__ import annotations
 
 import io
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,6 +45,8 @@ KEYWORDS: dict[str, object] = {
     "npgettext_lazy": ((1, "c"), 2, 3),
 }
 COMMENT_TAGS = ("Translators:",)
+BRACE_FIELD = re.compile(r"\{\w*\}")
+HTML_TAG = re.compile(r"</?\w+[^>]*>")
 SKIPPED_DIRS = {"migrations", "locale", "__pycache__", "static"}
 
 
@@ -112,7 +115,7 @@ def update(language: str) -> Catalog:
         catalog = read_catalog(language)
     else:
         catalog = Catalog(locale=language, domain=DOMAIN, project="EdGate", charset="utf-8", fuzzy=False)
-    catalog.update(template, no_fuzzy_matching=True, update_header_comment=False, update_creation_time=False)
+    catalog.update(template, no_fuzzy_matching=True, update_header_comment=False, update_creation_date=False)
     catalog.obsolete.clear()
     write_catalog(catalog, path)
     return catalog
@@ -151,6 +154,16 @@ def problems(language: str) -> list[str]:
             found.append(f"not translated: {message.id!r}")
     for message, errors in catalog.check():
         found.extend(f"{error} in {message.id!r}" for error in errors)
+    for message in catalog:
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not message.id or not all(strings):
+            continue
+        # Babel checks %-placeholders; str.format() fields and HTML tags are checked here.
+        for pattern, what in ((BRACE_FIELD, "format fields"), (HTML_TAG, "HTML tags")):
+            expected = sorted(pattern.findall(ids[-1]))
+            if any(sorted(pattern.findall(string)) != expected for string in strings):
+                found.append(f"{what} differ in {ids[0]!r}")
     return found
 
 

@@ -1,20 +1,21 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django import forms
-from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.core.validators import MinLengthValidator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from edgate.core.forms import NoEchoInput, UswdsForm
+from edgate.core.forms import NoEchoInput, PasswordStrengthInput, UswdsForm
 from edgate.core.validators import clean_phone, clean_postcode
 from edgate.people.states import STATE_CHOICES
 
-from . import hints
+from . import hints, password_checks, passwords
 from .models import Profile
-from .passwords import MAX_LENGTH
+from .passwords import MAX_LENGTH, MIN_LENGTH, PasswordContext
 
 
 def password_widget(autocomplete: str) -> forms.PasswordInput:
@@ -28,38 +29,82 @@ class SignInForm(UswdsForm):
         widget=forms.TextInput(
             attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
         ),
+        error_messages={"required": _("Enter your User Name.")},
     )
     password = forms.CharField(
         label=_("Password"),
         max_length=MAX_LENGTH,
         strip=False,
         widget=password_widget("current-password"),
+        error_messages={"required": _("Enter your password.")},
+    )
+
+
+def new_password_widget() -> PasswordStrengthInput:
+    return PasswordStrengthInput(
+        attrs={"autocomplete": "new-password", "maxlength": MAX_LENGTH}, min_length=MIN_LENGTH
     )
 
 
 class NewPasswordMixin(forms.Form):
-    """Password + confirmation, validated against the policy and the person's context words."""
+    """Password + confirmation, validated against the policy and the person's context words.
+
+    `user` is the Profile, or a `PasswordContext` (names, User Name, birth date, current
+    password) while the Profile does not exist yet; `password_context()` is what the policy sees.
+    """
 
     new_password = forms.CharField(
         label=_("New password"),
         strip=False,
-        widget=password_widget("new-password"),
+        widget=new_password_widget(),
+        error_messages={"required": _("Enter a new password.")},
     )
     confirm_password = forms.CharField(
-        label=_("Type the new password again"), strip=False, widget=password_widget("new-password")
+        label=_("Type the new password again"),
+        strip=False,
+        widget=password_widget("new-password"),
+        error_messages={"required": _("Type the password again, to be sure it is the one you meant.")},
     )
 
-    user: Any = None  # a Profile, or a PasswordContext before the Profile exists
+    user: Any = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["new_password"].help_text = " ".join(password_validation.password_validators_help_texts())
+        self.fields["new_password"].help_text = passwords.help_text()
+        # The browser's estimate knows the names the person typed or owns; never the User Name
+        # (a pre-created Profile's set-up page must not show it before set-up is done) nor the
+        # birth date: the server checks both.
+        context = self.password_context()
+        self._meter().user_inputs = [n for n in context.names() if n != context.username]
+
+    def password_context(self) -> PasswordContext:
+        return passwords.context_of(self.user)
+
+    def _meter(self) -> PasswordStrengthInput:
+        widget = self.fields["new_password"].widget
+        assert isinstance(widget, PasswordStrengthInput)  # noqa: S101 - declared above
+        return widget
 
     @sensitive_variables()
     def clean_new_password(self) -> str:
         password = self.cleaned_data["new_password"]
-        password_validation.validate_password(password, self.user)
+        context = self.password_context()
+        try:
+            passwords.validate_new_password(password, context)
+        except ValidationError:
+            self._meter().show(None)
+            raise
+        self._meter().show(password_checks.estimate(password, context.words()).score)
         return password
+
+    def mark_errors(self) -> None:
+        """A flow that redirects after a refused submission puts the kept errors on a fresh form
+        and calls this: a refused new password then reads as refused on the meter too."""
+        parent = getattr(super(), "mark_errors", None)
+        if parent is not None:
+            parent()
+        if "new_password" in (self._errors or {}) and self._meter().strength is None:
+            self._meter().show(None)
 
     @sensitive_variables()
     def clean(self) -> dict[str, Any]:
@@ -71,7 +116,13 @@ class NewPasswordMixin(forms.Form):
 
 
 class HintMixin(forms.Form):
-    hint_question_choice = forms.ChoiceField(label=_("Password Hint Question"))
+    hint_question_choice = forms.ChoiceField(
+        label=_("Password Hint Question"),
+        error_messages={
+            "required": _("Choose a Password Hint Question, or choose to write your own."),
+            "invalid_choice": _("Choose a Password Hint Question from the list."),
+        },
+    )
     own_question = forms.CharField(
         label=_("Your own question"),
         required=False,
@@ -81,8 +132,11 @@ class HintMixin(forms.Form):
     hint_answer = forms.CharField(
         label=_("Answer"),
         max_length=100,
-        min_length=3,
         widget=NoEchoInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        validators=[
+            MinLengthValidator(3, message=_("Make the answer at least %(limit_value)d characters long."))
+        ],
+        error_messages={"required": _("Enter the answer to your Password Hint Question.")},
         help_text=_(
             "Capital letters and extra spaces do not matter. "
             "You will need this answer to reset a forgotten password."
@@ -122,7 +176,10 @@ class HintMixin(forms.Form):
 
 class CurrentPasswordMixin(forms.Form):
     current_password = forms.CharField(
-        label=_("Current password"), strip=False, widget=password_widget("current-password")
+        label=_("Current password"),
+        strip=False,
+        widget=password_widget("current-password"),
+        error_messages={"required": _("Enter your current password.")},
     )
 
     @sensitive_variables()
@@ -140,6 +197,15 @@ class ChangePasswordForm(CurrentPasswordMixin, NewPasswordMixin, UswdsForm):
         self.user = user
         super().__init__(*args, **kwargs)
 
+    def password_context(self) -> PasswordContext:
+        """The current password, once checked (field order: it is cleaned first), is compared as
+        typed. Unchecked, the new password is not compared with the stored hash at all: that
+        would let anyone at an open session test guesses of the current password here, past the
+        throttle that guards the current-password field."""
+        verified = getattr(self, "cleaned_data", {}).get("current_password", "")
+        context = PasswordContext.for_profile(self.user, current_password=verified)
+        return context if verified else replace(context, current_password_hash="")
+
 
 class ChangeHintForm(CurrentPasswordMixin, HintMixin, UswdsForm):
     field_order = ["current_password", "hint_question_choice", "own_question", "hint_answer"]
@@ -154,26 +220,34 @@ class ContactForm(UswdsForm):
         label=_("Street address"),
         max_length=120,
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        error_messages={"required": _("Enter your street address.")},
     )
     city = forms.CharField(
         label=_("City"),
         max_length=60,
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+        error_messages={"required": _("Enter your city or town.")},
     )
     state = forms.ChoiceField(
         label=_("State"),
         choices=[("", _("- Select -")), *STATE_CHOICES],
+        error_messages={
+            "required": _("Choose your state."),
+            "invalid_choice": _("Choose your state from the list."),
+        },
         widget=forms.Select(attrs={"autocomplete": "address-level1"}),
     )
     postcode = forms.CharField(
         label=_("ZIP code"),
         max_length=10,
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+        error_messages={"required": _("Enter your ZIP code.")},
     )
     email = forms.EmailField(
         label=_("Email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={"required": _("Enter your email address.")},
     )
     phone = forms.CharField(
         label=_("Phone number"),

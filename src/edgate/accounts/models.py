@@ -14,6 +14,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy
 
 from edgate.people.models import Person
 
@@ -62,10 +63,10 @@ class ProfileManager(BaseUserManager.from_queryset(ProfileQuerySet)):  # type: i
 
 
 class Status(models.TextChoices):
-    AWAITING_SETUP = "awaiting_setup", "Awaiting setup"
-    ACTIVE = "active", "Active"
-    LOCKED = "locked", "Locked"
-    DISABLED = "disabled", "Disabled"
+    AWAITING_SETUP = "awaiting_setup", gettext_lazy("Awaiting setup")
+    ACTIVE = "active", gettext_lazy("Active")
+    LOCKED = "locked", gettext_lazy("Locked")
+    DISABLED = "disabled", gettext_lazy("Disabled")
 
 
 class Profile(AbstractBaseUser, PermissionsMixin):
@@ -131,9 +132,9 @@ class Profile(AbstractBaseUser, PermissionsMixin):
 
 
 class CodePurpose(models.TextChoices):
-    RECOVERY = "recovery", "Password recovery (privileged Profiles)"
-    SETUP = "setup", "Set up a pre-created Profile"
-    ENROL = "enrol", "Set up a second factor (privileged Profiles)"
+    RECOVERY = "recovery", gettext_lazy("Password recovery (privileged Profiles)")
+    SETUP = "setup", gettext_lazy("Set up a pre-created Profile")
+    ENROL = "enrol", gettext_lazy("Set up a second factor (privileged Profiles)")
 
 
 class ActivationCode(models.Model):

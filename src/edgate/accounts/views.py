@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
@@ -18,8 +18,8 @@ from edgate.core.context import ctx_from_request
 from . import actions, signin
 from .forms import ChangeHintForm, ChangePasswordForm, ContactForm, SignInForm
 
-SIGN_IN_FAILED = _("The User Name or password is not correct.")
-NOT_CHECKED = _("We did not check that password: it came before the wait was over.")
+SIGN_IN_FAILED = gettext_lazy("The User Name or password is not correct.")
+NOT_CHECKED = gettext_lazy("We did not check that password: it came before the wait was over.")
 
 
 @sensitive_post_parameters("password")

@@ -13,92 +13,120 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class EventType(models.TextChoices):
     # accounts
-    SIGN_IN = "accounts.sign_in", "Signed in"
-    SIGN_IN_FAILED = "accounts.sign_in_failed", "Sign-in failed"
-    SIGN_IN_THROTTLED = "accounts.sign_in_throttled", "Sign-in refused by throttle"
-    SIGN_IN_LOCK_LIFTED = "accounts.sign_in_lock_lifted", "Sign-in lock lifted by customer service"
-    REAUTH_THROTTLED = "accounts.reauth_throttled", "Current-password check refused by throttle"
-    SIGN_IN_DELAYED = "accounts.sign_in_delayed", "Sign-in refused: too soon after earlier attempts"
-    SIGN_OUT = "accounts.sign_out", "Signed out"
+    SIGN_IN = "accounts.sign_in", gettext_lazy("Signed in")
+    SIGN_IN_FAILED = "accounts.sign_in_failed", gettext_lazy("Sign-in failed")
+    SIGN_IN_THROTTLED = "accounts.sign_in_throttled", gettext_lazy("Sign-in refused by throttle")
+    SIGN_IN_LOCK_LIFTED = (
+        "accounts.sign_in_lock_lifted",
+        gettext_lazy("Sign-in lock lifted by customer service"),
+    )
+    REAUTH_THROTTLED = "accounts.reauth_throttled", gettext_lazy("Current-password check refused by throttle")
+    SIGN_IN_DELAYED = (
+        "accounts.sign_in_delayed",
+        gettext_lazy("Sign-in refused: too soon after earlier attempts"),
+    )
+    SIGN_OUT = "accounts.sign_out", gettext_lazy("Signed out")
     SESSIONS_ENDED = (
         "accounts.sessions_ended",
-        "Every session ended (a signed-out session's cached copy stayed in Redis)",
+        gettext_lazy("Every session ended (a signed-out session's cached copy stayed in Redis)"),
     )
-    PROFILE_CREATED = "accounts.profile_created", "Profile created"
-    PROFILE_PRECREATED = "accounts.profile_precreated", "Profile pre-created"
-    PROFILE_SETUP_COMPLETED = "accounts.profile_setup_completed", "Pre-created Profile completed"
-    PASSWORD_CHANGED = "accounts.password_changed", "Password changed"
-    HINT_CHANGED = "accounts.hint_changed", "Hint question and answer changed"
-    CONTACT_UPDATED = "accounts.contact_updated", "Contact details updated"
-    PROFILE_STATUS_CHANGED = "accounts.status_changed", "Profile locked, unlocked, disabled or re-enabled"
-    PRIVILEGES_CHANGED = "accounts.privileges_changed", "Staff privileges changed"
-    GROUP_SAVED = "accounts.group_saved", "Permission group saved"
+    PROFILE_CREATED = "accounts.profile_created", gettext_lazy("Profile created")
+    PROFILE_PRECREATED = "accounts.profile_precreated", gettext_lazy("Profile pre-created")
+    PROFILE_SETUP_COMPLETED = (
+        "accounts.profile_setup_completed",
+        gettext_lazy("Pre-created Profile completed"),
+    )
+    PASSWORD_CHANGED = "accounts.password_changed", gettext_lazy("Password changed")
+    HINT_CHANGED = "accounts.hint_changed", gettext_lazy("Hint question and answer changed")
+    CONTACT_UPDATED = "accounts.contact_updated", gettext_lazy("Contact details updated")
+    PROFILE_STATUS_CHANGED = (
+        "accounts.status_changed",
+        gettext_lazy("Profile locked, unlocked, disabled or re-enabled"),
+    )
+    PRIVILEGES_CHANGED = "accounts.privileges_changed", gettext_lazy("Staff privileges changed")
+    GROUP_SAVED = "accounts.group_saved", gettext_lazy("Permission group saved")
     # recovery
-    RECOVERY_STARTED = "recovery.started", "Password recovery started"
-    RECOVERY_HINT_FAILED = "recovery.hint_failed", "Wrong hint answer"
-    RECOVERY_LOCKED = "recovery.locked", "Recovery refused by throttle"
-    RECOVERY_HINT_PASSED = "recovery.hint_passed", "Hint answer accepted"
-    PASSWORD_RESET = "recovery.password_reset", "Password reset after hint answer"
+    RECOVERY_STARTED = "recovery.started", gettext_lazy("Password recovery started")
+    RECOVERY_HINT_FAILED = "recovery.hint_failed", gettext_lazy("Wrong hint answer")
+    RECOVERY_LOCKED = "recovery.locked", gettext_lazy("Recovery refused by throttle")
+    RECOVERY_HINT_PASSED = "recovery.hint_passed", gettext_lazy("Hint answer accepted")
+    PASSWORD_RESET = "recovery.password_reset", gettext_lazy("Password reset after hint answer")
     # registration and matching
-    MATCH_OUTCOME = "registration.match", "Identity matched"
-    MATCH_THROTTLED = "registration.match_throttled", "Identity match refused by throttle"
-    MATCH_CASE_OPENED = "registration.case_opened", "Match case opened"
-    MATCH_CASE_REPEATED = "registration.case_repeated", "Conflicting submission counted on an open case"
-    USERNAME_REMINDED = "registration.username_reminded", "User Name reminder shown"
-    PERSON_CREATED = "people.person_created", "Person record created"
-    PERSON_UPDATED = "people.person_updated", "Person record updated"
-    MATCH_CASE_STATUS_CHANGED = "matching.case_status_changed", "Match case resolved or reopened"
-    MATCH_CASE_ROUTED = "matching.case_routed", "Match case organizations changed"
-    MATCH_CASE_RESOLVED = "matching.case_resolved", "Match case resolved (same person or different people)"
-    MATCH_CASE_ESCALATED = "matching.case_escalated", "Match case escalated to customer service"
+    MATCH_OUTCOME = "registration.match", gettext_lazy("Identity matched")
+    MATCH_THROTTLED = "registration.match_throttled", gettext_lazy("Identity match refused by throttle")
+    MATCH_CASE_OPENED = "registration.case_opened", gettext_lazy("Match case opened")
+    MATCH_CASE_REPEATED = (
+        "registration.case_repeated",
+        gettext_lazy("Conflicting submission counted on an open case"),
+    )
+    USERNAME_REMINDED = "registration.username_reminded", gettext_lazy("User Name reminder shown")
+    PERSON_CREATED = "people.person_created", gettext_lazy("Person record created")
+    PERSON_UPDATED = "people.person_updated", gettext_lazy("Person record updated")
+    MATCH_CASE_STATUS_CHANGED = (
+        "matching.case_status_changed",
+        gettext_lazy("Match case resolved or reopened"),
+    )
+    MATCH_CASE_ROUTED = "matching.case_routed", gettext_lazy("Match case organizations changed")
+    MATCH_CASE_RESOLVED = (
+        "matching.case_resolved",
+        gettext_lazy("Match case resolved (same person or different people)"),
+    )
+    MATCH_CASE_ESCALATED = "matching.case_escalated", gettext_lazy("Match case escalated to customer service")
     # directory and access
-    STAFF_ADDED = "directory.staff_added", "Staff entry added"
-    STAFF_ENDED = "directory.staff_ended", "Staff entry ended"
-    ACCESS_GRANTED = "directory.access_granted", "Application access granted"
-    ACCESS_REVOKED = "directory.access_revoked", "Application access revoked"
-    ADMIN_APPOINTED = "directory.admin_appointed", "Directory Administrator appointed"
-    ADMIN_REMOVED = "directory.admin_removed", "Directory Administrator removed"
-    STAFF_UPDATED = "directory.staff_updated", "Staff entry changed"
-    ORGANIZATION_SAVED = "directory.organization_saved", "Organization created or changed"
-    APPLICATION_SAVED = "directory.application_saved", "Application created or changed"
-    APP_ROLE_SAVED = "directory.role_saved", "Application role created or changed"
-    STAFF_SEARCH_THROTTLED = "directory.staff_search_throttled", "Staff search by SSN refused by throttle"
+    STAFF_ADDED = "directory.staff_added", gettext_lazy("Staff entry added")
+    STAFF_ENDED = "directory.staff_ended", gettext_lazy("Staff entry ended")
+    ACCESS_GRANTED = "directory.access_granted", gettext_lazy("Application access granted")
+    ACCESS_REVOKED = "directory.access_revoked", gettext_lazy("Application access revoked")
+    ADMIN_APPOINTED = "directory.admin_appointed", gettext_lazy("Directory Administrator appointed")
+    ADMIN_REMOVED = "directory.admin_removed", gettext_lazy("Directory Administrator removed")
+    STAFF_UPDATED = "directory.staff_updated", gettext_lazy("Staff entry changed")
+    ORGANIZATION_SAVED = "directory.organization_saved", gettext_lazy("Organization created or changed")
+    APPLICATION_SAVED = "directory.application_saved", gettext_lazy("Application created or changed")
+    APP_ROLE_SAVED = "directory.role_saved", gettext_lazy("Application role created or changed")
+    STAFF_SEARCH_THROTTLED = (
+        "directory.staff_search_throttled",
+        gettext_lazy("Staff search by SSN refused by throttle"),
+    )
     # second factor (privileged people)
-    OTP_ENROLLED = "mfa.enrolled", "Second factor (authenticator app) enrolled"
-    OTP_PASSED = "mfa.passed", "Second factor passed"
-    OTP_FAILED = "mfa.failed", "Wrong second-factor code, or one refused by throttle"
-    OTP_RECOVERY_CODE_USED = "mfa.recovery_code_used", "Recovery code used as the second factor"
-    OTP_RESET = "mfa.reset", "Second factor removed by customer service (to enrol again)"
+    OTP_ENROLLED = "mfa.enrolled", gettext_lazy("Second factor (authenticator app) enrolled")
+    OTP_PASSED = "mfa.passed", gettext_lazy("Second factor passed")
+    OTP_FAILED = "mfa.failed", gettext_lazy("Wrong second-factor code, or one refused by throttle")
+    OTP_RECOVERY_CODE_USED = "mfa.recovery_code_used", gettext_lazy("Recovery code used as the second factor")
+    OTP_RESET = "mfa.reset", gettext_lazy("Second factor removed by customer service (to enrol again)")
     # security monitoring
-    THROTTLE_ALERT = "security.throttle_alert", "A throttle limit was reached (for customer service)"
+    THROTTLE_ALERT = (
+        "security.throttle_alert",
+        gettext_lazy("A throttle limit was reached (for customer service)"),
+    )
     # activation codes (issued by customer service)
-    ACTIVATION_CODE_ISSUED = "recovery.code_issued", "Activation code issued"
-    ACTIVATION_CODE_REDEEMED = "recovery.code_redeemed", "Activation code redeemed"
-    ACTIVATION_CODE_FAILED = "recovery.code_failed", "Wrong or expired activation code"
+    ACTIVATION_CODE_ISSUED = "recovery.code_issued", gettext_lazy("Activation code issued")
+    ACTIVATION_CODE_REDEEMED = "recovery.code_redeemed", gettext_lazy("Activation code redeemed")
+    ACTIVATION_CODE_FAILED = "recovery.code_failed", gettext_lazy("Wrong or expired activation code")
     # single sign-on (OpenID Connect clients and signing keys)
-    SSO_CLIENT_REGISTERED = "sso.client_registered", "OpenID Connect client registered"
-    SSO_CLIENT_REMOVED = "sso.client_removed", "OpenID Connect client removed"
-    SSO_KEY_ROTATED = "sso.key_rotated", "ID-token signing key rotated"
-    SSO_KEY_RETIRED = "sso.key_retired", "ID-token signing key retired"
-    SSO_SIGN_IN = "sso.sign_in", "Signed in to an application (authorization code issued)"
-    SSO_ACCESS_DENIED = "sso.access_denied", "Sign-in to an application refused: no access"
+    SSO_CLIENT_REGISTERED = "sso.client_registered", gettext_lazy("OpenID Connect client registered")
+    SSO_CLIENT_REMOVED = "sso.client_removed", gettext_lazy("OpenID Connect client removed")
+    SSO_KEY_ROTATED = "sso.key_rotated", gettext_lazy("ID-token signing key rotated")
+    SSO_KEY_RETIRED = "sso.key_retired", gettext_lazy("ID-token signing key retired")
+    SSO_SIGN_IN = "sso.sign_in", gettext_lazy("Signed in to an application (authorization code issued)")
+    SSO_ACCESS_DENIED = "sso.access_denied", gettext_lazy("Sign-in to an application refused: no access")
     # customer service
-    PERSONS_MERGED = "service.persons_merged", "Duplicate person merged into another"
-    PERSONS_UNMERGED = "service.persons_unmerged", "Merge of duplicate persons undone"
+    PERSONS_MERGED = "service.persons_merged", gettext_lazy("Duplicate person merged into another")
+    PERSONS_UNMERGED = "service.persons_unmerged", gettext_lazy("Merge of duplicate persons undone")
     CONSOLE_REFUSED = (
         "service.console_refused",
-        "Console page refused (no role for it, or the object not found or not in scope)",
+        gettext_lazy("Console page refused (no role for it, or the object not found or not in scope)"),
     )
 
 
 class Outcome(models.TextChoices):
-    SUCCESS = "success"
-    FAILURE = "failure"
-    DENIED = "denied"
+    SUCCESS = "success", gettext_lazy("Success")
+    FAILURE = "failure", gettext_lazy("Failure")
+    DENIED = "denied", gettext_lazy("Denied")
 
 
 class AppendOnlyError(Exception):

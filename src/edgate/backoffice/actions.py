@@ -17,6 +17,8 @@ from typing import Any
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from edgate.accounts import actions as account_actions
 from edgate.accounts.models import Profile, Status
@@ -54,7 +56,7 @@ class MergeRefused(Exception):
 
 class UnmergeRefused(Exception):
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
+        super().__init__("; ".join(str(problem) for problem in problems))
         self.problems = problems
 
 
@@ -113,21 +115,21 @@ def standing_merge(person: Person) -> PersonMerge | None:
 def merge_problem(*, survivor: Person, duplicate: Person, allow_privileged: bool) -> str | None:
     """Why the two cannot be merged (None when they can)."""
     if survivor.pk == duplicate.pk:
-        return "A person cannot be merged with themselves: choose two different records."
+        return _("A person cannot be merged with themselves: choose two different records.")
     if standing_merge(duplicate) is not None:
-        return "The duplicate has already been merged into another person; undo that merge first."
+        return _("The duplicate has already been merged into another person; undo that merge first.")
     if standing_merge(survivor) is not None:
-        return (
+        return _(
             "The survivor was itself merged into another person as a duplicate; "
             "merge into the person it was merged into instead."
         )
     if survivor.ssn_hash and duplicate.ssn_hash and survivor.ssn_hash != duplicate.ssn_hash:
-        return (
+        return _(
             "Both records have a Social Security number and they differ: these are two different "
             "people, not a duplicate. Do not merge them; escalate to a security administrator."
         )
     if duplicate.ssn_hash and not survivor.ssn_hash:
-        return (
+        return _(
             "Only the duplicate has a Social Security number: merged away, it would send the person "
             "registering again to the disabled record. Choose the record with the Social Security "
             "number as the survivor."
@@ -136,12 +138,12 @@ def merge_problem(*, survivor: Person, duplicate: Person, allow_privileged: bool
     if not allow_privileged and any(
         p is not None and is_privileged(p) for p in (survivor_profile, duplicate_profile)
     ):
-        return (
+        return _(
             "One of the two has a privileged Profile (agency staff or a Directory Administrator): "
             "only a security administrator may merge it."
         )
     if duplicate_profile is not None and survivor_profile is None and duplicate_profile.grants.exists():
-        return (
+        return _(
             "The duplicate's Profile has application access but the survivor has no Profile to "
             "receive it: choose the record with the Profile as the survivor."
         )
@@ -150,15 +152,15 @@ def merge_problem(*, survivor: Person, duplicate: Person, allow_privileged: bool
         and survivor_profile is None
         and OrgAdministrator.objects.filter(profile=duplicate_profile).exists()
     ):
-        return (
+        return _(
             "The duplicate's Profile is a Directory Administrator but the survivor has no Profile to "
             "take the appointment: choose the record with the Profile as the survivor."
         )
     if survivor_profile is not None and survivor_profile.status not in GRANTABLE_STATUSES:
-        return (
-            f"The survivor's Profile is {survivor_profile.get_status_display().lower()}: access can only "
-            "be moved to an active Profile or one awaiting setup. Unlock or enable it first."
-        )
+        return _(
+            "The survivor's Profile is %(status)s: access can only be moved to an active Profile or one "
+            "awaiting setup. Unlock or enable it first."
+        ) % {"status": survivor_profile.get_status_display().lower()}
     return None
 
 
@@ -191,8 +193,10 @@ def do_merge_persons(
             return _merge(survivor=survivor, duplicate=duplicate, reason=reason, ctx=ctx)
     except IntegrityError as clash:  # a staff entry or grant added to the survivor meanwhile
         raise MergeRefused(
-            "The survivor's staff entries or access changed while merging: look at both records again "
-            "and retry."
+            _(
+                "The survivor's staff entries or access changed while merging: look at both records "
+                "again and retry."
+            )
         ) from clash
 
 
@@ -292,23 +296,23 @@ def _event_detail(merge: PersonMerge, reason: str) -> dict[str, Any]:
     }
 
 
-UNMERGE_PRIVILEGED = (
+UNMERGE_PRIVILEGED = gettext_lazy(
     "One of the two has a privileged Profile (agency staff or a Directory Administrator): "
     "only a security administrator may undo this merge."
 )
 
 NAMES = {
-    "staff": "staff entry",
-    "grants": "access grant",
-    "cases": "match case",
-    "appointments": "Directory Administrator appointment",
+    "staff": gettext_lazy("staff entry"),
+    "grants": gettext_lazy("access grant"),
+    "cases": gettext_lazy("match case"),
+    "appointments": gettext_lazy("Directory Administrator appointment"),
 }
 
 
 def unmerge_problems(merge: PersonMerge) -> list[str]:
     """Why the merge cannot be undone exactly (empty when it can). Locks the rows it reads."""
     if merge.undone_at is not None:
-        return ["This merge was undone already."]
+        return [_("This merge was undone already.")]
     problems: list[str] = []
     snap = merge.snapshot
     restored: dict[str, dict[int, dict[str, Any]]] = {kind: {} for kind in SNAPSHOT_MODELS}
@@ -321,7 +325,9 @@ def unmerge_problems(merge: PersonMerge) -> list[str]:
         for entry in rows:
             row = current.get(entry["id"])
             if row is None:
-                problems.append(f"The {NAMES[kind]} {entry['id']} no longer exists.")
+                problems.append(
+                    _("The %(what)s %(id)s no longer exists.") % {"what": NAMES[kind], "id": entry["id"]}
+                )
                 continue
             changed = [
                 name.removesuffix("_id").replace("_", " ")
@@ -330,7 +336,8 @@ def unmerge_problems(merge: PersonMerge) -> list[str]:
             ]
             if changed:
                 problems.append(
-                    f"The {NAMES[kind]} {entry['id']} was changed after the merge ({', '.join(changed)})."
+                    _("The %(what)s %(id)s was changed after the merge (%(fields)s).")
+                    % {"what": NAMES[kind], "id": entry["id"], "fields": ", ".join(changed)}
                 )
                 continue
             restored[kind][row.pk] = {
@@ -350,10 +357,18 @@ def unmerge_problems(merge: PersonMerge) -> list[str]:
         .order_by("pk")
     ):
         problems.append(
-            f"The access grant {grant.pk} ({grant.application.name}: {grant.role.name} at "
-            f"{grant.organization.code}) was given after the merge on the staff entry "
-            f"{grant.staff_entry_id}, which the undo gives back to the duplicate: revoke that grant "
-            "first, or leave the merge in place."
+            _(
+                "The access grant %(grant)s (%(application)s: %(role)s at %(organization)s) was given "
+                "after the merge on the staff entry %(entry)s, which the undo gives back to the "
+                "duplicate: revoke that grant first, or leave the merge in place."
+            )
+            % {
+                "grant": grant.pk,
+                "application": grant.application.name,
+                "role": grant.role.name,
+                "organization": grant.organization.code,
+                "entry": grant.staff_entry_id,
+            }
         )
     for values in restored["staff"].values():
         entry = values["row"]
@@ -365,8 +380,11 @@ def unmerge_problems(merge: PersonMerge) -> list[str]:
             .exists()
         ):
             problems.append(
-                f"The staff entry {entry.pk} cannot be made current again at {entry.organization.code}: "
-                "the duplicate has another current entry there, added after the merge."
+                _(
+                    "The staff entry %(entry)s cannot be made current again at %(organization)s: "
+                    "the duplicate has another current entry there, added after the merge."
+                )
+                % {"entry": entry.pk, "organization": entry.organization.code}
             )
     for values in restored["grants"].values():
         grant = values["row"]
@@ -379,8 +397,11 @@ def unmerge_problems(merge: PersonMerge) -> list[str]:
             .exists()
         ):
             problems.append(
-                f"The access grant {grant.pk} cannot be active again: the duplicate's Profile was given the "
-                "same role at the same organization after the merge."
+                _(
+                    "The access grant %(grant)s cannot be active again: the duplicate's Profile was given "
+                    "the same role at the same organization after the merge."
+                )
+                % {"grant": grant.pk}
             )
     for values in restored["appointments"].values():
         appointment = values["row"]
@@ -392,8 +413,11 @@ def unmerge_problems(merge: PersonMerge) -> list[str]:
             .exists()
         ):
             problems.append(
-                f"The Directory Administrator appointment {appointment.pk} cannot go back: the duplicate's "
-                "Profile was appointed at the same organization again after the merge."
+                _(
+                    "The Directory Administrator appointment %(appointment)s cannot go back: the "
+                    "duplicate's Profile was appointed at the same organization again after the merge."
+                )
+                % {"appointment": appointment.pk}
             )
     if profile := snap.get("profile"):
         now_status = (
@@ -404,8 +428,11 @@ def unmerge_problems(merge: PersonMerge) -> list[str]:
         )
         if now_status != profile["status"][1]:
             problems.append(
-                f"The duplicate's Profile is now {now_status or 'gone'}, not disabled as the merge left it: "
-                "someone changed it after the merge."
+                _(
+                    "The duplicate's Profile is now %(status)s, not disabled as the merge left it: "
+                    "someone changed it after the merge."
+                )
+                % {"status": now_status or _("gone")}
             )
     return problems
 

@@ -37,6 +37,7 @@ class CaseFilterForm(UswdsForm):
         label=_("Status"),
         required=False,
         choices=[("", _("All")), *CaseStatus.choices],
+        error_messages={"invalid_choice": _("Choose a status from the list.")},
     )
     reference = forms.CharField(label=_("Case reference"), required=False, max_length=20)
 
@@ -53,16 +54,33 @@ class ResolveForm(UswdsForm):
         label=_("Decision"),
         choices=CaseOutcome.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Choose whether they are the same person or different people.")},
+        error_messages={
+            "required": _("Choose whether they are the same person or different people."),
+            "invalid_choice": _("Choose whether they are the same person or different people."),
+        },
     )
-    first_name = forms.CharField(label=_("First name on the record"), max_length=60)
+    first_name = forms.CharField(
+        label=_("First name on the record"),
+        max_length=60,
+        error_messages={"required": _("Enter the first name for the record.")},
+    )
     middle_name = forms.CharField(label=_("Middle name on the record"), max_length=60, required=False)
-    last_name = forms.CharField(label=_("Last name on the record"), max_length=80)
+    last_name = forms.CharField(
+        label=_("Last name on the record"),
+        max_length=80,
+        error_messages={"required": _("Enter the last name for the record.")},
+    )
     former_last_name = forms.CharField(
         label=_("Former last name on the record"), max_length=80, required=False
     )
     date_of_birth = forms.DateField(
-        label=_("Date of birth on the record"), widget=date_widget(), required=False
+        label=_("Date of birth on the record"),
+        widget=date_widget(),
+        required=False,
+        error_messages={
+            "required": _("Enter the date of birth for the record: it can be corrected, not removed."),
+            "invalid": _("Enter the date of birth as a real date, like 02/17/1991."),
+        },
     )
     reason = reason_field(
         _("Reason"),
@@ -154,6 +172,7 @@ class RouteForm(UswdsForm):
         label=_("Organization codes"),
         max_length=400,
         help_text=_("The 8-digit codes, separated by commas or spaces."),
+        error_messages={"required": _("Enter at least one organization code.")},
     )
     reason = reason_field(_("Reason"), _("Why the case goes to these organizations."))
 

@@ -41,6 +41,7 @@ def role_title_field() -> forms.CharField:
         label=_("Role title"),
         max_length=80,
         help_text=_("For example Teacher, Principal or Data Manager."),
+        error_messages={"required": _("Enter the role title, like Teacher.")},
     )
 
 
@@ -53,6 +54,7 @@ def ask_reason(form: forms.Form, *, required: bool) -> forms.Form:
                 label=_("Reason"),
                 max_length=200,
                 help_text=_("Why you are making this change for the organization (kept in the audit log)."),
+                error_messages={"required": _("Give the reason for this change.")},
             )
         )
     return form
@@ -105,12 +107,21 @@ class PickStaffSearchForm(UswdsForm):
     q = forms.CharField(
         label=_("Name or User Name"),
         max_length=80,
+        error_messages={"required": _("Enter a name or User Name to search for.")},
         widget=forms.TextInput(attrs={"autocomplete": "off", "enterkeyhint": "search"}),
     )
 
 
 class PickStaffForm(UswdsForm):
-    person = forms.TypedChoiceField(label=_("Person"), coerce=int, widget=forms.RadioSelect)
+    person = forms.TypedChoiceField(
+        label=_("Person"),
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose the person to add."),
+            "invalid_choice": _("Choose one of the people listed."),
+        },
+    )
     role_title = role_title_field()
 
     def __init__(self, *args: Any, choices: list[tuple[int, str]], **kwargs: Any) -> None:
@@ -121,13 +132,18 @@ class PickStaffForm(UswdsForm):
 class KnownPersonForm(IdentityCleaning, UswdsForm):
     """Searched by POST: the SSN never goes into a URL."""
 
-    first_name = forms.CharField(label=_("First name"), max_length=60)
-    last_name = forms.CharField(label=_("Last name"), max_length=80)
+    first_name = forms.CharField(
+        label=_("First name"), max_length=60, error_messages={"required": _("Enter their first name.")}
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=80, error_messages={"required": _("Enter their last name.")}
+    )
     ssn = forms.CharField(
         label=_("Social Security Number"),
         max_length=20,
         help_text=_("9 digits. It is not shown back in full."),
         widget=NoEchoInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": _("Enter their Social Security Number.")},
     )
 
 
@@ -138,18 +154,34 @@ class RoleTitleForm(UswdsForm):
 class EditEntryForm(UswdsForm):
     role_title = role_title_field()
     started_on = forms.DateField(
-        label=_("Started on"), required=False, help_text=_("Optional."), widget=DateInput()
+        label=_("Started on"),
+        required=False,
+        help_text=_("Optional."),
+        widget=DateInput(),
+        error_messages={"invalid": _("Enter the start date as a real date, like 09/01/2026.")},
     )
 
 
 class NewStaffForm(IdentityCleaning, UswdsForm):
-    first_name = forms.CharField(label=_("First or given name"), max_length=60)
+    first_name = forms.CharField(
+        label=_("First or given name"),
+        max_length=60,
+        error_messages={"required": _("Enter their first name.")},
+    )
     middle_name = forms.CharField(label=_("Middle name"), max_length=60, required=False)
-    last_name = forms.CharField(label=_("Last or family name"), max_length=80)
+    last_name = forms.CharField(
+        label=_("Last or family name"),
+        max_length=80,
+        error_messages={"required": _("Enter their last name.")},
+    )
     date_of_birth = forms.DateField(
         label=_("Date of birth"),
         help_text=_("Not shown back: type it again if the page asks you to correct something."),
         widget=NoEchoDateInput(autocomplete="off"),
+        error_messages={
+            "required": _("Enter their date of birth."),
+            "invalid": _("Enter the date of birth as a real date, like 02/17/1991."),
+        },
     )
     ssn = forms.CharField(
         label=_("Social Security Number"),
@@ -158,6 +190,7 @@ class NewStaffForm(IdentityCleaning, UswdsForm):
             "9 digits. It is not shown back: type it again if the page asks you to correct something."
         ),
         widget=NoEchoInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": _("Enter their Social Security Number.")},
     )
     email = forms.EmailField(label=_("Email address"), required=False, max_length=254)
     phone = forms.CharField(label=_("Phone number"), required=False, max_length=20)
@@ -180,6 +213,10 @@ class GrantForm(UswdsForm):
         label=_("Application and role"),
         queryset=AppRole.objects.none(),
         empty_label=_("Choose an application role"),
+        error_messages={
+            "required": _("Choose the application and role to grant."),
+            "invalid_choice": _("Choose one of the application roles listed."),
+        },
     )
 
     def __init__(self, *args: Any, roles: QuerySet[AppRole], **kwargs: Any) -> None:
@@ -194,8 +231,18 @@ class ActivityFilterForm(UswdsForm):
         choices=[("", _("Any"))] + [(e.value, e.label) for e in ACTIVITY_EVENTS],
     )
     actor = forms.CharField(label=_("By (User Name)"), required=False, max_length=40)
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    date_from = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=DateInput(),
+        error_messages={"invalid": _("Enter the first day as a real date, like 11/01/2026.")},
+    )
+    date_to = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=DateInput(),
+        error_messages={"invalid": _("Enter the last day as a real date, like 11/30/2026.")},
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -10,13 +10,14 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from edgate.accounts.models import Profile
+from edgate.core.forms import UswdsForm
 from edgate.directory.models import Organization
 from edgate.people.models import Person
 
 REASON_HELP = _("Required. Recorded in the audit log with the change.")
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(UswdsForm):
     reason = forms.CharField(
         label=_("Reason"),
         max_length=500,
@@ -26,7 +27,7 @@ class ReasonForm(forms.Form):
     )
 
 
-class SearchForm(forms.Form):
+class SearchForm(UswdsForm):
     """Posted, never put in a URL: names, e-mail addresses and SSN digits stay out of access
     logs and browser history."""
 
@@ -106,7 +107,7 @@ def find_person(people: QuerySet[Person], typed: str) -> Person | None:
     return people.filter(pk=profile.person_id).first() if profile is not None else None
 
 
-class MergeForm(forms.Form):
+class MergeForm(UswdsForm):
     survivor = forms.CharField(
         label=_("Survivor: User Name or state educator ID"),
         max_length=40,

@@ -10,9 +10,11 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_variables
 
 from . import conf
+from .messages import plain_messages
 from .validators import clean_birth_date, clean_name, clean_ssn, clean_state_id, reject_control_characters
 
 WIDGET_CLASSES = {
@@ -30,17 +32,91 @@ class NoEchoInput(forms.TextInput):
         return None
 
 
+class PasswordStrengthInput(forms.PasswordInput):
+    """A new-password box with a strength meter (core/widgets/password_strength.html).
+
+    Without JavaScript the meter shows the server's verdict on the password just submitted
+    (`strength`, set by the form); with it, edgate/password-strength.js scores each change with
+    zxcvbn in the browser. The text beside the meter is a polite live region, so a screen
+    reader announces a new verdict when the typing pauses."""
+
+    template_name = "core/widgets/password_strength.html"
+    # zxcvbn's scores 0-4, as the meter says them; then the server's word for a refused password.
+    LABELS = (
+        gettext_lazy("Password strength: very weak"),
+        gettext_lazy("Password strength: weak"),
+        gettext_lazy("Password strength: fair"),
+        gettext_lazy("Password strength: strong"),
+        gettext_lazy("Password strength: very strong"),
+    )
+    REFUSED = gettext_lazy("Password strength: not accepted (see the message above)")
+
+    def __init__(self, attrs: dict[str, Any] | None = None, *, min_length: int = 0) -> None:
+        super().__init__(attrs)
+        self.min_length = min_length
+        self.strength: dict[str, Any] | None = None  # {"score": 0-4, "label": text}; see show()
+        self.user_inputs: list[str] = []  # words the browser's estimate should know (names)
+
+    def show(self, score: int | None) -> None:
+        """The server's verdict on the submitted password; None: refused by a rule."""
+        if score is None:
+            self.strength = {"score": 0, "label": str(self.REFUSED)}
+        else:
+            self.strength = {"score": score, "label": str(self.LABELS[score])}
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"].update(
+            strength=self.strength,
+            min_length=self.min_length,
+            user_inputs=self.user_inputs,
+            labels=[str(label) for label in self.LABELS],
+            too_short=ngettext(
+                "Too short: use at least %(min)d character",
+                "Too short: use at least %(min)d characters",
+                self.min_length,
+            )
+            % {"min": self.min_length},
+        )
+        return context
+
+
 def uswds_field(field: forms.Field) -> forms.Field:
-    """The USWDS class on its widget, and no control characters in text."""
+    """The USWDS class on its widget, no control characters in text, and error messages in
+    plain words instead of Django's defaults (core/messages.py)."""
     css = next((c for kind, c in WIDGET_CLASSES.items() if isinstance(field.widget, kind)), "usa-input")
-    field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {css}".strip()
-    if isinstance(field, forms.CharField):
+    classes = field.widget.attrs.get("class", "").split()
+    if css not in classes:
+        field.widget.attrs["class"] = " ".join([*classes, css])
+    if isinstance(field, forms.CharField) and reject_control_characters not in field.validators:
         field.validators.append(reject_control_characters)
+    plain_messages(field)
     return field
 
 
+class UswdsBoundField(forms.BoundField):
+    """A field with errors is drawn as one (USWDS `usa-input--error`, described by its error
+    message) whenever it is rendered: errors found by `is_valid`, added afterwards by a view (a
+    wrong hint answer) or kept from a refused submission and shown after a redirect."""
+
+    def build_widget_attrs(self, attrs: dict[str, Any], widget: forms.Widget | None = None) -> dict[str, Any]:
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        if self.errors and not widget.is_hidden:
+            classes = f"{attrs.get('class') or widget.attrs.get('class', '')}".split()
+            attrs["class"] = " ".join(
+                [*classes, *(["usa-input--error"] if "usa-input--error" not in classes else [])]
+            )
+            described = [f"{self.auto_id}_error"]
+            if self.help_text:
+                described.append(f"{self.auto_id}_helptext")
+            attrs["aria-describedby"] = " ".join(described)
+        return attrs
+
+
 class UswdsForm(forms.Form):
-    error_summary_title = "There is a problem"
+    error_summary_title = gettext_lazy("There is a problem")
+    bound_field_class = UswdsBoundField
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -49,6 +125,11 @@ class UswdsForm(forms.Form):
 
     def full_clean(self) -> None:
         super().full_clean()
+        self.mark_errors()
+
+    def mark_errors(self) -> None:
+        """Error styling and descriptions on the fields that have errors (also for errors a
+        flow kept from a refused submission and shows on the page it redirected to)."""
         for name in self.errors:
             if name in self.fields:
                 widget = self.fields[name].widget

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
 from . import conf
@@ -75,7 +76,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    return render(request, "core/error.html", {"title": "Your form expired", "kind": "csrf"}, status=403)
+    return render(request, "core/error.html", {"title": _("Your form expired"), "kind": "csrf"}, status=403)
 
 
 def _error_page(request: HttpRequest, title: str, kind: str, status: int) -> HttpResponse:
@@ -83,23 +84,23 @@ def _error_page(request: HttpRequest, title: str, kind: str, status: int) -> Htt
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, "Something is wrong with that request", "400", 400)
+    return _error_page(request, _("Something is wrong with that request"), "400", 400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, "You do not have access to this page", "403", 403)
+    return _error_page(request, _("You do not have access to this page"), "403", 403)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, "Page not found", "404", 404)
+    return _error_page(request, _("Page not found"), "404", 404)
 
 
 def request_too_large(request: HttpRequest) -> HttpResponse:
-    return _error_page(request, "That was more than this page accepts", "413", 413)
+    return _error_page(request, _("That was more than this page accepts"), "413", 413)
 
 
 def length_required(request: HttpRequest) -> HttpResponse:
-    return _error_page(request, "Something is wrong with that request", "400", 411)
+    return _error_page(request, _("Something is wrong with that request"), "400", 411)
 
 
 # Seconds a client is asked to wait when the database cannot be reached.
@@ -109,7 +110,7 @@ UNAVAILABLE_RETRY_AFTER = 5
 def hashing_busy(request: HttpRequest, retry_after: int) -> HttpResponse:
     """Every password check in this process is taken and none came free in time: nothing was
     examined or saved, so the person may simply try again."""
-    response = _error_page(request, "The portal is busy", "503-busy", 503)
+    response = _error_page(request, _("The portal is busy"), "503-busy", 503)
     response["Retry-After"] = str(retry_after)
     return response
 
@@ -123,7 +124,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     integrity errors included, stays a 500 and is logged as one."""
     if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
         return unavailable(request)
-    return _error_page(request, "Something went wrong on our side", "500", 500)
+    return _error_page(request, _("Something went wrong on our side"), "500", 500)
 
 
 def unavailable(request: HttpRequest) -> HttpResponse:
@@ -133,7 +134,7 @@ def unavailable(request: HttpRequest) -> HttpResponse:
     content = render_to_string(
         "core/error.html",
         {
-            "title": "The portal is unavailable for a moment",
+            "title": _("The portal is unavailable for a moment"),
             "kind": "503",
             "agency_name": branding.agency_name,
             "agency_short_name": branding.agency_short_name,

@@ -6,6 +6,7 @@ from typing import TypeVar
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from edgate.audit.events import PendingEvent, audited, changes
 from edgate.audit.models import EventType
@@ -133,14 +134,18 @@ def grant_problem(
     """Why this grant may not be made (None when it may). Every grant rests on the person's
     current staff entry at the organization, so ending that entry revokes it."""
     if role.application.open_to_all:
-        return f"{role.application.name} is open to every Profile: it needs no grant."
+        return _("%(application)s is open to every Profile: it needs no grant.") % {
+            "application": role.application.name
+        }
     if getattr(profile, "status", None) not in GRANTABLE_STATUSES:
-        return "Only an active Profile, or one awaiting setup, can be given access."
+        return _("Only an active Profile, or one awaiting setup, can be given access.")
     entry = current_staff_entry(profile, organization)
     if entry is None:
-        return f"This person is not on the staff of {organization.name}: add them to its staff first."
+        return _("This person is not on the staff of %(organization)s: add them to its staff first.") % {
+            "organization": organization.name
+        }
     if staff_entry is not None and staff_entry.pk != entry.pk:
-        return "That staff entry is not this person's current entry at the organization."
+        return _("That staff entry is not this person's current entry at the organization.")
     return None
 
 
@@ -165,7 +170,7 @@ def do_grant_access(
         pk=current_staff_entry(profile, organization).pk  # type: ignore[union-attr]
     )
     if entry.ended_at is not None:
-        raise GrantRefused("This staff entry has just been ended.")
+        raise GrantRefused(_("This staff entry has just been ended."))
     grant, created = AccessGrant.objects.active().get_or_create(
         profile=profile,
         role=role,

@@ -9,6 +9,8 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from edgate.core.admin import AuditedAdmin
 from edgate.core.context import ctx_from_request
@@ -82,11 +84,16 @@ class StaffEntryAdmin(AuditedAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         return readonly + ["person", "organization"] if obj is not None else readonly
 
-    @admin.action(description="End the selected staff entries (revokes their grants)")
+    @admin.action(description=gettext_lazy("End the selected staff entries (revokes their grants)"))
     def end_entries(self, request: HttpRequest, queryset: QuerySet[StaffEntry]) -> None:
         for entry in queryset:
             directory.do_end_staff_entry(entry=entry, ctx=ctx_from_request(request))
-        messages.success(request, f"Ended {queryset.count()} staff entries.")
+        count = queryset.count()
+        messages.success(
+            request,
+            ngettext("Ended %(count)s staff entry.", "Ended %(count)s staff entries.", count)
+            % {"count": count},
+        )
 
 
 class AccessGrantForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -120,11 +127,11 @@ class AccessGrantAdmin(AuditedAdmin):
     add_action = directory.do_grant_access
     # A grant is made or revoked (the "revoke" action), never edited or deleted.
 
-    @admin.action(description="Revoke the selected grants")
+    @admin.action(description=gettext_lazy("Revoke the selected grants"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[AccessGrant]) -> None:
         for grant in queryset.active():
             directory.do_revoke_access(grant=grant, ctx=ctx_from_request(request))
-        messages.success(request, "Revoked.")
+        messages.success(request, _("Revoked."))
 
 
 @admin.register(OrgAdministrator)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from edgate.people.models import Person
 
@@ -16,11 +17,11 @@ code_validator = RegexValidator(r"^\d{8}$", "An organization code has 8 digits."
 
 
 class OrgType(models.TextChoices):
-    AGENCY = "agency", "State agency"
-    DISTRICT = "district", "District"
-    SCHOOL = "school", "School"
-    CHARTER = "charter", "Charter school"
-    COLLABORATIVE = "collaborative", "Collaborative"
+    AGENCY = "agency", gettext_lazy("State agency")
+    DISTRICT = "district", gettext_lazy("District")
+    SCHOOL = "school", gettext_lazy("School")
+    CHARTER = "charter", gettext_lazy("Charter school")
+    COLLABORATIVE = "collaborative", gettext_lazy("Collaborative")
 
 
 class Organization(models.Model):

@@ -6,6 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from edgate.directory.models import Organization
 from edgate.people.models import Person
@@ -19,10 +20,10 @@ def new_reference() -> str:
 
 
 class CaseStatus(models.TextChoices):
-    OPEN = "open", "Open"
+    OPEN = "open", gettext_lazy("Open")
     # Handed to customer service: Directory Administrators still see it but no longer act on it.
-    ESCALATED = "escalated", "Escalated to customer service"
-    RESOLVED = "resolved", "Resolved"
+    ESCALATED = "escalated", gettext_lazy("Escalated to customer service")
+    RESOLVED = "resolved", gettext_lazy("Resolved")
 
 
 # Statuses in which a case is still waiting for a decision.
@@ -30,8 +31,8 @@ PENDING = (CaseStatus.OPEN, CaseStatus.ESCALATED)
 
 
 class CaseOutcome(models.TextChoices):
-    SAME_PERSON = "same_person", "Same person"
-    DIFFERENT_PEOPLE = "different_people", "Different people"
+    SAME_PERSON = "same_person", gettext_lazy("Same person")
+    DIFFERENT_PEOPLE = "different_people", gettext_lazy("Different people")
 
 
 class MatchCase(models.Model):
@@ -85,3 +86,18 @@ class DistinctPair(models.Model):
 
     def __str__(self) -> str:
         return f"person {self.person_id} is not {self.identity_key[:8]}…"
+
+
+class NearMatch(models.Model):
+    """Partial matches counted per SSN across registrations (`near_matches`): the check page is
+    offered for the first one only, so restarting the wizard does not buy another check.
+
+    `ssn_key` is a keyed hash of the SSN under a purpose of its own: no personal data is stored,
+    and the value cannot be joined with `Person.ssn_hash`."""
+
+    ssn_key = models.CharField(max_length=64, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.count} near matches for {self.ssn_key[:8]}…"

@@ -22,6 +22,9 @@ class SecondFactorForm(UswdsForm):
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
         ),
+        error_messages={
+            "required": _("Enter the 6-digit code from your authenticator app, or a recovery code.")
+        },
     )
 
     def clean_code(self) -> str:
@@ -41,12 +44,14 @@ class ConfirmDeviceForm(UswdsForm):
         widget=NoEchoInput(
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
         ),
+        error_messages={"required": _("Enter the enrolment code customer service gave you.")},
     )
     code = forms.CharField(
         label=_("Code from the app"),
         max_length=12,
         help_text=_("The 6-digit code your authenticator app shows now."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        error_messages={"required": _("Enter the 6-digit code your authenticator app shows.")},
     )
 
     def clean_code(self) -> str:

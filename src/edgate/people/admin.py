@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from edgate.core.admin import Action, AuditedAdmin
@@ -25,7 +26,7 @@ class PersonAdmin(AuditedAdmin):
     # People come from registration, the directory, import or createstaff; never deleted here.
     change_actions = dict.fromkeys(actions.UPDATABLE_FIELDS, actions.do_update_person)
 
-    @admin.display(description="Data-quality problem")
+    @admin.display(description=gettext_lazy("Data-quality problem"))
     def data_quality(self, obj: Person) -> str:
         """Fields an agency file gave unusable, with the raw value (SSN masked), read-only."""
         problems = data_problems(obj).values()

@@ -12,6 +12,7 @@ class UsernameForm(UswdsForm):
         widget=forms.TextInput(
             attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
         ),
+        error_messages={"required": _("Enter your User Name.")},
     )
 
 
@@ -21,6 +22,7 @@ class AnswerForm(UswdsForm):
         max_length=100,
         widget=NoEchoInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         help_text=_("Capital letters and extra spaces do not matter."),
+        error_messages={"required": _("Enter the answer to your Password Hint Question.")},
     )
 
 
@@ -34,6 +36,7 @@ class CodeForm(UsernameForm):
         help_text=_(
             "26 letters and digits, as customer service gave it to you. Dashes and spaces do not matter."
         ),
+        error_messages={"required": _("Enter the activation code customer service gave you.")},
     )
 
 

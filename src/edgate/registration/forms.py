@@ -38,6 +38,7 @@ def name_field(
     max_length: int = 60,
     autocomplete: str = "off",
     help_text: str = "",
+    required_message: str = "",
 ) -> forms.CharField:
     return forms.CharField(
         label=label,
@@ -45,39 +46,117 @@ def name_field(
         max_length=max_length,
         help_text=help_text,
         widget=forms.TextInput(attrs={"autocomplete": autocomplete, "spellcheck": "false"}),
+        error_messages={"required": required_message} if required_message else None,
     )
 
 
-class IdentityForm(IdentityCleaning, UswdsForm):
-    first_name = name_field(_("First or given name"), autocomplete="given-name")
+DOB_MISSING = _("Enter your date of birth.")
+DOB_MONTH = _("Enter a month from 1 to 12.")
+DOB_DAY = _("Enter a day from 1 to 31.")
+DOB_YEAR = _("Enter the year as 4 digits, like 1985.")
+DOB_NOT_REAL = _("The date of birth must be a real date. Check the day and the month.")
+
+
+class DateOfBirthParts:
+    """The date of birth as three boxes, checked together so the person gets one message that
+    says which part is wrong ("Enter the year as 4 digits, like 1985"), on the first part at
+    fault, never one line per box. The parts are read as typed (text), so "85", "x" or "13"
+    get these words rather than Django's number and choice messages."""
+
+    cleaned_data: dict[str, Any]
+    add_error: Any
+    has_error: Any
+
+    PARTS = ("dob_month", "dob_day", "dob_year")
+
+    @sensitive_variables()
+    def clean_date_of_birth_parts(self, data: dict[str, Any]) -> None:
+        month, day, year = (str(data.get(name) or "").strip() for name in self.PARTS)
+        if any(self.has_error(name) for name in self.PARTS):
+            return
+        missing = [name for name, value in zip(self.PARTS, (month, day, year), strict=True) if not value]
+        if len(missing) == 3:
+            self.add_error("dob_month", DOB_MISSING)
+            return
+        if missing:
+            self.add_error(missing[0], MISSING_PART[tuple(missing)])
+            return
+        if not (month.isascii() and month.isdigit() and 1 <= int(month) <= 12):
+            self.add_error("dob_month", DOB_MONTH)
+            return
+        if not (day.isascii() and day.isdigit() and 1 <= int(day) <= 31):
+            self.add_error("dob_day", DOB_DAY)
+            return
+        if not (year.isascii() and year.isdigit() and len(year) == 4):
+            self.add_error("dob_year", DOB_YEAR)
+            return
+        try:
+            born = date(int(year), int(month), int(day))
+        except ValueError:
+            self.add_error("dob_day", DOB_NOT_REAL)
+            return
+        try:
+            data["date_of_birth"] = birth_date_in_range(born)
+        except ValidationError as exc:
+            self.add_error("dob_year", exc)
+
+
+MISSING_PART = {
+    ("dob_month",): _("The date of birth must include a month."),
+    ("dob_day",): _("The date of birth must include a day."),
+    ("dob_year",): _("The date of birth must include a year."),
+    ("dob_month", "dob_day"): _("The date of birth must include a month and a day."),
+    ("dob_month", "dob_year"): _("The date of birth must include a month and a year."),
+    ("dob_day", "dob_year"): _("The date of birth must include a day and a year."),
+}
+
+
+def date_part_field(label: str, *, length: int, autocomplete: str) -> forms.CharField:
+    # Checked in DateOfBirthParts, as a whole: each part alone is optional here.
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "maxlength": length, "autocomplete": autocomplete}
+        ),
+    )
+
+
+class IdentityForm(IdentityCleaning, DateOfBirthParts, UswdsForm):
+    first_name = name_field(
+        _("First or given name"),
+        autocomplete="given-name",
+        required_message=_("Enter your first name."),
+    )
     middle_name = name_field(
         _("Middle name"), required=False, autocomplete="additional-name", help_text=_("Optional.")
     )
-    last_name = name_field(_("Last or family name"), max_length=80, autocomplete="family-name")
+    last_name = name_field(
+        _("Last or family name"),
+        max_length=80,
+        autocomplete="family-name",
+        required_message=_("Enter your last name."),
+    )
     former_last_name = name_field(
         _("Former last name"),
         required=False,
         max_length=80,
         help_text=_("Optional. If you were licensed or employed under another last name."),
     )
-    dob_month = forms.TypedChoiceField(label=_("Month"), choices=MONTHS, coerce=int)
-    dob_day = forms.IntegerField(
-        label=_("Day"),
-        min_value=1,
-        max_value=31,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 2, "autocomplete": "bday-day"}),
+    dob_month = forms.ChoiceField(
+        label=_("Month"),
+        choices=MONTHS,
+        required=False,
+        error_messages={"invalid_choice": DOB_MONTH},
     )
-    dob_year = forms.IntegerField(
-        label=_("Year"),
-        min_value=1000,
-        max_value=9999,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 4, "autocomplete": "bday-year"}),
-    )
+    dob_day = date_part_field(_("Day"), length=2, autocomplete="bday-day")
+    dob_year = date_part_field(_("Year"), length=4, autocomplete="bday-year")
     ssn = forms.CharField(
         label=_("Social Security Number"),
         max_length=20,
         help_text=_("9 digits, like 123-45-6789. For your security it is never shown back to you in full."),
         widget=NoEchoInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": _("Enter your Social Security Number.")},
     )
     state_id = forms.CharField(
         label=_("State educator ID"),
@@ -94,17 +173,7 @@ class IdentityForm(IdentityCleaning, UswdsForm):
     @sensitive_variables()
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        parts = (data.get("dob_year"), data.get("dob_month"), data.get("dob_day"))
-        if all(parts):
-            try:
-                born = date(*parts)  # type: ignore[misc]
-            except ValueError:
-                self.add_error("dob_day", _("That date does not exist. Check the day and month."))
-                return data
-            try:
-                data["date_of_birth"] = birth_date_in_range(born)
-            except ValidationError as exc:
-                self.add_error("dob_year", exc)
+        self.clean_date_of_birth_parts(data)
         return data
 
 
@@ -123,10 +192,15 @@ class SecurityForm(NewPasswordMixin, HintMixin, UswdsForm):
         first_name: str = "",
         last_name: str = "",
         username: str = "",
+        password_context: PasswordContext | None = None,
         require_code: bool = False,
         **kwargs: Any,
     ) -> None:
-        self.user = PasswordContext(username=username, first_name=first_name, last_name=last_name)
+        # The person's names, User Name and birth date (PasswordContext.from_identity for a new
+        # registration, .for_profile for a pre-created Profile); the names alone still work.
+        self.user = password_context or PasswordContext(
+            username=username, first_name=first_name, last_name=last_name
+        )
         super().__init__(*args, **kwargs)
         self.fields["new_password"].label = _("Password")
         self.fields["confirm_password"].label = _("Type the password again")
@@ -144,6 +218,7 @@ def SETUP_CODE_FIELD() -> forms.CharField:  # noqa: N802 - a field factory, read
         widget=NoEchoInput(
             attrs={"autocomplete": "one-time-code", "autocapitalize": "characters", "spellcheck": "false"}
         ),
+        error_messages={"required": _("Enter the activation code you were given.")},
         help_text=_(
             "The one-time activation code you were given for this Profile, by customer service "
             "or by your organization's Directory Administrator. Dashes and spaces do not matter."
@@ -166,6 +241,7 @@ class CaseStatusForm(UswdsForm):
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
         ),
+        error_messages={"required": _("Enter your case reference, like EG-ACDE-FGHJ.")},
     )
 
     def clean_reference(self) -> str:

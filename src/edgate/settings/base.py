@@ -192,11 +192,15 @@ PASSWORD_HASHING_CONCURRENCY = int(os.environ.get("EDGATE_HASH_CONCURRENCY") or 
 )
 PASSWORD_HASHING_WAIT_SECONDS = float(os.environ.get("EDGATE_HASH_WAIT_SECONDS") or 10)
 
+# NIST SP 800-63B §3.1.1.2, in the order a person is told (the first refusal only, see
+# accounts/passwords.py validate_new_password); the slow current-password hash comes last.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "edgate.accounts.passwords.LengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "edgate.accounts.passwords.PatternValidator"},
     {"NAME": "edgate.accounts.passwords.ContextWordsValidator"},
+    {"NAME": "edgate.accounts.passwords.PatternValidator"},
+    {"NAME": "edgate.accounts.passwords.BreachedPasswordValidator"},
+    {"NAME": "edgate.accounts.passwords.GuessabilityValidator"},
+    {"NAME": "edgate.accounts.passwords.ReuseValidator"},
 ]
 
 # Sessions: 30 min idle, 12 h absolute. The idle expiry is pushed on by activity at most once
@@ -262,7 +266,7 @@ NODE_MODULES = Path(
 STATICFILES_DIRS = [
     (f"uswds/{part}", NODE_MODULES / "@uswds" / "uswds" / "dist" / part)
     for part in ("css", "js", "img", "fonts")
-]
+] + [("zxcvbn", NODE_MODULES / "zxcvbn" / "dist")]  # the password strength meter's estimator
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -17,6 +17,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 from oauth2_provider.models import Application as Client
 
@@ -39,23 +41,27 @@ class ClientAddForm(forms.ModelForm):  # type: ignore[type-arg]
 
     application = forms.ModelChoiceField(
         queryset=Application.objects.order_by("code"),
-        help_text="The agency application people sign in to through this client.",
+        help_text=gettext_lazy("The agency application people sign in to through this client."),
     )
     redirect_uris = forms.CharField(
-        label="Redirect URIs",
+        label=gettext_lazy("Redirect URIs"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One per line; matched exactly. Production accepts https only.",
+        help_text=gettext_lazy("One per line; matched exactly. Production accepts https only."),
     )
     public = forms.BooleanField(
-        label="Public client",
+        label=gettext_lazy("Public client"),
         required=False,
-        help_text="An application that cannot keep a secret (a browser or mobile app): no secret, PKCE only.",
+        help_text=gettext_lazy(
+            "An application that cannot keep a secret (a browser or mobile app): no secret, PKCE only."
+        ),
     )
     first_party = forms.BooleanField(
-        label="First-party",
+        label=gettext_lazy("First-party"),
         required=False,
         initial=True,
-        help_text="The agency's own application: no consent page. Leave unticked for a vendor's.",
+        help_text=gettext_lazy(
+            "The agency's own application: no consent page. Leave unticked for a vendor's."
+        ),
     )
 
     class Meta:
@@ -70,9 +76,9 @@ class ClientAddForm(forms.ModelForm):  # type: ignore[type-arg]
         lines = [line.strip() for line in self.cleaned_data["redirect_uris"].splitlines()]
         uris = [line for line in lines if line]
         if not uris:
-            raise ValidationError("Enter at least one redirect URI.")
+            raise ValidationError(_("Enter at least one redirect URI."))
         if spaced := [uri for uri in uris if len(uri.split()) > 1]:
-            raise ValidationError(f"One URI per line, without spaces: {spaced[0]!r}.")
+            raise ValidationError(_("One URI per line, without spaces: %(uri)s.") % {"uri": repr(spaced[0])})
         return uris
 
     def _post_clean(self) -> None:
@@ -144,21 +150,21 @@ class ClientAdmin(AuditedAdmin):
         except ClientApplication.DoesNotExist:
             return None
 
-    @admin.display(description="Application", ordering="edgate__application__code")
+    @admin.display(description=gettext_lazy("Application"), ordering="edgate__application__code")
     def application(self, obj: Client) -> str:
         link = self._link(obj)
         return link.application.code if link else "-"
 
-    @admin.display(description="First-party", boolean=True)
+    @admin.display(description=gettext_lazy("First-party"), boolean=True)
     def first_party(self, obj: Client) -> bool | None:
         link = self._link(obj)
         return link.first_party if link else None
 
-    @admin.display(description="Redirect URIs")
+    @admin.display(description=gettext_lazy("Redirect URIs"))
     def redirect_uri_list(self, obj: Client) -> str:
         return ", ".join(obj.redirect_uris.split())
 
-    @admin.display(description="Post-logout redirect URIs")
+    @admin.display(description=gettext_lazy("Post-logout redirect URIs"))
     def post_logout_redirect_uri_list(self, obj: Client) -> str:
         return ", ".join(obj.post_logout_redirect_uris.split()) or "-"
 
@@ -184,7 +190,7 @@ class ClientAdmin(AuditedAdmin):
             return super().response_add(request, obj, post_url_continue)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Client registered: copy its secret now",
+            "title": _("Client registered: copy its secret now"),
             "opts": self.opts,
             "client": obj,
             "client_secret": secret,

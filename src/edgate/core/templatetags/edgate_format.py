@@ -1,0 +1,76 @@
+"""Dates, times and phone numbers as people write them, and the error summary's links.
+
+    {% load edgate_format %}
+    {{ review.date_of_birth|person_date }}   February 17, 1991   (a date, or an ISO "1991-02-17")
+    {{ contact.phone|phone }}                (413) 555-0199
+    {{ case.created_at|when }}               Nov 30, 2026, 2:05 PM EST   (in settings.TIME_ZONE)
+    {{ grant.granted_at|day }}               Nov 30, 2026
+
+The formats are translatable (pgettext "date format"), so each language writes them its own way.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django import forms, template
+from django.template.defaultfilters import date as format_date
+from django.utils.translation import pgettext
+
+register = template.Library()
+
+
+@register.filter(expects_localtime=True)
+def person_date(value: date | str | None) -> str:
+    """A calendar date written out: "February 17, 1991"."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    if not value:
+        return ""
+    return format_date(value, pgettext("date format", "F j, Y"))
+
+
+@register.filter(expects_localtime=True)
+def day(value: date | datetime | None) -> str:
+    """A day in short: "Nov 30, 2026" (a moment's day in the portal's time zone)."""
+    if not value:
+        return ""
+    return format_date(value, pgettext("date format", "M j, Y"))
+
+
+@register.filter(expects_localtime=True)
+def when(value: datetime | None) -> str:
+    """A moment in the portal's time zone, named: "Nov 30, 2026, 2:05 PM EST"."""
+    if not value:
+        return ""
+    return format_date(value, pgettext("date format", "M j, Y, g:i A T"))
+
+
+@register.filter
+def phone(value: str | None) -> str:
+    """A US number, kept as 10 digits, written "(413) 555-0199"; anything else as it is."""
+    digits = str(value or "")
+    if len(digits) == 10 and digits.isascii() and digits.isdigit():
+        return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
+    return digits
+
+
+@register.filter
+def error_anchor(field: forms.BoundField) -> str:
+    """The id an error summary links to: the field's input (the first option of radio buttons,
+    whose group has no element of its own)."""
+    if isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return f"{field.auto_id}_0"
+    return str(field.auto_id)
+
+
+@register.filter
+def tel(value: str | None) -> str:
+    """A phone number as a link target: "(555) 010-6600" → "tel:+15550106600"."""
+    digits = "".join(ch for ch in str(value or "") if ch.isascii() and ch.isdigit())
+    if len(digits) == 10:
+        digits = f"1{digits}"
+    return f"tel:+{digits}" if digits else ""

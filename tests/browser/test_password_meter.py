@@ -1,0 +1,71 @@
+"""The password strength meter in Chromium: live with JavaScript, the server's verdict without."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Browser, Page, expect
+
+from edgate.accounts.passwords import MESSAGES
+from edgate.core.forms import PasswordStrengthInput
+from tests.factories import PASSWORD, on_file, someone, with_profile
+from tests.pii import register_secret
+
+from .conftest import assert_accessible
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WEAK = register_secret("aaaaaaaaaaaaaaaa")
+STRONG = register_secret("walnut ferry ochre lamp quietly")
+
+
+def sign_in_and_open_change_password(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}{reverse('accounts:login')}")
+    page.get_by_label("User Name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{base}{reverse('accounts:change_password')}")
+
+
+def test_the_meter_follows_the_typing_in_a_polite_live_region(  # type: ignore[no-untyped-def]
+    page: Page, live_server, failed_resources: list[str]
+) -> None:
+    profile = with_profile(on_file(someone("Rowan", "Achterberg")))
+    sign_in_and_open_change_password(page, live_server.url, profile.username)
+    meter = page.locator("meter")
+    live = page.locator("#id_new_password_strength_text")
+    expect(meter).to_be_visible()
+    assert live.get_attribute("aria-live") == "polite"
+    assert_accessible(page)
+
+    page.get_by_label("New password", exact=True).fill("short")
+    expect(live).to_contain_text("15")
+    page.get_by_label("New password", exact=True).fill(WEAK)
+    expect(live).to_have_text(str(PasswordStrengthInput.LABELS[0]))
+    assert meter.evaluate("m => m.value") == 0
+    page.get_by_label("New password", exact=True).fill(STRONG)
+    expect(live).to_have_text(str(PasswordStrengthInput.LABELS[4]))
+    assert meter.evaluate("m => m.value") == 4
+    assert_accessible(page)
+
+
+def test_without_javascript_the_server_gives_its_verdict_after_submit(  # type: ignore[no-untyped-def]
+    browser: Browser, live_server
+) -> None:
+    profile = with_profile(on_file(someone("Rowan", "Achterberg")))
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        sign_in_and_open_change_password(page, live_server.url, profile.username)
+        expect(page.locator("meter")).to_be_hidden()  # nothing to say before a submit
+        page.get_by_label("Current password").fill(PASSWORD)
+        page.get_by_label("New password", exact=True).fill(WEAK)
+        page.get_by_label("Type the new password again").fill(WEAK)
+        page.get_by_role("button").filter(has_text="password").last.click()
+        expect(page.get_by_text(str(MESSAGES["password_repeat"])).first).to_be_visible()
+        expect(page.locator("#id_new_password_strength_text")).to_have_text(
+            str(PasswordStrengthInput.REFUSED)
+        )
+        expect(page.locator("meter")).to_be_visible()
+    finally:
+        context.close()

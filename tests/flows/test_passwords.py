@@ -1,0 +1,208 @@
+"""The password policy at every place a password is chosen, through HTTP: page 3 of the
+registration, the pre-created Profile's set-up, recovery by hint answer and by activation code,
+and change password. Each refusal is read from the policy's own catalogue (its translation)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from edgate.accounts.models import Profile
+from edgate.accounts.passwords import MESSAGES
+from edgate.core.forms import PasswordStrengthInput
+from tests.factories import CONTACT_POST, HINT_ANSWER, PASSWORD, on_file, precreated, someone, with_profile
+from tests.pii import register_secret
+
+from .helpers import post_step, start, step
+
+pytestmark = pytest.mark.django_db
+
+BORN = date(1991, 2, 17)
+GOOD = register_secret("walnut ferry ochre lamp")
+NAME_AND_BIRTH_DATE = register_secret("siobhankim19910217")
+BIRTH_DATE_US = register_secret("walnut 02171991 ferry")
+BIRTH_DATE_ISO = register_secret("1991-02-17 walnut ferry")
+SEQUENCE = register_secret("123456789012345")
+REPEAT = register_secret("aaaaaaaaaaaaaaaa")
+KEYBOARD = register_secret("qwertyuiopasdfgh")
+BREACHED = register_secret("iloveyou123456789")
+
+
+def siobhan():  # type: ignore[no-untyped-def]
+    return someone("Siobhan", "Kim", born=BORN)
+
+
+def error_of(response, field: str = "new_password") -> str:  # type: ignore[no-untyped-def]
+    return " ".join(response.context["form"].errors.get(field, []))
+
+
+def message(code: str) -> str:
+    return str(MESSAGES[code])
+
+
+def registration_page_3(client: Client) -> None:
+    start(client)
+    assert post_step(client, "identity", siobhan().identity_post())["Location"] == step("contact")
+    assert post_step(client, "contact", CONTACT_POST)["Location"] == step("security")
+
+
+def security(password: str) -> dict[str, str]:
+    return {
+        "new_password": password,
+        "confirm_password": password,
+        "hint_question_choice": "1",
+        "own_question": "",
+        "hint_answer": HINT_ANSWER,
+    }
+
+
+REGISTRATION_CASES = [
+    (NAME_AND_BIRTH_DATE, "password_first_name"),
+    (BIRTH_DATE_US, "password_birth_date"),
+    (BIRTH_DATE_ISO, "password_birth_date"),
+    (SEQUENCE, "password_sequence"),
+    (REPEAT, "password_repeat"),
+    (KEYBOARD, "password_keyboard"),
+    (BREACHED, "password_breached"),
+]
+
+
+@pytest.mark.parametrize(("password", "code"), REGISTRATION_CASES)
+def test_registration_page_3_refuses_with_the_specific_reason(
+    client: Client, password: str, code: str
+) -> None:
+    registration_page_3(client)
+    refused = post_step(client, "security", security(password), follow=True)
+    assert refused.redirect_chain == [] or refused.redirect_chain[-1][0] == step("security")
+    assert error_of(refused) == message(code)
+    page = refused.content.decode()
+    assert password not in page  # never sent back
+    # The meter, without JavaScript: the server's verdict, in a polite live region.
+    assert re.search(r'<p [^>]*id="id_new_password_strength_text" aria-live="polite">', page)
+    assert str(PasswordStrengthInput.REFUSED) in page
+
+
+def test_registration_page_3_accepts_a_good_passphrase_and_shows_the_meter(client: Client) -> None:
+    registration_page_3(client)
+    page = client.get(step("security")).content.decode()
+    assert '<meter class="edgate-strength__meter"' in page and 'aria-live="polite"' in page
+    assert "zxcvbn/zxcvbn" in page and "edgate/password-strength" in page
+    accepted = post_step(client, "security", security(GOOD))
+    assert accepted["Location"] == step("review")
+
+
+def test_registration_meter_shows_the_score_of_an_accepted_password_when_the_page_has_other_errors(
+    client: Client,
+) -> None:
+    registration_page_3(client)
+    data = security(GOOD) | {"hint_answer": ""}
+    page = post_step(client, "security", data, follow=True)
+    assert "hint_answer" in page.context["form"].errors
+    text = page.content.decode()
+    assert any(str(label) in text for label in PasswordStrengthInput.LABELS[2:])
+
+
+def test_precreated_setup_refuses_the_user_name_and_birth_date(client: Client) -> None:
+    who = siobhan()
+    profile = precreated(on_file(who))
+    start(client)
+    assert post_step(client, "identity", who.identity_post())["Location"] == step("setup")
+    assert profile.username not in client.get(step("setup")).content.decode()  # not before set-up
+    with_user_name = register_secret(f"ochre {profile.username} ferry lamp")
+    refused = post_step(client, "setup", security(with_user_name), follow=True)
+    assert error_of(refused) == message("password_username")
+    refused = post_step(client, "setup", security(BIRTH_DATE_US), follow=True)
+    assert error_of(refused) == message("password_birth_date")
+    done = post_step(client, "setup", security(GOOD), follow=True)
+    assert done.redirect_chain[-1][0] == step("setup_done")
+
+
+def recovery_url(name: str) -> str:
+    return reverse("recovery:step", args=[name])
+
+
+@pytest.fixture
+def profile() -> Profile:
+    return with_profile(on_file(siobhan()))
+
+
+def at_recovery_password_by_hint(client: Client, profile: Profile) -> None:
+    client.get(reverse("recovery:start"))
+    client.post(recovery_url("username"), {"username": profile.username})
+    answered = client.post(recovery_url("answer"), {"answer": HINT_ANSWER})
+    assert answered["Location"] == recovery_url("password")
+
+
+def new_password(client: Client, url: str, password: str, **extra: str):  # type: ignore[no-untyped-def]
+    return client.post(url, {"new_password": password, "confirm_password": password, **extra}, follow=True)
+
+
+def test_recovery_by_hint_refuses_the_current_password_names_and_birth_date(
+    client: Client, profile: Profile
+) -> None:
+    at_recovery_password_by_hint(client, profile)
+    url = recovery_url("password")
+    assert error_of(new_password(client, url, PASSWORD)) == message("password_reused")
+    assert error_of(new_password(client, url, NAME_AND_BIRTH_DATE)) == message("password_first_name")
+    assert error_of(new_password(client, url, BIRTH_DATE_ISO)) == message("password_birth_date")
+    assert error_of(new_password(client, url, SEQUENCE)) == message("password_sequence")
+    profile.refresh_from_db()
+    assert profile.check_password(PASSWORD)
+    done = new_password(client, url, GOOD)
+    assert done.redirect_chain[-1][0] == recovery_url("done")
+    profile.refresh_from_db()
+    assert profile.check_password(GOOD)
+
+
+def test_recovery_by_activation_code_refuses_the_current_password(client: Client, profile: Profile) -> None:
+    out = StringIO()
+    call_command("activation", "issue", "--username", profile.username, stdout=out)
+    found = re.search(r"^code=(\S+)$", out.getvalue(), re.M)
+    assert found
+    code = register_secret(found.group(1))
+    client.get(reverse("recovery:with_code"))
+    redeemed = client.post(recovery_url("activation-code"), {"username": profile.username, "code": code})
+    assert redeemed["Location"] == recovery_url("password")
+    url = recovery_url("password")
+    assert error_of(new_password(client, url, PASSWORD)) == message("password_reused")
+    assert error_of(new_password(client, url, BREACHED)) == message("password_breached")
+    assert new_password(client, url, GOOD).redirect_chain[-1][0] == recovery_url("done")
+
+
+def signed_in(profile: Profile) -> Client:
+    client = Client()
+    client.post(reverse("accounts:login"), {"username": profile.username, "password": PASSWORD})
+    return client
+
+
+def test_change_password_refuses_the_current_one_names_and_birth_date(profile: Profile) -> None:
+    client = signed_in(profile)
+    url = reverse("accounts:change_password")
+    current = {"current_password": PASSWORD}
+    assert error_of(new_password(client, url, PASSWORD, **current)) == message("password_reused")
+    assert error_of(new_password(client, url, NAME_AND_BIRTH_DATE, **current)) == message(
+        "password_first_name"
+    )
+    assert error_of(new_password(client, url, BIRTH_DATE_US, **current)) == message("password_birth_date")
+    assert error_of(new_password(client, url, KEYBOARD, **current)) == message("password_keyboard")
+    changed = new_password(client, url, GOOD, **current)
+    assert changed.redirect_chain, "accepted"
+    profile.refresh_from_db()
+    assert profile.check_password(GOOD)
+
+
+def test_change_password_does_not_tell_whether_a_guess_is_the_current_password(profile: Profile) -> None:
+    """With a wrong current password, the new one is not compared with the stored hash: the
+    new-password box must not become a way round the current-password throttle."""
+    client = signed_in(profile)
+    url = reverse("accounts:change_password")
+    guess = new_password(client, url, PASSWORD, current_password=register_secret("not it at all, sorry"))
+    assert error_of(guess, "current_password")
+    assert error_of(guess) != message("password_reused")
+    assert message("password_reused") not in guess.content.decode()

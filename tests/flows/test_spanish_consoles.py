@@ -1,0 +1,68 @@
+"""The consoles in Spanish: a Directory Administrator's and customer service's pages show no
+catalogue string left in English (what `english_left_in` finds: text translated at import time,
+or rendered outside the active language)."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from edgate.directory.models import StaffEntry
+from tests.backoffice import World, build_world, console_client
+
+from .test_spanish import english_left_in
+
+pytestmark = pytest.mark.django_db
+
+
+def in_spanish(client: Client) -> Client:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    return client
+
+
+def assert_all_spanish(client: Client, urls: list[str]) -> None:
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        assert '<html lang="es">' in page, url
+        assert english_left_in(page) == [], url
+
+
+@pytest.fixture
+def world() -> World:
+    return build_world()
+
+
+def test_a_directory_administrators_pages_in_spanish(world: World) -> None:
+    code = world.district_a.code
+    entry = StaffEntry.objects.filter(organization=world.district_a, ended_at=None).first()
+    urls = [
+        reverse("backoffice:home"),
+        reverse("backoffice:orgs"),
+        reverse("backoffice:org", args=[code]),
+        reverse("backoffice:org_activity", args=[code]),
+        reverse("backoffice:org_add", args=[code]),
+        reverse("backoffice:org_add_pick", args=[code]),
+        reverse("backoffice:org_add_known", args=[code]),
+        reverse("backoffice:org_add_new", args=[code]),
+        reverse("backoffice:cases"),
+    ]
+    if entry is not None:
+        urls.append(reverse("backoffice:org_entry", args=[code, entry.pk]))
+    assert_all_spanish(in_spanish(console_client(world.da_a)), urls)
+
+
+def test_customer_services_pages_in_spanish(world: World) -> None:
+    profile = world.educator.pk
+    urls = [
+        reverse("backoffice:service"),
+        reverse("backoffice:service") + "?last_name=a",
+        reverse("backoffice:service_profile", args=[profile]),
+        reverse("backoffice:service_appoint", args=[profile]),
+        reverse("backoffice:service_merge"),
+        reverse("backoffice:cases"),
+    ]
+    assert_all_spanish(in_spanish(console_client(world.service)), urls)

@@ -1,0 +1,35 @@
+"""A pre-created Profile's password: Django's unusable form, made with one random read."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from django.contrib.auth.hashers import check_password, is_password_usable
+
+from edgate.accounts.actions import build_precreated_profile, unusable_password
+from edgate.people.models import Person
+
+
+def test_it_has_django_s_unusable_form_and_never_verifies() -> None:
+    made = [unusable_password() for _ in range(200)]
+    assert all(re.fullmatch(r"![A-Za-z0-9]{40}", p) for p in made)
+    assert not any(is_password_usable(p) for p in made)
+    assert not check_password("", made[0]) and not check_password(made[0][1:], made[0])
+    assert len(set(made)) == len(made)
+
+
+def test_every_letter_and_digit_is_drawn_alike() -> None:
+    counts = Counter("".join(unusable_password()[1:] for _ in range(2000)))  # 80,000 characters
+    assert len(counts) == 62
+    # Each of the 62 is expected 1,290 times (σ ≈ 36); a byte taken modulo 62 without rejection
+    # would give the first 8 characters (256 % 62) about 1,560 each. Bounds at 5σ.
+    assert max(counts.values()) < 1470 and min(counts.values()) > 1110
+
+
+@pytest.mark.django_db
+def test_a_precreated_profile_has_no_usable_password() -> None:
+    profile = build_precreated_profile(person=Person(first_name="Ann", last_name="Lee"), username="alee")
+    assert not profile.has_usable_password()
+    assert profile.check_password("") is False
