@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from dataclasses import dataclass
 
 from playwright.sync_api import BrowserContext, Page
@@ -246,6 +247,16 @@ class Keyboard:
             ]
             assert submits and min(submits) > last_field, f"a button comes before the last field on {url}"
         return sequence
+
+    def assert_shift_tab_mirrors(self, sequence: list[Focus]) -> None:
+        """Shift+Tab from the last stop walks the same stops backwards."""
+        self.page.evaluate(
+            f"() => {{ const all = [...document.querySelectorAll('*')].filter(el => "
+            f"({DESCRIBE})(el)?.key === {json.dumps(sequence[-1].key)}); all.at(-1).focus(); }}"
+        )
+        backwards = [self.tab(back=True).key for _ in sequence[:-1]]
+        expected = [f.key for f in reversed(sequence[:-1])]
+        assert backwards == expected, f"Shift+Tab order is not Tab's reversed on {self.page.url}: {backwards}"
 
     def assert_skip_link_works(self) -> None:
         self.from_top()

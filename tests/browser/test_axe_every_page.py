@@ -22,8 +22,13 @@ from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import Browser, Page
 
+from edgate.accounts.models import Profile
+from edgate.directory import actions as directory_actions
 from edgate.directory.models import Application
-from tests.factories import HINT_ANSWER, PASSWORD, on_file, precreated, someone, with_profile
+from edgate.identity.records import Identity
+from edgate.matching import service as matching_service
+from tests.backoffice import World, build_world, console_client, person_with_profile
+from tests.factories import CTX, HINT_ANSWER, PASSWORD, on_file, precreated, someone, with_profile
 from tests.pii import register_secret
 
 from .conftest import axe_violations, watch_resources
@@ -60,8 +65,14 @@ class Walk:
             if width < 400 and page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
                 self.problems.append(f"{state} at {width}px: wider than the screen (scrolls sideways)")
 
-    def go(self, path: str) -> None:
-        self.page.goto(f"{self.base}{path}")
+    def go(self, path: str, *, redirects: bool = False) -> None:
+        """Open `path`; unless it `redirects` (to the flow's current step), the page must be that
+        very one, not a sign-in page or an error in its place."""
+        response = self.page.goto(f"{self.base}{path}")
+        if not redirects:
+            assert response is not None and response.request.redirected_from is None, (
+                f"{path} was redirected to {self.page.url}"
+            )
 
     def fill(self, values: dict[str, str]) -> None:
         for name, value in values.items():
@@ -77,14 +88,34 @@ class Walk:
     def submit(self, values: dict[str, str] | None = None, *, button: str = "") -> None:
         """Fill in `values` (by field name) and press the main form's first submit button."""
         self.fill(values or {})
+        # The browser's own checks (required, type=email) would stop an empty form before the
+        # portal answers; the portal's answer is what is tested.
+        self.page.evaluate("document.querySelectorAll('form').forEach(f => { f.noValidate = true; })")
         target = button or "main form.usa-form button[type=submit]"
         with self.page.expect_navigation():
             self.page.locator(target).first.click()
 
     def expect_errors(self, state: str) -> None:
+        """An error state: shown, and each message next to a field tied to it for a screen
+        reader (the field is marked invalid and described by the message, WCAG 1.3.1, 3.3.1)."""
         if not self.page.locator("#error-summary, .usa-error-message").count():
             self.problems.append(f"{state}: no error shown")
+        for orphan in self.page.evaluate(UNTIED_ERRORS):
+            self.problems.append(f"{state}: {orphan}")
         self.check(state)
+
+
+# Every error message next to a field describes a control that is marked invalid.
+UNTIED_ERRORS = """
+() => [...document.querySelectorAll('main .usa-error-message')].flatMap(message => {
+  if (!message.id) return [`error message without an id: ${message.innerText}`];
+  const described = [...document.querySelectorAll('[aria-describedby]')].filter(
+    el => el.getAttribute('aria-describedby').split(/\\s+/).includes(message.id));
+  if (!described.length) return [`no field is described by the message ${message.id}`];
+  return described.filter(el => el.getAttribute('aria-invalid') !== 'true')
+    .map(el => `${el.name || el.id} is described by ${message.id} but not marked invalid`);
+})
+"""
 
 
 def identity(who, **overrides: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -110,7 +141,7 @@ WRONG_IDENTITY = {"dob_month": "2", "dob_day": "31", "dob_year": "85", "ssn": "1
 
 def register(walk: Walk) -> None:
     """Page by page: each empty, then with wrong values, then right; the no-match outcome."""
-    walk.go(reverse("registration:start"))
+    walk.go(reverse("registration:start"), redirects=True)
     walk.check("register 1 who you are")
     who = someone("Oluwaseun", "Adeyemi-Lindqvist")
     walk.submit({"first_name": "", "last_name": "", **BLANK_IDENTITY})
@@ -142,7 +173,7 @@ def register(walk: Walk) -> None:
 def other_outcomes(walk: Walk) -> None:
     pre = someone("Mireille", "Fontaine")
     precreated(on_file(pre))
-    walk.go(reverse("registration:start"))
+    walk.go(reverse("registration:start"), redirects=True)
     walk.submit(identity(pre))
     walk.check("pre-created: we need additional information")
     walk.submit()
@@ -155,7 +186,7 @@ def other_outcomes(walk: Walk) -> None:
     record = someone("Bartholomew", "Okafor")
     with_profile(on_file(record))
     near = record.with_(date_of_birth=record.date_of_birth.replace(year=record.date_of_birth.year - 9))
-    walk.go(reverse("registration:start"))
+    walk.go(reverse("registration:start"), redirects=True)
     walk.submit(identity(near))
     walk.check("partial: check what you entered")
     walk.submit({"first_name": "", "ssn": ""})
@@ -175,13 +206,13 @@ def other_outcomes(walk: Walk) -> None:
 
     known = someone("Henrike", "Vasquez-Oduya")
     with_profile(on_file(known))
-    walk.go(reverse("registration:start"))
+    walk.go(reverse("registration:start"), redirects=True)
     walk.submit(identity(known))
     walk.check("exact: you already have a Profile")
 
 
 def recover(walk: Walk, username: str) -> None:
-    walk.go(reverse("recovery:start"))
+    walk.go(reverse("recovery:start"), redirects=True)
     walk.check("recover: User Name")
     walk.submit({"username": ""})
     walk.expect_errors("recover: User Name, empty")
@@ -200,7 +231,7 @@ def recover(walk: Walk, username: str) -> None:
     walk.submit({"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
     walk.check("recover: password changed")
 
-    walk.go(reverse("recovery:with_code"))
+    walk.go(reverse("recovery:with_code"), redirects=True)
     walk.check("recover with a code")
     walk.submit({"username": "", "code": ""})
     walk.expect_errors("recover with a code, empty")
@@ -260,6 +291,115 @@ def test_every_page_and_error_state_passes_axe_at_both_widths(walk: Walk) -> Non
     recover(walk, member.username)
     signed_in(walk, member.username)
     assert len(walk.states) >= 50, walk.states
+    assert not walk.problems, f"{len(walk.problems)} problems in {len(walk.states)} states:\n" + "\n".join(
+        walk.problems
+    )
+
+
+def sign_in_as(walk: Walk, profile: Profile) -> None:
+    """The signed-in session of `profile`, second factor passed (the console's own tests drive
+    the sign-in itself)."""
+    session = console_client(profile).cookies[settings.SESSION_COOKIE_NAME].value
+    walk.page.context.clear_cookies()
+    walk.page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": walk.base}]
+    )
+
+
+def directory_console(walk: Walk, world: World) -> None:
+    teacher = on_file(someone("Leocadia", "Brightwater"))
+    profile = with_profile(teacher)
+    entry = directory_actions.do_add_staff(
+        person=teacher, organization=world.school_a1, role_title="Teacher", ctx=CTX
+    )
+    grant = directory_actions.do_grant_access(
+        profile=profile, role=world.role("MDCS", "submitter"), organization=world.school_a1, ctx=CTX
+    )
+    waiting = on_file(someone("Ottokar", "Fernsby"))
+    precreated(waiting)
+    pending = directory_actions.do_add_staff(
+        person=waiting, organization=world.school_a1, role_title="Aide", ctx=CTX
+    )
+    record = someone("Philippa", "Ashworth-Ngata")
+    person = on_file(record)
+    directory_actions.do_add_staff(
+        person=person, organization=world.district_a, role_title="Teacher", ctx=CTX
+    )
+    query = Identity(
+        first_name=record.first_name,
+        last_name=record.last_name,
+        date_of_birth=record.date_of_birth.replace(year=record.date_of_birth.year - 6),
+        ssn=record.ssn,
+    )
+    case = matching_service.do_open_case(
+        person=person, query=query, decision=matching_service.match(query), source="test", ctx=CTX
+    )
+
+    sign_in_as(walk, world.da_a)
+    district, a1 = world.district_a.code, world.school_a1.code
+    for name, args in [
+        ("backoffice:home", []),
+        ("backoffice:orgs", []),
+        ("backoffice:org", [district]),
+        ("backoffice:org_activity", [district]),
+        ("backoffice:org_add", [district]),
+        ("backoffice:org_add_known", [a1]),
+        ("backoffice:org_entry", [a1, entry.pk]),
+        ("backoffice:org_edit", [a1, entry.pk]),
+        ("backoffice:org_end", [a1, entry.pk]),
+        ("backoffice:org_revoke", [a1, grant.pk]),
+        ("backoffice:org_code", [a1, pending.pk]),
+        ("backoffice:cases", []),
+    ]:
+        walk.go(reverse(name, args=args))
+        walk.check(f"console {name}")
+    walk.go(reverse("backoffice:org_add_pick", args=[a1]) + "?q=brightwater")
+    walk.check("console: pick someone on my staff")
+    walk.go(reverse("backoffice:org_add_new", args=[a1]))
+    walk.check("console: add someone new")
+    walk.submit(button="main form[method=post] button[type=submit]")
+    walk.expect_errors("console: add someone new, empty")
+    walk.go(reverse("backoffice:case", kwargs={"reference": case.reference}))
+    walk.check("console: a case")
+    walk.submit(
+        button=f"main form[action$='{reverse('backoffice:case_resolve', kwargs={'reference': case.reference})}'] button"
+    )
+    walk.expect_errors("console: a case, resolved with nothing chosen")
+
+
+def service_console(walk: Walk, world: World) -> None:
+    person, target = person_with_profile("Marisol", "Quintanilla-Obi")
+    directory_actions.do_add_staff(person=person, organization=world.school_a1, role_title="Teacher", ctx=CTX)
+    sign_in_as(walk, world.service)
+    walk.go(reverse("backoffice:service"))
+    walk.check("service: find a Profile")
+    walk.submit({"ssn_last4": "12x"})
+    walk.expect_errors("service: find a Profile, wrong SSN digits")
+    walk.go(reverse("backoffice:service"))
+    walk.submit({"name": "quintanilla"})
+    walk.check("service: search results")
+    walk.go(reverse("backoffice:service_profile", kwargs={"profile": target.pk}))
+    walk.check("service: a Profile")
+    walk.go(reverse("backoffice:service_disable", kwargs={"profile": target.pk}))
+    walk.check("service: disable a Profile")
+    walk.submit()
+    walk.expect_errors("service: disable a Profile, no reason")
+    walk.go(reverse("backoffice:service_appoint", kwargs={"profile": target.pk}))
+    walk.check("service: appoint a Directory Administrator")
+    walk.submit()
+    walk.expect_errors("service: appoint, empty")
+    walk.go(reverse("backoffice:service_merge"))
+    walk.check("service: merge two records")
+    walk.submit()
+    walk.expect_errors("service: merge, empty")
+
+
+@pytest.mark.parametrize("walk", LANGUAGES, indirect=True)
+def test_every_console_page_and_error_state_passes_axe_at_both_widths(walk: Walk) -> None:
+    world = build_world()
+    directory_console(walk, world)
+    service_console(walk, world)
+    assert len(walk.states) >= 25, walk.states
     assert not walk.problems, f"{len(walk.problems)} problems in {len(walk.states)} states:\n" + "\n".join(
         walk.problems
     )

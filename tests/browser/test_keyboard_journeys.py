@@ -129,7 +129,7 @@ def test_no_match_creates_a_profile_then_signs_in(keys: Keyboard, live_server) -
     page.set_viewport_size(DESKTOP)
     open_registration(keys, live_server)
 
-    keys.assert_focus_order(*IDENTITY)
+    keys.assert_shift_tab_mirrors(keys.assert_focus_order(*IDENTITY))
     type_identity(keys, who, ssn="000-12-3456")  # never issued: refused
     keys.activate(_("Continue"))
     assert_error_takes_focus(keys, "ssn")
@@ -155,7 +155,8 @@ def test_no_match_creates_a_profile_then_signs_in(keys: Keyboard, live_server) -
     heading(page, _("Review and confirm"))
     keys.assert_focus_order("confirm")
     keys.from_top()
-    keys.tab_to(name="confirm")
+    keys.tab_to(text=_("Create my Profile"))  # past the box, then back to it
+    keys.tab_to(name="confirm", back=True)
     keys.press("Space")
     assert page.evaluate("document.activeElement.checked")
     keys.activate(_("Create my Profile"))

@@ -97,17 +97,14 @@ class NewPasswordMixin(forms.Form):
         self._meter().show(password_checks.estimate(password, context.words()).score)
         return password
 
-    def kept_strength(self) -> int | None:
-        """The meter's verdict after validation (-1: refused by a rule; None: nothing typed), for
-        a flow that redirects after a refused submission and shows its errors on the next GET."""
-        strength = self._meter().strength
-        if strength is None:
-            return None
-        return -1 if strength["label"] == str(PasswordStrengthInput.REFUSED) else int(strength["score"])
-
-    def show_kept_strength(self, kept: int | None) -> None:
-        if kept is not None:
-            self._meter().show(None if kept < 0 else max(0, min(4, int(kept))))
+    def mark_errors(self) -> None:
+        """A flow that redirects after a refused submission puts the kept errors on a fresh form
+        and calls this: a refused new password then reads as refused on the meter too."""
+        parent = getattr(super(), "mark_errors", None)
+        if parent is not None:
+            parent()
+        if "new_password" in (self._errors or {}) and self._meter().strength is None:
+            self._meter().show(None)
 
     @sensitive_variables()
     def clean(self) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from edgate.accounts import codes
-from edgate.core import flowstate, throttle
+from edgate.core import flow, throttle
 
 
 def purge_expired_sessions() -> int:
@@ -28,7 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         sessions = purge_expired_sessions()
-        flows = flowstate.purge_expired()
+        flows = flow.purge_expired()
         counters = throttle.purge_expired()
         spent = codes.purge_spent()
         self.stdout.write(
