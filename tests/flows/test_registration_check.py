@@ -14,7 +14,7 @@ from django.test import Client
 from edgate.accounts.models import Profile
 from edgate.audit.models import AuditEvent, EventType
 from edgate.core import conf
-from edgate.matching.models import MatchCase
+from edgate.matching.models import MatchCase, NearMatch
 from edgate.people.models import Person
 from tests.factories import CONTACT_POST, Someone, on_file, security_post, someone, with_profile
 from tests.pii import register_dob, register_ssn
@@ -151,9 +151,12 @@ def test_every_check_submission_is_counted_by_the_throttles(settings) -> None:  
     invalid = refused(client, "check", registrant.identity_post(ssn="12"))  # not valid: not a match
     assert invalid.status_code == 200
     assert location(post_step(client, "check", registrant.identity_post())) == step("partial")  # 2
-    # A second flow: page 1 (1), then "Continue without changes" counts too (2), and a third is refused.
+    # A second flow, for someone else (the check page is offered once per SSN, not per flow):
+    # page 1 (1), then "Continue without changes" counts too (2), and a third is refused.
+    neighbour = someone("Rosalind", "Achterberg")
+    with_profile(on_file(neighbour))
     other = Client()
-    to_check(other, registrant)
+    to_check(other, older(neighbour))
     edgate["THROTTLES"]["match_flow"] = (1, 3600)
     settings.EDGATE = copy.deepcopy(edgate)
     conf.reset()
@@ -190,6 +193,7 @@ def test_the_check_page_is_the_same_whichever_field_disagrees() -> None:
         pages.append(_normalized(client.get(url(client, "check")).content.decode()))
         Profile.objects.all().delete()
         person.delete()
+        NearMatch.objects.all().delete()  # the same SSN typed again: its first near match each time
     ssn_page, dob_page, typo_page = pages
     assert NOTICE in ssn_page
     assert ssn_page == dob_page == typo_page

@@ -34,7 +34,7 @@ from edgate.core.flow import Refused, Run, Stay
 from edgate.identity.engine import Decision
 from edgate.identity.engine import Outcome as MatchOutcome
 from edgate.identity.records import Identity
-from edgate.matching import service
+from edgate.matching import near_matches, service
 from edgate.people.actions import PersonData, do_create_person
 from edgate.people.models import Person, ssn_lookup
 from edgate.recovery.policy import is_privileged
@@ -196,9 +196,11 @@ def _match_identity(run: Run, typed: dict[str, str], *, at: State) -> State:
         ctx=run.ctx,
         detail={"outcome": decision.outcome.value, "source": "registration", "rule": decision.rule},
     )
-    if decision.outcome == MatchOutcome.PARTIAL and not data.get("checked"):
-        # Near a record, for the first time in this flow: before a case is opened, the
-        # registrant checks their own answers (docs/matching.md, "Checking what was typed").
+    first_near = decision.outcome == MatchOutcome.PARTIAL and near_matches.is_first(query.ssn)
+    if first_near and not data.get("checked"):
+        # Near a record, for the first time for this SSN in any flow (matching.near_matches:
+        # restarting the wizard buys no second check) and in this one: before a case is opened,
+        # the registrant checks their own answers (docs/matching.md §8).
         data["checked"] = True
         return State.CHECK
     # Still no match: pages 2-4, if already filled in, are kept (the hashes of page 3 too).
