@@ -367,16 +367,27 @@ def test_typed_birth_date_widening_excludes_jr_sr_and_siblings() -> None:
     assert decide(typed("19790431"), first_name="Bill") == Outcome.PARTIAL
 
 
-def test_no_ssn_with_the_persons_own_state_id_is_exact() -> None:
+def test_no_ssn_with_the_persons_own_state_id_is_exact_in_an_agency_file() -> None:
     """E7: the state ID is issued per person (twins and namesakes have their own)."""
     record = replace(RECORD, ssn_hash="", state_id="40028812")
-    assert decide(record, state_id="40028812") == Outcome.EXACT  # the registrant's SSN not on file
-    assert decide(record, ssn="", state_id="40028812") == Outcome.EXACT
-    assert decide(record, state_id="") == Outcome.PARTIAL  # a namesake born the same day
-    assert decide(record, **TWIN, state_id="40028813") == Outcome.NONE  # twin: own state ID, name
-    assert decide(record, first_name="Bill", state_id="40028812") == Outcome.PARTIAL  # nickname
-    assert decide(record, date_of_birth=date(1954, 4, 11), state_id="40028812") == Outcome.PARTIAL
-    assert decide2(record, state_id="40028812") == Outcome.PARTIAL
+    row = {"agency_file": True}
+    assert decide(record, **row, state_id="40028812") == Outcome.EXACT  # the row's SSN not on file
+    assert decide(record, **row, ssn="", state_id="40028812") == Outcome.EXACT
+    assert decide(record, **row, state_id="") == Outcome.PARTIAL  # a namesake born the same day
+    assert decide(record, **row, **TWIN, state_id="40028813") == Outcome.NONE  # twin: own state ID, name
+    assert decide(record, **row, first_name="Bill", state_id="40028812") == Outcome.PARTIAL  # nickname
+    assert decide(record, **row, date_of_birth=date(1954, 4, 11), state_id="40028812") == Outcome.PARTIAL
+    assert decide2(record, **row, state_id="40028812") == Outcome.PARTIAL
+
+
+def test_a_registration_never_reaches_exact_by_the_state_id_alone() -> None:
+    """The state ID is printed on a license and shown by public license look-ups: with names and a
+    birth date it is what a stranger may know. A registration (wizard, console, `edgate link`'s
+    queries) matching a record without an SSN by it stays partial, a human's decision — exact
+    would hand over a pre-created Profile to whoever typed them."""
+    record = replace(RECORD, ssn_hash="", state_id="40028812")
+    assert decide(record, state_id="40028812") == Outcome.PARTIAL
+    assert decide(record, ssn="", state_id="40028812") == Outcome.PARTIAL
 
 
 def test_an_agency_row_with_the_ssn_one_keystroke_off_is_exact_with_a_contact() -> None:

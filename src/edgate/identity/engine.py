@@ -86,7 +86,11 @@ ABSENT_WHEN_UNUSABLE = frozenset({"ssn", "state_id"})
 
 
 def classify(
-    f: dict[str, Result], rules: MatchRules = RULES_3, unusable: frozenset[str] = frozenset()
+    f: dict[str, Result],
+    rules: MatchRules = RULES_3,
+    unusable: frozenset[str] = frozenset(),
+    *,
+    agency_file: bool = False,
 ) -> tuple[Outcome, str]:
     kind = _kinds(f, rules)
     for_exact = dict(kind)
@@ -95,6 +99,8 @@ def classify(
     if all(for_exact[name] in allowed for name, allowed in rules.exact.items()):
         return Outcome.EXACT, "names, date of birth and SSN agree"
     for widening in rules.widenings:
+        if widening.agency_only and not agency_file:
+            continue
         seen = for_exact | {name: kind[name] for name in widening.read_when_unusable}
         if all(seen[name] in allowed for name, allowed in widening.kinds.items()) and (
             not widening.any_of or any(seen[name] in ok for name, ok in widening.any_of.items())
@@ -162,7 +168,7 @@ class RuleMatcher:
     ) -> Decision:
         results = compare_all(query, candidate.identity, hasher or self.hasher)
         unusable = _unusable(query) | _unusable(candidate.identity)
-        outcome, rule = classify(results, self.rules, unusable)
+        outcome, rule = classify(results, self.rules, unusable, agency_file=query.agency_file)
         return Decision(outcome, candidate.record_id, score(results, self.rules), results, rule)
 
     def match(
