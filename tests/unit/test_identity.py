@@ -553,3 +553,23 @@ def test_adding_a_disagreeing_identifier_never_raises_the_outcome(
         return
     after = MATCHER.match(replace(q, **{field: value}), [Candidate("1", r)]).outcome
     assert RANK[after] <= RANK[before], (field, before, after)
+
+
+def test_an_exact_without_the_ssn_yields_to_another_record_holding_that_ssn() -> None:
+    """A row with this person's names, birth date and contact but the SSN of their twin, who is on
+    file too (consecutive SSNs, one home): E8 alone would say this person; the twin's record holding
+    the SSN exactly says maybe not. Partial: a human decides."""
+    record = replace(RECORD, phone="555-201-4477")
+    query = Identity(**(BASE | {"ssn": "219453382", "phone": "5552014477", "agency_file": True}))
+    alone = MATCHER.match(query, [Candidate("1", record)])
+    assert alone.outcome == Outcome.EXACT and alone.rule.startswith("E8")
+    twin = replace(record, first_name="Wilhelmina", middle_name="", ssn_hash=h("219453382"))
+    for order in (
+        [Candidate("1", record), Candidate("2", twin)],
+        [Candidate("2", twin), Candidate("1", record)],
+    ):
+        both = MATCHER.match(query, order)
+        assert both.outcome == Outcome.PARTIAL and "another record holds this SSN" in both.rule
+    # The SSN holder's own exact is untouched by a near record beside it.
+    own = Identity(**(BASE | {"first_name": "Wilhelmina", "ssn": "219453382", "agency_file": True}))
+    assert MATCHER.match(own, [Candidate("1", record), Candidate("2", twin)]).candidate_id == "2"

@@ -26,7 +26,7 @@ The full rules are in docs/matching.md (§3). In short (rules-3):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 
@@ -41,6 +41,7 @@ class Outcome(StrEnum):
     NONE = "none"
 
 
+SSN_HELD_ELSEWHERE = "exact by another rule, but another record holds this SSN"
 RANK = {Outcome.EXACT: 2, Outcome.PARTIAL: 1, Outcome.NONE: 0}
 
 
@@ -176,8 +177,21 @@ class RuleMatcher:
     ) -> Decision:
         """`hasher` may be a memoizing wrapper of the matcher's own, shared with blocking."""
         best = NO_MATCH
+        ssn_holder: Decision | None = None
         for candidate in candidates:
             decision = self.decide(query, candidate, hasher)
+            if decision.fields.get("ssn") is not None and decision.fields["ssn"].kind == "exact":
+                ssn_holder = decision
             if (RANK[decision.outcome], decision.score) > (RANK[best.outcome], best.score):
                 best = decision
+        # An exact reached without the SSN agreeing (E5d-E8: a near or missing SSN) while another
+        # record holds the query's SSN exactly: two records each have part of a claim to it — a
+        # sibling's SSN typed on a row about this person, or the reverse. A human decides.
+        if (
+            best.outcome == Outcome.EXACT
+            and best.details().get("ssn") != "exact"
+            and ssn_holder is not None
+            and ssn_holder.candidate_id != best.candidate_id
+        ):
+            return replace(best, outcome=Outcome.PARTIAL, rule=SSN_HELD_ELSEWHERE)
         return best
