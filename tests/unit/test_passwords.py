@@ -188,3 +188,25 @@ def test_errors_kept_across_a_redirect_show_the_refusal_on_the_meter() -> None:
     form._errors = ErrorDict(new_password=form.error_class([str(passwords.MESSAGES["password_repeat"])]))  # noqa: SLF001
     form.mark_errors()
     assert str(PasswordStrengthInput.REFUSED) in str(form["new_password"])
+
+
+def test_the_leet_matcher_is_skipped_when_its_combinations_would_explode() -> None:
+    # 64 characters drawn from nine leet characters took zxcvbn's leet matcher 4 seconds; the
+    # repeated part of a repeat is matched the same bounded way.
+    many = "4@31!05$7+|8962 walnut ferry ochre" * 2
+    seen: list[str] = []
+
+    def leet(text: str, **kwargs: object) -> list[object]:
+        seen.append(text)
+        return []
+
+    with mock.patch("zxcvbn.matching.l33t_match", side_effect=leet):
+        password_checks.estimate(many)
+        password_checks.estimate("w4lnut f3rry ochre lamp")
+    table = password_checks.matching.L33T_TABLE
+    assert seen, "used where it is cheap"
+    assert all(
+        len(password_checks.matching.relevant_l33t_subtable(text, table))
+        <= password_checks.MAX_LEET_CHARACTERS
+        for text in seen
+    )

