@@ -113,7 +113,7 @@ def wizard_to_review(url: str, address: str, person: dict[str, str]):  # type: i
         ("security", SECURITY, "review"),
     ):
         r = s.post(f"{url}/register/{path}/", data=base | data, allow_redirects=False, timeout=300)
-        if r.status_code != 302 or not r.headers.get("Location", "").endswith(f"/{expect}/"):
+        if r.status_code != 303 or not r.headers.get("Location", "").split("?")[0].endswith(f"/{expect}/"):
             raise RuntimeError(f"{path}: {r.status_code} {r.headers.get('Location', '')}")
     return s, base
 
@@ -179,8 +179,8 @@ def same_person(args: argparse.Namespace) -> None:
                         allow_redirects=False,
                         timeout=300,
                     )
-                    where = r.headers.get("Location", "").rstrip("/").rsplit("/", 1)[-1]
-                    outcome = f"{r.status_code} -> {where}" if r.status_code == 302 else str(r.status_code)
+                    where = r.headers.get("Location", "").split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+                    outcome = f"{r.status_code} -> {where}" if r.status_code == 303 else str(r.status_code)
             except threading.BrokenBarrierError:
                 outcome = "barrier broken"
             except Exception as exc:  # noqa: BLE001
@@ -208,8 +208,8 @@ def same_person(args: argparse.Namespace) -> None:
         ok = (
             people[0] == 1
             and profiles[0] == 1
-            and outcomes.get("302 -> created") == 1
-            and outcomes.get("302 -> exact") == n - 1
+            and outcomes.get("303 -> created") == 1
+            and outcomes.get("303 -> exact") == n - 1
         )
         verdict(
             f"same-person: {n} concurrent registrations of one person",

@@ -21,7 +21,7 @@ from edgate.matching.candidates import find_candidates
 from edgate.people.actions import PersonData, build_person
 from edgate.people.models import Person
 from tests.factories import precreated
-from tests.flows.helpers import post_step, start, step
+from tests.flows.helpers import location, post_step, start, step
 from tests.pii import register_dob, register_ssn
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -107,7 +107,7 @@ def test_the_wizard_gives_the_ssn_holder_exact_among_hundreds_of_namesakes(clien
         "state_id": "",
     }
     # The pre-created Profile's path ("we need additional information"), never a duplicate.
-    assert post_step(client, "identity", typed)["Location"] == step("setup")
+    assert location(post_step(client, "identity", typed)) == step("setup")
     assert Person.objects.count() == 301
     assert profile.username
 

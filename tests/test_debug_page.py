@@ -22,7 +22,7 @@ from edgate.people.admin import PersonAdmin
 from edgate.recovery import flows as recovery_flows
 from edgate.registration import flows as registration_flows
 from tests.factories import CONTACT_POST, HINT_ANSWER, PASSWORD, on_file, security_post, someone, with_profile
-from tests.flows.helpers import post_step, start, step
+from tests.flows.helpers import flow_id, location, post_step, start, step
 from tests.pii import leaks, register_dob, register_ssn
 from tests.second_factor import force_verified_login
 
@@ -86,8 +86,8 @@ def test_page_3_failure_shows_no_password_or_hint_answer(
     debug_client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     start(debug_client)
-    assert post_step(debug_client, "identity", someone().identity_post())["Location"] == step("contact")
-    assert post_step(debug_client, "contact", CONTACT_POST)["Location"] == step("security")
+    assert location(post_step(debug_client, "identity", someone().identity_post())) == step("contact")
+    assert location(post_step(debug_client, "contact", CONTACT_POST)) == step("security")
     monkeypatch.setattr(registration_flows.hints, "hash_answer", boom)
     assert_no_personal_data(debug_page(post_step(debug_client, "security", security_post())))
 
@@ -104,9 +104,12 @@ def test_sign_in_failure_shows_no_password(debug_client: Client, monkeypatch: py
 def test_recovery_failure_shows_no_hint_answer(debug_client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
     profile = with_profile(on_file(someone()))
     debug_client.get(reverse("recovery:start"))
-    debug_client.post(reverse("recovery:step", args=["username"]), {"username": profile.username})
+    recovery = {"flow": flow_id(debug_client, "recovery")}
+    debug_client.post(reverse("recovery:step", args=["username"]), recovery | {"username": profile.username})
     monkeypatch.setattr(recovery_flows.hints, "check_password", boom)
-    response = debug_client.post(reverse("recovery:step", args=["answer"]), {"answer": HINT_ANSWER})
+    response = debug_client.post(
+        reverse("recovery:step", args=["answer"]), recovery | {"answer": HINT_ANSWER}
+    )
     assert_no_personal_data(debug_page(response))
 
 
@@ -175,7 +178,7 @@ def test_setup_page_failure_shows_no_activation_code(
     call_command("activation", "issue", "--username", profile.username, "--purpose", "setup", stdout=out)
     code = register_secret(re.search(r"^code=(\S+)$", out.getvalue(), re.M).group(1))  # type: ignore[union-attr]
     start(debug_client)
-    assert post_step(debug_client, "identity", who.identity_post())["Location"] == step("setup")
+    assert location(post_step(debug_client, "identity", who.identity_post())) == step("setup")
     monkeypatch.setattr(registration_flows.account_actions, "do_redeem_activation_code", boom)
     body = debug_page(post_step(debug_client, "setup", security_post() | {"code": code}))
     assert code not in body

@@ -215,7 +215,8 @@ def test_an_interrupted_import_can_be_run_again(tmp_path: Path) -> None:
 
 def test_link_keeps_dirty_records_and_says_which_fields_were_unusable(tmp_path: Path) -> None:
     """Issue 9: a record with an impossible birth date or a bad SSN is kept and still found;
-    the registrant's correct data is held for a human (partial), never a new person (none)."""
+    the registrant's correct data is matched (a swapped typed date with SSN and names: E5d) or
+    held for a human (partial), never a new person (none)."""
     records = RECORDS + [
         "r4,Jordan,,Okafor,,1984-14-03,402-11-7788,,,,,0136,,,",  # month 14, 4-digit ZIP
         "r5,Riley,,Haddad,,1979-04-11,666-12-3456,,,,,,,,",  # an SSN never issued
@@ -223,6 +224,7 @@ def test_link_keeps_dirty_records_and_says_which_fields_were_unusable(tmp_path: 
     ]
     queries = [
         "j,Jordan,,Okafor,,1984-03-14,402117788,,,,,,,,",
+        "k,Jordon,,Okafor,,1984-03-14,402117788,,,,,,,,",
         "r,Riley,,Haddad,,1979-04-11,512331199,,,,,,,,",
     ]
     for ssn in ("402117788", "512331199"):
@@ -237,8 +239,9 @@ def test_link_keeps_dirty_records_and_says_which_fields_were_unusable(tmp_path: 
         stderr=stderr,
     )
     rows = results(out)
-    assert (rows["j"]["outcome"], rows["j"]["record_id"]) == ("partial", "r4")  # SSN agrees, date swapped
+    assert (rows["j"]["outcome"], rows["j"]["record_id"]) == ("exact", "r4")  # SSN agrees, date swapped
     assert rows["j"]["date_of_birth"] == "close" and rows["j"]["unusable"] == ""
+    assert (rows["k"]["outcome"], rows["k"]["record_id"]) == ("partial", "r4")  # and a first-name slip
     assert (rows["r"]["outcome"], rows["r"]["record_id"]) == ("partial", "r5")  # names and birth date
     assert "records: 5 kept (2 with unusable fields), 1 rejected" in stdout.getvalue()
     log = stderr.getvalue()

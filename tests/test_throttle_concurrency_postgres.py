@@ -177,7 +177,7 @@ def test_simultaneous_identity_matches_from_one_address(store: str) -> None:
     tags = []
     for client in clients:
         client.get(reverse("registration:start"))
-        tags.append(client.get(reverse("registration:step", args=["identity"])).context["flow_tag"])
+        tags.append(client.get(reverse("registration:step", args=["identity"])).context["flow_id"])
     page_one = reverse("registration:step", args=["identity"])
     results = burst(
         [

@@ -95,7 +95,7 @@ class PortalUser(FastHttpUser):
         with client.post(path, data=data, name=name, headers=self.default, catch_response=True,
                          allow_redirects=False) as r:  # fmt: skip
             location = r.headers.get("Location", "") if r.headers else ""
-            if r.status_code != 302 or not location.split("?")[0].endswith(expect):
+            if r.status_code not in (302, 303) or not location.split("?")[0].endswith(expect):
                 r.failure(f"{r.status_code} -> {location or 'no redirect'}")
                 return ""
             return location

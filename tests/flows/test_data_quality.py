@@ -23,7 +23,7 @@ from edgate.people.models import Person
 
 from ..backoffice import World, build_world, console_client
 from ..pii import register_dob, register_ssn
-from .helpers import post_step, start, step
+from .helpers import location, post_step, start, step, url
 
 pytestmark = pytest.mark.django_db
 
@@ -53,9 +53,9 @@ def import_dirty(tmp_path: Path) -> dict[str, dict[str, str]]:
         return {row["row_id"]: row for row in csv.DictReader(fh)}
 
 
-def identity_post(ssn: str = SSN) -> dict[str, str]:
+def identity_post(ssn: str = SSN, first_name: str = "Jordan") -> dict[str, str]:
     return {
-        "first_name": "Jordan",
+        "first_name": first_name,
         "middle_name": "",
         "last_name": "Okafor",
         "former_last_name": "",
@@ -86,16 +86,17 @@ def test_dirty_record_is_kept_shown_to_the_right_people_and_cleared_by_a_correct
     riley = Person.objects.get(last_name="Haddad")
     assert riley.ssn_hash is None and riley.data_problem_values() == {"ssn": "666-12-3456"}
 
-    # The registrant types the true birth date: the SSN agrees, the record's typed date is the
-    # swapped one. A human decides (partial), never a second Profile (none).
+    # The registrant types the true birth date and slips in the first name: the SSN agrees, the
+    # record's typed date is the swapped one. Two things to explain: a human decides (partial),
+    # never a second Profile (none). (The swapped date alone is exact: E5d, the next test.)
     registrant = Client()
     start(registrant)
-    assert post_step(registrant, "identity", identity_post())["Location"] == step("check")
-    assert "1984-14-03" not in registrant.get(step("check")).content.decode()
-    assert post_step(registrant, "check", {"unchanged": "1"})["Location"] == step("partial")
+    assert location(post_step(registrant, "identity", identity_post(first_name="Jordon"))) == step("check")
+    assert "1984-14-03" not in registrant.get(url(registrant, "check")).content.decode()
+    assert location(post_step(registrant, "check", {"unchanged": "1"})) == step("partial")
     case = MatchCase.objects.get(person=jordan)
     assert case.explanation["details"]["date_of_birth"] == "swapped"
-    assert "1984-14-03" not in registrant.get(step("partial")).content.decode()
+    assert "1984-14-03" not in registrant.get(url(registrant, "partial")).content.decode()
 
     # The Directory Administrator's case page: the raw value beside the record's date of birth.
     da = console_client(world.da_a)
@@ -143,7 +144,24 @@ def test_dirty_record_is_kept_shown_to_the_right_people_and_cleared_by_a_correct
     assert jordan.data_problems == {"postcode": "invalid"} and jordan.dob_digits == ""
     assert jordan.data_problem_values() == {"postcode": "0136"}
     start(registrant)
-    assert post_step(registrant, "identity", identity_post())["Location"] == step("setup")
+    assert location(post_step(registrant, "identity", identity_post())) == step("setup")
+
+
+def test_a_birth_date_typed_swapped_on_file_is_exact_for_the_registrant(world: World, tmp_path: Path) -> None:
+    """E5d: SSN and names agree, the record's impossible date (month 14) is the registrant's
+    with month and day swapped. The record keeps its data-quality problem until corrected."""
+    import_dirty(tmp_path)
+    registrant = Client()
+    start(registrant)
+    assert location(post_step(registrant, "identity", identity_post())) == step("setup")
+    assert not MatchCase.objects.exists()
+    jordan = Person.objects.get(last_name="Okafor")
+    assert jordan.dob_digits == "19841403" and "date_of_birth" in jordan.data_problems
+    # A registrant born in another decade (Jr/Sr of one name) stays a human's decision.
+    other = Client()
+    start(other)
+    post = identity_post() | {"dob_year": "1954"}
+    assert location(post_step(other, "identity", post)) == step("check")
 
 
 def test_the_admin_site_shows_the_data_quality_record_read_only(world: World, tmp_path: Path) -> None:

@@ -26,7 +26,8 @@ from edgate.directory.models import Organization, OrgType
 from tests.factories import CTX, HINT_ANSWER, PASSWORD, on_file, someone, with_profile
 from tests.pii import register_secret
 
-from .helpers import post_step, start, step
+from .helpers import flow_id, landed, location, post_step, start, step
+from .helpers import url as step_url
 
 pytestmark = pytest.mark.django_db
 NEW = register_secret("harbor quartz meadow lantern")
@@ -35,6 +36,11 @@ OWN_QUESTION = "Which lake did we camp beside every summer?"
 
 def url(name: str) -> str:
     return reverse("recovery:step", args=[name])
+
+
+def at(client: Client, name: str) -> str:
+    """A recovery step's page in the client's current recovery."""
+    return f"{url(name)}?flow={flow_id(client, 'recovery')}"
 
 
 def _staff(p: Profile) -> None:
@@ -74,7 +80,7 @@ def privileged(role: str, who=None) -> Profile:  # type: ignore[no-untyped-def]
 
 def begin(client: Client, username: str):  # type: ignore[no-untyped-def]
     client.get(reverse("recovery:start"))
-    return client.post(url("username"), {"username": username}, follow=True)
+    return client.post(at(client, "username"), {"username": username}, follow=True)
 
 
 def hasher_calls(client: Client, answer: str) -> tuple[int, str]:
@@ -87,7 +93,7 @@ def hasher_calls(client: Client, answer: str) -> tuple[int, str]:
             hashers.Argon2PasswordHasher, "encode", autospec=True, wraps=hashers.Argon2PasswordHasher.encode
         ) as encode,
     ):
-        page = client.post(url("answer"), {"answer": answer}).content.decode()
+        page = client.post(at(client, "answer"), {"answer": answer}, follow=True).content.decode()
     return verify.call_count + encode.call_count, page
 
 
@@ -101,7 +107,7 @@ def test_privileged_profiles_get_the_decoy_never_their_hint_question(role: str) 
     # The right answer is refused, with the same hashing work as any wrong answer...
     calls, answer_page = hasher_calls(client, HINT_ANSWER)
     assert calls == 1 and "does not match" in answer_page
-    assert client.get(url("password"))["Location"] == url("answer")
+    assert location(client.get(at(client, "password"))) == url("answer")
     assert not AuditEvent.objects.filter(event_type=EventType.RECOVERY_HINT_PASSED).exists()
     # ...and reads exactly like the page an unknown User Name gets.
     decoy = Client()
@@ -114,26 +120,32 @@ def test_privileged_profiles_get_the_decoy_never_their_hint_question(role: str) 
 
 
 def same_page(html: str, question: str) -> str:
-    """The page without what differs by design: the question's text and the CSRF token."""
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html.replace(question, "Q"))
+    """The page without what differs by design: the question's text, the CSRF token and the
+    flow's id (each recovery has its own: in the form, and in the language switch's address)."""
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html.replace(question, "Q"))
+    html = re.sub(r'name="flow" value="[^"]+"', "", html)
+    return re.sub(r"flow=[\w-]+", "flow=", html)
 
 
 def test_an_ordinary_profile_still_recovers_by_hint(client: Client) -> None:
     profile = with_profile(on_file(someone("Quinn", "Marlowe")))
     begin(client, profile.username)
-    assert client.post(url("answer"), {"answer": HINT_ANSWER})["Location"] == url("password")
+    assert location(client.post(at(client, "answer"), {"answer": HINT_ANSWER})) == url("password")
 
 
 def test_exact_match_of_a_directory_administrator_leads_to_the_decoy(client: Client) -> None:
     who = someone("Sloane", "Brightwater")
     profile = privileged("directory_administrator", who)
     start(client)
-    assert post_step(client, "identity", who.identity_post())["Location"] == step("exact")
-    page = client.get(step("exact"))
-    client.post(step("exact"), {"flow": page.context["flow_tag"]})
-    answer = client.get(url("answer"))
+    assert location(post_step(client, "identity", who.identity_post())) == step("exact")
+    page = client.get(step_url(client, "exact"))
+    client.post(step_url(client, "exact"), {"flow": page.context["flow_id"]})
+    answer = client.get(at(client, "answer"))
     assert answer.context["question"] == hints.decoy_question(profile.username)
-    assert "does not match" in client.post(url("answer"), {"answer": HINT_ANSWER}).content.decode()
+    assert (
+        "does not match"
+        in client.post(at(client, "answer"), {"answer": HINT_ANSWER}, follow=True).content.decode()
+    )
 
 
 def issue_code(username: str, *extra: str) -> str:
@@ -146,7 +158,7 @@ def issue_code(username: str, *extra: str) -> str:
 
 def redeem(client: Client, username: str, code: str):  # type: ignore[no-untyped-def]
     client.get(reverse("recovery:with_code"))
-    return client.post(url("activation-code"), {"username": username, "code": code})
+    return client.post(at(client, "activation-code"), {"username": username, "code": code}, follow=True)
 
 
 @pytest.mark.parametrize("role", sorted(ROLES))
@@ -155,9 +167,9 @@ def test_privileged_profiles_recover_with_a_code_from_customer_service(role: str
     code = issue_code(profile.username)
     client = Client()
     typed = code.lower().replace("-", " ")  # read out on the phone, typed loosely
-    assert redeem(client, profile.username.upper(), typed)["Location"] == url("password")
-    done = client.post(url("password"), {"new_password": NEW, "confirm_password": NEW}, follow=True)
-    assert done.redirect_chain[-1][0] == url("done")
+    assert landed(redeem(client, profile.username.upper(), typed)) == url("password")
+    done = client.post(at(client, "password"), {"new_password": NEW, "confirm_password": NEW}, follow=True)
+    assert landed(done) == url("done")
     assert "_auth_user_id" not in client.session
     profile.refresh_from_db()
     assert profile.check_password(NEW)
@@ -234,20 +246,20 @@ def test_a_privileged_precreated_profile_needs_a_setup_code_from_customer_servic
     profile = precreated(on_file(who))
     _directory_administrator(profile)
     start(client)
-    assert post_step(client, "identity", who.identity_post())["Location"] == step("setup")
-    page = client.get(step("setup"))
+    assert location(post_step(client, "identity", who.identity_post())) == step("setup")
+    page = client.get(step_url(client, "setup"))
     assert "code" in page.context["form"].fields
     # Name, birth date and SSN alone do not finish it: without the code, and with a wrong one,
     # nothing is saved.
     for typed in ("", "0000-0000-0000-0000-0000-0000-00"):
-        refused = post_step(client, "setup", security_post() | {"code": typed})
-        assert refused.status_code == 200
+        refused = post_step(client, "setup", security_post() | {"code": typed}, follow=True)
+        assert refused.status_code == 200 and landed(refused) == step("setup")
         profile.refresh_from_db()
         assert profile.status == "awaiting_setup" and not profile.has_usable_password()
     assert AuditEvent.objects.filter(event_type=EventType.ACTIVATION_CODE_FAILED).count() == 1
     code = issue_code(profile.username, "--purpose", "setup")
     done = post_step(client, "setup", security_post() | {"code": code}, follow=True)
-    assert done.redirect_chain[-1][0] == step("setup_done")
+    assert landed(done) == step("setup_done")
     profile.refresh_from_db()
     assert profile.status == "active" and profile.check_password(PASSWORD)
 
@@ -259,11 +271,11 @@ def test_guessing_a_setup_code_is_refused_with_429_and_when_to_come_back(client:
     profile = precreated(on_file(who))
     _directory_administrator(profile)
     start(client)
-    assert post_step(client, "identity", who.identity_post())["Location"] == step("setup")
+    assert location(post_step(client, "identity", who.identity_post())) == step("setup")
     wrong = security_post() | {"code": "0000-0000-0000-0000-0000-0000-00"}
     for _ in range(5):  # code_profile: 5 a day
-        assert post_step(client, "setup", wrong).status_code == 200
-    refused = post_step(client, "setup", wrong)
+        assert post_step(client, "setup", wrong, follow=True).status_code == 200
+    refused = post_step(client, "setup", wrong, follow=True)
     assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 48 * 3600
     assert "codes are not accepted for a while" in refused.content.decode()
     profile.refresh_from_db()
@@ -276,8 +288,8 @@ def test_an_ordinary_precreated_profile_needs_no_code(client: Client) -> None:
     who = someone("Eli", "Montague")
     precreated(on_file(who))
     start(client)
-    assert post_step(client, "identity", who.identity_post())["Location"] == step("setup")
-    assert "code" not in client.get(step("setup")).context["form"].fields
+    assert location(post_step(client, "identity", who.identity_post())) == step("setup")
+    assert "code" not in client.get(step_url(client, "setup")).context["form"].fields
 
 
 def test_a_setup_code_does_not_reset_a_password_nor_a_recovery_code_finish_a_setup(client: Client) -> None:
@@ -296,12 +308,14 @@ def test_a_setup_code_does_not_reset_a_password_nor_a_recovery_code_finish_a_set
     recovery_code, _row = do_issue_activation_code(profile=waiting, purpose=CodePurpose.RECOVERY, ctx=CTX)
     register_secret(recovery_code)
     start(client)
-    assert post_step(client, "identity", who.identity_post())["Location"] == step("setup")
-    assert post_step(client, "setup", security_post() | {"code": recovery_code}).status_code == 200
+    assert location(post_step(client, "identity", who.identity_post())) == step("setup")
+    assert landed(post_step(client, "setup", security_post() | {"code": recovery_code}, follow=True)) == step(
+        "setup"
+    )
     waiting.refresh_from_db()
     assert waiting.status == "awaiting_setup"
     # The right code finishes it, and nothing else is left usable.
-    assert post_step(client, "setup", security_post() | {"code": code})["Location"] == step("setup_done")
+    assert location(post_step(client, "setup", security_post() | {"code": code})) == step("setup_done")
     assert not ActivationCode.objects.filter(
         profile=waiting, purpose=CodePurpose.SETUP, used_at__isnull=True, withdrawn_at__isnull=True
     ).exists()

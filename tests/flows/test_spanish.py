@@ -23,7 +23,7 @@ from edgate.matching.models import MatchCase
 from edgate.registration.steps import STEPS, State
 from tests.factories import CONTACT_POST, on_file, precreated, security_post, someone, with_profile
 
-from .helpers import open_case, post_step, register_new, start, step
+from .helpers import landed, location, open_case, post_step, register_new, start, step, url
 
 pytestmark = pytest.mark.django_db
 
@@ -104,17 +104,17 @@ def test_the_compiled_catalogue_is_the_committed_one() -> None:
 def test_no_match_in_spanish_creates_the_profile() -> None:
     client = spanish_client()
     start(client)
-    assert_spanish(client.get(step("identity")), STEPS[State.IDENTITY].title)
+    assert_spanish(client.get(url(client, "identity")), STEPS[State.IDENTITY].title)
     who = someone("Valeria", "Quintanilla")
-    assert post_step(client, "identity", who.identity_post())["Location"] == step("contact")
-    assert_spanish(client.get(step("contact")), STEPS[State.CONTACT].title)
-    assert post_step(client, "contact", CONTACT_POST)["Location"] == step("security")
-    assert_spanish(client.get(step("security")), STEPS[State.SECURITY].title)
-    assert post_step(client, "security", security_post())["Location"] == step("review")
-    review = assert_spanish(client.get(step("review")), STEPS[State.REVIEW].title)
+    assert location(post_step(client, "identity", who.identity_post())) == step("contact")
+    assert_spanish(client.get(url(client, "contact")), STEPS[State.CONTACT].title)
+    assert location(post_step(client, "contact", CONTACT_POST)) == step("security")
+    assert_spanish(client.get(url(client, "security")), STEPS[State.SECURITY].title)
+    assert location(post_step(client, "security", security_post())) == step("review")
+    review = assert_spanish(client.get(url(client, "review")), STEPS[State.REVIEW].title)
     assert html.escape(in_spanish("Create my Profile")) in review
     response = post_step(client, "review", {"confirm": "on"}, follow=True)
-    assert response.redirect_chain[-1][0] == step("created")
+    assert landed(response) == step("created")
     page = assert_spanish(response, STEPS[State.CREATED].title)
     assert response.context["profile"].username in page
     assert in_spanish(
@@ -127,10 +127,10 @@ def test_precreated_profile_in_spanish_asks_for_additional_information() -> None
     profile = precreated(on_file(who))
     client = spanish_client()
     start(client)
-    assert post_step(client, "identity", who.identity_post())["Location"] == step("setup")
-    assert_spanish(client.get(step("setup")), STEPS[State.SETUP].title)
+    assert location(post_step(client, "identity", who.identity_post())) == step("setup")
+    assert_spanish(client.get(url(client, "setup")), STEPS[State.SETUP].title)
     response = post_step(client, "setup", security_post(), follow=True)
-    assert response.redirect_chain[-1][0] == step("setup_done")
+    assert landed(response) == step("setup_done")
     page = assert_spanish(response, STEPS[State.SETUP_DONE].title)
     assert profile.username in page
 
@@ -141,8 +141,8 @@ def test_partial_match_in_spanish_gives_the_case_reference() -> None:
     registrant = record.with_(date_of_birth=record.date_of_birth.replace(year=record.date_of_birth.year - 5))
     client = spanish_client()
     start(client)
-    assert open_case(client, registrant)["Location"] == step("partial")
-    page = assert_spanish(client.get(step("partial")), STEPS[State.PARTIAL].title)
+    assert location(open_case(client, registrant)) == step("partial")
+    page = assert_spanish(client.get(url(client, "partial")), STEPS[State.PARTIAL].title)
     assert in_spanish("Your Profile is a partial match") in text_of(page)
     assert MatchCase.objects.get().reference in page
 
@@ -153,8 +153,8 @@ def test_the_check_page_before_a_partial_match_is_in_spanish() -> None:
     registrant = record.with_(date_of_birth=record.date_of_birth.replace(year=record.date_of_birth.year - 5))
     client = spanish_client()
     start(client)
-    assert post_step(client, "identity", registrant.identity_post())["Location"] == step("check")
-    page = assert_spanish(client.get(step("check")), STEPS[State.CHECK].title)
+    assert location(post_step(client, "identity", registrant.identity_post())) == step("check")
+    page = assert_spanish(client.get(url(client, "check")), STEPS[State.CHECK].title)
     assert html.escape(in_spanish("Continue without changes")) in page
 
 
@@ -163,8 +163,8 @@ def test_exact_match_in_spanish_reminds_the_user_name() -> None:
     profile = with_profile(on_file(who))
     client = spanish_client()
     start(client)
-    assert post_step(client, "identity", who.identity_post())["Location"] == step("exact")
-    page = assert_spanish(client.get(step("exact")), STEPS[State.EXACT].title)
+    assert location(post_step(client, "identity", who.identity_post())) == step("exact")
+    page = assert_spanish(client.get(url(client, "exact")), STEPS[State.EXACT].title)
     assert profile.username in page
     assert in_spanish("You can change your password after answering your Password Hint Question.") in text_of(
         page
@@ -209,18 +209,19 @@ def test_switching_language_keeps_the_step_and_the_answers() -> None:
     who = someone("Marisol", "Ocampo")
     post_step(client, "identity", who.identity_post())
     post_step(client, "contact", CONTACT_POST)
-    assert '<html lang="en">' in client.get(step("security")).content.decode()
+    security = url(client, "security")  # the page's address, with its flow
+    assert '<html lang="en">' in client.get(security).content.decode()
     # The switch, as the header's form posts it, from page 3.
-    response = client.post(reverse("core:set_language"), {"language": "es", "next": step("security")})
-    assert response.status_code == 302 and response["Location"] == step("security")
-    assert_spanish(client.get(step("security")), STEPS[State.SECURITY].title)
+    response = client.post(reverse("core:set_language"), {"language": "es", "next": security})
+    assert response.status_code == 302 and response["Location"] == security
+    assert_spanish(client.get(url(client, "security")), STEPS[State.SECURITY].title)
     # Page 2's answers are still there, now under Spanish labels.
-    contact = assert_spanish(client.get(step("contact")), STEPS[State.CONTACT].title)
+    contact = assert_spanish(client.get(url(client, "contact")), STEPS[State.CONTACT].title)
     assert CONTACT_POST["email"] in contact and in_spanish("Email address") in contact
     # And the registration finishes with them.
     post_step(client, "security", security_post())
     response = post_step(client, "review", {"confirm": "on"}, follow=True)
-    assert response.redirect_chain[-1][0] == step("created")
+    assert landed(response) == step("created")
     created = Profile.objects.get(username=response.context["profile"].username)
     assert created.person.email == CONTACT_POST["email"]
 
@@ -228,9 +229,10 @@ def test_switching_language_keeps_the_step_and_the_answers() -> None:
 def test_switching_back_to_english() -> None:
     client = spanish_client()
     username = register_new(client, someone("Julián", "Arroyo"))
-    response = client.post(reverse("core:set_language"), {"language": "en", "next": step("created")})
-    assert response["Location"] == step("created")
-    page = client.get(step("created")).content.decode()
+    created = url(client, "created")
+    response = client.post(reverse("core:set_language"), {"language": "en", "next": created})
+    assert response["Location"] == created
+    page = client.get(url(client, "created")).content.decode()
     assert '<html lang="en">' in page and username in page
 
 
@@ -261,18 +263,18 @@ def test_a_signed_in_persons_pages_and_the_public_pages_in_spanish() -> None:
         reverse("accounts:login"),
         reverse("registration:case_status"),
     ]
-    for url in public:
-        assert_spanish(client.get(url, follow=True), "Create a Profile")
+    for address in public:
+        assert_spanish(client.get(address, follow=True), "Create a Profile")
     recovery = client.get(reverse("recovery:start"), follow=True)
     assert_spanish(recovery, "Reset your password")
     client.force_login(with_profile(on_file(someone("Lucía", "Benavides"))))
-    for url, title in (
+    for address, title in (
         (reverse("directory:applications"), "My applications"),
         (reverse("accounts:profile"), "My Profile"),
         (reverse("accounts:change_password"), "Change my password"),
         (reverse("accounts:change_hint"), "Change my Password Hint Question and Answer"),
     ):
-        assert_spanish(client.get(url), title)
+        assert_spanish(client.get(address), title)
 
 
 def test_a_missing_page_in_spanish() -> None:

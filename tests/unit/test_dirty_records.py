@@ -130,7 +130,8 @@ def ident(born: date | None = None, digits: str = "") -> Identity:
     [
         (date(1984, 3, 14), "19841403", "swapped"),  # day and month swapped into month 14
         (date(1984, 11, 30), "19841131", "one_digit"),  # 31 November for 30
-        (date(1984, 3, 14), "49840314", "one_digit"),  # year 4980 for 1980
+        (date(1984, 3, 14), "49840314", "one_digit_decade"),  # year 4984 for 1984: a year digit
+        (date(1984, 3, 14), "19480314", "one_digit_decade"),  # a decade digit transposed
         (date(1984, 3, 14), "19840314", "one_digit"),  # the same digits: still never exact
         (date(1984, 3, 14), "19841503", "differ"),
         (date(1971, 1, 1), "19841403", "differ"),
@@ -159,20 +160,20 @@ def test_an_unusable_date_is_never_exact(born: date, digits: str) -> None:
 def test_a_record_with_a_bad_ssn_is_still_found_and_held_for_a_human() -> None:
     """The registrant's correct SSN, names and birth date against a record whose SSN was
     malformed: not a duplicate (none), a human decides (partial) — unless, under rules-3, an
-    address, email or phone agrees too (the rule for no SSN on one side)."""
+    address, email or phone agrees too (E6), or the state ID (E7)."""
     record = parse(GOOD | {"ssn": "219-45-33B1"}).identity
     index = MemoryIndex(hasher=h)
     index.add("r1", record)
-    query = parse(GOOD | {"email": "", "street": "", "phone": ""}).identity
+    query = parse(GOOD | {"email": "", "street": "", "phone": "", "state_id": ""}).identity
     decision = RuleMatcher(h).match(query, index.candidates(query))
     assert (decision.outcome, decision.candidate_id, decision.fields["ssn"].kind) == (
         Outcome.PARTIAL,
         "r1",
         "missing",
     )
-    query = parse(GOOD).identity
-    assert RuleMatcher(h, RULES_2).match(query, index.candidates(query)).outcome == Outcome.PARTIAL
-    assert RuleMatcher(h, RULES_3).match(query, index.candidates(query)).outcome == Outcome.EXACT
+    for query in (parse(GOOD).identity, parse(GOOD | {"email": "", "street": "", "phone": ""}).identity):
+        assert RuleMatcher(h, RULES_2).match(query, index.candidates(query)).outcome == Outcome.PARTIAL
+        assert RuleMatcher(h, RULES_3).match(query, index.candidates(query)).outcome == Outcome.EXACT
 
 
 @pytest.mark.parametrize(
@@ -180,7 +181,7 @@ def test_a_record_with_a_bad_ssn_is_still_found_and_held_for_a_human() -> None:
     [
         ("1984-14-03", date(1984, 3, 14), "swapped"),
         ("1984-11-31", date(1984, 11, 30), "one_digit"),
-        ("4984-03-14", date(1984, 3, 14), "one_digit"),
+        ("4984-03-14", date(1984, 3, 14), "one_digit_decade"),
         ("1984-O3-14", date(1984, 3, 14), "one_digit"),
     ],
 )
@@ -251,9 +252,10 @@ def test_a_crowded_key_never_hides_the_ssn_or_state_id_holder_in_memory(shared: 
     crowd(index, 300, **shared)  # 300 earlier records share the key
     index.add("holder", HOLDER)
     by_ssn = Identity(**{**vars(HOLDER), "state_id": ""})
-    # No SSN and no email: under rules-3 name, birth date and a shared contact would be exact.
+    # No SSN and no email: found through the state ID alone, exact by E7 (the person's own
+    # state ID with names and birth date).
     by_state_id = Identity(**{**vars(HOLDER), "ssn": "", "email": ""})
-    for query, outcome in ((HOLDER, Outcome.EXACT), (by_ssn, Outcome.EXACT), (by_state_id, Outcome.PARTIAL)):
+    for query, outcome in ((HOLDER, Outcome.EXACT), (by_ssn, Outcome.EXACT), (by_state_id, Outcome.EXACT)):
         found = [c.record_id for c in index.candidates(query)]
         assert found[0] == "holder"  # the strongest evidence first
         assert len(found) <= MAX_CANDIDATES + 1  # the cap still holds for the weaker keys

@@ -327,7 +327,8 @@ def test_no_ssn_widening_excludes_twins_and_jr_sr_at_the_same_address() -> None:
     assert decide(record, **home, **TWIN) == Outcome.NONE  # twin: another first name
     assert decide(record, **home, first_name="Willem") == Outcome.PARTIAL  # twin with a near name
     assert decide(record, **home, first_name="Willaim") == Outcome.PARTIAL  # or a typo: a human looks
-    assert decide(record, **home, date_of_birth=date(1954, 8, 30)) == Outcome.NONE  # Sr
+    # Sr: never exact; without an SSN to tell them apart a human looks (issue 9: was none).
+    assert decide(record, **home, date_of_birth=date(1954, 8, 30)) == Outcome.PARTIAL
     assert decide(record, **home, date_of_birth=date(1979, 4, 17)) == Outcome.PARTIAL  # date typo
 
 
@@ -337,6 +338,99 @@ def test_without_an_ssn_a_near_birth_date_or_a_changed_surname_is_held_for_a_hum
     assert decide2(record, ssn="", date_of_birth=date(1979, 4, 17)) == Outcome.NONE
     assert decide(record, ssn="", last_name="Walsh", email="w.oconnor@example.org") == Outcome.PARTIAL
     assert decide(record, ssn="", last_name="Walsh") == Outcome.NONE  # nothing else in common
+
+
+def typed(digits: str) -> Identity:
+    """RECORD as a person file gave it with an impossible birth date, kept as its digits."""
+    return replace(RECORD, date_of_birth=None, dob_digits=digits, unusable=frozenset({"date_of_birth"}))
+
+
+def test_a_birth_date_typed_impossibly_is_exact_when_ssn_and_names_agree() -> None:
+    """E5d: the record's date is kept as typed digits, one keystroke from the registrant's
+    date or with month and day swapped, in the same decade."""
+    assert decide(typed("19791431")) == Outcome.PARTIAL  # month 14 and day 31: more than one slip
+    assert decide(typed("19791411")) == Outcome.EXACT  # month 14: day and month swapped
+    assert decide(typed("19790431")) == Outcome.EXACT  # 31 April for 11 April: one digit
+    assert decide(typed("1979O411".replace("O", "0"))) == Outcome.EXACT  # a look-alike letter
+    assert MATCHER.match(Identity(**BASE), [Candidate("1", typed("19791411"))]).rule.startswith("E5d:")
+    assert decide2(typed("19791411")) == Outcome.PARTIAL  # rules-2: never
+
+
+def test_typed_birth_date_widening_excludes_jr_sr_and_siblings() -> None:
+    # Jr's record carrying Sr's SSN (or the reverse), year typed impossibly: a changed century
+    # or decade digit of the year may be a generation, so a human decides.
+    assert decide(typed("49790411")) == Outcome.PARTIAL  # year 4979: the millennium digit
+    assert decide(typed("19490431"), date_of_birth=date(1949, 4, 11)) == Outcome.EXACT  # Sr's own
+    assert decide(typed("19790431"), date_of_birth=date(1949, 4, 11)) == Outcome.PARTIAL  # 30 years
+    # A sister on a record carrying her SSN: another first name; a nickname is a second doubt.
+    assert decide(typed("19790431"), first_name="Mary") == Outcome.PARTIAL
+    assert decide(typed("19790431"), first_name="Bill") == Outcome.PARTIAL
+
+
+def test_no_ssn_with_the_persons_own_state_id_is_exact() -> None:
+    """E7: the state ID is issued per person (twins and namesakes have their own)."""
+    record = replace(RECORD, ssn_hash="", state_id="40028812")
+    assert decide(record, state_id="40028812") == Outcome.EXACT  # the registrant's SSN not on file
+    assert decide(record, ssn="", state_id="40028812") == Outcome.EXACT
+    assert decide(record, state_id="") == Outcome.PARTIAL  # a namesake born the same day
+    assert decide(record, **TWIN, state_id="40028813") == Outcome.NONE  # twin: own state ID, name
+    assert decide(record, first_name="Bill", state_id="40028812") == Outcome.PARTIAL  # nickname
+    assert decide(record, date_of_birth=date(1954, 4, 11), state_id="40028812") == Outcome.PARTIAL
+    assert decide2(record, state_id="40028812") == Outcome.PARTIAL
+
+
+def test_an_agency_row_with_the_ssn_one_keystroke_off_is_exact_with_a_contact() -> None:
+    """E8: names and birth date agree exactly, the SSN is one keystroke off and the address,
+    email or phone agrees. Only agency files carry contact data (the wizard and the console
+    send none), so a registrant typing a twin's name with their own SSN never reaches it."""
+    record = replace(RECORD, email="w.oconnor@example.org", phone="555-201-4477")
+    assert decide(record, ssn="219453382", email="w.oconnor@example.org") == Outcome.EXACT
+    assert decide(record, ssn="219453318", phone="5552014477") == Outcome.EXACT  # transposed
+    assert decide(record, ssn="219453382", street="14 Elm Street", postcode="01360") == Outcome.EXACT
+    assert decide(record, ssn="219453382") == Outcome.PARTIAL  # what the wizard sends: no contact
+    assert decide(record, ssn="219453329", email="w.oconnor@example.org") == Outcome.PARTIAL  # 2 digits
+
+
+def test_ssn_one_keystroke_off_widening_excludes_the_family_at_the_same_address() -> None:
+    record = replace(RECORD, phone="555-201-4477")
+    home = {"phone": "5552014477", "street": "14 Elm Street", "postcode": "01360"}
+    # The twin's own row: their own first name, their consecutive SSN.
+    assert decide(record, **home, **TWIN, ssn="219453382") == Outcome.NONE
+    assert decide(record, **home, first_name="Willem", ssn="219453382") == Outcome.PARTIAL
+    assert decide(record, **home, first_name="Bill", ssn="219453382") == Outcome.PARTIAL
+    # Jr/Sr of one name at one address: another birth date.
+    assert decide(record, **home, ssn="219453382", date_of_birth=date(1954, 4, 11)) == Outcome.NONE
+    assert decide(record, **home, ssn="219453382", date_of_birth=date(1979, 4, 17)) == Outcome.PARTIAL
+
+
+def test_without_ssn_or_birth_date_the_whole_name_and_a_contact_are_held_for_a_human() -> None:
+    """Neither an SSN nor a birth date to tell people apart (missing, unusable, or another
+    date): the whole name and an address, email or phone make it a human's decision, never a
+    duplicate; without the contact, or with another first name (a twin), nothing."""
+    record = replace(RECORD, ssn_hash="", date_of_birth=None, phone="555-201-4477")
+    home = {"ssn": "", "phone": "5552014477"}
+    assert decide(record, **home) == Outcome.PARTIAL
+    assert decide(record, **home, first_name="Bill") == Outcome.PARTIAL  # a nickname
+    assert decide(record, ssn="") == Outcome.NONE  # the name alone: namesakes
+    assert decide(record, **home, **TWIN) == Outcome.NONE
+    dated = replace(RECORD, ssn_hash="", phone="555-201-4477")
+    # Sr at Jr's address: a human tells them apart (rules-2 and rules-3 before issue 9: none).
+    assert decide(dated, **home, date_of_birth=date(1954, 8, 30)) == Outcome.PARTIAL
+    # An SSN one keystroke off, no birth date on the record: the same.
+    with_ssn = replace(RECORD, date_of_birth=None, phone="555-201-4477")
+    assert decide(with_ssn, ssn="219453382", phone="5552014477") == Outcome.PARTIAL
+    assert decide(with_ssn, ssn="219453382") == Outcome.NONE
+
+
+def test_a_household_phone_is_a_blocking_key() -> None:
+    record = replace(RECORD, ssn_hash="", phone="555-201-4477")
+    query = Identity(
+        first_name="Wiliam", last_name="OConor", date_of_birth=date(1979, 4, 12), phone="5552014477"
+    )
+    assert "ph:5552014477" in record_keys(record) and "ph:5552014477" in query_keys(query)
+    index = MemoryIndex()
+    index.add("1", record)
+    assert [c.record_id for c in index.candidates(query)] == ["1"]
 
 
 def test_a_relative_not_on_file_is_none() -> None:
@@ -351,7 +445,10 @@ def test_an_unusable_field_never_counts_towards_exact(field: str) -> None:
     query = Identity(**(BASE | {"date_of_birth": date(1979, 4, 12)}))  # a widening's evidence
     results = compare.compare_all(query, RECORD, h)
     assert classify(results, RULES_3)[0] == Outcome.EXACT
-    assert classify(results, RULES_3, frozenset({field}))[0] == Outcome.PARTIAL
+    # E5d reads a birth date typed impossibly digit by digit (never `exact`): one digit of the
+    # day off is its case. Every other unusable field fails every exact rule.
+    expected = Outcome.EXACT if field == "date_of_birth" else Outcome.PARTIAL
+    assert classify(results, RULES_3, frozenset({field}))[0] == expected
     exact = compare.compare_all(Identity(**BASE), RECORD, h)
     assert classify(exact, RULES_3, frozenset({field}))[0] == Outcome.PARTIAL
     assert classify(exact, RULES_2, frozenset({field}))[0] == Outcome.PARTIAL

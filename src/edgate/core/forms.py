@@ -125,6 +125,11 @@ class UswdsForm(forms.Form):
 
     def full_clean(self) -> None:
         super().full_clean()
+        self.mark_errors()
+
+    def mark_errors(self) -> None:
+        """Error styling and descriptions on the fields that have errors (also for errors a
+        flow kept from a refused submission and shows on the page it redirected to)."""
         for name in self.errors:
             if name in self.fields:
                 widget = self.fields[name].widget

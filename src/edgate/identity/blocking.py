@@ -99,6 +99,8 @@ def record_keys(r: Identity, hasher: Hasher | None = None) -> set[str]:
             keys.add(f"df:{dob}:{first}")
     if email := normalize.email(r.email):
         keys.add(f"em:{email}")
+    if phone := normalize.phone(r.phone):
+        keys.add(f"ph:{phone}")
     return keys
 
 
@@ -123,6 +125,8 @@ def query_keys(q: Identity, hasher: Hasher | None = None) -> list[str]:
             keys[f"pd:{sound}:{dobs[0]}"] = None
     if email := normalize.email(q.email):
         keys[f"em:{email}"] = None
+    if phone := normalize.phone(q.phone):
+        keys[f"ph:{phone}"] = None
     return list(keys)
 
 

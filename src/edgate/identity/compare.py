@@ -133,6 +133,11 @@ def _digits_near(a: str, b: str) -> Result:
     """Digit-wise comparison of two YYYYMMDD strings when one or both were typed impossibly:
     never `exact` (a value unusable as a date is never proof), at best close."""
     if a == b or _one_edit(a, b):
+        # As for real dates: a changed century or decade digit of the year (the first three
+        # of YYYYMMDD) may hide a generation (father and son of one name), so rules-3 keeps
+        # it apart from a changed last digit of the year, month or day.
+        if any(x != y for x, y in zip(a[:3], b[:3], strict=True)):
+            return Result("one_digit_decade", Level.CLOSE)
         return Result("one_digit", Level.CLOSE)
     if a[:4] == b[:4] and a[4:6] == b[6:] and a[6:] == b[4:6]:
         return Result("swapped", Level.CLOSE)

@@ -6,14 +6,17 @@ The full rules are in docs/matching.md (§3). In short (rules-3):
             exactly, first name allowing a nickname or one typo, last name allowing a former
             name, a compound part or one typo, no differing state ID), or one of the
             widenings in `MatchRules.widenings`, each of which still rules out every relative
-            (a changed surname; a near first name with the person's own state ID; an SSN one
-            keystroke off with the exact first name; a birth date swapped or one digit off
-            within a generation with the exact first name; no SSN, with names, birth date and
-            a contact). A field unusable on either side never counts. A high total alone never
-            makes `exact`: a false exact shows a stranger someone else's User Name.
+            (a changed surname; a near first name with the person's own state ID; a birth date
+            swapped or one digit off within a generation with the exact first name, typed
+            impossibly or not; no SSN, with names, birth date and a contact or the state ID;
+            in agency rows, an SSN one keystroke off with names, birth date and a contact). A
+            field unusable on either side never counts, but for a widening that reads it (a
+            typed date's digits). A high total alone never makes `exact`: a false exact shows
+            a stranger someone else's User Name.
 * partial — the registration points at this record through strong evidence (the SSN or state
-            ID agrees; the SSN is one keystroke off with date of birth and first name near; or
-            name and date of birth agree with no SSN to tell them apart, or a differing one)
+            ID agrees; the SSN is one keystroke off with date of birth and first name near;
+            name and date of birth agree with no SSN to tell them apart, or a differing one;
+            or, with no SSN nor birth date to go on, the whole name and a contact agree)
             but something conflicts: a human decides.
 * none    — otherwise. A twin (same surname, birth date, address; another first name and
             SSN, consecutive or not) and a Jr/Sr pair (same name and address; other birth date
@@ -92,8 +95,9 @@ def classify(
     if all(for_exact[name] in allowed for name, allowed in rules.exact.items()):
         return Outcome.EXACT, "names, date of birth and SSN agree"
     for widening in rules.widenings:
-        if all(for_exact[name] in allowed for name, allowed in widening.kinds.items()) and (
-            not widening.any_of or any(for_exact[name] in ok for name, ok in widening.any_of.items())
+        seen = for_exact | {name: kind[name] for name in widening.read_when_unusable}
+        if all(seen[name] in allowed for name, allowed in widening.kinds.items()) and (
+            not widening.any_of or any(seen[name] in ok for name, ok in widening.any_of.items())
         ):
             return Outcome.EXACT, widening.name
     first_near = kind["first_name"] in rules.near_first
@@ -126,7 +130,21 @@ def classify(
         contact = any(kind[name] == "exact" for name in ("address", "email", "phone"))
         if kind["date_of_birth"] == "exact" and kind["first_name"] in ("exact", "nickname") and contact:
             return Outcome.PARTIAL, "no full SSN; first name, date of birth and contact agree"
+        if rules.partial_without_dob and contact and _whole_name_agrees(kind):
+            # No SSN and no birth date to tell people apart (missing, unusable, or another
+            # date: a father and son of one name, or the date mistyped twice): the whole name
+            # and a contact say it may be this person; a human looks rather than a duplicate.
+            return Outcome.PARTIAL, "no full SSN; whole name and contact agree, birth date does not"
+    if rules.partial_without_dob and kind["ssn"] in rules.ssn_typo and kind["date_of_birth"] == "missing":
+        contact = any(kind[name] == "exact" for name in ("address", "email", "phone"))
+        if contact and _whole_name_agrees(kind):
+            return Outcome.PARTIAL, "SSN one keystroke away, no birth date; whole name and contact agree"
     return Outcome.NONE, "identifiers that separate people disagree"
+
+
+def _whole_name_agrees(kind: dict[str, str]) -> bool:
+    first, last = kind["first_name"], kind["last_name"]
+    return first in ("exact", "nickname") and last in ("exact", "former", "compound")
 
 
 def _unusable(identity: Identity) -> frozenset[str]:

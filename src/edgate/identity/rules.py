@@ -23,6 +23,10 @@ class ExactRule:
     excludes: str = ""
     # And at least one of these fields of one of its kinds (empty: no such condition).
     any_of: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Fields this rule still reads by their kind when a person file marked them unusable: an
+    # impossible birth date kept as its typed digits is compared digit by digit (never `exact`),
+    # and a rule may accept that comparison's near kinds.
+    read_when_unusable: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,9 @@ class MatchRules:
     # Two more partial rules when there is no full SSN (rules-3): name and date of birth near
     # (not only the same date), or first name, date of birth and a contact with another surname.
     partial_without_ssn: bool = False
+    # And one more (rules-3, issue 9): no full SSN, the whole name and a contact agree, the birth
+    # date does not (missing, unusable or another date).
+    partial_without_dob: bool = False
     # Comparison kinds added after this version was published, read as the kind it knew
     # (field -> new kind -> old kind), so its decisions never change.
     reads: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -158,6 +165,19 @@ RULES_3 = MatchRules(
             excludes="Jr/Sr (10+ years apart: one_digit_decade); siblings (another first name)",
         ),
         ExactRule(
+            "E5d: SSN and names agree; the birth date was typed impossibly, one keystroke from the other's"
+            " or with month and day swapped, in the same decade",
+            {
+                "ssn": frozenset({"exact"}),
+                "date_of_birth": frozenset({"swapped", "one_digit"}),
+                "first_name": frozenset({"exact"}),
+                "last_name": _NAME_AGREES,
+                "state_id": _NO_OTHER_STATE_ID,
+            },
+            excludes="Jr/Sr (a changed century or decade digit: one_digit_decade); siblings (first name)",
+            read_when_unusable=frozenset({"date_of_birth"}),
+        ),
+        ExactRule(
             "E6: no SSN on one side; names and date of birth agree, and the address, email or phone",
             {
                 "ssn": frozenset({"missing", "last4"}),
@@ -173,6 +193,34 @@ RULES_3 = MatchRules(
                 "phone": frozenset({"exact"}),
             },
         ),
+        ExactRule(
+            "E7: no SSN on one side; names, date of birth and state ID agree",
+            {
+                "ssn": frozenset({"missing", "last4"}),
+                "state_id": frozenset({"exact"}),
+                "date_of_birth": frozenset({"exact"}),
+                "first_name": frozenset({"exact"}),
+                "last_name": _NAME_AGREES,
+            },
+            excludes="twins and namesakes (their own state ID); Jr/Sr (another birth date)",
+        ),
+        ExactRule(
+            "E8: names and date of birth agree, the SSN one keystroke off, and the address, email or"
+            " phone agrees (agency files only: the wizard sends no contact)",
+            {
+                "ssn": frozenset({"one_digit", "transposed"}),
+                "date_of_birth": frozenset({"exact"}),
+                "first_name": frozenset({"exact"}),
+                "last_name": _NAME_AGREES,
+                "state_id": _NO_OTHER_STATE_ID,
+            },
+            excludes="twins (another first name on their own row); Jr/Sr (another birth date)",
+            any_of={
+                "address": frozenset({"exact"}),
+                "email": frozenset({"exact"}),
+                "phone": frozenset({"exact"}),
+            },
+        ),
     ),
     near_first=frozenset(
         {"exact", "nickname", "shared_nickname", "variant", "typo", "typo2", "initial", "middle", "phonetic"}
@@ -182,6 +230,7 @@ RULES_3 = MatchRules(
     ssn_typo=frozenset({"one_digit", "transposed"}),
     ssn_typo_needs_first_name=True,
     partial_without_ssn=True,
+    partial_without_dob=True,
     # Learned, not set by hand: `python -m bench.learn_weights` (seed 55001, both error models
     # pooled; m by EM over blocked pairs, u from random pairs; log2(m/u) rounded to 0.1).
     weights={

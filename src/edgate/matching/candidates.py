@@ -3,7 +3,7 @@
 Mirrors edgate.identity.blocking (the in-memory index) with database columns: the SSN's
 keyed hash and the state ID (always candidates, their own query), then (date of birth, last
 or former last name), (date of birth, first name), (phonetic last name, date of birth), email,
-each capped on its own.
+phone, each capped on its own.
 """
 
 from __future__ import annotations
@@ -77,6 +77,10 @@ def weak_keys(query: Identity) -> list[tuple[str, list[object]]]:
             )
     if email := normalize.email(query.email):
         keys.append(("email = %s", [email]))
+    if phone := normalize.phone(query.phone):
+        # A household's phone (agency files only: the wizard sends none): a record whose birth
+        # date and names both carry a slip, and no SSN, is found through it (docs/matching.md §4).
+        keys.append(("phone = %s", [phone]))
     return keys
 
 

@@ -86,3 +86,18 @@ class DistinctPair(models.Model):
 
     def __str__(self) -> str:
         return f"person {self.person_id} is not {self.identity_key[:8]}…"
+
+
+class NearMatch(models.Model):
+    """Partial matches counted per SSN across registrations (`near_matches`): the check page is
+    offered for the first one only, so restarting the wizard does not buy another check.
+
+    `ssn_key` is a keyed hash of the SSN under a purpose of its own: no personal data is stored,
+    and the value cannot be joined with `Person.ssn_hash`."""
+
+    ssn_key = models.CharField(max_length=64, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.count} near matches for {self.ssn_key[:8]}…"

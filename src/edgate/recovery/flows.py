@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.accounts import actions as account_actions
@@ -27,30 +26,31 @@ from edgate.accounts.models import CodePurpose, Profile, Status
 from edgate.accounts.usernames import canonical
 from edgate.audit.models import EventType, Outcome
 from edgate.audit.record import record_event, record_throttle_alert
-from edgate.core import crypto, flowstate, throttle
+from edgate.core import crypto, throttle
 from edgate.core.context import Ctx
-from edgate.core.models import Flow
+from edgate.core.flow import Run, Stay, TransitionError
 
 from .policy import is_privileged
-from .steps import KIND, NEXT, State
+from .states import State
 
-
-class Locked(Exception):
-    """Attempts exhausted: for this Profile (or User Name), or — `from_address` — from the
-    client's address, which says nothing about the Profile and must not read as if it did."""
-
-    def __init__(self, *, from_address: bool = False, retry_after: int = 0) -> None:
-        super().__init__("recovery attempts exhausted")
-        self.from_address = from_address
-        self.retry_after = retry_after  # seconds until an attempt would be examined again
-
-
-def _move(flow: Flow, data: dict[str, Any], target: State) -> None:
-    if target not in NEXT[State(flow.state)]:
-        raise ValueError(f"{flow.state} cannot lead to {target}")
-    flow.state = target
-    flow.data = data
-    flow.save()
+WRONG_ANSWER = _lazy("That answer does not match. Check it and try again.")
+LOCKED_MESSAGE = _lazy(
+    "That answer does not match, and there have been too many attempts. "
+    "For your security, password recovery is paused for this Profile. "
+    "Call customer service for help."
+)
+ADDRESS_LOCKED = _lazy(
+    "Too many password-recovery attempts have come from your network. Try again in an hour, "
+    "or call customer service."
+)
+CODE_REFUSED = _lazy(
+    "That code is not valid for that User Name, or it has expired or was already used. "
+    "Check both and try again, or call customer service for a new code."
+)
+CODE_LOCKED = _lazy(
+    "There have been too many attempts. For your security, codes are not accepted for a while. "
+    "Call customer service for help."
+)
 
 
 def _recoverable(profile: Profile | None) -> bool:
@@ -66,12 +66,11 @@ def _throttle_key(data: dict[str, Any]) -> str:
     return f"profile:{data['profile_id']}" if data.get("profile_id") else f"unknown:{data['decoy_key']}"
 
 
-def start_for_profile(request: HttpRequest, profile: Profile, ctx: Ctx) -> Flow:
-    """From the registration exact-match page: straight to the hint question."""
-    flow = flowstate.start(request, kind=KIND, state=State.ANSWER, data=_data_for(profile, profile.username))
+def data_for_profile(profile: Profile, ctx: Ctx) -> dict[str, Any]:
+    """From the registration exact-match page: a recovery that starts at the hint question."""
     target = profile if _recoverable(profile) else None
     record_event(EventType.RECOVERY_STARTED, ctx=ctx, target=target, detail={"via": "exact_match"})
-    return flow
+    return _data_for(profile, profile.username)
 
 
 def _data_for(profile: Profile | None, typed_username: str) -> dict[str, Any]:
@@ -87,20 +86,23 @@ def _data_for(profile: Profile | None, typed_username: str) -> dict[str, Any]:
     }
 
 
-def submit_username(flow: Flow, username: str, ctx: Ctx) -> State:
+def submit_username(run: Run, cleaned: dict[str, Any] | None) -> State:
+    assert cleaned is not None
+    username = cleaned["username"]
     profile = Profile.objects.find_by_username(username)
-    _move(flow, _data_for(profile, username), State.ANSWER)
-    record_event(EventType.RECOVERY_STARTED, ctx=ctx, target=profile if _recoverable(profile) else None)
+    run.data = _data_for(profile, username)
+    record_event(EventType.RECOVERY_STARTED, ctx=run.ctx, target=profile if _recoverable(profile) else None)
     return State.ANSWER
 
 
 @sensitive_variables()
-def submit_answer(flow: Flow, answer: str, ctx: Ctx) -> bool:
-    """True when the answer is right. Raises Locked when attempts are exhausted.
+def submit_answer(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
+    """The hint answer, inside the flow's transaction (a wrong answer's audit event is kept).
 
     The attempt is counted before the answer is hashed: of a burst of simultaneous answers,
     at most the limit's number are ever compared with the real one."""
-    data = flow.data
+    assert cleaned is not None
+    answer, data, ctx = cleaned["answer"], run.data, run.ctx
     profile = Profile.objects.filter(pk=data.get("profile_id")).first() if data.get("profile_id") else None
     per_profile, per_address = throttle.named("hint_profile"), throttle.named("hint_address")
     key = _throttle_key(data)
@@ -111,58 +113,64 @@ def submit_answer(flow: Flow, answer: str, ctx: Ctx) -> bool:
         if mine.tripped or address.tripped:
             tripped = mine if mine.tripped else address
             record_throttle_alert(ctx=ctx, limit=tripped.limit.name, attempts=tripped.number, target=profile)
-        raise Locked(from_address=mine.allowed, retry_after=throttle.retry_after(mine, address))
+        # The address's limit says nothing about the Profile and must not read as if it did.
+        message = LOCKED_MESSAGE if mine.allowed is False else ADDRESS_LOCKED
+        return Stay(message, field="answer", retry_after=throttle.retry_after(mine, address))
     # Re-read: the Profile may have become privileged, locked or disabled since the question.
     if hints.check_answer(answer, profile.hint_answer_hash if _recoverable(profile) else None):
         assert profile is not None
         throttle.undo(per_profile, key)
         throttle.undo(per_address, ctx.client_ip)
-        _move(flow, data | {"passed": True}, State.PASSWORD)
+        run.data = data | {"passed": True}
         record_event(EventType.RECOVERY_HINT_PASSED, ctx=ctx, target=profile)
-        return True
+        return State.PASSWORD
     record_event(EventType.RECOVERY_HINT_FAILED, ctx=ctx, target=profile, outcome=Outcome.FAILURE)
     if not mine.allowed or mine.number >= per_profile.limit:
         record_event(EventType.RECOVERY_LOCKED, ctx=ctx, target=profile, outcome=Outcome.DENIED)
-        raise Locked(retry_after=mine.retry_after)
-    return False
+        return Stay(LOCKED_MESSAGE, field="answer", retry_after=mine.retry_after)
+    return Stay(WRONG_ANSWER, field="answer")
 
 
 @sensitive_variables()
-def submit_code(flow: Flow, username: str, code: str, ctx: Ctx) -> bool:
+def submit_code(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
     """A one-time code from customer service instead of the hint question. Counted before it is
     checked, per User Name and per address; a right code is used up at once."""
-    key = canonical(username)
+    assert cleaned is not None
+    ctx = run.ctx
+    key = canonical(cleaned["username"])
     per_profile, per_address = throttle.named("code_profile"), throttle.named("code_address")
     mine, address = throttle.attempt_all((per_profile, key), (per_address, ctx.client_ip))
     profile = Profile.objects.find_by_username(key)
     if not (mine.allowed and address.allowed):
         record_event(EventType.RECOVERY_LOCKED, ctx=ctx, target=profile, outcome=Outcome.DENIED)
-        raise Locked(from_address=mine.allowed, retry_after=throttle.retry_after(mine, address))
+        message = CODE_LOCKED if mine.allowed is False else ADDRESS_LOCKED
+        return Stay(message, field="code", retry_after=throttle.retry_after(mine, address))
     usable = profile if profile is not None and profile.status == Status.ACTIVE else None
     redeemed = account_actions.do_redeem_activation_code(
-        profile=usable, purpose=CodePurpose.RECOVERY, typed=code, ctx=ctx
+        profile=usable, purpose=CodePurpose.RECOVERY, typed=cleaned["code"], ctx=ctx
     )
     if redeemed is None:
-        return False
+        return Stay(CODE_REFUSED, field="code")
     assert profile is not None
     throttle.undo(per_profile, key)
     throttle.undo(per_address, ctx.client_ip)
-    _move(flow, {"profile_id": profile.pk, "passed": True, "via": "code"}, State.PASSWORD)
-    return True
+    run.data = {"profile_id": profile.pk, "passed": True, "via": "code"}
+    return State.PASSWORD
 
 
 @sensitive_variables()
-def submit_password(flow: Flow, password: str, ctx: Ctx) -> State:
-    with transaction.atomic():
-        flow = Flow.objects.select_for_update().get(pk=flow.pk)
-        if flow.state != State.PASSWORD or not flow.data.get("passed"):
-            return State(flow.state)
-        profile = Profile.objects.get(pk=flow.data["profile_id"])
-        account_actions.do_change_password(profile=profile, new_password=password, ctx=ctx, via_recovery=True)
-        _move(flow, {}, State.DONE)
+def submit_password(run: Run, cleaned: dict[str, Any] | None) -> State:
+    assert cleaned is not None
+    if not run.data.get("passed"):  # the graph reaches this page only through a passed step
+        raise TransitionError("recovery: a new password without a passed answer or code")
+    profile = Profile.objects.get(pk=run.data["profile_id"])
+    account_actions.do_change_password(
+        profile=profile, new_password=cleaned["new_password"], ctx=run.ctx, via_recovery=True
+    )
+    run.data = {}
     return State.DONE
 
 
-def profile_for(flow: Flow) -> Profile | None:
-    profile_id = flow.data.get("profile_id")
+def profile_for(data: dict[str, Any]) -> Profile | None:
+    profile_id = data.get("profile_id")
     return Profile.objects.filter(pk=profile_id).select_related("person").first() if profile_id else None

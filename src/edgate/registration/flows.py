@@ -1,4 +1,7 @@
-"""What each wizard step does when submitted. Views call these; these call actions.
+"""What each wizard step does when submitted: the handlers that steps.py declares and the flow
+engine (core.flow) runs — `prepare_*` before the flow's row is locked, `submit_*` inside its
+transaction, editing `run.data` and returning the next state, which the engine checks against
+the graph and saves. These call actions.
 
 Flow data sections (encrypted in the flow row, whitelisted here):
   identity  — page 1 as typed (names, date of birth, SSN digits, state ID)
@@ -6,6 +9,7 @@ Flow data sections (encrypted in the flow row, whitelisted here):
   security  — page 3, already hashed: password hash, hint question, hint answer hash
   match     — outcome, person id, profile id, case reference
   checked   — the check page was offered (once per flow: a later partial opens the case)
+  _page     — the engine's: a refused submission's errors and non-sensitive values
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.accounts import actions as account_actions
@@ -25,37 +30,19 @@ from edgate.audit.models import EventType, Outcome
 from edgate.audit.record import record_event, record_throttle_alert
 from edgate.core import throttle
 from edgate.core.context import Ctx
-from edgate.core.models import Flow
+from edgate.core.flow import Refused, Run, Stay
 from edgate.identity.engine import Decision
 from edgate.identity.engine import Outcome as MatchOutcome
 from edgate.identity.records import Identity
-from edgate.matching import service
+from edgate.matching import near_matches, service
 from edgate.people.actions import PersonData, do_create_person
 from edgate.people.models import Person, ssn_lookup
 from edgate.recovery.policy import is_privileged
 
-from .steps import STEPS, State, can_view, check_transition
+from .states import State
 
 IDENTITY_FIELDS = ("first_name", "middle_name", "last_name", "former_last_name", "ssn", "state_id")
 CONTACT_FIELDS = ("street", "city", "state", "postcode", "email", "phone")
-
-
-class CodeRefused(Exception):
-    """The activation code a privileged pre-created Profile needs was wrong, or too many were."""
-
-    def __init__(self, *, locked: bool = False, retry_after: int = 0) -> None:
-        super().__init__("activation code refused")
-        self.locked = locked
-        self.retry_after = retry_after  # when locked: seconds before a code is examined again
-
-
-class Throttled(Exception):
-    """Too many identity matches for this SSN, from this address or in this registration
-    (or completed registrations from this address); `retry_after` seconds until one is allowed."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__("throttled")
-        self.retry_after = retry_after
 
 
 def setup_code_required(profile: Profile) -> bool:
@@ -74,15 +61,14 @@ def setup_code_required(profile: Profile) -> bool:
     )
 
 
-def move(flow: Flow, data: dict[str, Any], target: State) -> None:
-    check_transition(State(flow.state), target)
-    flow.state = target
-    flow.data = data
-    flow.save()
-
-
-def clear_for(step: State, data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if k not in STEPS[step].clears}
+def resume(data: dict[str, Any]) -> State:
+    """Where the no-match path goes on: the first page after page 1 with nothing kept, or the
+    review page when every page is. Going back to change one page keeps the others."""
+    if "contact" not in data:
+        return State.CONTACT
+    if "security" not in data:
+        return State.SECURITY
+    return State.REVIEW
 
 
 @sensitive_variables()
@@ -98,11 +84,26 @@ def query_from(identity: dict[str, Any]) -> Identity:
     )
 
 
+THROTTLED = _lazy(
+    "We cannot check your information right now because of too many attempts. "
+    "Try again in an hour, or call customer service."
+)
+CODE_REFUSED = _lazy(
+    "That code is not valid for this Profile, or it has expired or was already used. "
+    "Check it and try again, or ask whoever gave you the code (your Directory Administrator or "
+    "customer service) for a new one."
+)
+CODE_LOCKED = _lazy(
+    "There have been too many attempts. For your security, codes are not accepted for a while. "
+    "Call customer service for help."
+)
+
+
 @sensitive_variables()
-def _route(flow: Flow, data: dict[str, Any], decision: Decision, query: Identity, ctx: Ctx) -> State:
+def _route(data: dict[str, Any], decision: Decision, query: Identity, ctx: Ctx) -> State:
     """Turn a match decision into the next state, doing the outcome's writes."""
     if decision.outcome == MatchOutcome.NONE:
-        return State.CONTACT
+        return resume(data)
     person = Person.objects.get(pk=decision.candidate_id)
     if decision.outcome == MatchOutcome.PARTIAL:
         case = service.do_open_case(
@@ -134,26 +135,10 @@ def _count_or_refuse(ctx: Ctx, *pairs: tuple[throttle.Limit, str | None]) -> Non
     )
     for tripped in (a for a in refused if a.tripped):
         record_throttle_alert(ctx=ctx, limit=tripped.limit.name, attempts=tripped.number)
-    raise Throttled(throttle.retry_after(*refused))
+    raise Refused(THROTTLED, retry_after=throttle.retry_after(*refused))
 
 
-@sensitive_variables()
-def submit_identity(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
-    """Page 1 submitted (first time, or again from a later page)."""
-    return _submit_identity(flow, _typed(cleaned), ctx, at=State.IDENTITY)
-
-
-@sensitive_variables()
-def submit_check(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
-    """The check page submitted: page 1's answers as the registrant corrected them."""
-    return _submit_identity(flow, _typed(cleaned), ctx, at=State.CHECK)
-
-
-@sensitive_variables()
-def submit_unchanged(flow: Flow, ctx: Ctx) -> State:
-    """The check page's "Continue without changes": page 1's answers as they were, matched
-    again (and counted like any other attempt), so a still-partial match opens the case."""
-    return _submit_identity(flow, dict(flow.data["identity"]), ctx, at=State.CHECK)
+# --- page 1 and the check page ---
 
 
 @sensitive_variables()
@@ -164,55 +149,74 @@ def _typed(cleaned: dict[str, Any]) -> dict[str, str]:
 
 
 @sensitive_variables()
-def _submit_identity(flow: Flow, typed: dict[str, str], ctx: Ctx, *, at: State) -> State:
-    identity_key = ssn_lookup(typed["ssn"])
-    _count_or_refuse(
-        ctx,
-        (throttle.named("match_identity"), identity_key),
-        (throttle.named("match_address"), ctx.client_ip),
-        (throttle.named("match_flow"), flow.pk),
-    )
-    with transaction.atomic():
-        flow = Flow.objects.select_for_update().get(pk=flow.pk)
-        if not can_view(at, State(flow.state)):
-            # Moved on meanwhile (a double submit, another tab): a double click on page 1
-            # must not spend the check page and open a case.
-            return State(flow.state)
-        return _match_identity(flow, typed, ctx, at=at)
+def _unchanged(run: Run, typed: dict[str, str]) -> bool:
+    """Page 1 submitted again, from further on, exactly as it was: nothing to match again."""
+    return run.state in (State.CONTACT, State.SECURITY, State.REVIEW) and run.data.get("identity") == typed
 
 
 @sensitive_variables()
-def _match_identity(flow: Flow, typed: dict[str, str], ctx: Ctx, *, at: State) -> State:
-    data = clear_for(at, flow.data)
+def prepare_identity(run: Run, cleaned: dict[str, Any] | None) -> None:
+    """Counted before the match (and before the flow's lock): per SSN, per address, per flow."""
+    typed = _typed(cleaned) if cleaned is not None else dict(run.data["identity"])
+    run.prepared = typed
+    if cleaned is not None and _unchanged(run, typed):
+        return
+    _count_or_refuse(
+        run.ctx,
+        (throttle.named("match_identity"), ssn_lookup(typed["ssn"])),
+        (throttle.named("match_address"), run.ctx.client_ip),
+        (throttle.named("match_flow"), run.flow_id),
+    )
+
+
+@sensitive_variables()
+def submit_identity(run: Run, cleaned: dict[str, Any] | None) -> State:
+    """Page 1 submitted (first time, or again from a later page)."""
+    return _match_identity(run, run.prepared, at=State.IDENTITY)
+
+
+@sensitive_variables()
+def submit_check(run: Run, cleaned: dict[str, Any] | None) -> State:
+    """The check page submitted: page 1's answers as the registrant corrected them, or — its
+    "Continue without changes" button, `cleaned` None — as they were, matched again (and
+    counted like any other attempt), so a still-partial match opens the case."""
+    return _match_identity(run, run.prepared, at=State.CHECK)
+
+
+@sensitive_variables()
+def _match_identity(run: Run, typed: dict[str, str], *, at: State) -> State:
+    data = run.data
+    if at == State.IDENTITY and _unchanged(run, typed):
+        return resume(data)
     data["identity"] = typed
-    query = query_from(data["identity"])
+    query = query_from(typed)
     decision = service.match(query)
     record_event(
         EventType.MATCH_OUTCOME,
-        ctx=ctx,
+        ctx=run.ctx,
         detail={"outcome": decision.outcome.value, "source": "registration", "rule": decision.rule},
     )
-    # Submitting page 1 again from a later page re-runs the match from the top.
-    flow.state = at
-    if decision.outcome == MatchOutcome.PARTIAL and not data.get("checked"):
-        # Near a record, for the first time in this flow: before a case is opened, the
-        # registrant checks their own answers (docs/matching.md, "Checking what was typed").
+    first_near = decision.outcome == MatchOutcome.PARTIAL and near_matches.is_first(query.ssn)
+    if first_near and not data.get("checked"):
+        # Near a record, for the first time for this SSN in any flow (matching.near_matches:
+        # restarting the wizard buys no second check) and in this one: before a case is opened,
+        # the registrant checks their own answers (docs/matching.md §8).
         data["checked"] = True
-        target = State.CHECK
-    else:
-        target = _route(flow, data, decision, query, ctx)
-    if target not in (State.CONTACT, State.CHECK):
-        data = {"match": data["match"]}  # an outcome page needs nothing of what was typed
-    move(flow, data, target)
+        return State.CHECK
+    # Still no match: pages 2-4, if already filled in, are kept (the hashes of page 3 too).
+    target = _route(data, decision, query, run.ctx)
+    if decision.outcome != MatchOutcome.NONE:
+        run.data = {"match": data["match"]}  # an outcome page needs nothing of what was typed
     return target
 
 
-def submit_contact(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
-    data = clear_for(State.CONTACT, flow.data)
-    data["contact"] = {k: cleaned.get(k) or "" for k in CONTACT_FIELDS}
-    flow.state = State.CONTACT
-    move(flow, data, State.SECURITY)
-    return State.SECURITY
+# --- pages 2 and 3 ---
+
+
+def submit_contact(run: Run, cleaned: dict[str, Any] | None) -> State:
+    assert cleaned is not None
+    run.data["contact"] = {k: cleaned.get(k) or "" for k in CONTACT_FIELDS}
+    return resume(run.data)
 
 
 @sensitive_variables()
@@ -226,12 +230,18 @@ def hashed_security(cleaned: dict[str, Any]) -> dict[str, str]:
 
 
 @sensitive_variables()
-def submit_security(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
-    data = clear_for(State.SECURITY, flow.data)
-    data["security"] = hashed_security(cleaned)
-    flow.state = State.SECURITY
-    move(flow, data, State.REVIEW)
+def prepare_security(run: Run, cleaned: dict[str, Any] | None) -> None:
+    """The slow hashes, before the flow's lock is taken."""
+    assert cleaned is not None
+    run.prepared = hashed_security(cleaned)
+
+
+def submit_security(run: Run, cleaned: dict[str, Any] | None) -> State:
+    run.data["security"] = run.prepared
     return State.REVIEW
+
+
+# --- page 4 ---
 
 
 def _lock_identity(ssn_hash: str) -> None:
@@ -244,99 +254,108 @@ def _lock_identity(ssn_hash: str) -> None:
             )
 
 
+def prepare_review(run: Run, cleaned: dict[str, Any] | None) -> None:
+    if run.state == State.REVIEW:  # a double submit finds the flow completed: not counted
+        _count_or_refuse(run.ctx, (throttle.named("register_address"), run.ctx.client_ip))
+
+
 @sensitive_variables()
-def complete_registration(flow_id: str, ctx: Ctx) -> State:
-    """Page 4 confirmed. Idempotent: a double submit finds the flow already completed."""
-    if Flow.objects.filter(pk=flow_id, state=State.REVIEW).exists():
-        _count_or_refuse(ctx, (throttle.named("register_address"), ctx.client_ip))
-    with transaction.atomic():
-        flow = Flow.objects.select_for_update().get(pk=flow_id)
-        if flow.state != State.REVIEW:
-            return State(flow.state)
-        data = flow.data
-        query = query_from(data["identity"])
-        _lock_identity(ssn_lookup(query.ssn))
-        # Re-match under the lock: someone may have registered (or been added) meanwhile.
+def complete_registration(run: Run, cleaned: dict[str, Any] | None) -> State:
+    """Page 4 confirmed, inside the flow's transaction (the engine has checked the flow is at
+    the review page, so a double submit finds it completed and does nothing)."""
+    data, ctx = run.data, run.ctx
+    query = query_from(data["identity"])
+    _lock_identity(ssn_lookup(query.ssn))
+    # Re-match under the lock: someone may have registered (or been added) meanwhile.
+    decision = service.match(query)
+    if decision.outcome != MatchOutcome.NONE:
+        return _outcome(run, decision, query)
+    ident, contact, security = data["identity"], data["contact"], data["security"]
+    try:
+        with transaction.atomic():
+            person = do_create_person(
+                data=PersonData(
+                    first_name=ident["first_name"],
+                    middle_name=ident["middle_name"],
+                    last_name=ident["last_name"],
+                    former_last_name=ident["former_last_name"],
+                    date_of_birth=query.date_of_birth,
+                    ssn=query.ssn,
+                    **contact,
+                ),
+                source="registration",
+                ctx=ctx,
+            )
+            profile = account_actions.do_create_profile(
+                person=person,
+                password_hash=security["password_hash"],
+                hint_question=security["hint_question"],
+                hint_answer_hash=security["hint_answer_hash"],
+                ctx=ctx,
+            )
+    except IntegrityError:
+        # Lost a race on SQLite or without the lock: the SSN is on file now. Route as a match.
         decision = service.match(query)
-        if decision.outcome != MatchOutcome.NONE:
-            target = _route(flow, data, decision, query, ctx)
-            move(flow, {"match": data["match"]}, target)
-            return target
-        ident, contact, security = data["identity"], data["contact"], data["security"]
-        try:
-            with transaction.atomic():
-                person = do_create_person(
-                    data=PersonData(
-                        first_name=ident["first_name"],
-                        middle_name=ident["middle_name"],
-                        last_name=ident["last_name"],
-                        former_last_name=ident["former_last_name"],
-                        date_of_birth=query.date_of_birth,
-                        ssn=query.ssn,
-                        **contact,
-                    ),
-                    source="registration",
-                    ctx=ctx,
-                )
-                profile = account_actions.do_create_profile(
-                    person=person,
-                    password_hash=security["password_hash"],
-                    hint_question=security["hint_question"],
-                    hint_answer_hash=security["hint_answer_hash"],
-                    ctx=ctx,
-                )
-        except IntegrityError:
-            # Lost a race on SQLite or without the lock: the SSN is on file now. Route as a match.
-            decision = service.match(query)
-            if decision.outcome == MatchOutcome.NONE:
-                raise
-            target = _route(flow, data, decision, query, ctx)
-            move(flow, {"match": data["match"]}, target)
-            return target
-        # Keep only what the last page needs; the SSN and hashes leave the flow row.
-        move(flow, {"match": {"outcome": "none", "profile_id": profile.pk}}, State.CREATED)
-        return State.CREATED
+        if decision.outcome == MatchOutcome.NONE:
+            raise
+        return _outcome(run, decision, query)
+    # Keep only what the last page needs; the SSN and hashes leave the flow row.
+    run.data = {"match": {"outcome": "none", "profile_id": profile.pk}}
+    return State.CREATED
 
 
 @sensitive_variables()
-def submit_setup(flow: Flow, cleaned: dict[str, Any], ctx: Ctx) -> State:
-    """The pre-created Profile path: hint question and answer plus a password, and when
-    `setup_code_required` the one-time code that was issued (counted before checking)."""
-    profile_id = flow.data["match"]["profile_id"]
+def _outcome(run: Run, decision: Decision, query: Identity) -> State:
+    target = _route(run.data, decision, query, run.ctx)
+    run.data = {"match": run.data["match"]}
+    return target
+
+
+# --- the pre-created Profile ---
+
+
+@sensitive_variables()
+def prepare_setup(run: Run, cleaned: dict[str, Any] | None) -> None:
+    """When `setup_code_required`, the attempt is counted before the code is examined; then the
+    slow hashes, before the flow's lock is taken."""
+    assert cleaned is not None
+    profile_id = run.data["match"]["profile_id"]
     # Asked again here: the Profile may have been given administrator access, or a code, since page 1.
-    code_required = bool(flow.data["match"].get("code_required")) or setup_code_required(
+    code_required = bool(run.data["match"].get("code_required")) or setup_code_required(
         Profile.objects.get(pk=profile_id)
     )
     limits = (
         (throttle.named("code_profile"), f"setup:{profile_id}"),
-        (throttle.named("code_address"), ctx.client_ip),
+        (throttle.named("code_address"), run.ctx.client_ip),
     )
     if code_required:
         mine, address = throttle.attempt_all(*limits)
         if not (mine.allowed and address.allowed):
-            raise CodeRefused(locked=True, retry_after=throttle.retry_after(mine, address))
-    security = hashed_security(cleaned)  # the slow hashes, before any lock is taken
-    with transaction.atomic():
-        flow = Flow.objects.select_for_update().get(pk=flow.pk)
-        if flow.state != State.SETUP:
-            return State(flow.state)
-        profile = Profile.objects.get(pk=profile_id)
-        if code_required and not account_actions.do_redeem_activation_code(
-            profile=profile, purpose=CodePurpose.SETUP, typed=cleaned.get("code", ""), ctx=ctx
-        ):
-            refused = True  # leave the transaction normally: the failure's audit event stays
-        else:
-            refused = False
-            account_actions.do_complete_setup(profile=profile, ctx=ctx, **security)
-            move(flow, {"match": flow.data["match"]}, State.SETUP_DONE)
-    if refused:
-        raise CodeRefused
-    if code_required:
-        for limit, ident in limits:
+            field = "code" if "code" in cleaned else None  # None: access granted since page 1
+            raise Refused(CODE_LOCKED, field=field, retry_after=throttle.retry_after(mine, address))
+    run.prepared = {"code_required": code_required, "limits": limits, "security": hashed_security(cleaned)}
+
+
+@sensitive_variables()
+def submit_setup(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
+    """The pre-created Profile path: hint question and answer plus a password, and the
+    one-time code that was issued when one is required."""
+    assert cleaned is not None
+    prepared = run.prepared
+    profile = Profile.objects.get(pk=run.data["match"]["profile_id"])
+    if prepared["code_required"] and not account_actions.do_redeem_activation_code(
+        profile=profile, purpose=CodePurpose.SETUP, typed=cleaned.get("code", ""), ctx=run.ctx
+    ):
+        # Stay, not an exception: the transaction ends normally, so the failure's audit event stays.
+        return Stay(CODE_REFUSED, field="code" if "code" in cleaned else None)
+    account_actions.do_complete_setup(profile=profile, ctx=run.ctx, **prepared["security"])
+    if prepared["code_required"]:
+        for limit, ident in prepared["limits"]:
             throttle.undo(limit, ident)
+    run.data = {"match": run.data["match"]}
     return State.SETUP_DONE
 
 
-def profile_of(flow: Flow) -> Profile | None:
-    profile_id = flow.data.get("match", {}).get("profile_id")
+def profile_of(data: dict[str, Any]) -> Profile | None:
+    profile_id = data.get("match", {}).get("profile_id")
     return Profile.objects.filter(pk=profile_id).select_related("person").first() if profile_id else None

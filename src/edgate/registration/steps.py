@@ -1,97 +1,200 @@
-"""The registration wizard as data: its states, the page each shows, and what may follow.
+"""The registration wizard as data: its steps, the page each shows, and what may follow.
 
-Drawn in flow.mermaid beside this file (and docs/architecture.md). A flow row's `state` is
-the furthest step reached. A person may go back to any earlier page of the no-match path;
-submitting an earlier page clears the pages after it. Terminal states cannot be left except
-by starting over.
+Run by the flow engine (core.flow, core.flowview). Drawn in flow.mermaid beside this file (and
+docs/architecture.md). A flow row's `state` is the furthest step reached. A person may go back
+to any earlier page of the no-match path; submitting an earlier page keeps the later pages'
+answers unless the change invalidates them (page 1's identity changed: the match runs again,
+and only a different outcome drops them). Terminal states cannot be left except by starting
+over.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
+from typing import Any
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.debug import sensitive_variables
 
-KIND = "registration"
+from edgate.accounts.forms import ContactForm
+from edgate.accounts.passwords import PasswordContext
+from edgate.core import conf
+from edgate.core.flow import Action, Graph, Run, Step, TransitionError
+
+from . import cases, flows
+from .forms import IdentityForm, ReviewForm, SecurityForm
+from .states import KIND, PAGES, UNCHANGED, State
+
+__all__ = ["GRAPH", "KIND", "PAGES", "STEPS", "UNCHANGED", "State", "TransitionError"]
+
+SSN_AGAIN = _lazy("For your security, enter your Social Security Number again.")
+PASSWORD_AGAIN = _lazy("For your security, enter your password again.")
+HINT_ANSWER_AGAIN = _lazy("For your security, enter your hint answer again.")
+CODE_AGAIN = _lazy("For your security, enter the activation code again.")
+SECURITY_FIELDS = {
+    "new_password": PASSWORD_AGAIN,
+    "confirm_password": PASSWORD_AGAIN,
+    "hint_answer": HINT_ANSWER_AGAIN,
+}
 
 
-class State(StrEnum):
-    IDENTITY = "identity"  # page 1: who you are → matched
-    CHECK = "check"  # page 1 again, offered once when it is near a record (partial): check it
-    CONTACT = "contact"  # page 2 (no match)
-    SECURITY = "security"  # page 3: password, hint question and answer
-    REVIEW = "review"  # page 4: review, privacy statement, confirm
-    CREATED = "created"  # terminal: Profile created, User Name shown
-    SETUP = "setup"  # pre-created Profile: "we need additional information"
-    SETUP_DONE = "setup_done"  # terminal: User Name shown
-    PARTIAL = "partial"  # terminal: blocked, case reference
-    EXACT = "exact"  # terminal: User Name reminder, path to change the password
+@sensitive_variables()
+def identity_initial(data: dict[str, Any]) -> dict[str, Any]:
+    """Page 1 as it was typed, for going back to it; never the SSN (typed again)."""
+    if "identity" not in data:
+        return {}
+    ident = dict(data["identity"])
+    ident.pop("ssn", None)
+    year, month, day = ident.pop("date_of_birth").split("-")
+    return ident | {"dob_year": int(year), "dob_month": str(int(month)), "dob_day": int(day)}
 
 
-@dataclass(frozen=True)
-class Step:
-    state: State
-    title: str
-    page: int | None  # position in the 4-page step indicator
-    next: frozenset[State]
-    clears: tuple[str, ...] = ()  # flow data sections dropped when this step is submitted
+def contact_initial(data: dict[str, Any]) -> dict[str, Any]:
+    return dict(data.get("contact", {}))
 
-    @property
-    def terminal(self) -> bool:
-        return not self.next
+
+def security_kwargs(run: Run) -> dict[str, Any]:
+    return {"password_context": PasswordContext.from_identity(run.data.get("identity", {}))}
+
+
+def setup_kwargs(run: Run) -> dict[str, Any]:
+    profile = flows.profile_of(run.data)
+    if profile is None:
+        return {}
+    return {
+        "password_context": PasswordContext.for_profile(profile),
+        "require_code": bool(run.data.get("match", {}).get("code_required"))
+        or flows.setup_code_required(profile),
+    }
 
 
 S = State
-STEPS: dict[State, Step] = {
+MATCHED = frozenset({S.SETUP, S.PARTIAL, S.EXACT})  # where a match other than none leads
+# Where the no-match path goes on after a page: the next one not yet filled in (flows.resume).
+RESUMED = frozenset({S.CONTACT, S.SECURITY, S.REVIEW})
+IDENTITY_ACTION = Action(flows.submit_identity, prepare=flows.prepare_identity)
+CHECK_ACTION = Action(flows.submit_check, prepare=flows.prepare_identity)
+REVIEW_ACTION = Action(flows.complete_registration, prepare=flows.prepare_review)
+
+STEPS: dict[str, Step] = {
     S.IDENTITY: Step(
         S.IDENTITY,
-        _("Who you are"),
-        1,
-        frozenset({S.CONTACT, S.CHECK, S.SETUP, S.PARTIAL, S.EXACT}),
-        clears=("identity", "contact", "security", "match"),
+        _lazy("Who you are"),
+        RESUMED | MATCHED | {S.CHECK},
+        form=IdentityForm,
+        submit=IDENTITY_ACTION,
+        page=1,
+        sensitive={"ssn": SSN_AGAIN},
+        initial=identity_initial,
     ),
     # What page 1 said was near a record but not it: the registrant checks their own answers
     # (nothing about the record is shown) and submits them corrected, or unchanged (UNCHANGED),
     # and the match runs again; a second partial opens the case. Offered once per flow.
     S.CHECK: Step(
         S.CHECK,
-        _("Check what you entered"),
-        1,
-        frozenset({S.CONTACT, S.SETUP, S.PARTIAL, S.EXACT}),
-        clears=("identity", "contact", "security", "match"),
+        _lazy("Check what you entered"),
+        RESUMED | MATCHED,
+        form=IdentityForm,
+        submit=CHECK_ACTION,
+        buttons={UNCHANGED: CHECK_ACTION},
+        page=1,
+        sensitive={"ssn": SSN_AGAIN},
+        initial=identity_initial,
     ),
     S.CONTACT: Step(
-        S.CONTACT, _("How to reach you"), 2, frozenset({S.SECURITY}), clears=("contact", "security")
+        S.CONTACT,
+        _lazy("How to reach you"),
+        frozenset({S.SECURITY, S.REVIEW}),
+        form=ContactForm,
+        submit=Action(flows.submit_contact),
+        page=2,
+        initial=contact_initial,
     ),
-    S.SECURITY: Step(S.SECURITY, _("Password and hint"), 3, frozenset({S.REVIEW}), clears=("security",)),
-    S.REVIEW: Step(S.REVIEW, _("Review and confirm"), 4, frozenset({S.CREATED, S.SETUP, S.PARTIAL, S.EXACT})),
-    S.SETUP: Step(S.SETUP, _("We need additional information"), None, frozenset({S.SETUP_DONE})),
-    S.CREATED: Step(S.CREATED, _("Your Profile is ready"), None, frozenset()),
-    S.SETUP_DONE: Step(S.SETUP_DONE, _("Your Profile is ready"), None, frozenset()),
-    S.PARTIAL: Step(S.PARTIAL, _("We could not complete your Profile"), None, frozenset()),
-    S.EXACT: Step(S.EXACT, _("You already have a Profile"), None, frozenset()),
+    S.SECURITY: Step(
+        S.SECURITY,
+        _lazy("Password and hint"),
+        frozenset({S.REVIEW}),
+        form=SecurityForm,
+        submit=Action(flows.submit_security, prepare=flows.prepare_security),
+        page=3,
+        sensitive=SECURITY_FIELDS,
+        form_kwargs=security_kwargs,
+    ),
+    S.REVIEW: Step(
+        S.REVIEW,
+        _lazy("Review and confirm"),
+        frozenset({S.CREATED}) | MATCHED,
+        form=ReviewForm,
+        submit=REVIEW_ACTION,
+        page=4,
+    ),
+    S.SETUP: Step(
+        S.SETUP,
+        _lazy("We need additional information"),
+        frozenset({S.SETUP_DONE}),
+        form=SecurityForm,
+        submit=Action(flows.submit_setup, prepare=flows.prepare_setup),
+        sensitive={"code": CODE_AGAIN, **SECURITY_FIELDS},
+        form_kwargs=setup_kwargs,
+    ),
+    S.CREATED: Step(S.CREATED, _lazy("Your Profile is ready")),
+    S.SETUP_DONE: Step(S.SETUP_DONE, _lazy("Your Profile is ready")),
+    S.PARTIAL: Step(S.PARTIAL, _lazy("We could not complete your Profile")),
+    S.EXACT: Step(S.EXACT, _lazy("You already have a Profile")),
 }
-
-# The check page's second button: "Continue without changes" (the answers as they were).
-UNCHANGED = "unchanged"
-
-# The no-match path, in page order: the only steps one may go back along.
-PAGES = (S.IDENTITY, S.CONTACT, S.SECURITY, S.REVIEW)
 PAGE_TITLES = tuple(STEPS[s].title for s in PAGES)
+EXPIRED = _lazy(
+    "Your registration expired after a period without activity, so it was cleared. Please start again."
+)
 
 
-class TransitionError(Exception):
-    pass
+def page_context(step: Step, run: Run) -> dict[str, Any]:
+    """What the wizard's pages show besides the form: the step indicator, the outcome."""
+    match = run.data.get("match", {})
+    context: dict[str, Any] = {
+        "pages": [(i + 1, title, PAGES[i]) for i, title in enumerate(PAGE_TITLES)],
+        "profile": flows.profile_of(run.data),
+        "match": match,
+    }
+    if step.name == S.REVIEW:
+        context["review"] = review(run.data)
+    if step.name == S.PARTIAL:
+        context["contacts"] = cases.case_contacts(match.get("case", ""))
+        context["customer_service_tel"] = cases.tel_uri(conf.get().customer_service_phone)
+    return context
+
+
+@sensitive_variables()
+def review(data: dict[str, Any]) -> dict[str, Any]:
+    ident, contact = data.get("identity", {}), data.get("contact", {})
+    return {
+        "name": " ".join(
+            p for p in (ident.get("first_name"), ident.get("middle_name"), ident.get("last_name")) if p
+        ),
+        "former_last_name": ident.get("former_last_name"),
+        "date_of_birth": ident.get("date_of_birth"),
+        "ssn_masked": f"***-**-{ident['ssn'][-4:]}" if ident.get("ssn") else "",
+        "state_id": ident.get("state_id"),
+        "contact": contact,
+        "hint_question": data.get("security", {}).get("hint_question"),
+    }
+
+
+GRAPH = Graph(
+    kind=KIND,
+    url_name="registration:step",
+    first=S.IDENTITY,
+    steps=STEPS,
+    templates="registration",
+    expired=EXPIRED,
+    pages=tuple(PAGES),
+    context=page_context,
+)
 
 
 def can_view(step: State, current: State) -> bool:
     """May the page of `step` be shown (GET) or submitted (POST) when the flow is at `current`?"""
-    if step == current:
-        return True
-    return step in PAGES and current in PAGES and PAGES.index(step) < PAGES.index(current)
+    return GRAPH.can_view(step, current)
 
 
 def check_transition(source: State, target: State) -> None:
-    if target not in STEPS[source].next:
-        raise TransitionError(f"{source} cannot lead to {target}")
+    GRAPH.check(source, target)

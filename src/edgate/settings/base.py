@@ -167,6 +167,15 @@ else:
     # session signed out in one would live on in another).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "edgate.core.sessions.db"
+# The parts of every page that are the same for everyone in one language ({% cache %} in
+# core/base.html: banner, header, anonymous links, footer), rendered once per process. In the
+# process's memory, not Redis: a round trip would cost about what rendering them does. Only
+# text without anything about the person or the request may go in it.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "edgate-fragments",
+    "TIMEOUT": None,
+}
 
 AUTH_USER_MODEL = "accounts.Profile"
 # Profile.username is unique without regard to case (a functional unique constraint on

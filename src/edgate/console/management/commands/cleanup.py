@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from edgate.accounts import codes
-from edgate.core import flowstate, throttle
+from edgate.core import flow, throttle
+from edgate.matching import near_matches
 
 
 def purge_expired_sessions() -> int:
@@ -22,16 +23,19 @@ def purge_expired_sessions() -> int:
 
 class Command(BaseCommand):
     help = (
-        "Remove expired sessions, flows, throttle counters and delay markers, and activation codes "
-        "spent more than 30 days ago (run hourly: deploy/systemd/edgate-cleanup.timer)."
+        "Remove expired sessions, flows, throttle counters and delay markers, near-match counts past "
+        "their window, and activation codes spent more than 30 days ago "
+        "(run hourly: deploy/systemd/edgate-cleanup.timer)."
     )
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         sessions = purge_expired_sessions()
-        flows = flowstate.purge_expired()
+        flows = flow.purge_expired()
         counters = throttle.purge_expired()
         spent = codes.purge_spent()
+        near = near_matches.purge_expired()
         self.stdout.write(
             f"Removed {flows} expired flows, {counters} expired throttle counters, "
-            f"{spent} spent activation codes and {sessions} expired sessions."
+            f"{spent} spent activation codes, {near} near-match counts past their window "
+            f"and {sessions} expired sessions."
         )

@@ -1,0 +1,313 @@
+"""One engine for every multi-step self-service flow (registration, recovery, set-up, codes).
+
+A flow is declared as data — a `Graph` of `Step`s, each with its form, what it does when
+submitted and the steps that may follow — and run by one generic view (core.flowview).
+
+* **Where a flow lives.** A row (core.models.Flow) with a state, encrypted data and an expiry.
+  Its id travels in the page: in the URL (`?flow=`) and in a hidden field of every form, so two
+  tabs are two flows and never share one person's data. The id alone is not enough: a flow is
+  usable only by the session that started it (the session keeps the ids it owns).
+* **Who changes the state.** A step's handler edits the flow's data and returns the step to go
+  to; the engine checks that step against the declared graph and saves state, data and expiry
+  together, inside the handler's transaction, with the row locked (select_for_update). Nothing
+  else writes a flow row, so a slow request can never put back data a later one removed.
+* **Post/Redirect/Get.** A submission with errors keeps the errors and the non-sensitive values
+  typed in the flow row and redirects to the page, which shows them; sensitive fields (SSN,
+  passwords, hint answers, codes) are never kept and say they must be typed again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from . import conf
+from .context import Ctx
+from .models import Flow
+
+FLOW_FIELD = "flow"  # the hidden field (and URL parameter) that carries the flow id
+PAGE_KEY = "_page"  # flow data: the errors and values of a submission that was refused
+MAX_FLOWS_PER_KIND = 5  # per session: a few tabs, not a store for a robot's thousand starts
+
+
+class TransitionError(Exception):
+    """A handler asked for a step its step may not lead to: a programming error, never saved."""
+
+
+class Refused(Exception):  # noqa: N818 - a refusal, read as a noun like Django's Http404
+    """A submission refused before the flow's lock is taken (a throttle): the page shows
+    `message` next to `field` (above the form when None), and 429 until `retry_after` passes."""
+
+    def __init__(self, message: str, *, field: str | None = None, retry_after: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Stay:
+    """A handler's answer when the submission is refused inside its transaction (a wrong hint
+    answer, a wrong code): what it wrote (the audit event of the failure) is kept, the flow
+    stays where it is, and the page shows `message` next to `field`."""
+
+    message: str
+    field: str | None = None
+    retry_after: int = 0
+
+
+@dataclass
+class Run:
+    """What a step's handler sees: the flow's id, state and data (a copy it may edit; the engine
+    saves it with the new state), the request's context, and what `prepare` computed."""
+
+    flow_id: str
+    state: str
+    data: dict[str, Any]
+    ctx: Ctx
+    prepared: Any = None
+
+
+Prepare = Callable[[Run, dict[str, Any] | None], None]
+Handle = Callable[[Run, dict[str, Any] | None], "str | Stay"]
+
+
+@dataclass(frozen=True)
+class Action:
+    """What a submission does. `prepare` runs before the flow is locked (throttle counting,
+    slow hashing) and may raise Refused; `handle` runs inside the locked transaction and
+    returns the next step, or Stay."""
+
+    handle: Handle
+    prepare: Prepare | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    title: str
+    next: frozenset[str] = frozenset()
+    form: type[Any] | None = None  # a django.forms.Form
+    submit: Action | None = None  # the form's submission
+    buttons: Mapping[str, Action] = field(default_factory=dict)  # a named button: no form read
+    page: int | None = None  # position in a step indicator
+    # Fields never kept for re-display, each with what it says when it must be typed again.
+    sensitive: Mapping[str, str] = field(default_factory=dict)
+    initial: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    form_kwargs: Callable[[Run], dict[str, Any]] | None = None
+
+    @property
+    def terminal(self) -> bool:
+        return not self.next
+
+
+@dataclass(frozen=True)
+class Graph:
+    kind: str
+    url_name: str  # a URL pattern taking the step name
+    first: str
+    steps: Mapping[str, Step]
+    templates: str  # template directory: <templates>/<step>.html
+    expired: str  # what a person is told when their flow has gone
+    pages: tuple[str, ...] = ()  # the steps one may go back along, in order
+    context: Callable[[Step, Run], dict[str, Any]] | None = None
+
+    def __post_init__(self) -> None:
+        for step in self.steps.values():
+            unknown = step.next - set(self.steps)
+            if unknown:
+                raise ValueError(f"{self.kind}: {step.name} leads to undeclared {sorted(unknown)}")
+
+    def step(self, name: str) -> Step | None:
+        return self.steps.get(name)
+
+    def can_view(self, name: str, current: str) -> bool:
+        """May the page of step `name` be shown or submitted while the flow is at `current`?
+        Its own step, or an earlier one of the pages one may go back along."""
+        if name == current:
+            return True
+        pages = self.pages
+        return name in pages and current in pages and pages.index(name) < pages.index(current)
+
+    def check(self, source: str, target: str) -> None:
+        if target not in self.steps[source].next:
+            raise TransitionError(f"{self.kind}: {source} cannot lead to {target}")
+
+    def url(self, name: str, flow_id: str | None = None) -> str:
+        path = reverse(self.url_name, args=[name])
+        return f"{path}?{urlencode({FLOW_FIELD: flow_id})}" if flow_id else path
+
+
+# --- finding, starting and ending flows -------------------------------------------------------
+
+
+def _owned_key(kind: str) -> str:
+    return f"edgate.flows.{kind}"
+
+
+def owned(request: HttpRequest, kind: str) -> list[str]:
+    return list(request.session.get(_owned_key(kind), []))
+
+
+def start(
+    request: HttpRequest, graph: Graph, *, state: str | None = None, data: dict[str, Any] | None = None
+) -> Flow:
+    """A new flow of `graph`, owned by this session; the oldest of its flows beyond a few go."""
+    flow = Flow(kind=graph.kind, state=state or graph.first, expires_at=timezone.now() + ttl())
+    flow.data = data or {}
+    flow.save()
+    ids = [*owned(request, graph.kind), flow.pk]
+    if len(ids) > MAX_FLOWS_PER_KIND:
+        Flow.objects.filter(pk__in=ids[:-MAX_FLOWS_PER_KIND]).delete()
+        ids = ids[-MAX_FLOWS_PER_KIND:]
+    request.session[_owned_key(graph.kind)] = ids
+    return flow
+
+
+def find(request: HttpRequest, graph: Graph, flow_id: str | None) -> Flow | None:
+    """The flow `flow_id` if this session started it and it has not expired (an expired one is
+    removed at once: it may hold an SSN)."""
+    if not flow_id or flow_id not in owned(request, graph.kind):
+        return None
+    flow = Flow.objects.filter(pk=flow_id, kind=graph.kind).first()
+    if flow is not None and flow.is_expired:
+        flow.delete()
+        flow = None
+    if flow is None:
+        _disown(request, graph.kind, flow_id)
+    return flow
+
+
+def end(request: HttpRequest, graph: Graph, flow_id: str) -> None:
+    if flow_id in owned(request, graph.kind):
+        _disown(request, graph.kind, flow_id)
+        Flow.objects.filter(pk=flow_id, kind=graph.kind).delete()
+
+
+def _disown(request: HttpRequest, kind: str, flow_id: str) -> None:
+    request.session[_owned_key(kind)] = [i for i in owned(request, kind) if i != flow_id]
+
+
+def ttl() -> timedelta:
+    return conf.get().flow_ttl
+
+
+def purge_expired() -> int:
+    deleted, _ = Flow.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted
+
+
+# --- taking a step ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """A refused submission, kept in the flow row until the step is passed: shown by the GET
+    the browser is redirected to, so Back and Reload never resubmit anything."""
+
+    step: str
+    errors: dict[str, list[str]]
+    values: dict[str, str]  # as typed, sensitive fields left out
+    retype: list[str]  # sensitive fields that were typed, and must be typed again
+    retry_until: float = 0.0  # a throttle's refusal: 429 until then (a POSIX timestamp)
+
+    def as_data(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "errors": self.errors,
+            "values": self.values,
+            "retype": self.retype,
+            "retry_until": self.retry_until,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Page | None:
+        page = data.get(PAGE_KEY)
+        return cls(**page) if page else None
+
+
+def refused_page(
+    step: Step, typed: Mapping[str, Any], errors: dict[str, list[str]], *, retry_after: int = 0
+) -> Page:
+    values = {
+        name: str(value)
+        for name, value in typed.items()
+        if name in _form_fields(step) and name not in step.sensitive and name != FLOW_FIELD
+    }
+    retype = [name for name in step.sensitive if typed.get(name)]
+    retry_until = timezone.now().timestamp() + retry_after if retry_after else 0.0
+    return Page(step.name, errors, values, retype, retry_until)
+
+
+def _form_fields(step: Step) -> set[str]:
+    form = step.form
+    return set(getattr(form, "base_fields", {})) if form is not None else set()
+
+
+class Gone(Exception):  # noqa: N818
+    """The flow expired or was removed between reading it and locking it."""
+
+
+@dataclass(frozen=True)
+class Moved:
+    """The flow had moved on when its lock was taken (a double submit, another request)."""
+
+    state: str
+
+
+def advance(
+    graph: Graph,
+    flow_id: str,
+    step: Step,
+    action: Action,
+    cleaned: dict[str, Any] | None,
+    ctx: Ctx,
+    *,
+    prepared: Any = None,
+    typed: Mapping[str, Any] | None = None,
+) -> str | Stay | Moved:
+    """Run one submission: lock the row, check the step may still be submitted, call the
+    handler, check the step it returns against the graph, save — all in one transaction."""
+    with transaction.atomic():
+        row = Flow.objects.select_for_update().filter(pk=flow_id, kind=graph.kind).first()
+        if row is None or row.is_expired:
+            raise Gone
+        if not graph.can_view(step.name, row.state):
+            return Moved(row.state)
+        data = row.data
+        data.pop(PAGE_KEY, None)
+        run = Run(flow_id=row.pk, state=row.state, data=data, ctx=ctx, prepared=prepared)
+        result = action.handle(run, cleaned)
+        if isinstance(result, Stay):
+            errors = {result.field or "__all__": [str(result.message)]}
+            page = refused_page(step, typed or {}, errors, retry_after=result.retry_after)
+            _save(row, row.state, data | {PAGE_KEY: page.as_data()})
+            return result
+        graph.check(step.name, result)
+        _save(row, result, run.data)
+        return result
+
+
+def keep_refusal(graph: Graph, flow_id: str, page: Page) -> None:
+    """A submission refused before any handler ran (form errors, a throttle): its page is kept
+    in the row, under the same lock as any step."""
+    with transaction.atomic():
+        row = Flow.objects.select_for_update().filter(pk=flow_id, kind=graph.kind).first()
+        if row is None or row.is_expired:
+            raise Gone
+        _save(row, row.state, row.data | {PAGE_KEY: page.as_data()})
+
+
+def _save(row: Flow, state: str, data: dict[str, Any]) -> None:
+    row.state = state
+    row.data = {k: v for k, v in data.items() if k != PAGE_KEY or v}
+    row.expires_at = timezone.now() + ttl()  # each step taken extends the flow's life
+    row.save(update_fields=["state", "data_ciphertext", "expires_at", "updated_at"])

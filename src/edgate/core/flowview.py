@@ -1,0 +1,213 @@
+"""The one step view for every flow declared with core.flow: HTTP in, one engine call, a redirect.
+
+GET shows a step (with the errors of a refused submission, kept in the flow row); POST reads
+the step's form, runs its action through `flow.advance` and always answers 303 See Other: to
+the next step, or back to the same step with its errors. So no page a person sees is ever the
+answer to a POST, and Back, Reload and a restored tab never ask to resubmit a form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms.utils import ErrorDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _lazy
+from django.views import View
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+
+from . import flow as engine
+from . import throttle
+from .context import ctx_from_request
+from .flow import FLOW_FIELD, Graph, Moved, Page, Refused, Run, Stay, Step
+from .models import Flow
+
+OUT_OF_DATE = _lazy("That page was out of date, so nothing was saved. Please continue from here.")
+
+
+class SeeOther(HttpResponseRedirect):
+    """303: the browser follows with a GET, and the POST leaves no history entry to resubmit."""
+
+    status_code = 303
+
+
+def redirect_to(graph: Graph, step: str, flow_id: str | None = None) -> HttpResponse:
+    return SeeOther(graph.url(step, flow_id))
+
+
+def start_at(request: HttpRequest, graph: Graph, step: str | None = None) -> HttpResponse:
+    """A new flow (the entry of a flow's URL conf), and its first page."""
+    flow = engine.start(request, graph, state=step or graph.first)
+    return redirect_to(graph, flow.state, flow.pk)
+
+
+# Every page of a flow may hold personal data: no POST parameter or local variable of these
+# views reaches an error report (edgate.core.debug).
+@method_decorator(sensitive_variables(), name="dispatch")
+@method_decorator(sensitive_post_parameters(), name="dispatch")
+class FlowView(View):
+    graph: Graph
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        step = self.graph.step(kwargs["step"])
+        if step is None:
+            raise Http404
+        self.step: Step = step
+        # The flow named by the page: its URL, and the hidden field of its form (the page may
+        # have been shown at a URL without it); when both are sent they must agree.
+        in_url = request.GET.get(FLOW_FIELD)
+        in_form = request.POST.get(FLOW_FIELD) if request.method == "POST" else None
+        if in_url and in_form and in_url != in_form:
+            return self.out_of_date(request, in_url)
+        wanted = in_form or in_url
+        flow = engine.find(request, self.graph, wanted)
+        if flow is None:
+            if wanted or self.step.name != self.graph.first:
+                # A page of a flow that is no more (expired, ended, from another browser), or
+                # a page past the first with no flow at all.
+                if wanted:
+                    messages.warning(request, self.graph.expired)
+                return self.start_over(request)
+            if request.method == "GET":
+                # The first page straight away, rather than redirected to itself: a browser
+                # that refuses cookies would otherwise bounce between two redirects for ever.
+                flow = engine.start(request, self.graph)
+            else:
+                return self.start_over(request)
+        self.flow: Flow = flow
+        self.run = Run(flow_id=flow.pk, state=flow.state, data=flow.data, ctx=ctx_from_request(request))
+        if not self.graph.can_view(self.step.name, flow.state):
+            return redirect_to(self.graph, flow.state, flow.pk)
+        return super().dispatch(request, *args, **kwargs)
+
+    def out_of_date(self, request: HttpRequest, flow_id: str) -> HttpResponse:
+        messages.warning(request, OUT_OF_DATE)
+        flow = engine.find(request, self.graph, flow_id)
+        if flow is None:
+            return self.start_over(request)
+        return redirect_to(self.graph, flow.state, flow.pk)
+
+    def start_over(self, request: HttpRequest) -> HttpResponse:
+        return start_at(request, self.graph)
+
+    # --- GET ---
+
+    def get(self, request: HttpRequest, step: str) -> HttpResponse:
+        page = Page.from_data(self.run.data)
+        if page is not None and page.step != self.step.name:
+            page = None
+        response = self.render(self.form_for(page))
+        if page is not None and page.retry_until:
+            remaining = int(page.retry_until - timezone.now().timestamp())
+            if remaining > 0:
+                return throttle.too_many(response, remaining)
+        return response
+
+    def form_for(self, page: Page | None) -> forms.Form | None:
+        step = self.step
+        if step.form is None:
+            return None
+        initial = step.initial(self.run.data) if step.initial else {}
+        if page is not None:
+            initial = initial | page.values
+        form = step.form(initial=initial, **self.form_kwargs())
+        if page is not None:
+            show_errors(form, page, step)
+        return form
+
+    def form_kwargs(self) -> dict[str, Any]:
+        return self.step.form_kwargs(self.run) if self.step.form_kwargs else {}
+
+    def render(self, form: forms.Form | None) -> HttpResponse:
+        flow_id = self.flow.pk
+        context = {
+            "step": self.step,
+            "form": form,
+            "flow_id": flow_id,
+            "flow_field": FLOW_FIELD,
+            "flow_query": f"?{FLOW_FIELD}={flow_id}",
+            "flow_action": self.graph.url(self.step.name, flow_id),
+        }
+        if self.graph.context is not None:
+            context |= self.graph.context(self.step, self.run)
+        return render(self.request, f"{self.graph.templates}/{self.step.name}.html", context)
+
+    # --- POST ---
+
+    def post(self, request: HttpRequest, step: str) -> HttpResponse:
+        flow_id = self.flow.pk
+        button = next((name for name in self.step.buttons if name in request.POST), None)
+        action = self.step.buttons[button] if button else self.step.submit
+        if action is None:
+            return redirect_to(self.graph, self.flow.state, flow_id)
+        cleaned: dict[str, Any] | None = None
+        if button is None:
+            assert self.step.form is not None, f"{self.step.name}: a submission without a form"
+            form = self.step.form(request.POST, **self.form_kwargs())
+            if not form.is_valid():
+                errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+                return self.refused(engine.refused_page(self.step, request.POST, errors))
+            cleaned = form.cleaned_data
+        try:
+            if action.prepare is not None:
+                action.prepare(self.run, cleaned)
+            result = engine.advance(
+                self.graph,
+                flow_id,
+                self.step,
+                action,
+                cleaned,
+                self.run.ctx,
+                prepared=self.run.prepared,
+                typed=request.POST,
+            )
+        except Refused as refusal:
+            errors = {refusal.field or NON_FIELD_ERRORS: [str(refusal.message)]}
+            page = engine.refused_page(self.step, request.POST, errors, retry_after=refusal.retry_after)
+            return self.refused(page)
+        except engine.Gone:
+            messages.warning(request, self.graph.expired)
+            return self.start_over(request)
+        if isinstance(result, Stay):
+            return redirect_to(self.graph, self.step.name, flow_id)
+        if isinstance(result, Moved):
+            return redirect_to(self.graph, result.state, flow_id)
+        return self.after(result)
+
+    def after(self, target: str) -> HttpResponse:
+        """Where the browser goes once a step is taken: the next step of the same flow."""
+        return redirect_to(self.graph, target, self.flow.pk)
+
+    def refused(self, page: Page) -> HttpResponse:
+        try:
+            engine.keep_refusal(self.graph, self.flow.pk, page)
+        except engine.Gone:
+            messages.warning(self.request, self.graph.expired)
+            return self.start_over(self.request)
+        return redirect_to(self.graph, self.step.name, self.flow.pk)
+
+
+def show_errors(form: forms.Form, page: Page, step: Step) -> None:
+    """A refused submission's errors on an unbound form (the GET after the redirect), and, on
+    each sensitive field that was typed, the plain statement that it must be typed again."""
+    errors = ErrorDict()
+    for name, messages_ in page.errors.items():
+        if name == NON_FIELD_ERRORS or name not in form.fields:
+            errors.setdefault(NON_FIELD_ERRORS, form.error_class(error_class="nonfield")).extend(messages_)
+        else:
+            errors[name] = form.error_class(messages_)
+    for name in page.retype:
+        if name in form.fields:
+            note = str(step.sensitive[name])
+            help_text = form.fields[name].help_text
+            form.fields[name].help_text = f"{note} {help_text}" if help_text else note
+    form._errors = errors  # noqa: SLF001 - Django's own cache of a form's errors
+    mark = getattr(form, "mark_errors", None)
+    if mark is not None:
+        mark()
