@@ -102,13 +102,18 @@ def test_directory_administrators_and_educators_get_403_on_every_service_page(wo
     clients = {
         p.username: console_client(p) for p in (world.da_a, world.da_school_a1, world.da_b, world.educator)
     }
-    before = AuditEvent.objects.count()
+    before_pk = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     for username, client in clients.items():
         for url in urls:
             assert client.get(url).status_code == 403, (username, url)
             posted = client.post(url, {"reason": "x", "survivor": "x", "duplicate": "y"})
             assert posted.status_code == (405 if url == urls[1] else 403), url  # the Profile page is GET only
-    assert AuditEvent.objects.count() == before  # nothing was done
+    # Nothing was done: the only events are the refusals themselves, one per request.
+    written = AuditEvent.objects.filter(pk__gt=before_pk).exclude(event_type=EventType.CONSOLE_REFUSED)
+    assert not written.exists()
+    refused = AuditEvent.objects.filter(pk__gt=before_pk, event_type=EventType.CONSOLE_REFUSED)
+    expected_403s = len(clients) * (2 * len(urls) - 1)  # every GET and POST but the GET-only page's 405
+    assert refused.count() == expected_403s
     for url in urls:
         assert Client().get(url)["Location"].startswith(reverse("accounts:login"))
     # Both agency roles reach them.

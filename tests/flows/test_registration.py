@@ -53,6 +53,23 @@ def test_second_person_with_same_name_gets_next_number(client: Client) -> None:
     assert register_new(Client(), someone("Julia", "Smith")) == "jsmith2"
 
 
+def test_a_precreated_profile_without_ssn_is_not_handed_over_for_its_state_id(client: Client) -> None:
+    """A staff file without SSNs pre-created the Profile. Names, birth date and the state ID on
+    the person's license (shown by public license look-ups) are what a stranger may know: with any
+    SSN they must not reach the set-up page that sets the Profile's password (rules-3 E7 is for
+    agency files only)."""
+    who = someone("Morgan", "Okafor")
+    person = on_file(who)
+    Person.objects.filter(pk=person.pk).update(ssn_hash=None, ssn_ciphertext=None, ssn_last4="")
+    profile = precreated(Person.objects.get(pk=person.pk))
+    stranger = someone("Morgan", "Okafor", born=who.date_of_birth)  # another SSN
+    start(client)
+    response = post_step(client, "identity", stranger.identity_post() | {"state_id": person.state_id})
+    assert location(response) in (step("check"), step("partial"))
+    profile.refresh_from_db()
+    assert profile.status == Status.AWAITING_SETUP
+
+
 def test_precreated_profile_asks_for_additional_information(client: Client) -> None:
     who = someone("Morgan", "Okafor")
     profile = precreated(on_file(who))

@@ -210,9 +210,12 @@ def test_switching_language_keeps_the_step_and_the_answers() -> None:
     post_step(client, "identity", who.identity_post())
     post_step(client, "contact", CONTACT_POST)
     security = url(client, "security")  # the page's address, with its flow
-    assert '<html lang="en">' in client.get(security).content.decode()
-    # The switch, as the header's form posts it, from page 3.
-    response = client.post(reverse("core:set_language"), {"language": "es", "next": security})
+    page3 = client.get(security).content.decode()
+    assert '<html lang="en">' in page3
+    # The switch, as the header's form posts it, from page 3: `next` is the page's own address.
+    switch_next = html.unescape(re.search(r'name="next" value="([^"]*)"', page3).group(1))
+    assert switch_next == security
+    response = client.post(reverse("core:set_language"), {"language": "es", "next": switch_next})
     assert response.status_code == 302 and response["Location"] == security
     assert_spanish(client.get(url(client, "security")), STEPS[State.SECURITY].title)
     # Page 2's answers are still there, now under Spanish labels.

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
@@ -17,11 +18,11 @@ from edgate.core import conf
 from edgate.core.templatetags.edgate_format import day, person_date, phone, tel, when
 from edgate.directory.actions import do_add_staff
 from edgate.directory.models import Organization, OrgType
-from edgate.registration.steps import STEPS, State
+from edgate.registration.steps import EXPIRED, STEPS, State
 from tests.backoffice import World, build_world, console_client
 from tests.factories import CONTACT_POST, CTX, on_file, precreated, security_post, someone, with_profile
 
-from .helpers import open_case, post_step, start, step
+from .helpers import flow_id, open_case, post_step, start, url
 
 pytestmark = pytest.mark.django_db
 
@@ -79,10 +80,10 @@ def plain_urls() -> list[str]:
 
 def check_every_page(client: Client, who: str) -> int:
     checked = 0
-    for url in plain_urls():
-        response = client.get(url, follow=True)
+    for address in plain_urls():
+        response = client.get(address, follow=True)
         if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
-            assert_titled(response.content.decode(), f"{who} {url}")
+            assert_titled(response.content.decode(), f"{who} {address}")
             checked += 1
     return checked
 
@@ -110,16 +111,16 @@ def test_sign_in_and_recovery_pages_are_named(client: Client, name: str, args: l
 
 def test_the_wizard_says_which_step_in_the_title(client: Client) -> None:
     start(client)
-    page = client.get(step("identity")).content.decode()
+    page = client.get(url(client, "identity")).content.decode()
     expected = "Step 1 of 4: {} — {}".format(STEPS[State.IDENTITY].title, gettext("Create a Profile"))
     assert assert_titled(page, "identity") == expected
     post_step(client, "identity", someone().identity_post())
-    title = title_of(client.get(step("contact")).content.decode())
+    title = title_of(client.get(url(client, "contact")).content.decode())
     assert title == f"Step 2 of 4: How to reach you — Create a Profile — {conf.get().agency_name}"
     post_step(client, "contact", CONTACT_POST)
-    assert title_of(client.get(step("security")).content.decode()).startswith("Step 3 of 4: ")
+    assert title_of(client.get(url(client, "security")).content.decode()).startswith("Step 3 of 4: ")
     post_step(client, "security", security_post())
-    assert title_of(client.get(step("review")).content.decode()).startswith("Step 4 of 4: ")
+    assert title_of(client.get(url(client, "review")).content.decode()).startswith("Step 4 of 4: ")
     # A page with errors says so first.
     refused = post_step(client, "review", {}, follow=True).content.decode()
     assert title_of(refused).startswith(gettext("Error:") + " Step 4 of 4: ")
@@ -130,9 +131,8 @@ def test_the_wizard_says_which_step_in_the_title(client: Client) -> None:
 def test_account_and_recovery_form_pages_are_titled(client: Client) -> None:
     profile = with_profile(on_file(someone("Quinn", "Abernathy")))
     client.get(reverse("recovery:start"))
-    page = client.post(
-        reverse("recovery:step", args=["username"]), {"username": profile.username}, follow=True
-    )
+    username = f"{reverse('recovery:step', args=['username'])}?flow={flow_id(client, 'recovery')}"
+    page = client.post(username, {"username": profile.username}, follow=True)
     assert assert_titled(page.content.decode(), "answer") == gettext("Answer your Password Hint Question")
     client.force_login(profile)
     for name, title in [
@@ -164,7 +164,7 @@ def test_review_page_shows_the_date_of_birth_and_phone_as_written(client: Client
     post_step(client, "identity", who.identity_post())
     post_step(client, "contact", CONTACT_POST | {"phone": "413-555-0199"})
     post_step(client, "security", security_post())
-    page = client.get(step("review")).content.decode()
+    page = client.get(url(client, "review")).content.decode()
     assert 'data-testid="review-dob">February 17, 1991<' in page
     assert 'data-testid="review-phone">(413) 555-0199<' in page
     assert "1991-02-17" not in page and "4135550199" not in page
@@ -186,7 +186,7 @@ def test_page_three_says_why_the_hint_question(client: Client, branded: None) ->
     start(client)
     post_step(client, "identity", someone().identity_post())
     post_step(client, "contact", CONTACT_POST)
-    page = html.unescape(client.get(step("security")).content.decode())
+    page = html.unescape(client.get(url(client, "security")).content.decode())
     assert "helps prevent unauthorized log in" in page
 
 
@@ -205,7 +205,7 @@ def test_pre_created_page_in_the_seeds_words(client: Client, branded: None) -> N
     precreated(on_file(who))
     start(client)
     post_step(client, "identity", who.identity_post())
-    page = html.unescape(client.get(step("setup")).content.decode())
+    page = html.unescape(client.get(url(client, "setup")).content.decode())
     assert f"administrator or the {AGENCY} may have created a Profile for you" in page
     assert "helps prevent unauthorized log in" in page
 
@@ -221,7 +221,7 @@ def test_partial_match_page_in_the_seeds_words(client: Client, branded: None) ->
     registrant = record.with_(date_of_birth=record.date_of_birth.replace(year=record.date_of_birth.year - 5))
     start(client)
     open_case(client, registrant)
-    page = html.unescape(client.get(step("partial")).content.decode())
+    page = html.unescape(client.get(url(client, "partial")).content.decode())
     assert "Your Profile is a partial match" in page
     assert f"matches {AGENCY} records" in page
     assert "usually supplied to us by a Directory Administrator" in page
@@ -234,7 +234,26 @@ def test_exact_match_page_in_the_seeds_words(client: Client, branded: None) -> N
     profile = with_profile(on_file(who))
     start(client)
     post_step(client, "identity", who.identity_post())
-    page = html.unescape(client.get(step("exact")).content.decode())
+    page = html.unescape(client.get(url(client, "exact")).content.decode())
     assert "Your Profile is an exact match" in page and AGENCY in page and profile.username in page
     assert "change your password after answering your Password Hint Question" in page
     assert PHONE in page  # the footer, from settings too
+
+
+# --- "Expired" only when a flow did expire --------------------------------------------------------
+
+
+def test_a_first_visit_to_a_later_step_is_sent_to_the_start_without_expired(client: Client) -> None:
+    response = client.get(reverse("registration:step", args=["review"]), follow=True)
+    page = html.unescape(response.content.decode())
+    assert response.redirect_chain[-1][0].split("?")[0] == reverse("registration:step", args=["identity"])
+    assert str(EXPIRED) not in page and "expired" not in page.lower()
+
+
+def test_a_flow_that_expired_is_said_to_have_expired(client: Client) -> None:
+    start(client)
+    post_step(client, "identity", someone().identity_post())
+    contact = url(client, "contact")
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        page = html.unescape(client.get(contact, follow=True).content.decode())
+    assert str(EXPIRED) in page

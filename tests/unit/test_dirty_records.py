@@ -5,6 +5,7 @@ the SSN or state-ID holder in memory (edgate link --against, the bulk import's i
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -172,8 +173,13 @@ def test_a_record_with_a_bad_ssn_is_still_found_and_held_for_a_human() -> None:
         "missing",
     )
     for query in (parse(GOOD).identity, parse(GOOD | {"email": "", "street": "", "phone": ""}).identity):
+        query = replace(query, agency_file=True)  # E7 is for rows of an agency's file only
         assert RuleMatcher(h, RULES_2).match(query, index.candidates(query)).outcome == Outcome.PARTIAL
         assert RuleMatcher(h, RULES_3).match(query, index.candidates(query)).outcome == Outcome.EXACT
+    registration = replace(parse(GOOD | {"email": "", "street": "", "phone": ""}).identity, agency_file=False)
+    assert RuleMatcher(h, RULES_3).match(registration, index.candidates(registration)).outcome == (
+        Outcome.PARTIAL  # the state ID alone (no contact for E6) is not enough for a registration
+    )
 
 
 @pytest.mark.parametrize(
@@ -254,7 +260,7 @@ def test_a_crowded_key_never_hides_the_ssn_or_state_id_holder_in_memory(shared: 
     by_ssn = Identity(**{**vars(HOLDER), "state_id": ""})
     # No SSN and no email: found through the state ID alone, exact by E7 (the person's own
     # state ID with names and birth date).
-    by_state_id = Identity(**{**vars(HOLDER), "ssn": "", "email": ""})
+    by_state_id = Identity(**{**vars(HOLDER), "ssn": "", "email": "", "agency_file": True})
     for query, outcome in ((HOLDER, Outcome.EXACT), (by_ssn, Outcome.EXACT), (by_state_id, Outcome.EXACT)):
         found = [c.record_id for c in index.candidates(query)]
         assert found[0] == "holder"  # the strongest evidence first

@@ -367,16 +367,27 @@ def test_typed_birth_date_widening_excludes_jr_sr_and_siblings() -> None:
     assert decide(typed("19790431"), first_name="Bill") == Outcome.PARTIAL
 
 
-def test_no_ssn_with_the_persons_own_state_id_is_exact() -> None:
+def test_no_ssn_with_the_persons_own_state_id_is_exact_in_an_agency_file() -> None:
     """E7: the state ID is issued per person (twins and namesakes have their own)."""
     record = replace(RECORD, ssn_hash="", state_id="40028812")
-    assert decide(record, state_id="40028812") == Outcome.EXACT  # the registrant's SSN not on file
-    assert decide(record, ssn="", state_id="40028812") == Outcome.EXACT
-    assert decide(record, state_id="") == Outcome.PARTIAL  # a namesake born the same day
-    assert decide(record, **TWIN, state_id="40028813") == Outcome.NONE  # twin: own state ID, name
-    assert decide(record, first_name="Bill", state_id="40028812") == Outcome.PARTIAL  # nickname
-    assert decide(record, date_of_birth=date(1954, 4, 11), state_id="40028812") == Outcome.PARTIAL
-    assert decide2(record, state_id="40028812") == Outcome.PARTIAL
+    row = {"agency_file": True}
+    assert decide(record, **row, state_id="40028812") == Outcome.EXACT  # the row's SSN not on file
+    assert decide(record, **row, ssn="", state_id="40028812") == Outcome.EXACT
+    assert decide(record, **row, state_id="") == Outcome.PARTIAL  # a namesake born the same day
+    assert decide(record, **row, **TWIN, state_id="40028813") == Outcome.NONE  # twin: own state ID, name
+    assert decide(record, **row, first_name="Bill", state_id="40028812") == Outcome.PARTIAL  # nickname
+    assert decide(record, **row, date_of_birth=date(1954, 4, 11), state_id="40028812") == Outcome.PARTIAL
+    assert decide2(record, **row, state_id="40028812") == Outcome.PARTIAL
+
+
+def test_a_registration_never_reaches_exact_by_the_state_id_alone() -> None:
+    """The state ID is printed on a license and shown by public license look-ups: with names and a
+    birth date it is what a stranger may know. A registration (wizard, console, `edgate link`'s
+    queries) matching a record without an SSN by it stays partial, a human's decision — exact
+    would hand over a pre-created Profile to whoever typed them."""
+    record = replace(RECORD, ssn_hash="", state_id="40028812")
+    assert decide(record, state_id="40028812") == Outcome.PARTIAL
+    assert decide(record, ssn="", state_id="40028812") == Outcome.PARTIAL
 
 
 def test_an_agency_row_with_the_ssn_one_keystroke_off_is_exact_with_a_contact() -> None:
@@ -542,3 +553,23 @@ def test_adding_a_disagreeing_identifier_never_raises_the_outcome(
         return
     after = MATCHER.match(replace(q, **{field: value}), [Candidate("1", r)]).outcome
     assert RANK[after] <= RANK[before], (field, before, after)
+
+
+def test_an_exact_without_the_ssn_yields_to_another_record_holding_that_ssn() -> None:
+    """A row with this person's names, birth date and contact but the SSN of their twin, who is on
+    file too (consecutive SSNs, one home): E8 alone would say this person; the twin's record holding
+    the SSN exactly says maybe not. Partial: a human decides."""
+    record = replace(RECORD, phone="555-201-4477")
+    query = Identity(**(BASE | {"ssn": "219453382", "phone": "5552014477", "agency_file": True}))
+    alone = MATCHER.match(query, [Candidate("1", record)])
+    assert alone.outcome == Outcome.EXACT and alone.rule.startswith("E8")
+    twin = replace(record, first_name="Wilhelmina", middle_name="", ssn_hash=h("219453382"))
+    for order in (
+        [Candidate("1", record), Candidate("2", twin)],
+        [Candidate("2", twin), Candidate("1", record)],
+    ):
+        both = MATCHER.match(query, order)
+        assert both.outcome == Outcome.PARTIAL and "another record holds this SSN" in both.rule
+    # The SSN holder's own exact is untouched by a near record beside it.
+    own = Identity(**(BASE | {"first_name": "Wilhelmina", "ssn": "219453382", "agency_file": True}))
+    assert MATCHER.match(own, [Candidate("1", record), Candidate("2", twin)]).candidate_id == "2"

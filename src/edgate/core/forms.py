@@ -128,16 +128,10 @@ class UswdsForm(forms.Form):
         self.mark_errors()
 
     def mark_errors(self) -> None:
-        """Error styling and descriptions on the fields that have errors (also for errors a
-        flow kept from a refused submission and shows on the page it redirected to)."""
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                described = f"{self[name].auto_id}_error"
-                if self.fields[name].help_text:
-                    described += f" {self[name].auto_id}_helptext"
-                widget.attrs["aria-describedby"] = described
-                widget.attrs["class"] += " usa-input--error"
+        """Called once the form has its errors: after validation, and when a flow restores
+        errors kept from a refused submission. The fields' error styling needs nothing here
+        (UswdsBoundField draws it from the errors at render time); forms whose widgets show
+        more about an error (the password strength meter) extend this."""
 
 
 def date_widget() -> forms.DateInput:

@@ -26,7 +26,7 @@ The full rules are in docs/matching.md (§3). In short (rules-3):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 
@@ -41,6 +41,7 @@ class Outcome(StrEnum):
     NONE = "none"
 
 
+SSN_HELD_ELSEWHERE = "exact by another rule, but another record holds this SSN"
 RANK = {Outcome.EXACT: 2, Outcome.PARTIAL: 1, Outcome.NONE: 0}
 
 
@@ -86,7 +87,11 @@ ABSENT_WHEN_UNUSABLE = frozenset({"ssn", "state_id"})
 
 
 def classify(
-    f: dict[str, Result], rules: MatchRules = RULES_3, unusable: frozenset[str] = frozenset()
+    f: dict[str, Result],
+    rules: MatchRules = RULES_3,
+    unusable: frozenset[str] = frozenset(),
+    *,
+    agency_file: bool = False,
 ) -> tuple[Outcome, str]:
     kind = _kinds(f, rules)
     for_exact = dict(kind)
@@ -95,6 +100,8 @@ def classify(
     if all(for_exact[name] in allowed for name, allowed in rules.exact.items()):
         return Outcome.EXACT, "names, date of birth and SSN agree"
     for widening in rules.widenings:
+        if widening.agency_only and not agency_file:
+            continue
         seen = for_exact | {name: kind[name] for name in widening.read_when_unusable}
         if all(seen[name] in allowed for name, allowed in widening.kinds.items()) and (
             not widening.any_of or any(seen[name] in ok for name, ok in widening.any_of.items())
@@ -162,7 +169,7 @@ class RuleMatcher:
     ) -> Decision:
         results = compare_all(query, candidate.identity, hasher or self.hasher)
         unusable = _unusable(query) | _unusable(candidate.identity)
-        outcome, rule = classify(results, self.rules, unusable)
+        outcome, rule = classify(results, self.rules, unusable, agency_file=query.agency_file)
         return Decision(outcome, candidate.record_id, score(results, self.rules), results, rule)
 
     def match(
@@ -170,8 +177,21 @@ class RuleMatcher:
     ) -> Decision:
         """`hasher` may be a memoizing wrapper of the matcher's own, shared with blocking."""
         best = NO_MATCH
+        ssn_holder: Decision | None = None
         for candidate in candidates:
             decision = self.decide(query, candidate, hasher)
+            if decision.fields.get("ssn") is not None and decision.fields["ssn"].kind == "exact":
+                ssn_holder = decision
             if (RANK[decision.outcome], decision.score) > (RANK[best.outcome], best.score):
                 best = decision
+        # An exact reached without the SSN agreeing (E5d-E8: a near or missing SSN) while another
+        # record holds the query's SSN exactly: two records each have part of a claim to it — a
+        # sibling's SSN typed on a row about this person, or the reverse. A human decides.
+        if (
+            best.outcome == Outcome.EXACT
+            and best.details().get("ssn") != "exact"
+            and ssn_holder is not None
+            and ssn_holder.candidate_id != best.candidate_id
+        ):
+            return replace(best, outcome=Outcome.PARTIAL, rule=SSN_HELD_ELSEWHERE)
         return best

@@ -31,6 +31,10 @@ class Identity:
     # 4980, `l`/`I`/`|` for 1, `O` for 0): its 8 digits YYYYMMDD as typed, look-alikes mapped.
     # Never parsed into a date; date_of_birth is then None and "date_of_birth" is unusable.
     dob_digits: str = ""
+    # Where the query comes from, not who the person is: True for a row of an agency's person
+    # file being imported (`edgate import`), False for a registration (the wizard, the console's
+    # add-someone-new, `edgate link`'s queries). Rules marked `agency_only` need it.
+    agency_file: bool = False
 
     def __repr__(self) -> str:  # never print personal data by accident
         return "<Identity>"

@@ -27,6 +27,9 @@ class ExactRule:
     # impossible birth date kept as its typed digits is compared digit by digit (never `exact`),
     # and a rule may accept that comparison's near kinds.
     read_when_unusable: frozenset[str] = frozenset()
+    # Only for a row of an agency's file being imported (`Identity.agency_file`), never for a
+    # registration: the evidence is something a stranger may know (docs/matching.md §3.1 E7).
+    agency_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -203,6 +206,7 @@ RULES_3 = MatchRules(
                 "last_name": _NAME_AGREES,
             },
             excludes="twins and namesakes (their own state ID); Jr/Sr (another birth date)",
+            agency_only=True,
         ),
         ExactRule(
             "E8: names and date of birth agree, the SSN one keystroke off, and the address, email or"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import gc
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
@@ -194,8 +194,10 @@ class BulkImporter:
             self.report(RowResult(row.line, row.row_id, "unchanged", unusable="; ".join(row.problems)))
             return
         hasher = memo(ssn_lookup)
-        decision = self.matcher.match(
-            row.identity, self.index.candidates(row.identity, hasher), hasher=hasher
+        decision = self.matcher.match(  # a row of an agency's file (rules marked agency_only)
+            replace(row.identity, agency_file=True),
+            self.index.candidates(row.identity, hasher),
+            hasher=hasher,
         )
         if (
             decision.outcome != MatchOutcome.NONE

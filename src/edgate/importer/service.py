@@ -9,7 +9,7 @@ With an organization, exact and new rows also get a staff directory entry there.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -49,7 +49,9 @@ class RowResult:
 # What a row's content hash covers: the clean values and, for a dirty row, the raw text of its
 # unusable fields (which also determines `unusable` and `dob_digits`). A clean row hashes as
 # it did before dirty rows were kept, so re-running an earlier file finds it unchanged.
-IDENTITY_FIELDS = tuple(f for f in Identity.__dataclass_fields__ if f not in ("unusable", "dob_digits"))
+IDENTITY_FIELDS = tuple(
+    f for f in Identity.__dataclass_fields__ if f not in ("unusable", "dob_digits", "agency_file")
+)
 
 
 @sensitive_variables()
@@ -125,7 +127,7 @@ def _import_row(
                 case=previous.case.reference if previous.case else "",
                 unusable=_unusable(row),
             )
-        decision = matching.match(identity)
+        decision = matching.match(replace(identity, agency_file=True))  # a row of an agency's file
         case = None
         username = ""
         if decision.outcome == Outcome.PARTIAL:
