@@ -20,9 +20,12 @@ from dataclasses import dataclass, field
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from playwright.sync_api import Browser, Page
 
 from edgate.accounts.models import Profile
+from edgate.core import conf
 from edgate.directory import actions as directory_actions
 from edgate.directory.models import Application
 from edgate.identity.records import Identity
@@ -54,6 +57,12 @@ class Walk:
         page = self.page
         page.wait_for_load_state()
         self.states.append(state)
+        title = page.title()
+        with translation.override(self.language):
+            agency, error = f" — {conf.get().agency_name}", gettext("Error:")
+        own = title.removesuffix(agency).removeprefix(error).strip()
+        if not title.endswith(agency) or not own:
+            self.problems.append(f"{state}: the window title {title!r} does not name the page (WCAG 2.4.2)")
         lang = page.evaluate("document.documentElement.lang")
         if lang.split("-")[0] != self.language:
             self.problems.append(f"{state}: <html lang={lang!r}>, asked for {self.language!r}")
@@ -100,6 +109,9 @@ class Walk:
         reader (the field is marked invalid and described by the message, WCAG 1.3.1, 3.3.1)."""
         if not self.page.locator("#error-summary, .usa-error-message").count():
             self.problems.append(f"{state}: no error shown")
+        with translation.override(self.language):
+            if not self.page.title().startswith(gettext("Error:")):
+                self.problems.append(f"{state}: the window title {self.page.title()!r} does not say Error")
         for orphan in self.page.evaluate(UNTIED_ERRORS):
             self.problems.append(f"{state}: {orphan}")
         self.check(state)

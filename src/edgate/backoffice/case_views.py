@@ -220,6 +220,8 @@ def _page(
             if actor.is_agency and case.status != CaseStatus.RESOLVED
             else None
         ),
+        # The page's forms are not called `form`: base.html's window title says "Error:" by this.
+        "page_has_errors": any(f is not None and f.errors for f in (resolve, escalate, route)),
     }
     return render(request, "backoffice/cases/detail.html", context)
 
