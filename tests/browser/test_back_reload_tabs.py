@@ -184,3 +184,36 @@ def test_two_tabs_register_two_people_without_mixing_them(
     assert set(people) == {"Ana", "Ben"}
     assert people["Ana"].last_name == "Tolliver" and people["Ana"].email == "ana@example.org"
     assert people["Ben"].last_name == "Quarry" and people["Ben"].email == "ben@example.org"
+
+
+def test_back_and_reload_after_an_error_on_the_setup_and_check_pages(
+    page: Page, live_server, failed_resources: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    """The two pages outside the four-page path: a pre-created Profile's set-up, and page 1
+    again when it was near a record."""
+    from tests.factories import precreated
+
+    seen = navigations(page)
+    staff = someone("Orla", "Pennington")
+    profile = precreated(on_file(staff))
+    page.goto(f"{live_server.url}/register/")
+    fill_identity(page, staff)
+    cont(page)
+    expect(page.get_by_test_id("setup-explained")).to_be_visible()
+    fill_security(page, again="something else entirely 42")
+    page.get_by_role("button", name="Finish my Profile").click()
+    assert_error_page_survives_reload_and_back(page, seen, "additional information")
+    fill_security(page)
+    page.get_by_role("button", name="Finish my Profile").click()
+    expect(page.get_by_text(profile.username)).to_be_visible()
+
+    near = someone("Tamsin", "Okereke")
+    on_file(near)
+    wrong = near.date_of_birth.replace(year=near.date_of_birth.year - 13)
+    page.goto(f"{live_server.url}/register/")
+    fill_identity(page, type(near)(**{**vars(near), "date_of_birth": wrong}))
+    cont(page)
+    expect(page.get_by_text("Please check what you entered")).to_be_visible()
+    page.get_by_label("Social Security Number").fill("666-12-3456")  # an SSN never issued
+    page.get_by_role("button", name="Check again").click()
+    assert_error_page_survives_reload_and_back(page, seen, "Check what you entered")
