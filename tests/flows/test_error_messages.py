@@ -173,7 +173,8 @@ def error_page_checks(page: str, expected_fields: set[str]) -> None:
         tag = re.search(rf'<(?:input|select|textarea)[^>]*id="id_{name}(?:_0)?"[^>]*>', page)
         assert tag, name
         assert "usa-input--error" in tag.group(0), tag.group(0)
-        assert f'aria-describedby="id_{name}_error' in tag.group(0), tag.group(0)
+        described = re.search(r'aria-describedby="([^"]*)"', tag.group(0))
+        assert described and f"id_{name}_error" in described.group(1).split(), tag.group(0)
         assert f'id="id_{name}_error"' in page
         assert "usa-form-group--error" in page
     # The messages speak for themselves: no "Label: message" in the summary.
@@ -254,3 +255,20 @@ def test_case_status_empty_and_wrong(client: Client) -> None:
     url = reverse("registration:case_status")
     error_page_checks(client.post(url, {}).content.decode(), {"reference"})
     error_page_checks(client.post(url, {"reference": "???"}).content.decode(), {"reference"})
+
+
+def test_the_date_of_birth_parts_are_described_by_the_example_and_by_their_error(client) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from django.urls import reverse
+
+    page = client.get(reverse("registration:start"), follow=True).content.decode()
+    for part in ("dob_month", "dob_day", "dob_year"):
+        tag = re.search(rf'<(?:input|select)[^>]*id="id_{part}"[^>]*>', page)
+        assert tag and 'aria-describedby="dob-hint"' in tag.group(0), part
+    form = __import__("edgate.registration.forms", fromlist=["IdentityForm"]).IdentityForm(
+        {"first_name": "Ann", "last_name": "Lee", "dob_month": "2", "dob_day": "17", "dob_year": "85"}
+    )
+    assert not form.is_valid()
+    year = str(form["dob_year"])
+    assert 'aria-describedby="dob-hint id_dob_year_error"' in year

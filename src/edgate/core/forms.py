@@ -107,7 +107,8 @@ class UswdsBoundField(forms.BoundField):
             attrs["class"] = " ".join(
                 [*classes, *(["usa-input--error"] if "usa-input--error" not in classes else [])]
             )
-            described = [f"{self.auto_id}_error"]
+            own = str(widget.attrs.get("aria-describedby") or "")  # the widget's own (a shared hint)
+            described = [*own.split(), f"{self.auto_id}_error"]
             if self.help_text:
                 described.append(f"{self.auto_id}_helptext")
             attrs["aria-describedby"] = " ".join(described)

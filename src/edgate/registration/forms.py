@@ -169,6 +169,8 @@ class IdentityForm(IdentityCleaning, DateOfBirthParts, UswdsForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["dob_month"].widget.attrs["autocomplete"] = "bday-month"
+        for part in ("dob_month", "dob_day", "dob_year"):  # "For example: January 19 2000"
+            self.fields[part].widget.attrs["aria-describedby"] = "dob-hint"
 
     @sensitive_variables()
     def clean(self) -> dict[str, Any]:
