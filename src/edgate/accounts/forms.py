@@ -75,7 +75,7 @@ class NewPasswordMixin(forms.Form):
         # (a pre-created Profile's set-up page must not show it before set-up is done) nor the
         # birth date: the server checks both.
         context = self.password_context()
-        self._meter().user_inputs = [n for n in context.names() if n != context.username]
+        self._meter().user_inputs = context.names_for_browser()
 
     def password_context(self) -> PasswordContext:
         return passwords.context_of(self.user)

@@ -47,9 +47,23 @@ class PasswordContext:
     # just verified it (change password: no second slow hash). Never both needed.
     current_password_hash: str = field(default="", repr=False)
     current_password: str = field(default="", repr=False)
+    # The names the strength meter in the browser may be given; None: names() without the User
+    # Name. A page reached without being signed in must not show a record's names the person did
+    # not type (the set-up page gets the typed ones, recovery none).
+    browser_names: tuple[str, ...] | None = None
 
     @classmethod
-    def for_profile(cls, profile: Any, *, current_password: str = "") -> PasswordContext:
+    def for_profile(
+        cls,
+        profile: Any,
+        *,
+        current_password: str = "",
+        reuse: bool = True,
+        browser_names: tuple[str, ...] | None = None,
+    ) -> PasswordContext:
+        """`reuse=False`: no check against the current password (recovery: "this is your current
+        password" would tell whoever passed the hint or held a code the old password, guess by
+        guess, without changing it)."""
         person = getattr(profile, "person", None)
         return cls(
             username=profile.username or "",
@@ -58,8 +72,9 @@ class PasswordContext:
             last_name=getattr(person, "last_name", "") or "",
             former_last_name=getattr(person, "former_last_name", "") or "",
             date_of_birth=getattr(person, "date_of_birth", None),
-            current_password_hash="" if current_password else (profile.password or ""),
-            current_password=current_password,
+            current_password_hash="" if current_password or not reuse else (profile.password or ""),
+            current_password=current_password if reuse else "",
+            browser_names=browser_names,
         )
 
     @classmethod
@@ -79,6 +94,11 @@ class PasswordContext:
             former_last_name=identity.get("former_last_name", "") or "",
             date_of_birth=born if isinstance(born, date) else None,
         )
+
+    def names_for_browser(self) -> list[str]:
+        if self.browser_names is not None:
+            return [name for name in self.browser_names if name]
+        return [name for name in self.names() if name != self.username]
 
     def names(self) -> list[str]:
         names = [self.username, self.first_name, self.middle_name, self.last_name, self.former_last_name]

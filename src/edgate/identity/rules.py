@@ -195,6 +195,7 @@ RULES_3 = MatchRules(
                 "email": frozenset({"exact"}),
                 "phone": frozenset({"exact"}),
             },
+            agency_only=True,
         ),
         ExactRule(
             "E7: no SSN on one side; names, date of birth and state ID agree",
@@ -224,6 +225,7 @@ RULES_3 = MatchRules(
                 "email": frozenset({"exact"}),
                 "phone": frozenset({"exact"}),
             },
+            agency_only=True,
         ),
     ),
     near_first=frozenset(

@@ -47,6 +47,9 @@ CODE_REFUSED = _lazy(
     "That code is not valid for that User Name, or it has expired or was already used. "
     "Check both and try again, or call customer service for a new code."
 )
+NO_LONGER_RECOVERABLE = _lazy(
+    "The password of this Profile can no longer be changed here. Call customer service for help."
+)
 CODE_LOCKED = _lazy(
     "There have been too many attempts. For your security, codes are not accepted for a while. "
     "Call customer service for help."
@@ -159,11 +162,17 @@ def submit_code(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
 
 
 @sensitive_variables()
-def submit_password(run: Run, cleaned: dict[str, Any] | None) -> State:
+def submit_password(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
     assert cleaned is not None
     if not run.data.get("passed"):  # the graph reaches this page only through a passed step
         raise TransitionError("recovery: a new password without a passed answer or code")
     profile = Profile.objects.get(pk=run.data["profile_id"])
+    # Checked again: customer service may have disabled the Profile, or it may have been given
+    # administrator access, since the hint was answered (the code path: still active).
+    usable = profile.status == Status.ACTIVE if run.data.get("via") == "code" else _recoverable(profile)
+    if not usable:
+        record_event(EventType.RECOVERY_LOCKED, ctx=run.ctx, target=profile, outcome=Outcome.DENIED)
+        return Stay(NO_LONGER_RECOVERABLE)
     account_actions.do_change_password(
         profile=profile, new_password=cleaned["new_password"], ctx=run.ctx, via_recovery=True
     )

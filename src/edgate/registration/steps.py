@@ -56,12 +56,22 @@ def security_kwargs(run: Run) -> dict[str, Any]:
     return {"password_context": PasswordContext.from_identity(run.data.get("identity", {}))}
 
 
+def _typed_names(identity: dict[str, Any]) -> tuple[str, ...]:
+    keys = ("first_name", "middle_name", "last_name", "former_last_name")
+    return tuple(str(identity.get(key) or "") for key in keys if identity.get(key))
+
+
 def setup_kwargs(run: Run) -> dict[str, Any]:
     profile = flows.profile_of(run.data)
     if profile is None:
         return {}
     return {
-        "password_context": PasswordContext.for_profile(profile),
+        # The record's names and birth date for the server's checks; for the browser's meter only
+        # the names the person typed (the page must not show what the record says), no reuse
+        # check (a pre-created Profile has no password of its own).
+        "password_context": PasswordContext.for_profile(
+            profile, reuse=False, browser_names=_typed_names(run.data.get("identity", {}))
+        ),
         "require_code": bool(run.data.get("match", {}).get("code_required"))
         or flows.setup_code_required(profile),
     }
