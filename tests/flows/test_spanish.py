@@ -295,3 +295,27 @@ def test_the_language_cookie_is_http_only_and_same_site() -> None:
     from edgate.settings import base
 
     assert base.LANGUAGE_COOKIE_SECURE  # off only in the development and test settings
+
+
+def test_errors_shown_after_a_refusal_follow_a_language_switch() -> None:
+    """A refused page 1 in English, then Español from the header: the page's errors are Spanish
+    (they were kept in every language when refused), and back in English after switching back."""
+    from django.utils import translation
+
+    from tests.flows.helpers import post_step, start
+    from tests.flows.helpers import url as step_url
+
+    client = Client()
+    start(client)
+    refused = post_step(client, "identity", {}, follow=True)
+    with translation.override("en"):
+        english = translation.gettext("Enter your last name.")
+    with translation.override("es"):
+        spanish = translation.gettext("Enter your last name.")
+    assert english != spanish and english in refused.content.decode()
+    page = step_url(client, "identity")
+    client.post(reverse("core:set_language"), {"language": "es", "next": page})
+    body = client.get(page).content.decode()
+    assert spanish in body and english not in body
+    client.post(reverse("core:set_language"), {"language": "en", "next": page})
+    assert english in client.get(page).content.decode()

@@ -24,10 +24,11 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from . import conf
 from .context import Ctx
@@ -218,6 +219,9 @@ class Page:
     values: dict[str, str]  # as typed, sensitive fields left out
     retype: list[str]  # sensitive fields that were typed, and must be typed again
     retry_until: float = 0.0  # a throttle's refusal: 429 until then (a POSIX timestamp)
+    # The same errors in each of the portal's languages, so that switching language on a page
+    # with errors shows them in the new one (errors only: never a typed value).
+    translated: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     def as_data(self) -> dict[str, Any]:
         return {
@@ -226,7 +230,13 @@ class Page:
             "values": self.values,
             "retype": self.retype,
             "retry_until": self.retry_until,
+            "translated": self.translated,
         }
+
+    def errors_now(self) -> dict[str, list[str]]:
+        """The errors in the language of this request."""
+        language = translation.get_language() or ""
+        return self.translated.get(language) or self.translated.get(language.split("-")[0]) or self.errors
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Page | None:
@@ -234,9 +244,26 @@ class Page:
         return cls(**page) if page else None
 
 
+def in_each_language(render: Callable[[], dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+    """`render` (which reads lazily translated messages) once per language of the portal."""
+    rendered = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            rendered[code] = render()
+    return rendered
+
+
 def refused_page(
-    step: Step, typed: Mapping[str, Any], errors: dict[str, list[str]], *, retry_after: int = 0
+    step: Step,
+    typed: Mapping[str, Any],
+    errors: dict[str, list[str]] | Callable[[], dict[str, list[str]]],
+    *,
+    retry_after: int = 0,
 ) -> Page:
+    """`errors` as a function of the active language is kept in every language."""
+    translated = in_each_language(errors) if callable(errors) else {}
+    if callable(errors):
+        errors = errors()
     values = {
         name: str(value)
         for name, value in typed.items()
@@ -244,7 +271,7 @@ def refused_page(
     }
     retype = [name for name in step.sensitive if typed.get(name)]
     retry_until = timezone.now().timestamp() + retry_after if retry_after else 0.0
-    return Page(step.name, errors, values, retype, retry_until)
+    return Page(step.name, errors, values, retype, retry_until, translated)
 
 
 def _form_fields(step: Step) -> set[str]:
@@ -287,7 +314,11 @@ def advance(
         run = Run(flow_id=row.pk, state=row.state, data=data, ctx=ctx, prepared=prepared)
         result = action.handle(run, cleaned)
         if isinstance(result, Stay):
-            errors = {result.field or "__all__": [str(result.message)]}
+            stayed = result
+
+            def errors() -> dict[str, list[str]]:
+                return {stayed.field or "__all__": [str(stayed.message)]}
+
             page = refused_page(step, typed or {}, errors, retry_after=result.retry_after)
             _save(row, row.state, data | {PAGE_KEY: page.as_data()})
             return result

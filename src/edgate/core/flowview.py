@@ -151,7 +151,11 @@ class FlowView(View):
             assert self.step.form is not None, f"{self.step.name}: a submission without a form"
             form = self.step.form(request.POST, **self.form_kwargs())
             if not form.is_valid():
-                errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+                invalid = form.errors.as_data()
+
+                def errors() -> dict[str, list[str]]:
+                    return {name: [m for e in errs for m in e.messages] for name, errs in invalid.items()}
+
                 return self.refused(engine.refused_page(self.step, request.POST, errors))
             cleaned = form.cleaned_data
         try:
@@ -168,8 +172,13 @@ class FlowView(View):
                 typed=request.POST,
             )
         except Refused as refusal:
-            errors = {refusal.field or NON_FIELD_ERRORS: [str(refusal.message)]}
-            page = engine.refused_page(self.step, request.POST, errors, retry_after=refusal.retry_after)
+
+            def refusal_errors() -> dict[str, list[str]]:
+                return {refusal.field or NON_FIELD_ERRORS: [str(refusal.message)]}
+
+            page = engine.refused_page(
+                self.step, request.POST, refusal_errors, retry_after=refusal.retry_after
+            )
             return self.refused(page)
         except engine.Gone:
             messages.warning(request, self.graph.expired)
@@ -197,7 +206,7 @@ def show_errors(form: forms.Form, page: Page, step: Step) -> None:
     """A refused submission's errors on an unbound form (the GET after the redirect), and, on
     each sensitive field that was typed, the plain statement that it must be typed again."""
     errors = ErrorDict()
-    for name, messages_ in page.errors.items():
+    for name, messages_ in page.errors_now().items():
         if name == NON_FIELD_ERRORS or name not in form.fields:
             errors.setdefault(NON_FIELD_ERRORS, form.error_class(error_class="nonfield")).extend(messages_)
         else:
