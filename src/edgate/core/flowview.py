@@ -173,8 +173,10 @@ class FlowView(View):
             )
         except Refused as refusal:
 
+            field, message = refusal.field or NON_FIELD_ERRORS, refusal.message
+
             def refusal_errors() -> dict[str, list[str]]:
-                return {refusal.field or NON_FIELD_ERRORS: [str(refusal.message)]}
+                return {field: [str(message)]}
 
             page = engine.refused_page(
                 self.step, request.POST, refusal_errors, retry_after=refusal.retry_after
