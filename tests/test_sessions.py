@@ -41,6 +41,7 @@ def redis_up() -> bool:
 def cached_sessions(settings, url: str) -> None:  # type: ignore[no-untyped-def]
     """What settings/base.py configures when REDIS_URL is set."""
     settings.CACHES = {
+        **settings.CACHES,  # the others (the page-fragment cache) as configured
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": url,
@@ -49,7 +50,7 @@ def cached_sessions(settings, url: str) -> None:  # type: ignore[no-untyped-def]
                 "socket_timeout": 1,
                 "serializer": "edgate.core.sessions.cached.TextSerializer",
             },
-        }
+        },
     }
     settings.SESSION_ENGINE = "edgate.core.sessions.cached"
     REDIS.reset()

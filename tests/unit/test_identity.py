@@ -309,11 +309,18 @@ def test_boy_and_girl_twins_with_related_names_are_never_exact() -> None:
 
 def test_no_ssn_on_one_side_is_exact_only_with_names_birth_date_and_a_contact() -> None:
     record = replace(RECORD, ssn_hash="", email="w.oconnor@example.org", phone="555-201-4477")
-    assert decide(record, ssn="") == Outcome.PARTIAL  # a namesake born the same day is possible
-    assert decide(record, ssn="", email="W.OConnor@example.org") == Outcome.EXACT
-    assert decide(record, phone="(555) 201 4477") == Outcome.EXACT  # no SSN on the record's side
-    assert decide(record, ssn="", street="14 Elm St", postcode="01360") == Outcome.EXACT
-    assert decide(record, ssn="", first_name="Bill", email="w.oconnor@example.org") == Outcome.PARTIAL
+    assert (
+        decide(record, agency_file=True, ssn="") == Outcome.PARTIAL
+    )  # a namesake born the same day is possible
+    assert decide(record, agency_file=True, ssn="", email="W.OConnor@example.org") == Outcome.EXACT
+    assert (
+        decide(record, agency_file=True, phone="(555) 201 4477") == Outcome.EXACT
+    )  # no SSN on the record's side
+    assert decide(record, agency_file=True, ssn="", street="14 Elm St", postcode="01360") == Outcome.EXACT
+    assert (
+        decide(record, agency_file=True, ssn="", first_name="Bill", email="w.oconnor@example.org")
+        == Outcome.PARTIAL
+    )
     assert decide2(record, ssn="", email="w.oconnor@example.org") == Outcome.PARTIAL
 
 
@@ -324,12 +331,18 @@ def test_no_ssn_widening_excludes_twins_and_jr_sr_at_the_same_address() -> None:
     emma = replace(record, first_name="Emma", middle_name="")
     assert compare.first_name(Identity(first_name="Emily"), emma).kind == "nickname"  # per the table
     assert decide(emma, **home, first_name="Emily") == Outcome.PARTIAL  # her twin sister
-    assert decide(record, **home, **TWIN) == Outcome.NONE  # twin: another first name
-    assert decide(record, **home, first_name="Willem") == Outcome.PARTIAL  # twin with a near name
-    assert decide(record, **home, first_name="Willaim") == Outcome.PARTIAL  # or a typo: a human looks
+    assert decide(record, agency_file=True, **home, **TWIN) == Outcome.NONE  # twin: another first name
+    assert (
+        decide(record, agency_file=True, **home, first_name="Willem") == Outcome.PARTIAL
+    )  # twin with a near name
+    assert (
+        decide(record, agency_file=True, **home, first_name="Willaim") == Outcome.PARTIAL
+    )  # or a typo: a human looks
     # Sr: never exact; without an SSN to tell them apart a human looks (issue 9: was none).
-    assert decide(record, **home, date_of_birth=date(1954, 8, 30)) == Outcome.PARTIAL
-    assert decide(record, **home, date_of_birth=date(1979, 4, 17)) == Outcome.PARTIAL  # date typo
+    assert decide(record, agency_file=True, **home, date_of_birth=date(1954, 8, 30)) == Outcome.PARTIAL
+    assert (
+        decide(record, agency_file=True, **home, date_of_birth=date(1979, 4, 17)) == Outcome.PARTIAL
+    )  # date typo
 
 
 def test_without_an_ssn_a_near_birth_date_or_a_changed_surname_is_held_for_a_human() -> None:
@@ -395,23 +408,38 @@ def test_an_agency_row_with_the_ssn_one_keystroke_off_is_exact_with_a_contact() 
     email or phone agrees. Only agency files carry contact data (the wizard and the console
     send none), so a registrant typing a twin's name with their own SSN never reaches it."""
     record = replace(RECORD, email="w.oconnor@example.org", phone="555-201-4477")
-    assert decide(record, ssn="219453382", email="w.oconnor@example.org") == Outcome.EXACT
-    assert decide(record, ssn="219453318", phone="5552014477") == Outcome.EXACT  # transposed
-    assert decide(record, ssn="219453382", street="14 Elm Street", postcode="01360") == Outcome.EXACT
-    assert decide(record, ssn="219453382") == Outcome.PARTIAL  # what the wizard sends: no contact
-    assert decide(record, ssn="219453329", email="w.oconnor@example.org") == Outcome.PARTIAL  # 2 digits
+    assert decide(record, agency_file=True, ssn="219453382", email="w.oconnor@example.org") == Outcome.EXACT
+    assert (
+        decide(record, agency_file=True, ssn="219453318", phone="5552014477") == Outcome.EXACT
+    )  # transposed
+    assert (
+        decide(record, agency_file=True, ssn="219453382", street="14 Elm Street", postcode="01360")
+        == Outcome.EXACT
+    )
+    assert (
+        decide(record, agency_file=True, ssn="219453382") == Outcome.PARTIAL
+    )  # what the wizard sends: no contact
+    assert (
+        decide(record, agency_file=True, ssn="219453329", email="w.oconnor@example.org") == Outcome.PARTIAL
+    )  # 2 digits
 
 
 def test_ssn_one_keystroke_off_widening_excludes_the_family_at_the_same_address() -> None:
     record = replace(RECORD, phone="555-201-4477")
     home = {"phone": "5552014477", "street": "14 Elm Street", "postcode": "01360"}
     # The twin's own row: their own first name, their consecutive SSN.
-    assert decide(record, **home, **TWIN, ssn="219453382") == Outcome.NONE
-    assert decide(record, **home, first_name="Willem", ssn="219453382") == Outcome.PARTIAL
-    assert decide(record, **home, first_name="Bill", ssn="219453382") == Outcome.PARTIAL
+    assert decide(record, agency_file=True, **home, **TWIN, ssn="219453382") == Outcome.NONE
+    assert decide(record, agency_file=True, **home, first_name="Willem", ssn="219453382") == Outcome.PARTIAL
+    assert decide(record, agency_file=True, **home, first_name="Bill", ssn="219453382") == Outcome.PARTIAL
     # Jr/Sr of one name at one address: another birth date.
-    assert decide(record, **home, ssn="219453382", date_of_birth=date(1954, 4, 11)) == Outcome.NONE
-    assert decide(record, **home, ssn="219453382", date_of_birth=date(1979, 4, 17)) == Outcome.PARTIAL
+    assert (
+        decide(record, agency_file=True, **home, ssn="219453382", date_of_birth=date(1954, 4, 11))
+        == Outcome.NONE
+    )
+    assert (
+        decide(record, agency_file=True, **home, ssn="219453382", date_of_birth=date(1979, 4, 17))
+        == Outcome.PARTIAL
+    )
 
 
 def test_without_ssn_or_birth_date_the_whole_name_and_a_contact_are_held_for_a_human() -> None:
@@ -573,3 +601,12 @@ def test_an_exact_without_the_ssn_yields_to_another_record_holding_that_ssn() ->
     # The SSN holder's own exact is untouched by a near record beside it.
     own = Identity(**(BASE | {"first_name": "Wilhelmina", "ssn": "219453382", "agency_file": True}))
     assert MATCHER.match(own, [Candidate("1", record), Candidate("2", twin)]).candidate_id == "2"
+
+
+def test_a_registration_never_reaches_exact_by_a_contact() -> None:
+    """E6 and E8 are for agency files: the wizard matches before any contact is typed, and an
+    address, email or phone is what a stranger may know."""
+    record = replace(RECORD, ssn_hash="", email="w.oconnor@example.org")
+    assert decide(record, ssn="", email="w.oconnor@example.org") == Outcome.PARTIAL
+    near = replace(RECORD, email="w.oconnor@example.org")
+    assert decide(near, ssn="219453382", email="w.oconnor@example.org") == Outcome.PARTIAL
