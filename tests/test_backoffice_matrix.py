@@ -12,6 +12,7 @@ inside a savepoint that is rolled back, so one row of the matrix never changes t
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from edgate.accounts.models import Profile
 from edgate.audit.models import AuditEvent, EventType
 from edgate.backoffice.actions import do_merge_persons
 from edgate.backoffice.scope import Role
+from edgate.core import conf
 from edgate.directory import actions as directory_actions
 from edgate.directory.models import AccessGrant, Organization, StaffEntry
 from edgate.identity.records import Identity
@@ -160,7 +162,13 @@ def request(client: Client, method: str, url: str) -> Any:
     return response
 
 
-def test_every_role_every_console_url_every_scope() -> None:
+def test_every_role_every_console_url_every_scope(settings) -> None:  # type: ignore[no-untyped-def]
+    # Hundreds of refusals per role: the per-Profile limit on refusals (tested in
+    # tests/flows/test_abuse_limits.py) would cut the walk short.
+    edgate = copy.deepcopy(settings.EDGATE)
+    edgate["THROTTLES"]["console_refused_profile"] = (100_000, 3600)
+    settings.EDGATE = edgate
+    conf.reset()
     world = build_world()
     places = {
         "A1": _place(world, "A1", world.school_a1, "Aonefield"),

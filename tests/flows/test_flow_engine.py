@@ -196,7 +196,13 @@ def test_a_flow_id_is_useless_to_another_session(client: Client) -> None:
     start(client)
     post_step(client, "identity", someone("Ivy", "Castellan").identity_post())
     stolen = flow_id(client)
+    # Without a session at all: the page says cookies are needed, and nothing of the flow shows.
+    cookieless = Client().get(f"{step('contact')}?flow={stolen}")
+    assert cookieless.status_code == 200 and "Ivy" not in cookieless.content.decode()
+    assert "did not keep your place" in cookieless.content.decode()
+    # With a session of its own, the flow is not its: back to a page 1 of its own.
     thief = Client()
+    start(thief)
     page = thief.get(f"{step('contact')}?flow={stolen}", follow=True)
     assert landed(page) == step("identity") and "Ivy" not in page.content.decode()
     response = thief.post(f"{step('contact')}?flow={stolen}", {"flow": stolen, **CONTACT_POST})

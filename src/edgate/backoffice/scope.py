@@ -35,8 +35,10 @@ from django.views.decorators.http import require_http_methods
 
 from edgate.accounts.models import Profile
 from edgate.audit.models import AuditEvent, EventType, Outcome
-from edgate.audit.record import record_event
+from edgate.audit.record import record_event, record_throttle_alert
+from edgate.core import throttle
 from edgate.core.context import ctx_from_request
+from edgate.core.views import error_page
 from edgate.directory.models import AccessGrant, OrgAdministrator, Organization, StaffEntry
 from edgate.matching.models import MatchCase
 from edgate.people.models import Person
@@ -130,12 +132,14 @@ def console_page(
                 query = urlencode({"next": request.get_full_path()})
                 return HttpResponseRedirect(f"{reverse('mfa:verify')}?{query}")
             if not actor.has_any(roles):
-                _refused(request, "no role for this page")
+                if too_many := _refused(request, "no role for this page"):
+                    return too_many
                 raise PermissionDenied
             try:
                 return view(request, actor, *args, **kwargs)
             except Http404:
-                _refused(request, "not found or not in scope")
+                if too_many := _refused(request, "not found or not in scope"):
+                    return too_many
                 raise
 
         guarded.console_roles = frozenset(roles)  # type: ignore[attr-defined]
@@ -145,16 +149,32 @@ def console_page(
     return decorate
 
 
-def _refused(request: HttpRequest, reason: str) -> None:
+# Refusals audited per Profile (EDGATE["THROTTLES"]); beyond it, a 429 and nothing written.
+REFUSALS = "console_refused_profile"
+
+
+def _refused(request: HttpRequest, reason: str) -> HttpResponse | None:
     """A console page refused to a signed-in, verified person: audited, so that someone trying
     pages or ids beyond their scope is seen. The path only (ids and organization codes, never
-    personal data); not the query string, which may hold a search."""
+    personal data); not the query string, which may hold a search.
+
+    Each audit event takes the chain's lock and a row, so a Profile walking ids in a loop
+    would write without end: past the limit the refusal is not audited one by one (the first
+    one over it is, as a throttle alert) and the answer is 429 with Retry-After."""
+    ctx = ctx_from_request(request)
+    counted = throttle.attempt(throttle.named(REFUSALS), str(request.user.pk))
+    if not counted.allowed:
+        if counted.tripped:
+            record_throttle_alert(ctx=ctx, limit=counted.limit.name, attempts=counted.number)
+        response = error_page(request, _("Too many refused pages"), "console-refusals", 429)
+        return throttle.too_many(response, max(1, counted.retry_after))
     record_event(
         EventType.CONSOLE_REFUSED,
-        ctx=ctx_from_request(request),
+        ctx=ctx,
         outcome=Outcome.DENIED,
         detail={"method": request.method, "path": request.path, "reason": reason},
     )
+    return None
 
 
 def change_problem(actor: Actor, target: Profile) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.utils import ErrorDict
@@ -18,13 +19,14 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from . import flow as engine
 from . import throttle
-from .context import ctx_from_request
+from .context import client_ip, ctx_from_request
 from .flow import FLOW_FIELD, Graph, Moved, Page, Refused, Run, Stay, Step
 from .models import Flow
 
@@ -41,8 +43,44 @@ def redirect_to(graph: Graph, step: str, flow_id: str | None = None) -> HttpResp
     return SeeOther(graph.url(step, flow_id))
 
 
+# Flows started per client address (EDGATE["THROTTLES"]): each start writes a flow row and a
+# session, so a robot fetching /register/ again and again is refused before it fills tables.
+FLOW_STARTS = "flow_start_address"
+
+
+def start_refused(request: HttpRequest) -> HttpResponse | None:
+    """None when a new flow may start from this address; else the 429 page that says when."""
+    counted = throttle.attempt(throttle.named(FLOW_STARTS), client_ip(request))
+    if counted.allowed:
+        return None
+    seconds = max(1, counted.retry_after)
+    response = render(
+        request,
+        "core/error.html",
+        {"title": _("Too many new starts from your network"), "kind": "starts", "minutes": -(-seconds // 60)},
+    )
+    return throttle.too_many(response, seconds)
+
+
+def cookies_needed(request: HttpRequest, graph: Graph) -> HttpResponse:
+    """A page of a flow came back without the session cookie that owns it: said plainly, and
+    nothing started. Redirecting to a new flow instead would loop for ever in a browser that
+    refuses cookies, writing a flow row and a session at every turn."""
+    return render(
+        request,
+        "core/error.html",
+        {
+            "title": _("Your browser did not keep your place"),
+            "kind": "cookies",
+            "start_url": graph.url(graph.first),
+        },
+    )
+
+
 def start_at(request: HttpRequest, graph: Graph, step: str | None = None) -> HttpResponse:
     """A new flow (the entry of a flow's URL conf), and its first page."""
+    if refused := start_refused(request):
+        return refused
     flow = engine.start(request, graph, state=step or graph.first)
     return redirect_to(graph, flow.state, flow.pk)
 
@@ -68,6 +106,10 @@ class FlowView(View):
         wanted = in_form or in_url
         flow = engine.find(request, self.graph, wanted)
         if flow is None:
+            if wanted and settings.SESSION_COOKIE_NAME not in request.COOKIES:
+                # No session came back with a page of a flow: cookies are refused (or were
+                # cleared). Starting again would only lead back here.
+                return cookies_needed(request, self.graph)
             if wanted or self.step.name != self.graph.first:
                 # A page of a flow that is no more (expired, ended, from another browser), or
                 # a page past the first with no flow at all.
@@ -77,6 +119,8 @@ class FlowView(View):
             if request.method == "GET":
                 # The first page straight away, rather than redirected to itself: a browser
                 # that refuses cookies would otherwise bounce between two redirects for ever.
+                if refused := start_refused(request):
+                    return refused
                 flow = engine.start(request, self.graph)
             else:
                 return self.start_over(request)
@@ -172,7 +216,6 @@ class FlowView(View):
                 typed=request.POST,
             )
         except Refused as refusal:
-
             field, message = refusal.field or NON_FIELD_ERRORS, refusal.message
 
             def refusal_errors() -> dict[str, list[str]]:

@@ -79,28 +79,28 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "core/error.html", {"title": _("Your form expired"), "kind": "csrf"}, status=403)
 
 
-def _error_page(request: HttpRequest, title: str, kind: str, status: int) -> HttpResponse:
+def error_page(request: HttpRequest, title: str, kind: str, status: int) -> HttpResponse:
     return render(request, "core/error.html", {"title": title, "kind": kind}, status=status)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, _("Something is wrong with that request"), "400", 400)
+    return error_page(request, _("Something is wrong with that request"), "400", 400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, _("You do not have access to this page"), "403", 403)
+    return error_page(request, _("You do not have access to this page"), "403", 403)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, _("Page not found"), "404", 404)
+    return error_page(request, _("Page not found"), "404", 404)
 
 
 def request_too_large(request: HttpRequest) -> HttpResponse:
-    return _error_page(request, _("That was more than this page accepts"), "413", 413)
+    return error_page(request, _("That was more than this page accepts"), "413", 413)
 
 
 def length_required(request: HttpRequest) -> HttpResponse:
-    return _error_page(request, _("Something is wrong with that request"), "400", 411)
+    return error_page(request, _("Something is wrong with that request"), "400", 411)
 
 
 # Seconds a client is asked to wait when the database cannot be reached.
@@ -110,7 +110,7 @@ UNAVAILABLE_RETRY_AFTER = 5
 def hashing_busy(request: HttpRequest, retry_after: int) -> HttpResponse:
     """Every password check in this process is taken and none came free in time: nothing was
     examined or saved, so the person may simply try again."""
-    response = _error_page(request, _("The portal is busy"), "503-busy", 503)
+    response = error_page(request, _("The portal is busy"), "503-busy", 503)
     response["Retry-After"] = str(retry_after)
     return response
 
@@ -124,7 +124,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     integrity errors included, stays a 500 and is logged as one."""
     if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
         return unavailable(request)
-    return _error_page(request, _("Something went wrong on our side"), "500", 500)
+    return error_page(request, _("Something went wrong on our side"), "500", 500)
 
 
 def unavailable(request: HttpRequest) -> HttpResponse:

@@ -378,6 +378,10 @@ EDGATE = {
         "otp_profile": (5, 15 * 60),  # wrong second-factor codes per Profile, then locked
         "otp_profile_day": (20, 24 * 3600),  # and per day, so slow guessing never adds up
         "case_status_address": (20, 3600),  # case status look-ups per client address
+        # registrations and recoveries begun per client address: a school office's shared
+        # address may begin many, a robot that refuses cookies may not write rows for ever
+        "flow_start_address": (120, 3600),
+        "console_refused_profile": (60, 3600),  # console pages refused to one Profile, audited
         "staff_search_actor": (30, 3600),  # console searches by SSN per administrator (an SSN oracle)
     },
     # Sign-in: the first 3 attempts for a User Name are free; after that each one waits

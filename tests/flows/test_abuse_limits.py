@@ -1,0 +1,107 @@
+"""Requests that write rows without end, refused: a browser that refuses cookies, a robot starting
+flows from one address, and a signed-in Profile walking console pages beyond its access."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+
+from edgate.audit.models import AuditEvent, EventType
+from edgate.core import conf
+from edgate.core.models import Flow
+
+from ..backoffice import build_world, console_client
+from .helpers import step
+
+COOKIES = "Your browser did not keep your place"
+STARTS = "Too many new starts from your network"
+
+pytestmark = pytest.mark.django_db
+
+
+def limit(settings, name: str, value: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    edgate = copy.deepcopy(settings.EDGATE)
+    edgate["THROTTLES"][name] = value
+    settings.EDGATE = edgate
+    conf.reset()
+
+
+def follow_without_cookies(path: str, hops: int = 6) -> list:  # type: ignore[type-arg]
+    """Fetch `path` and follow its redirects as a browser that never sends a cookie back."""
+    client, responses = Client(), []
+    for _ in range(hops):
+        client.cookies.clear()
+        response = client.get(path)
+        responses.append(response)
+        if response.status_code not in (301, 302, 303):
+            break
+        path = response["Location"]
+    return responses
+
+
+@pytest.mark.parametrize("start", ["registration:start", "recovery:start"])
+def test_a_browser_that_refuses_cookies_is_told_so_and_nothing_is_started_again(start: str) -> None:
+    responses = follow_without_cookies(reverse(start))
+    # The entry starts one flow and sends the browser to it; the browser comes back without
+    # the session that owns it: the page says so, instead of starting another flow (which
+    # used to loop until the browser gave up, writing a flow and a session at every turn).
+    assert [r.status_code for r in responses] == [303, 200]
+    assert Flow.objects.count() == 1
+    assert Session.objects.count() == 1
+    body = responses[-1].content.decode()
+    assert COOKIES in body and "Allow cookies for this site" in body
+    # "Start again" opens the flow's first page (which starts one flow, at a person's pace).
+    first_page = responses[0]["Location"].split("?")[0]
+    assert f'href="{first_page}"' in body
+
+
+def test_a_browser_with_cookies_whose_flow_has_gone_starts_again() -> None:
+    client = Client()
+    assert client.get(reverse("registration:start")).status_code == 303
+    Flow.objects.all().delete()
+    response = client.get(f"{step('identity')}?flow=gone", follow=True)
+    assert response.status_code == 200
+    assert COOKIES not in response.content.decode()
+    assert response.redirect_chain[-1][0].startswith(step("identity") + "?flow=")
+
+
+def test_flow_starts_per_address_are_limited(settings) -> None:  # type: ignore[no-untyped-def]
+    limit(settings, "flow_start_address", (3, 3600))
+    statuses = [
+        Client(REMOTE_ADDR="203.0.113.9").get(reverse("registration:start")).status_code for _ in range(3)
+    ]
+    assert statuses == [303, 303, 303]
+    # The fourth start from that address, by any door (a first page opened directly, the
+    # recovery flow), is refused before anything is written.
+    for path in (reverse("registration:start"), step("identity"), reverse("recovery:start")):
+        response = Client(REMOTE_ADDR="203.0.113.9").get(path)
+        assert response.status_code == 429, path
+        assert STARTS in response.content.decode()
+        assert 0 < int(response["Retry-After"]) <= 2 * 3600
+    assert Flow.objects.count() == 3
+    # Another address is not affected.
+    assert Client(REMOTE_ADDR="203.0.113.10").get(reverse("registration:start")).status_code == 303
+
+
+def test_console_refusals_are_audited_up_to_a_limit_then_answered_429(settings) -> None:  # type: ignore[no-untyped-def]
+    limit(settings, "console_refused_profile", (3, 3600))
+    world = build_world()
+    client = console_client(world.educator)
+    page = reverse("backoffice:service")
+    assert [client.get(page).status_code for _ in range(3)] == [403, 403, 403]
+    refused = AuditEvent.objects.filter(event_type=EventType.CONSOLE_REFUSED, actor_id=world.educator.pk)
+    assert refused.count() == 3
+    over = [client.get(page) for _ in range(5)]
+    assert [r.status_code for r in over] == [429] * 5
+    assert "Too many refused pages" in over[0].content.decode()
+    assert int(over[0]["Retry-After"]) > 0
+    # Beyond the limit nothing more is written per request: one alert, at the first refusal over.
+    assert refused.count() == 3
+    alerts = AuditEvent.objects.filter(event_type=EventType.THROTTLE_ALERT, actor_id=world.educator.pk)
+    assert [a.detail["limit"] for a in alerts] == ["console_refused_profile"]
+    # Someone else's refusals are counted apart.
+    assert console_client(world.da_b).get(page).status_code == 403
