@@ -53,6 +53,7 @@ from bench.load.runner import run_locust
 
 RELAXED = {
     "register_address": "1000000/3600",
+    "flow_start_address": "1000000/3600",
     "match_address": "1000000/3600",
     "match_identity": "1000000/3600",
     "sign_in_address": "1000000/900",

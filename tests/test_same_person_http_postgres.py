@@ -57,6 +57,7 @@ def served(tmp_path: Path):  # type: ignore[no-untyped-def]
         "EDGATE_WORKERS": "2",
         "EDGATE_THREADS": "8",
         "EDGATE_THROTTLE_REGISTER_ADDRESS": "100000/3600",
+        "EDGATE_THROTTLE_FLOW_START_ADDRESS": "100000/3600",
     }
     log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen(

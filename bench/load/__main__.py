@@ -34,6 +34,7 @@ from .runner import Run, pct, run_locust
 # Raised for the run (EDGATE_THROTTLES, settings/base.py): every client shares 127.0.0.1.
 THROTTLES = {
     "register_address": "1000000/3600",
+    "flow_start_address": "1000000/3600",
     "match_address": "1000000/3600",
     "sign_in_address": "1000000/900",
 }
