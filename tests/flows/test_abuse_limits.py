@@ -53,7 +53,7 @@ def test_a_browser_that_refuses_cookies_is_told_so_and_nothing_is_started_again(
     assert Flow.objects.count() == 1
     assert Session.objects.count() == 1
     body = responses[-1].content.decode()
-    assert COOKIES in body and "Allow cookies for this site" in body
+    assert COOKIES in body and "allow them for this site" in body
     # "Start again" opens the flow's first page (which starts one flow, at a person's pace).
     first_page = responses[0]["Location"].split("?")[0]
     assert f'href="{first_page}"' in body
