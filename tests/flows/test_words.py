@@ -222,7 +222,8 @@ def test_partial_match_page_in_the_seeds_words(client: Client, branded: None) ->
     start(client)
     open_case(client, registrant)
     page = html.unescape(client.get(url(client, "partial")).content.decode())
-    assert "Your Profile is a partial match" in page
+    assert "Some of your information does not agree with our records" in page
+    assert "partial match" not in page.lower()  # the matcher's word, not the public's
     assert f"matches {AGENCY} records" in page
     assert "usually supplied to us by a Directory Administrator" in page
     assert "CBT Customer Service Representative at" in page and PHONE in page
@@ -235,7 +236,8 @@ def test_exact_match_page_in_the_seeds_words(client: Client, branded: None) -> N
     start(client)
     post_step(client, "identity", who.identity_post())
     page = html.unescape(client.get(url(client, "exact")).content.decode())
-    assert "Your Profile is an exact match" in page and AGENCY in page and profile.username in page
+    assert f"Our records show you already have a Profile with the {AGENCY}" in page
+    assert "exact match" not in page.lower() and profile.username in page  # no matcher jargon
     assert "change your password after answering your Password Hint Question" in page
     assert PHONE in page  # the footer, from settings too
 
