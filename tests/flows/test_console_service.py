@@ -641,14 +641,16 @@ def test_merge_and_unmerge_round_trip_restores_everything(world: World) -> None:
     body = preview.content.decode()
     assert preview.status_code == 200 and preview.context["problem"] is None
     assert "Harriet Okonkwo-Hale" in body and f"***-**-{survivor.person.ssn_last4}" in body
-    # The fields where the two records differ are flagged on both sides; equal ones are not.
+    # The fields where the two records differ are flagged on both sides; equal ones are not. The
+    # duplicate has no SSN: a value only one record has is not a conflict, and says so.
     sides = dict(preview.context["sides"])
-    assert {"name", "ssn"} <= sides["Survivor (stays)"].differs
+    compared = sides["Survivor (stays)"]
+    assert "name" in compared.differs and "ssn" not in compared.differs
+    assert "ssn" in compared.one_sided and not compared.one_sided & compared.differs
     same_email = survivor.person.email.lower() == duplicate.person.email.lower()
-    assert ("email" in sides["Survivor (stays)"].differs) is not same_email
-    assert body.count('<strong class="usa-tag">differs</strong>') == 2 * len(
-        sides["Survivor (stays)"].differs
-    )
+    assert ("email" in compared.differs) is not same_email
+    assert body.count('<strong class="usa-tag">differs</strong>') == 2 * len(compared.differs)
+    assert body.count(">only on one record</strong>") == 2 * len(compared.one_sided)
     assert not PersonMerge.objects.exists()  # comparing merges nothing
     no_reason = client.post(
         reverse("backoffice:service_merge"),
