@@ -450,7 +450,14 @@ def test_without_ssn_or_birth_date_the_whole_name_and_a_contact_are_held_for_a_h
     home = {"ssn": "", "phone": "5552014477"}
     assert decide(record, **home) == Outcome.PARTIAL
     assert decide(record, **home, first_name="Bill") == Outcome.PARTIAL  # a nickname
-    assert decide(record, ssn="") == Outcome.NONE  # the name alone: namesakes
+    # The name alone: in an agency file (which has its contact for the rule above) a namesake's
+    # row; in a registration (the wizard sends no contact) the only thing left: a human looks
+    # rather than a duplicate being made — with the exact first name only.
+    assert decide(record, ssn="", agency_file=True) == Outcome.NONE
+    assert decide(record) == Outcome.PARTIAL
+    assert decide(record, first_name="Bill") == Outcome.NONE
+    assert decide(replace(record, state_id="41234567"), state_id="41234568") == Outcome.NONE
+    assert decide(replace(record, date_of_birth=date(1954, 8, 30))) == Outcome.NONE  # another date
     assert decide(record, **home, **TWIN) == Outcome.NONE
     dated = replace(RECORD, ssn_hash="", phone="555-201-4477")
     # Sr at Jr's address: a human tells them apart (rules-2 and rules-3 before issue 9: none).
@@ -458,7 +465,9 @@ def test_without_ssn_or_birth_date_the_whole_name_and_a_contact_are_held_for_a_h
     # An SSN one keystroke off, no birth date on the record: the same.
     with_ssn = replace(RECORD, date_of_birth=None, phone="555-201-4477")
     assert decide(with_ssn, ssn="219453382", phone="5552014477") == Outcome.PARTIAL
-    assert decide(with_ssn, ssn="219453382") == Outcome.NONE
+    assert decide(with_ssn, ssn="219453382", agency_file=True) == Outcome.NONE
+    assert decide(with_ssn, ssn="219453382") == Outcome.PARTIAL  # a registration: as above
+    assert decide(with_ssn, ssn="552211337") == Outcome.NONE  # another SSN on file: another person
 
 
 def test_a_household_phone_is_a_blocking_key() -> None:
