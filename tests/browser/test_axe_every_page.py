@@ -25,7 +25,7 @@ from django.utils.translation import gettext
 from playwright.sync_api import Browser, Page
 
 from edgate.accounts.models import Profile
-from edgate.core import conf
+from edgate.core.context_processors import portal_name
 from edgate.directory import actions as directory_actions
 from edgate.directory.models import Application
 from edgate.identity.records import Identity
@@ -59,7 +59,7 @@ class Walk:
         self.states.append(state)
         title = page.title()
         with translation.override(self.language):
-            agency, error = f" — {conf.get().agency_name}", gettext("Error:")
+            agency, error = f" — {portal_name()}", gettext("Error:")
         own = title.removesuffix(agency).removeprefix(error).strip()
         if not title.endswith(agency) or not own:
             self.problems.append(f"{state}: the window title {title!r} does not name the page (WCAG 2.4.2)")

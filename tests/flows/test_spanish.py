@@ -143,7 +143,7 @@ def test_partial_match_in_spanish_gives_the_case_reference() -> None:
     start(client)
     assert location(open_case(client, registrant)) == step("partial")
     page = assert_spanish(client.get(url(client, "partial")), STEPS[State.PARTIAL].title)
-    assert in_spanish("Your Profile is a partial match") in text_of(page)
+    assert in_spanish("Some of your information does not agree with our records") in text_of(page)
     assert MatchCase.objects.get().reference in page
 
 
