@@ -16,7 +16,8 @@ The full rules are in docs/matching.md (§3). In short (rules-3):
 * partial — the registration points at this record through strong evidence (the SSN or state
             ID agrees; the SSN is one keystroke off with date of birth and first name near;
             name and date of birth agree with no SSN to tell them apart, or a differing one;
-            or, with no SSN nor birth date to go on, the whole name and a contact agree)
+            or, with no SSN nor birth date to go on, the whole name and a contact agree —
+            for a registration, which sends no contact, the whole name alone)
             but something conflicts: a human decides.
 * none    — otherwise. A twin (same surname, birth date, address; another first name and
             SSN, consecutive or not) and a Jr/Sr pair (same name and address; other birth date
