@@ -4,6 +4,7 @@
     {{ review.date_of_birth|person_date }}   February 17, 1991   (a date, or an ISO "1991-02-17")
     {{ contact.phone|phone }}                (413) 555-0199
     {{ case.created_at|when }}               Nov 30, 2026, 2:05 PM EST   (in settings.TIME_ZONE)
+    {{ event.at|when:True }}                 Nov 30, 2026, 2:05:09 PM EST  (with the seconds)
     {{ grant.granted_at|day }}               Nov 30, 2026
 
 The formats are translatable (pgettext "date format"), so each language writes them its own way.
@@ -42,10 +43,13 @@ def day(value: date | datetime | None) -> str:
 
 
 @register.filter(expects_localtime=True)
-def when(value: datetime | None) -> str:
-    """A moment in the portal's time zone, named: "Nov 30, 2026, 2:05 PM EST"."""
+def when(value: datetime | None, seconds: bool = False) -> str:
+    """A moment in the portal's time zone, named: "Nov 30, 2026, 2:05 PM EST" (with `seconds`,
+    for an audit trail: "Nov 30, 2026, 2:05:09 PM EST")."""
     if not value:
         return ""
+    if seconds:
+        return format_date(value, pgettext("date format", "M j, Y, g:i:s A T"))
     return format_date(value, pgettext("date format", "M j, Y, g:i A T"))
 
 
