@@ -6,6 +6,7 @@
     {{ case.created_at|when }}               Nov 30, 2026, 2:05 PM EST   (in settings.TIME_ZONE)
     {{ event.at|when:True }}                 Nov 30, 2026, 2:05:09 PM EST  (with the seconds)
     {{ grant.granted_at|day }}               Nov 30, 2026
+    {{ application.name|own_language }}      <span lang="en">Dropbox</span> on a Spanish page
 
 The formats are translatable (pgettext "date format"), so each language writes them its own way.
 """
@@ -17,6 +18,8 @@ from datetime import date, datetime
 from django import forms, template
 from django.template.defaultfilters import date as format_date
 from django.utils.translation import pgettext
+
+from edgate.core.context_processors import in_own_language
 
 register = template.Library()
 
@@ -51,6 +54,15 @@ def when(value: datetime | None, seconds: bool = False) -> str:
     if seconds:
         return format_date(value, pgettext("date format", "M j, Y, g:i:s A T"))
     return format_date(value, pgettext("date format", "M j, Y, g:i A T"))
+
+
+@register.filter
+def own_language(value: str | None) -> str:
+    """A name written in the site's first language (an organization's, an application's, a
+    role's), marked with its own `lang` inside a page in another language, so that a screen
+    reader pronounces it as written (as the agency's name is: context_processors.in_own_language).
+    Not for attributes or the window title."""
+    return in_own_language(str(value or ""))
 
 
 @register.filter
