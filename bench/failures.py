@@ -48,8 +48,9 @@ from contextlib import suppress
 from pathlib import Path
 
 from bench.deploy_check import SERVER_NAME
-from bench.load.cluster import Cluster, free_port, log
+from bench.load.cluster import Cluster, log
 from bench.load.runner import run_locust
+from bench.portal import free_port, server_options
 
 RELAXED = {
     "register_address": "1000000/3600",
@@ -527,14 +528,7 @@ def main() -> None:
     parser.add_argument("--down", type=int, default=6, help="postgres-restart: seconds PostgreSQL is down")
     parser.add_argument("--pg-port", type=int, default=55432)
     parser.add_argument("--redis-port", type=int, default=0, help="redis-down: default a free port")
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/edgate_failbench"),
-        help="dropped and made again",
-    )
-    parser.add_argument(
-        "--redis-url", default=os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/14"), help="emptied"
-    )
+    server_options(parser, database="edgate_failbench", redis_db=14)
     args = parser.parse_args()
     args.redis_port = args.redis_port or free_port()
     todo = (

@@ -8,6 +8,7 @@ prints N new synthetic Profiles' User Names as JSON, all with the password PASSW
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -33,6 +34,21 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
+
+
+def server_options(parser: argparse.ArgumentParser, *, database: str, redis_db: int) -> None:
+    """The served benchmarks' --database-url (a scratch database, dropped and made again) and
+    --redis-url (emptied), from LOAD_DATABASE_URL and LOAD_REDIS_URL when set."""
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("LOAD_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{database}"),
+        help="dropped and made again",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("LOAD_REDIS_URL", f"redis://127.0.0.1:6379/{redis_db}"),
+        help="emptied",
+    )
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------

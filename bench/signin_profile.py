@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from pathlib import Path
 from bench.load.__main__ import SIGN_IN, THROTTLES
 from bench.load.cluster import Cluster, log
 from bench.load.runner import Run, pct, run_locust
+from bench.portal import server_options
 
 PY_SPY = str(Path(sys.executable).parent / "py-spy")
 
@@ -115,14 +115,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="sample the workers with py-spy")
     parser.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
     parser.add_argument("--top", type=int, default=40)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/edgate_signinprof"),
-        help="dropped and made again",
-    )
-    parser.add_argument(
-        "--redis-url", default=os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/7"), help="emptied"
-    )
+    server_options(parser, database="edgate_signinprof", redis_db=7)
     args = parser.parse_args()
     if args.profile and not shutil.which(PY_SPY):
         sys.exit("py-spy is not installed: make bench-tools")

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from edgate.identity.blocking import MAX_CANDIDATES
+from edgate.identity.engine import Outcome
 from edgate.identity.records import Identity
 from edgate.matching import service
 from edgate.matching.candidates import find_candidates
@@ -194,3 +195,34 @@ def test_a_crowded_weak_key_does_not_crowd_out_the_other_weak_keys() -> None:
     query = Identity(first_name="Avery", last_name="Lindqvist", date_of_birth=BORN)  # no SSN, no email
     found = [c.record_id for c in find_candidates(query)]
     assert str(married.pk) in found and len(found) == MAX_CANDIDATES
+
+
+def test_the_whole_name_finds_a_record_whose_birth_date_alone_differs() -> None:
+    """Records without an SSN whose birth year was mistyped (1948 for 1984), whose month was
+    (August for March), or that have no birth date: the whole name finds them through the
+    (last_name_key, first_name_key, date_of_birth) index, behind 300 namesakes of the query's
+    date that crowd the date keys — and the registration is partial, for a human."""
+    crowd(300)
+    people = [
+        build_person(PersonData(first_name="Avery", last_name="Lindqvist", date_of_birth=born), source="test")
+        for born in (date(1948, 3, 14), date(1984, 8, 14), None)
+    ]
+    for person in people:
+        person.save()
+    query = Identity(first_name="Avery", last_name="Lindqvist", date_of_birth=BORN, ssn=HOLDER_SSN)
+    found = [c.record_id for c in find_candidates(query)]
+    assert {str(p.pk) for p in people} <= set(found)
+    assert service.match(query).outcome == Outcome.PARTIAL
+    other_year = Identity(first_name="Avery", last_name="Lindqvist", date_of_birth=date(1990, 6, 2))
+    assert {c.record_id for c in find_candidates(other_year)} == {str(people[2].pk)}  # only the undated
+
+
+def test_a_crowded_whole_name_does_not_hide_the_ssn_holder() -> None:
+    """300 earlier people of the query's whole name born the same year (another day): the new key
+    is crowded, the SSN holder is still the first candidate and the wizard's match is exact."""
+    crowd(300, first_name="Avery", born=date(1984, 7, 2))
+    person = holder()
+    candidates = [c.record_id for c in find_candidates(QUERY)]
+    assert candidates[0] == str(person.pk) and len(candidates) == MAX_CANDIDATES + 1
+    decision = service.match(QUERY)
+    assert decision.outcome == Outcome.EXACT and decision.candidate_id == str(person.pk)

@@ -27,7 +27,7 @@ from edgate.accounts.models import Profile
 from edgate.audit.models import AuditEvent, EventType
 from edgate.core import conf
 from tests.factories import HINT_ANSWER, PASSWORD, on_file, someone, with_profile
-from tests.flows.helpers import flow_id
+from tests.flows.helpers import recovery_at
 from tests.unit.test_throttle import use_redis
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -114,11 +114,6 @@ def burst(requests: list[Callable[[], object]], settled: Callable[[int], bool]) 
 def join_all() -> None:
     for t in burst.threads:  # type: ignore[attr-defined]
         t.join(timeout=60)
-
-
-def recovery_at(client: Client, name: str) -> str:
-    """A recovery step's page in this client's recovery (the flow travels in the URL)."""
-    return f"{reverse('recovery:step', args=[name])}?flow={flow_id(client, 'recovery')}"
 
 
 def sign_in(client: Client, username: str, password: str):  # type: ignore[no-untyped-def]

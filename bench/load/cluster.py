@@ -22,7 +22,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,17 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.deploy_check import SERVER_NAME, ensure_nginx, nginx_site, self_signed
+from bench.portal import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 EDGATE = str(Path(PYTHON).parent / "edgate")
 NGINX = ensure_nginx()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def log(message: str) -> None:

@@ -14,18 +14,23 @@ Fields and buttons are found by their names and types, so the walk is the same i
 from __future__ import annotations
 
 import json
+from base64 import b32decode
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from io import StringIO
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
+from django_otp.oath import totp
 from playwright.sync_api import Browser, Page
 
+from edgate.accounts import actions as account_actions
 from edgate.accounts.models import Profile
-from edgate.core import conf
+from edgate.core.context_processors import portal_name
 from edgate.directory import actions as directory_actions
 from edgate.directory.models import Application
 from edgate.identity.records import Identity
@@ -59,7 +64,7 @@ class Walk:
         self.states.append(state)
         title = page.title()
         with translation.override(self.language):
-            agency, error = f" — {conf.get().agency_name}", gettext("Error:")
+            agency, error = f" — {portal_name()}", gettext("Error:")
         own = title.removesuffix(agency).removeprefix(error).strip()
         if not title.endswith(agency) or not own:
             self.problems.append(f"{state}: the window title {title!r} does not name the page (WCAG 2.4.2)")
@@ -406,11 +411,46 @@ def service_console(walk: Walk, world: World) -> None:
     walk.expect_errors("service: merge, empty")
 
 
+def second_factor(walk: Walk) -> None:
+    """A privileged Profile's second step, through its own sign-in: setting up the app (and its
+    errors), the recovery codes, then the code page (and its errors)."""
+    staff = with_profile(on_file(someone("Ingrid", "Vasquez-Lund")))
+    account_actions.do_set_privileges(profile=staff, is_staff=True, is_superuser=False, groups=[], ctx=CTX)
+    walk.page.context.clear_cookies()
+    walk.go(reverse("accounts:login"))
+    walk.submit({"username": staff.username, "password": PASSWORD})
+    assert reverse("mfa:enrol") in walk.page.url, walk.page.url
+    walk.check("second factor: set up the app")
+    walk.submit()
+    walk.expect_errors("second factor: set up the app, empty")
+    walk.submit({"enrolment_code": "0000-0000-0000", "code": "000000"})
+    walk.expect_errors("second factor: set up the app, wrong codes")
+    secret = walk.page.locator("#totp-secret").inner_text().replace(" ", "")
+    out = StringIO()
+    call_command("activation", "issue", "--username", staff.username, "--purpose", "enrol", stdout=out)
+    enrolment = register_secret(
+        next(line[5:] for line in out.getvalue().splitlines() if line.startswith("code="))
+    )
+    walk.submit({"enrolment_code": enrolment, "code": f"{totp(b32decode(secret)):06d}"})
+    assert walk.page.locator(".edgate-recovery-codes li").count() == 10
+    walk.check("second factor: recovery codes")
+    walk.page.context.clear_cookies()
+    walk.go(reverse("accounts:login"))
+    walk.submit({"username": staff.username, "password": PASSWORD})
+    assert reverse("mfa:verify") in walk.page.url, walk.page.url
+    walk.check("second factor: enter a code")
+    walk.submit({"code": ""})
+    walk.expect_errors("second factor: enter a code, empty")
+    walk.submit({"code": "000000"})
+    walk.expect_errors("second factor: enter a code, wrong code")
+
+
 @pytest.mark.parametrize("walk", LANGUAGES, indirect=True)
 def test_every_console_page_and_error_state_passes_axe_at_both_widths(walk: Walk) -> None:
     world = build_world()
     directory_console(walk, world)
     service_console(walk, world)
+    second_factor(walk)
     assert len(walk.states) >= 25, walk.states
     assert not walk.problems, f"{len(walk.problems)} problems in {len(walk.states)} states:\n" + "\n".join(
         walk.problems

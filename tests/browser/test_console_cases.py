@@ -40,7 +40,9 @@ def test_partial_match_then_the_case_in_the_console(
     expect(page.get_by_label("Year")).to_have_value(str(typed.date_of_birth.year))
     assert_accessible(page)
     page.get_by_role("button", name="Continue without changes").click()
-    expect(page.get_by_role("heading", name="Your Profile is a partial match")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Some of your information does not agree with our records")
+    ).to_be_visible()
     expect(page.get_by_text("Dana Northfield")).to_be_visible()
     assert_accessible(page)
     reference = page.get_by_test_id("case-reference").inner_text()

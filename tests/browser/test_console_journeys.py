@@ -117,7 +117,9 @@ def test_partial_match_corrected_by_the_directory_administrator_then_exact(
     check(page)
     page.get_by_role("button", name="Continue without changes").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("We could not complete your Profile")
-    expect(page.get_by_role("heading", name="Your Profile is a partial match")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Some of your information does not agree with our records")
+    ).to_be_visible()
     # The school's own Directory Administrator is the one to call.
     expect(page.get_by_test_id("case-contacts")).to_contain_text("Sasha Highschool")
     check(page)

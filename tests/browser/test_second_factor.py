@@ -36,7 +36,7 @@ def test_enrolment_on_a_phone(page: Page, live_server, failed_resources: list[st
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Set up your authenticator app")
     assert_accessible(page)
-    qr = page.get_by_role("img", name="QR code that adds EdGate to an authenticator app")
+    qr = page.get_by_role("img", name="QR code that adds DOE Security Portal to an authenticator app")
     expect(qr).to_be_visible()
     box = qr.locator("svg").bounding_box()
     assert box is not None and 150 <= box["width"] <= 390  # scannable, and within the phone's width

@@ -22,6 +22,16 @@ def url(client: Client, name: str) -> str:
     return f"{step(name)}?flow={flow_id(client)}"
 
 
+def recovery_step(name: str) -> str:
+    """A password recovery step's path (without the flow: see `recovery_at`)."""
+    return reverse("recovery:step", args=[name])
+
+
+def recovery_at(client: Client, name: str) -> str:
+    """A recovery step's page in the client's current recovery (the flow travels in the URL)."""
+    return f"{recovery_step(name)}?flow={flow_id(client, 'recovery')}"
+
+
 def location(response: HttpResponse) -> str:
     """Where a response sends the browser, without the flow (`?flow=`)."""
     return response["Location"].split("?")[0]

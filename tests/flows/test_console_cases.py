@@ -415,7 +415,7 @@ def test_partial_page_names_the_directory_administrator_to_call(world: World, cl
     person = record_at(world.district_a, record, profile=True)
     case = blocked(client, older(record))
     page = client.get(url(client, "partial")).content.decode()
-    assert "partial match" in page and "supplied to us by a Directory Administrator" in page
+    assert "does not agree with our records" in page and "supplied to us by a Directory Administrator" in page
     assert case.reference in page
     assert "Dana Northfield" in page and "(555) 201-4477" in page
     assert "Check what you typed and start again" in page and reverse("registration:start") in page

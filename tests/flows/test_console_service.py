@@ -4,7 +4,7 @@ its audit event, the recovery-code journey, and merging and unmerging duplicate 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 from typing import Any
 
@@ -26,7 +26,7 @@ from edgate.backoffice import actions as service_actions
 from edgate.backoffice.models import PersonMerge
 from edgate.backoffice.templatetags.audit_tags import audit_value, console_time
 from edgate.core import throttle
-from edgate.core.templatetags.edgate_format import day
+from edgate.core.templatetags.edgate_format import day, when
 from edgate.directory import actions as directory_actions
 from edgate.directory.models import AccessGrant, OrgAdministrator, StaffEntry
 from edgate.identity.records import Identity
@@ -282,6 +282,11 @@ def test_profile_page_shows_times_in_the_details_as_local_readable_times_and_das
     assert f"expires at: {console_time(row.expires_at)}" in body
     assert console_time(event.at) in body  # the event's own time, in the same format
     assert "EST" in console_time(row.expires_at) or "EDT" in console_time(row.expires_at)
+    # 12-hour, as every other time of the portal (edgate_format `when`), with the seconds.
+    noon = datetime(2026, 7, 1, 17, 4, 9, tzinfo=UTC)  # 1:04:09 PM in New York (EDT)
+    assert console_time(noon) == "Jul 1, 2026, 1:04:09 PM EDT"
+    assert when(timezone.localtime(noon)) == "Jul 1, 2026, 1:04 PM EDT"  # the portal's, minus seconds
+    assert audit_value(date(2026, 7, 1)) == day(date(2026, 7, 1)) == "Jul 1, 2026"
     assert 'Phone</dt><dd class="tablet:grid-col-8 margin-left-0">—</dd>' in body
     assert ">-<" not in body
     assert audit_value(None) == audit_value("") == audit_value([]) == "—"
@@ -641,14 +646,16 @@ def test_merge_and_unmerge_round_trip_restores_everything(world: World) -> None:
     body = preview.content.decode()
     assert preview.status_code == 200 and preview.context["problem"] is None
     assert "Harriet Okonkwo-Hale" in body and f"***-**-{survivor.person.ssn_last4}" in body
-    # The fields where the two records differ are flagged on both sides; equal ones are not.
+    # The fields where the two records differ are flagged on both sides; equal ones are not. The
+    # duplicate has no SSN: a value only one record has is not a conflict, and says so.
     sides = dict(preview.context["sides"])
-    assert {"name", "ssn"} <= sides["Survivor (stays)"].differs
+    compared = sides["Survivor (stays)"]
+    assert "name" in compared.differs and "ssn" not in compared.differs
+    assert "ssn" in compared.one_sided and not compared.one_sided & compared.differs
     same_email = survivor.person.email.lower() == duplicate.person.email.lower()
-    assert ("email" in sides["Survivor (stays)"].differs) is not same_email
-    assert body.count('<strong class="usa-tag">differs</strong>') == 2 * len(
-        sides["Survivor (stays)"].differs
-    )
+    assert ("email" in compared.differs) is not same_email
+    assert body.count('<strong class="usa-tag">differs</strong>') == 2 * len(compared.differs)
+    assert body.count(">only on one record</strong>") == 2 * len(compared.one_sided)
     assert not PersonMerge.objects.exists()  # comparing merges nothing
     no_reason = client.post(
         reverse("backoffice:service_merge"),

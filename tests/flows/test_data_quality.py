@@ -112,6 +112,8 @@ def test_dirty_record_is_kept_shown_to_the_right_people_and_cleared_by_a_correct
     profile = Profile.objects.get(person=jordan)
     html = agent.get(reverse("backoffice:service_profile", kwargs={"profile": profile.pk})).content.decode()
     assert "Data-quality problem" in html and "“1984-14-03”" in html and "“0136”" in html
+    # Nothing on the page corrects it, so the page says where it can be done.
+    assert "This page cannot change them" in html and "correct the record in the admin site" in html
     other = Profile.objects.get(person=riley)
     html = agent.get(reverse("backoffice:service_profile", kwargs={"profile": other.pk})).content.decode()
     assert "“***-**-3456”" in html  # (the PII guard fails the test on the full SSN)

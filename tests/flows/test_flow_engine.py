@@ -135,6 +135,10 @@ def test_passwords_are_never_kept_for_redisplay(client: Client) -> None:
     html = page.content.decode()
     assert typed["new_password"] not in html and typed["hint_answer"] not in html
     assert str(steps.PASSWORD_AGAIN) in html
+    # The hint answer was not wrong, yet it is blank too: its field says why.
+    hint = page.context["form"]["hint_answer"]
+    assert str(steps.HINT_ANSWER_AGAIN) in hint.help_text
+    assert f'id="{hint.auto_id}_helptext">{steps.HINT_ANSWER_AGAIN}' in html
     values = Flow.objects.get().data[PAGE_KEY]["values"]
     assert not {"new_password", "confirm_password", "hint_answer"} & set(values)
 
@@ -156,6 +160,21 @@ def test_going_back_to_page_one_keeps_pages_two_to_four_when_still_no_match(clie
     assert AuditEvent.objects.filter(event_type=EventType.MATCH_OUTCOME).count() == 2
     assert landed(post_step(client, "review", {"confirm": "on"}, follow=True)) == step("created")
     assert Profile.objects.get().person.middle_name == "Tobias"
+
+
+def test_going_back_to_page_one_says_why_the_ssn_is_blank(client: Client) -> None:
+    who = someone("Ida", "Brennock")
+    start(client)
+    assert location(post_step(client, "identity", who.identity_post())) == step("contact")
+    page = client.get(url(client, "identity"))
+    html = page.content.decode()
+    assert 'value="Brennock"' in html and who.ssn[-4:] not in html  # the rest kept, never the SSN
+    ssn = page.context["form"]["ssn"]
+    assert f'id="{ssn.auto_id}_helptext">{steps.SSN_AGAIN}' in html  # beside the field
+    assert str(steps.SSN_AGAIN) not in html.replace(f">{steps.SSN_AGAIN}", "", 1)  # once
+    # A first visit has nothing to type again.
+    start(client)
+    assert str(steps.SSN_AGAIN) not in client.get(url(client, "identity")).content.decode()
 
 
 def test_going_back_to_page_two_keeps_page_three(client: Client) -> None:

@@ -19,7 +19,7 @@ from edgate.core.forms import PasswordStrengthInput
 from tests.factories import CONTACT_POST, HINT_ANSWER, PASSWORD, on_file, precreated, someone, with_profile
 from tests.pii import register_secret
 
-from .helpers import flow_id, landed, location, post_step, start, step
+from .helpers import landed, location, post_step, recovery_at, recovery_step, start, step
 from .helpers import url as step_url
 
 pytestmark = pytest.mark.django_db
@@ -126,14 +126,6 @@ def test_precreated_setup_refuses_the_user_name_and_birth_date(client: Client) -
     assert landed(done) == step("setup_done")
 
 
-def recovery_url(name: str) -> str:
-    return reverse("recovery:step", args=[name])
-
-
-def recovery_at(client: Client, name: str) -> str:
-    return f"{recovery_url(name)}?flow={flow_id(client, 'recovery')}"
-
-
 @pytest.fixture
 def profile() -> Profile:
     return with_profile(on_file(siobhan()))
@@ -143,7 +135,7 @@ def at_recovery_password_by_hint(client: Client, profile: Profile) -> None:
     client.get(reverse("recovery:start"))
     client.post(recovery_at(client, "username"), {"username": profile.username})
     answered = client.post(recovery_at(client, "answer"), {"answer": HINT_ANSWER})
-    assert location(answered) == recovery_url("password")
+    assert location(answered) == recovery_step("password")
 
 
 def new_password(client: Client, url: str, password: str, **extra: str):  # type: ignore[no-untyped-def]
@@ -169,7 +161,7 @@ def test_recovery_by_hint_refuses_names_and_birth_date_but_never_tells_the_curre
     profile.refresh_from_db()
     assert profile.check_password(PASSWORD)
     done = new_password(client, url, GOOD)
-    assert landed(done) == recovery_url("done")
+    assert landed(done) == recovery_step("done")
     profile.refresh_from_db()
     assert profile.check_password(GOOD)
 
@@ -184,10 +176,10 @@ def test_recovery_by_activation_code_refuses_a_breached_password(client: Client,
     redeemed = client.post(
         recovery_at(client, "activation-code"), {"username": profile.username, "code": code}
     )
-    assert location(redeemed) == recovery_url("password")
+    assert location(redeemed) == recovery_step("password")
     url = recovery_at(client, "password")
     assert error_of(new_password(client, url, BREACHED)) == message("password_breached")
-    assert landed(new_password(client, url, GOOD)) == recovery_url("done")
+    assert landed(new_password(client, url, GOOD)) == recovery_step("done")
 
 
 def test_recovery_sets_no_password_once_the_profile_was_disabled(client: Client, profile: Profile) -> None:

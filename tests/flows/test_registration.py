@@ -100,7 +100,7 @@ def test_partial_match_blocks_opens_case_and_reveals_nothing(client: Client) -> 
     case = MatchCase.objects.get()
     assert case.reference in page and "Directory Administrator" in page
     # No administrator is appointed to the district: customer service is whom to call.
-    assert "partial match" in page and conf.get().customer_service_phone in page
+    assert "does not agree with our records" in page and conf.get().customer_service_phone in page
     assert reverse("registration:case_status") in page and reverse("registration:start") in page
     for secret in (profile.username, "Hidden Way", "riley.private", person.state_id):
         assert secret not in page

@@ -16,6 +16,7 @@ from edgate.audit.models import AuditEvent, EventType
 from edgate.core import conf
 from edgate.matching.models import MatchCase, NearMatch
 from edgate.people.models import Person
+from edgate.registration import steps
 from tests.factories import CONTACT_POST, Someone, on_file, security_post, someone, with_profile
 from tests.pii import register_dob, register_ssn
 
@@ -52,6 +53,7 @@ def test_a_typo_is_offered_a_check_and_the_corrected_page_goes_the_exact_way(cli
     assert NOTICE in html and "Continue without changes" in html
     # Their own answers, ready to correct (never the SSN), and nothing of the record.
     assert 'value="Riley"' in html and 'value="Haddad"' in html and 'name="ssn"' in html
+    assert f'id="id_ssn_helptext">{steps.SSN_TO_CHECK}' in html  # why it is blank, beside it
     for secret in (profile.username, "Hidden Way", "riley.private", profile.person.state_id):
         assert secret not in html
     assert not MatchCase.objects.exists()

@@ -27,6 +27,7 @@ from edgate.directory.models import Organization, OrgType
 from edgate.mfa import actions as mfa_actions
 from edgate.mfa import session as mfa_session
 from edgate.mfa import views as mfa_views
+from tests.backoffice import build_world
 from tests.factories import CTX, PASSWORD, on_file, someone, with_profile
 from tests.pii import register_secret
 from tests.second_factor import current_code
@@ -99,7 +100,7 @@ def test_wrong_codes_are_counted_and_then_locked(
     # Two windows later the limit has passed (and so has the unverified session's idle time).
     with time_machine.travel(start + timedelta(minutes=31), tick=False):
         sign_in(client, staff.username)
-        assert client.post(VERIFY, {"code": current_code(enrolled)})["Location"] == APPS
+        assert client.post(VERIFY, {"code": current_code(enrolled)})["Location"] == "/admin/"  # theirs
         assert client.get("/admin/").status_code == 200
 
 
@@ -129,7 +130,7 @@ def test_enrolment_then_a_recovery_code_works_once(client: Client, staff: Profil
 
     client.post(reverse("accounts:logout"))
     sign_in(client, staff.username)
-    assert client.post(VERIFY, {"code": codes[0].upper()})["Location"] == APPS  # typed in capitals
+    assert client.post(VERIFY, {"code": codes[0].upper()})["Location"] == "/admin/"  # typed in capitals
     used = events(EventType.OTP_RECOVERY_CODE_USED, staff)
     assert [e.detail for e in used] == [{"left": 9}]
     client.post(reverse("accounts:logout"))
@@ -273,7 +274,12 @@ def test_demo_accounts_have_secrets_that_sign_in(tmp_path: Path) -> None:
         client = Client()
         sign_in(client, account["username"], demo.DEMO_PASSWORD)
         code = f"{totp(b32decode(account['totp_secret'])):06d}"
-        assert client.post(VERIFY, {"code": code})["Location"] == APPS, role
+        consoles = {
+            "directory_administrator": reverse("backoffice:home"),
+            "customer_service": reverse("backoffice:service"),
+            "security_administrator": reverse("admin:index"),
+        }
+        assert client.post(VERIFY, {"code": code})["Location"] == consoles[role]
         assert client.get(APPS).status_code == 200
         assert client.get(reverse("backoffice:home")).status_code == 200, role
         admin_site = role == "security_administrator"
@@ -308,4 +314,56 @@ def test_slow_guessing_is_stopped_by_the_days_limit(
     assert AuditEvent.objects.get(event_type=EventType.THROTTLE_ALERT).detail["limit"] == "otp_profile_day"
     with time_machine.travel(start + timedelta(hours=49), tick=False):
         sign_in(client, staff.username)
-        assert client.post(VERIFY, {"code": current_code(enrolled)})["Location"] == APPS
+        assert client.post(VERIFY, {"code": current_code(enrolled)})["Location"] == "/admin/"
+
+
+# --- where the second factor lands them ---------------------------------------------------------
+
+
+def signed_in_with_code(profile: Profile, login_next: str | None = None) -> str:
+    """Sign in through the pages (password, then the code page the portal sends them to);
+    return where the code sends them."""
+    client = Client()
+    device = mfa_actions.do_provision_totp(profile=profile, ctx=CTX)
+    data = {"username": profile.username, "password": PASSWORD}
+    if login_next is not None:
+        data["next"] = login_next
+    held = client.get(client.post(LOGIN, data)["Location"])
+    assert held["Location"].startswith(VERIFY)
+    response = client.get(held["Location"])
+    assert response.status_code == 200
+    return client.post(held["Location"], {"code": current_code(device), "next": response.context["next"]})[
+        "Location"
+    ]
+
+
+def test_the_second_factor_lands_each_role_on_its_console() -> None:
+    world = build_world()
+    assert signed_in_with_code(world.service) == reverse("backoffice:service")
+    assert signed_in_with_code(world.da_a) == reverse("backoffice:home")
+    assert signed_in_with_code(world.security) == reverse("admin:index")
+
+
+def test_a_page_asked_for_at_sign_in_still_wins_over_the_console() -> None:
+    world = build_world()
+    assert signed_in_with_code(world.service, "/applications/") == APPS  # asked for, even the default
+    assert signed_in_with_code(world.da_a, "/profile/") == "/profile/"
+    # Another host's address is not a page of the portal: not followed, the console instead.
+    # (One sign-in per Profile: a code is accepted once.)
+    assert signed_in_with_code(world.da_b, "https://evil.example/") == reverse("backoffice:home")
+    assert signed_in_with_code(world.da_school_a1, "//evil.example/x") == reverse("backoffice:home")
+    assert signed_in_with_code(world.security, "javascript:alert(1)") == reverse("admin:index")
+
+
+def test_enrolment_lands_them_on_their_console_after_the_recovery_codes() -> None:
+    world = build_world()
+    client = Client()
+    client.post(LOGIN, {"username": world.service.username, "password": PASSWORD})
+    client.get(ENROL)
+    secret = client.session[mfa_session.ENROL_KEY]
+    done = client.post(
+        ENROL,
+        {"code": f"{totp(bytes.fromhex(secret)):06d}", "enrolment_code": issue_enrolment_code(world.service)},
+    )
+    assert done.context["next"] == reverse("backoffice:service")
+    assert f'href="{reverse("backoffice:service")}"' in done.content.decode()

@@ -19,9 +19,11 @@ from tools import messages
 
 from edgate.accounts.models import Profile
 from edgate.core import conf
+from edgate.directory import actions as directory_actions
 from edgate.matching.models import MatchCase
 from edgate.registration.steps import STEPS, State
-from tests.factories import CONTACT_POST, on_file, precreated, security_post, someone, with_profile
+from tests.backoffice import build_world, person_with_profile
+from tests.factories import CONTACT_POST, CTX, on_file, precreated, security_post, someone, with_profile
 
 from .helpers import landed, location, open_case, post_step, register_new, start, step, url
 
@@ -143,7 +145,7 @@ def test_partial_match_in_spanish_gives_the_case_reference() -> None:
     start(client)
     assert location(open_case(client, registrant)) == step("partial")
     page = assert_spanish(client.get(url(client, "partial")), STEPS[State.PARTIAL].title)
-    assert in_spanish("Your Profile is a partial match") in text_of(page)
+    assert in_spanish("Some of your information does not agree with our records") in text_of(page)
     assert MatchCase.objects.get().reference in page
 
 
@@ -256,6 +258,30 @@ def test_the_agency_name_in_a_spanish_sentence_keeps_its_own_language() -> None:
     assert f'{before_name}<span lang="en">{name}</span>' in spanish
     english = Client().get(reverse("core:home")).content.decode()
     assert f'<span lang="en">{name}</span>' not in english and name in english
+
+
+def test_organization_and_application_names_keep_their_own_language() -> None:
+    """Names of organizations, applications and roles are written in English: on a Spanish page
+    they carry lang="en" too (My applications here; the partial page and the sign-in consent
+    page use the same filter)."""
+    world = build_world()
+    person, profile = person_with_profile("Lucía", "Ortega")
+    entry = directory_actions.do_add_staff(
+        person=person, organization=world.school_a1, role_title="Teacher", ctx=CTX
+    )
+    role = world.role("MDCS", "submitter")
+    directory_actions.do_grant_access(
+        profile=profile, role=role, organization=world.school_a1, staff_entry=entry, ctx=CTX
+    )
+    client = spanish_client()
+    client.force_login(profile)
+    page = client.get(reverse("directory:applications")).content.decode()
+    app = html.escape(role.application.name)
+    assert f'<h2 class="usa-card__heading"><span lang="en">{app}</span></h2>' in page
+    assert f'<li><span lang="en">{html.escape(f"{role.name} — {world.school_a1.name}")}</span></li>' in page
+    english = Client()
+    english.force_login(profile)
+    assert '<span lang="en">' not in english.get(reverse("directory:applications")).content.decode()
 
 
 def test_a_signed_in_persons_pages_and_the_public_pages_in_spanish() -> None:

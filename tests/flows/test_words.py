@@ -13,14 +13,27 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from edgate.accounts.actions import do_set_privileges
 from edgate.core import conf
+from edgate.core.context_processors import portal_name
 from edgate.core.templatetags.edgate_format import day, person_date, phone, tel, when
 from edgate.directory.actions import do_add_staff
 from edgate.directory.models import Organization, OrgType
+from edgate.mfa import session as mfa_session
 from edgate.registration.steps import EXPIRED, STEPS, State
 from tests.backoffice import World, build_world, console_client
-from tests.factories import CONTACT_POST, CTX, on_file, precreated, security_post, someone, with_profile
+from tests.factories import (
+    CONTACT_POST,
+    CTX,
+    PASSWORD,
+    on_file,
+    precreated,
+    security_post,
+    someone,
+    with_profile,
+)
 
 from .helpers import flow_id, open_case, post_step, start, url
 
@@ -51,9 +64,9 @@ def title_of(page: str) -> str:
 
 def assert_titled(page: str, where: str) -> str:
     title = title_of(page)
-    agency = conf.get().agency_name
-    assert title.endswith(f" — {agency}"), (where, title)
-    own = title.removesuffix(f" — {agency}").strip()
+    portal = portal_name()
+    assert title.endswith(f" — {portal}"), (where, title)
+    own = title.removesuffix(f" — {portal}").strip()
     assert own and not own.startswith(("|", "—", ":")), (where, title)
     return own
 
@@ -116,7 +129,7 @@ def test_the_wizard_says_which_step_in_the_title(client: Client) -> None:
     assert assert_titled(page, "identity") == expected
     post_step(client, "identity", someone().identity_post())
     title = title_of(client.get(url(client, "contact")).content.decode())
-    assert title == f"Step 2 of 4: How to reach you — Create a Profile — {conf.get().agency_name}"
+    assert title == f"Step 2 of 4: How to reach you — Create a Profile — {portal_name()}"
     post_step(client, "contact", CONTACT_POST)
     assert title_of(client.get(url(client, "security")).content.decode()).startswith("Step 3 of 4: ")
     post_step(client, "security", security_post())
@@ -222,7 +235,8 @@ def test_partial_match_page_in_the_seeds_words(client: Client, branded: None) ->
     start(client)
     open_case(client, registrant)
     page = html.unescape(client.get(url(client, "partial")).content.decode())
-    assert "Your Profile is a partial match" in page
+    assert "Some of your information does not agree with our records" in page
+    assert "partial match" not in page.lower()  # the matcher's word, not the public's
     assert f"matches {AGENCY} records" in page
     assert "usually supplied to us by a Directory Administrator" in page
     assert "CBT Customer Service Representative at" in page and PHONE in page
@@ -235,9 +249,34 @@ def test_exact_match_page_in_the_seeds_words(client: Client, branded: None) -> N
     start(client)
     post_step(client, "identity", who.identity_post())
     page = html.unescape(client.get(url(client, "exact")).content.decode())
-    assert "Your Profile is an exact match" in page and AGENCY in page and profile.username in page
+    assert f"Our records show you already have a Profile with the {AGENCY}" in page
+    assert "exact match" not in page.lower() and profile.username in page  # no matcher jargon
     assert "change your password after answering your Password Hint Question" in page
     assert PHONE in page  # the footer, from settings too
+
+
+def test_the_portal_calls_itself_by_one_name(client: Client, branded: None) -> None:
+    """The walkthrough found "DOE Security Portal" in the header and the agency's name in the
+    window titles, and "EdGate" in the authenticator app: one name now, from AGENCY_SHORT_NAME."""
+    home = html.unescape(client.get(reverse("core:home")).content.decode())
+    assert title_of(home) == "Home — CBT Security Portal"
+    assert "<h1>CBT Security Portal</h1>" in home and "CBT Security Portal</a>" in home  # + header
+    login = html.unescape(client.get(reverse("accounts:login")).content.decode())
+    assert title_of(login).endswith(" — CBT Security Portal")
+    assert f"An official website of the {AGENCY}" in login  # the agency behind it keeps its name
+    with translation.override("es"):
+        spanish = html.unescape(client.get(reverse("core:home"), HTTP_ACCEPT_LANGUAGE="es").content.decode())
+    assert '<span lang="en">CBT</span>' in spanish
+    # The authenticator app's entry, and the pages that tell the person to look for it.
+    staff = with_profile(on_file(someone("Morgan", "Brandt")))
+    do_set_privileges(profile=staff, is_staff=True, is_superuser=True, groups=[], ctx=CTX)
+    client.post(reverse("accounts:login"), {"username": staff.username, "password": PASSWORD})
+    enrol = html.unescape(client.get(reverse("mfa:enrol")).content.decode())
+    assert "Add CBT Security Portal to the app" in enrol and "EdGate" not in enrol
+    uri = TOTPDevice(user=staff, key=client.session[mfa_session.ENROL_KEY]).config_url
+    assert (
+        uri.startswith("otpauth://totp/CBT%20Security%20Portal") and "issuer=CBT%20Security%20Portal" in uri
+    )
 
 
 # --- "Expired" only when a flow did expire --------------------------------------------------------

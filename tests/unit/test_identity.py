@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edgate.identity import compare, normalize
-from edgate.identity.blocking import MemoryIndex, query_keys, record_keys
+from edgate.identity.blocking import MemoryIndex, query_keys, record_keys, year_variants
 from edgate.identity.compare import Level
 from edgate.identity.engine import RANK, Outcome, RuleMatcher, classify
 from edgate.identity.records import Candidate, Identity
@@ -450,7 +450,14 @@ def test_without_ssn_or_birth_date_the_whole_name_and_a_contact_are_held_for_a_h
     home = {"ssn": "", "phone": "5552014477"}
     assert decide(record, **home) == Outcome.PARTIAL
     assert decide(record, **home, first_name="Bill") == Outcome.PARTIAL  # a nickname
-    assert decide(record, ssn="") == Outcome.NONE  # the name alone: namesakes
+    # The name alone: in an agency file (which has its contact for the rule above) a namesake's
+    # row; in a registration (the wizard sends no contact) the only thing left: a human looks
+    # rather than a duplicate being made — with the exact first name only.
+    assert decide(record, ssn="", agency_file=True) == Outcome.NONE
+    assert decide(record) == Outcome.PARTIAL
+    assert decide(record, first_name="Bill") == Outcome.NONE
+    assert decide(replace(record, state_id="41234567"), state_id="41234568") == Outcome.NONE
+    assert decide(replace(record, date_of_birth=date(1954, 8, 30))) == Outcome.NONE  # another date
     assert decide(record, **home, **TWIN) == Outcome.NONE
     dated = replace(RECORD, ssn_hash="", phone="555-201-4477")
     # Sr at Jr's address: a human tells them apart (rules-2 and rules-3 before issue 9: none).
@@ -458,7 +465,9 @@ def test_without_ssn_or_birth_date_the_whole_name_and_a_contact_are_held_for_a_h
     # An SSN one keystroke off, no birth date on the record: the same.
     with_ssn = replace(RECORD, date_of_birth=None, phone="555-201-4477")
     assert decide(with_ssn, ssn="219453382", phone="5552014477") == Outcome.PARTIAL
-    assert decide(with_ssn, ssn="219453382") == Outcome.NONE
+    assert decide(with_ssn, ssn="219453382", agency_file=True) == Outcome.NONE
+    assert decide(with_ssn, ssn="219453382") == Outcome.PARTIAL  # a registration: as above
+    assert decide(with_ssn, ssn="552211337") == Outcome.NONE  # another SSN on file: another person
 
 
 def test_a_household_phone_is_a_blocking_key() -> None:
@@ -470,6 +479,30 @@ def test_a_household_phone_is_a_blocking_key() -> None:
     index = MemoryIndex()
     index.add("1", record)
     assert [c.record_id for c in index.candidates(query)] == ["1"]
+
+
+def test_the_whole_name_finds_a_record_whose_birth_date_alone_differs() -> None:
+    """No SSN on file and the birth date mistyped on one side: the whole name with the same year
+    (month or day off), with the same month and day in a year one keystroke away, or a record
+    with no birth date at all, is a candidate (issue 9); the same name in another year is not."""
+    index = MemoryIndex()
+    index.add("born", replace(RECORD, ssn_hash=""))
+    index.add("undated", replace(RECORD, ssn_hash="", date_of_birth=None, first_name="Brendan"))
+    q = {"first_name": "William", "last_name": "OConnor"}
+    for typed in (date(1979, 11, 4), date(1979, 4, 17), date(1997, 4, 11), date(1978, 4, 11)):
+        assert [c.record_id for c in index.candidates(Identity(**q, date_of_birth=typed))] == ["born"]
+    assert index.candidates(Identity(**q, date_of_birth=date(1988, 5, 2))) == []  # a namesake
+    undated = Identity(first_name="Brendan", last_name="O'Connor", date_of_birth=date(1962, 8, 30))
+    assert [c.record_id for c in index.candidates(undated)] == ["undated"]
+
+
+def test_year_variants_are_one_keystroke_away_and_real_dates() -> None:
+    years = {d.year for d in year_variants(date(1979, 4, 11), today=date(2026, 11, 30))}
+    assert {1978, 1989, 1909, 1997, 1970} <= years and 1979 not in years
+    assert all(1900 <= y <= 2026 for y in years) and 2079 not in years
+    leap = year_variants(date(1984, 2, 29), today=date(2026, 11, 30))
+    assert all(d.month == 2 and d.day == 29 for d in leap)  # only the leap years among them
+    assert {d.year for d in leap} == {1904, 1924, 1944, 1948, 1964, 1980, 1988}
 
 
 def test_a_relative_not_on_file_is_none() -> None:

@@ -69,6 +69,11 @@ class Status(models.TextChoices):
     DISABLED = "disabled", gettext_lazy("Disabled")
 
 
+# The permission that makes a Profile customer service (the consoles' role, and where the
+# second factor lands them).
+CUSTOMER_SERVICE_PERMISSION = "accounts.serve_customers"
+
+
 class Profile(AbstractBaseUser, PermissionsMixin):
     username = models.CharField("User Name", max_length=40, editable=False)
     person = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="profile")

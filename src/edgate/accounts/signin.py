@@ -120,6 +120,10 @@ def _alert(ctx: Ctx, attempt: throttle.Attempt) -> None:
     record_throttle_alert(ctx=ctx, limit=attempt.limit.name, attempts=attempt.number)
 
 
+# Whether the sign-in form asked for a page to go to (`next`): without one, a privileged
+# person's second-factor page sends them on to their console (edgate.mfa.views.landing).
+NEXT_ASKED = "edgate.next_asked"
+
 REAUTH_REFUSED = _(
     "For your security, your current password cannot be checked again for a while after several "
     "wrong tries. Try again later, or sign out and use Forgot your password."

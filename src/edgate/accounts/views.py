@@ -39,6 +39,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 next_url, {request.get_host()}, require_https=request.is_secure()
             ):
                 next_url = ""
+            request.session[signin.NEXT_ASKED] = bool(next_url)
             return redirect(next_url or settings.LOGIN_REDIRECT_URL)
         form.add_error(None, SIGN_IN_FAILED if not result.delayed else NOT_CHECKED)
         if result.retry_after and not result.from_address:

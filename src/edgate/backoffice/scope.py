@@ -33,7 +33,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from edgate.accounts.models import Profile
+from edgate.accounts.models import CUSTOMER_SERVICE_PERMISSION, Profile
 from edgate.audit.models import AuditEvent, EventType, Outcome
 from edgate.audit.record import record_event, record_throttle_alert
 from edgate.core import throttle
@@ -43,8 +43,6 @@ from edgate.directory.models import AccessGrant, OrgAdministrator, Organization,
 from edgate.matching.models import MatchCase
 from edgate.people.models import Person
 from edgate.recovery.policy import is_privileged
-
-CUSTOMER_SERVICE_PERMISSION = "accounts.serve_customers"
 
 
 class Role(enum.Enum):

@@ -473,6 +473,7 @@ class Side:
     grants: int
     cases: int
     differs: frozenset[str] = frozenset()  # the fields where it differs from the other record
+    one_sided: frozenset[str] = frozenset()  # the fields this record or the other one lacks
     # Data-quality problems of the fields this view shows (docs/matching.md §7).
     problems: tuple[DataProblem, ...] = ()
 
@@ -489,7 +490,8 @@ def person_label(person: Person, profile: Profile | None = None) -> str:
     return _("person {state_id}").format(state_id=person.state_id)
 
 
-def _side(person: Person, differs: frozenset[str] = frozenset()) -> Side:
+def _side(person: Person, compared: Comparison | None = None) -> Side:
+    compared = compared or Comparison(frozenset(), frozenset())
     profile = actions.profile_of(person)
     return Side(
         person=person,
@@ -497,7 +499,8 @@ def _side(person: Person, differs: frozenset[str] = frozenset()) -> Side:
         staff=list(person.staff_entries.filter(ended_at=None).select_related("organization")),
         grants=profile.grants.active().count() if profile is not None else 0,
         cases=MatchCase.objects.filter(person=person).count(),
-        differs=differs,
+        differs=compared.differs,
+        one_sided=compared.one_sided,
         problems=tuple(data_problems(person, SIDE_FIELDS).values()),
     )
 
@@ -505,22 +508,39 @@ def _side(person: Person, differs: frozenset[str] = frozenset()) -> Side:
 SIDE_FIELDS = ("first_name", "middle_name", "last_name", "former_last_name", "date_of_birth", "ssn", "email")
 
 
-def differences(one: Person, other: Person) -> frozenset[str]:
-    """The fields shown side by side whose values differ (SSNs compared by their hash)."""
-    compared = {
-        "name": lambda p: (p.first_name, p.middle_name, p.last_name, p.former_last_name),
-        "date_of_birth": lambda p: p.date_of_birth,
-        "ssn": lambda p: p.ssn_hash,
-        "email": lambda p: (p.email or "").lower(),
-    }
-    return frozenset(name for name, value in compared.items() if value(one) != value(other))
+@dataclass(frozen=True)
+class Comparison:
+    """Two records' fields shown side by side: those that conflict (a value on each side, not
+    the same) and those only one record has (nothing to choose between: not a conflict)."""
+
+    differs: frozenset[str]
+    one_sided: frozenset[str]
+
+
+COMPARED: dict[str, Callable[[Person], tuple[object, ...]]] = {
+    "name": lambda p: (p.first_name, p.middle_name, p.last_name, p.former_last_name),
+    "date_of_birth": lambda p: (p.date_of_birth,),
+    "ssn": lambda p: (p.ssn_hash,),  # SSNs compared by their hash
+    "email": lambda p: ((p.email or "").lower(),),
+}
+
+
+def compare(one: Person, other: Person) -> Comparison:
+    differs, one_sided = set(), set()
+    for name, parts in COMPARED.items():
+        pairs = list(zip(parts(one), parts(other), strict=True))
+        if any(a and b and a != b for a, b in pairs):
+            differs.add(name)
+        elif any(bool(a) != bool(b) for a, b in pairs):
+            one_sided.add(name)
+    return Comparison(frozenset(differs), frozenset(one_sided))
 
 
 def _sides(survivor: Person, duplicate: Person) -> list[tuple[str, Side]]:
-    differs = differences(survivor, duplicate)
+    compared = compare(survivor, duplicate)
     return [
-        (_("Survivor (stays)"), _side(survivor, differs)),
-        (_("Duplicate (merged away)"), _side(duplicate, differs)),
+        (_("Survivor (stays)"), _side(survivor, compared)),
+        (_("Duplicate (merged away)"), _side(duplicate, compared)),
     ]
 
 

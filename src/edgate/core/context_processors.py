@@ -1,18 +1,23 @@
 from django.conf import settings as django_settings
 from django.http import HttpRequest
 from django.utils import translation
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from . import conf
 
 
-def branding(request: HttpRequest) -> dict[str, str]:
+def branding(request: HttpRequest | None) -> dict[str, str]:
     settings = conf.get()
     return {
         "agency_name": settings.agency_name,
         "agency_short_name": settings.agency_short_name,
         "customer_service_phone": settings.customer_service_phone,
+        "portal_name": portal_name(),
+        "portal_name_text": portal_name(text=True),
+        # The entry in the authenticator app keeps the site's first language: pages name it so.
+        "authenticator_name_text": in_own_language(totp_issuer(None)),
         # For running text: the agency's names are written in the site's first language
         # (LANGUAGE_CODE), so inside a page in another language they carry their own `lang`
         # and a screen reader pronounces them as written (docs/i18n.md). Not for attributes.
@@ -26,3 +31,24 @@ def in_own_language(name: str) -> str | SafeString:
     if translation.get_language() in (None, own):
         return name
     return format_html('<span lang="{}">{}</span>', own, name)
+
+
+def portal_name(*, text: bool = False) -> str | SafeString:
+    """The portal's one name, wherever it names itself (the header, the home page, every window
+    title, the entry in the authenticator app), in the active language: built from the
+    AGENCY_SHORT_NAME setting ("DOE Security Portal"). The agency itself, the organization
+    behind the portal, is named by AGENCY_NAME. `text`: for running text, with the short name
+    in its own language (`in_own_language`)."""
+    short = conf.get().agency_short_name
+    if not text:
+        return gettext("%(agency_short_name)s Security Portal") % {"agency_short_name": short}
+    own = conditional_escape(in_own_language(short))
+    template = conditional_escape(gettext("%(agency_short_name)s Security Portal"))
+    return mark_safe(template % {"agency_short_name": own})  # noqa: S308 - both parts escaped
+
+
+def totp_issuer(device: object) -> str:
+    """OTP_TOTP_ISSUER: the name the authenticator app shows, in the site's first language
+    (the entry outlives the page it was added from)."""
+    with translation.override(django_settings.LANGUAGE_CODE):
+        return portal_name()

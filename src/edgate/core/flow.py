@@ -215,18 +215,16 @@ class Page:
     the browser is redirected to, so Back and Reload never resubmit anything."""
 
     step: str
-    errors: dict[str, list[str]]
     values: dict[str, str]  # as typed, sensitive fields left out
     retype: list[str]  # sensitive fields that were typed, and must be typed again
     retry_until: float = 0.0  # a throttle's refusal: 429 until then (a POSIX timestamp)
-    # The same errors in each of the portal's languages, so that switching language on a page
-    # with errors shows them in the new one (errors only: never a typed value).
+    # The errors in each of the portal's languages, so that switching language on a page with
+    # errors shows them in the new one (errors only: never a typed value).
     translated: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     def as_data(self) -> dict[str, Any]:
         return {
             "step": self.step,
-            "errors": self.errors,
             "values": self.values,
             "retype": self.retype,
             "retry_until": self.retry_until,
@@ -234,14 +232,21 @@ class Page:
         }
 
     def errors_now(self) -> dict[str, list[str]]:
-        """The errors in the language of this request."""
+        """The errors in the language of this request (the site's first language's if the
+        request's is not one of the portal's)."""
         language = translation.get_language() or ""
-        return self.translated.get(language) or self.translated.get(language.split("-")[0]) or self.errors
+        for code in (language, language.split("-")[0], settings.LANGUAGE_CODE):
+            if code in self.translated:
+                return self.translated[code]
+        return {}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Page | None:
         page = data.get(PAGE_KEY)
-        return cls(**page) if page else None
+        if not page:
+            return None
+        # A row written before the errors were kept in `translated` alone also has "errors".
+        return cls(**{k: v for k, v in page.items() if k != "errors"})
 
 
 def in_each_language(render: Callable[[], dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
@@ -256,14 +261,13 @@ def in_each_language(render: Callable[[], dict[str, list[str]]]) -> dict[str, di
 def refused_page(
     step: Step,
     typed: Mapping[str, Any],
-    errors: dict[str, list[str]] | Callable[[], dict[str, list[str]]],
+    errors: Callable[[], dict[str, list[str]]],
     *,
     retry_after: int = 0,
 ) -> Page:
-    """`errors` as a function of the active language is kept in every language."""
-    translated = in_each_language(errors) if callable(errors) else {}
-    if callable(errors):
-        errors = errors()
+    """`errors`, a function of the active language (it reads lazily translated messages), is
+    kept in every language."""
+    translated = in_each_language(errors)
     values = {
         name: str(value)
         for name, value in typed.items()
@@ -271,7 +275,7 @@ def refused_page(
     }
     retype = [name for name in step.sensitive if typed.get(name)]
     retry_until = timezone.now().timestamp() + retry_after if retry_after else 0.0
-    return Page(step.name, errors, values, retype, retry_until, translated)
+    return Page(step.name, values, retype, retry_until, translated)
 
 
 def _form_fields(step: Step) -> set[str]:

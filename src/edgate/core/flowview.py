@@ -8,6 +8,7 @@ answer to a POST, and Back, Reload and a restored tab never ask to resubmit a fo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -163,6 +164,8 @@ class FlowView(View):
         form = step.form(initial=initial, **self.form_kwargs())
         if page is not None:
             show_errors(form, page, step)
+        elif initial:  # back on a page already answered: what was deliberately not kept is blank
+            ask_again(form, step, step.sensitive)
         return form
 
     def form_kwargs(self) -> dict[str, Any]:
@@ -247,6 +250,16 @@ class FlowView(View):
         return redirect_to(self.graph, self.step.name, self.flow.pk)
 
 
+def ask_again(form: forms.Form, step: Step, names: Iterable[str]) -> None:
+    """Beside each of these sensitive fields, the step's plain statement that it is not shown
+    again and must be typed again."""
+    for name in names:
+        if name in form.fields:
+            note = str(step.sensitive[name])
+            help_text = form.fields[name].help_text
+            form.fields[name].help_text = f"{note} {help_text}" if help_text else note
+
+
 def show_errors(form: forms.Form, page: Page, step: Step) -> None:
     """A refused submission's errors on an unbound form (the GET after the redirect), and, on
     each sensitive field that was typed, the plain statement that it must be typed again."""
@@ -256,11 +269,7 @@ def show_errors(form: forms.Form, page: Page, step: Step) -> None:
             errors.setdefault(NON_FIELD_ERRORS, form.error_class(error_class="nonfield")).extend(messages_)
         else:
             errors[name] = form.error_class(messages_)
-    for name in page.retype:
-        if name in form.fields:
-            note = str(step.sensitive[name])
-            help_text = form.fields[name].help_text
-            form.fields[name].help_text = f"{note} {help_text}" if help_text else note
+    ask_again(form, step, page.retype)
     form._errors = errors  # noqa: SLF001 - Django's own cache of a form's errors
     mark = getattr(form, "mark_errors", None)
     if mark is not None:

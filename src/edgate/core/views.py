@@ -11,7 +11,7 @@ from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
-from . import conf
+from . import context_processors
 
 logger = logging.getLogger(__name__)
 
@@ -130,15 +130,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
 def unavailable(request: HttpRequest) -> HttpResponse:
     """The 503 page, rendered without the request's context: the session, the signed-in person
     and messages all need the database, so the page shows what a signed-out visitor sees."""
-    branding = conf.get()
     content = render_to_string(
         "core/error.html",
         {
             "title": _("The portal is unavailable for a moment"),
             "kind": "503",
-            "agency_name": branding.agency_name,
-            "agency_short_name": branding.agency_short_name,
-            "customer_service_phone": branding.customer_service_phone,
+            **context_processors.branding(None),
         },
     )
     response = HttpResponse(content, status=503)

@@ -37,6 +37,24 @@ def digit_variants(digits: str) -> set[str]:
     return out
 
 
+def year_variants(d: date, today: date | None = None) -> list[date]:
+    """The same month and day in the years one keystroke from `d`'s (one digit changed, two
+    adjacent digits swapped), from 1900 to today: a birth year mistyped on one side. With the
+    whole name, the key that finds a record whose year alone differs (docs/matching.md §4)."""
+    today = today or date.today()
+    year = f"{d.year:04d}"
+    years = {year[:i] + c + year[i + 1 :] for i in range(4) for c in "0123456789"}
+    years |= {year[:i] + year[i + 1] + year[i] + year[i + 2 :] for i in range(3)}
+    out = []
+    for y in sorted(int(v) for v in years - {year}):
+        if 1900 <= y <= today.year:
+            try:
+                out.append(d.replace(year=y))
+            except ValueError:  # 29 February in a year without it
+                continue
+    return out
+
+
 def _as_date(digits: str) -> date | None:
     try:
         return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
@@ -72,6 +90,33 @@ def query_date(identity: Identity) -> date | None:
     return _as_date(digits) or _as_date(digits[:4] + digits[6:] + digits[4:6])
 
 
+def _whole_name_record_keys(r: Identity) -> set[str]:
+    """The whole name (last name and first name keys as they stand) with the birth year, with the
+    date itself, or with no date of birth at all: what the database's (last_name_key,
+    first_name_key, date_of_birth) index serves (matching.candidates)."""
+    last, first = normalize.name_key(r.last_name), normalize.name_key(r.first_name)
+    if not (last and first):
+        return set()
+    if r.date_of_birth is None:
+        return {f"n0:{last}:{first}"}
+    born = r.date_of_birth
+    return {f"ny:{last}:{first}:{born.year}", f"nd:{last}:{first}:{born.isoformat()}"}
+
+
+def _whole_name_query_keys(q: Identity, born: date | None) -> list[str]:
+    """A record of the same whole name born the same year (month or day mistyped on one side),
+    on the same month and day a year one keystroke away, or with no usable date of birth."""
+    first = normalize.name_key(q.first_name)
+    lasts = sorted({normalize.name_key(q.last_name), normalize.name_key(q.former_last_name)} - {""})
+    keys: list[str] = []
+    for last in lasts if first else ():
+        if born:
+            keys.append(f"ny:{last}:{first}:{born.year}")
+            keys += [f"nd:{last}:{first}:{d.isoformat()}" for d in year_variants(born)]
+        keys.append(f"n0:{last}:{first}")
+    return keys
+
+
 Hasher = Callable[[str], str]
 STRONG_PREFIXES = ("ssn:", "sid:")
 
@@ -97,6 +142,7 @@ def record_keys(r: Identity, hasher: Hasher | None = None) -> set[str]:
             keys.add(f"pd:{sound}:{dob}")
         if first := normalize.name_key(r.first_name):
             keys.add(f"df:{dob}:{first}")
+    keys |= _whole_name_record_keys(r)
     if email := normalize.email(r.email):
         keys.add(f"em:{email}")
     if phone := normalize.phone(r.phone):
@@ -123,6 +169,7 @@ def query_keys(q: Identity, hasher: Hasher | None = None) -> list[str]:
             keys.update((f"df:{dob}:{first}", None) for dob in dobs)
         if sound := normalize.phonetic(q.last_name):
             keys[f"pd:{sound}:{dobs[0]}"] = None
+    keys.update(dict.fromkeys(_whole_name_query_keys(q, born)))
     if email := normalize.email(q.email):
         keys[f"em:{email}"] = None
     if phone := normalize.phone(q.phone):

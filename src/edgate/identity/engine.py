@@ -16,7 +16,8 @@ The full rules are in docs/matching.md (§3). In short (rules-3):
 * partial — the registration points at this record through strong evidence (the SSN or state
             ID agrees; the SSN is one keystroke off with date of birth and first name near;
             name and date of birth agree with no SSN to tell them apart, or a differing one;
-            or, with no SSN nor birth date to go on, the whole name and a contact agree)
+            or, with no SSN nor birth date to go on, the whole name and a contact agree —
+            for a registration, which sends no contact, the whole name alone)
             but something conflicts: a human decides.
 * none    — otherwise. A twin (same surname, birth date, address; another first name and
             SSN, consecutive or not) and a Jr/Sr pair (same name and address; other birth date
@@ -146,6 +147,20 @@ def classify(
         contact = any(kind[name] == "exact" for name in ("address", "email", "phone"))
         if contact and _whole_name_agrees(kind):
             return Outcome.PARTIAL, "SSN one keystroke away, no birth date; whole name and contact agree"
+    if (
+        rules.partial_whole_name_undated
+        and not agency_file
+        and kind["date_of_birth"] == "missing"
+        and kind["ssn"] in rules.ssn_typo | {"missing", "last4"}
+        and kind["first_name"] == "exact"
+        and kind["last_name"] in ("exact", "former", "compound")
+        and kind["state_id"] != "differ"
+    ):
+        # A registration (the wizard sends no contact for rule 8 to use), no birth date on one
+        # side and no SSN to agree (none, or one keystroke off): only the whole name is left. Not
+        # exact (a father and son of one name, a namesake), not a duplicate either: a human
+        # looks. An agency row has its contact for rule 8, so a namesake's row stays `none`.
+        return Outcome.PARTIAL, "whole name agrees; no birth date and no SSN on one side to tell them apart"
     return Outcome.NONE, "identifiers that separate people disagree"
 
 

@@ -55,6 +55,11 @@ class MatchRules:
     # And one more (rules-3, issue 9): no full SSN, the whole name and a contact agree, the birth
     # date does not (missing, unusable or another date).
     partial_without_dob: bool = False
+    # And one more (rules-3, issue 9, registrations only: the wizard sends no contact): one side
+    # has no usable birth date and no SSN agrees (none, or one keystroke off), the whole name
+    # agrees (first name exactly), no differing state ID: nothing tells this person from a
+    # namesake, nothing says it is someone else either; a human decides rather than a duplicate.
+    partial_whole_name_undated: bool = False
     # Comparison kinds added after this version was published, read as the kind it knew
     # (field -> new kind -> old kind), so its decisions never change.
     reads: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -237,6 +242,7 @@ RULES_3 = MatchRules(
     ssn_typo_needs_first_name=True,
     partial_without_ssn=True,
     partial_without_dob=True,
+    partial_whole_name_undated=True,
     # Learned, not set by hand: `python -m bench.learn_weights` (seed 55001, both error models
     # pooled; m by EM over blocked pairs, u from random pairs; log2(m/u) rounded to 0.1).
     weights={

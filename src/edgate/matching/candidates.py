@@ -14,7 +14,14 @@ from django.db import connection
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.identity import normalize
-from edgate.identity.blocking import MAX_CANDIDATES, digit_variants, interleave, query_date, swapped
+from edgate.identity.blocking import (
+    MAX_CANDIDATES,
+    digit_variants,
+    interleave,
+    query_date,
+    swapped,
+    year_variants,
+)
 from edgate.identity.records import Candidate, Identity
 from edgate.people.models import Person, ssn_lookup
 
@@ -75,6 +82,31 @@ def weak_keys(query: Identity) -> list[tuple[str, list[object]]]:
                     digits + [p for _, params in names for p in params],
                 )
             )
+    whole_first = normalize.name_key(query.first_name)
+    whole_lasts = sorted(
+        {normalize.name_key(query.last_name), normalize.name_key(query.former_last_name)} - {""}
+    )
+    if whole_first and whole_lasts:
+        # The whole name, as it stands, with the birth year (month or day mistyped on one side),
+        # with the same month and day a year one keystroke away, or with no usable birth date on
+        # file: a record whose date alone differs and that has no SSN to find it by (issue 9).
+        # Served by the (last_name_key, first_name_key, date_of_birth) index; a common name
+        # brings its namesakes of one year, not of all years (docs/matching.md §4).
+        when = ["date_of_birth IS NULL"]
+        params: list[object] = [*whole_lasts, whole_first]
+        if born:
+            variants: list[object] = [date_value(d) for d in year_variants(born)]
+            when.insert(0, "date_of_birth BETWEEN %s AND %s")
+            params += [date_value(born.replace(month=1, day=1)), date_value(born.replace(month=12, day=31))]
+            if variants:
+                when.insert(1, f"date_of_birth IN ({_marks(variants)})")
+                params += variants
+        keys.append(
+            (
+                f"last_name_key IN ({_marks(whole_lasts)}) AND first_name_key = %s AND ({' OR '.join(when)})",
+                params,
+            )
+        )
     if email := normalize.email(query.email):
         keys.append(("email = %s", [email]))
     if phone := normalize.phone(query.phone):

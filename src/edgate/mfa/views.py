@@ -11,7 +11,7 @@ import segno
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
@@ -19,8 +19,11 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from edgate.accounts.models import CUSTOMER_SERVICE_PERMISSION
+from edgate.accounts.signin import NEXT_ASKED
 from edgate.core import throttle
 from edgate.core.context import ctx_from_request
+from edgate.directory.models import OrgAdministrator
 
 from . import actions, session
 from .forms import ConfirmDeviceForm, SecondFactorForm
@@ -44,6 +47,26 @@ def _next(request: HttpRequest) -> str:
     return ""
 
 
+def landing(request: HttpRequest, next_url: str) -> str:
+    """Where a privileged person goes once the second factor is passed: the page they asked
+    for (a same-host `next`, checked by `_next`), else their console — customer service's for
+    customer service, the admin site for a security administrator, the Directory
+    Administrators' for one — else My applications. The sign-in page's own default (My
+    applications, where every page waited for the code) is not something they asked for."""
+    default = resolve_url(settings.LOGIN_REDIRECT_URL)
+    asked = request.session.pop(NEXT_ASKED, True)
+    if next_url and (asked or next_url != default):
+        return next_url
+    profile = request.user
+    if profile.is_superuser and profile.is_staff:  # type: ignore[union-attr]
+        return reverse("admin:index")
+    if profile.has_perm(CUSTOMER_SERVICE_PERMISSION):  # type: ignore[union-attr]
+        return reverse("backoffice:service")
+    if OrgAdministrator.objects.filter(profile=profile, organization__active=True).exists():
+        return reverse("backoffice:home")
+    return default
+
+
 def _with_next(url: str, next_url: str) -> str:
     return f"{url}?{urlencode({'next': next_url})}" if next_url else url
 
@@ -65,7 +88,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         )
         if check.device is not None:
             session.complete(request, check.device)
-            return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+            return redirect(landing(request, next_url))
         form.add_error(None, LOCKED if check.refused else WRONG_CODE)
     response = render(request, "mfa/verify.html", {"form": form, "next": next_url})
     if check is not None and check.refused:
@@ -104,7 +127,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
         if isinstance(enrolment, actions.Enrolment):
             session.complete(request, enrolment.device)
             # Shown once, in this response only (never stored where a later page could show them).
-            context = {"codes": enrolment.recovery_codes, "next": next_url or settings.LOGIN_REDIRECT_URL}
+            context = {"codes": enrolment.recovery_codes, "next": landing(request, next_url)}
             return render(request, "mfa/recovery_codes.html", context)
         if enrolment == actions.EnrolmentRefused.ENROLMENT_CODE:
             form.add_error("enrolment_code", WRONG_ENROLMENT_CODE)

@@ -88,6 +88,10 @@ class Person(models.Model):
             ),
             models.Index(fields=["ssn_last4"], name="person_ssn_last4"),
             models.Index(Upper("email"), name="person_email_upper"),
+            # Blocking on the whole name with a near birth date or none (matching.candidates).
+            models.Index(
+                fields=["last_name_key", "first_name_key", "date_of_birth"], name="person_full_name_dob"
+            ),
             # Blocking on an impossible date of birth kept as typed digits (few records).
             models.Index(fields=["dob_digits"], name="person_dob_digits", condition=~Q(dob_digits="")),
         ]

@@ -26,9 +26,15 @@ from .states import KIND, PAGES, UNCHANGED, State
 
 __all__ = ["GRAPH", "KIND", "PAGES", "STEPS", "UNCHANGED", "State", "TransitionError"]
 
-SSN_AGAIN = _lazy("For your security, enter your Social Security Number again.")
+SSN_AGAIN = _lazy(
+    "For your protection, your Social Security Number is not shown again: please type it again."
+)
 PASSWORD_AGAIN = _lazy("For your security, enter your password again.")
-HINT_ANSWER_AGAIN = _lazy("For your security, enter your hint answer again.")
+SSN_TO_CHECK = _lazy(
+    "For your protection, your Social Security Number is not shown again: to check again, type it "
+    "once more. To continue without changes, you need not type it."
+)
+HINT_ANSWER_AGAIN = _lazy("For your protection, your hint answer is not shown again: please type it again.")
 CODE_AGAIN = _lazy("For your security, enter the activation code again.")
 SECURITY_FIELDS = {
     "new_password": PASSWORD_AGAIN,
@@ -107,7 +113,7 @@ STEPS: dict[str, Step] = {
         submit=CHECK_ACTION,
         buttons={UNCHANGED: CHECK_ACTION},
         page=1,
-        sensitive={"ssn": SSN_AGAIN},
+        sensitive={"ssn": SSN_TO_CHECK},
         initial=identity_initial,
     ),
     S.CONTACT: Step(

@@ -285,7 +285,15 @@ WHITENOISE_USE_FINDERS = True
 # Second factor (django-otp). Its own per-device exponential throttles are off: the limit is the
 # project's `otp_profile` throttle, counted before the code is examined, shared by every node and
 # audited like sign-in; two limits at once would refuse a right code silently after a wrong one.
-OTP_TOTP_ISSUER = "EdGate"
+
+
+def OTP_TOTP_ISSUER(device: object) -> str:  # noqa: N802 - django-otp calls the setting
+    """The portal's name in the authenticator app (edgate.core.context_processors.portal_name)."""
+    from edgate.core.context_processors import totp_issuer
+
+    return totp_issuer(device)
+
+
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
 

@@ -8,23 +8,26 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from django import template
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+
+from edgate.core.templatetags.edgate_format import day, when
 
 register = template.Library()
 
 EMPTY = "—"
-TIME_FORMAT = "M j, Y, H:i:s T"  # e.g. "Nov 30, 2026, 09:22:05 EST", in the site's time zone
 
 
 @register.filter
 def console_time(value: datetime | None) -> str:
-    """A datetime in the site's time zone, readable; "—" for none."""
+    """A datetime in the site's time zone, as the rest of the portal writes it (edgate_format
+    `when`, 12-hour), with the seconds an audit trail needs: "Nov 30, 2026, 9:22:05 AM EST";
+    "—" for none."""
     if value is None:
         return EMPTY
     if timezone.is_naive(value):
         value = timezone.make_aware(value, UTC)
-    return dateformat.format(timezone.localtime(value), TIME_FORMAT)
+    return when(timezone.localtime(value), seconds=True)
 
 
 def _one(value: Any) -> str:
@@ -40,7 +43,7 @@ def _one(value: Any) -> str:
         if parsed is not None:
             return console_time(parsed)
     if isinstance(value, date):
-        return value.isoformat()
+        return day(value)
     return str(value)
 
 

@@ -4,7 +4,9 @@
     {{ review.date_of_birth|person_date }}   February 17, 1991   (a date, or an ISO "1991-02-17")
     {{ contact.phone|phone }}                (413) 555-0199
     {{ case.created_at|when }}               Nov 30, 2026, 2:05 PM EST   (in settings.TIME_ZONE)
+    {{ event.at|when:True }}                 Nov 30, 2026, 2:05:09 PM EST  (with the seconds)
     {{ grant.granted_at|day }}               Nov 30, 2026
+    {{ application.name|own_language }}      <span lang="en">Dropbox</span> on a Spanish page
 
 The formats are translatable (pgettext "date format"), so each language writes them its own way.
 """
@@ -16,6 +18,8 @@ from datetime import date, datetime
 from django import forms, template
 from django.template.defaultfilters import date as format_date
 from django.utils.translation import pgettext
+
+from edgate.core.context_processors import in_own_language
 
 register = template.Library()
 
@@ -42,11 +46,23 @@ def day(value: date | datetime | None) -> str:
 
 
 @register.filter(expects_localtime=True)
-def when(value: datetime | None) -> str:
-    """A moment in the portal's time zone, named: "Nov 30, 2026, 2:05 PM EST"."""
+def when(value: datetime | None, seconds: bool = False) -> str:
+    """A moment in the portal's time zone, named: "Nov 30, 2026, 2:05 PM EST" (with `seconds`,
+    for an audit trail: "Nov 30, 2026, 2:05:09 PM EST")."""
     if not value:
         return ""
+    if seconds:
+        return format_date(value, pgettext("date format", "M j, Y, g:i:s A T"))
     return format_date(value, pgettext("date format", "M j, Y, g:i A T"))
+
+
+@register.filter
+def own_language(value: str | None) -> str:
+    """A name written in the site's first language (an organization's, an application's, a
+    role's), marked with its own `lang` inside a page in another language, so that a screen
+    reader pronounces it as written (as the agency's name is: context_processors.in_own_language).
+    Not for attributes or the window title."""
+    return in_own_language(str(value or ""))
 
 
 @register.filter
