@@ -4,6 +4,8 @@ or rendered outside the active language)."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -66,3 +68,13 @@ def test_customer_services_pages_in_spanish(world: World) -> None:
         reverse("backoffice:cases"),
     ]
     assert_all_spanish(in_spanish(console_client(world.service)), urls)
+
+
+def test_organization_names_in_spanish_sentences_keep_their_own_language(world: World) -> None:
+    """An organization's name inside a Spanish sentence of the console carries lang="en"."""
+    code, name = world.district_a.code, html.escape(world.district_a.name)
+    client = in_spanish(console_client(world.da_a))
+    page = client.get(reverse("backoffice:org_add", args=[code])).content.decode()
+    assert f'<span lang="en">{name}</span>' in page
+    english = console_client(world.da_a).get(reverse("backoffice:org_add", args=[code])).content.decode()
+    assert '<span lang="en">' not in english and name in english
