@@ -64,8 +64,15 @@ run: assets demo
 	trap 'kill $$demo_app 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/edgate runserver $(HOST):$(PORT) --noreload
 
+# The suite runs on every core with pytest-xdist (docs/architecture.md, "Testing"): one pytest
+# worker per core (TEST_WORKERS=auto, or a number), each with its own test database
+# (test_<name>_gw0, …), Redis database (tests/redis_db.py), live server and Chromium. `--dist
+# loadgroup` hands out single tests (the long axe walk spreads over the workers) and keeps
+# together any marked @pytest.mark.xdist_group. PYTEST_ARGS come last, so
+# `make test PYTEST_ARGS="-n0 tests/flows"` runs serially.
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # ruff, then the layering contracts of docs/architecture.md ([tool.importlinter] in pyproject.toml).
 lint: install

@@ -22,10 +22,10 @@ from edgate.core.models import ThrottleCounter
 from edgate.core.outage import REDIS
 from tests.factories import on_file, someone, with_profile
 from tests.flows.helpers import location, post_step, start, step
+from tests.redis_db import REDIS_URL as REAL_REDIS  # this worker's own Redis database
 
 pytestmark = pytest.mark.django_db
 CLOSED_PORT = "redis://127.0.0.1:9/0"
-REAL_REDIS = os.environ.get("EDGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 LIMIT = Limit("test", 3, timedelta(hours=1))
 
 

@@ -23,11 +23,11 @@ from edgate.accounts.models import Profile
 from edgate.core.outage import REDIS
 from tests.factories import PASSWORD, on_file, someone, with_profile
 from tests.pii import register_secret
+from tests.redis_db import REDIS_URL  # this worker's own Redis database
 
 pytestmark = pytest.mark.django_db
 LOGIN = reverse("accounts:login")
 APPS = reverse("directory:applications")
-REDIS_URL = os.environ.get("EDGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CLOSED_PORT = "redis://127.0.0.1:9/0"  # the discard port: nothing listens there
 
 

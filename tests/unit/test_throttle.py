@@ -11,9 +11,9 @@ from django.utils import timezone
 from edgate.core import throttle
 from edgate.core.conf import Limit
 from edgate.core.models import ThrottleCounter
+from tests.redis_db import REDIS_URL  # this worker's own Redis database
 
 LIMIT = Limit("test", 3, timedelta(hours=1))
-REDIS_URL = os.environ.get("EDGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def redis_up() -> bool:
