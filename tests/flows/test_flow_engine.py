@@ -172,6 +172,13 @@ def test_going_back_to_page_one_says_why_the_ssn_is_blank(client: Client) -> Non
     ssn = page.context["form"]["ssn"]
     assert f'id="{ssn.auto_id}_helptext">{steps.SSN_AGAIN}' in html  # beside the field
     assert str(steps.SSN_AGAIN) not in html.replace(f">{steps.SSN_AGAIN}", "", 1)  # once
+    # Page 3 likewise: answered, then visited again, its password and hint answer are blank.
+    post_step(client, "contact", CONTACT_POST)
+    assert str(steps.HINT_ANSWER_AGAIN) not in client.get(url(client, "security")).content.decode()
+    post_step(client, "security", security_post())
+    page3 = client.get(url(client, "security"))
+    assert str(steps.HINT_ANSWER_AGAIN) in page3.context["form"]["hint_answer"].help_text
+    assert str(steps.PASSWORD_AGAIN) in page3.context["form"]["new_password"].help_text
     # A first visit has nothing to type again.
     start(client)
     assert str(steps.SSN_AGAIN) not in client.get(url(client, "identity")).content.decode()

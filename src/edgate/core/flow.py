@@ -103,6 +103,9 @@ class Step:
     # Fields never kept for re-display, each with what it says when it must be typed again.
     sensitive: Mapping[str, str] = field(default_factory=dict)
     initial: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # The flow data's section that keeps this page's answers (when `initial` shows none of them):
+    # back on an answered page, its sensitive fields say they must be typed again.
+    kept: str = ""
     form_kwargs: Callable[[Run], dict[str, Any]] | None = None
 
     @property

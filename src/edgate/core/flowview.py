@@ -164,7 +164,8 @@ class FlowView(View):
         form = step.form(initial=initial, **self.form_kwargs())
         if page is not None:
             show_errors(form, page, step)
-        elif initial:  # back on a page already answered: what was deliberately not kept is blank
+        elif initial or (step.kept and step.kept in self.run.data):
+            # Back on a page already answered: what was deliberately not kept is blank.
             ask_again(form, step, step.sensitive)
         return form
 

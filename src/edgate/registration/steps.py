@@ -133,6 +133,7 @@ STEPS: dict[str, Step] = {
         submit=Action(flows.submit_security, prepare=flows.prepare_security),
         page=3,
         sensitive=SECURITY_FIELDS,
+        kept="security",
         form_kwargs=security_kwargs,
     ),
     S.REVIEW: Step(
