@@ -30,6 +30,7 @@ from . import throttle
 from .context import client_ip, ctx_from_request
 from .flow import FLOW_FIELD, Graph, Moved, Page, Refused, Run, Stay, Step
 from .models import Flow
+from .views import error_page
 
 OUT_OF_DATE = _lazy("That page was out of date, so nothing was saved. Please continue from here.")
 
@@ -55,10 +56,8 @@ def start_refused(request: HttpRequest) -> HttpResponse | None:
     if counted.allowed:
         return None
     seconds = max(1, counted.retry_after)
-    response = render(
-        request,
-        "core/error.html",
-        {"title": _("Too many new starts from your network"), "kind": "starts", "minutes": -(-seconds // 60)},
+    response = error_page(
+        request, _("Too many new starts from your network"), "starts", 429, minutes=-(-seconds // 60)
     )
     return throttle.too_many(response, seconds)
 
@@ -67,14 +66,8 @@ def cookies_needed(request: HttpRequest, graph: Graph) -> HttpResponse:
     """A page of a flow came back without the session cookie that owns it: said plainly, and
     nothing started. Redirecting to a new flow instead would loop for ever in a browser that
     refuses cookies, writing a flow row and a session at every turn."""
-    return render(
-        request,
-        "core/error.html",
-        {
-            "title": _("Your browser did not keep your place"),
-            "kind": "cookies",
-            "start_url": graph.url(graph.first),
-        },
+    return error_page(
+        request, _("Your browser did not keep your place"), "cookies", 200, start_url=graph.url(graph.first)
     )
 
 

@@ -79,8 +79,8 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "core/error.html", {"title": _("Your form expired"), "kind": "csrf"}, status=403)
 
 
-def error_page(request: HttpRequest, title: str, kind: str, status: int) -> HttpResponse:
-    return render(request, "core/error.html", {"title": title, "kind": kind}, status=status)
+def error_page(request: HttpRequest, title: str, kind: str, status: int, **context: object) -> HttpResponse:
+    return render(request, "core/error.html", {"title": title, "kind": kind, **context}, status=status)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
