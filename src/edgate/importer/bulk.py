@@ -297,6 +297,10 @@ class BulkImporter:
             return
         staged, self.staged = self.staged, []
         if self.writer is not None and not wait:
+            # What others created since the previous batch, read here and indexed before the
+            # next rows are matched, as the synchronous path does; the writer's own catch-up,
+            # under the lock, then finds only what committed in between (joined with the batch).
+            self._absorb(self._catch_up(staged))
             self.in_flight = (self.writer.submit(self._write_batch, staged), staged)
             return
         self._written(staged, self._write_batch(staged))
@@ -330,8 +334,8 @@ class BulkImporter:
             written.ok = False
         return written
 
-    def _written(self, staged: list[Staged], written: Written) -> None:
-        # What others created since the previous batch, for the rows still to come.
+    def _absorb(self, written: Written) -> None:
+        """What others created since the previous batch, for the rows still to come."""
         for person in written.people:
             self._index_person(person)
         if written.usernames:
@@ -341,6 +345,9 @@ class BulkImporter:
                 for item in self.staged:
                     if item.username.lower() in written.usernames:
                         item.username = self.names.allocate(item.person.first_name, item.person.last_name)
+
+    def _written(self, staged: list[Staged], written: Written) -> None:
+        self._absorb(written)
         if not written.ok:
             # Someone registered the same SSN, state ID or User Name between our catch-up and
             # COPY (a window the catch-up narrows but cannot close): redo these rows one by one.
