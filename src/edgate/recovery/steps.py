@@ -49,7 +49,7 @@ STEPS: dict[str, Step] = {
         _lazy("Answer your Password Hint Question"),
         frozenset({S.PASSWORD}),
         form=AnswerForm,
-        submit=Action(flows.submit_answer),
+        submit=Action(flows.submit_answer, prepare=flows.prepare_answer),
         sensitive={"answer": ANSWER_AGAIN},
     ),
     S.CODE: Step(
