@@ -15,6 +15,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.debug import sensitive_variables
 
+from edgate.accounts import hints
 from edgate.accounts.forms import ContactForm
 from edgate.accounts.passwords import PasswordContext
 from edgate.core import conf
@@ -193,7 +194,7 @@ def review(data: dict[str, Any]) -> dict[str, Any]:
         "ssn_masked": f"***-**-{ident['ssn'][-4:]}" if ident.get("ssn") else "",
         "state_id": ident.get("state_id"),
         "contact": contact,
-        "hint_question": data.get("security", {}).get("hint_question"),
+        "hint_question": hints.shown(data.get("security", {}).get("hint_question") or ""),
     }
 
 
