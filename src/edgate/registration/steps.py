@@ -59,6 +59,18 @@ def contact_initial(data: dict[str, Any]) -> dict[str, Any]:
     return dict(data.get("contact", {}))
 
 
+def security_initial(data: dict[str, Any]) -> dict[str, Any]:
+    """Back on page 3: the question chosen (the password and answer are kept only as hashes,
+    and must be typed again)."""
+    question = data.get("security", {}).get("hint_question")
+    if not question:
+        return {}
+    index = hints.suggested_index(question)
+    if index is None:
+        return {"hint_question_choice": hints.OWN_QUESTION, "own_question": question}
+    return {"hint_question_choice": str(index)}
+
+
 def security_kwargs(run: Run) -> dict[str, Any]:
     email = str(run.data.get("contact", {}).get("email") or "")
     return {"password_context": PasswordContext.from_identity(run.data.get("identity", {}), email=email)}
@@ -136,6 +148,7 @@ STEPS: dict[str, Step] = {
         page=3,
         sensitive=SECURITY_FIELDS,
         kept="security",
+        initial=security_initial,
         form_kwargs=security_kwargs,
     ),
     S.REVIEW: Step(
