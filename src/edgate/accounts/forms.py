@@ -71,11 +71,10 @@ class NewPasswordMixin(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["new_password"].help_text = passwords.help_text()
-        # The browser's estimate knows the names the person typed or owns; never the User Name
-        # (a pre-created Profile's set-up page must not show it before set-up is done) nor the
-        # birth date: the server checks both.
-        context = self.password_context()
-        self._meter().user_inputs = context.names_for_browser()
+        # The browser's estimate is given the words the server's checks use (names, birth date,
+        # e-mail), so the meter does not praise a password the server will refuse; a page the
+        # person reached without signing in gets only what they typed (PasswordContext).
+        self._meter().user_inputs = self.password_context().browser_inputs()
 
     def password_context(self) -> PasswordContext:
         return passwords.context_of(self.user)

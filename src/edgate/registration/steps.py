@@ -59,12 +59,13 @@ def contact_initial(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def security_kwargs(run: Run) -> dict[str, Any]:
-    return {"password_context": PasswordContext.from_identity(run.data.get("identity", {}))}
+    email = str(run.data.get("contact", {}).get("email") or "")
+    return {"password_context": PasswordContext.from_identity(run.data.get("identity", {}), email=email)}
 
 
-def _typed_names(identity: dict[str, Any]) -> tuple[str, ...]:
-    keys = ("first_name", "middle_name", "last_name", "former_last_name")
-    return tuple(str(identity.get(key) or "") for key in keys if identity.get(key))
+def _typed_words(identity: dict[str, Any]) -> tuple[str, ...]:
+    """The names and birth date the person typed on page 1, as the meter is given them."""
+    return tuple(PasswordContext.from_identity(identity).refused_words())
 
 
 def setup_kwargs(run: Run) -> dict[str, Any]:
@@ -73,10 +74,10 @@ def setup_kwargs(run: Run) -> dict[str, Any]:
         return {}
     return {
         # The record's names and birth date for the server's checks; for the browser's meter only
-        # the names the person typed (the page must not show what the record says), no reuse
+        # the names and birth date the person typed (the page must not show what the record says), no reuse
         # check (a pre-created Profile has no password of its own).
         "password_context": PasswordContext.for_profile(
-            profile, reuse=False, browser_names=_typed_names(run.data.get("identity", {}))
+            profile, reuse=False, browser_words=_typed_words(run.data.get("identity", {}))
         ),
         "require_code": bool(run.data.get("match", {}).get("code_required"))
         or flows.setup_code_required(profile),
