@@ -108,10 +108,18 @@ class NewPasswordMixin(forms.Form):
     @sensitive_variables()
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("new_password") and data.get("confirm_password") is not None:
-            if data["new_password"] != data["confirm_password"]:
-                self.add_error("confirm_password", _("The two passwords do not match."))
+        # Compared as typed, so a mismatch is reported beside a refused password (every error at
+        # once, not one per submission).
+        typed, again = self.typed("new_password"), data.get("confirm_password")
+        if typed and again is not None and typed != again:
+            self.add_error("confirm_password", _("The two passwords do not match."))
         return data
+
+    def typed(self, name: str) -> str:
+        """A field as submitted, valid or not (a password refused by a rule is still what was
+        typed)."""
+        value = self.data.get(self.add_prefix(name), "") if self.is_bound else ""
+        return value if isinstance(value, str) else ""
 
 
 class HintMixin(forms.Form):
@@ -168,7 +176,8 @@ class HintMixin(forms.Form):
             and hints.normalize_answer(answer) in hints.normalize_answer(data["hint_question"])
         ):
             self.add_error("hint_answer", _("The answer must not appear in the question."))
-        if answer and data.get("new_password") and hints.same_text(answer, data["new_password"]):
+        password = self.data.get(self.add_prefix("new_password"), "") if self.is_bound else ""
+        if answer and isinstance(password, str) and password and hints.same_text(answer, password):
             self.add_error("hint_answer", _("The answer must be different from your password."))
         return data
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.debug import sensitive_variables
 
+from edgate.accounts import hints
 from edgate.accounts.forms import ContactForm
 from edgate.accounts.passwords import PasswordContext
 from edgate.core import conf
@@ -56,6 +57,18 @@ def identity_initial(data: dict[str, Any]) -> dict[str, Any]:
 
 def contact_initial(data: dict[str, Any]) -> dict[str, Any]:
     return dict(data.get("contact", {}))
+
+
+def security_initial(data: dict[str, Any]) -> dict[str, Any]:
+    """Back on page 3: the question chosen (the password and answer are kept only as hashes,
+    and must be typed again)."""
+    question = data.get("security", {}).get("hint_question")
+    if not question:
+        return {}
+    index = hints.suggested_index(question)
+    if index is None:
+        return {"hint_question_choice": hints.OWN_QUESTION, "own_question": question}
+    return {"hint_question_choice": str(index)}
 
 
 def security_kwargs(run: Run) -> dict[str, Any]:
@@ -135,6 +148,7 @@ STEPS: dict[str, Step] = {
         page=3,
         sensitive=SECURITY_FIELDS,
         kept="security",
+        initial=security_initial,
         form_kwargs=security_kwargs,
     ),
     S.REVIEW: Step(
@@ -193,7 +207,7 @@ def review(data: dict[str, Any]) -> dict[str, Any]:
         "ssn_masked": f"***-**-{ident['ssn'][-4:]}" if ident.get("ssn") else "",
         "state_id": ident.get("state_id"),
         "contact": contact,
-        "hint_question": data.get("security", {}).get("hint_question"),
+        "hint_question": hints.shown(data.get("security", {}).get("hint_question") or ""),
     }
 
 
