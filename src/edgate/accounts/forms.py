@@ -176,7 +176,8 @@ class HintMixin(forms.Form):
             and hints.normalize_answer(answer) in hints.normalize_answer(data["hint_question"])
         ):
             self.add_error("hint_answer", _("The answer must not appear in the question."))
-        password = self.data.get(self.add_prefix("new_password"), "") if self.is_bound else ""
+        has_password = self.is_bound and "new_password" in self.fields
+        password = self.data.get(self.add_prefix("new_password"), "") if has_password else ""
         if answer and isinstance(password, str) and password and hints.same_text(answer, password):
             self.add_error("hint_answer", _("The answer must be different from your password."))
         return data
