@@ -351,7 +351,7 @@ def load(ctx: Ctx) -> dict[str, object]:
                 newcomer.ssn,
             ),  # type: ignore[arg-type]
             DemoIdentity(
-                "pre-created Profile — we need additional information",
+                "pre-created Profile — finish setting up your Profile",
                 pre_person.first_name,
                 pre_person.last_name,
                 pre_person.date_of_birth,

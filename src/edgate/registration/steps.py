@@ -161,7 +161,7 @@ STEPS: dict[str, Step] = {
     ),
     S.SETUP: Step(
         S.SETUP,
-        _lazy("We need additional information"),
+        _lazy("Finish setting up your Profile"),
         frozenset({S.SETUP_DONE}),
         form=SecurityForm,
         submit=Action(flows.submit_setup, prepare=flows.prepare_setup),
@@ -184,9 +184,14 @@ def page_context(step: Step, run: Run) -> dict[str, Any]:
     match = run.data.get("match", {})
     context: dict[str, Any] = {
         "pages": [(i + 1, title, PAGES[i]) for i, title in enumerate(PAGE_TITLES)],
+        "at_page": step.page,
         "profile": flows.profile_of(run.data),
         "match": match,
     }
+    if step.name == S.SETUP:
+        # A pre-created Profile's path has two pages: who you are, then this one.
+        context["pages"] = [(1, STEPS[S.IDENTITY].title, S.IDENTITY), (2, step.title, S.SETUP)]
+        context["at_page"] = 2
     if step.name == S.REVIEW:
         context["review"] = review(run.data)
     if step.name == S.PARTIAL:
