@@ -264,3 +264,20 @@ def test_change_password_does_not_tell_whether_a_guess_is_the_current_password(p
     assert error_of(guess, "current_password")
     assert error_of(guess) != message("password_reused")
     assert message("password_reused") not in guess.content.decode()
+
+
+def test_the_password_help_mentions_the_user_name_only_once_the_person_has_one(client: Client) -> None:
+    """Page 3 and the set-up page come before the person is given a User Name."""
+    registration_page_3(client)
+    security_help = client.get(step_url(client, "security")).context["form"]["new_password"].help_text
+    assert "User Name" not in security_help and "date of birth" in security_help
+    setup_client = Client()
+    who = someone("Imani", "Okafor")
+    precreated(on_file(who))
+    start(setup_client)
+    assert location(post_step(setup_client, "identity", who.identity_post())) == step("setup")
+    setup_help = setup_client.get(step_url(setup_client, "setup")).context["form"]["new_password"].help_text
+    assert "User Name" not in setup_help and "date of birth" in setup_help
+    changing = signed_in(with_profile(on_file(someone("Imani", "Adeyemi"))))
+    change_help = changing.get(reverse("accounts:change_password")).context["form"]["new_password"].help_text
+    assert "User Name" in change_help
