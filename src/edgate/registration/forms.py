@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from edgate.accounts.forms import HintMixin, NewPasswordMixin
 from edgate.accounts import passwords
+from edgate.accounts.forms import HintMixin, NewPasswordMixin
 from edgate.accounts.passwords import PasswordContext
 from edgate.core.forms import IdentityCleaning, NoEchoInput, UswdsForm, birth_date_in_range, uswds_field
 
