@@ -4,6 +4,7 @@ and change password. Each refusal is read from the policy's own catalogue (its t
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from io import StringIO
@@ -16,6 +17,7 @@ from django.urls import reverse
 from edgate.accounts.models import Profile
 from edgate.accounts.passwords import MESSAGES
 from edgate.core.forms import PasswordStrengthInput
+from edgate.recovery.forms import REUSED as RECOVERY_REUSED
 from tests.factories import CONTACT_POST, HINT_ANSWER, PASSWORD, on_file, precreated, someone, with_profile
 from tests.pii import register_secret
 
@@ -89,6 +91,34 @@ def test_registration_page_3_refuses_with_the_specific_reason(
     assert str(PasswordStrengthInput.REFUSED) in page
 
 
+def meter_words(response) -> set[str]:  # type: ignore[no-untyped-def]
+    """The words the page gives the browser's strength meter (zxcvbn's user inputs)."""
+    found = re.search(r'<script id="id_new_password_strength_words" type="application/json">(.*?)</script>',
+                      response.content.decode(), re.S)  # fmt: skip
+    assert found, "no word list for the meter"
+    given = json.loads(found.group(1))
+    assert set(given["refused"]) <= set(given["inputs"])
+    return set(given["inputs"])
+
+
+def test_page_3_gives_the_meter_the_words_the_server_checks(client: Client) -> None:
+    """Names, the birth date as people type it and the e-mail address of page 2: the meter must
+    not call "very strong" a password the server then refuses for the person's name."""
+    registration_page_3(client)
+    page = client.get(step_url(client, "security"))
+    words = meter_words(page)
+    assert {"siobhan", "kim", "02/17/1991", "1991-02-17", "19910217", CONTACT_POST["email"]} <= words
+    assert str(PasswordStrengthInput.PERSONAL) in page.content.decode()  # the browser's word for it
+    # The server's estimate uses the same words.
+    from edgate.accounts.passwords import PasswordContext
+
+    context = PasswordContext.from_identity(
+        {"first_name": "Siobhan", "last_name": "Kim", "date_of_birth": BORN.isoformat()},
+        email=CONTACT_POST["email"],
+    )
+    assert set(context.words()) == words
+
+
 def test_registration_page_3_accepts_a_good_passphrase_and_shows_the_meter(client: Client) -> None:
     registration_page_3(client)
     page = client.get(step_url(client, "security")).content.decode()
@@ -142,22 +172,20 @@ def new_password(client: Client, url: str, password: str, **extra: str):  # type
     return client.post(url, {"new_password": password, "confirm_password": password, **extra}, follow=True)
 
 
-def test_recovery_by_hint_refuses_names_and_birth_date_but_never_tells_the_current_password(
+def test_recovery_by_hint_refuses_names_birth_date_and_the_current_password(
     client: Client, profile: Profile
 ) -> None:
-    """Reuse is not checked in recovery: "this is your current password" would tell whoever
-    passed the hint the old password, guess by guess, without changing it."""
+    """The current password is refused with what to do instead (sign in with it): choosing it
+    "again" would end the other sessions and change nothing."""
     at_recovery_password_by_hint(client, profile)
     url = recovery_at(client, "password")
-    guess = client.post(url, {"new_password": PASSWORD, "confirm_password": "not the same"}, follow=True)
-    assert message("password_reused") not in guess.content.decode()
-    assert error_of(guess, "confirm_password")  # only the confirmation is refused
+    same = new_password(client, url, PASSWORD)
+    assert error_of(same) == str(RECOVERY_REUSED) and "sign in with it" in str(RECOVERY_REUSED)
+    assert landed(same) == recovery_step("password")
     assert error_of(new_password(client, url, NAME_AND_BIRTH_DATE)) == message("password_first_name")
     assert error_of(new_password(client, url, BIRTH_DATE_ISO)) == message("password_birth_date")
     assert error_of(new_password(client, url, SEQUENCE)) == message("password_sequence")
-    page = client.get(url).content.decode()
-    for name in ("Siobhan", "Kim"):  # the meter in the browser is given no name of the record
-        assert f'"{name}"' not in page
+    assert meter_words(client.get(url)) >= {"siobhan", "kim", "02/17/1991", "19910217"}
     profile.refresh_from_db()
     assert profile.check_password(PASSWORD)
     done = new_password(client, url, GOOD)
@@ -179,6 +207,7 @@ def test_recovery_by_activation_code_refuses_a_breached_password(client: Client,
     assert location(redeemed) == recovery_step("password")
     url = recovery_at(client, "password")
     assert error_of(new_password(client, url, BREACHED)) == message("password_breached")
+    assert error_of(new_password(client, url, PASSWORD)) == str(RECOVERY_REUSED)
     assert landed(new_password(client, url, GOOD)) == recovery_step("done")
 
 
@@ -237,3 +266,20 @@ def test_change_password_does_not_tell_whether_a_guess_is_the_current_password(p
     assert error_of(guess, "current_password")
     assert error_of(guess) != message("password_reused")
     assert message("password_reused") not in guess.content.decode()
+
+
+def test_the_password_help_mentions_the_user_name_only_once_the_person_has_one(client: Client) -> None:
+    """Page 3 and the set-up page come before the person is given a User Name."""
+    registration_page_3(client)
+    security_help = client.get(step_url(client, "security")).context["form"]["new_password"].help_text
+    assert "User Name" not in security_help and "date of birth" in security_help
+    setup_client = Client()
+    who = someone("Imani", "Okafor")
+    precreated(on_file(who))
+    start(setup_client)
+    assert location(post_step(setup_client, "identity", who.identity_post())) == step("setup")
+    setup_help = setup_client.get(step_url(setup_client, "setup")).context["form"]["new_password"].help_text
+    assert "User Name" not in setup_help and "date of birth" in setup_help
+    changing = signed_in(with_profile(on_file(someone("Imani", "Adeyemi"))))
+    change_help = changing.get(reverse("accounts:change_password")).context["form"]["new_password"].help_text
+    assert "User Name" in change_help
