@@ -32,17 +32,21 @@ SOURCE = "directory"
 
 
 @sensitive_variables()
-def find_known_person(*, first_name: str, last_name: str, ssn: str) -> Person | None:
-    """The person with this SSN (by its keyed hash) whose names agree with the typed ones once
-    normalized (the last name may be the former one); None otherwise — the same answer for an
-    unknown SSN and for names that differ, so the search says nothing about the SSN alone."""
+def find_known_person(*, first_name: str, last_name: str, date_of_birth: date, ssn: str) -> Person | None:
+    """The person with this SSN (by its keyed hash) and this date of birth whose names agree
+    with the typed ones once normalized (the last name may be the former one) — every
+    identifier the wizard's exact match compares, each agreeing exactly. None otherwise: the
+    same answer for an unknown SSN, another birth date and names that differ, so the search
+    says nothing about any one of them alone. A record without a date of birth is never found
+    here (it can only be added as someone new, which opens a case)."""
     person = Person.objects.filter(ssn_hash=ssn_lookup(ssn)).first()
-    if person is None:
+    if person is None or person.date_of_birth is None:
         return None
     first, last = normalize.name_key(first_name), normalize.name_key(last_name)
     first_agrees = bool(first) and first == person.first_name_key
     last_agrees = bool(last) and last in {person.last_name_key, person.former_last_name_key}
-    return person if first_agrees and last_agrees else None
+    born_agrees = person.date_of_birth == date_of_birth
+    return person if first_agrees and last_agrees and born_agrees else None
 
 
 @dataclass(frozen=True)
