@@ -235,7 +235,11 @@ def test_known_person_search_says_the_same_for_unknown_ssn_and_other_names(world
     # Nothing to add after a search that found no one; bad input is a field error.
     assert da_a.post(url, {"step": "add", "role_title": "Teacher"}).status_code == 302
     bad = da_a.post(url, {"step": "search", "first_name": "", "last_name": "X", "ssn": "12"})
-    assert bad.status_code == 200 and set(bad.context["form"].errors) == {"first_name", "ssn", "date_of_birth"}
+    assert bad.status_code == 200 and set(bad.context["form"].errors) == {
+        "first_name",
+        "ssn",
+        "date_of_birth",
+    }
     assert (
         not StaffEntry.objects.filter(organization=world.district_a)
         .exclude(person=world.da_a.person)

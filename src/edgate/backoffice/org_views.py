@@ -340,7 +340,7 @@ def add_staff_new(request: HttpRequest, actor: Actor, code: str) -> HttpResponse
                 {"console_section": "org-add", "organization": org, "form": form},
             )
             return throttle.too_many(response, refused_for)
-        added = _add_new(form.cleaned_data, org, request)  # the reason is in cleaned_data
+        added = _add_new(form.cleaned_data, org, request, actor)  # the reason is in cleaned_data
         if added.outcome == "partial":
             assert added.case is not None
             return render(
@@ -363,7 +363,7 @@ def add_staff_new(request: HttpRequest, actor: Actor, code: str) -> HttpResponse
 
 
 @sensitive_variables()
-def _add_new(data: dict[str, Any], org: Organization, request: HttpRequest) -> staffing.Added:
+def _add_new(data: dict[str, Any], org: Organization, request: HttpRequest, actor: Actor) -> staffing.Added:
     new = staffing.NewPerson(
         first_name=data["first_name"],
         middle_name=data["middle_name"],
@@ -379,6 +379,8 @@ def _add_new(data: dict[str, Any], org: Organization, request: HttpRequest) -> s
         role_title=data["role_title"],
         ctx=ctx_from_request(request),
         reason=data.get("reason", ""),
+        # A case this opens is not for the administrator who typed it to decide.
+        not_to=frozenset() if actor.is_agency else actor.org_ids,
     )
 
 

@@ -103,7 +103,12 @@ class NewPerson:
 
 @sensitive_variables()
 def _route(
-    new: NewPerson, organization: Organization, role_title: str, ctx: Ctx, reason: str
+    new: NewPerson,
+    organization: Organization,
+    role_title: str,
+    ctx: Ctx,
+    reason: str,
+    not_to: frozenset[int] = frozenset(),
 ) -> Added | None:
     """Match and act on an exact or partial outcome; None when nobody matches."""
     query = new.identity()
@@ -112,7 +117,9 @@ def _route(
         return None
     person = Person.objects.get(pk=decision.candidate_id)
     if decision.outcome == MatchOutcome.PARTIAL:
-        case = service.do_open_case(person=person, query=query, decision=decision, source=SOURCE, ctx=ctx)
+        case = service.do_open_case(
+            person=person, query=query, decision=decision, source=SOURCE, ctx=ctx, not_to=not_to
+        )
         return Added("partial", case=case)
     return add_known_person(
         person=person, organization=organization, role_title=role_title, ctx=ctx, reason=reason
@@ -122,13 +129,21 @@ def _route(
 @sensitive_variables()
 @transaction.atomic
 def add_new_person(
-    *, new: NewPerson, organization: Organization, role_title: str, ctx: Ctx, reason: str = ""
+    *,
+    new: NewPerson,
+    organization: Organization,
+    role_title: str,
+    ctx: Ctx,
+    reason: str = "",
+    not_to: frozenset[int] = frozenset(),
 ) -> Added:
     """Exact match → the known person is added; partial → a match case (source "directory") for
     customer service and the case queue, nobody added; none → a new Person with a pre-created
-    Profile and the staff entry. A concurrent insert of the same SSN (IntegrityError) is matched
-    again, so no duplicate Person is ever made."""
-    routed = _route(new, organization, role_title, ctx, reason)
+    Profile and the staff entry. A case never goes to the organizations in `not_to` (those of
+    the Directory Administrator who typed the data: they do not decide it), only to customer
+    service and the person's other organizations. A concurrent insert of the same SSN
+    (IntegrityError) is matched again, so no duplicate Person is ever made."""
+    routed = _route(new, organization, role_title, ctx, reason, not_to)
     if routed is not None:
         return routed
     try:
@@ -148,7 +163,7 @@ def add_new_person(
             )
     except IntegrityError:
         # Someone registered (or was added) with this SSN meanwhile: match against them.
-        routed = _route(new, organization, role_title, ctx, reason)
+        routed = _route(new, organization, role_title, ctx, reason, not_to)
         if routed is None:
             raise
         return routed
