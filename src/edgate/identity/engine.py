@@ -43,6 +43,10 @@ class Outcome(StrEnum):
 
 
 SSN_HELD_ELSEWHERE = "exact by another rule, but another record holds this SSN"
+NAMESAKE_ON_FILE = (
+    "exact by a rule that needs a set-up code, but another record has the same names and birth date"
+)
+NO_SSN_TYPED = "exact by a rule that needs a set-up code, but no SSN was typed to be held by no one"
 RANK = {Outcome.EXACT: 2, Outcome.PARTIAL: 1, Outcome.NONE: 0}
 
 
@@ -53,6 +57,18 @@ class Decision:
     score: float = 0.0
     fields: dict[str, Result] = field(default_factory=dict)
     rule: str = ""
+    # Exact on evidence a colleague or relative could know (rules-4 E9): the caller must not
+    # hand over the Profile on it — a pre-created Profile's set-up needs a one-time set-up code,
+    # an active Profile's User Name is not shown; a caller that cannot ask for a code treats it
+    # as partial (`gated`).
+    needs_code: bool = False
+
+    def gated(self) -> Decision:
+        """For a caller with no set-up code to ask for (the console's add-someone-new, ...): an
+        exact that needs a code is a human's decision, like any partial."""
+        if self.outcome == Outcome.EXACT and self.needs_code:
+            return replace(self, outcome=Outcome.PARTIAL, needs_code=False)
+        return self
 
     def explanation(self) -> dict[str, str]:
         return {name: result.level.value for name, result in self.fields.items()}
@@ -101,7 +117,7 @@ def classify(
     if all(for_exact[name] in allowed for name, allowed in rules.exact.items()):
         return Outcome.EXACT, "names, date of birth and SSN agree"
     for widening in rules.widenings:
-        if widening.agency_only and not agency_file:
+        if (widening.agency_only and not agency_file) or (widening.needs_code and agency_file):
             continue
         seen = for_exact | {name: kind[name] for name in widening.read_when_unusable}
         if all(seen[name] in allowed for name, allowed in widening.kinds.items()) and (
@@ -178,6 +194,7 @@ class RuleMatcher:
         self.hasher = hasher
         self.rules = rules
         self.version = rules.version
+        self._needs_code = frozenset(r.name for r in rules.widenings if r.needs_code)
 
     def decide(
         self, query: Identity, candidate: Candidate, hasher: Callable[[str], str] | None = None
@@ -185,7 +202,8 @@ class RuleMatcher:
         results = compare_all(query, candidate.identity, hasher or self.hasher)
         unusable = _unusable(query) | _unusable(candidate.identity)
         outcome, rule = classify(results, self.rules, unusable, agency_file=query.agency_file)
-        return Decision(outcome, candidate.record_id, score(results, self.rules), results, rule)
+        needs_code = outcome == Outcome.EXACT and rule in self._needs_code
+        return Decision(outcome, candidate.record_id, score(results, self.rules), results, rule, needs_code)
 
     def match(
         self, query: Identity, candidates: Iterable[Candidate], hasher: Callable[[str], str] | None = None
@@ -193,10 +211,13 @@ class RuleMatcher:
         """`hasher` may be a memoizing wrapper of the matcher's own, shared with blocking."""
         best = NO_MATCH
         ssn_holder: Decision | None = None
+        same_names_and_dob: set[str | None] = set()
         for candidate in candidates:
             decision = self.decide(query, candidate, hasher)
             if decision.fields.get("ssn") is not None and decision.fields["ssn"].kind == "exact":
                 ssn_holder = decision
+            if _same_names_and_dob(decision):
+                same_names_and_dob.add(decision.candidate_id)
             if (RANK[decision.outcome], decision.score) > (RANK[best.outcome], best.score):
                 best = decision
         # An exact reached without the SSN agreeing (E5d-E8: a near or missing SSN) while another
@@ -208,5 +229,22 @@ class RuleMatcher:
             and ssn_holder is not None
             and ssn_holder.candidate_id != best.candidate_id
         ):
-            return replace(best, outcome=Outcome.PARTIAL, rule=SSN_HELD_ELSEWHERE)
+            return replace(best, outcome=Outcome.PARTIAL, rule=SSN_HELD_ELSEWHERE, needs_code=False)
+        # An exact that needs a set-up code (E9) rests on names and a birth date: it stands only
+        # when exactly one record has them (a namesake born the same day, with or without an
+        # SSN, makes it a human's choice) and an SSN was typed (held by no one: above).
+        if best.outcome == Outcome.EXACT and best.needs_code:
+            if same_names_and_dob - {best.candidate_id}:
+                return replace(best, outcome=Outcome.PARTIAL, rule=NAMESAKE_ON_FILE, needs_code=False)
+            if not query.ssn:
+                return replace(best, outcome=Outcome.PARTIAL, rule=NO_SSN_TYPED, needs_code=False)
         return best
+
+
+def _same_names_and_dob(decision: Decision) -> bool:
+    kinds = decision.details()
+    return (
+        kinds.get("first_name") == "exact"
+        and kinds.get("last_name") in ("exact", "former", "compound")
+        and kinds.get("date_of_birth") == "exact"
+    )

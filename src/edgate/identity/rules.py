@@ -4,7 +4,7 @@ docs/matching.md. Changing anything here means a new version string."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 def w(m: float, u: float) -> float:
@@ -30,6 +30,11 @@ class ExactRule:
     # Only for a row of an agency's file being imported (`Identity.agency_file`), never for a
     # registration: the evidence is something a stranger may know (docs/matching.md §3.1 E7).
     agency_only: bool = False
+    # Evidence a colleague or a relative could know (no SSN agrees): never for an agency file's
+    # row, and an exact by it must be confirmed outside the wizard — a pre-created Profile's
+    # set-up then needs a one-time set-up code, an active Profile's User Name is not shown
+    # (docs/matching.md §3.1 E9). `Decision.needs_code` carries it to the caller.
+    needs_code: bool = False
 
 
 @dataclass(frozen=True)
@@ -281,4 +286,39 @@ RULES_3 = MatchRules(
     },
 )
 
-RULES = {RULES_2.version: RULES_2, RULES_3.version: RULES_3}
+E9 = ExactRule(
+    "E9: no SSN on file; names and date of birth agree, the SSN typed is held by no one"
+    " (set-up code required)",
+    {
+        "ssn": frozenset({"missing", "last4"}),
+        "date_of_birth": frozenset({"exact"}),
+        "first_name": frozenset({"exact"}),
+        "last_name": frozenset({"exact", "former", "compound"}),
+        "state_id": _NO_OTHER_STATE_ID,
+    },
+    excludes="twins (another first name); Jr/Sr and other relatives (another birth date);"
+    " the registrant who lies (a one-time set-up code from outside the wizard)",
+    needs_code=True,
+)
+
+E10 = ExactRule(
+    "E10: names and date of birth agree, the SSN one keystroke from the record's and held by no one"
+    " (set-up code required)",
+    {
+        "ssn": frozenset({"one_digit", "transposed"}),
+        "date_of_birth": frozenset({"exact"}),
+        "first_name": frozenset({"exact"}),
+        "last_name": frozenset({"exact", "former", "compound"}),
+        "state_id": _NO_OTHER_STATE_ID,
+    },
+    excludes="twins (another first name; a twin on file holds the SSN typed); Jr/Sr (another birth"
+    " date); the registrant who lies (a one-time set-up code from outside the wizard)",
+    needs_code=True,
+)
+
+# rules-4 (issue 9, E9 and E10): rules-3 and two more ways to `exact` that rest on evidence a
+# colleague or relative could know (no SSN agrees), so they are only ever *gated* exacts: the
+# caller asks for a one-time set-up code or treats them as partial (docs/matching.md §3.1 E9).
+RULES_4 = replace(RULES_3, version="rules-4", widenings=(*RULES_3.widenings, E9, E10))
+
+RULES = {r.version: r for r in (RULES_2, RULES_3, RULES_4)}
