@@ -111,3 +111,34 @@ def test_e10_an_ssn_one_keystroke_off_is_an_exact_that_needs_a_code() -> None:
     assert (
         MATCHER.match(replace(TYPED, agency_file=True), [Candidate("1", record)]).outcome == Outcome.PARTIAL
     )
+
+
+def test_a_middle_name_agreeing_holds_a_badly_keyed_first_name_for_a_human() -> None:
+    """rules-4's middle-name partial: no SSN on file, the first name keyed beyond a typo
+    (Sheizla for Cecilia), the birth date and surname agreeing, the middle name the same."""
+    record = replace(RECORD, first_name="Sheizla", middle_name="Quintus")
+    typed = replace(TYPED, first_name="Cecilia", middle_name="Quintus")
+    assert MATCHER.match(typed, [Candidate("1", record)]).outcome == Outcome.PARTIAL
+    assert RuleMatcher(h, RULES_3).match(typed, [Candidate("1", record)]).outcome == Outcome.NONE
+    # Another middle name, or none typed: a twin, not held.
+    for other in (replace(typed, middle_name="Quentin"), replace(typed, middle_name="")):
+        assert MATCHER.match(other, [Candidate("1", record)]).outcome == Outcome.NONE
+    # A father or son of one name, middle name included: another birth date, not held.
+    junior = replace(typed, first_name="Sheizla", date_of_birth=date(2010, 6, 2))
+    assert MATCHER.match(junior, [Candidate("1", record)]).outcome == Outcome.NONE
+
+
+def test_rule_8_takes_a_first_name_one_typo_off() -> None:
+    """No SSN and no birth date on file to go on, the whole name (first name one typo off) and
+    the email agreeing: a human looks rather than a duplicate Profile (an agency row)."""
+    record = Identity(first_name="Cynthia", last_name="Anderson", email="c.anderson@example.org")
+    row = Identity(
+        first_name="Cytnhia",
+        last_name="Anderson",
+        date_of_birth=date(1984, 6, 2),
+        ssn="219453381",
+        email="c.anderson@example.org",
+        agency_file=True,
+    )
+    assert MATCHER.match(row, [Candidate("1", record)]).outcome == Outcome.PARTIAL
+    assert RuleMatcher(h, RULES_3).match(row, [Candidate("1", record)]).outcome == Outcome.NONE

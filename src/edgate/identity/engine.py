@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 
+from . import normalize
 from .compare import Result, compare_all
 from .records import Candidate, Identity
 from .rules import RULES_3, MatchRules
@@ -109,6 +110,7 @@ def classify(
     unusable: frozenset[str] = frozenset(),
     *,
     agency_file: bool = False,
+    middle_agrees: bool = False,
 ) -> tuple[Outcome, str]:
     kind = _kinds(f, rules)
     for_exact = dict(kind)
@@ -154,7 +156,7 @@ def classify(
         contact = any(kind[name] == "exact" for name in ("address", "email", "phone"))
         if kind["date_of_birth"] == "exact" and kind["first_name"] in ("exact", "nickname") and contact:
             return Outcome.PARTIAL, "no full SSN; first name, date of birth and contact agree"
-        if rules.partial_without_dob and contact and _whole_name_agrees(kind):
+        if rules.partial_without_dob and contact and _whole_name_agrees(kind, rules.whole_name_first_typo):
             # No SSN and no birth date to tell people apart (missing, unusable, or another
             # date: a father and son of one name, or the date mistyped twice): the whole name
             # and a contact say it may be this person; a human looks rather than a duplicate.
@@ -163,6 +165,19 @@ def classify(
         contact = any(kind[name] == "exact" for name in ("address", "email", "phone"))
         if contact and _whole_name_agrees(kind):
             return Outcome.PARTIAL, "SSN one keystroke away, no birth date; whole name and contact agree"
+    if (
+        rules.partial_middle_name
+        and middle_agrees
+        and kind["ssn"] in rules.ssn_typo | {"missing", "last4"}
+        and kind["state_id"] != "differ"
+        and (dob_near or kind["date_of_birth"] == "missing")
+        and (first_near or last_near)
+    ):
+        # rules-4: a second given name agreeing exactly, with the birth date near (or missing) and
+        # one of the names near: a record whose first name or surname was badly keyed, or a
+        # married name, when no SSN can tell. Not Jr/Sr (another birth date: never near), not a
+        # twin or sibling but one who shares the middle name too; a human looks.
+        return Outcome.PARTIAL, "middle name agrees, birth date and a name near; no SSN agrees"
     if (
         rules.partial_whole_name_undated
         and not agency_file
@@ -180,9 +195,18 @@ def classify(
     return Outcome.NONE, "identifiers that separate people disagree"
 
 
-def _whole_name_agrees(kind: dict[str, str]) -> bool:
+def _whole_name_agrees(kind: dict[str, str], first_typo: bool = False) -> bool:
     first, last = kind["first_name"], kind["last_name"]
-    return first in ("exact", "nickname") and last in ("exact", "former", "compound")
+    firsts = ("exact", "nickname", "typo") if first_typo else ("exact", "nickname")
+    return first in firsts and last in ("exact", "former", "compound")
+
+
+def _middle_agrees(query: Identity, record: Identity, unusable: frozenset[str]) -> bool:
+    """Both give a middle name and it is the same (normalized): rules-4's middle-name partial."""
+    if "middle_name" in unusable:
+        return False
+    q, r = normalize.name_key(query.middle_name), normalize.name_key(record.middle_name)
+    return bool(q) and q == r
 
 
 def _unusable(identity: Identity) -> frozenset[str]:
@@ -201,7 +225,14 @@ class RuleMatcher:
     ) -> Decision:
         results = compare_all(query, candidate.identity, hasher or self.hasher)
         unusable = _unusable(query) | _unusable(candidate.identity)
-        outcome, rule = classify(results, self.rules, unusable, agency_file=query.agency_file)
+        outcome, rule = classify(
+            results,
+            self.rules,
+            unusable,
+            agency_file=query.agency_file,
+            middle_agrees=self.rules.partial_middle_name
+            and _middle_agrees(query, candidate.identity, unusable),
+        )
         needs_code = outcome == Outcome.EXACT and rule in self._needs_code
         return Decision(outcome, candidate.record_id, score(results, self.rules), results, rule, needs_code)
 

@@ -65,6 +65,11 @@ class MatchRules:
     # agrees (first name exactly), no differing state ID: nothing tells this person from a
     # namesake, nothing says it is someone else either; a human decides rather than a duplicate.
     partial_whole_name_undated: bool = False
+    # rules-4 (issue 9, recall): rule 8 also takes a first name one typo off (`typo`), and one more
+    # partial rule: the middle names agree exactly (both given), the birth date is near or missing,
+    # the first or the last name near, and no SSN agrees or differs (none, or one keystroke off).
+    whole_name_first_typo: bool = False
+    partial_middle_name: bool = False
     # Comparison kinds added after this version was published, read as the kind it knew
     # (field -> new kind -> old kind), so its decisions never change.
     reads: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -319,6 +324,12 @@ E10 = ExactRule(
 # rules-4 (issue 9, E9 and E10): rules-3 and two more ways to `exact` that rest on evidence a
 # colleague or relative could know (no SSN agrees), so they are only ever *gated* exacts: the
 # caller asks for a one-time set-up code or treats them as partial (docs/matching.md §3.1 E9).
-RULES_4 = replace(RULES_3, version="rules-4", widenings=(*RULES_3.widenings, E9, E10))
+RULES_4 = replace(
+    RULES_3,
+    version="rules-4",
+    widenings=(*RULES_3.widenings, E9, E10),
+    whole_name_first_typo=True,
+    partial_middle_name=True,
+)
 
 RULES = {r.version: r for r in (RULES_2, RULES_3, RULES_4)}
