@@ -306,28 +306,15 @@ E9 = ExactRule(
     needs_code=True,
 )
 
-E10 = ExactRule(
-    "E10: names and date of birth agree, the SSN one keystroke from the record's and held by no one"
-    " (set-up code required)",
-    {
-        "ssn": frozenset({"one_digit", "transposed"}),
-        "date_of_birth": frozenset({"exact"}),
-        "first_name": frozenset({"exact"}),
-        "last_name": frozenset({"exact", "former", "compound"}),
-        "state_id": _NO_OTHER_STATE_ID,
-    },
-    excludes="twins (another first name; a twin on file holds the SSN typed); Jr/Sr (another birth"
-    " date); the registrant who lies (a one-time set-up code from outside the wizard)",
-    needs_code=True,
-)
-
-# rules-4 (issue 9, E9 and E10): rules-3 and two more ways to `exact` that rest on evidence a
-# colleague or relative could know (no SSN agrees), so they are only ever *gated* exacts: the
-# caller asks for a one-time set-up code or treats them as partial (docs/matching.md §3.1 E9).
+# rules-4 (issue 9): rules-3 and one more way to `exact` that rests on evidence a colleague or
+# relative could know (no SSN on file), so it is only ever a *gated* exact: the caller asks for a
+# one-time set-up code or treats it as partial (docs/matching.md §3.1.1). E4 behind the same code
+# (the SSN one keystroke off) was considered and left out: its outcome would differ from the
+# check page's exactly when the SSN is the field that disagrees (§8).
 RULES_4 = replace(
     RULES_3,
     version="rules-4",
-    widenings=(*RULES_3.widenings, E9, E10),
+    widenings=(*RULES_3.widenings, E9),
     whole_name_first_typo=True,
     partial_middle_name=True,
 )
