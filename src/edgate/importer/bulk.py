@@ -135,6 +135,7 @@ class BulkImporter:
             else None
         )
         self.in_flight: tuple[Future[Written], list[Staged]] | None = None
+        self.analyzed = False
         # The User Name book is shared with the writer's catch-up (a registration's name noted,
         # a staged name allocated again); everything else the writer touches is its own.
         self.names_lock = threading.Lock()
@@ -356,6 +357,8 @@ class BulkImporter:
                 self._slow(item.row, item.row_key, flush=False)
             return
         self._settle()
+        if not self.analyzed:
+            self._analyze()
         # Already in the index under their placeholders; note their ids so that the next
         # catch-up reads only what others wrote since.
         for item in staged:
@@ -371,6 +374,16 @@ class BulkImporter:
                     unusable="; ".join(item.row.problems),
                 )
             )
+
+    def _analyze(self) -> None:
+        """Table statistics once the first batch is in. Without any (a new database, and no
+        autovacuum run yet), PostgreSQL plans each batch's catch-up — the rows after a known id
+        — as a scan of the whole table: 0.1–0.3 s a batch at 340,000 people, and growing. With
+        them, the ids past the statistics are estimated from the primary key's actual end (an
+        index scan) however large the table grows."""
+        self.analyzed = True
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE people_person, accounts_profile")
 
     def _write(self, staged: list[Staged]) -> None:
         with connection.cursor() as cursor:
