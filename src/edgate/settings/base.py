@@ -251,6 +251,8 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Dates typed into forms read month first on Spanish pages too (edgate.core.formats).
+FORMAT_MODULE_PATH = ["edgate.core.formats"]
 # The language cookie says nothing about the person, but is sent only as the session cookie is.
 LANGUAGE_COOKIE_SECURE = True
 LANGUAGE_COOKIE_HTTPONLY = True
