@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -183,8 +184,20 @@ def test_case_page_shows_both_sides_masked_with_levels(world: World, client: Cli
     assert agent_rows["Social Security Number"]["typed"] == agent_rows["Social Security Number"]["record"]
     assert agent_rows["Social Security Number"]["record"] == f"***-**-{record.ssn[-4:]}"
     assert agent.content.decode().count(f"***-**-{record.ssn[-4:]}") == 2
-    assert agent_rows["Date of birth"]["typed"] == typed.date_of_birth
-    assert agent_rows["Date of birth"]["record"] == person.date_of_birth
+    # Every date of the page written one way ("Feb 17, 1991", "Nov 30, 2026, 2:05 PM EST").
+    assert (
+        agent_rows["Date of birth"]["typed"]
+        == f"{typed.date_of_birth:%b} {typed.date_of_birth.day}, {typed.date_of_birth.year}"
+    )
+    assert (
+        agent_rows["Date of birth"]["record"]
+        == f"{person.date_of_birth:%b} {person.date_of_birth.day}, {person.date_of_birth.year}"
+    )
+    agent_html = agent.content.decode()
+    assert (
+        agent_rows["Date of birth"]["record"] in agent_html
+        and agent_rows["Date of birth"]["typed"] in agent_html
+    )
     # A Directory Administrator: per-field levels only, nothing of the submission; of the
     # record, what they see of their staff (names, the SSN's last four), not the birth date.
     page = console_client(world.da_a).get(case_url(case))
@@ -198,6 +211,7 @@ def test_case_page_shows_both_sides_masked_with_levels(world: World, client: Cli
     for year in (typed.date_of_birth.year, person.date_of_birth.year):
         assert str(year) not in html
     assert 'data-testid="submitted-by"' not in html and 'data-testid="submission-withheld"' in html
+    assert f"{case.created_at:%Y}-" not in html and not re.search(r"\b[A-Z][a-z]{2}\. \d", html)
     assert (rows["Date of birth"]["level"], rows["Social Security Number"]["level"]) == ("differ", "agree")
     assert rows["First name"]["level_label"] == "Agree"
     assert 'data-level="differ"' in html and 'data-level="agree"' in html
@@ -516,6 +530,29 @@ def test_partial_page_after_name_and_birth_date_only_names_nobody(world: World, 
     assert "Call customer service" in html and "Call your Directory Administrator" not in html
 
 
+def test_partial_page_names_whom_to_call_from_each_registrant_s_own_submission(
+    world: World, client: Client
+) -> None:
+    """Later conflicting submissions about a record land on its one open case; whom to call is
+    decided by what each registrant typed, not by what opened the case."""
+    record = someone("Rowan", "Castellanos")
+    record_at(world.school_a1, record)
+    genuine = blocked(client, older(record))  # names and SSN agree: the person themself
+    assert client.get(url(client, "partial")).context["contacts"]
+    probes = (
+        someone("Quinn", "Marlowe", ssn=record.ssn),  # the SSN only
+        record.with_(ssn=someone("Other", "Number").ssn),  # names and birth date only
+    )
+    for prober in probes:
+        other = Client()
+        assert blocked(other, prober).reference == genuine.reference
+        response = other.get(url(other, "partial"))
+        html = response.content.decode()
+        assert response.context["contacts"] == []
+        for secret in ("Sasha", "Highschool", "Northfield", "(555) 201-4477"):
+            assert secret not in html
+
+
 def test_partial_page_never_names_the_record_s_own_person(world: World, client: Client) -> None:
     record, _ = principal_of(world.school_a1)
     blocked(client, older(record))  # names agree, but the record's holder is an administrator
@@ -773,7 +810,11 @@ def test_after_a_correction_the_case_page_labels_the_old_comparison_and_shows_th
     dob = rows["Date of birth"]
     agent_rows = console_client(world.service).get(case_url(case)).context["rows"]
     agent_dob = {str(row["label"]): row for row in agent_rows}["Date of birth"]
-    assert agent_dob["typed"] == agent_dob["record"] == truth.date_of_birth
+    assert (
+        agent_dob["typed"]
+        == agent_dob["record"]
+        == f"{truth.date_of_birth:%b} {truth.date_of_birth.day}, {truth.date_of_birth.year}"
+    )
     assert (dob["level"], dob["level_now"], dob["now_label"]) == ("differ", "agree", "Agree")
     assert rows["First name"]["now_label"] == ""  # unchanged fields say nothing more
     assert "The comparison is as it was when the case was opened" in html
