@@ -149,7 +149,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "edgate.core.cache.RedisCache",  # one client per pool (core/cache.py)
             "LOCATION": REDIS_URL,
             # An unreachable Redis must cost a request a moment, not a hang (core.outage).
             "OPTIONS": {
