@@ -38,7 +38,7 @@ Hence:
   Retry-After, never an unbounded queue.
 
 Worker restarts (max_requests = 100,000 ± 10,000, EDGATE_MAX_REQUESTS): a new worker imports
-Django and EdGate again (~1 s of CPU) and starts with empty per-process caches (compiled
+Django and EdGate again (0.8 s of CPU measured) and starts with empty per-process caches (compiled
 templates, the page-chrome fragments, the database pool), so its first requests are slower.
 At 5,000 a worker of the load benchmark (~60 pages/s each) restarted about every 80 s, paying
 that again and again, and the benchmark lost those workers' CPU from its figures. No growth
