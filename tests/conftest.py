@@ -15,9 +15,19 @@ from edgate.core import conf, crypto
 from .pii import leaks
 
 # Pages allowed to show a person their own typed data: the identity page (and the check page,
-# page 1 again) re-shows the date of birth they typed, the review page shows what they entered.
+# page 1 again) re-shows the date of birth they typed, the review page shows what they entered;
+# the pages where a person chooses a password give the strength meter their birth date (in the
+# forms people type it), since the server refuses a password that contains it.
 # No page ever shows a full SSN.
-OWN_DATA_PAGES = ("/register/identity/", "/register/check/", "/register/review/")
+OWN_DATA_PAGES = (
+    "/register/identity/",
+    "/register/check/",
+    "/register/review/",
+    "/register/security/",
+    "/register/setup/",
+    "/recover/password/",
+    "/profile/password/",
+)
 # Console pages that show a record's date of birth to privileged staff (a case's side-by-side
 # comparison, customer service's view of a Profile). Never the SSN: it is shown masked.
 PRIVILEGED_DOB_PAGES = ("/console/cases/", "/console/service/")

@@ -107,7 +107,7 @@ def test_the_wizard_gives_the_ssn_holder_exact_among_hundreds_of_namesakes(clien
         "ssn": "219-45-3381",
         "state_id": "",
     }
-    # The pre-created Profile's path ("we need additional information"), never a duplicate.
+    # The pre-created Profile's path ("finish setting up your Profile"), never a duplicate.
     assert location(post_step(client, "identity", typed)) == step("setup")
     assert Person.objects.count() == 301
     assert profile.username

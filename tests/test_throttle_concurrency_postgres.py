@@ -10,7 +10,6 @@ attacker relies on happen every time instead of sometimes.
 from __future__ import annotations
 
 import copy
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -144,14 +143,7 @@ def test_a_burst_of_wrong_passwords_then_the_right_one(store: str, held) -> None
     assert not AuditEvent.objects.filter(event_type=EventType.SIGN_IN).exists()
 
 
-def test_a_burst_of_wrong_hint_answers_then_the_right_one(store: str, held, request) -> None:  # type: ignore[no-untyped-def]
-    if store == "database" and os.environ.get("PYTEST_XDIST_WORKER"):
-        # Known defect, not fixed yet (issue 10 note, session 16): recovery/flows.py
-        # submit_answer counts inside the flow engine's transaction, so with the database
-        # store the counter row stays locked across the (held) hash and the burst cannot all
-        # be counted before the right answer; beside another worker's load it fails every
-        # time. The redis variant still checks the behaviour; serial runs check this one.
-        request.applymarker(pytest.mark.xfail(reason="counter row locked across the hash", strict=False))
+def test_a_burst_of_wrong_hint_answers_then_the_right_one(store: str, held) -> None:  # type: ignore[no-untyped-def]
     profile = with_profile(on_file(someone("Cassius", "Whitlock")))
     real = Profile.objects.get(pk=profile.pk).hint_answer_hash
     limit = conf.get().limit("hint_profile").limit

@@ -192,7 +192,7 @@ def other_outcomes(walk: Walk) -> None:
     precreated(on_file(pre))
     walk.go(reverse("registration:start"), redirects=True)
     walk.submit(identity(pre))
-    walk.check("pre-created: we need additional information")
+    walk.check("pre-created: finish setting up your Profile")
     walk.submit()
     walk.expect_errors("pre-created, empty")
     walk.submit(SECURITY_WRONG)

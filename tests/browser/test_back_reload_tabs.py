@@ -202,7 +202,7 @@ def test_back_and_reload_after_an_error_on_the_setup_and_check_pages(
     expect(page.get_by_test_id("setup-explained")).to_be_visible()
     fill_security(page, again="something else entirely 42")
     page.get_by_role("button", name="Finish my Profile").click()
-    assert_error_page_survives_reload_and_back(page, seen, "additional information")
+    assert_error_page_survives_reload_and_back(page, seen, "Finish setting up your Profile")
     fill_security(page)
     page.get_by_role("button", name="Finish my Profile").click()
     expect(page.get_by_text(profile.username)).to_be_visible()

@@ -182,7 +182,7 @@ def test_precreated_profile_is_finished_from_the_keyboard(keys: Keyboard, live_s
     type_identity(keys, who)
     keys.activate(_("Continue"))
 
-    heading(page, _("We need additional information"))
+    heading(page, _("Finish setting up your Profile"))
     keys.assert_focus_order(*PASSWORD_AND_HINT)
     keys.from_top()
     keys.activate(_("Finish my Profile"))

@@ -69,3 +69,37 @@ def test_without_javascript_the_server_gives_its_verdict_after_submit(  # type: 
         expect(page.locator("meter")).to_be_visible()
     finally:
         context.close()
+
+
+def test_page_3_meter_does_not_praise_a_password_with_the_persons_name_or_birth_date(  # type: ignore[no-untyped-def]
+    page: Page, live_server
+) -> None:
+    """zxcvbn alone calls a passphrase with the person's surname in it very strong; the server
+    refuses it. The meter is given the words the server checks and says so before the submit."""
+    from tests.browser.test_back_reload_tabs import cont, fill_contact, fill_identity
+
+    who = someone("Marisol", "Quintanilla")
+    page.goto(f"{live_server.url}{reverse('registration:start')}")
+    fill_identity(page, who)
+    cont(page)
+    fill_contact(page, "marisol.q@example.org")
+    cont(page)
+    live = page.locator("#id_new_password_strength_text")
+    box = page.get_by_label("Password", exact=True)
+    box.fill(STRONG)
+    expect(live).to_have_text(str(PasswordStrengthInput.LABELS[4]))
+    with_name = register_secret("walnut ferry quintanilla lamp quietly")
+    box.fill(with_name)
+    expect(live).to_have_text(str(PasswordStrengthInput.PERSONAL))
+    assert page.locator("meter").evaluate("m => m.value") == 0
+    born = who.date_of_birth
+    box.fill(register_secret(f"walnut ferry ochre {born.month:02d}/{born.day:02d}/{born.year} lamp"))
+    expect(live).to_have_text(str(PasswordStrengthInput.PERSONAL))
+    box.fill(STRONG)
+    expect(live).to_have_text(str(PasswordStrengthInput.LABELS[4]))
+    assert_accessible(page)
+    # The server agrees: the same password is refused for the name.
+    box.fill(with_name)
+    page.get_by_label("Type the password again").fill(with_name)
+    cont(page)
+    expect(page.get_by_text(str(MESSAGES["password_last_name"])).first).to_be_visible()

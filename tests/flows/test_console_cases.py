@@ -486,6 +486,24 @@ def test_partial_page_after_only_an_ssn_names_nobody(world: World, client: Clien
     assert 'href="tel:+1' in html
 
 
+def test_partial_page_after_name_and_birth_date_only_names_nobody(world: World, client: Client) -> None:
+    """Names and a birth date are what a colleague or a public record knows: typed with another
+    SSN they reach the partial page, which must not tell where the record's person works."""
+    record = someone("Rowan", "Castellanos")
+    record_at(world.school_a1, record)
+    prober = record.with_(ssn=someone("Other", "Number").ssn)
+    case = blocked(client, prober)
+    fields = case.explanation["fields"]
+    assert fields["first_name"] == fields["last_name"] == fields["date_of_birth"] == "agree"
+    assert fields["ssn"] != "agree"
+    response = client.get(url(client, "partial"))
+    html = response.content.decode()
+    assert response.context["contacts"] == []
+    for secret in ("Sasha", "Highschool", "Northfield", "(555) 201-4477", "Dana"):
+        assert secret not in html
+    assert "Call customer service" in html and "Call your Directory Administrator" not in html
+
+
 def test_partial_page_never_names_the_record_s_own_person(world: World, client: Client) -> None:
     record, _ = principal_of(world.school_a1)
     blocked(client, older(record))  # names agree, but the record's holder is an administrator

@@ -319,7 +319,7 @@ def test_a_browser_without_cookies_sees_page_one_not_a_redirect_loop(client: Cli
     assert client.get(step("identity")).status_code == 200
     strict = Client(enforce_csrf_checks=True)
     refused = strict.post(step("identity"), someone().identity_post())
-    assert refused.status_code == 403 and b"accepts cookies" in refused.content
+    assert refused.status_code == 403 and b"did not keep your place" in refused.content
 
 
 def test_every_match_is_audited_without_naming_the_record_and_a_conflict_opens_a_case() -> None:

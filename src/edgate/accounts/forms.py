@@ -71,11 +71,10 @@ class NewPasswordMixin(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["new_password"].help_text = passwords.help_text()
-        # The browser's estimate knows the names the person typed or owns; never the User Name
-        # (a pre-created Profile's set-up page must not show it before set-up is done) nor the
-        # birth date: the server checks both.
-        context = self.password_context()
-        self._meter().user_inputs = context.names_for_browser()
+        # The browser's estimate is given the words the server's checks use (names, birth date,
+        # e-mail), so the meter does not praise a password the server will refuse; a page the
+        # person reached without signing in gets only what they typed (PasswordContext).
+        self._meter().user_inputs = self.password_context().browser_inputs()
 
     def password_context(self) -> PasswordContext:
         return passwords.context_of(self.user)
@@ -109,10 +108,18 @@ class NewPasswordMixin(forms.Form):
     @sensitive_variables()
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("new_password") and data.get("confirm_password") is not None:
-            if data["new_password"] != data["confirm_password"]:
-                self.add_error("confirm_password", _("The two passwords do not match."))
+        # Compared as typed, so a mismatch is reported beside a refused password (every error at
+        # once, not one per submission).
+        typed, again = self.typed("new_password"), data.get("confirm_password")
+        if typed and again is not None and typed != again:
+            self.add_error("confirm_password", _("The two passwords do not match."))
         return data
+
+    def typed(self, name: str) -> str:
+        """A field as submitted, valid or not (a password refused by a rule is still what was
+        typed)."""
+        value = self.data.get(self.add_prefix(name), "") if self.is_bound else ""
+        return value if isinstance(value, str) else ""
 
 
 class HintMixin(forms.Form):
@@ -169,7 +176,9 @@ class HintMixin(forms.Form):
             and hints.normalize_answer(answer) in hints.normalize_answer(data["hint_question"])
         ):
             self.add_error("hint_answer", _("The answer must not appear in the question."))
-        if answer and data.get("new_password") and hints.same_text(answer, data["new_password"]):
+        has_password = self.is_bound and "new_password" in self.fields
+        password = self.data.get(self.add_prefix("new_password"), "") if has_password else ""
+        if answer and isinstance(password, str) and password and hints.same_text(answer, password):
             self.add_error("hint_answer", _("The answer must be different from your password."))
         return data
 

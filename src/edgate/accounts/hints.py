@@ -10,7 +10,9 @@ import hmac
 import unicodedata
 from functools import cache
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -25,6 +27,29 @@ SUGGESTED_QUESTIONS = [
     _("What was the name of your childhood best friend?"),
 ]
 OWN_QUESTION = "own"
+
+
+@cache
+def _suggested_by_text() -> dict[str, int]:
+    """Each suggested question's text in every language of the portal, to its index."""
+    found: dict[str, int] = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for index, question in enumerate(SUGGESTED_QUESTIONS):
+                found[str(question)] = index
+    return found
+
+
+def shown(question: str) -> str:
+    """A question as a page shows it: a suggested one in the page's language, whichever language
+    it was chosen in (a Profile keeps the text of that moment); one the person wrote, as typed."""
+    index = _suggested_by_text().get(question)
+    return question if index is None else str(SUGGESTED_QUESTIONS[index])
+
+
+def suggested_index(question: str) -> int | None:
+    """Which suggested question this is (in any language), or None for one the person wrote."""
+    return _suggested_by_text().get(question)
 
 
 @cache

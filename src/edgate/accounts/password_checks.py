@@ -113,6 +113,16 @@ def birth_date_forms(born: date) -> set[str]:
     return {form for form in forms if len(form) >= 6}
 
 
+def typed_birth_dates(born: date) -> list[str]:
+    """The date as people type it, separators included: 02/17/1991, 2/17/1991, 1991-02-17,
+    17/02/1991, 17.02.1991, 02-17-1991, … (the browser's estimate does not strip separators)."""
+    y, m, d = f"{born.year:04d}", f"{born.month:02d}", f"{born.day:02d}"
+    forms = [f"{m}/{d}/{y}", f"{born.month}/{born.day}/{y}", f"{y}-{m}-{d}", f"{m}-{d}-{y}",
+             f"{d}/{m}/{y}", f"{born.day}/{born.month}/{y}", f"{d}.{m}.{y}", f"{d}-{m}-{y}",
+             f"{m}/{d}/{y[2:]}", f"{m}.{d}.{y}"]  # fmt: skip
+    return list(dict.fromkeys(forms))
+
+
 def contains_birth_date(password: str, born: date) -> bool:
     compact = normalize.fold(password.casefold()).translate(_DATE_SEPARATORS)
     return any(form in compact for form in birth_date_forms(born))

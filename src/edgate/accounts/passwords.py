@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.core import conf
+from edgate.identity import normalize
 
 from . import password_checks
 
@@ -47,10 +48,11 @@ class PasswordContext:
     # just verified it (change password: no second slow hash). Never both needed.
     current_password_hash: str = field(default="", repr=False)
     current_password: str = field(default="", repr=False)
-    # The names the strength meter in the browser may be given; None: names() without the User
-    # Name. A page reached without being signed in must not show a record's names the person did
-    # not type (the set-up page gets the typed ones, recovery none).
-    browser_names: tuple[str, ...] | None = None
+    email: str = field(default="", repr=False)
+    # What the strength meter in the browser is given (see `browser_inputs`); None: everything
+    # the server uses. A page reached without being signed in must not show a record's data the
+    # person did not type: the set-up page gets what was typed on page 1.
+    browser_words: tuple[str, ...] | None = field(default=None, repr=False)
 
     @classmethod
     def for_profile(
@@ -59,7 +61,7 @@ class PasswordContext:
         *,
         current_password: str = "",
         reuse: bool = True,
-        browser_names: tuple[str, ...] | None = None,
+        browser_words: tuple[str, ...] | None = None,
     ) -> PasswordContext:
         """`reuse=False`: no check against the current password (recovery: "this is your current
         password" would tell whoever passed the hint or held a code the old password, guess by
@@ -74,12 +76,16 @@ class PasswordContext:
             date_of_birth=getattr(person, "date_of_birth", None),
             current_password_hash="" if current_password or not reuse else (profile.password or ""),
             current_password=current_password if reuse else "",
-            browser_names=browser_names,
+            email=getattr(person, "email", "") or "",
+            browser_words=browser_words,
         )
 
     @classmethod
-    def from_identity(cls, identity: Mapping[str, Any], *, username: str = "") -> PasswordContext:
-        """From page 1's answers as a flow keeps them (date of birth as YYYY-MM-DD)."""
+    def from_identity(
+        cls, identity: Mapping[str, Any], *, username: str = "", email: str = ""
+    ) -> PasswordContext:
+        """From page 1's answers as a flow keeps them (date of birth as YYYY-MM-DD), and page 2's
+        e-mail address when there is one."""
         born = identity.get("date_of_birth")
         if isinstance(born, str):
             try:
@@ -93,23 +99,42 @@ class PasswordContext:
             last_name=identity.get("last_name", "") or "",
             former_last_name=identity.get("former_last_name", "") or "",
             date_of_birth=born if isinstance(born, date) else None,
+            email=email,
         )
-
-    def names_for_browser(self) -> list[str]:
-        if self.browser_names is not None:
-            return [name for name in self.browser_names if name]
-        return [name for name in self.names() if name != self.username]
 
     def names(self) -> list[str]:
         names = [self.username, self.first_name, self.middle_name, self.last_name, self.former_last_name]
         return [name for name in names if name]
 
-    def words(self) -> list[str]:
-        """Context words an attacker who knows the person tries first (for the strength score)."""
-        words = self.names()
+    def refused_words(self) -> list[str]:
+        """The words ContextWordsValidator refuses in a password: each name as typed and its
+        parts folded to plain letters (Núñez: "nunez"), and the birth date in the forms people
+        type it (02/17/1991, 1991-02-17, 17.02.1991, …) and without separators (19910217, …)."""
+        words: list[str] = []
+        for name in self.names():
+            words += [name.lower(), *normalize.name_tokens(name)]
         if self.date_of_birth:
+            words += password_checks.typed_birth_dates(self.date_of_birth)
             words += sorted(password_checks.birth_date_forms(self.date_of_birth))
-        return [w for w in words if w]
+        return list(dict.fromkeys(w for w in words if len(w) >= 3))
+
+    def words(self) -> list[str]:
+        """Context words an attacker who knows the person tries first: the refused words and the
+        e-mail address (whole, and the part before the @). zxcvbn's user inputs, on the server
+        (the strength score) and in the browser (the meter, `browser_inputs`)."""
+        words = self.refused_words()
+        if self.email:
+            words += [self.email.lower(), self.email.split("@")[0].lower()]
+        return list(dict.fromkeys(w for w in words if len(w) >= 3))
+
+    def browser_inputs(self) -> dict[str, list[str]]:
+        """What the meter in the browser is given: `inputs` for zxcvbn (the same as the server's
+        estimate), and the `refused` among them, which the meter calls not accepted when the
+        password contains one, as the server will."""
+        if self.browser_words is not None:
+            inputs = [w for w in self.browser_words if w]
+            return {"inputs": inputs, "refused": inputs}
+        return {"inputs": self.words(), "refused": self.refused_words()}
 
 
 def context_of(user: Any) -> PasswordContext:

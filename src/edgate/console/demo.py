@@ -55,6 +55,7 @@ APPS = [
         "Apply for and renew educator licenses; find jobs.",
         True,
         [("educator", "Educator")],
+        ("ELAR — Licencias y búsqueda de empleo", "Solicite y renueve licencias de educador; busque empleo."),
     ),
     (
         "MDCS",
@@ -62,6 +63,10 @@ APPS = [
         "Submit and review school and district data collections.",
         False,
         [("submitter", "Submitter"), ("approver", "Approver")],
+        (
+            "MDCS — Recopilación de datos",
+            "Envíe y revise las recopilaciones de datos de las escuelas y los distritos.",
+        ),
     ),
     (
         "DROPBOX",
@@ -69,9 +74,9 @@ APPS = [
         "Exchange files securely with the agency.",
         False,
         [("user", "User"), ("district_admin", "District administrator")],
+        ("Dropbox — Intercambio seguro de archivos", "Intercambie archivos de forma segura con la agencia."),
     ),
 ]
-
 
 # Each demo application signs people in through the portal as a public client (PKCE, no
 # secret to hand around): examples/dropbox/ is such a client, on port 8001 for Dropbox.
@@ -215,13 +220,15 @@ def _configuration(ctx: Ctx) -> tuple[dict[str, Organization], dict[tuple[str, s
             ctx=ctx,
         )
     roles: dict[tuple[str, str], AppRole] = {}
-    for code, name, description, open_to_all, app_roles in APPS:
+    for code, name, description, open_to_all, app_roles, (name_es, description_es) in APPS:
         known = Application.objects.filter(code=code).first()
         app = directory_actions.do_save_application(
             application=known,
             code=code,
             name=name,
             description=description,
+            name_es=name_es,
+            description_es=description_es,
             url=known.url if known else "",
             open_to_all=open_to_all,
             ctx=ctx,
@@ -344,7 +351,7 @@ def load(ctx: Ctx) -> dict[str, object]:
                 newcomer.ssn,
             ),  # type: ignore[arg-type]
             DemoIdentity(
-                "pre-created Profile — we need additional information",
+                "pre-created Profile — finish setting up your Profile",
                 pre_person.first_name,
                 pre_person.last_name,
                 pre_person.date_of_birth,

@@ -250,7 +250,8 @@ def ask_again(form: forms.Form, step: Step, names: Iterable[str]) -> None:
     for name in names:
         if name in form.fields:
             note = str(step.sensitive[name])
-            help_text = form.fields[name].help_text
+            # A field whose help text already says what the note says gives a shorter one here.
+            help_text = getattr(form.fields[name], "retyped_help_text", form.fields[name].help_text)
             form.fields[name].help_text = f"{note} {help_text}" if help_text else note
 
 

@@ -50,12 +50,16 @@ class PasswordStrengthInput(forms.PasswordInput):
         gettext_lazy("Password strength: very strong"),
     )
     REFUSED = gettext_lazy("Password strength: not accepted (see the message above)")
+    # The browser's word when the password contains the person's name or date of birth.
+    PERSONAL = gettext_lazy("Password strength: not accepted, it contains your name or date of birth")
 
     def __init__(self, attrs: dict[str, Any] | None = None, *, min_length: int = 0) -> None:
         super().__init__(attrs)
         self.min_length = min_length
         self.strength: dict[str, Any] | None = None  # {"score": 0-4, "label": text}; see show()
-        self.user_inputs: list[str] = []  # words the browser's estimate should know (names)
+        # What the browser's estimate is given (PasswordContext.browser_inputs): zxcvbn's user
+        # inputs, and those that make the server refuse a password.
+        self.user_inputs: dict[str, list[str]] = {"inputs": [], "refused": []}
 
     def show(self, score: int | None) -> None:
         """The server's verdict on the submitted password; None: refused by a rule."""
@@ -71,6 +75,7 @@ class PasswordStrengthInput(forms.PasswordInput):
             min_length=self.min_length,
             user_inputs=self.user_inputs,
             labels=[str(label) for label in self.LABELS],
+            personal=str(self.PERSONAL),
             too_short=ngettext(
                 "Too short: use at least %(min)d character",
                 "Too short: use at least %(min)d characters",

@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
@@ -76,7 +78,27 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form refused for its CSRF token. Sent with no cookie at all (no CSRF cookie, no session,
+    no language), the browser refuses cookies: "reload and try again" would fail the same way, so
+    the page says what is needed, as a flow's page does (flowview.cookies_needed)."""
+    if not request.COOKIES:
+        return error_page(
+            request, _("Your browser did not keep your place"), "cookies", 403, start_url=_retry_url(request)
+        )
     return render(request, "core/error.html", {"title": _("Your form expired"), "kind": "csrf"}, status=403)
+
+
+def _retry_url(request: HttpRequest) -> str:
+    """Where "Start again" leads after a refused form: the page the language switch was posted
+    from (its `next`, when it is this site's), else the form's own address (sign-in, a flow's
+    page: a GET there shows the form afresh)."""
+    if request.path == reverse("core:set_language"):
+        wanted = request.POST.get("next", "")
+        safe = url_has_allowed_host_and_scheme(
+            wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        return wanted if wanted and safe else reverse("core:home")
+    return request.path
 
 
 def error_page(request: HttpRequest, title: str, kind: str, status: int, **context: object) -> HttpResponse:

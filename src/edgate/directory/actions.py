@@ -307,9 +307,19 @@ def do_save_application(
     description: str = "",
     url: str = "",
     open_to_all: bool = False,
+    name_es: str = "",
+    description_es: str = "",
     application: Application | None = None,
 ) -> Application:
-    values = {"code": code, "name": name, "description": description, "url": url, "open_to_all": open_to_all}
+    values = {
+        "code": code,
+        "name": name,
+        "description": description,
+        "name_es": name_es,
+        "description_es": description_es,
+        "url": url,
+        "open_to_all": open_to_all,
+    }
     return _save_configuration(Application, application, values, EventType.APPLICATION_SAVED, ctx)
 
 

@@ -43,7 +43,8 @@ class ApplicationAdmin(AuditedAdmin):
     target = "application"
     add_action = directory.do_save_application
     change_actions = dict.fromkeys(
-        ["code", "name", "description", "url", "open_to_all"], directory.do_save_application
+        ["code", "name", "description", "name_es", "description_es", "url", "open_to_all"],
+        directory.do_save_application,
     )
 
 

@@ -9,8 +9,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy
 
+from edgate.core.context_processors import in_own_language
 from edgate.people.models import Person
 
 code_validator = RegexValidator(r"^\d{8}$", "An organization code has 8 digits.")
@@ -95,6 +98,9 @@ class Application(models.Model):
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=80)
     description = models.CharField(max_length=200, blank=True)
+    # The name and description on Spanish pages; blank: the English ones, marked lang="en".
+    name_es = models.CharField("name (Spanish)", max_length=80, blank=True)
+    description_es = models.CharField("description (Spanish)", max_length=200, blank=True)
     url = models.URLField(blank=True)
     open_to_all = models.BooleanField(default=False, help_text="Every active Profile may use it.")
 
@@ -103,6 +109,22 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def shown_name(self) -> str | SafeString:
+        """The name in the page's language: the Spanish one on a Spanish page when there is one,
+        else the name as written, in its own language (`lang` on a page in another)."""
+        return _in_page_language(self.name, self.name_es)
+
+    @property
+    def shown_description(self) -> str | SafeString:
+        return _in_page_language(self.description, self.description_es) if self.description else ""
+
+
+def _in_page_language(english: str, spanish: str) -> str | SafeString:
+    if spanish and (translation.get_language() or "").startswith("es"):
+        return spanish
+    return in_own_language(english)
 
 
 class AppRole(models.Model):

@@ -99,11 +99,11 @@ def submit_username(run: Run, cleaned: dict[str, Any] | None) -> State:
 
 
 @sensitive_variables()
-def submit_answer(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
-    """The hint answer, inside the flow's transaction (a wrong answer's audit event is kept).
-
-    The attempt is counted before the answer is hashed: of a burst of simultaneous answers,
-    at most the limit's number are ever compared with the real one."""
+def prepare_answer(run: Run, cleaned: dict[str, Any] | None) -> None:
+    """The hint answer's attempt is counted, then the answer hashed, before the flow's row is
+    locked and outside its transaction: the counter's row (database store) is written and
+    committed at once, so of a burst of simultaneous answers every one is counted before any is
+    compared, and at most the limit's number are ever compared with the real one."""
     assert cleaned is not None
     answer, data, ctx = cleaned["answer"], run.data, run.ctx
     profile = Profile.objects.filter(pk=data.get("profile_id")).first() if data.get("profile_id") else None
@@ -112,6 +112,21 @@ def submit_answer(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
     mine, address = throttle.attempt_all((per_profile, key), (per_address, ctx.client_ip))
     if not (mine.allowed and address.allowed):
         hints.check_answer(answer, None)  # same work as a real check
+        passed = False
+    else:
+        # Re-read: the Profile may have become privileged, locked or disabled since the question.
+        passed = hints.check_answer(answer, profile.hint_answer_hash if _recoverable(profile) else None)
+    run.prepared = {"mine": mine, "address": address, "key": key, "passed": passed}
+
+
+def submit_answer(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
+    """The hint answer's outcome, inside the flow's transaction (a wrong answer's audit event
+    is kept). Counting and hashing were done by `prepare_answer`."""
+    data, ctx, prepared = run.data, run.ctx, run.prepared
+    mine, address = prepared["mine"], prepared["address"]
+    profile = Profile.objects.filter(pk=data.get("profile_id")).first() if data.get("profile_id") else None
+    per_profile, per_address = throttle.named("hint_profile"), throttle.named("hint_address")
+    if not (mine.allowed and address.allowed):
         record_event(EventType.RECOVERY_LOCKED, ctx=ctx, target=profile, outcome=Outcome.DENIED)
         if mine.tripped or address.tripped:
             tripped = mine if mine.tripped else address
@@ -119,10 +134,10 @@ def submit_answer(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
         # The address's limit says nothing about the Profile and must not read as if it did.
         message = LOCKED_MESSAGE if mine.allowed is False else ADDRESS_LOCKED
         return Stay(message, field="answer", retry_after=throttle.retry_after(mine, address))
-    # Re-read: the Profile may have become privileged, locked or disabled since the question.
-    if hints.check_answer(answer, profile.hint_answer_hash if _recoverable(profile) else None):
+    # Asked again under the lock: the answer was right for a Profile that must still be recoverable.
+    if prepared["passed"] and _recoverable(profile):
         assert profile is not None
-        throttle.undo(per_profile, key)
+        throttle.undo(per_profile, prepared["key"])
         throttle.undo(per_address, ctx.client_ip)
         run.data = data | {"passed": True}
         record_event(EventType.RECOVERY_HINT_PASSED, ctx=ctx, target=profile)

@@ -48,7 +48,8 @@ class ResetPasswordForm(NewPasswordMixin, UswdsForm):
 
     def password_context(self) -> PasswordContext:
         # No reuse check here (an oracle for the old password to whoever passed the hint or held
-        # a code), and the meter in the browser is given no name of the record.
+        # a code). The meter in the browser is given the Profile's names, birth date and e-mail:
+        # the person proved who they are to reach this page.
         if self.user is None:
             return PasswordContext()
-        return PasswordContext.for_profile(self.user, reuse=False, browser_names=())
+        return PasswordContext.for_profile(self.user, reuse=False)

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _lazy
 
+from edgate.accounts import hints
 from edgate.core.flow import Action, Graph, Run, Step
 
 from . import flows
@@ -31,7 +32,8 @@ def password_kwargs(run: Run) -> dict[str, Any]:
 def page_context(step: Step, run: Run) -> dict[str, Any]:
     return {
         "state": step.name,
-        "question": run.data.get("question", ""),
+        # A suggested question in the page's language, the decoy's too (hints.shown).
+        "question": hints.shown(run.data.get("question", "")),
     }
 
 
@@ -49,7 +51,7 @@ STEPS: dict[str, Step] = {
         _lazy("Answer your Password Hint Question"),
         frozenset({S.PASSWORD}),
         form=AnswerForm,
-        submit=Action(flows.submit_answer),
+        submit=Action(flows.submit_answer, prepare=flows.prepare_answer),
         sensitive={"answer": ANSWER_AGAIN},
     ),
     S.CODE: Step(

@@ -53,20 +53,33 @@ def _administrators(organization: Organization) -> list[OrgAdministrator]:
     )
 
 
+IDENTIFIERS = ("ssn", "state_id")
+
+
 def names_agreed(case: MatchCase) -> bool:
     """The registrant typed the record's first and last names (per the case's explanation)."""
     levels = case.explanation.get("fields", {})
     return all(levels.get(name) == "agree" for name in NAMES_AGREE)
 
 
+def identity_shown(case: MatchCase) -> bool:
+    """The registrant typed the record's first and last names AND its SSN or state ID: what the
+    record's own person knows. Names and a birth date alone are what a colleague, a neighbour or
+    a public record knows, and must not lead to who employs the record's person."""
+    levels = case.explanation.get("fields", {})
+    return names_agreed(case) and any(levels.get(name) == "agree" for name in IDENTIFIERS)
+
+
 def case_contacts(reference: str) -> list[Contact]:
     """The Directory Administrators to call about a case, with a phone number on their record:
     of each organization the case is routed to, or of its district when a school has none.
 
-    None (customer service, then) unless the names typed agreed with the record's: a stranger
-    who typed only someone's SSN learns no one's name. Never the record's own person."""
+    None (customer service, then) unless the names typed agreed with the record's and so did
+    its SSN or state ID: a stranger who typed only someone's SSN learns no one's name, and one
+    who typed someone's name and birth date does not learn where they work. Never the record's
+    own person."""
     case = MatchCase.objects.filter(reference=reference).first()
-    if case is None or not names_agreed(case):
+    if case is None or not identity_shown(case):
         return []
     contacts: dict[tuple[str, str, str], Contact] = {}
     for organization in case.organizations.filter(active=True).select_related("parent").order_by("code"):

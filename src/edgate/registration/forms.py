@@ -158,6 +158,9 @@ class IdentityForm(IdentityCleaning, DateOfBirthParts, UswdsForm):
         widget=NoEchoInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
         error_messages={"required": _("Enter your Social Security Number.")},
     )
+    # Where the page says the SSN must be typed again (core.flowview.ask_again), that note says
+    # it is not shown: the help text then gives the format alone, so it is said once.
+    ssn.retyped_help_text = _("9 digits, like 123-45-6789.")  # type: ignore[attr-defined]
     state_id = forms.CharField(
         label=_("State educator ID"),
         required=False,

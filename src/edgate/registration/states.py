@@ -14,7 +14,7 @@ class State(StrEnum):
     SECURITY = "security"  # page 3: password, hint question and answer
     REVIEW = "review"  # page 4: review, privacy statement, confirm
     CREATED = "created"  # terminal: Profile created, User Name shown
-    SETUP = "setup"  # pre-created Profile: "we need additional information"
+    SETUP = "setup"  # pre-created Profile: "finish setting up your Profile"
     SETUP_DONE = "setup_done"  # terminal: User Name shown
     PARTIAL = "partial"  # terminal: blocked, case reference
     EXACT = "exact"  # terminal: User Name reminder, path to change the password

@@ -15,6 +15,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.debug import sensitive_variables
 
+from edgate.accounts import hints
 from edgate.accounts.forms import ContactForm
 from edgate.accounts.passwords import PasswordContext
 from edgate.core import conf
@@ -58,13 +59,26 @@ def contact_initial(data: dict[str, Any]) -> dict[str, Any]:
     return dict(data.get("contact", {}))
 
 
+def security_initial(data: dict[str, Any]) -> dict[str, Any]:
+    """Back on page 3: the question chosen (the password and answer are kept only as hashes,
+    and must be typed again)."""
+    question = data.get("security", {}).get("hint_question")
+    if not question:
+        return {}
+    index = hints.suggested_index(question)
+    if index is None:
+        return {"hint_question_choice": hints.OWN_QUESTION, "own_question": question}
+    return {"hint_question_choice": str(index)}
+
+
 def security_kwargs(run: Run) -> dict[str, Any]:
-    return {"password_context": PasswordContext.from_identity(run.data.get("identity", {}))}
+    email = str(run.data.get("contact", {}).get("email") or "")
+    return {"password_context": PasswordContext.from_identity(run.data.get("identity", {}), email=email)}
 
 
-def _typed_names(identity: dict[str, Any]) -> tuple[str, ...]:
-    keys = ("first_name", "middle_name", "last_name", "former_last_name")
-    return tuple(str(identity.get(key) or "") for key in keys if identity.get(key))
+def _typed_words(identity: dict[str, Any]) -> tuple[str, ...]:
+    """The names and birth date the person typed on page 1, as the meter is given them."""
+    return tuple(PasswordContext.from_identity(identity).refused_words())
 
 
 def setup_kwargs(run: Run) -> dict[str, Any]:
@@ -73,10 +87,10 @@ def setup_kwargs(run: Run) -> dict[str, Any]:
         return {}
     return {
         # The record's names and birth date for the server's checks; for the browser's meter only
-        # the names the person typed (the page must not show what the record says), no reuse
+        # the names and birth date the person typed (the page must not show what the record says), no reuse
         # check (a pre-created Profile has no password of its own).
         "password_context": PasswordContext.for_profile(
-            profile, reuse=False, browser_names=_typed_names(run.data.get("identity", {}))
+            profile, reuse=False, browser_words=_typed_words(run.data.get("identity", {}))
         ),
         "require_code": bool(run.data.get("match", {}).get("code_required"))
         or flows.setup_code_required(profile),
@@ -134,6 +148,7 @@ STEPS: dict[str, Step] = {
         page=3,
         sensitive=SECURITY_FIELDS,
         kept="security",
+        initial=security_initial,
         form_kwargs=security_kwargs,
     ),
     S.REVIEW: Step(
@@ -146,7 +161,7 @@ STEPS: dict[str, Step] = {
     ),
     S.SETUP: Step(
         S.SETUP,
-        _lazy("We need additional information"),
+        _lazy("Finish setting up your Profile"),
         frozenset({S.SETUP_DONE}),
         form=SecurityForm,
         submit=Action(flows.submit_setup, prepare=flows.prepare_setup),
@@ -169,9 +184,14 @@ def page_context(step: Step, run: Run) -> dict[str, Any]:
     match = run.data.get("match", {})
     context: dict[str, Any] = {
         "pages": [(i + 1, title, PAGES[i]) for i, title in enumerate(PAGE_TITLES)],
+        "at_page": step.page,
         "profile": flows.profile_of(run.data),
         "match": match,
     }
+    if step.name == S.SETUP:
+        # A pre-created Profile's path has two pages: who you are, then this one.
+        context["pages"] = [(1, STEPS[S.IDENTITY].title, S.IDENTITY), (2, step.title, S.SETUP)]
+        context["at_page"] = 2
     if step.name == S.REVIEW:
         context["review"] = review(run.data)
     if step.name == S.PARTIAL:
@@ -192,7 +212,7 @@ def review(data: dict[str, Any]) -> dict[str, Any]:
         "ssn_masked": f"***-**-{ident['ssn'][-4:]}" if ident.get("ssn") else "",
         "state_id": ident.get("state_id"),
         "contact": contact,
-        "hint_question": data.get("security", {}).get("hint_question"),
+        "hint_question": hints.shown(data.get("security", {}).get("hint_question") or ""),
     }
 
 

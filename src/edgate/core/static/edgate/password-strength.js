@@ -12,6 +12,32 @@
   var PAUSE_MS = 400;
   var SCORED_LENGTH = 64; // as the server: longer passwords are scored by their start
 
+  var LETTER = /[A-Za-z\u00C0-\u024F]/;
+
+  // The server refuses a password that contains the person's name or birth date (4 letters or
+  // more anywhere; a 3-letter name only at the start or end of a run of letters). zxcvbn finds
+  // them as matches of its "user_inputs" dictionary, leet spellings included.
+  function containsRefused(sample, sequence, refused) {
+    for (var i = 0; i < sequence.length; i += 1) {
+      var match = sequence[i];
+      if (match.pattern !== "dictionary" || match.dictionary_name !== "user_inputs") {
+        continue;
+      }
+      if (refused.indexOf(match.matched_word) < 0 || match.matched_word.length < 3) {
+        continue;
+      }
+      if (match.matched_word.length >= 4 || /[^a-z]/.test(match.matched_word)) {
+        return true;
+      }
+      var before = match.i > 0 && LETTER.test(sample.charAt(match.i - 1));
+      var after = match.j < sample.length - 1 && LETTER.test(sample.charAt(match.j + 1));
+      if (!before || !after) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   function setUp(box) {
     var input = document.getElementById(box.getAttribute("data-strength-for"));
     if (!input || typeof window.zxcvbn !== "function") {
@@ -21,7 +47,9 @@
     var text = box.querySelector("[aria-live]");
     var minLength = parseInt(box.getAttribute("data-min-length"), 10) || 0;
     var wordsNode = document.getElementById(box.id + "_words");
-    var words = wordsNode ? JSON.parse(wordsNode.textContent) : [];
+    var given = wordsNode ? JSON.parse(wordsNode.textContent) : {};
+    var words = given.inputs || [];
+    var refused = given.refused || [];
     var timer = null;
 
     function say(message) {
@@ -42,9 +70,15 @@
         say(box.getAttribute("data-label-short"));
         return;
       }
-      var score = window.zxcvbn(value.slice(0, SCORED_LENGTH), words).score;
-      meter.value = score;
-      say(box.getAttribute("data-label-" + score));
+      var sample = value.slice(0, SCORED_LENGTH);
+      var result = window.zxcvbn(sample, words);
+      if (containsRefused(sample, result.sequence, refused)) {
+        meter.value = 0;
+        say(box.getAttribute("data-label-personal"));
+        return;
+      }
+      meter.value = result.score;
+      say(box.getAttribute("data-label-" + result.score));
     }
 
     box.hidden = false;
