@@ -46,9 +46,10 @@ of memory was measured that needs it sooner (RSS per worker stays at ~120-140 Mi
 per hash in flight); 100,000 still recycles a worker every few hours at this machine's rates.
 
 Spreading requests over the workers (`python -m bench.load --variant`, two runs, one node):
-with nginx's upstream keep-alive (16 idle connections) 58-73% of the requests went to one of
+with nginx's upstream keep-alive (16 idle connections) up to 73% of the requests went to one of
 the two workers: a kept-alive connection stays with the worker that accepted it, so one worker
-ran hot while the other idled. Without upstream keep-alive (deploy/nginx/edgate.conf) 50-62%:
+ran hot while the other idled. Without upstream keep-alive (deploy/nginx/edgate.conf) 50-54%
+(pages; sign-ins alone 56-67%):
 every request is a new connection, taken by whichever worker accepts first. reuse_port (one
 listening socket per worker, the kernel spreading connections) spread them as evenly (51-57%),
 but a worker that exits (reload, max_requests) drops the connections waiting in its own
