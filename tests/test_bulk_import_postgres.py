@@ -82,14 +82,35 @@ IMPORTER = Ctx(client_ip="192.0.2.44", actor_id=7, actor_label="import:bulk")
 
 
 def test_bulk_and_per_row_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from edgate.importer import bulk as bulk_module
+
     # The import's context, as an operator's console would give it: both paths must carry it.
     monkeypatch.setattr(Ctx, "system", classmethod(lambda cls, label="system": IMPORTER))
+    # Small batches, so that most are written by the background writer while the next is
+    # matched (the command's way), between rows that take the per-row path.
+    monkeypatch.setattr(bulk_module, "BATCH_SIZE", 40)
+    writers: list[str] = []
+    write_batch = bulk_module.BulkImporter._write_batch
+
+    def spied(self, staged):  # type: ignore[no-untyped-def]
+        writers.append(threading.current_thread().name)
+        return write_batch(self, staged)
+
+    monkeypatch.setattr(bulk_module.BulkImporter, "_write_batch", spied)
     Organization.objects.create(code="01230000", name="Northfield", org_type=OrgType.DISTRICT)
     path = person_file(tmp_path)
     out = StringIO()
     options = {"source": "bulk", "org": "01230000", "role_title": "Teacher"}
     call_command("import", str(path), report=str(tmp_path / "bulk.csv"), stdout=out, **options)
     bulk = outcomes(tmp_path / "bulk.csv")
+    assert sum(name.startswith("import-writer") for name in writers) >= 3
+    with connection.cursor() as cursor:  # statistics taken after the first batch (catch-up plans)
+        cursor.execute(
+            "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'people_person'"
+        )
+        assert cursor.fetchone() == (True,)
     bulk_state, bulk_trail = snapshot(), audit_trail()
     assert dict(bulk)["none1"] == "rejected" and dict(bulk)["bad1"] == dict(bulk)["bad2"] == "created"
     assert Person.objects.get(last_name="Berg").data_problems == {"ssn": "invalid", "postcode": "invalid"}
@@ -138,7 +159,7 @@ def test_a_registration_racing_a_batch_falls_back_row_by_row(
     original = bulk.BulkImporter._catch_up
 
     def racing_catch_up(self, staged):  # type: ignore[no-untyped-def]
-        original(self, staged)
+        found = original(self, staged)
         first = staged[0].row.identity
 
         def register() -> None:  # another session commits the same SSN after the catch-up looked
@@ -159,6 +180,7 @@ def test_a_registration_racing_a_batch_falls_back_row_by_row(
         thread = threading.Thread(target=register)
         thread.start()
         thread.join()
+        return found
 
     monkeypatch.setattr(bulk.BulkImporter, "_catch_up", racing_catch_up)
     out = StringIO()

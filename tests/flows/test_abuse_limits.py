@@ -105,3 +105,21 @@ def test_console_refusals_are_audited_up_to_a_limit_then_answered_429(settings) 
     assert [a.detail["limit"] for a in alerts] == ["console_refused_profile"]
     # Someone else's refusals are counted apart.
     assert console_client(world.da_b).get(page).status_code == 403
+
+
+def test_per_address_limits_count_an_ipv6_client_by_its_64_network(settings) -> None:  # type: ignore[no-untyped-def]
+    """One host commonly holds a whole /64: every address in it is one client to the limits."""
+    limit(settings, "flow_start_address", (3, 3600))
+    same_host = ["2001:db8:7:1::1", "2001:db8:7:1::2", "2001:db8:7:1:ffff:ffff:ffff:fffe"]
+    assert [Client(REMOTE_ADDR=a).get(reverse("registration:start")).status_code for a in same_host] == [303] * 3
+    refused = Client(REMOTE_ADDR="2001:db8:7:1:abcd::9").get(reverse("registration:start"))
+    assert refused.status_code == 429 and STARTS in refused.content.decode()
+    # The next /64 is another client.
+    assert Client(REMOTE_ADDR="2001:db8:7:2::1").get(reverse("registration:start")).status_code == 303
+
+
+def test_an_ipv4_mapped_address_counts_as_its_ipv4_address(settings) -> None:  # type: ignore[no-untyped-def]
+    limit(settings, "flow_start_address", (2, 3600))
+    assert Client(REMOTE_ADDR="198.51.100.77").get(reverse("registration:start")).status_code == 303
+    assert Client(REMOTE_ADDR="::ffff:198.51.100.77").get(reverse("registration:start")).status_code == 303
+    assert Client(REMOTE_ADDR="198.51.100.77").get(reverse("registration:start")).status_code == 429

@@ -504,6 +504,29 @@ def test_partial_page_after_name_and_birth_date_only_names_nobody(world: World, 
     assert "Call customer service" in html and "Call your Directory Administrator" not in html
 
 
+def test_partial_page_names_whom_to_call_from_each_registrant_s_own_submission(
+    world: World, client: Client
+) -> None:
+    """Later conflicting submissions about a record land on its one open case; whom to call is
+    decided by what each registrant typed, not by what opened the case."""
+    record = someone("Rowan", "Castellanos")
+    record_at(world.school_a1, record)
+    genuine = blocked(client, older(record))  # names and SSN agree: the person themself
+    assert client.get(url(client, "partial")).context["contacts"]
+    probes = (
+        someone("Quinn", "Marlowe", ssn=record.ssn),  # the SSN only
+        record.with_(ssn=someone("Other", "Number").ssn),  # names and birth date only
+    )
+    for prober in probes:
+        other = Client()
+        assert blocked(other, prober).reference == genuine.reference
+        response = other.get(url(other, "partial"))
+        html = response.content.decode()
+        assert response.context["contacts"] == []
+        for secret in ("Sasha", "Highschool", "Northfield", "(555) 201-4477"):
+            assert secret not in html
+
+
 def test_partial_page_never_names_the_record_s_own_person(world: World, client: Client) -> None:
     record, _ = principal_of(world.school_a1)
     blocked(client, older(record))  # names agree, but the record's holder is an administrator

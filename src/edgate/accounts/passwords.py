@@ -155,8 +155,16 @@ def validate_new_password(password: str, user: Any = None) -> None:
             raise ValidationError(error.error_list[0].message, code=error.error_list[0].code) from None
 
 
-def help_text() -> str:
-    return " ".join(password_validation.password_validators_help_texts())
+def help_text(*, username_known: bool = True) -> str:
+    """The validators' help texts. `username_known=False`: before the person is given their User
+    Name (registration, the set-up page), the context-words sentence does not mention it."""
+    texts = []
+    for validator in password_validation.get_default_password_validators():
+        if not username_known and isinstance(validator, ContextWordsValidator):
+            texts.append(validator.get_help_text_before_username())
+        elif text := validator.get_help_text():
+            texts.append(text)
+    return " ".join(texts)
 
 
 class LengthValidator:
@@ -248,6 +256,9 @@ class ContextWordsValidator:
 
     def get_help_text(self) -> str:
         return _("Do not use your name, User Name or date of birth in it.")
+
+    def get_help_text_before_username(self) -> str:
+        return _("Do not use your name or date of birth in it.")
 
 
 def _mostly(password: str, phrases: tuple[str, ...]) -> bool:

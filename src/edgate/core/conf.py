@@ -51,6 +51,9 @@ class EdgateSettings:
     recovery_code_ttl: timedelta
     pii_keys: tuple[str, ...]
     lookup_key: bytes
+    # Per-address limits count an IPv6 client by its network of this prefix length: one host is
+    # commonly given a whole /64, and every address in it would otherwise be a fresh count.
+    ipv6_prefix: int = 64
 
     def limit(self, name: str) -> Limit:
         return self.throttles[name]
@@ -119,6 +122,7 @@ def _load() -> EdgateSettings:
             recovery_code_ttl=timedelta(hours=int(raw["RECOVERY_CODE_HOURS"])),
             pii_keys=tuple(getattr(settings, "PII_KEYS", ())),
             lookup_key=str(getattr(settings, "LOOKUP_KEY", "")).encode(),
+            ipv6_prefix=int(raw.get("THROTTLE_IPV6_PREFIX", 64)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ImproperlyConfigured(f"EDGATE settings are incomplete or invalid: {exc!r}") from exc
@@ -133,6 +137,8 @@ def _load() -> EdgateSettings:
         raise ImproperlyConfigured("SESSION_REFRESH_SECONDS must be between 0 and 300")
     if not 0 < conf.min_age_years < conf.max_age_years:
         raise ImproperlyConfigured("MIN_AGE_YEARS must be positive and below MAX_AGE_YEARS")
+    if not 32 <= conf.ipv6_prefix <= 128:
+        raise ImproperlyConfigured("THROTTLE_IPV6_PREFIX must be between 32 and 128")
     if conf.match_rules not in RULES:
         raise ImproperlyConfigured(f"EDGATE['MATCH_RULES'] must be one of {sorted(RULES)}")
     for dotted in (conf.username_scheme, conf.matcher):

@@ -26,6 +26,7 @@ the database is unreachable too, the request fails with the 503 page (core.views
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,6 +43,9 @@ from . import conf, crypto
 from .conf import Limit
 from .models import ThrottleCounter
 from .outage import REDIS, UNREACHABLE
+
+# Limits whose identity is a client address end in this (settings: EDGATE["THROTTLES"]).
+ADDRESS_SUFFIX = "_address"
 
 # Delay markers share the counter table; this window start marks their rows.
 _MARKER_WINDOW = datetime(1970, 1, 1, tzinfo=UTC)
@@ -313,7 +317,24 @@ def _windows(limit: Limit, now: datetime) -> tuple[datetime, datetime, float]:
     return current, previous, overlap
 
 
+def address_ident(address: str) -> str:
+    """What a per-address limit counts for a client address: an IPv4 address as it is (an
+    IPv4-mapped IPv6 address as its IPv4 address), an IPv6 address as its network of
+    THROTTLE_IPV6_PREFIX bits (64 by default), since one host commonly holds a whole /64."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/{conf.get().ipv6_prefix}", strict=False))
+    return str(ip)
+
+
 def _key(limit: Limit, ident: str) -> str:
+    if limit.name.endswith(ADDRESS_SUFFIX):
+        ident = address_ident(ident)
     return crypto.lookup_hash(f"throttle:{limit.name}", ident)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from datetime import date
+from functools import lru_cache
 from typing import TypeVar
 
 from . import normalize
@@ -41,18 +42,23 @@ def year_variants(d: date, today: date | None = None) -> list[date]:
     """The same month and day in the years one keystroke from `d`'s (one digit changed, two
     adjacent digits swapped), from 1900 to today: a birth year mistyped on one side. With the
     whole name, the key that finds a record whose year alone differs (docs/matching.md §4)."""
-    today = today or date.today()
-    year = f"{d.year:04d}"
+    out = []
+    for y in _variant_years(d.year, (today or date.today()).year):
+        try:
+            out.append(d.replace(year=y))
+        except ValueError:  # 29 February in a year without it
+            continue
+    return out
+
+
+@lru_cache(maxsize=512)
+def _variant_years(birth_year: int, this_year: int) -> tuple[int, ...]:
+    """The years one keystroke from `birth_year`, from 1900 to `this_year`, in order (a
+    registration's blocking keys and every row of an import ask for them: built once per year)."""
+    year = f"{birth_year:04d}"
     years = {year[:i] + c + year[i + 1 :] for i in range(4) for c in "0123456789"}
     years |= {year[:i] + year[i + 1] + year[i] + year[i + 2 :] for i in range(3)}
-    out = []
-    for y in sorted(int(v) for v in years - {year}):
-        if 1900 <= y <= today.year:
-            try:
-                out.append(d.replace(year=y))
-            except ValueError:  # 29 February in a year without it
-                continue
-    return out
+    return tuple(y for y in sorted(int(v) for v in years - {year}) if 1900 <= y <= this_year)
 
 
 def _as_date(digits: str) -> date | None:

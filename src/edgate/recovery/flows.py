@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.debug import sensitive_variables
 
@@ -26,7 +27,7 @@ from edgate.accounts.models import CodePurpose, Profile, Status
 from edgate.accounts.usernames import canonical
 from edgate.audit.models import EventType, Outcome
 from edgate.audit.record import record_event, record_throttle_alert
-from edgate.core import crypto, throttle
+from edgate.core import conf, crypto, throttle
 from edgate.core.context import Ctx
 from edgate.core.flow import Run, Stay, TransitionError
 
@@ -34,25 +35,44 @@ from .policy import is_privileged
 from .states import State
 
 WRONG_ANSWER = _lazy("That answer does not match. Check it and try again.")
-LOCKED_MESSAGE = _lazy(
-    "That answer does not match, and there have been too many attempts. "
-    "For your security, password recovery is paused for this Profile. "
-    "Call customer service for help."
+
+
+def _with_phone(message: Promise) -> Promise:
+    """The message in the language it is read in, with customer service's number
+    (EDGATE_CUSTOMER_SERVICE_PHONE) filled in: a person told to call is told where."""
+    return lazy(lambda: str(message) % {"phone": conf.get().customer_service_phone}, str)()
+
+
+LOCKED_MESSAGE = _with_phone(
+    _lazy(
+        "That answer does not match, and there have been too many attempts. "
+        "For your security, password recovery is paused for this Profile. "
+        "Call customer service at %(phone)s for help."
+    )
 )
-ADDRESS_LOCKED = _lazy(
-    "Too many password-recovery attempts have come from your network. Try again in an hour, "
-    "or call customer service."
+ADDRESS_LOCKED = _with_phone(
+    _lazy(
+        "Too many password-recovery attempts have come from your network. Try again in an hour, "
+        "or call customer service at %(phone)s."
+    )
 )
-CODE_REFUSED = _lazy(
-    "That code is not valid for that User Name, or it has expired or was already used. "
-    "Check both and try again, or call customer service for a new code."
+CODE_REFUSED = _with_phone(
+    _lazy(
+        "That code is not valid for that User Name, or it has expired or was already used. "
+        "Check both and try again, or call customer service at %(phone)s for a new code."
+    )
 )
-NO_LONGER_RECOVERABLE = _lazy(
-    "The password of this Profile can no longer be changed here. Call customer service for help."
+NO_LONGER_RECOVERABLE = _with_phone(
+    _lazy(
+        "The password of this Profile can no longer be changed here. Call customer service at "
+        "%(phone)s for help."
+    )
 )
-CODE_LOCKED = _lazy(
-    "There have been too many attempts. For your security, codes are not accepted for a while. "
-    "Call customer service for help."
+CODE_LOCKED = _with_phone(
+    _lazy(
+        "There have been too many attempts. For your security, codes are not accepted for a while. "
+        "Call customer service at %(phone)s for help."
+    )
 )
 
 

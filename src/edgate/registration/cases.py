@@ -56,30 +56,28 @@ def _administrators(organization: Organization) -> list[OrgAdministrator]:
 IDENTIFIERS = ("ssn", "state_id")
 
 
-def names_agreed(case: MatchCase) -> bool:
-    """The registrant typed the record's first and last names (per the case's explanation)."""
-    levels = case.explanation.get("fields", {})
-    return all(levels.get(name) == "agree" for name in NAMES_AGREE)
+def identity_shown(levels: dict[str, str]) -> bool:
+    """The registrant typed the record's first and last names AND its SSN or state ID (the
+    levels of one submission's decision): what the record's own person knows. Names and a birth
+    date alone are what a colleague, a neighbour or a public record knows, and must not lead to
+    who employs the record's person."""
+    return all(levels.get(name) == "agree" for name in NAMES_AGREE) and any(
+        levels.get(name) == "agree" for name in IDENTIFIERS
+    )
 
 
-def identity_shown(case: MatchCase) -> bool:
-    """The registrant typed the record's first and last names AND its SSN or state ID: what the
-    record's own person knows. Names and a birth date alone are what a colleague, a neighbour or
-    a public record knows, and must not lead to who employs the record's person."""
-    levels = case.explanation.get("fields", {})
-    return names_agreed(case) and any(levels.get(name) == "agree" for name in IDENTIFIERS)
-
-
-def case_contacts(reference: str) -> list[Contact]:
+def case_contacts(reference: str, *, shown: bool) -> list[Contact]:
     """The Directory Administrators to call about a case, with a phone number on their record:
     of each organization the case is routed to, or of its district when a school has none.
 
-    None (customer service, then) unless the names typed agreed with the record's and so did
-    its SSN or state ID: a stranger who typed only someone's SSN learns no one's name, and one
-    who typed someone's name and birth date does not learn where they work. Never the record's
-    own person."""
+    None (customer service, then) unless `shown`: the submission that reached this page — this
+    registrant's own, not the one that opened the case, since every later conflicting
+    submission about the record lands on the same open case — typed the record's names and its
+    SSN or state ID (`identity_shown`). A stranger who typed only someone's SSN learns no one's
+    name, and one who typed someone's name and birth date does not learn where they work. Never
+    the record's own person."""
     case = MatchCase.objects.filter(reference=reference).first()
-    if case is None or not identity_shown(case):
+    if case is None or not shown:
         return []
     contacts: dict[tuple[str, str, str], Contact] = {}
     for organization in case.organizations.filter(active=True).select_related("parent").order_by("code"):

@@ -39,6 +39,7 @@ from edgate.people.actions import PersonData, do_create_person
 from edgate.people.models import Person, ssn_lookup
 from edgate.recovery.policy import is_privileged
 
+from . import cases
 from .states import State
 
 IDENTITY_FIELDS = ("first_name", "middle_name", "last_name", "former_last_name", "ssn", "state_id")
@@ -109,7 +110,9 @@ def _route(data: dict[str, Any], decision: Decision, query: Identity, ctx: Ctx) 
         case = service.do_open_case(
             person=person, query=query, decision=decision, source="registration", ctx=ctx
         )
-        data["match"] = {"outcome": "partial", "case": case.reference}
+        # Whom to call is decided by this submission's own levels (registration/cases.py).
+        shown = cases.identity_shown(decision.explanation())
+        data["match"] = {"outcome": "partial", "case": case.reference, "identity_shown": shown}
         return State.PARTIAL
     profile = Profile.objects.filter(person=person).first()
     if profile is None:  # on file (e.g. licensed before) but never given a Profile

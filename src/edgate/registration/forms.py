@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
+from edgate.accounts import passwords
 from edgate.accounts.forms import HintMixin, NewPasswordMixin
 from edgate.accounts.passwords import PasswordContext
 from edgate.core.forms import IdentityCleaning, NoEchoInput, UswdsForm, birth_date_in_range, uswds_field
@@ -207,6 +208,8 @@ class SecurityForm(NewPasswordMixin, HintMixin, UswdsForm):
             username=username, first_name=first_name, last_name=last_name
         )
         super().__init__(*args, **kwargs)
+        # The person is given their User Name only once this page is done.
+        self.fields["new_password"].help_text = passwords.help_text(username_known=False)
         self.fields["new_password"].label = _("Password")
         self.fields["confirm_password"].label = _("Type the password again")
         if require_code:

@@ -195,7 +195,9 @@ def page_context(step: Step, run: Run) -> dict[str, Any]:
     if step.name == S.REVIEW:
         context["review"] = review(run.data)
     if step.name == S.PARTIAL:
-        context["contacts"] = cases.case_contacts(match.get("case", ""))
+        context["contacts"] = cases.case_contacts(
+            match.get("case", ""), shown=bool(match.get("identity_shown"))
+        )
         context["customer_service_tel"] = cases.tel_uri(conf.get().customer_service_phone)
     return context
 

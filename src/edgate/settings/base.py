@@ -402,6 +402,10 @@ EDGATE = {
     },
     # Sign-in: the first 3 attempts for a User Name are free; after that each one waits
     # 2 s, 4 s, 8 s … (at most 5 minutes) before it is examined; 10 lock it (THROTTLES).
+    # Per-address limits (names ending in _address) count an IPv6 client by its /64 network: a
+    # single host is commonly given a whole /64 (2^64 addresses), so counting single addresses
+    # would let it start afresh with every request. 48 or 56 is stricter (a site's allocation).
+    "THROTTLE_IPV6_PREFIX": int(os.environ.get("EDGATE_THROTTLE_IPV6_PREFIX") or 64),
     "SIGN_IN_DELAY": {"FREE_ATTEMPTS": 3, "FIRST_DELAY_SECONDS": 2, "MAX_DELAY_SECONDS": 300},
     # One-time codes that customer service issues: to set up a pre-created Profile (days), and
     # to recover a privileged Profile, which never recovers by hint question (hours).

@@ -81,11 +81,12 @@ class Command(BaseCommand):
                             role_title=role_title,
                             ctx=ctx,
                             report=report_row,
+                            background=True,
                         )
                         bulk.preload()
                         for row in rows:
                             bulk.add(row)
-                        bulk.flush()
+                        bulk.finish()
                     else:
                         for row in rows:
                             report_row(
