@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -184,8 +185,17 @@ def test_case_page_shows_both_sides_masked_with_levels(world: World, client: Cli
     assert rows["Social Security Number"]["typed"] == rows["Social Security Number"]["record"]
     assert rows["Social Security Number"]["record"] == f"***-**-{record.ssn[-4:]}"
     assert html.count(f"***-**-{record.ssn[-4:]}") == 2
-    assert rows["Date of birth"]["typed"] == typed.date_of_birth
-    assert rows["Date of birth"]["record"] == person.date_of_birth
+    # Every date of the page written one way ("Feb 17, 1991", "Nov 30, 2026, 2:05 PM EST").
+    assert (
+        rows["Date of birth"]["typed"]
+        == f"{typed.date_of_birth:%b} {typed.date_of_birth.day}, {typed.date_of_birth.year}"
+    )
+    assert (
+        rows["Date of birth"]["record"]
+        == f"{person.date_of_birth:%b} {person.date_of_birth.day}, {person.date_of_birth.year}"
+    )
+    assert rows["Date of birth"]["record"] in html and rows["Date of birth"]["typed"] in html
+    assert f"{case.created_at:%Y}-" not in html and not re.search(r"\b[A-Z][a-z]{2}\. \d", html)
     assert (rows["Date of birth"]["level"], rows["Social Security Number"]["level"]) == ("differ", "agree")
     assert rows["First name"]["level_label"] == "Agree"
     assert 'data-level="differ"' in html and 'data-level="agree"' in html
@@ -778,7 +788,11 @@ def test_after_a_correction_the_case_page_labels_the_old_comparison_and_shows_th
     html = page.content.decode()
     rows = {str(row["label"]): row for row in page.context["rows"]}
     dob = rows["Date of birth"]
-    assert dob["typed"] == dob["record"] == truth.date_of_birth
+    assert (
+        dob["typed"]
+        == dob["record"]
+        == f"{truth.date_of_birth:%b} {truth.date_of_birth.day}, {truth.date_of_birth.year}"
+    )
     assert (dob["level"], dob["level_now"], dob["now_label"]) == ("differ", "agree", "Agree")
     assert rows["First name"]["now_label"] == ""  # unchanged fields say nothing more
     assert "The comparison is as it was when the case was opened" in html

@@ -301,6 +301,20 @@ def test_an_email_never_stands_in_for_the_ssn_when_adding_someone_new(world: Wor
     assert not StaffEntry.objects.filter(person=person).exists()
 
 
+def test_names_and_birth_date_never_add_a_record_without_ssn_to_my_organization(world: World) -> None:
+    """rules-4 E9 (a record without an SSN, names and birth date agreeing, an SSN held by no one)
+    is an exact only where a one-time activation code can confirm it: the wizard. Here it would
+    put someone's record and Profile in the administrator's organization, where a set-up code
+    could be issued for it: a case instead."""
+    record = someone("Yolanda", "Brightwater")
+    person = on_file(record.with_(ssn=""))
+    precreated(person)
+    response = console_client(world.da_a).post(org_url(world.school_a1.code, "org_add_new"), new_post(record))
+    assert response.status_code == 200
+    assert MatchCase.objects.get().person == person
+    assert not StaffEntry.objects.filter(person=person).exists()
+
+
 def test_the_partial_page_says_where_the_case_goes_without_naming_it(world: World) -> None:
     record = someone("Ximena", "Lindqvist")
     person = on_file(record)

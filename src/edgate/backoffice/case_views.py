@@ -21,6 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 
 from edgate.audit.models import EventType
 from edgate.core.context import ctx_from_request
+from edgate.core.templatetags.edgate_format import day
 from edgate.directory.models import Organization
 from edgate.identity.records import Identity
 from edgate.matching import actions, service
@@ -153,6 +154,9 @@ def _side_by_side(case: MatchCase) -> list[dict[str, Any]]:
     for name, label in ROWS:
         if name == "ssn":
             mine, theirs = _masked(typed.ssn[-4:] if typed.ssn else ""), _masked(person.ssn_last4)
+        elif name == "date_of_birth":
+            # Written as every date of this page is (edgate_format.day: "Feb 17, 1991").
+            mine, theirs = day(typed.date_of_birth), day(person.date_of_birth)
         else:
             mine, theirs = getattr(typed, name) or "", getattr(person, name) or ""
         level = fields.get(name, "")

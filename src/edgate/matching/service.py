@@ -64,7 +64,10 @@ def _submitted_json(query: Identity) -> dict[str, str]:
 
 # The entry point into the pure matcher, which sees the raw SSN: every frame below is hidden.
 @sensitive_variables()
-def match(query: Identity) -> Decision:
+def match(query: Identity, *, setup_code_gate: bool = False) -> Decision:
+    """`setup_code_gate`: the caller can hold an exact that rests on weak evidence (rules-4 E9,
+    `Decision.needs_code`) behind a one-time set-up code — the registration wizard. For every
+    other caller such an exact is partial (a human decides)."""
     hasher = memo(ssn_lookup)  # the SSN's 90 forms are hashed once, for blocking and comparing
     candidates = find_candidates(query, hasher)
     if candidates and query.ssn:
@@ -77,7 +80,8 @@ def match(query: Identity) -> Decision:
             ).values_list("person_id", flat=True)
         }
         candidates = [c for c in candidates if c.record_id not in distinct]
-    return matcher().match(query, candidates, hasher=hasher)
+    decision = matcher().match(query, candidates, hasher=hasher)
+    return decision if setup_code_gate else decision.gated()
 
 
 @sensitive_variables()

@@ -259,6 +259,8 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Dates typed into forms read month first on Spanish pages too (edgate.core.formats).
+FORMAT_MODULE_PATH = ["edgate.core.formats"]
 # The language cookie says nothing about the person, but is sent only as the session cookie is.
 LANGUAGE_COOKIE_SECURE = True
 LANGUAGE_COOKIE_HTTPONLY = True
@@ -367,7 +369,7 @@ EDGATE = {
     "CUSTOMER_SERVICE_PHONE": os.environ.get("EDGATE_CUSTOMER_SERVICE_PHONE", "(555) 010-6600"),
     "USERNAME_SCHEME": "edgate.accounts.usernames.first_initial_last_name",
     "MATCHER": "edgate.identity.engine.RuleMatcher",
-    "MATCH_RULES": "rules-3",
+    "MATCH_RULES": "rules-4",
     "FLOW_TTL_MINUTES": 30,
     "ABSOLUTE_SESSION_HOURS": 12,
     # A session verified by a second factor (privileged people) is shorter.
