@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
@@ -100,8 +101,18 @@ def _submission_key(person: Person, query: Identity) -> str:
 @audited(EventType.MATCH_CASE_OPENED, EventType.MATCH_CASE_REPEATED)
 @transaction.atomic
 @sensitive_variables()
-def do_open_case(*, person: Person, query: Identity, decision: Decision, source: str, ctx: Ctx) -> MatchCase:
+def do_open_case(
+    *,
+    person: Person,
+    query: Identity,
+    decision: Decision,
+    source: str,
+    ctx: Ctx,
+    not_to: Iterable[int] = (),
+) -> MatchCase:
     """A conflict goes to the organizations linked to the record, and to customer service.
+    `not_to`: organizations it must not go to (those of the Directory Administrator who typed
+    the conflicting data, who is not the one to decide it).
 
     One open case per record and source: a repeated conflicting submission (a retry, or a
     probe of the same SSN with other names) is counted on it and audited, not queued again."""
@@ -137,7 +148,12 @@ def do_open_case(*, person: Person, query: Identity, decision: Decision, source:
             "matcher": matcher().version,
         },
     )
-    orgs = [entry.organization_id for entry in person.staff_entries.filter(ended_at__isnull=True)]
+    excluded = set(not_to)
+    orgs = [
+        entry.organization_id
+        for entry in person.staff_entries.filter(ended_at__isnull=True)
+        if entry.organization_id not in excluded
+    ]
     case.organizations.set(orgs)
     record_event(
         EventType.MATCH_CASE_OPENED,
