@@ -54,6 +54,8 @@ class Scores:
     decisions: dict[str, tuple[str, str]] = field(default_factory=dict)  # qid -> (outcome, record id)
     latencies_ms: list[float] = field(default_factory=list)
     setup_s: float = 0.0
+    # Registrations whose exact needs a one-time set-up code (rules-4 E9, `Decision.needs_code`).
+    needs_code: set[str] = field(default_factory=set)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -98,6 +100,8 @@ def run_edgate(out: Path, version: str, *, page1: bool = False) -> Scores:
             decision = matcher.match(query, index.candidates(query))
             scores.latencies_ms.append((time.perf_counter() - t) * 1000)
             scores.decisions[row.row_id] = (decision.outcome.value, decision.candidate_id or "")
+            if decision.needs_code:
+                scores.needs_code.add(row.row_id)
     return scores
 
 
@@ -135,14 +139,26 @@ def metrics(scores: Scores, truth: Truth) -> dict[str, object]:
         if scores.decisions[q][0] in ("exact", "partial") and scores.decisions[q][1] in truth[q][0]
     )
     blocked = sum(1 for q in off_file if scores.decisions[q][0] == "partial")
+    coded = sum(
+        1
+        for q in on_file
+        if q in scores.needs_code
+        and scores.decisions[q][0] == "exact"
+        and scores.decisions[q][1] in truth[q][0]
+    )
+    false_coded = sum(
+        1 for q in scores.needs_code if q in truth and scores.decisions[q][1] not in truth[q][0]
+    )
     relative_exact = sum(1 for q in relatives if scores.decisions[q][0] == "exact")
     return {
         "registrations scored": len(on_file) + len(off_file),
         "on file / not on file (relatives)": f"{len(on_file)} / {len(off_file)} ({len(relatives)})",
         "false exact (target 0)": false_exact,
         "  of which a relative given the User Name": relative_exact,
+        "  of which held behind a set-up code (E9)": false_coded,
         "recall into exact + partial (≥ 0.995)": f"{found / max(len(on_file), 1):.4f}",
         "automation: correct exact (≥ 0.95)": f"{correct_exact / max(len(on_file), 1):.4f}",
+        "  of which with a set-up code (E9)": f"{coded / max(len(on_file), 1):.4f}",
         "false block: partial, not on file (≤ 1%)": f"{blocked / max(len(off_file), 1):.2%}",
         "latency p50 / p95 / p99 ms": " / ".join(
             f"{percentile(scores.latencies_ms, p):.2f}" for p in (50, 95, 99)

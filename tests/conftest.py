@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from edgate.core import conf, crypto
 
@@ -95,9 +96,14 @@ def _fresh_state(settings: object) -> Iterator[None]:
     conf.reset()
     crypto.reset()
     cache.clear()
+    translation.deactivate()
     yield
     conf.reset()
     crypto.reset()
+    # A request through the test client runs LocaleMiddleware in this thread, which activates
+    # the page's language and leaves it active: a Spanish page must not make the next test's
+    # command output or messages Spanish.
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ endless wait."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -104,3 +105,41 @@ def test_password_change_without_a_free_slot_changes_nothing(client: Client, one
         )
     assert response.status_code == 503
     assert Profile.objects.get(pk=profile.pk).password == before
+
+
+def _hash_seen_from(monkeypatch) -> list[tuple[int, int, int]]:  # type: ignore[no-untyped-def]
+    """(thread id, its nice value, its scheduling policy) of every Argon2 hash made."""
+    seen: list[tuple[int, int, int]] = []
+    real_hash = argon2.low_level.hash_secret
+
+    def spied(*args, **kwargs):  # type: ignore[no-untyped-def]
+        tid = threading.get_native_id()
+        seen.append((tid, os.getpriority(os.PRIO_PROCESS, tid), os.sched_getscheduler(tid)))
+        return real_hash(*args, **kwargs)
+
+    monkeypatch.setattr(argon2.low_level, "hash_secret", spied)
+    return seen
+
+
+def test_hashes_run_in_threads_of_their_own_at_a_lower_priority(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHING_NICE = 7
+    seen = _hash_seen_from(monkeypatch)
+    caller = threading.get_native_id()
+    own = os.getpriority(os.PRIO_PROCESS, caller)
+    encoded = make_password("a password hashed at low priority")
+    assert check_password("a password hashed at low priority", encoded)
+    assert not check_password("another one", encoded)
+    [(tid, nice, policy)] = seen
+    assert tid != caller and nice == max(7, own) and policy == os.SCHED_OTHER
+    assert os.getpriority(os.PRIO_PROCESS, caller) == own  # the request's thread is untouched
+
+
+def test_sched_idle_hash_threads_and_nice_zero_hashing_in_the_callers_thread(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    seen = _hash_seen_from(monkeypatch)
+    settings.PASSWORD_HASHING_NICE = hashers.IDLE
+    make_password("hashed under SCHED_IDLE")
+    settings.PASSWORD_HASHING_NICE = 0
+    make_password("hashed in the caller's thread")
+    (idle_tid, _, idle_policy), (tid, _, _) = seen
+    assert idle_policy == os.SCHED_IDLE and idle_tid != threading.get_native_id()
+    assert tid == threading.get_native_id()

@@ -43,7 +43,7 @@ def cached_sessions(settings, url: str) -> None:  # type: ignore[no-untyped-def]
     settings.CACHES = {
         **settings.CACHES,  # the others (the page-fragment cache) as configured
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "edgate.core.cache.RedisCache",
             "LOCATION": url,
             "OPTIONS": {
                 "socket_connect_timeout": 1,
@@ -204,3 +204,20 @@ def test_a_sign_out_redis_took_ends_only_that_session(settings, profile: Profile
     leaving.post(reverse("accounts:logout"))
     assert elsewhere.get(APPS).status_code == 200
     assert not AuditEvent.objects.filter(event_type=EventType.SESSIONS_ENDED).exists()
+
+
+def test_the_session_cache_keeps_one_redis_client_and_reads_signed_in_pages(
+    settings, profile: Profile
+) -> None:  # type: ignore[no-untyped-def]
+    """Django's backend built a redis.Redis (~1 ms of CPU) for every cache call, so every
+    signed-in page paid it to read its session; edgate.core.cache keeps one per pool."""
+    use_redis(settings)
+    from django.core.cache import caches
+
+    backend = caches["default"]._cache
+    assert backend.get_client() is backend.get_client()
+    assert backend.get_client(write=True) is backend.get_client(write=True)
+    client = Client()
+    sign_in(client, profile)
+    assert client.get(APPS).status_code == 200
+    assert client.get(APPS).status_code == 200

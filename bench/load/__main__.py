@@ -13,7 +13,13 @@ in the same run, then runs each scenario for --seconds with locust headless:
   mixed      both at once: cheap pages while sign-ins run beside them
   register   --register-users clients each registering new synthetic people (the whole wizard)
 
-and prints one table. The bound is cores / (CPU seconds of one Argon2 verify): the most
+and prints one table. With --variant LABEL:NAME=VALUE,... (repeatable) every scenario runs once
+per variant in the same run, the nodes restarted with those environment variables (e.g.
+EDGATE_HASH_NICE=0, EDGATE_WORKERS=1); NGINX_KEEPALIVE=N is nginx's upstream keep-alive
+(0: none) rather than an environment variable. Same-run A/B: the machine is shared, so ratios
+and CPU per request compare, absolute latencies from different runs do not.
+
+The bound is cores / (CPU seconds of one Argon2 verify): the most
 sign-ins per second the machine could do if a sign-in cost nothing but its hash. Informational:
 asserts nothing. docs/performance.md has a run's table and what it means.
 """
@@ -45,6 +51,7 @@ REGISTERED = "POST /register/review/"
 
 @dataclass
 class Row:
+    variant: str
     scenario: str
     nodes: int
     what: str
@@ -61,6 +68,7 @@ def rows_of(run: Run) -> list[Row]:
         recs = run.of(names)
         ok = [r for r in recs if r[3]]
         return Row(
+            variant=run.variant,
             scenario=run.scenario,
             nodes=run.nodes,
             what=what,
@@ -87,8 +95,9 @@ def rows_of(run: Run) -> list[Row]:
 
 
 def table(rows: list[Row], bound: float, verify_ms: float) -> str:
+    width = max([len(r.variant) for r in rows] + [7])
     head = (
-        f"{'scenario':<9} {'nodes':>5} {'requests of':<23} {'count':>6} {'errors':>6} "
+        f"{'variant':<{width}} {'scenario':<9} {'nodes':>5} {'requests of':<23} {'count':>6} {'errors':>6} "
         f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'per s':>7} {'/bound':>6} {'CPU ms':>7} {'hash':>5} "
         f"{'RSS MiB':>13}"
     )
@@ -99,11 +108,18 @@ def table(rows: list[Row], bound: float, verify_ms: float) -> str:
         rss = f"{statistics.mean(r.rss):.0f} (max {max(r.rss):.0f})" if r.rss else "-"
         cpu = "" if r.cpu_ms != r.cpu_ms else f"{r.cpu_ms:.0f}"
         lines.append(
-            f"{r.scenario:<9} {r.nodes:>5} {r.what:<23} {r.count:>6} {r.errors:>6} "
+            f"{r.variant:<{width}} {r.scenario:<9} {r.nodes:>5} {r.what:<23} {r.count:>6} {r.errors:>6} "
             f"{pct(r.times, 50):>7.0f} {pct(r.times, 95):>7.0f} {pct(r.times, 99):>7.0f} "
             f"{r.per_second:>7.1f} {ratio:>6} {cpu:>7} {share:>5} {rss:>13}"
         )
     return "\n".join(lines)
+
+
+def parse_variant(text: str) -> tuple[str, dict[str, str]]:
+    """ "nice0:EDGATE_HASH_NICE=0,EDGATE_THREADS=8" -> ("nice0", {...})."""
+    label, _, assignments = text.partition(":")
+    settings = dict(a.split("=", 1) for a in assignments.split(",") if a.strip())
+    return label.strip(), {k.strip(): v.strip() for k, v in settings.items()}
 
 
 def main() -> None:
@@ -123,6 +139,20 @@ def main() -> None:
     )
     parser.add_argument(
         "--redis-url", default=os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/14"), help="emptied"
+    )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="LABEL:NAME=VALUE,...",
+        help="run every scenario with these node settings too (repeatable; see above)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=10,
+        help="seconds of mixed load, not counted, after the nodes (re)start: a new worker's first "
+        "requests compile templates and fill its caches",
     )
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
@@ -147,16 +177,26 @@ def main() -> None:
         argon = json.loads(cluster.python("bench.load.seed", "argon2", "15"))
         cores = os.cpu_count() or 1
         bound = cores / argon["verify_cpu_s"]
-        for _ in range(max(counts)):
-            cluster.start_node()
+        variants = [parse_variant(v) for v in args.variant] or [("", {})]
         rows: list[Row] = []
         runs: list[Run] = []
-        for n in counts:
-            cluster.start_nginx(cluster.nodes[:n])
-            for scenario in scenarios:
-                run = run_locust(cluster, scenario, users[scenario], args.seconds, n)
-                runs.append(run)
-                rows.extend(rows_of(run))
+        for label, settings in variants:
+            env = {k: v for k, v in settings.items() if k != "NGINX_KEEPALIVE"}
+            keepalive = settings.get("NGINX_KEEPALIVE")
+            cluster.nginx_keepalive = int(keepalive) if keepalive is not None else None
+            for node in cluster.nodes:
+                cluster.stop_node(node)
+            cluster.nodes = []
+            for _ in range(max(counts)):
+                cluster.start_node(env=env)
+            for n in counts:
+                cluster.start_nginx(cluster.nodes[:n])
+                if args.warmup:
+                    run_locust(cluster, "mixed", users["mixed"], args.warmup, n, f"{label} warm-up".strip())
+                for scenario in scenarios:
+                    run = run_locust(cluster, scenario, users[scenario], args.seconds, n, label)
+                    runs.append(run)
+                    rows.extend(rows_of(run))
         print()
         print(
             f"Argon2id {argon['params']}: {1000 * argon['verify_cpu_s']:.1f} ms CPU per verify "
@@ -172,10 +212,16 @@ def main() -> None:
         print("CPU ms: the workers' CPU per counted request (a sign-in with its GET /login/; a whole wizard)")
         print("hash: Argon2 verify CPU / CPU ms: the ratio to the bound with the cores to itself")
         print("RSS: resident memory per gunicorn worker, mean (max) of 1 s samples during the run")
+        for label, settings in variants:
+            if label:
+                print(f"variant {label}: {settings}")
         for run in runs:
+            spread = "/".join(str(n) for n in run.per_worker)
             print(
-                f"  {run.scenario}/{run.nodes}: load average before {run.loadavg}; load generator "
-                f"CPU {run.locust_cpu:.0f} s of {run.seconds:.0f} s; server CPU {run.worker_cpu:.0f} s"
+                f"  {run.variant + ' ' if run.variant else ''}{run.scenario}/{run.nodes}: load average "
+                f"before {run.loadavg}; load generator CPU {run.locust_cpu:.0f} s of {run.seconds:.0f} s; "
+                f"server CPU {run.worker_cpu:.0f} s; requests per worker {spread} "
+                f"(busiest {100 * run.busiest_share:.0f}%)"
             )
         if args.json:
             args.json.write_text(
@@ -185,6 +231,7 @@ def main() -> None:
                         "bound": bound,
                         "rows": [
                             {
+                                "variant": r.variant,
                                 "scenario": r.scenario,
                                 "nodes": r.nodes,
                                 "what": r.what,

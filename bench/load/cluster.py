@@ -55,12 +55,21 @@ class Node:
     def master_pid(self) -> int:
         return self.process.pid
 
+    log: Path | None = None  # its output, gunicorn's access log included
+
     def worker_pids(self) -> list[int]:
         try:
             text = Path(f"/proc/{self.master_pid}/task/{self.master_pid}/children").read_text()
         except OSError:
             return []
         return [int(p) for p in text.split()]
+
+    def workers_cpu(self) -> float:
+        """CPU seconds of every worker this node has had: the live ones' own, plus what the
+        master has reaped (cutime + cstime: a worker restarted by max_requests, or one that
+        died, leaves its CPU there). A difference of two readings is the workers' CPU between
+        them, restarts included; summing the live workers alone lost the restarted ones'."""
+        return children_cpu_seconds(self.master_pid) + sum(cpu_seconds(pid) for pid in self.worker_pids())
 
 
 @dataclass
@@ -75,6 +84,9 @@ class Cluster:
     nginx: subprocess.Popen[bytes] | None = None
     port: int = 0  # nginx's
     env: dict[str, str] = field(default_factory=dict)
+    # Upstream keep-alive connections nginx keeps to the nodes: None as deploy/nginx/edgate.conf
+    # says, 0 none, N `keepalive N` (compared by bench.load --variant NGINX_KEEPALIVE=N).
+    nginx_keepalive: int | None = None
 
     def __post_init__(self) -> None:
         self.env = {
@@ -179,19 +191,21 @@ class Cluster:
 
     # -- nodes --------------------------------------------------------------------------------
 
-    def start_node(self, name: str = "") -> Node:
+    def start_node(self, name: str = "", env: dict[str, str] | None = None) -> Node:
+        """One `edgate serve`; `env` adds to (or overrides) the cluster's environment."""
         port = free_port()
         name = name or f"node{len(self.nodes) + 1}"
-        with open(self.work / f"{name}.log", "ab") as out:  # noqa: PTH123 - its access log too
+        path = self.work / f"{name}.log"
+        with open(path, "ab") as out:  # noqa: PTH123 - its access log too
             process = subprocess.Popen(
                 [EDGATE, "serve", "--bind", f"127.0.0.1:{port}"],
                 cwd=self.work,
-                env=self.env,
+                env={**self.env, **(env or {})},
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: kill -9 reaches every worker
             )
-        node = Node(name, port, process)
+        node = Node(name, port, process, path)
         self.nodes.append(node)
         self.wait_healthy(f"http://127.0.0.1:{port}/readyz")
         log(f"{name}: edgate serve pid {process.pid} on :{port} ({self.server})")
@@ -241,6 +255,15 @@ class Cluster:
         # file has 256, which turns away clients past ~128 at once: one connection each way).
         text = conf.read_text().replace("worker_processes 1;", "worker_processes auto;")
         conf.write_text(text.replace("worker_connections 256;", "worker_connections 768;"))
+        if self.nginx_keepalive is not None:
+            site = self.work / "edgate.conf"
+            text = re.sub(r"\n\s*keepalive(_timeout)? [^;]+;", "", site.read_text())
+            if self.nginx_keepalive:
+                extra = f"\n    keepalive {self.nginx_keepalive};\n    keepalive_timeout 4s;"
+                text = re.sub(
+                    r"(upstream edgate \{(?:\n    server [^\n]+)+)", lambda m: m.group(1) + extra, text
+                )
+            site.write_text(text)
         self.nginx = subprocess.Popen(
             [NGINX, "-c", str(conf), "-p", str(self.work), "-g", "daemon off;"],
             stdout=subprocess.DEVNULL,
@@ -279,6 +302,15 @@ def rss_mib(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def children_cpu_seconds(pid: int) -> float:
+    """CPU of the children `pid` has waited for (cutime + cstime of /proc/PID/stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pid: int) -> float:

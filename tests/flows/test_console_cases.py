@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -176,16 +177,41 @@ def test_case_page_shows_both_sides_masked_with_levels(world: World, client: Cli
     typed = older(record)
     case = blocked(client, typed)
     assert blocked(client, typed).pk == case.pk  # a retry is counted on the same case
+    # Customer service sees both sides, the SSN masked to the last four (the PII guard fails
+    # the test on a full SSN).
+    agent = console_client(world.service).get(case_url(case))
+    agent_rows = {str(row["label"]): row for row in agent.context["rows"]}
+    assert agent_rows["Social Security Number"]["typed"] == agent_rows["Social Security Number"]["record"]
+    assert agent_rows["Social Security Number"]["record"] == f"***-**-{record.ssn[-4:]}"
+    assert agent.content.decode().count(f"***-**-{record.ssn[-4:]}") == 2
+    # Every date of the page written one way ("Feb 17, 1991", "Nov 30, 2026, 2:05 PM EST").
+    assert (
+        agent_rows["Date of birth"]["typed"]
+        == f"{typed.date_of_birth:%b} {typed.date_of_birth.day}, {typed.date_of_birth.year}"
+    )
+    assert (
+        agent_rows["Date of birth"]["record"]
+        == f"{person.date_of_birth:%b} {person.date_of_birth.day}, {person.date_of_birth.year}"
+    )
+    agent_html = agent.content.decode()
+    assert (
+        agent_rows["Date of birth"]["record"] in agent_html
+        and agent_rows["Date of birth"]["typed"] in agent_html
+    )
+    # A Directory Administrator: per-field levels only, nothing of the submission; of the
+    # record, what they see of their staff (names, the SSN's last four), not the birth date.
     page = console_client(world.da_a).get(case_url(case))
     assert page.status_code == 200
     html = page.content.decode()
     rows = {str(row["label"]): row for row in page.context["rows"]}
-    # SSN masked to the last four, on both sides (the PII guard fails the test on a full SSN).
-    assert rows["Social Security Number"]["typed"] == rows["Social Security Number"]["record"]
+    assert all(row["typed"] == "" for row in rows.values())
     assert rows["Social Security Number"]["record"] == f"***-**-{record.ssn[-4:]}"
-    assert html.count(f"***-**-{record.ssn[-4:]}") == 2
-    assert rows["Date of birth"]["typed"] == typed.date_of_birth
-    assert rows["Date of birth"]["record"] == person.date_of_birth
+    assert html.count(f"***-**-{record.ssn[-4:]}") == 1
+    assert rows["Date of birth"]["record"] == "" and rows["Date of birth"]["withheld"]
+    for year in (typed.date_of_birth.year, person.date_of_birth.year):
+        assert str(year) not in html
+    assert 'data-testid="submitted-by"' not in html and 'data-testid="submission-withheld"' in html
+    assert f"{case.created_at:%Y}-" not in html and not re.search(r"\b[A-Z][a-z]{2}\. \d", html)
     assert (rows["Date of birth"]["level"], rows["Social Security Number"]["level"]) == ("differ", "agree")
     assert rows["First name"]["level_label"] == "Agree"
     assert 'data-level="differ"' in html and 'data-level="agree"' in html
@@ -706,10 +732,14 @@ def test_the_resolver_may_add_a_missing_date_of_birth_but_not_remove_one(world: 
     person.refresh_from_db()
     assert person.date_of_birth == record.date_of_birth
     other = case_opened_directly(world.district_a)
-    removed = da.post(
+    removed = console_client(world.service).post(
         case_url(other, "resolve"), resolve_post(other, outcome="same_person", date_of_birth="")
     )
     assert removed.status_code == 200 and removed.context["resolve_form"].errors["date_of_birth"]
+    # A Directory Administrator is not shown it: left empty, the record's is kept.
+    kept = da.post(case_url(other, "resolve"), resolve_post(other, outcome="same_person", date_of_birth=""))
+    assert kept.status_code == 302
+    assert Person.objects.get(pk=other.person_id).date_of_birth is not None
 
 
 def test_untouched_fields_are_neither_validated_nor_compared(world: World) -> None:
@@ -778,7 +808,13 @@ def test_after_a_correction_the_case_page_labels_the_old_comparison_and_shows_th
     html = page.content.decode()
     rows = {str(row["label"]): row for row in page.context["rows"]}
     dob = rows["Date of birth"]
-    assert dob["typed"] == dob["record"] == truth.date_of_birth
+    agent_rows = console_client(world.service).get(case_url(case)).context["rows"]
+    agent_dob = {str(row["label"]): row for row in agent_rows}["Date of birth"]
+    assert (
+        agent_dob["typed"]
+        == agent_dob["record"]
+        == f"{truth.date_of_birth:%b} {truth.date_of_birth.day}, {truth.date_of_birth.year}"
+    )
     assert (dob["level"], dob["level_now"], dob["now_label"]) == ("differ", "agree", "Agree")
     assert rows["First name"]["now_label"] == ""  # unchanged fields say nothing more
     assert "The comparison is as it was when the case was opened" in html
@@ -794,7 +830,9 @@ def test_case_page_highlights_conflicts_and_explains_the_match_in_plain_words(wo
     html = console_client(world.da_a).get(case_url(case)).content.decode()
     dob = html[html.index('<tr data-level="differ">') :]
     dob = dob[: dob.index("</tr>")]
-    assert dob.count('class="bg-secondary-lighter"') == 3 and "<strong>Differ</strong>" in dob
+    assert (
+        dob.count('class="bg-secondary-lighter"') == 2 and "<strong>Differ</strong>" in dob
+    )  # no submission column
     agree = html[html.index('<tr data-level="agree">') :]
     assert "bg-secondary-lighter" not in agree[: agree.index("</tr>")]
     assert "Why a person must decide" in html and "Check those against a document" in html
@@ -829,3 +867,110 @@ def test_the_partial_page_links_to_the_case_status_page_with_the_reference(
     assert AuditEvent.objects.filter(event_type=EventType.THROTTLE_ALERT).count() == 0
     assert client.get(f"{reverse('registration:case_status')}?reference={'x' * 500}").status_code == 200
     assert 'href="tel:+1' in page.content.decode()
+
+
+# --- what a Directory Administrator may see and decide (security review) --------------------
+
+
+def add_new_post(who: Someone) -> dict[str, str]:
+    return {
+        "first_name": who.first_name,
+        "middle_name": "",
+        "last_name": who.last_name,
+        "date_of_birth": who.date_of_birth.isoformat(),
+        "ssn": who.ssn,
+        "email": "",
+        "phone": "",
+        "role_title": "Aide",
+    }
+
+
+def test_a_case_a_directory_administrator_typed_is_neither_in_their_queue_nor_theirs_to_decide(
+    world: World,
+) -> None:
+    """Another district's staff member added to district A (path b), then typed again with a
+    made-up birth date (path c): the case goes to the person's other organizations and customer
+    service, never to the administrator who typed it; reassigned to them, they still cannot decide."""
+    victim = someone("Morgan", "Ellsworth")
+    person = record_at(world.school_b1, victim, profile=True)
+    directory_actions.do_add_staff(person=person, organization=world.district_a, role_title="Aide", ctx=CTX)
+    da_a = console_client(world.da_a)
+    made_up = older(victim)
+    response = da_a.post(
+        reverse("backoffice:org_add_new", args=[world.district_a.code]), add_new_post(made_up)
+    )
+    case = MatchCase.objects.get(reference=response.context["reference"])
+    assert list(case.organizations.all()) == [world.school_b1] and not response.context["in_my_queue"]
+    assert da_a.get(case_url(case)).status_code == 404
+    assert da_a.post(case_url(case, "resolve"), resolve_post(case, outcome="same_person")).status_code == 404
+    assert console_client(world.da_b).get(case_url(case)).status_code == 200
+    # Customer service reassigns it to district A: A sees it, but its typist does not decide it.
+    actions.do_route_case(case=case, organizations=[world.district_a], ctx=ctx_for(world.service), note="x")
+    page = da_a.get(case_url(case))
+    assert page.status_code == 200 and page.context["resolve_form"] is None and page.context["own_submission"]
+    assert 'name="outcome"' not in page.content.decode()
+    post = resolve_post(case, outcome="same_person", last_name="Hijacked")
+    assert da_a.post(case_url(case, "resolve"), post).status_code == 403
+    assert da_a.post(case_url(case, "escalate"), {"note": "x"}).status_code == 403
+    person.refresh_from_db()
+    assert person.last_name == "Ellsworth" and person.date_of_birth == victim.date_of_birth
+
+
+def test_a_case_is_seen_by_a_directory_administrator_only_while_the_person_is_on_their_staff(
+    world: World,
+) -> None:
+    record = someone("Quincy", "Marlowe")
+    person = record_at(world.school_a1, record)
+    case = case_against(person, older(record))
+    assert console_client(world.da_a).get(case_url(case)).status_code == 200
+    entry = person.staff_entries.get()
+    directory_actions.do_end_staff_entry(entry=entry, ctx=CTX)
+    assert console_client(world.da_a).get(case_url(case)).status_code == 404
+    assert case.reference not in console_client(world.da_a).get(reverse("backoffice:cases")).content.decode()
+    assert console_client(world.service).get(case_url(case)).status_code == 200
+
+
+def test_a_directory_administrator_cannot_rewrite_another_district_s_staff_member(world: World) -> None:
+    """A person on the staff of districts A and B: A's administrator decides the case but may not
+    correct the names or birth date (customer service does, after an escalation), and is not
+    shown the record's birth date or state ID."""
+    record = someone("Harper", "Vasquez-Lind", middle_name="Jo")
+    person = record_at(world.school_a1, record)
+    directory_actions.do_add_staff(person=person, organization=world.school_b1, role_title="Coach", ctx=CTX)
+    case = case_against(person, older(record))
+    da_a = console_client(world.da_a)
+    page = da_a.get(case_url(case))
+    html = page.content.decode()
+    rows = {str(row["label"]): row for row in page.context["rows"]}
+    assert rows["Date of birth"]["record"] == "" and rows["Date of birth"]["withheld"]
+    assert str(record.date_of_birth.year) not in html and "Not shown to Directory Administrators" in html
+    assert page.context["correction_problem"] and "only customer service may correct" in html
+    for change in ({"last_name": "Hijacked"}, {"date_of_birth": "1970-01-01"}, {"first_name": "Other"}):
+        refused = da_a.post(case_url(case, "resolve"), resolve_post(case, outcome="same_person", **change))
+        assert refused.status_code == 200 and "only customer service may correct" in refused.content.decode()
+        assert 'name="note"' in refused.content.decode()  # the escalate form is there
+    person.refresh_from_db()
+    assert (person.last_name, person.first_name, person.date_of_birth) == (
+        "Vasquez-Lind",
+        "Harper",
+        record.date_of_birth,
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.OPEN
+    # Left as they are, the record's fields are no correction: "same person" is A's to decide.
+    fine = da_a.post(case_url(case, "resolve"), resolve_post(case, outcome="same_person", date_of_birth=""))
+    assert fine.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED
+
+
+def test_customer_service_corrects_a_record_shared_by_two_districts(world: World) -> None:
+    record = someone("Rory", "Abernathy")
+    person = record_at(world.school_a1, record)
+    directory_actions.do_add_staff(person=person, organization=world.school_b1, role_title="Coach", ctx=CTX)
+    case = case_against(person, older(record))
+    agent = console_client(world.service)
+    post = resolve_post(case, outcome="same_person", last_name="Abernathy-Cole")
+    assert agent.post(case_url(case, "resolve"), post).status_code == 302
+    person.refresh_from_db()
+    assert person.last_name == "Abernathy-Cole"

@@ -163,21 +163,34 @@ def test_add_someone_already_on_my_staff(world: World) -> None:
     assert event.actor_id == world.da_a.pk and event.target_id == str(new_entry.pk)
 
 
-def test_add_someone_known_to_the_agency_by_name_and_ssn(world: World) -> None:
+def known_post(who: Someone, **extra: str) -> dict[str, str]:
+    return {
+        "step": "search",
+        "first_name": who.first_name,
+        "last_name": who.last_name,
+        "date_of_birth": who.date_of_birth.isoformat(),
+        "ssn": who.ssn,
+        **extra,
+    }
+
+
+def test_add_someone_known_to_the_agency_by_names_birth_date_and_ssn(world: World) -> None:
     who = someone("Indira", "Castellanos")
     person = on_file(who)
     profile = with_profile(person)
     da_a = console_client(world.da_a)
     url = org_url(world.school_a1.code, "org_add_known")
-    found = da_a.post(
-        url, {"step": "search", "first_name": "indira", "last_name": "CASTELLANOS", "ssn": who.ssn}
-    )
+    found = da_a.post(url, known_post(who, first_name="indira", last_name="CASTELLANOS"))
     html = found.content.decode()
-    assert found.status_code == 200 and profile.username in html and f"***-**-{who.ssn[-4:]}" in html
+    assert found.status_code == 200 and found.context["found"] and f"***-**-{who.ssn[-4:]}" in html
     assert "Indira" not in html  # only what was typed is shown back ("indira")
+    # Nothing of the record before the person is added: not even the User Name.
+    assert profile.username not in html and "Profile" not in found.context["typed"]
     added = da_a.post(url, {"step": "add", "role_title": "Librarian"})
     entry = StaffEntry.objects.get(person=person, organization=world.school_a1)
     assert added["Location"] == org_url(world.school_a1.code, "org_entry", entry=entry.pk)
+    # Once on the staff, the administrator sees what they see of their staff.
+    assert profile.username in da_a.get(added["Location"]).content.decode()
     assert (
         events(EventType.STAFF_ADDED, organization=world.school_a1.code)
         .filter(actor_id=world.da_a.pk)
@@ -189,25 +202,44 @@ def test_add_someone_known_to_the_agency_by_name_and_ssn(world: World) -> None:
     assert again.status_code == 302 and again["Location"] == url
 
 
+def test_known_person_search_needs_the_birth_date_too(world: World) -> None:
+    """Names and SSN are not enough to take another district's staff member onto mine: the
+    date of birth must agree exactly as well (a year off, or a day off, finds no one)."""
+    who = someone("Morgan", "Ellsworth")
+    person = on_file(who)
+    with_profile(person)
+    directory_actions.do_add_staff(person=person, organization=world.school_b1, role_title="Teacher", ctx=CTX)
+    da_a = console_client(world.da_a)
+    url = org_url(world.district_a.code, "org_add_known")
+    born = who.date_of_birth
+    for wrong in (born.replace(year=born.year - 1), born + timedelta(days=1)):
+        page = da_a.post(url, known_post(who, date_of_birth=wrong.isoformat()))
+        assert page.context["not_found"] and not page.context.get("found")
+    assert da_a.post(url, {"step": "add", "role_title": "Aide"})["Location"] == url
+    no_birth_date = da_a.post(url, known_post(who, date_of_birth=""))
+    assert "date_of_birth" in no_birth_date.context["form"].errors
+    assert not StaffEntry.objects.filter(person=person, organization=world.district_a).exists()
+
+
 def test_known_person_search_says_the_same_for_unknown_ssn_and_other_names(world: World) -> None:
     who = someone("Tobias", "Fairweather")
     on_file(who)
     da_a = console_client(world.da_a)
     url = org_url(world.district_a.code, "org_add_known")
-    other_names = da_a.post(
-        url, {"step": "search", "first_name": "Tobias", "last_name": "Fairfax", "ssn": who.ssn}
-    )
+    other_names = da_a.post(url, known_post(who, last_name="Fairfax"))
     stranger = someone("Tobias", "Fairfax")  # an SSN nobody has
-    unknown = da_a.post(
-        url, {"step": "search", "first_name": "Tobias", "last_name": "Fairfax", "ssn": stranger.ssn}
-    )
+    unknown = da_a.post(url, known_post(stranger, date_of_birth=who.date_of_birth.isoformat()))
     assert other_names.context["not_found"] and unknown.context["not_found"]
     assert without_tokens(other_names.content.decode()) == without_tokens(unknown.content.decode())
     assert "***-**-" not in other_names.content.decode()
     # Nothing to add after a search that found no one; bad input is a field error.
     assert da_a.post(url, {"step": "add", "role_title": "Teacher"}).status_code == 302
     bad = da_a.post(url, {"step": "search", "first_name": "", "last_name": "X", "ssn": "12"})
-    assert bad.status_code == 200 and set(bad.context["form"].errors) == {"first_name", "ssn"}
+    assert bad.status_code == 200 and set(bad.context["form"].errors) == {
+        "first_name",
+        "ssn",
+        "date_of_birth",
+    }
     assert (
         not StaffEntry.objects.filter(organization=world.district_a)
         .exclude(person=world.da_a.person)
@@ -224,7 +256,7 @@ def test_known_person_search_is_throttled_per_administrator(world: World, settin
     on_file(who)
     da_a = console_client(world.da_a)
     url = org_url(world.district_a.code, "org_add_known")
-    form = {"step": "search", "first_name": "Ulla", "last_name": "Brightwater", "ssn": who.ssn}
+    form = known_post(who)
     assert da_a.post(url, form).context["found"]
     assert da_a.post(url, form | {"last_name": "Other"}).context["not_found"]
     refused = da_a.post(url, form)
@@ -298,6 +330,20 @@ def test_an_email_never_stands_in_for_the_ssn_when_adding_someone_new(world: Wor
     typed = new_post(record, email="yolanda.b@mail.example")
     response = console_client(world.da_a).post(org_url(world.school_a1.code, "org_add_new"), typed)
     assert response.status_code in (200, 302)
+    assert not StaffEntry.objects.filter(person=person).exists()
+
+
+def test_names_and_birth_date_never_add_a_record_without_ssn_to_my_organization(world: World) -> None:
+    """rules-4 E9 (a record without an SSN, names and birth date agreeing, an SSN held by no one)
+    is an exact only where a one-time activation code can confirm it: the wizard. Here it would
+    put someone's record and Profile in the administrator's organization, where a set-up code
+    could be issued for it: a case instead."""
+    record = someone("Yolanda", "Brightwater")
+    person = on_file(record.with_(ssn=""))
+    precreated(person)
+    response = console_client(world.da_a).post(org_url(world.school_a1.code, "org_add_new"), new_post(record))
+    assert response.status_code == 200
+    assert MatchCase.objects.get().person == person
     assert not StaffEntry.objects.filter(person=person).exists()
 
 
@@ -395,7 +441,7 @@ def test_adding_someone_new_is_counted_before_matching_and_the_31st_is_refused(
     assert events(EventType.THROTTLE_ALERT, limit="staff_search_actor").count() == 1
     # The known-person search shares the allowance: refused too.
     known = org_url(world.school_a1.code, "org_add_known")
-    search = {"step": "search", "first_name": "Rosalind", "last_name": "Achterberg", "ssn": record.ssn}
+    search = known_post(record)
     assert da_a.post(known, search).status_code == 429
     # Bad input is not a look-up: it is not counted and still gets its field errors.
     bad = da_a.post(url, new_post(probe, ssn="12"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from base64 import b32decode
 from datetime import timedelta
 from io import StringIO
@@ -367,3 +368,18 @@ def test_enrolment_lands_them_on_their_console_after_the_recovery_codes() -> Non
     )
     assert done.context["next"] == reverse("backoffice:service")
     assert f'href="{reverse("backoffice:service")}"' in done.content.decode()
+
+
+def test_the_code_box_has_focus_and_a_wrong_code_is_linked_to_it(
+    client: Client, staff: Profile, enrolled: TOTPDevice
+) -> None:
+    sign_in(client, staff.username)
+    first = client.get(VERIFY).content.decode()
+    assert re.search(r'<input[^>]*name="code"[^>]*autofocus', first)
+    wrong = client.post(VERIFY, {"code": "000000"}).content.decode()
+    summary = re.search(r'<div[^>]*id="error-summary".*?</div>\s*</div>', wrong, re.S)
+    assert summary and f'<a class="usa-link" href="#id_code">{mfa_views.WRONG_CODE}</a>' in summary.group(0)
+    assert not re.search(r'<input[^>]*name="code"[^>]*autofocus', wrong)  # the summary has it
+    assert re.search(
+        r'<input[^>]*name="code"[^>]*usa-input--error|<input[^>]*usa-input--error[^>]*name="code"', wrong
+    )

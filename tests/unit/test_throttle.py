@@ -150,3 +150,38 @@ def test_retry_after_is_when_the_next_attempt_gets_through(backend: str) -> None
     with time_machine.travel(start + timedelta(minutes=10 + 80), tick=False):
         throttle.undo(LIMIT, "nia")  # take back the early probe
         assert throttle.attempt(LIMIT, "nia").allowed
+
+
+def test_succeeded_clears_releases_and_gives_back_the_address_attempt(backend: str) -> None:
+    address = Limit("test_address", 5, timedelta(hours=1))
+    for _ in range(3):
+        throttle.attempt(LIMIT, "nia")
+        throttle.attempt(address, "10.0.0.1")
+    throttle.hold(LIMIT, "nia", timedelta(seconds=30))
+    throttle.succeeded(LIMIT, "nia", release_hold=True, address=(address, "10.0.0.1"))
+    assert throttle.count(LIMIT, "nia") == 0
+    assert throttle.held_for(LIMIT, "nia") == 0
+    assert throttle.attempt(address, "10.0.0.1").number == 3  # 3 counted, 1 given back, this one
+    # Without release_hold the marker stays; an unknown address takes nothing back.
+    throttle.hold(LIMIT, "oz", timedelta(seconds=30))
+    throttle.succeeded(LIMIT, "oz", release_hold=False, address=(address, None))
+    assert throttle.held_for(LIMIT, "oz") > 0
+
+
+def test_succeeded_is_one_round_trip_to_redis(settings, db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    use_redis(settings)
+    address = Limit("test_address", 5, timedelta(hours=1))
+    throttle.attempt(LIMIT, "pia")
+    throttle.attempt(address, "10.0.0.2")
+    sent = []
+    real_send = redis.connection.Connection.send_packed_command
+
+    def counted(self, command, check_health=True):  # type: ignore[no-untyped-def]
+        sent.append(command)
+        return real_send(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counted)
+    throttle.succeeded(LIMIT, "pia", release_hold=True, address=(address, "10.0.0.2"))
+    assert len(sent) == 1
+    monkeypatch.undo()
+    assert throttle.count(LIMIT, "pia") == 0 and throttle.count(address, "10.0.0.2") == 0

@@ -107,10 +107,10 @@ def sign_in(request: HttpRequest, *, username: str, password: str) -> SignInResu
         return SignInResult(retry_after=int(wait_after.total_seconds()))
     # Success resets the account's own counter and delay, and takes back this attempt from the
     # address (an office signing in through one address must not use up its allowance).
-    throttle.clear(per_profile, account_key)
-    if wait_after:  # else hold() above already took the marker away
-        throttle.release(per_profile, account_key)
-    throttle.undo(per_address, ctx.client_ip)
+    # One round trip (throttle.succeeded); the marker is released only if hold() above set one.
+    throttle.succeeded(
+        per_profile, account_key, release_hold=bool(wait_after), address=(per_address, ctx.client_ip)
+    )
     login(request, profile)  # rotates the session id; user_logged_in starts the 12-hour clock
     record_event(EventType.SIGN_IN, ctx=ctx_from_request(request), target=profile)
     return SignInResult(profile=profile)

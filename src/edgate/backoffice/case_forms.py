@@ -87,16 +87,26 @@ class ResolveForm(UswdsForm):
         _("Why you decided this, for example what you checked. Kept with the case and in the audit log."),
     )
 
-    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {name: getattr(person, name) for name in CORRECTABLE_FIELDS})
+    def __init__(self, *args: Any, person: Person, show_birth_date: bool = True, **kwargs: Any) -> None:
+        initial = {name: getattr(person, name) for name in CORRECTABLE_FIELDS}
+        if not show_birth_date:
+            # A Directory Administrator is not shown the record's date of birth: the field starts
+            # empty, and left empty keeps the record's.
+            initial["date_of_birth"] = None
+        kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.person = person
         dob = self.fields["date_of_birth"]
         dob.widget.attrs["autocomplete"] = "off"
         # A record's date of birth may be corrected, not removed; one without may stay without.
-        dob.required = person.date_of_birth is not None
-        if not dob.required:
+        dob.required = show_birth_date and person.date_of_birth is not None
+        if person.date_of_birth is None:
             dob.help_text = _("The record has no date of birth. Leave this empty unless you checked it.")
+        elif not show_birth_date:
+            dob.help_text = _(
+                "Not shown here. Leave this empty to keep the record's date of birth, or type the "
+                "one you checked against a document."
+            )
 
     def _touched(self, name: str) -> bool:
         return name in self.changed_data
@@ -123,9 +133,14 @@ class ResolveForm(UswdsForm):
 
     @sensitive_variables()
     def clean_date_of_birth(self) -> Any:
-        if not self._touched("date_of_birth"):
+        typed = self.cleaned_data["date_of_birth"]
+        # Untouched, or typed as the record has it (a Directory Administrator is not shown it),
+        # it is the record's value, whatever that is.
+        if not self._touched("date_of_birth") or typed == self.person.date_of_birth:
             return self.person.date_of_birth
-        return birth_date_in_range(self.cleaned_data["date_of_birth"])
+        if typed is None and not self.fields["date_of_birth"].required:
+            return self.person.date_of_birth  # left empty where the record's is not shown: kept
+        return birth_date_in_range(typed)
 
     def clean_reason(self) -> str:
         reason = " ".join(self.cleaned_data["reason"].split())

@@ -21,6 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 
 from edgate.audit.models import EventType
 from edgate.core.context import ctx_from_request
+from edgate.core.templatetags.edgate_format import day
 from edgate.directory.models import Organization
 from edgate.identity.records import Identity
 from edgate.matching import actions, service
@@ -59,7 +60,11 @@ def decidable(actor: Actor) -> tuple[str, ...]:
 
 
 def may_act(actor: Actor, case: MatchCase) -> bool:
-    return case.status in decidable(actor)
+    """Whether the actor decides (or escalates) the case now. Never a Directory Administrator
+    who typed its conflicting data (path c of adding staff): whoever typed it cannot resolve it."""
+    if case.status not in decidable(actor):
+        return False
+    return actor.is_agency or not scope.submitted_by_actor(actor, case)
 
 
 def _masked(last4: str) -> str:
@@ -139,11 +144,18 @@ def submitted_by(case: MatchCase) -> str:
     return _("From the import file")
 
 
+# The record's fields a Directory Administrator is not shown on a case page: nowhere else in
+# their console are they shown either (their staff's names and the SSN's last four are).
+WITHHELD_FROM_DIRECTORY = frozenset({"date_of_birth", "state_id"})
+
+
 @sensitive_variables()
-def _side_by_side(case: MatchCase) -> list[dict[str, Any]]:
+def _side_by_side(case: MatchCase, actor: Actor) -> list[dict[str, Any]]:
     """Each field as submitted and as on the record now, with the level it had when the case
-    was opened and, where the record was corrected since, the level it has now."""
-    typed: Identity = service.submitted_identity(case)
+    was opened and, where the record was corrected since, the level it has now. A Directory
+    Administrator is not shown the record's date of birth or state ID, nor anything of the
+    submission: per field, only whether it agrees (the levels)."""
+    typed: Identity = service.submitted_identity(case) if actor.is_agency else Identity()
     person = case.person
     fields = case.explanation.get("fields", {})
     kinds = case.explanation.get("details", {})
@@ -153,8 +165,14 @@ def _side_by_side(case: MatchCase) -> list[dict[str, Any]]:
     for name, label in ROWS:
         if name == "ssn":
             mine, theirs = _masked(typed.ssn[-4:] if typed.ssn else ""), _masked(person.ssn_last4)
+        elif name == "date_of_birth":
+            # Written as every date of this page is (edgate_format.day: "Feb 17, 1991").
+            mine, theirs = day(typed.date_of_birth), day(person.date_of_birth)
         else:
             mine, theirs = getattr(typed, name) or "", getattr(person, name) or ""
+        withheld = not actor.is_agency and name in WITHHELD_FROM_DIRECTORY
+        if withheld:
+            theirs = ""
         level = fields.get(name, "")
         level_now = now.get(name, "") if level else ""
         rows.append(
@@ -169,7 +187,9 @@ def _side_by_side(case: MatchCase) -> list[dict[str, Any]]:
                 "level_now": level_now,
                 "now_label": LEVELS.get(level_now, "") if level_now != level else "",
                 # The record's raw value for a field an agency file gave unusable (§7 of matching.md).
-                "problem": problems.get(name),
+                "problem": None if withheld else problems.get(name),
+                "withheld": withheld,
+                "problem_withheld": withheld and name in problems,  # said, its value not shown
             }
         )
     return rows
@@ -206,13 +226,16 @@ def _page(
         "console_section": "cases",
         "actor": actor,
         "case": case,
-        "rows": _side_by_side(case),
+        "rows": _side_by_side(case, actor),
         "explanation": case.explanation,
         "organizations": organizations,
         "history": _history(case),
         "submitted_by": submitted_by(case),
         "may_act": acting,
-        "resolve_form": resolve or (ResolveForm(person=case.person) if acting else None),
+        "resolve_form": resolve
+        or (ResolveForm(person=case.person, show_birth_date=actor.is_agency) if acting else None),
+        "correction_problem": scope.correction_problem(actor, case.person) if acting else None,
+        "own_submission": not actor.is_agency and scope.submitted_by_actor(actor, case),
         "escalate_form": escalate or (EscalateForm() if acting and case.status == CaseStatus.OPEN else None),
         "route_form": route
         or (
@@ -254,8 +277,11 @@ def case_resolve(request: HttpRequest, actor: Actor, reference: str) -> HttpResp
         return _closed(request, case)
     if not may_act(actor, case):
         raise PermissionDenied
-    form = ResolveForm(request.POST, person=case.person)
-    if form.is_valid():
+    form = ResolveForm(request.POST, person=case.person, show_birth_date=actor.is_agency)
+    problem = scope.correction_problem(actor, case.person)
+    if form.is_valid() and problem and form.corrections():
+        form.add_error(None, problem)
+    elif form.is_valid():
         try:
             actions.do_resolve_case(
                 case=case,
@@ -286,6 +312,8 @@ def case_escalate(request: HttpRequest, actor: Actor, reference: str) -> HttpRes
     case = _case(actor, reference)
     if case.status != CaseStatus.OPEN:
         return _closed(request, case)
+    if not may_act(actor, case):
+        raise PermissionDenied
     form = EscalateForm(request.POST)
     if form.is_valid():
         try:

@@ -130,13 +130,23 @@ class PickStaffForm(UswdsForm):
 
 
 class KnownPersonForm(IdentityCleaning, UswdsForm):
-    """Searched by POST: the SSN never goes into a URL."""
+    """Searched by POST: the SSN and date of birth never go into a URL. Names, date of birth
+    and SSN must all agree with the record (`staffing.find_known_person`)."""
 
     first_name = forms.CharField(
         label=_("First name"), max_length=60, error_messages={"required": _("Enter their first name.")}
     )
     last_name = forms.CharField(
         label=_("Last name"), max_length=80, error_messages={"required": _("Enter their last name.")}
+    )
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"),
+        help_text=_("Not shown back."),
+        widget=NoEchoDateInput(autocomplete="off"),
+        error_messages={
+            "required": _("Enter their date of birth."),
+            "invalid": _("Enter the date of birth as a real date, like 02/17/1991."),
+        },
     )
     ssn = forms.CharField(
         label=_("Social Security Number"),

@@ -259,8 +259,10 @@ def _ssn_lookup_refused(request: HttpRequest, actor: Actor) -> int:
 @sensitive_post_parameters("ssn")
 @scope.console_page(*scope.DIRECTORY, methods=("GET", "POST"))
 def add_staff_known(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
-    """Path (b): someone the agency may know — last name, first name and SSN, by POST. A result
-    shows only what was typed, the masked SSN and the User Name."""
+    """Path (b): someone the agency knows — first name, last name, date of birth and SSN, by
+    POST, all agreeing exactly with the record. A result shows only what was typed (names and
+    the SSN's last four): nothing of the record, not even its User Name, until the person is
+    added; then the staff entry page shows what an administrator sees of their own staff."""
     org = scope.organization(actor, code)
     context: dict[str, Any] = {"console_section": "org-add", "organization": org}
     step = request.POST.get("step", "search")
@@ -283,7 +285,7 @@ def add_staff_known(request: HttpRequest, actor: Actor, code: str) -> HttpRespon
                 reason=_reason(form),
             )
             return _added(request, org, added)
-        return render(request, "backoffice/org/add_known.html", context | _found(person) | {"add_form": form})
+        return render(request, "backoffice/org/add_known.html", context | _found() | {"add_form": form})
     search = org_forms.KnownPersonForm(request.POST if request.method == "POST" else None)
     context["form"] = search
     if request.method == "POST" and search.is_valid():
@@ -292,30 +294,32 @@ def add_staff_known(request: HttpRequest, actor: Actor, code: str) -> HttpRespon
             return throttle.too_many(render(request, "backoffice/org/add_known.html", context), refused_for)
         data = search.cleaned_data
         person = staffing.find_known_person(
-            first_name=data["first_name"], last_name=data["last_name"], ssn=data["ssn"]
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            ssn=data["ssn"],
         )
         if person is None:
             request.session.pop(FOUND_KEY, None)
             context["not_found"] = True
         else:
             request.session[FOUND_KEY] = person.pk
-            context |= _found(person) | {
-                "typed": {"first_name": data["first_name"], "last_name": data["last_name"]},
+            context |= _found(data) | {
                 "add_form": org_forms.ask_reason(org_forms.RoleTitleForm(), required=actor.is_agency),
             }
             context["form"] = None
     return render(request, "backoffice/org/add_known.html", context)
 
 
-def _found(person: Person) -> dict[str, Any]:
-    profile = Profile.objects.filter(person=person).first()
-    return {
-        "found": {
-            "ssn_masked": person.ssn_masked,
-            "username": profile.username if profile else "",
-            # What the administrator typed is all that is shown of the name.
-        }
-    }
+@sensitive_variables()
+def _found(typed: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the page says once a person is found: only what the administrator typed (names and
+    the SSN's last four), never anything of the record — no User Name, no Profile status.
+    After the add step the staff entry page shows what an administrator sees of their staff."""
+    if typed is None:
+        return {"found": True}
+    shown = {"first_name": typed["first_name"], "last_name": typed["last_name"]}
+    return {"found": True, "typed": shown | {"ssn_masked": f"***-**-{typed['ssn'][-4:]}"}}
 
 
 @never_cache
@@ -336,7 +340,7 @@ def add_staff_new(request: HttpRequest, actor: Actor, code: str) -> HttpResponse
                 {"console_section": "org-add", "organization": org, "form": form},
             )
             return throttle.too_many(response, refused_for)
-        added = _add_new(form.cleaned_data, org, request)  # the reason is in cleaned_data
+        added = _add_new(form.cleaned_data, org, request, actor)  # the reason is in cleaned_data
         if added.outcome == "partial":
             assert added.case is not None
             return render(
@@ -359,7 +363,7 @@ def add_staff_new(request: HttpRequest, actor: Actor, code: str) -> HttpResponse
 
 
 @sensitive_variables()
-def _add_new(data: dict[str, Any], org: Organization, request: HttpRequest) -> staffing.Added:
+def _add_new(data: dict[str, Any], org: Organization, request: HttpRequest, actor: Actor) -> staffing.Added:
     new = staffing.NewPerson(
         first_name=data["first_name"],
         middle_name=data["middle_name"],
@@ -375,6 +379,8 @@ def _add_new(data: dict[str, Any], org: Organization, request: HttpRequest) -> s
         role_title=data["role_title"],
         ctx=ctx_from_request(request),
         reason=data.get("reason", ""),
+        # A case this opens is not for the administrator who typed it to decide.
+        not_to=frozenset() if actor.is_agency else actor.org_ids,
     )
 
 

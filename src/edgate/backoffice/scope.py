@@ -27,7 +27,8 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -250,12 +251,70 @@ def grant(actor: Actor, pk: int) -> AccessGrant:
     return _one(grants(actor), pk=pk)  # type: ignore[no-any-return]
 
 
+def _reassigned_here(actor: Actor, routed: QuerySet[MatchCase]) -> list[int]:
+    """Of the cases routed to the actor's organizations, those customer service (or a security
+    administrator) reassigned to one of them: `matching.actions.do_route_case`, whose
+    `match_case.routed` event names the organizations it left the case with, is called only by
+    the customer-service console's "reassign" and the admin site."""
+    codes = set(organizations(actor).values_list("code", flat=True))
+    ids = routed.annotate(pk_text=Cast("pk", CharField())).values("pk_text")
+    found = AuditEvent.objects.filter(
+        event_type=EventType.MATCH_CASE_ROUTED, target_type=MatchCase._meta.label_lower, target_id__in=ids
+    ).values_list("target_id", "detail")
+    return [int(pk) for pk, detail in found if codes & set(detail.get("organizations_new") or ())]
+
+
 def cases(actor: Actor) -> QuerySet[MatchCase]:
-    """Agency roles: every case. A Directory Administrator: cases routed to their organizations."""
+    """Agency roles: every case. A Directory Administrator: cases routed to their organizations
+    whose person is on the current staff of one of them — being routed there when the case was
+    opened is not enough (the person may have left, or been added since by the one who opened
+    it) — or that customer service reassigned to one of them (`_reassigned_here`)."""
     everything = MatchCase.objects.all()
     if actor.is_agency:
         return everything
-    return everything.filter(organizations__in=actor.org_ids).distinct()
+    routed = everything.filter(organizations__in=actor.org_ids)
+    on_my_staff = StaffEntry.objects.filter(organization__in=actor.org_ids, ended_at__isnull=True)
+    allowed = routed.filter(
+        Q(person__in=on_my_staff.values("person")) | Q(pk__in=_reassigned_here(actor, routed))
+    )
+    return everything.filter(pk__in=allowed.values("pk"))
+
+
+def _districts(org_ids: Iterable[int]) -> set[int]:
+    """The districts (an organization without a parent counts as its own) of these organizations."""
+    rows = Organization.objects.filter(pk__in=list(org_ids)).values_list("pk", "parent_id")
+    return {parent or pk for pk, parent in rows}
+
+
+def correction_problem(actor: Actor, person: Person) -> str | None:
+    """Why the actor may not correct this person's names or date of birth, or None.
+
+    A Directory Administrator corrects only a record whose current staff entries are all in
+    their own districts: the record is shared with every organization the person works for,
+    and changing who it says they are from one district would rewrite another's staff member.
+    Such a correction is customer service's (escalate the case)."""
+    if actor.is_agency:
+        return None
+    working = StaffEntry.objects.filter(person=person, ended_at__isnull=True).values_list(
+        "organization_id", flat=True
+    )
+    if _districts(working) <= _districts(actor.org_ids):
+        return None
+    return _(
+        "This person also works for another district: only customer service may correct their "
+        "names or date of birth. Escalate the case to customer service, saying what to correct."
+    )
+
+
+def submitted_by_actor(actor: Actor, case: MatchCase) -> bool:
+    """Whether the actor typed the case's conflicting data (adding staff as someone new opened
+    it, or was counted on it): the one who typed it does not decide it."""
+    return AuditEvent.objects.filter(
+        event_type__in=(EventType.MATCH_CASE_OPENED, EventType.MATCH_CASE_REPEATED),
+        target_type=MatchCase._meta.label_lower,
+        target_id=str(case.pk),
+        actor_id=actor.profile.pk,
+    ).exists()
 
 
 def case(actor: Actor, reference: str) -> MatchCase:

@@ -32,17 +32,21 @@ SOURCE = "directory"
 
 
 @sensitive_variables()
-def find_known_person(*, first_name: str, last_name: str, ssn: str) -> Person | None:
-    """The person with this SSN (by its keyed hash) whose names agree with the typed ones once
-    normalized (the last name may be the former one); None otherwise — the same answer for an
-    unknown SSN and for names that differ, so the search says nothing about the SSN alone."""
+def find_known_person(*, first_name: str, last_name: str, date_of_birth: date, ssn: str) -> Person | None:
+    """The person with this SSN (by its keyed hash) and this date of birth whose names agree
+    with the typed ones once normalized (the last name may be the former one) — every
+    identifier the wizard's exact match compares, each agreeing exactly. None otherwise: the
+    same answer for an unknown SSN, another birth date and names that differ, so the search
+    says nothing about any one of them alone. A record without a date of birth is never found
+    here (it can only be added as someone new, which opens a case)."""
     person = Person.objects.filter(ssn_hash=ssn_lookup(ssn)).first()
-    if person is None:
+    if person is None or person.date_of_birth is None:
         return None
     first, last = normalize.name_key(first_name), normalize.name_key(last_name)
     first_agrees = bool(first) and first == person.first_name_key
     last_agrees = bool(last) and last in {person.last_name_key, person.former_last_name_key}
-    return person if first_agrees and last_agrees else None
+    born_agrees = person.date_of_birth == date_of_birth
+    return person if first_agrees and last_agrees and born_agrees else None
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,12 @@ class NewPerson:
 
 @sensitive_variables()
 def _route(
-    new: NewPerson, organization: Organization, role_title: str, ctx: Ctx, reason: str
+    new: NewPerson,
+    organization: Organization,
+    role_title: str,
+    ctx: Ctx,
+    reason: str,
+    not_to: frozenset[int] = frozenset(),
 ) -> Added | None:
     """Match and act on an exact or partial outcome; None when nobody matches."""
     query = new.identity()
@@ -108,7 +117,9 @@ def _route(
         return None
     person = Person.objects.get(pk=decision.candidate_id)
     if decision.outcome == MatchOutcome.PARTIAL:
-        case = service.do_open_case(person=person, query=query, decision=decision, source=SOURCE, ctx=ctx)
+        case = service.do_open_case(
+            person=person, query=query, decision=decision, source=SOURCE, ctx=ctx, not_to=not_to
+        )
         return Added("partial", case=case)
     return add_known_person(
         person=person, organization=organization, role_title=role_title, ctx=ctx, reason=reason
@@ -118,13 +129,21 @@ def _route(
 @sensitive_variables()
 @transaction.atomic
 def add_new_person(
-    *, new: NewPerson, organization: Organization, role_title: str, ctx: Ctx, reason: str = ""
+    *,
+    new: NewPerson,
+    organization: Organization,
+    role_title: str,
+    ctx: Ctx,
+    reason: str = "",
+    not_to: frozenset[int] = frozenset(),
 ) -> Added:
     """Exact match → the known person is added; partial → a match case (source "directory") for
     customer service and the case queue, nobody added; none → a new Person with a pre-created
-    Profile and the staff entry. A concurrent insert of the same SSN (IntegrityError) is matched
-    again, so no duplicate Person is ever made."""
-    routed = _route(new, organization, role_title, ctx, reason)
+    Profile and the staff entry. A case never goes to the organizations in `not_to` (those of
+    the Directory Administrator who typed the data: they do not decide it), only to customer
+    service and the person's other organizations. A concurrent insert of the same SSN
+    (IntegrityError) is matched again, so no duplicate Person is ever made."""
+    routed = _route(new, organization, role_title, ctx, reason, not_to)
     if routed is not None:
         return routed
     try:
@@ -144,7 +163,7 @@ def add_new_person(
             )
     except IntegrityError:
         # Someone registered (or was added) with this SSN meanwhile: match against them.
-        routed = _route(new, organization, role_title, ctx, reason)
+        routed = _route(new, organization, role_title, ctx, reason, not_to)
         if routed is None:
             raise
         return routed

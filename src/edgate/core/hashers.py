@@ -4,13 +4,22 @@ Measured on the 2-core machines this runs on (bench/hashing.py, CPU per hash): D
 default (m=100 MiB, t=2, p=8) ~186 ms, about 11 hashes/s in all; OWASP's minimum
 (m=19 MiB, t=2, p=1) ~21 ms. We take m=46 MiB, t=1, p=1 — an OWASP-listed equivalent with
 more memory hardness per guess — at ~49 ms, about 40 sign-ins/s on two cores.
+
+Hashes run at low CPU priority: in a small pool of threads of their own whose Linux nice value
+is raised (PASSWORD_HASHING_NICE, EDGATE_HASH_NICE, default 10), so that while sign-ins keep
+the cores busy the cheap pages of the same process get them first. A nice value is per thread
+on Linux, and a thread cannot lower its own again without privilege: hence dedicated threads
+rather than the request's. docs/performance.md has the figures (nice 0, 10, SCHED_IDLE).
 """
 
 import hashlib
 import logging
+import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher, BasePasswordHasher, mask_hash
@@ -31,8 +40,12 @@ class HashingBusy(Exception):
         self.retry_after = retry_after
 
 
+T = TypeVar("T")
+
 _slots_guard = threading.Lock()
 _slots: tuple[int, threading.BoundedSemaphore] | None = None
+# (process id, size, nice, the pool): threads do not survive a fork, so a worker makes its own.
+_pool: tuple[int, int, int, ThreadPoolExecutor] | None = None
 
 
 def _semaphore(size: int) -> threading.BoundedSemaphore:
@@ -41,6 +54,52 @@ def _semaphore(size: int) -> threading.BoundedSemaphore:
         if _slots is None or _slots[0] != size:  # made once per process (tests may resize it)
             _slots = (size, threading.BoundedSemaphore(size))
         return _slots[1]
+
+
+IDLE = -1  # PASSWORD_HASHING_NICE "idle": Linux's SCHED_IDLE policy instead of a nice value
+
+
+def _lower_priority(nice: int) -> None:
+    """Raise the calling thread's nice value (Linux applies setpriority to one thread when
+    given its thread id), or put it under SCHED_IDLE. Best effort: where it cannot be done,
+    hashes run at normal priority."""
+    tid = threading.get_native_id()
+    try:
+        if nice == IDLE:
+            os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
+        elif nice > 0:  # never below the process's own (that would need privilege)
+            os.setpriority(os.PRIO_PROCESS, tid, max(nice, os.getpriority(os.PRIO_PROCESS, tid)))
+    except (OSError, AttributeError) as exc:  # pragma: no cover - not Linux, or refused
+        logger.warning("Password hashing: could not lower the hash threads' priority (%s)", exc)
+
+
+def _hash_pool(size: int, nice: int) -> ThreadPoolExecutor:
+    """The process's hash threads: as many as hashing slots, so a hash that got its slot never
+    waits for a thread."""
+    global _pool
+    with _slots_guard:
+        if _pool is None or _pool[:3] != (os.getpid(), size, nice):
+            old = _pool
+            pool = ThreadPoolExecutor(
+                max_workers=size,
+                thread_name_prefix="edgate-hash",
+                initializer=_lower_priority,
+                initargs=(nice,),
+            )
+            _pool = (os.getpid(), size, nice, pool)
+            if old is not None and old[0] == os.getpid():
+                old[3].shutdown(wait=False)  # its hashes in flight finish; no new ones
+        return _pool[3]
+
+
+def run_hash(function: Callable[..., T], *args: object) -> T:
+    """function(*args) in one of the low-priority hash threads (PASSWORD_HASHING_NICE); the
+    caller holds a hashing slot. With nice 0 the hash runs in the caller's thread."""
+    nice = int(getattr(settings, "PASSWORD_HASHING_NICE", 0))
+    if nice == 0:
+        return function(*args)
+    size = max(1, int(settings.PASSWORD_HASHING_CONCURRENCY))
+    return _hash_pool(size, nice).submit(function, *args).result()
 
 
 @contextmanager
@@ -70,11 +129,11 @@ class EdgateArgon2Hasher(Argon2PasswordHasher):
 
     def encode(self, password: str, salt: str) -> str:
         with hashing_slot():
-            return super().encode(password, salt)
+            return run_hash(super().encode, password, salt)
 
     def verify(self, password: str, encoded: str) -> bool:
         with hashing_slot():
-            return super().verify(password, encoded)
+            return run_hash(super().verify, password, encoded)
 
 
 class ClientSecretHasher(BasePasswordHasher):

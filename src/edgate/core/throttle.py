@@ -62,6 +62,12 @@ class Store(Protocol):
     def claim_until(self, key: str, until: datetime, now: datetime) -> datetime | None: ...
     def get_until(self, key: str) -> datetime | None: ...
     def clear_until(self, key: str) -> None: ...
+    def settle(
+        self,
+        clear: tuple[str, list[datetime]],
+        until: str | None,
+        undo: tuple[str, datetime, timedelta] | None,
+    ) -> None: ...
 
 
 _TABLE = ThrottleCounter._meta.db_table
@@ -142,6 +148,18 @@ class DatabaseStore:
     def clear_until(self, key: str) -> None:
         ThrottleCounter.objects.filter(key=key, window_start=_MARKER_WINDOW).delete()
 
+    def settle(
+        self,
+        clear: tuple[str, list[datetime]],
+        until: str | None,
+        undo: tuple[str, datetime, timedelta] | None,
+    ) -> None:
+        self.clear(*clear)
+        if until is not None:
+            self.clear_until(until)
+        if undo is not None:
+            self.incr(*undo, amount=-1)
+
 
 @cache
 def _redis(url: str) -> redis.Redis:
@@ -219,6 +237,21 @@ class RedisStore:
     def clear_until(self, key: str) -> None:
         self.client.delete(f"edgate:until:{key}")
 
+    def settle(
+        self,
+        clear: tuple[str, list[datetime]],
+        until: str | None,
+        undo: tuple[str, datetime, timedelta] | None,
+    ) -> None:
+        """clear(), clear_until() and the taking back of one attempt, in one round trip."""
+        pipe = self.client.pipeline(transaction=True)
+        pipe.delete(*[self._key(clear[0], start) for start in clear[1]])
+        if until is not None:
+            pipe.delete(f"edgate:until:{until}")
+        if undo is not None:
+            pipe.eval(self._DECREMENT, 1, self._key(undo[0], undo[1]))
+        pipe.execute()
+
 
 class FallbackStore:
     """Redis while it answers, the database store while it does not (see the module's notes)."""
@@ -260,6 +293,14 @@ class FallbackStore:
 
     def clear_until(self, key: str) -> None:
         self._call("clear_until", key)
+
+    def settle(
+        self,
+        clear: tuple[str, list[datetime]],
+        until: str | None,
+        undo: tuple[str, datetime, timedelta] | None,
+    ) -> None:
+        self._call("settle", clear, until, undo)
 
 
 def store() -> Store:
@@ -386,6 +427,23 @@ def count(limit: Limit, ident: str) -> float:
 def clear(limit: Limit, ident: str) -> None:
     current, previous, _ = _windows(limit, timezone.now())
     store().clear(_key(limit, ident), [current, previous])
+
+
+def succeeded(limit: Limit, ident: str, *, release_hold: bool, address: tuple[Limit, str | None]) -> None:
+    """A right password: clear(limit, ident), release(limit, ident) when `release_hold`, and
+    undo() of the attempt counted against `address` — one round trip to Redis (one MULTI)
+    instead of three; the same statements as before on the database store."""
+    current, previous, _ = _windows(limit, timezone.now())
+    address_limit, address_ident = address
+    undo_key = None
+    if address_ident is not None:
+        window = _windows(address_limit, timezone.now())[0]
+        undo_key = (_key(address_limit, address_ident), window, address_limit.window * 2)
+    store().settle(
+        (_key(limit, ident), [current, previous]),
+        _key(limit, f"hold:{ident}") if release_hold else None,
+        undo_key,
+    )
 
 
 # --- progressive delay -------------------------------------------------------------------

@@ -12,7 +12,10 @@ The full rules are in docs/matching.md (§3). In short (rules-3):
             in agency rows, an SSN one keystroke off with names, birth date and a contact). A
             field unusable on either side never counts, but for a widening that reads it (a
             typed date's digits). A high total alone never makes `exact`: a false exact shows
-            a stranger someone else's User Name.
+            a stranger someone else's User Name. rules-4 adds two exacts that rest on names
+            and a birth date (no SSN on file, or one keystroke off; the SSN typed held by no
+            one; no namesake born the same day on file): `Decision.needs_code` — the caller
+            asks for a one-time set-up code, or treats them as partial (`Decision.gated`).
 * partial — the registration points at this record through strong evidence (the SSN or state
             ID agrees; the SSN is one keystroke off with date of birth and first name near;
             name and date of birth agree with no SSN to tell them apart, or a differing one;
@@ -31,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 
+from . import normalize
 from .compare import Result, compare_all
 from .records import Candidate, Identity
 from .rules import RULES_3, MatchRules
@@ -43,6 +47,10 @@ class Outcome(StrEnum):
 
 
 SSN_HELD_ELSEWHERE = "exact by another rule, but another record holds this SSN"
+NAMESAKE_ON_FILE = (
+    "exact by a rule that needs a set-up code, but another record has the same names and birth date"
+)
+NO_SSN_TYPED = "exact by a rule that needs a set-up code, but no SSN was typed to be held by no one"
 RANK = {Outcome.EXACT: 2, Outcome.PARTIAL: 1, Outcome.NONE: 0}
 
 
@@ -53,6 +61,18 @@ class Decision:
     score: float = 0.0
     fields: dict[str, Result] = field(default_factory=dict)
     rule: str = ""
+    # Exact on evidence a colleague or relative could know (rules-4 E9): the caller must not
+    # hand over the Profile on it — a pre-created Profile's set-up needs a one-time set-up code,
+    # an active Profile's User Name is not shown; a caller that cannot ask for a code treats it
+    # as partial (`gated`).
+    needs_code: bool = False
+
+    def gated(self) -> Decision:
+        """For a caller with no set-up code to ask for (the console's add-someone-new, ...): an
+        exact that needs a code is a human's decision, like any partial."""
+        if self.outcome == Outcome.EXACT and self.needs_code:
+            return replace(self, outcome=Outcome.PARTIAL, needs_code=False)
+        return self
 
     def explanation(self) -> dict[str, str]:
         return {name: result.level.value for name, result in self.fields.items()}
@@ -93,6 +113,7 @@ def classify(
     unusable: frozenset[str] = frozenset(),
     *,
     agency_file: bool = False,
+    middle_agrees: bool = False,
 ) -> tuple[Outcome, str]:
     kind = _kinds(f, rules)
     for_exact = dict(kind)
@@ -101,7 +122,7 @@ def classify(
     if all(for_exact[name] in allowed for name, allowed in rules.exact.items()):
         return Outcome.EXACT, "names, date of birth and SSN agree"
     for widening in rules.widenings:
-        if widening.agency_only and not agency_file:
+        if (widening.agency_only and not agency_file) or (widening.needs_code and agency_file):
             continue
         seen = for_exact | {name: kind[name] for name in widening.read_when_unusable}
         if all(seen[name] in allowed for name, allowed in widening.kinds.items()) and (
@@ -138,7 +159,7 @@ def classify(
         contact = any(kind[name] == "exact" for name in ("address", "email", "phone"))
         if kind["date_of_birth"] == "exact" and kind["first_name"] in ("exact", "nickname") and contact:
             return Outcome.PARTIAL, "no full SSN; first name, date of birth and contact agree"
-        if rules.partial_without_dob and contact and _whole_name_agrees(kind):
+        if rules.partial_without_dob and contact and _whole_name_agrees(kind, rules.whole_name_first_typo):
             # No SSN and no birth date to tell people apart (missing, unusable, or another
             # date: a father and son of one name, or the date mistyped twice): the whole name
             # and a contact say it may be this person; a human looks rather than a duplicate.
@@ -147,6 +168,19 @@ def classify(
         contact = any(kind[name] == "exact" for name in ("address", "email", "phone"))
         if contact and _whole_name_agrees(kind):
             return Outcome.PARTIAL, "SSN one keystroke away, no birth date; whole name and contact agree"
+    if (
+        rules.partial_middle_name
+        and middle_agrees
+        and kind["ssn"] in rules.ssn_typo | {"missing", "last4"}
+        and kind["state_id"] != "differ"
+        and (dob_near or kind["date_of_birth"] == "missing")
+        and (first_near or last_near)
+    ):
+        # rules-4: a second given name agreeing exactly, with the birth date near (or missing) and
+        # one of the names near: a record whose first name or surname was badly keyed, or a
+        # married name, when no SSN can tell. Not Jr/Sr (another birth date: never near), not a
+        # twin or sibling but one who shares the middle name too; a human looks.
+        return Outcome.PARTIAL, "middle name agrees, birth date and a name near; no SSN agrees"
     if (
         rules.partial_whole_name_undated
         and not agency_file
@@ -164,9 +198,18 @@ def classify(
     return Outcome.NONE, "identifiers that separate people disagree"
 
 
-def _whole_name_agrees(kind: dict[str, str]) -> bool:
+def _whole_name_agrees(kind: dict[str, str], first_typo: bool = False) -> bool:
     first, last = kind["first_name"], kind["last_name"]
-    return first in ("exact", "nickname") and last in ("exact", "former", "compound")
+    firsts = ("exact", "nickname", "typo") if first_typo else ("exact", "nickname")
+    return first in firsts and last in ("exact", "former", "compound")
+
+
+def _middle_agrees(query: Identity, record: Identity, unusable: frozenset[str]) -> bool:
+    """Both give a middle name and it is the same (normalized): rules-4's middle-name partial."""
+    if "middle_name" in unusable:
+        return False
+    q, r = normalize.name_key(query.middle_name), normalize.name_key(record.middle_name)
+    return bool(q) and q == r
 
 
 def _unusable(identity: Identity) -> frozenset[str]:
@@ -178,14 +221,23 @@ class RuleMatcher:
         self.hasher = hasher
         self.rules = rules
         self.version = rules.version
+        self._needs_code = frozenset(r.name for r in rules.widenings if r.needs_code)
 
     def decide(
         self, query: Identity, candidate: Candidate, hasher: Callable[[str], str] | None = None
     ) -> Decision:
         results = compare_all(query, candidate.identity, hasher or self.hasher)
         unusable = _unusable(query) | _unusable(candidate.identity)
-        outcome, rule = classify(results, self.rules, unusable, agency_file=query.agency_file)
-        return Decision(outcome, candidate.record_id, score(results, self.rules), results, rule)
+        outcome, rule = classify(
+            results,
+            self.rules,
+            unusable,
+            agency_file=query.agency_file,
+            middle_agrees=self.rules.partial_middle_name
+            and _middle_agrees(query, candidate.identity, unusable),
+        )
+        needs_code = outcome == Outcome.EXACT and rule in self._needs_code
+        return Decision(outcome, candidate.record_id, score(results, self.rules), results, rule, needs_code)
 
     def match(
         self, query: Identity, candidates: Iterable[Candidate], hasher: Callable[[str], str] | None = None
@@ -193,10 +245,13 @@ class RuleMatcher:
         """`hasher` may be a memoizing wrapper of the matcher's own, shared with blocking."""
         best = NO_MATCH
         ssn_holder: Decision | None = None
+        same_names_and_dob: set[str | None] = set()
         for candidate in candidates:
             decision = self.decide(query, candidate, hasher)
             if decision.fields.get("ssn") is not None and decision.fields["ssn"].kind == "exact":
                 ssn_holder = decision
+            if _same_names_and_dob(decision):
+                same_names_and_dob.add(decision.candidate_id)
             if (RANK[decision.outcome], decision.score) > (RANK[best.outcome], best.score):
                 best = decision
         # An exact reached without the SSN agreeing (E5d-E8: a near or missing SSN) while another
@@ -208,5 +263,22 @@ class RuleMatcher:
             and ssn_holder is not None
             and ssn_holder.candidate_id != best.candidate_id
         ):
-            return replace(best, outcome=Outcome.PARTIAL, rule=SSN_HELD_ELSEWHERE)
+            return replace(best, outcome=Outcome.PARTIAL, rule=SSN_HELD_ELSEWHERE, needs_code=False)
+        # An exact that needs a set-up code (E9) rests on names and a birth date: it stands only
+        # when exactly one record has them (a namesake born the same day, with or without an
+        # SSN, makes it a human's choice) and an SSN was typed (held by no one: above).
+        if best.outcome == Outcome.EXACT and best.needs_code:
+            if same_names_and_dob - {best.candidate_id}:
+                return replace(best, outcome=Outcome.PARTIAL, rule=NAMESAKE_ON_FILE, needs_code=False)
+            if not query.ssn:
+                return replace(best, outcome=Outcome.PARTIAL, rule=NO_SSN_TYPED, needs_code=False)
         return best
+
+
+def _same_names_and_dob(decision: Decision) -> bool:
+    kinds = decision.details()
+    return (
+        kinds.get("first_name") == "exact"
+        and kinds.get("last_name") in ("exact", "former", "compound")
+        and kinds.get("date_of_birth") == "exact"
+    )

@@ -4,7 +4,7 @@ docs/matching.md. Changing anything here means a new version string."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 def w(m: float, u: float) -> float:
@@ -30,6 +30,11 @@ class ExactRule:
     # Only for a row of an agency's file being imported (`Identity.agency_file`), never for a
     # registration: the evidence is something a stranger may know (docs/matching.md §3.1 E7).
     agency_only: bool = False
+    # Evidence a colleague or a relative could know (no SSN agrees): never for an agency file's
+    # row, and an exact by it must be confirmed outside the wizard — a pre-created Profile's
+    # set-up then needs a one-time set-up code, an active Profile's User Name is not shown
+    # (docs/matching.md §3.1 E9). `Decision.needs_code` carries it to the caller.
+    needs_code: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,11 @@ class MatchRules:
     # agrees (first name exactly), no differing state ID: nothing tells this person from a
     # namesake, nothing says it is someone else either; a human decides rather than a duplicate.
     partial_whole_name_undated: bool = False
+    # rules-4 (issue 9, recall): rule 8 also takes a first name one typo off (`typo`), and one more
+    # partial rule: the middle names agree exactly (both given), the birth date is near or missing,
+    # the first or the last name near, and no SSN agrees or differs (none, or one keystroke off).
+    whole_name_first_typo: bool = False
+    partial_middle_name: bool = False
     # Comparison kinds added after this version was published, read as the kind it knew
     # (field -> new kind -> old kind), so its decisions never change.
     reads: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -281,4 +291,32 @@ RULES_3 = MatchRules(
     },
 )
 
-RULES = {RULES_2.version: RULES_2, RULES_3.version: RULES_3}
+E9 = ExactRule(
+    "E9: no SSN on file; names and date of birth agree, the SSN typed is held by no one"
+    " (set-up code required)",
+    {
+        "ssn": frozenset({"missing", "last4"}),
+        "date_of_birth": frozenset({"exact"}),
+        "first_name": frozenset({"exact"}),
+        "last_name": frozenset({"exact", "former", "compound"}),
+        "state_id": _NO_OTHER_STATE_ID,
+    },
+    excludes="twins (another first name); Jr/Sr and other relatives (another birth date);"
+    " the registrant who lies (a one-time set-up code from outside the wizard)",
+    needs_code=True,
+)
+
+# rules-4 (issue 9): rules-3 and one more way to `exact` that rests on evidence a colleague or
+# relative could know (no SSN on file), so it is only ever a *gated* exact: the caller asks for a
+# one-time set-up code or treats it as partial (docs/matching.md §3.1.1). E4 behind the same code
+# (the SSN one keystroke off) was considered and left out: its outcome would differ from the
+# check page's exactly when the SSN is the field that disagrees (§8).
+RULES_4 = replace(
+    RULES_3,
+    version="rules-4",
+    widenings=(*RULES_3.widenings, E9),
+    whole_name_first_typo=True,
+    partial_middle_name=True,
+)
+
+RULES = {r.version: r for r in (RULES_2, RULES_3, RULES_4)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
@@ -64,7 +65,10 @@ def _submitted_json(query: Identity) -> dict[str, str]:
 
 # The entry point into the pure matcher, which sees the raw SSN: every frame below is hidden.
 @sensitive_variables()
-def match(query: Identity) -> Decision:
+def match(query: Identity, *, setup_code_gate: bool = False) -> Decision:
+    """`setup_code_gate`: the caller can hold an exact that rests on weak evidence (rules-4 E9,
+    `Decision.needs_code`) behind a one-time set-up code — the registration wizard. For every
+    other caller such an exact is partial (a human decides)."""
     hasher = memo(ssn_lookup)  # the SSN's 90 forms are hashed once, for blocking and comparing
     candidates = find_candidates(query, hasher)
     if candidates and query.ssn:
@@ -77,7 +81,8 @@ def match(query: Identity) -> Decision:
             ).values_list("person_id", flat=True)
         }
         candidates = [c for c in candidates if c.record_id not in distinct]
-    return matcher().match(query, candidates, hasher=hasher)
+    decision = matcher().match(query, candidates, hasher=hasher)
+    return decision if setup_code_gate else decision.gated()
 
 
 @sensitive_variables()
@@ -96,8 +101,18 @@ def _submission_key(person: Person, query: Identity) -> str:
 @audited(EventType.MATCH_CASE_OPENED, EventType.MATCH_CASE_REPEATED)
 @transaction.atomic
 @sensitive_variables()
-def do_open_case(*, person: Person, query: Identity, decision: Decision, source: str, ctx: Ctx) -> MatchCase:
+def do_open_case(
+    *,
+    person: Person,
+    query: Identity,
+    decision: Decision,
+    source: str,
+    ctx: Ctx,
+    not_to: Iterable[int] = (),
+) -> MatchCase:
     """A conflict goes to the organizations linked to the record, and to customer service.
+    `not_to`: organizations it must not go to (those of the Directory Administrator who typed
+    the conflicting data, who is not the one to decide it).
 
     One open case per record and source: a repeated conflicting submission (a retry, or a
     probe of the same SSN with other names) is counted on it and audited, not queued again."""
@@ -133,7 +148,12 @@ def do_open_case(*, person: Person, query: Identity, decision: Decision, source:
             "matcher": matcher().version,
         },
     )
-    orgs = [entry.organization_id for entry in person.staff_entries.filter(ended_at__isnull=True)]
+    excluded = set(not_to)
+    orgs = [
+        entry.organization_id
+        for entry in person.staff_entries.filter(ended_at__isnull=True)
+        if entry.organization_id not in excluded
+    ]
     case.organizations.set(orgs)
     record_event(
         EventType.MATCH_CASE_OPENED,

@@ -89,7 +89,12 @@ def verify(request: HttpRequest) -> HttpResponse:
         if check.device is not None:
             session.complete(request, check.device)
             return redirect(landing(request, next_url))
-        form.add_error(None, LOCKED if check.refused else WRONG_CODE)
+        # On the field, so the error summary links to it.
+        form.add_error("code", LOCKED if check.refused else WRONG_CODE)
+    if not form.errors:
+        # Nothing else to do on this page: the cursor waits in the code box. (With errors, the
+        # summary takes focus and links to the box.)
+        form.fields["code"].widget.attrs["autofocus"] = True
     response = render(request, "mfa/verify.html", {"form": form, "next": next_url})
     if check is not None and check.refused:
         return throttle.too_many(response, check.retry_after)

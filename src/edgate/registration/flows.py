@@ -118,10 +118,17 @@ def _route(data: dict[str, Any], decision: Decision, query: Identity, ctx: Ctx) 
     if profile is None:  # on file (e.g. licensed before) but never given a Profile
         profile = account_actions.do_precreate_profile(person=person, ctx=ctx)
     data["match"] = {"outcome": "exact", "profile_id": profile.pk}
+    if decision.needs_code:
+        # Exact on names and a birth date only (rules-4 E9): what a colleague or a relative may
+        # know. The Profile is handed over to the holder of a one-time set-up code from outside
+        # the wizard, never to page 1; an active Profile's User Name is not shown
+        # (docs/matching.md §3.1 E9).
+        data["match"]["weak"] = True
     if profile.status == Status.AWAITING_SETUP:
-        data["match"]["code_required"] = setup_code_required(profile)
+        data["match"]["code_required"] = decision.needs_code or setup_code_required(profile)
         return State.SETUP
-    record_event(EventType.USERNAME_REMINDED, ctx=ctx, target=profile)
+    if not decision.needs_code:
+        record_event(EventType.USERNAME_REMINDED, ctx=ctx, target=profile)
     return State.EXACT
 
 
@@ -193,7 +200,7 @@ def _match_identity(run: Run, typed: dict[str, str], *, at: State) -> State:
         return resume(data)
     data["identity"] = typed
     query = query_from(typed)
-    decision = service.match(query)
+    decision = service.match(query, setup_code_gate=True)
     record_event(
         EventType.MATCH_OUTCOME,
         ctx=run.ctx,
@@ -270,7 +277,7 @@ def complete_registration(run: Run, cleaned: dict[str, Any] | None) -> State:
     query = query_from(data["identity"])
     _lock_identity(ssn_lookup(query.ssn))
     # Re-match under the lock: someone may have registered (or been added) meanwhile.
-    decision = service.match(query)
+    decision = service.match(query, setup_code_gate=True)
     if decision.outcome != MatchOutcome.NONE:
         return _outcome(run, decision, query)
     ident, contact, security = data["identity"], data["contact"], data["security"]
@@ -298,7 +305,7 @@ def complete_registration(run: Run, cleaned: dict[str, Any] | None) -> State:
             )
     except IntegrityError:
         # Lost a race on SQLite or without the lock: the SSN is on file now. Route as a match.
-        decision = service.match(query)
+        decision = service.match(query, setup_code_gate=True)
         if decision.outcome == MatchOutcome.NONE:
             raise
         return _outcome(run, decision, query)

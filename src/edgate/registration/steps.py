@@ -198,7 +198,12 @@ def page_context(step: Step, run: Run) -> dict[str, Any]:
         context["contacts"] = cases.case_contacts(
             match.get("case", ""), shown=bool(match.get("identity_shown"))
         )
+    if step.name in (S.PARTIAL, S.SETUP, S.EXACT):
         context["customer_service_tel"] = cases.tel_uri(conf.get().customer_service_phone)
+    if match.get("weak") and step.name in (S.SETUP, S.EXACT):
+        # Matched on names and a birth date only (rules-4 E9): nothing of the Profile is shown
+        # before the set-up code is redeemed — not its User Name, nor whom it is linked to.
+        context["profile"] = None
     return context
 
 

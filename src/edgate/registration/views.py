@@ -47,6 +47,10 @@ class StepView(FlowView):
         profile = flows.profile_of(self.run.data)
         if profile is None:
             return start_at(self.request, GRAPH)
+        if self.run.data.get("match", {}).get("weak"):
+            # Matched on names and a birth date only (rules-4 E9): no hint question of this
+            # Profile is shown to whoever typed them; the page offers sign-in and recovery.
+            return redirect_to(GRAPH, State.EXACT, self.run.flow_id)
         data = recovery.data_for_profile(profile, ctx_from_request(self.request))
         started = engine.start(self.request, recovery_steps.GRAPH, state=RecoveryState.ANSWER, data=data)
         return redirect_to(recovery_steps.GRAPH, started.state, started.pk)

@@ -37,6 +37,25 @@ Hence:
   request waiting for its turn longer than EDGATE_HASH_WAIT_SECONDS gets a 503 with
   Retry-After, never an unbounded queue.
 
+Worker restarts (max_requests = 100,000 ± 10,000, EDGATE_MAX_REQUESTS): a new worker imports
+Django and EdGate again (0.8 s of CPU measured) and starts with empty per-process caches (compiled
+templates, the page-chrome fragments, the database pool), so its first requests are slower.
+At 5,000 a worker of the load benchmark (~60 pages/s each) restarted about every 80 s, paying
+that again and again, and the benchmark lost those workers' CPU from its figures. No growth
+of memory was measured that needs it sooner (RSS per worker stays at ~120-140 MiB, plus 46 MiB
+per hash in flight); 100,000 still recycles a worker every few hours at this machine's rates.
+
+Spreading requests over the workers (`python -m bench.load --variant`, two runs, one node):
+with nginx's upstream keep-alive (16 idle connections) up to 73% of the requests went to one of
+the two workers: a kept-alive connection stays with the worker that accepted it, so one worker
+ran hot while the other idled. Without upstream keep-alive (deploy/nginx/edgate.conf) 50-54%
+(pages; sign-ins alone 56-67%):
+every request is a new connection, taken by whichever worker accepts first. reuse_port (one
+listening socket per worker, the kernel spreading connections) spread them as evenly (51-57%),
+but a worker that exits (reload, max_requests) drops the connections waiting in its own
+socket's queue, so it stays off; one worker with 16 threads served 57 pages/s against 102/s
+for two workers of 8 in the same run (one process is one core of Python).
+
 Graceful reload: SIGHUP (`systemctl reload edgate`) starts new workers with freshly imported
 code and settings and lets the old ones finish their requests (graceful_timeout). The app is
 not preloaded in the master for that reason.
@@ -75,14 +94,19 @@ threads = _int("EDGATE_THREADS", 8)
 # The hashing bound follows the workers: read by edgate.core.hashers in each worker.
 os.environ.setdefault("EDGATE_HASH_CONCURRENCY", str(max(1, CORES // max(1, workers)) + 1))
 
+# SO_REUSEPORT (EDGATE_REUSE_PORT=1): each worker its own listening socket and the kernel
+# spreads new connections over them. Off: see the docstring.
+reuse_port = os.environ.get("EDGATE_REUSE_PORT", "").strip().lower() in ("1", "true", "yes")
+
 # A request may take at most this long before its worker is restarted (a sign-in is ~0.1 s).
 timeout = _int("EDGATE_WORKER_TIMEOUT", 30)
 graceful_timeout = _int("EDGATE_GRACEFUL_TIMEOUT", 30)
-# Keep-alive with nginx's upstream connections; nginx's keepalive_timeout there is shorter
-# (deploy/nginx/edgate.conf), so nginx never reuses a connection gunicorn has just closed.
+# Keep-alive for a client that keeps its connection (deploy's nginx opens one per request:
+# kept-alive upstream connections stuck to one worker, see the docstring).
 keepalive = _int("EDGATE_KEEPALIVE", 5)
-# Restart a worker now and then so that slow growth of memory cannot accumulate.
-max_requests = _int("EDGATE_MAX_REQUESTS", 5000)
+# Restart a worker now and then so that slow growth of memory cannot accumulate; rarely (see
+# "Worker restarts" above), and at different moments (the jitter) so they never all go at once.
+max_requests = _int("EDGATE_MAX_REQUESTS", 100_000)
 max_requests_jitter = max_requests // 10
 # Request line and headers: gunicorn's limits; the body limit is EdGate's (64 KiB, 413).
 limit_request_line = 4094

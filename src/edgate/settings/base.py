@@ -11,6 +11,8 @@ Environment variables read here (and only here):
   EDGATE_THROTTLE_<NAME> a throttle's "LIMIT/SECONDS", overriding EDGATE["THROTTLES"][name]
   EDGATE_HASH_CONCURRENCY, EDGATE_HASH_WAIT_SECONDS  password hashes in flight per process, and
                         how long a request waits for one (then 503)
+  EDGATE_HASH_NICE      Linux nice value of the threads that run password hashes (default 10;
+                        0: hashes run in the request's thread at its priority)
   EDGATE_STATIC_ROOT    where `edgate collectstatic` puts the static files (default ./staticfiles)
 """
 
@@ -147,7 +149,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "edgate.core.cache.RedisCache",  # one client per pool (core/cache.py)
             "LOCATION": REDIS_URL,
             # An unreachable Redis must cost a request a moment, not a hang (core.outage).
             "OPTIONS": {
@@ -200,6 +202,12 @@ PASSWORD_HASHING_CONCURRENCY = int(os.environ.get("EDGATE_HASH_CONCURRENCY") or 
     os.sched_getaffinity(0)
 )
 PASSWORD_HASHING_WAIT_SECONDS = float(os.environ.get("EDGATE_HASH_WAIT_SECONDS") or 10)
+# Hashes run in threads of their own at this nice value (edgate.core.hashers.run_hash), so the
+# pages a worker serves beside sign-ins get the cores first; a hash still gets its turn (nice 10
+# weighs about a tenth of a normal thread on a busy core, never nothing). docs/performance.md.
+# "idle" (measured, not the default): SCHED_IDLE instead of a nice value.
+_hash_nice = os.environ.get("EDGATE_HASH_NICE", "").strip() or "10"
+PASSWORD_HASHING_NICE = -1 if _hash_nice == "idle" else max(0, min(19, int(_hash_nice)))
 
 # NIST SP 800-63B §3.1.1.2, in the order a person is told (the first refusal only, see
 # accounts/passwords.py validate_new_password); the slow current-password hash comes last.
@@ -251,6 +259,8 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Dates typed into forms read month first on Spanish pages too (edgate.core.formats).
+FORMAT_MODULE_PATH = ["edgate.core.formats"]
 # The language cookie says nothing about the person, but is sent only as the session cookie is.
 LANGUAGE_COOKIE_SECURE = True
 LANGUAGE_COOKIE_HTTPONLY = True
@@ -359,7 +369,7 @@ EDGATE = {
     "CUSTOMER_SERVICE_PHONE": os.environ.get("EDGATE_CUSTOMER_SERVICE_PHONE", "(555) 010-6600"),
     "USERNAME_SCHEME": "edgate.accounts.usernames.first_initial_last_name",
     "MATCHER": "edgate.identity.engine.RuleMatcher",
-    "MATCH_RULES": "rules-3",
+    "MATCH_RULES": "rules-4",
     "FLOW_TTL_MINUTES": 30,
     "ABSOLUTE_SESSION_HOURS": 12,
     # A session verified by a second factor (privileged people) is shorter.

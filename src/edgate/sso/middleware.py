@@ -23,10 +23,10 @@ def pending_client(next_url: str) -> Client | None:
     return Client.objects.filter(client_id=client_id).first() if client_id else None
 
 
-def sign_in_pages() -> set[str]:
-    """The pages on the way to a pending authorization request (the consent page is the
-    authorization endpoint itself, whose view names its client)."""
-    return {reverse(name) for name in ("accounts:login", "mfa:verify", "mfa:enrol", "mfa:skip")}
+# The pages on the way to a pending authorization request (the consent page is the
+# authorization endpoint itself, whose view names its client), by the name of the URL the
+# request resolved to: reversing the four names on every response cost ~0.4 ms of CPU a page.
+SIGN_IN_PAGES = frozenset({"accounts:login", "mfa:verify", "mfa:enrol", "mfa:skip"})
 
 
 class AuthorizationFormActionMiddleware:
@@ -35,7 +35,12 @@ class AuthorizationFormActionMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if "html" not in response.get("Content-Type", "") or request.path not in sign_in_pages():
+        match = getattr(request, "resolver_match", None)
+        if (
+            "html" not in response.get("Content-Type", "")
+            or match is None
+            or match.view_name not in SIGN_IN_PAGES
+        ):
             return response
         next_url = request.GET.get("next", "")
         # Only a form the view has read already: a body is never read here (it may have been

@@ -3,6 +3,7 @@
     {% load edgate_format %}
     {{ review.date_of_birth|person_date }}   February 17, 1991   (a date, or an ISO "1991-02-17")
     {{ contact.phone|phone }}                (413) 555-0199
+    {{ person|address }}                     12 Juniper Ct, Northfield, MA 01360
     {{ case.created_at|when }}               Nov 30, 2026, 2:05 PM EST   (in settings.TIME_ZONE)
     {{ event.at|when:True }}                 Nov 30, 2026, 2:05:09 PM EST  (with the seconds)
     {{ grant.granted_at|day }}               Nov 30, 2026
@@ -54,6 +55,19 @@ def when(value: datetime | None, seconds: bool = False) -> str:
     if seconds:
         return format_date(value, pgettext("date format", "M j, Y, g:i:s A T"))
     return format_date(value, pgettext("date format", "M j, Y, g:i A T"))
+
+
+@register.filter
+def address(value: object) -> str:
+    """A postal address on one line, as the U.S. Postal Service writes it, without the commas of
+    missing parts: "12 Juniper Ct, Northfield, MA 01360" (a Person, or a dict of the same keys)."""
+
+    def part(name: str) -> str:
+        found = value.get(name) if isinstance(value, dict) else getattr(value, name, "")
+        return str(found or "").strip()
+
+    last = " ".join(p for p in (part("state"), part("postcode")) if p)
+    return ", ".join(p for p in (part("street"), part("city"), last) if p)
 
 
 @register.filter

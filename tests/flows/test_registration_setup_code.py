@@ -1,0 +1,123 @@
+"""rules-4 E9 through the wizard (docs/matching.md §3.1 E9): a record without an SSN whose names
+and birth date agree is an exact that only a one-time activation code finishes, and that shows
+nothing of the record — neither a pre-created Profile's set-up nor an active Profile's User Name
+is handed to whoever knows a name and a birth date."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from edgate.accounts.actions import do_issue_activation_code
+from edgate.accounts.models import CodePurpose, Profile, Status
+from edgate.audit.models import AuditEvent, EventType
+from edgate.core import conf
+from edgate.core.models import Flow
+from edgate.directory.actions import do_add_staff
+from edgate.directory.models import Organization, OrgType
+from edgate.matching.models import MatchCase
+from edgate.people.models import Person
+from tests.factories import CTX, HINT_QUESTION, on_file, precreated, security_post, someone, with_profile
+
+from .helpers import landed, location, post_step, start, step, url
+
+pytestmark = pytest.mark.django_db
+
+
+def _without_ssn(person: Person) -> Person:
+    """As a staff file without SSNs created it."""
+    Person.objects.filter(pk=person.pk).update(ssn_hash=None, ssn_ciphertext=None, ssn_last4="")
+    return Person.objects.get(pk=person.pk)
+
+
+def _record_without_ssn(*, active: bool) -> tuple[Person, Profile]:
+    who = someone("Morgan", "Okafor", middle_name="Quintessa")
+    person = _without_ssn(on_file(who, street="4 Hidden Way", email="morgan.private@example.org"))
+    district = Organization.objects.create(
+        code="01230000", name="Northfield Public Schools", org_type=OrgType.DISTRICT
+    )
+    do_add_staff(person=person, organization=district, role_title="Teacher", ctx=CTX)
+    profile = with_profile(person) if active else precreated(person)
+    return person, profile
+
+
+def _secrets(person: Person, profile: Profile) -> tuple[str, ...]:
+    return (profile.username, "Quintessa", "Hidden Way", "morgan.private", person.state_id, "Northfield")
+
+
+def _colleague(person: Person):  # type: ignore[no-untyped-def]
+    """Someone who knows the names and the birth date, with an SSN of their own (held by no one)."""
+    return someone(person.first_name, person.last_name, born=person.date_of_birth)
+
+
+def test_a_precreated_profile_matched_on_names_and_birth_date_needs_a_code_and_shows_nothing(
+    client: Client,
+) -> None:
+    person, profile = _record_without_ssn(active=False)
+    start(client)
+    assert location(post_step(client, "identity", _colleague(person).identity_post())) == step("setup")
+    page = client.get(url(client, "setup")).content.decode()
+    assert 'data-testid="setup-code-needed"' in page and 'name="code"' in page
+    assert "Directory Administrator" in page and conf.get().customer_service_phone in page
+    assert "come back" in page
+    for secret in _secrets(person, profile):
+        assert secret not in page
+    # Without a code, or with a made-up one, the Profile is not set up.
+    missing = post_step(client, "setup", security_post(), follow=True)
+    assert missing.status_code == 200 and "Enter the activation code" in missing.content.decode()
+    wrong = post_step(
+        client, "setup", security_post() | {"code": "0000-0000-0000-0000-0000-0000-00"}, follow=True
+    )
+    assert wrong.status_code == 200 and "That code is not valid" in wrong.content.decode()
+    for response in (missing, wrong):
+        for secret in _secrets(person, profile):
+            assert secret not in response.content.decode()
+    profile.refresh_from_db()
+    assert profile.status == Status.AWAITING_SETUP and not profile.has_usable_password()
+    assert not MatchCase.objects.exists()
+
+
+def test_with_the_code_the_owner_comes_back_to_the_same_page_and_finishes(client: Client) -> None:
+    person, profile = _record_without_ssn(active=False)
+    owner = _colleague(person)
+    start(client)
+    post_step(client, "identity", owner.identity_post())
+    # The Directory Administrator checks who they are and gives them a code, outside the wizard.
+    code, _ = do_issue_activation_code(profile=profile, purpose=CodePurpose.SETUP, ctx=CTX)
+    later = Client()
+    start(later)
+    assert location(post_step(later, "identity", owner.identity_post())) == step("setup")
+    done = post_step(later, "setup", security_post() | {"code": code}, follow=True)
+    assert landed(done) == step("setup_done") and profile.username in done.content.decode()
+    profile.refresh_from_db()
+    assert profile.status == Status.ACTIVE and profile.check_password(security_post()["new_password"])
+    # The first tab, left on the set-up page, cannot use the spent code.
+    again = post_step(client, "setup", security_post() | {"code": code}, follow=True)
+    assert "That code is not valid" in again.content.decode()
+
+
+def test_an_active_profile_matched_on_names_and_birth_date_shows_no_user_name(client: Client) -> None:
+    person, profile = _record_without_ssn(active=True)
+    start(client)
+    assert location(post_step(client, "identity", _colleague(person).identity_post())) == step("exact")
+    page = client.get(url(client, "exact")).content.decode()
+    assert 'data-testid="weak-exact-options"' in page
+    assert reverse("accounts:login") in page and reverse("recovery:start") in page
+    assert conf.get().customer_service_phone in page
+    for secret in (*_secrets(person, profile), HINT_QUESTION):
+        assert secret not in page
+    assert not AuditEvent.objects.filter(event_type=EventType.USERNAME_REMINDED).exists()
+    # "Change my password" (the hint question of this Profile) is not offered, even when posted.
+    response = post_step(client, "exact", {})
+    assert location(response) == step("exact")
+    assert not Flow.objects.filter(kind="recovery").exists()
+
+
+def test_the_same_registrant_with_the_ssn_on_file_is_shown_the_user_name(client: Client) -> None:
+    """The contrast: with the SSN on the record agreeing, the reminder is shown as before."""
+    who = someone("Morgan", "Okafor")
+    profile = with_profile(on_file(who))
+    start(client)
+    assert location(post_step(client, "identity", who.identity_post())) == step("exact")
+    assert profile.username in client.get(url(client, "exact")).content.decode()
