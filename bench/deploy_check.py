@@ -121,6 +121,7 @@ def nginx_site(work: Path, cert: Path, key: Path, nodes: list[Node], http: int, 
         "listen 443 ssl http2;": f"listen 127.0.0.1:{https} ssl http2;",
         "listen [::]:443 ssl http2;": "",
         "/etc/nginx/snippets/edgate-proxy.conf": str(snippet),
+        "/var/log/nginx/edgate-access.log": str(work / "nginx-access.log"),
     }
     for placeholder, value in replacements.items():
         assert placeholder in site, f"deploy/nginx/edgate.conf no longer has {placeholder!r}"

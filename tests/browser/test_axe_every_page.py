@@ -370,7 +370,8 @@ def directory_console(walk: Walk, world: World) -> None:
     ]:
         walk.go(reverse(name, args=args))
         walk.check(f"console {name}")
-    walk.go(reverse("backoffice:org_add_pick", args=[a1]) + "?q=brightwater")
+    walk.go(reverse("backoffice:org_add_pick", args=[a1]))
+    walk.submit({"q": "brightwater"})  # the search is POSTed
     walk.check("console: pick someone on my staff")
     walk.go(reverse("backoffice:org_add_new", args=[a1]))
     walk.check("console: add someone new")

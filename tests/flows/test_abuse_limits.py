@@ -111,7 +111,9 @@ def test_per_address_limits_count_an_ipv6_client_by_its_64_network(settings) -> 
     """One host commonly holds a whole /64: every address in it is one client to the limits."""
     limit(settings, "flow_start_address", (3, 3600))
     same_host = ["2001:db8:7:1::1", "2001:db8:7:1::2", "2001:db8:7:1:ffff:ffff:ffff:fffe"]
-    assert [Client(REMOTE_ADDR=a).get(reverse("registration:start")).status_code for a in same_host] == [303] * 3
+    assert [Client(REMOTE_ADDR=a).get(reverse("registration:start")).status_code for a in same_host] == [
+        303
+    ] * 3
     refused = Client(REMOTE_ADDR="2001:db8:7:1:abcd::9").get(reverse("registration:start"))
     assert refused.status_code == 429 and STARTS in refused.content.decode()
     # The next /64 is another client.

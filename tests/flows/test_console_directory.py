@@ -99,6 +99,13 @@ def test_home_lists_my_organizations_each_in_scope(world: World) -> None:
     assert console_client(world.service).get(org_url(world.district_b.code)).status_code == 200
 
 
+def staff_search(client: Client, url: str, **data: str):  # type: ignore[no-untyped-def]
+    """The staff search as the browser sends it: POSTed, then the list by GET."""
+    posted = client.post(url, data)
+    assert posted.status_code == 302 and posted["Location"] == url, posted.status_code
+    return client.get(url)
+
+
 def test_staff_list_searches_filters_and_pages_without_n_plus_one(world: World) -> None:
     for n in range(57):
         person = on_file(someone(f"Pat{n:02d}", "Pagewell"))
@@ -110,32 +117,80 @@ def test_staff_list_searches_filters_and_pages_without_n_plus_one(world: World) 
     teacher, teacher_profile = staff_member(world, "Quinn", "Marlowe", world.school_a2)
     da_a = console_client(world.da_a)
     url = org_url(world.district_a.code)
+    da_a.post(url, {"q": "pagewell"})
     with CaptureQueriesContext(connection) as queries:
-        first = da_a.get(url, {"q": "pagewell"})
+        first = da_a.get(url)
     assert len(queries) < 25, [q["sql"] for q in queries.captured_queries]
     assert first.context["page"].paginator.count == 57 and len(first.context["page"].object_list) == 50
-    second = da_a.get(url, {"q": "pagewell", "page": "2"})
+    second = da_a.get(url, {"page": "2"})
     assert len(second.context["page"].object_list) == 7
-    assert "q=pagewell&amp;page=1" in second.content.decode()  # the pager keeps the search
+    assert 'href="?page=1"' in second.content.decode()  # the pager keeps the search, not in its URL
     # By User Name, role title, Profile status, school.
-    found = da_a.get(url, {"q": teacher_profile.username}).context["page"].object_list
+    found = staff_search(da_a, url, q=teacher_profile.username).context["page"].object_list
     assert [e.pk for e in found] == [teacher.pk]
-    assert da_a.get(url, {"role_title": "aide"}).context["page"].paginator.count == 57
-    awaiting = da_a.get(url, {"status": "awaiting_setup"})
+    assert staff_search(da_a, url, role_title="aide").context["page"].paginator.count == 57
+    awaiting = staff_search(da_a, url, status="awaiting_setup")
     assert awaiting.context["page"].paginator.count == 19
     assert (
         "Awaiting setup" in awaiting.content.decode() and "Awaiting set-up" not in awaiting.content.decode()
     )
-    assert da_a.get(url, {"q": "pagewell", "status": "none"}).context["page"].paginator.count == 38
-    active = da_a.get(url, {"status": "active"}).context["page"].object_list
+    assert staff_search(da_a, url, q="pagewell", status="none").context["page"].paginator.count == 38
+    active = staff_search(da_a, url, status="active").context["page"].object_list
     assert teacher in active and all(e.person.profile.status == Status.ACTIVE for e in active)
-    only_a2 = da_a.get(url, {"school": world.school_a2.code}).context["page"].object_list
+    only_a2 = staff_search(da_a, url, school=world.school_a2.code).context["page"].object_list
     assert teacher in only_a2 and all(e.organization == world.school_a2 for e in only_a2)
     # A school's own page lists its own staff only; a bad filter is a field error, not a 500.
-    assert da_a.get(org_url(world.school_a2.code), {"q": "pagewell"}).context["page"].paginator.count == 0
-    bad = da_a.get(url, {"status": "nonsense", "school": world.school_b1.code})
+    a2 = org_url(world.school_a2.code)
+    assert staff_search(da_a, a2, q="pagewell").context["page"].paginator.count == 0
+    bad = da_a.post(url, {"status": "nonsense", "school": world.school_b1.code})
     assert bad.status_code == 200 and set(bad.context["form"].errors) == {"status", "school"}
     assert da_a.get(url, {"page": "999"}).status_code == 200
+    # "Clear" forgets the search; another organization's page does not use it.
+    assert staff_search(da_a, url, q="marlowe").context["page"].paginator.count == 1
+    assert da_a.get(a2).context["page"].paginator.count == 1  # Quinn and nobody else: unsearched
+    assert da_a.post(url, {"clear": "1"})["Location"] == url
+    assert da_a.get(url).context["page"].paginator.count == 57 + 1 + 2  # and the two DAs
+
+
+def test_names_searched_for_never_go_into_a_url(world: World) -> None:
+    """The staff list's search and "already on my staff" are POSTed with a CSRF token: no name
+    in a URL, a pager link, a redirect or the access log (nginx logs the path alone anyway)."""
+    for n in range(55):
+        person = on_file(someone(f"Zed{n:02d}", "Quillfeather"))
+        directory_actions.do_add_staff(
+            person=person, organization=world.school_a1, role_title="Aide", ctx=CTX
+        )
+    da_a = console_client(world.da_a)
+    url = org_url(world.district_a.code)
+    page = da_a.get(url).content.decode()
+    assert re.search(r'<form method="post"[^>]*aria-label="Search the staff"', page)
+    posted = da_a.post(url, {"q": "quillfeather"})
+    assert "quillfeather" not in posted["Location"].lower()
+    listed = da_a.get(url)
+    html = listed.content.decode()
+    assert listed.context["page"].paginator.count == 55
+    assert "quillfeather" not in " ".join(re.findall(r'href="([^"]*)"', html)).lower()
+    assert len(da_a.get(url, {"page": "2"}).context["page"].object_list) == 5
+    pick = org_url(world.school_a2.code, "org_add_pick")
+    form = da_a.get(pick).content.decode()
+    assert re.search(r'<form method="post"[^>]*>\s*<input type="hidden" name="csrfmiddlewaretoken"', form)
+    assert '<input type="hidden" name="step" value="search">' in form
+    found = da_a.post(pick, {"step": "search", "q": "quillfeather"})
+    assert len(found.context["form"].fields["person"].choices) == 50 and found.context["more"]
+    # Django's CSRF check applies to both searches.
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = da_a.cookies
+    assert strict.post(url, {"q": "quillfeather"}).status_code == 403
+    assert strict.post(pick, {"step": "search", "q": "quillfeather"}).status_code == 403
+    conf = (settings_root() / "deploy" / "nginx" / "edgate.conf").read_text()
+    assert "log_format edgate_noquery" in conf and "$request " not in conf.split("log_format")[1][:200]
+    assert conf.count("edgate_noquery;") == 3  # every server block logs with it
+
+
+def settings_root():  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[2]
 
 
 # --- adding staff -----------------------------------------------------------------------------
@@ -146,7 +201,7 @@ def test_add_someone_already_on_my_staff(world: World) -> None:
     elsewhere, _ = staff_member(world, "Rowan", "Outsider", world.school_b1)
     da_a = console_client(world.da_a)
     url = org_url(world.school_a2.code, "org_add_pick")
-    page = da_a.get(url, {"q": "rowan"})
+    page = da_a.post(url, {"step": "search", "q": "rowan"})
     offered = dict(page.context["form"].fields["person"].choices)
     assert entry.person_id in offered and elsewhere.person_id not in offered
     # Someone outside my organizations cannot be posted in either.

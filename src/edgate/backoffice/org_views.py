@@ -103,11 +103,28 @@ def organizations(request: HttpRequest, actor: Actor) -> HttpResponse:
     )
 
 
-@scope.console_page(*scope.DIRECTORY)
+SEARCH_KEY = "backoffice_staff_search"  # session: the staff list's search {"org": code, "data": …}
+
+
+@scope.console_page(*scope.DIRECTORY, methods=("GET", "POST"))
 def organization(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
-    """The organization's staff: searched, filtered, 50 a page."""
+    """The organization's staff: searched, filtered, 50 a page. The search is POSTed and kept in
+    the session (one search, for this organization), then the list is shown by GET: its pages
+    are `?page=N`, so no name goes into a URL, a browser's history or an access log."""
     org = scope.organization(actor, code)
-    form = org_forms.StaffSearchForm(request.GET or None, organization=org)
+    if request.method == "POST":
+        form = org_forms.StaffSearchForm(request.POST, organization=org)
+        if "clear" in request.POST:
+            request.session.pop(SEARCH_KEY, None)
+            return redirect("backoffice:org", code=org.code)
+        if form.is_valid():
+            data = {name: value for name, value in form.cleaned_data.items() if value}
+            request.session[SEARCH_KEY] = {"org": org.code, "data": data}
+            return redirect("backoffice:org", code=org.code)
+    else:
+        saved = request.session.get(SEARCH_KEY) or {}
+        data = saved.get("data") if saved.get("org") == org.code else None
+        form = org_forms.StaffSearchForm(data or None, organization=org)
     family = _family(org)
     entries = (
         scope.staff_entries(actor)
@@ -171,9 +188,12 @@ def _added(request: HttpRequest, org: Organization, added: staffing.Added) -> Ht
 
 @scope.console_page(*scope.DIRECTORY, methods=("GET", "POST"))
 def add_staff_pick(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
-    """Path (a): someone already on the staff of one of my organizations."""
+    """Path (a): someone already on the staff of one of my organizations. The search is POSTed
+    (`step=search`): no name goes into a URL."""
     org = scope.organization(actor, code)
-    search = org_forms.PickStaffSearchForm(request.GET or None)
+    searching = request.method == "POST" and request.POST.get("step") == "search"
+    picking = request.method == "POST" and not searching
+    search = org_forms.PickStaffSearchForm(request.POST if searching else None)
     candidates = (
         scope.people(actor)
         .filter(staff_entries__in=scope.staff_entries(actor).filter(ended_at__isnull=True))
@@ -192,7 +212,7 @@ def add_staff_pick(request: HttpRequest, actor: Actor, code: str) -> HttpRespons
         shown = list(candidates[: PICK_LIMIT + 1])
     else:
         shown = []
-    if request.method == "POST":
+    if picking:
         # The choices are what the search offered; the person is checked against scope again.
         pk = request.POST.get("person", "")
         shown = list(candidates.filter(pk=pk)) if pk.isdigit() else []
@@ -200,9 +220,9 @@ def add_staff_pick(request: HttpRequest, actor: Actor, code: str) -> HttpRespons
     shown = shown[:PICK_LIMIT]
     choices = [(p.pk, _label(p)) for p in shown]
     form = org_forms.ask_reason(
-        org_forms.PickStaffForm(request.POST or None, choices=choices), required=actor.is_agency
+        org_forms.PickStaffForm(request.POST if picking else None, choices=choices), required=actor.is_agency
     )
-    if request.method == "POST" and form.is_valid():
+    if picking and form.is_valid():
         person = next(p for p in shown if p.pk == form.cleaned_data["person"])
         added = staffing.add_known_person(
             person=person,

@@ -1,7 +1,5 @@
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.debug import sensitive_variables
 
 from edgate.accounts.forms import NewPasswordMixin
 from edgate.accounts.passwords import PasswordContext
@@ -49,25 +47,9 @@ class ResetPasswordForm(NewPasswordMixin, UswdsForm):
         super().__init__(*args, **kwargs)
 
     def password_context(self) -> PasswordContext:
-        # The current password is refused, with what to do instead (REUSED): "choosing" it again
-        # would end every other session and leave the person where they started. (Whoever passed
-        # the hint or held a code could already set any password.) The meter in the browser is
-        # given the Profile's names, birth date and e-mail: the person proved who they are.
+        # No reuse check here (an oracle for the old password to whoever passed the hint or held
+        # a code). The meter in the browser is given the Profile's names, birth date and e-mail:
+        # the person proved who they are to reach this page.
         if self.user is None:
             return PasswordContext()
-        return PasswordContext.for_profile(self.user)
-
-    @sensitive_variables()
-    def clean_new_password(self) -> str:
-        try:
-            return super().clean_new_password()
-        except ValidationError as error:
-            if error.code == "password_reused":
-                raise ValidationError(str(REUSED), code="password_reused") from None
-            raise
-
-
-REUSED = _(
-    "This is the password you have now. If you remember it, you can sign in with it instead; "
-    "otherwise choose a new one."
-)
+        return PasswordContext.for_profile(self.user, reuse=False)
