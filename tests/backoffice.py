@@ -23,7 +23,7 @@ from edgate.directory import actions as directory_actions
 from edgate.directory.models import Application, AppRole, Organization, OrgType
 from edgate.people.models import Person
 
-from .factories import CTX, on_file, someone, with_profile
+from .factories import CTX, Someone, on_file, someone, with_profile
 from .second_factor import force_verified_login
 
 
@@ -132,3 +132,18 @@ def console_client(profile: Profile | None) -> Client:
     if profile is not None:
         force_verified_login(client, profile)
     return client
+
+
+def new_post(who: Someone, role_title: str = "Teacher", **extra: str) -> dict[str, str]:
+    """The console's "add someone new" form, filled in for `who`."""
+    return {
+        "first_name": who.first_name,
+        "middle_name": "",
+        "last_name": who.last_name,
+        "date_of_birth": who.date_of_birth.isoformat(),
+        "ssn": who.ssn,
+        "email": "",
+        "phone": "",
+        "role_title": role_title,
+        **extra,
+    }

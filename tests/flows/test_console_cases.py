@@ -22,7 +22,7 @@ from edgate.matching import actions, service
 from edgate.matching.models import CaseOutcome, CaseStatus, DistinctPair, MatchCase
 from edgate.people.models import Person
 
-from ..backoffice import World, build_world, console_client
+from ..backoffice import World, build_world, console_client, new_post
 from ..factories import CTX, Someone, on_file, security_post, someone, with_profile
 from .helpers import landed, location, open_case, post_step, register_new, start, step, url
 
@@ -872,19 +872,6 @@ def test_the_partial_page_links_to_the_case_status_page_with_the_reference(
 # --- what a Directory Administrator may see and decide (security review) --------------------
 
 
-def add_new_post(who: Someone) -> dict[str, str]:
-    return {
-        "first_name": who.first_name,
-        "middle_name": "",
-        "last_name": who.last_name,
-        "date_of_birth": who.date_of_birth.isoformat(),
-        "ssn": who.ssn,
-        "email": "",
-        "phone": "",
-        "role_title": "Aide",
-    }
-
-
 def test_a_case_a_directory_administrator_typed_is_neither_in_their_queue_nor_theirs_to_decide(
     world: World,
 ) -> None:
@@ -897,7 +884,7 @@ def test_a_case_a_directory_administrator_typed_is_neither_in_their_queue_nor_th
     da_a = console_client(world.da_a)
     made_up = older(victim)
     response = da_a.post(
-        reverse("backoffice:org_add_new", args=[world.district_a.code]), add_new_post(made_up)
+        reverse("backoffice:org_add_new", args=[world.district_a.code]), new_post(made_up, "Aide")
     )
     case = MatchCase.objects.get(reference=response.context["reference"])
     assert list(case.organizations.all()) == [world.school_b1] and not response.context["in_my_queue"]

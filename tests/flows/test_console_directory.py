@@ -25,7 +25,7 @@ from edgate.identity.engine import Decision
 from edgate.identity.engine import Outcome as MatchOutcome
 from edgate.matching.models import MatchCase
 from edgate.people.models import Person
-from tests.backoffice import World, build_world, console_client
+from tests.backoffice import World, build_world, console_client, new_post
 from tests.factories import CTX, Someone, on_file, precreated, security_post, someone, with_profile
 
 from .helpers import location, post_step, start, step
@@ -41,20 +41,6 @@ def world() -> World:
 
 def org_url(code: str, name: str = "org", **kwargs: object) -> str:
     return reverse(f"backoffice:{name}", kwargs={"code": code, **kwargs})
-
-
-def new_post(who: Someone, role_title: str = "Teacher", **extra: str) -> dict[str, str]:
-    return {
-        "first_name": who.first_name,
-        "middle_name": "",
-        "last_name": who.last_name,
-        "date_of_birth": who.date_of_birth.isoformat(),
-        "ssn": who.ssn,
-        "email": "",
-        "phone": "",
-        "role_title": role_title,
-        **extra,
-    }
 
 
 def staff_member(world: World, first: str, last: str, organization=None) -> tuple[StaffEntry, Profile]:  # type: ignore[no-untyped-def]
