@@ -35,6 +35,7 @@ from edgate.directory import actions as directory_actions
 from edgate.directory.models import Application
 from edgate.identity.records import Identity
 from edgate.matching import service as matching_service
+from edgate.people.models import Person
 from tests.backoffice import World, build_world, console_client, person_with_profile
 from tests.factories import CTX, HINT_ANSWER, PASSWORD, on_file, precreated, someone, with_profile
 from tests.pii import register_secret
@@ -226,6 +227,28 @@ def other_outcomes(walk: Walk) -> None:
     walk.go(reverse("registration:start"), redirects=True)
     walk.submit(identity(known))
     walk.check("exact: you already have a Profile")
+
+    # rules-4 E9: a record without an SSN, matched on its names and birth date only
+    # (docs/matching.md): the pre-created Profile's set-up asks for a code, and an active
+    # Profile's page offers sign-in or recovery without its User Name.
+    for first, last, active in (("Ottilie", "Brandvold", False), ("Casimir", "Ndiaye-Holm", True)):
+        record = on_file(someone(first, last))
+        Person.objects.filter(pk=record.pk).update(ssn_hash=None, ssn_ciphertext=None, ssn_last4="")
+        record = Person.objects.get(pk=record.pk)
+        if active:
+            with_profile(record)
+        else:
+            precreated(record)
+        walk.go(reverse("registration:start"), redirects=True)
+        walk.submit(identity(someone(first, last, born=record.date_of_birth)))
+        if active:
+            assert walk.page.get_by_test_id("weak-exact-options").count() == 1
+            walk.check("exact on names and birth date: sign in or recover")
+        else:
+            assert walk.page.locator("input[name=code]").count() == 1
+            walk.check("pre-created on names and birth date: a set-up code needed")
+            walk.submit(SECURITY | {"code": "ZZZZ-ZZZZ-ZZZZ"})
+            walk.expect_errors("pre-created on names and birth date, wrong code")
 
 
 def recover(walk: Walk, username: str) -> None:
