@@ -90,6 +90,9 @@
       window.clearTimeout(timer);
       timer = window.setTimeout(update, PAUSE_MS);
     });
+    if (input.value) {
+      update(); // typed, or filled in by a password manager, before the script started
+    }
   }
 
   function start() {
