@@ -45,6 +45,30 @@ def role_title_field() -> forms.CharField:
     )
 
 
+def date_of_birth_field(help_text: Any) -> forms.DateField:
+    """A date of birth typed by an administrator about someone else: never echoed back."""
+    return forms.DateField(
+        label=_("Date of birth"),
+        help_text=help_text,
+        widget=NoEchoDateInput(autocomplete="off"),
+        error_messages={
+            "required": _("Enter their date of birth."),
+            "invalid": _("Enter the date of birth as a real date, like 02/17/1991."),
+        },
+    )
+
+
+def ssn_field(help_text: Any) -> forms.CharField:
+    """An SSN typed by an administrator about someone else: never echoed back."""
+    return forms.CharField(
+        label=_("Social Security Number"),
+        max_length=20,
+        help_text=help_text,
+        widget=NoEchoInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": _("Enter their Social Security Number.")},
+    )
+
+
 def ask_reason(form: forms.Form, *, required: bool) -> forms.Form:
     """Customer service (and security administrators) say why they change an organization's
     staff or access: the reason goes into the audit event. A Directory Administrator is not asked."""
@@ -139,22 +163,8 @@ class KnownPersonForm(IdentityCleaning, UswdsForm):
     last_name = forms.CharField(
         label=_("Last name"), max_length=80, error_messages={"required": _("Enter their last name.")}
     )
-    date_of_birth = forms.DateField(
-        label=_("Date of birth"),
-        help_text=_("Not shown back."),
-        widget=NoEchoDateInput(autocomplete="off"),
-        error_messages={
-            "required": _("Enter their date of birth."),
-            "invalid": _("Enter the date of birth as a real date, like 02/17/1991."),
-        },
-    )
-    ssn = forms.CharField(
-        label=_("Social Security Number"),
-        max_length=20,
-        help_text=_("9 digits. It is not shown back in full."),
-        widget=NoEchoInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
-        error_messages={"required": _("Enter their Social Security Number.")},
-    )
+    date_of_birth = date_of_birth_field(_("Not shown back."))
+    ssn = ssn_field(_("9 digits. It is not shown back in full."))
 
 
 class RoleTitleForm(UswdsForm):
@@ -184,23 +194,11 @@ class NewStaffForm(IdentityCleaning, UswdsForm):
         max_length=80,
         error_messages={"required": _("Enter their last name.")},
     )
-    date_of_birth = forms.DateField(
-        label=_("Date of birth"),
-        help_text=_("Not shown back: type it again if the page asks you to correct something."),
-        widget=NoEchoDateInput(autocomplete="off"),
-        error_messages={
-            "required": _("Enter their date of birth."),
-            "invalid": _("Enter the date of birth as a real date, like 02/17/1991."),
-        },
+    date_of_birth = date_of_birth_field(
+        _("Not shown back: type it again if the page asks you to correct something.")
     )
-    ssn = forms.CharField(
-        label=_("Social Security Number"),
-        max_length=20,
-        help_text=_(
-            "9 digits. It is not shown back: type it again if the page asks you to correct something."
-        ),
-        widget=NoEchoInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
-        error_messages={"required": _("Enter their Social Security Number.")},
+    ssn = ssn_field(
+        _("9 digits. It is not shown back: type it again if the page asks you to correct something.")
     )
     email = forms.EmailField(label=_("Email address"), required=False, max_length=254)
     phone = forms.CharField(label=_("Phone number"), required=False, max_length=20)
