@@ -107,3 +107,23 @@ def test_the_cookies_page_has_one_primary_button_and_the_number_to_call(  # type
         assert button is not None and button["height"] >= TAP, button
     assert main.locator("a[href^='tel:']").count() == 1
     assert_accessible(page)
+
+
+def test_links_on_a_line_of_their_own_are_big_enough_to_tap(open_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    """Stacked links a thumb must choose between: the sign-in page's "Forgot your password?" and
+    "Create a Profile", and the error summary's links to each field at fault."""
+    page = open_page(f"{live_server.url}{reverse('accounts:login')}", PHONE)
+    stacked = page.locator("main ul a")
+    assert stacked.count() == 2
+    page.goto(f"{live_server.url}{reverse('registration:start')}")
+    page.locator("main form button[type=submit]").first.click()
+    summary = page.locator("#error-summary a")
+    assert summary.count() >= 4  # first and last name, date of birth, SSN
+    for i in range(summary.count()):
+        target = summary.nth(i).bounding_box()
+        assert target is not None and target["height"] >= TAP, (summary.nth(i).inner_text(), target)
+    page.goto(f"{live_server.url}{reverse('accounts:login')}")
+    for i in range(stacked.count()):
+        target = stacked.nth(i).bounding_box()
+        assert target is not None and target["height"] >= TAP, (stacked.nth(i).inner_text(), target)
+    assert_accessible(page)
