@@ -112,7 +112,9 @@ def _route(data: dict[str, Any], decision: Decision, query: Identity, ctx: Ctx) 
         )
         # Whom to call is decided by this submission's own levels (registration/cases.py).
         shown = cases.identity_shown(decision.explanation())
-        data["match"] = {"outcome": "partial", "case": case.reference, "identity_shown": shown}
+        # The reference given is this submission's own (another registrant's open case about
+        # the record is not named to this one: matching/service.py do_open_case).
+        data["match"] = {"outcome": "partial", "case": case.given, "identity_shown": shown}
         return State.PARTIAL
     profile = Profile.objects.filter(person=person).first()
     if profile is None:  # on file (e.g. licensed before) but never given a Profile
