@@ -159,6 +159,27 @@ def classify(
         contact = any(kind[name] == "exact" for name in ("address", "email", "phone"))
         if kind["date_of_birth"] == "exact" and kind["first_name"] in ("exact", "nickname") and contact:
             return Outcome.PARTIAL, "no full SSN; first name, date of birth and contact agree"
+        if (
+            rules.surname_changed_dob_near
+            and kind["date_of_birth"] in ("swapped", "one_digit")
+            and kind["first_name"] in ("exact", "nickname")
+            and kind["state_id"] != "differ"
+            and contact
+        ):
+            # rules-5: the surname changed (or mistyped) and the birth date slipped within a decade,
+            # the first name and a contact still the same; a human looks.
+            return Outcome.PARTIAL, "no full SSN; first name and contact agree, date of birth near"
+        if (
+            rules.partial_short_first_name
+            and kind["first_name"] == "short_typo"
+            and kind["last_name"] == "exact"
+            and kind["date_of_birth"] == "exact"
+            and kind["state_id"] != "differ"
+        ):
+            # rules-5: a short first name one or two letters off (Tia ~ Tina), too short for a
+            # typo; surname and birth date the same and no SSN to tell. Twins' names are often
+            # this close (Ava ~ Eva): never exact, a human looks.
+            return Outcome.PARTIAL, "no full SSN; surname and date of birth agree, a short first name near"
         if rules.partial_without_dob and contact and _whole_name_agrees(kind, rules.whole_name_first_typo):
             # No SSN and no birth date to tell people apart (missing, unusable, or another
             # date: a father and son of one name, or the date mistyped twice): the whole name
