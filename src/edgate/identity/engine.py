@@ -12,10 +12,10 @@ The full rules are in docs/matching.md (§3). In short (rules-3):
             in agency rows, an SSN one keystroke off with names, birth date and a contact). A
             field unusable on either side never counts, but for a widening that reads it (a
             typed date's digits). A high total alone never makes `exact`: a false exact shows
-            a stranger someone else's User Name. rules-4 adds two exacts that rest on names
-            and a birth date (no SSN on file, or one keystroke off; the SSN typed held by no
-            one; no namesake born the same day on file): `Decision.needs_code` — the caller
-            asks for a one-time set-up code, or treats them as partial (`Decision.gated`).
+            a stranger someone else's User Name. rules-4 adds one exact that rests on names
+            and a birth date (E9: no SSN on file; the SSN typed held by no one; no namesake
+            born the same day on file): `Decision.needs_code` — the caller asks for a one-time
+            set-up code, or treats it as partial (`Decision.gated`). rules-5 adds partials only.
 * partial — the registration points at this record through strong evidence (the SSN or state
             ID agrees; the SSN is one keystroke off with date of birth and first name near;
             name and date of birth agree with no SSN to tell them apart, or a differing one;
