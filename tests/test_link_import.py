@@ -88,7 +88,7 @@ def test_link_against_a_file_touches_no_database(tmp_path: Path) -> None:
     for row in rows.values():  # the reasons never repeat a value
         assert "219453381" not in row["error"] + row["unusable"] and "1979" not in row["unusable"]
     assert "2 exact, 1 partial, 3 none, 2 rejected (3 queries kept with unusable fields)" in stdout.getvalue()
-    assert stdout.getvalue().rstrip().endswith("(rules rules-4)")  # the version that decided
+    assert stdout.getvalue().rstrip().endswith("(rules rules-5)")  # the version that decided
 
 
 def test_link_with_rules_2_selected_sends_the_undeclared_married_name_to_a_human(  # type: ignore[no-untyped-def]
