@@ -171,3 +171,24 @@ def test_an_ssn_another_record_took_meanwhile_is_not_added_and_the_set_up_comple
     (refused,) = AuditEvent.objects.filter(event_type=EventType.PERSON_SSN_ADDED)
     assert refused.outcome == AuditOutcome.FAILURE and refused.target_id == str(person.pk)
     assert refused.detail == {"reason": "held_by_another_record", "source": "registration"}
+
+
+def test_a_short_first_name_a_letter_off_on_a_record_without_ssn_is_held_not_duplicated(
+    client: Client, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """rules-5 rule 11 through the wizard: the record (no SSN) says Tina, the registrant types Tia
+    with the same surname and birth date — the check page, then a case; rules-4 made a new Profile."""
+    person = _without_ssn(on_file(someone("Tina", "Okafor")))
+    typed = someone("Tia", "Okafor", born=person.date_of_birth)
+    start(client)
+    assert location(post_step(client, "identity", typed.identity_post())) == step("check")
+    assert location(post_step(client, "check", {"unchanged": "1"})) == step("partial")
+    assert MatchCase.objects.get().person == person
+    settings.EDGATE = settings.EDGATE | {"MATCH_RULES": "rules-4"}
+    conf.reset()
+    try:
+        again = Client()
+        start(again)
+        assert location(post_step(again, "identity", typed.identity_post())) == step("contact")
+    finally:
+        conf.reset()
