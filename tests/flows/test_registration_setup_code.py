@@ -18,6 +18,7 @@ from edgate.core.models import Flow
 from edgate.directory.actions import do_add_staff
 from edgate.directory.models import Organization, OrgType
 from edgate.matching.models import MatchCase
+from edgate.people.actions import PersonData, do_create_person
 from edgate.people.models import Person, ssn_lookup
 from tests.factories import CTX, HINT_QUESTION, on_file, precreated, security_post, someone, with_profile
 
@@ -192,3 +193,28 @@ def test_a_short_first_name_a_letter_off_on_a_record_without_ssn_is_held_not_dup
         assert location(post_step(again, "identity", typed.identity_post())) == step("contact")
     finally:
         conf.reset()
+
+
+def test_an_unusable_ssn_on_file_is_replaced_by_the_one_typed_and_no_longer_a_data_problem(
+    client: Client,
+) -> None:
+    """A record an agency file gave an SSN never issued (kept as unusable, docs/matching.md §7): E9,
+    and the coded set-up gives it the SSN typed and clears that field's data-quality problem."""
+    who = someone("Riley", "Haddad")
+    person = do_create_person(
+        data=PersonData(
+            first_name=who.first_name,
+            last_name=who.last_name,
+            date_of_birth=who.date_of_birth,
+            data_problems={"ssn": "invalid", "postcode": "invalid"},
+            unusable_raw={"ssn": "666-12-3456", "postcode": "0136"},
+        ),
+        source="import",
+        ctx=CTX,
+    )
+    profile, owner = precreated(person), _colleague(person)
+    _set_up_with_a_code(client, person, profile, owner)
+    person.refresh_from_db()
+    assert person.ssn_hash == ssn_lookup(owner.ssn)
+    assert set(person.data_problems) == {"postcode"}
+    assert person.data_problem_values() == {"postcode": "0136"}
