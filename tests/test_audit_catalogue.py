@@ -299,6 +299,17 @@ RECIPES: dict[str, tuple[set[EventType], Callable[[Ctx], object]]] = {
             person=on_file(someone()), changes={"city": "Riverside"}, source="t", ctx=ctx
         ),
     ),
+    "people.do_add_ssn": (
+        {EventType.PERSON_SSN_ADDED},
+        lambda ctx: people.do_add_ssn(
+            person=people.do_create_person(
+                data=people.PersonData(first_name="Ash", last_name="Walker"), source="t", ctx=CTX
+            ),
+            ssn=new_ssn(),
+            source="t",
+            ctx=ctx,
+        ),
+    ),
     "directory.do_add_staff": (
         {EventType.STAFF_ADDED},
         lambda ctx: directory.do_add_staff(

@@ -88,7 +88,7 @@ def test_link_against_a_file_touches_no_database(tmp_path: Path) -> None:
     for row in rows.values():  # the reasons never repeat a value
         assert "219453381" not in row["error"] + row["unusable"] and "1979" not in row["unusable"]
     assert "2 exact, 1 partial, 3 none, 2 rejected (3 queries kept with unusable fields)" in stdout.getvalue()
-    assert stdout.getvalue().rstrip().endswith("(rules rules-4)")  # the version that decided
+    assert stdout.getvalue().rstrip().endswith("(rules rules-5)")  # the version that decided
 
 
 def test_link_with_rules_2_selected_sends_the_undeclared_married_name_to_a_human(  # type: ignore[no-untyped-def]
@@ -279,3 +279,53 @@ def test_import_gives_user_names_from_any_script_by_the_wizard_s_rule(tmp_path: 
         "c7": "mlly",
     }
     assert set(Profile.objects.values_list("username", flat=True)) == {r["username"] for r in report.values()}
+
+
+def test_link_holds_rules_5_s_near_misses_for_a_human_where_rules_4_made_duplicates(  # type: ignore[no-untyped-def]
+    tmp_path: Path, settings
+) -> None:
+    """rules-5 (docs/matching.md §3.2): records without an SSN; a short first name a letter off
+    with surname and birth date the same (rule 11), and a married name with the birth date one
+    digit off, the first name and the email the same (rule 7): partial, for a human. rules-4,
+    still selectable, called both `none` — a duplicate person."""
+    records = [
+        "r7,Tina,,Okafor,,1984-06-02,,,,,,,,,",
+        "r8,Brian,,Walsh,,1979-04-11,,,,,,,bw@example.org,,",
+    ]
+    queries = [
+        "t,Tia,,Okafor,,1984-06-02,219453122,,,,,,,,",
+        "b,Brian,,Moreno,,1979-04-17,219453133,,,,,,bw@example.org,,",
+        "s,Tia,,Okafor,,1984-06-03,219453144,,,,,,,,",  # and the birth date near: not rule 11
+    ]
+    for ssn in ("219453122", "219453133", "219453144"):
+        register_ssn(ssn)
+    for d in ("1984-06-02", "1979-04-17", "1984-06-03"):
+        register_dob(date.fromisoformat(d))
+
+    def link(version: str) -> dict[str, dict[str, str]]:
+        edgate = copy.deepcopy(settings.EDGATE)
+        settings.EDGATE = edgate | {"MATCH_RULES": version}
+        conf.reset()
+        try:
+            out = tmp_path / f"{version}.csv"
+            call_command(
+                "link",
+                str(write(tmp_path / "q.csv", queries)),
+                against=str(write(tmp_path / "r.csv", records)),
+                out=str(out),
+                stdout=StringIO(),
+            )
+        finally:
+            settings.EDGATE = edgate
+            conf.reset()
+        return results(out)
+
+    rows = link("rules-5")
+    assert (rows["t"]["outcome"], rows["t"]["record_id"]) == ("partial", "r7")
+    assert rows["t"]["rule"] == "no full SSN; surname and date of birth agree, a short first name near"
+    assert rows["t"]["first_name"] == "close"
+    assert (rows["b"]["outcome"], rows["b"]["record_id"]) == ("partial", "r8")
+    assert rows["b"]["rule"] == "no full SSN; first name and contact agree, date of birth near"
+    assert rows["s"]["outcome"] == "none"
+    before = link("rules-4")
+    assert [before[q]["outcome"] for q in ("t", "b", "s")] == ["none", "none", "none"]

@@ -48,7 +48,14 @@ def blocked(client: Client, registrant: Someone) -> MatchCase:
     start(client)
     assert location(open_case(client, registrant)) == step("partial")
     reference = client.get(url(client, "partial")).context["match"]["case"]
-    return MatchCase.objects.get(reference=reference)
+    case, _ = service.given_reference(reference)
+    assert case is not None
+    return case
+
+
+def given(client: Client) -> str:
+    """The reference the partial-match page gave this registrant."""
+    return str(client.get(url(client, "partial")).context["match"]["case"])
 
 
 def older(who: Someone, years: int = 5) -> Someone:
@@ -545,7 +552,7 @@ def test_partial_page_names_whom_to_call_from_each_registrant_s_own_submission(
     )
     for prober in probes:
         other = Client()
-        assert blocked(other, prober).reference == genuine.reference
+        assert blocked(other, prober) == genuine
         response = other.get(url(other, "partial"))
         html = response.content.decode()
         assert response.context["contacts"] == []
@@ -603,6 +610,51 @@ def test_case_status_page_answers_only_the_status(world: World, client: Client) 
         response = state(bad)
         assert response.context["form"].errors["reference"]
     assert client.put(url).status_code == 405
+
+
+def test_a_stranger_landing_on_an_open_case_is_given_a_reference_of_their_own(world: World) -> None:
+    """Every conflicting submission about a record lands on its one open case. A stranger who
+    typed the record's SSN, or its names and birth date, is given a reference of their own: not
+    the case's, and its status never tells them how the case stands (nor that it was there
+    before them). The genuine registrant keeps the case's reference; staff find a case by either."""
+    record = someone("Rowan", "Castellanos")
+    record_at(world.school_a1, record)
+    genuine_client = Client()
+    case = blocked(genuine_client, older(record))
+    assert given(genuine_client) == case.reference
+    actions.do_escalate_case(case=case, note="look", ctx=ctx_for(world.da_a))
+    status_url = reverse("registration:case_status")
+
+    def state(client: Client, reference: str) -> str | None:
+        return client.post(status_url, {"reference": reference}).context["state"]  # type: ignore[no-any-return]
+
+    assert state(genuine_client, case.reference) == "customer_service"
+    probes = (
+        someone("Quinn", "Marlowe", ssn=record.ssn),  # the SSN only
+        record.with_(ssn=someone("Other", "Number").ssn),  # names and birth date only
+    )
+    references = []
+    for prober in probes:
+        stranger = Client(REMOTE_ADDR=f"203.0.113.{10 + len(references)}")
+        assert blocked(stranger, prober) == case
+        mine = given(stranger)
+        page = stranger.get(url(stranger, "partial")).content.decode()
+        assert mine != case.reference and mine not in references and case.reference not in page
+        assert state(stranger, mine) == "open"  # as a case of their own would be, not escalated
+        references.append(mine)
+    case.refresh_from_db()
+    assert case.attempts == 3 and case.status == CaseStatus.ESCALATED
+    # The genuine registrant typing the same again is given the case's reference again.
+    again = Client(REMOTE_ADDR="203.0.113.40")
+    assert blocked(again, older(record)) == case and given(again) == case.reference
+    # Staff find the case by a later submission's reference, and see it in the history.
+    agent = console_client(world.service)
+    found = agent.get(reverse("backoffice:cases"), {"reference": references[0]})
+    assert [c.pk for c in found.context["page"]] == [case.pk]
+    assert references[0] in agent.get(case_url(case)).content.decode()
+    actions.do_resolve_case(case=case, outcome=CaseOutcome.SAME_PERSON, note="ok", ctx=ctx_for(world.service))
+    for mine in references:
+        assert state(Client(REMOTE_ADDR="203.0.113.50"), mine) == "resolved"
 
 
 def test_case_status_page_is_throttled_per_address(world: World, client: Client) -> None:
@@ -949,6 +1001,32 @@ def test_a_directory_administrator_cannot_rewrite_another_district_s_staff_membe
     assert fine.status_code == 302
     case.refresh_from_db()
     assert case.status == CaseStatus.RESOLVED
+
+
+def test_a_school_s_administrator_cannot_rewrite_a_sibling_school_s_staff_member(world: World) -> None:
+    """ "Another organization" is judged by what the administrator administers, not by district:
+    a person at two schools of one district is corrected by neither school's administrator (the
+    district's may), lest one school rewrite who the other's staff member is."""
+    record = someone("Emerson", "Okafor")
+    person = record_at(world.school_a1, record)
+    directory_actions.do_add_staff(person=person, organization=world.school_a2, role_title="Coach", ctx=CTX)
+    case = case_against(person, older(record))
+    school_da = console_client(world.da_school_a1)
+    page = school_da.get(case_url(case))
+    assert page.status_code == 200 and page.context["correction_problem"]
+    refused = school_da.post(
+        case_url(case, "resolve"), resolve_post(case, outcome="same_person", last_name="Hijacked")
+    )
+    assert refused.status_code == 200 and "only customer service may correct" in refused.content.decode()
+    person.refresh_from_db()
+    assert person.last_name == "Okafor"
+    # The district's administrator administers both schools: theirs to correct.
+    district_da = console_client(world.da_a)
+    assert district_da.get(case_url(case)).context["correction_problem"] is None
+    post = resolve_post(case, outcome="same_person", last_name="Okafor-Reyes")
+    assert district_da.post(case_url(case, "resolve"), post).status_code == 302
+    person.refresh_from_db()
+    assert person.last_name == "Okafor-Reyes"
 
 
 def test_customer_service_corrects_a_record_shared_by_two_districts(world: World) -> None:

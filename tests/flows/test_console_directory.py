@@ -755,6 +755,15 @@ def test_activation_code_only_for_a_profile_awaiting_setup(world: World) -> None
 # --- activity ----------------------------------------------------------------------------------
 
 
+def filtered(client: Client, url: str, data: dict[str, str], page: str = ""):  # type: ignore[no-untyped-def]
+    """The activity filter as the browser sends it: POSTed, then the list shown by GET."""
+    posted = client.post(url, data)
+    if posted.status_code != 302:
+        return posted
+    assert posted["Location"] == url
+    return client.get(url, {"page": page} if page else {})
+
+
 def test_activity_shows_my_organizations_events_readably_and_filters(world: World) -> None:
     entry, profile = staff_member(world, "Gideon", "Ashby")
     da_a = console_client(world.da_a)
@@ -772,18 +781,18 @@ def test_activity_shows_my_organizations_events_readably_and_filters(world: Worl
     html = page.content.decode()
     assert "Role: approver" in html and "{&quot;" not in html and world.school_b1.code not in html
     assert rows[0]["actor"] == world.da_a.username and rows[0]["target"] == f"Profile {profile.username}"
-    granted = da_a.get(url, {"event_type": EventType.ACCESS_GRANTED.value}).context["rows"]
+    granted = filtered(da_a, url, {"event_type": EventType.ACCESS_GRANTED.value}).context["rows"]
     assert [r["event"] for r in granted] == [EventType.ACCESS_GRANTED.label]
-    by_me = da_a.get(url, {"actor": world.da_a.username.upper()}).context["rows"]
+    by_me = filtered(da_a, url, {"actor": world.da_a.username.upper()}).context["rows"]
     assert by_me and all(r["actor"] == world.da_a.username for r in by_me)
     today = timezone.localdate()
-    assert da_a.get(url, {"date_from": today.isoformat(), "date_to": today.isoformat()}).context["rows"]
-    assert not da_a.get(url, {"date_to": (today - timedelta(days=1)).isoformat()}).context["rows"]
-    backwards = da_a.get(
-        url, {"date_from": today.isoformat(), "date_to": (today - timedelta(days=2)).isoformat()}
+    assert filtered(da_a, url, {"date_from": today.isoformat(), "date_to": today.isoformat()}).context["rows"]
+    assert not filtered(da_a, url, {"date_to": (today - timedelta(days=1)).isoformat()}).context["rows"]
+    backwards = filtered(
+        da_a, url, {"date_from": today.isoformat(), "date_to": (today - timedelta(days=2)).isoformat()}
     )
     assert backwards.status_code == 200 and "date_to" in backwards.context["form"].errors
-    garbled = da_a.get(url, {"date_from": "yesterday", "event_type": "nope"})
+    garbled = filtered(da_a, url, {"date_from": "yesterday", "event_type": "nope"})
     assert garbled.status_code == 200 and set(garbled.context["form"].errors) == {"date_from", "event_type"}
     # A school's administrator sees the school's events, not the district's; another district's, nothing.
     school = console_client(world.da_school_a1).get(org_url(world.school_a1.code, "org_activity"))
@@ -802,10 +811,41 @@ def test_activity_pages_fifty_at_a_time(world: World) -> None:
         )
     da_a = console_client(world.da_a)
     url = org_url(world.school_a2.code, "org_activity")
-    first = da_a.get(url, {"event_type": EventType.STAFF_ADDED.value})
+    first = filtered(da_a, url, {"event_type": EventType.STAFF_ADDED.value})
     assert len(first.context["rows"]) == 50 and first.context["page"].paginator.count == 52
-    second = da_a.get(url, {"event_type": EventType.STAFF_ADDED.value, "page": "2"})
+    second = da_a.get(url, {"page": "2"})
     assert len(second.context["rows"]) == 2
+
+
+def test_the_user_name_filtered_for_never_goes_into_a_url(world: World) -> None:
+    """The activity filter's User Name is POSTed with a CSRF token and kept in the session: not
+    in a URL, a pager link, a redirect or the access log; a `?actor=` in a URL filters nothing."""
+    for n in range(52):
+        directory_actions.do_add_staff(
+            person=on_file(someone(f"Ivo{n:02d}", "Manyfold")),
+            organization=world.school_a2,
+            role_title="Aide",
+            ctx=CTX,
+        )
+    da_a = console_client(world.da_a)
+    url = org_url(world.district_a.code, "org_activity")
+    form = da_a.get(url).content.decode()
+    assert re.search(r'<form method="post"[^>]*aria-label="Filter the activity"', form)
+    posted = da_a.post(url, {"actor": CTX.actor_label or "system"})
+    assert posted.status_code == 302 and posted["Location"] == url
+    listed = da_a.get(url)
+    assert listed.context["form"].cleaned_data["actor"] and listed.context["page"].paginator.count > 50
+    links = " ".join(re.findall(r'href="([^"]*)"', listed.content.decode()))
+    assert "actor=" not in links and "page=2" in links
+    # A User Name in the query string filters nothing: a fresh session shows everything.
+    fresh = console_client(world.da_a)
+    everything = fresh.get(url).context["page"].paginator.count
+    assert fresh.get(url, {"actor": "nobody-at-all"}).context["page"].paginator.count == everything > 0
+    assert da_a.post(url, {"clear": "1"})["Location"] == url
+    assert da_a.get(url).context["form"].is_bound is False
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = da_a.cookies
+    assert strict.post(url, {"actor": "someone"}).status_code == 403
 
 
 # --- changing an entry; customer service gives reasons ---------------------------------------

@@ -19,10 +19,9 @@ def test_a_typed_date_is_month_first_in_every_language(language: str) -> None:
     world: World = build_world()
     client = console_client(world.da_a)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    page = client.get(
-        reverse("backoffice:org_activity", kwargs={"code": world.district_a.code}),
-        {"date_from": "09/01/2026", "date_to": "11/30/2026"},
-    )
+    url = reverse("backoffice:org_activity", kwargs={"code": world.district_a.code})
+    assert client.post(url, {"date_from": "09/01/2026", "date_to": "11/30/2026"}).status_code == 302
+    page = client.get(url)
     assert page.status_code == 200
     form = page.context["form"]
     assert form.is_valid(), form.errors

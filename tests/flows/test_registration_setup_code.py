@@ -12,12 +12,14 @@ from django.urls import reverse
 from edgate.accounts.actions import do_issue_activation_code
 from edgate.accounts.models import CodePurpose, Profile, Status
 from edgate.audit.models import AuditEvent, EventType
+from edgate.audit.models import Outcome as AuditOutcome
 from edgate.core import conf
 from edgate.core.models import Flow
 from edgate.directory.actions import do_add_staff
 from edgate.directory.models import Organization, OrgType
 from edgate.matching.models import MatchCase
-from edgate.people.models import Person
+from edgate.people.actions import PersonData, do_create_person
+from edgate.people.models import Person, ssn_lookup
 from tests.factories import CTX, HINT_QUESTION, on_file, precreated, security_post, someone, with_profile
 
 from .helpers import landed, location, post_step, start, step, url
@@ -121,3 +123,98 @@ def test_the_same_registrant_with_the_ssn_on_file_is_shown_the_user_name(client:
     start(client)
     assert location(post_step(client, "identity", who.identity_post())) == step("exact")
     assert profile.username in client.get(url(client, "exact")).content.decode()
+
+
+def _set_up_with_a_code(client: Client, person: Person, profile: Profile, owner) -> None:  # type: ignore[no-untyped-def]
+    start(client)
+    assert location(post_step(client, "identity", owner.identity_post())) == step("setup")
+    code, _ = do_issue_activation_code(profile=profile, purpose=CodePurpose.SETUP, ctx=CTX)
+    done = post_step(client, "setup", security_post() | {"code": code}, follow=True)
+    assert landed(done) == step("setup_done")
+
+
+def test_the_ssn_typed_joins_the_record_when_the_set_up_code_is_redeemed(client: Client) -> None:
+    """The record had no SSN (E9); once the code proved the person, the SSN they typed is added,
+    so their next registration is an ordinary exact — not E9 and another code."""
+    person, profile = _record_without_ssn(active=False)
+    owner = _colleague(person)
+    _set_up_with_a_code(client, person, profile, owner)
+    person.refresh_from_db()
+    assert person.ssn_hash == ssn_lookup(owner.ssn) and person.ssn_last4 == owner.ssn[-4:]
+    (added,) = AuditEvent.objects.filter(event_type=EventType.PERSON_SSN_ADDED, target_id=str(person.pk))
+    assert added.outcome == AuditOutcome.SUCCESS and added.detail == {"source": "registration"}
+    assert Flow.objects.filter(kind="registration").count() == 1  # the SSN left the flow row with it
+    assert all("typed_ssn" not in flow.data for flow in Flow.objects.all())
+    later = Client()
+    start(later)
+    assert location(post_step(later, "identity", owner.identity_post())) == step("exact")
+    assert profile.username in later.get(url(later, "exact")).content.decode()
+
+
+def test_an_ssn_another_record_took_meanwhile_is_not_added_and_the_set_up_completes(
+    client: Client,
+) -> None:
+    """SSNs are unique on file: if the SSN typed on page 1 was put on another record before the
+    set-up finished (an agency file, another registration), the set-up still completes, the record
+    stays without an SSN, and the failure is audited for a person to look at — no error page."""
+    person, profile = _record_without_ssn(active=False)
+    owner = _colleague(person)
+    start(client)
+    post_step(client, "identity", owner.identity_post())
+    other = on_file(someone("Rowan", "Ellery", ssn=owner.ssn))
+    code, _ = do_issue_activation_code(profile=profile, purpose=CodePurpose.SETUP, ctx=CTX)
+    done = post_step(client, "setup", security_post() | {"code": code}, follow=True)
+    assert done.status_code == 200 and landed(done) == step("setup_done")
+    person.refresh_from_db()
+    profile.refresh_from_db()
+    assert profile.status == Status.ACTIVE and person.ssn_hash is None
+    assert Person.objects.get(ssn_hash=ssn_lookup(owner.ssn)) == other
+    (refused,) = AuditEvent.objects.filter(event_type=EventType.PERSON_SSN_ADDED)
+    assert refused.outcome == AuditOutcome.FAILURE and refused.target_id == str(person.pk)
+    assert refused.detail == {"reason": "held_by_another_record", "source": "registration"}
+
+
+def test_a_short_first_name_a_letter_off_on_a_record_without_ssn_is_held_not_duplicated(
+    client: Client, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """rules-5 rule 11 through the wizard: the record (no SSN) says Tina, the registrant types Tia
+    with the same surname and birth date — the check page, then a case; rules-4 made a new Profile."""
+    person = _without_ssn(on_file(someone("Tina", "Okafor")))
+    typed = someone("Tia", "Okafor", born=person.date_of_birth)
+    start(client)
+    assert location(post_step(client, "identity", typed.identity_post())) == step("check")
+    assert location(post_step(client, "check", {"unchanged": "1"})) == step("partial")
+    assert MatchCase.objects.get().person == person
+    settings.EDGATE = settings.EDGATE | {"MATCH_RULES": "rules-4"}
+    conf.reset()
+    try:
+        again = Client()
+        start(again)
+        assert location(post_step(again, "identity", typed.identity_post())) == step("contact")
+    finally:
+        conf.reset()
+
+
+def test_an_unusable_ssn_on_file_is_replaced_by_the_one_typed_and_no_longer_a_data_problem(
+    client: Client,
+) -> None:
+    """A record an agency file gave an SSN never issued (kept as unusable, docs/matching.md §7): E9,
+    and the coded set-up gives it the SSN typed and clears that field's data-quality problem."""
+    who = someone("Riley", "Haddad")
+    person = do_create_person(
+        data=PersonData(
+            first_name=who.first_name,
+            last_name=who.last_name,
+            date_of_birth=who.date_of_birth,
+            data_problems={"ssn": "invalid", "postcode": "invalid"},
+            unusable_raw={"ssn": "666-12-3456", "postcode": "0136"},
+        ),
+        source="import",
+        ctx=CTX,
+    )
+    profile, owner = precreated(person), _colleague(person)
+    _set_up_with_a_code(client, person, profile, owner)
+    person.refresh_from_db()
+    assert person.ssn_hash == ssn_lookup(owner.ssn)
+    assert set(person.data_problems) == {"postcode"}
+    assert person.data_problem_values() == {"postcode": "0136"}

@@ -67,6 +67,7 @@ class EventType(models.TextChoices):
     USERNAME_REMINDED = "registration.username_reminded", gettext_lazy("User Name reminder shown")
     PERSON_CREATED = "people.person_created", gettext_lazy("Person record created")
     PERSON_UPDATED = "people.person_updated", gettext_lazy("Person record updated")
+    PERSON_SSN_ADDED = "people.ssn_added", gettext_lazy("SSN added to a person record")
     MATCH_CASE_STATUS_CHANGED = (
         "matching.case_status_changed",
         gettext_lazy("Match case resolved or reopened"),

@@ -25,7 +25,7 @@ from edgate.core.templatetags.edgate_format import day
 from edgate.directory.models import Organization
 from edgate.identity.records import Identity
 from edgate.matching import actions, service
-from edgate.matching.models import PENDING, CaseStatus, MatchCase
+from edgate.matching.models import PENDING, CaseStatus, LaterSubmission, MatchCase
 from edgate.people.quality import data_problems
 
 from . import scope
@@ -111,7 +111,10 @@ def case_list(request: HttpRequest, actor: Actor) -> HttpResponse:
         if status := form.cleaned_data["status"]:
             cases = cases.filter(status=status)
         if typed := form.cleaned_data["reference"].strip():
-            cases = cases.filter(reference__icontains=typed.upper())
+            # A case's own reference, or one given to a later submission counted on it (the
+            # registrant who calls holds their own submission's: do_open_case).
+            later = LaterSubmission.objects.filter(reference__icontains=typed.upper()).values("case_id")
+            cases = cases.filter(Q(reference__icontains=typed.upper()) | Q(pk__in=later))
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -206,6 +209,11 @@ def _history(case: MatchCase) -> list[dict[str, Any]]:
             {
                 "event": event,
                 "corrected": [str(LABELS.get(name, name.replace("_", " "))) for name in corrected or ()],
+                # A later submission's own reference, which its registrant may quote.
+                "given": event.detail.get("given", "")
+                if event.event_type == EventType.MATCH_CASE_REPEATED
+                and event.detail.get("given") != case.reference
+                else "",
             }
         )
     return rows

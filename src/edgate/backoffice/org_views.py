@@ -369,7 +369,7 @@ def add_staff_new(request: HttpRequest, actor: Actor, code: str) -> HttpResponse
                 {
                     "console_section": "org-add",
                     "organization": org,
-                    "reference": added.case.reference,
+                    "reference": added.case.given,  # this submission's own (do_open_case)
                     # Only whether this actor sees it: the case's organizations are not named.
                     "in_my_queue": scope.cases(actor).filter(pk=added.case.pk).exists(),
                 },
@@ -647,13 +647,33 @@ def _targets(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
     return labels
 
 
-@scope.console_page(*scope.DIRECTORY)
+ACTIVITY_KEY = "backoffice_activity_filter"  # session: the activity filter {"org": code, "data": …}
+
+
+@scope.console_page(*scope.DIRECTORY, methods=("GET", "POST"))
 def activity(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
-    """Who did what in this organization (and, for a district, its schools), newest first."""
+    """Who did what in this organization (and, for a district, its schools), newest first.
+
+    The filter names a User Name: it is POSTed and kept in the session (one filter, for this
+    organization), then the list is shown by GET with pages `?page=N`, as the staff search is,
+    so no User Name goes into a URL, a browser's history or an access log."""
     org = scope.organization(actor, code)
     codes = [o.code for o in _family(org)]
     events = scope.events(actor).filter(detail__organization__in=codes).order_by("-at", "-id")
-    form = org_forms.ActivityFilterForm(request.GET or None)
+    if request.method == "POST":
+        form = org_forms.ActivityFilterForm(request.POST)
+        if "clear" in request.POST:
+            request.session.pop(ACTIVITY_KEY, None)
+            return redirect("backoffice:org_activity", code=org.code)
+        if form.is_valid():
+            # As typed (the form's own text), so that the GET binds it again exactly.
+            data = {name: request.POST[name] for name in form.fields if request.POST.get(name)}
+            request.session[ACTIVITY_KEY] = {"org": org.code, "data": data}
+            return redirect("backoffice:org_activity", code=org.code)
+    else:
+        saved = request.session.get(ACTIVITY_KEY) or {}
+        data = saved.get("data") if saved.get("org") == org.code else None
+        form = org_forms.ActivityFilterForm(data or None)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data["event_type"]:

@@ -280,29 +280,25 @@ def cases(actor: Actor) -> QuerySet[MatchCase]:
     return everything.filter(pk__in=allowed.values("pk"))
 
 
-def _districts(org_ids: Iterable[int]) -> set[int]:
-    """The districts (an organization without a parent counts as its own) of these organizations."""
-    rows = Organization.objects.filter(pk__in=list(org_ids)).values_list("pk", "parent_id")
-    return {parent or pk for pk, parent in rows}
-
-
 def correction_problem(actor: Actor, person: Person) -> str | None:
     """Why the actor may not correct this person's names or date of birth, or None.
 
-    A Directory Administrator corrects only a record whose current staff entries are all in
-    their own districts: the record is shared with every organization the person works for,
-    and changing who it says they are from one district would rewrite another's staff member.
-    Such a correction is customer service's (escalate the case)."""
+    A Directory Administrator corrects only a record whose current staff entries are all at
+    organizations they administer (`Actor.org_ids`: their own and, for a district, its
+    schools). The record is shared with every organization the person works for: a school's
+    administrator must not rewrite who a sibling school's (or another district's) staff member
+    is. Such a correction is customer service's (escalate the case)."""
     if actor.is_agency:
         return None
     working = StaffEntry.objects.filter(person=person, ended_at__isnull=True).values_list(
         "organization_id", flat=True
     )
-    if _districts(working) <= _districts(actor.org_ids):
+    if set(working) <= actor.org_ids:
         return None
     return _(
-        "This person also works for another district: only customer service may correct their "
-        "names or date of birth. Escalate the case to customer service, saying what to correct."
+        "This person also works for an organization you do not administer: only customer service "
+        "may correct their names or date of birth. Escalate the case to customer service, saying "
+        "what to correct."
     )
 
 

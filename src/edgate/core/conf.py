@@ -104,7 +104,7 @@ def _load() -> EdgateSettings:
             customer_service_phone=str(raw["CUSTOMER_SERVICE_PHONE"]),
             username_scheme=str(raw["USERNAME_SCHEME"]),
             matcher=str(raw["MATCHER"]),
-            match_rules=str(raw.get("MATCH_RULES", "rules-4")),
+            match_rules=str(raw.get("MATCH_RULES", "rules-5")),
             flow_ttl=timedelta(minutes=int(raw["FLOW_TTL_MINUTES"])),
             absolute_session=timedelta(hours=int(raw["ABSOLUTE_SESSION_HOURS"])),
             privileged_idle=timedelta(minutes=int(raw["PRIVILEGED_IDLE_MINUTES"])),

@@ -97,8 +97,14 @@ def first_name(q: Identity, r: Identity) -> Result:
         return Result("middle", Level.CLOSE)
     if normalize.phonetic(qk) and normalize.phonetic(qk) == normalize.phonetic(rk):
         return Result("phonetic", Level.CLOSE)
-    if min(len(qk), len(rk)) >= 5 and DamerauLevenshtein.distance(qk, rk) == 2:
+    shortest, edits = min(len(qk), len(rk)), DamerauLevenshtein.distance(qk, rk)
+    if shortest >= 5 and edits == 2:
         return Result("typo2", Level.CLOSE)  # two edits (Christpoher ~ Christopher, Mason ~ Madison)
+    if (2 <= shortest <= 3 and edits == 1) or (shortest == 4 and edits == 2):
+        # Too short for `typo` (one edit, 4+ letters) or `typo2` (two edits, 5+): Tia ~ Tina,
+        # Ean ~ Jean, Cody ~ Chodf. As often two people's names (Ava ~ Eva): rules-5 reads it for
+        # one partial rule only (docs/matching.md §3.2 rule 11); earlier versions read `differ`.
+        return Result("short_typo", Level.CLOSE)
     return Result("differ", Level.DIFFER)
 
 

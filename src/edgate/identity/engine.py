@@ -12,10 +12,10 @@ The full rules are in docs/matching.md (§3). In short (rules-3):
             in agency rows, an SSN one keystroke off with names, birth date and a contact). A
             field unusable on either side never counts, but for a widening that reads it (a
             typed date's digits). A high total alone never makes `exact`: a false exact shows
-            a stranger someone else's User Name. rules-4 adds two exacts that rest on names
-            and a birth date (no SSN on file, or one keystroke off; the SSN typed held by no
-            one; no namesake born the same day on file): `Decision.needs_code` — the caller
-            asks for a one-time set-up code, or treats them as partial (`Decision.gated`).
+            a stranger someone else's User Name. rules-4 adds one exact that rests on names
+            and a birth date (E9: no SSN on file; the SSN typed held by no one; no namesake
+            born the same day on file): `Decision.needs_code` — the caller asks for a one-time
+            set-up code, or treats it as partial (`Decision.gated`). rules-5 adds partials only.
 * partial — the registration points at this record through strong evidence (the SSN or state
             ID agrees; the SSN is one keystroke off with date of birth and first name near;
             name and date of birth agree with no SSN to tell them apart, or a differing one;
@@ -159,6 +159,27 @@ def classify(
         contact = any(kind[name] == "exact" for name in ("address", "email", "phone"))
         if kind["date_of_birth"] == "exact" and kind["first_name"] in ("exact", "nickname") and contact:
             return Outcome.PARTIAL, "no full SSN; first name, date of birth and contact agree"
+        if (
+            rules.surname_changed_dob_near
+            and kind["date_of_birth"] in ("swapped", "one_digit")
+            and kind["first_name"] in ("exact", "nickname")
+            and kind["state_id"] != "differ"
+            and contact
+        ):
+            # rules-5: the surname changed (or mistyped) and the birth date slipped within a decade,
+            # the first name and a contact still the same; a human looks.
+            return Outcome.PARTIAL, "no full SSN; first name and contact agree, date of birth near"
+        if (
+            rules.partial_short_first_name
+            and kind["first_name"] == "short_typo"
+            and kind["last_name"] == "exact"
+            and kind["date_of_birth"] == "exact"
+            and kind["state_id"] != "differ"
+        ):
+            # rules-5: a short first name one or two letters off (Tia ~ Tina), too short for a
+            # typo; surname and birth date the same and no SSN to tell. Twins' names are often
+            # this close (Ava ~ Eva): never exact, a human looks.
+            return Outcome.PARTIAL, "no full SSN; surname and date of birth agree, a short first name near"
         if rules.partial_without_dob and contact and _whole_name_agrees(kind, rules.whole_name_first_typo):
             # No SSN and no birth date to tell people apart (missing, unusable, or another
             # date: a father and son of one name, or the date mistyped twice): the whole name

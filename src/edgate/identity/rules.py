@@ -70,6 +70,12 @@ class MatchRules:
     # the first or the last name near, and no SSN agrees or differs (none, or one keystroke off).
     whole_name_first_typo: bool = False
     partial_middle_name: bool = False
+    # rules-5 (issue 9, recall): rule 7 (no full SSN, first name and a contact agree, the surname
+    # differs) also takes a birth date swapped or one digit off within a decade, not only the same
+    # date; and rule 11: no full SSN, surname and birth date agree exactly, the first names are
+    # short and one or two letters apart (`short_typo`: Tia ~ Tina, Cody ~ Chodf).
+    surname_changed_dob_near: bool = False
+    partial_short_first_name: bool = False
     # Comparison kinds added after this version was published, read as the kind it knew
     # (field -> new kind -> old kind), so its decisions never change.
     reads: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -125,7 +131,12 @@ RULES_2 = MatchRules(
         "phone": {"exact": w(0.5, 1e-6), "differ": w(0.5, 0.999999)},
     },
     reads={
-        "first_name": {"shared_nickname": "nickname", "variant": "typo", "typo2": "differ"},
+        "first_name": {
+            "shared_nickname": "nickname",
+            "variant": "typo",
+            "typo2": "differ",
+            "short_typo": "differ",
+        },
         "date_of_birth": {"one_digit_decade": "one_digit"},
     },
 )
@@ -253,6 +264,7 @@ RULES_3 = MatchRules(
     partial_without_ssn=True,
     partial_without_dob=True,
     partial_whole_name_undated=True,
+    reads={"first_name": {"short_typo": "differ"}},  # a kind added in rules-5
     # Learned, not set by hand: `python -m bench.learn_weights` (seed 55001, both error models
     # pooled; m by EM over blocked pairs, u from random pairs; log2(m/u) rounded to 0.1).
     weights={
@@ -319,4 +331,17 @@ RULES_4 = replace(
     partial_middle_name=True,
 )
 
-RULES = {r.version: r for r in (RULES_2, RULES_3, RULES_4)}
+
+# rules-5 (issue 9, recall on the noisy model): rules-4 and two more partials, never an exact —
+# rule 7 with the birth date near, and rule 11 (docs/matching.md §3.2). `short_typo` is read as
+# itself (rules-2 to rules-4 read it as `differ`); it carries no learned weight (0, like a missing
+# field), since the weights were learned before the kind existed.
+RULES_5 = replace(
+    RULES_4,
+    version="rules-5",
+    reads={},
+    surname_changed_dob_near=True,
+    partial_short_first_name=True,
+)
+
+RULES = {r.version: r for r in (RULES_2, RULES_3, RULES_4, RULES_5)}

@@ -62,8 +62,34 @@ class MatchCase(models.Model):
     resolution_note = models.TextField(blank=True)
     escalation_note = models.TextField(blank=True)
 
+    # Not a column: set by `service.do_open_case` on the case it returns, the reference to give
+    # whoever submitted (this case's, or a `LaterSubmission`'s).
+    given = ""
+
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class LaterSubmission(models.Model):
+    """A conflicting submission counted on a case that another submission opened
+    (`service.do_open_case`), with a reference of its own to give whoever typed it.
+
+    Every conflicting submission about a record lands on the record's one open case. Handing
+    out that case's reference would tell a stranger who typed someone's SSN, or their names
+    and birth date, that the person has a case open and, through the status page, how it
+    stands. So a later submission gets a reference that looks like any other, and the status
+    page tells it only open or resolved (`registration/cases.py case_state`). Nothing of the
+    submission is kept: the case compares the first one with the record."""
+
+    reference = models.CharField(max_length=16, unique=True, default=new_reference, editable=False)
+    case = models.ForeignKey(MatchCase, on_delete=models.CASCADE, related_name="later_submissions")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return self.reference

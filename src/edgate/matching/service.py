@@ -25,7 +25,7 @@ from edgate.identity.rules import RULES
 from edgate.people.models import Person, ssn_lookup
 
 from .candidates import find_candidates, identity_of
-from .models import PENDING, DistinctPair, MatchCase
+from .models import PENDING, DistinctPair, LaterSubmission, MatchCase, new_reference
 
 
 def matcher() -> Matcher:
@@ -115,7 +115,13 @@ def do_open_case(
     the conflicting data, who is not the one to decide it).
 
     One open case per record and source: a repeated conflicting submission (a retry, or a
-    probe of the same SSN with other names) is counted on it and audited, not queued again."""
+    probe of the same SSN with other names) is counted on it and audited, not queued again.
+
+    The case returned carries `given`, the reference to give whoever submitted: the case's own
+    for the submission that opened it (and for the very same data typed again), a fresh one of
+    its own (`LaterSubmission`) for any other, so that a stranger learns neither that the
+    record already had a case nor how it stands."""
+    key = _submission_key(person, query)
     existing = (
         MatchCase.objects.select_for_update()
         .filter(person=person, source=source, status__in=PENDING)
@@ -127,14 +133,22 @@ def do_open_case(
             attempts=F("attempts") + 1, last_attempt_at=timezone.now()
         )
         existing.refresh_from_db(fields=["attempts", "last_attempt_at"])
+        given = existing.reference
+        if existing.submission_key != key:
+            given = LaterSubmission.objects.create(case=existing, reference=_free_reference()).reference
         record_event(
             EventType.MATCH_CASE_REPEATED,
             ctx=ctx,
             target=existing,
-            detail={"reference": existing.reference, "attempts": existing.attempts, "source": source},
+            detail={
+                "reference": existing.reference,
+                "given": given,
+                "attempts": existing.attempts,
+                "source": source,
+            },
         )
+        existing.given = given
         return existing
-    key = _submission_key(person, query)
     case = MatchCase.objects.create(
         person=person,
         source=source,
@@ -161,7 +175,29 @@ def do_open_case(
         target=case,
         detail={"reference": case.reference, "organizations": len(orgs), "source": source},
     )
+    case.given = case.reference
     return case
+
+
+def _free_reference() -> str:
+    """A reference no case and no later submission has (the status page looks in both)."""
+    while True:
+        reference = new_reference()
+        if not (
+            MatchCase.objects.filter(reference=reference).exists()
+            or LaterSubmission.objects.filter(reference=reference).exists()
+        ):
+            return reference
+
+
+def given_reference(reference: str) -> tuple[MatchCase | None, bool]:
+    """The case a reference given to a submitter is about, and whether that submission opened
+    it: (case, True) for a case's own reference, (case, False) for a later submission's."""
+    case = MatchCase.objects.filter(reference=reference).first()
+    if case is not None:
+        return case, True
+    later = LaterSubmission.objects.select_related("case").filter(reference=reference).first()
+    return (later.case, False) if later is not None else (None, False)
 
 
 @sensitive_variables()

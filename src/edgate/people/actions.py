@@ -8,11 +8,11 @@ from django.db import IntegrityError, transaction
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.audit.events import PendingEvent, audited
-from edgate.audit.models import EventType
+from edgate.audit.models import EventType, Outcome
 from edgate.audit.record import record_event
 from edgate.core.context import Ctx
 
-from .models import Person
+from .models import Person, ssn_lookup
 
 
 @dataclass(frozen=True)
@@ -138,3 +138,49 @@ def do_update_person(*, person: Person, changes: Mapping[str, object], source: s
         EventType.PERSON_UPDATED, ctx=ctx, target=person, detail={"fields": changed, "source": source}
     )
     return person
+
+
+@sensitive_variables()
+@audited(EventType.PERSON_SSN_ADDED)
+@transaction.atomic
+def do_add_ssn(*, person: Person, ssn: str, source: str, ctx: Ctx) -> bool:
+    """Give a record that has no usable SSN the one its person typed (docs/matching.md §3.1.1:
+    after a set-up finished with a one-time set-up code, rules-4/5 E9). Never replaces an SSN on
+    file, nor one whose last four digits on file disagree; and when another record holds that SSN
+    (SSNs are unique), nothing changes: the event (outcome failure, its reason, never the SSN) is
+    left for a person to look at. True when the SSN was added (or was already this record's)."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    lookup = ssn_lookup(ssn)
+    if person.ssn_hash == lookup:
+        return True  # a double submit: the first one added it
+    reason = ""
+    if person.ssn_hash:
+        reason = "record_has_ssn"
+    elif person.ssn_last4 and person.ssn_last4 != ssn[-4:]:
+        reason = "last4_differs"
+    elif Person.objects.filter(ssn_hash=lookup).exclude(pk=person.pk).exists():
+        reason = "held_by_another_record"
+    if not reason:
+        person.set_ssn(ssn)
+        update = ["ssn_ciphertext", "ssn_hash", "ssn_last4", "updated_at"]
+        if "ssn" in (person.data_problems or {}):
+            # The unusable value a file gave is no longer a data-quality problem (docs/matching.md §7).
+            raw = {k: v for k, v in person.data_problem_values().items() if k != "ssn"}
+            person.set_data_problems({k: v for k, v in person.data_problems.items() if k != "ssn"}, raw)
+            update += ["data_problems", "data_problems_ciphertext"]
+        try:
+            with transaction.atomic():
+                person.save(update_fields=update)
+        except IntegrityError:  # another record took the SSN meanwhile (the unique hash)
+            reason = "held_by_another_record"
+    if reason:
+        record_event(
+            EventType.PERSON_SSN_ADDED,
+            ctx=ctx,
+            target=person,
+            outcome=Outcome.FAILURE,
+            detail={"reason": reason, "source": source},
+        )
+        return False
+    record_event(EventType.PERSON_SSN_ADDED, ctx=ctx, target=person, detail={"source": source})
+    return True

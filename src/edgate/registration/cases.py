@@ -2,10 +2,14 @@
 
 Never anything of the record itself. The contacts are the Directory Administrators of the
 organizations the case was routed to (the district's for a school without one), named only
-when more than an identifier agreed — the first and last names typed agree with the record's
-(the case's explanation), so the registrant already knows whose record it is — and never the
-record's own person. Otherwise the registrant is sent to customer service. The status page
-answers only open / being reviewed / resolved / unknown.
+when this submission typed the record's names and its SSN or state ID (`identity_shown`), and
+never the record's own person. Otherwise the registrant is sent to customer service.
+
+The reference a registrant holds is their own submission's (`matching.service.do_open_case`
+`given`): the case's for the submission that opened it, another for each later one. The status
+page answers open / being reviewed / resolved / unknown for a case's own reference, and only
+open / resolved for a later submission's, so that it tells a stranger nothing about a case
+someone else opened.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from enum import StrEnum
 
 from edgate.accounts.models import Status
 from edgate.directory.models import OrgAdministrator, Organization
-from edgate.matching.models import REFERENCE_ALPHABET, CaseStatus, MatchCase
+from edgate.matching.models import REFERENCE_ALPHABET, CaseStatus
+from edgate.matching.service import given_reference
 
 # The fields that must agree (not merely be close) before an administrator is named.
 NAMES_AGREE = ("first_name", "last_name")
@@ -76,7 +81,7 @@ def case_contacts(reference: str, *, shown: bool) -> list[Contact]:
     SSN or state ID (`identity_shown`). A stranger who typed only someone's SSN learns no one's
     name, and one who typed someone's name and birth date does not learn where they work. Never
     the record's own person."""
-    case = MatchCase.objects.filter(reference=reference).first()
+    case, _ = given_reference(reference)
     if case is None or not shown:
         return []
     contacts: dict[tuple[str, str, str], Contact] = {}
@@ -113,11 +118,18 @@ def normalize_reference(typed: str) -> str:
 
 
 def case_state(reference: str) -> CaseState:
-    status = MatchCase.objects.filter(reference=reference).values_list("status", flat=True).first()
-    if status is None:
+    """How the case a reference was given for stands. A later submission's reference (one
+    counted on a case someone else's submission opened) says only open or resolved: never
+    "with customer service", which a fresh case would not be at once, so that neither the
+    case's existence before the submission nor its progress can be read from it."""
+    case, opened_it = given_reference(reference)
+    if case is None:
         return CaseState.UNKNOWN
+    status = CaseStatus(case.status)
+    if not opened_it:
+        return CaseState.RESOLVED if status == CaseStatus.RESOLVED else CaseState.OPEN
     return {
         CaseStatus.OPEN: CaseState.OPEN,
         CaseStatus.ESCALATED: CaseState.WITH_CUSTOMER_SERVICE,
         CaseStatus.RESOLVED: CaseState.RESOLVED,
-    }[CaseStatus(status)]
+    }[status]

@@ -8,6 +8,8 @@ Flow data sections (encrypted in the flow row, whitelisted here):
   contact   — page 2
   security  — page 3, already hashed: password hash, hint question, hint answer hash
   match     — outcome, person id, profile id, case reference
+  typed_ssn — a set-up held behind a one-time code (rules-4/5 E9): the SSN page 1 typed, added to
+              the record once the code is redeemed (`people.actions.do_add_ssn`)
   checked   — the check page was offered (once per flow: a later partial opens the case)
   _page     — the engine's: a refused submission's errors and non-sensitive values
 """
@@ -35,7 +37,7 @@ from edgate.identity.engine import Decision
 from edgate.identity.engine import Outcome as MatchOutcome
 from edgate.identity.records import Identity
 from edgate.matching import near_matches, service
-from edgate.people.actions import PersonData, do_create_person
+from edgate.people.actions import PersonData, do_add_ssn, do_create_person
 from edgate.people.models import Person, ssn_lookup
 from edgate.recovery.policy import is_privileged
 
@@ -112,7 +114,9 @@ def _route(data: dict[str, Any], decision: Decision, query: Identity, ctx: Ctx) 
         )
         # Whom to call is decided by this submission's own levels (registration/cases.py).
         shown = cases.identity_shown(decision.explanation())
-        data["match"] = {"outcome": "partial", "case": case.reference, "identity_shown": shown}
+        # The reference given is this submission's own (another registrant's open case about
+        # the record is not named to this one: matching/service.py do_open_case).
+        data["match"] = {"outcome": "partial", "case": case.given, "identity_shown": shown}
         return State.PARTIAL
     profile = Profile.objects.filter(person=person).first()
     if profile is None:  # on file (e.g. licensed before) but never given a Profile
@@ -216,8 +220,20 @@ def _match_identity(run: Run, typed: dict[str, str], *, at: State) -> State:
     # Still no match: pages 2-4, if already filled in, are kept (the hashes of page 3 too).
     target = _route(data, decision, query, run.ctx)
     if decision.outcome != MatchOutcome.NONE:
-        run.data = {"match": data["match"]}  # an outcome page needs nothing of what was typed
+        run.data = _kept(data, target, query)  # an outcome page needs nothing of what was typed
     return target
+
+
+@sensitive_variables()
+def _kept(data: dict[str, Any], target: State, query: Identity) -> dict[str, Any]:
+    """What the flow keeps past an outcome: the match; and for a pre-created Profile's set-up held
+    behind a one-time code (E9: the record has no SSN), the SSN typed, which the set-up adds to
+    the record once the code is redeemed — or the record would stay without one, and its owner
+    would meet E9 (and need a code) again."""
+    kept: dict[str, Any] = {"match": data["match"]}
+    if target == State.SETUP and data["match"].get("weak"):
+        kept["typed_ssn"] = query.ssn
+    return kept
 
 
 # --- pages 2 and 3 ---
@@ -317,7 +333,7 @@ def complete_registration(run: Run, cleaned: dict[str, Any] | None) -> State:
 @sensitive_variables()
 def _outcome(run: Run, decision: Decision, query: Identity) -> State:
     target = _route(run.data, decision, query, run.ctx)
-    run.data = {"match": run.data["match"]}
+    run.data = _kept(run.data, target, query)
     return target
 
 
@@ -359,6 +375,11 @@ def submit_setup(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
         # Stay, not an exception: the transaction ends normally, so the failure's audit event stays.
         return Stay(CODE_REFUSED, field="code" if "code" in cleaned else None)
     account_actions.do_complete_setup(profile=profile, ctx=run.ctx, **prepared["security"])
+    typed_ssn = run.data.get("typed_ssn")
+    if prepared["code_required"] and typed_ssn and profile.person_id is not None:
+        # The code proved the person (E9): the SSN they typed joins their record, so next time it
+        # is an ordinary exact. Held by another record meanwhile: not added, the event says so.
+        do_add_ssn(person=profile.person, ssn=typed_ssn, source="registration", ctx=run.ctx)
     if prepared["code_required"]:
         for limit, ident in prepared["limits"]:
             throttle.undo(limit, ident)

@@ -369,7 +369,7 @@ EDGATE = {
     "CUSTOMER_SERVICE_PHONE": os.environ.get("EDGATE_CUSTOMER_SERVICE_PHONE", "(555) 010-6600"),
     "USERNAME_SCHEME": "edgate.accounts.usernames.first_initial_last_name",
     "MATCHER": "edgate.identity.engine.RuleMatcher",
-    "MATCH_RULES": "rules-4",
+    "MATCH_RULES": "rules-5",
     "FLOW_TTL_MINUTES": 30,
     "ABSOLUTE_SESSION_HOURS": 12,
     # A session verified by a second factor (privileged people) is shorter.
