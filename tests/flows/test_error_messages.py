@@ -272,3 +272,17 @@ def test_the_date_of_birth_parts_are_described_by_the_example_and_by_their_error
     assert not form.is_valid()
     year = str(form["dob_year"])
     assert 'aria-describedby="dob-hint id_dob_year_error"' in year
+
+
+def test_a_date_of_birth_at_fault_is_marked_as_a_whole_like_any_field(client) -> None:  # type: ignore[no-untyped-def]
+    """Page 1 sent with the year as "85": the date's group carries USWDS's error mark (the red
+    bar at its side, the legend in bold) as the name and SSN fields do; sent right, it does not."""
+    start(client)
+    wrong = post_step(client, "identity", someone().identity_post(dob_year="85"), follow=True)
+    group = re.search(r'<div class="([^"]*)" data-testid="date-of-birth">\s*<fieldset[^>]*>\s*<legend class="([^"]*)"',
+                      wrong.content.decode())
+    assert group, "no date-of-birth group"
+    assert "usa-form-group--error" in group.group(1).split() and "usa-label--error" in group.group(2).split()
+    name_wrong = post_step(client, "identity", someone().identity_post(first_name=""), follow=True)
+    group = re.search(r'<div class="([^"]*)" data-testid="date-of-birth">', name_wrong.content.decode())
+    assert group and "usa-form-group--error" not in group.group(1)

@@ -12,6 +12,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -248,16 +249,44 @@ def test_a_switch_to_another_site_goes_nowhere_else() -> None:
     assert response.status_code == 302 and "elsewhere.example" not in response["Location"]
 
 
-def test_the_agency_name_in_a_spanish_sentence_keeps_its_own_language() -> None:
-    """The agency's names are written in English (LANGUAGE_CODE): inside Spanish running text
-    they carry lang="en", so a screen reader pronounces them as written."""
-    name = html.escape(conf.get().agency_name)
+def test_the_agency_is_named_in_spanish_on_a_spanish_page() -> None:
+    """The banner, the footer and the running text of a Spanish page name the agency in Spanish
+    (AGENCY_NAME_TRANSLATIONS; the default name comes with its own), not in English."""
+    spanish_name = html.escape(conf.get().agency_name_in("es") or "")
+    assert spanish_name == "Departamento de Educación del Estado"
     spanish = spanish_client().get(reverse("core:home")).content.decode()
     banner = html.escape(in_spanish("An official website of the %(agency_name)s") % {"agency_name": "X"})
-    before_name = banner.split("X")[0]
-    assert f'{before_name}<span lang="en">{name}</span>' in spanish
+    assert banner.replace("X", spanish_name) in spanish
+    footer = spanish.split('<footer class="usa-footer')[1]
+    assert spanish_name in footer
+    intro = spanish.split('<p class="usa-intro">')[1].split("</p>")[0]
+    assert spanish_name in intro
+    assert conf.get().agency_name not in spanish
     english = Client().get(reverse("core:home")).content.decode()
-    assert f'<span lang="en">{name}</span>' not in english and name in english
+    assert spanish_name not in english and english.count(conf.get().agency_name) >= 3
+
+
+def test_a_name_with_no_spanish_keeps_its_own_language(settings: object) -> None:
+    """A deployment that renames the agency without giving its Spanish: inside Spanish running
+    text the English name carries lang="en", so a screen reader pronounces it as written."""
+    settings.EDGATE = {  # type: ignore[attr-defined]
+        **settings.EDGATE,  # type: ignore[attr-defined]
+        "AGENCY_NAME": "Board of Learning",
+        "AGENCY_NAME_TRANSLATIONS": {"es": ""},
+    }
+    conf.reset()
+    spanish = spanish_client().get(reverse("core:home")).content.decode()
+    banner = html.escape(in_spanish("An official website of the %(agency_name)s") % {"agency_name": "X"})
+    assert banner.replace("X", '<span lang="en">Board of Learning</span>') in spanish
+    english = Client().get(reverse("core:home")).content.decode()
+    assert '<span lang="en">Board of Learning</span>' not in english and "Board of Learning" in english
+
+
+def test_an_agency_name_for_a_language_the_portal_does_not_have_stops_start_up(settings: object) -> None:
+    settings.EDGATE = {**settings.EDGATE, "AGENCY_NAME_TRANSLATIONS": {"fr": "Ministère"}}  # type: ignore[attr-defined]
+    conf.reset()
+    with pytest.raises(ImproperlyConfigured, match="AGENCY_NAME_TRANSLATIONS"):
+        conf.get()
 
 
 def test_organization_and_application_names_keep_their_own_language() -> None:

@@ -1,5 +1,5 @@
-"""Spanish copy reads naturally around the agency's name, which stays in English ("State
-Department of Education"): it takes its article ("del", "en el", "o el"), never a bare "de"."""
+"""Spanish copy reads naturally around the agency's name ("Departamento de Educación del Estado",
+or a name left in English): it takes its article ("del", "en el", "o el"), never a bare "de"."""
 
 from __future__ import annotations
 

@@ -132,6 +132,10 @@ def test_the_agency_name_alone_is_refused_a_passphrase_containing_a_word_of_it_i
     assert refusal_code("state of mind walnut ferry", PasswordContext()) is None
 
 
+def test_the_agency_name_in_spanish_is_refused_too() -> None:
+    assert refusal_code("Departamento de Educación 1", PasswordContext()) == "password_agency"
+
+
 def test_the_current_password_is_refused_by_hash_or_as_checked_text() -> None:
     by_hash = PasswordContext(current_password_hash=make_password(GOOD))
     assert refusal_code(GOOD, by_hash) == "password_reused"

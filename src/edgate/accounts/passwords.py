@@ -251,7 +251,7 @@ class ContextWordsValidator:
         if context.date_of_birth and password_checks.contains_birth_date(password, context.date_of_birth):
             raise refusal("password_birth_date")
         settings = conf.get()
-        if _mostly(password, (settings.agency_name, settings.agency_short_name)):
+        if _mostly(password, (*settings.agency_names(), settings.agency_short_name)):
             raise refusal("password_agency")
 
     def get_help_text(self) -> str:
@@ -265,8 +265,9 @@ def _mostly(password: str, phrases: tuple[str, ...]) -> bool:
     """A password built around the agency's name: once the words of its names (4 letters or
     more: "State", "Education", "SDE" is too short to tell) are taken out, fewer than 8 letters
     are left. A passphrase that merely contains "state" is not refused."""
+    # Folded as the password's letters are (accents, case): "Educación" is found in "educacion".
     words = {
-        "".join(ch for ch in word if ch.isalpha())
+        "".join(ch for ch in normalize.fold(word) if ch.isalpha())
         for phrase in phrases
         for word in (phrase or "").casefold().split()
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
 
@@ -54,9 +54,23 @@ class EdgateSettings:
     # Per-address limits count an IPv6 client by its network of this prefix length: one host is
     # commonly given a whole /64, and every address in it would otherwise be a fresh count.
     ipv6_prefix: int = 64
+    # The agency's name in the portal's other languages (language code -> name); a language
+    # with none shows agency_name as written (docs/i18n.md).
+    agency_name_translations: dict[str, str] = field(default_factory=dict)
 
     def limit(self, name: str) -> Limit:
         return self.throttles[name]
+
+    def agency_name_in(self, language: str | None) -> str | None:
+        """The agency's name written in `language`, or None when it has none there (the name
+        is then shown as written in the site's first language)."""
+        if language is None or language == settings.LANGUAGE_CODE:
+            return self.agency_name
+        return self.agency_name_translations.get(language) or None
+
+    def agency_names(self) -> tuple[str, ...]:
+        """Every way the agency's name is written (passwords built around it are refused)."""
+        return (self.agency_name, *(name for name in self.agency_name_translations.values() if name))
 
 
 REQUIRED_THROTTLES = {
@@ -123,6 +137,10 @@ def _load() -> EdgateSettings:
             pii_keys=tuple(getattr(settings, "PII_KEYS", ())),
             lookup_key=str(getattr(settings, "LOOKUP_KEY", "")).encode(),
             ipv6_prefix=int(raw.get("THROTTLE_IPV6_PREFIX", 64)),
+            agency_name_translations={
+                str(language): str(name).strip()
+                for language, name in dict(raw.get("AGENCY_NAME_TRANSLATIONS", {})).items()
+            },
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ImproperlyConfigured(f"EDGATE settings are incomplete or invalid: {exc!r}") from exc
@@ -139,6 +157,11 @@ def _load() -> EdgateSettings:
         raise ImproperlyConfigured("MIN_AGE_YEARS must be positive and below MAX_AGE_YEARS")
     if not 32 <= conf.ipv6_prefix <= 128:
         raise ImproperlyConfigured("THROTTLE_IPV6_PREFIX must be between 32 and 128")
+    others = {code for code, _name in settings.LANGUAGES} - {settings.LANGUAGE_CODE}
+    if not conf.agency_name_translations.keys() <= others:
+        raise ImproperlyConfigured(
+            f"EDGATE['AGENCY_NAME_TRANSLATIONS'] may name only the portal's other languages: {sorted(others)}"
+        )
     if conf.match_rules not in RULES:
         raise ImproperlyConfigured(f"EDGATE['MATCH_RULES'] must be one of {sorted(RULES)}")
     for dotted in (conf.username_scheme, conf.matcher):

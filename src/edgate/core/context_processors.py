@@ -10,18 +10,21 @@ from . import conf
 
 def branding(request: HttpRequest | None) -> dict[str, str]:
     settings = conf.get()
+    # The agency's name in the page's language when the settings give one (AGENCY_NAME_
+    # TRANSLATIONS); otherwise as written, in the site's first language.
+    translated = settings.agency_name_in(translation.get_language())
     return {
-        "agency_name": settings.agency_name,
+        "agency_name": translated or settings.agency_name,
         "agency_short_name": settings.agency_short_name,
         "customer_service_phone": settings.customer_service_phone,
         "portal_name": portal_name(),
         "portal_name_text": portal_name(text=True),
         # The entry in the authenticator app keeps the site's first language: pages name it so.
         "authenticator_name_text": in_own_language(totp_issuer(None)),
-        # For running text: the agency's names are written in the site's first language
-        # (LANGUAGE_CODE), so inside a page in another language they carry their own `lang`
-        # and a screen reader pronounces them as written (docs/i18n.md). Not for attributes.
-        "agency_name_text": in_own_language(settings.agency_name),
+        # For running text: a name written in the site's first language (LANGUAGE_CODE) carries
+        # its own `lang` inside a page in another language, so a screen reader pronounces it as
+        # written (docs/i18n.md). Not for attributes.
+        "agency_name_text": translated or in_own_language(settings.agency_name),
         "agency_short_name_text": in_own_language(settings.agency_short_name),
     }
 

@@ -56,7 +56,7 @@ class PasswordStrengthInput(forms.PasswordInput):
     def __init__(self, attrs: dict[str, Any] | None = None, *, min_length: int = 0) -> None:
         super().__init__(attrs)
         self.min_length = min_length
-        self.strength: dict[str, Any] | None = None  # {"score": 0-4, "label": text}; see show()
+        self.strength: dict[str, Any] | None = None  # {"score": 0-4, "label": text, "refused": bool}
         # What the browser's estimate is given (PasswordContext.browser_inputs): zxcvbn's user
         # inputs, and those that make the server refuse a password.
         self.user_inputs: dict[str, list[str]] = {"inputs": [], "refused": []}
@@ -64,9 +64,9 @@ class PasswordStrengthInput(forms.PasswordInput):
     def show(self, score: int | None) -> None:
         """The server's verdict on the submitted password; None: refused by a rule."""
         if score is None:
-            self.strength = {"score": 0, "label": str(self.REFUSED)}
+            self.strength = {"score": 0, "label": str(self.REFUSED), "refused": True}
         else:
-            self.strength = {"score": score, "label": str(self.LABELS[score])}
+            self.strength = {"score": score, "label": str(self.LABELS[score]), "refused": False}
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)

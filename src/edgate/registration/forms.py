@@ -70,6 +70,11 @@ class DateOfBirthParts:
 
     PARTS = ("dob_month", "dob_day", "dob_year")
 
+    @property
+    def date_of_birth_has_errors(self) -> bool:
+        """Whether a part is at fault: the page marks the date's whole group, as it marks a field."""
+        return any(self.has_error(name) for name in self.PARTS)
+
     @sensitive_variables()
     def clean_date_of_birth_parts(self, data: dict[str, Any]) -> None:
         month, day, year = (str(data.get(name) or "").strip() for name in self.PARTS)

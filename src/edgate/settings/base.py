@@ -13,6 +13,8 @@ Environment variables read here (and only here):
                         how long a request waits for one (then 503)
   EDGATE_HASH_NICE      Linux nice value of the threads that run password hashes (default 10;
                         0: hashes run in the request's thread at its priority)
+  EDGATE_AGENCY_NAME_ES the agency's name in Spanish (when EDGATE_AGENCY_NAME is set; empty:
+                        the name is shown as written)
   EDGATE_STATIC_ROOT    where `edgate collectstatic` puts the static files (default ./staticfiles)
 """
 
@@ -362,9 +364,22 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
 
+_AGENCY_NAME = "State Department of Education"
+
 # Product settings, validated at start-up by edgate.core.conf (one place, typed).
 EDGATE = {
-    "AGENCY_NAME": os.environ.get("EDGATE_AGENCY_NAME", "State Department of Education"),
+    "AGENCY_NAME": os.environ.get("EDGATE_AGENCY_NAME", _AGENCY_NAME),
+    # The agency's name in the portal's other languages (docs/i18n.md): a language with no name
+    # here shows AGENCY_NAME as written, marked with its own `lang`. The default name comes with
+    # its Spanish; a deployment that renames the agency gives its own (EDGATE_AGENCY_NAME_ES).
+    "AGENCY_NAME_TRANSLATIONS": {
+        "es": os.environ.get(
+            "EDGATE_AGENCY_NAME_ES",
+            "Departamento de Educación del Estado"
+            if os.environ.get("EDGATE_AGENCY_NAME", _AGENCY_NAME) == _AGENCY_NAME
+            else "",
+        ),
+    },
     "AGENCY_SHORT_NAME": os.environ.get("EDGATE_AGENCY_SHORT_NAME", "DOE"),
     "CUSTOMER_SERVICE_PHONE": os.environ.get("EDGATE_CUSTOMER_SERVICE_PHONE", "(555) 010-6600"),
     "USERNAME_SCHEME": "edgate.accounts.usernames.first_initial_last_name",

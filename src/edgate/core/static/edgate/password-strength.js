@@ -3,7 +3,8 @@
  * The page works without this script: the server scores the submitted password and the meter
  * shows its verdict after a submit. Here the meter follows the typing; the text beside it is a
  * polite live region, written only when the verdict changes and after a pause in the typing, so
- * a screen reader announces "Password strength: strong" once rather than on every key.
+ * a screen reader announces "Password strength: strong" once rather than on every key; the bar
+ * is hidden from screen readers (the text says the same).
  * The browser's estimate is advice: the server's rules (breached passwords, the person's birth
  * date, …) still decide, and say why next to the field.
  */
@@ -58,27 +59,36 @@
       }
     }
 
+    // The bar's look (edgate.css): "refused" the whole bar in error red; none, by its value
+    // (-1: nothing to draw; zxcvbn's 0 to 4 from a red sliver to a full green bar).
+    function show(score, isRefused, message) {
+      meter.value = score;
+      if (isRefused) {
+        box.setAttribute("data-state", "refused");
+      } else {
+        box.removeAttribute("data-state");
+      }
+      say(message);
+    }
+
     function update() {
       var value = input.value;
       if (!value) {
-        meter.value = 0;
-        say("");
+        show(-1, false, "");
         return;
       }
       if (value.length < minLength) {
-        meter.value = 0;
-        say(box.getAttribute("data-label-short"));
+        // Still being typed: said plainly, not drawn as refused at the first key.
+        show(-1, false, box.getAttribute("data-label-short"));
         return;
       }
       var sample = value.slice(0, SCORED_LENGTH);
       var result = window.zxcvbn(sample, words);
       if (containsRefused(sample, result.sequence, refused)) {
-        meter.value = 0;
-        say(box.getAttribute("data-label-personal"));
+        show(-1, true, box.getAttribute("data-label-personal"));
         return;
       }
-      meter.value = result.score;
-      say(box.getAttribute("data-label-" + result.score));
+      show(result.score, false, box.getAttribute("data-label-" + result.score));
     }
 
     box.hidden = false;

@@ -1,0 +1,129 @@
+"""The portal's layout as a person on a phone (390 px, and 320 px) or at a desk meets it, in
+Chromium, in English and Spanish: what a screenshot would show, measured from the page's boxes.
+
+- the date of birth's month, day and year on one line (USWDS wraps the year onto a line alone);
+- the header's links on the line of the portal's name at desktop width, not at the header's foot;
+- header and footer links 44 px tall or more (a thumb), the customer service number a link;
+- the page that says cookies are needed has one primary button, not two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Browser, Page
+
+from .conftest import assert_accessible
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+SMALL_PHONE = {"width": 320, "height": 640}
+DESKTOP = {"width": 1280, "height": 900}
+TAP = 44  # px: WCAG 2.5.5's target size, the one a phone needs
+
+
+@pytest.fixture(params=["en", "es"])
+def language(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def open_page(browser: Browser, language: str) -> Iterator[object]:
+    contexts = []
+
+    def opener(url: str, viewport: dict[str, int]) -> Page:
+        context = browser.new_context(locale=language, bypass_csp=True, viewport=viewport)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(url)
+        assert page.evaluate("document.documentElement.lang") == language
+        return page
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+def box(page: Page, selector: str) -> dict[str, float]:
+    found = page.locator(selector).bounding_box()
+    assert found is not None, f"{selector} is not shown"
+    return found
+
+
+@pytest.mark.parametrize("viewport", [PHONE, SMALL_PHONE], ids=["390px", "320px"])
+def test_the_date_of_birth_is_on_one_line_on_a_phone(  # type: ignore[no-untyped-def]
+    open_page, live_server, viewport: dict[str, int]
+) -> None:
+    page = open_page(f"{live_server.url}{reverse('registration:start')}", viewport)
+    month, day, year = (box(page, f"#id_dob_{part}") for part in ("month", "day", "year"))
+    assert month["y"] == day["y"] == year["y"], (month, day, year)
+    assert month["x"] < day["x"] < year["x"]
+    assert year["x"] + year["width"] <= viewport["width"]
+    assert month["width"] >= 120, month  # the longest month's name still fits its list
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert_accessible(page)
+
+
+def test_the_header_links_are_on_the_line_of_the_portals_name_at_a_desk(  # type: ignore[no-untyped-def]
+    open_page, live_server
+) -> None:
+    page = open_page(f"{live_server.url}{reverse('core:home')}", DESKTOP)
+    title = box(page, ".usa-logo__text a")
+    middle = title["y"] + title["height"] / 2
+    links = page.locator(".edgate-nav__list a, .edgate-nav__list button")
+    assert links.count() >= 3
+    for i in range(links.count()):
+        link = links.nth(i).bounding_box()
+        assert link is not None
+        assert abs(link["y"] + link["height"] / 2 - middle) <= 3, (links.nth(i).inner_text(), link, title)
+
+
+def test_header_and_footer_links_are_big_enough_to_tap(open_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    page = open_page(f"{live_server.url}{reverse('core:home')}", PHONE)
+    targets = page.locator(".edgate-nav__list a, .edgate-nav__list button, footer a")
+    assert targets.count() >= 5
+    for i in range(targets.count()):
+        target = targets.nth(i).bounding_box()
+        assert target is not None
+        assert target["height"] >= TAP, (targets.nth(i).inner_text(), target)
+    assert page.locator("footer a[href^='tel:']").count() == 1
+
+
+def test_the_cookies_page_has_one_primary_button_and_the_number_to_call(  # type: ignore[no-untyped-def]
+    open_page, live_server
+) -> None:
+    # A page of a registration asked for with a flow but no session cookie: cookies refused.
+    page = open_page(f"{live_server.url}{reverse('registration:step', args=['identity'])}?flow=x", PHONE)
+    main = page.locator("main")
+    assert main.locator(".usa-button[href*='register']").count() == 1  # start again: the way on
+    primary = main.locator(".usa-button:not(.usa-button--outline):not(.usa-button--unstyled)")
+    assert primary.count() == 1
+    assert primary.get_attribute("href", timeout=1000).startswith(reverse("registration:start"))
+    for i in range(main.locator(".usa-button").count()):
+        button = main.locator(".usa-button").nth(i).bounding_box()
+        assert button is not None and button["height"] >= TAP, button
+    assert main.locator("a[href^='tel:']").count() == 1
+    assert_accessible(page)
+
+
+def test_links_on_a_line_of_their_own_are_big_enough_to_tap(open_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    """Stacked links a thumb must choose between: the sign-in page's "Forgot your password?" and
+    "Create a Profile", and the error summary's links to each field at fault."""
+    page = open_page(f"{live_server.url}{reverse('accounts:login')}", PHONE)
+    stacked = page.locator("main ul a")
+    assert stacked.count() == 2
+    page.goto(f"{live_server.url}{reverse('registration:start')}")
+    page.locator("main form button[type=submit]").first.click()
+    summary = page.locator("#error-summary a")
+    assert summary.count() >= 4  # first and last name, date of birth, SSN
+    for i in range(summary.count()):
+        target = summary.nth(i).bounding_box()
+        assert target is not None and target["height"] >= TAP, (summary.nth(i).inner_text(), target)
+    page.goto(f"{live_server.url}{reverse('accounts:login')}")
+    for i in range(stacked.count()):
+        target = stacked.nth(i).bounding_box()
+        assert target is not None and target["height"] >= TAP, (stacked.nth(i).inner_text(), target)
+    assert_accessible(page)
