@@ -15,6 +15,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Browser, Page
 
+from tests.factories import PASSWORD, on_file, someone, with_profile
+
 from .conftest import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -126,4 +128,18 @@ def test_links_on_a_line_of_their_own_are_big_enough_to_tap(open_page, live_serv
     for i in range(stacked.count()):
         target = stacked.nth(i).bounding_box()
         assert target is not None and target["height"] >= TAP, (stacked.nth(i).inner_text(), target)
+    assert_accessible(page)
+
+
+def test_my_profiles_change_links_are_a_list_of_taps(open_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    profile = with_profile(on_file(someone("Rowan", "Achterberg")))
+    page = open_page(f"{live_server.url}{reverse('accounts:login')}", PHONE)
+    page.locator("#id_username").fill(profile.username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.goto(f"{live_server.url}{reverse('accounts:profile')}")
+    links = [page.locator(f"main a[href='{reverse(name)}']") for name in ("accounts:change_password", "accounts:change_hint")]
+    boxes = [link.bounding_box() for link in links]
+    assert all(b is not None and b["height"] >= TAP for b in boxes), boxes
+    assert boxes[1]["y"] >= boxes[0]["y"] + boxes[0]["height"]  # type: ignore[index] - one a line
     assert_accessible(page)
