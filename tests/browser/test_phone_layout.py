@@ -143,3 +143,24 @@ def test_my_profiles_change_links_are_a_list_of_taps(open_page, live_server) -> 
     assert all(b is not None and b["height"] >= TAP for b in boxes), boxes
     assert boxes[1]["y"] >= boxes[0]["y"] + boxes[0]["height"]  # type: ignore[index] - one a line
     assert_accessible(page)
+
+
+def test_the_review_pages_change_links_are_a_list_of_taps(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    """Page 4's three ways back (who you are, contact, password and hint): one a line, each a
+    thumb's size, not three links run together with dots."""
+    from tests.browser.test_back_reload_tabs import cont, fill_contact, fill_identity, fill_security
+
+    page.goto(f"{live_server.url}{reverse('registration:start')}")
+    fill_identity(page, someone("Odile", "Vantongeren"))
+    cont(page)
+    fill_contact(page, "odile.v@example.org")
+    cont(page)
+    fill_security(page)
+    cont(page)
+    links = page.get_by_test_id("review-changes").locator("a")
+    assert links.count() == 3
+    boxes = [links.nth(i).bounding_box() for i in range(3)]
+    assert all(b is not None and b["height"] >= TAP for b in boxes), boxes
+    for earlier, later in zip(boxes, boxes[1:], strict=False):
+        assert later["y"] >= earlier["y"] + earlier["height"]  # type: ignore[index]
+    assert_accessible(page)
