@@ -18,6 +18,9 @@ def test_pages_carry_security_headers(client: Client) -> None:
     assert response["Cache-Control"] == "no-store"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
+    # The session starts with the flow's row, when page 1 is posted (showing it writes nothing).
+    assert "sessionid" not in client.cookies
+    client.post(response.redirect_chain[-1][0], {"flow": response.context["flow_id"]})
     session = client.cookies["sessionid"]  # set by the response that started the session
     assert session["httponly"] and session["samesite"] == "Lax"
 

@@ -306,6 +306,30 @@ def test_a_disabled_profile_gets_no_tokens(base: str, w: World) -> None:
     assert browser.last is not None and "/login/" in browser.last.url  # cannot sign in at all
 
 
+def test_a_new_password_ends_the_profile_s_tokens_at_every_client(base: str, w: World) -> None:
+    """Changing the password ends every other portal session; it ends the Profile's tokens at
+    every client too, so whoever signed in to an application with the old password cannot
+    refresh there nor call userinfo (a recovery's new password goes through the same action)."""
+    first, second = register(w, app=w.elar), register(w, app=w.elar)
+    rp1, rp2 = rp_for(base, first), rp_for(base, second)
+    who, other = person(), person("Blair", "Two")
+    tokens = [sign_in(rp1, Browser(base), who), sign_in(rp2, Browser(base), who)]
+    bystander = sign_in(rp1, Browser(base), other)
+    accounts.do_change_password(profile=who, new_password="a-new-long-passphrase-2026", ctx=CTX)
+    for rp, token in zip((rp1, rp2), tokens, strict=True):
+        refused = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"])
+        assert refused.json()["error"] == "invalid_grant"
+        assert rp.userinfo(token["access_token"]).status_code == 401
+    event = AuditEvent.objects.get(event_type=EventType.PASSWORD_CHANGED, target_id=str(who.pk))
+    assert event.detail["tokens_ended"] == 4  # an access and a refresh token at each client
+    # Another person's tokens are untouched.
+    assert rp1.userinfo(bystander["access_token"]).status_code == 200
+    assert (
+        "access_token"
+        in token_post(rp1, grant_type="refresh_token", refresh_token=bystander["refresh_token"]).json()
+    )
+
+
 def test_third_party_clients_ask_for_consent(base: str, w: World) -> None:
     reg = register(w, first_party=False)
     who = person()

@@ -12,6 +12,11 @@ in the same run, then runs each scenario for --seconds with locust headless:
   pages      --page-users clients on /login/, register page 1, My applications (signed in)
   mixed      both at once: cheap pages while sign-ins run beside them
   register   --register-users clients each registering new synthetic people (the whole wizard)
+  pages-think, mixed-think   the same as pages and mixed, but with --think-users page clients
+             that wait --think-seconds (uniformly between MIN and MAX) after each page, as a
+             person reads it; the sign-in clients of mixed-think still wait for nothing. Run
+             beside the zero-think-time scenarios, never instead of them: those measure what
+             the server does saturated, these what a person waits for at a realistic rate.
 
 and prints one table. With --variant LABEL:NAME=VALUE,... (repeatable) every scenario runs once
 per variant in the same run, the nodes restarted with those environment variables (e.g.
@@ -82,14 +87,14 @@ def rows_of(run: Run) -> list[Row]:
 
     everything = tuple({r[0] for r in run.records})
     out = [row("all requests", everything)]
-    if run.scenario in ("sign-in", "mixed"):
+    if run.scenario in ("sign-in", "mixed", "mixed-think"):
         out.append(row("sign-in POST", (SIGN_IN,)))
-    if run.scenario in ("pages", "mixed"):
+    if run.scenario in ("pages", "mixed", "pages-think", "mixed-think"):
         out.append(row("cheap pages", CHEAP))
     if run.scenario == "register":
         out.append(row("registrations (page 4)", (REGISTERED,)))
     for r in out:
-        if r.what == "all requests" or run.scenario == "mixed":
+        if r.what == "all requests" or run.scenario in ("mixed", "mixed-think"):
             r.cpu_ms = float("nan")  # the workers' CPU is shared: counted for one kind of work only
     return out
 
@@ -97,7 +102,7 @@ def rows_of(run: Run) -> list[Row]:
 def table(rows: list[Row], bound: float, verify_ms: float) -> str:
     width = max([len(r.variant) for r in rows] + [7])
     head = (
-        f"{'variant':<{width}} {'scenario':<9} {'nodes':>5} {'requests of':<23} {'count':>6} {'errors':>6} "
+        f"{'variant':<{width}} {'scenario':<11} {'nodes':>5} {'requests of':<23} {'count':>6} {'errors':>6} "
         f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'per s':>7} {'/bound':>6} {'CPU ms':>7} {'hash':>5} "
         f"{'RSS MiB':>13}"
     )
@@ -108,7 +113,7 @@ def table(rows: list[Row], bound: float, verify_ms: float) -> str:
         rss = f"{statistics.mean(r.rss):.0f} (max {max(r.rss):.0f})" if r.rss else "-"
         cpu = "" if r.cpu_ms != r.cpu_ms else f"{r.cpu_ms:.0f}"
         lines.append(
-            f"{r.variant:<{width}} {r.scenario:<9} {r.nodes:>5} {r.what:<23} {r.count:>6} {r.errors:>6} "
+            f"{r.variant:<{width}} {r.scenario:<11} {r.nodes:>5} {r.what:<23} {r.count:>6} {r.errors:>6} "
             f"{pct(r.times, 50):>7.0f} {pct(r.times, 95):>7.0f} {pct(r.times, 99):>7.0f} "
             f"{r.per_second:>7.1f} {ratio:>6} {cpu:>7} {share:>5} {rss:>13}"
         )
@@ -130,6 +135,13 @@ def main() -> None:
     parser.add_argument("--signin-users", type=int, default=8)
     parser.add_argument("--page-users", type=int, default=16)
     parser.add_argument("--register-users", type=int, default=4)
+    parser.add_argument("--think-users", type=int, default=64, help="page clients of the -think scenarios")
+    parser.add_argument(
+        "--think-seconds",
+        default="1,5",
+        metavar="MIN,MAX",
+        help="their wait after each page (-think scenarios)",
+    )
     parser.add_argument("--workers", type=int, default=0, help="per node (default: edgate serve's)")
     parser.add_argument("--threads", type=int, default=0, help="per worker (default: edgate serve's)")
     parser.add_argument(
@@ -163,6 +175,8 @@ def main() -> None:
         "pages": {"PageUser": args.page_users},
         "mixed": {"SignInUser": args.signin_users, "PageUser": args.page_users},
         "register": {"RegisterUser": args.register_users},
+        "pages-think": {"PageUser": args.think_users},
+        "mixed-think": {"SignInUser": args.signin_users, "PageUser": args.think_users},
     }
     cluster = Cluster(
         args.database_url, args.redis_url, THROTTLES, workers=args.workers, threads=args.threads
@@ -194,7 +208,8 @@ def main() -> None:
                 if args.warmup:
                     run_locust(cluster, "mixed", users["mixed"], args.warmup, n, f"{label} warm-up".strip())
                 for scenario in scenarios:
-                    run = run_locust(cluster, scenario, users[scenario], args.seconds, n, label)
+                    think = args.think_seconds if scenario.endswith("-think") else ""
+                    run = run_locust(cluster, scenario, users[scenario], args.seconds, n, label, think=think)
                     runs.append(run)
                     rows.extend(rows_of(run))
         print()
@@ -206,6 +221,11 @@ def main() -> None:
             f"{cluster.server} per node; nginx (deploy/nginx/edgate.conf) with TLS; "
             f"{args.seconds} s per run; clients: sign-in {args.signin_users}, pages {args.page_users}, "
             f"register {args.register_users}"
+            + (
+                f"; -think scenarios: {args.think_users} page clients waiting {args.think_seconds} s"
+                if any(s.endswith("-think") for s in scenarios)
+                else ""
+            )
         )
         print(table(rows, bound, 1000 * argon["verify_cpu_s"]))
         print("per s: successful requests per second; /bound: sign-ins per second / the bound")

@@ -9,7 +9,9 @@ than from locust's rounded buckets.
 - SignInUser: GET /login/, then POST /login/ with its own account (one per user, so no
   per-User-Name throttle or delay is involved); then forgets its cookies and starts again.
 - PageUser: signed in once; then, in turn, GET /login/ and GET /register/identity/ (anonymous,
-  a second cookie jar) and GET /applications/ (signed in).
+  a second cookie jar) and GET /applications/ (signed in). No wait between pages, unless
+  LOAD_PAGE_THINK="MIN,MAX" (seconds; the -think scenarios of bench.load): then a wait drawn
+  uniformly between them after each page, as a person reading it.
 - RegisterUser: the whole wizard for a new synthetic person each time (pages 1-4, then the
   page with the User Name); the per-address registration throttles are raised for the run.
 """
@@ -24,7 +26,7 @@ import re
 import time
 from pathlib import Path
 
-from locust import FastHttpUser, events, task
+from locust import FastHttpUser, between, constant, events, task
 from locust.contrib.fasthttp import FastHttpSession
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -123,12 +125,25 @@ class SignInUser(PortalUser):
         self.sign_in(self.client)
 
 
+def _think() -> object:
+    spec = os.environ.get("LOAD_PAGE_THINK", "").strip()
+    if not spec:
+        return constant(0)
+    low, high = (float(x) for x in spec.split(","))
+    return between(low, high)
+
+
 class PageUser(PortalUser):
     fixed_count = int(os.environ.get("LOAD_PAGE_USERS", "0"))
+    wait_time = _think()
 
     def on_start(self) -> None:
         super().on_start()
         self.username = account()
+        if os.environ.get("LOAD_PAGE_THINK", "").strip():
+            # People arrive over time, not all in the same instant: each client's sign-in (one
+            # Argon2 hash) is spread over the first think interval instead of 64 at once.
+            time.sleep(_rng.uniform(0, float(os.environ["LOAD_PAGE_THINK"].split(",")[1])))
         self.anonymous = FastHttpSession(
             base_url=self.host, request_event=self.environment.events.request, user=self, insecure=True
         )

@@ -66,8 +66,16 @@ def _requests_per_worker(cluster: Cluster, since: dict[str, int]) -> list[int]:
 
 
 def run_locust(
-    cluster: Cluster, scenario: str, users: dict[str, int], seconds: int, nodes: int, variant: str = ""
+    cluster: Cluster,
+    scenario: str,
+    users: dict[str, int],
+    seconds: int,
+    nodes: int,
+    variant: str = "",
+    *,
+    think: str = "",
 ) -> Run:
+    """`think` ("MIN,MAX" seconds): the page clients' wait after each page (none when empty)."""
     out = cluster.work / f"{scenario}-{nodes}{'-' + variant if variant else ''}.json"
     env = {
         **os.environ,
@@ -77,6 +85,7 @@ def run_locust(
         "LOAD_SIGNIN_USERS": str(users.get("SignInUser", 0)),
         "LOAD_PAGE_USERS": str(users.get("PageUser", 0)),
         "LOAD_REGISTER_USERS": str(users.get("RegisterUser", 0)),
+        "LOAD_PAGE_THINK": think,
     }
     total = sum(users.values())
     classes = [name for name, n in users.items() if n]

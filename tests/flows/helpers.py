@@ -13,8 +13,14 @@ def step(name: str) -> str:
 
 
 def flow_id(client: Client, kind: str = "registration") -> str:
-    """The flow this client's session started last (the one its tab is in)."""
-    return client.session[f"edgate.flows.{kind}"][-1]
+    """The flow this client's session started last (the one its tab is in): for a registration
+    begun by `start` and not yet submitted, the pending id its page 1 carries (the row is made
+    when page 1 is first posted)."""
+    ids = client.session.get(f"edgate.flows.{kind}", [])
+    pending = getattr(client, "pending_flow", "") if kind == "registration" else ""
+    if pending and pending not in ids:
+        return pending
+    return ids[-1]
 
 
 def url(client: Client, name: str) -> str:
@@ -53,7 +59,10 @@ def post_step(client: Client, name: str, data: dict[str, str], *, follow: bool =
 
 
 def start(client: Client) -> None:
-    assert client.get(reverse("registration:start")).status_code == 303
+    """Create a Profile: page 1 under a new pending id (nothing is written until it is posted)."""
+    response = client.get(reverse("registration:start"))
+    assert response.status_code == 303
+    client.pending_flow = response["Location"].split("?flow=")[1]  # type: ignore[attr-defined]
 
 
 def open_case(client: Client, who: Someone):  # type: ignore[no-untyped-def]

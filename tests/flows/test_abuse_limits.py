@@ -43,7 +43,30 @@ def follow_without_cookies(path: str, hops: int = 6) -> list:  # type: ignore[ty
     return responses
 
 
-@pytest.mark.parametrize("start", ["registration:start", "recovery:start"])
+def first_post(address: str) -> int:
+    """A new visitor from `address` opens Create a Profile and posts page 1 (empty): the post
+    that makes the registration's flow row. Its status."""
+    client = Client(REMOTE_ADDR=address)
+    page1 = client.get(reverse("registration:start"))
+    assert page1.status_code == 303, page1.status_code
+    location = page1["Location"]
+    return client.post(location, {"flow": location.split("?flow=")[1]}).status_code
+
+
+def test_page_one_shown_without_cookies_writes_nothing_and_its_post_says_cookies_are_needed() -> None:
+    responses = follow_without_cookies(reverse("registration:start"))
+    # Page 1 of a registration is shown under a pending id: no flow row, no session, nothing
+    # to loop on. Posting it without cookies is refused by the CSRF check, which says why.
+    assert [r.status_code for r in responses] == [303, 200]
+    assert responses[-1].context["step"].name == "identity"
+    assert Flow.objects.count() == 0 and Session.objects.count() == 0
+    browser = Client(enforce_csrf_checks=True)
+    posted = browser.post(responses[0]["Location"], {"flow": responses[-1].context["flow_id"]})
+    assert posted.status_code == 403 and COOKIES in posted.content.decode()
+    assert Flow.objects.count() == 0 and Session.objects.count() == 0
+
+
+@pytest.mark.parametrize("start", ["recovery:start"])
 def test_a_browser_that_refuses_cookies_is_told_so_and_nothing_is_started_again(start: str) -> None:
     responses = follow_without_cookies(reverse(start))
     # The entry starts one flow and sends the browser to it; the browser comes back without
@@ -61,7 +84,8 @@ def test_a_browser_that_refuses_cookies_is_told_so_and_nothing_is_started_again(
 
 def test_a_browser_with_cookies_whose_flow_has_gone_starts_again() -> None:
     client = Client()
-    assert client.get(reverse("registration:start")).status_code == 303
+    page1 = client.get(reverse("registration:start"))["Location"]
+    assert client.post(page1, {"flow": page1.split("?flow=")[1]}).status_code == 303  # the row, the session
     Flow.objects.all().delete()
     response = client.get(f"{step('identity')}?flow=gone", follow=True)
     assert response.status_code == 200
@@ -71,20 +95,26 @@ def test_a_browser_with_cookies_whose_flow_has_gone_starts_again() -> None:
 
 def test_flow_starts_per_address_are_limited(settings) -> None:  # type: ignore[no-untyped-def]
     limit(settings, "flow_start_address", (3, 3600))
-    statuses = [
-        Client(REMOTE_ADDR="203.0.113.9").get(reverse("registration:start")).status_code for _ in range(3)
+    # A registration's page 1 writes nothing and counts nothing until it is posted.
+    for _ in range(5):
+        assert Client(REMOTE_ADDR="203.0.113.9").get(step("identity")).status_code == 200
+    assert [first_post("203.0.113.9") for _ in range(3)] == [303, 303, 303]
+    assert Flow.objects.count() == 3
+    # The fourth start from that address, by any door (a page 1 posted, the recovery flow),
+    # is refused before anything is written.
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    page1 = client.get(reverse("registration:start"))["Location"]
+    refusals = [
+        client.post(page1, {"flow": page1.split("?flow=")[1]}),
+        Client(REMOTE_ADDR="203.0.113.9").get(reverse("recovery:start")),
     ]
-    assert statuses == [303, 303, 303]
-    # The fourth start from that address, by any door (a first page opened directly, the
-    # recovery flow), is refused before anything is written.
-    for path in (reverse("registration:start"), step("identity"), reverse("recovery:start")):
-        response = Client(REMOTE_ADDR="203.0.113.9").get(path)
-        assert response.status_code == 429, path
+    for response in refusals:
+        assert response.status_code == 429
         assert STARTS in response.content.decode()
         assert 0 < int(response["Retry-After"]) <= 2 * 3600
     assert Flow.objects.count() == 3
     # Another address is not affected.
-    assert Client(REMOTE_ADDR="203.0.113.10").get(reverse("registration:start")).status_code == 303
+    assert first_post("203.0.113.10") == 303
 
 
 def test_console_refusals_are_audited_up_to_a_limit_then_answered_429(settings) -> None:  # type: ignore[no-untyped-def]
@@ -111,17 +141,16 @@ def test_per_address_limits_count_an_ipv6_client_by_its_64_network(settings) -> 
     """One host commonly holds a whole /64: every address in it is one client to the limits."""
     limit(settings, "flow_start_address", (3, 3600))
     same_host = ["2001:db8:7:1::1", "2001:db8:7:1::2", "2001:db8:7:1:ffff:ffff:ffff:fffe"]
-    assert [Client(REMOTE_ADDR=a).get(reverse("registration:start")).status_code for a in same_host] == [
-        303
-    ] * 3
-    refused = Client(REMOTE_ADDR="2001:db8:7:1:abcd::9").get(reverse("registration:start"))
+    assert [first_post(a) for a in same_host] == [303] * 3
+    refused = Client(REMOTE_ADDR="2001:db8:7:1:abcd::9").get(reverse("recovery:start"))
     assert refused.status_code == 429 and STARTS in refused.content.decode()
+    assert first_post("2001:db8:7:1:abcd::9") == 429
     # The next /64 is another client.
-    assert Client(REMOTE_ADDR="2001:db8:7:2::1").get(reverse("registration:start")).status_code == 303
+    assert first_post("2001:db8:7:2::1") == 303
 
 
 def test_an_ipv4_mapped_address_counts_as_its_ipv4_address(settings) -> None:  # type: ignore[no-untyped-def]
     limit(settings, "flow_start_address", (2, 3600))
-    assert Client(REMOTE_ADDR="198.51.100.77").get(reverse("registration:start")).status_code == 303
-    assert Client(REMOTE_ADDR="::ffff:198.51.100.77").get(reverse("registration:start")).status_code == 303
-    assert Client(REMOTE_ADDR="198.51.100.77").get(reverse("registration:start")).status_code == 429
+    assert first_post("198.51.100.77") == 303
+    assert first_post("::ffff:198.51.100.77") == 303
+    assert first_post("198.51.100.77") == 429

@@ -229,6 +229,7 @@ def test_a_flow_id_is_useless_to_another_session(client: Client) -> None:
     # With a session of its own, the flow is not its: back to a page 1 of its own.
     thief = Client()
     start(thief)
+    post_step(thief, "identity", {})  # its own flow (a refused page 1), and so a session
     page = thief.get(f"{step('contact')}?flow={stolen}", follow=True)
     assert landed(page) == step("identity") and "Ivy" not in page.content.decode()
     response = thief.post(f"{step('contact')}?flow={stolen}", {"flow": stolen, **CONTACT_POST})

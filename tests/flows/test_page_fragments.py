@@ -77,3 +77,21 @@ def test_a_new_agency_name_is_shown(settings: object) -> None:
     assert "BOL Security Portal</a>" in page
     assert page.count("Board of Learning") >= 2  # banner, footer
     assert page.count("BOL Security Portal") >= 2  # window title, header
+
+
+def test_empty_forms_are_kept_rendered_and_a_typed_one_never() -> None:
+    """The sign-in form and registration page 1, as a first visitor sees them, are kept per
+    language; a refused sign-in (the User Name typed) and a refused page 1 are drawn anew."""
+    first = Client().get(reverse("accounts:login")).content.decode()
+    assert any('name="username"' in text and 'name="password"' in text for text in _fragments())
+    assert Client().get(reverse("accounts:login")).content.decode().count('name="username"') == 1
+    client = Client()
+    refused = client.post(reverse("accounts:login"), {"username": "kept.fragment.probe", "password": "x"})
+    assert 'value="kept.fragment.probe"' in refused.content.decode()
+    assert "error-summary" in refused.content.decode() and "error-summary" not in first
+    page1 = Client().get(reverse("registration:step", args=["identity"])).content.decode()
+    assert 'name="last_name"' in page1
+    assert any('name="last_name"' in text for text in _fragments())
+    for text in _fragments():
+        assert "kept.fragment.probe" not in text and "usa-input--error" not in text
+        assert "csrfmiddlewaretoken" not in text and 'name="flow"' not in text

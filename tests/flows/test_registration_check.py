@@ -177,7 +177,7 @@ def _normalized(html: str) -> str:
     its links, CSP nonces)."""
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', 'name="csrfmiddlewaretoken"', html)
     html = re.sub(r'name="flow" value="[^"]*"', 'name="flow"', html)
-    html = re.sub(r"flow=[\w-]+", "flow=", html)
+    html = re.sub(r"flow=[\w.-]+", "flow=", html)
     return re.sub(r'nonce="[^"]*"', "nonce", html)
 
 

@@ -25,7 +25,7 @@ from edgate.core import throttle
 from edgate.core.context import Ctx
 from edgate.people.models import Person
 
-from . import codes, hints, usernames
+from . import codes, hints, signals, usernames
 from .models import ActivationCode, CodePurpose, Profile, Status
 
 
@@ -143,11 +143,15 @@ def do_change_password(
     *, profile: Profile, new_password: str, ctx: Ctx, via_recovery: bool = False
 ) -> Profile:
     """Changing the hash also ends every other session: Django checks the session's
-    password-hash fingerprint on each request. The view re-signs the current session."""
+    password-hash fingerprint on each request. The view re-signs the current session. The
+    Profile's tokens at every single sign-on client end too (`signals.password_changed`; the
+    number ended is in the event as `tokens_ended` when there were any)."""
     profile.set_password(new_password)
     profile.save(update_fields=["password"])
+    answers = signals.password_changed.send(sender=Profile, profile=profile)
+    ended = sum(answer for _receiver, answer in answers if isinstance(answer, int))
     event = EventType.PASSWORD_RESET if via_recovery else EventType.PASSWORD_CHANGED
-    record_event(event, ctx=ctx, target=profile)
+    record_event(event, ctx=ctx, target=profile, detail={"tokens_ended": ended} if ended else None)
     return profile
 
 

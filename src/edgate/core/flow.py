@@ -18,6 +18,9 @@ submitted and the steps that may follow — and run by one generic view (core.fl
 
 from __future__ import annotations
 
+import base64
+import secrets
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -25,10 +28,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.http import base36_to_int, int_to_base36
 
 from . import conf
 from .context import Ctx
@@ -123,6 +128,10 @@ class Graph:
     expired: str  # what a person is told when their flow has gone
     pages: tuple[str, ...] = ()  # the steps one may go back along, in order
     context: Callable[[Step, Run], dict[str, Any]] | None = None
+    # The row is written when the first page is first submitted, not when it is shown: the
+    # page carries a pending id (`pending_id`) that becomes the row's id, so showing page 1
+    # writes nothing (no row, no session) and costs a robot's GETs nothing to store.
+    create_on_submit: bool = False
 
     def __post_init__(self) -> None:
         for step in self.steps.values():
@@ -168,11 +177,75 @@ def start(
     flow = Flow(kind=graph.kind, state=state or graph.first, expires_at=timezone.now() + ttl())
     flow.data = data or {}
     flow.save()
-    ids = [*owned(request, graph.kind), flow.pk]
+    _own(request, graph.kind, flow.pk)
+    return flow
+
+
+def _own(request: HttpRequest, kind: str, flow_id: str) -> None:
+    ids = [*owned(request, kind), flow_id]
     if len(ids) > MAX_FLOWS_PER_KIND:
         Flow.objects.filter(pk__in=ids[:-MAX_FLOWS_PER_KIND]).delete()
         ids = ids[-MAX_FLOWS_PER_KIND:]
-    request.session[_owned_key(graph.kind)] = ids
+    request.session[_owned_key(kind)] = ids
+
+
+# --- flows created by their first submission (Graph.create_on_submit) ---------------------------
+
+_PENDING_SALT = "edgate.core.flow.pending"
+
+
+def _pending_mac(token: str, issued: str) -> str:
+    digest = salted_hmac(_PENDING_SALT, f"{token}.{issued}", algorithm="sha256").digest()[:16]
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def pending_id() -> str:
+    """The id of a flow that has no row yet: 144 random bits, when it was issued, and a MAC by
+    this site's key ("token.issued.mac", 54 characters). Only an id this site issued, within a
+    flow's life, can become a row's id; which session owns the row is decided when it is made."""
+    token = secrets.token_urlsafe(18)
+    issued = int_to_base36(int(time.time()))
+    return f"{token}.{issued}.{_pending_mac(token, issued)}"
+
+
+def is_pending(flow_id: str | None) -> bool:
+    """Was `flow_id` issued by `pending_id` on this site, no longer ago than a flow's life?"""
+    parts = (flow_id or "").split(".")
+    if len(parts) != 3 or len(flow_id or "") > 64:
+        return False
+    token, issued, mac = parts
+    if not constant_time_compare(mac, _pending_mac(token, issued)):
+        return False
+    try:
+        age = time.time() - base36_to_int(issued)
+    except ValueError:
+        return False
+    return 0 <= age <= ttl().total_seconds()
+
+
+def unsaved(graph: Graph, flow_id: str) -> Flow:
+    """The flow a pending id stands for, as its first page shows it: at the first step, no
+    data, nothing written."""
+    flow = Flow(id=flow_id, kind=graph.kind, state=graph.first, expires_at=timezone.now() + ttl())
+    flow.data = {}
+    return flow
+
+
+def taken(flow_id: str) -> bool:
+    """Has a row been made under this pending id already (by this session or another)?"""
+    return Flow.objects.filter(pk=flow_id).exists()
+
+
+def create(request: HttpRequest, graph: Graph, flow_id: str) -> Flow | None:
+    """The row of a pending flow, owned by this session; None if that id was taken already
+    (a double submission, or a page 1 shared with another browser)."""
+    flow = unsaved(graph, flow_id)
+    try:
+        with transaction.atomic():
+            flow.save(force_insert=True)
+    except IntegrityError:
+        return None
+    _own(request, graph.kind, flow.pk)
     return flow
 
 

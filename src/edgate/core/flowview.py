@@ -46,7 +46,8 @@ def redirect_to(graph: Graph, step: str, flow_id: str | None = None) -> HttpResp
 
 
 # Flows started per client address (EDGATE["THROTTLES"]): each start writes a flow row and a
-# session, so a robot fetching /register/ again and again is refused before it fills tables.
+# session, so a robot starting flows again and again is refused before it fills tables. (A
+# registration's row is made when page 1 is first posted: showing it writes and counts nothing.)
 FLOW_STARTS = "flow_start_address"
 
 
@@ -72,7 +73,11 @@ def cookies_needed(request: HttpRequest, graph: Graph) -> HttpResponse:
 
 
 def start_at(request: HttpRequest, graph: Graph, step: str | None = None) -> HttpResponse:
-    """A new flow (the entry of a flow's URL conf), and its first page."""
+    """A new flow (the entry of a flow's URL conf), and its first page. A flow made by its
+    first submission (Graph.create_on_submit) is only given its pending id here: nothing is
+    written, nothing counted; its first POST makes the row (and counts it)."""
+    if graph.create_on_submit and (step is None or step == graph.first):
+        return redirect_to(graph, graph.first, engine.pending_id())
     if refused := start_refused(request):
         return refused
     flow = engine.start(request, graph, state=step or graph.first)
@@ -99,7 +104,12 @@ class FlowView(View):
             return self.out_of_date(request, in_url)
         wanted = in_form or in_url
         flow = engine.find(request, self.graph, wanted)
-        if flow is None:
+        if flow is None and self.graph.create_on_submit and self.step.name == self.graph.first:
+            pending = self.pending(request, wanted)
+            if isinstance(pending, HttpResponse):
+                return pending
+            flow = pending
+        elif flow is None:
             if wanted and settings.SESSION_COOKIE_NAME not in request.COOKIES:
                 # No session came back with a page of a flow: cookies are refused (or were
                 # cleared). Starting again would only lead back here.
@@ -123,6 +133,35 @@ class FlowView(View):
         if not self.graph.can_view(self.step.name, flow.state):
             return redirect_to(self.graph, flow.state, flow.pk)
         return super().dispatch(request, *args, **kwargs)
+
+    def pending(self, request: HttpRequest, wanted: str | None) -> Flow | HttpResponse:
+        """The first page of a flow made by its first submission (Graph.create_on_submit),
+        when this session owns no flow of that id.
+
+        GET: shown under a pending id — the one in the URL (so Back to this page finds the
+        flow once it exists) or a new one — without writing anything. POST of a pending id:
+        the row is made now, counted against the address's new flows, owned by this session.
+        Any other id (another browser's flow, a stale or forged id): a page 1 of its own,
+        nothing written. (A browser that keeps no cookies is told so by the CSRF check when
+        it posts the page: core.views.csrf_failure.)"""
+        if request.method == "POST" and engine.is_pending(wanted):
+            assert wanted is not None
+            if refused := start_refused(request):
+                return refused
+            flow = engine.create(request, self.graph, wanted)
+            if flow is None:
+                # Made already: a double submission (its first request owns it), or a page
+                # shared with another browser. The page, asked for again, tells which.
+                return redirect_to(self.graph, self.graph.first, wanted)
+            return flow
+        if request.method == "GET":
+            if not wanted:
+                return engine.unsaved(self.graph, engine.pending_id())
+            if engine.is_pending(wanted) and not engine.taken(wanted):
+                return engine.unsaved(self.graph, wanted)
+        if wanted and not engine.is_pending(wanted):
+            messages.warning(request, self.graph.expired)
+        return redirect_to(self.graph, self.graph.first, engine.pending_id())
 
     def out_of_date(self, request: HttpRequest, flow_id: str) -> HttpResponse:
         messages.warning(request, OUT_OF_DATE)
@@ -155,6 +194,8 @@ class FlowView(View):
         if page is not None:
             initial = initial | page.values
         form = step.form(initial=initial, **self.form_kwargs())
+        # A first visit: nothing typed, kept or refused, nothing of the person in the form.
+        self.pristine = page is None and not initial and not (step.kept and step.kept in self.run.data)
         if page is not None:
             show_errors(form, page, step)
         elif initial or (step.kept and step.kept in self.run.data):
@@ -174,6 +215,10 @@ class FlowView(View):
             "flow_field": FLOW_FIELD,
             "flow_query": f"?{FLOW_FIELD}={flow_id}",
             "flow_action": self.graph.url(self.step.name, flow_id),
+            # The form as every first visitor sees it (no value, no error, no note about a
+            # field to type again): a template may keep its rendered fields in the
+            # "fragments" cache (settings/base.py), per language.
+            "pristine_form": form is not None and getattr(self, "pristine", False),
         }
         if self.graph.context is not None:
             context |= self.graph.context(self.step, self.run)

@@ -232,6 +232,7 @@ GRAPH = Graph(
     expired=EXPIRED,
     pages=tuple(PAGES),
     context=page_context,
+    create_on_submit=True,
 )
 
 

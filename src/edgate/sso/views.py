@@ -10,13 +10,13 @@ from urllib.parse import urlsplit
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from oauth2_provider import views as dot
 from oauth2_provider.exceptions import OAuthToolkitError
-from oauth2_provider.models import AccessToken, RefreshToken
 from oauth2_provider.models import Application as Client
 from oauthlib.oauth2.rfc6749.errors import AccessDeniedError
 
 from edgate.accounts import signin
 
 from . import access
+from .tokens import end_tokens
 from .validators import current_request
 
 NO_ACCESS = "You have no access to this application; ask your Directory Administrator."
@@ -114,17 +114,6 @@ class AuthorizeView(dot.AuthorizationView):
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
         response = super().render_to_response(context, **kwargs)
         return allow_redirects_to(response, context.get("application"))
-
-
-def end_tokens(user: Any, client: Client) -> None:
-    """Revoke the person's access and refresh tokens (and ID tokens) at one client."""
-    refresh_tokens = list(RefreshToken.objects.filter(user=user, application=client, revoked__isnull=True))
-    for token in AccessToken.objects.filter(user=user, application=client):
-        if token.id_token:
-            token.id_token.revoke()
-        token.revoke()
-    for refresh_token in refresh_tokens:
-        refresh_token.revoke()
 
 
 class LogoutView(dot.RPInitiatedLogoutView):

@@ -1,0 +1,38 @@
+"""Ending a person's tokens: at one client (RP-initiated logout), or at every client when their
+password changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oauth2_provider.models import AccessToken, RefreshToken
+from oauth2_provider.models import Application as Client
+
+
+def end_tokens(user: Any, client: Client | None = None) -> int:
+    """Revoke the person's access and refresh tokens (and ID tokens), at one client or, with
+    no client, at every client. Answers how many access and refresh tokens were ended."""
+    refresh_tokens = RefreshToken.objects.filter(user=user, revoked__isnull=True)
+    access_tokens = AccessToken.objects.filter(user=user)
+    if client is not None:
+        refresh_tokens = refresh_tokens.filter(application=client)
+        access_tokens = access_tokens.filter(application=client)
+    live_refresh = list(refresh_tokens)
+    ended = 0
+    for token in access_tokens.select_related("id_token"):
+        if token.id_token:
+            token.id_token.revoke()
+        token.revoke()
+        ended += 1
+    for refresh_token in live_refresh:
+        refresh_token.revoke()
+        ended += 1
+    return ended
+
+
+def on_password_changed(sender: object, profile: Any, **kwargs: Any) -> int:
+    """accounts.signals.password_changed: a new password (changed, or reset through recovery)
+    ends the Profile's tokens at every client, as it ends every other portal session. Whoever
+    signed in to an application with the old password keeps no refresh token nor userinfo
+    access there."""
+    return end_tokens(profile)

@@ -1,0 +1,123 @@
+"""Page 1 of a registration writes nothing when it is shown: it carries a pending id (made and
+signed by the site) under which its first submission makes the flow's row. The flow's
+properties stay: one session owns it, Back finds it, a forged or stale id makes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.sessions.models import Session
+from django.core.cache import caches
+from django.core.cache.utils import make_template_fragment_key
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from edgate.core import flow as engine
+from edgate.core.models import Flow
+from tests.factories import someone
+
+from .helpers import landed, location, step
+
+pytestmark = pytest.mark.django_db
+
+
+def open_page1(client: Client) -> tuple[str, str]:
+    """Create a Profile, as a person clicks it: the page 1 address and the flow id it carries."""
+    response = client.get(reverse("registration:start"))
+    assert response.status_code == 303
+    address = response["Location"]
+    return address, address.split("?flow=")[1]
+
+
+def test_showing_page_one_writes_no_flow_and_no_session() -> None:
+    for _ in range(3):
+        client = Client()
+        address, pending = open_page1(client)
+        page = client.get(address)
+        assert page.status_code == 200 and page.context["flow_id"] == pending
+        assert f'name="flow" value="{pending}"' in page.content.decode()
+        direct = Client().get(step("identity"))  # page 1 opened directly: an id of its own
+        assert direct.status_code == 200 and engine.is_pending(direct.context["flow_id"])
+    assert Flow.objects.count() == 0 and Session.objects.count() == 0
+
+
+def test_the_first_post_makes_the_row_under_the_pages_id_and_back_finds_it() -> None:
+    client = Client()
+    address, pending = open_page1(client)
+    client.get(address)
+    who = someone("Noor", "Halvorsen")
+    response = client.post(address, {"flow": pending, **who.identity_post()})
+    assert location(response) == step("contact")
+    flow = Flow.objects.get()
+    assert flow.pk == pending and flow.state == "contact"
+    assert client.session["edgate.flows.registration"] == [pending]
+    # Back to page 1 (the address the tab holds): the flow's own page, its answers kept.
+    back = client.get(address)
+    assert back.status_code == 200 and 'value="Halvorsen"' in back.content.decode()
+    assert who.ssn not in back.content.decode()
+    # The same page posted twice (a double click): no second row, back where the flow is.
+    again = client.post(address, {"flow": pending, **who.identity_post()}, follow=True)
+    assert landed(again) == step("contact") and Flow.objects.count() == 1
+
+
+def test_a_pending_id_is_useless_to_another_browser() -> None:
+    owner = Client()
+    address, pending = open_page1(owner)
+    owner.post(address, {"flow": pending, **someone("Lior", "Abernethy").identity_post()})
+    other = Client()
+    # Posted by another browser: nothing is made or changed; it is sent to a page 1 of its own.
+    response = other.post(address, {"flow": pending, **someone("Mara", "Quist").identity_post()}, follow=True)
+    assert landed(response) == step("identity")
+    assert response.context["flow_id"] != pending and "Abernethy" not in response.content.decode()
+    assert Flow.objects.get().state == "contact" and "Quist" not in str(Flow.objects.get().data)
+    # Opened by another browser that has a session: a new page 1, nothing of the owner's.
+    page = other.get(address, follow=True)
+    assert page.context["flow_id"] != pending and "Abernethy" not in page.content.decode()
+    assert Flow.objects.count() == 1
+
+
+@pytest.mark.parametrize("kind", ["forged", "unsigned", "stale"])
+def test_a_forged_or_stale_pending_id_makes_nothing(kind: str) -> None:
+    client = Client()
+    _address, pending = open_page1(client)
+    token, issued, mac = pending.split(".")
+    wanted = {
+        "forged": f"{token}.{issued}.{mac[:-2]}AA",
+        "unsigned": engine.pending_id().split(".")[0],
+    }.get(kind, pending)
+    posted_at = timezone.now() + (engine.ttl() + timedelta(minutes=1) if kind == "stale" else timedelta(0))
+    with time_machine.travel(posted_at):
+        response = client.post(
+            f"{step('identity')}?flow={wanted}", {"flow": wanted, **someone().identity_post()}
+        )
+        assert response.status_code == 303 and location(response) == step("identity")
+        assert Flow.objects.count() == 0
+        page = client.get(response["Location"])  # a page 1 of its own, said to be a new start
+        assert page.context["flow_id"] != wanted and "expired" in page.content.decode()
+        assert not engine.is_pending(wanted)
+
+
+def test_page_one_fields_are_kept_rendered_for_first_visitors_only() -> None:
+    caches["fragments"].clear()
+
+    def fields(response) -> str:  # type: ignore[no-untyped-def]
+        html = response.content.decode()
+        return html[html.index('name="flow"') :].split("</form>")[0].split(">", 1)[1]
+
+    first = Client().get(step("identity"))
+    assert caches["fragments"].get(make_template_fragment_key("registration_identity_fields", ["en"]))
+    again = Client().get(step("identity"))
+    assert fields(again) == fields(first) and 'name="last_name"' in fields(again)
+    spanish = Client(HTTP_ACCEPT_LANGUAGE="es").get(step("identity"))
+    assert fields(spanish) != fields(first) and "Apellido" in fields(spanish)
+    # A refused page 1 shows what was typed and the errors: its own rendering, not the kept one.
+    client = Client()
+    address, pending = open_page1(client)
+    typed = someone("Wren", "Okonkwo").identity_post() | {"first_name": ""}
+    refused = client.get(client.post(address, {"flow": pending, **typed})["Location"])
+    assert 'value="Okonkwo"' in refused.content.decode()
+    assert "usa-input--error" in fields(refused) and fields(refused) != fields(first)
+    assert "Okonkwo" not in fields(Client().get(step("identity")))
