@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from playwright.sync_api import Browser, Page
 
 from tests.factories import PASSWORD, on_file, someone, with_profile
@@ -95,10 +96,12 @@ def test_header_and_footer_links_are_big_enough_to_tap(open_page, live_server) -
 
 
 def test_the_cookies_page_has_one_primary_button_and_the_number_to_call(  # type: ignore[no-untyped-def]
-    open_page, live_server
+    open_page, live_server, language: str
 ) -> None:
     # A page of a registration asked for with a flow but no session cookie: cookies refused.
-    page = open_page(f"{live_server.url}{reverse('registration:step', args=['identity'])}?flow=x", PHONE)
+    page = open_page(f"{live_server.url}{reverse('registration:step', args=['contact'])}?flow=x", PHONE)
+    with translation.override(language):
+        assert page.locator("h1").inner_text() == translation.gettext("Your browser did not keep your place")
     main = page.locator("main")
     assert main.locator(".usa-button[href*='register']").count() == 1  # start again: the way on
     primary = main.locator(".usa-button:not(.usa-button--outline):not(.usa-button--unstyled)")
