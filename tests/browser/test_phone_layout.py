@@ -124,9 +124,11 @@ def test_links_on_a_line_of_their_own_are_big_enough_to_tap(open_page, live_serv
     page.locator("main form button[type=submit]").first.click()
     summary = page.locator("#error-summary a")
     assert summary.count() >= 4  # first and last name, date of birth, SSN
+    heading = box(page, "#error-summary-heading")
     for i in range(summary.count()):
         target = summary.nth(i).bounding_box()
         assert target is not None and target["height"] >= TAP, (summary.nth(i).inner_text(), target)
+        assert target["x"] == heading["x"], (target, heading)  # under the heading, not indented
     page.goto(f"{live_server.url}{reverse('accounts:login')}")
     for i in range(stacked.count()):
         target = stacked.nth(i).bounding_box()
