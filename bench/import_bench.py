@@ -7,14 +7,21 @@ migrates it, writes the person file, then times the real command — parse, matc
 against what is already there (earlier rows included), create each new Person with a
 pre-created Profile, audit events and the per-row report — and then a second run of the same
 file (which must change nothing). Prints the figures; asserts nothing.
+
+The machine is shared, so each run also prints the CPU seconds of the import process (user +
+system, from the kernel's accounting of the finished child) and of the PostgreSQL backends
+serving this database (sampled from /proc every second while the run lasts; a backend's last
+second before it exits may be missed), and the load average before and after.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -23,6 +30,45 @@ import psycopg
 from bench import synth
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/edgate_import_bench"
+
+
+def _backend_cpu(database: str, seen: dict[int, float]) -> None:
+    """CPU seconds (user + system) so far of each PostgreSQL backend serving `database`."""
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not cmdline.startswith("postgres: ") or f" {database} " not in cmdline:
+                continue
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        seen[int(pid)] = (int(fields[11]) + int(fields[12])) / tick
+
+
+class BackendSampler(threading.Thread):
+    def __init__(self, database: str) -> None:
+        super().__init__(daemon=True)
+        self.database, self.seen, self.done = database, {}, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(1.0):
+            _backend_cpu(self.database, self.seen)
+
+    def stop(self) -> float:
+        _backend_cpu(self.database, self.seen)
+        self.done.set()
+        self.join()
+        return sum(self.seen.values())
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _load() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 def main() -> None:
@@ -48,6 +94,8 @@ def main() -> None:
     print(f"generated {len(data.records):,} rows in {time.perf_counter() - start:.0f} s", flush=True)
 
     for label in ("first run", "second run (same file)"):
+        load, cpu, sampler = _load(), _children_cpu(), BackendSampler(name)
+        sampler.start()
         start = time.perf_counter()
         result = subprocess.run(
             [edgate, "import", str(out / "people.csv"), "--source", "bench"],
@@ -57,8 +105,11 @@ def main() -> None:
             text=True,
         )
         seconds = time.perf_counter() - start
+        backends = sampler.stop()
         print(
             f"{label}: {seconds:.0f} s ({len(data.records) / seconds:,.0f} rows/s) — {result.stdout.strip()}",
+            f"\n  CPU s: import process {_children_cpu() - cpu:.1f}, PostgreSQL backends {backends:.1f};"
+            f" load average {load} before, {_load()} after",
             flush=True,
         )
 

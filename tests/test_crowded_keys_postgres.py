@@ -218,9 +218,10 @@ def test_the_whole_name_finds_a_record_whose_birth_date_alone_differs() -> None:
 
 
 def test_a_crowded_whole_name_does_not_hide_the_ssn_holder() -> None:
-    """300 earlier people of the query's whole name born the same year (another day): the new key
-    is crowded, the SSN holder is still the first candidate and the wizard's match is exact."""
-    crowd(300, first_name="Avery", born=date(1984, 7, 2))
+    """300 earlier people of the query's whole name born the same year and month (another day):
+    the new key is crowded, the SSN holder is still the first candidate and the wizard's match is
+    exact."""
+    crowd(300, first_name="Avery", born=date(1984, 3, 2))
     person = holder()
     candidates = [c.record_id for c in find_candidates(QUERY)]
     assert candidates[0] == str(person.pk) and len(candidates) == MAX_CANDIDATES + 1

@@ -20,6 +20,8 @@ def test_a_record_whose_birth_date_alone_differs_is_a_candidate_by_its_whole_nam
     for label, born in (
         ("year", date(1948, 3, 14)),  # 1984 typed with two digits swapped
         ("month", date(1984, 8, 14)),
+        ("day", date(1984, 3, 2)),
+        ("same year", date(1984, 8, 2)),  # month and day both differ: a namesake of that year
         ("undated", None),
         ("other year", date(1990, 3, 14)),  # a namesake: another year, not one keystroke away
         ("next year", date(1985, 1, 1)),
@@ -31,4 +33,4 @@ def test_a_record_whose_birth_date_alone_differs_is_a_candidate_by_its_whole_nam
         kept[label] = str(person.pk)
     query = Identity(first_name="Avery", last_name="Lindqvist", date_of_birth=register_dob(date(1984, 3, 14)))
     found = {c.record_id for c in find_candidates(query)}
-    assert found == {kept["year"], kept["month"], kept["undated"]}
+    assert found == {kept["year"], kept["month"], kept["day"], kept["undated"]}

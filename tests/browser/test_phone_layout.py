@@ -99,6 +99,7 @@ def test_the_cookies_page_has_one_primary_button_and_the_number_to_call(  # type
     open_page, live_server, language: str
 ) -> None:
     # A page of a registration asked for with a flow but no session cookie: cookies refused.
+    # (Page 2: page 1 is shown afresh whatever flow it names, since showing it writes nothing.)
     page = open_page(f"{live_server.url}{reverse('registration:step', args=['contact'])}?flow=x", PHONE)
     with translation.override(language):
         assert page.locator("h1").inner_text() == translation.gettext("Your browser did not keep your place")

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edgate.identity import compare, normalize
-from edgate.identity.blocking import MemoryIndex, query_keys, record_keys, year_variants
+from edgate.identity.blocking import MemoryIndex, query_keys, record_keys, same_day_of_year, year_variants
 from edgate.identity.compare import Level
 from edgate.identity.engine import RANK, Outcome, RuleMatcher, classify
 from edgate.identity.records import Candidate, Identity
@@ -483,8 +483,9 @@ def test_a_household_phone_is_a_blocking_key() -> None:
 
 def test_the_whole_name_finds_a_record_whose_birth_date_alone_differs() -> None:
     """No SSN on file and the birth date mistyped on one side: the whole name with the same year
-    (month or day off), with the same month and day in a year one keystroke away, or a record
-    with no birth date at all, is a candidate (issue 9); the same name in another year is not."""
+    and month (day off) or the same year and day (month off), with the same month and day in a
+    year one keystroke away, or a record with no birth date at all, is a candidate (issue 9); the
+    same name in another year, or in the same year with month and day both other, is not."""
     index = MemoryIndex()
     index.add("born", replace(RECORD, ssn_hash=""))
     index.add("undated", replace(RECORD, ssn_hash="", date_of_birth=None, first_name="Brendan"))
@@ -492,6 +493,7 @@ def test_the_whole_name_finds_a_record_whose_birth_date_alone_differs() -> None:
     for typed in (date(1979, 11, 4), date(1979, 4, 17), date(1997, 4, 11), date(1978, 4, 11)):
         assert [c.record_id for c in index.candidates(Identity(**q, date_of_birth=typed))] == ["born"]
     assert index.candidates(Identity(**q, date_of_birth=date(1988, 5, 2))) == []  # a namesake
+    assert index.candidates(Identity(**q, date_of_birth=date(1979, 8, 23))) == []  # of that year
     undated = Identity(first_name="Brendan", last_name="O'Connor", date_of_birth=date(1962, 8, 30))
     assert [c.record_id for c in index.candidates(undated)] == ["undated"]
 
@@ -503,6 +505,13 @@ def test_year_variants_are_one_keystroke_away_and_real_dates() -> None:
     leap = year_variants(date(1984, 2, 29), today=date(2026, 11, 30))
     assert all(d.month == 2 and d.day == 29 for d in leap)  # only the leap years among them
     assert {d.year for d in leap} == {1904, 1924, 1944, 1948, 1964, 1980, 1988}
+
+
+def test_same_day_of_year_is_the_other_months_that_have_the_day() -> None:
+    assert [d.month for d in same_day_of_year(date(1985, 3, 31))] == [1, 5, 7, 8, 10, 12]
+    assert len(same_day_of_year(date(1984, 2, 29))) == 11 and date(1984, 1, 29) in same_day_of_year(
+        date(1984, 2, 29)
+    )
 
 
 def test_a_relative_not_on_file_is_none() -> None:

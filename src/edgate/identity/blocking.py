@@ -51,6 +51,19 @@ def year_variants(d: date, today: date | None = None) -> list[date]:
     return out
 
 
+def same_day_of_year(d: date) -> list[date]:
+    """The same day of the month in the other months of `d`'s year (those that have it): a birth
+    month mistyped on one side. With the whole name (docs/matching.md §4)."""
+    out = []
+    for month in range(1, 13):
+        if month != d.month:
+            try:
+                out.append(d.replace(month=month))
+            except ValueError:  # 31 April, 30 February
+                continue
+    return out
+
+
 @lru_cache(maxsize=512)
 def _variant_years(birth_year: int, this_year: int) -> tuple[int, ...]:
     """The years one keystroke from `birth_year`, from 1900 to `this_year`, in order (a
@@ -97,28 +110,43 @@ def query_date(identity: Identity) -> date | None:
 
 
 def _whole_name_record_keys(r: Identity) -> set[str]:
-    """The whole name (last name and first name keys as they stand) with the birth year, with the
-    date itself, or with no date of birth at all: what the database's (last_name_key,
-    first_name_key, date_of_birth) index serves (matching.candidates)."""
+    """The whole name (last name and first name keys as they stand) with the birth year and
+    month, with the birth year and day, with the date itself, or with no date of birth at all:
+    what the database's (last_name_key, first_name_key, date_of_birth) index serves
+    (matching.candidates)."""
     last, first = normalize.name_key(r.last_name), normalize.name_key(r.first_name)
     if not (last and first):
         return set()
     if r.date_of_birth is None:
         return {f"n0:{last}:{first}"}
     born = r.date_of_birth
-    return {f"ny:{last}:{first}:{born.year}", f"nd:{last}:{first}:{born.isoformat()}"}
+    return {
+        f"nm:{last}:{first}:{born.year}-{born.month}",
+        f"ny:{last}:{first}:{born.year}:{born.day}",
+        f"nd:{last}:{first}:{born.isoformat()}",
+    }
+
+
+@lru_cache(maxsize=1 << 16)
+def _year_variant_isos(born: date, this_year: int) -> tuple[str, ...]:
+    """`year_variants` as ISO strings, per birth date: every row of an import asks for them, and a
+    million rows hold some 36,000 birth dates."""
+    return tuple(d.isoformat() for d in year_variants(born, date(this_year, 1, 1)))
 
 
 def _whole_name_query_keys(q: Identity, born: date | None) -> list[str]:
-    """A record of the same whole name born the same year (month or day mistyped on one side),
-    on the same month and day a year one keystroke away, or with no usable date of birth."""
+    """A record of the same whole name born the same year and month (the day mistyped on one
+    side), the same year and day (the month mistyped), on the same month and day a year one
+    keystroke away, or with no usable date of birth. Not the same year alone: a common name
+    would bring every namesake born that year, each compared in full (docs/matching.md §4, §7)."""
     first = normalize.name_key(q.first_name)
     lasts = sorted({normalize.name_key(q.last_name), normalize.name_key(q.former_last_name)} - {""})
     keys: list[str] = []
     for last in lasts if first else ():
         if born:
-            keys.append(f"ny:{last}:{first}:{born.year}")
-            keys += [f"nd:{last}:{first}:{d.isoformat()}" for d in year_variants(born)]
+            keys.append(f"nm:{last}:{first}:{born.year}-{born.month}")
+            keys.append(f"ny:{last}:{first}:{born.year}:{born.day}")
+            keys += [f"nd:{last}:{first}:{iso}" for iso in _year_variant_isos(born, date.today().year)]
         keys.append(f"n0:{last}:{first}")
     return keys
 

@@ -31,7 +31,20 @@ class Result:
     level: Level
 
 
-MISSING = Result("missing", Level.MISSING)
+_INTERNED: dict[tuple[str, Level], Result] = {}
+
+
+def result(kind: str, level: Level) -> Result:
+    """The one `Result` of this kind and level: they are immutable, and every candidate of every
+    query makes eight, so they are made once (a frozen dataclass costs about a microsecond to
+    build; an import compares millions of candidates, docs/matching.md §7)."""
+    try:
+        return _INTERNED[kind, level]
+    except KeyError:
+        return _INTERNED.setdefault((kind, level), Result(kind, level))
+
+
+MISSING = result("missing", Level.MISSING)
 FIELDS = ("first_name", "last_name", "date_of_birth", "ssn", "state_id", "address", "email", "phone")
 
 
@@ -75,37 +88,37 @@ def first_name(q: Identity, r: Identity) -> Result:
     if not qk or not rk:
         return MISSING
     if qk == rk:
-        return Result("exact", Level.AGREE)
+        return result("exact", Level.AGREE)
     variant = _gender_variant(qk, rk)
     q_forms, r_forms = normalize.first_name_forms(qk), normalize.first_name_forms(rk)
     if q_forms & r_forms:
         if qk in r_forms or rk in q_forms or (_typo(qk, rk) and not variant):
-            return Result("nickname", Level.CLOSE)  # Bill ~ William; Katherine ~ Catherine
+            return result("nickname", Level.CLOSE)  # Bill ~ William; Katherine ~ Catherine
         # Two given names of their own that share a short form (Alexander ~ Alexandra through
         # Alex): often two people, boy-and-girl twins among them.
-        return Result("shared_nickname", Level.CLOSE)
+        return result("shared_nickname", Level.CLOSE)
     if variant:
-        return Result("variant", Level.CLOSE)  # Daniel ~ Daniela, Louis ~ Louise
+        return result("variant", Level.CLOSE)  # Daniel ~ Daniela, Louis ~ Louise
     if _typo(qk, rk):
-        return Result("typo", Level.CLOSE)
+        return result("typo", Level.CLOSE)
     if (len(qk) == 1 or len(rk) == 1) and qk[0] == rk[0]:
-        return Result("initial", Level.CLOSE)
+        return result("initial", Level.CLOSE)
     # First and middle names swapped or merged ("Mary Ann" / "Ann"): token overlap.
     q_tokens = set(normalize.name_tokens(q.first_name)) | set(normalize.name_tokens(q.middle_name))
     r_tokens = set(normalize.name_tokens(r.first_name)) | set(normalize.name_tokens(r.middle_name))
     if {qk, rk} & (q_tokens & r_tokens):
-        return Result("middle", Level.CLOSE)
+        return result("middle", Level.CLOSE)
     if normalize.phonetic(qk) and normalize.phonetic(qk) == normalize.phonetic(rk):
-        return Result("phonetic", Level.CLOSE)
+        return result("phonetic", Level.CLOSE)
     shortest, edits = min(len(qk), len(rk)), DamerauLevenshtein.distance(qk, rk)
     if shortest >= 5 and edits == 2:
-        return Result("typo2", Level.CLOSE)  # two edits (Christpoher ~ Christopher, Mason ~ Madison)
+        return result("typo2", Level.CLOSE)  # two edits (Christpoher ~ Christopher, Mason ~ Madison)
     if (2 <= shortest <= 3 and edits == 1) or (shortest == 4 and edits == 2):
         # Too short for `typo` (one edit, 4+ letters) or `typo2` (two edits, 5+): Tia ~ Tina,
         # Ean ~ Jean, Cody ~ Chodf. As often two people's names (Ava ~ Eva): rules-5 reads it for
         # one partial rule only (docs/matching.md §3.2 rule 11); earlier versions read `differ`.
-        return Result("short_typo", Level.CLOSE)
-    return Result("differ", Level.DIFFER)
+        return result("short_typo", Level.CLOSE)
+    return result("differ", Level.DIFFER)
 
 
 def last_name(q: Identity, r: Identity) -> Result:
@@ -113,17 +126,17 @@ def last_name(q: Identity, r: Identity) -> Result:
     if not ql or not rl:
         return MISSING
     if ql == rl:
-        return Result("exact", Level.AGREE)
+        return result("exact", Level.AGREE)
     qf, rf = normalize.name_key(q.former_last_name), normalize.name_key(r.former_last_name)
     if (qf and qf in (rl, rf)) or (rf and rf in (ql, qf)):
-        return Result("former", Level.AGREE)  # a married or former name, declared on one side
+        return result("former", Level.AGREE)  # a married or former name, declared on one side
     if set(normalize.name_tokens(q.last_name)) & set(normalize.name_tokens(r.last_name)):
-        return Result("compound", Level.CLOSE)  # García-López ~ García
+        return result("compound", Level.CLOSE)  # García-López ~ García
     if _typo(ql, rl):
-        return Result("typo", Level.CLOSE)
+        return result("typo", Level.CLOSE)
     if normalize.phonetic(ql) and normalize.phonetic(ql) == normalize.phonetic(rl):
-        return Result("phonetic", Level.CLOSE)
-    return Result("differ", Level.DIFFER)
+        return result("phonetic", Level.CLOSE)
+    return result("differ", Level.DIFFER)
 
 
 def _iso(d: date) -> str:
@@ -143,11 +156,11 @@ def _digits_near(a: str, b: str) -> Result:
         # of YYYYMMDD) may hide a generation (father and son of one name), so rules-3 keeps
         # it apart from a changed last digit of the year, month or day.
         if any(x != y for x, y in zip(a[:3], b[:3], strict=True)):
-            return Result("one_digit_decade", Level.CLOSE)
-        return Result("one_digit", Level.CLOSE)
+            return result("one_digit_decade", Level.CLOSE)
+        return result("one_digit", Level.CLOSE)
     if a[:4] == b[:4] and a[4:6] == b[6:] and a[6:] == b[4:6]:
-        return Result("swapped", Level.CLOSE)
-    return Result("differ", Level.DIFFER)
+        return result("swapped", Level.CLOSE)
+    return result("differ", Level.DIFFER)
 
 
 def date_of_birth(q: Identity, r: Identity) -> Result:
@@ -161,14 +174,14 @@ def date_of_birth(q: Identity, r: Identity) -> Result:
             return _digits_near(qd, rd)
         return MISSING
     if a == b:
-        return Result("exact", Level.AGREE)
+        return result("exact", Level.AGREE)
     if (a.year, a.month, a.day) == (b.year, b.day, b.month):
-        return Result("swapped", Level.CLOSE)
+        return result("swapped", Level.CLOSE)
     if _one_edit(_iso(a), _iso(b)):
         # A changed decade or century digit puts the dates 10+ years apart: a generation
         # (father and son of one name) is then possible, so rules-3 tells the two apart.
-        return Result("one_digit" if abs(a.year - b.year) < 10 else "one_digit_decade", Level.CLOSE)
-    return Result("differ", Level.DIFFER)
+        return result("one_digit" if abs(a.year - b.year) < 10 else "one_digit_decade", Level.CLOSE)
+    return result("differ", Level.DIFFER)
 
 
 def ssn_variants(ssn: str) -> set[str]:
@@ -217,27 +230,27 @@ def _ssn_typo_kind(a: str, b: str) -> str:
 def ssn(q: Identity, r: Identity, hasher: Callable[[str], str]) -> Result:
     if q.ssn and r.ssn:
         if q.ssn == r.ssn:
-            return Result("exact", Level.AGREE)
+            return result("exact", Level.AGREE)
         if _one_edit(q.ssn, r.ssn):
-            return Result(_ssn_typo_kind(q.ssn, r.ssn), Level.CLOSE)
-        return Result("differ", Level.DIFFER)
+            return result(_ssn_typo_kind(q.ssn, r.ssn), Level.CLOSE)
+        return result("differ", Level.DIFFER)
     if q.ssn and r.ssn_hash:
         if hasher(q.ssn) == r.ssn_hash:
-            return Result("exact", Level.AGREE)
+            return result("exact", Level.AGREE)
         for variant in _variants_consistent_with(q.ssn, r.ssn_last4):
             if hasher(variant) == r.ssn_hash:
-                return Result(_ssn_typo_kind(q.ssn, variant), Level.CLOSE)
-        return Result("differ", Level.DIFFER)
+                return result(_ssn_typo_kind(q.ssn, variant), Level.CLOSE)
+        return result("differ", Level.DIFFER)
     q4, r4 = q.ssn[-4:] or q.ssn_last4, r.ssn[-4:] or r.ssn_last4
     if q4 and r4:  # one side knows only the last four digits
-        return Result("last4", Level.CLOSE) if q4 == r4 else Result("differ", Level.DIFFER)
+        return result("last4", Level.CLOSE) if q4 == r4 else result("differ", Level.DIFFER)
     return MISSING
 
 
 def state_id(q: Identity, r: Identity) -> Result:
     if not q.state_id or not r.state_id:
         return MISSING
-    return Result("exact", Level.AGREE) if q.state_id == r.state_id else Result("differ", Level.DIFFER)
+    return result("exact", Level.AGREE) if q.state_id == r.state_id else result("differ", Level.DIFFER)
 
 
 def address(q: Identity, r: Identity) -> Result:
@@ -246,24 +259,24 @@ def address(q: Identity, r: Identity) -> Result:
     if not (qs and qp) or not (rs and rp):
         return MISSING
     if qs == rs and qp == rp:
-        return Result("exact", Level.AGREE)
+        return result("exact", Level.AGREE)
     if qp == rp and JaroWinkler.similarity(qs, rs) >= 0.85:
-        return Result("similar", Level.CLOSE)
-    return Result("differ", Level.DIFFER)
+        return result("similar", Level.CLOSE)
+    return result("differ", Level.DIFFER)
 
 
 def email(q: Identity, r: Identity) -> Result:
     a, b = normalize.email(q.email), normalize.email(r.email)
     if not a or not b:
         return MISSING
-    return Result("exact", Level.AGREE) if a == b else Result("differ", Level.DIFFER)
+    return result("exact", Level.AGREE) if a == b else result("differ", Level.DIFFER)
 
 
 def phone(q: Identity, r: Identity) -> Result:
     a, b = normalize.phone(q.phone), normalize.phone(r.phone)
     if not a or not b:
         return MISSING
-    return Result("exact", Level.AGREE) if a == b else Result("differ", Level.DIFFER)
+    return result("exact", Level.AGREE) if a == b else result("differ", Level.DIFFER)
 
 
 def compare_all(q: Identity, r: Identity, hasher: Callable[[str], str]) -> dict[str, Result]:

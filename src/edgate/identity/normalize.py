@@ -79,6 +79,7 @@ def digits(value: str) -> str:
     return "".join(ch for ch in value or "" if ch.isdigit())
 
 
+@lru_cache(maxsize=1 << 16)
 def phone(value: str) -> str:
     d = digits(value)
     return d[1:] if len(d) == 11 and d.startswith("1") else d
@@ -109,10 +110,12 @@ STREET_WORDS = {
 }
 
 
+@lru_cache(maxsize=1 << 16)  # the query's side is the same for each of its candidates
 def street(value: str) -> str:
     words = re.findall(r"[a-z0-9#]+", fold(value))
     return " ".join(STREET_WORDS.get(w, w) for w in words)
 
 
+@lru_cache(maxsize=1 << 16)
 def postcode5(value: str) -> str:
     return digits(value)[:5]

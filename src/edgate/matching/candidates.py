@@ -9,6 +9,7 @@ phone, each capped on its own.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 
 from django.db import connection
 from django.views.decorators.debug import sensitive_variables
@@ -19,6 +20,7 @@ from edgate.identity.blocking import (
     digit_variants,
     interleave,
     query_date,
+    same_day_of_year,
     swapped,
     year_variants,
 )
@@ -87,20 +89,23 @@ def weak_keys(query: Identity) -> list[tuple[str, list[object]]]:
         {normalize.name_key(query.last_name), normalize.name_key(query.former_last_name)} - {""}
     )
     if whole_first and whole_lasts:
-        # The whole name, as it stands, with the birth year (month or day mistyped on one side),
-        # with the same month and day a year one keystroke away, or with no usable birth date on
-        # file: a record whose date alone differs and that has no SSN to find it by (issue 9).
-        # Served by the (last_name_key, first_name_key, date_of_birth) index; a common name
-        # brings its namesakes of one year, not of all years (docs/matching.md §4).
+        # The whole name, as it stands, with the birth year and month (the day mistyped on one
+        # side), the year and day (the month mistyped), the same month and day a year one
+        # keystroke away, or no usable birth date on file: a record whose date alone differs and
+        # that has no SSN to find it by (issue 9). Served by the (last_name_key, first_name_key,
+        # date_of_birth) index; a common name brings its namesakes of one month and of one day
+        # of the year, not of the whole year (docs/matching.md §4).
         when = ["date_of_birth IS NULL"]
         params: list[object] = [*whole_lasts, whole_first]
         if born:
-            variants: list[object] = [date_value(d) for d in year_variants(born)]
+            month_start = born.replace(day=1)
+            month_end = (month_start + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+            dates: list[object] = [date_value(d) for d in (*same_day_of_year(born), *year_variants(born))]
             when.insert(0, "date_of_birth BETWEEN %s AND %s")
-            params += [date_value(born.replace(month=1, day=1)), date_value(born.replace(month=12, day=31))]
-            if variants:
-                when.insert(1, f"date_of_birth IN ({_marks(variants)})")
-                params += variants
+            params += [date_value(month_start), date_value(month_end)]
+            if dates:
+                when.insert(1, f"date_of_birth IN ({_marks(dates)})")
+                params += dates
         keys.append(
             (
                 f"last_name_key IN ({_marks(whole_lasts)}) AND first_name_key = %s AND ({' OR '.join(when)})",
