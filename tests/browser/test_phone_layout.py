@@ -125,9 +125,11 @@ def test_links_on_a_line_of_their_own_are_big_enough_to_tap(open_page, live_serv
     page.locator("main form button[type=submit]").first.click()
     summary = page.locator("#error-summary a")
     assert summary.count() >= 4  # first and last name, date of birth, SSN
+    heading = box(page, "#error-summary-heading")
     for i in range(summary.count()):
         target = summary.nth(i).bounding_box()
         assert target is not None and target["height"] >= TAP, (summary.nth(i).inner_text(), target)
+        assert target["x"] == heading["x"], (target, heading)  # under the heading, not indented
     page.goto(f"{live_server.url}{reverse('accounts:login')}")
     for i in range(stacked.count()):
         target = stacked.nth(i).bounding_box()
@@ -167,4 +169,22 @@ def test_the_review_pages_change_links_are_a_list_of_taps(page: Page, live_serve
     assert all(b is not None and b["height"] >= TAP for b in boxes), boxes
     for earlier, later in zip(boxes, boxes[1:], strict=False):
         assert later["y"] >= earlier["y"] + earlier["height"]  # type: ignore[index]
+    assert_accessible(page)
+
+
+def test_buttons_one_under_the_other_on_a_phone_have_a_gap(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    """The exact-match page's "Change my password" and "Sign in", full width one under the other
+    on a phone: apart, not touching (page 2's Continue and Back too)."""
+    from tests.browser.test_back_reload_tabs import cont, fill_identity
+
+    who = someone("Perpetua", "Okonkwo-Lind")
+    with_profile(on_file(who))
+    page.goto(f"{live_server.url}{reverse('registration:start')}")
+    fill_identity(page, who)
+    cont(page)
+    buttons = page.locator("main .usa-button")
+    assert buttons.count() == 2, page.url
+    upper, lower = (buttons.nth(i).bounding_box() for i in range(2))
+    assert upper is not None and lower is not None
+    assert lower["y"] - (upper["y"] + upper["height"]) >= 8, (upper, lower)
     assert_accessible(page)
