@@ -193,7 +193,7 @@ def test_partial_match_corrected_by_the_directory_administrator_then_exact(
     expect(page.get_by_test_id("case-state")).to_have_attribute("data-state", "resolved")
     check(page)
     page.get_by_role("link", name="Register again").click()
-    expect(page).to_have_url(re.compile(r"/register/(identity/)?(\?flow=[\w-]+)?$"))
+    expect(page).to_have_url(re.compile(r"/register/(identity/)?(\?flow=[\w.-]+)?$"))
     check(page)
     fill_identity(page, typed)
     expect(page.get_by_role("heading", level=1)).to_have_text("You already have a Profile")

@@ -13,7 +13,10 @@ from collections.abc import Iterator
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from playwright.sync_api import Browser, Page
+
+from tests.factories import PASSWORD, on_file, someone, with_profile
 
 from .conftest import assert_accessible
 
@@ -93,10 +96,13 @@ def test_header_and_footer_links_are_big_enough_to_tap(open_page, live_server) -
 
 
 def test_the_cookies_page_has_one_primary_button_and_the_number_to_call(  # type: ignore[no-untyped-def]
-    open_page, live_server
+    open_page, live_server, language: str
 ) -> None:
     # A page of a registration asked for with a flow but no session cookie: cookies refused.
-    page = open_page(f"{live_server.url}{reverse('registration:step', args=['identity'])}?flow=x", PHONE)
+    # (Page 2: page 1 is shown afresh whatever flow it names, since showing it writes nothing.)
+    page = open_page(f"{live_server.url}{reverse('registration:step', args=['contact'])}?flow=x", PHONE)
+    with translation.override(language):
+        assert page.locator("h1").inner_text() == translation.gettext("Your browser did not keep your place")
     main = page.locator("main")
     assert main.locator(".usa-button[href*='register']").count() == 1  # start again: the way on
     primary = main.locator(".usa-button:not(.usa-button--outline):not(.usa-button--unstyled)")
@@ -119,11 +125,66 @@ def test_links_on_a_line_of_their_own_are_big_enough_to_tap(open_page, live_serv
     page.locator("main form button[type=submit]").first.click()
     summary = page.locator("#error-summary a")
     assert summary.count() >= 4  # first and last name, date of birth, SSN
+    heading = box(page, "#error-summary-heading")
     for i in range(summary.count()):
         target = summary.nth(i).bounding_box()
         assert target is not None and target["height"] >= TAP, (summary.nth(i).inner_text(), target)
+        assert target["x"] == heading["x"], (target, heading)  # under the heading, not indented
     page.goto(f"{live_server.url}{reverse('accounts:login')}")
     for i in range(stacked.count()):
         target = stacked.nth(i).bounding_box()
         assert target is not None and target["height"] >= TAP, (stacked.nth(i).inner_text(), target)
+    assert_accessible(page)
+
+
+def test_my_profiles_change_links_are_a_list_of_taps(open_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    profile = with_profile(on_file(someone("Rowan", "Achterberg")))
+    page = open_page(f"{live_server.url}{reverse('accounts:login')}", PHONE)
+    page.locator("#id_username").fill(profile.username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.goto(f"{live_server.url}{reverse('accounts:profile')}")
+    links = [page.locator(f"main a[href='{reverse(name)}']") for name in ("accounts:change_password", "accounts:change_hint")]
+    boxes = [link.bounding_box() for link in links]
+    assert all(b is not None and b["height"] >= TAP for b in boxes), boxes
+    assert boxes[1]["y"] >= boxes[0]["y"] + boxes[0]["height"]  # type: ignore[index] - one a line
+    assert_accessible(page)
+
+
+def test_the_review_pages_change_links_are_a_list_of_taps(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    """Page 4's three ways back (who you are, contact, password and hint): one a line, each a
+    thumb's size, not three links run together with dots."""
+    from tests.browser.test_back_reload_tabs import cont, fill_contact, fill_identity, fill_security
+
+    page.goto(f"{live_server.url}{reverse('registration:start')}")
+    fill_identity(page, someone("Odile", "Vantongeren"))
+    cont(page)
+    fill_contact(page, "odile.v@example.org")
+    cont(page)
+    fill_security(page)
+    cont(page)
+    links = page.get_by_test_id("review-changes").locator("a")
+    assert links.count() == 3
+    boxes = [links.nth(i).bounding_box() for i in range(3)]
+    assert all(b is not None and b["height"] >= TAP for b in boxes), boxes
+    for earlier, later in zip(boxes, boxes[1:], strict=False):
+        assert later["y"] >= earlier["y"] + earlier["height"]  # type: ignore[index]
+    assert_accessible(page)
+
+
+def test_buttons_one_under_the_other_on_a_phone_have_a_gap(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    """The exact-match page's "Change my password" and "Sign in", full width one under the other
+    on a phone: apart, not touching (page 2's Continue and Back too)."""
+    from tests.browser.test_back_reload_tabs import cont, fill_identity
+
+    who = someone("Perpetua", "Okonkwo-Lind")
+    with_profile(on_file(who))
+    page.goto(f"{live_server.url}{reverse('registration:start')}")
+    fill_identity(page, who)
+    cont(page)
+    buttons = page.locator("main .usa-button")
+    assert buttons.count() == 2, page.url
+    upper, lower = (buttons.nth(i).bounding_box() for i in range(2))
+    assert upper is not None and lower is not None
+    assert lower["y"] - (upper["y"] + upper["height"]) >= 8, (upper, lower)
     assert_accessible(page)

@@ -281,3 +281,24 @@ def test_the_password_help_mentions_the_user_name_only_once_the_person_has_one(c
     changing = signed_in(with_profile(on_file(someone("Imani", "Adeyemi"))))
     change_help = changing.get(reverse("accounts:change_password")).context["form"]["new_password"].help_text
     assert "User Name" in change_help
+
+
+def test_a_password_box_left_empty_is_not_drawn_as_a_refused_password(client: Client) -> None:
+    """Nothing typed, nothing measured: the page asks for a password and the meter says nothing
+    (registration page 3, whose errors come back through a redirect, and change password)."""
+    registration_page_3(client)
+    empty = post_step(client, "security", security("") | {"confirm_password": ""}, follow=True)
+    page = empty.content.decode()
+    assert landed(empty) == step("security") and "new_password" in empty.context["form"].errors
+    assert str(PasswordStrengthInput.REFUSED) not in page
+    assert re.search(r'<div class="edgate-strength" id="id_new_password_strength"[^>]* hidden>', page)
+    refused = post_step(client, "security", security("aaaaaaaaaaaaaaaa"), follow=True)
+    assert str(PasswordStrengthInput.REFUSED) in refused.content.decode()
+
+    profile = with_profile(on_file(someone("Rowan", "Achterberg")))
+    client.force_login(profile)
+    url = reverse("accounts:change_password")
+    data = {"current_password": PASSWORD, "new_password": "", "confirm_password": ""}
+    response = client.post(url, data)
+    assert list(response.context["form"].errors["new_password"]) == ["Enter a new password."]
+    assert str(PasswordStrengthInput.REFUSED) not in response.content.decode()

@@ -102,7 +102,11 @@ class NewPasswordMixin(forms.Form):
         parent = getattr(super(), "mark_errors", None)
         if parent is not None:
             parent()
-        if "new_password" in (self._errors or {}) and self._meter().strength is None:
+        # Not for a box left empty: nothing was measured, so the meter says nothing (a refused
+        # verdict under an empty box reads as if a password had been typed and judged).
+        required = str(self.fields["new_password"].error_messages["required"])
+        errors = [str(error) for error in (self._errors or {}).get("new_password", [])]
+        if any(error != required for error in errors) and self._meter().strength is None:
             self._meter().show(None)
 
     @sensitive_variables()
