@@ -188,3 +188,17 @@ def test_buttons_one_under_the_other_on_a_phone_have_a_gap(page: Page, live_serv
     assert upper is not None and lower is not None
     assert lower["y"] - (upper["y"] + upper["height"]) >= 8, (upper, lower)
     assert_accessible(page)
+
+
+def test_a_phone_number_is_not_broken_across_lines(open_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    """The case status page's "Questions? Call customer service at (555) 010-6600." on a phone:
+    the number stays whole on one line (in Spanish the sentence put its hyphen at the line's end)."""
+    page = open_page(f"{live_server.url}{reverse('registration:case_status')}", PHONE)
+    for width in (390, 360, 320):
+        page.set_viewport_size({"width": width, "height": 800})
+        numbers = page.locator("a[href^='tel:']")
+        assert numbers.count() >= 2  # the page's sentence and the footer
+        for i in range(numbers.count()):
+            lines = numbers.nth(i).evaluate("a => a.getClientRects().length")
+            assert lines == 1, (width, numbers.nth(i).inner_text(), lines)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
