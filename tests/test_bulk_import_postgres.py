@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from io import StringIO
 from pathlib import Path
 
@@ -81,10 +82,44 @@ def audit_trail() -> list[tuple[object, ...]]:
 IMPORTER = Ctx(client_ip="192.0.2.44", actor_id=7, actor_label="import:bulk")
 
 
-def test_bulk_and_per_row_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def second_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Rows prepared by the second process whatever the file's size; returns the file in which
+    each child writes its process id."""
+    from edgate.importer import prepare
+
+    monkeypatch.setattr(prepare, "MIN_ROWS", 0)
+    pids, produce = tmp_path / "children.txt", prepare._produce
+
+    def noted(*args: object) -> None:
+        with pids.open("a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        produce(*args)
+
+    monkeypatch.setattr(prepare, "_produce", noted)
+    return pids
+
+
+def children(pids: Path) -> list[int]:
+    return [int(pid) for pid in pids.read_text().split()] if pids.exists() else []
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True  # ended and reaped
+    return False
+
+
+@pytest.mark.parametrize("prepared_ahead", [False, True], ids=["one-process", "second-process"])
+def test_bulk_and_per_row_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prepared_ahead: bool
+) -> None:
     import threading
 
     from edgate.importer import bulk as bulk_module
+
+    pids = second_process(tmp_path, monkeypatch) if prepared_ahead else tmp_path / "none.txt"
 
     # The import's context, as an operator's console would give it: both paths must carry it.
     monkeypatch.setattr(Ctx, "system", classmethod(lambda cls, label="system": IMPORTER))
@@ -106,6 +141,8 @@ def test_bulk_and_per_row_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     call_command("import", str(path), report=str(tmp_path / "bulk.csv"), stdout=out, **options)
     bulk = outcomes(tmp_path / "bulk.csv")
     assert sum(name.startswith("import-writer") for name in writers) >= 3
+    assert len(children(pids)) == int(prepared_ahead)  # the rows were read by a child, or not
+    assert all(pid != os.getpid() and gone(pid) for pid in children(pids))
     with connection.cursor() as cursor:  # statistics taken after the first batch (catch-up plans)
         cursor.execute(
             "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'people_person'"
@@ -138,6 +175,56 @@ def test_bulk_and_per_row_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert "0 created" in again.getvalue()
     assert snapshot() == bulk_state
     assert audit_log_intact()
+    assert len(children(pids)) == 2 * int(prepared_ahead)
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, RuntimeError], ids=["ctrl-c", "exception"])
+def test_the_second_process_ends_with_the_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interrupt: type[BaseException]
+) -> None:
+    """Ctrl-C or an exception in the import process while the child is reading ahead: the child
+    is stopped and reaped, and what was written stays written."""
+    from edgate.importer import bulk, prepare
+
+    pids = second_process(tmp_path, monkeypatch)
+    monkeypatch.setattr(prepare, "CHUNK", 10)  # the child is ahead, blocked on a full queue
+    monkeypatch.setattr(prepare, "QUEUED", 2)
+    add, seen = bulk.BulkImporter.add, []
+
+    def failing(self, row, prepared=None):  # type: ignore[no-untyped-def]
+        seen.append(row.row_id)
+        if len(seen) == 100:
+            raise interrupt
+        add(self, row, prepared)
+
+    monkeypatch.setattr(bulk.BulkImporter, "add", failing)
+    with pytest.raises(interrupt):
+        call_command("import", str(person_file(tmp_path)), source="s", stdout=StringIO())
+    [pid] = children(pids)
+    assert gone(pid)
+
+
+def test_a_failure_in_the_second_process_stops_the_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from edgate.importer import prepare
+
+    pids = second_process(tmp_path, monkeypatch)
+    monkeypatch.setattr(prepare, "CHUNK", 10)
+    real, count = prepare.prepare, [0]
+
+    def failing(row, extra, imported):  # type: ignore[no-untyped-def]
+        count[0] += 1
+        if count[0] == 55:
+            raise ValueError("a bug")
+        return real(row, extra, imported)
+
+    monkeypatch.setattr(prepare, "prepare", failing)
+    with pytest.raises(prepare.PrepareFailed, match="ValueError: a bug"):
+        call_command("import", str(person_file(tmp_path)), source="s", stdout=StringIO())
+    [pid] = children(pids)
+    assert gone(pid)
+    assert Person.objects.count() == 0  # the 50 rows before it were staged, not yet written
 
 
 def test_a_registration_racing_a_batch_falls_back_row_by_row(

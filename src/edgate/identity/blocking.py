@@ -5,7 +5,7 @@ and the evaluation use `MemoryIndex`."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
 from functools import lru_cache
 from typing import TypeVar
@@ -228,16 +228,22 @@ class MemoryIndex:
         for key in record_keys(identity, self.hasher):
             self.index[key].append(record_id)
 
-    def candidates(self, query: Identity, hasher: Hasher | None = None) -> list[Candidate]:
+    def candidates(
+        self, query: Identity, hasher: Hasher | None = None, keys: Sequence[str] | None = None
+    ) -> list[Candidate]:
         """Every record sharing the query's SSN or state ID, then at most MAX_CANDIDATES more
         through the weaker keys, taken in turn (`interleave`): a crowded key (hundreds of people
         sharing an email or a birth date and surname) never hides the strongest evidence, nor
         crowds out the other keys.
 
-        `hasher` may be a memoizing wrapper of the index's own (same hashes, computed once)."""
+        `hasher` may be a memoizing wrapper of the index's own (same hashes, computed once);
+        `keys`, the query's `query_keys` with the index's hasher computed ahead (a bulk import's
+        second process)."""
         strong: dict[str, None] = {}
         weak: list[list[str]] = []
-        for key in query_keys(query, (hasher or self.hasher) if self.hasher else None):
+        if keys is None:
+            keys = query_keys(query, (hasher or self.hasher) if self.hasher else None)
+        for key in keys:
             if not (ids := self.index.get(key)):
                 continue
             if key.startswith(STRONG_PREFIXES):
@@ -269,9 +275,10 @@ def interleave(groups: list[list[T]], *, exclude: Collection[T] = (), limit: int
     return list(out)
 
 
-def memo(hasher: Hasher) -> Hasher:
-    """A per-query cache: blocking and comparison hash the same 90 SSN forms only once."""
-    cache: dict[str, str] = {}
+def memo(hasher: Hasher, known: dict[str, str] | None = None) -> Hasher:
+    """A per-query cache: blocking and comparison hash the same 90 SSN forms only once.
+    `known`: hashes already computed (by `hasher`), value → hash."""
+    cache: dict[str, str] = dict(known) if known else {}
 
     def cached(value: str) -> str:
         if value not in cache:

@@ -49,10 +49,11 @@ from edgate.identity.engine import Outcome as MatchOutcome
 from edgate.identity.records import Identity
 from edgate.matching import service as matching
 from edgate.matching.candidates import identity_of
-from edgate.people.actions import build_person, person_created_event
+from edgate.people.actions import Sealed, build_person, person_created_event
 from edgate.people.models import Person, new_state_id, ssn_lookup
 
 from .models import ImportedRow
+from .prepare import Prepared
 from .rows import Row
 from .service import RowResult, content_hash, import_row, person_data
 
@@ -222,20 +223,30 @@ class BulkImporter:
         return found
 
     # --- rows -------------------------------------------------------------------------
-    def add(self, row: Row) -> None:
+    @property
+    def extra(self) -> dict[str, str]:
+        """What a row's content hash covers besides the row."""
+        return {"org": self.organization.code if self.organization else "", "role": self.role_title}
+
+    def add(self, row: Row, prepared: Prepared | None = None) -> None:
+        """One row of the file, in order. `prepared`: what depends on the row alone, computed
+        ahead (`importer.prepare`, the second process); the same values this computes without."""
         if row.identity is None:
             self.report(RowResult(row.line, row.row_id, "rejected", reason=row.error))
             return
-        org = self.organization.code if self.organization else ""
-        digest = content_hash(row, {"org": org, "role": self.role_title})
+        digest = prepared.digest if prepared is not None else content_hash(row, self.extra)
         key = row.row_id or digest
         if self.imported.get(key) == digest:
             self.report(RowResult(row.line, row.row_id, "unchanged", unusable="; ".join(row.problems)))
             return
-        hasher = memo(ssn_lookup)
+        if prepared is not None and prepared.sealed is None:
+            # Unchanged when the child looked, not now (the file repeats the row): the rest here.
+            prepared = None
+        ssn = row.identity.ssn
+        hasher = memo(ssn_lookup, {ssn: prepared.ssn_hash} if prepared is not None and ssn else None)
         decision = self.matcher.match(  # a row of an agency's file (rules marked agency_only)
             replace(row.identity, agency_file=True),
-            self.index.candidates(row.identity, hasher),
+            self.index.candidates(row.identity, hasher, prepared.keys if prepared is not None else None),
             hasher=hasher,
         )
         if (
@@ -245,7 +256,9 @@ class BulkImporter:
         ):
             self._slow(row, key)
             return
-        self._stage(row, key, digest, hasher(row.identity.ssn) if row.identity.ssn else "")
+        self._stage(
+            row, key, digest, hasher(ssn) if ssn else "", prepared.sealed if prepared is not None else None
+        )
         if len(self.staged) >= self.batch_size:
             self.flush(wait=False)
 
@@ -269,14 +282,14 @@ class BulkImporter:
         self.imported[key] = ""  # known to the database now; a repeat goes the per-row way
         self.report(result)
 
-    def _stage(self, row: Row, key: str, digest: str, ssn_hash: str) -> None:
+    def _stage(self, row: Row, key: str, digest: str, ssn_hash: str, sealed: Sealed | None = None) -> None:
         # `ssn_hash` is already known (matching computed it); build_person hashes again: 1 µs.
         identity = row.identity
         assert identity is not None
         state_id = identity.state_id
         while not state_id or state_id in self.state_ids:
             state_id = new_state_id()
-        person = build_person(person_data(row, state_id=state_id), source=self.source)
+        person = build_person(person_data(row, state_id=state_id), source=self.source, sealed=sealed)
         # In the index under a placeholder id, so later rows of the file find this person; the
         # id is never used to write anything (rows that match go the per-row way).
         self.placeholders += 1

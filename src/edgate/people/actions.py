@@ -10,6 +10,7 @@ from django.views.decorators.debug import sensitive_variables
 from edgate.audit.events import PendingEvent, audited
 from edgate.audit.models import EventType, Outcome
 from edgate.audit.record import record_event
+from edgate.core import crypto
 from edgate.core.context import Ctx
 
 from .models import Person, ssn_lookup
@@ -40,9 +41,39 @@ class PersonData:
         return "<PersonData>"
 
 
+@dataclass(frozen=True)
+class Sealed:
+    """What `build_person` stores of a person's SSN and unusable raw values: encrypted, the
+    SSN's lookup hash and last four. Computed from the data alone, so a bulk import can do it
+    ahead, in a second process (importer/prepare.py)."""
+
+    ssn_ciphertext: bytes | None
+    ssn_hash: str | None
+    ssn_last4: str
+    data_problems_ciphertext: bytes | None
+
+    def __repr__(self) -> str:
+        return "<Sealed>"
+
+
 @sensitive_variables()
-def build_person(data: PersonData, *, source: str) -> Person:
-    """An unsaved Person with its SSN encrypted and hashed and its blocking keys filled."""
+def seal(data: PersonData) -> Sealed:
+    """The encrypted and hashed parts of a new person (as `Person.set_ssn` and
+    `Person.set_data_problems` make them)."""
+    ssn = data.ssn or None
+    raw = dict(data.unusable_raw)
+    return Sealed(
+        ssn_ciphertext=crypto.encrypt(ssn) if ssn else None,
+        ssn_hash=ssn_lookup(ssn) if ssn else None,
+        ssn_last4=ssn[-4:] if ssn else "",
+        data_problems_ciphertext=crypto.encrypt_json(raw) if raw else None,
+    )
+
+
+@sensitive_variables()
+def build_person(data: PersonData, *, source: str, sealed: Sealed | None = None) -> Person:
+    """An unsaved Person with its SSN encrypted and hashed and its blocking keys filled.
+    `sealed`: `seal(data)` computed ahead (the bulk import's second process)."""
     person = Person(
         first_name=data.first_name,
         middle_name=data.middle_name,
@@ -59,8 +90,15 @@ def build_person(data: PersonData, *, source: str) -> Person:
         state_id=data.state_id,
         dob_digits=data.dob_digits,
     )
-    person.set_ssn(data.ssn or None)
-    person.set_data_problems(dict(data.data_problems), dict(data.unusable_raw))
+    if sealed is None:
+        sealed = seal(data)
+    person.ssn_ciphertext, person.ssn_hash, person.ssn_last4 = (
+        sealed.ssn_ciphertext,
+        sealed.ssn_hash,
+        sealed.ssn_last4,
+    )
+    person.data_problems = dict(data.data_problems)
+    person.data_problems_ciphertext = sealed.data_problems_ciphertext
     person.fill_keys()
     return person
 

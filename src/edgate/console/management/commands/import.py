@@ -9,6 +9,7 @@ from edgate.console.progress import count_rows, progress
 from edgate.core import csvsafe
 from edgate.core.context import Ctx
 from edgate.directory.models import Organization
+from edgate.importer import prepare
 from edgate.importer.bulk import BulkImporter
 from edgate.importer.rows import open_csv, read
 from edgate.importer.service import UNUSABLE, RowResult, as_report_row, import_row, summary
@@ -69,7 +70,7 @@ class Command(BaseCommand):
                     counts[UNUSABLE] += 1
                 writer.writerow(as_report_row(result))
 
-            rows = progress(read(handle), total=count_rows(path))
+            total = count_rows(path)
             # A real run commits row by row (or batch by batch), so an interrupted import keeps
             # what it did and a re-run skips it; a dry run holds everything in one transaction.
             try:
@@ -84,11 +85,22 @@ class Command(BaseCommand):
                             background=True,
                         )
                         bulk.preload()
-                        for row in rows:
-                            bulk.add(row)
+                        if options["dry_run"] or total < prepare.MIN_ROWS:
+                            for row in progress(read(handle), total=total):
+                                bulk.add(row)
+                        else:
+                            # What depends on a row alone is done ahead by a second process.
+                            prepared = prepare.prepared_rows(
+                                path, read(handle), extra=bulk.extra, imported=bulk.imported
+                            )
+                            try:
+                                for item in progress(prepared, total=total):
+                                    bulk.add(item.row, item)
+                            finally:
+                                prepared.close()  # the child stopped and reaped, whatever happened
                         bulk.finish()
                     else:
-                        for row in rows:
+                        for row in progress(read(handle), total=total):
                             report_row(
                                 import_row(
                                     row,

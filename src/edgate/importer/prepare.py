@@ -1,0 +1,181 @@
+"""The per-row work of a bulk import that depends on the row alone, done ahead in a second
+process (docs/matching.md §7, "The second core").
+
+Reading and checking a row, its content hash, the SSN's lookup hash, the query's blocking keys
+and the encryption of a new person's SSN and unusable raw values do not depend on the rows
+before it. A child process (forked after the importer's preload, so it holds the same settings,
+keys and map of rows imported before, and no database connection of its own to use) reads the
+file and does that work for each row; the import process reads the file too (unpickling a row
+would cost as much), receives the results in order, in chunks, and keeps everything that
+depends on order — matching against the in-memory index,
+User Name allocation, writing — as it was. The outcomes are the same: only where the work is
+done moves.
+
+The child is a daemon that ignores Ctrl-C (the import process stops it), exits if the import
+process goes away, and is stopped and reaped when the rows are done, or on any exception in
+the import process. It sends what an import process would hold anyway; nothing is logged,
+nothing passes through its arguments or environment (fork: it inherits them).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import traceback
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from queue import Empty, Full
+
+from django.views.decorators.debug import sensitive_variables
+
+from edgate.identity.blocking import memo, query_keys
+from edgate.people.actions import Sealed, seal
+from edgate.people.models import ssn_lookup
+
+from .rows import Row, open_csv, read
+from .service import content_hash, person_data
+
+# Rows per message between the processes (one pickle each way): large enough that the
+# per-message cost vanishes, small enough to start at once.
+CHUNK = 500
+# Chunks the child may be ahead by (memory bound: ~CHUNK × QUEUED rows).
+QUEUED = 64
+# Below this many rows (and in a dry run) the import reads and prepares rows itself: starting
+# the child costs more than it saves.
+MIN_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A row and what the bulk importer would compute from it alone. `digest` is empty for a
+    rejected row; `sealed` is None when the row was unchanged since an earlier import (nothing
+    more is needed then)."""
+
+    row: Row
+    digest: str = ""
+    ssn_hash: str = ""
+    keys: tuple[str, ...] = ()
+    sealed: Sealed | None = field(default=None, repr=False)
+
+
+# What the child sends per row: plain values, cheap to pickle and unpickle (a `Row` costs
+# as much to unpickle as to read and check again, so the import process reads the file too).
+Sent = tuple[int, str, str, tuple[str, ...], bytes | None, bytes | None, bool]
+
+
+@sensitive_variables()
+def prepare(row: Row, extra: Mapping[str, str], imported: Mapping[str, str]) -> Sent:
+    """(line, digest, SSN hash, blocking keys, SSN ciphertext, unusable values' ciphertext,
+    whether the rest was computed: not for a rejected row, nor one unchanged since an earlier
+    import)."""
+    identity = row.identity
+    if identity is None:
+        return (row.line, "", "", (), None, None, False)
+    digest = content_hash(row, dict(extra))
+    if imported.get(row.row_id or digest) == digest:
+        return (row.line, digest, "", (), None, None, False)
+    hasher = memo(ssn_lookup)
+    keys = tuple(query_keys(identity, hasher))
+    ssn_hash = hasher(identity.ssn) if identity.ssn else ""
+    sealed = seal(person_data(row))
+    return (row.line, digest, ssn_hash, keys, sealed.ssn_ciphertext, sealed.data_problems_ciphertext, True)
+
+
+def _received(row: Row, sent: Sent) -> Prepared:
+    line, digest, ssn_hash, keys, ssn_ciphertext, problems_ciphertext, ready = sent
+    if line != row.line:  # never: both read the same file the same way
+        raise PrepareFailed(f"the row-preparing process is out of step (line {line}, not {row.line})")
+    if not ready:
+        return Prepared(row, digest)
+    ssn = row.identity.ssn if row.identity is not None else ""
+    sealed = Sealed(ssn_ciphertext, ssn_hash or None, ssn[-4:] if ssn else "", problems_ciphertext)
+    return Prepared(row, digest, ssn_hash, keys, sealed)
+
+
+class PrepareFailed(RuntimeError):
+    """The child could not prepare the rows (its traceback, without local values)."""
+
+
+@dataclass(frozen=True)
+class _Failure:
+    text: str
+
+
+def _put(queue, item, parent: int) -> bool:  # type: ignore[no-untyped-def]
+    """Wait for room; False when the import process is gone (nobody will ever read)."""
+    while True:
+        try:
+            queue.put(item, timeout=1.0)
+            return True
+        except Full:
+            if os.getppid() != parent:
+                return False
+
+
+def _produce(path: Path, extra: Mapping[str, str], imported: Mapping[str, str], queue, parent: int) -> None:  # type: ignore[no-untyped-def]
+    # Ctrl-C reaches the whole process group: the import process decides, and stops this one.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Never touch the inherited database connection: it is the import process's session.
+    try:
+        chunk: list[Sent] = []
+        with open_csv(path) as handle:
+            for row in read(handle):
+                chunk.append(prepare(row, extra, imported))
+                if len(chunk) >= CHUNK:
+                    if not _put(queue, chunk, parent):
+                        return
+                    chunk = []
+        if chunk and not _put(queue, chunk, parent):
+            return
+        _put(queue, None, parent)
+    except Exception:  # noqa: BLE001 - reported to the import process, which raises it
+        _put(queue, _Failure(traceback.format_exc()), parent)
+    finally:
+        queue.close()
+        queue.join_thread()
+
+
+def prepared_rows(
+    path: Path, rows: Iterable[Row], *, extra: Mapping[str, str], imported: Mapping[str, str]
+) -> Iterator[Prepared]:
+    """`rows` (the caller's own reading of the file at `path`), each with what the child computed
+    for it, in order. The child is stopped and reaped when the caller stops (the end, an
+    exception, Ctrl-C, or closing this generator)."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(maxsize=QUEUED)
+    child = context.Process(
+        target=_produce,
+        args=(path, extra, imported, queue, os.getpid()),
+        name="edgate-import-prepare",
+        daemon=True,
+    )
+    child.start()
+    try:
+        rows = iter(rows)
+        while True:
+            try:
+                chunk = queue.get(timeout=1.0)
+            except Empty:
+                if not child.is_alive():
+                    ended = f"the row-preparing process ended (exit code {child.exitcode})"
+                    raise PrepareFailed(ended) from None
+                continue
+            if chunk is None:
+                break
+            if isinstance(chunk, _Failure):
+                raise PrepareFailed(chunk.text)
+            for sent in chunk:
+                row = next(rows, None)
+                if row is None:
+                    raise PrepareFailed("the row-preparing process read more rows than the file has")
+                yield _received(row, sent)
+        if next(rows, None) is not None:
+            raise PrepareFailed("the row-preparing process read fewer rows than the file has")
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+        queue.close()
+        queue.cancel_join_thread()
