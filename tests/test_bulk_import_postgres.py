@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import multiprocessing
 import os
 from io import StringIO
 from pathlib import Path
@@ -134,6 +135,14 @@ def test_bulk_and_per_row_agree(
         return write_batch(self, staged)
 
     monkeypatch.setattr(bulk_module.BulkImporter, "_write_batch", spied)
+    preload, children_at_preload = bulk_module.BulkImporter.preload, []
+
+    def preload_spied(self):  # type: ignore[no-untyped-def]
+        # The child is forked before the index is read (else the two would share its pages).
+        children_at_preload.append(len(multiprocessing.active_children()))
+        preload(self)
+
+    monkeypatch.setattr(bulk_module.BulkImporter, "preload", preload_spied)
     Organization.objects.create(code="01230000", name="Northfield", org_type=OrgType.DISTRICT)
     path = person_file(tmp_path)
     out = StringIO()
@@ -142,6 +151,7 @@ def test_bulk_and_per_row_agree(
     bulk = outcomes(tmp_path / "bulk.csv")
     assert sum(name.startswith("import-writer") for name in writers) >= 3
     assert len(children(pids)) == int(prepared_ahead)  # the rows were read by a child, or not
+    assert children_at_preload == [int(prepared_ahead)]
     assert all(pid != os.getpid() and gone(pid) for pid in children(pids))
     with connection.cursor() as cursor:  # statistics taken after the first batch (catch-up plans)
         cursor.execute(

@@ -3,13 +3,13 @@ process (docs/matching.md §7, "The second core").
 
 Reading and checking a row, its content hash, the SSN's lookup hash, the query's blocking keys
 and the encryption of a new person's SSN and unusable raw values do not depend on the rows
-before it. A child process (forked after the importer's preload, so it holds the same settings,
-keys and map of rows imported before, and no database connection of its own to use) reads the
-file and does that work for each row; the import process reads the file too (unpickling a row
-would cost as much), receives the results in order, in chunks, and keeps everything that
-depends on order — matching against the in-memory index,
-User Name allocation, writing — as it was. The outcomes are the same: only where the work is
-done moves.
+before it. A child process (forked before the importer's preload, so it holds the same
+settings and keys, and no database connection of its own to use; it receives the map of rows
+imported before once the importer has read it) reads the file and does that work for each
+row; the import process reads the file too (unpickling a row would cost as much), receives the
+results in order, in chunks, and keeps everything that depends on order — matching against
+the in-memory index, User Name allocation, writing — as it was. The outcomes are the same:
+only where the work is done moves.
 
 The child is a daemon that ignores Ctrl-C (the import process stops it), exits if the import
 process goes away, and is stopped and reaped when the rows are done, or on any exception in
@@ -114,11 +114,16 @@ def _put(queue, item, parent: int) -> bool:  # type: ignore[no-untyped-def]
                 return False
 
 
-def _produce(path: Path, extra: Mapping[str, str], imported: Mapping[str, str], queue, parent: int) -> None:  # type: ignore[no-untyped-def]
+def _produce(path: Path, extra: Mapping[str, str], receive, send, queue, parent: int) -> None:  # type: ignore[no-untyped-def]
     # Ctrl-C reaches the whole process group: the import process decides, and stops this one.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Never touch the inherited database connection: it is the import process's session.
+    send.close()  # the import process's end: with it closed here, a gone import process is EOF
     try:
+        try:
+            imported = receive.recv()  # the rows imported before, once the import has read them
+        except EOFError:
+            return
         chunk: list[Sent] = []
         with open_csv(path) as handle:
             for row in read(handle):
@@ -137,29 +142,53 @@ def _produce(path: Path, extra: Mapping[str, str], imported: Mapping[str, str], 
         queue.join_thread()
 
 
-def prepared_rows(
-    path: Path, rows: Iterable[Row], *, extra: Mapping[str, str], imported: Mapping[str, str]
-) -> Iterator[Prepared]:
-    """`rows` (the caller's own reading of the file at `path`), each with what the child computed
-    for it, in order. The child is stopped and reaped when the caller stops (the end, an
-    exception, Ctrl-C, or closing this generator)."""
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue(maxsize=QUEUED)
-    child = context.Process(
-        target=_produce,
-        args=(path, extra, imported, queue, os.getpid()),
-        name="edgate-import-prepare",
-        daemon=True,
-    )
-    child.start()
-    try:
+class Preparer:
+    """The child that prepares the rows of the file at `path`. Started before the importer's
+    preload: forked after it, the two processes would share the pages of the in-memory index
+    (gigabytes at a million people), and every match in the import process, touching its
+    objects, would copy them. A context manager: the child is stopped and reaped on leaving it,
+    however (the end, an exception, Ctrl-C)."""
+
+    def __init__(self, path: Path, *, extra: Mapping[str, str]) -> None:
+        context = multiprocessing.get_context("fork")
+        self.queue = context.Queue(maxsize=QUEUED)
+        receive, self.send = context.Pipe(duplex=False)
+        self.child = context.Process(
+            target=_produce,
+            args=(path, dict(extra), receive, self.send, self.queue, os.getpid()),
+            name="edgate-import-prepare",
+            daemon=True,
+        )
+        self.child.start()
+        receive.close()
+
+    def __enter__(self) -> Preparer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.child.is_alive():
+            self.child.terminate()
+        self.child.join()
+        self.send.close()
+        self.queue.close()
+        self.queue.cancel_join_thread()
+
+    def rows(self, rows: Iterable[Row], imported: Mapping[str, str]) -> Iterator[Prepared]:
+        """`rows` (the caller's own reading of the file), each with what the child computed for
+        it, in order. `imported`: the rows imported before (row key → content hash), as the
+        importer's preload read them; a copy goes to the child."""
+        self.send.send(dict(imported))
+        self.send.close()
         rows = iter(rows)
         while True:
             try:
-                chunk = queue.get(timeout=1.0)
+                chunk = self.queue.get(timeout=1.0)
             except Empty:
-                if not child.is_alive():
-                    ended = f"the row-preparing process ended (exit code {child.exitcode})"
+                if not self.child.is_alive():
+                    ended = f"the row-preparing process ended (exit code {self.child.exitcode})"
                     raise PrepareFailed(ended) from None
                 continue
             if chunk is None:
@@ -173,9 +202,3 @@ def prepared_rows(
                 yield _received(row, sent)
         if next(rows, None) is not None:
             raise PrepareFailed("the row-preparing process read fewer rows than the file has")
-    finally:
-        if child.is_alive():
-            child.terminate()
-        child.join()
-        queue.close()
-        queue.cancel_join_thread()

@@ -84,20 +84,22 @@ class Command(BaseCommand):
                             report=report_row,
                             background=True,
                         )
-                        bulk.preload()
-                        if options["dry_run"] or total < prepare.MIN_ROWS:
-                            for row in progress(read(handle), total=total):
-                                bulk.add(row)
-                        else:
-                            # What depends on a row alone is done ahead by a second process.
-                            prepared = prepare.prepared_rows(
-                                path, read(handle), extra=bulk.extra, imported=bulk.imported
-                            )
-                            try:
+                        # What depends on a row alone is done ahead by a second process
+                        # (started before the preload, stopped and reaped on leaving).
+                        ahead = (
+                            None
+                            if options["dry_run"] or total < prepare.MIN_ROWS
+                            else prepare.Preparer(path, extra=bulk.extra)
+                        )
+                        with ahead or nullcontext():
+                            bulk.preload()
+                            if ahead is None:
+                                for row in progress(read(handle), total=total):
+                                    bulk.add(row)
+                            else:
+                                prepared = ahead.rows(read(handle), bulk.imported)
                                 for item in progress(prepared, total=total):
                                     bulk.add(item.row, item)
-                            finally:
-                                prepared.close()  # the child stopped and reaped, whatever happened
                         bulk.finish()
                     else:
                         for row in progress(read(handle), total=total):
