@@ -19,9 +19,11 @@ nothing passes through its arguments or environment (fork: it inherits them).
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
+import sys
 import traceback
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -114,11 +116,25 @@ def _put(queue, item, parent: int) -> bool:  # type: ignore[no-untyped-def]
                 return False
 
 
+def _end_with(parent: int) -> None:
+    """Linux: SIGTERM to this process when the import process ends, however it ends (killed
+    too); elsewhere `_put`'s check of the parent is what remains."""
+    if sys.platform == "linux":
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # gone before that took effect
+        os._exit(0)
+
+
 def _produce(path: Path, extra: Mapping[str, str], receive, send, queue, parent: int) -> None:  # type: ignore[no-untyped-def]
     # Ctrl-C reaches the whole process group: the import process decides, and stops this one.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _end_with(parent)
     # Never touch the inherited database connection: it is the import process's session.
     send.close()  # the import process's end: with it closed here, a gone import process is EOF
+    delivered = False  # everything put was (or will be) read: wait for it to be sent
     try:
         try:
             imported = receive.recv()  # the rows imported before, once the import has read them
@@ -134,12 +150,17 @@ def _produce(path: Path, extra: Mapping[str, str], receive, send, queue, parent:
                     chunk = []
         if chunk and not _put(queue, chunk, parent):
             return
-        _put(queue, None, parent)
+        delivered = _put(queue, None, parent)
     except Exception:  # noqa: BLE001 - reported to the import process, which raises it
-        _put(queue, _Failure(traceback.format_exc()), parent)
+        delivered = _put(queue, _Failure(traceback.format_exc()), parent)
     finally:
         queue.close()
-        queue.join_thread()
+        if delivered:
+            queue.join_thread()
+        else:
+            # The import process is gone: nobody will read the pipe (this process holds its
+            # other end too, so a write would wait forever). Exit without flushing.
+            queue.cancel_join_thread()
 
 
 class Preparer:
