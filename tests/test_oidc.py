@@ -330,6 +330,18 @@ def test_a_new_password_ends_the_profile_s_tokens_at_every_client(base: str, w: 
     )
 
 
+def test_a_code_minted_before_a_password_change_buys_no_tokens(base: str, w: World) -> None:
+    reg = register(w, app=w.elar)
+    rp = rp_for(base, reg)
+    who = person()
+    code = code_for(rp, Browser(base), who)
+    accounts.do_change_password(profile=who, new_password="a-new-long-passphrase-2026", ctx=CTX)
+    refused = token_post(
+        rp, grant_type="authorization_code", code=code, redirect_uri=REDIRECT, code_verifier="v" * 64
+    )
+    assert refused.json()["error"] == "invalid_grant"
+
+
 def test_third_party_clients_ask_for_consent(base: str, w: World) -> None:
     reg = register(w, first_party=False)
     who = person()

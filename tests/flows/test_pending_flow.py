@@ -121,3 +121,33 @@ def test_page_one_fields_are_kept_rendered_for_first_visitors_only() -> None:
     assert 'value="Okonkwo"' in refused.content.decode()
     assert "usa-input--error" in fields(refused) and fields(refused) != fields(first)
     assert "Okonkwo" not in fields(Client().get(step("identity")))
+
+
+def test_an_ended_id_made_again_by_another_browser_is_not_the_old_session_s() -> None:
+    """A session can still list an id whose row is gone: a concurrent request of its own that
+    loaded the session before "Start over" saved it writes the old copy back (sessions are saved
+    whole, last write wins). If another browser is then given that page 1 (a link) and makes
+    the row again, the first session must not find that person's flow."""
+    attacker = Client()
+    address, pending = open_page1(attacker)
+    attacker.post(address, {"flow": pending, **someone("Ada", "Mallory").identity_post()})
+    assert Flow.objects.filter(pk=pending).exists()
+    stale = dict(attacker.session.items())  # the copy a concurrent request holds
+    attacker.post(reverse("registration:restart"), {"flow": pending})
+    assert not Flow.objects.filter(pk=pending).exists()
+    session = attacker.session
+    session.update(stale)  # ... written back after "Start over"
+    session.save()
+    assert pending in attacker.session["edgate.flows.registration"]
+
+    victim = Client()
+    victim.get(address)
+    made = victim.post(address, {"flow": pending, **someone("Vera", "Quintrell").identity_post()})
+    assert location(made) == step("contact")
+
+    seen = attacker.get(address)
+    assert "Quintrell" not in seen.content.decode()
+    assert pending not in attacker.session["edgate.flows.registration"]
+    # The victim's flow goes on, untouched.
+    mine = victim.get(address)
+    assert mine.status_code == 200 and 'value="Quintrell"' in mine.content.decode()

@@ -181,12 +181,30 @@ def start(
     return flow
 
 
-def _own(request: HttpRequest, kind: str, flow_id: str) -> None:
+def _born_key(kind: str) -> str:
+    return f"edgate.flows.{kind}.born"
+
+
+def _own(request: HttpRequest, kind: str, flow_id: str, born: str | None = None) -> None:
     ids = [*owned(request, kind), flow_id]
     if len(ids) > MAX_FLOWS_PER_KIND:
         Flow.objects.filter(pk__in=ids[:-MAX_FLOWS_PER_KIND]).delete()
         ids = ids[-MAX_FLOWS_PER_KIND:]
     request.session[_owned_key(kind)] = ids
+    births = {i: t for i, t in request.session.get(_born_key(kind), {}).items() if i in ids}
+    if born is not None:
+        births[flow_id] = born
+    if births or _born_key(kind) in request.session:
+        request.session[_born_key(kind)] = births
+
+
+def _birth(flow: Flow) -> str:
+    """When the row was made, to the microsecond: what ties a row made under a pending id to the
+    session that made it. A pending id can be offered again once its row is gone (ended, or
+    trimmed), and a session may still list it — a stale copy of the session written back by a
+    concurrent request (sessions are saved whole, last write wins), or a cache that missed a
+    write. A row made again under that id, by another browser, has another birth."""
+    return flow.created_at.isoformat()
 
 
 # --- flows created by their first submission (Graph.create_on_submit) ---------------------------
@@ -245,7 +263,7 @@ def create(request: HttpRequest, graph: Graph, flow_id: str) -> Flow | None:
             flow.save(force_insert=True)
     except IntegrityError:
         return None
-    _own(request, graph.kind, flow.pk)
+    _own(request, graph.kind, flow.pk, born=_birth(flow))
     return flow
 
 
@@ -255,6 +273,14 @@ def find(request: HttpRequest, graph: Graph, flow_id: str | None) -> Flow | None
     if not flow_id or flow_id not in owned(request, graph.kind):
         return None
     flow = Flow.objects.filter(pk=flow_id, kind=graph.kind).first()
+    if flow is not None and "." in flow_id:
+        # Made under a pending id (the only ids with dots: "token.issued.mac"): ours only if it
+        # is the row this session made (see _birth), not one another browser made again under
+        # an id this session once held.
+        born = request.session.get(_born_key(graph.kind), {}).get(flow_id)
+        if born != _birth(flow):
+            _disown(request, graph.kind, flow_id)
+            return None
     if flow is not None and flow.is_expired:
         flow.delete()
         flow = None
@@ -271,6 +297,9 @@ def end(request: HttpRequest, graph: Graph, flow_id: str) -> None:
 
 def _disown(request: HttpRequest, kind: str, flow_id: str) -> None:
     request.session[_owned_key(kind)] = [i for i in owned(request, kind) if i != flow_id]
+    births = request.session.get(_born_key(kind))
+    if births and flow_id in births:
+        request.session[_born_key(kind)] = {i: t for i, t in births.items() if i != flow_id}
 
 
 def ttl() -> timedelta:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from datetime import date
 
@@ -93,7 +94,17 @@ def _submission_key(person: Person, query: Identity) -> str:
         str(query.date_of_birth),
         normalize.name_key(query.first_name),
         normalize.name_key(query.last_name),
+        # Every other field a registrant types that the match reads: the same case reference
+        # goes only to the same submission (a stranger who types the names and birth date of a
+        # case opened without an SSN gets a reference of their own, not the case's).
+        normalize.name_key(query.middle_name),
+        normalize.name_key(query.former_last_name),
+        query.state_id.strip().upper(),
     ]
+    if not query.ssn and not query.state_id.strip():
+        # Nothing typed that a stranger could not know (names and a birth date): no later
+        # submission is taken for the one that opened the case, so none is given its reference.
+        parts.append(secrets.token_hex(16))
     return crypto.lookup_hash("match-case", "|".join(parts))
 
 

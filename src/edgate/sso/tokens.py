@@ -5,18 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from oauth2_provider.models import AccessToken, RefreshToken
+from oauth2_provider.models import AccessToken, Grant, RefreshToken
 from oauth2_provider.models import Application as Client
 
 
 def end_tokens(user: Any, client: Client | None = None) -> int:
     """Revoke the person's access and refresh tokens (and ID tokens), at one client or, with
-    no client, at every client. Answers how many access and refresh tokens were ended."""
+    no client, at every client; authorization codes not yet exchanged there are deleted too (a
+    code minted before a password change would otherwise still buy fresh tokens for its last
+    seconds). Answers how many access and refresh tokens were ended."""
     refresh_tokens = RefreshToken.objects.filter(user=user, revoked__isnull=True)
     access_tokens = AccessToken.objects.filter(user=user)
+    codes = Grant.objects.filter(user=user)
     if client is not None:
         refresh_tokens = refresh_tokens.filter(application=client)
         access_tokens = access_tokens.filter(application=client)
+        codes = codes.filter(application=client)
+    codes.delete()
     live_refresh = list(refresh_tokens)
     ended = 0
     for token in access_tokens.select_related("id_token"):
