@@ -29,7 +29,7 @@ import pstats
 import statistics
 import time
 
-from bench.signin_cpu import PASSWORD, setup
+from bench.signin_cpu import PASSWORD, count_round_trips, setup
 
 
 def main() -> None:
@@ -46,7 +46,6 @@ def main() -> None:
     # flows is raised for this process (as bench.load raises it for its nodes).
     os.environ.setdefault("EDGATE_THROTTLE_FLOW_START_ADDRESS", "1000000/3600")
     profile, _hash = setup()
-    import redis.connection
     from django.conf import settings
     from django.contrib.sessions.models import Session
     from django.db import connection
@@ -55,19 +54,7 @@ def main() -> None:
     import edgate
     from edgate.core.models import Flow
 
-    trips = {"sql": 0, "redis": 0}
-
-    def count_sql(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        trips["sql"] += 1
-        return execute(sql, params, many, context)
-
-    send = redis.connection.AbstractConnection.send_packed_command
-
-    def count_redis(self, command, check_health=True):  # type: ignore[no-untyped-def]
-        trips["redis"] += 1
-        return send(self, command, check_health)
-
-    redis.connection.AbstractConnection.send_packed_command = count_redis  # type: ignore[method-assign]
+    trips, count_sql = count_round_trips()
 
     anonymous = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="198.51.100.30")
     signed_in = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="198.51.100.31")

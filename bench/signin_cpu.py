@@ -72,6 +72,27 @@ def setup() -> tuple[object, str]:
     return existing, existing.password
 
 
+def count_round_trips():  # type: ignore[no-untyped-def]
+    """Counters of SQL statements and Redis round trips: (`trips`, the execute wrapper to pass to
+    `connection.execute_wrapper`). Redis commands are counted from now on, in this process."""
+    import redis.connection
+
+    trips = {"sql": 0, "redis": 0}
+
+    def count_sql(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        trips["sql"] += 1
+        return execute(sql, params, many, context)
+
+    send = redis.connection.AbstractConnection.send_packed_command
+
+    def count_redis(self, command, check_health=True):  # type: ignore[no-untyped-def]
+        trips["redis"] += 1
+        return send(self, command, check_health)
+
+    redis.connection.AbstractConnection.send_packed_command = count_redis  # type: ignore[method-assign]
+    return trips, count_sql
+
+
 def cpu_ms(fn, rounds: int) -> list[float]:  # type: ignore[no-untyped-def]
     out = []
     for _ in range(rounds):
@@ -97,22 +118,9 @@ def main() -> None:
     login, logout = "/login/", "/logout/"
     data = {"username": profile.username, "password": PASSWORD}  # type: ignore[attr-defined]
 
-    import redis.connection
     from django.db import connection
 
-    trips = {"sql": 0, "redis": 0}
-
-    def count_sql(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        trips["sql"] += 1
-        return execute(sql, params, many, context)
-
-    send = redis.connection.AbstractConnection.send_packed_command
-
-    def count_redis(self, command, check_health=True):  # type: ignore[no-untyped-def]
-        trips["redis"] += 1
-        return send(self, command, check_health)
-
-    redis.connection.AbstractConnection.send_packed_command = count_redis  # type: ignore[method-assign]
+    trips, count_sql = count_round_trips()
 
     def timed(request, expected: int = 200) -> float:  # type: ignore[no-untyped-def]
         """CPU ms of one request; its SQL statements and Redis round trips counted in `trips`."""
