@@ -21,7 +21,7 @@ from edgate.audit.models import AuditEvent, EventType
 from edgate.directory import actions as directory
 from edgate.mfa.actions import do_provision_totp
 from edgate.sso import actions as sso
-from edgate.sso.models import Subject
+from edgate.sso.models import Subject, TokenFamily
 
 from .factories import CTX, on_file, someone, with_profile
 from .oidc import (
@@ -389,6 +389,38 @@ def test_a_code_works_once(base: str, w: World) -> None:
     }
     assert token_post(rp, **exchange).status_code == 200
     assert token_post(rp, **exchange).json()["error"] == "invalid_grant"
+
+
+def test_a_code_used_again_revokes_what_its_first_exchange_gave(base: str, w: World) -> None:
+    """RFC 6749 §4.1.2: a second exchange is refused, and the tokens the first one gave (with
+    every rotation since) end: one of the two exchanges was not the client's."""
+    reg = register(w)
+    rp = rp_for(base, reg)
+    who = person()
+    grant(who, w)
+    code = code_for(rp, Browser(base), who)
+    exchange = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "code_verifier": "v" * 64,
+    }
+    first = token_post(rp, **exchange).json()
+    rotated = token_post(rp, grant_type="refresh_token", refresh_token=first["refresh_token"]).json()
+    assert rp.userinfo(rotated["access_token"]).status_code == 200
+    elsewhere = sign_in(rp, Browser(base), who)  # another sign-in of the same person
+
+    assert token_post(rp, **exchange).json()["error"] == "invalid_grant"
+    assert rp.userinfo(rotated["access_token"]).status_code == 401
+    refused = token_post(rp, grant_type="refresh_token", refresh_token=rotated["refresh_token"])
+    assert refused.json()["error"] == "invalid_grant"
+    assert rp.userinfo(elsewhere["access_token"]).status_code == 200  # not from that code
+    event = AuditEvent.objects.get(event_type=EventType.SSO_CODE_REUSED)
+    assert (event.target_id, event.outcome) == (str(who.pk), "denied")
+    assert event.detail == {"client_id": reg.client.client_id, "application": "DROPBOX", "tokens_ended": 2}
+    # Only a hash of the code is kept, and the code itself is in no event.
+    assert not TokenFamily.objects.filter(code_digest=code).exists()
+    assert all(code not in str(logged.detail) for logged in AuditEvent.objects.all())
 
 
 def test_pkce_verifier_wrong_or_missing_is_refused(base: str, w: World) -> None:

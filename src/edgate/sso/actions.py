@@ -1,4 +1,5 @@
-"""Registering and removing OpenID Connect clients; rotating and retiring signing keys."""
+"""Registering and removing OpenID Connect clients; rotating and retiring signing keys; ending
+the tokens of a code used twice."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import Application as Client
 
 from edgate.audit.events import audited
-from edgate.audit.models import EventType
+from edgate.audit.models import EventType, Outcome
 from edgate.audit.record import record_event
 from edgate.core.context import Ctx
 from edgate.directory.models import Application
 
-from . import keys
+from . import families, keys
 from .models import ClientApplication, SigningKey
+from .tokens import end_family
 
 
 class KeyInUse(Exception):
@@ -147,3 +149,29 @@ def do_retire_signing_key(*, key: SigningKey, ctx: Ctx) -> SigningKey:
         row.save(update_fields=["retired_at"])
         record_event(EventType.SSO_KEY_RETIRED, ctx=ctx, target=row, detail={"kid": row.kid})
     return row
+
+
+@audited(EventType.SSO_CODE_REUSED)
+@transaction.atomic
+def do_end_reused_code(*, client: Client, code: str, ctx: Ctx) -> int | None:
+    """An authorization code presented again after it was exchanged: the exchange is refused
+    (by the caller) and the tokens the first exchange gave, with every rotation since, are
+    revoked (RFC 6749 §4.1.2; RFC 9700 §4.2.4): one of the two exchanges was not the client's.
+    Answers how many live tokens ended, or None for a code never exchanged here."""
+    begun = families.of_code(client, code)
+    if not begun:
+        return None
+    ended = sum(end_family(row.family) for row in begun)
+    link = ClientApplication.objects.filter(client=client).select_related("application").first()
+    record_event(
+        EventType.SSO_CODE_REUSED,
+        ctx=ctx,
+        target=begun[0].profile,
+        outcome=Outcome.DENIED,
+        detail={
+            "client_id": client.client_id,
+            "application": link.application.code if link else None,
+            "tokens_ended": ended,
+        },
+    )
+    return ended
