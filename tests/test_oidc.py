@@ -8,9 +8,12 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 import requests
+import time_machine
+from django.core.management import call_command
 from django.utils import timezone
 from joserfc.errors import JoseError
 from oauth2_provider.models import Grant
@@ -340,6 +343,32 @@ def test_a_code_minted_before_a_password_change_buys_no_tokens(base: str, w: Wor
         rp, grant_type="authorization_code", code=code, redirect_uri=REDIRECT, code_verifier="v" * 64
     )
     assert refused.json()["error"] == "invalid_grant"
+
+
+def test_a_refresh_family_ends_twelve_hours_after_the_authorization(base: str, w: World) -> None:
+    """However often it is refreshed (each refresh token alone would live on), the family ends
+    EDGATE_OIDC_REFRESH_MAX_SECONDS (12 h) after the person authorized the client; then only a
+    new authorization gives tokens, and `edgate cleanup` forgets the ended family."""
+    reg = register(w, app=w.elar)
+    rp = rp_for(base, reg)
+    who = person()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        token = sign_in(rp, Browser(base), who)
+    for hours in (6, 11.9):  # each refresh well within the previous token's own 8 hours
+        with time_machine.travel(start + timedelta(hours=hours), tick=False):
+            refreshed = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"])
+            assert refreshed.status_code == 200, refreshed.text
+            token = refreshed.json()
+    with time_machine.travel(start + timedelta(hours=12, seconds=1), tick=False):
+        refused = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"])
+        assert refused.json()["error"] == "invalid_grant"
+        out = StringIO()
+        call_command("cleanup", stdout=out)
+        assert "1 ended token families" in out.getvalue()
+        assert not TokenFamily.objects.exists()
+        again = sign_in(rp, Browser(base), who)  # through /authorize again: a new family
+        assert token_post(rp, grant_type="refresh_token", refresh_token=again["refresh_token"]).status_code == 200
 
 
 def test_third_party_clients_ask_for_consent(base: str, w: World) -> None:

@@ -81,8 +81,11 @@ class EdgateValidator(OAuth2Validator):
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         """A refresh stops as soon as the grant is revoked, the staff entry ends, or the Profile
-        is locked or disabled."""
+        is locked or disabled; and, however often it was refreshed, when its family ends
+        (EDGATE_OIDC_REFRESH_MAX_SECONDS after the person authorized the client)."""
         valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
+        if valid and families.has_ended(request.refresh_token_instance.token_family):
+            return False
         return valid and access.may_sign_in(request.user, client)
 
     def _ctx(self, request: Any) -> Ctx:
