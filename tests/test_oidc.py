@@ -13,6 +13,7 @@ from io import StringIO
 import pytest
 import requests
 import time_machine
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 from joserfc.errors import JoseError
@@ -370,6 +371,31 @@ def test_a_refresh_family_ends_twelve_hours_after_the_authorization(base: str, w
         again = sign_in(rp, Browser(base), who)  # through /authorize again: a new family
         assert token_post(rp, grant_type="refresh_token", refresh_token=again["refresh_token"]).status_code == 200
 
+
+def test_a_client_gets_only_the_scopes_it_is_registered_for(base: str, w: World) -> None:
+    """A request for a scope the client is not registered for is refused with invalid_scope
+    (back at the client, with its state), not narrowed in silence."""
+    reg = sso.do_register_client(
+        name="Dropbox", application=w.dropbox, redirect_uris=[REDIRECT], scopes=["profile"], ctx=CTX
+    )
+    assert reg.link.allowed_scopes() == {"openid", "profile"}
+    rp, browser, who = rp_for(base, reg), Browser(base), person()
+    grant(who, w)
+    asked_too_much = rp.authorization_url(rp.session(), code_verifier="v" * 64, state="sc")
+    refused = query(browser.go(asked_too_much, username=who.username))
+    assert refused["error"] == "invalid_scope" and refused["state"] == "sc" and "code" not in refused
+    session = rp.session(scope="openid profile")
+    callback = browser.go(rp.authorization_url(session, code_verifier="v" * 64))
+    token = rp.fetch_token(session, callback, "v" * 64)
+    assert token["scope"] == "openid profile"
+    info = rp.userinfo(token["access_token"]).json()
+    assert info["preferred_username"] == who.username and "email" not in info
+    registered = AuditEvent.objects.get(event_type=EventType.SSO_CLIENT_REGISTERED)
+    assert registered.detail["scopes"] == ["openid", "profile"]
+    with pytest.raises(ValidationError):
+        sso.do_register_client(
+            name="X", application=w.dropbox, redirect_uris=[REDIRECT], scopes=["address"], ctx=CTX
+        )
 
 def test_third_party_clients_ask_for_consent(base: str, w: World) -> None:
     reg = register(w, first_party=False)

@@ -25,10 +25,16 @@ class ClientApplication(models.Model):
     client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="edgate")
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="clients")
     first_party = models.BooleanField(default=True)
+    # The scopes the client may ask for, space-separated (`openid` always among them); a
+    # request for any other is refused with invalid_scope (sso/validators.py validate_scopes).
+    scopes = models.CharField(max_length=200, default="openid profile email")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["client__name"]
+
+    def allowed_scopes(self) -> set[str]:
+        return set(self.scopes.split())
 
     def __str__(self) -> str:
         return f"{self.client.name} → {self.application.code}"

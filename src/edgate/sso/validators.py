@@ -52,6 +52,17 @@ class EdgateValidator(OAuth2Validator):
             claims["email"] = person.email
         return claims
 
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """Only the scopes the client is registered for (ClientApplication.scopes). A request
+        for more is refused with invalid_scope rather than silently narrowed: RFC 6749 §3.3
+        allows either, django-oauth-toolkit refuses (the client learns at once that it asked
+        for what it may not have, instead of finding a claim missing later), and OIDC's "ignore
+        scopes not understood" is about unknown values, not known ones withheld."""
+        if not super().validate_scopes(client_id, scopes, client, request, *args, **kwargs):
+            return False
+        link = access.link_of(client)
+        return link is not None and set(scopes) <= link.allowed_scopes()
+
     # --- access is asked again at every step that hands out or honours a token -----------
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):  # type: ignore[no-untyped-def]
