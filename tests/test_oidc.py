@@ -369,7 +369,10 @@ def test_a_refresh_family_ends_twelve_hours_after_the_authorization(base: str, w
         assert "1 ended token families" in out.getvalue()
         assert not TokenFamily.objects.exists()
         again = sign_in(rp, Browser(base), who)  # through /authorize again: a new family
-        assert token_post(rp, grant_type="refresh_token", refresh_token=again["refresh_token"]).status_code == 200
+        assert (
+            token_post(rp, grant_type="refresh_token", refresh_token=again["refresh_token"]).status_code
+            == 200
+        )
 
 
 def test_a_client_gets_only_the_scopes_it_is_registered_for(base: str, w: World) -> None:
@@ -396,6 +399,7 @@ def test_a_client_gets_only_the_scopes_it_is_registered_for(base: str, w: World)
         sso.do_register_client(
             name="X", application=w.dropbox, redirect_uris=[REDIRECT], scopes=["address"], ctx=CTX
         )
+
 
 def test_third_party_clients_ask_for_consent(base: str, w: World) -> None:
     reg = register(w, first_party=False)

@@ -12,7 +12,9 @@ CODE = "import django; django.setup(); from edgate.core import conf; print(int(c
 def run(**env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if k != "EDGATE_OIDC_REFRESH_MAX_SECONDS"}
     environ |= {"DJANGO_SETTINGS_MODULE": "edgate.settings.test", **env}
-    return subprocess.run([sys.executable, "-c", CODE], env=environ, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", CODE], env=environ, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_twelve_hours_unless_set_and_a_bad_value_stops_start_up() -> None:

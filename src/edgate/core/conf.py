@@ -147,7 +147,9 @@ def _load() -> EdgateSettings:
             pii_keys=tuple(getattr(settings, "PII_KEYS", ())),
             lookup_key=str(getattr(settings, "LOOKUP_KEY", "")).encode(),
             ipv6_prefix=int(raw.get("THROTTLE_IPV6_PREFIX", 64)),
-            oidc_refresh_max=_seconds("EDGATE_OIDC_REFRESH_MAX_SECONDS", raw.get("OIDC_REFRESH_MAX_SECONDS", 12 * 3600)),
+            oidc_refresh_max=_seconds(
+                "EDGATE_OIDC_REFRESH_MAX_SECONDS", raw.get("OIDC_REFRESH_MAX_SECONDS", 12 * 3600)
+            ),
             agency_name_translations={
                 str(language): str(name).strip()
                 for language, name in dict(raw.get("AGENCY_NAME_TRANSLATIONS", {})).items()

@@ -33,11 +33,11 @@ class ClientApplication(models.Model):
     class Meta:
         ordering = ["client__name"]
 
-    def allowed_scopes(self) -> set[str]:
-        return set(self.scopes.split())
-
     def __str__(self) -> str:
         return f"{self.client.name} → {self.application.code}"
+
+    def allowed_scopes(self) -> set[str]:
+        return set(self.scopes.split())
 
 
 class Subject(models.Model):

@@ -85,7 +85,9 @@ class EdgateValidator(OAuth2Validator):
 
     def _create_refresh_token(self, request, refresh_token_code, access_token, previous_refresh_token):  # type: ignore[no-untyped-def]
         """A code exchange begins a family: remember its code (hashed) and when it ends."""
-        token = super()._create_refresh_token(request, refresh_token_code, access_token, previous_refresh_token)
+        token = super()._create_refresh_token(
+            request, refresh_token_code, access_token, previous_refresh_token
+        )
         if previous_refresh_token is None and request.code:
             families.begin(refresh_token=token, code=request.code, client=request.client)
         return token

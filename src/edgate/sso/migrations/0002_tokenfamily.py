@@ -46,7 +46,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="TokenFamily",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("family", models.UUIDField(unique=True)),
                 ("code_digest", models.CharField(blank=True, db_index=True, max_length=64)),
                 ("authorized_at", models.DateTimeField()),
