@@ -437,6 +437,10 @@ EDGATE = {
     "SIGN_IN_DELAY": {"FREE_ATTEMPTS": 3, "FIRST_DELAY_SECONDS": 2, "MAX_DELAY_SECONDS": 300},
     # One-time codes that customer service issues: to set up a pre-created Profile (days), and
     # to recover a privileged Profile, which never recovers by hint question (hours).
+    # Single sign-on: a refresh-token family ends this long after the person authorized the
+    # application (a workday, as ABSOLUTE_SESSION_HOURS); then the application sends them
+    # through /oauth/authorize/ again (docs/sso.md, "Refresh tokens").
+    "OIDC_REFRESH_MAX_SECONDS": os.environ.get("EDGATE_OIDC_REFRESH_MAX_SECONDS") or 12 * 3600,
     "ACTIVATION_CODE_DAYS": 15,
     "RECOVERY_CODE_HOURS": 24,
 }
