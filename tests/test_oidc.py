@@ -8,9 +8,13 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 import requests
+import time_machine
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.utils import timezone
 from joserfc.errors import JoseError
 from oauth2_provider.models import Grant
@@ -21,7 +25,7 @@ from edgate.audit.models import AuditEvent, EventType
 from edgate.directory import actions as directory
 from edgate.mfa.actions import do_provision_totp
 from edgate.sso import actions as sso
-from edgate.sso.models import Subject
+from edgate.sso.models import Subject, TokenFamily
 
 from .factories import CTX, on_file, someone, with_profile
 from .oidc import (
@@ -342,6 +346,61 @@ def test_a_code_minted_before_a_password_change_buys_no_tokens(base: str, w: Wor
     assert refused.json()["error"] == "invalid_grant"
 
 
+def test_a_refresh_family_ends_twelve_hours_after_the_authorization(base: str, w: World) -> None:
+    """However often it is refreshed (each refresh token alone would live on), the family ends
+    EDGATE_OIDC_REFRESH_MAX_SECONDS (12 h) after the person authorized the client; then only a
+    new authorization gives tokens, and `edgate cleanup` forgets the ended family."""
+    reg = register(w, app=w.elar)
+    rp = rp_for(base, reg)
+    who = person()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        token = sign_in(rp, Browser(base), who)
+    for hours in (6, 11.9):  # each refresh well within the previous token's own 8 hours
+        with time_machine.travel(start + timedelta(hours=hours), tick=False):
+            refreshed = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"])
+            assert refreshed.status_code == 200, refreshed.text
+            token = refreshed.json()
+    with time_machine.travel(start + timedelta(hours=12, seconds=1), tick=False):
+        refused = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"])
+        assert refused.json()["error"] == "invalid_grant"
+        out = StringIO()
+        call_command("cleanup", stdout=out)
+        assert "1 ended token families" in out.getvalue()
+        assert not TokenFamily.objects.exists()
+        again = sign_in(rp, Browser(base), who)  # through /authorize again: a new family
+        assert (
+            token_post(rp, grant_type="refresh_token", refresh_token=again["refresh_token"]).status_code
+            == 200
+        )
+
+
+def test_a_client_gets_only_the_scopes_it_is_registered_for(base: str, w: World) -> None:
+    """A request for a scope the client is not registered for is refused with invalid_scope
+    (back at the client, with its state), not narrowed in silence."""
+    reg = sso.do_register_client(
+        name="Dropbox", application=w.dropbox, redirect_uris=[REDIRECT], scopes=["profile"], ctx=CTX
+    )
+    assert reg.link.allowed_scopes() == {"openid", "profile"}
+    rp, browser, who = rp_for(base, reg), Browser(base), person()
+    grant(who, w)
+    asked_too_much = rp.authorization_url(rp.session(), code_verifier="v" * 64, state="sc")
+    refused = query(browser.go(asked_too_much, username=who.username))
+    assert refused["error"] == "invalid_scope" and refused["state"] == "sc" and "code" not in refused
+    session = rp.session(scope="openid profile")
+    callback = browser.go(rp.authorization_url(session, code_verifier="v" * 64))
+    token = rp.fetch_token(session, callback, "v" * 64)
+    assert token["scope"] == "openid profile"
+    info = rp.userinfo(token["access_token"]).json()
+    assert info["preferred_username"] == who.username and "email" not in info
+    registered = AuditEvent.objects.get(event_type=EventType.SSO_CLIENT_REGISTERED)
+    assert registered.detail["scopes"] == ["openid", "profile"]
+    with pytest.raises(ValidationError):
+        sso.do_register_client(
+            name="X", application=w.dropbox, redirect_uris=[REDIRECT], scopes=["address"], ctx=CTX
+        )
+
+
 def test_third_party_clients_ask_for_consent(base: str, w: World) -> None:
     reg = register(w, first_party=False)
     who = person()
@@ -389,6 +448,38 @@ def test_a_code_works_once(base: str, w: World) -> None:
     }
     assert token_post(rp, **exchange).status_code == 200
     assert token_post(rp, **exchange).json()["error"] == "invalid_grant"
+
+
+def test_a_code_used_again_revokes_what_its_first_exchange_gave(base: str, w: World) -> None:
+    """RFC 6749 §4.1.2: a second exchange is refused, and the tokens the first one gave (with
+    every rotation since) end: one of the two exchanges was not the client's."""
+    reg = register(w)
+    rp = rp_for(base, reg)
+    who = person()
+    grant(who, w)
+    code = code_for(rp, Browser(base), who)
+    exchange = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "code_verifier": "v" * 64,
+    }
+    first = token_post(rp, **exchange).json()
+    rotated = token_post(rp, grant_type="refresh_token", refresh_token=first["refresh_token"]).json()
+    assert rp.userinfo(rotated["access_token"]).status_code == 200
+    elsewhere = sign_in(rp, Browser(base), who)  # another sign-in of the same person
+
+    assert token_post(rp, **exchange).json()["error"] == "invalid_grant"
+    assert rp.userinfo(rotated["access_token"]).status_code == 401
+    refused = token_post(rp, grant_type="refresh_token", refresh_token=rotated["refresh_token"])
+    assert refused.json()["error"] == "invalid_grant"
+    assert rp.userinfo(elsewhere["access_token"]).status_code == 200  # not from that code
+    event = AuditEvent.objects.get(event_type=EventType.SSO_CODE_REUSED)
+    assert (event.target_id, event.outcome) == (str(who.pk), "denied")
+    assert event.detail == {"client_id": reg.client.client_id, "application": "DROPBOX", "tokens_ended": 2}
+    # Only a hash of the code is kept, and the code itself is in no event.
+    assert not TokenFamily.objects.filter(code_digest=code).exists()
+    assert all(code not in str(logged.detail) for logged in AuditEvent.objects.all())
 
 
 def test_pkce_verifier_wrong_or_missing_is_refused(base: str, w: World) -> None:
