@@ -60,8 +60,8 @@ Connections per worker (worker_connections = threads, EDGATE_WORKER_CONNECTIONS)
 gthread worker accepts up to worker_connections (gunicorn's default 1,000) and queues every
 request its threads cannot start yet in a queue of its own. A worker whose threads were held by
 sign-ins waiting for a hashing slot kept accepting pages it could not start while the other
-worker idled: in the load benchmark's sign-in and -think scenarios the busiest worker took
-57-66% of the requests with 1,000, 50-54% with worker_connections = threads (two runs,
+worker idled: in the load benchmark's sign-in and mixed-think scenarios the busiest worker
+took 58-70% of the requests with 1,000, 51-54% with worker_connections = threads (two runs,
 docs/performance.md). Accepting no more than it has threads leaves the rest in the listening
 socket's queue, which every worker takes from when a thread comes free. Keep-alive is then
 off (a kept-alive connection would hold one of those places); deploy's nginx opens a
