@@ -381,6 +381,17 @@ EDGATE = {
         ),
     },
     "AGENCY_SHORT_NAME": os.environ.get("EDGATE_AGENCY_SHORT_NAME", "DOE"),
+    # The short name in the other languages, the same way: the default "DOE" comes with the
+    # initials of the default Spanish name; a deployment gives its own (EDGATE_AGENCY_SHORT_NAME_ES).
+    "AGENCY_SHORT_NAME_TRANSLATIONS": {
+        "es": os.environ.get(
+            "EDGATE_AGENCY_SHORT_NAME_ES",
+            "DEE"
+            if os.environ.get("EDGATE_AGENCY_SHORT_NAME", "DOE") == "DOE"
+            and os.environ.get("EDGATE_AGENCY_NAME", _AGENCY_NAME) == _AGENCY_NAME
+            else "",
+        ),
+    },
     "CUSTOMER_SERVICE_PHONE": os.environ.get("EDGATE_CUSTOMER_SERVICE_PHONE", "(555) 010-6600"),
     "USERNAME_SCHEME": "edgate.accounts.usernames.first_initial_last_name",
     "MATCHER": "edgate.identity.engine.RuleMatcher",
