@@ -195,6 +195,11 @@ def end_reused_code(ctx: Ctx) -> None:
     assert sso.do_end_reused_code(client=client, code="a-code-exchanged-before", ctx=ctx) == 0
 
 
+def disconnect_client(ctx: Ctx) -> None:
+    client = register_client(CTX).client
+    sso.do_disconnect_client(profile=with_profile(on_file(someone())), client=client, ctx=ctx)
+
+
 def rotate_and_retire_key(ctx: Ctx) -> None:
     first = sso.do_rotate_signing_key(ctx=ctx, pem=oidc.signing_pem(0))
     sso.do_rotate_signing_key(ctx=ctx, pem=oidc.signing_pem(1))
@@ -416,6 +421,7 @@ RECIPES: dict[str, tuple[set[EventType], Callable[[Ctx], object]]] = {
     "sso.do_remove_client": ({EventType.SSO_CLIENT_REMOVED}, remove_client),
     "sso.do_rotate_signing_key": ({EventType.SSO_KEY_ROTATED}, rotate_and_retire_key),
     "sso.do_end_reused_code": ({EventType.SSO_CODE_REUSED}, end_reused_code),
+    "sso.do_disconnect_client": ({EventType.SSO_CONSENT_WITHDRAWN}, disconnect_client),
     "sso.do_retire_signing_key": ({EventType.SSO_KEY_RETIRED}, rotate_and_retire_key),
     "matching.do_set_case_status": (
         {EventType.MATCH_CASE_STATUS_CHANGED},

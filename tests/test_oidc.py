@@ -13,9 +13,13 @@ from io import StringIO
 import pytest
 import requests
 import time_machine
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.utils import timezone
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 from joserfc.errors import JoseError
 from oauth2_provider.models import Grant
 
@@ -24,10 +28,11 @@ from edgate.accounts.models import Profile, Status
 from edgate.audit.models import AuditEvent, EventType
 from edgate.directory import actions as directory
 from edgate.mfa.actions import do_provision_totp
+from edgate.sso import access
 from edgate.sso import actions as sso
 from edgate.sso.models import Subject, TokenFamily
 
-from .factories import CTX, on_file, someone, with_profile
+from .factories import CTX, PASSWORD, on_file, someone, with_profile
 from .oidc import (
     AFTER_LOGOUT,
     OTHER_REDIRECT,
@@ -417,6 +422,71 @@ def test_third_party_clients_ask_for_consent(base: str, w: World) -> None:
     accepted = browser.submit({"allow": "Authorize"})
     assert "code" in query(accepted)
     assert rp.fetch_token(session, accepted, "v" * 64)["access_token"]
+
+
+def signed_in_client(who: Profile) -> Client:
+    """A Django test client signed in through the sign-in page, CSRF enforced as in a browser."""
+    page = Client(enforce_csrf_checks=True)
+    page.get(reverse("accounts:login"))
+    token = page.cookies[settings.CSRF_COOKIE_NAME].value
+    answer = page.post(
+        reverse("accounts:login"),
+        {"username": who.username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+    )
+    assert answer.status_code == 302, answer.content[:2000]
+    return page
+
+
+def test_connected_applications_shows_and_disconnects_what_holds_the_persons_tokens(
+    base: str, w: World
+) -> None:
+    vendor = register(w, first_party=False)
+    elar = sso.do_register_client(name="ELAR", application=w.elar, redirect_uris=[REDIRECT], ctx=CTX)
+    who, other = person(), person("Blair", "Two")
+    grant(who, w)
+    vrp, erp, browser = rp_for(base, vendor), rp_for(base, elar), Browser(base)
+    session = vrp.session()
+    browser.go(vrp.authorization_url(session, code_verifier="v" * 64), username=who.username)
+    assert browser.last is not None
+    with translation.override("en"):  # the consent page says how long the answer lasts
+        lasts = ngettext("at most %(hours)s hour from now", "at most %(hours)s hours from now", 12)
+    assert lasts % {"hours": 12} in browser.last.text
+    vtok = vrp.fetch_token(session, browser.submit({"allow": "Authorize"}), "v" * 64)
+    etok = sign_in(erp, browser, who)
+    theirs = sign_in(erp, Browser(base), other)
+
+    page = signed_in_client(who)
+    url = reverse("sso:connected")
+    assert url in page.get(reverse("accounts:profile")).content.decode()  # linked from My Profile
+    listing = page.get(url)
+    shown = listing.content.decode()
+    assert [c.client.name for c in listing.context["connections"]] == ["Dropbox", "ELAR"]
+    assert str(access.SCOPE_DESCRIPTIONS["email"]) in shown and 'name="csrfmiddlewaretoken"' in shown
+    assert page.post(url, {"client_id": vendor.client.client_id}).status_code == 403  # no CSRF token
+    csrf = page.cookies[settings.CSRF_COOKIE_NAME].value
+
+    # Bad input changes nothing and is no error: another person's client, an unknown one, none.
+    for wrong in ({"client_id": "no-such-client"}, {}, {"client_id": "x" * 5000}):
+        answer = page.post(url, {**wrong, "csrfmiddlewaretoken": csrf})
+        assert answer.status_code == 302 and answer["Location"] == url
+    assert not AuditEvent.objects.filter(event_type=EventType.SSO_CONSENT_WITHDRAWN).exists()
+
+    done = page.post(url, {"client_id": vendor.client.client_id, "csrfmiddlewaretoken": csrf}, follow=True)
+    assert [c.client.name for c in done.context["connections"]] == ["ELAR"]
+    assert vrp.userinfo(vtok["access_token"]).status_code == 401
+    refused = token_post(vrp, grant_type="refresh_token", refresh_token=vtok["refresh_token"])
+    assert refused.json()["error"] == "invalid_grant"
+    assert query(prompt_none(vrp, browser))["error"] == "consent_required"  # consent forgotten
+    assert erp.userinfo(etok["access_token"]).status_code == 200  # the other application stays
+    assert erp.userinfo(theirs["access_token"]).status_code == 200  # and so does another person
+    event = AuditEvent.objects.get(event_type=EventType.SSO_CONSENT_WITHDRAWN)
+    assert (event.target_id, event.actor_id) == (str(who.pk), who.pk)
+    assert event.detail == {"client_id": vendor.client.client_id, "application": "DROPBOX", "tokens_ended": 2}
+
+    page.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    with translation.override("es"):
+        assert gettext("Connected applications") in page.get(url).content.decode()
+        assert gettext("Connected applications") != "Connected applications"
 
 
 # --- the protocol's negative cases ---------------------------------------------------------

@@ -1,5 +1,5 @@
 """Registering and removing OpenID Connect clients; rotating and retiring signing keys; ending
-the tokens of a code used twice."""
+the tokens of a code used twice; a person disconnecting an application."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import Application as Client
 from oauth2_provider.settings import oauth2_settings
 
+from edgate.accounts.models import Profile
 from edgate.audit.events import audited
 from edgate.audit.models import EventType, Outcome
 from edgate.audit.record import record_event
@@ -21,7 +22,7 @@ from edgate.directory.models import Application
 
 from . import families, keys
 from .models import ClientApplication, SigningKey
-from .tokens import end_family
+from .tokens import end_family, end_tokens
 
 
 class KeyInUse(Exception):
@@ -192,6 +193,28 @@ def do_end_reused_code(*, client: Client, code: str, ctx: Ctx) -> int | None:
         ctx=ctx,
         target=begun[0].profile,
         outcome=Outcome.DENIED,
+        detail={
+            "client_id": client.client_id,
+            "application": link.application.code if link else None,
+            "tokens_ended": ended,
+        },
+    )
+    return ended
+
+
+@audited(EventType.SSO_CONSENT_WITHDRAWN)
+@transaction.atomic
+def do_disconnect_client(*, profile: Profile, client: Client, ctx: Ctx) -> int:
+    """The person withdraws what they allowed `client`: its access, refresh and ID tokens and
+    unexchanged codes end, and with its last live token the remembered consent goes too
+    (REQUEST_APPROVAL_PROMPT "auto" remembers it through a live token), so a third-party client
+    asks again. Answers how many tokens ended."""
+    ended = end_tokens(profile, client)
+    link = ClientApplication.objects.filter(client=client).select_related("application").first()
+    record_event(
+        EventType.SSO_CONSENT_WITHDRAWN,
+        ctx=ctx,
+        target=profile,
         detail={
             "client_id": client.client_id,
             "application": link.application.code if link else None,
