@@ -8,13 +8,18 @@ The pages the load benchmark's PageUser asks for in turn (bench/load/locustfile.
 /login/ and GET /register/identity/ (page 1 of the wizard) anonymous, each with its cookies
 forgotten as a new visitor's, and My applications signed in. Each is requested ROUNDS times
 after 20 warm-up requests; printed: the median CPU ms (time.process_time of this process,
-the test client's own work included), p90, and the SQL statements and Redis round trips of
+the test client's own work included), its mean, p90, and the SQL statements and Redis round trips of
 one request, and the rows one request wrote (flows, sessions).
 
 Run it on two builds one after the other to compare them (PYTHONPATH=<build>/src:$PWD):
 the machine's other load moves the figures by a few tenths of a ms between runs.
 
 --profile login|register|applications: afterwards, cProfile (CPU time) over that page.
+
+The "GC ms" column is the CPU the cyclic garbage collector took per request (gc.callbacks),
+and "full" how many full (oldest-generation) collections ran in all; --gc-freeze moves what
+is alive after the warm-up out of the collector's generations first (gc.freeze), as
+`edgate serve` does in each worker once the application is loaded (gunicorn_conf.py).
 
 Informational only; nothing asserts these figures.
 """
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import os
 import pstats
@@ -41,6 +47,7 @@ def main() -> None:
         "--secure", action="store_true", help="over HTTPS (DJANGO_SETTINGS_MODULE=edgate.settings.production)"
     )
     parser.add_argument("--profile-out", default="", metavar="FILE", help="also write the pstats data here")
+    parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() after the warm-up")
     args = parser.parse_args()
     # Every GET of page 1 is a new visitor from one address: the per-address limit on new
     # flows is raised for this process (as bench.load raises it for its nodes).
@@ -80,6 +87,17 @@ def main() -> None:
     def rows() -> tuple[int, int]:
         return Flow.objects.count(), Session.objects.count()
 
+    collector = {"cpu": 0.0, "full": 0, "start": 0.0}
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collector["start"] = time.process_time()
+        else:
+            collector["cpu"] += time.process_time() - collector["start"]
+            collector["full"] += info["generation"] == 2
+
+    gc.callbacks.append(on_gc)
+
     def timed(request) -> float:  # type: ignore[no-untyped-def]
         trips.update(sql=0, redis=0)
         start = time.process_time()
@@ -91,18 +109,29 @@ def main() -> None:
 
     print(f"code {os.path.dirname(edgate.__file__)}  rounds {args.rounds}")
     print(f"sessions {settings.SESSION_ENGINE}  throttles {'Redis' if settings.REDIS_URL else 'database'}")
-    print(f"{'page':40} {'CPU ms':>7} {'p90':>7} {'SQL':>4} {'Redis':>5} {'flows+':>6} {'sessions+':>9}")
-    for label, get in pages.values():
+    for _label, get in pages.values():
         for _ in range(20):
             timed(get)
+    if args.gc_freeze:
+        gc.collect()
+        gc.freeze()
+    print(f"objects tracked by the collector {len(gc.get_objects())}, frozen {gc.get_freeze_count()}")
+    print(
+        f"{'page':40} {'CPU ms':>7} {'mean':>7} {'p90':>7} {'SQL':>4} {'Redis':>5} {'flows+':>6} "
+        f"{'sessions+':>9} {'GC ms':>6} {'full':>4}"
+    )
+    for label, get in pages.values():
         flows, sessions = rows()
+        collector.update(cpu=0.0, full=0)
         spent = [timed(get) for _ in range(args.rounds)]
         sql, red = trips["sql"], trips["redis"]
         flows_after, sessions_after = rows()
         p90 = statistics.quantiles(spent, n=10)[-1]
         print(
-            f"{label:40} {statistics.median(spent):7.2f} {p90:7.2f} {sql:4d} {red:5d} "
-            f"{(flows_after - flows) / args.rounds:6.2f} {(sessions_after - sessions) / args.rounds:9.2f}"
+            f"{label:40} {statistics.median(spent):7.2f} {statistics.mean(spent):7.2f} {p90:7.2f} "
+            f"{sql:4d} {red:5d} "
+            f"{(flows_after - flows) / args.rounds:6.2f} {(sessions_after - sessions) / args.rounds:9.2f} "
+            f"{1000 * collector['cpu'] / args.rounds:6.3f} {collector['full']:4d}"
         )
 
     if args.profile:

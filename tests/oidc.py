@@ -101,11 +101,11 @@ class Rp:
     def __post_init__(self) -> None:
         self.metadata = requests.get(f"{self.base}/.well-known/openid-configuration", timeout=10).json()
 
-    def session(self, **kwargs: Any) -> OAuth2Session:
+    def session(self, scope: str = "openid profile email", **kwargs: Any) -> OAuth2Session:
         session = OAuth2Session(
             self.client_id,
             self.client_secret,
-            scope="openid profile email",
+            scope=scope,
             redirect_uri=self.redirect_uri,
             token_endpoint_auth_method="client_secret_basic" if self.client_secret else "none",
             code_challenge_method="S256",

@@ -11,12 +11,15 @@ import importlib
 import inspect
 import pkgutil
 import re
+import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import edgate
@@ -35,6 +38,8 @@ from edgate.matching import service as matching_service
 from edgate.mfa import actions as mfa
 from edgate.people import actions as people
 from edgate.sso import actions as sso
+from edgate.sso import families
+from edgate.sso.models import TokenFamily
 from tests import oidc
 from tests.factories import CTX, HINT_QUESTION, new_ssn, on_file, precreated, someone, with_profile
 from tests.pii import register_secret
@@ -173,6 +178,26 @@ def register_client(ctx: Ctx) -> sso.Registration:
 
 def remove_client(ctx: Ctx) -> None:
     sso.do_remove_client(client=register_client(CTX).client, ctx=ctx)
+
+
+def end_reused_code(ctx: Ctx) -> None:
+    """A family begun by a code exchange (its row, as the token endpoint writes it), then the
+    same code presented again."""
+    client = register_client(CTX).client
+    TokenFamily.objects.create(
+        family=uuid.uuid4(),
+        client=client,
+        profile=with_profile(on_file(someone())),
+        code_digest=families.code_digest("a-code-exchanged-before"),
+        authorized_at=timezone.now(),
+        ends_at=timezone.now() + timedelta(hours=1),
+    )
+    assert sso.do_end_reused_code(client=client, code="a-code-exchanged-before", ctx=ctx) == 0
+
+
+def disconnect_client(ctx: Ctx) -> None:
+    client = register_client(CTX).client
+    sso.do_disconnect_client(profile=with_profile(on_file(someone())), client=client, ctx=ctx)
 
 
 def rotate_and_retire_key(ctx: Ctx) -> None:
@@ -395,6 +420,8 @@ RECIPES: dict[str, tuple[set[EventType], Callable[[Ctx], object]]] = {
     "sso.do_register_client": ({EventType.SSO_CLIENT_REGISTERED}, register_client),
     "sso.do_remove_client": ({EventType.SSO_CLIENT_REMOVED}, remove_client),
     "sso.do_rotate_signing_key": ({EventType.SSO_KEY_ROTATED}, rotate_and_retire_key),
+    "sso.do_end_reused_code": ({EventType.SSO_CODE_REUSED}, end_reused_code),
+    "sso.do_disconnect_client": ({EventType.SSO_CONSENT_WITHDRAWN}, disconnect_client),
     "sso.do_retire_signing_key": ({EventType.SSO_KEY_RETIRED}, rotate_and_retire_key),
     "matching.do_set_case_status": (
         {EventType.MATCH_CASE_STATUS_CHANGED},

@@ -8,10 +8,18 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 import requests
-from django.utils import timezone
+import time_machine
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 from joserfc.errors import JoseError
 from oauth2_provider.models import Grant
 
@@ -20,10 +28,11 @@ from edgate.accounts.models import Profile, Status
 from edgate.audit.models import AuditEvent, EventType
 from edgate.directory import actions as directory
 from edgate.mfa.actions import do_provision_totp
+from edgate.sso import access
 from edgate.sso import actions as sso
-from edgate.sso.models import Subject
+from edgate.sso.models import Subject, TokenFamily
 
-from .factories import CTX, on_file, someone, with_profile
+from .factories import CTX, PASSWORD, on_file, someone, with_profile
 from .oidc import (
     AFTER_LOGOUT,
     OTHER_REDIRECT,
@@ -342,6 +351,61 @@ def test_a_code_minted_before_a_password_change_buys_no_tokens(base: str, w: Wor
     assert refused.json()["error"] == "invalid_grant"
 
 
+def test_a_refresh_family_ends_twelve_hours_after_the_authorization(base: str, w: World) -> None:
+    """However often it is refreshed (each refresh token alone would live on), the family ends
+    EDGATE_OIDC_REFRESH_MAX_SECONDS (12 h) after the person authorized the client; then only a
+    new authorization gives tokens, and `edgate cleanup` forgets the ended family."""
+    reg = register(w, app=w.elar)
+    rp = rp_for(base, reg)
+    who = person()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        token = sign_in(rp, Browser(base), who)
+    for hours in (6, 11.9):  # each refresh well within the previous token's own 8 hours
+        with time_machine.travel(start + timedelta(hours=hours), tick=False):
+            refreshed = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"])
+            assert refreshed.status_code == 200, refreshed.text
+            token = refreshed.json()
+    with time_machine.travel(start + timedelta(hours=12, seconds=1), tick=False):
+        refused = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"])
+        assert refused.json()["error"] == "invalid_grant"
+        out = StringIO()
+        call_command("cleanup", stdout=out)
+        assert "1 ended token families" in out.getvalue()
+        assert not TokenFamily.objects.exists()
+        again = sign_in(rp, Browser(base), who)  # through /authorize again: a new family
+        assert (
+            token_post(rp, grant_type="refresh_token", refresh_token=again["refresh_token"]).status_code
+            == 200
+        )
+
+
+def test_a_client_gets_only_the_scopes_it_is_registered_for(base: str, w: World) -> None:
+    """A request for a scope the client is not registered for is refused with invalid_scope
+    (back at the client, with its state), not narrowed in silence."""
+    reg = sso.do_register_client(
+        name="Dropbox", application=w.dropbox, redirect_uris=[REDIRECT], scopes=["profile"], ctx=CTX
+    )
+    assert reg.link.allowed_scopes() == {"openid", "profile"}
+    rp, browser, who = rp_for(base, reg), Browser(base), person()
+    grant(who, w)
+    asked_too_much = rp.authorization_url(rp.session(), code_verifier="v" * 64, state="sc")
+    refused = query(browser.go(asked_too_much, username=who.username))
+    assert refused["error"] == "invalid_scope" and refused["state"] == "sc" and "code" not in refused
+    session = rp.session(scope="openid profile")
+    callback = browser.go(rp.authorization_url(session, code_verifier="v" * 64))
+    token = rp.fetch_token(session, callback, "v" * 64)
+    assert token["scope"] == "openid profile"
+    info = rp.userinfo(token["access_token"]).json()
+    assert info["preferred_username"] == who.username and "email" not in info
+    registered = AuditEvent.objects.get(event_type=EventType.SSO_CLIENT_REGISTERED)
+    assert registered.detail["scopes"] == ["openid", "profile"]
+    with pytest.raises(ValidationError):
+        sso.do_register_client(
+            name="X", application=w.dropbox, redirect_uris=[REDIRECT], scopes=["address"], ctx=CTX
+        )
+
+
 def test_third_party_clients_ask_for_consent(base: str, w: World) -> None:
     reg = register(w, first_party=False)
     who = person()
@@ -358,6 +422,71 @@ def test_third_party_clients_ask_for_consent(base: str, w: World) -> None:
     accepted = browser.submit({"allow": "Authorize"})
     assert "code" in query(accepted)
     assert rp.fetch_token(session, accepted, "v" * 64)["access_token"]
+
+
+def signed_in_client(who: Profile) -> Client:
+    """A Django test client signed in through the sign-in page, CSRF enforced as in a browser."""
+    page = Client(enforce_csrf_checks=True)
+    page.get(reverse("accounts:login"))
+    token = page.cookies[settings.CSRF_COOKIE_NAME].value
+    answer = page.post(
+        reverse("accounts:login"),
+        {"username": who.username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+    )
+    assert answer.status_code == 302, answer.content[:2000]
+    return page
+
+
+def test_connected_applications_shows_and_disconnects_what_holds_the_persons_tokens(
+    base: str, w: World
+) -> None:
+    vendor = register(w, first_party=False)
+    elar = sso.do_register_client(name="ELAR", application=w.elar, redirect_uris=[REDIRECT], ctx=CTX)
+    who, other = person(), person("Blair", "Two")
+    grant(who, w)
+    vrp, erp, browser = rp_for(base, vendor), rp_for(base, elar), Browser(base)
+    session = vrp.session()
+    browser.go(vrp.authorization_url(session, code_verifier="v" * 64), username=who.username)
+    assert browser.last is not None
+    with translation.override("en"):  # the consent page says how long the answer lasts
+        lasts = ngettext("at most %(hours)s hour from now", "at most %(hours)s hours from now", 12)
+    assert lasts % {"hours": 12} in browser.last.text
+    vtok = vrp.fetch_token(session, browser.submit({"allow": "Authorize"}), "v" * 64)
+    etok = sign_in(erp, browser, who)
+    theirs = sign_in(erp, Browser(base), other)
+
+    page = signed_in_client(who)
+    url = reverse("sso:connected")
+    assert url in page.get(reverse("accounts:profile")).content.decode()  # linked from My Profile
+    listing = page.get(url)
+    shown = listing.content.decode()
+    assert [c.client.name for c in listing.context["connections"]] == ["Dropbox", "ELAR"]
+    assert str(access.SCOPE_DESCRIPTIONS["email"]) in shown and 'name="csrfmiddlewaretoken"' in shown
+    assert page.post(url, {"client_id": vendor.client.client_id}).status_code == 403  # no CSRF token
+    csrf = page.cookies[settings.CSRF_COOKIE_NAME].value
+
+    # Bad input changes nothing and is no error: another person's client, an unknown one, none.
+    for wrong in ({"client_id": "no-such-client"}, {}, {"client_id": "x" * 5000}):
+        answer = page.post(url, {**wrong, "csrfmiddlewaretoken": csrf})
+        assert answer.status_code == 302 and answer["Location"] == url
+    assert not AuditEvent.objects.filter(event_type=EventType.SSO_CONSENT_WITHDRAWN).exists()
+
+    done = page.post(url, {"client_id": vendor.client.client_id, "csrfmiddlewaretoken": csrf}, follow=True)
+    assert [c.client.name for c in done.context["connections"]] == ["ELAR"]
+    assert vrp.userinfo(vtok["access_token"]).status_code == 401
+    refused = token_post(vrp, grant_type="refresh_token", refresh_token=vtok["refresh_token"])
+    assert refused.json()["error"] == "invalid_grant"
+    assert query(prompt_none(vrp, browser))["error"] == "consent_required"  # consent forgotten
+    assert erp.userinfo(etok["access_token"]).status_code == 200  # the other application stays
+    assert erp.userinfo(theirs["access_token"]).status_code == 200  # and so does another person
+    event = AuditEvent.objects.get(event_type=EventType.SSO_CONSENT_WITHDRAWN)
+    assert (event.target_id, event.actor_id) == (str(who.pk), who.pk)
+    assert event.detail == {"client_id": vendor.client.client_id, "application": "DROPBOX", "tokens_ended": 2}
+
+    page.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    with translation.override("es"):
+        assert gettext("Connected applications") in page.get(url).content.decode()
+        assert gettext("Connected applications") != "Connected applications"
 
 
 # --- the protocol's negative cases ---------------------------------------------------------
@@ -389,6 +518,38 @@ def test_a_code_works_once(base: str, w: World) -> None:
     }
     assert token_post(rp, **exchange).status_code == 200
     assert token_post(rp, **exchange).json()["error"] == "invalid_grant"
+
+
+def test_a_code_used_again_revokes_what_its_first_exchange_gave(base: str, w: World) -> None:
+    """RFC 6749 §4.1.2: a second exchange is refused, and the tokens the first one gave (with
+    every rotation since) end: one of the two exchanges was not the client's."""
+    reg = register(w)
+    rp = rp_for(base, reg)
+    who = person()
+    grant(who, w)
+    code = code_for(rp, Browser(base), who)
+    exchange = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "code_verifier": "v" * 64,
+    }
+    first = token_post(rp, **exchange).json()
+    rotated = token_post(rp, grant_type="refresh_token", refresh_token=first["refresh_token"]).json()
+    assert rp.userinfo(rotated["access_token"]).status_code == 200
+    elsewhere = sign_in(rp, Browser(base), who)  # another sign-in of the same person
+
+    assert token_post(rp, **exchange).json()["error"] == "invalid_grant"
+    assert rp.userinfo(rotated["access_token"]).status_code == 401
+    refused = token_post(rp, grant_type="refresh_token", refresh_token=rotated["refresh_token"])
+    assert refused.json()["error"] == "invalid_grant"
+    assert rp.userinfo(elsewhere["access_token"]).status_code == 200  # not from that code
+    event = AuditEvent.objects.get(event_type=EventType.SSO_CODE_REUSED)
+    assert (event.target_id, event.outcome) == (str(who.pk), "denied")
+    assert event.detail == {"client_id": reg.client.client_id, "application": "DROPBOX", "tokens_ended": 2}
+    # Only a hash of the code is kept, and the code itself is in no event.
+    assert not TokenFamily.objects.filter(code_digest=code).exists()
+    assert all(code not in str(logged.detail) for logged in AuditEvent.objects.all())
 
 
 def test_pkce_verifier_wrong_or_missing_is_refused(base: str, w: World) -> None:

@@ -62,8 +62,8 @@ def test_a_confidential_client_is_registered_and_its_secret_shown_once(
     browser: Browser, superuser: Profile, dropbox: Application
 ) -> None:
     fields = browser.get(ADD).context["adminform"].form.fields
-    assert list(fields) == ["name", "application", "redirect_uris", "public", "first_party"]
-    response = browser.post(ADD, form(dropbox))
+    assert list(fields) == ["name", "application", "redirect_uris", "scopes", "public", "first_party"]
+    response = browser.post(ADD, form(dropbox, scopes="email"))
     assert response.status_code == 200, response.content[:2000]
     assert response["Cache-Control"] == "no-store"
     page = unescape(response.content.decode())
@@ -75,7 +75,7 @@ def test_a_confidential_client_is_registered_and_its_secret_shown_once(
     assert client.client_type == Client.CLIENT_CONFIDENTIAL and client.skip_authorization
     assert client.redirect_uris == "https://dropbox.example.test/cb https://dropbox.example.test/cb2"
     link = ClientApplication.objects.get(client=client)
-    assert link.application == dropbox and link.first_party
+    assert link.application == dropbox and link.first_party and link.scopes == "openid email"
     (event,) = AuditEvent.objects.filter(event_type=EventType.SSO_CLIENT_REGISTERED)
     assert event.actor_id == superuser.pk and event.client_ip == "192.0.2.20"
     assert event.detail["client_id"] == client.client_id and event.detail["application"] == "DROPBOX"
@@ -100,7 +100,9 @@ def test_a_public_third_party_client_has_no_secret(browser: Browser, dropbox: Ap
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:oauth2_provider_application_changelist")
     assert client.client_type == Client.CLIENT_PUBLIC and client.client_secret == ""
-    assert not client.skip_authorization and not ClientApplication.objects.get(client=client).first_party
+    link = ClientApplication.objects.get(client=client)
+    assert not client.skip_authorization and not link.first_party
+    assert link.scopes == "openid"  # no box ticked: openid alone
     (event,) = AuditEvent.objects.filter(event_type=EventType.SSO_CLIENT_REGISTERED)
     assert event.detail["public"] is True and event.detail["first_party"] is False
     listing = browser.get(LIST).content.decode()

@@ -55,12 +55,17 @@ def test_client_add_prints_the_id_and_the_secret_once_and_keeps_only_its_hash(dr
 def test_public_and_third_party_clients(dropbox) -> None:  # type: ignore[no-untyped-def]
     out = run(
         "client", "add", "--name", "Vendor app", "--application", "DROPBOX",
-        "--redirect-uri", "https://vendor.example.test/cb", "--public", "--third-party",
+        "--redirect-uri", "https://vendor.example.test/cb", "--public", "--third-party", "--scope", "email",
     )  # fmt: skip
     assert out.startswith("client_id=") and "client_secret" not in out
     client = Client.objects.get(client_id=out.strip().split("=", 1)[1])
     assert client.client_type == Client.CLIENT_PUBLIC and not client.skip_authorization
-    assert not ClientApplication.objects.get(client=client).first_party
+    link = ClientApplication.objects.get(client=client)
+    assert not link.first_party and link.scopes == "openid email"
+    assert run("client", "list").rstrip("\n").split("\t")[-1] == "openid email"
+    with pytest.raises(CommandError, match="invalid choice"):
+        run("client", "add", "--name", "Y", "--application", "DROPBOX", "--redirect-uri", "https://y.test/cb",
+            "--scope", "address")  # fmt: skip
 
 
 def test_client_add_refuses_an_unknown_application_or_a_bad_redirect_uri(dropbox) -> None:  # type: ignore[no-untyped-def]

@@ -25,6 +25,7 @@ import random
 import re
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from locust import FastHttpUser, between, constant, events, task
 from locust.contrib.fasthttp import FastHttpSession
@@ -214,10 +215,15 @@ class RegisterUser(PortalUser):
             ),
             ("/register/review/", {"confirm": "on"}, "/register/created/"),
         ]
+        location = ""
         for path, data, expect in steps:
-            if not self.post(self.client, path, base | data, expect=expect, name=f"POST {path}"):
+            location = self.post(self.client, path, base | data, expect=expect, name=f"POST {path}")
+            if not location:
                 return
         seen = {"last_name": steps[0][1]["last_name"], "username": ""}
         COMPLETED.append(seen)
-        done = self.page(self.client, "/register/created/", name="GET /register/created/")
+        # The page the last redirect names (it carries the flow id: /register/created/ alone
+        # would not be this registration's).
+        done = self.page(self.client, urlsplit(location)._replace(scheme="", netloc="").geturl(),
+                         name="GET /register/created/")  # fmt: skip
         seen["username"] = _token(done, USERNAME).strip()

@@ -17,6 +17,7 @@ urlpatterns = [
     path("console/", include("edgate.backoffice.urls")),
     # OpenID Connect: discovery at /.well-known/openid-configuration, endpoints under /oauth/.
     path("", include("edgate.sso.urls")),
+    path("", include("edgate.sso.account_urls")),  # Connected applications, under My Profile
     # Staff sign in through the portal's sign-in (throttled and audited), not the admin's own.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
     # Likewise changing a password (counted, audited, other sessions ended) and signing out

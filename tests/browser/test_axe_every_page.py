@@ -17,15 +17,17 @@ import json
 from base64 import b32decode
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django_otp.oath import totp
+from oauth2_provider.models import AccessToken
 from playwright.sync_api import Browser, Page
 
 from edgate.accounts import actions as account_actions
@@ -36,8 +38,10 @@ from edgate.directory.models import Application
 from edgate.identity.records import Identity
 from edgate.matching import service as matching_service
 from edgate.people.models import Person
+from edgate.sso import actions as sso_actions
 from tests.backoffice import World, build_world, console_client, person_with_profile
 from tests.factories import CTX, HINT_ANSWER, PASSWORD, on_file, precreated, someone, with_profile
+from tests.oidc import signing_key
 from tests.pii import register_secret
 
 from .conftest import axe_violations, watch_resources
@@ -292,6 +296,10 @@ def signed_in(walk: Walk, username: str) -> None:
     walk.check("my Profile")
     walk.submit({"email": "", "postcode": "12"})
     walk.expect_errors("my Profile, wrong contact details")
+    walk.go(reverse("sso:connected"))
+    walk.check("connected applications")
+    walk.submit(button="main form button[type=submit]")  # disconnect the one listed
+    walk.check("connected applications, disconnected")
     walk.go(reverse("accounts:change_password"))
     walk.check("change password")
     walk.submit()
@@ -318,7 +326,7 @@ def walk(browser: Browser, live_server, request: pytest.FixtureRequest) -> Itera
 
 @pytest.mark.parametrize("walk", LANGUAGES, indirect=True)
 def test_every_page_and_error_state_passes_axe_at_both_widths(walk: Walk) -> None:
-    Application.objects.create(code="ELAR", name="ELAR — Licensure and job matching", open_to_all=True)
+    elar = Application.objects.create(code="ELAR", name="ELAR — Licensure and job matching", open_to_all=True)
     walk.go("/")
     walk.check("home")
     walk.go(reverse("core:privacy"))
@@ -328,7 +336,22 @@ def test_every_page_and_error_state_passes_axe_at_both_widths(walk: Walk) -> Non
     register(walk)
     other_outcomes(walk)
     member = with_profile(on_file(someone("Yusuf", "Karlsson")))
-    recover(walk, member.username)
+    recover(walk, member.username)  # its new password would end any token made before
+    signing_key()  # a client signs its ID tokens with the provider's RSA key
+    vendor = sso_actions.do_register_client(
+        name="Vendor Files",
+        application=elar,
+        redirect_uris=["https://vendor.example.test/cb"],
+        first_party=False,
+        ctx=CTX,
+    )
+    AccessToken.objects.create(  # what a sign-in to the vendor leaves: Connected applications lists it
+        user=member,
+        application=vendor.client,
+        token="axe-walk-access-token",
+        expires=timezone.now() + timedelta(hours=1),
+        scope="openid profile",
+    )
     signed_in(walk, member.username)
     assert len(walk.states) >= 50, walk.states
     assert not walk.problems, f"{len(walk.problems)} problems in {len(walk.states)} states:\n" + "\n".join(

@@ -56,7 +56,7 @@ def assert_drawn_refused(page: Page) -> None:
 
 
 def assert_said_once(page: Page) -> None:
-    """"Password strength" reaches a screen reader once: in the verdict's words, not also as the
+    """ "Password strength" reaches a screen reader once: in the verdict's words, not also as the
     bar's label (the bar is drawn for the eye, aria-hidden)."""
     spoken = page.locator(".edgate-strength").aria_snapshot()
     assert spoken.count(str(PasswordStrengthInput.LABELS[0]).split(":")[0]) == 1, spoken

@@ -144,7 +144,10 @@ def test_my_profiles_change_links_are_a_list_of_taps(open_page, live_server) -> 
     page.locator("#id_password").fill(PASSWORD)
     page.locator("main form button[type=submit]").first.click()
     page.goto(f"{live_server.url}{reverse('accounts:profile')}")
-    links = [page.locator(f"main a[href='{reverse(name)}']") for name in ("accounts:change_password", "accounts:change_hint")]
+    links = [
+        page.locator(f"main a[href='{reverse(name)}']")
+        for name in ("accounts:change_password", "accounts:change_hint")
+    ]
     boxes = [link.bounding_box() for link in links]
     assert all(b is not None and b["height"] >= TAP for b in boxes), boxes
     assert boxes[1]["y"] >= boxes[0]["y"] + boxes[0]["height"]  # type: ignore[index] - one a line

@@ -279,8 +279,10 @@ def test_a_date_of_birth_at_fault_is_marked_as_a_whole_like_any_field(client) ->
     bar at its side, the legend in bold) as the name and SSN fields do; sent right, it does not."""
     start(client)
     wrong = post_step(client, "identity", someone().identity_post(dob_year="85"), follow=True)
-    group = re.search(r'<div class="([^"]*)" data-testid="date-of-birth">\s*<fieldset[^>]*>\s*<legend class="([^"]*)"',
-                      wrong.content.decode())
+    group = re.search(
+        r'<div class="([^"]*)" data-testid="date-of-birth">\s*<fieldset[^>]*>\s*<legend class="([^"]*)"',
+        wrong.content.decode(),
+    )
     assert group, "no date-of-birth group"
     assert "usa-form-group--error" in group.group(1).split() and "usa-label--error" in group.group(2).split()
     name_wrong = post_step(client, "identity", someone().identity_post(first_name=""), follow=True)

@@ -378,7 +378,10 @@ def test_the_code_box_has_focus_and_a_wrong_code_is_linked_to_it(
     assert re.search(r'<input[^>]*name="code"[^>]*autofocus', first)
     wrong = client.post(VERIFY, {"code": "000000"}).content.decode()
     summary = re.search(r'<div[^>]*id="error-summary".*?</div>\s*</div>', wrong, re.S)
-    assert summary and f'<a class="usa-link edgate-tap" href="#id_code">{mfa_views.WRONG_CODE}</a>' in summary.group(0)
+    assert (
+        summary
+        and f'<a class="usa-link edgate-tap" href="#id_code">{mfa_views.WRONG_CODE}</a>' in summary.group(0)
+    )
     assert not re.search(r'<input[^>]*name="code"[^>]*autofocus', wrong)  # the summary has it
     assert re.search(
         r'<input[^>]*name="code"[^>]*usa-input--error|<input[^>]*usa-input--error[^>]*name="code"', wrong

@@ -331,6 +331,7 @@ def test_a_signed_in_persons_pages_and_the_public_pages_in_spanish() -> None:
         (reverse("accounts:profile"), "My Profile"),
         (reverse("accounts:change_password"), "Change my password"),
         (reverse("accounts:change_hint"), "Change my Password Hint Question and Answer"),
+        (reverse("sso:connected"), "Connected applications"),
     ):
         assert_spanish(client.get(address), title)
 

@@ -49,6 +49,8 @@ def branded(settings):  # type: ignore[no-untyped-def]
     settings.EDGATE = settings.EDGATE | {
         "AGENCY_NAME": AGENCY,
         "AGENCY_SHORT_NAME": "CBT",
+        # As the environment gives it to a deployment that renames the agency (settings/base.py).
+        "AGENCY_SHORT_NAME_TRANSLATIONS": {"es": ""},
         "CUSTOMER_SERVICE_PHONE": PHONE,
     }
     conf.reset()

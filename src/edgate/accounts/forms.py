@@ -9,7 +9,7 @@ from django.core.validators import MinLengthValidator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from edgate.core.forms import NoEchoInput, PasswordStrengthInput, UswdsForm
+from edgate.core.forms import NoEchoInput, PasswordInput, PasswordStrengthInput, UswdsForm
 from edgate.core.validators import clean_phone, clean_postcode
 from edgate.people.states import STATE_CHOICES
 
@@ -18,8 +18,8 @@ from .models import Profile
 from .passwords import MAX_LENGTH, MIN_LENGTH, PasswordContext
 
 
-def password_widget(autocomplete: str) -> forms.PasswordInput:
-    return forms.PasswordInput(attrs={"autocomplete": autocomplete, "maxlength": MAX_LENGTH})
+def password_widget(autocomplete: str) -> PasswordInput:
+    return PasswordInput(attrs={"autocomplete": autocomplete, "maxlength": MAX_LENGTH})
 
 
 class SignInForm(UswdsForm):

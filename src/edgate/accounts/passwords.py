@@ -251,7 +251,7 @@ class ContextWordsValidator:
         if context.date_of_birth and password_checks.contains_birth_date(password, context.date_of_birth):
             raise refusal("password_birth_date")
         settings = conf.get()
-        if _mostly(password, (*settings.agency_names(), settings.agency_short_name)):
+        if _mostly(password, settings.agency_names()):
             raise refusal("password_agency")
 
     def get_help_text(self) -> str:

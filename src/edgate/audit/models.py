@@ -115,6 +115,14 @@ class EventType(models.TextChoices):
     SSO_KEY_RETIRED = "sso.key_retired", gettext_lazy("ID-token signing key retired")
     SSO_SIGN_IN = "sso.sign_in", gettext_lazy("Signed in to an application (authorization code issued)")
     SSO_ACCESS_DENIED = "sso.access_denied", gettext_lazy("Sign-in to an application refused: no access")
+    SSO_CONSENT_WITHDRAWN = (
+        "sso.consent_withdrawn",
+        gettext_lazy("Application disconnected by the person: its tokens and consent ended"),
+    )
+    SSO_CODE_REUSED = (
+        "sso.code_reused",
+        gettext_lazy("Authorization code used again: the tokens it gave were revoked"),
+    )
     # customer service
     PERSONS_MERGED = "service.persons_merged", gettext_lazy("Duplicate person merged into another")
     PERSONS_UNMERGED = "service.persons_unmerged", gettext_lazy("Merge of duplicate persons undone")

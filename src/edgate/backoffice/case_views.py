@@ -41,6 +41,83 @@ LEVELS = {
     "differ": _lazy("Differ"),
     "missing": _lazy("Missing"),
 }
+# How a field compared (identity/compare.py's kinds), in the page's words; "differ" and
+# "missing" say no more than the level beside them.
+KINDS = {
+    "exact": _lazy("exact"),
+    "nickname": _lazy("nickname"),
+    "shared_nickname": _lazy("both short for one name"),
+    "variant": _lazy("feminine or masculine form"),
+    "typo": _lazy("a typing slip"),
+    "typo2": _lazy("two typing slips"),
+    "short_typo": _lazy("a short name, one letter off"),
+    "initial": _lazy("initial"),
+    "middle": _lazy("first and middle names mixed"),
+    "phonetic": _lazy("sounds alike"),
+    "former": _lazy("a former last name"),
+    "compound": _lazy("part of a compound name"),
+    "one_digit": _lazy("one digit off"),
+    "one_digit_decade": _lazy("one digit off, ten years or more apart"),
+    "swapped": _lazy("day and month swapped"),
+    "transposed": _lazy("two digits swapped"),
+    "last4": _lazy("the last four digits agree"),
+    "similar": _lazy("similar"),
+}
+# Why the matcher left a case to a person (identity/engine.py's partial rules, which stay English
+# there: the matcher is pure and its explanation is stored with the case), in the page's words.
+RULES = {
+    "SSN agrees but other data conflicts": _lazy("the SSN agrees but other data conflicts"),
+    "state ID agrees but other data conflicts": _lazy("the state ID agrees but other data conflicts"),
+    "SSN one keystroke away, with date of birth and name near": _lazy(
+        "the SSN is one keystroke away, and the date of birth and name are near"
+    ),
+    "name and date of birth agree; no full SSN to tell them apart": _lazy(
+        "the name and date of birth agree, with no full SSN to tell them apart"
+    ),
+    "full name and date of birth agree but the SSN differs": _lazy(
+        "the full name and date of birth agree but the SSN differs"
+    ),
+    "last four SSN digits, name and date of birth near": _lazy(
+        "the last four SSN digits, the name and the date of birth are near"
+    ),
+    "no full SSN; name and date of birth near": _lazy("no full SSN; the name and date of birth are near"),
+    "no full SSN; first name, date of birth and contact agree": _lazy(
+        "no full SSN; the first name, date of birth and contact details agree"
+    ),
+    "no full SSN; first name and contact agree, date of birth near": _lazy(
+        "no full SSN; the first name and contact details agree, the date of birth is near"
+    ),
+    "no full SSN; surname and date of birth agree, a short first name near": _lazy(
+        "no full SSN; the last name and date of birth agree, a short first name is near"
+    ),
+    "no full SSN; whole name and contact agree, birth date does not": _lazy(
+        "no full SSN; the whole name and contact details agree, the date of birth does not"
+    ),
+    "SSN one keystroke away, no birth date; whole name and contact agree": _lazy(
+        "the SSN is one keystroke away and there is no date of birth; the whole name and contact "
+        "details agree"
+    ),
+    "middle name agrees, birth date and a name near; no SSN agrees": _lazy(
+        "the middle name agrees, the date of birth and a name are near, and no SSN agrees"
+    ),
+    "whole name agrees; no birth date and no SSN on one side to tell them apart": _lazy(
+        "the whole name agrees, and one side has no date of birth and no SSN to tell them apart"
+    ),
+}
+
+
+def rule_words(rule: str) -> str:
+    """The matcher's rule in the page's words; a rule not listed, as the matcher wrote it
+    (English, marked so by the template)."""
+    return str(RULES.get(rule, ""))
+
+
+def kind_words(kind: str, level: str) -> str:
+    if not kind or kind in (level, "differ", "missing"):
+        return ""
+    return str(KINDS.get(kind, kind.replace("_", " ")))
+
+
 # The side-by-side rows: what the registrant types on page 1, and the record's field.
 ROWS = (
     ("first_name", _lazy("First name")),
@@ -107,15 +184,19 @@ def case_list(request: HttpRequest, actor: Actor) -> HttpResponse:
         open=Count("pk", filter=Q(status=CaseStatus.OPEN)),
         escalated=Count("pk", filter=Q(status=CaseStatus.ESCALATED)),
     )
+    typed = ""
     if form.is_bound and form.is_valid():
         if status := form.cleaned_data["status"]:
             cases = cases.filter(status=status)
-        if typed := form.cleaned_data["reference"].strip():
+        if typed := form.cleaned_data["reference"].strip().upper():
             # A case's own reference, or one given to a later submission counted on it (the
             # registrant who calls holds their own submission's: do_open_case).
-            later = LaterSubmission.objects.filter(reference__icontains=typed.upper()).values("case_id")
-            cases = cases.filter(Q(reference__icontains=typed.upper()) | Q(pk__in=later))
+            later = LaterSubmission.objects.filter(reference__icontains=typed).values("case_id")
+            cases = cases.filter(Q(reference__icontains=typed) | Q(pk__in=later))
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    if typed:
+        _say_which_reference(page.object_list, typed)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -132,6 +213,18 @@ def case_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     )
 
 
+def _say_which_reference(cases: list[MatchCase], typed: str) -> None:
+    """A case found by a later submission's reference (not its own) lists that reference too:
+    staff who typed what a caller read out would otherwise see only a reference they did not
+    type, and wonder whether it is the right case."""
+    for case in cases:
+        case.found_by = []  # type: ignore[attr-defined]
+    others = {case.pk: case for case in cases if typed not in case.reference}
+    given = LaterSubmission.objects.filter(case_id__in=others, reference__icontains=typed)
+    for case_id, reference in given.order_by("pk").values_list("case_id", "reference"):
+        others[case_id].found_by.append(reference)  # type: ignore[attr-defined]
+
+
 # Rows that conflict are highlighted (a background on each cell, and the level in words).
 HIGHLIGHT = {"differ": "bg-secondary-lighter", "close": "bg-accent-warm-lighter"}
 LABELS = dict(ROWS)
@@ -145,6 +238,16 @@ def submitted_by(case: MatchCase) -> str:
     if case.source == STAFFING_SOURCE:
         return _("Typed by a Directory Administrator")
     return _("From the import file")
+
+
+def opened_by(case: MatchCase) -> str:
+    """What opened the case, in words (its `source` is a code, and an import's is a file's
+    source name)."""
+    if case.source == "registration":
+        return _("a registration")
+    if case.source == STAFFING_SOURCE:
+        return _("a Directory Administrator adding staff")
+    return _("the import “%(source)s”") % {"source": case.source}
 
 
 # The record's fields a Directory Administrator is not shown on a case page: nowhere else in
@@ -185,7 +288,7 @@ def _side_by_side(case: MatchCase, actor: Actor) -> list[dict[str, Any]]:
                 "record": theirs,
                 "level": level,
                 "level_label": LEVELS.get(level, ""),
-                "kind": str(kinds.get(name, "")).replace("_", " "),
+                "kind": kind_words(str(kinds.get(name, "")), level),
                 "highlight": HIGHLIGHT.get(level, ""),
                 "level_now": level_now,
                 "now_label": LEVELS.get(level_now, "") if level_now != level else "",
@@ -236,9 +339,13 @@ def _page(
         "case": case,
         "rows": _side_by_side(case, actor),
         "explanation": case.explanation,
+        "rule_words": rule_words(str(case.explanation.get("rule", ""))),
         "organizations": organizations,
         "history": _history(case),
         "submitted_by": submitted_by(case),
+        "opened_by": opened_by(case),
+        # The references given to later submissions counted on this case: a caller may quote one.
+        "later_references": list(case.later_submissions.values_list("reference", flat=True)),
         "may_act": acting,
         "resolve_form": resolve
         or (ResolveForm(person=case.person, show_birth_date=actor.is_agency) if acting else None),

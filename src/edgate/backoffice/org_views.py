@@ -8,6 +8,7 @@ transaction).
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
@@ -27,6 +28,7 @@ from edgate.audit.models import AuditEvent, EventType, Outcome
 from edgate.audit.record import record_event, record_throttle_alert
 from edgate.core import throttle
 from edgate.core.context import ctx_from_request
+from edgate.core.templatetags.edgate_format import day, when
 from edgate.directory import actions as directory_actions
 from edgate.directory.models import AccessGrant, AppRole, Organization, StaffEntry
 from edgate.people.models import Person
@@ -619,8 +621,52 @@ def _readable(value: Any) -> str:
     return str(value)
 
 
-def _detail_lines(detail: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(key.replace("_", " ").capitalize(), _readable(value)) for key, value in detail.items()]
+# What the directory's actions write in an event's detail (directory/actions.py, accounts/
+# actions.py do_issue_activation_code), in the page's words; a key not listed is shown as written.
+DETAIL_LABELS = {
+    "organization": _lazy("Organization"),
+    "reason": _lazy("Reason"),
+    "fields": _lazy("Changed"),
+    "role_title_old": _lazy("Role title before"),
+    "role_title_new": _lazy("Role title after"),
+    "started_on_old": _lazy("Started on before"),
+    "started_on_new": _lazy("Started on after"),
+    "application": _lazy("Application"),
+    "role": _lazy("Role"),
+    "staff_entry": _lazy("Staff entry"),
+    "purpose": _lazy("Purpose"),
+    "expires_at": _lazy("Expires"),
+}
+CHANGED_FIELDS = {"role_title": _lazy("Role title"), "started_on": _lazy("Started on")}
+PURPOSES = dict(CodePurpose.choices)
+
+
+def _detail_value(key: str, value: Any, names: dict[str, str]) -> str:
+    if key == "organization" and value in names:
+        return f"{names[value]} ({value})"
+    if key == "fields" and isinstance(value, list):
+        return ", ".join(str(CHANGED_FIELDS.get(name, name)) for name in value) or "—"
+    if key == "purpose":
+        return str(PURPOSES.get(value, value))
+    if key == "expires_at" and isinstance(value, str):
+        try:
+            return when(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    if key.startswith("started_on_") and isinstance(value, str):
+        try:
+            return day(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return _readable(value)
+
+
+def _detail_lines(detail: dict[str, Any], names: dict[str, str]) -> list[tuple[str, str]]:
+    """`names`: the organizations' names by code (an event names its organization by code)."""
+    return [
+        (str(DETAIL_LABELS.get(key, key.replace("_", " ").capitalize())), _detail_value(key, value, names))
+        for key, value in detail.items()
+    ]
 
 
 def _targets(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
@@ -642,7 +688,7 @@ def _targets(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
         labels[("directory.staffentry", str(e.pk))] = _("Staff entry %(pk)s: %(title)s at %(org)s") % {
             "pk": e.pk,
             "title": e.role_title,
-            "org": e.organization.code,
+            "org": e.organization.name,
         }
     return labels
 
@@ -658,8 +704,8 @@ def activity(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
     organization), then the list is shown by GET with pages `?page=N`, as the staff search is,
     so no User Name goes into a URL, a browser's history or an access log."""
     org = scope.organization(actor, code)
-    codes = [o.code for o in _family(org)]
-    events = scope.events(actor).filter(detail__organization__in=codes).order_by("-at", "-id")
+    names = {o.code: o.name for o in _family(org)}
+    events = scope.events(actor).filter(detail__organization__in=list(names)).order_by("-at", "-id")
     if request.method == "POST":
         form = org_forms.ActivityFilterForm(request.POST)
         if "clear" in request.POST:
@@ -690,14 +736,16 @@ def activity(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
     shown = list(page.object_list)
     targets = _targets(shown)
     labels = dict(EventType.choices)
+    outcomes = dict(Outcome.choices)
     rows = [
         {
             "at": event.at,
             "actor": event.actor_label or _("system"),
             "event": labels.get(event.event_type, event.event_type),
             "outcome": event.outcome,
+            "outcome_label": outcomes.get(event.outcome, event.outcome),
             "target": targets.get((event.target_type, event.target_id), _target_fallback(event)),
-            "detail": _detail_lines(event.detail),
+            "detail": _detail_lines(event.detail, names),
         }
         for event in shown
     ]

@@ -57,6 +57,11 @@ class EdgateSettings:
     # The agency's name in the portal's other languages (language code -> name); a language
     # with none shows agency_name as written (docs/i18n.md).
     agency_name_translations: dict[str, str] = field(default_factory=dict)
+    # The short name ("DOE") in the portal's other languages, the same way.
+    agency_short_name_translations: dict[str, str] = field(default_factory=dict)
+    # A rotated refresh-token family (one sign-in to an application) ends this long after the
+    # person authorized it, however often it was refreshed (docs/sso.md, "Refresh tokens").
+    oidc_refresh_max: timedelta = timedelta(hours=12)
 
     def limit(self, name: str) -> Limit:
         return self.throttles[name]
@@ -68,9 +73,21 @@ class EdgateSettings:
             return self.agency_name
         return self.agency_name_translations.get(language) or None
 
+    def agency_short_name_in(self, language: str | None) -> str | None:
+        """The short name written in `language`, or None when it has none there."""
+        if language is None or language == settings.LANGUAGE_CODE:
+            return self.agency_short_name
+        return self.agency_short_name_translations.get(language) or None
+
     def agency_names(self) -> tuple[str, ...]:
-        """Every way the agency's name is written (passwords built around it are refused)."""
-        return (self.agency_name, *(name for name in self.agency_name_translations.values() if name))
+        """Every way the agency's name is written, long and short (passwords built around it
+        are refused)."""
+        return (
+            self.agency_name,
+            *(name for name in self.agency_name_translations.values() if name),
+            self.agency_short_name,
+            *(name for name in self.agency_short_name_translations.values() if name),
+        )
 
 
 REQUIRED_THROTTLES = {
@@ -108,6 +125,13 @@ def _throttle(name: str, value: object) -> Limit:
     return Limit(name, limit, timedelta(seconds=seconds))
 
 
+def _seconds(variable: str, value: object) -> timedelta:
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ImproperlyConfigured(f"{variable} must be a whole number of seconds, not {text!r}")
+    return timedelta(seconds=int(text))
+
+
 def _load() -> EdgateSettings:
     raw = dict(getattr(settings, "EDGATE", {}))
     try:
@@ -137,9 +161,16 @@ def _load() -> EdgateSettings:
             pii_keys=tuple(getattr(settings, "PII_KEYS", ())),
             lookup_key=str(getattr(settings, "LOOKUP_KEY", "")).encode(),
             ipv6_prefix=int(raw.get("THROTTLE_IPV6_PREFIX", 64)),
+            oidc_refresh_max=_seconds(
+                "EDGATE_OIDC_REFRESH_MAX_SECONDS", raw.get("OIDC_REFRESH_MAX_SECONDS", 12 * 3600)
+            ),
             agency_name_translations={
                 str(language): str(name).strip()
                 for language, name in dict(raw.get("AGENCY_NAME_TRANSLATIONS", {})).items()
+            },
+            agency_short_name_translations={
+                str(language): str(name).strip()
+                for language, name in dict(raw.get("AGENCY_SHORT_NAME_TRANSLATIONS", {})).items()
             },
         )
     except (KeyError, TypeError, ValueError) as exc:
@@ -155,13 +186,21 @@ def _load() -> EdgateSettings:
         raise ImproperlyConfigured("SESSION_REFRESH_SECONDS must be between 0 and 300")
     if not 0 < conf.min_age_years < conf.max_age_years:
         raise ImproperlyConfigured("MIN_AGE_YEARS must be positive and below MAX_AGE_YEARS")
+    if not timedelta(hours=1) <= conf.oidc_refresh_max <= timedelta(days=30):
+        # At least an hour: a family's row is also what recognises its code used again, and it
+        # must outlive the code (60 s) and the access token the first exchange gave (10 min).
+        raise ImproperlyConfigured("EDGATE_OIDC_REFRESH_MAX_SECONDS must be between 3600 and 2592000")
     if not 32 <= conf.ipv6_prefix <= 128:
         raise ImproperlyConfigured("THROTTLE_IPV6_PREFIX must be between 32 and 128")
     others = {code for code, _name in settings.LANGUAGES} - {settings.LANGUAGE_CODE}
-    if not conf.agency_name_translations.keys() <= others:
-        raise ImproperlyConfigured(
-            f"EDGATE['AGENCY_NAME_TRANSLATIONS'] may name only the portal's other languages: {sorted(others)}"
-        )
+    for key, names in (
+        ("AGENCY_NAME_TRANSLATIONS", conf.agency_name_translations),
+        ("AGENCY_SHORT_NAME_TRANSLATIONS", conf.agency_short_name_translations),
+    ):
+        if not names.keys() <= others:
+            raise ImproperlyConfigured(
+                f"EDGATE['{key}'] may name only the portal's other languages: {sorted(others)}"
+            )
     if conf.match_rules not in RULES:
         raise ImproperlyConfigured(f"EDGATE['MATCH_RULES'] must be one of {sorted(RULES)}")
     for dotted in (conf.username_scheme, conf.matcher):

@@ -13,9 +13,10 @@ def branding(request: HttpRequest | None) -> dict[str, str]:
     # The agency's name in the page's language when the settings give one (AGENCY_NAME_
     # TRANSLATIONS); otherwise as written, in the site's first language.
     translated = settings.agency_name_in(translation.get_language())
+    short = settings.agency_short_name_in(translation.get_language())
     return {
         "agency_name": translated or settings.agency_name,
-        "agency_short_name": settings.agency_short_name,
+        "agency_short_name": short or settings.agency_short_name,
         "customer_service_phone": settings.customer_service_phone,
         "portal_name": portal_name(),
         "portal_name_text": portal_name(text=True),
@@ -25,7 +26,7 @@ def branding(request: HttpRequest | None) -> dict[str, str]:
         # its own `lang` inside a page in another language, so a screen reader pronounces it as
         # written (docs/i18n.md). Not for attributes.
         "agency_name_text": translated or in_own_language(settings.agency_name),
-        "agency_short_name_text": in_own_language(settings.agency_short_name),
+        "agency_short_name_text": short or in_own_language(settings.agency_short_name),
     }
 
 
@@ -39,13 +40,17 @@ def in_own_language(name: str) -> str | SafeString:
 def portal_name(*, text: bool = False) -> str | SafeString:
     """The portal's one name, wherever it names itself (the header, the home page, every window
     title, the entry in the authenticator app), in the active language: built from the
-    AGENCY_SHORT_NAME setting ("DOE Security Portal"). The agency itself, the organization
-    behind the portal, is named by AGENCY_NAME. `text`: for running text, with the short name
-    in its own language (`in_own_language`)."""
-    short = conf.get().agency_short_name
+    AGENCY_SHORT_NAME setting ("DOE Security Portal"), or its translation for the page's
+    language (AGENCY_SHORT_NAME_TRANSLATIONS: "Portal de seguridad del DEE"). The agency
+    itself, the organization behind the portal, is named by AGENCY_NAME. `text`: for running
+    text, with the short name in its own language (`in_own_language`) when it has none in the
+    page's."""
+    settings = conf.get()
+    translated = settings.agency_short_name_in(translation.get_language())
+    short = translated or settings.agency_short_name
     if not text:
         return gettext("%(agency_short_name)s Security Portal") % {"agency_short_name": short}
-    own = conditional_escape(in_own_language(short))
+    own = conditional_escape(translated or in_own_language(short))
     template = conditional_escape(gettext("%(agency_short_name)s Security Portal"))
     return mark_safe(template % {"agency_short_name": own})  # noqa: S308 - both parts escaped
 

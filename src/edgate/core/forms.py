@@ -32,7 +32,16 @@ class NoEchoInput(forms.TextInput):
         return None
 
 
-class PasswordStrengthInput(forms.PasswordInput):
+class PasswordInput(forms.PasswordInput):
+    """A password box with a "Show password" button under it (core/widgets/password.html).
+
+    The button is `hidden` until edgate/show-password.js runs, so without JavaScript the box is a
+    plain password field and no button that does nothing is shown."""
+
+    template_name = "core/widgets/password.html"
+
+
+class PasswordStrengthInput(PasswordInput):
     """A new-password box with a strength meter (core/widgets/password_strength.html).
 
     Without JavaScript the meter shows the server's verdict on the password just submitted

@@ -381,6 +381,17 @@ EDGATE = {
         ),
     },
     "AGENCY_SHORT_NAME": os.environ.get("EDGATE_AGENCY_SHORT_NAME", "DOE"),
+    # The short name in the other languages, the same way: the default "DOE" comes with the
+    # initials of the default Spanish name; a deployment gives its own (EDGATE_AGENCY_SHORT_NAME_ES).
+    "AGENCY_SHORT_NAME_TRANSLATIONS": {
+        "es": os.environ.get(
+            "EDGATE_AGENCY_SHORT_NAME_ES",
+            "DEE"
+            if os.environ.get("EDGATE_AGENCY_SHORT_NAME", "DOE") == "DOE"
+            and os.environ.get("EDGATE_AGENCY_NAME", _AGENCY_NAME) == _AGENCY_NAME
+            else "",
+        ),
+    },
     "CUSTOMER_SERVICE_PHONE": os.environ.get("EDGATE_CUSTOMER_SERVICE_PHONE", "(555) 010-6600"),
     "USERNAME_SCHEME": "edgate.accounts.usernames.first_initial_last_name",
     "MATCHER": "edgate.identity.engine.RuleMatcher",
@@ -426,6 +437,10 @@ EDGATE = {
     "SIGN_IN_DELAY": {"FREE_ATTEMPTS": 3, "FIRST_DELAY_SECONDS": 2, "MAX_DELAY_SECONDS": 300},
     # One-time codes that customer service issues: to set up a pre-created Profile (days), and
     # to recover a privileged Profile, which never recovers by hint question (hours).
+    # Single sign-on: a refresh-token family ends this long after the person authorized the
+    # application (a workday, as ABSOLUTE_SESSION_HOURS); then the application sends them
+    # through /oauth/authorize/ again (docs/sso.md, "Refresh tokens").
+    "OIDC_REFRESH_MAX_SECONDS": os.environ.get("EDGATE_OIDC_REFRESH_MAX_SECONDS") or 12 * 3600,
     "ACTIVATION_CODE_DAYS": 15,
     "RECOVERY_CODE_HOURS": 24,
 }

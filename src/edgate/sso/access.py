@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 
 from edgate.accounts.models import Status
 from edgate.audit.models import EventType, Outcome
@@ -15,6 +16,19 @@ from edgate.core.context import ctx_from_request
 from edgate.directory.models import AccessGrant, Application
 
 from .models import ClientApplication, Subject
+
+# What each scope tells a client, in the person's language (the consent page and Connected
+# applications; the library's own descriptions, settings.OAUTH2_PROVIDER["SCOPES"], are English).
+SCOPE_DESCRIPTIONS = {
+    "openid": gettext_lazy("Who you are to this application (an identifier) and your roles in it"),
+    "profile": gettext_lazy("Your User Name and your name"),
+    "email": gettext_lazy("Your email address"),
+}
+
+
+def describe_scopes(scopes: Any) -> list[str]:
+    """The descriptions of `scopes`, in the provider's order."""
+    return [str(text) for name, text in SCOPE_DESCRIPTIONS.items() if name in set(scopes)]
 
 
 def link_of(client: Any) -> ClientApplication | None:

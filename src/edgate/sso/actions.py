@@ -1,22 +1,28 @@
-"""Registering and removing OpenID Connect clients; rotating and retiring signing keys."""
+"""Registering and removing OpenID Connect clients; rotating and retiring signing keys; ending
+the tokens of a code used twice; a person disconnecting an application."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import Application as Client
+from oauth2_provider.settings import oauth2_settings
 
+from edgate.accounts.models import Profile
 from edgate.audit.events import audited
-from edgate.audit.models import EventType
+from edgate.audit.models import EventType, Outcome
 from edgate.audit.record import record_event
 from edgate.core.context import Ctx
 from edgate.directory.models import Application
 
-from . import keys
+from . import families, keys
 from .models import ClientApplication, SigningKey
+from .tokens import end_family, end_tokens
 
 
 class KeyInUse(Exception):
@@ -28,6 +34,21 @@ class Registration:
     client: Client
     link: ClientApplication
     client_secret: str | None  # confidential clients only; shown once, stored hashed
+
+
+def client_scopes(scopes: Iterable[str] | None) -> list[str]:
+    """The scopes a client is registered for: `openid` (an OpenID Connect client cannot do
+    without it) and those asked for, in the provider's order; all the provider offers when
+    none are named. ValidationError for a scope the provider does not offer."""
+    offered = list(oauth2_settings.SCOPES)
+    if scopes is None:
+        return offered
+    wanted = {*scopes, "openid"}
+    if unknown := sorted(wanted - set(offered)):
+        raise ValidationError(
+            {"scopes": [f"not offered: {' '.join(unknown)} (the scopes are {' '.join(offered)})"]}
+        )
+    return [scope for scope in offered if scope in wanted]
 
 
 def new_client(
@@ -66,9 +87,12 @@ def do_register_client(
     first_party: bool = True,
     post_logout_redirect_uris: list[str] | tuple[str, ...] = (),
     client_id: str | None = None,
+    scopes: Iterable[str] | None = None,
 ) -> Registration:
     """A client signing people in to `application` by the authorization code flow (PKCE
-    always). Raises ValidationError for an unusable redirect URI or name."""
+    always), allowed to ask for `scopes` only (`openid` always; all three when None). Raises
+    ValidationError for an unusable redirect URI, name or scope."""
+    allowed = client_scopes(scopes)
     secret = None if public else generate_client_secret()
     client = new_client(
         name=name,
@@ -82,7 +106,9 @@ def do_register_client(
         client.client_id = client_id
     client.full_clean()
     client.save()  # the secret is hashed here
-    link = ClientApplication.objects.create(client=client, application=application, first_party=first_party)
+    link = ClientApplication.objects.create(
+        client=client, application=application, first_party=first_party, scopes=" ".join(allowed)
+    )
     record_event(
         EventType.SSO_CLIENT_REGISTERED,
         ctx=ctx,
@@ -95,6 +121,7 @@ def do_register_client(
             "first_party": first_party,
             "redirect_uris": list(redirect_uris),
             "post_logout_redirect_uris": list(post_logout_redirect_uris),
+            "scopes": allowed,
         },
     )
     return Registration(client=client, link=link, client_secret=secret)
@@ -147,3 +174,51 @@ def do_retire_signing_key(*, key: SigningKey, ctx: Ctx) -> SigningKey:
         row.save(update_fields=["retired_at"])
         record_event(EventType.SSO_KEY_RETIRED, ctx=ctx, target=row, detail={"kid": row.kid})
     return row
+
+
+@audited(EventType.SSO_CODE_REUSED)
+@transaction.atomic
+def do_end_reused_code(*, client: Client, code: str, ctx: Ctx) -> int | None:
+    """An authorization code presented again after it was exchanged: the exchange is refused
+    (by the caller) and the tokens the first exchange gave, with every rotation since, are
+    revoked (RFC 6749 §4.1.2; RFC 9700 §4.2.4): one of the two exchanges was not the client's.
+    Answers how many live tokens ended, or None for a code never exchanged here."""
+    begun = families.of_code(client, code)
+    if not begun:
+        return None
+    ended = sum(end_family(row.family) for row in begun)
+    link = ClientApplication.objects.filter(client=client).select_related("application").first()
+    record_event(
+        EventType.SSO_CODE_REUSED,
+        ctx=ctx,
+        target=begun[0].profile,
+        outcome=Outcome.DENIED,
+        detail={
+            "client_id": client.client_id,
+            "application": link.application.code if link else None,
+            "tokens_ended": ended,
+        },
+    )
+    return ended
+
+
+@audited(EventType.SSO_CONSENT_WITHDRAWN)
+@transaction.atomic
+def do_disconnect_client(*, profile: Profile, client: Client, ctx: Ctx) -> int:
+    """The person withdraws what they allowed `client`: its access, refresh and ID tokens and
+    unexchanged codes end, and with its last live token the remembered consent goes too
+    (REQUEST_APPROVAL_PROMPT "auto" remembers it through a live token), so a third-party client
+    asks again. Answers how many tokens ended."""
+    ended = end_tokens(profile, client)
+    link = ClientApplication.objects.filter(client=client).select_related("application").first()
+    record_event(
+        EventType.SSO_CONSENT_WITHDRAWN,
+        ctx=ctx,
+        target=profile,
+        detail={
+            "client_id": client.client_id,
+            "application": link.application.code if link else None,
+            "tokens_ended": ended,
+        },
+    )
+    return ended

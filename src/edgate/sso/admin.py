@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 from oauth2_provider.models import Application as Client
+from oauth2_provider.settings import oauth2_settings
 
 from edgate.core.admin import AuditedAdmin
 from edgate.directory.models import Application
@@ -53,6 +54,17 @@ class ClientAddForm(forms.ModelForm):  # type: ignore[type-arg]
         required=False,
         help_text=gettext_lazy(
             "An application that cannot keep a secret (a browser or mobile app): no secret, PKCE only."
+        ),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=gettext_lazy("Scopes"),
+        choices=[(name, name) for name in oauth2_settings.SCOPES if name != "openid"],
+        initial=[name for name in oauth2_settings.SCOPES if name != "openid"],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy(
+            "What the client may ask for besides openid (who the person is, and their roles): "
+            "profile (User Name and name), email. Tick only what the application needs."
         ),
     )
     first_party = forms.BooleanField(
@@ -113,13 +125,14 @@ class ClientAdmin(AuditedAdmin):
     list_filter = ["client_type"]
     search_fields = ["name", "client_id", "edgate__application__code"]
     ordering = ["name"]
-    add_fields = ["name", "application", "redirect_uris", "public", "first_party"]
+    add_fields = ["name", "application", "redirect_uris", "scopes", "public", "first_party"]
     view_fields = [
         "name",
         "client_id",
         "application",
         "client_type",
         "first_party",
+        "allowed_scopes",
         "redirect_uri_list",
         "post_logout_redirect_uri_list",
         "created",
@@ -159,6 +172,11 @@ class ClientAdmin(AuditedAdmin):
     def first_party(self, obj: Client) -> bool | None:
         link = self._link(obj)
         return link.first_party if link else None
+
+    @admin.display(description=gettext_lazy("Scopes"))
+    def allowed_scopes(self, obj: Client) -> str:
+        link = self._link(obj)
+        return link.scopes if link else "-"
 
     @admin.display(description=gettext_lazy("Redirect URIs"))
     def redirect_uri_list(self, obj: Client) -> str:

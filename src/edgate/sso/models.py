@@ -25,6 +25,9 @@ class ClientApplication(models.Model):
     client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="edgate")
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="clients")
     first_party = models.BooleanField(default=True)
+    # The scopes the client may ask for, space-separated (`openid` always among them); a
+    # request for any other is refused with invalid_scope (sso/validators.py validate_scopes).
+    scopes = models.CharField(max_length=200, default="openid profile email")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -32,6 +35,9 @@ class ClientApplication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client.name} → {self.application.code}"
+
+    def allowed_scopes(self) -> set[str]:
+        return set(self.scopes.split())
 
 
 class Subject(models.Model):
@@ -61,3 +67,23 @@ class SigningKey(models.Model):
 
     def __str__(self) -> str:
         return self.kid
+
+
+class TokenFamily(models.Model):
+    """A refresh-token family (django-oauth-toolkit's `token_family`: the tokens one code
+    exchange began and every rotation since), with the code it came from and when it ends.
+
+    The library deletes a code once it is exchanged and keeps nothing of it, so a second
+    exchange could only be refused, not traced to the tokens the first one gave; and it gives a
+    rotated family no absolute end. This row answers both (`sso/families.py`). Only a SHA-256 of
+    the code is kept: the row outlives the code, and must not be usable as one."""
+
+    family = models.UUIDField(unique=True)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    profile = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    code_digest = models.CharField(max_length=64, db_index=True, blank=True)
+    authorized_at = models.DateTimeField()  # when the code was issued (the person's "Allow")
+    ends_at = models.DateTimeField(db_index=True)  # no refresh at or after this moment
+
+    def __str__(self) -> str:
+        return str(self.family)

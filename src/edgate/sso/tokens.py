@@ -1,5 +1,6 @@
-"""Ending a person's tokens: at one client (RP-initiated logout), or at every client when their
-password changes."""
+"""Ending a person's tokens: at one client (RP-initiated logout, the person's own withdrawal), at
+every client when their password changes, or one family when the code that began it is used
+again."""
 
 from __future__ import annotations
 
@@ -32,6 +33,21 @@ def end_tokens(user: Any, client: Client | None = None) -> int:
     for refresh_token in live_refresh:
         refresh_token.revoke()
         ended += 1
+    return ended
+
+
+def end_family(family: Any) -> int:
+    """Revoke a refresh-token family (every rotation of one code exchange) with its live access
+    and ID tokens. Answers how many live access and refresh tokens were ended."""
+    members = RefreshToken.objects.filter(token_family=family)
+    access_tokens = list(
+        AccessToken.objects.filter(pk__in=members.values("access_token_id")).select_related("id_token")
+    )
+    ended = len(access_tokens) + members.filter(revoked__isnull=True).count()
+    for token in access_tokens:
+        if token.id_token:
+            token.id_token.revoke()
+    RefreshToken.revoke_family(family)
     return ended
 
 

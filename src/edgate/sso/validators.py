@@ -10,12 +10,14 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from jwcrypto import jwk, jws
-from oauth2_provider.models import AccessToken
+from oauth2_provider.models import AccessToken, Grant
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.oauth2.rfc6749.errors import InvalidGrantError
 
 from edgate.accounts.models import Status
+from edgate.core.context import Ctx, ctx_from_request
 
-from . import access, keys
+from . import access, actions, families, keys
 
 # The browser's request at the authorization endpoint (set by AuthorizeView while the library
 # validates it): oauthlib asks about silent sign-in without handing the validator the person.
@@ -50,18 +52,58 @@ class EdgateValidator(OAuth2Validator):
             claims["email"] = person.email
         return claims
 
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """Only the scopes the client is registered for (ClientApplication.scopes). A request
+        for more is refused with invalid_scope rather than silently narrowed: RFC 6749 §3.3
+        allows either, django-oauth-toolkit refuses (the client learns at once that it asked
+        for what it may not have, instead of finding a claim missing later), and OIDC's "ignore
+        scopes not understood" is about unknown values, not known ones withheld."""
+        if not super().validate_scopes(client_id, scopes, client, request, *args, **kwargs):
+            return False
+        link = access.link_of(client)
+        return link is not None and set(scopes) <= link.allowed_scopes()
+
     # --- access is asked again at every step that hands out or honours a token -----------
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        """Exchanging a code: the grant may have been revoked since the sign-in."""
+        """Exchanging a code: the grant may have been revoked since the sign-in. A code that
+        is gone may have been exchanged already: then what that exchange gave is revoked."""
         valid = super().validate_code(client_id, code, client, request, *args, **kwargs)
+        if not valid and not Grant.objects.filter(code=code, application=client).exists():
+            actions.do_end_reused_code(client=client, code=code, ctx=self._ctx(request))
+            return False
         return valid and access.may_sign_in(request.user, client)
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """Two exchanges of one code at once both pass validate_code; the one that finds the
+        code deleted by the other is a reuse too, and ends both families."""
+        try:
+            super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
+        except InvalidGrantError:
+            actions.do_end_reused_code(client=request.client, code=code, ctx=self._ctx(request))
+            raise
+
+    def _create_refresh_token(self, request, refresh_token_code, access_token, previous_refresh_token):  # type: ignore[no-untyped-def]
+        """A code exchange begins a family: remember its code (hashed) and when it ends."""
+        token = super()._create_refresh_token(
+            request, refresh_token_code, access_token, previous_refresh_token
+        )
+        if previous_refresh_token is None and request.code:
+            families.begin(refresh_token=token, code=request.code, client=request.client)
+        return token
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         """A refresh stops as soon as the grant is revoked, the staff entry ends, or the Profile
-        is locked or disabled."""
+        is locked or disabled; and, however often it was refreshed, when its family ends
+        (EDGATE_OIDC_REFRESH_MAX_SECONDS after the person authorized the client)."""
         valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
+        if valid and families.has_ended(request.refresh_token_instance.token_family):
+            return False
         return valid and access.may_sign_in(request.user, client)
+
+    def _ctx(self, request: Any) -> Ctx:
+        """Who is asking at the token endpoint: the client, from the request's address."""
+        return ctx_from_request(self.build_http_request(request))
 
     def validate_bearer_token(self, token, scopes, request):  # type: ignore[no-untyped-def]
         """userinfo (and any resource this provider serves): the same rule as sign-in."""

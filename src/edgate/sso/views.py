@@ -14,6 +14,7 @@ from oauth2_provider.models import Application as Client
 from oauthlib.oauth2.rfc6749.errors import AccessDeniedError
 
 from edgate.accounts import signin
+from edgate.core import conf
 
 from . import access
 from .tokens import end_tokens
@@ -109,6 +110,11 @@ class AuthorizeView(dot.AuthorizationView):
         application = context.get("application")
         if application is not None:
             context["agency_application"] = access.application_of(application)
+        if "scopes" in context:  # in the person's language (the library's are the settings')
+            context["scopes_descriptions"] = access.describe_scopes(context["scopes"])
+        # How long an "Allow" lasts: while a token of the client lives, which a refresh family
+        # bounds (sso/families.py).
+        context["consent_hours"] = int(conf.get().oidc_refresh_max.total_seconds() // 3600)
         return context
 
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:

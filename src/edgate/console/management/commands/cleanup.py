@@ -7,6 +7,7 @@ from django.utils import timezone
 from edgate.accounts import codes
 from edgate.core import flow, throttle
 from edgate.matching import near_matches
+from edgate.sso import families
 
 
 def purge_expired_sessions() -> int:
@@ -24,7 +25,8 @@ def purge_expired_sessions() -> int:
 class Command(BaseCommand):
     help = (
         "Remove expired sessions, flows, throttle counters and delay markers, near-match counts past "
-        "their window, and activation codes spent more than 30 days ago "
+        "their window, activation codes spent more than 30 days ago, and the records of single sign-on "
+        "token families that have ended "
         "(run hourly: deploy/systemd/edgate-cleanup.timer)."
     )
 
@@ -34,8 +36,9 @@ class Command(BaseCommand):
         counters = throttle.purge_expired()
         spent = codes.purge_spent()
         near = near_matches.purge_expired()
+        ended = families.purge_ended()
         self.stdout.write(
             f"Removed {flows} expired flows, {counters} expired throttle counters, "
-            f"{spent} spent activation codes, {near} near-match counts past their window "
-            f"and {sessions} expired sessions."
+            f"{spent} spent activation codes, {near} near-match counts past their window, "
+            f"{ended} ended token families and {sessions} expired sessions."
         )

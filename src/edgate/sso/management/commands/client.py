@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from oauth2_provider.models import Application as Client
+from oauth2_provider.settings import oauth2_settings
 
 from edgate.core.context import Ctx
 from edgate.directory.models import Application
@@ -23,6 +24,13 @@ class Command(BaseCommand):
         add.add_argument("--redirect-uri", action="append", required=True, dest="redirect_uris")
         add.add_argument(
             "--post-logout-redirect-uri", action="append", default=[], dest="post_logout_redirect_uris"
+        )
+        add.add_argument(
+            "--scope",
+            action="append",
+            dest="scopes",
+            choices=list(oauth2_settings.SCOPES),
+            help="A scope the client may ask for (repeat; openid always). Default: openid profile email.",
         )
         add.add_argument(
             "--public", action="store_true", help="No client secret (a browser or mobile app): PKCE only."
@@ -51,6 +59,7 @@ class Command(BaseCommand):
                 post_logout_redirect_uris=options["post_logout_redirect_uris"],
                 public=options["public"],
                 first_party=not options["third_party"],
+                scopes=options["scopes"],
                 ctx=ctx,
             )
         except ValidationError as exc:
@@ -74,6 +83,7 @@ class Command(BaseCommand):
                         client.client_type,
                         "first-party" if link and link.first_party else "third-party",
                         client.redirect_uris,
+                        link.scopes if link else "-",
                     ]
                 )
             )

@@ -1,0 +1,59 @@
+"""Refresh-token families: the code each began from, and the moment each ends.
+
+django-oauth-toolkit deletes a code once it is exchanged and keeps nothing of it, and it gives a
+rotated family no absolute end (each token lapses REFRESH_TOKEN_EXPIRE_SECONDS after its access
+token, refresh after refresh). Nothing in the library records either, so one `TokenFamily` row
+per family does: written when a code exchange begins the family, read at every refresh and at
+every code exchange that finds no code, removed by `edgate cleanup` once the family has ended.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from oauth2_provider.models import Grant
+
+from edgate.core import conf
+
+from .models import TokenFamily
+
+
+def code_digest(code: str) -> str:
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()
+
+
+def begin(*, refresh_token: Any, code: str, client: Any) -> TokenFamily:
+    """The row of a family a code exchange has just begun. Its end counts from the moment the
+    code was issued (the person's sign-in and "Allow"), not from the exchange."""
+    issued = Grant.objects.filter(code=code, application=client).values_list("created", flat=True).first()
+    authorized_at = issued or timezone.now()
+    return TokenFamily.objects.create(
+        family=refresh_token.token_family,
+        client=client,
+        profile=refresh_token.user,
+        code_digest=code_digest(code),
+        authorized_at=authorized_at,
+        ends_at=authorized_at + conf.get().oidc_refresh_max,
+    )
+
+
+def has_ended(family: Any, now: datetime | None = None) -> bool:
+    """A family without a row (not begun by a code exchange here) counts as ended: fail closed."""
+    ends_at = TokenFamily.objects.filter(family=family).values_list("ends_at", flat=True).first()
+    return ends_at is None or ends_at <= (now or timezone.now())
+
+
+def of_code(client: Any, code: str) -> list[TokenFamily]:
+    return list(
+        TokenFamily.objects.filter(client=client, code_digest=code_digest(code)).select_related("profile")
+    )
+
+
+def purge_ended(now: datetime | None = None) -> int:
+    """Rows of families past their end (their tokens can no longer be refreshed, and the code
+    that began them expired long before): `edgate cleanup`."""
+    deleted, _ = TokenFamily.objects.filter(ends_at__lt=now or timezone.now()).delete()
+    return deleted
