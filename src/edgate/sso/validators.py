@@ -7,6 +7,7 @@ import json
 from contextvars import ContextVar
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from jwcrypto import jwk, jws
@@ -67,21 +68,52 @@ class EdgateValidator(OAuth2Validator):
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         """Exchanging a code: the grant may have been revoked since the sign-in. A code that
-        is gone may have been exchanged already: then what that exchange gave is revoked."""
+        is gone may have been exchanged already: then what that exchange gave is revoked.
+
+        The code is taken with a row lock (the token endpoint runs in one transaction,
+        views.TokenView) until the exchange ends: a second exchange of it at the same moment
+        waits here, then finds it gone and takes the reuse path instead of passing too."""
+        self._lock_code(code, client)
         valid = super().validate_code(client_id, code, client, request, *args, **kwargs)
         if not valid and not Grant.objects.filter(code=code, application=client).exists():
-            actions.do_end_reused_code(client=client, code=code, ctx=self._ctx(request))
+            self._end_reused_code(client, code, request)
             return False
         return valid and access.may_sign_in(request.user, client)
 
+    def _lock_code(self, code: str, client: Any) -> None:
+        if transaction.get_connection().in_atomic_block:
+            list(Grant.objects.select_for_update().filter(code=code, application=client).values_list("pk"))
+
+    def _grant(self, code: str, request: Any) -> Grant:
+        """The code being exchanged, which the library reads again after validate_code. Should
+        it be gone (exchanged by another request the lock did not hold back), that is a reuse:
+        what the other exchange gave ends, and this one is refused (never a 500)."""
+        try:
+            return Grant.objects.get(code=code, application=request.client)
+        except Grant.DoesNotExist:
+            self._end_reused_code(request.client, code, request)
+            raise InvalidGrantError(request=request) from None
+
+    def get_code_challenge(self, code, request):  # type: ignore[no-untyped-def]
+        return self._grant(code, request).code_challenge or None
+
+    def get_code_challenge_method(self, code, request):  # type: ignore[no-untyped-def]
+        return self._grant(code, request).code_challenge_method or None
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return self._grant(code, request).redirect_uri_allowed(redirect_uri)
+
     def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        """Two exchanges of one code at once both pass validate_code; the one that finds the
-        code deleted by the other is a reuse too, and ends both families."""
+        """An exchange that finds its code deleted by another one (possible only where the
+        lock in validate_code did not hold) is a reuse too, and ends both families."""
         try:
             super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
         except InvalidGrantError:
-            actions.do_end_reused_code(client=request.client, code=code, ctx=self._ctx(request))
+            self._end_reused_code(request.client, code, request)
             raise
+
+    def _end_reused_code(self, client: Any, code: str, request: Any) -> None:
+        actions.do_end_reused_code(client=client, code=code, ctx=self._ctx(request))
 
     def _create_refresh_token(self, request, refresh_token_code, access_token, previous_refresh_token):  # type: ignore[no-untyped-def]
         """A code exchange begins a family: remember its code (hashed) and when it ends."""

@@ -7,7 +7,9 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.decorators import method_decorator
 from oauth2_provider import views as dot
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import Application as Client
@@ -120,6 +122,13 @@ class AuthorizeView(dot.AuthorizationView):
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
         response = super().render_to_response(context, **kwargs)
         return allow_redirects_to(response, context.get("application"))
+
+
+@method_decorator(transaction.atomic, name="post")
+class TokenView(dot.TokenView):
+    """The token endpoint, each request one transaction: a code exchange holds its code locked
+    from validate_code until the code is deleted and the tokens saved (validators.py), so two
+    exchanges of one code cannot both pass; the second waits and is refused as a reuse."""
 
 
 class LogoutView(dot.RPInitiatedLogoutView):
