@@ -104,6 +104,10 @@ class EventType(models.TextChoices):
         "security.throttle_alert",
         gettext_lazy("A throttle limit was reached (for customer service)"),
     )
+    FLOW_REFUSED = (
+        "security.flow_refused",
+        gettext_lazy("Registration or recovery page refused: another browser's, tampered, or a step skipped"),
+    )
     # activation codes (issued by customer service)
     ACTIVATION_CODE_ISSUED = "recovery.code_issued", gettext_lazy("Activation code issued")
     ACTIVATION_CODE_REDEEMED = "recovery.code_redeemed", gettext_lazy("Activation code redeemed")
