@@ -11,11 +11,13 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from oauth2_provider.models import AccessToken, Grant, RefreshToken
+from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 
 from edgate.audit.models import AuditEvent, EventType
+from edgate.sso import actions as sso
 from edgate.sso import validators
 
+from .factories import CTX
 from .oidc import REDIRECT, Browser, World, close_sessions, signing_key, world
 from .test_oidc import code_for, grant, person, register, rp_for, token_post
 
@@ -163,3 +165,34 @@ def test_a_code_deleted_under_an_exchange_ends_what_it_gave(
     assert not AccessToken.objects.filter(user=who).exists()
     event = AuditEvent.objects.get(event_type=EventType.SSO_CODE_REUSED)
     assert event.detail["tokens_ended"] == 2
+
+
+def test_a_refresh_racing_a_disconnect_gets_nothing_that_lasts(base: str, w: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The client refreshes while the person's Disconnect is under way (here: once the
+    disconnect has begun ending tokens, before it has revoked the refresh token). The pair the
+    refresh rotated into belongs to the ended family: refused at userinfo and at the next
+    refresh."""
+    reg = register(w, first_party=False)
+    who = person()
+    grant(who, w)
+    rp, browser = rp_for(base, reg), Browser(base)
+    session = rp.session()
+    browser.go(rp.authorization_url(session, code_verifier="v" * 64), username=who.username)
+    tokens = rp.fetch_token(session, browser.submit({"allow": "Authorize"}), "v" * 64)
+    original = IDToken.revoke
+    state: dict[str, Any] = {"calls": 0}
+
+    def hooked(self):  # type: ignore[no-untyped-def]
+        state["calls"] += 1
+        if state["calls"] == 1:
+            refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+            in_thread(state, "r", lambda: token_post(rp, **refresh)).join(10)
+        return original(self)
+
+    monkeypatch.setattr(IDToken, "revoke", hooked)
+    sso.do_disconnect_client(profile=who, client=reg.client, ctx=CTX)
+    rotated = state["r"].json()
+    assert "access_token" in rotated, rotated  # the race itself: the rotation went through
+    assert rp.userinfo(rotated["access_token"]).status_code == 401
+    again = token_post(rp, grant_type="refresh_token", refresh_token=rotated["refresh_token"])
+    assert again.json()["error"] == "invalid_grant"

@@ -10,11 +10,13 @@ every code exchange that finds no code, removed by `edgate cleanup` once the fam
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
-from oauth2_provider.models import Grant
+from oauth2_provider.models import Grant, RefreshToken
+from oauth2_provider.settings import oauth2_settings
 
 from edgate.core import conf
 
@@ -46,6 +48,31 @@ def has_ended(family: Any, now: datetime | None = None) -> bool:
     return ends_at is None or ends_at <= (now or timezone.now())
 
 
+def end_now(*, profile: Any = None, client: Any = None, family: Any = None) -> int:
+    """End families at once (a disconnect, a sign-out at the client, a new password, a code
+    used again): the family's end is moved to now. Revoking the tokens alone is not enough, as
+    a refresh already under way when they are revoked still rotates them into a new pair of the
+    same family; that pair is then refused too (has_ended, access_token_ended)."""
+    now = timezone.now()
+    rows = TokenFamily.objects.filter(ends_at__gt=now)
+    if profile is not None:
+        rows = rows.filter(profile=profile)
+    if client is not None:
+        rows = rows.filter(client=client)
+    if family is not None:
+        rows = rows.filter(family=family)
+    return rows.update(ends_at=now)
+
+
+def access_token_ended(access_token: Any, now: datetime | None = None) -> bool:
+    """Whether the family of an access token (its own refresh token's, or the one it was
+    rotated from) has ended. A token of no known family is left to its own expiry."""
+    of_token = RefreshToken.objects.filter(
+        Q(access_token=access_token) | Q(pk=access_token.source_refresh_token_id)
+    ).values("token_family")
+    return TokenFamily.objects.filter(family__in=of_token, ends_at__lte=now or timezone.now()).exists()
+
+
 def of_code(client: Any, code: str) -> list[TokenFamily]:
     return list(
         TokenFamily.objects.filter(client=client, code_digest=code_digest(code)).select_related("profile")
@@ -54,6 +81,8 @@ def of_code(client: Any, code: str) -> list[TokenFamily]:
 
 def purge_ended(now: datetime | None = None) -> int:
     """Rows of families past their end (their tokens can no longer be refreshed, and the code
-    that began them expired long before): `edgate cleanup`."""
-    deleted, _ = TokenFamily.objects.filter(ends_at__lt=now or timezone.now()).delete()
+    that began them expired long before): `edgate cleanup`. Kept one access-token lifetime
+    longer, so an access token of an ended family stays refused until it expires itself."""
+    kept = timedelta(seconds=oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
+    deleted, _ = TokenFamily.objects.filter(ends_at__lt=(now or timezone.now()) - kept).delete()
     return deleted

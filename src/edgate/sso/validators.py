@@ -138,8 +138,12 @@ class EdgateValidator(OAuth2Validator):
         return ctx_from_request(self.build_http_request(request))
 
     def validate_bearer_token(self, token, scopes, request):  # type: ignore[no-untyped-def]
-        """userinfo (and any resource this provider serves): the same rule as sign-in."""
+        """userinfo (and any resource this provider serves): the same rule as sign-in, and
+        not once the token's family has ended (a token rotated while it was being ended)."""
         if not super().validate_bearer_token(token, scopes, request):
+            return False
+        if families.access_token_ended(request.access_token):  # a disconnect, a new password...
+            request.oauth2_error = {"error": "invalid_token", "error_description": "The token has ended."}
             return False
         if access.may_sign_in(request.user, request.client):
             return True
