@@ -20,6 +20,7 @@ from oauth2_provider.settings import oauth2_settings
 
 from edgate.core import conf
 
+from . import consent
 from .models import TokenFamily
 
 
@@ -29,16 +30,21 @@ def code_digest(code: str) -> str:
 
 def begin(*, refresh_token: Any, code: str, client: Any) -> TokenFamily:
     """The row of a family a code exchange has just begun. Its end counts from the moment the
-    code was issued (the person's sign-in and "Allow"), not from the exchange."""
+    code was issued (the person's sign-in and "Allow"), not from the exchange; or, for a code
+    issued under a remembered consent, from that consent."""
     issued = Grant.objects.filter(code=code, application=client).values_list("created", flat=True).first()
     authorized_at = issued or timezone.now()
+    # A code a client not run by the agency got without the consent page (the answer was
+    # remembered) lasts no longer than that answer: the family ends when the consent lapses.
+    allowed_at = consent.given_at(refresh_token.user, client)
+    longest = conf.get().oidc_refresh_max
     return TokenFamily.objects.create(
         family=refresh_token.token_family,
         client=client,
         profile=refresh_token.user,
         code_digest=code_digest(code),
         authorized_at=authorized_at,
-        ends_at=authorized_at + conf.get().oidc_refresh_max,
+        ends_at=min(authorized_at, allowed_at or authorized_at) + longest,
     )
 
 

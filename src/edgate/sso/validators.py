@@ -18,7 +18,7 @@ from oauthlib.oauth2.rfc6749.errors import InvalidGrantError
 from edgate.accounts.models import Status
 from edgate.core.context import Ctx, ctx_from_request
 
-from . import access, actions, families, keys
+from . import access, actions, consent, families, keys
 
 # The browser's request at the authorization endpoint (set by AuthorizeView while the library
 # validates it): oauthlib asks about silent sign-in without handing the validator the person.
@@ -160,8 +160,9 @@ class EdgateValidator(OAuth2Validator):
         return bool(user is not None and user.is_authenticated and user.status == Status.ACTIVE)
 
     def validate_silent_authorization(self, request: Any) -> bool:
-        """A first-party client, or consent given before to these scopes (a live token, the
-        rule the consent page follows with REQUEST_APPROVAL_PROMPT "auto")."""
+        """A first-party client, or consent given to these scopes less than the longest
+        sign-in ago (sso/consent.py) with a live token (the rule the consent page follows with
+        REQUEST_APPROVAL_PROMPT "auto")."""
         browser = current_request.get()
         client = getattr(request, "client", None)
         if browser is None or client is None:
@@ -169,6 +170,8 @@ class EdgateValidator(OAuth2Validator):
         link = access.link_of(client)
         if link is not None and link.first_party:
             return True
+        if not consent.remembered(browser.user, client, request.scopes):  # "Allow" lapses
+            return False
         tokens = AccessToken.objects.filter(user=browser.user, application=client, expires__gt=timezone.now())
         return any(token.allow_scopes(request.scopes) for token in tokens)
 

@@ -17,10 +17,17 @@ from oauthlib.oauth2.rfc6749.errors import AccessDeniedError
 
 from edgate.accounts import signin
 from edgate.core import conf
+from edgate.core.context import ctx_from_request
 
-from . import access
+from . import access, actions, consent
 from .tokens import end_tokens
 from .validators import current_request
+
+
+class ConsentLapsed(Exception):
+    """The library would approve silently (a live token of the client), but the person's
+    "Allow" is older than the longest sign-in: the consent page is shown again."""
+
 
 NO_ACCESS = "You have no access to this application; ask your Directory Administrator."
 
@@ -85,11 +92,28 @@ class AuthorizeView(dot.AuthorizationView):
         self._check_access(credentials)
         return scopes, credentials
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().get(request, *args, **kwargs)
+        except ConsentLapsed:  # the library would skip the page; the answer is too old
+            return self.render_to_response(self.get_context_data(**self.oauth2_data))
+
     def create_authorization_response(self, request, scopes, credentials, allow):  # type: ignore[no-untyped-def]
         client = Client.objects.filter(client_id=credentials.get("client_id")).first()
         if allow and client is not None and client.redirect_uri_allowed(credentials.get("redirect_uri")):
             self._check_access(credentials)  # again at the consent page's answer
+        third_party = allow and client is not None and not client.skip_authorization
+        given = third_party and self.request.method == "POST"  # the consent page's "Allow"
+        if third_party and not given and not consent.remembered(self.request.user, client, scopes.split()):
+            raise ConsentLapsed
         answer = super().create_authorization_response(request, scopes, credentials, allow)
+        if given:
+            actions.do_give_consent(
+                profile=self.request.user,
+                client=client,
+                scopes=scopes.split(),
+                ctx=ctx_from_request(self.request),
+            )
         access.record_authorization(self.request, client, allowed=True)  # a code was issued
         return answer
 
