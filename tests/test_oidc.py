@@ -21,14 +21,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from joserfc.errors import JoseError
-from oauth2_provider.models import AccessToken, Grant
+from oauth2_provider.models import AccessToken, Grant, RefreshToken
 
 from edgate.accounts import actions as accounts
 from edgate.accounts.models import Profile, Status
 from edgate.audit.models import AuditEvent, EventType
 from edgate.directory import actions as directory
 from edgate.mfa.actions import do_provision_totp
-from edgate.sso import access
+from edgate.sso import access, connected
 from edgate.sso import actions as sso
 from edgate.sso.models import Consent, Subject, TokenFamily
 
@@ -526,6 +526,28 @@ def test_connected_applications_shows_and_disconnects_what_holds_the_persons_tok
     with translation.override("es"):
         assert gettext("Connected applications") in page.get(url).content.decode()
         assert gettext("Connected applications") != "Connected applications"
+
+
+def test_connected_applications_leaves_out_what_can_no_longer_be_used(base: str, w: World) -> None:
+    """A client whose refresh token is unrevoked but belongs to an ended family (or has lapsed
+    on its own) holds nothing usable: it is not listed, and there is nothing to disconnect."""
+    reg = register(w, app=w.elar)
+    rp = rp_for(base, reg)
+    who = person()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        token = sign_in(rp, Browser(base), who)
+    for hours in (6, 11.9):
+        with time_machine.travel(start + timedelta(hours=hours), tick=False):
+            token = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"]).json()
+            assert [c.client.name for c in connected.connections(who)] == ["Dropbox"]
+    with time_machine.travel(start + timedelta(hours=12, seconds=1), tick=False):
+        assert AccessToken.objects.filter(user=who, expires__gt=timezone.now()).exists()  # still live
+        assert connected.connections(who) == []  # ... but of an ended family
+    with time_machine.travel(start + timedelta(hours=13), tick=False):
+        assert RefreshToken.objects.filter(user=who, revoked__isnull=True).exists()
+        page = signed_in_client(who)
+        assert page.get(reverse("sso:connected")).context["connections"] == []
 
 
 # --- the protocol's negative cases ---------------------------------------------------------
