@@ -20,7 +20,12 @@ def columns(person: Person) -> dict[str, object]:
     [
         {},
         {"first_name": "Ann", "last_name": "Lee", "date_of_birth": date(1990, 2, 3), "source": "s"},
-        {"first_name": "Ola", "last_name": "Berg", "data_problems": {"ssn": "invalid"}, "dob_digits": "19901402"},
+        {
+            "first_name": "Ola",
+            "last_name": "Berg",
+            "data_problems": {"ssn": "invalid"},
+            "dob_digits": "19901402",
+        },
     ],
 )
 def test_the_fast_constructor_gives_what_the_keyword_one_gives(values: dict[str, object]) -> None:
