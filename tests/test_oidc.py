@@ -409,6 +409,33 @@ def test_a_client_gets_only_the_scopes_it_is_registered_for(base: str, w: World)
         )
 
 
+def test_narrowing_a_client_s_scopes_ends_refreshes_of_what_it_no_longer_may_have(
+    base: str, w: World
+) -> None:
+    """`edgate client scopes`: audited, and at once a refresh of tokens granted a withdrawn
+    scope is invalid_grant, and an authorization asking for it invalid_scope."""
+    reg = register(w)
+    rp = rp_for(base, reg)
+    who = person()
+    grant(who, w)
+    token = sign_in(rp, Browser(base), who)
+    out = StringIO()
+    call_command("client", "scopes", reg.client.client_id, "--scope", "profile", stdout=out)
+    assert "openid profile" in out.getvalue()
+    refused = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"])
+    assert refused.json()["error"] == "invalid_grant"
+    event = AuditEvent.objects.get(event_type=EventType.SSO_CLIENT_SCOPES_CHANGED)
+    assert event.detail["before"] == ["email", "openid", "profile"]
+    assert event.detail["after"] == ["openid", "profile"]
+    assert (event.actor_id, event.target_id) == (None, str(reg.link.pk))
+    browser = Browser(base)
+    answer = browser.go(rp.authorization_url(rp.session(), code_verifier="v" * 64), username=who.username)
+    assert query(answer)["error"] == "invalid_scope"
+    session = rp.session(scope="openid profile")
+    callback = Browser(base).go(rp.authorization_url(session, code_verifier="v" * 64), username=who.username)
+    assert rp.fetch_token(session, callback, "v" * 64)["scope"] == "openid profile"
+
+
 def test_third_party_clients_ask_for_consent(base: str, w: World) -> None:
     reg = register(w, first_party=False)
     who = person()

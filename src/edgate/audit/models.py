@@ -115,6 +115,10 @@ class EventType(models.TextChoices):
     # single sign-on (OpenID Connect clients and signing keys)
     SSO_CLIENT_REGISTERED = "sso.client_registered", gettext_lazy("OpenID Connect client registered")
     SSO_CLIENT_REMOVED = "sso.client_removed", gettext_lazy("OpenID Connect client removed")
+    SSO_CLIENT_SCOPES_CHANGED = (
+        "sso.client_scopes_changed",
+        gettext_lazy("OpenID Connect client's scopes changed"),
+    )
     SSO_KEY_ROTATED = "sso.key_rotated", gettext_lazy("ID-token signing key rotated")
     SSO_KEY_RETIRED = "sso.key_retired", gettext_lazy("ID-token signing key retired")
     SSO_SIGN_IN = "sso.sign_in", gettext_lazy("Signed in to an application (authorization code issued)")

@@ -245,3 +245,30 @@ def do_give_consent(*, profile: Profile, client: Client, scopes: Iterable[str], 
         },
     )
     return row
+
+
+@audited(EventType.SSO_CLIENT_SCOPES_CHANGED)
+@transaction.atomic
+def do_set_client_scopes(*, client: Client, scopes: Iterable[str], ctx: Ctx) -> ClientApplication:
+    """What `client` may ask for from now on (`openid` always). Narrowing takes effect at once:
+    a new authorization asking for more is refused (invalid_scope), and so is a refresh of
+    tokens granted a scope since withdrawn (validators.py validate_refresh_token), so the client
+    sends the person through the authorization endpoint again. ValidationError for a scope the
+    provider does not offer."""
+    allowed = client_scopes(scopes)
+    link = ClientApplication.objects.select_for_update().select_related("application").get(client=client)
+    before = sorted(link.allowed_scopes())
+    link.scopes = " ".join(allowed)
+    link.save(update_fields=["scopes"])
+    record_event(
+        EventType.SSO_CLIENT_SCOPES_CHANGED,
+        ctx=ctx,
+        target=link,
+        detail={
+            "client_id": client.client_id,
+            "application": link.application.code,
+            "before": before,
+            "after": sorted(allowed),
+        },
+    )
+    return link

@@ -127,11 +127,22 @@ class EdgateValidator(OAuth2Validator):
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         """A refresh stops as soon as the grant is revoked, the staff entry ends, or the Profile
         is locked or disabled; and, however often it was refreshed, when its family ends
-        (EDGATE_OIDC_REFRESH_MAX_SECONDS after the person authorized the client)."""
+        (EDGATE_OIDC_REFRESH_MAX_SECONDS after the person authorized the client); and when the
+        client may no longer ask for a scope the tokens were granted."""
         valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
         if valid and families.has_ended(request.refresh_token_instance.token_family):
             return False
+        if valid and not self._scopes_still_allowed(refresh_token, client, request):
+            return False
         return valid and access.may_sign_in(request.user, client)
+
+    def _scopes_still_allowed(self, refresh_token: str, client: Any, request: Any) -> bool:
+        """The scopes the tokens were granted are all still the client's (`edgate client
+        scopes` may have narrowed them since)."""
+        link = access.link_of(client)
+        original = self.get_original_scopes(refresh_token, request)  # a string, or []
+        granted = set(original.split() if isinstance(original, str) else original)
+        return link is not None and granted <= link.allowed_scopes()
 
     def _ctx(self, request: Any) -> Ctx:
         """Who is asking at the token endpoint: the client, from the request's address."""
