@@ -13,7 +13,8 @@ system, from the kernel's accounting of the finished child) and of the PostgreSQ
 serving this database (sampled from /proc every second while the run lasts; a backend's last
 second before it exits may be missed), and the load average before and after. The kernel's
 figure for the import process includes the children it reaped (the row-preparing process of
-importer/prepare.py); the split between the two is sampled from /proc every second.
+importer/prepare.py, the batch writer of importer/writer.py); the split between them is sampled
+from /proc every second, each child by its name.
 """
 
 from __future__ import annotations
@@ -48,9 +49,10 @@ def _backend_cpu(database: str, seen: dict[int, float]) -> None:
         seen[int(pid)] = (int(fields[11]) + int(fields[12])) / tick
 
 
-def _own_cpu(pid: int) -> tuple[float, float]:
-    """CPU seconds so far of process `pid` itself (all its threads) and of its live children
-    (the row-preparing process, importer/prepare.py)."""
+def _own_cpu(pid: int) -> tuple[float, dict[str, float]]:
+    """CPU seconds so far of process `pid` itself (all its threads) and of each of its live
+    children by name (/proc/PID/comm: `edgate-prepare`, the row-preparing process of
+    importer/prepare.py; `edgate-writer`, the batch writer of importer/writer.py)."""
     tick = os.sysconf("SC_CLK_TCK")
 
     def stat(p: str) -> list[str]:
@@ -59,15 +61,17 @@ def _own_cpu(pid: int) -> tuple[float, float]:
     try:
         own = stat(str(pid))
     except OSError:
-        return 0.0, 0.0
-    kids = 0.0
+        return 0.0, {}
+    kids: dict[str, float] = {}
     for other in filter(str.isdigit, os.listdir("/proc")):
         try:
             fields = stat(other)
+            if fields[1] != str(pid):
+                continue
+            name = Path(f"/proc/{other}/comm").read_text().strip()
         except OSError:
             continue
-        if fields[1] == str(pid):
-            kids += (int(fields[11]) + int(fields[12])) / tick
+        kids[name] = kids.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
     return (int(own[11]) + int(own[12])) / tick, kids
 
 
@@ -77,12 +81,17 @@ class ImportSampler(threading.Thread):
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
-        self.pid, self.own, self.kids, self.done = pid, 0.0, 0.0, threading.Event()
+        self.pid, self.own, self.kids, self.done = pid, 0.0, {}, threading.Event()
 
     def run(self) -> None:
         while not self.done.wait(1.0):
             own, kids = _own_cpu(self.pid)
-            self.own, self.kids = max(self.own, own), max(self.kids, kids)
+            self.own = max(self.own, own)
+            for name, cpu in kids.items():
+                self.kids[name] = max(self.kids.get(name, 0.0), cpu)
+
+    def children(self) -> str:
+        return ", ".join(f"{name} >= {cpu:.1f}" for name, cpu in sorted(self.kids.items())) or "none"
 
 
 class BackendSampler(threading.Thread):
@@ -156,7 +165,7 @@ def main() -> None:
         print(
             f"{label}: {seconds:.0f} s ({len(data.records) / seconds:,.0f} rows/s) — {stdout.strip()}",
             f"\n  CPU s: import process with its children {_children_cpu() - cpu:.1f}"
-            f" (sampled: its own >= {watch.own:.1f}, the row-preparing child >= {watch.kids:.1f}),"
+            f" (sampled: its own >= {watch.own:.1f}; children: {watch.children()}),"
             f" PostgreSQL backends {backends:.1f}; load average {load} before, {_load()} after",
             flush=True,
         )

@@ -200,6 +200,15 @@ def disconnect_client(ctx: Ctx) -> None:
     sso.do_disconnect_client(profile=with_profile(on_file(someone())), client=client, ctx=ctx)
 
 
+def set_client_scopes(ctx: Ctx) -> None:
+    sso.do_set_client_scopes(client=register_client(CTX).client, scopes=["email"], ctx=ctx)
+
+
+def give_consent(ctx: Ctx) -> None:
+    client = register_client(CTX).client
+    sso.do_give_consent(profile=with_profile(on_file(someone())), client=client, scopes=["openid"], ctx=ctx)
+
+
 def rotate_and_retire_key(ctx: Ctx) -> None:
     first = sso.do_rotate_signing_key(ctx=ctx, pem=oidc.signing_pem(0))
     sso.do_rotate_signing_key(ctx=ctx, pem=oidc.signing_pem(1))
@@ -422,6 +431,8 @@ RECIPES: dict[str, tuple[set[EventType], Callable[[Ctx], object]]] = {
     "sso.do_rotate_signing_key": ({EventType.SSO_KEY_ROTATED}, rotate_and_retire_key),
     "sso.do_end_reused_code": ({EventType.SSO_CODE_REUSED}, end_reused_code),
     "sso.do_disconnect_client": ({EventType.SSO_CONSENT_WITHDRAWN}, disconnect_client),
+    "sso.do_give_consent": ({EventType.SSO_CONSENT_GIVEN}, give_consent),
+    "sso.do_set_client_scopes": ({EventType.SSO_CLIENT_SCOPES_CHANGED}, set_client_scopes),
     "sso.do_retire_signing_key": ({EventType.SSO_KEY_RETIRED}, rotate_and_retire_key),
     "matching.do_set_case_status": (
         {EventType.MATCH_CASE_STATUS_CHANGED},

@@ -112,33 +112,43 @@ def gone(pid: int) -> bool:
     return False
 
 
-@pytest.mark.parametrize("prepared_ahead", [False, True], ids=["one-process", "second-process"])
+@pytest.mark.parametrize(
+    ("prepared_ahead", "writer_process"),
+    [(False, True), (True, True), (True, False)],
+    ids=["one-process", "second-process", "no-writer-process"],
+)
 def test_bulk_and_per_row_agree(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prepared_ahead: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prepared_ahead: bool, writer_process: bool
 ) -> None:
-    import threading
-
     from edgate.importer import bulk as bulk_module
 
     pids = second_process(tmp_path, monkeypatch) if prepared_ahead else tmp_path / "none.txt"
 
     # The import's context, as an operator's console would give it: both paths must carry it.
     monkeypatch.setattr(Ctx, "system", classmethod(lambda cls, label="system": IMPORTER))
-    # Small batches, so that most are written by the background writer while the next is
-    # matched (the command's way), between rows that take the per-row path.
+    # Small batches, so that most are written by the writer process while the next is matched
+    # (the command's way), between rows that take the per-row path.
     monkeypatch.setattr(bulk_module, "BATCH_SIZE", 40)
-    writers: list[str] = []
-    write_batch = bulk_module.BulkImporter._write_batch
+    writers = tmp_path / "writers.txt"
+    write_batch = bulk_module.write_batch
 
-    def spied(self, staged):  # type: ignore[no-untyped-def]
-        writers.append(threading.current_thread().name)
-        return write_batch(self, staged)
+    def spied(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with writers.open("a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return write_batch(*args, **kwargs)
 
-    monkeypatch.setattr(bulk_module.BulkImporter, "_write_batch", spied)
+    monkeypatch.setattr(bulk_module, "write_batch", spied)
+    if not writer_process:  # every batch written by the import process itself (as in a dry run)
+        init = bulk_module.BulkImporter.__init__
+
+        def in_process(self, **kwargs):  # type: ignore[no-untyped-def]
+            init(self, **(kwargs | {"background": False}))
+
+        monkeypatch.setattr(bulk_module.BulkImporter, "__init__", in_process)
     preload, children_at_preload = bulk_module.BulkImporter.preload, []
 
     def preload_spied(self):  # type: ignore[no-untyped-def]
-        # The child is forked before the index is read (else the two would share its pages).
+        # The children are forked before the index is read (else they would share its pages).
         children_at_preload.append(len(multiprocessing.active_children()))
         preload(self)
 
@@ -149,10 +159,17 @@ def test_bulk_and_per_row_agree(
     options = {"source": "bulk", "org": "01230000", "role_title": "Teacher"}
     call_command("import", str(path), report=str(tmp_path / "bulk.csv"), stdout=out, **options)
     bulk = outcomes(tmp_path / "bulk.csv")
-    assert sum(name.startswith("import-writer") for name in writers) >= 3
+    batches_by = children(writers)
+    assert len(batches_by) >= 3
+    if writer_process:  # every batch written by the one writer process, gone now
+        [writer] = set(batches_by)
+        assert writer != os.getpid() and gone(writer)
+    else:
+        assert set(batches_by) == {os.getpid()}
     assert len(children(pids)) == int(prepared_ahead)  # the rows were read by a child, or not
-    assert children_at_preload == [int(prepared_ahead)]
+    assert children_at_preload == [int(prepared_ahead) + int(writer_process)]
     assert all(pid != os.getpid() and gone(pid) for pid in children(pids))
+    assert multiprocessing.active_children() == []
     with connection.cursor() as cursor:  # statistics taken after the first batch (catch-up plans)
         cursor.execute(
             "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'people_person'"
@@ -212,12 +229,36 @@ def test_the_second_process_ends_with_the_import(
         call_command("import", str(person_file(tmp_path)), source="s", stdout=StringIO())
     [pid] = children(pids)
     assert gone(pid)
+    assert multiprocessing.active_children() == []  # the writer process too
 
 
-def test_a_failure_in_the_second_process_stops_the_import(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def import_and_empty(path: Path, report: Path) -> tuple[object, ...]:
+    """Import `path` through the command; return what the import made, then empty the tables."""
+    out = StringIO()
+    call_command("import", str(path), source="s", org="01230000", report=str(report), stdout=out)
+    made = (out.getvalue().split(". Report")[0], sorted(outcomes(report)), snapshot(), audit_trail())
+    assert audit_log_intact()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE people_person, accounts_profile, importer_importedrow, matching_matchcase, "
+            "matching_matchcase_organizations, directory_staffentry, audit_auditevent CASCADE"
+        )
+    return made
+
+
+@pytest.mark.parametrize("failure", ["row", "crash"])
+def test_a_failure_in_the_second_process_loses_no_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str
 ) -> None:
-    from edgate.importer import prepare
+    """A row the child fails on is prepared by the import process; a child that dies leaves the
+    rest to the import process: the same outcome as without the child, nothing lost."""
+    from edgate.importer import bulk, prepare
+
+    monkeypatch.setattr(Ctx, "system", classmethod(lambda cls, label="system": IMPORTER))
+    monkeypatch.setattr(bulk, "BATCH_SIZE", 40)
+    Organization.objects.create(code="01230000", name="Northfield", org_type=OrgType.DISTRICT)
+    path = person_file(tmp_path)
+    expected = import_and_empty(path, tmp_path / "one.csv")  # below MIN_ROWS: no child
 
     pids = second_process(tmp_path, monkeypatch)
     monkeypatch.setattr(prepare, "CHUNK", 10)
@@ -225,16 +266,76 @@ def test_a_failure_in_the_second_process_stops_the_import(
 
     def failing(row, extra, imported):  # type: ignore[no-untyped-def]
         count[0] += 1
-        if count[0] == 55:
+        if count[0] in (55, 56, 200):
+            if failure == "crash":
+                os._exit(3)
             raise ValueError("a bug")
         return real(row, extra, imported)
 
     monkeypatch.setattr(prepare, "prepare", failing)
-    with pytest.raises(prepare.PrepareFailed, match="ValueError: a bug"):
-        call_command("import", str(person_file(tmp_path)), source="s", stdout=StringIO())
+    assert import_and_empty(path, tmp_path / "two.csv") == expected
     [pid] = children(pids)
     assert gone(pid)
-    assert Person.objects.count() == 0  # the 50 rows before it were staged, not yet written
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("failure", ["exception", "crash"])
+def test_a_failure_in_the_writer_process_loses_no_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
+    """The writer process fails on a batch (or dies): nothing of that batch was written, its rows
+    go the per-row way, the import process writes the rest itself: the same outcome."""
+    from edgate.importer import bulk
+
+    monkeypatch.setattr(Ctx, "system", classmethod(lambda cls, label="system": IMPORTER))
+    monkeypatch.setattr(bulk, "BATCH_SIZE", 40)
+    Organization.objects.create(code="01230000", name="Northfield", org_type=OrgType.DISTRICT)
+    path = person_file(tmp_path)
+    expected = import_and_empty(path, tmp_path / "one.csv")
+
+    real, writers = bulk.write_batch, tmp_path / "writers.txt"
+
+    def failing(records, target, **kwargs):  # type: ignore[no-untyped-def]
+        with writers.open("a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        if os.getpid() != test_process and len(children(writers)) == 3:  # its third batch
+            if failure == "crash":
+                os._exit(3)
+            raise ValueError("a bug")
+        return real(records, target, **kwargs)
+
+    test_process = os.getpid()
+    monkeypatch.setattr(bulk, "write_batch", failing)
+    assert import_and_empty(path, tmp_path / "two.csv") == expected
+    by = children(writers)
+    assert test_process not in by[:3] and by[3:] and set(by[3:]) == {test_process}
+    assert multiprocessing.active_children() == []
+
+
+def test_a_staged_person_is_indexed_as_it_will_be_read_back(tmp_path: Path) -> None:
+    from edgate.identity.blocking import record_keys
+    from edgate.importer import prepare
+    from edgate.importer.prepare import staged_identity
+    from edgate.importer.rows import open_csv, read
+    from edgate.importer.service import person_data
+    from edgate.matching.candidates import identity_of
+    from edgate.people.actions import build_person
+    from edgate.people.models import ssn_lookup
+
+    with open_csv(person_file(tmp_path)) as handle:
+        rows = [row for row in read(handle) if row.identity is not None]
+    assert any(row.problems for row in rows) and len(rows) > 400
+    for row in rows:
+        identity = row.identity
+        assert identity is not None
+        person = build_person(person_data(row, state_id="S1234567"), source="s")
+        ssn_hash = ssn_lookup(identity.ssn) if identity.ssn else ""
+        assert staged_identity(identity, state_id="S1234567", ssn_hash=ssn_hash) == identity_of(person)
+        # The keys the row-preparing process computes for it, with the state ID's added.
+        prepared = prepare._received(row, prepare.prepare(row, {}, {}))
+        assert prepared is not None and prepared.record_keys is not None
+        keys = {*prepared.record_keys, "sid:S1234567"}
+        assert keys == record_keys(identity_of(person), ssn_lookup)
 
 
 def test_a_registration_racing_a_batch_falls_back_row_by_row(

@@ -40,3 +40,41 @@ def test_blocking_keys_of_names_outside_ascii_are_recomputed() -> None:
     assert (cyrillic.first_name_key, cyrillic.last_name_key) == ("oyvind", "petrova")
     assert cyrillic.last_name_phonetic != ""
     assert ascii_only.last_name_key == "stale"  # names in ASCII are not touched
+
+
+@pytest.mark.django_db(transaction=True)
+def test_live_token_families_are_dated_from_their_oldest_rotation() -> None:
+    """sso.0002: a family alive at the upgrade ends the usual time after its first token (the
+    code exchange), not after its newest rotation, its only unrevoked row."""
+    import uuid
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django.utils import timezone
+    from oauth2_provider.models import Application as Client
+    from oauth2_provider.models import RefreshToken
+
+    from edgate.core import conf
+    from edgate.sso.models import TokenFamily
+
+    from .factories import on_file, someone, with_profile
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("sso", "0001_initial")])
+    profile = with_profile(on_file(someone()))
+    client = Client.objects.create(
+        name="Old", client_type="confidential", authorization_grant_type="authorization-code"
+    )
+    family, now = uuid.uuid4(), timezone.now()
+    first = RefreshToken.objects.create(
+        user=profile, application=client, token="r1", token_family=family, revoked=now
+    )
+    RefreshToken.objects.filter(pk=first.pk).update(created=now - timedelta(hours=6))
+    RefreshToken.objects.create(user=profile, application=client, token="r2", token_family=family)
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    row = TokenFamily.objects.get(family=family)
+    assert row.authorized_at == now - timedelta(hours=6)
+    assert row.ends_at == row.authorized_at + conf.get().oidc_refresh_max

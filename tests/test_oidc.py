@@ -21,16 +21,16 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from joserfc.errors import JoseError
-from oauth2_provider.models import Grant
+from oauth2_provider.models import AccessToken, Grant, RefreshToken
 
 from edgate.accounts import actions as accounts
 from edgate.accounts.models import Profile, Status
 from edgate.audit.models import AuditEvent, EventType
 from edgate.directory import actions as directory
 from edgate.mfa.actions import do_provision_totp
-from edgate.sso import access
+from edgate.sso import access, connected
 from edgate.sso import actions as sso
-from edgate.sso.models import Subject, TokenFamily
+from edgate.sso.models import Consent, Subject, TokenFamily
 
 from .factories import CTX, PASSWORD, on_file, someone, with_profile
 from .oidc import (
@@ -369,6 +369,9 @@ def test_a_refresh_family_ends_twelve_hours_after_the_authorization(base: str, w
     with time_machine.travel(start + timedelta(hours=12, seconds=1), tick=False):
         refused = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"])
         assert refused.json()["error"] == "invalid_grant"
+    # The row outlives the family by one access-token lifetime (10 minutes): an access token of
+    # an ended family is refused by it until the token expires itself.
+    with time_machine.travel(start + timedelta(hours=12, minutes=10, seconds=2), tick=False):
         out = StringIO()
         call_command("cleanup", stdout=out)
         assert "1 ended token families" in out.getvalue()
@@ -406,6 +409,33 @@ def test_a_client_gets_only_the_scopes_it_is_registered_for(base: str, w: World)
         )
 
 
+def test_narrowing_a_client_s_scopes_ends_refreshes_of_what_it_no_longer_may_have(
+    base: str, w: World
+) -> None:
+    """`edgate client scopes`: audited, and at once a refresh of tokens granted a withdrawn
+    scope is invalid_grant, and an authorization asking for it invalid_scope."""
+    reg = register(w)
+    rp = rp_for(base, reg)
+    who = person()
+    grant(who, w)
+    token = sign_in(rp, Browser(base), who)
+    out = StringIO()
+    call_command("client", "scopes", reg.client.client_id, "--scope", "profile", stdout=out)
+    assert "openid profile" in out.getvalue()
+    refused = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"])
+    assert refused.json()["error"] == "invalid_grant"
+    event = AuditEvent.objects.get(event_type=EventType.SSO_CLIENT_SCOPES_CHANGED)
+    assert event.detail["before"] == ["email", "openid", "profile"]
+    assert event.detail["after"] == ["openid", "profile"]
+    assert (event.actor_id, event.target_id) == (None, str(reg.link.pk))
+    browser = Browser(base)
+    answer = browser.go(rp.authorization_url(rp.session(), code_verifier="v" * 64), username=who.username)
+    assert query(answer)["error"] == "invalid_scope"
+    session = rp.session(scope="openid profile")
+    callback = Browser(base).go(rp.authorization_url(session, code_verifier="v" * 64), username=who.username)
+    assert rp.fetch_token(session, callback, "v" * 64)["scope"] == "openid profile"
+
+
 def test_third_party_clients_ask_for_consent(base: str, w: World) -> None:
     reg = register(w, first_party=False)
     who = person()
@@ -422,6 +452,41 @@ def test_third_party_clients_ask_for_consent(base: str, w: World) -> None:
     accepted = browser.submit({"allow": "Authorize"})
     assert "code" in query(accepted)
     assert rp.fetch_token(session, accepted, "v" * 64)["access_token"]
+
+
+def test_an_allow_is_remembered_twelve_hours_from_when_it_was_given(base: str, w: World) -> None:
+    """The consent page's promise: an "Allow" is remembered at most 12 hours. Silent sign-ins
+    within them (a live token of the client) begin families that end with the consent, and the
+    first sign-in after it asks again, though a token of the client still lives."""
+    reg = register(w, first_party=False)
+    who = person()
+    grant(who, w)
+    rp = rp_for(base, reg)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        session, browser = rp.session(), Browser(base)
+        assert browser.go(rp.authorization_url(session, code_verifier="v" * 64), username=who.username) == ""
+        token = rp.fetch_token(session, browser.submit({"allow": "Authorize"}), "v" * 64)
+    given = AuditEvent.objects.get(event_type=EventType.SSO_CONSENT_GIVEN)
+    assert (given.target_id, given.detail["scopes"]) == (str(who.pk), ["email", "openid", "profile"])
+    for hours in (6, 11.9):  # each refresh within the previous refresh token's own 8 hours
+        with time_machine.travel(start + timedelta(hours=hours), tick=False):
+            token = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"]).json()
+            assert "access_token" in token, token
+    with time_machine.travel(start + timedelta(hours=11, minutes=55), tick=False):
+        session, browser = rp.session(), Browser(base)  # a new sign-in, no page: remembered
+        silent = browser.go(rp.authorization_url(session, code_verifier="v" * 64), username=who.username)
+        assert silent.startswith(REDIRECT)
+        later = rp.fetch_token(session, silent, "v" * 64)
+    with time_machine.travel(start + timedelta(hours=12, seconds=1), tick=False):
+        # the family the silent sign-in began ends with the consent, not 12 hours after it
+        refused = token_post(rp, grant_type="refresh_token", refresh_token=later["refresh_token"])
+        assert refused.json()["error"] == "invalid_grant"
+        assert AccessToken.objects.filter(user=who, expires__gt=timezone.now()).exists()
+        session, browser = rp.session(), Browser(base)
+        assert browser.go(rp.authorization_url(session, code_verifier="v" * 64), username=who.username) == ""
+        assert browser.last is not None and "Sign in to Dropbox?" in browser.last.text
+        assert query(prompt_none(rp, browser))["error"] == "consent_required"
 
 
 def signed_in_client(who: Profile) -> Client:
@@ -477,6 +542,7 @@ def test_connected_applications_shows_and_disconnects_what_holds_the_persons_tok
     refused = token_post(vrp, grant_type="refresh_token", refresh_token=vtok["refresh_token"])
     assert refused.json()["error"] == "invalid_grant"
     assert query(prompt_none(vrp, browser))["error"] == "consent_required"  # consent forgotten
+    assert not Consent.objects.filter(profile=who).exists()
     assert erp.userinfo(etok["access_token"]).status_code == 200  # the other application stays
     assert erp.userinfo(theirs["access_token"]).status_code == 200  # and so does another person
     event = AuditEvent.objects.get(event_type=EventType.SSO_CONSENT_WITHDRAWN)
@@ -487,6 +553,28 @@ def test_connected_applications_shows_and_disconnects_what_holds_the_persons_tok
     with translation.override("es"):
         assert gettext("Connected applications") in page.get(url).content.decode()
         assert gettext("Connected applications") != "Connected applications"
+
+
+def test_connected_applications_leaves_out_what_can_no_longer_be_used(base: str, w: World) -> None:
+    """A client whose refresh token is unrevoked but belongs to an ended family (or has lapsed
+    on its own) holds nothing usable: it is not listed, and there is nothing to disconnect."""
+    reg = register(w, app=w.elar)
+    rp = rp_for(base, reg)
+    who = person()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        token = sign_in(rp, Browser(base), who)
+    for hours in (6, 11.9):
+        with time_machine.travel(start + timedelta(hours=hours), tick=False):
+            token = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"]).json()
+            assert [c.client.name for c in connected.connections(who)] == ["Dropbox"]
+    with time_machine.travel(start + timedelta(hours=12, seconds=1), tick=False):
+        assert AccessToken.objects.filter(user=who, expires__gt=timezone.now()).exists()  # still live
+        assert connected.connections(who) == []  # ... but of an ended family
+    with time_machine.travel(start + timedelta(hours=13), tick=False):
+        assert RefreshToken.objects.filter(user=who, revoked__isnull=True).exists()
+        page = signed_in_client(who)
+        assert page.get(reverse("sso:connected")).context["connections"] == []
 
 
 # --- the protocol's negative cases ---------------------------------------------------------

@@ -109,7 +109,7 @@ def test_serve_answers_health_checks_over_plain_http_and_stops_on_sigterm(server
 def test_access_log_has_the_path_but_no_query_string_cookie_or_referer(server: Server) -> None:
     get(
         f"{server.base}/healthz?id_token_hint=secret-token-value",
-        Cookie="sessionid=secret-session-value",
+        Cookie="__Host-sessionid=secret-session-value",  # the production name
         Referer="https://portal.example.org/recover/?code=secret-referer-value",
         **{"User-Agent": "secret-agent-value"},
     )

@@ -183,6 +183,10 @@ def test_staff_find_a_case_by_a_later_submissions_reference(  # type: ignore[no-
                 expect(page.get_by_test_id("case-rule")).to_have_text(rule[0].upper() + rule[1:])
                 ssn = page.get_by_test_id("side-by-side").locator("tbody tr").nth(5)
                 expect(ssn.get_by_test_id("level")).to_contain_text(f"({words('exact', language)})")
+                # "Decide" heads the form; its question is not drawn bigger than the heading.
+                size = "e => parseFloat(getComputedStyle(e).fontSize)"
+                decide = page.locator("#resolve").evaluate(size)
+                assert page.locator("#resolve ~ form legend").first.evaluate(size) < decide
                 # What a Directory Administrator is not shown is said inside the screen.
                 for withheld in page.get_by_test_id("withheld").all():
                     box = withheld.bounding_box()

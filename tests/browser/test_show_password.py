@@ -40,6 +40,14 @@ def assert_toggles_every_box(page: Page, language: str = "en") -> None:
     boxes = page.locator("input[type=password]")
     count = boxes.count()
     assert count >= 1 and toggles(page).count() == count
+    # Each button is named for its own box (three on the change-password page).
+    names = [toggles(page).nth(i).get_attribute("aria-label") or "" for i in range(count)]
+    assert len(set(names)) == count, names
+    for i, name in enumerate(names):
+        box_id = toggles(page).nth(i).get_attribute("aria-controls")
+        label = " ".join(page.locator(f'label[for="{box_id}"]').inner_text().split())
+        assert name == f"{show}: {label}", (name, label)
+        assert page.locator(f"#{box_id}").get_attribute("autocorrect") == "off"
     for index in range(count):
         button = toggles(page).nth(index)
         box = page.locator(f"#{button.get_attribute('aria-controls')}")

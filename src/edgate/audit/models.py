@@ -104,6 +104,10 @@ class EventType(models.TextChoices):
         "security.throttle_alert",
         gettext_lazy("A throttle limit was reached (for customer service)"),
     )
+    FLOW_REFUSED = (
+        "security.flow_refused",
+        gettext_lazy("Registration or recovery page refused: another browser's, tampered, or a step skipped"),
+    )
     # activation codes (issued by customer service)
     ACTIVATION_CODE_ISSUED = "recovery.code_issued", gettext_lazy("Activation code issued")
     ACTIVATION_CODE_REDEEMED = "recovery.code_redeemed", gettext_lazy("Activation code redeemed")
@@ -111,10 +115,18 @@ class EventType(models.TextChoices):
     # single sign-on (OpenID Connect clients and signing keys)
     SSO_CLIENT_REGISTERED = "sso.client_registered", gettext_lazy("OpenID Connect client registered")
     SSO_CLIENT_REMOVED = "sso.client_removed", gettext_lazy("OpenID Connect client removed")
+    SSO_CLIENT_SCOPES_CHANGED = (
+        "sso.client_scopes_changed",
+        gettext_lazy("OpenID Connect client's scopes changed"),
+    )
     SSO_KEY_ROTATED = "sso.key_rotated", gettext_lazy("ID-token signing key rotated")
     SSO_KEY_RETIRED = "sso.key_retired", gettext_lazy("ID-token signing key retired")
     SSO_SIGN_IN = "sso.sign_in", gettext_lazy("Signed in to an application (authorization code issued)")
     SSO_ACCESS_DENIED = "sso.access_denied", gettext_lazy("Sign-in to an application refused: no access")
+    SSO_CONSENT_GIVEN = (
+        "sso.consent_given",
+        gettext_lazy("Application allowed by the person on the consent page"),
+    )
     SSO_CONSENT_WITHDRAWN = (
         "sso.consent_withdrawn",
         gettext_lazy("Application disconnected by the person: its tokens and consent ended"),

@@ -19,6 +19,7 @@ submitted and the steps that may follow — and run by one generic view (core.fl
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -150,6 +151,22 @@ class Graph:
         pages = self.pages
         return name in pages and current in pages and pages.index(name) < pages.index(current)
 
+    def ahead(self, name: str, current: str) -> bool:
+        """Is the page of `name` one the flow has not reached (an attempt to skip a step)? Any
+        step from which the flow's current step cannot be reached: a step behind it is what Back
+        or the browser's history shows, not a skip."""
+        if name == current:
+            return False
+        seen, todo = {name}, [name]
+        while todo:
+            for following in self.steps[todo.pop()].next:
+                if following == current:
+                    return False
+                if following not in seen:
+                    seen.add(following)
+                    todo.append(following)
+        return True
+
     def check(self, source: str, target: str) -> None:
         if target not in self.steps[source].next:
             raise TransitionError(f"{self.kind}: {source} cannot lead to {target}")
@@ -239,6 +256,27 @@ def is_pending(flow_id: str | None) -> bool:
     except ValueError:
         return False
     return 0 <= age <= ttl().total_seconds()
+
+
+_FLOW_ID = re.compile(r"[A-Za-z0-9_-]{43}")  # core.models.new_flow_id
+
+
+def suspicious(graph: Graph, flow_id: str) -> str | None:
+    """Why a flow id this session does not own looks like an attempt to get round the flow, or
+    None when its flow is only gone (ended or expired: what a person meets by accident, e.g.
+    back after their session expired). "forged_id": an id this site never issued (pending ids
+    carry a MAC, row ids are 43 URL-safe characters); "not_this_session": the live flow of
+    another session."""
+    if "." in flow_id:
+        parts = flow_id.split(".")
+        if len(parts) != 3 or len(flow_id) > 64:
+            return "forged_id"
+        if not constant_time_compare(parts[2], _pending_mac(parts[0], parts[1])):
+            return "forged_id"
+    elif not _FLOW_ID.fullmatch(flow_id):
+        return "forged_id"
+    live = Flow.objects.filter(pk=flow_id, kind=graph.kind, expires_at__gt=timezone.now()).exists()
+    return "not_this_session" if live else None
 
 
 def unsaved(graph: Graph, flow_id: str) -> Flow:

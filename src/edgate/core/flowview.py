@@ -15,6 +15,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.dispatch import Signal
 from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -31,6 +32,29 @@ from .context import client_ip, ctx_from_request
 from .flow import FLOW_FIELD, Graph, Moved, Page, Refused, Run, Stay, Step
 from .models import Flow
 from .views import error_page
+
+# A page of a flow refused as an attempt to get round the flow (ASVS V16.3.3): sent with
+# request, graph, reason and flow_id (the id asked for, "" if none). The audit log listens
+# (edgate.audit.refusals): core cannot import audit, which builds on it. Reasons:
+#   "flow_mismatch"     the URL and the form name different flows (a tampered page)
+#   "forged_id"         an id this site never issued (flow.suspicious)
+#   "not_this_session"  the live flow of another session (flow.suspicious)
+#   "step_skipped"      a step the flow has not reached (Graph.ahead)
+# Not sent for what a person does by accident: a flow that expired or ended (theirs, or one their
+# expired session owned), a page without any flow, Back to a step already passed, a double
+# submission.
+flow_refused = Signal()
+
+
+def refuse(request: HttpRequest, graph: Graph, reason: str, flow_id: str | None) -> None:
+    flow_refused.send(FlowView, request=request, graph=graph, reason=reason, flow_id=flow_id or "")
+
+
+def refuse_foreign(request: HttpRequest, graph: Graph, flow_id: str) -> None:
+    """A flow id this session does not own: refused, and told when it looks like an attempt."""
+    if reason := engine.suspicious(graph, flow_id):
+        refuse(request, graph, reason, flow_id)
+
 
 OUT_OF_DATE = _lazy("That page was out of date, so nothing was saved. Please continue from here.")
 
@@ -101,23 +125,30 @@ class FlowView(View):
         in_url = request.GET.get(FLOW_FIELD)
         in_form = request.POST.get(FLOW_FIELD) if request.method == "POST" else None
         if in_url and in_form and in_url != in_form:
+            refuse(request, self.graph, "flow_mismatch", in_form)
             return self.out_of_date(request, in_url)
         wanted = in_form or in_url
+        # Owned before `find` looks (it forgets an expired flow): a flow of this session that
+        # expired is an accident; an id it never owned may not be.
+        foreign = bool(wanted) and wanted not in engine.owned(request, self.graph.kind)
         flow = engine.find(request, self.graph, wanted)
         if flow is None and self.graph.create_on_submit and self.step.name == self.graph.first:
-            pending = self.pending(request, wanted)
+            pending = self.pending(request, wanted, foreign=foreign)
             if isinstance(pending, HttpResponse):
                 return pending
             flow = pending
         elif flow is None:
             if wanted and settings.SESSION_COOKIE_NAME not in request.COOKIES:
                 # No session came back with a page of a flow: cookies are refused (or were
-                # cleared). Starting again would only lead back here.
+                # cleared), or a robot tries flow ids. Starting again would only lead back here.
+                refuse_foreign(request, self.graph, wanted)
                 return cookies_needed(request, self.graph)
             if wanted or self.step.name != self.graph.first:
                 # A page of a flow that is no more (expired, ended, from another browser), or
                 # a page past the first with no flow at all.
                 if wanted:
+                    if foreign:
+                        refuse_foreign(request, self.graph, wanted)
                     messages.warning(request, self.graph.expired)
                 return self.start_over(request)
             if request.method == "GET":
@@ -131,10 +162,12 @@ class FlowView(View):
         self.flow: Flow = flow
         self.run = Run(flow_id=flow.pk, state=flow.state, data=flow.data, ctx=ctx_from_request(request))
         if not self.graph.can_view(self.step.name, flow.state):
+            if self.graph.ahead(self.step.name, flow.state):
+                refuse(request, self.graph, "step_skipped", flow.pk)
             return redirect_to(self.graph, flow.state, flow.pk)
         return super().dispatch(request, *args, **kwargs)
 
-    def pending(self, request: HttpRequest, wanted: str | None) -> Flow | HttpResponse:
+    def pending(self, request: HttpRequest, wanted: str | None, *, foreign: bool) -> Flow | HttpResponse:
         """The first page of a flow made by its first submission (Graph.create_on_submit),
         when this session owns no flow of that id.
 
@@ -160,6 +193,8 @@ class FlowView(View):
             if engine.is_pending(wanted) and not engine.taken(wanted):
                 return engine.unsaved(self.graph, wanted)
         if wanted and not engine.is_pending(wanted):
+            if foreign:
+                refuse_foreign(request, self.graph, wanted)
             messages.warning(request, self.graph.expired)
         return redirect_to(self.graph, self.graph.first, engine.pending_id())
 

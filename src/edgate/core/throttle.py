@@ -389,6 +389,16 @@ def attempt(limit: Limit, ident: str | None) -> Attempt:
     return Attempt(limit, number, tripped, _seconds_until_allowed(limit, in_current, in_previous, now))
 
 
+def first_in(purpose: str, ident: str, seconds: int) -> bool:
+    """True for the first call for (`purpose`, `ident`) in `seconds`, False for the others: an
+    atomic marker in the store (Redis, else the database), keyed by a keyed hash, so of calls at
+    once on every node exactly one is first. For work done at most once a period per identity,
+    such as an audit event coalesced per client address (not counted: no limit, no alert)."""
+    now = timezone.now()
+    key = crypto.lookup_hash(f"once:{purpose}", ident)
+    return store().claim_until(key, now + timedelta(seconds=seconds), now) is None
+
+
 def retry_after(*attempts: Attempt) -> int:
     """Seconds until every one of these limits would let the next attempt through."""
     return max((a.retry_after for a in attempts), default=0)

@@ -5,7 +5,7 @@ and the evaluation use `MemoryIndex`."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date
 from functools import lru_cache
 from typing import TypeVar
@@ -223,9 +223,11 @@ class MemoryIndex:
         self.records: dict[str, Identity] = {}
         self.index: dict[str, list[str]] = defaultdict(list)
 
-    def add(self, record_id: str, identity: Identity) -> None:
+    def add(self, record_id: str, identity: Identity, keys: Iterable[str] | None = None) -> None:
+        """`keys`: the record's `record_keys` with the index's hasher, computed ahead (a bulk
+        import's second process), each once."""
         self.records[record_id] = identity
-        for key in record_keys(identity, self.hasher):
+        for key in record_keys(identity, self.hasher) if keys is None else keys:
             self.index[key].append(record_id)
 
     def candidates(

@@ -16,24 +16,32 @@ registration holds shared, and re-reads what others created since the last batch
 registration arriving during an import can neither take a staged User Name nor duplicate a
 staged SSN.
 
-With `background=True` (the command, outside a dry run) a full batch is written by a second
-thread on its own database connection while the rows after it are matched: PostgreSQL's work
-on one batch (COPY into indexed tables, the commit) overlaps the matching of the next. Only
-one batch is in flight; it is joined — reported, or redone row by row — before anything else
-touches the database (the next batch, a row taking the per-row path, the end of the file), so
-the report keeps the order and the outcomes of the synchronous path.
+With `background=True` (the command, outside a dry run) the batches are written by a process of
+their own (`importer/writer.py`, forked before the preload) on its own database connection while
+the rows after them are matched: building a batch's rows (each Person, Profile, import record
+and audit event, the chain's hashes) and COPY run on the other core, outside this process's
+interpreter lock. It receives plain values (`Staged.record`: what `build_person` needs, the SSN
+left out when the row-preparing process sealed it already) and runs `write_batch`, which this
+process runs itself otherwise. Only one batch is in flight; it is joined — reported, sent
+again with a User Name allocated again, or redone row by row — before anything else touches the
+database (the next batch, a row taking the per-row path, the end of the file), so the report
+keeps the order and the outcomes of the synchronous path. A writer that fails or dies leaves
+its batch unwritten (one transaction); its rows go the per-row way and this process writes the
+rest itself.
 """
 
 from __future__ import annotations
 
 import gc
 import json
-import threading
+import logging
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from operator import attrgetter
+from typing import Any
 
-from django.db import IntegrityError, connection, connections, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from edgate.accounts import usernames
@@ -49,13 +57,16 @@ from edgate.identity.engine import Outcome as MatchOutcome
 from edgate.identity.records import Identity
 from edgate.matching import service as matching
 from edgate.matching.candidates import identity_of
-from edgate.people.actions import Sealed, build_person, person_created_event
+from edgate.people.actions import PersonData, Sealed, build_person, person_created_event
 from edgate.people.models import Person, new_state_id, ssn_lookup
 
+from . import writer as writer_process
 from .models import ImportedRow
-from .prepare import Prepared
+from .prepare import Prepared, staged_identity
 from .rows import Row
 from .service import RowResult, content_hash, import_row, person_data
+
+logger = logging.getLogger(__name__)
 
 
 def _columns(model: type[models.Model]) -> tuple[str, ...]:
@@ -75,26 +86,49 @@ STAFF_COLUMNS = _columns(StaffEntry)
 
 @dataclass
 class Staged:
+    """A row that creates a new person, waiting for its batch. The Person is built by the
+    writer (`write_batch`), from `data` and `sealed`, wherever the writer runs."""
+
     row: Row
-    person: Person
-    profile_id: int
+    data: PersonData  # its SSN left out when `sealed` holds it already
+    sealed: Sealed | None
+    state_id: str
     username: str
     row_key: str
     digest: str
 
+    def record(self) -> Record:
+        return (self.data, self.sealed, self.username, self.row_key, self.digest)
+
+
+# What the writer receives per row (the import's row itself stays with the import process).
+Record = tuple[PersonData, Sealed | None, str, str, str]
+
 
 @dataclass
 class Written:
-    """What writing a batch found: whether COPY went through, and what others created since the
-    previous batch (read by its catch-up, inside its transaction) for the matcher's index."""
+    """What writing a batch found: whether COPY went through, whether it must be sent again
+    (a User Name of the batch taken meanwhile: `usernames`), what others created since the
+    previous batch (read by its catch-up, inside its transaction) for the matcher's index, and
+    the highest person and Profile ids read or written."""
 
-    ok: bool
+    ok: bool = True
+    retry: bool = False
     people: list[Person] = field(default_factory=list)
     usernames: set[str] = field(default_factory=set)
+    max_person: int = 0
+    max_profile: int = 0
 
 
-def _values(row: models.Model, columns: Iterable[str]) -> tuple:  # type: ignore[type-arg]
-    return tuple(getattr(row, column) for column in columns)
+def _values(row: models.Model, columns: tuple[str, ...]) -> tuple:  # type: ignore[type-arg]
+    return _getter(columns)(row)
+
+
+@lru_cache(maxsize=8)
+def _getter(columns: tuple[str, ...]) -> Callable[[models.Model], tuple]:  # type: ignore[type-arg]
+    """The columns' values as a tuple, in one C call (`attrgetter` of two or more names)."""
+    get = attrgetter(*columns)
+    return get if len(columns) > 1 else lambda row: (get(row),)
 
 
 _PROBLEMS = PERSON_COLUMNS.index("data_problems")
@@ -114,6 +148,166 @@ def _copy(cursor, table: str, columns: Iterable[str], rows: list[tuple]) -> None
             copy.write_row(row)
 
 
+PEOPLE_FIELDS = (
+    "pk",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "former_last_name",
+    "date_of_birth",
+    "ssn_hash",
+    "ssn_last4",
+    "state_id",
+    "street",
+    "city",
+    "state",
+    "postcode",
+    "email",
+    "phone",
+    # A dirty record is matched as the per-row path sees it (matching.candidates): its
+    # unusable fields never count, its typed birth-date digits are blocked on.
+    "data_problems",
+    "dob_digits",
+)
+
+
+def read_people(after: int) -> list[Person]:
+    """The people after `after` (by pk), in order, with what the matcher's index needs."""
+    return [
+        Person(**dict(zip(PEOPLE_FIELDS, values, strict=True)))
+        for values in Person.objects.filter(pk__gt=after)
+        .order_by("pk")
+        .values_list(*PEOPLE_FIELDS)
+        .iterator(chunk_size=20_000)
+    ]
+
+
+def read_usernames(after: int) -> tuple[set[str], int]:
+    """The User Names of the Profiles after `after`, and the highest Profile id read."""
+    names: set[str] = set()
+    last = after
+    for pk, name in (
+        Profile.objects.filter(pk__gt=after).values_list("pk", "username").iterator(chunk_size=50_000)
+    ):
+        names.add(name)
+        last = max(last, pk)
+    return names, last
+
+
+def catch_up(after_person: int, after_profile: int) -> Written:
+    """What others created since the last batch: their people and User Names."""
+    people = read_people(after_person)
+    names, last_profile = read_usernames(after_profile)
+    return Written(
+        people=people,
+        usernames=names,
+        max_person=max([after_person, *(p.pk for p in people)]),
+        max_profile=last_profile,
+    )
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where and as whom a batch is written (the same for every batch of an import)."""
+
+    source: str
+    organization: Organization | None
+    role_title: str
+    ctx: Ctx
+
+
+def write_batch(
+    records: list[Record], target: Target, *, after_person: int, after_profile: int, analyze: bool
+) -> Written:
+    """One transaction: the bulk-import lock, what others created since (`catch_up`), COPY.
+    Runs in the writer process (its own connection) or in the import process (a dry run, a
+    writer that failed). A User Name of the batch taken meanwhile: nothing written, `retry`
+    (the import process allocates it again; the User Name book is its alone). `analyze`: take
+    the tables' statistics once the batch is in (see `BulkImporter`)."""
+    try:
+        with transaction.atomic():
+            usernames.lock_for_bulk_import()
+            written = catch_up(after_person, after_profile)
+            taken = {name.lower() for name in written.usernames}
+            if any(username.lower() in taken for _, _, username, _, _ in records):
+                written.retry = True
+                return written
+            person_id, profile_id = _write(records, target)
+            written.max_person = max(written.max_person, person_id)
+            written.max_profile = max(written.max_profile, profile_id)
+    except IntegrityError:
+        # Someone registered the same SSN or state ID between the catch-up and COPY (a window
+        # the catch-up narrows but cannot close): the import process redoes the rows one by one.
+        return Written(ok=False)
+    if analyze:
+        _analyze()
+    return written
+
+
+def _write_batch(*args: Any, **kwargs: Any) -> Written:
+    return write_batch(*args, **kwargs)  # looked up when called (tests replace it)
+
+
+def _analyze() -> None:
+    """Table statistics once the first batch is in. Without any (a new database, and no
+    autovacuum run yet), PostgreSQL plans each batch's catch-up — the rows after a known id
+    — as a scan of the whole table: 0.1–0.3 s a batch at 340,000 people, and growing. With
+    them, the ids past the statistics are estimated from the primary key's actual end (an
+    index scan) however large the table grows."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE people_person, accounts_profile")
+
+
+def _write(records: list[Record], target: Target) -> tuple[int, int]:
+    """COPY the batch; returns the highest person and Profile ids given."""
+    organization, ctx = target.organization, target.ctx
+    with connection.cursor() as cursor:
+        n = len(records)
+        person_ids = _reserve(cursor, "people_person_id_seq", n)
+        profile_ids = _reserve(cursor, "accounts_profile_id_seq", n)
+        staff_ids = _reserve(cursor, "directory_staffentry_id_seq", n) if organization else [0] * n
+        now = timezone.now()
+        people, profiles, imported, staff, events = [], [], [], [], []
+        for (data, sealed, username, row_key, digest), person_id, profile_id, staff_id in zip(
+            records, person_ids, profile_ids, staff_ids, strict=True
+        ):
+            person = build_person(data, source=target.source, sealed=sealed)
+            person.pk, person.created_at, person.updated_at = person_id, now, now
+            profile = build_precreated_profile(person=person, username=username)
+            profile.pk, profile.created_at = profile_id, now
+            people.append(_person_values(person))
+            profiles.append(_values(profile, PROFILE_COLUMNS))
+            events += [
+                person_created_event(person, ctx=ctx),
+                profile_precreated_event(profile, ctx=ctx),
+            ]
+            imported.append((target.source, row_key, digest, "created", person_id, now))
+            if organization is not None:
+                entry = build_staff_entry(
+                    person=person, organization=organization, role_title=target.role_title
+                )
+                entry.pk, entry.created_at = staff_id, now
+                staff.append(_values(entry, STAFF_COLUMNS))
+                events.append(staff_added_event(entry, ctx=ctx))
+        # The events the per-row actions would record (their own builders made them), with
+        # the import's context, chained (a chain claimed, hashes computed) in this transaction.
+        audit_rows = chained_rows(events, at=now)
+        raw = cursor.cursor
+        # COPY runs on the driver's cursor; this turns its errors into Django's (IntegrityError).
+        with connection.wrap_database_errors:
+            _copy(raw, "people_person", PERSON_COLUMNS, people)
+            _copy(raw, "accounts_profile", PROFILE_COLUMNS, profiles)
+            _copy(raw, "importer_importedrow", ROW_COLUMNS, imported)
+            _copy(raw, "directory_staffentry", STAFF_COLUMNS, staff)
+            _copy(raw, "audit_auditevent", AUDIT_COLUMNS, audit_rows)
+    return max(person_ids, default=0), max(profile_ids, default=0)
+
+
+def _reserve(cursor, sequence: str, count: int) -> list[int]:  # type: ignore[no-untyped-def]
+    cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, count])
+    return [value for (value,) in cursor.fetchall()]
+
+
 class BulkImporter:
     def __init__(
         self,
@@ -127,19 +321,10 @@ class BulkImporter:
         background: bool = False,
     ) -> None:
         self.source, self.organization, self.role_title, self.ctx = source, organization, role_title, ctx
+        self.target = Target(source, organization, role_title, ctx)
         self.report, self.batch_size = report, batch_size or BATCH_SIZE
-        # A batch written on a second connection sees only what is committed: not with an
-        # enclosing transaction (a dry run), whose uncommitted rows that connection cannot see.
-        self.writer = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
-            if background and not connection.in_atomic_block
-            else None
-        )
-        self.in_flight: tuple[Future[Written], list[Staged]] | None = None
+        self.in_flight: tuple[list[Staged], Written | None] | None = None
         self.analyzed = False
-        # The User Name book is shared with the writer's catch-up (a registration's name noted,
-        # a staged name allocated again); everything else the writer touches is its own.
-        self.names_lock = threading.Lock()
         self.matcher = matching.matcher()
         self.index = MemoryIndex(hasher=ssn_lookup)
         self.names = usernames.NameBook()
@@ -148,12 +333,28 @@ class BulkImporter:
         self.imported: dict[str, str] = {}
         self.staged: list[Staged] = []
         self.max_person = self.max_profile = self.placeholders = 0
+        # Batches written by a process of their own, on its own connection, while the rows after
+        # them are matched: not with an enclosing transaction (a dry run), whose uncommitted rows
+        # that connection cannot see. Forked here, before the preload (see `writer`).
+        self.writer = (
+            writer_process.WriterProcess(_write_batch, self.target)
+            if background and not connection.in_atomic_block
+            else None
+        )
+
+    def close(self) -> None:
+        """The writer process stopped (a batch in flight there is rolled back) and reaped."""
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
 
     # --- what is already there --------------------------------------------------------
     def preload(self) -> None:
-        for person in self._read_people(0):
+        for person in read_people(0):
             self._index_person(person)
-        self._read_usernames(0)
+        names, self.max_profile = read_usernames(0)
+        for name in names:
+            self.names.note(name)
         for key, digest in ImportedRow.objects.filter(source=self.source).values_list(
             "row_key", "content_hash"
         ):
@@ -167,60 +368,12 @@ class BulkImporter:
         gc.collect()
         gc.freeze()
 
-    def _read_people(self, after: int) -> list[Person]:
-        """The people after `after` (by pk), noting the highest pk; the caller indexes them."""
-        fields = (
-            "pk",
-            "first_name",
-            "middle_name",
-            "last_name",
-            "former_last_name",
-            "date_of_birth",
-            "ssn_hash",
-            "ssn_last4",
-            "state_id",
-            "street",
-            "city",
-            "state",
-            "postcode",
-            "email",
-            "phone",
-            # A dirty record is matched as the per-row path sees it (matching.candidates):
-            # its unusable fields never count, its typed birth-date digits are blocked on.
-            "data_problems",
-            "dob_digits",
-        )
-        people = []
-        for values in (
-            Person.objects.filter(pk__gt=after)
-            .order_by("pk")
-            .values_list(*fields)
-            .iterator(chunk_size=20_000)
-        ):
-            people.append(Person(**dict(zip(fields, values, strict=True))))
-            self.max_person = max(self.max_person, people[-1].pk)
-        return people
-
     def _index_person(self, person: Person) -> None:
         self.index.add(str(person.pk), identity_of(person))
-        self._note_person(person)
-
-    def _note_person(self, person: Person) -> None:
         self.max_person = max(self.max_person, person.pk)
         self.state_ids.add(person.state_id)
         if person.ssn_hash:
             self.ssn_hashes.add(person.ssn_hash)
-
-    def _read_usernames(self, after: int) -> set[str]:
-        """Note the User Names of Profiles after `after`; return them."""
-        found: set[str] = set()
-        rows = Profile.objects.filter(pk__gt=after).values_list("pk", "username").iterator(chunk_size=50_000)
-        for pk, name in rows:
-            found.add(name)
-            with self.names_lock:
-                self.names.note(name)
-            self.max_profile = max(self.max_profile, pk)
-        return found
 
     # --- rows -------------------------------------------------------------------------
     @property
@@ -256,9 +409,7 @@ class BulkImporter:
         ):
             self._slow(row, key)
             return
-        self._stage(
-            row, key, digest, hasher(ssn) if ssn else "", prepared.sealed if prepared is not None else None
-        )
+        self._stage(row, key, digest, hasher(ssn) if ssn else "", prepared)
         if len(self.staged) >= self.batch_size:
             self.flush(wait=False)
 
@@ -282,180 +433,137 @@ class BulkImporter:
         self.imported[key] = ""  # known to the database now; a repeat goes the per-row way
         self.report(result)
 
-    def _stage(self, row: Row, key: str, digest: str, ssn_hash: str, sealed: Sealed | None = None) -> None:
-        # `ssn_hash` is already known (matching computed it); build_person hashes again: 1 µs.
+    def _stage(
+        self, row: Row, key: str, digest: str, ssn_hash: str, prepared: Prepared | None = None
+    ) -> None:
+        sealed, keys = (prepared.sealed, prepared.record_keys) if prepared is not None else (None, None)
         identity = row.identity
         assert identity is not None
         state_id = identity.state_id
         while not state_id or state_id in self.state_ids:
             state_id = new_state_id()
-        person = build_person(person_data(row, state_id=state_id), source=self.source, sealed=sealed)
+        # The Person itself is built by the writer; its SSN goes there only when not sealed ahead.
+        data = (
+            person_data(row, state_id=state_id)
+            if sealed is None
+            else person_data(row, state_id=state_id, ssn="")
+        )
         # In the index under a placeholder id, so later rows of the file find this person; the
         # id is never used to write anything (rows that match go the per-row way).
         self.placeholders += 1
-        self.index.add(f"staged:{self.placeholders}", identity_of(person))
+        self.index.add(
+            f"staged:{self.placeholders}",
+            staged_identity(identity, state_id=state_id, ssn_hash=ssn_hash),
+            # The keys the child computed (all but the state ID's, drawn here), or None.
+            (*keys, f"sid:{state_id}") if keys is not None else None,
+        )
         self.state_ids.add(state_id)
         if ssn_hash:
             self.ssn_hashes.add(ssn_hash)
         self.imported[key] = digest
-        with self.names_lock:
-            username = self.names.allocate(person.first_name, person.last_name)
-        self.staged.append(Staged(row, person, 0, username, key, digest))
+        username = self.names.allocate(identity.first_name, identity.last_name)
+        self.staged.append(Staged(row, data, sealed, state_id, username, key, digest))
 
     # --- writing ----------------------------------------------------------------------
     def flush(self, *, wait: bool = True) -> None:
-        """Write the staged rows and report them. `wait=False` (with a background writer): hand
+        """Write the staged rows and report them. `wait=False` (with a writer process): hand
         them to the writer and return; they are reported when joined (`_join`)."""
         self._join()
         if not self.staged:
             return
-        staged, self.staged = self.staged, []
-        if self.writer is not None and not wait:
-            # What others created since the previous batch, read here and indexed before the
-            # next rows are matched, as the synchronous path does; the writer's own catch-up,
-            # under the lock, then finds only what committed in between (joined with the batch).
-            self._absorb(self._catch_up(staged))
-            self.in_flight = (self.writer.submit(self._write_batch, staged), staged)
-            return
-        self._written(staged, self._write_batch(staged))
+        batch, self.staged = self.staged, []
+        # What others created since the previous batch, read here and indexed before the next
+        # rows are matched; the writer's catch-up, under the lock, then finds only what
+        # committed in between.
+        self._absorb(self._catch_up(batch), batch)
+        self._submit(batch)
+        if wait:
+            self._join()
 
     def finish(self) -> None:
-        """The last batch written and reported; the writer's connection closed."""
+        """The last batch written and reported; the writer process stopped."""
         self.flush()
-        if self.writer is not None:
-            self.writer.submit(connections.close_all).result()
-            self.writer.shutdown()
-            self.writer = None
+        self.close()
 
-    def _join(self) -> None:
-        if self.in_flight is None:
-            return
-        future, staged = self.in_flight
-        self.in_flight = None
-        self._written(staged, future.result())
+    def _catch_up(self, staged: list[Staged]) -> Written:
+        """What registrations created since the last batch (read on this process's connection)."""
+        return catch_up(self.max_person, self.max_profile)
 
-    def _write_batch(self, staged: list[Staged]) -> Written:
-        """One transaction: the lock, what others created since, COPY. Runs on the writer thread
-        (its own connection) or the caller's."""
-        written = Written(ok=True)
-        try:
-            with transaction.atomic():
-                usernames.lock_for_bulk_import()
-                written = self._catch_up(staged)
-                self._write(staged)
-        except IntegrityError:
-            # What the catch-up read stays true (others committed it): only COPY failed.
-            written.ok = False
-        return written
-
-    def _absorb(self, written: Written) -> None:
-        """What others created since the previous batch, for the rows still to come."""
+    def _absorb(self, written: Written, batch: list[Staged]) -> None:
+        """What others created since the previous batch, for the rows still to come; a User Name
+        a registration took meanwhile is allocated again for `batch` and the rows staged since."""
         for person in written.people:
             self._index_person(person)
-        if written.usernames:
-            # Rows staged while this batch was written may hold a name a registration took:
-            # allocated again, as the catch-up did for the batch's own rows.
-            with self.names_lock:
-                for item in self.staged:
-                    if item.username.lower() in written.usernames:
-                        item.username = self.names.allocate(item.person.first_name, item.person.last_name)
+        for name in written.usernames:
+            self.names.note(name)
+        self.max_person = max(self.max_person, written.max_person)
+        self.max_profile = max(self.max_profile, written.max_profile)
+        taken = {name.lower() for name in written.usernames}
+        if taken:
+            for item in (*batch, *self.staged):
+                if item.username.lower() in taken:
+                    item.username = self.names.allocate(item.data.first_name, item.data.last_name)
 
-    def _written(self, staged: list[Staged], written: Written) -> None:
-        self._absorb(written)
+    def _submit(self, batch: list[Staged]) -> None:
+        records = [item.record() for item in batch]
+        if self.writer is not None:
+            try:
+                self.writer.send(records, self.max_person, self.max_profile, not self.analyzed)
+            except writer_process.WriterFailed:
+                self._writer_failed()
+            else:
+                self.in_flight = (batch, None)
+                return
+        written = write_batch(
+            records,
+            self.target,
+            after_person=self.max_person,
+            after_profile=self.max_profile,
+            analyze=not self.analyzed,
+        )
+        self.in_flight = (batch, written)
+
+    def _writer_failed(self) -> None:
+        logger.warning("the import's writer process failed; the import process writes the rest itself")
+        self.close()
+
+    def _join(self) -> None:
+        while self.in_flight is not None:
+            batch, written = self.in_flight
+            self.in_flight = None
+            if written is None:
+                assert self.writer is not None
+                try:
+                    written = self.writer.result()
+                except writer_process.WriterFailed:
+                    # Its transaction ended with it: nothing of the batch is written. (Had
+                    # it committed, the per-row path finds every row unchanged.)
+                    self._writer_failed()
+                    written = Written(ok=False)
+            if written.retry:
+                self._absorb(written, batch)
+                self._submit(batch)
+                continue
+            self._written(batch, written)
+
+    def _written(self, batch: list[Staged], written: Written) -> None:
+        self._absorb(written, [])
         if not written.ok:
-            # Someone registered the same SSN, state ID or User Name between our catch-up and
-            # COPY (a window the catch-up narrows but cannot close): redo these rows one by one.
-            for item in staged:
+            # COPY met a duplicate (or the writer failed): these rows one by one.
+            for item in batch:
                 self.imported.pop(item.row_key, None)
                 self._slow(item.row, item.row_key, flush=False)
             return
+        self.analyzed = True
         self._settle()
-        if not self.analyzed:
-            self._analyze()
-        # Already in the index under their placeholders; note their ids so that the next
-        # catch-up reads only what others wrote since.
-        for item in staged:
-            self._note_person(item.person)
-            self.max_profile = max(self.max_profile, item.profile_id)
+        for item in batch:
             self.report(
                 RowResult(
                     item.row.line,
                     item.row.row_id,
                     "created",
-                    state_id=item.person.state_id,
+                    state_id=item.state_id,
                     username=item.username,
                     unusable="; ".join(item.row.problems),
                 )
             )
-
-    def _analyze(self) -> None:
-        """Table statistics once the first batch is in. Without any (a new database, and no
-        autovacuum run yet), PostgreSQL plans each batch's catch-up — the rows after a known id
-        — as a scan of the whole table: 0.1–0.3 s a batch at 340,000 people, and growing. With
-        them, the ids past the statistics are estimated from the primary key's actual end (an
-        index scan) however large the table grows."""
-        self.analyzed = True
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE people_person, accounts_profile")
-
-    def _write(self, staged: list[Staged]) -> None:
-        with connection.cursor() as cursor:
-            n = len(staged)
-            person_ids = self._reserve(cursor, "people_person_id_seq", n)
-            profile_ids = self._reserve(cursor, "accounts_profile_id_seq", n)
-            staff_ids = (
-                self._reserve(cursor, "directory_staffentry_id_seq", n) if self.organization else [0] * n
-            )
-            now = timezone.now()
-            people, profiles, imported, staff, events = [], [], [], [], []
-            for item, person_id, profile_id, staff_id in zip(
-                staged, person_ids, profile_ids, staff_ids, strict=True
-            ):
-                person = item.person
-                person.pk, person.created_at, person.updated_at = person_id, now, now
-                profile = build_precreated_profile(person=person, username=item.username)
-                profile.pk, profile.created_at = profile_id, now
-                item.profile_id = profile_id
-                people.append(_person_values(person))
-                profiles.append(_values(profile, PROFILE_COLUMNS))
-                events += [
-                    person_created_event(person, ctx=self.ctx),
-                    profile_precreated_event(profile, ctx=self.ctx),
-                ]
-                imported.append((self.source, item.row_key, item.digest, "created", person_id, now))
-                if self.organization is not None:
-                    entry = build_staff_entry(
-                        person=person, organization=self.organization, role_title=self.role_title
-                    )
-                    entry.pk, entry.created_at = staff_id, now
-                    staff.append(_values(entry, STAFF_COLUMNS))
-                    events.append(staff_added_event(entry, ctx=self.ctx))
-            # The events the per-row actions would record (their own builders made them), with
-            # the import's context, chained (a chain claimed, hashes computed) in this transaction.
-            audit_rows = chained_rows(events, at=now)
-            raw = cursor.cursor
-            # COPY runs on the driver's cursor; this turns its errors into Django's (IntegrityError).
-            with connection.wrap_database_errors:
-                self._copy_all(raw, people, profiles, imported, staff, audit_rows)
-
-    @staticmethod
-    def _copy_all(raw, people, profiles, imported, staff, audits) -> None:  # type: ignore[no-untyped-def]
-        _copy(raw, "people_person", PERSON_COLUMNS, people)
-        _copy(raw, "accounts_profile", PROFILE_COLUMNS, profiles)
-        _copy(raw, "importer_importedrow", ROW_COLUMNS, imported)
-        _copy(raw, "directory_staffentry", STAFF_COLUMNS, staff)
-        _copy(raw, "audit_auditevent", AUDIT_COLUMNS, audits)
-
-    @staticmethod
-    def _reserve(cursor, sequence: str, count: int) -> list[int]:  # type: ignore[no-untyped-def]
-        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, count])
-        return [value for (value,) in cursor.fetchall()]
-
-    def _catch_up(self, staged: list[Staged]) -> Written:
-        """Read what registrations created since the last batch; re-allocate clashing User Names."""
-        new_names = {name.lower() for name in self._read_usernames(self.max_profile)}
-        with self.names_lock:
-            for item in staged:
-                if item.username.lower() in new_names:
-                    item.username = self.names.allocate(item.person.first_name, item.person.last_name)
-        return Written(ok=True, people=self._read_people(self.max_person), usernames=new_names)

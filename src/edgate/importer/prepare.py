@@ -20,6 +20,7 @@ nothing passes through its arguments or environment (fork: it inherits them).
 from __future__ import annotations
 
 import ctypes
+import logging
 import multiprocessing
 import os
 import signal
@@ -32,12 +33,15 @@ from queue import Empty, Full
 
 from django.views.decorators.debug import sensitive_variables
 
-from edgate.identity.blocking import memo, query_keys
+from edgate.identity.blocking import memo, query_keys, record_keys
+from edgate.identity.records import Identity
 from edgate.people.actions import Sealed, seal
 from edgate.people.models import ssn_lookup
 
 from .rows import Row, open_csv, read
 from .service import content_hash, person_data
+
+logger = logging.getLogger(__name__)
 
 # Rows per message between the processes (one pickle each way): large enough that the
 # per-message cost vanishes, small enough to start at once.
@@ -60,11 +64,40 @@ class Prepared:
     ssn_hash: str = ""
     keys: tuple[str, ...] = ()
     sealed: Sealed | None = field(default=None, repr=False)
+    # The staged person's own index keys (`record_keys` of `staged_identity`), all but the
+    # state ID's: that one may be drawn by the import process.
+    record_keys: tuple[str, ...] | None = None
 
 
 # What the child sends per row: plain values, cheap to pickle and unpickle (a `Row` costs
 # as much to unpickle as to read and check again, so the import process reads the file too).
-Sent = tuple[int, str, str, tuple[str, ...], bytes | None, bytes | None, bool]
+# The last value is None for a row the child failed on: the import process does it itself.
+Sent = tuple[int, str, str, tuple[str, ...], bytes | None, bytes | None, tuple[str, ...], bool | None]
+
+
+def staged_identity(identity: Identity, *, state_id: str, ssn_hash: str) -> Identity:
+    """What `identity_of(build_person(person_data(row, state_id=…)))` gives for a row's
+    identity, without building the Person (the writer builds it): the matcher's index holds
+    a staged person as it will read the record back (a test compares the two)."""
+    ssn = identity.ssn
+    return Identity(
+        first_name=identity.first_name,
+        middle_name=identity.middle_name,
+        last_name=identity.last_name,
+        former_last_name=identity.former_last_name,
+        date_of_birth=identity.date_of_birth,
+        ssn_hash=ssn_hash,
+        ssn_last4=ssn[-4:] if ssn else "",
+        state_id=state_id,
+        street=identity.street,
+        city=identity.city,
+        state=identity.state,
+        postcode=identity.postcode,
+        email=identity.email,
+        phone=identity.phone,
+        unusable=identity.unusable,
+        dob_digits=identity.dob_digits,
+    )
 
 
 @sensitive_variables()
@@ -74,30 +107,47 @@ def prepare(row: Row, extra: Mapping[str, str], imported: Mapping[str, str]) -> 
     import)."""
     identity = row.identity
     if identity is None:
-        return (row.line, "", "", (), None, None, False)
+        return (row.line, "", "", (), None, None, (), False)
     digest = content_hash(row, dict(extra))
     if imported.get(row.row_id or digest) == digest:
-        return (row.line, digest, "", (), None, None, False)
+        return (row.line, digest, "", (), None, None, (), False)
     hasher = memo(ssn_lookup)
     keys = tuple(query_keys(identity, hasher))
     ssn_hash = hasher(identity.ssn) if identity.ssn else ""
     sealed = seal(person_data(row))
-    return (row.line, digest, ssn_hash, keys, sealed.ssn_ciphertext, sealed.data_problems_ciphertext, True)
+    own = tuple(record_keys(staged_identity(identity, state_id="", ssn_hash=ssn_hash), ssn_lookup))
+    return (
+        row.line,
+        digest,
+        ssn_hash,
+        keys,
+        sealed.ssn_ciphertext,
+        sealed.data_problems_ciphertext,
+        own,
+        True,
+    )
 
 
-def _received(row: Row, sent: Sent) -> Prepared:
-    line, digest, ssn_hash, keys, ssn_ciphertext, problems_ciphertext, ready = sent
+def _failed(row: Row) -> Sent:
+    return (row.line, "", "", (), None, None, (), None)
+
+
+def _received(row: Row, sent: Sent) -> Prepared | None:
+    line, digest, ssn_hash, keys, ssn_ciphertext, problems_ciphertext, own_keys, ready = sent
     if line != row.line:  # never: both read the same file the same way
         raise PrepareFailed(f"the row-preparing process is out of step (line {line}, not {row.line})")
+    if ready is None:
+        return None
     if not ready:
         return Prepared(row, digest)
     ssn = row.identity.ssn if row.identity is not None else ""
     sealed = Sealed(ssn_ciphertext, ssn_hash or None, ssn[-4:] if ssn else "", problems_ciphertext)
-    return Prepared(row, digest, ssn_hash, keys, sealed)
+    return Prepared(row, digest, ssn_hash, keys, sealed, own_keys)
 
 
 class PrepareFailed(RuntimeError):
-    """The child could not prepare the rows (its traceback, without local values)."""
+    """The child could not prepare the rows (its traceback, without local values): the import
+    process prepares the rest itself."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +166,17 @@ def _put(queue, item, parent: int) -> bool:  # type: ignore[no-untyped-def]
                 return False
 
 
-def _end_with(parent: int) -> None:
+def name_process(name: bytes) -> None:
+    """Linux: the name `ps` and /proc/PID/comm show (up to 15 bytes), so that the bench and an
+    operator can tell the import's processes apart."""
+    if sys.platform == "linux":
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(15, ctypes.c_char_p(name[:15]), 0, 0, 0)  # PR_SET_NAME
+        except (OSError, AttributeError):
+            pass
+
+
+def end_with(parent: int) -> None:
     """Linux: SIGTERM to this process when the import process ends, however it ends (killed
     too); elsewhere `_put`'s check of the parent is what remains."""
     if sys.platform == "linux":
@@ -131,7 +191,8 @@ def _end_with(parent: int) -> None:
 def _produce(path: Path, extra: Mapping[str, str], receive, send, queue, parent: int) -> None:  # type: ignore[no-untyped-def]
     # Ctrl-C reaches the whole process group: the import process decides, and stops this one.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _end_with(parent)
+    name_process(b"edgate-prepare")
+    end_with(parent)
     # Never touch the inherited database connection: it is the import process's session.
     send.close()  # the import process's end: with it closed here, a gone import process is EOF
     delivered = False  # everything put was (or will be) read: wait for it to be sent
@@ -143,7 +204,10 @@ def _produce(path: Path, extra: Mapping[str, str], receive, send, queue, parent:
         chunk: list[Sent] = []
         with open_csv(path) as handle:
             for row in read(handle):
-                chunk.append(prepare(row, extra, imported))
+                try:
+                    chunk.append(prepare(row, extra, imported))
+                except Exception:  # noqa: BLE001 - this row is the import process's to do (and to report)
+                    chunk.append(_failed(row))
                 if len(chunk) >= CHUNK:
                     if not _put(queue, chunk, parent):
                         return
@@ -197,13 +261,33 @@ class Preparer:
         self.queue.close()
         self.queue.cancel_join_thread()
 
-    def rows(self, rows: Iterable[Row], imported: Mapping[str, str]) -> Iterator[Prepared]:
+    def rows(self, rows: Iterable[Row], imported: Mapping[str, str]) -> Iterator[tuple[Row, Prepared | None]]:
         """`rows` (the caller's own reading of the file), each with what the child computed for
-        it, in order. `imported`: the rows imported before (row key → content hash), as the
-        importer's preload read them; a copy goes to the child."""
-        self.send.send(dict(imported))
-        self.send.close()
+        it, in order; None for a row the child failed on, and for every row from the one where
+        the child failed, ended or fell out of step (the child is then stopped, and the import
+        process does that work itself: no row is lost). `imported`: the rows imported before
+        (row key → content hash), as the importer's preload read them; a copy goes to the child."""
         rows = iter(rows)
+        try:
+            try:
+                self.send.send(dict(imported))
+            except OSError as exc:  # the child is gone already
+                raise PrepareFailed(type(exc).__name__) from None
+            finally:
+                self.send.close()
+            yield from self._paired(rows)
+        except PrepareFailed as exc:
+            # The kind of failure only (an exception's message could quote a row's value).
+            last = (str(exc).strip().splitlines() or [""])[-1]
+            logger.warning(
+                "the row-preparing process failed (%s); the import process prepares the rest itself",
+                last.split(":", 1)[0],
+            )
+            self.close()
+        for row in rows:  # none, unless the child failed
+            yield row, None
+
+    def _paired(self, rows: Iterator[Row]) -> Iterator[tuple[Row, Prepared | None]]:
         while True:
             try:
                 chunk = self.queue.get(timeout=1.0)
@@ -220,6 +304,9 @@ class Preparer:
                 row = next(rows, None)
                 if row is None:
                     raise PrepareFailed("the row-preparing process read more rows than the file has")
-                yield _received(row, sent)
-        if next(rows, None) is not None:
-            raise PrepareFailed("the row-preparing process read fewer rows than the file has")
+                try:
+                    prepared = _received(row, sent)
+                except PrepareFailed:
+                    yield row, None  # this row too, then the rest
+                    raise
+                yield row, prepared

@@ -48,3 +48,15 @@ if _default_db["ENGINE"] == "django.db.backends.postgresql":
             "max_idle": 300,
         },
     }
+
+# Cookie names with the `__Host-` prefix (ASVS V3.3.1, V3.3.3): a browser keeps such a cookie only
+# if it came over HTTPS with Secure, Path=/ and no Domain, so no other host under the domain (nor
+# a plain-HTTP page) can set or overwrite it. Secure comes from settings/base.py; the paths are
+# Django's default "/" and no *_COOKIE_DOMAIN is set. Development and test settings serve plain
+# HTTP, where a browser refuses the prefix, so they keep Django's names (sessionid, csrftoken,
+# django_language); code reads the names from settings, never spelled out.
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken"
+LANGUAGE_COOKIE_NAME = "__Host-django_language"
+SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = LANGUAGE_COOKIE_PATH = "/"
+SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = LANGUAGE_COOKIE_DOMAIN = None

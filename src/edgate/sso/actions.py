@@ -21,7 +21,7 @@ from edgate.core.context import Ctx
 from edgate.directory.models import Application
 
 from . import families, keys
-from .models import ClientApplication, SigningKey
+from .models import ClientApplication, Consent, SigningKey
 from .tokens import end_family, end_tokens
 
 
@@ -206,10 +206,10 @@ def do_end_reused_code(*, client: Client, code: str, ctx: Ctx) -> int | None:
 @transaction.atomic
 def do_disconnect_client(*, profile: Profile, client: Client, ctx: Ctx) -> int:
     """The person withdraws what they allowed `client`: its access, refresh and ID tokens and
-    unexchanged codes end, and with its last live token the remembered consent goes too
-    (REQUEST_APPROVAL_PROMPT "auto" remembers it through a live token), so a third-party client
-    asks again. Answers how many tokens ended."""
+    unexchanged codes end, and so does the remembered consent (sso/consent.py), so a
+    third-party client asks again. Answers how many tokens ended."""
     ended = end_tokens(profile, client)
+    Consent.objects.filter(profile=profile, client=client).delete()
     link = ClientApplication.objects.filter(client=client).select_related("application").first()
     record_event(
         EventType.SSO_CONSENT_WITHDRAWN,
@@ -222,3 +222,53 @@ def do_disconnect_client(*, profile: Profile, client: Client, ctx: Ctx) -> int:
         },
     )
     return ended
+
+
+@audited(EventType.SSO_CONSENT_GIVEN)
+@transaction.atomic
+def do_give_consent(*, profile: Profile, client: Client, scopes: Iterable[str], ctx: Ctx) -> Consent:
+    """The person's "Allow" on the consent page: remembered from now, for these scopes, for at
+    most EDGATE_OIDC_REFRESH_MAX_SECONDS (sso/consent.py); a new "Allow" starts it again."""
+    allowed = sorted(set(scopes))
+    row, _ = Consent.objects.update_or_create(
+        profile=profile, client=client, defaults={"scopes": " ".join(allowed), "given_at": timezone.now()}
+    )
+    link = ClientApplication.objects.filter(client=client).select_related("application").first()
+    record_event(
+        EventType.SSO_CONSENT_GIVEN,
+        ctx=ctx,
+        target=profile,
+        detail={
+            "client_id": client.client_id,
+            "application": link.application.code if link else None,
+            "scopes": allowed,
+        },
+    )
+    return row
+
+
+@audited(EventType.SSO_CLIENT_SCOPES_CHANGED)
+@transaction.atomic
+def do_set_client_scopes(*, client: Client, scopes: Iterable[str], ctx: Ctx) -> ClientApplication:
+    """What `client` may ask for from now on (`openid` always). Narrowing takes effect at once:
+    a new authorization asking for more is refused (invalid_scope), and so is a refresh of
+    tokens granted a scope since withdrawn (validators.py validate_refresh_token), so the client
+    sends the person through the authorization endpoint again. ValidationError for a scope the
+    provider does not offer."""
+    allowed = client_scopes(scopes)
+    link = ClientApplication.objects.select_for_update().select_related("application").get(client=client)
+    before = sorted(link.allowed_scopes())
+    link.scopes = " ".join(allowed)
+    link.save(update_fields=["scopes"])
+    record_event(
+        EventType.SSO_CLIENT_SCOPES_CHANGED,
+        ctx=ctx,
+        target=link,
+        detail={
+            "client_id": client.client_id,
+            "application": link.application.code,
+            "before": before,
+            "after": sorted(allowed),
+        },
+    )
+    return link

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from oauth2_provider.models import AccessToken, RefreshToken
+from oauth2_provider.models import AccessToken, RefreshToken, refresh_token_expire_timedelta
 from oauth2_provider.models import Application as Client
 
 from edgate.accounts.models import Profile
@@ -37,15 +37,23 @@ class Connection:
 
 
 def connections(profile: Profile) -> list[Connection]:
-    """Clients holding a live access token or an unrevoked refresh token of the person's."""
+    """Clients holding a token of the person's that still works: a live access token, or an
+    unrevoked refresh token that can still be refreshed (its family has not ended, and it has
+    not lapsed REFRESH_TOKEN_EXPIRE_SECONDS after its access token), outside an ended family."""
     now = timezone.now()
     scopes: dict[int, set[str]] = {}
     until: dict[int, datetime] = {}
-    for client_pk, scope in AccessToken.objects.filter(user=profile, expires__gt=now).values_list(
-        "application_id", "scope"
-    ):
+    ended = TokenFamily.objects.filter(profile=profile, ends_at__lte=now).values("family")
+    live_access = (
+        AccessToken.objects.filter(user=profile, expires__gt=now)
+        .exclude(refresh_token__token_family__in=ended)
+        .exclude(source_refresh_token__token_family__in=ended)
+    )
+    for client_pk, scope in live_access.values_list("application_id", "scope"):
         scopes.setdefault(client_pk, set()).update(scope.split())
-    live_refresh = RefreshToken.objects.filter(user=profile, revoked__isnull=True)
+    live_refresh = RefreshToken.objects.filter(user=profile, revoked__isnull=True, access_token__isnull=False)
+    if lapse := refresh_token_expire_timedelta():
+        live_refresh = live_refresh.filter(access_token__expires__gt=now - lapse)
     ends = dict(
         TokenFamily.objects.filter(family__in=live_refresh.values("token_family")).values_list(
             "family", "ends_at"
@@ -54,8 +62,11 @@ def connections(profile: Profile) -> list[Connection]:
     for client_pk, family, scope in live_refresh.values_list(
         "application_id", "token_family", "access_token__scope"
     ):
+        end = ends.get(family)
+        if end is None or end <= now:  # cannot be refreshed (families.has_ended)
+            continue
         scopes.setdefault(client_pk, set()).update((scope or "").split())
-        if (end := ends.get(family)) and end > now and end > until.get(client_pk, now):
+        if end > until.get(client_pk, now):
             until[client_pk] = end
     clients = Client.objects.in_bulk(list(scopes))
     found = []

@@ -87,3 +87,22 @@ class TokenFamily(models.Model):
 
     def __str__(self) -> str:
         return str(self.family)
+
+
+class Consent(models.Model):
+    """A person's "Allow" on the consent page for a client not run by the agency: the scopes
+    allowed and when. It is remembered (the page is skipped, prompt=none answered) only for
+    EDGATE_OIDC_REFRESH_MAX_SECONDS after it was given, and the families begun under it end
+    then too (sso/families.py), so the consent page's "at most 12 hours" holds. A Disconnect
+    deletes it."""
+
+    profile = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    scopes = models.CharField(max_length=200)
+    given_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["profile", "client"], name="sso_consent_once")]
+
+    def __str__(self) -> str:
+        return f"{self.profile_id} → {self.client_id}"

@@ -9,12 +9,16 @@ from typing import Any
 from oauth2_provider.models import AccessToken, Grant, RefreshToken
 from oauth2_provider.models import Application as Client
 
+from . import families
+
 
 def end_tokens(user: Any, client: Client | None = None) -> int:
     """Revoke the person's access and refresh tokens (and ID tokens), at one client or, with
     no client, at every client; authorization codes not yet exchanged there are deleted too (a
     code minted before a password change would otherwise still buy fresh tokens for its last
-    seconds). Answers how many access and refresh tokens were ended."""
+    seconds). Their families end first (families.end_now), so a refresh racing this one gets
+    nothing that lasts. Answers how many access and refresh tokens were ended."""
+    families.end_now(profile=user, client=client)
     refresh_tokens = RefreshToken.objects.filter(user=user, revoked__isnull=True)
     access_tokens = AccessToken.objects.filter(user=user)
     codes = Grant.objects.filter(user=user)
@@ -39,6 +43,7 @@ def end_tokens(user: Any, client: Client | None = None) -> int:
 def end_family(family: Any) -> int:
     """Revoke a refresh-token family (every rotation of one code exchange) with its live access
     and ID tokens. Answers how many live access and refresh tokens were ended."""
+    families.end_now(family=family)
     members = RefreshToken.objects.filter(token_family=family)
     access_tokens = list(
         AccessToken.objects.filter(pk__in=members.values("access_token_id")).select_related("id_token")

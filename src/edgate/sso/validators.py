@@ -7,6 +7,7 @@ import json
 from contextvars import ContextVar
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from jwcrypto import jwk, jws
@@ -17,7 +18,7 @@ from oauthlib.oauth2.rfc6749.errors import InvalidGrantError
 from edgate.accounts.models import Status
 from edgate.core.context import Ctx, ctx_from_request
 
-from . import access, actions, families, keys
+from . import access, actions, consent, families, keys
 
 # The browser's request at the authorization endpoint (set by AuthorizeView while the library
 # validates it): oauthlib asks about silent sign-in without handing the validator the person.
@@ -67,21 +68,52 @@ class EdgateValidator(OAuth2Validator):
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         """Exchanging a code: the grant may have been revoked since the sign-in. A code that
-        is gone may have been exchanged already: then what that exchange gave is revoked."""
+        is gone may have been exchanged already: then what that exchange gave is revoked.
+
+        The code is taken with a row lock (the token endpoint runs in one transaction,
+        views.TokenView) until the exchange ends: a second exchange of it at the same moment
+        waits here, then finds it gone and takes the reuse path instead of passing too."""
+        self._lock_code(code, client)
         valid = super().validate_code(client_id, code, client, request, *args, **kwargs)
         if not valid and not Grant.objects.filter(code=code, application=client).exists():
-            actions.do_end_reused_code(client=client, code=code, ctx=self._ctx(request))
+            self._end_reused_code(client, code, request)
             return False
         return valid and access.may_sign_in(request.user, client)
 
+    def _lock_code(self, code: str, client: Any) -> None:
+        if transaction.get_connection().in_atomic_block:
+            list(Grant.objects.select_for_update().filter(code=code, application=client).values_list("pk"))
+
+    def _grant(self, code: str, request: Any) -> Grant:
+        """The code being exchanged, which the library reads again after validate_code. Should
+        it be gone (exchanged by another request the lock did not hold back), that is a reuse:
+        what the other exchange gave ends, and this one is refused (never a 500)."""
+        try:
+            return Grant.objects.get(code=code, application=request.client)
+        except Grant.DoesNotExist:
+            self._end_reused_code(request.client, code, request)
+            raise InvalidGrantError(request=request) from None
+
+    def get_code_challenge(self, code, request):  # type: ignore[no-untyped-def]
+        return self._grant(code, request).code_challenge or None
+
+    def get_code_challenge_method(self, code, request):  # type: ignore[no-untyped-def]
+        return self._grant(code, request).code_challenge_method or None
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return self._grant(code, request).redirect_uri_allowed(redirect_uri)
+
     def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        """Two exchanges of one code at once both pass validate_code; the one that finds the
-        code deleted by the other is a reuse too, and ends both families."""
+        """An exchange that finds its code deleted by another one (possible only where the
+        lock in validate_code did not hold) is a reuse too, and ends both families."""
         try:
             super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
         except InvalidGrantError:
-            actions.do_end_reused_code(client=request.client, code=code, ctx=self._ctx(request))
+            self._end_reused_code(request.client, code, request)
             raise
+
+    def _end_reused_code(self, client: Any, code: str, request: Any) -> None:
+        actions.do_end_reused_code(client=client, code=code, ctx=self._ctx(request))
 
     def _create_refresh_token(self, request, refresh_token_code, access_token, previous_refresh_token):  # type: ignore[no-untyped-def]
         """A code exchange begins a family: remember its code (hashed) and when it ends."""
@@ -95,19 +127,34 @@ class EdgateValidator(OAuth2Validator):
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         """A refresh stops as soon as the grant is revoked, the staff entry ends, or the Profile
         is locked or disabled; and, however often it was refreshed, when its family ends
-        (EDGATE_OIDC_REFRESH_MAX_SECONDS after the person authorized the client)."""
+        (EDGATE_OIDC_REFRESH_MAX_SECONDS after the person authorized the client); and when the
+        client may no longer ask for a scope the tokens were granted."""
         valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
         if valid and families.has_ended(request.refresh_token_instance.token_family):
             return False
+        if valid and not self._scopes_still_allowed(refresh_token, client, request):
+            return False
         return valid and access.may_sign_in(request.user, client)
+
+    def _scopes_still_allowed(self, refresh_token: str, client: Any, request: Any) -> bool:
+        """The scopes the tokens were granted are all still the client's (`edgate client
+        scopes` may have narrowed them since)."""
+        link = access.link_of(client)
+        original = self.get_original_scopes(refresh_token, request)  # a string, or []
+        granted = set(original.split() if isinstance(original, str) else original)
+        return link is not None and granted <= link.allowed_scopes()
 
     def _ctx(self, request: Any) -> Ctx:
         """Who is asking at the token endpoint: the client, from the request's address."""
         return ctx_from_request(self.build_http_request(request))
 
     def validate_bearer_token(self, token, scopes, request):  # type: ignore[no-untyped-def]
-        """userinfo (and any resource this provider serves): the same rule as sign-in."""
+        """userinfo (and any resource this provider serves): the same rule as sign-in, and
+        not once the token's family has ended (a token rotated while it was being ended)."""
         if not super().validate_bearer_token(token, scopes, request):
+            return False
+        if families.access_token_ended(request.access_token):  # a disconnect, a new password...
+            request.oauth2_error = {"error": "invalid_token", "error_description": "The token has ended."}
             return False
         if access.may_sign_in(request.user, request.client):
             return True
@@ -124,8 +171,9 @@ class EdgateValidator(OAuth2Validator):
         return bool(user is not None and user.is_authenticated and user.status == Status.ACTIVE)
 
     def validate_silent_authorization(self, request: Any) -> bool:
-        """A first-party client, or consent given before to these scopes (a live token, the
-        rule the consent page follows with REQUEST_APPROVAL_PROMPT "auto")."""
+        """A first-party client, or consent given to these scopes less than the longest
+        sign-in ago (sso/consent.py) with a live token (the rule the consent page follows with
+        REQUEST_APPROVAL_PROMPT "auto")."""
         browser = current_request.get()
         client = getattr(request, "client", None)
         if browser is None or client is None:
@@ -133,6 +181,8 @@ class EdgateValidator(OAuth2Validator):
         link = access.link_of(client)
         if link is not None and link.first_party:
             return True
+        if not consent.remembered(browser.user, client, request.scopes):  # "Allow" lapses
+            return False
         tokens = AccessToken.objects.filter(user=browser.user, application=client, expires__gt=timezone.now())
         return any(token.allow_scopes(request.scopes) for token in tokens)
 

@@ -7,7 +7,9 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.decorators import method_decorator
 from oauth2_provider import views as dot
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import Application as Client
@@ -15,10 +17,17 @@ from oauthlib.oauth2.rfc6749.errors import AccessDeniedError
 
 from edgate.accounts import signin
 from edgate.core import conf
+from edgate.core.context import ctx_from_request
 
-from . import access
+from . import access, actions, consent
 from .tokens import end_tokens
 from .validators import current_request
+
+
+class ConsentLapsed(Exception):
+    """The library would approve silently (a live token of the client), but the person's
+    "Allow" is older than the longest sign-in: the consent page is shown again."""
+
 
 NO_ACCESS = "You have no access to this application; ask your Directory Administrator."
 
@@ -83,11 +92,28 @@ class AuthorizeView(dot.AuthorizationView):
         self._check_access(credentials)
         return scopes, credentials
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().get(request, *args, **kwargs)
+        except ConsentLapsed:  # the library would skip the page; the answer is too old
+            return self.render_to_response(self.get_context_data(**self.oauth2_data))
+
     def create_authorization_response(self, request, scopes, credentials, allow):  # type: ignore[no-untyped-def]
         client = Client.objects.filter(client_id=credentials.get("client_id")).first()
         if allow and client is not None and client.redirect_uri_allowed(credentials.get("redirect_uri")):
             self._check_access(credentials)  # again at the consent page's answer
+        third_party = allow and client is not None and not client.skip_authorization
+        given = third_party and self.request.method == "POST"  # the consent page's "Allow"
+        if third_party and not given and not consent.remembered(self.request.user, client, scopes.split()):
+            raise ConsentLapsed
         answer = super().create_authorization_response(request, scopes, credentials, allow)
+        if given:
+            actions.do_give_consent(
+                profile=self.request.user,
+                client=client,
+                scopes=scopes.split(),
+                ctx=ctx_from_request(self.request),
+            )
         access.record_authorization(self.request, client, allowed=True)  # a code was issued
         return answer
 
@@ -120,6 +146,13 @@ class AuthorizeView(dot.AuthorizationView):
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
         response = super().render_to_response(context, **kwargs)
         return allow_redirects_to(response, context.get("application"))
+
+
+@method_decorator(transaction.atomic, name="post")
+class TokenView(dot.TokenView):
+    """The token endpoint, each request one transaction: a code exchange holds its code locked
+    from validate_code until the code is deleted and the tokens saved (validators.py), so two
+    exchanges of one code cannot both pass; the second waits and is refused as a reuse."""
 
 
 class LogoutView(dot.RPInitiatedLogoutView):

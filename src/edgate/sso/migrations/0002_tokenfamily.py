@@ -16,8 +16,11 @@ def rows_for_live_families(apps, schema_editor):  # type: ignore[no-untyped-def]
     RefreshToken = apps.get_model("oauth2_provider", "RefreshToken")
     TokenFamily = apps.get_model("sso", "TokenFamily")
     longest = conf.get().oidc_refresh_max
+    # Dated from the family's oldest token, revoked rotations included (its live member is its
+    # newest rotation, which would date the family from the last refresh).
+    with_a_live_member = RefreshToken.objects.filter(revoked__isnull=True, token_family__isnull=False)
     live = (
-        RefreshToken.objects.filter(revoked__isnull=True, token_family__isnull=False)
+        RefreshToken.objects.filter(token_family__in=with_a_live_member.values("token_family"))
         .values("token_family", "application_id", "user_id")
         .annotate(begun=Min("created"))
     )

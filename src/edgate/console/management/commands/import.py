@@ -85,22 +85,26 @@ class Command(BaseCommand):
                             background=True,
                         )
                         # What depends on a row alone is done ahead by a second process
-                        # (started before the preload, stopped and reaped on leaving).
-                        ahead = (
-                            None
-                            if options["dry_run"] or total < prepare.MIN_ROWS
-                            else prepare.Preparer(path, extra=bulk.extra)
-                        )
-                        with ahead or nullcontext():
-                            bulk.preload()
-                            if ahead is None:
-                                for row in progress(read(handle), total=total):
-                                    bulk.add(row)
-                            else:
-                                prepared = ahead.rows(read(handle), bulk.imported)
-                                for item in progress(prepared, total=total):
-                                    bulk.add(item.row, item)
-                        bulk.finish()
+                        # (started before the preload, stopped and reaped on leaving); the
+                        # batches are written by a third (`bulk.writer`, stopped by close()).
+                        try:
+                            ahead = (
+                                None
+                                if options["dry_run"] or total < prepare.MIN_ROWS
+                                else prepare.Preparer(path, extra=bulk.extra)
+                            )
+                            with ahead or nullcontext():
+                                bulk.preload()
+                                if ahead is None:
+                                    for row in progress(read(handle), total=total):
+                                        bulk.add(row)
+                                else:
+                                    prepared = ahead.rows(read(handle), bulk.imported)
+                                    for row, item in progress(prepared, total=total):
+                                        bulk.add(row, item)
+                            bulk.finish()
+                        finally:
+                            bulk.close()
                     else:
                         for row in progress(read(handle), total=total):
                             report_row(

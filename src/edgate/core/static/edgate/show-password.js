@@ -13,7 +13,14 @@
 
   function mask(input, button, status, shown, announce) {
     input.type = shown ? "text" : "password";
-    button.textContent = button.getAttribute(shown ? "data-hide-text" : "data-show-text");
+    var words = button.getAttribute(shown ? "data-hide-text" : "data-show-text");
+    button.textContent = words;
+    // Several boxes on one page (change password: current, new, again): each button's name
+    // says which box it is for, its visible words first (WCAG 2.5.3, label in name).
+    var field = button.getAttribute("data-field");
+    if (field) {
+      button.setAttribute("aria-label", words + ": " + field);
+    }
     if (announce) {
       status.textContent = button.getAttribute(shown ? "data-shown-status" : "data-hidden-status");
     }
@@ -31,7 +38,13 @@
     }
     box.setAttribute("data-ready", "1");
     input.setAttribute("autocapitalize", "none");
+    input.setAttribute("autocorrect", "off");
     input.setAttribute("spellcheck", "false");
+    var label = input.id ? document.querySelector('label[for="' + input.id + '"]') : null;
+    if (label) {
+      button.setAttribute("data-field", label.textContent.replace(/\s+/g, " ").trim());
+    }
+    mask(input, button, status, false, false);
     button.addEventListener("click", function () {
       mask(input, button, status, input.type === "password", true);
     });

@@ -1,4 +1,4 @@
-"""`edgate client add|list|remove`: OpenID Connect clients of the portal."""
+"""`edgate client add|scopes|list|remove`: OpenID Connect clients of the portal."""
 
 from __future__ import annotations
 
@@ -37,6 +37,13 @@ class Command(BaseCommand):
         )
         add.add_argument(
             "--third-party", action="store_true", help="Not the agency's own: people see a consent page."
+        )
+        scopes = sub.add_parser(
+            "scopes", help="Set what a client may ask for (openid always); narrowing ends its refreshes."
+        )
+        scopes.add_argument("client_id")
+        scopes.add_argument(
+            "--scope", action="append", required=True, dest="scopes", choices=list(oauth2_settings.SCOPES)
         )
         sub.add_parser("list", help="One line per client.")
         remove = sub.add_parser("remove", help="Remove a client and its tokens.")
@@ -87,6 +94,13 @@ class Command(BaseCommand):
                     ]
                 )
             )
+
+    def _scopes(self, options, ctx: Ctx) -> None:  # type: ignore[no-untyped-def]
+        client = Client.objects.filter(client_id=options["client_id"]).first()
+        if client is None or not ClientApplication.objects.filter(client=client).exists():
+            raise CommandError(f"No client {options['client_id']!r}.")
+        link = actions.do_set_client_scopes(client=client, scopes=options["scopes"], ctx=ctx)
+        self.stdout.write(f"Client {client.client_id} may now ask for: {link.scopes}")
 
     def _remove(self, options, ctx: Ctx) -> None:  # type: ignore[no-untyped-def]
         client = Client.objects.filter(client_id=options["client_id"]).first()

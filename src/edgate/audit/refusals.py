@@ -1,0 +1,51 @@
+"""Pages of a flow refused as attempts to get round it, in the audit log (ASVS V16.3.3).
+
+core.flowview refuses them (a tampered flow id, another browser's or a forged one, a step the
+flow has not reached) and says so with its `flow_refused` signal; this records the event. Core
+cannot record it itself: the audit app builds on core, not the other way.
+
+Nothing typed is recorded: the flow's kind, the reason, the method and path (never the query
+string), and a keyed hash of the flow id, enough to tell one flow's refusals from another's
+without the id that opens it; the actor when signed in and the client address, as every event.
+
+Each event takes the audit chain's lock and writes a row, so a robot replaying forged ids would
+turn each request into a write: an address gets at most one event a minute for each reason
+(a marker in the throttle store, `throttle.first_in`; an IPv6 client counted by its network as
+the per-address limits count it). The refusals in between are not recorded one by one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from edgate.core import crypto, throttle
+from edgate.core.context import ctx_from_request
+from edgate.core.flow import Graph
+
+from .models import EventType, Outcome
+from .record import record_event
+
+COALESCE_SECONDS = 60
+
+
+def record_flow_refused(
+    sender: Any, *, request: HttpRequest, graph: Graph, reason: str, flow_id: str, **kwargs: Any
+) -> None:
+    ctx = ctx_from_request(request)
+    address = throttle.address_ident(ctx.client_ip) if ctx.client_ip else ""
+    if not throttle.first_in(f"flow_refused:{reason}", address, COALESCE_SECONDS):
+        return
+    record_event(
+        EventType.FLOW_REFUSED,
+        ctx=ctx,
+        outcome=Outcome.DENIED,
+        detail={
+            "flow": graph.kind,
+            "reason": reason,
+            "method": request.method,
+            "path": request.path,
+            "flow_id": crypto.lookup_hash("audit:flow_id", flow_id)[:16] if flow_id else "",
+        },
+    )

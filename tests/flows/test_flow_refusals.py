@@ -1,0 +1,115 @@
+"""Pages of a flow refused as attempts to get round it are audit events (ASVS V16.3.2,
+V16.3.3): a skipped step, a flow id this browser does not own, a tampered page. Nothing typed
+is recorded, the flow id only as a keyed hash; at most one event a minute per address and
+reason, so replaying refused pages cannot turn each request into an audit write."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.utils import timezone
+
+from edgate.audit.models import AuditEvent, EventType, Outcome
+from edgate.core import flow as engine
+from tests.factories import CONTACT_POST, someone
+
+from .helpers import flow_id, location, post_step, start, step, url
+
+pytestmark = pytest.mark.django_db
+
+
+def refusals() -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(event_type=EventType.FLOW_REFUSED).order_by("id"))
+
+
+def begun(client: Client, last: str) -> str:
+    """A registration past page 1 (at "contact"); its flow id."""
+    start(client)
+    who = someone("Quinn", last)
+    post_step(client, "identity", who.identity_post())
+    return flow_id(client)
+
+
+def test_a_skipped_step_is_audited_once_a_minute_per_address(client: Client) -> None:
+    flow = begun(client, "Harlow")
+    for _ in range(5):
+        assert location(client.get(url(client, "review"))) == step("contact")
+    [event] = refusals()
+    assert event.outcome == Outcome.DENIED and event.client_ip == "127.0.0.1" and event.actor_id is None
+    assert event.detail == {
+        "flow": "registration",
+        "reason": "step_skipped",
+        "method": "GET",
+        "path": step("review"),
+        "flow_id": event.detail["flow_id"],
+    }
+    hashed = event.detail["flow_id"]
+    assert len(hashed) == 16 and hashed not in flow and flow not in json.dumps(event.detail)
+    assert "Harlow" not in json.dumps(event.detail)
+    # Back to a page already answered is not a skip; the page the flow is on neither.
+    client.get(url(client, "identity"))
+    post_step(client, "contact", CONTACT_POST)
+    client.get(url(client, "contact"))
+    assert len(refusals()) == 1
+    # A minute later the next skip is recorded again, with the same flow's hash.
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        assert location(client.post(url(client, "review"), {"flow": flow, "confirm": "on"})) == step(
+            "security"
+        )
+    later = refusals()[1]
+    assert (later.detail["reason"], later.detail["method"], later.detail["flow_id"]) == (
+        "step_skipped",
+        "POST",
+        hashed,
+    )
+    # Another address is counted on its own.
+    elsewhere = Client(REMOTE_ADDR="203.0.113.7")
+    begun(elsewhere, "Okafor")
+    elsewhere.get(url(elsewhere, "review"))
+    assert [e.client_ip for e in refusals()] == ["127.0.0.1", "127.0.0.1", "203.0.113.7"]
+
+
+def test_another_browsers_flow_id_is_audited(client: Client) -> None:
+    begun(client, "Lindgren")
+    stolen = url(client, "contact")
+    # A browser without the owner's session (here, without any): refused, and recorded.
+    robot = Client(REMOTE_ADDR="203.0.113.20")
+    for _ in range(3):
+        assert robot.get(stolen).status_code == 200  # the "did not keep your place" page
+    [event] = refusals()
+    assert (event.client_ip, event.detail["reason"], event.detail["path"]) == (
+        "203.0.113.20",
+        "not_this_session",
+        step("contact"),
+    )
+    # An id this site never issued, posted on page 1 by a browser with a session of its own.
+    other = Client(REMOTE_ADDR="203.0.113.21")
+    begun(other, "Marsh")
+    forged = engine.pending_id()[:-2] + "AA"
+    other.post(
+        f"{step('identity')}?flow={forged}", {"flow": forged, **someone("Ada", "Marsh").identity_post()}
+    )
+    assert [(e.client_ip, e.detail["reason"]) for e in refusals()][1:] == [("203.0.113.21", "forged_id")]
+    # A well-formed id of no flow reads as one that ended or expired: not recorded. An id in no
+    # form this site issues is.
+    robot.get(f"{step('security')}?flow={'A' * 43}")
+    assert len(refusals()) == 2
+    robot.get(f"{step('security')}?flow=not-an-id")
+    assert [(e.client_ip, e.detail["reason"]) for e in refusals()][2:] == [("203.0.113.20", "forged_id")]
+
+
+def test_a_tampered_page_is_audited_and_an_expired_flow_is_not(client: Client) -> None:
+    flow = begun(client, "Sato")
+    response = client.post(url(client, "contact"), {"flow": "forged", **CONTACT_POST})
+    assert location(response) == step("contact")
+    [event] = refusals()
+    assert event.detail["reason"] == "flow_mismatch" and event.detail["method"] == "POST"
+    assert event.detail["flow_id"] != "forged"
+    # The person's own flow, expired (their session with it): an accident, not recorded.
+    with time_machine.travel(timezone.now() + engine.ttl() + timedelta(minutes=2)):
+        client.get(f"{step('contact')}?flow={flow}", follow=True)
+    assert len(refusals()) == 1
