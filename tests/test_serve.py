@@ -52,7 +52,7 @@ class Server:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
+def server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EDGATE_", "DJANGO_"))}
     env.pop("DATABASE_URL", None)  # SQLite in tmp_path: the checks need no tables
     env.pop("REDIS_URL", None)
@@ -64,6 +64,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
             "EDGATE_ALLOWED_HOSTS": "portal.example.org",
             "EDGATE_WORKERS": "2",
             "EDGATE_THREADS": "2",
+            **getattr(request, "param", {}),  # a test's own (indirect parametrization)
         }
     )
     port = free_port()
@@ -122,6 +123,17 @@ def test_access_log_has_the_path_but_no_query_string_cookie_or_referer(server: S
         "secret-agent-value",
     ):
         assert secret not in log
+
+
+@pytest.mark.parametrize("server", [{"EDGATE_ACCESS_LOG": ""}], indirect=True)
+def test_access_log_set_to_nothing_is_off_and_the_error_log_stays(server: Server) -> None:
+    # EDGATE_ACCESS_LOG= (nginx's log has every request): gunicorn used to refuse to start,
+    # taking "" for a file name; now no access log, ~0.1 ms of a worker's CPU per request less.
+    assert get(f"{server.base}/healthz")[0] == 200
+    time.sleep(0.5)
+    log = server.log_text()
+    assert "Booting worker" in log
+    assert "GET /healthz" not in log
 
 
 def test_sighup_reloads_gracefully_with_new_workers(server: Server) -> None:
