@@ -74,7 +74,7 @@ def test_turned_away_then_granted_then_signed_in(browser: Browser, live_server, 
     page.get_by_role("link", name="Sign in with the agency's Security Portal").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")  # the portal's own page
     page.get_by_label("User Name").fill(person.username)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#status")).to_have_text(
         "You have no access to Dropbox; ask your Directory Administrator."
@@ -88,7 +88,7 @@ def test_turned_away_then_granted_then_signed_in(browser: Browser, live_server, 
     console = admin_context.new_page()
     console.goto(f"{live_server.url}/login/?next=/console/org/{w.school.code}/staff/{entry.pk}/")
     console.get_by_label("User Name").fill(admin.username)
-    console.get_by_label("Password").fill(PASSWORD)
+    console.get_by_label("Password", exact=True).fill(PASSWORD)
     console.get_by_role("button", name="Sign in").click()
     console.get_by_label("Code").fill(current_code(device))
     console.get_by_role("button", name="Continue", exact=True).click()
@@ -130,7 +130,7 @@ def test_consent_error_and_logout_pages_are_accessible(page: Page, live_server, 
     }
     page.goto(f"{live_server.url}/oauth/authorize/?{urlencode(params)}")
     page.get_by_label("User Name").fill(person.username)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Vendor Files?")
     expect(page.get_by_role("button", name="Allow", exact=True)).to_be_visible()
