@@ -13,13 +13,18 @@
 
   function mask(input, button, status, shown, announce) {
     input.type = shown ? "text" : "password";
-    var words = button.getAttribute(shown ? "data-hide-text" : "data-show-text");
-    button.textContent = words;
+    button.textContent = button.getAttribute(shown ? "data-hide-text" : "data-show-text");
     // Several boxes on one page (change password: current, new, again): each button's name
-    // says which box it is for, its visible words first (WCAG 2.5.3, label in name).
+    // says which box it is for, after its visible words (WCAG 2.5.3, label in name). Hidden
+    // words inside the button rather than aria-label, so the box's own label stays the only
+    // label that names it (a label lookup by a screen reader's or a test's "find by label"
+    // would otherwise find the button too).
     var field = button.getAttribute("data-field");
     if (field) {
-      button.setAttribute("aria-label", words + ": " + field);
+      var named = document.createElement("span");
+      named.className = "usa-sr-only";
+      named.textContent = ": " + field;
+      button.appendChild(named);
     }
     if (announce) {
       status.textContent = button.getAttribute(shown ? "data-shown-status" : "data-hidden-status");
