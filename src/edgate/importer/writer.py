@@ -48,10 +48,36 @@ class _Failure:
     text: str  # the traceback, without local values
 
 
+# Database connections this process inherited from the import process: set aside, never used
+# and never closed (see `_forget_inherited_connections`); the process ends with os._exit.
+_INHERITED: list[Any] = []
+
+
+def _forget_inherited_connections() -> None:
+    """Open its own connection, whatever came with the fork. The import process closes its
+    connection before forking, yet in the test suite (after some other tests had run in the
+    same process) the writer still found an open one in Django's connection handler, used it
+    for its first batch and failed on its second with "server closed the connection
+    unexpectedly": two processes on one PostgreSQL session. Used here, an inherited connection
+    is the import process's session; closed here (libpq sends Terminate), that session would
+    end. So each is set aside unclosed (a garbage-collected psycopg connection would close
+    itself), its transaction state forgotten, and Django opens a fresh one on first use."""
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None:
+            _INHERITED.append(conn.connection)
+            conn.connection = None
+        conn.closed_in_transaction = False
+        conn.in_atomic_block = False
+        conn.savepoint_ids = []
+        conn.atomic_blocks = []
+        conn.needs_rollback = False
+
+
 def _serve(channel: Any, write: Write, target: Any, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the import process decides
     name_process(b"edgate-writer")
     end_with(parent)
+    _forget_inherited_connections()
 
     try:
         while True:
