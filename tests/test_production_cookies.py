@@ -1,7 +1,7 @@
 """Under the production settings every cookie the portal sets has a `__Host-` name, and so is
 Secure, for Path=/ and without a Domain (ASVS V3.3.1, V3.3.3). Asked as nginx asks a node (HTTPS
 said by X-Forwarded-Proto) in a fresh interpreter with `edgate.settings.production`, against the
-test database: the session, CSRF and language cookies, as Set-Cookie headers.
+test database: the session, CSRF, language and messages cookies, as Set-Cookie headers.
 
 (The development and test settings serve plain HTTP, where a browser refuses a `__Host-`
 cookie: they keep Django's names.)"""
@@ -43,6 +43,9 @@ page = keep(client.get("/register/identity/", follow=True))
 flow = re.search(r'name="flow" value="([^"]+)"', page.content.decode()).group(1)
 keep(client.post(f"/register/identity/?flow={flow}", {"flow": flow}))  # page 1 posted: the session
 keep(client.post("/language/", {"language": "es", "next": "/login/"}))  # the language switch
+# A one-time message (a registration page of a flow that does not exist: "expired"): the
+# messages cookie.
+keep(client.get("/register/contact/?flow=" + "A" * 43))
 print(json.dumps(headers))
 """
 
@@ -65,7 +68,12 @@ def test_production_cookies_have_host_names_secure_root_path_and_no_domain() -> 
     )
     assert result.returncode == 0, result.stderr[-2000:]
     headers = json.loads(result.stdout.splitlines()[-1])
-    assert sorted(headers) == ["__Host-csrftoken", "__Host-django_language", "__Host-sessionid"], headers
+    assert sorted(headers) == [
+        "__Host-csrftoken",
+        "__Host-django_language",
+        "__Host-messages",
+        "__Host-sessionid",
+    ], headers
     for name, header in headers.items():
         attributes = [part.strip().lower() for part in header.split(";")[1:]]
         assert "secure" in attributes, header

@@ -60,3 +60,5 @@ CSRF_COOKIE_NAME = "__Host-csrftoken"
 LANGUAGE_COOKIE_NAME = "__Host-django_language"
 SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = LANGUAGE_COOKIE_PATH = "/"
 SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = LANGUAGE_COOKIE_DOMAIN = None
+# Django's messages cookie has a fixed name ("messages"): the same storage, renamed.
+MESSAGE_STORAGE = "edgate.core.message_storage.HostFallbackStorage"
