@@ -312,6 +312,28 @@ def test_a_failure_in_the_writer_process_loses_no_row(
     assert multiprocessing.active_children() == []
 
 
+def test_a_failed_analyze_after_the_first_batch_is_only_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The statistics taken after the first batch's COMMIT fail: that batch is written, and
+    reported created with its User Names, not redone row by row as "unchanged"."""
+    from django.db import DatabaseError
+
+    from edgate.importer import bulk
+
+    monkeypatch.setattr(Ctx, "system", classmethod(lambda cls, label="system": IMPORTER))
+    monkeypatch.setattr(bulk, "BATCH_SIZE", 40)
+    Organization.objects.create(code="01230000", name="Northfield", org_type=OrgType.DISTRICT)
+    path = person_file(tmp_path)
+    expected = import_and_empty(path, tmp_path / "one.csv")
+
+    def failing() -> None:
+        raise DatabaseError("no statistics today")
+
+    monkeypatch.setattr(bulk, "_analyze", failing)
+    assert import_and_empty(path, tmp_path / "two.csv") == expected
+
+
 def test_a_staged_person_is_indexed_as_it_will_be_read_back(tmp_path: Path) -> None:
     from edgate.identity.blocking import record_keys
     from edgate.importer import prepare

@@ -25,9 +25,12 @@ left out when the row-preparing process sealed it already) and runs `write_batch
 process runs itself otherwise. Only one batch is in flight; it is joined — reported, sent
 again with a User Name allocated again, or redone row by row — before anything else touches the
 database (the next batch, a row taking the per-row path, the end of the file), so the report
-keeps the order and the outcomes of the synchronous path. A writer that fails or dies leaves
-its batch unwritten (one transaction); its rows go the per-row way and this process writes the
-rest itself.
+keeps the order and the outcomes of the synchronous path. A writer that fails or dies before
+its batch's COMMIT leaves it unwritten (one transaction); its rows go the per-row way and this
+process writes the rest itself. One that dies after the COMMIT and before its answer (killed in
+that instant) leaves the batch written and whole, but the per-row path then finds those rows
+already imported and reports them "unchanged", without their User Names: nothing is lost or
+doubled, the report undercounts (known, not handled).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from edgate.accounts import usernames
@@ -240,7 +243,15 @@ def write_batch(
         # the catch-up narrows but cannot close): the import process redoes the rows one by one.
         return Written(ok=False)
     if analyze:
-        _analyze()
+        # The batch is in (committed): the statistics help later batches, they are not the
+        # batch. A failure here must not make the import process redo rows that are written.
+        try:
+            _analyze()
+        except DatabaseError as exc:
+            logger.warning(
+                "ANALYZE after the first batch failed (%s); the import goes on",
+                type(exc).__name__,
+            )
     return written
 
 
@@ -537,7 +548,8 @@ class BulkImporter:
                     written = self.writer.result()
                 except writer_process.WriterFailed:
                     # Its transaction ended with it: nothing of the batch is written. (Had
-                    # it committed, the per-row path finds every row unchanged.)
+                    # it died just after its COMMIT, the per-row path finds every row already
+                    # imported and reports it "unchanged": see the module's docstring.)
                     self._writer_failed()
                     written = Written(ok=False)
             if written.retry:

@@ -13,8 +13,9 @@ the answer before anything else touches the database, as it did with a writer th
 
 The process ignores Ctrl-C (the import process decides), ends with the import process however
 that ends (Linux `PR_SET_PDEATHSIG`, as the row-preparing process), and is stopped and reaped by
-`close()`. If it fails or dies, the batch it held is not written (its transaction ends with it)
-and the import process writes that batch row by row and the rest itself (`WriterFailed`).
+`close()`. If it fails or dies before the batch's COMMIT, the batch is not written (its
+transaction ends with it) and the import process writes that batch row by row and the rest
+itself (`WriterFailed`); killed just after the COMMIT, see `bulk`'s docstring.
 """
 
 from __future__ import annotations
