@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -141,3 +142,22 @@ def browser_type_launch_args() -> dict[str, object]:
             "--disable-sync",
         ],
     }
+
+
+@pytest.fixture
+def many_connections() -> Iterator[None]:
+    """For a test that opens dozens of PostgreSQL connections at once: it waits while another
+    such test runs in another pytest-xdist worker, so two of them never exhaust PostgreSQL's
+    100 connections together (seen in CI: "sorry, too many clients already"). A lock on a
+    file, shared by the workers of one machine. (pytest-xdist's xdist_group did not keep these
+    modules on one worker here.)"""
+    import fcntl
+    import tempfile
+
+    path = Path(tempfile.gettempdir()) / "edgate-tests-many-connections.lock"
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

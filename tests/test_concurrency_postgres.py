@@ -21,7 +21,12 @@ from edgate.registration.steps import KIND, State
 from tests.factories import CONTACT_POST, HINT_ANSWER, PASSWORD, new_ssn
 from tests.pii import register_dob
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# Dozens of PostgreSQL connections at once: never beside another such test (tests/conftest.py).
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("many_connections"),
+]
 N = 50
 
 

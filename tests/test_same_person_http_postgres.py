@@ -32,7 +32,12 @@ from tests.factories import new_ssn
 from tests.pii import register_dob
 from tests.test_concurrency_postgres import review_flow, security  # noqa: F401 - a fixture
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# Dozens of PostgreSQL connections at once: never beside another such test (tests/conftest.py).
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("many_connections"),
+]
 N = 200
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 FLOW = re.compile(r'name="flow" value="([^"]+)"')

@@ -30,7 +30,12 @@ from tests.factories import HINT_ANSWER, PASSWORD, on_file, someone, with_profil
 from tests.flows.helpers import recovery_at
 from tests.unit.test_throttle import use_redis
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# Dozens of PostgreSQL connections at once: never beside another such test (tests/conftest.py).
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("many_connections"),
+]
 WRONG = "wrong wrong wrong wrong"
 
 
