@@ -127,6 +127,12 @@ def do_register_client(
     return Registration(client=client, link=link, client_secret=secret)
 
 
+def _client_detail(client: Client) -> dict[str, str | None]:
+    """What an audit event says of a client: its id and the agency application it belongs to."""
+    link = ClientApplication.objects.filter(client=client).select_related("application").first()
+    return {"client_id": client.client_id, "application": link.application.code if link else None}
+
+
 @audited(EventType.SSO_CLIENT_REMOVED)
 @transaction.atomic
 def do_remove_client(*, client: Client, ctx: Ctx) -> None:
@@ -187,15 +193,13 @@ def do_end_reused_code(*, client: Client, code: str, ctx: Ctx) -> int | None:
     if not begun:
         return None
     ended = sum(end_family(row.family) for row in begun)
-    link = ClientApplication.objects.filter(client=client).select_related("application").first()
     record_event(
         EventType.SSO_CODE_REUSED,
         ctx=ctx,
         target=begun[0].profile,
         outcome=Outcome.DENIED,
         detail={
-            "client_id": client.client_id,
-            "application": link.application.code if link else None,
+            **_client_detail(client),
             "tokens_ended": ended,
         },
     )
@@ -210,14 +214,12 @@ def do_disconnect_client(*, profile: Profile, client: Client, ctx: Ctx) -> int:
     third-party client asks again. Answers how many tokens ended."""
     ended = end_tokens(profile, client)
     Consent.objects.filter(profile=profile, client=client).delete()
-    link = ClientApplication.objects.filter(client=client).select_related("application").first()
     record_event(
         EventType.SSO_CONSENT_WITHDRAWN,
         ctx=ctx,
         target=profile,
         detail={
-            "client_id": client.client_id,
-            "application": link.application.code if link else None,
+            **_client_detail(client),
             "tokens_ended": ended,
         },
     )
@@ -233,14 +235,12 @@ def do_give_consent(*, profile: Profile, client: Client, scopes: Iterable[str], 
     row, _ = Consent.objects.update_or_create(
         profile=profile, client=client, defaults={"scopes": " ".join(allowed), "given_at": timezone.now()}
     )
-    link = ClientApplication.objects.filter(client=client).select_related("application").first()
     record_event(
         EventType.SSO_CONSENT_GIVEN,
         ctx=ctx,
         target=profile,
         detail={
-            "client_id": client.client_id,
-            "application": link.application.code if link else None,
+            **_client_detail(client),
             "scopes": allowed,
         },
     )
