@@ -86,7 +86,7 @@ MIDDLEWARE = [
     "edgate.mfa.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "edgate.core.middleware.CSPMiddleware",  # django-csp's, its policy text made once
     # Inside CSPMiddleware: sign-in pages of a pending authorization request may post to the client.
     "edgate.sso.middleware.AuthorizationFormActionMiddleware",
     "edgate.core.middleware.NoStoreMiddleware",
