@@ -61,6 +61,8 @@ def test_other_hashes_go_to_argon2_cffi() -> None:
 
 def test_memory_is_kept_wiped_and_not_faulted_in_again(settings: object) -> None:
     encoded = make_password("correct horse battery staple")
+    other = "argon2" + argon2.PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash("pw")
+    assert check_password("pw", other)  # a buffer of another size, kept for a while
     assert check_password("correct horse battery staple", encoded)  # a buffer is made and kept
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     for _ in range(3):

@@ -77,9 +77,8 @@ class _KeptMemory:
         with self._lock:
             if self._pid != os.getpid():  # a forked child: its parent's buffers are not its own
                 self._pid, self._free, self._lent = os.getpid(), [], {}
-            buffer = next((b for b in self._free if len(b) == size), None)
-            if buffer is not None:
-                self._free.remove(buffer)
+            index = next((i for i in reversed(range(len(self._free))) if len(self._free[i]) == size), None)
+            buffer = self._free.pop(index) if index is not None else None
         if buffer is None:
             buffer = ffi.new("uint8_t[]", size)  # MemoryError: the callback's error value below
         address = int(ffi.cast("uintptr_t", buffer))
@@ -92,8 +91,12 @@ class _KeptMemory:
         # libargon2 has wiped the buffer (clear_internal_memory) before calling this.
         with self._lock:
             buffer = self._lent.pop(int(ffi.cast("uintptr_t", memory)), None)
-            if buffer is not None and len(self._free) + len(self._lent) < self._most():
+            if buffer is not None:
                 self._free.append(buffer)
+            # The most recently used are kept (a hash of other parameters does not leave its
+            # size in a place the usual size needs), no more than the hashes that run at once.
+            while self._free and len(self._free) + len(self._lent) > self._most():
+                self._free.pop(0)
 
     def kept(self) -> int:
         """How many buffers are kept now (not lent): for tests and figures."""
