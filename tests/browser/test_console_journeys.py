@@ -163,7 +163,9 @@ def test_partial_match_corrected_by_the_directory_administrator_then_exact(
     same_person = admin.get_by_role("radio", name=re.compile(r"^Same person"))
     admin.get_by_text(re.compile(r"^Same person:")).click()  # USWDS radios: the label is what shows
     expect(same_person).to_be_checked()
-    admin.get_by_label("Date of birth on the record").fill(f"{typed.date_of_birth:%m/%d/%Y}")  # as its hint says
+    admin.get_by_label("Date of birth on the record").fill(
+        f"{typed.date_of_birth:%m/%d/%Y}"
+    )  # as its hint says
     admin.get_by_role("button", name="Resolve the case").click()
     expect(admin.get_by_role("alert").first).to_contain_text("There is a problem")
     expect(admin.get_by_text("Give the reason: it is kept with the case.").first).to_be_visible()
