@@ -193,9 +193,14 @@ class FlowView(View):
                 return refused
             flow = engine.create(request, self.graph, wanted)
             if flow is None:
-                # Made already: a double submission (its first request owns it), or a page
-                # shared with another browser. The page, asked for again, tells which.
-                return redirect_to(self.graph, self.graph.first, wanted)
+                # Made already. By this browser's first click, when it had no session yet: that
+                # click's session owns the row, but its answer never reached the browser, so
+                # this session takes the row on (engine.adopt) and the page is submitted again
+                # as the owner's second click is. Else a double submission whose first request
+                # owns it, or a page shared with another browser: the page, asked for again,
+                # tells which.
+                adopted = engine.adopt(request, self.graph, wanted)
+                return adopted or redirect_to(self.graph, self.graph.first, wanted)
             return flow
         if request.method == "GET":
             if not wanted:
