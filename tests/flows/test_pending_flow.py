@@ -4,6 +4,7 @@ properties stay: one session owns it, Back finds it, a forged or stale id makes 
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
 import pytest
@@ -77,6 +78,32 @@ def test_a_pending_id_is_useless_to_another_browser() -> None:
     page = other.get(address, follow=True)
     assert page.context["flow_id"] != pending and "Abernethy" not in page.content.decode()
     assert Flow.objects.count() == 1
+
+
+def test_a_double_click_before_the_browser_has_a_session_goes_on_to_page_two() -> None:
+    """Page 1 posted twice (a double click) by a browser with no session yet: each request
+    makes a session of its own; the first makes the row, and the browser keeps only the second
+    answer. That answer used to be a blank page 1 under a new id (what was typed, lost)."""
+    browser = Client()
+    address, pending = open_page1(browser)
+    browser.get(address)  # the form, and the CSRF cookie that goes with it
+    who = someone("Oona", "Castellan")
+    first_click = Client()
+    first_click.cookies = copy.deepcopy(browser.cookies)  # its answer never reaches the browser
+    assert location(first_click.post(address, {"flow": pending, **who.identity_post()})) == step("contact")
+    second = browser.post(address, {"flow": pending, **who.identity_post()}, follow=True)
+    assert landed(second) == step("contact") and second.context["flow_id"] == pending
+    assert Flow.objects.count() == 1
+    assert browser.get(address).status_code == 200  # Back to page 1: its answers kept
+    assert 'value="Castellan"' in browser.get(address).content.decode()
+    # Another browser given the address, with a form (and a CSRF cookie) of its own: nothing.
+    other = Client()
+    other.get(address, follow=True)
+    taken = other.post(address, {"flow": pending, **someone("Pia", "Lorne").identity_post()}, follow=True)
+    assert landed(taken) == step("identity") and taken.context["flow_id"] != pending
+    assert "Castellan" not in taken.content.decode() and pending not in other.session.get(
+        "edgate.flows.registration", []
+    )
 
 
 @pytest.mark.parametrize("kind", ["forged", "unsigned", "stale"])

@@ -36,7 +36,7 @@ from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import base36_to_int, int_to_base36
 
-from . import conf
+from . import conf, crypto
 from .context import Ctx
 from .models import Flow
 
@@ -296,10 +296,40 @@ def create(request: HttpRequest, graph: Graph, flow_id: str) -> Flow | None:
     """The row of a pending flow, owned by this session; None if that id was taken already
     (a double submission, or a page 1 shared with another browser)."""
     flow = unsaved(graph, flow_id)
+    flow.browser = _browser(request)
     try:
         with transaction.atomic():
             flow.save(force_insert=True)
     except IntegrityError:
+        return None
+    _own(request, graph.kind, flow.pk, born=_birth(flow))
+    return flow
+
+
+def _browser(request: HttpRequest) -> str:
+    """A keyed hash of the browser's CSRF cookie ('' without one): a secret each browser is
+    given with the form and sends with every submission, and which another browser, even one
+    given the page's address, does not hold."""
+    cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+    return crypto.lookup_hash("flow:browser", cookie) if cookie else ""
+
+
+def adopt(request: HttpRequest, graph: Graph, flow_id: str) -> Flow | None:
+    """The live row made under this pending id by this same browser in another session, now
+    owned by this one too; None for any other browser's.
+
+    A double click on page 1 sends two submissions, and the browser keeps only the answer to
+    the second. Before either has an answer the browser has no session yet (showing page 1
+    makes none), so each makes its own: the first makes the row, the second finds it taken, and
+    the session that owns it is in an answer the browser dropped. Without this, the second
+    click's answer was a blank page 1 and what was typed was lost (left in a row nobody could
+    reach). Told apart from another browser given the page's address by the CSRF cookie both
+    clicks carry (`_browser`)."""
+    mine = _browser(request)
+    if not mine:
+        return None
+    flow = Flow.objects.filter(pk=flow_id, kind=graph.kind, expires_at__gt=timezone.now()).first()
+    if flow is None or not constant_time_compare(flow.browser, mine):
         return None
     _own(request, graph.kind, flow.pk, born=_birth(flow))
     return flow

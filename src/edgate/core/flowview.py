@@ -38,7 +38,8 @@ from .views import error_page
 # (edgate.audit.refusals): core cannot import audit, which builds on it. Reasons:
 #   "flow_mismatch"     the URL and the form name different flows (a tampered page)
 #   "forged_id"         an id this site never issued (flow.suspicious)
-#   "not_this_session"  the live flow of another session (flow.suspicious)
+#   "not_this_session"  the live flow of another session (flow.suspicious), asked for with a
+#                       session of this browser's own (with none: a browser that blocks cookies)
 #   "step_skipped"      a step the flow has not reached (Graph.ahead)
 # Not sent for what a person does by accident: a flow that expired or ended (theirs, or one their
 # expired session owned), a page without any flow, Back to a step already passed, a double
@@ -51,8 +52,17 @@ def refuse(request: HttpRequest, graph: Graph, reason: str, flow_id: str | None)
 
 
 def refuse_foreign(request: HttpRequest, graph: Graph, flow_id: str) -> None:
-    """A flow id this session does not own: refused, and told when it looks like an attempt."""
-    if reason := engine.suspicious(graph, flow_id):
+    """A flow id this session does not own: refused, and told when it looks like an attempt.
+
+    Another session's live flow is one only when the request brings a session of its own. With
+    no session cookie at all, it is what a browser that blocks cookies sends for the flow it was
+    given a moment ago (the session that owns it was never kept): a person's setting, shown the
+    page that says cookies are needed (`cookies_needed`), not an attack. An id this site never
+    issued is recorded either way: no browser makes one up by accident."""
+    reason = engine.suspicious(graph, flow_id)
+    if reason == "not_this_session" and settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return
+    if reason:
         refuse(request, graph, reason, flow_id)
 
 
@@ -183,9 +193,14 @@ class FlowView(View):
                 return refused
             flow = engine.create(request, self.graph, wanted)
             if flow is None:
-                # Made already: a double submission (its first request owns it), or a page
-                # shared with another browser. The page, asked for again, tells which.
-                return redirect_to(self.graph, self.graph.first, wanted)
+                # Made already. By this browser's first click, when it had no session yet: that
+                # click's session owns the row, but its answer never reached the browser, so
+                # this session takes the row on (engine.adopt) and the page is submitted again
+                # as the owner's second click is. Else a double submission whose first request
+                # owns it, or a page shared with another browser: the page, asked for again,
+                # tells which.
+                adopted = engine.adopt(request, self.graph, wanted)
+                return adopted or redirect_to(self.graph, self.graph.first, wanted)
             return flow
         if request.method == "GET":
             if not wanted:

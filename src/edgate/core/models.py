@@ -32,6 +32,10 @@ class Flow(models.Model):
     expires_at = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # A flow made by its first submission (core.flow.create): a keyed hash of the CSRF cookie of
+    # the browser that submitted it, so that the same browser's second click is known for one
+    # when the first click's answer (and the session cookie in it) never reached the browser.
+    browser = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["kind", "state"])]
