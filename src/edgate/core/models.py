@@ -35,7 +35,10 @@ class Flow(models.Model):
     # A flow made by its first submission (core.flow.create): a keyed hash of the CSRF cookie of
     # the browser that submitted it, so that the same browser's second click is known for one
     # when the first click's answer (and the session cookie in it) never reached the browser.
-    browser = models.CharField(max_length=64, blank=True, default="")
+    # A database default as well as Django's: a node
+    # still on the code before these columns, during a rolling upgrade (docs/deploy.md), writes
+    # rows without them.
+    browser = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         indexes = [models.Index(fields=["kind", "state"])]
