@@ -100,5 +100,5 @@ def test_a_node_on_the_code_before_the_flow_browser_columns_can_still_make_flows
             ["an-old-nodes-flow", b"", now + timedelta(minutes=30), now, now],
         )
     row = Flow.objects.get(pk="an-old-nodes-flow")
-    assert row.browser == ""
+    assert (row.browser, row.address) == ("", "")
     Flow.objects.filter(pk=row.pk).delete()
