@@ -101,3 +101,13 @@ def test_wizard_pages_one_to_three_put_the_summary_first_in_main(page: Page, liv
     expect(page.get_by_label(gettext("Type the password again"))).to_be_visible()  # page 3
     page.get_by_role("button", name=gettext("Continue")).click()
     assert_summary_first_and_focused(page)
+
+
+@pytest.mark.parametrize("path", ["/login/", "/recover/"])
+def test_sign_in_and_recovery_put_the_summary_first_in_main(page: Page, live_server, path: str) -> None:  # type: ignore[no-untyped-def]
+    """The pages built on core/form_page.html (sign-in, password recovery, second factor, change
+    password …) as the wizard: a refused page opens on the summary, above the heading and intro."""
+    page.goto(f"{live_server.url}{path}")
+    page.locator("main form button[type=submit]").first.click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    assert_summary_first_and_focused(page)
