@@ -51,7 +51,7 @@ def test_summary_takes_focus_without_javascript(browser: Browser, live_server) -
 
 def assert_summary_first_and_focused(page: Page) -> None:
     """The summary is the first thing in main (before the step indicator and the heading), has
-    focus, and is on screen at the top of a phone's page."""
+    focus, is on screen at the top of a phone's page, and its problems stand apart."""
     summary = page.locator("#error-summary")
     expect(summary).to_be_focused()
     first = page.evaluate(
@@ -69,6 +69,12 @@ def assert_summary_first_and_focused(page: Page) -> None:
     heading = page.get_by_role("heading", level=1).bounding_box()
     assert top is not None and heading is not None and top["y"] < heading["y"]
     assert top["y"] < 844 / 2, top  # in the first half of a phone's screen
+    # Each problem apart from the next (a two-line message touched the one under it).
+    gaps = page.evaluate(
+        """() => [...document.querySelectorAll('#error-summary li')].map(li => li.getBoundingClientRect())
+             .map((box, i, all) => i ? box.top - all[i - 1].bottom : null).slice(1)"""
+    )
+    assert all(gap >= 4 for gap in gaps), gaps
 
 
 def test_wizard_pages_one_to_three_put_the_summary_first_in_main(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
@@ -94,4 +100,14 @@ def test_wizard_pages_one_to_three_put_the_summary_first_in_main(page: Page, liv
     page.get_by_role("button", name=gettext("Continue")).click()
     expect(page.get_by_label(gettext("Type the password again"))).to_be_visible()  # page 3
     page.get_by_role("button", name=gettext("Continue")).click()
+    assert_summary_first_and_focused(page)
+
+
+@pytest.mark.parametrize("path", ["/login/", "/recover/"])
+def test_sign_in_and_recovery_put_the_summary_first_in_main(page: Page, live_server, path: str) -> None:  # type: ignore[no-untyped-def]
+    """The pages built on core/form_page.html (sign-in, password recovery, second factor, change
+    password …) as the wizard: a refused page opens on the summary, above the heading and intro."""
+    page.goto(f"{live_server.url}{path}")
+    page.locator("main form button[type=submit]").first.click()
+    expect(page.locator("#error-summary")).to_be_visible()
     assert_summary_first_and_focused(page)
