@@ -41,7 +41,14 @@ SITE = "site"
 
 
 def record_flow_refused(
-    sender: Any, *, request: HttpRequest, graph: Graph, reason: str, flow_id: str, **kwargs: Any
+    sender: Any,
+    *,
+    request: HttpRequest,
+    graph: Graph,
+    reason: str,
+    flow_id: str,
+    why: str = "",
+    **kwargs: Any,
 ) -> None:
     ctx = ctx_from_request(request)
     address = throttle.address_ident(ctx.client_ip) if ctx.client_ip else ""
@@ -60,7 +67,20 @@ def record_flow_refused(
             "method": request.method,
             "path": request.path,
             "flow_id": crypto.lookup_hash("audit:flow_id", flow_id)[:16] if flow_id else "",
+            **({"why": why} if why else {}),
         },
+    )
+
+
+def record_flow_adopted(
+    sender: Any, *, request: HttpRequest, graph: Graph, flow_id: str, **kwargs: Any
+) -> None:
+    """Page 1's row handed to the session of the same browser's second click (core.flow.adopt):
+    at most once a row, and rows are limited per address (THROTTLES["flow_start_address"])."""
+    record_event(
+        EventType.FLOW_ADOPTED,
+        ctx=ctx_from_request(request),
+        detail={"flow": graph.kind, "flow_id": crypto.lookup_hash("audit:flow_id", flow_id)[:16]},
     )
 
 
