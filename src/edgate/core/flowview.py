@@ -52,12 +52,21 @@ from .views import error_page
 # expired session owned), a page without any flow, Back to a step already passed, a double
 # submission.
 flow_refused = Signal()
+REFUSAL_REASONS = (
+    "flow_mismatch",
+    "forged_id",
+    "not_this_session",
+    "no_session",
+    "step_skipped",
+    "adoption_refused",
+)
 # A row made by page 1's first click handed to the second click's session (flow.adopt): sent
 # with request, graph and flow_id; the audit log records it (edgate.audit.refusals).
 flow_adopted = Signal()
 
 
 def refuse(request: HttpRequest, graph: Graph, reason: str, flow_id: str | None, why: str = "") -> None:
+    assert reason in REFUSAL_REASONS, reason
     flow_refused.send(FlowView, request=request, graph=graph, reason=reason, flow_id=flow_id or "", why=why)
 
 
