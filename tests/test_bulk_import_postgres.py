@@ -499,3 +499,95 @@ def test_a_dirty_record_already_on_file_is_matched_by_the_bulk_path_as_by_the_pe
         results[per_row] = dict(outcomes(report))["l1"]
     assert results == {True: "conflict", False: "conflict"}
     assert Person.objects.count() == 1
+
+
+# --- a child killed through the real command ------------------------------------------------
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _child_named(parent: int, name: str) -> int | None:
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            ppid = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+            if ppid == str(parent) and Path(f"/proc/{pid}/comm").read_text().strip() == name:
+                return int(pid)
+        except OSError:
+            continue
+    return None
+
+
+def _blocked_writing_a_pipe(pid: int) -> bool:
+    """A thread of `pid` waits in the kernel for room in a pipe (/proc/PID/task/TID/wchan: pipe_write,
+    anon_pipe_write on newer kernels)."""
+    try:
+        return any(
+            "pipe_write" in (task / "wchan").read_text() for task in Path(f"/proc/{pid}/task").iterdir()
+        )
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/wchan").exists(), reason="watches the processes in /proc")
+@pytest.mark.parametrize("child", ["edgate-prepare", "edgate-writer"])
+def test_a_child_killed_mid_import_neither_hangs_nor_loses_a_row(tmp_path: Path, child: str) -> None:
+    """`edgate import`, and SIGKILL of one of its children: the row-preparing process (a file
+    above prepare.MIN_ROWS) while its feeder thread is in the middle of writing a 500-row chunk
+    to the queue's pipe (the import process stopped meanwhile, so that the pipe fills), or the
+    batch writer. The import notices, carries on without it, and writes every row once, its
+    audit chain intact. Without the fix the import process waited forever for the rest of the
+    half-written chunk (its own copy of the pipe's write end kept the end of file away)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from edgate.importer import prepare
+
+    # Above MIN_ROWS the command starts the row-preparing process; the writer always.
+    rows = prepare.MIN_ROWS + 1000 if child == "edgate-prepare" else 2000
+    data = synth.generate(rows, 100, seed=4711)
+    path = tmp_path / "people.csv"
+    synth.write_csv(path, data.records)
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "edgate.settings.test", "DATABASE_URL": url}
+    command = [str(Path(sys.executable).parent / "edgate"), "import", str(path), "--source", "kill"]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        deadline, victim = time.monotonic() + 120, None
+        while victim is None and time.monotonic() < deadline and process.poll() is None:
+            pid = _child_named(process.pid, child)
+            if pid is not None and child == "edgate-writer":
+                os.kill(pid, signal.SIGKILL)  # idle, waiting for its first batch
+                victim = pid
+            elif pid is not None and _cpu_seconds(pid) >= 0.3:  # it reads rows: the preload is over
+                os.kill(process.pid, signal.SIGSTOP)  # nobody reads the queue now
+                while time.monotonic() < deadline and not _blocked_writing_a_pipe(pid):
+                    time.sleep(0.02)
+                assert _blocked_writing_a_pipe(pid), "the row-preparing process never filled the pipe"
+                os.kill(pid, signal.SIGKILL)  # half a chunk in the pipe, the rest never comes
+                victim = pid
+                os.kill(process.pid, signal.SIGCONT)
+            else:
+                time.sleep(0.02)
+        assert victim is not None, f"{child} was never seen"
+        try:
+            stdout, stderr = process.communicate(timeout=240)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the import hung after {child} was killed")
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 0, stderr[-2000:]
+    assert f"{rows} created" in stdout, stdout
+    assert "failed" in stderr and "the import process" in stderr  # the warning, kind only
+    assert not any(r.ssn in stdout + stderr for r in data.records)
+    assert Person.objects.count() == Profile.objects.count() == rows
+    assert AuditEvent.objects.filter(event_type=EventType.PERSON_CREATED).count() == rows
+    assert audit_log_intact()
+    assert gone(victim)
