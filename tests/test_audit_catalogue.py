@@ -339,7 +339,8 @@ RECIPES: dict[str, tuple[set[EventType], Callable[[Ctx], object]]] = {
             person=people.do_create_person(
                 data=people.PersonData(first_name="Ash", last_name="Walker"), source="t", ctx=CTX
             ),
-            ssn=new_ssn(),
+            ssn=(ssn := new_ssn()),
+            typed_again=ssn,
             source="t",
             ctx=ctx,
         ),

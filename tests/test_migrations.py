@@ -78,3 +78,27 @@ def test_live_token_families_are_dated_from_their_oldest_rotation() -> None:
     row = TokenFamily.objects.get(family=family)
     assert row.authorized_at == now - timedelta(hours=6)
     assert row.ends_at == row.authorized_at + conf.get().oidc_refresh_max
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_node_on_the_code_before_the_flow_browser_columns_can_still_make_flows() -> None:
+    """core.0002 adds columns that a node still on the previous code does not know (during a
+    rolling upgrade the database is migrated first, the nodes reloaded after: docs/deploy.md):
+    its INSERT, naming only the columns it knows, must not fail. A database default does it."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from edgate.core.models import Flow
+
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO core_flow (id, kind, state, data_ciphertext, attempts, expires_at, created_at,"
+            " updated_at) VALUES (%s, 'registration', 'identity', %s, 0, %s, %s, %s)",
+            ["an-old-nodes-flow", b"", now + timedelta(minutes=30), now, now],
+        )
+    row = Flow.objects.get(pk="an-old-nodes-flow")
+    assert (row.browser, row.address) == ("", "")
+    Flow.objects.filter(pk=row.pk).delete()

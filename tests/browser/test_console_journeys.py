@@ -163,13 +163,15 @@ def test_partial_match_corrected_by_the_directory_administrator_then_exact(
     same_person = admin.get_by_role("radio", name=re.compile(r"^Same person"))
     admin.get_by_text(re.compile(r"^Same person:")).click()  # USWDS radios: the label is what shows
     expect(same_person).to_be_checked()
-    admin.get_by_label("Date of birth on the record").fill(typed.date_of_birth.isoformat())
+    admin.get_by_label("Date of birth on the record").fill(
+        f"{typed.date_of_birth:%m/%d/%Y}"
+    )  # as its hint says
     admin.get_by_role("button", name="Resolve the case").click()
     expect(admin.get_by_role("alert").first).to_contain_text("There is a problem")
     expect(admin.get_by_text("Give the reason: it is kept with the case.").first).to_be_visible()
     check(admin)
     expect(same_person).to_be_checked()
-    expect(admin.get_by_label("Date of birth on the record")).to_have_value(typed.date_of_birth.isoformat())
+    expect(admin.get_by_label("Date of birth on the record")).to_have_value(f"{typed.date_of_birth:%m/%d/%Y}")
     admin.get_by_label("Reason").fill("Checked the hiring file: the record's date of birth was mistyped")
     admin.get_by_role("button", name="Resolve the case").click()
     expect(admin.get_by_test_id("case-status")).to_have_text("Resolved")
@@ -238,16 +240,17 @@ def test_new_staff_member_granted_mdcs_claims_the_precreated_profile(
     # never shows back (the date of birth and the SSN).
     page.get_by_label("First or given name").fill(newcomer.first_name)
     page.get_by_label("Last or family name").fill(newcomer.last_name)
-    page.get_by_label("Date of birth").fill(newcomer.date_of_birth.isoformat())
+    page.get_by_label("Date of birth").fill(f"{newcomer.date_of_birth:%m/%d/%Y}")
     page.get_by_label("Social Security Number").fill(newcomer.ssn)
     page.get_by_label("Email address").fill("ingrid.solvang@example.org")
     page.get_by_label("Phone number").fill("(555) 201-3344")
-    page.evaluate("document.querySelector('main form[method=post]').noValidate = true")
+    # The page's own checks, in the page's language (not the browser's "Please fill out this field").
+    assert page.evaluate("document.querySelector('main form[method=post]').noValidate")
     page.get_by_role("button", name=f"Add to the staff of {a1.name}").click()
     expect(page.get_by_role("alert").first).to_contain_text("There is a problem")
     check(page)
     assert not Person.objects.filter(last_name=newcomer.last_name).exists()
-    page.get_by_label("Date of birth").fill(newcomer.date_of_birth.isoformat())
+    page.get_by_label("Date of birth").fill(f"{newcomer.date_of_birth:%m/%d/%Y}")
     page.get_by_label("Social Security Number").fill(newcomer.ssn)
     page.get_by_label("Role title").fill("Data Manager")
     page.get_by_role("button", name=f"Add to the staff of {a1.name}").click()

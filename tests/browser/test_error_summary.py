@@ -1,5 +1,6 @@
 """The error summary in Chromium: it has focus when the refused page opens (with and without
-JavaScript), a link in it moves focus to its field, and the page's title says there is an error."""
+JavaScript), a link in it moves focus to its field, the page's title says there is an error, and
+on the wizard's pages it comes first in main."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.utils.translation import gettext
 from playwright.sync_api import Browser, Page, expect
 
 from edgate.registration import forms as registration_forms
+from tests.factories import someone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,3 +47,67 @@ def test_summary_takes_focus_without_javascript(browser: Browser, live_server) -
         expect(page.locator("#error-summary")).to_be_focused()  # autofocus alone
     finally:
         context.close()
+
+
+def assert_summary_first_and_focused(page: Page) -> None:
+    """The summary is the first thing in main (before the step indicator and the heading), has
+    focus, is on screen at the top of a phone's page, and its problems stand apart."""
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    first = page.evaluate(
+        """() => {
+          const main = document.querySelector('main');
+          const walker = document.createTreeWalker(main, NodeFilter.SHOW_ELEMENT);
+          for (let el = walker.nextNode(); el; el = walker.nextNode()) {
+            if (el.tagName !== 'DIV' || el.id) return el.id || el.tagName;
+          }
+          return null;
+        }"""
+    )
+    assert first == "error-summary", first
+    top = summary.bounding_box()
+    heading = page.get_by_role("heading", level=1).bounding_box()
+    assert top is not None and heading is not None and top["y"] < heading["y"]
+    assert top["y"] < 844 / 2, top  # in the first half of a phone's screen
+    # Each problem apart from the next (a two-line message touched the one under it).
+    gaps = page.evaluate(
+        """() => [...document.querySelectorAll('#error-summary li')].map(li => li.getBoundingClientRect())
+             .map((box, i, all) => i ? box.top - all[i - 1].bottom : null).slice(1)"""
+    )
+    assert all(gap >= 4 for gap in gaps), gaps
+
+
+def test_wizard_pages_one_to_three_put_the_summary_first_in_main(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    """As the review page does: a refused page 1, 2 or 3 opens on the error summary, above the
+    step indicator, the heading and the step's words."""
+    who = someone("Maya", "Castañeda-Ruiz")
+    refused_page_one(page, live_server.url)  # page 1
+    assert_summary_first_and_focused(page)
+    page.get_by_label(gettext("Last or family name")).fill(who.last_name)
+    page.get_by_label(gettext("Year")).fill(str(who.date_of_birth.year))
+    page.get_by_label(gettext("Month")).select_option(str(who.date_of_birth.month))
+    page.get_by_label(gettext("Day")).fill(str(who.date_of_birth.day))
+    page.get_by_label(gettext("Social Security Number")).fill(who.ssn)
+    page.get_by_role("button", name=gettext("Continue")).click()
+    expect(page.get_by_label(gettext("Street address"))).to_be_visible()  # page 2
+    page.get_by_role("button", name=gettext("Continue")).click()
+    assert_summary_first_and_focused(page)
+    page.get_by_label(gettext("Street address")).fill("77 Harbor View Rd")
+    page.get_by_label(gettext("City")).fill("Lakeview")
+    page.get_by_label(gettext("State"), exact=True).select_option("MA")
+    page.get_by_label(gettext("ZIP code")).fill("02148")
+    page.get_by_label(gettext("Email address")).fill("maya@example.org")
+    page.get_by_role("button", name=gettext("Continue")).click()
+    expect(page.get_by_label(gettext("Type the password again"))).to_be_visible()  # page 3
+    page.get_by_role("button", name=gettext("Continue")).click()
+    assert_summary_first_and_focused(page)
+
+
+@pytest.mark.parametrize("path", ["/login/", "/recover/"])
+def test_sign_in_and_recovery_put_the_summary_first_in_main(page: Page, live_server, path: str) -> None:  # type: ignore[no-untyped-def]
+    """The pages built on core/form_page.html (sign-in, password recovery, second factor, change
+    password …) as the wizard: a refused page opens on the summary, above the heading and intro."""
+    page.goto(f"{live_server.url}{path}")
+    page.locator("main form button[type=submit]").first.click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    assert_summary_first_and_focused(page)

@@ -780,7 +780,7 @@ def test_activity_shows_my_organizations_events_readably_and_filters(world: Worl
     assert EventType.STAFF_ADDED.label in kinds and EventType.ADMIN_APPOINTED.label in kinds
     html = page.content.decode()
     assert "Role: approver" in html and "{&quot;" not in html and world.school_b1.code not in html
-    assert rows[0]["actor"] == world.da_a.username and rows[0]["target"] == f"Profile {profile.username}"
+    assert rows[0]["actor"] == world.da_a.username and rows[0]["target"]["username"] == profile.username
     granted = filtered(da_a, url, {"event_type": EventType.ACCESS_GRANTED.value}).context["rows"]
     assert [r["event"] for r in granted] == [EventType.ACCESS_GRANTED.label]
     by_me = filtered(da_a, url, {"actor": world.da_a.username.upper()}).context["rows"]

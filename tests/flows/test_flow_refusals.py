@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from edgate.audit.models import AuditEvent, EventType, Outcome
@@ -20,6 +21,7 @@ from tests.factories import CONTACT_POST, someone
 from .helpers import flow_id, location, post_step, start, step, url
 
 pytestmark = pytest.mark.django_db
+COOKIES = "Your browser did not keep your place"
 
 
 def refusals() -> list[AuditEvent]:
@@ -76,16 +78,22 @@ def test_a_skipped_step_is_audited_once_a_minute_per_address(client: Client) -> 
 def test_another_browsers_flow_id_is_audited(client: Client) -> None:
     begun(client, "Lindgren")
     stolen = url(client, "contact")
-    # A browser without the owner's session (here, without any): refused, and recorded.
+    # A browser with a session of its own, not the owner's: refused, and recorded.
     robot = Client(REMOTE_ADDR="203.0.113.20")
+    begun(robot, "Pryce")
     for _ in range(3):
-        assert robot.get(stolen).status_code == 200  # the "did not keep your place" page
+        assert location(robot.get(stolen)) == step("identity")  # a page 1 of its own
     [event] = refusals()
     assert (event.client_ip, event.detail["reason"], event.detail["path"]) == (
         "203.0.113.20",
         "not_this_session",
         step("contact"),
     )
+    # Without any session cookie: what a browser that blocks cookies sends (next test); told
+    # that cookies are needed, not recorded as an attempt.
+    cookieless = Client(REMOTE_ADDR="203.0.113.22")
+    assert COOKIES in cookieless.get(stolen).content.decode()
+    assert len(refusals()) == 1
     # An id this site never issued, posted on page 1 by a browser with a session of its own.
     other = Client(REMOTE_ADDR="203.0.113.21")
     begun(other, "Marsh")
@@ -98,8 +106,34 @@ def test_another_browsers_flow_id_is_audited(client: Client) -> None:
     # form this site issues is.
     robot.get(f"{step('security')}?flow={'A' * 43}")
     assert len(refusals()) == 2
-    robot.get(f"{step('security')}?flow=not-an-id")
-    assert [(e.client_ip, e.detail["reason"]) for e in refusals()][2:] == [("203.0.113.20", "forged_id")]
+    # An id in no form this site issues is, with a session or without (no browser makes one up).
+    cookieless.get(f"{step('security')}?flow=not-an-id")
+    assert [(e.client_ip, e.detail["reason"]) for e in refusals()][2:] == [("203.0.113.22", "forged_id")]
+
+
+def test_a_browser_that_blocks_cookies_is_told_so_and_not_audited() -> None:
+    """Review finding L1: a browser that keeps no cookie was audited as `not_this_session`
+    (another session's flow) once a minute: a person's browser setting read as an attack."""
+    path, seen = reverse("recovery:start"), []
+    browser = Client(REMOTE_ADDR="198.51.100.9")
+    for _ in range(3):  # the entry starts a flow and sends the browser to it, which comes back
+        browser.cookies.clear()
+        response = browser.get(path)
+        seen.append(response.status_code)
+        if response.status_code != 303:
+            break
+        path = response["Location"]
+    assert seen == [303, 200]
+    body = response.content.decode()
+    assert COOKIES in body and "allow them for this site" in body
+    assert refusals() == []
+    # The same flow id sent by a browser that has a session of its own is still recorded.
+    other = Client(REMOTE_ADDR="198.51.100.10")
+    other.get(reverse("recovery:start"))
+    other.get(path)
+    assert [(e.client_ip, e.detail["flow"], e.detail["reason"]) for e in refusals()] == [
+        ("198.51.100.10", "recovery", "not_this_session")
+    ]
 
 
 def test_a_tampered_page_is_audited_and_an_expired_flow_is_not(client: Client) -> None:

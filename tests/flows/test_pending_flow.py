@@ -4,10 +4,12 @@ properties stay: one session owns it, Back finds it, a forged or stale id makes 
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.cache import caches
 from django.core.cache.utils import make_template_fragment_key
@@ -15,9 +17,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from edgate.accounts.models import Status
+from edgate.audit.models import AuditEvent, EventType
 from edgate.core import flow as engine
+from edgate.core.flowview import flow_adopted
 from edgate.core.models import Flow
-from tests.factories import someone
+from tests.factories import Someone, on_file, precreated, security_post, someone
 
 from .helpers import landed, location, step
 
@@ -77,6 +82,142 @@ def test_a_pending_id_is_useless_to_another_browser() -> None:
     page = other.get(address, follow=True)
     assert page.context["flow_id"] != pending and "Abernethy" not in page.content.decode()
     assert Flow.objects.count() == 1
+
+
+def test_a_double_click_before_the_browser_has_a_session_goes_on_to_page_two() -> None:
+    """Page 1 posted twice (a double click) by a browser with no session yet: each request
+    makes a session of its own; the first makes the row, and the browser keeps only the second
+    answer. That answer used to be a blank page 1 under a new id (what was typed, lost)."""
+    browser = Client()
+    address, pending = open_page1(browser)
+    browser.get(address)  # the form, and the CSRF cookie that goes with it
+    who = someone("Oona", "Castellan")
+    first_click = Client()
+    first_click.cookies = copy.deepcopy(browser.cookies)  # its answer never reaches the browser
+    assert location(first_click.post(address, {"flow": pending, **who.identity_post()})) == step("contact")
+    second = browser.post(address, {"flow": pending, **who.identity_post()}, follow=True)
+    assert landed(second) == step("contact") and second.context["flow_id"] == pending
+    assert Flow.objects.count() == 1
+    assert browser.get(address).status_code == 200  # Back to page 1: its answers kept
+    assert 'value="Castellan"' in browser.get(address).content.decode()
+    # Another browser given the address, with a form (and a CSRF cookie) of its own: nothing.
+    other = Client()
+    other.get(address, follow=True)
+    taken = other.post(address, {"flow": pending, **someone("Pia", "Lorne").identity_post()}, follow=True)
+    assert landed(taken) == step("identity") and taken.context["flow_id"] != pending
+    assert "Castellan" not in taken.content.decode() and pending not in other.session.get(
+        "edgate.flows.registration", []
+    )
+    assert [e.detail["flow"] for e in events(EventType.FLOW_ADOPTED)] == ["registration"]
+    assert refused_adoptions() == ["used"]  # handed over already: to the second click
+
+
+def events(kind: EventType) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(event_type=kind).order_by("id"))
+
+
+def refused_adoptions() -> list[str]:
+    """Why each refused adoption was refused, in order (security.flow_refused "adoption_refused")."""
+    return [
+        e.detail["why"] for e in events(EventType.FLOW_REFUSED) if e.detail["reason"] == "adoption_refused"
+    ]
+
+
+def first_click(address: str, pending: str, who: Someone, *, ip: str = "192.0.2.1") -> Client:
+    """A browser shown page 1 that posts it once, with the CSRF cookie it was given; returned
+    with that cookie and no session (as its second click would come, if the first's answer never
+    reached it)."""
+    browser = Client(REMOTE_ADDR=ip)
+    browser.get(address)
+    clicked = Client(REMOTE_ADDR=ip)
+    clicked.cookies = copy.deepcopy(browser.cookies)
+    clicked.post(address, {"flow": pending, **who.identity_post()})
+    return browser
+
+
+def test_the_same_csrf_cookie_minutes_later_from_elsewhere_takes_no_flow() -> None:
+    """review1 H1: a copy of a person's CSRF cookie (a shared computer; Django accepts a
+    cookie a client chose, and keeps it a year) took over their flow 20 minutes later, at the
+    set-up of their pre-created Profile, and set its password."""
+    who = someone("Vera", "Takeover")
+    profile = precreated(on_file(who))
+    address, pending = open_page1(Client())
+    victim = first_click(address, pending, who)
+    assert Flow.objects.get().state == "setup"
+    csrf = victim.cookies[settings.CSRF_COOKIE_NAME].value
+    for later, ip, why in [(20 * 60, "198.51.100.66", "other_address"), (20 * 60, "192.0.2.1", "too_old")]:
+        with time_machine.travel(timezone.now() + timedelta(seconds=later)):
+            attacker = Client(REMOTE_ADDR=ip)
+            attacker.cookies[settings.CSRF_COOKIE_NAME] = csrf
+            taken = attacker.post(
+                address, {"flow": pending, **someone("Mal", "Ory").identity_post()}, follow=True
+            )
+            assert landed(taken) == step("identity") and taken.context["flow_id"] != pending
+            assert pending not in attacker.session.get("edgate.flows.registration", [])
+            done = attacker.post(f"{step('setup')}?flow={pending}", {"flow": pending, **security_post()})
+            assert location(done) != step("setup_done")
+            assert refused_adoptions()[-1] == why
+    profile.refresh_from_db()
+    assert profile.status != Status.ACTIVE and not events(EventType.FLOW_ADOPTED)
+    assert Flow.objects.get().state == "setup"
+
+
+def test_a_first_click_that_reached_an_outcome_is_not_handed_to_a_second() -> None:
+    """Within seconds, same browser and address: still not handed over once the flow is past
+    the steps from which page 1 is submitted again (flow.adoptable), here the set-up of a
+    pre-created Profile: the second click's answers would not be checked for it."""
+    who = someone("Ines", "Quickfinger")
+    precreated(on_file(who))
+    address, pending = open_page1(Client())
+    browser = first_click(address, pending, who)
+    second = browser.post(address, {"flow": pending, **who.identity_post()}, follow=True)
+    assert landed(second) == step("identity") and second.context["flow_id"] != pending
+    assert refused_adoptions()[-1] == "too_far"
+    assert not events(EventType.FLOW_ADOPTED)
+
+
+def test_a_flow_is_handed_over_once_and_only_from_the_same_address() -> None:
+    who = someone("Odile", "Twice")
+    address, pending = open_page1(Client())
+    browser = first_click(address, pending, who)
+    elsewhere = Client(REMOTE_ADDR="198.51.100.7")
+    elsewhere.cookies = copy.deepcopy(browser.cookies)  # the same cookie, another address
+    refused = elsewhere.post(address, {"flow": pending, **who.identity_post()}, follow=True)
+    assert landed(refused) == step("identity") and refused.context["flow_id"] != pending
+    third = Client(REMOTE_ADDR="192.0.2.1")
+    third.cookies = copy.deepcopy(browser.cookies)
+    second = browser.post(address, {"flow": pending, **who.identity_post()}, follow=True)
+    assert landed(second) == step("contact") and second.context["flow_id"] == pending
+    again = third.post(address, {"flow": pending, **who.identity_post()}, follow=True)
+    assert landed(again) == step("identity") and again.context["flow_id"] != pending
+    assert refused_adoptions() == ["other_address", "used"]
+    assert len(events(EventType.FLOW_ADOPTED)) == 1 and Flow.objects.get().browser == ""
+
+
+def test_handed_over_while_the_first_click_works_then_taken_to_an_outcome_lets_it_go() -> None:
+    """The second click takes the row while the first is still at work (the flow at page 1);
+    the first then takes it to the set-up page. The second's own submission of page 1 is then
+    not run (the flow moved on): its session lets the row go rather than follow it there."""
+    who = someone("Pavel", "Midflight")
+    precreated(on_file(who))
+    address, pending = open_page1(Client())
+    browser = Client(REMOTE_ADDR="192.0.2.1")
+    browser.get(address)
+    clicked = Client(REMOTE_ADDR="192.0.2.1")
+    clicked.cookies = copy.deepcopy(browser.cookies)
+    clicked.post(address, {"flow": pending, **who.identity_post(), "ssn": "not digits"})  # the row, at page 1
+
+    def first_click_finishes(sender: object, *, flow_id: str, **kwargs: object) -> None:
+        Flow.objects.filter(pk=flow_id).update(state="setup")
+
+    flow_adopted.connect(first_click_finishes, dispatch_uid="test-first-click-finishes")
+    try:
+        second = browser.post(address, {"flow": pending, **who.identity_post()}, follow=True)
+    finally:
+        flow_adopted.disconnect(dispatch_uid="test-first-click-finishes")
+    assert landed(second) == step("identity") and second.context["flow_id"] != pending
+    assert pending not in browser.session.get("edgate.flows.registration", [])
+    assert refused_adoptions()[-1] == "too_far"
 
 
 @pytest.mark.parametrize("kind", ["forged", "unsigned", "stale"])

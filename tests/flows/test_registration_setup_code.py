@@ -58,7 +58,8 @@ def test_a_precreated_profile_matched_on_names_and_birth_date_needs_a_code_and_s
 ) -> None:
     person, profile = _record_without_ssn(active=False)
     start(client)
-    assert location(post_step(client, "identity", _colleague(person).identity_post())) == step("setup")
+    typed = _colleague(person)
+    assert location(post_step(client, "identity", typed.identity_post())) == step("setup")
     page = client.get(url(client, "setup")).content.decode()
     assert 'data-testid="setup-code-needed"' in page and 'name="code"' in page
     assert "Directory Administrator" in page and conf.get().customer_service_phone in page
@@ -69,7 +70,10 @@ def test_a_precreated_profile_matched_on_names_and_birth_date_needs_a_code_and_s
     missing = post_step(client, "setup", security_post(), follow=True)
     assert missing.status_code == 200 and "Enter the activation code" in missing.content.decode()
     wrong = post_step(
-        client, "setup", security_post() | {"code": "0000-0000-0000-0000-0000-0000-00"}, follow=True
+        client,
+        "setup",
+        security_post() | {"code": "0000-0000-0000-0000-0000-0000-00", "ssn_again": typed.ssn},
+        follow=True,
     )
     assert wrong.status_code == 200 and "That code is not valid" in wrong.content.decode()
     for response in (missing, wrong):
@@ -90,12 +94,12 @@ def test_with_the_code_the_owner_comes_back_to_the_same_page_and_finishes(client
     later = Client()
     start(later)
     assert location(post_step(later, "identity", owner.identity_post())) == step("setup")
-    done = post_step(later, "setup", security_post() | {"code": code}, follow=True)
+    done = post_step(later, "setup", security_post() | {"code": code, "ssn_again": owner.ssn}, follow=True)
     assert landed(done) == step("setup_done") and profile.username in done.content.decode()
     profile.refresh_from_db()
     assert profile.status == Status.ACTIVE and profile.check_password(security_post()["new_password"])
     # The first tab, left on the set-up page, cannot use the spent code.
-    again = post_step(client, "setup", security_post() | {"code": code}, follow=True)
+    again = post_step(client, "setup", security_post() | {"code": code, "ssn_again": owner.ssn}, follow=True)
     assert "That code is not valid" in again.content.decode()
 
 
@@ -125,11 +129,16 @@ def test_the_same_registrant_with_the_ssn_on_file_is_shown_the_user_name(client:
     assert profile.username in client.get(url(client, "exact")).content.decode()
 
 
-def _set_up_with_a_code(client: Client, person: Person, profile: Profile, owner) -> None:  # type: ignore[no-untyped-def]
+def _set_up_with_a_code(
+    client: Client, person: Person, profile: Profile, owner, again: str | None = None
+) -> None:  # type: ignore[no-untyped-def]
+    """Page 1 as `owner`, then the set-up page with a code, the SSN typed again as `again`
+    (by default the same as on page 1)."""
     start(client)
     assert location(post_step(client, "identity", owner.identity_post())) == step("setup")
     code, _ = do_issue_activation_code(profile=profile, purpose=CodePurpose.SETUP, ctx=CTX)
-    done = post_step(client, "setup", security_post() | {"code": code}, follow=True)
+    typed = {"code": code, "ssn_again": owner.ssn if again is None else again}
+    done = post_step(client, "setup", security_post() | typed, follow=True)
     assert landed(done) == step("setup_done")
 
 
@@ -151,6 +160,41 @@ def test_the_ssn_typed_joins_the_record_when_the_set_up_code_is_redeemed(client:
     assert profile.username in later.get(url(later, "exact")).content.decode()
 
 
+def test_the_ssn_is_asked_again_and_a_mistyped_one_is_not_added(client: Client) -> None:
+    """The code proves the person, not the digits they typed on page 1: a typo added to the
+    record would be on file as theirs, and block the number's real holder. So the set-up page
+    asks for the SSN again, and it is added only when typed the same twice; otherwise the set-up
+    completes, the record stays without an SSN, and the event says why (never the SSN)."""
+    person, profile = _record_without_ssn(active=False)
+    owner = _colleague(person)
+    start(client)
+    post_step(client, "identity", owner.identity_post())
+    page = client.get(url(client, "setup"))
+    assert 'name="ssn_again"' in page.content.decode()
+    # Asked, and required: refused without it, and what was typed is not shown back.
+    code, _ = do_issue_activation_code(profile=profile, purpose=CodePurpose.SETUP, ctx=CTX)
+    refused = post_step(client, "setup", security_post() | {"code": code}, follow=True)
+    assert (
+        landed(refused) == step("setup") and "Enter your Social Security Number." in refused.content.decode()
+    )
+    mistyped = owner.ssn[:4] + str((int(owner.ssn[4]) + 1) % 10) + owner.ssn[5:]
+    done = post_step(client, "setup", security_post() | {"code": code, "ssn_again": mistyped}, follow=True)
+    assert landed(done) == step("setup_done")
+    person.refresh_from_db()
+    profile.refresh_from_db()
+    assert profile.status == Status.ACTIVE and person.ssn_hash is None
+    (refused_event,) = AuditEvent.objects.filter(event_type=EventType.PERSON_SSN_ADDED)
+    assert refused_event.outcome == AuditOutcome.FAILURE
+    assert refused_event.detail == {"reason": "typed_differently", "source": "registration"}
+    # Typed the same twice, it is added (test_the_ssn_typed_joins_the_record_…); a set-up of a
+    # record with an SSN on file is not asked for it.
+    other, who = Client(), someone("Dana", "Whitlock")
+    precreated(on_file(who))
+    start(other)
+    assert location(post_step(other, "identity", who.identity_post())) == step("setup")
+    assert 'name="ssn_again"' not in other.get(url(other, "setup")).content.decode()
+
+
 def test_an_ssn_another_record_took_meanwhile_is_not_added_and_the_set_up_completes(
     client: Client,
 ) -> None:
@@ -163,7 +207,7 @@ def test_an_ssn_another_record_took_meanwhile_is_not_added_and_the_set_up_comple
     post_step(client, "identity", owner.identity_post())
     other = on_file(someone("Rowan", "Ellery", ssn=owner.ssn))
     code, _ = do_issue_activation_code(profile=profile, purpose=CodePurpose.SETUP, ctx=CTX)
-    done = post_step(client, "setup", security_post() | {"code": code}, follow=True)
+    done = post_step(client, "setup", security_post() | {"code": code, "ssn_again": owner.ssn}, follow=True)
     assert done.status_code == 200 and landed(done) == step("setup_done")
     person.refresh_from_db()
     profile.refresh_from_db()

@@ -108,6 +108,14 @@ class EventType(models.TextChoices):
         "security.flow_refused",
         gettext_lazy("Registration or recovery page refused: another browser's, tampered, or a step skipped"),
     )
+    FLOW_ADOPTED = (
+        "security.flow_adopted",
+        gettext_lazy("Registration page 1 clicked twice: the second click went on with the first one's flow"),
+    )
+    FLOW_REFUSALS_SUPPRESSED = (
+        "security.flow_refusals_suppressed",
+        gettext_lazy("Refused registration or recovery pages beyond the site's ceiling: their number"),
+    )
     # activation codes (issued by customer service)
     ACTIVATION_CODE_ISSUED = "recovery.code_issued", gettext_lazy("Activation code issued")
     ACTIVATION_CODE_REDEEMED = "recovery.code_redeemed", gettext_lazy("Activation code redeemed")

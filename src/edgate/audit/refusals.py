@@ -12,6 +12,13 @@ Each event takes the audit chain's lock and writes a row, so a robot replaying f
 turn each request into a write: an address gets at most one event a minute for each reason
 (a marker in the throttle store, `throttle.first_in`; an IPv6 client counted by its network as
 the per-address limits count it). The refusals in between are not recorded one by one.
+
+Many addresses (a robot holding many IPv6 networks) could still each write one a minute, so the
+whole site writes at most THROTTLES["flow_refused_site"] of these events a minute (60 by
+default; `throttle.within_ceiling`). Beyond it they are counted, not written, and the number
+is written once the minute is over, as one `security.flow_refusals_suppressed` event — by the
+next refusal to be recorded, or by the hourly `edgate cleanup` if none comes
+(`report_suppressed`). Nothing is dropped without a trace.
 """
 
 from __future__ import annotations
@@ -21,22 +28,35 @@ from typing import Any
 from django.http import HttpRequest
 
 from edgate.core import crypto, throttle
-from edgate.core.context import ctx_from_request
+from edgate.core.context import Ctx, ctx_from_request
 from edgate.core.flow import Graph
 
-from .models import EventType, Outcome
+from .models import AuditEvent, EventType, Outcome
 from .record import record_event
 
 COALESCE_SECONDS = 60
+# Events a minute for the whole site (EDGATE["THROTTLES"]); the rest are counted and reported.
+CEILING = "flow_refused_site"
+SITE = "site"
 
 
 def record_flow_refused(
-    sender: Any, *, request: HttpRequest, graph: Graph, reason: str, flow_id: str, **kwargs: Any
+    sender: Any,
+    *,
+    request: HttpRequest,
+    graph: Graph,
+    reason: str,
+    flow_id: str,
+    why: str = "",
+    **kwargs: Any,
 ) -> None:
     ctx = ctx_from_request(request)
     address = throttle.address_ident(ctx.client_ip) if ctx.client_ip else ""
     if not throttle.first_in(f"flow_refused:{reason}", address, COALESCE_SECONDS):
         return
+    report_suppressed()
+    if not throttle.within_ceiling(throttle.named(CEILING), SITE):
+        return  # counted: its minute's number is reported once the minute is over
     record_event(
         EventType.FLOW_REFUSED,
         ctx=ctx,
@@ -47,5 +67,40 @@ def record_flow_refused(
             "method": request.method,
             "path": request.path,
             "flow_id": crypto.lookup_hash("audit:flow_id", flow_id)[:16] if flow_id else "",
+            **({"why": why} if why else {}),
+        },
+    )
+
+
+def record_flow_adopted(
+    sender: Any, *, request: HttpRequest, graph: Graph, flow_id: str, **kwargs: Any
+) -> None:
+    """Page 1's row handed to the session of the same browser's second click (core.flow.adopt):
+    at most once a row, and rows are limited per address (THROTTLES["flow_start_address"])."""
+    record_event(
+        EventType.FLOW_ADOPTED,
+        ctx=ctx_from_request(request),
+        detail={"flow": graph.kind, "flow_id": crypto.lookup_hash("audit:flow_id", flow_id)[:16]},
+    )
+
+
+def report_suppressed() -> AuditEvent | None:
+    """The refusals a past minute did not record one by one because the site's ceiling was
+    reached, as one event with their number (once, whoever asks first: the next refusal, or
+    `edgate cleanup`); None when there is nothing to report. Not any one client's doing, so
+    the event names no client address."""
+    limit = throttle.named(CEILING)
+    overflow = throttle.overflow_to_report(limit, SITE)
+    if overflow is None:
+        return None
+    return record_event(
+        EventType.FLOW_REFUSALS_SUPPRESSED,
+        ctx=Ctx.system(),
+        outcome=Outcome.DENIED,
+        detail={
+            "suppressed": overflow.over,
+            "ceiling": limit.limit,
+            "from": overflow.start.isoformat(),
+            "until": overflow.end.isoformat(),
         },
     )

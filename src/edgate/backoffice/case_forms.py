@@ -75,6 +75,7 @@ class ResolveForm(UswdsForm):
     )
     date_of_birth = forms.DateField(
         label=_("Date of birth on the record"),
+        help_text=_("Month/day/year, like 02/17/1991."),
         widget=date_widget(),
         required=False,
         error_messages={
@@ -100,12 +101,18 @@ class ResolveForm(UswdsForm):
         dob.widget.attrs["autocomplete"] = "off"
         # A record's date of birth may be corrected, not removed; one without may stay without.
         dob.required = show_birth_date and person.date_of_birth is not None
+        # The order to type it in first (the field's own hint), then what this record asks.
         if person.date_of_birth is None:
-            dob.help_text = _("The record has no date of birth. Leave this empty unless you checked it.")
+            dob.help_text = "{} {}".format(
+                dob.help_text, _("The record has no date of birth. Leave this empty unless you checked it.")
+            )
         elif not show_birth_date:
-            dob.help_text = _(
-                "Not shown here. Leave this empty to keep the record's date of birth, or type the "
-                "one you checked against a document."
+            dob.help_text = "{} {}".format(
+                dob.help_text,
+                _(
+                    "Not shown here. Leave this empty to keep the record's date of birth, or type the "
+                    "one you checked against a document."
+                ),
             )
 
     def _touched(self, name: str) -> bool:

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from edgate.audit.models import EventType
-from edgate.core.forms import IdentityCleaning, NoEchoInput, UswdsForm, uswds_field
+from edgate.core.forms import IdentityCleaning, NoEchoInput, TypedDateInput, UswdsForm, uswds_field
 from edgate.core.validators import clean_phone
 from edgate.directory.models import AppRole, Organization
 
@@ -50,7 +50,7 @@ def date_of_birth_field(help_text: Any) -> forms.DateField:
     return forms.DateField(
         label=_("Date of birth"),
         help_text=help_text,
-        widget=NoEchoDateInput(autocomplete="off"),
+        widget=NoEchoDateInput(),
         error_messages={
             "required": _("Enter their date of birth."),
             "invalid": _("Enter the date of birth as a real date, like 02/17/1991."),
@@ -88,14 +88,7 @@ class ConfirmForm(UswdsForm):
     """A confirmation page's form: nothing to fill in but, for customer service, a reason."""
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **attrs: Any) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class NoEchoDateInput(DateInput):
+class NoEchoDateInput(TypedDateInput):
     """A date of birth is typed, never sent back in the page (these pages may not show one)."""
 
     def format_value(self, value: Any) -> None:
@@ -163,7 +156,7 @@ class KnownPersonForm(IdentityCleaning, UswdsForm):
     last_name = forms.CharField(
         label=_("Last name"), max_length=80, error_messages={"required": _("Enter their last name.")}
     )
-    date_of_birth = date_of_birth_field(_("Not shown back."))
+    date_of_birth = date_of_birth_field(_("Month/day/year, like 02/17/1991. Not shown back."))
     ssn = ssn_field(_("9 digits. It is not shown back in full."))
 
 
@@ -176,8 +169,8 @@ class EditEntryForm(UswdsForm):
     started_on = forms.DateField(
         label=_("Started on"),
         required=False,
-        help_text=_("Optional."),
-        widget=DateInput(),
+        help_text=_("Optional. Month/day/year, like 09/01/2026."),
+        widget=TypedDateInput(),
         error_messages={"invalid": _("Enter the start date as a real date, like 09/01/2026.")},
     )
 
@@ -195,7 +188,10 @@ class NewStaffForm(IdentityCleaning, UswdsForm):
         error_messages={"required": _("Enter their last name.")},
     )
     date_of_birth = date_of_birth_field(
-        _("Not shown back: type it again if the page asks you to correct something.")
+        _(
+            "Month/day/year, like 02/17/1991. Not shown back: type it again if the page asks you "
+            "to correct something."
+        )
     )
     ssn = ssn_field(
         _("9 digits. It is not shown back: type it again if the page asks you to correct something.")
@@ -242,13 +238,15 @@ class ActivityFilterForm(UswdsForm):
     date_from = forms.DateField(
         label=_("From"),
         required=False,
-        widget=DateInput(),
+        help_text=_("Month/day/year, like 11/01/2026."),
+        widget=TypedDateInput(),
         error_messages={"invalid": _("Enter the first day as a real date, like 11/01/2026.")},
     )
     date_to = forms.DateField(
         label=_("To"),
         required=False,
-        widget=DateInput(),
+        help_text=_("Month/day/year, like 11/30/2026."),
+        widget=TypedDateInput(),
         error_messages={"invalid": _("Enter the last day as a real date, like 11/30/2026.")},
     )
 

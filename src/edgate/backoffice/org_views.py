@@ -641,9 +641,11 @@ CHANGED_FIELDS = {"role_title": _lazy("Role title"), "started_on": _lazy("Starte
 PURPOSES = dict(CodePurpose.choices)
 
 
-def _detail_value(key: str, value: Any, names: dict[str, str]) -> str:
+def _detail_value(key: str, value: Any, names: dict[str, str], entries: dict[str, str]) -> str:
     if key == "organization" and value in names:
         return f"{names[value]} ({value})"
+    if key == "staff_entry":
+        return entries.get(str(value), str(GONE["directory.staffentry"]))
     if key == "fields" and isinstance(value, list):
         return ", ".join(str(CHANGED_FIELDS.get(name, name)) for name in value) or "—"
     if key == "purpose":
@@ -661,36 +663,65 @@ def _detail_value(key: str, value: Any, names: dict[str, str]) -> str:
     return _readable(value)
 
 
-def _detail_lines(detail: dict[str, Any], names: dict[str, str]) -> list[tuple[str, str]]:
-    """`names`: the organizations' names by code (an event names its organization by code)."""
+def _detail_lines(
+    detail: dict[str, Any], names: dict[str, str], entries: dict[str, str]
+) -> list[tuple[str, str]]:
+    """`names`: the organizations' names by code (an event names its organization by code);
+    `entries`: the staff entries an event's detail names, in words, by id."""
     return [
-        (str(DETAIL_LABELS.get(key, key.replace("_", " ").capitalize())), _detail_value(key, value, names))
+        (
+            str(DETAIL_LABELS.get(key, key.replace("_", " ").capitalize())),
+            _detail_value(key, value, names, entries),
+        )
         for key, value in detail.items()
     ]
 
 
-def _targets(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
-    """What each event was about, in words: a Profile by its User Name, a staff entry by its
-    role title and organization (never a person's data)."""
+# What the About column says of a thing the event names that is no longer there.
+GONE = {
+    "accounts.profile": _lazy("A Profile that no longer exists"),
+    "directory.staffentry": _lazy("A staff entry that no longer exists"),
+}
+
+
+def _targets(events: list[AuditEvent]) -> tuple[dict[tuple[str, str], dict[str, str]], dict[str, str]]:
+    """What each event was about, in the words a Directory Administrator knows from the staff
+    list: a Profile by its person's name and User Name, a staff entry by the staff member's
+    name, role title and organization (backoffice/org/_activity_target.html says it). Also the
+    staff entries the events' details name ("Staff entry": an access grant's), in words by id."""
     ids: dict[str, set[int]] = {}
     for event in events:
         if event.target_id.isdigit():
             ids.setdefault(event.target_type, set()).add(int(event.target_id))
-    labels: dict[tuple[str, str], str] = {}
-    for pk, username in Profile.objects.filter(pk__in=ids.get("accounts.profile", ())).values_list(
-        "pk", "username"
-    ):
-        labels[("accounts.profile", str(pk))] = _("Profile %(username)s") % {"username": username}
-    entries = StaffEntry.objects.filter(pk__in=ids.get("directory.staffentry", ())).select_related(
-        "organization"
-    )
-    for e in entries:
-        labels[("directory.staffentry", str(e.pk))] = _("Staff entry %(pk)s: %(title)s at %(org)s") % {
-            "pk": e.pk,
-            "title": e.role_title,
-            "org": e.organization.name,
+        entry_id = event.detail.get("staff_entry")
+        if isinstance(entry_id, int) and not isinstance(entry_id, bool):
+            ids.setdefault("detail.staff_entry", set()).add(entry_id)
+    targets: dict[tuple[str, str], dict[str, str]] = {}
+    for profile in Profile.objects.filter(pk__in=ids.get("accounts.profile", ())).select_related("person"):
+        targets[("accounts.profile", str(profile.pk))] = {
+            "kind": "profile",
+            "name": profile.person.full_name,
+            "username": profile.username,
         }
-    return labels
+    wanted = ids.get("directory.staffentry", set()) | ids.get("detail.staff_entry", set())
+    entries: dict[str, str] = {}
+    for e in StaffEntry.objects.filter(pk__in=wanted).select_related("organization", "person"):
+        targets[("directory.staffentry", str(e.pk))] = {
+            "kind": "staff",
+            "name": e.person.full_name,
+            "title": e.role_title,
+            "organization": e.organization.name,
+        }
+        entries[str(e.pk)] = _("%(title)s at %(org)s") % {"title": e.role_title, "org": e.organization.name}
+    return targets, entries
+
+
+def _target_fallback(event: AuditEvent) -> dict[str, str]:
+    """A thing the event names that is gone; nothing for a kind this page does not describe
+    (none of the events the page lists names one: tests/flows/test_activity_about.py)."""
+    if event.target_type not in GONE:
+        return {"kind": "none"}
+    return {"kind": "gone", "text": str(GONE[event.target_type])}
 
 
 ACTIVITY_KEY = "backoffice_activity_filter"  # session: the activity filter {"org": code, "data": …}
@@ -734,7 +765,7 @@ def activity(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
         events = events.none()
     page, query = _page(request, events)
     shown = list(page.object_list)
-    targets = _targets(shown)
+    targets, entries = _targets(shown)
     labels = dict(EventType.choices)
     outcomes = dict(Outcome.choices)
     rows = [
@@ -745,7 +776,7 @@ def activity(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
             "outcome": event.outcome,
             "outcome_label": outcomes.get(event.outcome, event.outcome),
             "target": targets.get((event.target_type, event.target_id), _target_fallback(event)),
-            "detail": _detail_lines(event.detail, names),
+            "detail": _detail_lines(event.detail, names, entries),
         }
         for event in shown
     ]
@@ -761,9 +792,3 @@ def activity(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
             "query": query,
         },
     )
-
-
-def _target_fallback(event: AuditEvent) -> str:
-    if not event.target_type:
-        return "—"
-    return f"{event.target_type.split('.')[-1]} {event.target_id}"

@@ -106,6 +106,7 @@ REQUIRED_THROTTLES = {
     "otp_profile_day",
     "case_status_address",
     "staff_search_actor",
+    "flow_refused_site",
 }
 
 

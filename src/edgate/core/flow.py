@@ -36,8 +36,8 @@ from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import base36_to_int, int_to_base36
 
-from . import conf
-from .context import Ctx
+from . import conf, crypto, throttle
+from .context import Ctx, client_ip
 from .models import Flow
 
 FLOW_FIELD = "flow"  # the hidden field (and URL parameter) that carries the flow id
@@ -296,6 +296,7 @@ def create(request: HttpRequest, graph: Graph, flow_id: str) -> Flow | None:
     """The row of a pending flow, owned by this session; None if that id was taken already
     (a double submission, or a page 1 shared with another browser)."""
     flow = unsaved(graph, flow_id)
+    flow.browser, flow.address = _browser(request), _address(request)
     try:
         with transaction.atomic():
             flow.save(force_insert=True)
@@ -303,6 +304,100 @@ def create(request: HttpRequest, graph: Graph, flow_id: str) -> Flow | None:
         return None
     _own(request, graph.kind, flow.pk, born=_birth(flow))
     return flow
+
+
+def _browser(request: HttpRequest) -> str:
+    """A keyed hash of the browser's CSRF cookie ('' without one): a secret each browser is
+    given with the form and sends with every submission, and which another browser, even one
+    given the page's address, does not hold."""
+    cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+    return crypto.lookup_hash("flow:browser", cookie) if cookie else ""
+
+
+def _address(request: HttpRequest) -> str:
+    """A keyed hash of the client's address as the per-address limits count it (an IPv6 one by
+    its /64), '' without one: the row keeps no address a person could be found by."""
+    ip = client_ip(request)
+    return crypto.lookup_hash("flow:address", throttle.address_ident(ip)) if ip else ""
+
+
+# A double click's second submission comes within a second or two of the first: a row older
+# than this is no double click's.
+ADOPT_WITHIN = timedelta(seconds=10)
+
+
+def adoptable(graph: Graph) -> frozenset[str]:
+    """The states a row may be in to be handed to the second click of a double click on page 1:
+    page 1 itself (the first click still at work), or a step page 1 leads to and from which page 1
+    can still be submitted again (Back). From those, the second click's own submission of page 1
+    runs again, and where the flow goes is decided by what the second click typed: adopting the
+    row gives it nothing its own answers would not. Not a step page 1 cannot be submitted from
+    again (in registration the outcomes: a Profile to set up, one that exists, a case): there the
+    flow would go on from the first click's answers, unchecked against the second's."""
+    first = graph.steps[graph.first]
+    return frozenset({graph.first} | {s for s in first.next if graph.can_view(graph.first, s)})
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """What `adopt` found: the flow handed over, or None and why not (for the audit log:
+    "no_row", "other_browser", "other_address", "too_old", "too_far", "used")."""
+
+    flow: Flow | None
+    refused: str = ""
+
+
+def adopt(request: HttpRequest, graph: Graph, flow_id: str) -> Adoption:
+    """The live row made under this pending id by this same browser in another session a moment
+    ago, now owned by this session too — once; else why not.
+
+    A double click on page 1 sends two submissions, and the browser keeps only the answer to
+    the second. Before either has an answer the browser has no session yet (showing page 1
+    makes none), so each makes its own: the first makes the row, the second finds it taken, and
+    the session that owns it is in an answer the browser dropped. Without this, the second
+    click's answer was a blank page 1 and what was typed was lost.
+
+    Handed over only to what can be nothing but that second click: the same CSRF cookie (a
+    browser's secret, `_browser`) from the same address (`_address`), within ADOPT_WITHIN of the
+    row's making, while the flow is at a step from which page 1 is submitted again (`adoptable`),
+    and once: the row's `browser` is cleared by the UPDATE that takes it, which must change one
+    row (a third click, or anyone else after, is refused). A CSRF cookie is not proof enough
+    alone: Django accepts one a client chose, and keeps it a year, so another person at the same
+    computer (or one who planted it) may hold it."""
+    mine, here = _browser(request), _address(request)
+    now = timezone.now()
+    live = Flow.objects.filter(pk=flow_id, kind=graph.kind, expires_at__gt=now)
+    with transaction.atomic():
+        taken = live.filter(
+            browser=mine,
+            address=here,
+            created_at__gte=now - ADOPT_WITHIN,
+            state__in=adoptable(graph),
+        ).exclude(browser="")
+        if taken.update(browser="") != 1:
+            return Adoption(None, _why_not(live.first(), mine, here, now, graph))
+        flow = live.get()
+    _own(request, graph.kind, flow.pk, born=_birth(flow))
+    return Adoption(flow)
+
+
+def _why_not(row: Flow | None, mine: str, here: str, now: Any, graph: Graph) -> str:
+    if row is None:
+        return "no_row"
+    if not row.browser:
+        return "used"
+    if not mine or not constant_time_compare(row.browser, mine):
+        return "other_browser"
+    if not constant_time_compare(row.address, here):
+        return "other_address"
+    if row.created_at < now - ADOPT_WITHIN:
+        return "too_old"
+    return "too_far"
+
+
+def disown(request: HttpRequest, graph: Graph, flow_id: str) -> None:
+    """This session no longer owns the flow (the row is left to the others that do)."""
+    _disown(request, graph.kind, flow_id)
 
 
 def find(request: HttpRequest, graph: Graph, flow_id: str | None) -> Flow | None:

@@ -38,21 +38,37 @@ from .views import error_page
 # (edgate.audit.refusals): core cannot import audit, which builds on it. Reasons:
 #   "flow_mismatch"     the URL and the form name different flows (a tampered page)
 #   "forged_id"         an id this site never issued (flow.suspicious)
-#   "not_this_session"  the live flow of another session (flow.suspicious)
+#   "not_this_session"  the live flow of another session (flow.suspicious), asked for with a
+#                       session of this browser's own (with none: a browser that blocks cookies)
 #   "step_skipped"      a step the flow has not reached (Graph.ahead)
+#   "adoption_refused"  page 1 posted again under an id whose row another session made, and not
+#                       handed over (flow.adopt), with `why`: another browser's or address's,
+#                       too old, gone too far, or handed over already
 # Not sent for what a person does by accident: a flow that expired or ended (theirs, or one their
 # expired session owned), a page without any flow, Back to a step already passed, a double
 # submission.
 flow_refused = Signal()
+# A row made by page 1's first click handed to the second click's session (flow.adopt): sent
+# with request, graph and flow_id; the audit log records it (edgate.audit.refusals).
+flow_adopted = Signal()
 
 
-def refuse(request: HttpRequest, graph: Graph, reason: str, flow_id: str | None) -> None:
-    flow_refused.send(FlowView, request=request, graph=graph, reason=reason, flow_id=flow_id or "")
+def refuse(request: HttpRequest, graph: Graph, reason: str, flow_id: str | None, why: str = "") -> None:
+    flow_refused.send(FlowView, request=request, graph=graph, reason=reason, flow_id=flow_id or "", why=why)
 
 
 def refuse_foreign(request: HttpRequest, graph: Graph, flow_id: str) -> None:
-    """A flow id this session does not own: refused, and told when it looks like an attempt."""
-    if reason := engine.suspicious(graph, flow_id):
+    """A flow id this session does not own: refused, and told when it looks like an attempt.
+
+    Another session's live flow is one only when the request brings a session of its own. With
+    no session cookie at all, it is what a browser that blocks cookies sends for the flow it was
+    given a moment ago (the session that owns it was never kept): a person's setting, shown the
+    page that says cookies are needed (`cookies_needed`), not an attack. An id this site never
+    issued is recorded either way: no browser makes one up by accident."""
+    reason = engine.suspicious(graph, flow_id)
+    if reason == "not_this_session" and settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return
+    if reason:
         refuse(request, graph, reason, flow_id)
 
 
@@ -131,6 +147,7 @@ class FlowView(View):
         # Owned before `find` looks (it forgets an expired flow): a flow of this session that
         # expired is an accident; an id it never owned may not be.
         foreign = bool(wanted) and wanted not in engine.owned(request, self.graph.kind)
+        self.adopted = False
         flow = engine.find(request, self.graph, wanted)
         if flow is None and self.graph.create_on_submit and self.step.name == self.graph.first:
             pending = self.pending(request, wanted, foreign=foreign)
@@ -183,9 +200,19 @@ class FlowView(View):
                 return refused
             flow = engine.create(request, self.graph, wanted)
             if flow is None:
-                # Made already: a double submission (its first request owns it), or a page
-                # shared with another browser. The page, asked for again, tells which.
-                return redirect_to(self.graph, self.graph.first, wanted)
+                # Made already. By this browser's first click a moment ago, when it had no
+                # session yet: that click's session owns the row, but its answer never reached
+                # the browser, so this session takes the row on (engine.adopt, once, within
+                # seconds, same browser and address) and the page is submitted again as the
+                # owner's second click is. Else (a page shared with another browser, a third
+                # click, ...) refused and recorded: the page, asked for again, starts afresh.
+                adoption = engine.adopt(request, self.graph, wanted)
+                if adoption.flow is None:
+                    refuse(request, self.graph, "adoption_refused", wanted, why=adoption.refused)
+                    return redirect_to(self.graph, self.graph.first, wanted)
+                flow_adopted.send(FlowView, request=request, graph=self.graph, flow_id=wanted)
+                self.adopted = True
+                return adoption.flow
             return flow
         if request.method == "GET":
             if not wanted:
@@ -308,6 +335,13 @@ class FlowView(View):
         if isinstance(result, Stay):
             return redirect_to(self.graph, self.step.name, flow_id)
         if isinstance(result, Moved):
+            if self.adopted and result.state not in engine.adoptable(self.graph):
+                # Handed over while the first click was still at work, which then took the flow
+                # where page 1 is not submitted again (engine.adoptable): this click's answers
+                # were not checked for it, so this session lets the row go (a blank page 1).
+                engine.disown(request, self.graph, flow_id)
+                refuse(request, self.graph, "adoption_refused", flow_id, why="too_far")
+                return self.start_over(request)
             return redirect_to(self.graph, result.state, flow_id)
         return self.after(result)
 

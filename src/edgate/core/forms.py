@@ -149,8 +149,24 @@ class UswdsForm(forms.Form):
         more about an error (the password strength meter) extend this."""
 
 
+class TypedDateInput(forms.DateInput):
+    """A date typed month first into one text box ("02/17/1991"), the order said by the field's
+    hint in the page's language ("Month/day/year, like …"). Not <input type=date>: Chromium
+    writes its own placeholder inside that box in the browser's language and order
+    ("mm/dd/yyyy" on a Spanish page in an English browser, "dd/mm/aaaa" in a Spanish one),
+    whatever the page's language, while the portal's hints and messages say month first and it
+    reads a typed date month first in every language (core/formats/es). ISO dates are read too."""
+
+    input_type = "text"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(
+            attrs={"autocomplete": "off", "spellcheck": "false", **(attrs or {})}, format="%m/%d/%Y"
+        )
+
+
 def date_widget() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d")
+    return TypedDateInput()
 
 
 @sensitive_variables()

@@ -32,6 +32,15 @@ class Flow(models.Model):
     expires_at = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # A flow made by its first submission (core.flow.create): keyed hashes of the CSRF cookie of
+    # the browser that submitted it and of its address (an IPv6 one by its /64), so that the
+    # same browser's second click is known for one when the first click's answer (and the
+    # session cookie in it) never reached the browser (core.flow.adopt; `browser` is cleared
+    # when it is used, so it is used once). A database default as well as Django's: a node
+    # still on the code before these columns, during a rolling upgrade (docs/deploy.md), writes
+    # rows without them.
+    browser = models.CharField(max_length=64, blank=True, default="", db_default="")
+    address = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         indexes = [models.Index(fields=["kind", "state"])]

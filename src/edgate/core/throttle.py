@@ -399,6 +399,62 @@ def first_in(purpose: str, ident: str, seconds: int) -> bool:
     return store().claim_until(key, now + timedelta(seconds=seconds), now) is None
 
 
+# --- a ceiling on work done for the whole site, whose excess is reported, not lost -----------
+
+# How long a window's count and its "went over" marker are kept for its report: far longer than
+# the hourly `edgate cleanup` that reports a window nobody came after.
+REPORT_WITHIN = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Overflow:
+    """A past window of a ceiling that went over it: when it began and ended, and how many
+    were beyond the ceiling (not done one by one, so to be reported once as a number)."""
+
+    start: datetime
+    end: datetime
+    over: int
+
+
+def within_ceiling(limit: Limit, ident: str) -> bool:
+    """Count one against a ceiling of `limit.limit` per fixed window of `limit.window` (not a
+    sliding estimate: the windows are what `overflow_to_report` reports); True within it. The
+    first one over it in a window marks the window, so that its excess is reported once, by
+    whichever later call of `overflow_to_report` comes first. One atomic increment in the store
+    (Redis, else the database), shared by every node; a store that fails raises, as for every
+    limit here, so nothing is let through uncounted."""
+    now = timezone.now()
+    current = _windows(limit, now)[0]
+    key, backend = _key(limit, ident), store()
+    number = backend.incr(key, current, limit.window + REPORT_WITHIN)
+    if number == limit.limit + 1:
+        # The marker's time is the window's end, pushed on by REPORT_WITHIN so that it outlives
+        # the window (a marker expires at its time): see overflow_to_report.
+        backend.set_until(f"over:{key}", current + limit.window + REPORT_WITHIN)
+    return number <= limit.limit
+
+
+def overflow_to_report(limit: Limit, ident: str) -> Overflow | None:
+    """The last window of `within_ceiling(limit, ident)` that went over the ceiling, once it has
+    ended, to the first caller only (an atomic claim in the store); None otherwise. Callers ask
+    this before they count, so a later window can mark itself only after its own first call has
+    asked, and so claimed the earlier one: each window that went over is reported once. (Across
+    a switch between Redis and the database, a window marked in the store left behind is not.)"""
+    now = timezone.now()
+    key, backend = _key(limit, ident), store()
+    marked = backend.get_until(f"over:{key}")
+    if marked is None:
+        return None
+    end = marked - REPORT_WITHIN
+    if end > now:
+        return None  # still going on
+    start = end - limit.window
+    if backend.claim_until(f"reported:{key}:{int(start.timestamp())}", marked, now) is not None:
+        return None  # reported already
+    over = backend.get(key, start) - limit.limit
+    return Overflow(start, end, over) if over > 0 else None
+
+
 def retry_after(*attempts: Attempt) -> int:
     """Seconds until every one of these limits would let the next attempt through."""
     return max((a.retry_after for a in attempts), default=0)

@@ -230,18 +230,22 @@ def do_update_person(*, person: Person, changes: Mapping[str, object], source: s
 @sensitive_variables()
 @audited(EventType.PERSON_SSN_ADDED)
 @transaction.atomic
-def do_add_ssn(*, person: Person, ssn: str, source: str, ctx: Ctx) -> bool:
+def do_add_ssn(*, person: Person, ssn: str, typed_again: str, source: str, ctx: Ctx) -> bool:
     """Give a record that has no usable SSN the one its person typed (docs/matching.md §3.1.1:
-    after a set-up finished with a one-time set-up code, rules-4/5 E9). Never replaces an SSN on
-    file, nor one whose last four digits on file disagree; and when another record holds that SSN
-    (SSNs are unique), nothing changes: the event (outcome failure, its reason, never the SSN) is
-    left for a person to look at. True when the SSN was added (or was already this record's)."""
+    after a set-up finished with a one-time set-up code, rules-4/5 E9), when they typed it the
+    same a second time (`typed_again`): the code proves the person, not the digits, and a typo
+    kept would block the SSN's real holder. Never replaces an SSN on file, nor one whose last
+    four digits on file disagree; and when another record holds that SSN (SSNs are unique),
+    nothing changes: the event (outcome failure, its reason, never the SSN) is left for a person
+    to look at. True when the SSN was added (or was already this record's)."""
     person = Person.objects.select_for_update().get(pk=person.pk)
     lookup = ssn_lookup(ssn)
     if person.ssn_hash == lookup:
         return True  # a double submit: the first one added it
     reason = ""
-    if person.ssn_hash:
+    if typed_again != ssn:
+        reason = "typed_differently"
+    elif person.ssn_hash:
         reason = "record_has_ssn"
     elif person.ssn_last4 and person.ssn_last4 != ssn[-4:]:
         reason = "last4_differs"

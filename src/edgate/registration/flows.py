@@ -378,13 +378,26 @@ def submit_setup(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
     typed_ssn = run.data.get("typed_ssn")
     if prepared["code_required"] and typed_ssn and profile.person_id is not None:
         # The code proved the person (E9): the SSN they typed joins their record, so next time it
-        # is an ordinary exact. Held by another record meanwhile: not added, the event says so.
-        do_add_ssn(person=profile.person, ssn=typed_ssn, source="registration", ctx=run.ctx)
+        # is an ordinary exact — if they typed it the same twice (the code proves the person, not
+        # the digits). Held by another record meanwhile: not added, the event says so.
+        do_add_ssn(
+            person=profile.person,
+            ssn=typed_ssn,
+            typed_again=cleaned.get("ssn_again", ""),
+            source="registration",
+            ctx=run.ctx,
+        )
     if prepared["code_required"]:
         for limit, ident in prepared["limits"]:
             throttle.undo(limit, ident)
     run.data = {"match": run.data["match"]}
     return State.SETUP_DONE
+
+
+def ssn_to_add(data: dict[str, Any], profile: Profile) -> bool:
+    """Does the set-up page ask for the SSN again: one was typed on page 1 (kept for an E9
+    set-up) and the record has none to keep (people.actions.do_add_ssn)."""
+    return bool(data.get("typed_ssn")) and profile.person is not None and not profile.person.ssn_hash
 
 
 def profile_of(data: dict[str, Any]) -> Profile | None:

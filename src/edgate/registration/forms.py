@@ -12,6 +12,7 @@ from edgate.accounts import passwords
 from edgate.accounts.forms import HintMixin, NewPasswordMixin
 from edgate.accounts.passwords import PasswordContext
 from edgate.core.forms import IdentityCleaning, NoEchoInput, UswdsForm, birth_date_in_range, uswds_field
+from edgate.core.validators import clean_ssn
 
 from .cases import normalize_reference
 
@@ -205,6 +206,7 @@ class SecurityForm(NewPasswordMixin, HintMixin, UswdsForm):
         username: str = "",
         password_context: PasswordContext | None = None,
         require_code: bool = False,
+        confirm_ssn: bool = False,
         **kwargs: Any,
     ) -> None:
         # The person's names, User Name and birth date (PasswordContext.from_identity for a new
@@ -222,6 +224,27 @@ class SecurityForm(NewPasswordMixin, HintMixin, UswdsForm):
             # a set-up code) is not finished on the strength of a name, a birth date and an SSN
             # alone: its owner was given a one-time code.
             self.fields = {"code": uswds_field(SETUP_CODE_FIELD()), **self.fields}
+        if confirm_ssn:
+            # The code proves the person, not the digits they typed on page 1: the SSN they
+            # typed joins their record only when typed the same twice (flows.submit_setup).
+            code = {"code": self.fields.pop("code")} if "code" in self.fields else {}
+            self.fields = {**code, "ssn_again": uswds_field(SSN_AGAIN_FIELD()), **self.fields}
+
+    def clean_ssn_again(self) -> str:
+        return clean_ssn(self.cleaned_data["ssn_again"])
+
+
+def SSN_AGAIN_FIELD() -> forms.CharField:  # noqa: N802 - a field factory, read like a class
+    return forms.CharField(
+        label=_("Your Social Security Number, again"),
+        max_length=20,
+        widget=NoEchoInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": _("Enter your Social Security Number.")},
+        help_text=_(
+            "Your record has no Social Security Number yet: the one you typed on the first page is "
+            "added to it when you type it here the same way, so that a typo is not kept. 9 digits."
+        ),
+    )
 
 
 def SETUP_CODE_FIELD() -> forms.CharField:  # noqa: N802 - a field factory, read like a class

@@ -85,6 +85,7 @@ def setup_kwargs(run: Run) -> dict[str, Any]:
     profile = flows.profile_of(run.data)
     if profile is None:
         return {}
+    require_code = bool(run.data.get("match", {}).get("code_required")) or flows.setup_code_required(profile)
     return {
         # The record's names and birth date for the server's checks; for the browser's meter only
         # the names and birth date the person typed (the page must not show what the record says), no reuse
@@ -92,8 +93,8 @@ def setup_kwargs(run: Run) -> dict[str, Any]:
         "password_context": PasswordContext.for_profile(
             profile, reuse=False, browser_words=_typed_words(run.data.get("identity", {}))
         ),
-        "require_code": bool(run.data.get("match", {}).get("code_required"))
-        or flows.setup_code_required(profile),
+        "require_code": require_code,
+        "confirm_ssn": require_code and flows.ssn_to_add(run.data, profile),
     }
 
 
@@ -165,7 +166,7 @@ STEPS: dict[str, Step] = {
         frozenset({S.SETUP_DONE}),
         form=SecurityForm,
         submit=Action(flows.submit_setup, prepare=flows.prepare_setup),
-        sensitive={"code": CODE_AGAIN, **SECURITY_FIELDS},
+        sensitive={"code": CODE_AGAIN, "ssn_again": SSN_AGAIN, **SECURITY_FIELDS},
         form_kwargs=setup_kwargs,
     ),
     S.CREATED: Step(S.CREATED, _lazy("Your Profile is ready")),

@@ -426,6 +426,9 @@ EDGATE = {
         # address may begin many, a robot that refuses cookies may not write rows for ever
         "flow_start_address": (120, 3600),
         "console_refused_profile": (60, 3600),  # console pages refused to one Profile, audited
+        # refused flow pages audited for the whole site, a minute (each address has one a minute
+        # per reason): beyond it counted, and the number written once the minute is over
+        "flow_refused_site": (60, 60),
         "staff_search_actor": (30, 3600),  # console searches by SSN per administrator (an SSN oracle)
     },
     # Sign-in: the first 3 attempts for a User Name are free; after that each one waits

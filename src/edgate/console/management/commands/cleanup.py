@@ -5,9 +5,10 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from edgate.accounts import codes
+from edgate.audit import refusals
 from edgate.core import flow, throttle
 from edgate.matching import near_matches
-from edgate.sso import families
+from edgate.sso import consent, families
 
 
 def purge_expired_sessions() -> int:
@@ -25,20 +26,30 @@ def purge_expired_sessions() -> int:
 class Command(BaseCommand):
     help = (
         "Remove expired sessions, flows, throttle counters and delay markers, near-match counts past "
-        "their window, activation codes spent more than 30 days ago, and the records of single sign-on "
-        "token families that have ended "
-        "(run hourly: deploy/systemd/edgate-cleanup.timer)."
+        "their window, activation codes spent more than 30 days ago, the records of single sign-on "
+        "token families that have ended and single sign-on consents that have lapsed; write the "
+        "number of refused flow pages a past minute did not record one by one (the site's ceiling) "
+        "if no later refusal has (run hourly: deploy/systemd/edgate-cleanup.timer)."
     )
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        # First: the counts it reads are throttle counters, which expire (a day after the minute).
+        suppressed = refusals.report_suppressed()
         sessions = purge_expired_sessions()
         flows = flow.purge_expired()
         counters = throttle.purge_expired()
         spent = codes.purge_spent()
         near = near_matches.purge_expired()
         ended = families.purge_ended()
+        lapsed = consent.purge_lapsed()
         self.stdout.write(
             f"Removed {flows} expired flows, {counters} expired throttle counters, "
             f"{spent} spent activation codes, {near} near-match counts past their window, "
-            f"{ended} ended token families and {sessions} expired sessions."
+            f"{ended} ended token families, {lapsed} lapsed single sign-on consents and "
+            f"{sessions} expired sessions."
         )
+        if suppressed is not None:
+            self.stdout.write(
+                f"Recorded {suppressed.detail['suppressed']} refused flow pages beyond the site's ceiling "
+                f"({suppressed.detail['from']} to {suppressed.detail['until']})."
+            )
