@@ -242,15 +242,18 @@ def do_add_ssn(*, person: Person, ssn: str, typed_again: str, source: str, ctx: 
     lookup = ssn_lookup(ssn)
     if person.ssn_hash == lookup:
         return True  # a double submit: the first one added it
+    # The record's state first: a record that gained an SSN since page 1 was not asked for it
+    # again (no `typed_again`), and the event must say why nothing was added, not "typed
+    # differently".
     reason = ""
-    if typed_again != ssn:
-        reason = "typed_differently"
-    elif person.ssn_hash:
+    if person.ssn_hash:
         reason = "record_has_ssn"
     elif person.ssn_last4 and person.ssn_last4 != ssn[-4:]:
         reason = "last4_differs"
     elif Person.objects.filter(ssn_hash=lookup).exclude(pk=person.pk).exists():
         reason = "held_by_another_record"
+    elif typed_again != ssn:
+        reason = "typed_differently"  # the set-up form refuses it first (SecurityForm.clean_ssn_again)
     if not reason:
         person.set_ssn(ssn)
         update = ["ssn_ciphertext", "ssn_hash", "ssn_last4", "updated_at"]
