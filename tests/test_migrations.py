@@ -82,7 +82,7 @@ def test_live_token_families_are_dated_from_their_oldest_rotation() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_node_on_the_code_before_the_flow_browser_columns_can_still_make_flows() -> None:
-    """core.0002 adds columns that a node still on the previous code does not know (during a
+    """core.0002 and 0003 add columns that a node still on the previous code does not know (during a
     rolling upgrade the database is migrated first, the nodes reloaded after: docs/deploy.md):
     its INSERT, naming only the columns it knows, must not fail. A database default does it."""
     from datetime import timedelta
@@ -100,5 +100,5 @@ def test_a_node_on_the_code_before_the_flow_browser_columns_can_still_make_flows
             ["an-old-nodes-flow", b"", now + timedelta(minutes=30), now, now],
         )
     row = Flow.objects.get(pk="an-old-nodes-flow")
-    assert (row.browser, row.address) == ("", "")
+    assert (row.browser, row.address, row.submission) == ("", "", "")
     Flow.objects.filter(pk=row.pk).delete()

@@ -191,7 +191,64 @@ def test_a_flow_is_handed_over_once_and_only_from_the_same_address() -> None:
     again = third.post(address, {"flow": pending, **who.identity_post()}, follow=True)
     assert landed(again) == step("identity") and again.context["flow_id"] != pending
     assert refused_adoptions() == ["other_address", "used"]
-    assert len(events(EventType.FLOW_ADOPTED)) == 1 and Flow.objects.get().browser == ""
+    assert len(events(EventType.FLOW_ADOPTED)) == 1 and Flow.objects.get().submission == ""
+
+
+def test_a_copy_of_the_cookies_within_seconds_from_the_same_address_takes_no_flow() -> None:
+    """review2 H1: within ADOPT_WITHIN, from the same address (one network), with a copy of the
+    person's CSRF cookie and page 1's id, a POST of page 1 with nothing typed was handed the
+    flow; the person went on through pages 2 and 3, and the copy's session read the review
+    page (name, date of birth, contact) and posted a password of its own. Only the same
+    submission sent again — a double click — is handed the flow now."""
+    who = someone("Wren", "Samenet")
+    address, pending = open_page1(Client())
+    victim = first_click(address, pending, who)
+    for body in ({"flow": pending}, {"flow": pending, **someone("Mal", "Ory").identity_post()}):
+        copy_of = Client(REMOTE_ADDR="192.0.2.1")
+        copy_of.cookies[settings.CSRF_COOKIE_NAME] = victim.cookies[settings.CSRF_COOKIE_NAME].value
+        taken = copy_of.post(address, body, follow=True)
+        assert landed(taken) == step("identity") and taken.context["flow_id"] != pending
+        review = copy_of.get(f"{step('review')}?flow={pending}").content.decode()
+        assert "did not keep your place" in review and "Samenet" not in review
+        assert pending not in copy_of.session.get("edgate.flows.registration", [])
+    assert refused_adoptions() == ["other_submission"]  # one event a minute per address and reason
+    second = victim.post(address, {"flow": pending, **who.identity_post()}, follow=True)
+    assert landed(second) == step("contact")  # the person's own double click still goes on
+    assert len(events(EventType.FLOW_ADOPTED)) == 1
+
+
+def test_another_submission_of_page_one_is_not_handed_the_flow() -> None:
+    """The same browser's cookie and address, within seconds, but not the same form sent again
+    (other answers, or a page 1 of its own): refused as "other_submission", and the flow stays
+    with the session that made it."""
+    who = someone("Tamsin", "Firstclick")
+    address, pending = open_page1(Client())
+    browser = Client(REMOTE_ADDR="192.0.2.1")
+    browser.get(address)
+    clicked = Client(REMOTE_ADDR="192.0.2.1")
+    clicked.cookies = copy.deepcopy(browser.cookies)
+    assert location(clicked.post(address, {"flow": pending, **who.identity_post()})) == step("contact")
+    other = browser.post(address, {"flow": pending, **who.identity_post(), "middle_name": "Q"}, follow=True)
+    assert landed(other) == step("identity") and other.context["flow_id"] != pending
+    assert refused_adoptions() == ["other_submission"] and not events(EventType.FLOW_ADOPTED)
+    assert clicked.get(f"{step('contact')}?flow={pending}").status_code == 200
+
+
+def test_the_hand_over_is_exclusive() -> None:
+    """Once the second click is handed the flow, the first click's session (whose answer the
+    browser dropped) no longer finds it: one session owns a handed-over flow, never two."""
+    who = someone("Ulla", "Onlyone")
+    address, pending = open_page1(Client())
+    browser = Client(REMOTE_ADDR="192.0.2.1")
+    browser.get(address)
+    clicked = Client(REMOTE_ADDR="192.0.2.1")
+    clicked.cookies = copy.deepcopy(browser.cookies)
+    clicked.post(address, {"flow": pending, **who.identity_post()})
+    assert clicked.get(f"{step('contact')}?flow={pending}").status_code == 200
+    second = browser.post(address, {"flow": pending, **who.identity_post()}, follow=True)
+    assert landed(second) == step("contact") and second.context["flow_id"] == pending
+    assert clicked.get(f"{step('contact')}?flow={pending}").status_code != 200
+    assert browser.get(f"{step('contact')}?flow={pending}").status_code == 200
 
 
 def test_handed_over_while_the_first_click_works_then_taken_to_an_outcome_lets_it_go() -> None:
@@ -205,7 +262,9 @@ def test_handed_over_while_the_first_click_works_then_taken_to_an_outcome_lets_i
     browser.get(address)
     clicked = Client(REMOTE_ADDR="192.0.2.1")
     clicked.cookies = copy.deepcopy(browser.cookies)
-    clicked.post(address, {"flow": pending, **who.identity_post(), "ssn": "not digits"})  # the row, at page 1
+    clicked.post(address, {"flow": pending, **who.identity_post()})
+    # Caught while the first click is still at work: the row made, still at page 1.
+    Flow.objects.filter(pk=pending).update(state="identity")
 
     def first_click_finishes(sender: object, *, flow_id: str, **kwargs: object) -> None:
         Flow.objects.filter(pk=flow_id).update(state="setup")

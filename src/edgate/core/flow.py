@@ -298,6 +298,7 @@ def create(request: HttpRequest, graph: Graph, flow_id: str) -> Flow | None:
     (a double submission, or a page 1 shared with another browser)."""
     flow = unsaved(graph, flow_id)
     flow.browser, flow.address = _browser(request), _address(request)
+    flow.submission = _submission(request)
     try:
         with transaction.atomic():
             flow.save(force_insert=True)
@@ -313,6 +314,15 @@ def _browser(request: HttpRequest) -> str:
     given the page's address, does not hold."""
     cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
     return crypto.lookup_hash("flow:browser", cookie) if cookie else ""
+
+
+def _submission(request: HttpRequest) -> str:
+    """A keyed hash of everything a page-1 POST carried, fields and values in a fixed order:
+    what a double click sends twice alike (the same form, the same masked CSRF token the page was
+    rendered with, the same answers), and what no one else can send without having seen that
+    submission — a copy of the browser's cookies is not enough."""
+    sent = "\n".join(f"{k}={v}" for k, values in sorted(request.POST.lists()) for v in values)
+    return crypto.lookup_hash("flow:submission", sent)
 
 
 def _address(request: HttpRequest) -> str:
@@ -342,7 +352,8 @@ def adoptable(graph: Graph) -> frozenset[str]:
 @dataclass(frozen=True)
 class Adoption:
     """What `adopt` found: the flow handed over, or None and why not (for the audit log:
-    "no_row", "other_browser", "other_address", "too_old", "too_far", "used")."""
+    "no_row", "used", "other_browser", "other_address", "other_submission", "too_old",
+    "too_far")."""
 
     flow: Flow | None
     refused: str = ""
@@ -361,31 +372,42 @@ def adopt(request: HttpRequest, graph: Graph, flow_id: str) -> Adoption:
     Handed over only to what can be nothing but that second click: the same CSRF cookie (a
     browser's secret, `_browser`) from the same address (`_address`), within ADOPT_WITHIN of the
     row's making, while the flow is at a step from which page 1 is submitted again (`adoptable`),
-    and once: the row's `browser` is cleared by the UPDATE that takes it, which must change one
-    row (a third click, or anyone else after, is refused). A CSRF cookie is not proof enough
-    alone: Django accepts one a client chose, and keeps it a year, so another person at the same
-    computer (or one who planted it) may hold it."""
-    mine, here = _browser(request), _address(request)
+    the same submission, byte for byte (`_submission`: a double click sends one form twice,
+    masked CSRF token and answers alike), and once: the row's `submission` is cleared by the
+    UPDATE that takes it, which must change one row (a third click, or anyone else after, is
+    refused). A CSRF cookie is not proof enough alone: Django accepts one a client chose, and
+    keeps it a year, so another person at the same computer (or one who planted it) may hold
+    it; with the same address and within seconds it still was not (review of 2026-12-01: a copy
+    of the cookie posted with a page 1 of its own, and was handed a flow the person went on
+    with, and set their password). The hand-over is exclusive: the UPDATE also gives the row a
+    new birth (`created_at`, `_birth`), so the session of the first click, should its answer
+    reach anyone after all, no longer finds the row (`find`)."""
+    mine, here, sent = _browser(request), _address(request), _submission(request)
     now = timezone.now()
     live = Flow.objects.filter(pk=flow_id, kind=graph.kind, expires_at__gt=now)
     with transaction.atomic():
-        taken = live.filter(
-            browser=mine,
-            address=here,
-            created_at__gte=now - ADOPT_WITHIN,
-            state__in=adoptable(graph),
-        ).exclude(browser="")
-        if taken.update(browser="") != 1:
-            return Adoption(None, _why_not(live.first(), mine, here, now, graph))
+        taken = (
+            live.filter(
+                browser=mine,
+                address=here,
+                submission=sent,
+                created_at__gte=now - ADOPT_WITHIN,
+                state__in=adoptable(graph),
+            )
+            .exclude(browser="")
+            .exclude(submission="")
+        )
+        if taken.update(submission="", created_at=now) != 1:
+            return Adoption(None, _why_not(live.first(), mine, here, sent, now))
         flow = live.get()
     _own(request, graph.kind, flow.pk, born=_birth(flow))
     return Adoption(flow)
 
 
-def _why_not(row: Flow | None, mine: str, here: str, now: Any, graph: Graph) -> str:
+def _why_not(row: Flow | None, mine: str, here: str, sent: str, now: Any) -> str:
     if row is None:
         return "no_row"
-    if not row.browser:
+    if not row.submission:
         return "used"
     if not mine or not constant_time_compare(row.browser, mine):
         return "other_browser"
@@ -393,6 +415,8 @@ def _why_not(row: Flow | None, mine: str, here: str, now: Any, graph: Graph) -> 
         return "other_address"
     if row.created_at < now - ADOPT_WITHIN:
         return "too_old"
+    if not constant_time_compare(row.submission, sent):
+        return "other_submission"
     return "too_far"
 
 

@@ -41,6 +41,10 @@ class Flow(models.Model):
     # rows without them.
     browser = models.CharField(max_length=64, blank=True, default="", db_default="")
     address = models.CharField(max_length=64, blank=True, default="", db_default="")
+    # ... and a keyed hash of that first submission itself (every field as posted, the masked CSRF
+    # token included): only the same form sent again, a double click, is handed the flow; cleared
+    # when it is, so it is handed over once.
+    submission = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         indexes = [models.Index(fields=["kind", "state"])]
