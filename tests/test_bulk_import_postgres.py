@@ -499,3 +499,214 @@ def test_a_dirty_record_already_on_file_is_matched_by_the_bulk_path_as_by_the_pe
         results[per_row] = dict(outcomes(report))["l1"]
     assert results == {True: "conflict", False: "conflict"}
     assert Person.objects.count() == 1
+
+
+# --- a child killed through the real command ------------------------------------------------
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _child_named(parent: int, name: str) -> int | None:
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            ppid = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+            if ppid == str(parent) and Path(f"/proc/{pid}/comm").read_text().strip() == name:
+                return int(pid)
+        except OSError:
+            continue
+    return None
+
+
+def _blocked_writing_a_pipe(pid: int) -> bool:
+    """A thread of `pid` waits in the kernel for room in a pipe (/proc/PID/task/TID/wchan: pipe_write,
+    anon_pipe_write on newer kernels)."""
+    try:
+        return any(
+            "pipe_write" in (task / "wchan").read_text() for task in Path(f"/proc/{pid}/task").iterdir()
+        )
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/wchan").exists(), reason="watches the processes in /proc")
+@pytest.mark.parametrize("child", ["edgate-prepare", "edgate-writer"])
+def test_a_child_killed_mid_import_neither_hangs_nor_loses_a_row(tmp_path: Path, child: str) -> None:
+    """`edgate import`, and SIGKILL of one of its children: the row-preparing process (a file
+    above prepare.MIN_ROWS) while its feeder thread is in the middle of writing a 500-row chunk
+    to the queue's pipe (the import process stopped meanwhile, so that the pipe fills), or the
+    batch writer. The import notices, carries on without it, and writes every row once, its
+    audit chain intact. Without the fix the import process waited forever for the rest of the
+    half-written chunk (its own copy of the pipe's write end kept the end of file away)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from edgate.importer import prepare
+
+    # Above MIN_ROWS the command starts the row-preparing process; the writer always.
+    rows = prepare.MIN_ROWS + 1000 if child == "edgate-prepare" else 2000
+    data = synth.generate(rows, 100, seed=4711)
+    path = tmp_path / "people.csv"
+    synth.write_csv(path, data.records)
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "edgate.settings.test", "DATABASE_URL": url}
+    command = [str(Path(sys.executable).parent / "edgate"), "import", str(path), "--source", "kill"]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        deadline, victim = time.monotonic() + 120, None
+        while victim is None and time.monotonic() < deadline and process.poll() is None:
+            pid = _child_named(process.pid, child)
+            if pid is not None and child == "edgate-writer":
+                os.kill(pid, signal.SIGKILL)  # idle, waiting for its first batch
+                victim = pid
+            elif pid is not None and _cpu_seconds(pid) >= 0.3:  # it reads rows: the preload is over
+                os.kill(process.pid, signal.SIGSTOP)  # nobody reads the queue now
+                while time.monotonic() < deadline and not _blocked_writing_a_pipe(pid):
+                    time.sleep(0.02)
+                assert _blocked_writing_a_pipe(pid), "the row-preparing process never filled the pipe"
+                os.kill(pid, signal.SIGKILL)  # half a chunk in the pipe, the rest never comes
+                victim = pid
+                os.kill(process.pid, signal.SIGCONT)
+            else:
+                time.sleep(0.02)
+        assert victim is not None, f"{child} was never seen"
+        try:
+            stdout, stderr = process.communicate(timeout=240)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the import hung after {child} was killed")
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 0, stderr[-2000:]
+    assert f"{rows} created" in stdout, stdout
+    assert "failed" in stderr and "the import process" in stderr  # the warning, kind only
+    assert not any(r.ssn in stdout + stderr for r in data.records)
+    assert Person.objects.count() == Profile.objects.count() == rows
+    assert AuditEvent.objects.filter(event_type=EventType.PERSON_CREATED).count() == rows
+    assert audit_log_intact()
+    assert gone(victim)
+
+
+# --- a batch's rows, built without a model object per row ---------------------------------
+def _reference_rows(records, target, ids, now):  # type: ignore[no-untyped-def]
+    """The rows as the writer built them before: each Person, Profile and staff entry by the
+    actions' builders, one model object each, and every event chained by `chained_rows`."""
+    from edgate.accounts.actions import build_precreated_profile, profile_precreated_event
+    from edgate.audit.events import chained_rows
+    from edgate.directory.actions import build_staff_entry, staff_added_event
+    from edgate.importer import bulk
+    from edgate.people.actions import build_person, person_created_event
+
+    def values(obj, columns):  # type: ignore[no-untyped-def]
+        return [getattr(obj, name) for name in columns]
+
+    people, profiles, imported, staff, events = [], [], [], [], []
+    for (data, sealed, username, row_key, digest), person_id, profile_id, staff_id in zip(
+        records, *ids, strict=True
+    ):
+        person = build_person(data, source=target.source, sealed=sealed)
+        person.pk, person.created_at, person.updated_at = person_id, now, now
+        profile = build_precreated_profile(person=person, username=username)
+        profile.pk, profile.created_at = profile_id, now
+        row = values(person, bulk.PERSON_COLUMNS)
+        row[bulk.PERSON_COLUMNS.index("data_problems")] = json.dumps(person.data_problems)
+        people.append(row)
+        profiles.append(values(profile, bulk.PROFILE_COLUMNS))
+        events += [
+            person_created_event(person, ctx=target.ctx),
+            profile_precreated_event(profile, ctx=target.ctx),
+        ]
+        imported.append((target.source, row_key, digest, "created", person_id, now))
+        if target.organization is not None:
+            entry = build_staff_entry(
+                person=person, organization=target.organization, role_title=target.role_title
+            )
+            entry.pk, entry.created_at = staff_id, now
+            staff.append(values(entry, bulk.STAFF_COLUMNS))
+            events.append(staff_added_event(entry, ctx=target.ctx))
+    return [
+        ("people_person", bulk.PERSON_COLUMNS, people),
+        ("accounts_profile", bulk.PROFILE_COLUMNS, profiles),
+        ("importer_importedrow", bulk.ROW_COLUMNS, imported),
+        ("directory_staffentry", bulk.STAFF_COLUMNS, staff),
+        ("audit_auditevent", bulk.AUDIT_COLUMNS, chained_rows(events, at=now)),
+    ]
+
+
+@pytest.mark.parametrize("org", [True, False], ids=["with-org", "without-org"])
+@pytest.mark.parametrize("ctx", [IMPORTER, Ctx.system("import:s")], ids=["operator", "system"])
+def test_a_batch_is_what_the_builders_build_row_by_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, org: bool, ctx: Ctx
+) -> None:
+    """`bulk.batch_rows` (no model object per row; templates from the builders, the events'
+    canonical text around the ids encoded once) gives every table's rows, column for column,
+    as one model object per row did; the batch is then written (no column missing: a NOT NULL
+    column that COPY left out would fail it) and the audit chain verifies."""
+    from django.contrib.auth.hashers import is_password_usable
+    from django.db import transaction
+    from django.utils import timezone
+
+    from edgate.core import crypto
+    from edgate.importer import bulk
+    from edgate.importer.rows import open_csv, read
+    from edgate.importer.service import person_data
+    from edgate.people.actions import seal
+
+    # Encryption made repeatable (a fresh IV each time otherwise), so that both ways compare.
+    monkeypatch.setattr(crypto, "encrypt", lambda text: b"sealed:" + text.encode()[::-1])
+    organization = (
+        Organization.objects.create(code="01230000", name="Northfield", org_type=OrgType.DISTRICT)
+        if org
+        else None
+    )
+    target = bulk.Target("s", organization, "Teacher", ctx)
+    with open_csv(person_file(tmp_path)) as handle:
+        rows, ssns = [], set()
+        for row in read(handle):  # one row per person (the file repeats some): the batch is written
+            if row.identity is not None and (not row.identity.ssn or row.identity.ssn not in ssns):
+                rows.append(row)
+                ssns.add(row.identity.ssn)
+    records = []
+    for i, row in enumerate(rows):
+        data = person_data(row, state_id=f"{10_000_000 + i}")
+        sealed = seal(data) if i % 2 else None  # sealed ahead by the row-preparing process, or not
+        if sealed is not None:
+            data = person_data(row, state_id=f"{10_000_000 + i}", ssn="")
+        records.append((data, sealed, f"user{i}", f"key{i}", f"digest{i}"))
+    n = len(records)
+    ids = (list(range(1, n + 1)), list(range(501, n + 501)), list(range(901, n + 901)) if org else [0] * n)
+    now = timezone.now()
+    with transaction.atomic():  # the chain claimed once, its head read before anything is written
+        fast = bulk.batch_rows(records, target, ids, now)
+        slow = _reference_rows(records, target, ids, now)
+    assert [(table, columns) for table, columns, _ in fast] == [
+        (table, columns) for table, columns, _ in slow
+    ]
+    password = bulk.PROFILE_COLUMNS.index("password")
+    for (table, columns, got), (_, _, expected) in zip(fast, slow, strict=True):
+        count = {"audit_auditevent": n * (3 if org else 2), "directory_staffentry": n if org else 0}
+        assert len(got) == len(expected) == count.get(table, n)
+        assert all(len(row) == len(columns) for row in got)
+        if table == "accounts_profile":  # random: each its own, and unusable
+            passwords = [row[password] for row in got]
+            assert len(set(passwords)) == n and not any(map(is_password_usable, passwords))
+            got = [row[:password] + row[password + 1 :] for row in got]
+            expected = [row[:password] + row[password + 1 :] for row in expected]
+        assert [tuple(row) for row in got] == [tuple(row) for row in expected], table
+    monkeypatch.undo()
+    written = bulk.write_batch(
+        [(*r[:2], f"writ{i}", *r[3:]) for i, r in enumerate(records)],
+        target,
+        after_person=0,
+        after_profile=0,
+        analyze=False,
+    )
+    assert written.ok and not written.retry
+    assert Person.objects.count() == Profile.objects.count() == n
+    assert audit_log_intact()

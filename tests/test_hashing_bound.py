@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
-import argon2
 import pytest
 from django.contrib.auth.hashers import check_password, make_password
 from django.test import Client
@@ -19,7 +18,7 @@ from django.urls import reverse
 
 from edgate.accounts.models import Profile
 from edgate.audit.models import AuditEvent, EventType
-from edgate.core import hashers, throttle
+from edgate.core import argon2_kept, hashers, throttle
 from tests.factories import PASSWORD, on_file, someone, with_profile
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +55,7 @@ def test_hashes_in_flight_never_exceed_the_bound(settings, monkeypatch) -> None:
     settings.PASSWORD_HASHING_CONCURRENCY = 2
     settings.PASSWORD_HASHING_WAIT_SECONDS = 30
     lock, running, peak = threading.Lock(), [0], [0]
-    real_hash = argon2.low_level.hash_secret
+    real_hash = argon2_kept.low_level.hash_secret
 
     def counted_hash(*args, **kwargs):  # type: ignore[no-untyped-def]
         with lock:
@@ -69,7 +68,7 @@ def test_hashes_in_flight_never_exceed_the_bound(settings, monkeypatch) -> None:
             with lock:
                 running[0] -= 1
 
-    monkeypatch.setattr(argon2.low_level, "hash_secret", counted_hash)
+    monkeypatch.setattr(argon2_kept.low_level, "hash_secret", counted_hash)
     with ThreadPoolExecutor(max_workers=8) as pool:
         encoded = list(pool.map(lambda i: make_password(f"bounded password number {i}"), range(8)))
     assert peak[0] == 2
@@ -110,14 +109,14 @@ def test_password_change_without_a_free_slot_changes_nothing(client: Client, one
 def _hash_seen_from(monkeypatch) -> list[tuple[int, int, int]]:  # type: ignore[no-untyped-def]
     """(thread id, its nice value, its scheduling policy) of every Argon2 hash made."""
     seen: list[tuple[int, int, int]] = []
-    real_hash = argon2.low_level.hash_secret
+    real_hash = argon2_kept.low_level.hash_secret
 
     def spied(*args, **kwargs):  # type: ignore[no-untyped-def]
         tid = threading.get_native_id()
         seen.append((tid, os.getpriority(os.PRIO_PROCESS, tid), os.sched_getscheduler(tid)))
         return real_hash(*args, **kwargs)
 
-    monkeypatch.setattr(argon2.low_level, "hash_secret", spied)
+    monkeypatch.setattr(argon2_kept.low_level, "hash_secret", spied)
     return seen
 
 

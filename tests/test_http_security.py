@@ -139,3 +139,27 @@ def test_production_refuses_to_start_without_keys(tmp_path) -> None:  # type: ig
         timeout=120,
     )
     assert result.returncode != 0 and "EDGATE_SECRET_KEY must be set" in result.stderr
+
+
+def test_the_policy_text_is_made_once_and_is_django_csps(client: Client, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """core.middleware.CSPMiddleware keeps the policy django-csp builds from the settings; a
+    changed setting is obeyed at once (a response's own policy is tests/test_oidc.py's)."""
+    from csp import utils as csp_utils
+
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]}}
+    expected = csp_utils.build_policy()
+    built = []
+    real = csp_utils.build_policy
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        built.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(csp_utils, "build_policy", counted)
+    monkeypatch.setattr("csp.middleware.build_policy", counted)
+    for path in ("/login/", "/privacy/", "/login/"):
+        assert client.get(path)["Content-Security-Policy"] == expected
+    assert len(built) <= 2  # the policy and the (empty) report-only policy, once
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    assert client.get("/login/")["Content-Security-Policy"] == "default-src 'none'"
+    assert "Content-Security-Policy-Report-Only" not in client.get("/login/")

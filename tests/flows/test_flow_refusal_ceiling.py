@@ -23,9 +23,10 @@ from django.utils import timezone
 from edgate.audit.models import AuditEvent, EventType, Outcome
 from edgate.core import conf
 from edgate.core.outage import REDIS
+from tests.factories import someone
 from tests.unit.test_throttle import use_redis
 
-from .helpers import step
+from .helpers import post_step, start, step, url
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +58,12 @@ def robots(first: int, count: int) -> None:
         assert robot.get(f"{step('security')}?flow=not-an-id").status_code in (200, 303)
 
 
+def begun(client: Client, last: str) -> None:
+    """A registration of the client's own, past page 1."""
+    start(client)
+    post_step(client, "identity", someone("Quinn", last).identity_post())
+
+
 def test_many_networks_write_at_most_the_ceiling_a_minute_and_the_number_beyond_it(store: str) -> None:
     minute = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=2)
     with time_machine.travel(minute + timedelta(seconds=5), tick=False):
@@ -71,6 +78,8 @@ def test_many_networks_write_at_most_the_ceiling_a_minute_and_the_number_beyond_
     assert summary.outcome == Outcome.DENIED and summary.client_ip is None and summary.actor_id is None
     assert summary.detail == {
         "suppressed": 5,
+        "suppressed_forged_id": 5,
+        "addresses": 5,
         "ceiling": 3,
         "from": minute.isoformat(),
         "until": (minute + timedelta(minutes=1)).isoformat(),
@@ -81,11 +90,41 @@ def test_many_networks_write_at_most_the_ceiling_a_minute_and_the_number_beyond_
     with time_machine.travel(minute + timedelta(minutes=50), tick=False):
         out = StringIO()
         call_command("cleanup", stdout=out)
-        assert "Recorded 2 refused flow pages beyond the site's ceiling" in out.getvalue()
+        assert "Recorded 2 refusal events beyond the site's ceiling" in out.getvalue()
         call_command("cleanup", stdout=StringIO())
         robots(200, 1)
     assert [e.detail["suppressed"] for e in events(EventType.FLOW_REFUSALS_SUPPRESSED)] == [5, 2]
     assert len(events(EventType.FLOW_REFUSED)) == 7
+    # The first refusal beyond the ceiling in each minute raised an alert at once.
+    assert [(e.detail["limit"], e.detail["reason"]) for e in events(EventType.THROTTLE_ALERT)] == [
+        ("flow_refused_site", "forged_id"),
+        ("flow_refused_site", "forged_id"),
+    ]
+
+
+def test_free_refusals_do_not_use_up_the_budget_of_the_ones_that_matter(store: str) -> None:
+    """Review M2: forged ids cost nothing to make up; with one ceiling for every reason, a robot
+    filled the minute with them and another session's flow asked for, or a skipped step, went
+    unrecorded. Each reason has its own budget; the summary counts each reason and the distinct
+    addresses (one address refused for two reasons is one)."""
+    minute = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=2)
+    with time_machine.travel(minute + timedelta(seconds=5), tick=False):
+        robots(0, 8)
+        owner = Client(REMOTE_ADDR="198.51.100.40")
+        begun(owner, "Ledger")
+        for n in range(5):  # robots with sessions of their own, each asking for the owner's flow
+            thief = Client(REMOTE_ADDR=f"2001:db8:{n:x}::1")  # the first 5 forgers' networks
+            begun(thief, f"Thief{n}")
+            thief.get(url(owner, "contact"))
+        assert [e.detail["reason"] for e in events(EventType.FLOW_REFUSED)] == ["forged_id"] * 3 + [
+            "not_this_session"
+        ] * 3
+    with time_machine.travel(minute + timedelta(seconds=70), tick=False):
+        owner.get(url(owner, "review"))  # a skipped step, next minute: writes the summary first
+    [summary] = events(EventType.FLOW_REFUSALS_SUPPRESSED)
+    assert (summary.detail["suppressed_forged_id"], summary.detail["suppressed_not_this_session"]) == (5, 2)
+    assert summary.detail["suppressed"] == 7 and summary.detail["addresses"] == 5
+    assert events(EventType.FLOW_REFUSED)[-1].detail["reason"] == "step_skipped"
 
 
 def test_a_quiet_site_writes_no_summary(store: str) -> None:

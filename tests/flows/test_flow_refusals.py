@@ -89,11 +89,12 @@ def test_another_browsers_flow_id_is_audited(client: Client) -> None:
         "not_this_session",
         step("contact"),
     )
-    # Without any session cookie: what a browser that blocks cookies sends (next test); told
-    # that cookies are needed, not recorded as an attempt.
+    # Without any session cookie, from elsewhere: told that cookies are needed (what a browser
+    # that blocks cookies is told: next test), and recorded apart (review M1: a script dropped
+    # its session cookie to go unrecorded).
     cookieless = Client(REMOTE_ADDR="203.0.113.22")
     assert COOKIES in cookieless.get(stolen).content.decode()
-    assert len(refusals()) == 1
+    assert [(e.client_ip, e.detail["reason"]) for e in refusals()][1:] == [("203.0.113.22", "no_session")]
     # An id this site never issued, posted on page 1 by a browser with a session of its own.
     other = Client(REMOTE_ADDR="203.0.113.21")
     begun(other, "Marsh")
@@ -101,14 +102,14 @@ def test_another_browsers_flow_id_is_audited(client: Client) -> None:
     other.post(
         f"{step('identity')}?flow={forged}", {"flow": forged, **someone("Ada", "Marsh").identity_post()}
     )
-    assert [(e.client_ip, e.detail["reason"]) for e in refusals()][1:] == [("203.0.113.21", "forged_id")]
+    assert [(e.client_ip, e.detail["reason"]) for e in refusals()][2:] == [("203.0.113.21", "forged_id")]
     # A well-formed id of no flow reads as one that ended or expired: not recorded. An id in no
     # form this site issues is.
     robot.get(f"{step('security')}?flow={'A' * 43}")
-    assert len(refusals()) == 2
+    assert len(refusals()) == 3
     # An id in no form this site issues is, with a session or without (no browser makes one up).
     cookieless.get(f"{step('security')}?flow=not-an-id")
-    assert [(e.client_ip, e.detail["reason"]) for e in refusals()][2:] == [("203.0.113.22", "forged_id")]
+    assert [(e.client_ip, e.detail["reason"]) for e in refusals()][3:] == [("203.0.113.22", "forged_id")]
 
 
 def test_a_browser_that_blocks_cookies_is_told_so_and_not_audited() -> None:
@@ -133,6 +134,35 @@ def test_a_browser_that_blocks_cookies_is_told_so_and_not_audited() -> None:
     other.get(path)
     assert [(e.client_ip, e.detail["flow"], e.detail["reason"]) for e in refusals()] == [
         ("198.51.100.10", "recovery", "not_this_session")
+    ]
+    # The cookie-blocking browser coming back for it a minute later: recorded, as "no_session"
+    # (a person's setting, or a script; not the other session's flow, which `not_this_session` is).
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        browser.cookies.clear()
+        assert COOKIES in browser.get(path).content.decode()
+    assert [e.detail["reason"] for e in refusals()][1:] == ["no_session"]
+
+
+def test_a_script_that_drops_its_session_cookie_is_still_audited() -> None:
+    """Review M1: with no session cookie (but a CSRF cookie), another session's live flow was
+    not recorded at all, so a script only had to drop `sessionid` to go unnoticed. Recorded as
+    "no_session" unless the flow was made a moment ago by this same browser from this address."""
+    owner = Client(REMOTE_ADDR="198.51.100.30")
+    begun(owner, "Vasquez")
+    stolen = url(owner, "contact")
+    csrf = owner.cookies["csrftoken"].value
+    # The same address (a shared network), a CSRF cookie of its own, no session.
+    script = Client(REMOTE_ADDR="198.51.100.30")
+    script.get(step("identity"))
+    assert "csrftoken" in script.cookies and "sessionid" not in script.cookies
+    assert COOKIES in script.get(stolen).content.decode()
+    # The owner's own CSRF cookie, from elsewhere.
+    copied = Client(REMOTE_ADDR="203.0.113.31")
+    copied.cookies["csrftoken"] = csrf
+    copied.post(stolen, {"flow": flow_id(owner), **CONTACT_POST})
+    assert [(e.client_ip, e.detail["reason"]) for e in refusals()] == [
+        ("198.51.100.30", "no_session"),
+        ("203.0.113.31", "no_session"),
     ]
 
 

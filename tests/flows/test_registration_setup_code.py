@@ -160,17 +160,19 @@ def test_the_ssn_typed_joins_the_record_when_the_set_up_code_is_redeemed(client:
     assert profile.username in later.get(url(later, "exact")).content.decode()
 
 
-def test_the_ssn_is_asked_again_and_a_mistyped_one_is_not_added(client: Client) -> None:
+def test_the_ssn_is_asked_again_and_a_mistyped_one_can_be_corrected(client: Client) -> None:
     """The code proves the person, not the digits they typed on page 1: a typo added to the
     record would be on file as theirs, and block the number's real holder. So the set-up page
-    asks for the SSN again, and it is added only when typed the same twice; otherwise the set-up
-    completes, the record stays without an SSN, and the event says why (never the SSN)."""
+    asks for the SSN again; typed differently, the page says so on that field (review M3: it
+    was dropped silently and the set-up completed), compared with their own page-1 answer only,
+    and nothing is spent; typed the same, it is added."""
     person, profile = _record_without_ssn(active=False)
     owner = _colleague(person)
     start(client)
     post_step(client, "identity", owner.identity_post())
     page = client.get(url(client, "setup"))
     assert 'name="ssn_again"' in page.content.decode()
+    assert "we add it to your record only if both match" in page.content.decode()
     # Asked, and required: refused without it, and what was typed is not shown back.
     code, _ = do_issue_activation_code(profile=profile, purpose=CodePurpose.SETUP, ctx=CTX)
     refused = post_step(client, "setup", security_post() | {"code": code}, follow=True)
@@ -178,21 +180,50 @@ def test_the_ssn_is_asked_again_and_a_mistyped_one_is_not_added(client: Client) 
         landed(refused) == step("setup") and "Enter your Social Security Number." in refused.content.decode()
     )
     mistyped = owner.ssn[:4] + str((int(owner.ssn[4]) + 1) % 10) + owner.ssn[5:]
-    done = post_step(client, "setup", security_post() | {"code": code, "ssn_again": mistyped}, follow=True)
-    assert landed(done) == step("setup_done")
+    differs = post_step(client, "setup", security_post() | {"code": code, "ssn_again": mistyped}, follow=True)
+    body = differs.content.decode()
+    assert (
+        landed(differs) == step("setup")
+        and "This does not match the number you typed on the first page" in body
+    )
+    assert mistyped not in body and owner.ssn not in body
+    assert 'id="id_ssn_again_error">This does not match the number you typed on the first page' in body
     person.refresh_from_db()
     profile.refresh_from_db()
-    assert profile.status == Status.ACTIVE and person.ssn_hash is None
-    (refused_event,) = AuditEvent.objects.filter(event_type=EventType.PERSON_SSN_ADDED)
-    assert refused_event.outcome == AuditOutcome.FAILURE
-    assert refused_event.detail == {"reason": "typed_differently", "source": "registration"}
-    # Typed the same twice, it is added (test_the_ssn_typed_joins_the_record_…); a set-up of a
-    # record with an SSN on file is not asked for it.
+    assert profile.status != Status.ACTIVE and person.ssn_hash is None
+    assert not AuditEvent.objects.filter(event_type=EventType.PERSON_SSN_ADDED).exists()
+    # Corrected: the same code finishes, and the SSN joins the record.
+    done = post_step(client, "setup", security_post() | {"code": code, "ssn_again": owner.ssn}, follow=True)
+    assert landed(done) == step("setup_done")
+    person.refresh_from_db()
+    assert person.ssn_hash == ssn_lookup(owner.ssn)
+    # A set-up of a record with an SSN on file is not asked for it.
     other, who = Client(), someone("Dana", "Whitlock")
     precreated(on_file(who))
     start(other)
     assert location(post_step(other, "identity", who.identity_post())) == step("setup")
     assert 'name="ssn_again"' not in other.get(url(other, "setup")).content.decode()
+
+
+def test_a_record_that_gained_an_ssn_since_page_one_keeps_it_and_the_event_says_so(client: Client) -> None:
+    """Review M4: the record gained an SSN between page 1 and the set-up page, which then did not
+    ask for it again; the event said "typed_differently" (nothing was typed) instead of why."""
+    person, profile = _record_without_ssn(active=False)
+    owner = _colleague(person)
+    start(client)
+    assert location(post_step(client, "identity", owner.identity_post())) == step("setup")
+    on_record = someone("Elsewhere", "Filed").ssn
+    person.set_ssn(on_record)
+    person.save(update_fields=["ssn_ciphertext", "ssn_hash", "ssn_last4"])
+    assert 'name="ssn_again"' not in client.get(url(client, "setup")).content.decode()
+    code, _ = do_issue_activation_code(profile=profile, purpose=CodePurpose.SETUP, ctx=CTX)
+    done = post_step(client, "setup", security_post() | {"code": code}, follow=True)
+    assert landed(done) == step("setup_done")
+    person.refresh_from_db()
+    assert person.ssn_hash == ssn_lookup(on_record)
+    (event,) = AuditEvent.objects.filter(event_type=EventType.PERSON_SSN_ADDED)
+    assert event.outcome == AuditOutcome.FAILURE
+    assert event.detail == {"reason": "record_has_ssn", "source": "registration"}
 
 
 def test_an_ssn_another_record_took_meanwhile_is_not_added_and_the_set_up_completes(

@@ -106,7 +106,10 @@ class EventType(models.TextChoices):
     )
     FLOW_REFUSED = (
         "security.flow_refused",
-        gettext_lazy("Registration or recovery page refused: another browser's, tampered, or a step skipped"),
+        gettext_lazy(
+            "Registration or recovery page refused: another browser's, asked for without a session, "
+            "tampered, or a step skipped"
+        ),
     )
     FLOW_ADOPTED = (
         "security.flow_adopted",

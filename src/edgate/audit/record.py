@@ -67,13 +67,14 @@ def record_event(
 
 
 def record_throttle_alert(
-    *, ctx: Ctx, limit: str, attempts: int, target: models.Model | None = None
+    *, ctx: Ctx, limit: str, attempts: int, target: models.Model | None = None, reason: str = ""
 ) -> AuditEvent:
-    """The first refusal of a limit in a window's time, for customer service to look at."""
+    """The first refusal of a limit in a window's time, for customer service to look at (with
+    `reason` for a limit counted per reason: flow_refused_site)."""
     return record_event(
         EventType.THROTTLE_ALERT,
         ctx=ctx,
         target=target,
         outcome=Outcome.DENIED,
-        detail={"limit": limit, "attempts": attempts},
+        detail={"limit": limit, "attempts": attempts, **({"reason": reason} if reason else {})},
     )

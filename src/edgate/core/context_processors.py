@@ -7,9 +7,24 @@ from django.utils.translation import gettext
 
 from . import conf
 
+# branding()'s answer per language, made once per process (every page asks for it): the page's
+# language, the site's first language and the product settings (conf.reset() makes a new
+# object, so a changed setting is never answered from here).
+_BRANDING: dict[tuple[str | None, str], tuple[object, dict[str, str]]] = {}
+
 
 def branding(request: HttpRequest | None) -> dict[str, str]:
     settings = conf.get()
+    key = (translation.get_language(), django_settings.LANGUAGE_CODE)
+    kept = _BRANDING.get(key)
+    if kept is not None and kept[0] is settings:
+        return kept[1]
+    names = _branding(settings)
+    _BRANDING[key] = (settings, names)
+    return names
+
+
+def _branding(settings: conf.EdgateSettings) -> dict[str, str]:
     # The agency's name in the page's language when the settings give one (AGENCY_NAME_
     # TRANSLATIONS); otherwise as written, in the site's first language.
     translated = settings.agency_name_in(translation.get_language())

@@ -192,6 +192,7 @@ def start(
 ) -> Flow:
     """A new flow of `graph`, owned by this session; the oldest of its flows beyond a few go."""
     flow = Flow(kind=graph.kind, state=state or graph.first, expires_at=timezone.now() + ttl())
+    flow.browser, flow.address = _browser(request), _address(request)
     flow.data = data or {}
     flow.save()
     _own(request, graph.kind, flow.pk)
@@ -393,6 +394,23 @@ def _why_not(row: Flow | None, mine: str, here: str, now: Any, graph: Graph) -> 
     if row.created_at < now - ADOPT_WITHIN:
         return "too_old"
     return "too_far"
+
+
+# How soon a browser that blocks cookies comes back for the flow it was just given (a redirect).
+JUST_MADE = timedelta(seconds=60)
+
+
+def made_here_just_now(request: HttpRequest, graph: Graph, flow_id: str) -> bool:
+    """Was the flow `flow_id` made within JUST_MADE by this browser (the same CSRF cookie, or
+    none like this request) from this address? What a browser that blocks cookies sends for the
+    flow it was given a moment ago; not a flow id taken from anyone else."""
+    return Flow.objects.filter(
+        pk=flow_id,
+        kind=graph.kind,
+        browser=_browser(request),
+        address=_address(request),
+        created_at__gte=timezone.now() - JUST_MADE,
+    ).exists()
 
 
 def disown(request: HttpRequest, graph: Graph, flow_id: str) -> None:

@@ -39,7 +39,11 @@ from .views import error_page
 #   "flow_mismatch"     the URL and the form name different flows (a tampered page)
 #   "forged_id"         an id this site never issued (flow.suspicious)
 #   "not_this_session"  the live flow of another session (flow.suspicious), asked for with a
-#                       session of this browser's own (with none: a browser that blocks cookies)
+#                       session of this browser's own
+#   "no_session"        the same, asked for without any session cookie: a browser that blocks
+#                       cookies, or a script that drops its session to go unnoticed (not sent
+#                       for the flow this browser was given from this address a moment ago:
+#                       flow.made_here_just_now)
 #   "step_skipped"      a step the flow has not reached (Graph.ahead)
 #   "adoption_refused"  page 1 posted again under an id whose row another session made, and not
 #                       handed over (flow.adopt), with `why`: another browser's or address's,
@@ -48,26 +52,39 @@ from .views import error_page
 # expired session owned), a page without any flow, Back to a step already passed, a double
 # submission.
 flow_refused = Signal()
+REFUSAL_REASONS = (
+    "flow_mismatch",
+    "forged_id",
+    "not_this_session",
+    "no_session",
+    "step_skipped",
+    "adoption_refused",
+)
 # A row made by page 1's first click handed to the second click's session (flow.adopt): sent
 # with request, graph and flow_id; the audit log records it (edgate.audit.refusals).
 flow_adopted = Signal()
 
 
 def refuse(request: HttpRequest, graph: Graph, reason: str, flow_id: str | None, why: str = "") -> None:
+    assert reason in REFUSAL_REASONS, reason
     flow_refused.send(FlowView, request=request, graph=graph, reason=reason, flow_id=flow_id or "", why=why)
 
 
 def refuse_foreign(request: HttpRequest, graph: Graph, flow_id: str) -> None:
     """A flow id this session does not own: refused, and told when it looks like an attempt.
 
-    Another session's live flow is one only when the request brings a session of its own. With
-    no session cookie at all, it is what a browser that blocks cookies sends for the flow it was
-    given a moment ago (the session that owns it was never kept): a person's setting, shown the
-    page that says cookies are needed (`cookies_needed`), not an attack. An id this site never
-    issued is recorded either way: no browser makes one up by accident."""
+    Another session's live flow asked for with no session cookie at all is what a browser that
+    blocks cookies sends for the flow it was given a moment ago (the session that owns it was
+    never kept): a person's setting, shown the page that says cookies are needed
+    (`cookies_needed`), and not recorded when the flow was made by this browser from this
+    address within the minute (`flow.made_here_just_now`). Otherwise it is recorded as
+    "no_session", apart from "not_this_session": a script could drop its session cookie to go
+    unnoticed. An id this site never issued is recorded either way."""
     reason = engine.suspicious(graph, flow_id)
     if reason == "not_this_session" and settings.SESSION_COOKIE_NAME not in request.COOKIES:
-        return
+        if engine.made_here_just_now(request, graph, flow_id):
+            return
+        reason = "no_session"
     if reason:
         refuse(request, graph, reason, flow_id)
 

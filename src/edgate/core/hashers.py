@@ -123,6 +123,9 @@ def hashing_slot() -> Iterator[None]:
 
 class EdgateArgon2Hasher(Argon2PasswordHasher):
     algorithm = "argon2"
+    # argon2-cffi through core.argon2_kept: the same library, its working memory kept between
+    # hashes (PASSWORD_HASHING_KEEP_MEMORY) instead of mapped and faulted in anew every time.
+    library = "edgate.core.argon2_kept"
     time_cost = 1
     memory_cost = 47104  # KiB = 46 MiB
     parallelism = 1

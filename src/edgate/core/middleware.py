@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import time
 from collections.abc import Callable
 
+from csp import constants as csp_constants
+from csp import middleware as csp_middleware
+from csp import utils as csp_utils
 from django.conf import settings
 from django.contrib.auth import logout
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
 from . import conf, hashers, proxies, views
@@ -191,3 +197,53 @@ class RequestBodyLimitMiddleware:
             request.META["CONTENT_LENGTH"] = str(len(body))
             request._stream = io.BytesIO(body)  # type: ignore[attr-defined]
         return self.get_response(request)
+
+
+class CSPMiddleware(csp_middleware.CSPMiddleware):
+    """django-csp's, with the policy text made once per process for the responses that change
+    nothing of it (no nonce asked for, no view's update, replacement or own policy, no
+    exemption): every page but the sign-in pages of a pending authorization request
+    (sso.middleware), whose form-action names the client. django-csp builds the same text anew
+    for every response; what it builds depends on the settings alone, and a changed setting
+    (tests) empties the kept text."""
+
+    _PARTS = ("_csp_config", "_csp_update", "_csp_replace", "_csp_exempt")
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if (
+            getattr(request, "_csp_nonce", None) is not None
+            or any(getattr(response, name, None) not in (None, False) for name in self._PARTS)
+            or any(getattr(response, f"{name}_ro", None) not in (None, False) for name in self._PARTS)
+            or _csp_prefixes()
+        ):
+            return super().process_response(request, response)  # type: ignore[no-any-return]
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return response
+        for header, report_only in ((csp_constants.HEADER, False), (csp_constants.HEADER_REPORT_ONLY, True)):
+            policy = _csp_policy(report_only)
+            if policy and header not in response:
+                response[header] = policy
+        # As django-csp does once the header is written: asking for a nonce now is an error.
+        request.csp_nonce = csp_middleware.CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
+        return response
+
+
+@functools.cache
+def _csp_policy(report_only: bool) -> str:
+    return csp_utils.build_policy(report_only=report_only)
+
+
+@functools.cache
+def _csp_prefixes() -> bool:
+    """Whether either policy excludes paths (EXCLUDE_URL_PREFIXES): then django-csp decides."""
+    return any(
+        (getattr(settings, name, None) or {}).get("EXCLUDE_URL_PREFIXES")
+        for name in ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY")
+    )
+
+
+@receiver(setting_changed)
+def _csp_setting_changed(setting: str, **kwargs: object) -> None:
+    if setting.startswith("CONTENT_SECURITY_POLICY") or setting == "DEBUG":
+        _csp_policy.cache_clear()
+        _csp_prefixes.cache_clear()

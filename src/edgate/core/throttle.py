@@ -416,10 +416,11 @@ class Overflow:
     over: int
 
 
-def within_ceiling(limit: Limit, ident: str) -> bool:
+def ceiling_count(limit: Limit, ident: str) -> int:
     """Count one against a ceiling of `limit.limit` per fixed window of `limit.window` (not a
-    sliding estimate: the windows are what `overflow_to_report` reports); True within it. The
-    first one over it in a window marks the window, so that its excess is reported once, by
+    sliding estimate: the windows are what `overflow_to_report` reports); this one's number in
+    its window (within the ceiling while <= limit.limit; limit.limit + 1 is the first over it).
+    The first one over it in a window marks the window, so that its excess is reported once, by
     whichever later call of `overflow_to_report` comes first. One atomic increment in the store
     (Redis, else the database), shared by every node; a store that fails raises, as for every
     limit here, so nothing is let through uncounted."""
@@ -431,7 +432,30 @@ def within_ceiling(limit: Limit, ident: str) -> bool:
         # The marker's time is the window's end, pushed on by REPORT_WITHIN so that it outlives
         # the window (a marker expires at its time): see overflow_to_report.
         backend.set_until(f"over:{key}", current + limit.window + REPORT_WITHIN)
-    return number <= limit.limit
+    return number
+
+
+def within_ceiling(limit: Limit, ident: str) -> bool:
+    """`ceiling_count`, True within the ceiling."""
+    return ceiling_count(limit, ident) <= limit.limit
+
+
+def count_once(limit: Limit, ident: str, member: str) -> None:
+    """Count `member` (an address, say) once in the current window of `limit` for `ident`: how
+    many distinct members a window saw, read by `counted_once`. Only the number is kept; each
+    member only as a keyed hash in a marker that lapses with the window's report."""
+    now = timezone.now()
+    current = _windows(limit, now)[0]
+    key, backend = _key(limit, ident), store()
+    until = current + limit.window + REPORT_WITHIN
+    seen = crypto.lookup_hash("throttle:seen", f"{key}:{int(current.timestamp())}:{member}")
+    if backend.claim_until(f"seen:{seen}", until, now) is None:
+        backend.incr(f"distinct:{key}", current, limit.window + REPORT_WITHIN)
+
+
+def counted_once(limit: Limit, ident: str, start: datetime) -> int:
+    """The distinct members `count_once` counted in the window of `limit` that began at `start`."""
+    return store().get(f"distinct:{_key(limit, ident)}", start)
 
 
 def overflow_to_report(limit: Limit, ident: str) -> Overflow | None:

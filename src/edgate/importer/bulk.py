@@ -4,10 +4,12 @@ Rows that create a new person — nearly all of them in a first load — are mat
 in-memory index of the person table (kept up to date with every row, so duplicates within
 the file are found), given a User Name allocated in memory (`usernames.NameBook`, the rule of
 a single allocation), and written in batches with COPY: Person, Profile (awaiting setup), the
-ImportedRow, with --org the staff entry, and their audit events. Rows and events are built by
-the builders the per-row actions use themselves (`build_person`, `build_precreated_profile`,
-`build_staff_entry`, `person_created_event`, …), so a batch writes what the actions would,
-with the actor and client address of the import's context. Every other row (an exact match to
+ImportedRow, with --org the staff entry, and their audit events. Rows and events are what
+the builders the per-row actions use themselves give (`person_row`, from which `build_person`
+builds its Person; `build_precreated_profile`, `build_staff_entry`, `person_created_event`, …
+for a batch's first row, the template of the others, which differ only by their ids, User
+Name and random password: `batch_rows`), so a batch writes what the actions would, with the
+actor and client address of the import's context. Every other row (an exact match to
 update, a conflict, a changed row of an earlier import) first flushes the batch, then goes
 through the per-row path (`service.import_row`).
 
@@ -40,6 +42,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import lru_cache
 from operator import attrgetter
 from typing import Any
@@ -48,10 +51,10 @@ from django.db import DatabaseError, IntegrityError, connection, models, transac
 from django.utils import timezone
 
 from edgate.accounts import usernames
-from edgate.accounts.actions import build_precreated_profile, profile_precreated_event
+from edgate.accounts.actions import build_precreated_profile, profile_precreated_event, unusable_password
 from edgate.accounts.models import Profile
 from edgate.audit.events import COPY_COLUMNS as AUDIT_COLUMNS
-from edgate.audit.events import chained_rows
+from edgate.audit.events import chained_rows_for_targets
 from edgate.core.context import Ctx
 from edgate.directory.actions import build_staff_entry, staff_added_event
 from edgate.directory.models import Organization, StaffEntry
@@ -60,7 +63,7 @@ from edgate.identity.engine import Outcome as MatchOutcome
 from edgate.identity.records import Identity
 from edgate.matching import service as matching
 from edgate.matching.candidates import identity_of
-from edgate.people.actions import PersonData, Sealed, build_person, person_created_event
+from edgate.people.actions import PersonData, Sealed, build_person, person_created_event, person_row
 from edgate.people.models import Person, new_state_id, ssn_lookup
 
 from . import writer as writer_process
@@ -134,13 +137,19 @@ def _getter(columns: tuple[str, ...]) -> Callable[[models.Model], tuple]:  # typ
     return get if len(columns) > 1 else lambda row: (get(row),)
 
 
+# Where batch_rows puts what varies from row to row.
 _PROBLEMS = PERSON_COLUMNS.index("data_problems")
-
-
-def _person_values(person: Person) -> tuple:  # type: ignore[type-arg]
-    # COPY sends text: the JSON column goes as its JSON text.
-    values = _values(person, PERSON_COLUMNS)
-    return (*values[:_PROBLEMS], json.dumps(person.data_problems), *values[_PROBLEMS + 1 :])
+_PERSON_ID = PERSON_COLUMNS.index("id")
+_PERSON_CREATED = PERSON_COLUMNS.index("created_at")
+_PERSON_UPDATED = PERSON_COLUMNS.index("updated_at")
+_PROFILE_ID = PROFILE_COLUMNS.index("id")
+_PROFILE_PASSWORD = PROFILE_COLUMNS.index("password")
+_PROFILE_USERNAME = PROFILE_COLUMNS.index("username")
+_PROFILE_PERSON = PROFILE_COLUMNS.index("person_id")
+_PROFILE_CREATED = PROFILE_COLUMNS.index("created_at")
+_STAFF_ID = STAFF_COLUMNS.index("id")
+_STAFF_PERSON = STAFF_COLUMNS.index("person_id")
+_STAFF_CREATED = STAFF_COLUMNS.index("created_at")
 
 
 def _copy(cursor, table: str, columns: Iterable[str], rows: list[tuple]) -> None:  # type: ignore[no-untyped-def,type-arg]
@@ -271,47 +280,91 @@ def _analyze() -> None:
 
 def _write(records: list[Record], target: Target) -> tuple[int, int]:
     """COPY the batch; returns the highest person and Profile ids given."""
-    organization, ctx = target.organization, target.ctx
     with connection.cursor() as cursor:
         n = len(records)
         person_ids = _reserve(cursor, "people_person_id_seq", n)
         profile_ids = _reserve(cursor, "accounts_profile_id_seq", n)
-        staff_ids = _reserve(cursor, "directory_staffentry_id_seq", n) if organization else [0] * n
-        now = timezone.now()
-        people, profiles, imported, staff, events = [], [], [], [], []
-        for (data, sealed, username, row_key, digest), person_id, profile_id, staff_id in zip(
-            records, person_ids, profile_ids, staff_ids, strict=True
-        ):
-            person = build_person(data, source=target.source, sealed=sealed)
-            person.pk, person.created_at, person.updated_at = person_id, now, now
-            profile = build_precreated_profile(person=person, username=username)
-            profile.pk, profile.created_at = profile_id, now
-            people.append(_person_values(person))
-            profiles.append(_values(profile, PROFILE_COLUMNS))
-            events += [
-                person_created_event(person, ctx=ctx),
-                profile_precreated_event(profile, ctx=ctx),
-            ]
-            imported.append((target.source, row_key, digest, "created", person_id, now))
-            if organization is not None:
-                entry = build_staff_entry(
-                    person=person, organization=organization, role_title=target.role_title
-                )
-                entry.pk, entry.created_at = staff_id, now
-                staff.append(_values(entry, STAFF_COLUMNS))
-                events.append(staff_added_event(entry, ctx=ctx))
-        # The events the per-row actions would record (their own builders made them), with
-        # the import's context, chained (a chain claimed, hashes computed) in this transaction.
-        audit_rows = chained_rows(events, at=now)
+        staff_ids = _reserve(cursor, "directory_staffentry_id_seq", n) if target.organization else [0] * n
+        tables = batch_rows(records, target, (person_ids, profile_ids, staff_ids), timezone.now())
         raw = cursor.cursor
         # COPY runs on the driver's cursor; this turns its errors into Django's (IntegrityError).
         with connection.wrap_database_errors:
-            _copy(raw, "people_person", PERSON_COLUMNS, people)
-            _copy(raw, "accounts_profile", PROFILE_COLUMNS, profiles)
-            _copy(raw, "importer_importedrow", ROW_COLUMNS, imported)
-            _copy(raw, "directory_staffentry", STAFF_COLUMNS, staff)
-            _copy(raw, "audit_auditevent", AUDIT_COLUMNS, audit_rows)
+            for table, columns, rows in tables:
+                _copy(raw, table, columns, rows)
     return max(person_ids, default=0), max(profile_ids, default=0)
+
+
+Table = tuple[str, tuple[str, ...], list[Any]]
+
+
+def batch_rows(
+    records: list[Record], target: Target, ids: tuple[list[int], list[int], list[int]], now: datetime
+) -> list[Table]:
+    """Each table's COPY rows for a batch: what the per-row actions write, built without a
+    model object per row. A Person's columns are `person_row`'s (what `build_person` builds its
+    Person from); a Profile and a staff entry differ from one row to the next only by their id,
+    person, User Name and (the Profile) unusable password, so the rest of their columns are
+    taken from one built by the actions' own builder (`build_precreated_profile`,
+    `build_staff_entry`) for the batch's first row; the audit events likewise differ only by
+    their targets' ids (`chained_rows_for_targets`, from the events the actions' builders make
+    for that first row). A test compares every table with the rows of model objects built for
+    each row."""
+    if not records:
+        return []
+    person_ids, profile_ids, staff_ids = ids
+    organization, ctx = target.organization, target.ctx
+    # The batch's first row, built by the actions' builders: the template of the others.
+    data, sealed, username, _, _ = records[0]
+    person = build_person(data, source=target.source, sealed=sealed)
+    person.pk = person_ids[0]
+    profile = build_precreated_profile(person=person, username=username)
+    profile.pk = profile_ids[0]
+    events = [person_created_event(person, ctx=ctx), profile_precreated_event(profile, ctx=ctx)]
+    profile_template = list(_values(profile, PROFILE_COLUMNS))
+    profile_template[_PROFILE_CREATED] = now
+    staff_template: list[Any] = []
+    if organization is not None:
+        entry = build_staff_entry(person=person, organization=organization, role_title=target.role_title)
+        entry.pk = staff_ids[0]
+        events.append(staff_added_event(entry, ctx=ctx))
+        staff_template = list(_values(entry, STAFF_COLUMNS))
+        staff_template[_STAFF_CREATED] = now
+
+    people, profiles, imported, staff, targets = [], [], [], [], []
+    source = target.source
+    for (data, sealed, username, row_key, digest), person_id, profile_id, staff_id in zip(
+        records, person_ids, profile_ids, staff_ids, strict=True
+    ):
+        row = person_row(data, source=source, sealed=sealed)
+        row[_PERSON_ID] = person_id
+        row[_PERSON_CREATED] = row[_PERSON_UPDATED] = now
+        row[_PROBLEMS] = json.dumps(row[_PROBLEMS])  # COPY sends text: the JSON column as JSON
+        people.append(row)
+        profile_row = profile_template.copy()
+        profile_row[_PROFILE_ID] = profile_id
+        profile_row[_PROFILE_PASSWORD] = unusable_password()
+        profile_row[_PROFILE_USERNAME] = username
+        profile_row[_PROFILE_PERSON] = person_id
+        profiles.append(profile_row)
+        imported.append((source, row_key, digest, "created", person_id, now))
+        if organization is not None:
+            staff_row = staff_template.copy()
+            staff_row[_STAFF_ID] = staff_id
+            staff_row[_STAFF_PERSON] = person_id
+            staff.append(staff_row)
+            targets.append((str(person_id), str(profile_id), str(staff_id)))
+        else:
+            targets.append((str(person_id), str(profile_id)))
+    # The events the per-row actions would record, with the import's context, chained (a chain
+    # claimed, hashes computed) in this transaction.
+    audit_rows = chained_rows_for_targets(events, targets, at=now)
+    return [
+        ("people_person", PERSON_COLUMNS, people),
+        ("accounts_profile", PROFILE_COLUMNS, profiles),
+        ("importer_importedrow", ROW_COLUMNS, imported),
+        ("directory_staffentry", STAFF_COLUMNS, staff),
+        ("audit_auditevent", AUDIT_COLUMNS, audit_rows),
+    ]
 
 
 def _reserve(cursor, sequence: str, count: int) -> list[int]:  # type: ignore[no-untyped-def]

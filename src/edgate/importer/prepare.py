@@ -51,6 +51,8 @@ QUEUED = 64
 # Below this many rows (and in a dry run) the import reads and prepares rows itself: starting
 # the child costs more than it saves.
 MIN_ROWS = 20_000
+# How long to wait for a child whose end of the queue closed to be reaped (its exit code).
+GRACE = 5.0
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,13 @@ class Preparer:
         )
         self.child.start()
         receive.close()
+        # This process only reads the queue: its copy of the pipe's write end is closed, so that
+        # the child's death is an end of file here. Left open, a child killed while its feeder
+        # thread was writing a chunk (500 rows, larger than the pipe's buffer: most of the time
+        # the child is blocked there, waiting for this process to read) left half a message that
+        # `get` began to read and then waited for forever, whatever its timeout (the timeout
+        # covers only the wait for the first bytes). multiprocessing has no public call for this.
+        self.queue._writer.close()  # type: ignore[attr-defined]
 
     def __enter__(self) -> Preparer:
         return self
@@ -296,6 +305,10 @@ class Preparer:
                     ended = f"the row-preparing process ended (exit code {self.child.exitcode})"
                     raise PrepareFailed(ended) from None
                 continue
+            except (EOFError, OSError):  # it died, perhaps in the middle of a message
+                self.child.join(GRACE)
+                ended = f"the row-preparing process ended (exit code {self.child.exitcode})"
+                raise PrepareFailed(ended) from None
             if chunk is None:
                 break
             if isinstance(chunk, _Failure):

@@ -34,6 +34,17 @@ def new_state_id() -> str:
 KEY_FIELDS = ("last_name_key", "last_name_phonetic", "former_last_name_key", "first_name_key")
 
 
+def name_keys(first_name: str, last_name: str, former_last_name: str) -> tuple[str, str, str, str]:
+    """The blocking keys of KEY_FIELDS, in that order (`Person.fill_keys`, and the bulk import's
+    rows, which are built without a Person)."""
+    return (
+        normalize.name_key(last_name),
+        normalize.phonetic(last_name),
+        normalize.name_key(former_last_name),
+        normalize.name_key(first_name),
+    )
+
+
 class Person(models.Model):
     first_name = models.CharField(max_length=60)
     middle_name = models.CharField(max_length=60, blank=True)
@@ -113,10 +124,12 @@ class Person(models.Model):
 
     def fill_keys(self) -> None:
         """Blocking keys, kept in step with the names (bulk loaders call this too)."""
-        self.last_name_key = normalize.name_key(self.last_name)
-        self.last_name_phonetic = normalize.phonetic(self.last_name)
-        self.former_last_name_key = normalize.name_key(self.former_last_name)
-        self.first_name_key = normalize.name_key(self.first_name)
+        (
+            self.last_name_key,
+            self.last_name_phonetic,
+            self.former_last_name_key,
+            self.first_name_key,
+        ) = name_keys(self.first_name, self.last_name, self.former_last_name)
 
     @property
     def ssn_masked(self) -> str:

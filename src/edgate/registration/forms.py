@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -121,6 +122,7 @@ class SecurityForm(NewPasswordMixin, HintMixin, UswdsForm):
         password_context: PasswordContext | None = None,
         require_code: bool = False,
         confirm_ssn: bool = False,
+        first_ssn: str = "",
         **kwargs: Any,
     ) -> None:
         # The person's names, User Name and birth date (PasswordContext.from_identity for a new
@@ -128,6 +130,8 @@ class SecurityForm(NewPasswordMixin, HintMixin, UswdsForm):
         self.user = password_context or PasswordContext(
             username=username, first_name=first_name, last_name=last_name
         )
+        # The SSN the person typed on page 1 (confirm_ssn): `ssn_again` must match it.
+        self._first_ssn = first_ssn
         super().__init__(*args, **kwargs)
         # The person is given their User Name only once this page is done.
         self.fields["new_password"].help_text = passwords.help_text(username_known=False)
@@ -144,8 +148,17 @@ class SecurityForm(NewPasswordMixin, HintMixin, UswdsForm):
             code = {"code": self.fields.pop("code")} if "code" in self.fields else {}
             self.fields = {**code, "ssn_again": uswds_field(SSN_AGAIN_FIELD()), **self.fields}
 
+    @sensitive_variables()
     def clean_ssn_again(self) -> str:
-        return clean_ssn(self.cleaned_data["ssn_again"])
+        # Compared with what this person typed on their own page 1, not with the record (which
+        # has no SSN): an error they can correct, and no oracle of anyone else's number.
+        typed = clean_ssn(self.cleaned_data["ssn_again"])
+        if not constant_time_compare(typed, self._first_ssn):
+            raise ValidationError(SSN_DIFFERS, code="ssn_differs")
+        return typed
+
+
+SSN_DIFFERS = _("This does not match the number you typed on the first page.")
 
 
 def SSN_AGAIN_FIELD() -> forms.CharField:  # noqa: N802 - a field factory, read like a class
@@ -154,10 +167,7 @@ def SSN_AGAIN_FIELD() -> forms.CharField:  # noqa: N802 - a field factory, read 
         max_length=20,
         widget=NoEchoInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
         error_messages={"required": _("Enter your Social Security Number.")},
-        help_text=_(
-            "Your record has no Social Security Number yet: the one you typed on the first page is "
-            "added to it when you type it here the same way, so that a typo is not kept. 9 digits."
-        ),
+        help_text=_("Type it again; we add it to your record only if both match."),
     )
 
 

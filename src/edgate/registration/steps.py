@@ -95,6 +95,7 @@ def setup_kwargs(run: Run) -> dict[str, Any]:
         ),
         "require_code": require_code,
         "confirm_ssn": require_code and flows.ssn_to_add(run.data, profile),
+        "first_ssn": run.data.get("typed_ssn", ""),
     }
 
 

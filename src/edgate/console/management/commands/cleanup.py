@@ -28,7 +28,7 @@ class Command(BaseCommand):
         "Remove expired sessions, flows, throttle counters and delay markers, near-match counts past "
         "their window, activation codes spent more than 30 days ago, the records of single sign-on "
         "token families that have ended and single sign-on consents that have lapsed; write the "
-        "number of refused flow pages a past minute did not record one by one (the site's ceiling) "
+        "number of flow refusal events a past minute did not record one by one (the site's ceiling) "
         "if no later refusal has (run hourly: deploy/systemd/edgate-cleanup.timer)."
     )
 
@@ -48,8 +48,8 @@ class Command(BaseCommand):
             f"{ended} ended token families, {lapsed} lapsed single sign-on consents and "
             f"{sessions} expired sessions."
         )
-        if suppressed is not None:
+        for summary in suppressed:
             self.stdout.write(
-                f"Recorded {suppressed.detail['suppressed']} refused flow pages beyond the site's ceiling "
-                f"({suppressed.detail['from']} to {suppressed.detail['until']})."
+                f"Recorded {summary.detail['suppressed']} refusal events beyond the site's ceiling "
+                f"({summary.detail['from']} to {summary.detail['until']})."
             )

@@ -1,0 +1,85 @@
+"""Argon2's working memory kept between hashes (core/argon2_kept.py): the same hashes as
+argon2-cffi writes and verifies, the memory wiped after each hash and not mapped anew."""
+
+from __future__ import annotations
+
+import resource
+
+import argon2
+import pytest
+from django.contrib.auth.hashers import check_password, get_hasher, make_password
+
+from edgate.core import argon2_kept
+
+SALT = "abcdefghijklmnopqrstuv"  # Django's salts are 22 letters and digits
+PASSWORDS = ["correct horse battery staple", "pässwörd — ñ 密码", "x" * 200]
+
+
+def library_hash(password: str, salt: str = SALT) -> str:
+    hasher = get_hasher()
+    return (
+        "argon2"
+        + argon2.low_level.hash_secret(
+            password.encode(),
+            salt.encode(),
+            time_cost=hasher.time_cost,
+            memory_cost=hasher.memory_cost,
+            parallelism=hasher.parallelism,
+            hash_len=argon2.DEFAULT_HASH_LENGTH,
+            type=argon2.low_level.Type.ID,
+        ).decode()
+    )
+
+
+@pytest.mark.parametrize("password", PASSWORDS)
+def test_the_same_hash_as_argon2_cffi_writes(password: str) -> None:
+    assert get_hasher().encode(password, SALT) == library_hash(password)
+
+
+@pytest.mark.parametrize("password", PASSWORDS)
+def test_verifies_argon2_cffi_hashes_and_refuses_other_passwords(password: str) -> None:
+    encoded = library_hash(password)
+    assert check_password(password, encoded)
+    assert not check_password(password + " ", encoded)
+    assert not check_password("", encoded)
+
+
+def test_other_hashes_go_to_argon2_cffi() -> None:
+    """Other parameters, another variety, a non-canonical or broken encoding: argon2-cffi's own
+    verify decides (and Django reads its refusal as a wrong password)."""
+    other = "argon2" + argon2.PasswordHasher(time_cost=2, memory_cost=8192, parallelism=2).hash("pw")
+    argon2i = "argon2" + argon2.PasswordHasher(memory_cost=8192, type=argon2.Type.I).hash("pw")
+    assert check_password("pw", other) and not check_password("px", other)
+    assert check_password("pw", argon2i) and not check_password("px", argon2i)
+    good = library_hash("pw")
+    last = good[-1]
+    non_canonical = good[:-1] + ("B" if last == "A" else chr(ord(last) + 1))  # padding bits set
+    broken = [good[:-4], good + "A", good.replace("$v=19", "$v=16"), non_canonical, good[:-1] + "*"]
+    for encoded in broken:
+        assert not check_password("pw", encoded)
+
+
+def test_memory_is_kept_wiped_and_not_faulted_in_again(settings: object) -> None:
+    encoded = make_password("correct horse battery staple")
+    other = "argon2" + argon2.PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash("pw")
+    assert check_password("pw", other)  # a buffer of another size, kept for a while
+    assert check_password("correct horse battery staple", encoded)  # a buffer is made and kept
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(3):
+        assert check_password("correct horse battery staple", encoded)
+    faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 3
+    # libargon2's own allocation faults in 11,778 pages of 4 KiB for every hash (46 MiB).
+    assert faults < 1000, faults
+    kept = argon2_kept.MEMORY.buffers()
+    assert 1 <= len(kept) <= 2
+    # Nothing of the hash is left in it: libargon2 wipes its memory before giving it back.
+    assert not any(bytes(argon2_kept.ffi.buffer(kept[0])))
+
+
+def test_off_by_setting(settings: object) -> None:
+    settings.PASSWORD_HASHING_KEEP_MEMORY = False  # type: ignore[attr-defined]
+    encoded = make_password("correct horse battery staple")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    assert check_password("correct horse battery staple", encoded)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before > 10000
+    assert get_hasher().encode("pw", SALT) == library_hash("pw")
