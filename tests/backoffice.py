@@ -13,6 +13,7 @@ second factor passed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
@@ -134,16 +135,31 @@ def console_client(profile: Profile | None) -> Client:
     return client
 
 
+def dob_parts(born: date | None) -> dict[str, str]:
+    """A date of birth as the console's three boxes send it (month, day, year)."""
+    if born is None:
+        return {"dob_month": "", "dob_day": "", "dob_year": ""}
+    return {"dob_month": str(born.month), "dob_day": str(born.day), "dob_year": str(born.year)}
+
+
+def typed_dob(extra: dict[str, str]) -> dict[str, str]:
+    """`date_of_birth="1991-02-17"` (or "") in a test's post: the three boxes, as typed."""
+    if "date_of_birth" in extra:
+        typed = extra.pop("date_of_birth")
+        extra.update(dob_parts(date.fromisoformat(typed) if typed else None))
+    return extra
+
+
 def new_post(who: Someone, role_title: str = "Teacher", **extra: str) -> dict[str, str]:
     """The console's "add someone new" form, filled in for `who`."""
     return {
         "first_name": who.first_name,
         "middle_name": "",
         "last_name": who.last_name,
-        "date_of_birth": who.date_of_birth.isoformat(),
+        **dob_parts(who.date_of_birth),
         "ssn": who.ssn,
         "email": "",
         "phone": "",
         "role_title": role_title,
-        **extra,
+        **typed_dob(extra),
     }

@@ -39,6 +39,14 @@ from .test_recovery_code import screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def fill_date_of_birth(page: Page, born: date) -> None:
+    """The three boxes of a date of birth (month, day, year)."""
+    group = page.get_by_test_id("date-of-birth")
+    group.get_by_label("Month").select_option(str(born.month))
+    group.get_by_label("Day").fill(str(born.day))
+    group.get_by_label("Year").fill(str(born.year))
+
+
 def check(page: Page) -> None:
     """axe finds nothing, and the page shows no registered SSN, password or hint answer (nor a
     date of birth outside the person's own form and the privileged console pages)."""
@@ -163,15 +171,16 @@ def test_partial_match_corrected_by_the_directory_administrator_then_exact(
     same_person = admin.get_by_role("radio", name=re.compile(r"^Same person"))
     admin.get_by_text(re.compile(r"^Same person:")).click()  # USWDS radios: the label is what shows
     expect(same_person).to_be_checked()
-    admin.get_by_label("Date of birth on the record").fill(
-        f"{typed.date_of_birth:%m/%d/%Y}"
-    )  # as its hint says
+    fill_date_of_birth(admin, typed.date_of_birth)  # month, day and year: no order to guess
     admin.get_by_role("button", name="Resolve the case").click()
     expect(admin.get_by_role("alert").first).to_contain_text("There is a problem")
     expect(admin.get_by_text("Give the reason: it is kept with the case.").first).to_be_visible()
     check(admin)
     expect(same_person).to_be_checked()
-    expect(admin.get_by_label("Date of birth on the record")).to_have_value(f"{typed.date_of_birth:%m/%d/%Y}")
+    born = admin.get_by_test_id("date-of-birth")
+    expect(born.get_by_role("group", name="Date of birth on the record")).to_be_visible()
+    expect(born.get_by_label("Day")).to_have_value(str(typed.date_of_birth.day))
+    expect(born.get_by_label("Year")).to_have_value(str(typed.date_of_birth.year))
     admin.get_by_label("Reason").fill("Checked the hiring file: the record's date of birth was mistyped")
     admin.get_by_role("button", name="Resolve the case").click()
     expect(admin.get_by_test_id("case-status")).to_have_text("Resolved")
@@ -240,7 +249,7 @@ def test_new_staff_member_granted_mdcs_claims_the_precreated_profile(
     # never shows back (the date of birth and the SSN).
     page.get_by_label("First or given name").fill(newcomer.first_name)
     page.get_by_label("Last or family name").fill(newcomer.last_name)
-    page.get_by_label("Date of birth").fill(f"{newcomer.date_of_birth:%m/%d/%Y}")
+    fill_date_of_birth(page, newcomer.date_of_birth)
     page.get_by_label("Social Security Number").fill(newcomer.ssn)
     page.get_by_label("Email address").fill("ingrid.solvang@example.org")
     page.get_by_label("Phone number").fill("(555) 201-3344")
@@ -250,7 +259,7 @@ def test_new_staff_member_granted_mdcs_claims_the_precreated_profile(
     expect(page.get_by_role("alert").first).to_contain_text("There is a problem")
     check(page)
     assert not Person.objects.filter(last_name=newcomer.last_name).exists()
-    page.get_by_label("Date of birth").fill(f"{newcomer.date_of_birth:%m/%d/%Y}")
+    fill_date_of_birth(page, newcomer.date_of_birth)
     page.get_by_label("Social Security Number").fill(newcomer.ssn)
     page.get_by_label("Role title").fill("Data Manager")
     page.get_by_role("button", name=f"Add to the staff of {a1.name}").click()

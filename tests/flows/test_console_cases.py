@@ -22,7 +22,7 @@ from edgate.matching import actions, service
 from edgate.matching.models import CaseOutcome, CaseStatus, DistinctPair, MatchCase
 from edgate.people.models import Person
 
-from ..backoffice import World, build_world, console_client, new_post
+from ..backoffice import World, build_world, console_client, dob_parts, new_post
 from ..factories import CTX, Someone, on_file, security_post, someone, with_profile
 from .helpers import landed, location, open_case, post_step, register_new, start, step, url
 
@@ -94,9 +94,12 @@ def resolve_post(case: MatchCase, **fields: object) -> dict[str, object]:
         "middle_name": person.middle_name,
         "last_name": person.last_name,
         "former_last_name": person.former_last_name,
-        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else "",
+        **dob_parts(person.date_of_birth),
         "reason": "Checked the license file",
     }
+    if "date_of_birth" in fields:  # typed into the three boxes (month, day, year)
+        typed = fields.pop("date_of_birth")
+        data.update(dob_parts(date.fromisoformat(str(typed)) if typed else None))
     data.update(fields)
     return data
 
@@ -410,8 +413,10 @@ def test_a_resolved_case_cannot_be_resolved_again(world: World) -> None:
         ({"outcome": "same_person", "reason": "   "}, "reason", "Give the reason"),
         ({"reason": "fine"}, "outcome", "Choose whether"),
         ({"outcome": "maybe"}, "outcome", "Choose whether"),
-        ({"outcome": "same_person", "date_of_birth": "not a date"}, "date_of_birth", "real date"),
-        ({"outcome": "same_person", "date_of_birth": "2999-01-01"}, "date_of_birth", "in the past"),
+        ({"outcome": "same_person", "dob_month": "2", "dob_day": "30"}, "dob_day", "real date"),
+        ({"outcome": "same_person", "dob_day": "x"}, "dob_day", "Enter a day from 1 to 31"),
+        ({"outcome": "same_person", "dob_year": "91"}, "dob_year", "4 digits"),
+        ({"outcome": "same_person", "date_of_birth": "2999-01-01"}, "dob_year", "in the past"),
         ({"outcome": "same_person", "first_name": ""}, "first_name", "Enter the first name"),
         ({"outcome": "same_person", "last_name": "R2D2"}, "last_name", "letters"),
         ({"outcome": "different_people", "first_name": "Rylee"}, None, "Corrections to the record"),
@@ -763,7 +768,7 @@ def test_resolving_a_case_about_a_record_without_a_date_of_birth(world: World) -
     case = case_against(person, record)  # the SSN agrees; the record has no date of birth
     da = console_client(world.da_a)
     page = da.get(case_url(case))
-    assert page.status_code == 200 and not page.context["resolve_form"].fields["date_of_birth"].required
+    assert page.status_code == 200 and not page.context["resolve_form"].date_of_birth_required
     assert "The record has no date of birth" in page.content.decode()
     response = da.post(case_url(case, "resolve"), resolve_post(case, outcome="same_person", date_of_birth=""))
     assert response.status_code == 302
@@ -787,7 +792,7 @@ def test_the_resolver_may_add_a_missing_date_of_birth_but_not_remove_one(world: 
     removed = console_client(world.service).post(
         case_url(other, "resolve"), resolve_post(other, outcome="same_person", date_of_birth="")
     )
-    assert removed.status_code == 200 and removed.context["resolve_form"].errors["date_of_birth"]
+    assert removed.status_code == 200 and removed.context["resolve_form"].errors["dob_month"]
     # A Directory Administrator is not shown it: left empty, the record's is kept.
     kept = da.post(case_url(other, "resolve"), resolve_post(other, outcome="same_person", date_of_birth=""))
     assert kept.status_code == 302
@@ -841,7 +846,8 @@ def test_the_resolve_post_s_date_of_birth_is_hidden_from_error_reports(world: Wo
     )
     assert response.status_code == 200
     reported = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
-    assert reported["date_of_birth"] == SafeExceptionReporterFilter.cleansed_substitute
+    for part in ("dob_month", "dob_day", "dob_year"):
+        assert reported[part] == SafeExceptionReporterFilter.cleansed_substitute
     assert reported["first_name"] == "Riley"
 
 

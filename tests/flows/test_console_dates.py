@@ -1,8 +1,11 @@
-"""The console's date fields in English and Spanish: one text box each, typed month first, with
-the order said in the page's language under the label ("Month/day/year", "Mes/día/año") and a
-saved date shown back month first. Not <input type=date>, whose placeholder Chromium writes in
-the browser's language ("mm/dd/yyyy" on a Spanish page). And no console form leaves its checks
-to the browser (novalidate): Chromium's "Please fill out this field" bubble is in the browser's
+"""The console's date fields in English and Spanish. A date of birth is three boxes (month, day,
+year), as on the wizard's page 1: no order to guess, so a day-first typist's 5 March is not read
+as May 3. Other dates (a start date, the activity filter) are one text box typed month first,
+the order said in the page's language under the label ("Month/day/year", "Mes/día/año"), its
+example's day above 12, the year in 4 digits ("05/12/60" is refused, not read as 2060), a saved
+date shown back month first. Not <input type=date>, whose placeholder Chromium writes in the
+browser's language ("mm/dd/yyyy" on a Spanish page). And no console form leaves its checks to
+the browser (novalidate): Chromium's "Please fill out this field" bubble is in the browser's
 language too; the page's own error summary says it in the page's."""
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from edgate.directory import actions as directory_actions
 from edgate.directory.models import StaffEntry
 from edgate.identity.records import Identity
 from edgate.matching import service
-from tests.backoffice import World, build_world, console_client
+from edgate.people.models import Person
+from tests.backoffice import World, build_world, console_client, new_post
 from tests.factories import CTX, on_file, someone
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +50,7 @@ def date_inputs(page: str, *names: str) -> dict[str, str]:
 
 def assert_typed_date_fields(page: str, language: str, *names: str) -> None:
     with translation.override(language):
-        hint = translation.gettext(f"{HINT} 02/17/1991.").split(",")[0]  # "Month/day/year", "Mes/día/año"
+        hint = translation.gettext(f"{HINT} 11/15/2026.").split(",")[0]  # "Month/day/year", "Mes/día/año"
     assert 'type="date"' not in page
     for name, tag in date_inputs(page, *names).items():
         assert 'type="text"' in tag, tag
@@ -54,6 +58,22 @@ def assert_typed_date_fields(page: str, language: str, *names: str) -> None:
         assert described, tag
         helptext = re.search(rf'id="{described.group(1).split()[0]}"[^>]*>([^<]*)<', page)
         assert helptext and hint in helptext.group(1), (name, helptext and helptext.group(1))
+
+
+def assert_date_of_birth_boxes(page: str, language: str, born: date | None = None) -> None:
+    """Month, day and year boxes in a group whose hint is an example written in words; with
+    `born`, the record's date in them."""
+    with translation.override(language):
+        example = translation.gettext("For example: January 19 1991.").rstrip(".")  # "… 19 de enero de 1991"
+        march = translation.gettext("03 - March")
+    assert 'data-testid="date-of-birth"' in page
+    assert re.search(r'<span class="usa-hint" id="dob-hint">[^<]*' + re.escape(example), page), example
+    assert re.search(r'<select\b[^>]*name="dob_month"', page) and march in page
+    tags = date_inputs(page, "dob_day", "dob_year")
+    assert 'name="date_of_birth"' not in page
+    if born is not None:
+        assert re.search(rf'<option value="{born.month}" selected>', page)
+        assert f'value="{born.day}"' in tags["dob_day"] and f'value="{born.year}"' in tags["dob_year"]
 
 
 def assert_forms_left_to_the_page(page: str) -> None:
@@ -88,7 +108,7 @@ def test_console_dates_are_typed_month_first_with_the_order_said_in_the_pages_la
     assert_typed_date_fields(activity, language, "date_from", "date_to")
     assert_forms_left_to_the_page(activity)
     add_new = da.get(reverse("backoffice:org_add_new", kwargs={"code": school})).content.decode()
-    assert_typed_date_fields(add_new, language, "date_of_birth")
+    assert_date_of_birth_boxes(add_new, language)
     assert_forms_left_to_the_page(add_new)
     # A start date typed month first is saved so, and shown back month first.
     entry = directory_actions.do_add_staff(
@@ -101,15 +121,15 @@ def test_console_dates_are_typed_month_first_with_the_order_said_in_the_pages_la
     page = da.get(edit).content.decode()
     assert_typed_date_fields(page, language, "started_on")
     assert_forms_left_to_the_page(page)
-    assert da.post(edit, {"role_title": "Teacher", "started_on": "09/01/2026"}).status_code == 302
-    assert StaffEntry.objects.get(pk=entry.pk).started_on == date(2026, 9, 1)
-    assert 'value="09/01/2026"' in date_inputs(da.get(edit).content.decode(), "started_on")["started_on"]
+    assert da.post(edit, {"role_title": "Teacher", "started_on": "09/15/2026"}).status_code == 302
+    assert StaffEntry.objects.get(pk=entry.pk).started_on == date(2026, 9, 15)
+    assert 'value="09/15/2026"' in date_inputs(da.get(edit).content.decode(), "started_on")["started_on"]
     assert_forms_left_to_the_page(
         da.get(reverse("backoffice:org_entry", kwargs={"code": school, "entry": entry.pk})).content.decode()
     )
-    assert_forms_left_to_the_page(
-        da.get(reverse("backoffice:org_add_known", kwargs={"code": school})).content.decode()
-    )
+    add_known = da.get(reverse("backoffice:org_add_known", kwargs={"code": school})).content.decode()
+    assert_date_of_birth_boxes(add_known, language)
+    assert_forms_left_to_the_page(add_known)
     # The record's date of birth on a case, as customer service corrects it: month first.
     case = a_case(world)
     service_page = in_language(world.service, language).get(
@@ -117,7 +137,47 @@ def test_console_dates_are_typed_month_first_with_the_order_said_in_the_pages_la
     )
     assert service_page.status_code == 200
     page = service_page.content.decode()
-    assert_typed_date_fields(page, language, "date_of_birth")
-    born = case.person.date_of_birth
-    assert f'value="{born:%m/%d/%Y}"' in date_inputs(page, "date_of_birth")["date_of_birth"]
+    assert_date_of_birth_boxes(page, language, born=case.person.date_of_birth)
     assert_forms_left_to_the_page(page)
+
+
+def test_a_spanish_administrator_types_a_date_of_birth_in_three_boxes_and_it_is_saved_as_meant() -> None:
+    """5 March 1991, as a day-first typist knows it: typed into the day and month boxes, it is
+    5 March (one month-first box read "05/03/1991" as May 3, silently)."""
+    world = build_world()
+    da = in_language(world.da_a, "es")
+    url = reverse("backoffice:org_add_new", kwargs={"code": world.school_a1.code})
+    who = someone("Lucía", "Ferrández")
+    response = da.post(url, new_post(who, dob_month="3", dob_day="5", dob_year="1991"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Person.objects.get(last_name="Ferrández").date_of_birth == date(1991, 3, 5)
+
+
+def test_a_two_digit_year_is_refused_next_to_its_field() -> None:
+    """ "05/12/60" was read as May 12, 2060 (Django's %y): now a message next to the field, in
+    the page's language, and nothing saved."""
+    world = build_world()
+    entry = directory_actions.do_add_staff(
+        person=on_file(someone("Imogen", "Strand")),
+        organization=world.school_a1,
+        role_title="Teacher",
+        ctx=CTX,
+    )
+    for language in ("en", "es"):
+        da = in_language(world.da_a, language)
+        edit = reverse("backoffice:org_edit", kwargs={"code": world.school_a1.code, "entry": entry.pk})
+        refused = da.post(edit, {"role_title": "Teacher", "started_on": "05/12/60"})
+        assert refused.status_code == 200
+        with translation.override(language):
+            message = translation.gettext(
+                "Enter the start date as a real date with a 4-digit year, like 09/15/2026."
+            )
+        page = refused.content.decode()
+        assert re.search(r'id="id_started_on_error">' + re.escape(message), page), page
+        assert StaffEntry.objects.get(pk=entry.pk).started_on is None
+        activity = reverse("backoffice:org_activity", kwargs={"code": world.district_a.code})
+        filtered = da.post(activity, {"date_from": "11/15/26"})
+        assert filtered.status_code == 200 and set(filtered.context["form"].errors) == {"date_from"}
+    # A 4-digit year, month first or ISO, is read.
+    assert da.post(edit, {"role_title": "Teacher", "started_on": "2026-09-15"}).status_code == 302
+    assert StaffEntry.objects.get(pk=entry.pk).started_on == date(2026, 9, 15)

@@ -25,7 +25,7 @@ from edgate.identity.engine import Decision
 from edgate.identity.engine import Outcome as MatchOutcome
 from edgate.matching.models import MatchCase
 from edgate.people.models import Person
-from tests.backoffice import World, build_world, console_client, new_post
+from tests.backoffice import World, build_world, console_client, dob_parts, new_post, typed_dob
 from tests.factories import CTX, Someone, on_file, precreated, security_post, someone, with_profile
 
 from .helpers import location, post_step, start, step
@@ -209,9 +209,9 @@ def known_post(who: Someone, **extra: str) -> dict[str, str]:
         "step": "search",
         "first_name": who.first_name,
         "last_name": who.last_name,
-        "date_of_birth": who.date_of_birth.isoformat(),
+        **dob_parts(who.date_of_birth),
         "ssn": who.ssn,
-        **extra,
+        **typed_dob(extra),
     }
 
 
@@ -258,7 +258,7 @@ def test_known_person_search_needs_the_birth_date_too(world: World) -> None:
         assert page.context["not_found"] and not page.context.get("found")
     assert da_a.post(url, {"step": "add", "role_title": "Aide"})["Location"] == url
     no_birth_date = da_a.post(url, known_post(who, date_of_birth=""))
-    assert "date_of_birth" in no_birth_date.context["form"].errors
+    assert "dob_month" in no_birth_date.context["form"].errors
     assert not StaffEntry.objects.filter(person=person, organization=world.district_a).exists()
 
 
@@ -279,7 +279,7 @@ def test_known_person_search_says_the_same_for_unknown_ssn_and_other_names(world
     assert bad.status_code == 200 and set(bad.context["form"].errors) == {
         "first_name",
         "ssn",
-        "date_of_birth",
+        "dob_month",
     }
     assert (
         not StaffEntry.objects.filter(organization=world.district_a)
@@ -423,9 +423,9 @@ def test_add_someone_new_bad_input_is_field_errors(world: World) -> None:
     future = (timezone.localdate() + timedelta(days=3)).isoformat()
     response = da_a.post(url, new_post(who, "", ssn="123", date_of_birth=future, email="not-an-email"))
     assert response.status_code == 200
-    assert set(response.context["form"].errors) == {"ssn", "date_of_birth", "email", "role_title"}
-    garbled = da_a.post(url, new_post(who, date_of_birth="31/02/1980", phone="12"))
-    assert set(garbled.context["form"].errors) == {"date_of_birth", "phone"}
+    assert set(response.context["form"].errors) == {"ssn", "dob_year", "email", "role_title"}
+    garbled = da_a.post(url, new_post(who, dob_month="2", dob_day="31", dob_year="1980", phone="12"))
+    assert set(garbled.context["form"].errors) == {"dob_day", "phone"}
     assert not Person.objects.filter(last_name="Quill").exists()
 
 

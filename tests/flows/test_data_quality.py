@@ -21,7 +21,7 @@ from edgate.directory.models import StaffEntry
 from edgate.matching.models import CaseStatus, MatchCase
 from edgate.people.models import Person
 
-from ..backoffice import World, build_world, console_client
+from ..backoffice import World, build_world, console_client, dob_parts
 from ..pii import register_dob, register_ssn
 from .helpers import location, post_step, start, step, url
 
@@ -139,7 +139,7 @@ def test_dirty_record_is_kept_shown_to_the_right_people_and_cleared_by_a_correct
             "middle_name": "",
             "last_name": "Okafor",
             "former_last_name": "",
-            "date_of_birth": TRUE_BIRTH.isoformat(),
+            **dob_parts(TRUE_BIRTH),
             "reason": "Checked the license file",
         },
     )

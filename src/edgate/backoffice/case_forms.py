@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -9,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from edgate.core.forms import UswdsForm, birth_date_in_range, date_widget
+from edgate.core.forms import DateOfBirthParts, UswdsForm, birth_date_in_range, date_part_field, month_field
 from edgate.core.validators import clean_name
 from edgate.directory.models import Organization
 from edgate.matching.actions import CORRECTABLE_FIELDS
@@ -42,7 +43,7 @@ class CaseFilterForm(UswdsForm):
     reference = forms.CharField(label=_("Case reference"), required=False, max_length=20)
 
 
-class ResolveForm(UswdsForm):
+class ResolveForm(DateOfBirthParts, UswdsForm):
     """Same person (correcting the record where it was wrong) or different people, with a reason.
 
     The correction fields start with the record's values. Only those the resolver changed are
@@ -73,42 +74,39 @@ class ResolveForm(UswdsForm):
     former_last_name = forms.CharField(
         label=_("Former last name on the record"), max_length=80, required=False
     )
-    date_of_birth = forms.DateField(
-        label=_("Date of birth on the record"),
-        help_text=_("Month/day/year, like 02/17/1991."),
-        widget=date_widget(),
-        required=False,
-        error_messages={
-            "required": _("Enter the date of birth for the record: it can be corrected, not removed."),
-            "invalid": _("Enter the date of birth as a real date, like 02/17/1991."),
-        },
-    )
+    # The record's date of birth in three boxes (month, day, year): no order to guess.
+    dob_month = month_field()
+    dob_day = date_part_field(_("Day"), length=2, autocomplete="off")
+    dob_year = date_part_field(_("Year"), length=4, autocomplete="off")
+    date_of_birth_label = _("Date of birth on the record")
+    date_of_birth_hint = _("For example: January 19 1991.")
+    date_of_birth_missing = _("Enter the date of birth for the record: it can be corrected, not removed.")
     reason = reason_field(
         _("Reason"),
         _("Why you decided this, for example what you checked. Kept with the case and in the audit log."),
     )
 
     def __init__(self, *args: Any, person: Person, show_birth_date: bool = True, **kwargs: Any) -> None:
-        initial = {name: getattr(person, name) for name in CORRECTABLE_FIELDS}
-        if not show_birth_date:
-            # A Directory Administrator is not shown the record's date of birth: the field starts
-            # empty, and left empty keeps the record's.
-            initial["date_of_birth"] = None
+        initial: dict[str, Any] = {name: getattr(person, name) for name in CORRECTABLE_FIELDS}
+        born = initial.pop("date_of_birth")
+        # A Directory Administrator is not shown the record's date of birth: the boxes start
+        # empty, and left empty keep the record's.
+        if show_birth_date and born is not None:
+            initial.update(dob_month=str(born.month), dob_day=str(born.day), dob_year=str(born.year))
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.person = person
-        dob = self.fields["date_of_birth"]
-        dob.widget.attrs["autocomplete"] = "off"
         # A record's date of birth may be corrected, not removed; one without may stay without.
-        dob.required = show_birth_date and person.date_of_birth is not None
-        # The order to type it in first (the field's own hint), then what this record asks.
-        if person.date_of_birth is None:
-            dob.help_text = "{} {}".format(
-                dob.help_text, _("The record has no date of birth. Leave this empty unless you checked it.")
+        self.date_of_birth_required = show_birth_date and born is not None
+        # The order to type it in first (the group's own hint), then what this record asks.
+        if born is None:
+            self.date_of_birth_hint = "{} {}".format(
+                self.date_of_birth_hint,
+                _("The record has no date of birth. Leave this empty unless you checked it."),
             )
         elif not show_birth_date:
-            dob.help_text = "{} {}".format(
-                dob.help_text,
+            self.date_of_birth_hint = "{} {}".format(
+                self.date_of_birth_hint,
                 _(
                     "Not shown here. Leave this empty to keep the record's date of birth, or type the "
                     "one you checked against a document."
@@ -116,6 +114,8 @@ class ResolveForm(UswdsForm):
             )
 
     def _touched(self, name: str) -> bool:
+        if name == "date_of_birth":
+            return any(part in self.changed_data for part in self.PARTS)
         return name in self.changed_data
 
     def clean_first_name(self) -> str:
@@ -139,15 +139,12 @@ class ResolveForm(UswdsForm):
         return clean_name(self.cleaned_data["former_last_name"])
 
     @sensitive_variables()
-    def clean_date_of_birth(self) -> Any:
-        typed = self.cleaned_data["date_of_birth"]
-        # Untouched, or typed as the record has it (a Directory Administrator is not shown it),
-        # it is the record's value, whatever that is.
-        if not self._touched("date_of_birth") or typed == self.person.date_of_birth:
-            return self.person.date_of_birth
-        if typed is None and not self.fields["date_of_birth"].required:
-            return self.person.date_of_birth  # left empty where the record's is not shown: kept
-        return birth_date_in_range(typed)
+    def check_birth_date(self, born: date) -> date:
+        # Typed as the record has it (a Directory Administrator is not shown it): the record's
+        # value, whatever that is.
+        if born == self.person.date_of_birth:
+            return born
+        return birth_date_in_range(born)
 
     def clean_reason(self) -> str:
         reason = " ".join(self.cleaned_data["reason"].split())
@@ -165,8 +162,16 @@ class ResolveForm(UswdsForm):
             and self.cleaned_data[name] != getattr(self.person, name)
         }
 
+    @sensitive_variables()
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        # Untouched, or left empty where the record's is not shown: the record's value.
+        data["date_of_birth"] = self.person.date_of_birth
+        if self._touched("date_of_birth"):
+            data.pop("date_of_birth")
+            self.clean_date_of_birth_parts(data)
+            if "date_of_birth" in data and data["date_of_birth"] is None:
+                data["date_of_birth"] = self.person.date_of_birth
         if data.get("outcome") == CaseOutcome.DIFFERENT_PEOPLE and self.corrections():
             raise ValidationError(
                 _("Corrections to the record go with “same person” only. Undo them, or choose “same person”.")

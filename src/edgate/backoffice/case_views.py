@@ -385,7 +385,7 @@ def _closed(request: HttpRequest, case: MatchCase) -> HttpResponse:
 
 
 @scope.console_page(*scope.DIRECTORY, methods=("POST",))
-@sensitive_post_parameters("date_of_birth")
+@sensitive_post_parameters("dob_month", "dob_day", "dob_year")
 def case_resolve(request: HttpRequest, actor: Actor, reference: str) -> HttpResponse:
     case = _case(actor, reference)
     if case.status == CaseStatus.RESOLVED:

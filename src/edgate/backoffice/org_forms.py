@@ -7,9 +7,19 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from edgate.audit.models import EventType
-from edgate.core.forms import IdentityCleaning, NoEchoInput, TypedDateInput, UswdsForm, uswds_field
+from edgate.core.forms import (
+    DateOfBirthParts,
+    IdentityCleaning,
+    NoEchoInput,
+    UswdsForm,
+    date_part_field,
+    month_field,
+    typed_date_field,
+    uswds_field,
+)
 from edgate.core.validators import clean_phone
 from edgate.directory.models import AppRole, Organization
 
@@ -45,16 +55,24 @@ def role_title_field() -> forms.CharField:
     )
 
 
-def date_of_birth_field(help_text: Any) -> forms.DateField:
-    """A date of birth typed by an administrator about someone else: never echoed back."""
-    return forms.DateField(
-        label=_("Date of birth"),
-        help_text=help_text,
-        widget=NoEchoDateInput(),
-        error_messages={
-            "required": _("Enter their date of birth."),
-            "invalid": _("Enter the date of birth as a real date, like 02/17/1991."),
-        },
+class TheirDateOfBirth(DateOfBirthParts):
+    """A date of birth typed by an administrator about someone else, in three boxes (month,
+    day, year: no order to guess in either language), never echoed back."""
+
+    date_of_birth_missing = _("Enter their date of birth.")
+
+    @sensitive_variables()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()  # type: ignore[misc]
+        self.clean_date_of_birth_parts(data)
+        return data
+
+
+def their_date_of_birth_parts() -> tuple[forms.Field, forms.Field, forms.Field]:
+    return (
+        month_field(echo=False),
+        date_part_field(_("Day"), length=2, autocomplete="off", echo=False),
+        date_part_field(_("Year"), length=4, autocomplete="off", echo=False),
     )
 
 
@@ -86,13 +104,6 @@ def ask_reason(form: forms.Form, *, required: bool) -> forms.Form:
 
 class ConfirmForm(UswdsForm):
     """A confirmation page's form: nothing to fill in but, for customer service, a reason."""
-
-
-class NoEchoDateInput(TypedDateInput):
-    """A date of birth is typed, never sent back in the page (these pages may not show one)."""
-
-    def format_value(self, value: Any) -> None:
-        return None
 
 
 # Search boxes are plain text inputs (usa-input): USWDS styles every input[type=search] as half
@@ -146,7 +157,7 @@ class PickStaffForm(UswdsForm):
         self.fields["person"].choices = choices
 
 
-class KnownPersonForm(IdentityCleaning, UswdsForm):
+class KnownPersonForm(IdentityCleaning, TheirDateOfBirth, UswdsForm):
     """Searched by POST: the SSN and date of birth never go into a URL. Names, date of birth
     and SSN must all agree with the record (`staffing.find_known_person`)."""
 
@@ -156,7 +167,8 @@ class KnownPersonForm(IdentityCleaning, UswdsForm):
     last_name = forms.CharField(
         label=_("Last name"), max_length=80, error_messages={"required": _("Enter their last name.")}
     )
-    date_of_birth = date_of_birth_field(_("Month/day/year, like 02/17/1991. Not shown back."))
+    dob_month, dob_day, dob_year = their_date_of_birth_parts()
+    date_of_birth_hint = _("For example: January 19 1991. Not shown back.")
     ssn = ssn_field(_("9 digits. It is not shown back in full."))
 
 
@@ -166,16 +178,14 @@ class RoleTitleForm(UswdsForm):
 
 class EditEntryForm(UswdsForm):
     role_title = role_title_field()
-    started_on = forms.DateField(
-        label=_("Started on"),
-        required=False,
-        help_text=_("Optional. Month/day/year, like 09/01/2026."),
-        widget=TypedDateInput(),
-        error_messages={"invalid": _("Enter the start date as a real date, like 09/01/2026.")},
+    started_on = typed_date_field(
+        _("Started on"),
+        help_text=_("Optional. Month/day/year, like 09/15/2026."),
+        invalid=_("Enter the start date as a real date with a 4-digit year, like 09/15/2026."),
     )
 
 
-class NewStaffForm(IdentityCleaning, UswdsForm):
+class NewStaffForm(IdentityCleaning, TheirDateOfBirth, UswdsForm):
     first_name = forms.CharField(
         label=_("First or given name"),
         max_length=60,
@@ -187,11 +197,10 @@ class NewStaffForm(IdentityCleaning, UswdsForm):
         max_length=80,
         error_messages={"required": _("Enter their last name.")},
     )
-    date_of_birth = date_of_birth_field(
-        _(
-            "Month/day/year, like 02/17/1991. Not shown back: type it again if the page asks you "
-            "to correct something."
-        )
+    dob_month, dob_day, dob_year = their_date_of_birth_parts()
+    date_of_birth_hint = _(
+        "For example: January 19 1991. Not shown back: type it again if the page asks you to "
+        "correct something."
     )
     ssn = ssn_field(
         _("9 digits. It is not shown back: type it again if the page asks you to correct something.")
@@ -235,19 +244,15 @@ class ActivityFilterForm(UswdsForm):
         choices=[("", _("Any"))] + [(e.value, e.label) for e in ACTIVITY_EVENTS],
     )
     actor = forms.CharField(label=_("By (User Name)"), required=False, max_length=40)
-    date_from = forms.DateField(
-        label=_("From"),
-        required=False,
-        help_text=_("Month/day/year, like 11/01/2026."),
-        widget=TypedDateInput(),
-        error_messages={"invalid": _("Enter the first day as a real date, like 11/01/2026.")},
+    date_from = typed_date_field(
+        _("From"),
+        help_text=_("Month/day/year, like 11/15/2026."),
+        invalid=_("Enter the first day as a real date with a 4-digit year, like 11/15/2026."),
     )
-    date_to = forms.DateField(
-        label=_("To"),
-        required=False,
+    date_to = typed_date_field(
+        _("To"),
         help_text=_("Month/day/year, like 11/30/2026."),
-        widget=TypedDateInput(),
-        error_messages={"invalid": _("Enter the last day as a real date, like 11/30/2026.")},
+        invalid=_("Enter the last day as a real date with a 4-digit year, like 11/30/2026."),
     )
 
     def clean(self) -> dict[str, Any]:

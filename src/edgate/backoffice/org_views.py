@@ -278,7 +278,7 @@ def _ssn_lookup_refused(request: HttpRequest, actor: Actor) -> int:
 
 
 @never_cache
-@sensitive_post_parameters("ssn")
+@sensitive_post_parameters("ssn", "dob_month", "dob_day", "dob_year")
 @scope.console_page(*scope.DIRECTORY, methods=("GET", "POST"))
 def add_staff_known(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
     """Path (b): someone the agency knows — first name, last name, date of birth and SSN, by
@@ -345,7 +345,7 @@ def _found(typed: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 @never_cache
-@sensitive_post_parameters("ssn", "date_of_birth")
+@sensitive_post_parameters("ssn", "dob_month", "dob_day", "dob_year")
 @scope.console_page(*scope.DIRECTORY, methods=("GET", "POST"))
 def add_staff_new(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
     """Path (c): someone new — matched like the registration wizard before anyone is created."""

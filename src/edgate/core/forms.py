@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_variables
@@ -173,8 +174,21 @@ class TypedDateInput(forms.DateInput):
         )
 
 
-def date_widget() -> forms.DateInput:
-    return TypedDateInput()
+# What a one-box date reads: month first or ISO, the year always in 4 digits. Not Django's
+# DATE_INPUT_FORMATS, which read "05/12/60" (%y) as 2060 without a word.
+TYPED_DATE_FORMATS = ["%m/%d/%Y", "%Y-%m-%d"]
+
+
+def typed_date_field(label: Any, *, help_text: Any, invalid: Any, required: bool = False) -> forms.DateField:
+    """A date (not of birth: that is DateOfBirthParts) in one box typed month first."""
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=TypedDateInput(),
+        input_formats=TYPED_DATE_FORMATS,
+        error_messages={"invalid": invalid},
+    )
 
 
 @sensitive_variables()
@@ -215,3 +229,133 @@ class IdentityCleaning:
     @sensitive_variables()
     def clean_date_of_birth(self) -> date:
         return birth_date_in_range(self.cleaned_data["date_of_birth"])
+
+
+# The date of birth as three boxes (month, day, year): the wizard's page 1 and the console's
+# forms that ask for someone's date of birth. Never one box typed in an order: in a bilingual
+# console a day-first typist's 05/03/1991 would be read as May 3 without a word.
+MONTHS = [
+    ("", gettext_lazy("- Select -")),
+    ("1", gettext_lazy("01 - January")),
+    ("2", gettext_lazy("02 - February")),
+    ("3", gettext_lazy("03 - March")),
+    ("4", gettext_lazy("04 - April")),
+    ("5", gettext_lazy("05 - May")),
+    ("6", gettext_lazy("06 - June")),
+    ("7", gettext_lazy("07 - July")),
+    ("8", gettext_lazy("08 - August")),
+    ("9", gettext_lazy("09 - September")),
+    ("10", gettext_lazy("10 - October")),
+    ("11", gettext_lazy("11 - November")),
+    ("12", gettext_lazy("12 - December")),
+]
+
+DOB_MISSING = gettext_lazy("Enter your date of birth.")
+DOB_MONTH = gettext_lazy("Enter a month from 1 to 12.")
+DOB_DAY = gettext_lazy("Enter a day from 1 to 31.")
+DOB_YEAR = gettext_lazy("Enter the year as 4 digits, like 1985.")
+DOB_NOT_REAL = gettext_lazy("The date of birth must be a real date. Check the day and the month.")
+
+MISSING_PART = {
+    ("dob_month",): gettext_lazy("The date of birth must include a month."),
+    ("dob_day",): gettext_lazy("The date of birth must include a day."),
+    ("dob_year",): gettext_lazy("The date of birth must include a year."),
+    ("dob_month", "dob_day"): gettext_lazy("The date of birth must include a month and a day."),
+    ("dob_month", "dob_year"): gettext_lazy("The date of birth must include a month and a year."),
+    ("dob_day", "dob_year"): gettext_lazy("The date of birth must include a day and a year."),
+}
+
+
+class NoEchoSelect(forms.Select):
+    """A choice never sent back selected (a month of someone else's date of birth)."""
+
+    def format_value(self, value: Any) -> list[str]:
+        return []
+
+
+def month_field(*, echo: bool = True) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=gettext_lazy("Month"),
+        choices=MONTHS,
+        required=False,
+        widget=forms.Select if echo else NoEchoSelect,
+        error_messages={"invalid_choice": DOB_MONTH},
+    )
+
+
+def date_part_field(label: Any, *, length: int, autocomplete: str, echo: bool = True) -> forms.CharField:
+    # Checked in DateOfBirthParts, as a whole: each part alone is optional here.
+    widget = forms.TextInput if echo else NoEchoInput
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=widget(attrs={"inputmode": "numeric", "maxlength": length, "autocomplete": autocomplete}),
+    )
+
+
+class DateOfBirthParts:
+    """The date of birth as three boxes, checked together so the person gets one message that
+    says which part is wrong ("Enter the year as 4 digits, like 1985"), on the first part at
+    fault, never one line per box. The parts are read as typed (text), so "85", "x" or "13"
+    get these words rather than Django's number and choice messages. The form's clean() calls
+    clean_date_of_birth_parts; core/includes/date_of_birth.html draws the group (fields.html
+    draws it in place of dob_month)."""
+
+    cleaned_data: dict[str, Any]
+    add_error: Any
+    has_error: Any
+    fields: dict[str, forms.Field]
+
+    PARTS = ("dob_month", "dob_day", "dob_year")
+    date_of_birth_label: Any = gettext_lazy("Date of birth")
+    date_of_birth_hint: Any = gettext_lazy("For example: January 19 2000")
+    date_of_birth_missing: Any = DOB_MISSING
+    date_of_birth_required = True  # all three empty: the missing message, else date_of_birth None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for part in self.PARTS:  # the group's hint
+            self.fields[part].widget.attrs["aria-describedby"] = "dob-hint"
+
+    @property
+    def date_of_birth_has_errors(self) -> bool:
+        """Whether a part is at fault: the page marks the date's whole group, as it marks a field."""
+        return any(self.has_error(name) for name in self.PARTS)
+
+    @sensitive_variables()
+    def check_birth_date(self, born: date) -> date:
+        return birth_date_in_range(born)
+
+    @sensitive_variables()
+    def clean_date_of_birth_parts(self, data: dict[str, Any]) -> None:
+        month, day, year = (str(data.get(name) or "").strip() for name in self.PARTS)
+        if any(self.has_error(name) for name in self.PARTS):
+            return
+        missing = [name for name, value in zip(self.PARTS, (month, day, year), strict=True) if not value]
+        if len(missing) == 3:
+            if self.date_of_birth_required:
+                self.add_error("dob_month", self.date_of_birth_missing)
+            else:
+                data["date_of_birth"] = None
+            return
+        if missing:
+            self.add_error(missing[0], MISSING_PART[tuple(missing)])
+            return
+        if not (month.isascii() and month.isdigit() and 1 <= int(month) <= 12):
+            self.add_error("dob_month", DOB_MONTH)
+            return
+        if not (day.isascii() and day.isdigit() and 1 <= int(day) <= 31):
+            self.add_error("dob_day", DOB_DAY)
+            return
+        if not (year.isascii() and year.isdigit() and len(year) == 4):
+            self.add_error("dob_year", DOB_YEAR)
+            return
+        try:
+            born = date(int(year), int(month), int(day))
+        except ValueError:
+            self.add_error("dob_day", DOB_NOT_REAL)
+            return
+        try:
+            data["date_of_birth"] = self.check_birth_date(born)
+        except ValidationError as exc:
+            self.add_error("dob_year", exc)

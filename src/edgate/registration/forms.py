@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -12,26 +11,25 @@ from django.views.decorators.debug import sensitive_variables
 from edgate.accounts import passwords
 from edgate.accounts.forms import HintMixin, NewPasswordMixin
 from edgate.accounts.passwords import PasswordContext
-from edgate.core.forms import IdentityCleaning, NoEchoInput, UswdsForm, birth_date_in_range, uswds_field
+from edgate.core.forms import (  # noqa: F401 - DOB_* and MONTHS are read from here too (tests)
+    DOB_DAY,
+    DOB_MISSING,
+    DOB_MONTH,
+    DOB_NOT_REAL,
+    DOB_YEAR,
+    MISSING_PART,
+    MONTHS,
+    DateOfBirthParts,
+    IdentityCleaning,
+    NoEchoInput,
+    UswdsForm,
+    date_part_field,
+    month_field,
+    uswds_field,
+)
 from edgate.core.validators import clean_ssn
 
 from .cases import normalize_reference
-
-MONTHS = [
-    ("", _("- Select -")),
-    ("1", _("01 - January")),
-    ("2", _("02 - February")),
-    ("3", _("03 - March")),
-    ("4", _("04 - April")),
-    ("5", _("05 - May")),
-    ("6", _("06 - June")),
-    ("7", _("07 - July")),
-    ("8", _("08 - August")),
-    ("9", _("09 - September")),
-    ("10", _("10 - October")),
-    ("11", _("11 - November")),
-    ("12", _("12 - December")),
-]
 
 
 def name_field(
@@ -50,83 +48,6 @@ def name_field(
         help_text=help_text,
         widget=forms.TextInput(attrs={"autocomplete": autocomplete, "spellcheck": "false"}),
         error_messages={"required": required_message} if required_message else None,
-    )
-
-
-DOB_MISSING = _("Enter your date of birth.")
-DOB_MONTH = _("Enter a month from 1 to 12.")
-DOB_DAY = _("Enter a day from 1 to 31.")
-DOB_YEAR = _("Enter the year as 4 digits, like 1985.")
-DOB_NOT_REAL = _("The date of birth must be a real date. Check the day and the month.")
-
-
-class DateOfBirthParts:
-    """The date of birth as three boxes, checked together so the person gets one message that
-    says which part is wrong ("Enter the year as 4 digits, like 1985"), on the first part at
-    fault, never one line per box. The parts are read as typed (text), so "85", "x" or "13"
-    get these words rather than Django's number and choice messages."""
-
-    cleaned_data: dict[str, Any]
-    add_error: Any
-    has_error: Any
-
-    PARTS = ("dob_month", "dob_day", "dob_year")
-
-    @property
-    def date_of_birth_has_errors(self) -> bool:
-        """Whether a part is at fault: the page marks the date's whole group, as it marks a field."""
-        return any(self.has_error(name) for name in self.PARTS)
-
-    @sensitive_variables()
-    def clean_date_of_birth_parts(self, data: dict[str, Any]) -> None:
-        month, day, year = (str(data.get(name) or "").strip() for name in self.PARTS)
-        if any(self.has_error(name) for name in self.PARTS):
-            return
-        missing = [name for name, value in zip(self.PARTS, (month, day, year), strict=True) if not value]
-        if len(missing) == 3:
-            self.add_error("dob_month", DOB_MISSING)
-            return
-        if missing:
-            self.add_error(missing[0], MISSING_PART[tuple(missing)])
-            return
-        if not (month.isascii() and month.isdigit() and 1 <= int(month) <= 12):
-            self.add_error("dob_month", DOB_MONTH)
-            return
-        if not (day.isascii() and day.isdigit() and 1 <= int(day) <= 31):
-            self.add_error("dob_day", DOB_DAY)
-            return
-        if not (year.isascii() and year.isdigit() and len(year) == 4):
-            self.add_error("dob_year", DOB_YEAR)
-            return
-        try:
-            born = date(int(year), int(month), int(day))
-        except ValueError:
-            self.add_error("dob_day", DOB_NOT_REAL)
-            return
-        try:
-            data["date_of_birth"] = birth_date_in_range(born)
-        except ValidationError as exc:
-            self.add_error("dob_year", exc)
-
-
-MISSING_PART = {
-    ("dob_month",): _("The date of birth must include a month."),
-    ("dob_day",): _("The date of birth must include a day."),
-    ("dob_year",): _("The date of birth must include a year."),
-    ("dob_month", "dob_day"): _("The date of birth must include a month and a day."),
-    ("dob_month", "dob_year"): _("The date of birth must include a month and a year."),
-    ("dob_day", "dob_year"): _("The date of birth must include a day and a year."),
-}
-
-
-def date_part_field(label: str, *, length: int, autocomplete: str) -> forms.CharField:
-    # Checked in DateOfBirthParts, as a whole: each part alone is optional here.
-    return forms.CharField(
-        label=label,
-        required=False,
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "maxlength": length, "autocomplete": autocomplete}
-        ),
     )
 
 
@@ -151,12 +72,7 @@ class IdentityForm(IdentityCleaning, DateOfBirthParts, UswdsForm):
         max_length=80,
         help_text=_("Optional. If you were licensed or employed under another last name."),
     )
-    dob_month = forms.ChoiceField(
-        label=_("Month"),
-        choices=MONTHS,
-        required=False,
-        error_messages={"invalid_choice": DOB_MONTH},
-    )
+    dob_month = month_field()
     dob_day = date_part_field(_("Day"), length=2, autocomplete="bday-day")
     dob_year = date_part_field(_("Year"), length=4, autocomplete="bday-year")
     ssn = forms.CharField(
@@ -180,8 +96,6 @@ class IdentityForm(IdentityCleaning, DateOfBirthParts, UswdsForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["dob_month"].widget.attrs["autocomplete"] = "bday-month"
-        for part in ("dob_month", "dob_day", "dob_year"):  # "For example: January 19 2000"
-            self.fields[part].widget.attrs["aria-describedby"] = "dob-hint"
 
     @sensitive_variables()
     def clean(self) -> dict[str, Any]:
