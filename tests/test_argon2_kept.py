@@ -3,7 +3,11 @@ argon2-cffi writes and verifies, the memory wiped after each hash and not mapped
 
 from __future__ import annotations
 
+import os
 import resource
+import signal
+import threading
+import time
 
 import argon2
 import pytest
@@ -83,3 +87,39 @@ def test_off_by_setting(settings: object) -> None:
     assert check_password("correct horse battery staple", encoded)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before > 10000
     assert get_hasher().encode("pw", SALT) == library_hash("pw")
+
+
+def test_a_child_forked_while_a_thread_holds_the_lock_hashes() -> None:
+    """A fork while another thread holds the module's lock: the child (which has no such
+    thread to release it) hashes all the same instead of waiting for ever."""
+    held, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with argon2_kept.MEMORY._lock:
+            held.set()
+            done.wait(30)
+
+    args = (b"pw", b"saltsalt", 1, 8192, 1, 32, argon2.low_level.Type.ID)
+    expected = argon2.low_level.hash_secret(*args)
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert held.wait(10)
+        pid = os.fork()
+        if pid == 0:  # the child: its exit code says whether it hashed right
+            code = 1
+            try:
+                code = 0 if argon2_kept.hash_secret(*args) == expected else 2
+            finally:
+                os._exit(code)
+    finally:
+        done.set()
+        thread.join()
+    deadline = time.monotonic() + 10
+    while not (waited := os.waitpid(pid, os.WNOHANG))[0]:
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child waits for ever for the lock")
+        time.sleep(0.05)
+    assert os.waitstatus_to_exitcode(waited[1]) == 0

@@ -20,7 +20,8 @@ flight used to take only while they ran.
 Security: the same Argon2id computation by the same library with the same parameters, salt and
 output length; the result compared in constant time (hmac.compare_digest) as libargon2's own
 verify does. libargon2 wipes its memory (clear_internal_memory) before it calls the free
-callback, so a kept buffer holds nothing of a password between hashes (tests check it). Only a
+callback, so a kept buffer holds nothing of a password between hashes (tests check it). A
+forked child starts with no buffers and a lock of its own (os.register_at_fork). Only a
 hash exactly in the form this module writes (argon2id, version 19, the standard encoding) is
 verified here; anything else goes to argon2-cffi's own verify, which decodes and checks it in C.
 PASSWORD_HASHING_KEEP_MEMORY = False (EDGATE_HASH_KEEP_MEMORY=0) sends every hash there.
@@ -64,8 +65,13 @@ class _KeptMemory:
     """Buffers lent to libargon2 through its allocate/free callbacks, and kept afterwards."""
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """No buffers and a new lock: at start, and in a forked child (os.register_at_fork
+        below), where a thread of the parent that held the lock at the fork does not exist to
+        release it, and the parent's buffers are not the child's own."""
         self._lock = threading.Lock()
-        self._pid = os.getpid()
         self._free: list[Any] = []  # buffers not lent now
         self._lent: dict[int, Any] = {}  # address -> buffer, while libargon2 holds it
 
@@ -75,8 +81,6 @@ class _KeptMemory:
 
     def allocate(self, memory: Any, size: int) -> int:
         with self._lock:
-            if self._pid != os.getpid():  # a forked child: its parent's buffers are not its own
-                self._pid, self._free, self._lent = os.getpid(), [], {}
             index = next((i for i in reversed(range(len(self._free))) if len(self._free[i]) == size), None)
             buffer = self._free.pop(index) if index is not None else None
         if buffer is None:
@@ -109,6 +113,7 @@ class _KeptMemory:
 
 
 MEMORY = _KeptMemory()
+os.register_at_fork(after_in_child=MEMORY.reset)
 _ALLOCATE = ffi.callback("allocate_fptr", MEMORY.allocate, error=lib.ARGON2_MEMORY_ALLOCATION_ERROR)
 _FREE = ffi.callback("deallocate_fptr", MEMORY.release)
 
