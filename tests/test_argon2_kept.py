@@ -8,6 +8,7 @@ import resource
 import signal
 import threading
 import time
+from typing import Any
 
 import argon2
 import pytest
@@ -87,6 +88,39 @@ def test_off_by_setting(settings: object) -> None:
     assert check_password("correct horse battery staple", encoded)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before > 10000
     assert get_hasher().encode("pw", SALT) == library_hash("pw")
+
+
+class RecordingFfi:
+    """argon2_kept's cffi, keeping every buffer the module makes, to look into afterwards."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.made: list[tuple[str, Any, Any]] = []
+
+    def new(self, ctype: str, init: Any = None) -> Any:
+        data = self.real.new(ctype, init)
+        self.made.append((ctype, data, init))
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def test_no_copy_of_the_password_or_the_hash_left_in_c_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    recording = RecordingFfi(argon2_kept.ffi)
+    monkeypatch.setattr(argon2_kept, "ffi", recording)
+    password = "correct horse battery staple"
+    encoded = get_hasher().encode(password, SALT)
+    assert encoded == library_hash(password)  # the same hash, byte for byte
+    assert check_password(password, encoded)
+    pwds = [data for ctype, data, init in recording.made if init == password.encode()]
+    outs = [data for ctype, data, init in recording.made if init == argon2.DEFAULT_HASH_LENGTH]
+    contexts = [data for ctype, data, init in recording.made if ctype == "argon2_context *"]
+    assert len(pwds) == len(outs) == len(contexts) == 2  # encode, then verify
+    for pwd, out, context in zip(pwds, outs, contexts, strict=True):
+        assert not any(bytes(recording.real.buffer(pwd))), "the password's copy is wiped"
+        assert not any(bytes(recording.real.buffer(out))), "the hash's copy is wiped"
+        assert context.pwdlen == 0  # libargon2 wiped the password once read (CLEAR_PASSWORD)
 
 
 def test_a_child_forked_while_a_thread_holds_the_lock_hashes() -> None:

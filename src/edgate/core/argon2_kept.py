@@ -20,8 +20,10 @@ flight used to take only while they ran.
 Security: the same Argon2id computation by the same library with the same parameters, salt and
 output length; the result compared in constant time (hmac.compare_digest) as libargon2's own
 verify does. libargon2 wipes its memory (clear_internal_memory) before it calls the free
-callback, so a kept buffer holds nothing of a password between hashes (tests check it). A
-forked child starts with no buffers and a lock of its own (os.register_at_fork). Only a
+callback, so a kept buffer holds nothing of a password between hashes (tests check it). The
+C copies of the password (libargon2 wipes it once read: ARGON2_FLAG_CLEAR_PASSWORD) and of the
+output are zeroed after each hash. A forked child starts with no buffers and a lock of its own
+(os.register_at_fork). Only a
 hash exactly in the form this module writes (argon2id, version 19, the standard encoding) is
 verified here; anything else goes to argon2-cffi's own verify, which decodes and checks it in C.
 PASSWORD_HASHING_KEEP_MEMORY = False (EDGATE_HASH_KEEP_MEMORY=0) sends every hash there.
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ctypes
 import hmac
 import os
 import threading
@@ -59,6 +62,12 @@ _TYPE_NAMES = {Type.ID: "argon2id"}  # the one variety written and verified here
 
 def _enabled() -> bool:
     return bool(getattr(settings, "PASSWORD_HASHING_KEEP_MEMORY", True))
+
+
+def _wipe(data: Any, size: int) -> None:
+    """Zeroes `size` bytes of a cffi buffer (a call libc makes, not one a compiler drops)."""
+    if size:
+        ctypes.memset(int(ffi.cast("uintptr_t", data)), 0, size)
 
 
 class _KeptMemory:
@@ -144,13 +153,18 @@ def _raw(
             "version": ARGON2_VERSION,
             "allocate_cbk": _ALLOCATE,
             "free_cbk": _FREE,
-            "flags": lib.ARGON2_DEFAULT_FLAGS,
+            # libargon2 wipes its copy of the password once it has read it.
+            "flags": lib.ARGON2_DEFAULT_FLAGS | lib.ARGON2_FLAG_CLEAR_PASSWORD,
         },
     )
-    result = _low_level.core(context, Type.ID.value)
-    if result != lib.ARGON2_OK:
-        raise exceptions.HashingError(_low_level.error_to_str(result))
-    return bytes(ffi.buffer(out, hash_len))
+    try:
+        result = _low_level.core(context, Type.ID.value)
+        if result != lib.ARGON2_OK:
+            raise exceptions.HashingError(_low_level.error_to_str(result))
+        return bytes(ffi.buffer(out, hash_len))
+    finally:  # no copy of the password or the hash left in C memory (also when refused early)
+        _wipe(pwd, len(secret))
+        _wipe(out, hash_len)
 
 
 def _b64(data: bytes) -> str:
