@@ -123,6 +123,34 @@ def test_no_copy_of_the_password_or_the_hash_left_in_c_memory(monkeypatch: pytes
         assert context.pwdlen == 0  # libargon2 wiped the password once read (CLEAR_PASSWORD)
 
 
+def test_a_buffer_libargon2_keeps_after_a_failed_hash_is_wiped_and_not_left_lent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When its threads fail (p > 1), argon2_ctx returns an error without wiping or freeing
+    the memory it took through the allocate callback. That failure cannot be caused from a
+    test (pthread_create refusing), so a stand-in for argon2_ctx does what it does then."""
+    recording = RecordingFfi(argon2_kept.ffi)
+    monkeypatch.setattr(argon2_kept, "ffi", recording)
+    lib = argon2.low_level.lib
+    size = 4099 * 1024  # a size no kept buffer has: a new one is made (and recorded)
+
+    def failing_core(context: Any, kind: int) -> int:
+        memory = recording.real.new("uint8_t **")
+        assert context.allocate_cbk(memory, size) == lib.ARGON2_OK
+        recording.real.memmove(memory[0], b"\xa5" * 8192, 8192)  # the first blocks, say
+        return int(lib.ARGON2_THREAD_FAIL)
+
+    monkeypatch.setattr(argon2_kept._low_level, "core", failing_core)
+    lent_before = argon2_kept.MEMORY.lent()
+    with pytest.raises(argon2.exceptions.HashingError):
+        argon2_kept.hash_secret(b"pw", b"saltsalt", 1, 8192, 2, 32, argon2.low_level.Type.ID)
+    buffers = [data for ctype, data, init in recording.made if init == size]
+    assert len(buffers) == 1
+    assert argon2_kept.MEMORY.lent() == lent_before, "given back"
+    assert not any(bytes(recording.real.buffer(buffers[0]))), "wiped"
+    assert all(len(kept) != size for kept in argon2_kept.MEMORY.buffers())
+
+
 def test_a_child_forked_while_a_thread_holds_the_lock_hashes() -> None:
     """A fork while another thread holds the module's lock: the child (which has no such
     thread to release it) hashes all the same instead of waiting for ever."""
