@@ -20,7 +20,10 @@ flight used to take only while they ran.
 Security: the same Argon2id computation by the same library with the same parameters, salt and
 output length; the result compared in constant time (hmac.compare_digest) as libargon2's own
 verify does. libargon2 wipes its memory (clear_internal_memory) before it calls the free
-callback, so a kept buffer holds nothing of a password between hashes (tests check it). Only a
+callback, so a kept buffer holds nothing of a password between hashes (tests check it); one it
+never gives back (a failed hash) is wiped here. The C copies of the password (libargon2 wipes it
+once read: ARGON2_FLAG_CLEAR_PASSWORD) and of the output are zeroed after each hash. A forked
+child starts with no buffers and a lock of its own (os.register_at_fork). Only a
 hash exactly in the form this module writes (argon2id, version 19, the standard encoding) is
 verified here; anything else goes to argon2-cffi's own verify, which decodes and checks it in C.
 PASSWORD_HASHING_KEEP_MEMORY = False (EDGATE_HASH_KEEP_MEMORY=0) sends every hash there.
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ctypes
 import hmac
 import os
 import threading
@@ -60,14 +64,26 @@ def _enabled() -> bool:
     return bool(getattr(settings, "PASSWORD_HASHING_KEEP_MEMORY", True))
 
 
+def _wipe(data: Any, size: int) -> None:
+    """Zeroes `size` bytes of a cffi buffer (a call libc makes, not one a compiler drops)."""
+    if size:
+        ctypes.memset(int(ffi.cast("uintptr_t", data)), 0, size)
+
+
 class _KeptMemory:
     """Buffers lent to libargon2 through its allocate/free callbacks, and kept afterwards."""
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """No buffers and a new lock: at start, and in a forked child (os.register_at_fork
+        below), where a thread of the parent that held the lock at the fork does not exist to
+        release it, and the parent's buffers are not the child's own."""
         self._lock = threading.Lock()
-        self._pid = os.getpid()
         self._free: list[Any] = []  # buffers not lent now
         self._lent: dict[int, Any] = {}  # address -> buffer, while libargon2 holds it
+        self._this_hash = threading.local()  # .address: the buffer lent to this thread's hash
 
     def _most(self) -> int:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -75,8 +91,6 @@ class _KeptMemory:
 
     def allocate(self, memory: Any, size: int) -> int:
         with self._lock:
-            if self._pid != os.getpid():  # a forked child: its parent's buffers are not its own
-                self._pid, self._free, self._lent = os.getpid(), [], {}
             index = next((i for i in reversed(range(len(self._free))) if len(self._free[i]) == size), None)
             buffer = self._free.pop(index) if index is not None else None
         if buffer is None:
@@ -84,19 +98,45 @@ class _KeptMemory:
         address = int(ffi.cast("uintptr_t", buffer))
         with self._lock:
             self._lent[address] = buffer
+        self._this_hash.address = address  # libargon2 calls both callbacks in the hash's thread
         memory[0] = buffer
         return int(lib.ARGON2_OK)
 
     def release(self, memory: Any, size: int) -> None:
         # libargon2 has wiped the buffer (clear_internal_memory) before calling this.
+        address = int(ffi.cast("uintptr_t", memory))
+        if getattr(self._this_hash, "address", None) == address:
+            self._this_hash.address = None
         with self._lock:
-            buffer = self._lent.pop(int(ffi.cast("uintptr_t", memory)), None)
+            buffer = self._lent.pop(address, None)
             if buffer is not None:
                 self._free.append(buffer)
             # The most recently used are kept (a hash of other parameters does not leave its
             # size in a place the usual size needs), no more than the hashes that run at once.
             while self._free and len(self._free) + len(self._lent) > self._most():
                 self._free.pop(0)
+
+    def begin(self) -> None:
+        """Before a hash in this thread: nothing lent to it yet."""
+        self._this_hash.address = None
+
+    def reclaim(self) -> None:
+        """After a hash that failed: the buffer lent to it, if libargon2 did not give it back
+        (when its threads fail, p > 1, argon2_ctx returns without wiping or freeing its memory),
+        is wiped and dropped, not left lent for ever with the hash's first blocks in it."""
+        address = getattr(self._this_hash, "address", None)
+        self._this_hash.address = None
+        if address is None:
+            return
+        with self._lock:
+            buffer = self._lent.pop(address, None)
+        if buffer is not None:
+            _wipe(buffer, len(buffer))
+
+    def lent(self) -> int:
+        """How many buffers are lent now: for tests."""
+        with self._lock:
+            return len(self._lent)
 
     def kept(self) -> int:
         """How many buffers are kept now (not lent): for tests and figures."""
@@ -109,6 +149,7 @@ class _KeptMemory:
 
 
 MEMORY = _KeptMemory()
+os.register_at_fork(after_in_child=MEMORY.reset)
 _ALLOCATE = ffi.callback("allocate_fptr", MEMORY.allocate, error=lib.ARGON2_MEMORY_ALLOCATION_ERROR)
 _FREE = ffi.callback("deallocate_fptr", MEMORY.release)
 
@@ -139,13 +180,20 @@ def _raw(
             "version": ARGON2_VERSION,
             "allocate_cbk": _ALLOCATE,
             "free_cbk": _FREE,
-            "flags": lib.ARGON2_DEFAULT_FLAGS,
+            # libargon2 wipes its copy of the password once it has read it.
+            "flags": lib.ARGON2_DEFAULT_FLAGS | lib.ARGON2_FLAG_CLEAR_PASSWORD,
         },
     )
-    result = _low_level.core(context, Type.ID.value)
-    if result != lib.ARGON2_OK:
-        raise exceptions.HashingError(_low_level.error_to_str(result))
-    return bytes(ffi.buffer(out, hash_len))
+    MEMORY.begin()
+    try:
+        result = _low_level.core(context, Type.ID.value)
+        if result != lib.ARGON2_OK:
+            MEMORY.reclaim()
+            raise exceptions.HashingError(_low_level.error_to_str(result))
+        return bytes(ffi.buffer(out, hash_len))
+    finally:  # no copy of the password or the hash left in C memory (also when refused early)
+        _wipe(pwd, len(secret))
+        _wipe(out, hash_len)
 
 
 def _b64(data: bytes) -> str:

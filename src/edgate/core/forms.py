@@ -5,6 +5,7 @@ Forms validate and return cleaned data; they never save, send or log (STYLE.md).
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from typing import Any
 
@@ -131,6 +132,9 @@ class UswdsBoundField(forms.BoundField):
         return attrs
 
 
+_USWDS_FIELDS_LOCK = threading.Lock()
+
+
 class UswdsForm(forms.Form):
     error_summary_title = gettext_lazy("There is a problem")
     bound_field_class = UswdsBoundField
@@ -138,10 +142,15 @@ class UswdsForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # The class's declared fields once (Django copies them into every form's `fields`, the
         # changes with them): not the same work again for every form made, ~0.1 ms a field.
+        # Under a lock, checked again inside: two threads making a class's first forms at once
+        # would otherwise both add a validator (its error shown twice). One lock for all classes,
+        # as a subclass shares its parent's field objects; taken only until a class is done.
         if not type(self).__dict__.get("_uswds_fields_done"):
-            for field in self.base_fields.values():
-                uswds_field(field)
-            type(self)._uswds_fields_done = True
+            with _USWDS_FIELDS_LOCK:
+                if not type(self).__dict__.get("_uswds_fields_done"):
+                    for field in self.base_fields.values():
+                        uswds_field(field)
+                    type(self)._uswds_fields_done = True
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if not getattr(field, "_uswds", False):  # one a subclass made or replaced
