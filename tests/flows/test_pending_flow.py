@@ -127,12 +127,18 @@ def first_click(address: str, pending: str, who: Someone, *, ip: str = "192.0.2.
     """A browser shown page 1 that posts it once, with the CSRF cookie it was given; returned
     with that cookie and no session (as its second click would come, if the first's answer never
     reached it)."""
+    return clicked_once(address, pending, who, ip=ip)[0]
+
+
+def clicked_once(address: str, pending: str, who: Someone, *, ip: str = "192.0.2.1") -> tuple[Client, Client]:
+    """`first_click`'s browser, and the session its first click made (whose answer the browser
+    never kept)."""
     browser = Client(REMOTE_ADDR=ip)
     browser.get(address)
     clicked = Client(REMOTE_ADDR=ip)
     clicked.cookies = copy.deepcopy(browser.cookies)
     clicked.post(address, {"flow": pending, **who.identity_post()})
-    return browser
+    return browser, clicked
 
 
 def test_the_same_csrf_cookie_minutes_later_from_elsewhere_takes_no_flow() -> None:
@@ -223,11 +229,8 @@ def test_another_submission_of_page_one_is_not_handed_the_flow() -> None:
     with the session that made it."""
     who = someone("Tamsin", "Firstclick")
     address, pending = open_page1(Client())
-    browser = Client(REMOTE_ADDR="192.0.2.1")
-    browser.get(address)
-    clicked = Client(REMOTE_ADDR="192.0.2.1")
-    clicked.cookies = copy.deepcopy(browser.cookies)
-    assert location(clicked.post(address, {"flow": pending, **who.identity_post()})) == step("contact")
+    browser, clicked = clicked_once(address, pending, who)
+    assert Flow.objects.get(pk=pending).state == "contact"
     other = browser.post(address, {"flow": pending, **who.identity_post(), "middle_name": "Q"}, follow=True)
     assert landed(other) == step("identity") and other.context["flow_id"] != pending
     assert refused_adoptions() == ["other_submission"] and not events(EventType.FLOW_ADOPTED)
@@ -239,11 +242,7 @@ def test_the_hand_over_is_exclusive() -> None:
     browser dropped) no longer finds it: one session owns a handed-over flow, never two."""
     who = someone("Ulla", "Onlyone")
     address, pending = open_page1(Client())
-    browser = Client(REMOTE_ADDR="192.0.2.1")
-    browser.get(address)
-    clicked = Client(REMOTE_ADDR="192.0.2.1")
-    clicked.cookies = copy.deepcopy(browser.cookies)
-    clicked.post(address, {"flow": pending, **who.identity_post()})
+    browser, clicked = clicked_once(address, pending, who)
     assert clicked.get(f"{step('contact')}?flow={pending}").status_code == 200
     second = browser.post(address, {"flow": pending, **who.identity_post()}, follow=True)
     assert landed(second) == step("contact") and second.context["flow_id"] == pending
@@ -258,11 +257,7 @@ def test_handed_over_while_the_first_click_works_then_taken_to_an_outcome_lets_i
     who = someone("Pavel", "Midflight")
     precreated(on_file(who))
     address, pending = open_page1(Client())
-    browser = Client(REMOTE_ADDR="192.0.2.1")
-    browser.get(address)
-    clicked = Client(REMOTE_ADDR="192.0.2.1")
-    clicked.cookies = copy.deepcopy(browser.cookies)
-    clicked.post(address, {"flow": pending, **who.identity_post()})
+    browser = first_click(address, pending, who)
     # Caught while the first click is still at work: the row made, still at page 1.
     Flow.objects.filter(pk=pending).update(state="identity")
 
