@@ -111,23 +111,17 @@ def _address(value: str | None) -> str | None:
 
 def canonical(chain: int, seq: int, prev_hash: str, content: Sequence[Any]) -> str:
     """The text that is hashed: `content` holds the values of CONTENT_FIELDS, in that order."""
+    head, target_id, tail = _parts(content)
+    return _ENCODER.encode([FORMAT, chain, seq, prev_hash, *head, target_id or "", *tail])
+
+
+def _parts(content: Sequence[Any]) -> tuple[tuple[Any, ...], Any, tuple[Any, ...]]:
+    """`content` as the hashed text has it: the values before the target's id, the id, the
+    values after it (shared by `canonical` and `target_hasher`, so the two cannot drift)."""
     at, event_type, outcome, actor_id, actor_label, target_type, target_id, client_ip, detail = content
-    fields = [
-        FORMAT,
-        chain,
-        seq,
-        prev_hash,
-        _timestamp(at),
-        str(event_type),
-        str(outcome),
-        actor_id,
-        actor_label or "",
-        target_type or "",
-        target_id or "",
-        _address(client_ip),
-        _plain(detail if detail is not None else {}),
-    ]
-    return _ENCODER.encode(fields)
+    head = (_timestamp(at), str(event_type), str(outcome), actor_id, actor_label or "", target_type or "")
+    tail = (_address(client_ip), _plain(detail if detail is not None else {}))
+    return head, target_id, tail
 
 
 def event_hash(chain: int, seq: int, prev_hash: str, content: Sequence[Any]) -> str:
@@ -141,21 +135,11 @@ def target_hasher(chain: int, content: Sequence[Any]) -> Callable[[int, str, str
     batch writer (the bulk import) hashes the same event for a million targets. JSON of a list
     is its items' JSON joined by the separator, so the text is `canonical`'s to the byte (tests
     compare the two)."""
-    at, event_type, outcome, actor_id, actor_label, target_type, _target_id, client_ip, detail = content
+    head, _target_id, tail = _parts(content)
     encode = _ENCODER.encode
     start = f"[{encode(FORMAT)},{encode(chain)},"
-    middle = ",".join(
-        encode(value)
-        for value in (
-            _timestamp(at),
-            str(event_type),
-            str(outcome),
-            actor_id,
-            actor_label or "",
-            target_type or "",
-        )
-    )
-    end = f"{encode(_address(client_ip))},{encode(_plain(detail if detail is not None else {}))}]"
+    middle = ",".join(encode(value) for value in head)
+    end = ",".join(encode(value) for value in tail) + "]"
 
     def hash_of(seq: int, prev_hash: str, target_id: str) -> str:
         if type(seq) is not int:  # JSON of anything else (a bool) is not its str()
