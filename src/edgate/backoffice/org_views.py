@@ -328,9 +328,12 @@ def add_staff_known(request: HttpRequest, actor: Actor, code: str) -> HttpRespon
         return render(request, "backoffice/org/add_known.html", context | _found() | {"add_form": form})
     search = org_forms.KnownPersonForm(request.POST if request.method == "POST" else None)
     context["form"] = search
+    if search.is_bound and not search.is_valid():
+        search.ask_ssn_again()
     if request.method == "POST" and search.is_valid():
         if refused_for := _ssn_lookup_refused(request, actor):
             search.add_error(None, TOO_MANY_LOOKUPS)
+            search.ask_ssn_again()
             return throttle.too_many(render(request, "backoffice/org/add_known.html", context), refused_for)
         data = search.cleaned_data
         person = staffing.find_known_person(
@@ -342,6 +345,7 @@ def add_staff_known(request: HttpRequest, actor: Actor, code: str) -> HttpRespon
         if person is None:
             request.session.pop(FOUND_KEY, None)
             context["not_found"] = True
+            search.ask_ssn_again()
         else:
             request.session[FOUND_KEY] = person.pk
             context |= _found(data) | {
@@ -374,6 +378,7 @@ def add_staff_new(request: HttpRequest, actor: Actor, code: str) -> HttpResponse
     if request.method == "POST" and form.is_valid():
         if refused_for := _ssn_lookup_refused(request, actor):
             form.add_error(None, TOO_MANY_LOOKUPS)
+            form.ask_ssn_again()
             response = render(
                 request,
                 "backoffice/org/add_new.html",
@@ -395,6 +400,8 @@ def add_staff_new(request: HttpRequest, actor: Actor, code: str) -> HttpResponse
                 },
             )
         return _added(request, org, added)
+    if form.is_bound:
+        form.ask_ssn_again()  # shown again with what was typed, but for the SSN
     return render(
         request,
         "backoffice/org/add_new.html",
