@@ -39,6 +39,7 @@ from edgate.matching.models import MatchCase
 from edgate.mfa import actions as mfa_actions
 from edgate.people.models import Person
 from edgate.people.quality import DataProblem, data_problems
+from edgate.recovery.flows import recovery_paused_until
 from edgate.recovery.policy import is_privileged
 
 from . import actions, scope
@@ -135,6 +136,8 @@ def profile_page(request: HttpRequest, actor: Actor, profile: int) -> HttpRespon
         profile=target,
         person=person,
         privileged=is_privileged(target),
+        # Wrong hint answers have paused self-service recovery: the person who calls is told why.
+        recovery_paused_until=recovery_paused_until(target),
         # Every field this page shows may carry one (docs/matching.md §7).
         data_problems=list(data_problems(person).values()),
         staff=scope.staff_entries(actor)
