@@ -649,6 +649,25 @@ def test_a_disabled_profile_gets_no_tokens(base: str, w: World) -> None:
     assert browser.last is not None and "/login/" in browser.last.url  # cannot sign in at all
 
 
+def test_tokens_a_disable_ended_do_not_come_back_when_the_profile_is_enabled(base: str, w: World) -> None:
+    """sec2 M3: a Profile that leaves the active state loses its tokens at every client, as it
+    loses its portal sessions (refusing them while it was disabled was not enough: enabled
+    again, its refresh token and access token worked again)."""
+    reg = register(w, app=w.elar)
+    rp = rp_for(base, reg)
+    who = person()
+    token = sign_in(rp, Browser(base), who)
+    accounts.do_set_status(profile=who, status=Status.DISABLED, reason="someone else signed in", ctx=CTX)
+    event = AuditEvent.objects.filter(
+        event_type=EventType.PROFILE_STATUS_CHANGED, target_id=str(who.pk)
+    ).latest("id")
+    assert event.detail["tokens_ended"] == 2  # its access and refresh token
+    accounts.do_set_status(profile=who, status=Status.ACTIVE, reason="owner verified", ctx=CTX)
+    refused = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"])
+    assert refused.json()["error"] == "invalid_grant"
+    assert rp.userinfo(token["access_token"]).status_code == 401
+
+
 def test_a_new_password_ends_the_profile_s_tokens_at_every_client(base: str, w: World) -> None:
     """Changing the password ends every other portal session; it ends the Profile's tokens at
     every client too, so whoever signed in to an application with the old password cannot
