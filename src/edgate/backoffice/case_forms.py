@@ -7,6 +7,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -17,15 +20,24 @@ from edgate.matching.actions import CORRECTABLE_FIELDS
 from edgate.matching.models import CaseOutcome, CaseStatus
 from edgate.people.models import Person
 
-# The reason is kept whole in the audit event (whose texts are cut at 200 characters).
-REASON_MAX = 200
+# Every reason or note box of the consoles (cases, customer service, organizations): kept whole
+# in its audit event (audit.record.DETAIL_TEXT_MAX) and its row, and said under the box.
+REASON_MAX = 1000
+
+
+def with_limit(help_text: Any) -> Any:
+    """The box's help text and its limit, in the page's language ("… Up to 1000 characters.")."""
+    return format_lazy("{} {}", help_text, REASON_LIMIT)
+
+
+REASON_LIMIT = lazy(lambda: gettext("Up to %(count)s characters.") % {"count": REASON_MAX}, str)()
 
 
 def reason_field(label: str, help_text: str) -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=REASON_MAX,
-        help_text=help_text,
+        help_text=with_limit(help_text),
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Give the reason: it is kept with the case.")},
     )

@@ -23,6 +23,8 @@ from edgate.core.forms import (
 from edgate.core.validators import clean_phone
 from edgate.directory.models import AppRole, Organization
 
+from .case_forms import REASON_MAX, with_limit
+
 # Profile status filter of the staff list ("none": a staff member without a Profile).
 STATUS_CHOICES = [
     ("", _("Any")),
@@ -113,8 +115,11 @@ def ask_reason(form: forms.Form, *, required: bool) -> forms.Form:
         form.fields["reason"] = uswds_field(
             forms.CharField(
                 label=_("Reason"),
-                max_length=200,
-                help_text=_("Why you are making this change for the organization (kept in the audit log)."),
+                max_length=REASON_MAX,
+                help_text=with_limit(
+                    _("Why you are making this change for the organization (kept in the audit log).")
+                ),
+                widget=forms.Textarea(attrs={"rows": 3}),
                 error_messages={"required": _("Give the reason for this change.")},
             )
         )
