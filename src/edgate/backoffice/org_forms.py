@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -213,6 +214,17 @@ class EditEntryForm(UswdsForm):
         help_text=_("Optional. Month/day/year, like 09/15/2026."),
         invalid=_("Enter the start date as a real date with a 4-digit year, like 09/15/2026."),
     )
+
+    def clean_started_on(self) -> date | None:
+        """A start up to a year ahead (a hire for next school year); further is a typo (2036 for
+        2026), refused beside the field rather than shown as "since Sep 15, 2036"."""
+        started = self.cleaned_data.get("started_on")
+        today = timezone.localdate()
+        if started is not None and started > today + timedelta(days=366):
+            raise forms.ValidationError(
+                _("The start date is more than a year from now. Check the year."), code="too_far"
+            )
+        return started
 
 
 class NewStaffForm(IdentityCleaning, TheirDateOfBirth, UswdsForm):

@@ -81,6 +81,8 @@ APPS = [
 # Each demo application signs people in through the portal as a public client (PKCE, no
 # secret to hand around): examples/dropbox/ is such a client, on port 8001 for Dropbox.
 DEMO_CLIENTS = [("DROPBOX", 8001), ("ELAR", 8002), ("MDCS", 8003)]
+# The one `make run` serves (Makefile, examples/dropbox/app.py): My applications links to it.
+DEMO_URLS = {"DROPBOX": "http://127.0.0.1:8001/"}
 
 
 def demo_client_id(code: str) -> str:
@@ -229,7 +231,8 @@ def _configuration(ctx: Ctx) -> tuple[dict[str, Organization], dict[tuple[str, s
             description=description,
             name_es=name_es,
             description_es=description_es,
-            url=known.url if known else "",
+            # An address set since is kept; an empty one (a demo database made before) is filled.
+            url=(known.url if known else "") or DEMO_URLS.get(code, ""),
             open_to_all=open_to_all,
             ctx=ctx,
         )
