@@ -10,9 +10,11 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from edgate.accounts.models import Profile
-from edgate.core.forms import UswdsForm
+from edgate.core.forms import UswdsForm, uswds_field
 from edgate.directory.models import Organization
 from edgate.people.models import Person
+
+from .case_forms import REASON_MAX, with_limit
 
 REASON_HELP = _("Required. Recorded in the audit log with the change.")
 
@@ -20,8 +22,8 @@ REASON_HELP = _("Required. Recorded in the audit log with the change.")
 class ReasonForm(UswdsForm):
     reason = forms.CharField(
         label=_("Reason"),
-        max_length=500,
-        help_text=REASON_HELP,
+        max_length=REASON_MAX,
+        help_text=with_limit(REASON_HELP),
         widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": 3}),
         error_messages={"required": _("Give the reason for this change.")},
     )
@@ -153,4 +155,24 @@ class MergeForm(UswdsForm):
 
 
 class ConfirmMergeForm(MergeForm, ReasonForm):
-    field_order = ["survivor", "duplicate", "reason"]
+    field_order = ["survivor", "duplicate", "state_ids_checked", "reason"]
+
+    def __init__(self, *args: Any, state_ids: tuple[str, str] | None = None, **kwargs: Any) -> None:
+        """`state_ids`: the survivor's and the duplicate's, when they differ: the merge then needs
+        a ticked confirmation, as the action does (actions.do_merge_persons)."""
+        super().__init__(*args, **kwargs)
+        if state_ids is not None:
+            self.fields["state_ids_checked"] = uswds_field(
+                forms.BooleanField(
+                    label=_(
+                        "The state educator IDs differ: the survivor's, %(survivor)s, stays and the "
+                        "duplicate's, %(duplicate)s, is no longer used. I have checked that both "
+                        "records are the same person."
+                    )
+                    % {"survivor": state_ids[0], "duplicate": state_ids[1]},
+                    error_messages={
+                        "required": _("Confirm that you checked the different state educator IDs.")
+                    },
+                )
+            )
+            self.order_fields(self.field_order)
