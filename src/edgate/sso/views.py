@@ -161,6 +161,8 @@ class AuthorizeView(dot.AuthorizationView):
         max_age = request.GET.get("max_age")
         after = request.GET.get(authn.LOGIN_AFTER)
         try:
+            if max_age is not None and not (max_age.isascii() and max_age.isdigit()):
+                raise ValueError("max_age is a non-negative whole number of seconds")
             since = [time.time() - int(max_age)] if max_age is not None else []
             since += [float(after)] if after is not None else []
         except ValueError:
