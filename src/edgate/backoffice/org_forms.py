@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -17,6 +18,7 @@ from edgate.core.forms import (
     UswdsForm,
     date_part_field,
     month_field,
+    their_birth_date_in_range,
     typed_date_field,
     uswds_field,
 )
@@ -77,6 +79,10 @@ class TheirDateOfBirth(DateOfBirthParts):
         data = super().clean()  # type: ignore[misc]
         self.clean_date_of_birth_parts(data)
         return data
+
+    @sensitive_variables()
+    def check_birth_date(self, born: date) -> date:
+        return their_birth_date_in_range(born)
 
     def ask_ssn_again(self) -> None:
         """The form is shown again with what was typed: an SSN that was typed is not, and its
