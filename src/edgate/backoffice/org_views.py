@@ -613,7 +613,7 @@ def activation_code(request: HttpRequest, actor: Actor, code: str, entry: int) -
         # with administrator access, only customer service issues it.
         raise Http404
     form = _confirm(request, actor)
-    problem = _problem(actor, profile)
+    problem = _problem(actor, profile) or scope.setup_code_problem(actor, current.person)
     context = {
         "console_section": "org-staff",
         "organization": org,
