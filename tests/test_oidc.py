@@ -414,6 +414,17 @@ def test_acr_values_naming_the_second_factor_are_honoured(w: World, public) -> N
     assert (claims["acr"], claims["amr"]) == (authn.ACR_SECOND_FACTOR, ["pwd", "otp", "mfa"])
 
 
+def test_a_huge_max_age_is_not_a_500(w: World, public) -> None:  # type: ignore[no-untyped-def]
+    """review1 L1: max_age of 401 digits was an OverflowError (time.time() minus it). Any
+    session signed in since 1970 meets it: a code."""
+    who = person()
+    grant(who, w)
+    page = signed_in_page(who)
+    page.raise_request_exception = False
+    answer = authorize(page, public.client_id, max_age="1" + "0" * 400)
+    assert answer.status_code == 302 and "code" in query(answer["Location"]), answer.status_code
+
+
 def test_an_email_the_person_typed_is_not_presented_as_verified(w: World, public) -> None:  # type: ignore[no-untyped-def]
     """sec1 M3: My Profile takes any address, unconfirmed (the portal never sends mail to it):
     the ID token and userinfo say email_verified false, so a client linking accounts by email

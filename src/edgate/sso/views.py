@@ -163,7 +163,8 @@ class AuthorizeView(dot.AuthorizationView):
         try:
             if max_age is not None and not (max_age.isascii() and max_age.isdigit()):
                 raise ValueError("max_age is a non-negative whole number of seconds")
-            since = [time.time() - int(max_age)] if max_age is not None else []
+            # Any session signed in since 1970 meets a longer one (and a float takes no 400 digits).
+            since = [time.time() - min(int(max_age), int(time.time()))] if max_age is not None else []
             since += [float(after)] if after is not None else []
         except ValueError:
             raise self._redirected(
