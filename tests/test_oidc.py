@@ -425,6 +425,53 @@ def test_a_huge_max_age_is_not_a_500(w: World, public) -> None:  # type: ignore[
     assert answer.status_code == 302 and "code" in query(answer["Location"]), answer.status_code
 
 
+def sign_in_from(page: Client, location: str, who: Profile):  # type: ignore[no-untyped-def]
+    """The password typed on the sign-in page at `location` (a signed-out browser's)."""
+    assert page.get(location).status_code == 200
+    return page.post(
+        location,
+        {
+            "username": who.username,
+            "password": PASSWORD,
+            "next": parse_qs(urlsplit(location).query)["next"][0],
+            "csrfmiddlewaretoken": csrf_of(page),
+        },
+    )
+
+
+def test_max_age_zero_from_a_signed_out_browser_asks_for_one_sign_in(w: World, public) -> None:  # type: ignore[no-untyped-def]
+    """review1 L2. An application that always sends max_age=0 ("force login"): a signed-out
+    educator signs in once and gets the code (the way back carried max_age=0, which no session
+    meets: the sign-in page a second time). A Directory Administrator whose password and code
+    take longer than max_age likewise: one sign-in, one code, then the application's code."""
+    who = person()
+    grant(who, w)
+    page = Client(enforce_csrf_checks=True)
+    first = authorize(page, public.client_id, max_age="0")
+    assert first["Location"].startswith(f"{reverse('accounts:login')}?next="), first["Location"]
+    back = sign_in_from(page, first["Location"], who)
+    assert "code" in query(page.get(back["Location"])["Location"])
+    admin = person("Dana", "Admin")
+    grant(admin, w)
+    directory.do_appoint_admin(profile=admin, organization=w.district, ctx=CTX)
+    device = do_provision_totp(profile=admin, ctx=CTX)
+    start = timezone.now().replace(microsecond=0)
+    page = Client(enforce_csrf_checks=True)
+    with time_machine.travel(start, tick=False):
+        first = authorize(page, public.client_id, max_age="60")
+    with time_machine.travel(start + timedelta(seconds=10), tick=False):
+        held = page.get(sign_in_from(page, first["Location"], admin)["Location"])
+        assert held["Location"].startswith(reverse("mfa:verify")), held["Location"]
+        assert page.get(held["Location"]).status_code == 200
+    with time_machine.travel(start + timedelta(seconds=100), tick=False):
+        code = {"code": current_code(device), "csrfmiddlewaretoken": csrf_of(page)}
+        passed = page.post(held["Location"], code)
+        answer = page.get(passed["Location"])
+        assert answer["Location"].startswith(REDIRECT), answer["Location"]
+        claims = claims_of(exchange(public.client_id, code_of(answer))["id_token"])
+        assert claims["acr"] == authn.ACR_SECOND_FACTOR
+
+
 def test_an_email_the_person_typed_is_not_presented_as_verified(w: World, public) -> None:  # type: ignore[no-untyped-def]
     """sec1 M3: My Profile takes any address, unconfirmed (the portal never sends mail to it):
     the ID token and userinfo say email_verified false, so a client linking accounts by email

@@ -190,7 +190,21 @@ class AuthorizeView(dot.AuthorizationView):
     def _redirected(error: Any, credentials: dict[str, Any]) -> OAuthToolkitError:
         return OAuthToolkitError(error=error, redirect_uri=credentials.get("redirect_uri"))
 
-    def sign_in_again(self) -> HttpResponse:
+    def handle_no_permission(self) -> HttpResponse:
+        """A signed-out browser: the sign-in page. With prompt=login or max_age, the way back
+        is rewritten as for a signed-in one (sign_in_again): that sign-in meets them, and
+        max_age=0 (or one shorter than the password and the code take) would otherwise send
+        the person round the sign-in page a second time. prompt=none: the library's
+        login_required; a max_age that is not a number is answered after the sign-in."""
+        prompt = self.request.GET.get("prompt", "").split()
+        max_age = self.request.GET.get("max_age", "")
+        if not {"none", "create"} & set(prompt) and (
+            "login" in prompt or (max_age.isascii() and max_age.isdigit())
+        ):
+            return self.sign_in_again(again=False)
+        return super().handle_no_permission()
+
+    def sign_in_again(self, *, again: bool = True) -> HttpResponse:
         """prompt=login, or a session older than max_age: the portal's sign-in page, shown even
         to a signed-in person (`again`), then back here. The session is not ended first: a link
         from any site must not sign the person out; it is replaced only by the new sign-in.
@@ -208,7 +222,7 @@ class AuthorizeView(dot.AuthorizationView):
         query = [(name, value) for name, value in query if name != "prompt" or value]
         query.append((authn.LOGIN_AFTER, f"{time.time():.3f}"))
         next_url = f"{self.request.path}?{urlencode(query)}"
-        login_url = f"{resolve_url(self.get_login_url())}?again=1"
+        login_url = resolve_url(self.get_login_url()) + ("?again=1" if again else "")
         return redirect_to_login(next_url, login_url, self.get_redirect_field_name())
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
