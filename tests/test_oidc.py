@@ -472,6 +472,47 @@ def test_max_age_zero_from_a_signed_out_browser_asks_for_one_sign_in(w: World, p
         assert claims["acr"] == authn.ACR_SECOND_FACTOR
 
 
+def test_prompt_none_for_a_skipped_privileged_session_answers_the_client(w: World, public) -> None:  # type: ignore[no-untyped-def]
+    """review1 L3 (OIDC Core 3.1.2.1: prompt=none never shows a page). A Directory
+    Administrator who went on without the second factor: prompt=none answers the client
+    login_required (audited, reason second_factor), not with the code page; no code."""
+    admin = person("Dana", "Admin")
+    grant(admin, w)
+    directory.do_appoint_admin(profile=admin, organization=w.district, ctx=CTX)
+    do_provision_totp(profile=admin, ctx=CTX)
+    page = signed_in_page(admin)
+    page.post(reverse("mfa:skip"), {"csrfmiddlewaretoken": csrf_of(page)})
+    answer = authorize(page, public.client_id, prompt="none")
+    assert answer["Location"].startswith(REDIRECT), answer["Location"]
+    assert query(answer["Location"]) == {"error": "login_required", "state": "st"}
+    refused = AuditEvent.objects.get(event_type=EventType.SSO_SIGN_IN_REFUSED)
+    assert (refused.target_id, refused.detail["reason"]) == (str(admin.pk), "second_factor")
+    assert not Grant.objects.exists()
+
+
+def test_a_person_appointed_while_signed_in_gets_no_code_on_the_password_alone(w: World, public) -> None:  # type: ignore[no-untyped-def]
+    """review1 L4 (docs/sso.md: a privileged person's codes always say the second factor).
+    The sign-in marks only the privileged; someone appointed Directory Administrator during
+    their session is held too: without the app, its set-up page (not a loop back to the
+    endpoint); with it, the code page, then a code that says so."""
+    admin = person("Dana", "Admin")
+    grant(admin, w)
+    page = signed_in_page(admin)
+    directory.do_appoint_admin(profile=admin, organization=w.district, ctx=CTX)
+    held = authorize(page, public.client_id)
+    assert held["Location"].startswith(f"{reverse('mfa:verify')}?next="), held["Location"]
+    enrol = page.get(held["Location"])
+    assert enrol["Location"].startswith(reverse("mfa:enrol")), enrol["Location"]
+    assert page.get(enrol["Location"]).status_code == 200
+    device = do_provision_totp(profile=admin, ctx=CTX)
+    held = authorize(page, public.client_id)
+    assert held["Location"].startswith(f"{reverse('mfa:verify')}?next="), held["Location"]
+    assert not Grant.objects.exists()
+    passed = page.post(held["Location"], {"code": current_code(device), "csrfmiddlewaretoken": csrf_of(page)})
+    claims = claims_of(exchange(public.client_id, code_of(page.get(passed["Location"])))["id_token"])
+    assert claims["acr"] == authn.ACR_SECOND_FACTOR
+
+
 def test_an_email_the_person_typed_is_not_presented_as_verified(w: World, public) -> None:  # type: ignore[no-untyped-def]
     """sec1 M3: My Profile takes any address, unconfirmed (the portal never sends mail to it):
     the ID token and userinfo say email_verified false, so a client linking accounts by email

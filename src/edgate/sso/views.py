@@ -24,6 +24,7 @@ from oauthlib.openid.connect.core.exceptions import LoginRequired
 from edgate.accounts import signin
 from edgate.core import conf
 from edgate.core.context import ctx_from_request
+from edgate.core.middleware import SECOND_FACTOR_OWED
 
 from . import access, actions, authn, consent
 from .tokens import end_tokens
@@ -37,7 +38,8 @@ class ConsentLapsed(Exception):
 
 class SecondFactorWanted(Exception):
     """The client asked for a second factor (acr_values) this session has not passed, and the
-    person has one: their code page, then back here."""
+    person has one; or the person is privileged and has not passed theirs: their code page,
+    then back here."""
 
 
 class SignInAgain(Exception):
@@ -117,8 +119,16 @@ class AuthorizeView(dot.AuthorizationView):
         self._check_access(credentials)
         if request.user.is_authenticated:
             self._check_recent_sign_in(request, credentials)
+            self._check_privileged(request, credentials)
             self._check_second_factor(request, credentials)
         return scopes, credentials
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The consent page's answer: a privileged session that has not passed its second
+        factor (appointed since the page was shown) gets no code either."""
+        if getattr(request, SECOND_FACTOR_OWED, False):
+            return self._to_second_factor(request)
+        return super().post(request, *args, **kwargs)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
@@ -128,16 +138,36 @@ class AuthorizeView(dot.AuthorizationView):
         except SignInAgain:
             return self.sign_in_again()
         except SecondFactorWanted:
-            query = urlencode({"next": request.get_full_path()})
-            return HttpResponseRedirect(f"{reverse('mfa:verify')}?{query}")
+            return self._to_second_factor(request)
+
+    @staticmethod
+    def _to_second_factor(request: HttpRequest) -> HttpResponse:
+        query = urlencode({"next": request.get_full_path()})
+        return HttpResponseRedirect(f"{reverse('mfa:verify')}?{query}")
+
+    def _check_privileged(self, request: HttpRequest, credentials: dict[str, Any]) -> None:
+        """A privileged person passes the second factor before any application gets a code
+        (docs/sso.md), whether the sign-in marked the session (mfa/session.py DUE) or they were
+        appointed since, and whether or not they chose to go on without their privileges:
+        their code page (then back here), or, with prompt=none, login_required to the client
+        (never a page). SecondFactorMiddleware says whether the session owes it; the endpoint
+        holds it itself. With prompt=login the sign-in page comes first, and the way back is
+        held."""
+        if not getattr(request, SECOND_FACTOR_OWED, False):
+            return
+        prompt = request.GET.get("prompt", "").split()
+        if "none" in prompt:
+            self._refuse_silently(credentials, "second_factor")
+        if "login" not in prompt:
+            raise SecondFactorWanted
 
     def _check_second_factor(self, request: HttpRequest, credentials: dict[str, Any]) -> None:
         """acr_values naming the second factor and not the password alone: a session that has
         not passed its second factor is sent to its code page (a person who has one), or the
         client is answered access_denied (a person who has none), or login_required
         (prompt=none). Other acr_values ask for nothing more: the password is enough, and the
-        ID token's acr says what was done. (A privileged session that skipped a due second
-        factor never gets here: SecondFactorMiddleware holds this endpoint for it.)"""
+        ID token's acr says what was done. (A privileged session without its second factor
+        never gets here: _check_privileged holds it first.)"""
         wanted = request.GET.get("acr_values", "").split()
         if authn.ACR_SECOND_FACTOR not in wanted or authn.ACR_PASSWORD in wanted:
             return
@@ -180,8 +210,8 @@ class AuthorizeView(dot.AuthorizationView):
         raise SignInAgain
 
     def _refuse_silently(self, credentials: dict[str, Any], reason: str) -> None:
-        """prompt=none, and this session will not do (too old, or not the person the client
-        named): login_required, audited."""
+        """prompt=none, and this session will not do (too old, without the second factor the
+        person or the client needs): login_required, audited."""
         client = Client.objects.filter(client_id=credentials.get("client_id")).first()
         access.record_refusal(self.request, client, reason=reason)
         raise self._redirected(LoginRequired(state=credentials.get("state")), credentials)
