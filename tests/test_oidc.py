@@ -334,6 +334,27 @@ def test_max_age_and_auth_time_belong_to_the_session_that_authorizes(w: World, p
         assert claims_of(again["id_token"])["auth_time"] == int((start + timedelta(minutes=26)).timestamp())
 
 
+def test_a_refreshed_id_token_keeps_the_authorizing_session_s_auth_time_and_amr(w: World, public) -> None:  # type: ignore[no-untyped-def]
+    """A refresh's ID token tells how the session that authorized the code signed in (from its
+    family), not the person's later sign-in on another device (the library's last_login): the
+    test above cannot tell the two apart, its last sign-in anywhere being the authorizing one.
+    (review1: no test failed with validate_refresh_token's `edgate_signed_in` line removed.)"""
+    who = person()
+    grant(who, w)
+    start = timezone.now().replace(microsecond=0)
+    with time_machine.travel(start, tick=False):
+        tokens = exchange(public.client_id, code_of(authorize(signed_in_page(who), public.client_id)))
+    with time_machine.travel(start + timedelta(minutes=20), tick=False):
+        signed_in_page(who)  # another device
+    with time_machine.travel(start + timedelta(minutes=30), tick=False):
+        claims = claims_of(refresh(public.client_id, tokens["refresh_token"])["id_token"])
+        assert (claims["auth_time"], claims.get("amr"), claims.get("acr")) == (
+            int(start.timestamp()),
+            ["pwd"],
+            authn.ACR_PASSWORD,
+        )
+
+
 def test_prompt_login_does_not_end_the_session_before_a_new_sign_in(w: World, public) -> None:  # type: ignore[no-untyped-def]
     """sec1 L3: prompt=login from any site's link used to sign the person out of the portal.
     Now the sign-in page is shown with the session kept; going round it (straight to the
