@@ -257,7 +257,9 @@ class NewStaffForm(IdentityCleaning, TheirDateOfBirth, UswdsForm):
 
 class RoleChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: AppRole) -> str:
-        return f"{obj.application.name}: {obj.name}"
+        # In the page's language (each name's Spanish when it has one): an option holds text
+        # only, so without the lang="en" mark shown_name gives a name that has no Spanish.
+        return f"{obj.application.shown_text}: {obj.shown_text}"
 
 
 class GrantForm(UswdsForm):

@@ -54,7 +54,7 @@ APPS = [
         "ELAR — Licensure and job matching",
         "Apply for and renew educator licenses; find jobs.",
         True,
-        [("educator", "Educator")],
+        [("educator", "Educator", "Educador")],
         ("ELAR — Licencias y búsqueda de empleo", "Solicite y renueve licencias de educador; busque empleo."),
     ),
     (
@@ -62,7 +62,7 @@ APPS = [
         "MDCS — Data collection",
         "Submit and review school and district data collections.",
         False,
-        [("submitter", "Submitter"), ("approver", "Approver")],
+        [("submitter", "Submitter", "Remitente"), ("approver", "Approver", "Aprobador")],
         (
             "MDCS — Recopilación de datos",
             "Envíe y revise las recopilaciones de datos de las escuelas y los distritos.",
@@ -73,7 +73,10 @@ APPS = [
         "Dropbox — Secure file exchange",
         "Exchange files securely with the agency.",
         False,
-        [("user", "User"), ("district_admin", "District administrator")],
+        [
+            ("user", "User", "Usuario"),
+            ("district_admin", "District administrator", "Administrador del distrito"),
+        ],
         ("Dropbox — Intercambio seguro de archivos", "Intercambie archivos de forma segura con la agencia."),
     ),
 ]
@@ -236,12 +239,13 @@ def _configuration(ctx: Ctx) -> tuple[dict[str, Organization], dict[tuple[str, s
             open_to_all=open_to_all,
             ctx=ctx,
         )
-        for role_code, role_name in app_roles:
+        for role_code, role_name, role_name_es in app_roles:
             roles[(code, role_code)] = directory_actions.do_save_app_role(
                 role=AppRole.objects.filter(application=app, code=role_code).first(),
                 application=app,
                 code=role_code,
                 name=role_name,
+                name_es=role_name_es,
                 ctx=ctx,
             )
     return orgs, roles
