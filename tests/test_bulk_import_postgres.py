@@ -279,6 +279,50 @@ def test_a_failure_in_the_second_process_loses_no_row(
     assert multiprocessing.active_children() == []
 
 
+def report_rows(report: Path, path: Path) -> list[dict[str, str]]:
+    """The report's rows, every column, in order; a state ID drawn for a row that gave none and
+    a case reference (both random) masked."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        given = {row["state_id"] for row in csv.DictReader(fh)}
+    with report.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        row["state_id"] = row["state_id"] if row["state_id"] in given else "drawn"
+        row["case"] = "case" if row["case"] else ""
+    return rows
+
+
+def test_rows_the_second_process_read_are_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The row-preparing process sends each row as it read and checked it (the clean values,
+    the unusable fields and why): the import process neither reads nor checks a row again,
+    and the report is the one-process import's, row for row and column for column."""
+    from edgate.importer import bulk, rows
+
+    monkeypatch.setattr(Ctx, "system", classmethod(lambda cls, label="system": IMPORTER))
+    monkeypatch.setattr(bulk, "BATCH_SIZE", 40)
+    Organization.objects.create(code="01230000", name="Northfield", org_type=OrgType.DISTRICT)
+    path = person_file(tmp_path)
+    expected = import_and_empty(path, tmp_path / "one.csv")  # below MIN_ROWS: no child
+
+    pids = second_process(tmp_path, monkeypatch)
+    here, parse, parsed_here = os.getpid(), rows.parse, []
+
+    def counted(raw, **kwargs):  # type: ignore[no-untyped-def]
+        if os.getpid() == here:
+            parsed_here.append(raw.get("id"))
+        return parse(raw, **kwargs)
+
+    monkeypatch.setattr(rows, "parse", counted)
+    assert import_and_empty(path, tmp_path / "two.csv") == expected
+    assert len(children(pids)) == 1
+    assert parsed_here == []
+    one, two = report_rows(tmp_path / "one.csv", path), report_rows(tmp_path / "two.csv", path)
+    assert any(row["unusable"] for row in one) and any(row["result"] == "rejected" for row in one)
+    assert two == one
+
+
 @pytest.mark.parametrize("failure", ["exception", "crash"])
 def test_a_failure_in_the_writer_process_loses_no_row(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str
@@ -354,7 +398,8 @@ def test_a_staged_person_is_indexed_as_it_will_be_read_back(tmp_path: Path) -> N
         ssn_hash = ssn_lookup(identity.ssn) if identity.ssn else ""
         assert staged_identity(identity, state_id="S1234567", ssn_hash=ssn_hash) == identity_of(person)
         # The keys the row-preparing process computes for it, with the state ID's added.
-        prepared = prepare._received(row, prepare.prepare(row, {}, {}))
+        again, prepared = prepare._received(prepare.prepare(row, {}, {}))
+        assert again == row  # the row as the import process builds it from the child's values
         assert prepared is not None and prepared.record_keys is not None
         keys = {*prepared.record_keys, "sid:S1234567"}
         assert keys == record_keys(identity_of(person), ssn_lookup)

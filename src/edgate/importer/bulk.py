@@ -459,18 +459,15 @@ class BulkImporter:
         if prepared is not None and prepared.sealed is None:
             # Unchanged when the child looked, not now (the file repeats the row): the rest here.
             prepared = None
-        ssn = row.identity.ssn
+        identity = row.identity
+        ssn = identity.ssn
         hasher = memo(ssn_lookup, {ssn: prepared.ssn_hash} if prepared is not None and ssn else None)
         decision = self.matcher.match(  # a row of an agency's file (rules marked agency_only)
-            replace(row.identity, agency_file=True),
-            self.index.candidates(row.identity, hasher, prepared.keys if prepared is not None else None),
+            identity if identity.agency_file else replace(identity, agency_file=True),
+            self.index.candidates(identity, hasher, prepared.keys if prepared is not None else None),
             hasher=hasher,
         )
-        if (
-            decision.outcome != MatchOutcome.NONE
-            or key in self.imported
-            or self._clashes(row.identity, hasher)
-        ):
+        if decision.outcome != MatchOutcome.NONE or key in self.imported or self._clashes(identity, hasher):
             self._slow(row, key)
             return
         self._stage(row, key, digest, hasher(ssn) if ssn else "", prepared)

@@ -74,6 +74,12 @@ def person_data(row: Row, **overrides: str) -> PersonData:
     return PersonData(**fields | overrides)
 
 
+def _as_typed(identity: Identity) -> Identity:
+    """What the case keeps of the row (its submission, encrypted): the values, not where the
+    query came from (as it always has been)."""
+    return replace(identity, agency_file=False) if identity.agency_file else identity
+
+
 def _unusable(row: Row) -> str:
     return "; ".join(row.problems)
 
@@ -127,13 +133,14 @@ def _import_row(
                 case=previous.case.reference if previous.case else "",
                 unusable=_unusable(row),
             )
-        decision = matching.match(replace(identity, agency_file=True))  # a row of an agency's file
+        # A row of an agency's file (`rows.read(…, agency_file=True)` gives it so already).
+        decision = matching.match(identity if identity.agency_file else replace(identity, agency_file=True))
         case = None
         username = ""
         if decision.outcome == Outcome.PARTIAL:
             person = Person.objects.get(pk=decision.candidate_id)
             case = matching.do_open_case(
-                person=person, query=identity, decision=decision, source=source, ctx=ctx
+                person=person, query=_as_typed(identity), decision=decision, source=source, ctx=ctx
             )
             result = "conflict"
         elif decision.outcome == Outcome.EXACT:

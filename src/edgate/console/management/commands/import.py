@@ -96,17 +96,18 @@ class Command(BaseCommand):
                             with ahead or nullcontext():
                                 bulk.preload()
                                 if ahead is None:
-                                    for row in progress(read(handle), total=total):
+                                    for row in progress(read(handle, agency_file=True), total=total):
                                         bulk.add(row)
                                 else:
-                                    prepared = ahead.rows(read(handle), bulk.imported)
+                                    # The rows as the child read and checked them: not again here.
+                                    prepared = ahead.rows(bulk.imported)
                                     for row, item in progress(prepared, total=total):
                                         bulk.add(row, item)
                             bulk.finish()
                         finally:
                             bulk.close()
                     else:
-                        for row in progress(read(handle), total=total):
+                        for row in progress(read(handle, agency_file=True), total=total):
                             report_row(
                                 import_row(
                                     row,
