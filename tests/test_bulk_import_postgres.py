@@ -378,14 +378,64 @@ def test_a_failed_analyze_after_the_first_batch_is_only_a_warning(
     assert import_and_empty(path, tmp_path / "two.csv") == expected
 
 
+def test_no_automatic_full_collection_while_the_rows_are_matched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once `gc.freeze()` has emptied the oldest generation, Python's own rule ran a full
+    collection every 70,000 allocations, each walking every object made since the freeze (a
+    batch's index entries and staged rows): not while an import adds its rows. The importer's
+    own full collections (`_settle`, after each batch) still run."""
+    import gc
+
+    from edgate.importer import bulk
+
+    data = synth.generate(6000, 10, seed=21)
+    for r in data.records:
+        register_ssn(r.ssn)
+    path = tmp_path / "people.csv"
+    synth.write_csv(path, data.records)
+    monkeypatch.setattr(bulk, "BATCH_SIZE", 5000)  # one batch written while the rows are added
+    state = {"adding": False, "own": False}
+    automatic, own = [], []
+    add, settle = bulk.BulkImporter.add, bulk.BulkImporter._settle
+
+    def adding(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        state["adding"] = True
+        try:
+            add(self, *args, **kwargs)
+        finally:
+            state["adding"] = False
+
+    def settling(self):  # type: ignore[no-untyped-def]
+        state["own"] = True
+        try:
+            settle(self)
+        finally:
+            state["own"] = False
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2 and state["adding"]:
+            (own if state["own"] else automatic).append(1)
+
+    monkeypatch.setattr(bulk.BulkImporter, "add", adding)
+    monkeypatch.setattr(bulk.BulkImporter, "_settle", settling)
+    gc.callbacks.append(watch)
+    try:
+        call_command("import", str(path), source="gc", report=str(tmp_path / "r.csv"), stdout=StringIO())
+    finally:
+        gc.callbacks.remove(watch)
+    assert Person.objects.count() == len(data.records)
+    assert own and automatic == []
+
+
 def test_a_staged_person_is_indexed_as_it_will_be_read_back(tmp_path: Path) -> None:
     from edgate.identity.blocking import record_keys
     from edgate.importer import prepare
     from edgate.importer.prepare import staged_identity
     from edgate.importer.rows import open_csv, read
-    from edgate.importer.service import person_data
+    from edgate.importer.service import person_data, person_values
     from edgate.matching.candidates import identity_of
-    from edgate.people.actions import build_person
+    from edgate.people.actions import PersonData, build_person
     from edgate.people.models import ssn_lookup
 
     with open_csv(person_file(tmp_path)) as handle:
@@ -394,7 +444,13 @@ def test_a_staged_person_is_indexed_as_it_will_be_read_back(tmp_path: Path) -> N
     for row in rows:
         identity = row.identity
         assert identity is not None
-        person = build_person(person_data(row, state_id="S1234567"), source="s")
+        data = person_data(row, state_id="S1234567")
+        # What the import process sends the writer for it (the writer builds the PersonData).
+        assert PersonData(*person_values(row, state_id="S1234567")) == data
+        assert PersonData(*person_values(row, state_id="S1234567", ssn=False)) == person_data(
+            row, state_id="S1234567", ssn=""
+        )
+        person = build_person(data, source="s")
         ssn_hash = ssn_lookup(identity.ssn) if identity.ssn else ""
         assert staged_identity(identity, state_id="S1234567", ssn_hash=ssn_hash) == identity_of(person)
         # The keys the row-preparing process computes for it, with the state ID's added.
@@ -651,10 +707,14 @@ def _reference_rows(records, target, ids, now):  # type: ignore[no-untyped-def]
     def values(obj, columns):  # type: ignore[no-untyped-def]
         return [getattr(obj, name) for name in columns]
 
+    from edgate.people.actions import PersonData, Sealed
+
     people, profiles, imported, staff, events = [], [], [], [], []
-    for (data, sealed, username, row_key, digest), person_id, profile_id, staff_id in zip(
+    for (person_values, sealed_parts, username, row_key, digest), person_id, profile_id, staff_id in zip(
         records, *ids, strict=True
     ):
+        data = PersonData(*person_values)
+        sealed = Sealed(*sealed_parts) if sealed_parts is not None else None
         person = build_person(data, source=target.source, sealed=sealed)
         person.pk, person.created_at, person.updated_at = person_id, now, now
         profile = build_precreated_profile(person=person, username=username)
@@ -723,7 +783,7 @@ def test_a_batch_is_what_the_builders_build_row_by_row(
         sealed = seal(data) if i % 2 else None  # sealed ahead by the row-preparing process, or not
         if sealed is not None:
             data = person_data(row, state_id=f"{10_000_000 + i}", ssn="")
-        records.append((data, sealed, f"user{i}", f"key{i}", f"digest{i}"))
+        records.append(bulk.as_record(data, sealed, f"user{i}", f"key{i}", f"digest{i}"))
     n = len(records)
     ids = (list(range(1, n + 1)), list(range(501, n + 501)), list(range(901, n + 901)) if org else [0] * n)
     now = timezone.now()
