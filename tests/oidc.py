@@ -4,16 +4,21 @@ live server, and a person's browser as a requests session that follows the porta
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from html import unescape
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from django.conf import settings
+from django.test import Client as DjangoClient
+from django.urls import reverse
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
@@ -205,3 +210,67 @@ class Browser:
 
 def query(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+# --- In process: the Django test client as the person's browser and as the client ---------
+
+
+def signed_in_page(who: Profile) -> DjangoClient:
+    """A browser that signed in on the portal's sign-in page (CSRF checks on)."""
+    page = DjangoClient(enforce_csrf_checks=True)
+    page.get(reverse("accounts:login"))
+    answer = page.post(
+        reverse("accounts:login"),
+        {"username": who.username, "password": PASSWORD, "csrfmiddlewaretoken": csrf_of(page)},
+    )
+    assert answer.status_code == 302, answer.content[:2000]
+    return page
+
+
+def csrf_of(page: DjangoClient) -> str:
+    return page.cookies[settings.CSRF_COOKIE_NAME].value
+
+
+def authorize(page: DjangoClient, client_id: str, **extra: str):  # type: ignore[no-untyped-def]
+    """GET /oauth/authorize/ for a public client's code flow with PKCE (verifier_pair())."""
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": REDIRECT,
+        "scope": "openid profile email",
+        "code_challenge": verifier_pair()[1],
+        "code_challenge_method": "S256",
+        "state": "st",
+        "nonce": "n1",
+        **extra,
+    }
+    return page.get(f"/oauth/authorize/?{urlencode(params)}")
+
+
+def code_of(response) -> str:  # type: ignore[no-untyped-def]
+    assert response.status_code == 302 and response["Location"].startswith(REDIRECT), (
+        response.status_code,
+        response.get("Location"),
+    )
+    return parse_qs(urlsplit(response["Location"]).query)["code"][0]
+
+
+def exchange(client_id: str, code: str) -> dict[str, Any]:
+    answer = DjangoClient().post(
+        "/oauth/token/",
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier_pair()[0],
+            "client_id": client_id,
+        },
+    )
+    assert answer.status_code == 200, answer.content
+    return answer.json()  # type: ignore[no-any-return]
+
+
+def claims_of(id_token: str) -> dict[str, Any]:
+    """The ID token's claims, unverified (the live-server tests verify signatures)."""
+    payload = id_token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))  # type: ignore[no-any-return]

@@ -228,7 +228,12 @@ def merge_two(ctx: Ctx):  # type: ignore[no-untyped-def]
     with_profile(duplicate)
     directory.do_add_staff(person=duplicate, organization=district(), role_title="T", ctx=CTX)
     return backoffice.do_merge_persons(
-        survivor=survivor.person, duplicate=duplicate, reason="Same person", allow_privileged=False, ctx=ctx
+        survivor=survivor.person,
+        duplicate=duplicate,
+        reason="Same person",
+        allow_privileged=False,
+        state_ids_checked=True,
+        ctx=ctx,
     )
 
 

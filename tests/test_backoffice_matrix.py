@@ -111,7 +111,14 @@ def _place(world: World, name: str, organization: Organization, last_name: str) 
         data=PersonData(first_name=record.first_name, last_name=last_name), source="test", ctx=CTX
     )
     directory_actions.do_add_staff(person=duplicate, organization=organization, role_title="Teacher", ctx=CTX)
-    do_merge_persons(survivor=person, duplicate=duplicate, reason="matrix", allow_privileged=True, ctx=CTX)
+    do_merge_persons(
+        survivor=person,
+        duplicate=duplicate,
+        reason="matrix",
+        allow_privileged=True,
+        state_ids_checked=True,
+        ctx=CTX,
+    )
     newcomer = on_file(someone("Jules", last_name))
     precreated(newcomer)
     awaiting = directory_actions.do_add_staff(

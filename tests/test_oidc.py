@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from io import StringIO
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -28,7 +29,7 @@ from edgate.accounts.models import Profile, Status
 from edgate.audit.models import AuditEvent, EventType
 from edgate.directory import actions as directory
 from edgate.mfa.actions import do_provision_totp
-from edgate.sso import access, connected
+from edgate.sso import access, authn, connected
 from edgate.sso import actions as sso
 from edgate.sso.models import Consent, Subject, TokenFamily
 
@@ -40,9 +41,15 @@ from .oidc import (
     Browser,
     Rp,
     World,
+    authorize,
+    claims_of,
     close_sessions,
+    code_of,
+    csrf_of,
+    exchange,
     grant,
     query,
+    signed_in_page,
     signing_key,
     verifier_pair,
     world,
@@ -124,7 +131,17 @@ def test_discovery_publishes_the_provider(base: str) -> None:
     assert meta["id_token_signing_alg_values_supported"] == ["RS256"]
     assert meta["response_types_supported"] == ["code"]
     assert {"openid", "profile", "email"} <= set(meta["scopes_supported"])
-    assert {"sub", "roles", "preferred_username", "email"} <= set(meta["claims_supported"])
+    assert {
+        "sub",
+        "roles",
+        "preferred_username",
+        "email",
+        "email_verified",
+        "auth_time",
+        "amr",
+        "acr",
+    } <= set(meta["claims_supported"])
+    assert meta["acr_values_supported"] == ["urn:edgate:acr:password", "urn:edgate:acr:second-factor"]
     jwks = requests.get(meta["jwks_uri"], timeout=10).json()
     assert [k["alg"] for k in jwks["keys"]] == ["RS256"]
     assert "d" not in jwks["keys"][0]  # the public part only
@@ -140,7 +157,7 @@ def test_code_flow_gives_verified_claims_userinfo_refresh_revocation_and_logout(
     claims = rp.id_claims(token["id_token"], nonce=NONCE)
     assert claims["preferred_username"] == who.username
     signed_in = AuditEvent.objects.get(event_type=EventType.SSO_SIGN_IN, target_id=str(who.pk))
-    assert signed_in.detail == {"client_id": reg.client.client_id, "application": "DROPBOX"}
+    assert signed_in.detail == {"client_id": reg.client.client_id, "application": "DROPBOX", "amr": "pwd"}
     assert signed_in.actor_label == who.username
     assert (claims["given_name"], claims["family_name"], claims["name"]) == (
         "Jordan",
@@ -232,6 +249,190 @@ def test_a_privileged_person_passes_the_second_factor_on_the_way(base: str, w: W
     callback = browser.submit({"code": current_code(device)})
     assert callback.startswith(REDIRECT), browser.last.text[:2000]
     assert rp.fetch_token(session, callback, "v" * 64)["id_token"]
+
+
+# --- how the person signed in: auth_time, max_age, prompt=login, amr and acr ---------------
+# (In process, the Django test client as browser and client: time is moved with time_machine.)
+
+
+@pytest.fixture
+def public(w: World):  # type: ignore[no-untyped-def]
+    signing_key()
+    return register(w, public=True).client
+
+
+def refresh(client_id: str, refresh_token: str) -> dict:  # type: ignore[type-arg]
+    answer = Client().post(
+        "/oauth/token/",
+        {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": client_id},
+    )
+    assert answer.status_code == 200, answer.content
+    return answer.json()  # type: ignore[no-any-return]
+
+
+def sign_in_again(page: Client, answer) -> str:  # type: ignore[no-untyped-def]
+    """The sign-in page the authorization endpoint sent a signed-in browser to: shown to it
+    (the session still there), the password typed again; answers where it sends the browser."""
+    assert answer.status_code == 302, answer.status_code
+    location = answer["Location"]
+    assert location.startswith(f"{reverse('accounts:login')}?again=1&next="), location
+    assert page.get(location).status_code == 200  # the form, not a redirect for the signed-in
+    who = page.get(reverse("accounts:profile")).context["user"]
+    posted = page.post(
+        location,
+        {
+            "username": who.username,
+            "password": PASSWORD,
+            "next": parse_qs(urlsplit(location).query)["next"][0],
+            "csrfmiddlewaretoken": csrf_of(page),
+        },
+    )
+    assert posted.status_code == 302, posted.content[:2000]
+    return posted["Location"]
+
+
+def test_max_age_and_auth_time_belong_to_the_session_that_authorizes(w: World, public) -> None:  # type: ignore[no-untyped-def]
+    """sec1 M1 (ASVS V10.3.4). A session left open on a shared computer (T0), the owner signing
+    in on their phone at T0+20: at T0+25 the old session's auth_time is still T0 (the library's
+    was the Profile's last sign-in anywhere, T0+20), max_age=60 sends it to the sign-in page
+    (keeping it), prompt=none answers login_required; signing in again gives a code whose
+    auth_time is that sign-in, and refreshes keep it."""
+    who = person()
+    grant(who, w)
+    start = timezone.now().replace(microsecond=0)
+    with time_machine.travel(start, tick=False):
+        old = signed_in_page(who)
+    with time_machine.travel(start + timedelta(minutes=20), tick=False):
+        signed_in_page(who)  # the phone
+    with time_machine.travel(start + timedelta(minutes=25), tick=False):
+        within = exchange(public.client_id, code_of(authorize(old, public.client_id, max_age="3600")))
+        assert claims_of(within["id_token"])["auth_time"] == int(start.timestamp())
+        too_old = authorize(old, public.client_id, max_age="60")
+        assert "code=" not in too_old["Location"]
+        assert old.get(reverse("accounts:profile")).status_code == 200  # not signed out
+        silent = query(authorize(old, public.client_id, max_age="60", prompt="none")["Location"])
+        assert silent == {"error": "login_required", "state": "st"}
+        refused = AuditEvent.objects.get(event_type=EventType.SSO_SIGN_IN_REFUSED)
+        assert refused.target_id == str(who.pk) and refused.outcome == "denied"
+        assert refused.detail == {
+            "client_id": public.client_id,
+            "application": "DROPBOX",
+            "reason": "max_age",
+        }
+        bad = query(authorize(old, public.client_id, max_age="soon")["Location"])
+        assert bad["error"] == "invalid_request"
+    with time_machine.travel(start + timedelta(minutes=26), tick=False):
+        back = sign_in_again(old, too_old)
+        answer = old.get(back)
+        tokens = exchange(public.client_id, code_of(answer))
+        assert claims_of(tokens["id_token"])["auth_time"] == int((start + timedelta(minutes=26)).timestamp())
+    with time_machine.travel(start + timedelta(hours=2), tick=False):
+        again = refresh(public.client_id, tokens["refresh_token"])
+        assert claims_of(again["id_token"])["auth_time"] == int((start + timedelta(minutes=26)).timestamp())
+
+
+def test_prompt_login_does_not_end_the_session_before_a_new_sign_in(w: World, public) -> None:  # type: ignore[no-untyped-def]
+    """sec1 L3: prompt=login from any site's link used to sign the person out of the portal.
+    Now the sign-in page is shown with the session kept; going round it (straight to the
+    address it would return to) still asks for the sign-in; signing in gives the code."""
+    who = person()
+    grant(who, w)
+    start = timezone.now().replace(microsecond=0)
+    with time_machine.travel(start, tick=False):
+        page = signed_in_page(who)
+    with time_machine.travel(start + timedelta(minutes=5), tick=False):
+        answer = authorize(page, public.client_id, prompt="login")
+        assert page.get(reverse("accounts:profile")).status_code == 200, "signed out by a GET"
+        assert not AuditEvent.objects.filter(event_type=EventType.SIGN_OUT).exists()
+        skipped = page.get(parse_qs(urlsplit(answer["Location"]).query)["next"][0])
+        assert skipped["Location"].startswith(f"{reverse('accounts:login')}?again=1")
+    with time_machine.travel(start + timedelta(minutes=6), tick=False):
+        tokens = exchange(public.client_id, code_of(page.get(sign_in_again(page, answer))))
+        assert claims_of(tokens["id_token"])["auth_time"] == int((start + timedelta(minutes=6)).timestamp())
+
+
+def test_a_skipped_second_factor_holds_sign_in_and_amr_says_which_factors(w: World, public) -> None:  # type: ignore[no-untyped-def]
+    """sec1 M2. A Directory Administrator's password alone, then "go on without administrative
+    rights": the authorization endpoint sends the session to its code page (no code); with the
+    code, the ID token says so (amr pwd otp mfa, acr second factor); a person without a second
+    factor gets amr pwd, acr password; sso.sign_in records the amr."""
+    admin = person("Dana", "Admin")
+    grant(admin, w)
+    directory.do_appoint_admin(profile=admin, organization=w.district, ctx=CTX)
+    device = do_provision_totp(profile=admin, ctx=CTX)
+    page = signed_in_page(admin)  # the password only (stolen)
+    page.post(reverse("mfa:skip"), {"csrfmiddlewaretoken": csrf_of(page)})
+    held = authorize(page, public.client_id)
+    assert held.status_code == 302 and held["Location"].startswith(reverse("mfa:verify")), held.get(
+        "Location"
+    )
+    assert not Grant.objects.exists()
+    passed = page.post(held["Location"], {"code": current_code(device), "csrfmiddlewaretoken": csrf_of(page)})
+    claims = claims_of(exchange(public.client_id, code_of(page.get(passed["Location"])))["id_token"])
+    assert (claims["amr"], claims["acr"]) == (["pwd", "otp", "mfa"], authn.ACR_SECOND_FACTOR)
+    educator = person()
+    grant(educator, w)
+    claims = claims_of(
+        exchange(public.client_id, code_of(authorize(signed_in_page(educator), public.client_id)))["id_token"]
+    )
+    assert (claims["amr"], claims["acr"]) == (["pwd"], authn.ACR_PASSWORD)
+    recorded = {
+        event.target_id: event.detail["amr"]
+        for event in AuditEvent.objects.filter(event_type=EventType.SSO_SIGN_IN)
+    }
+    assert recorded == {str(admin.pk): "pwd otp mfa", str(educator.pk): "pwd"}
+
+
+def test_acr_values_naming_the_second_factor_are_honoured(w: World, public) -> None:  # type: ignore[no-untyped-def]
+    """A client that will not take the password alone (acr_values = the second factor only):
+    a session without it goes to its code page first (a person who has one) and the ID token's
+    acr says it; a person without a second factor is answered access_denied; prompt=none,
+    login_required; both values, or none, ask for nothing more."""
+    strict = {"acr_values": authn.ACR_SECOND_FACTOR}
+    educator = person()
+    grant(educator, w)
+    page = signed_in_page(educator)
+    refused = query(authorize(page, public.client_id, **strict)["Location"])
+    assert (refused["error"], refused["state"]) == ("access_denied", "st")
+    assert "code" not in refused
+    silent = query(authorize(page, public.client_id, prompt="none", **strict)["Location"])
+    assert silent == {"error": "login_required", "state": "st"}
+    reasons = AuditEvent.objects.filter(event_type=EventType.SSO_SIGN_IN_REFUSED).values_list(
+        "detail__reason", flat=True
+    )
+    assert list(reasons) == ["acr_values", "acr_values"]
+    either = authorize(page, public.client_id, acr_values=f"{authn.ACR_SECOND_FACTOR} {authn.ACR_PASSWORD}")
+    assert claims_of(exchange(public.client_id, code_of(either))["id_token"])["acr"] == authn.ACR_PASSWORD
+    device = do_provision_totp(profile=educator, ctx=CTX)  # not privileged, but has the app
+    held = authorize(page, public.client_id, **strict)
+    assert held["Location"].startswith(f"{reverse('mfa:verify')}?next=")
+    passed = page.post(held["Location"], {"code": current_code(device), "csrfmiddlewaretoken": csrf_of(page)})
+    claims = claims_of(exchange(public.client_id, code_of(page.get(passed["Location"])))["id_token"])
+    assert (claims["acr"], claims["amr"]) == (authn.ACR_SECOND_FACTOR, ["pwd", "otp", "mfa"])
+
+
+def test_an_email_the_person_typed_is_not_presented_as_verified(w: World, public) -> None:  # type: ignore[no-untyped-def]
+    """sec1 M3: My Profile takes any address, unconfirmed (the portal never sends mail to it):
+    the ID token and userinfo say email_verified false, so a client linking accounts by email
+    is told not to trust it (docs/sso.md: key accounts on `sub`)."""
+    attacker = person("Mallory", "Jones")
+    grant(attacker, w)
+    page = signed_in_page(attacker)
+    form = {
+        "street": "1 Main St",
+        "city": "Riverside",
+        "state": "CA",
+        "postcode": "90001",
+        "email": "principal@riverside.example.gov",
+        "phone": "",
+        "csrfmiddlewaretoken": csrf_of(page),
+    }
+    assert page.post(reverse("accounts:profile"), form).status_code == 302
+    tokens = exchange(public.client_id, code_of(authorize(page, public.client_id)))
+    claims = claims_of(tokens["id_token"])
+    assert (claims["email"], claims["email_verified"]) == ("principal@riverside.example.gov", False)
+    info = Client().get("/oauth/userinfo/", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}").json()
+    assert (info["email"], info["email_verified"]) == ("principal@riverside.example.gov", False)
 
 
 # --- access enforced -----------------------------------------------------------------------

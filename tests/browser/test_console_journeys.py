@@ -2,8 +2,9 @@
 
 1. A registrant is blocked by a partial match (their date of birth conflicts with the record);
    the district's Directory Administrator signs in with password and authenticator code, finds the
-   case in the queue, compares the two sides and corrects the record; the registrant's next try is
-   an exact match and reminds them of their User Name.
+   case in the queue, compares the two sides and, refused the correction of a date of birth typed
+   into Create a Profile, escalates the case; customer service corrects the record; the
+   registrant's next try is an exact match and reminds them of their User Name.
 2. The Directory Administrator adds someone new to a school (a pre-created Profile), grants them
    MDCS, and the person finishes the Profile in the wizard, signs in and sees MDCS.
 
@@ -17,6 +18,7 @@ from datetime import date
 from urllib.parse import urlparse
 
 import pytest
+from django.urls import reverse
 from django.utils.dateformat import format as date_format
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -100,7 +102,7 @@ def second_page(new_context) -> tuple[Page, list[str]]:  # type: ignore[no-untyp
     return other, watch_resources(other)
 
 
-def test_partial_match_corrected_by_the_directory_administrator_then_exact(
+def test_partial_match_escalated_by_the_administrator_corrected_by_customer_service_then_exact(
     page: Page,
     live_server,  # type: ignore[no-untyped-def]
     new_context,  # type: ignore[no-untyped-def]
@@ -183,17 +185,34 @@ def test_partial_match_corrected_by_the_directory_administrator_then_exact(
     expect(born.get_by_label("Year")).to_have_value(str(typed.date_of_birth.year))
     admin.get_by_label("Reason").fill("Checked the hiring file: the record's date of birth was mistyped")
     admin.get_by_role("button", name="Resolve the case").click()
-    expect(admin.get_by_test_id("case-status")).to_have_text("Resolved")
-    expect(admin.get_by_test_id("case-outcome")).to_contain_text("Same person")
+    # A date of birth typed into Create a Profile is customer service's to correct: escalated.
+    expect(admin.get_by_role("alert").first).to_contain_text("only customer service may correct")
     check(admin)
-    screenshot(admin, "journey1-resolved")
+    admin.get_by_label("Note for customer service").fill("The hiring file has the date typed: correct it")
+    admin.get_by_role("button", name="Escalate", exact=True).click()
+    expect(admin.get_by_test_id("case-status")).to_have_text("Escalated to customer service")
+    check(admin)
+
+    # Customer service, in a third browser, corrects the record's date of birth.
+    agent, agent_failures = second_page(new_context)
+    sign_in_with_code(agent, base, world.service)
+    agent.goto(f"{base}{reverse('backoffice:case', kwargs={'reference': reference})}")
+    expect(agent.get_by_role("heading", level=1)).to_have_text(f"Case {reference}")
+    agent.get_by_text(re.compile(r"^Same person:")).click()
+    fill_date_of_birth(agent, typed.date_of_birth)
+    agent.get_by_label("Reason").fill("Checked the hiring file: the record's date of birth was mistyped")
+    agent.get_by_role("button", name="Resolve the case").click()
+    expect(agent.get_by_test_id("case-status")).to_have_text("Resolved")
+    expect(agent.get_by_test_id("case-outcome")).to_contain_text("Same person")
+    check(agent)
+    screenshot(agent, "journey1-resolved")
 
     case.refresh_from_db()
     assert (case.status, case.outcome) == (CaseStatus.RESOLVED, CaseOutcome.SAME_PERSON)
-    assert case.resolved_by == world.da_a
+    assert case.resolved_by == world.service
     assert Person.objects.get(pk=person.pk).date_of_birth == typed.date_of_birth
     changed = AuditEvent.objects.get(event_type=EventType.PERSON_UPDATED, target_id=str(person.pk))
-    assert changed.actor_id == world.da_a.pk and changed.detail["fields"] == ["date_of_birth"]
+    assert changed.actor_id == world.service.pk and changed.detail["fields"] == ["date_of_birth"]
 
     # The registrant, still on the partial-match page, looks the case up: resolved. They start
     # again at /register/ with the same data: an exact match, the User Name reminded.
@@ -212,7 +231,7 @@ def test_partial_match_corrected_by_the_directory_administrator_then_exact(
     check(page)
     screenshot(page, "journey1-exact")
     assert Person.objects.filter(last_name="Achterberg").count() == 1
-    assert admin_failures == []
+    assert admin_failures == [] and agent_failures == []
 
 
 def _shown(who: Someone) -> str:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client
@@ -86,15 +86,17 @@ def case_url(case: MatchCase, action: str = "") -> str:
     return reverse("backoffice:case", kwargs={"reference": case.reference})
 
 
-def resolve_post(case: MatchCase, **fields: object) -> dict[str, object]:
-    """The resolve form as the browser sends it: the record's values, then the changes."""
+def resolve_post(case: MatchCase, *, shown: bool = False, **fields: object) -> dict[str, object]:
+    """The resolve form as the browser sends it: the record's values, then the changes. The
+    date of birth's boxes start with the record's only where the page shows it (`shown`:
+    customer service, security administrators); a Directory Administrator's start empty."""
     person = Person.objects.get(pk=case.person_id)
     data: dict[str, object] = {
         "first_name": person.first_name,
         "middle_name": person.middle_name,
         "last_name": person.last_name,
         "former_last_name": person.former_last_name,
-        **dob_parts(person.date_of_birth),
+        **dob_parts(person.date_of_birth if shown else None),
         "reason": "Checked the license file",
     }
     if "date_of_birth" in fields:  # typed into the three boxes (month, day, year)
@@ -237,30 +239,35 @@ def test_case_page_shows_both_sides_masked_with_levels(world: World, client: Cli
 
 
 def test_same_person_record_corrected_then_registrant_gets_the_precreated_path(world: World) -> None:
+    """The district's administrator escalates with what to correct (a registration case's date
+    of birth is customer service's); customer service corrects the record."""
     truth = someone("Morgan", "Delacroix")
     wrong_on_file = older(truth, 5)  # the district typed the year wrong (two digits: 1979 for 1984)
     person = record_at(world.district_a, wrong_on_file)
     registrant = Client()
     case = blocked(registrant, truth)
     da = console_client(world.da_a)
-    response = da.post(
+    note = "License file says born 5 years later"
+    assert da.post(case_url(case, "escalate"), {"note": note}).status_code == 302
+    agent = console_client(world.service)
+    response = agent.post(
         case_url(case, "resolve"),
-        resolve_post(case, outcome="same_person", date_of_birth=truth.date_of_birth.isoformat()),
+        resolve_post(case, shown=True, outcome="same_person", date_of_birth=truth.date_of_birth.isoformat()),
     )
     assert response.status_code == 302 and response["Location"] == case_url(case)
     case.refresh_from_db()
     person.refresh_from_db()
     assert case.status == CaseStatus.RESOLVED and case.outcome == CaseOutcome.SAME_PERSON
     assert case.resolution_note == "Checked the license file"
-    assert case.resolved_by_id == world.da_a.pk and case.resolved_at is not None
+    assert case.resolved_by_id == world.service.pk and case.resolved_at is not None
     assert person.date_of_birth == truth.date_of_birth
     (event,) = events_of(case, EventType.MATCH_CASE_RESOLVED)
-    assert event.actor_id == world.da_a.pk
+    assert event.actor_id == world.service.pk
     assert event.detail["outcome"] == "same_person" and event.detail["note"] == "Checked the license file"
-    assert (event.detail["status_old"], event.detail["status_new"]) == ("open", "resolved")
+    assert (event.detail["status_old"], event.detail["status_new"]) == ("escalated", "resolved")
     assert event.detail["corrected"] == ["date_of_birth"]
     updated = AuditEvent.objects.get(event_type=EventType.PERSON_UPDATED, target_id=str(person.pk))
-    assert updated.detail["fields"] == ["date_of_birth"] and updated.actor_id == world.da_a.pk
+    assert updated.detail["fields"] == ["date_of_birth"] and updated.actor_id == world.service.pk
     page = da.get(case_url(case)).content.decode()
     assert "Same person" in page and "Checked the license file" in page and 'name="outcome"' not in page
 
@@ -365,7 +372,8 @@ def test_escalate_then_customer_service_decides(world: World) -> None:
     home = agent.get(reverse("backoffice:home")).content.decode()
     assert "1 case escalated to customer service" in home
     assert agent.get(reverse("backoffice:cases")).context["page"].object_list[0].pk == case.pk
-    assert agent.post(case_url(case, "resolve"), resolve_post(case, outcome="same_person")).status_code == 302
+    post = resolve_post(case, shown=True, outcome="same_person")
+    assert agent.post(case_url(case, "resolve"), post).status_code == 302
     case.refresh_from_db()
     assert case.status == CaseStatus.RESOLVED and case.resolved_by_id == world.service.pk
 
@@ -413,9 +421,21 @@ def test_a_resolved_case_cannot_be_resolved_again(world: World) -> None:
         ({"outcome": "same_person", "reason": "   "}, "reason", "Give the reason"),
         ({"reason": "fine"}, "outcome", "Choose whether"),
         ({"outcome": "maybe"}, "outcome", "Choose whether"),
-        ({"outcome": "same_person", "dob_month": "2", "dob_day": "30"}, "dob_day", "real date"),
-        ({"outcome": "same_person", "dob_day": "x"}, "dob_day", "Enter a day from 1 to 31"),
-        ({"outcome": "same_person", "dob_year": "91"}, "dob_year", "4 digits"),
+        (
+            {"outcome": "same_person", "dob_month": "2", "dob_day": "30", "dob_year": "1990"},
+            "dob_day",
+            "real date",
+        ),
+        (
+            {"outcome": "same_person", "dob_month": "3", "dob_day": "x", "dob_year": "1990"},
+            "dob_day",
+            "1 to 31",
+        ),
+        (
+            {"outcome": "same_person", "dob_month": "3", "dob_day": "4", "dob_year": "91"},
+            "dob_year",
+            "4 digits",
+        ),
         ({"outcome": "same_person", "date_of_birth": "2999-01-01"}, "dob_year", "in the past"),
         ({"outcome": "same_person", "first_name": ""}, "first_name", "Enter the first name"),
         ({"outcome": "same_person", "last_name": "R2D2"}, "last_name", "letters"),
@@ -782,7 +802,8 @@ def test_the_resolver_may_add_a_missing_date_of_birth_but_not_remove_one(world: 
     record = someone("Avery", "Brennan")
     person = record_at(world.district_a, record)
     Person.objects.filter(pk=person.pk).update(date_of_birth=None)
-    case = case_against(person, record)
+    # An import's case: on a registration case the date of birth is customer service's to correct.
+    case = case_against(person, record, source="hr-2026-11")
     da = console_client(world.da_a)
     post = resolve_post(case, outcome="same_person", date_of_birth=record.date_of_birth.isoformat())
     assert da.post(case_url(case, "resolve"), post).status_code == 302
@@ -855,26 +876,30 @@ def test_after_a_correction_the_case_page_labels_the_old_comparison_and_shows_th
     truth = someone("Morgan", "Delacroix")
     person = record_at(world.district_a, older(truth))
     case = case_against(person, truth)
-    da = console_client(world.da_a)
-    before = {str(row["label"]): row for row in da.get(case_url(case)).context["rows"]}
+    agent = console_client(world.service)
+    before = {str(row["label"]): row for row in agent.get(case_url(case)).context["rows"]}
     assert before["Date of birth"]["level"] == "differ" and before["Date of birth"]["now_label"] == ""
-    da.post(
+    agent.post(
         case_url(case, "resolve"),
-        resolve_post(case, outcome="same_person", date_of_birth=truth.date_of_birth.isoformat()),
+        resolve_post(case, shown=True, outcome="same_person", date_of_birth=truth.date_of_birth.isoformat()),
     )
-    page = da.get(case_url(case))
+    page = agent.get(case_url(case))
     html = page.content.decode()
     rows = {str(row["label"]): row for row in page.context["rows"]}
     dob = rows["Date of birth"]
-    agent_rows = console_client(world.service).get(case_url(case)).context["rows"]
-    agent_dob = {str(row["label"]): row for row in agent_rows}["Date of birth"]
     assert (
-        agent_dob["typed"]
-        == agent_dob["record"]
+        dob["typed"]
+        == dob["record"]
         == f"{truth.date_of_birth:%b} {truth.date_of_birth.day}, {truth.date_of_birth.year}"
     )
     assert (dob["level"], dob["level_now"], dob["now_label"]) == ("differ", "agree", "Agree")
     assert rows["First name"]["now_label"] == ""  # unchanged fields say nothing more
+    # A Directory Administrator is not told how a withheld field compares now (that would say
+    # whether a date of birth they typed was the record's).
+    da_rows = {
+        str(row["label"]): row for row in console_client(world.da_a).get(case_url(case)).context["rows"]
+    }
+    assert (da_rows["Date of birth"]["level"], da_rows["Date of birth"]["now_label"]) == ("differ", "")
     assert "The comparison is as it was when the case was opened" in html
     assert "On the record now" in html and "Now: <strong>Agree</strong>" in html
     assert "Field, compared when the case was opened" in html
@@ -1041,7 +1066,92 @@ def test_customer_service_corrects_a_record_shared_by_two_districts(world: World
     directory_actions.do_add_staff(person=person, organization=world.school_b1, role_title="Coach", ctx=CTX)
     case = case_against(person, older(record))
     agent = console_client(world.service)
-    post = resolve_post(case, outcome="same_person", last_name="Abernathy-Cole")
+    post = resolve_post(case, shown=True, outcome="same_person", last_name="Abernathy-Cole")
     assert agent.post(case_url(case, "resolve"), post).status_code == 302
     person.refresh_from_db()
     assert person.last_name == "Abernathy-Cole"
+
+
+def _resolve_errors(response) -> list[str]:  # type: ignore[no-untyped-def]
+    form = response.context["resolve_form"]
+    return sorted(f"{field}:{e}" for field, errs in form.errors.items() for e in errs)
+
+
+def test_a_directory_administrator_s_guess_at_the_withheld_date_of_birth_is_answered_alike(
+    world: World,
+) -> None:
+    """sec2 M1. The case page withholds the record's date of birth from a Directory
+    Administrator, but a date typed as the record's was no correction and any other was: posting
+    "different people" (no reason: nothing written) told a right guess from a wrong one, ~365
+    posts a year of birth. Now any date typed where the record's is not shown is a correction,
+    and the answers, the history and the comparison read alike either way."""
+    case = case_opened_directly(world.district_a)
+    person = Person.objects.get(pk=case.person_id)
+    da = console_client(world.da_a)
+    assert da.get(case_url(case)).context["resolve_form"]["dob_year"].value() in (None, "")
+
+    def answer(born: date, outcome: str) -> list[str]:
+        post = resolve_post(case, outcome=outcome, reason="", date_of_birth=born.isoformat())
+        response = da.post(case_url(case, "resolve"), post)
+        assert response.status_code == 200
+        return _resolve_errors(response)
+
+    right, wrong = person.date_of_birth, person.date_of_birth - timedelta(days=1)
+    for outcome in (CaseOutcome.DIFFERENT_PEOPLE, CaseOutcome.SAME_PERSON):
+        assert answer(right, outcome) == answer(wrong, outcome), outcome
+    assert MatchCase.objects.get(pk=case.pk).status == CaseStatus.OPEN
+
+    # Where the administrator may correct it (an import's case, every entry theirs), "same
+    # person" with a typed date is a correction, written or not: the history and the comparison
+    # say the same for the record's date and for another.
+    def resolved_with(born_on_file: date, typed: date) -> dict[str, object]:
+        record = someone("Sasha", "Lindqvist", born=born_on_file)
+        on_record = record_at(world.district_a, record)
+        imported = case_against(on_record, older(record), source="hr-2026-11")
+        post = resolve_post(imported, outcome="same_person", date_of_birth=typed.isoformat())
+        assert da.post(case_url(imported, "resolve"), post).status_code == 302
+        page = da.get(case_url(imported))
+        (resolution,) = [row for row in page.context["history"] if row["corrected"]]
+        dob = {str(row["label"]): row for row in page.context["rows"]}["Date of birth"]
+        return {"corrected": resolution["corrected"], "now": dob["now_label"], "record": dob["record"]}
+
+    born = date(1983, 6, 14)
+    assert resolved_with(born, born) == resolved_with(born, born + timedelta(days=1))
+    assert resolved_with(born, born)["corrected"] == ["Date of birth"]
+
+
+def test_a_directory_administrator_cannot_correct_the_date_of_birth_on_a_registration_case(
+    world: World,
+) -> None:
+    """sec2 L3. A registration case's data was typed into Create a Profile, signed out: a
+    Directory Administrator could type their staff member's SSN and names there with a date of
+    birth of their own, decide "same person" correcting the record to it, and set up the
+    Profile (`scope.submitted_by_actor` sees only what was typed in the console). So the date
+    of birth on a registration case is customer service's to correct: the administrator is
+    refused and escalates with what they propose. Deciding "same person" without correcting it
+    stays theirs."""
+    victim = someone("Jordan", "Whitfield")
+    person = record_at(world.district_a, victim, profile=False)
+    made_up = older(victim)  # the SSN and names agree, the date of birth is the typist's
+    case = blocked(Client(), made_up)
+    assert case.source == "registration"
+    da = console_client(world.da_a)
+    page = da.get(case_url(case))
+    assert "only customer service may correct it on a case from Create a Profile" in page.content.decode()
+    post = resolve_post(case, outcome="same_person", date_of_birth=made_up.date_of_birth.isoformat())
+    refused = da.post(case_url(case, "resolve"), post)
+    assert refused.status_code == 200
+    assert "only customer service may correct the record" in " ".join(
+        refused.context["resolve_form"].non_field_errors()
+    )
+    assert 'name="note"' in refused.content.decode()  # the escalate form is there
+    person.refresh_from_db()
+    case.refresh_from_db()
+    assert person.date_of_birth == victim.date_of_birth and case.status == CaseStatus.OPEN
+    assert not AuditEvent.objects.filter(
+        event_type=EventType.PERSON_UPDATED, target_id=str(person.pk)
+    ).exists()
+    note = "The license file gives another date of birth: please correct the record"
+    assert da.post(case_url(case, "escalate"), {"note": note}).status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ESCALATED

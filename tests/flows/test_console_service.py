@@ -79,7 +79,12 @@ def service_urls(world: World) -> list[str]:
     directory_actions.do_appoint_admin(profile=target, organization=world.school_b1, ctx=CTX)
     duplicate = without_ssn(on_file(someone("Dup", "Licate")))
     service_actions.do_merge_persons(
-        survivor=target.person, duplicate=duplicate, reason="r", allow_privileged=True, ctx=CTX
+        survivor=target.person,
+        duplicate=duplicate,
+        reason="r",
+        allow_privileged=True,
+        state_ids_checked=True,
+        ctx=CTX,
     )
     kwargs = {"profile": target.pk}
     return [
@@ -630,7 +635,8 @@ def merge_via_pages(client: Client, survivor: str, duplicate: str, reason: str =
     assert preview.status_code == 200
     if preview.context.get("problem") or "sides" not in preview.context:
         return preview
-    return client.post(url, {"survivor": survivor, "duplicate": duplicate, "reason": reason})
+    confirm = {"state_ids_checked": "on"} if "state_ids_checked" in preview.context["form"].fields else {}
+    return client.post(url, {"survivor": survivor, "duplicate": duplicate, "reason": reason, **confirm})
 
 
 def test_merge_and_unmerge_round_trip_restores_everything(world: World) -> None:
@@ -816,7 +822,12 @@ def test_merge_refusals(world: World) -> None:
     # The action refuses by itself too (a page from before another merge).
     with pytest.raises(service_actions.MergeRefused):
         service_actions.do_merge_persons(
-            survivor=alice.person, duplicate=dup_of_da, reason="r", allow_privileged=True, ctx=CTX
+            survivor=alice.person,
+            duplicate=dup_of_da,
+            reason="r",
+            allow_privileged=True,
+            state_ids_checked=True,
+            ctx=CTX,
         )
 
 
@@ -848,7 +859,12 @@ def test_merge_is_refused_when_only_the_duplicate_has_the_ssn(world: World) -> N
     assert not PersonMerge.objects.exists()
     with pytest.raises(service_actions.MergeRefused):
         service_actions.do_merge_persons(
-            survivor=survivor, duplicate=with_ssn.person, reason="r", allow_privileged=True, ctx=CTX
+            survivor=survivor,
+            duplicate=with_ssn.person,
+            reason="r",
+            allow_privileged=True,
+            state_ids_checked=True,
+            ctx=CTX,
         )
     # The other way round is the right merge.
     assert merge_via_pages(client, with_ssn.username, survivor.state_id).status_code == 302
@@ -869,7 +885,12 @@ def test_merge_is_refused_while_the_survivors_profile_cannot_be_given_access(
     assert not PersonMerge.objects.exists() and state(survivor.person, duplicate.person) == before
     with pytest.raises(service_actions.MergeRefused):
         service_actions.do_merge_persons(
-            survivor=survivor.person, duplicate=duplicate.person, reason="r", allow_privileged=True, ctx=CTX
+            survivor=survivor.person,
+            duplicate=duplicate.person,
+            reason="r",
+            allow_privileged=True,
+            state_ids_checked=True,
+            ctx=CTX,
         )
 
 
@@ -986,7 +1007,12 @@ def test_merge_and_unmerge_on_postgresql_with_conflicting_entries_and_grants(wor
     survivor, duplicate = rows["survivor"], rows["duplicate"]
     before = state(survivor.person, duplicate.person)
     merge = service_actions.do_merge_persons(
-        survivor=survivor.person, duplicate=duplicate.person, reason=REASON, allow_privileged=False, ctx=CTX
+        survivor=survivor.person,
+        duplicate=duplicate.person,
+        reason=REASON,
+        allow_privileged=False,
+        state_ids_checked=True,
+        ctx=CTX,
     )
     assert (
         StaffEntry.objects.filter(person=survivor.person, organization=world.school_a1, ended_at=None).count()
@@ -1002,7 +1028,12 @@ def test_merge_and_unmerge_on_postgresql_with_conflicting_entries_and_grants(wor
     assert state(survivor.person, duplicate.person) == before
     # Merge again, then a conflicting entry added to the duplicate since blocks the undo.
     merge = service_actions.do_merge_persons(
-        survivor=survivor.person, duplicate=duplicate.person, reason=REASON, allow_privileged=False, ctx=CTX
+        survivor=survivor.person,
+        duplicate=duplicate.person,
+        reason=REASON,
+        allow_privileged=False,
+        state_ids_checked=True,
+        ctx=CTX,
     )
     directory_actions.do_add_staff(
         person=duplicate.person, organization=world.school_b1, role_title="Aide", ctx=CTX

@@ -130,8 +130,9 @@ def test_dirty_record_is_kept_shown_to_the_right_people_and_cleared_by_a_correct
         message = f"{record.getMessage()} {record.exc_text or ''}"
         assert "1984-14-03" not in message and "0136" not in message and "666-12-3456" not in message
 
-    # Same person: the DA corrects the date of birth; that problem is gone, the ZIP's remains.
-    response = da.post(
+    # Same person: customer service corrects the date of birth (on a registration case a
+    # Directory Administrator may not); that problem is gone, the ZIP's remains.
+    response = agent.post(
         reverse("backoffice:case_resolve", kwargs={"reference": case.reference}),
         {
             "outcome": "same_person",

@@ -25,7 +25,11 @@ NOT_CHECKED = gettext_lazy("We did not check that password: it came before the w
 @sensitive_post_parameters("password")
 @sensitive_variables()
 def login_view(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
+    # `again`: an application asked for a fresh sign-in (single sign-on's prompt=login or
+    # max_age): the form is shown to a signed-in person too, whose session stays as it is
+    # unless this sign-in succeeds (then it is replaced, as any sign-in replaces it).
+    again = bool(request.GET.get("again"))
+    if request.user.is_authenticated and not again:
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignInForm(request.POST or None)
     result = None
@@ -44,7 +48,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         form.add_error(None, SIGN_IN_FAILED if not result.delayed else NOT_CHECKED)
         if result.retry_after and not result.from_address:
             form.add_error(None, _wait_message(result.retry_after))
-    context = {"form": form, "next": request.GET.get("next", "")}
+    context = {"form": form, "next": request.GET.get("next", ""), "again": again}
     response = render(request, "accounts/login.html", context)
     # 429 for an attempt refused unexamined (before its wait was over, or over the address's
     # limit); a wrong password is an ordinary form error, and so is a locked User Name, which

@@ -134,6 +134,10 @@ class EventType(models.TextChoices):
     SSO_KEY_RETIRED = "sso.key_retired", gettext_lazy("ID-token signing key retired")
     SSO_SIGN_IN = "sso.sign_in", gettext_lazy("Signed in to an application (authorization code issued)")
     SSO_ACCESS_DENIED = "sso.access_denied", gettext_lazy("Sign-in to an application refused: no access")
+    SSO_SIGN_IN_REFUSED = (
+        "sso.sign_in_refused",
+        gettext_lazy("Sign-in to an application refused: the session's sign-in does not do for it"),
+    )
     SSO_CONSENT_GIVEN = (
         "sso.consent_given",
         gettext_lazy("Application allowed by the person on the consent page"),

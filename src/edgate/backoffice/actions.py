@@ -179,18 +179,43 @@ def _lock_people(*people: Person) -> list[Person]:
     return [locked[p.pk] for p in people]
 
 
+def state_ids_differ(survivor: Person, duplicate: Person) -> bool:
+    """Both records carry a state educator ID and they are not the same: the duplicate's ID
+    (perhaps the one on a license) stops being used, so a merge needs it confirmed."""
+    return bool(survivor.state_id and duplicate.state_id and survivor.state_id != duplicate.state_id)
+
+
+STATE_IDS_UNCHECKED = gettext_lazy(
+    "The two records have different state educator IDs: confirm that you checked they are the same "
+    "person before merging."
+)
+
+
 @audited(EventType.PERSONS_MERGED, EventType.PROFILE_STATUS_CHANGED)
 @transaction.atomic
 def do_merge_persons(
-    *, survivor: Person, duplicate: Person, reason: str, allow_privileged: bool, ctx: Ctx
+    *,
+    survivor: Person,
+    duplicate: Person,
+    reason: str,
+    allow_privileged: bool,
+    state_ids_checked: bool,
+    ctx: Ctx,
 ) -> PersonMerge:
-    """Merge `duplicate` into `survivor` (see the module's notes). Raises MergeRefused."""
+    """Merge `duplicate` into `survivor` (see the module's notes). Raises MergeRefused. Two
+    records with different state educator IDs are merged only with `state_ids_checked` (the
+    agent ticked the confirmation beside the two IDs); the event says the IDs differed."""
     survivor, duplicate = _lock_people(survivor, duplicate)
     if problem := merge_problem(survivor=survivor, duplicate=duplicate, allow_privileged=allow_privileged):
         raise MergeRefused(problem)
+    differ = state_ids_differ(survivor, duplicate)
+    if differ and not state_ids_checked:
+        raise MergeRefused(str(STATE_IDS_UNCHECKED))
     try:
         with transaction.atomic():
-            return _merge(survivor=survivor, duplicate=duplicate, reason=reason, ctx=ctx)
+            return _merge(
+                survivor=survivor, duplicate=duplicate, reason=reason, state_ids_differ=differ, ctx=ctx
+            )
     except IntegrityError as clash:  # a staff entry or grant added to the survivor meanwhile
         raise MergeRefused(
             _(
@@ -200,7 +225,9 @@ def do_merge_persons(
         ) from clash
 
 
-def _merge(*, survivor: Person, duplicate: Person, reason: str, ctx: Ctx) -> PersonMerge:
+def _merge(
+    *, survivor: Person, duplicate: Person, reason: str, state_ids_differ: bool, ctx: Ctx
+) -> PersonMerge:
     now = timezone.now()
     snapshot = _Snapshot()
     survivor_profile = Profile.objects.select_for_update().filter(person=survivor).first()
@@ -271,7 +298,8 @@ def _merge(*, survivor: Person, duplicate: Person, reason: str, ctx: Ctx) -> Per
         )
     merge.snapshot = snapshot.as_json()
     merge.save(update_fields=["snapshot"])
-    record_event(EventType.PERSONS_MERGED, ctx=ctx, target=survivor, detail=_event_detail(merge, reason))
+    detail = _event_detail(merge, reason) | {"state_ids_differed": state_ids_differ}
+    record_event(EventType.PERSONS_MERGED, ctx=ctx, target=survivor, detail=detail)
     return merge
 
 

@@ -86,7 +86,14 @@ class ResolveForm(DateOfBirthParts, UswdsForm):
         _("Why you decided this, for example what you checked. Kept with the case and in the audit log."),
     )
 
-    def __init__(self, *args: Any, person: Person, show_birth_date: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        person: Person,
+        show_birth_date: bool = True,
+        birth_date_by_service: bool = False,
+        **kwargs: Any,
+    ) -> None:
         initial: dict[str, Any] = {name: getattr(person, name) for name in CORRECTABLE_FIELDS}
         born = initial.pop("date_of_birth")
         # A Directory Administrator is not shown the record's date of birth: the boxes start
@@ -96,6 +103,7 @@ class ResolveForm(DateOfBirthParts, UswdsForm):
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.person = person
+        self.show_birth_date = show_birth_date
         # A record's date of birth may be corrected, not removed; one without may stay without.
         self.date_of_birth_required = show_birth_date and born is not None
         # The order to type it in first (the group's own hint), then what this record asks.
@@ -103,6 +111,14 @@ class ResolveForm(DateOfBirthParts, UswdsForm):
             self.date_of_birth_hint = "{} {}".format(
                 self.date_of_birth_hint,
                 _("The record has no date of birth. Leave this empty unless you checked it."),
+            )
+        elif birth_date_by_service:
+            self.date_of_birth_hint = "{} {}".format(
+                self.date_of_birth_hint,
+                _(
+                    "Not shown here. Leave this empty to keep the record's date of birth: only customer "
+                    "service may correct it on a case from Create a Profile (escalate the case)."
+                ),
             )
         elif not show_birth_date:
             self.date_of_birth_hint = "{} {}".format(
@@ -140,9 +156,10 @@ class ResolveForm(DateOfBirthParts, UswdsForm):
 
     @sensitive_variables()
     def check_birth_date(self, born: date) -> date:
-        # Typed as the record has it (a Directory Administrator is not shown it): the record's
-        # value, whatever that is.
-        if born == self.person.date_of_birth:
+        # Left as the page showed it: the record's value, whatever that is. Where the page does
+        # not show it (a Directory Administrator), every typed date is checked alike: an answer
+        # that depended on whether it is the record's would tell a right guess from a wrong one.
+        if self.show_birth_date and born == self.person.date_of_birth:
             return born
         return birth_date_in_range(born)
 
@@ -153,13 +170,20 @@ class ResolveForm(DateOfBirthParts, UswdsForm):
         return reason
 
     def corrections(self) -> dict[str, Any]:
-        """The record's fields the resolver changed, with their new values (valid forms only)."""
+        """The record's fields the resolver changed, with their new values (valid forms only).
+
+        A date of birth typed where the record's is not shown is a correction whether or not it
+        is the record's: the resolver cannot know, and every answer (refusals, the case's history)
+        must be the same for a right guess and a wrong one (docs/security.md, "deciding a case")."""
         return {
             name: self.cleaned_data[name]
             for name in CORRECTABLE_FIELDS
             if self._touched(name)
             and name in self.cleaned_data
-            and self.cleaned_data[name] != getattr(self.person, name)
+            and (
+                self.cleaned_data[name] != getattr(self.person, name)
+                or (name == "date_of_birth" and not self.show_birth_date)
+            )
         }
 
     @sensitive_variables()

@@ -280,7 +280,9 @@ def _side_by_side(case: MatchCase, actor: Actor) -> list[dict[str, Any]]:
         if withheld:
             theirs = ""
         level = fields.get(name, "")
-        level_now = now.get(name, "") if level else ""
+        # Not for a withheld field: after a resolution correcting it, whether its level moved
+        # would tell whether the date of birth typed (not shown) was the record's.
+        level_now = now.get(name, "") if level and not withheld else ""
         rows.append(
             {
                 "label": label,
@@ -322,6 +324,17 @@ def _history(case: MatchCase) -> list[dict[str, Any]]:
     return rows
 
 
+def _resolve_form(actor: Actor, case: MatchCase, data: Any = None) -> ResolveForm:
+    """The record's date of birth is shown to the agency's roles only; a Directory
+    Administrator corrects it only where `scope.birth_date_correction_problem` lets them."""
+    return ResolveForm(
+        data,
+        person=case.person,
+        show_birth_date=actor.is_agency,
+        birth_date_by_service=scope.birth_date_correction_problem(actor, case) is not None,
+    )
+
+
 def _page(
     request: HttpRequest,
     actor: Actor,
@@ -347,8 +360,7 @@ def _page(
         # The references given to later submissions counted on this case: a caller may quote one.
         "later_references": list(case.later_submissions.values_list("reference", flat=True)),
         "may_act": acting,
-        "resolve_form": resolve
-        or (ResolveForm(person=case.person, show_birth_date=actor.is_agency) if acting else None),
+        "resolve_form": resolve or (_resolve_form(actor, case) if acting else None),
         "correction_problem": scope.correction_problem(actor, case.person) if acting else None,
         "own_submission": not actor.is_agency and scope.submitted_by_actor(actor, case),
         "escalate_form": escalate or (EscalateForm() if acting and case.status == CaseStatus.OPEN else None),
@@ -392,10 +404,13 @@ def case_resolve(request: HttpRequest, actor: Actor, reference: str) -> HttpResp
         return _closed(request, case)
     if not may_act(actor, case):
         raise PermissionDenied
-    form = ResolveForm(request.POST, person=case.person, show_birth_date=actor.is_agency)
+    form = _resolve_form(actor, case, request.POST)
     problem = scope.correction_problem(actor, case.person)
+    birth_date_problem = scope.birth_date_correction_problem(actor, case)
     if form.is_valid() and problem and form.corrections():
         form.add_error(None, problem)
+    elif form.is_valid() and birth_date_problem and "date_of_birth" in form.corrections():
+        form.add_error(None, birth_date_problem)
     elif form.is_valid():
         try:
             actions.do_resolve_case(

@@ -55,10 +55,19 @@ def role_title_field() -> forms.CharField:
     )
 
 
+SSN_AGAIN = _("Type the SSN again: it is not shown back.")
+
+
 class TheirDateOfBirth(DateOfBirthParts):
     """A date of birth typed by an administrator about someone else, in three boxes (month,
-    day, year: no order to guess in either language), never echoed back."""
+    day, year: no order to guess in either language). Shown back in the boxes when the page
+    asks to correct something (only to the administrator who typed it, in the form, on a page
+    never cached), so one wrong email address does not cost the date; the SSN is never shown
+    back, and its field then says to type it again (`ask_ssn_again`)."""
 
+    data: Any
+    is_bound: bool
+    __getitem__: Any
     date_of_birth_missing = _("Enter their date of birth.")
 
     @sensitive_variables()
@@ -67,24 +76,34 @@ class TheirDateOfBirth(DateOfBirthParts):
         self.clean_date_of_birth_parts(data)
         return data
 
+    def ask_ssn_again(self) -> None:
+        """The form is shown again with what was typed: an SSN that was typed is not, and its
+        field says so in place of the usual help text."""
+        if self.is_bound and str(self.data.get("ssn", "")).strip() and "ssn" in self.fields:
+            field = self.fields["ssn"]
+            field.help_text = f"{SSN_AGAIN} {getattr(field, 'retyped_help_text', '')}".strip()
+            self["ssn"].help_text = field.help_text  # the bound field, made by validation, keeps a copy
+
 
 def their_date_of_birth_parts() -> tuple[forms.Field, forms.Field, forms.Field]:
     return (
-        month_field(echo=False),
-        date_part_field(_("Day"), length=2, autocomplete="off", echo=False),
-        date_part_field(_("Year"), length=4, autocomplete="off", echo=False),
+        month_field(),
+        date_part_field(_("Day"), length=2, autocomplete="off"),
+        date_part_field(_("Year"), length=4, autocomplete="off"),
     )
 
 
 def ssn_field(help_text: Any) -> forms.CharField:
     """An SSN typed by an administrator about someone else: never echoed back."""
-    return forms.CharField(
+    field = forms.CharField(
         label=_("Social Security Number"),
         max_length=20,
         help_text=help_text,
         widget=NoEchoInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
         error_messages={"required": _("Enter their Social Security Number.")},
     )
+    field.retyped_help_text = _("9 digits.")  # type: ignore[attr-defined]  # after SSN_AGAIN
+    return field
 
 
 def ask_reason(form: forms.Form, *, required: bool) -> forms.Form:
@@ -168,7 +187,7 @@ class KnownPersonForm(IdentityCleaning, TheirDateOfBirth, UswdsForm):
         label=_("Last name"), max_length=80, error_messages={"required": _("Enter their last name.")}
     )
     dob_month, dob_day, dob_year = their_date_of_birth_parts()
-    date_of_birth_hint = _("For example: January 19 1991. Not shown back.")
+    date_of_birth_hint = _("For example: January 19 1991")
     ssn = ssn_field(_("9 digits. It is not shown back in full."))
 
 
@@ -198,10 +217,7 @@ class NewStaffForm(IdentityCleaning, TheirDateOfBirth, UswdsForm):
         error_messages={"required": _("Enter their last name.")},
     )
     dob_month, dob_day, dob_year = their_date_of_birth_parts()
-    date_of_birth_hint = _(
-        "For example: January 19 1991. Not shown back: type it again if the page asks you to "
-        "correct something."
-    )
+    date_of_birth_hint = _("For example: January 19 1991")
     ssn = ssn_field(
         _("9 digits. It is not shown back: type it again if the page asks you to correct something.")
     )

@@ -8,6 +8,7 @@ transaction).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -31,6 +32,7 @@ from edgate.core.context import ctx_from_request
 from edgate.core.templatetags.edgate_format import day, when
 from edgate.directory import actions as directory_actions
 from edgate.directory.models import AccessGrant, AppRole, Organization, StaffEntry
+from edgate.identity import normalize
 from edgate.people.models import Person
 from edgate.recovery.policy import is_privileged
 
@@ -87,6 +89,30 @@ def _grantable_roles() -> QuerySet[AppRole]:
     )
 
 
+_WORD_BREAK = re.compile(r"[\s,;]+")
+
+
+def name_words(text: str) -> list[str]:
+    """The words of a staff search, split at spaces and commas ("Smith, Sandra", as the list
+    shows names, is two words in either order)."""
+    return [word for word in _WORD_BREAK.split(text) if normalize.name_key(word)]
+
+
+def name_word_q(word: str, *, person: str = "") -> Q:
+    """One typed word against a person's normalized name keys (accents, case, hyphens and
+    apostrophes folded, as the matcher and customer service's search read names: Maria finds
+    María, Garcia-Lopez finds García López, Nguyen finds Nguyễn) or their User Name. Anywhere in
+    the name, as before; the keys are columns of the person row, so the list stays one query."""
+    key = normalize.name_key(word)
+    return (
+        Q(**{f"{person}first_name_key__contains": key})
+        | Q(**{f"{person}last_name_key__contains": key})
+        | Q(**{f"{person}former_last_name_key__contains": key})
+        | Q(**{f"{person}profile__username__contains": key})
+        | Q(**{f"{person}profile__username__icontains": word})
+    )
+
+
 # --- organizations ------------------------------------------------------------------------
 
 
@@ -136,12 +162,8 @@ def organization(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
     )
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        for token in data["q"].split():
-            entries = entries.filter(
-                Q(person__first_name__icontains=token)
-                | Q(person__last_name__icontains=token)
-                | Q(person__profile__username__icontains=token)
-            )
+        for word in name_words(data["q"]):
+            entries = entries.filter(name_word_q(word, person="person__"))
         if data["role_title"]:
             entries = entries.filter(role_title__icontains=data["role_title"])
         if data["status"] == "none":
@@ -205,12 +227,8 @@ def add_staff_pick(request: HttpRequest, actor: Actor, code: str) -> HttpRespons
         .order_by("last_name", "first_name", "pk")
     )
     if search.is_bound and search.is_valid():
-        for token in search.cleaned_data["q"].split():
-            candidates = candidates.filter(
-                Q(first_name__icontains=token)
-                | Q(last_name__icontains=token)
-                | Q(profile__username__icontains=token)
-            )
+        for word in name_words(search.cleaned_data["q"]):
+            candidates = candidates.filter(name_word_q(word))
         shown = list(candidates[: PICK_LIMIT + 1])
     else:
         shown = []
@@ -310,9 +328,12 @@ def add_staff_known(request: HttpRequest, actor: Actor, code: str) -> HttpRespon
         return render(request, "backoffice/org/add_known.html", context | _found() | {"add_form": form})
     search = org_forms.KnownPersonForm(request.POST if request.method == "POST" else None)
     context["form"] = search
+    if search.is_bound and not search.is_valid():
+        search.ask_ssn_again()
     if request.method == "POST" and search.is_valid():
         if refused_for := _ssn_lookup_refused(request, actor):
             search.add_error(None, TOO_MANY_LOOKUPS)
+            search.ask_ssn_again()
             return throttle.too_many(render(request, "backoffice/org/add_known.html", context), refused_for)
         data = search.cleaned_data
         person = staffing.find_known_person(
@@ -324,6 +345,7 @@ def add_staff_known(request: HttpRequest, actor: Actor, code: str) -> HttpRespon
         if person is None:
             request.session.pop(FOUND_KEY, None)
             context["not_found"] = True
+            search.ask_ssn_again()
         else:
             request.session[FOUND_KEY] = person.pk
             context |= _found(data) | {
@@ -356,6 +378,7 @@ def add_staff_new(request: HttpRequest, actor: Actor, code: str) -> HttpResponse
     if request.method == "POST" and form.is_valid():
         if refused_for := _ssn_lookup_refused(request, actor):
             form.add_error(None, TOO_MANY_LOOKUPS)
+            form.ask_ssn_again()
             response = render(
                 request,
                 "backoffice/org/add_new.html",
@@ -377,6 +400,8 @@ def add_staff_new(request: HttpRequest, actor: Actor, code: str) -> HttpResponse
                 },
             )
         return _added(request, org, added)
+    if form.is_bound:
+        form.ask_ssn_again()  # shown again with what was typed, but for the SSN
     return render(
         request,
         "backoffice/org/add_new.html",

@@ -150,6 +150,8 @@ def console_page(
 
 # Refusals audited per Profile (EDGATE["THROTTLES"]); beyond it, a 429 and nothing written.
 REFUSALS = "console_refused_profile"
+# `MatchCase.source` of a case that Create a Profile opened (registration/flows.py).
+REGISTRATION_SOURCE = "registration"
 
 
 def _refused(request: HttpRequest, reason: str) -> HttpResponse | None:
@@ -280,25 +282,51 @@ def cases(actor: Actor) -> QuerySet[MatchCase]:
     return everything.filter(pk__in=allowed.values("pk"))
 
 
+def administers_every_entry(actor: Actor, person: Person) -> bool:
+    """Whether every current staff entry of the person is at an organization the actor
+    administers (`Actor.org_ids`: their own and, for a district, its schools); always for the
+    agency's roles."""
+    if actor.is_agency:
+        return True
+    working = StaffEntry.objects.filter(person=person, ended_at__isnull=True).values_list(
+        "organization_id", flat=True
+    )
+    return set(working) <= actor.org_ids
+
+
 def correction_problem(actor: Actor, person: Person) -> str | None:
     """Why the actor may not correct this person's names or date of birth, or None.
 
     A Directory Administrator corrects only a record whose current staff entries are all at
-    organizations they administer (`Actor.org_ids`: their own and, for a district, its
-    schools). The record is shared with every organization the person works for: a school's
-    administrator must not rewrite who a sibling school's (or another district's) staff member
-    is. Such a correction is customer service's (escalate the case)."""
-    if actor.is_agency:
-        return None
-    working = StaffEntry.objects.filter(person=person, ended_at__isnull=True).values_list(
-        "organization_id", flat=True
-    )
-    if set(working) <= actor.org_ids:
+    organizations they administer (`administers_every_entry`). The record is shared with every
+    organization the person works for: a school's administrator must not rewrite who a sibling
+    school's (or another district's) staff member is. Such a correction is customer service's
+    (escalate the case)."""
+    if administers_every_entry(actor, person):
         return None
     return _(
         "This person also works for an organization you do not administer: only customer service "
         "may correct their names or date of birth. Escalate the case to customer service, saying "
         "what to correct."
+    )
+
+
+def birth_date_correction_problem(actor: Actor, case: MatchCase) -> str | None:
+    """Why the actor may not correct the record's date of birth in deciding this case, or None.
+
+    A registration case compares the record with what someone typed into Create a Profile,
+    signed out: nothing says who. A Directory Administrator who typed a staff member's SSN and
+    names there, with a date of birth of their choosing, could otherwise decide the case "same
+    person", correct the record's date of birth to theirs and then set up the Profile
+    (`submitted_by_actor` sees only what was typed in the console). So on a registration case
+    the date of birth is customer service's to correct: the Directory Administrator escalates
+    the case with what they propose."""
+    if actor.is_agency or case.source != REGISTRATION_SOURCE:
+        return None
+    return _(
+        "The date of birth on this case was typed into Create a Profile: only customer service "
+        "may correct the record's. Leave it empty, or escalate the case to customer service, "
+        "saying what to correct."
     )
 
 

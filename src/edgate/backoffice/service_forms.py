@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from edgate.accounts.models import Profile
-from edgate.core.forms import UswdsForm
+from edgate.core.forms import UswdsForm, uswds_field
 from edgate.directory.models import Organization
 from edgate.people.models import Person
 
@@ -153,4 +153,24 @@ class MergeForm(UswdsForm):
 
 
 class ConfirmMergeForm(MergeForm, ReasonForm):
-    field_order = ["survivor", "duplicate", "reason"]
+    field_order = ["survivor", "duplicate", "state_ids_checked", "reason"]
+
+    def __init__(self, *args: Any, state_ids: tuple[str, str] | None = None, **kwargs: Any) -> None:
+        """`state_ids`: the survivor's and the duplicate's, when they differ: the merge then needs
+        a ticked confirmation, as the action does (actions.do_merge_persons)."""
+        super().__init__(*args, **kwargs)
+        if state_ids is not None:
+            self.fields["state_ids_checked"] = uswds_field(
+                forms.BooleanField(
+                    label=_(
+                        "The state educator IDs differ: the survivor's, %(survivor)s, stays and the "
+                        "duplicate's, %(duplicate)s, is no longer used. I have checked that both "
+                        "records are the same person."
+                    )
+                    % {"survivor": state_ids[0], "duplicate": state_ids[1]},
+                    error_messages={
+                        "required": _("Confirm that you checked the different state educator IDs.")
+                    },
+                )
+            )
+            self.order_fields(self.field_order)

@@ -39,6 +39,7 @@ from edgate.matching.models import MatchCase
 from edgate.mfa import actions as mfa_actions
 from edgate.people.models import Person
 from edgate.people.quality import DataProblem, data_problems
+from edgate.recovery.flows import recovery_paused_until
 from edgate.recovery.policy import is_privileged
 
 from . import actions, scope
@@ -135,6 +136,8 @@ def profile_page(request: HttpRequest, actor: Actor, profile: int) -> HttpRespon
         profile=target,
         person=person,
         privileged=is_privileged(target),
+        # Wrong hint answers have paused self-service recovery: the person who calls is told why.
+        recovery_paused_until=recovery_paused_until(target),
         # Every field this page shows may carry one (docs/matching.md §7).
         data_problems=list(data_problems(person).values()),
         staff=scope.staff_entries(actor)
@@ -522,6 +525,8 @@ COMPARED: dict[str, Callable[[Person], tuple[object, ...]]] = {
     "date_of_birth": lambda p: (p.date_of_birth,),
     "ssn": lambda p: (p.ssn_hash,),  # SSNs compared by their hash
     "email": lambda p: ((p.email or "").lower(),),
+    # Every record is given one; two that differ need the merge confirmed (actions.state_ids_differ).
+    "state_id": lambda p: (p.state_id,),
 }
 
 
@@ -567,7 +572,14 @@ def merge(request: HttpRequest, actor: Actor) -> HttpResponse:
     survivor, duplicate = chosen.cleaned_data["survivor"], chosen.cleaned_data["duplicate"]
     problem = actions.merge_problem(survivor=survivor, duplicate=duplicate, allow_privileged=allow_privileged)
     typed = {"survivor": chosen.data.get("survivor", ""), "duplicate": chosen.data.get("duplicate", "")}
-    form = ConfirmMergeForm(request.POST if confirming else None, initial=typed, people=people)
+    form = ConfirmMergeForm(
+        request.POST if confirming else None,
+        initial=typed,
+        people=people,
+        state_ids=(survivor.state_id, duplicate.state_id)
+        if actions.state_ids_differ(survivor, duplicate)
+        else None,
+    )
     if confirming and problem is None and form.is_valid():
         try:
             actions.do_merge_persons(
@@ -575,6 +587,7 @@ def merge(request: HttpRequest, actor: Actor) -> HttpResponse:
                 duplicate=duplicate,
                 reason=form.cleaned_data["reason"],
                 allow_privileged=allow_privileged,
+                state_ids_checked=bool(form.cleaned_data.get("state_ids_checked")),
                 ctx=ctx_from_request(request),
             )
         except actions.MergeRefused as refused:

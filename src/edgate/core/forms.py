@@ -303,12 +303,13 @@ def date_part_field(label: Any, *, length: int, autocomplete: str, echo: bool = 
 
 
 class DateOfBirthParts:
-    """The date of birth as three boxes, checked together so the person gets one message that
-    says which part is wrong ("Enter the year as 4 digits, like 1985"), on the first part at
-    fault, never one line per box. The parts are read as typed (text), so "85", "x" or "13"
-    get these words rather than Django's number and choice messages. The form's clean() calls
-    clean_date_of_birth_parts; core/includes/date_of_birth.html draws the group (fields.html
-    draws it in place of dob_month)."""
+    """The date of birth as three boxes, checked together so the person is told at once what is
+    wrong with each part at fault ("Enter a day from 1 to 31", "Enter the year as 4 digits, like
+    1985"), in one submission, not one part a time; missing parts are one message. The parts
+    are read as typed (text), so "85", "x" or "13" get these words rather than Django's number
+    and choice messages. The form's clean() calls clean_date_of_birth_parts;
+    core/includes/date_of_birth.html draws the group (fields.html draws it in place of
+    dob_month)."""
 
     cleaned_data: dict[str, Any]
     add_error: Any
@@ -338,8 +339,9 @@ class DateOfBirthParts:
     @sensitive_variables()
     def clean_date_of_birth_parts(self, data: dict[str, Any]) -> None:
         month, day, year = (str(data.get(name) or "").strip() for name in self.PARTS)
-        if any(self.has_error(name) for name in self.PARTS):
-            return
+        already = {name for name in self.PARTS if self.has_error(name)}  # a month not in the list
+        if "dob_month" in already:
+            month = "0"  # said already; the other parts are still checked
         missing = [name for name, value in zip(self.PARTS, (month, day, year), strict=True) if not value]
         if len(missing) == 3:
             if self.date_of_birth_required:
@@ -347,17 +349,21 @@ class DateOfBirthParts:
             else:
                 data["date_of_birth"] = None
             return
+        # Every part at fault is said at once (a missing part and a 2-digit year together),
+        # not one a submission.
+        problems: dict[str, Any] = {}
         if missing:
-            self.add_error(missing[0], MISSING_PART[tuple(missing)])
-            return
-        if not (month.isascii() and month.isdigit() and 1 <= int(month) <= 12):
-            self.add_error("dob_month", DOB_MONTH)
-            return
-        if not (day.isascii() and day.isdigit() and 1 <= int(day) <= 31):
-            self.add_error("dob_day", DOB_DAY)
-            return
-        if not (year.isascii() and year.isdigit() and len(year) == 4):
-            self.add_error("dob_year", DOB_YEAR)
+            problems[missing[0]] = MISSING_PART[tuple(missing)]
+        if month and not (month.isascii() and month.isdigit() and 1 <= int(month) <= 12):
+            problems["dob_month"] = DOB_MONTH
+        if day and not (day.isascii() and day.isdigit() and 1 <= int(day) <= 31):
+            problems["dob_day"] = DOB_DAY
+        if year and not (year.isascii() and year.isdigit() and len(year) == 4):
+            problems["dob_year"] = DOB_YEAR
+        for name in self.PARTS:
+            if name in problems and name not in already:
+                self.add_error(name, problems[name])
+        if problems or already:
             return
         try:
             born = date(int(year), int(month), int(day))

@@ -389,6 +389,39 @@ def attempt(limit: Limit, ident: str | None) -> Attempt:
     return Attempt(limit, number, tripped, _seconds_until_allowed(limit, in_current, in_previous, now))
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Where an identity stands against a limit, read without counting anything: what a page
+    says before the next attempt (how long a pause lasts, or that the next try is the last)."""
+
+    limit: Limit
+    counted: int  # the attempts counted in the sliding window now
+    wait: int  # seconds until the next attempt would be within the limit (0: it would be now)
+    wait_after_next: int  # the same, were the next attempt counted now (> 0: it is the last)
+
+    @property
+    def paused(self) -> bool:
+        return self.wait > 0
+
+    @property
+    def next_is_last(self) -> bool:
+        return not self.paused and self.wait_after_next > 0
+
+
+def standing(limit: Limit, ident: str) -> Standing:
+    """`attempt`'s reading of the window for `ident`, without counting an attempt."""
+    now = timezone.now()
+    current, previous, overlap = _windows(limit, now)
+    key, backend = _key(limit, ident), store()
+    in_current, in_previous = backend.get(key, current), backend.get(key, previous)
+    return Standing(
+        limit,
+        in_current + math.ceil(in_previous * overlap),
+        _seconds_until_allowed(limit, in_current, in_previous, now),
+        _seconds_until_allowed(limit, in_current + 1, in_previous, now),
+    )
+
+
 def first_in(purpose: str, ident: str, seconds: int) -> bool:
     """True for the first call for (`purpose`, `ident`) in `seconds`, False for the others: an
     atomic marker in the store (Redis, else the database), keyed by a keyed hash, so of calls at

@@ -88,7 +88,8 @@ def do_resolve_case(
     """Decide an open or escalated case, with the resolver's reason.
 
     * same person — the record is corrected where it was wrong (`corrections`, an audited
-      person update naming the fields) or the registrant mistyped; registering again with the
+      person update naming the fields that changed; the resolution's `corrected` names every
+      field given) or the registrant mistyped; registering again with the
       record's data then matches it exactly.
     * different people — the registrant's identity is remembered against this record
       (`DistinctPair`), so it never blocks them again; refused when they typed the record's
@@ -110,10 +111,11 @@ def do_resolve_case(
         unknown = set(fixes) - set(CORRECTABLE_FIELDS)
         if unknown:
             raise ValueError(f"not correctable here: {sorted(unknown)}")
-        corrected = [
-            name for name in CORRECTABLE_FIELDS if name in fixes and getattr(case.person, name) != fixes[name]
-        ]
-        if corrected:
+        # Named in the resolution as given, changed or not: a Directory Administrator types a
+        # date of birth they are not shown, and the case's history must not tell them whether
+        # it was the record's (the person's own update event names only what changed).
+        corrected = [name for name in CORRECTABLE_FIELDS if name in fixes]
+        if any(getattr(case.person, name) != fixes[name] for name in corrected):
             do_update_person(
                 person=case.person, changes={n: fixes[n] for n in corrected}, source="match_case", ctx=ctx
             )

@@ -14,7 +14,10 @@ from . import session
 # Pages an unverified privileged session may always reach: the second-factor pages themselves
 # and signing out (also at the admin's address, which the portal's sign-out serves).
 OPEN_PAGES = ("mfa:verify", "mfa:enrol", "mfa:skip", "accounts:logout")
-GUARDED_PAGES = ("accounts:change_password", "accounts:change_hint")
+# Held even after "go on without privileges": changing the password or the hint, and single
+# sign-on's authorization endpoint (a code for an application is a sign-in there; with the
+# password alone it would open every application of a privileged person).
+GUARDED_PAGES = ("accounts:change_password", "accounts:change_hint", "oauth2_provider:authorize")
 
 
 class SecondFactorMiddleware:
@@ -39,7 +42,7 @@ class SecondFactorMiddleware:
         # Having chosen to go on without privileges, only the privileged pages (the admin site
         # and the consoles) send them back, and the pages that change the password or hint:
         # with the password alone, someone could otherwise change it and sign the owner out
-        # everywhere.
+        # everywhere; and the authorization endpoint, which would sign them in to applications.
         console = reverse("backoffice:home")
         guarded = path.startswith((admin, console)) or path in {reverse(name) for name in GUARDED_PAGES}
         return guarded or not request.session.get(session.SKIPPED)

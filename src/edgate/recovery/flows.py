@@ -2,9 +2,10 @@
 
 * An unknown User Name gets a stable decoy question and the same hashing work, so the
   page does not say whether the account exists.
-* Wrong answers are counted per Profile (5 in 24 h locks self-service recovery) and per
-  client address; a locked Profile reads the same as a wrong answer plus a pointer to
-  customer service.
+* Wrong answers are counted per Profile (5 in 24 h pause self-service recovery) and per
+  client address. The page warns before the last try; once paused it says for how long and
+  whom to call, hides the answer box and judges no answer (an unknown User Name's decoy is
+  counted and paused by the same rule, so the pause says nothing about whether it exists).
 * A reset ends every session of the Profile and signs nobody in.
 * Privileged Profiles (agency staff, superusers, anyone in an administrative group, Directory
   Administrators) never recover by hint question: for them the path behaves exactly like the
@@ -15,9 +16,13 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.utils import timezone
 from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.debug import sensitive_variables
 
@@ -43,13 +48,54 @@ def _with_phone(message: Promise) -> Promise:
     return lazy(lambda: str(message) % {"phone": conf.get().customer_service_phone}, str)()
 
 
-LOCKED_MESSAGE = _with_phone(
-    _lazy(
-        "That answer does not match, and there have been too many attempts. "
-        "For your security, password recovery is paused for this Profile. "
-        "Call customer service at %(phone)s for help."
-    )
-)
+def wait_words(seconds: int) -> str:
+    """A pause's length in words, in the page's language: minutes under an hour and a half,
+    else whole hours ("about 23 hours")."""
+    minutes = max(1, math.ceil(seconds / 60))
+    if minutes < 90:
+        return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+    hours = round(minutes / 60)
+    return ngettext("about %(n)d hour", "about %(n)d hours", hours) % {"n": hours}
+
+
+def paused_message(seconds: int) -> str:
+    """Recovery is paused for whoever's flow this is (a real Profile or an unknown User Name's
+    decoy alike): how long, and whom to call. Nothing about the answer just typed, if any: while
+    paused, no answer is compared."""
+    return gettext(
+        "There have been too many attempts. For your security, password recovery is paused for "
+        "this Profile for %(wait)s. Call customer service at %(phone)s for help."
+    ) % {"wait": wait_words(seconds), "phone": conf.get().customer_service_phone}
+
+
+def pausing_message(seconds: int) -> str:
+    """The last answer allowed was wrong: said, and that recovery is paused from now."""
+    return gettext(
+        "That answer does not match, and there have been too many attempts. For your security, "
+        "password recovery is now paused for this Profile for %(wait)s. Call customer service at "
+        "%(phone)s for help."
+    ) % {"wait": wait_words(seconds), "phone": conf.get().customer_service_phone}
+
+
+def last_try_message(seconds: int) -> str:
+    """Before the last answer allowed: what a wrong one would cost."""
+    return gettext(
+        "You have one more try. If that answer does not match either, password recovery is paused "
+        "for %(wait)s."
+    ) % {"wait": wait_words(seconds)}
+
+
+def answer_standing(data: dict[str, Any]) -> throttle.Standing:
+    """Where this flow's Profile (or an unknown User Name's decoy: the same rule, the same
+    words) stands against the per-Profile limit of hint answers, counting nothing."""
+    return throttle.standing(throttle.named("hint_profile"), _throttle_key(data))
+
+
+def recovery_paused_until(profile: Profile) -> datetime | None:
+    """Until when wrong hint answers have paused this Profile's self-service recovery (the
+    customer-service page says so beside its status), or None."""
+    standing = throttle.standing(throttle.named("hint_profile"), _throttle_key({"profile_id": profile.pk}))
+    return timezone.now() + timedelta(seconds=standing.wait) if standing.paused else None
 ADDRESS_LOCKED = _with_phone(
     _lazy(
         "Too many password-recovery attempts have come from your network. Try again in an hour, "
@@ -152,8 +198,10 @@ def submit_answer(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
             tripped = mine if mine.tripped else address
             record_throttle_alert(ctx=ctx, limit=tripped.limit.name, attempts=tripped.number, target=profile)
         # The address's limit says nothing about the Profile and must not read as if it did.
-        message = LOCKED_MESSAGE if mine.allowed is False else ADDRESS_LOCKED
-        return Stay(message, field="answer", retry_after=throttle.retry_after(mine, address))
+        # Paused: the answer was not compared, and the page says nothing about it.
+        if mine.allowed is False:
+            return Stay(paused_message(mine.retry_after), retry_after=throttle.retry_after(mine, address))
+        return Stay(ADDRESS_LOCKED, field="answer", retry_after=throttle.retry_after(mine, address))
     # Asked again under the lock: the answer was right for a Profile that must still be recoverable.
     if prepared["passed"] and _recoverable(profile):
         assert profile is not None
@@ -165,7 +213,7 @@ def submit_answer(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
     record_event(EventType.RECOVERY_HINT_FAILED, ctx=ctx, target=profile, outcome=Outcome.FAILURE)
     if not mine.allowed or mine.number >= per_profile.limit:
         record_event(EventType.RECOVERY_LOCKED, ctx=ctx, target=profile, outcome=Outcome.DENIED)
-        return Stay(LOCKED_MESSAGE, field="answer", retry_after=mine.retry_after)
+        return Stay(pausing_message(mine.retry_after), retry_after=mine.retry_after)
     return Stay(WRONG_ANSWER, field="answer")
 
 

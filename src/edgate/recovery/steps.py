@@ -30,11 +30,20 @@ def password_kwargs(run: Run) -> dict[str, Any]:
 
 
 def page_context(step: Step, run: Run) -> dict[str, Any]:
-    return {
+    context: dict[str, Any] = {
         "state": step.name,
         # A suggested question in the page's language, the decoy's too (hints.shown).
         "question": hints.shown(run.data.get("question", "")),
     }
+    if step.name == State.ANSWER:
+        # Paused: the page says so and for how long, without the answer box; before the last
+        # try, what a wrong answer would cost. A decoy (unknown User Name) reads the same.
+        standing = flows.answer_standing(run.data)
+        if standing.paused:
+            context["paused"] = flows.paused_message(standing.wait)
+        elif standing.next_is_last:
+            context["last_try"] = flows.last_try_message(standing.wait_after_next)
+    return context
 
 
 S = State

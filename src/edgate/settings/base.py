@@ -325,6 +325,7 @@ _proxies.parse(TRUSTED_PROXIES)
 # not settings: they live encrypted in the database (`edgate oidc keys rotate`), see edgate.sso.keys.
 # The library's own client model (named here for migrations that refer to it, as it asks).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
     # The issuer; derived from the request's host when empty (set it behind a proxy).

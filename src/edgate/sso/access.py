@@ -15,6 +15,7 @@ from edgate.audit.record import record_event
 from edgate.core.context import ctx_from_request
 from edgate.directory.models import AccessGrant, Application
 
+from . import authn
 from .models import ClientApplication, Subject
 
 # What each scope tells a client, in the person's language (the consent page and Connected
@@ -87,13 +88,35 @@ def record_authorization(request: HttpRequest, client: Any, *, allowed: bool) ->
     """The authorization endpoint's answer, in the audit log (as the portal's own sign-in is):
     a code issued to the client, or the person turned away for want of access."""
     application = application_of(client)
+    detail = {
+        "client_id": getattr(client, "client_id", None),
+        "application": application.code if application else None,
+    }
+    if allowed:  # how the session signed in, as the ID token will say (amr)
+        detail["amr"] = authn.amr_text(authn.of_session(request).amr)
     record_event(
         EventType.SSO_SIGN_IN if allowed else EventType.SSO_ACCESS_DENIED,
         ctx=ctx_from_request(request),
         target=request.user,
         outcome=Outcome.SUCCESS if allowed else Outcome.DENIED,
+        detail=detail,
+    )
+
+
+def record_refusal(request: HttpRequest, client: Any, *, reason: str) -> None:
+    """A request refused because the signed-in session will not do: with prompt=none,
+    `max_age` (it signed in too long ago), `id_token_hint` (it is another person's) or
+    `acr_values` (no second factor passed), answered login_required; or `acr_values` when the
+    person has no second factor at all, answered access_denied."""
+    application = application_of(client)
+    record_event(
+        EventType.SSO_SIGN_IN_REFUSED,
+        ctx=ctx_from_request(request),
+        target=request.user,
+        outcome=Outcome.DENIED,
         detail={
             "client_id": getattr(client, "client_id", None),
             "application": application.code if application else None,
+            "reason": reason,
         },
     )

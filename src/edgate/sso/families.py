@@ -20,7 +20,7 @@ from oauth2_provider.settings import oauth2_settings
 
 from edgate.core import conf
 
-from . import consent
+from . import authn, consent
 from .models import TokenFamily
 
 
@@ -28,7 +28,9 @@ def code_digest(code: str) -> str:
     return hashlib.sha256(code.encode("utf-8")).hexdigest()
 
 
-def begin(*, refresh_token: Any, code: str, client: Any) -> TokenFamily:
+def begin(
+    *, refresh_token: Any, code: str, client: Any, signed_in: authn.SignedIn | None = None
+) -> TokenFamily:
     """The row of a family a code exchange has just begun. Its end counts from the moment the
     code was issued (the person's sign-in and "Allow"), not from the exchange; or, for a code
     issued under a remembered consent, from that consent."""
@@ -45,7 +47,17 @@ def begin(*, refresh_token: Any, code: str, client: Any) -> TokenFamily:
         code_digest=code_digest(code),
         authorized_at=authorized_at,
         ends_at=min(authorized_at, allowed_at or authorized_at) + longest,
+        auth_time=signed_in.auth_time if signed_in else None,
+        amr=authn.amr_text(signed_in.amr) if signed_in else "",
     )
+
+
+def signed_in(family: Any) -> authn.SignedIn | None:
+    """How the person signed in to the session that authorized the family's code."""
+    row = TokenFamily.objects.filter(family=family).values("auth_time", "amr").first()
+    if row is None or row["auth_time"] is None:
+        return None
+    return authn.SignedIn(auth_time=row["auth_time"], amr=tuple(row["amr"].split()))
 
 
 def has_ended(family: Any, now: datetime | None = None) -> bool:

@@ -12,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from oauth2_provider.models import Application as Client
+from oauth2_provider.models import Grant
 
 from edgate.directory.models import Application
 
@@ -84,9 +85,30 @@ class TokenFamily(models.Model):
     code_digest = models.CharField(max_length=64, db_index=True, blank=True)
     authorized_at = models.DateTimeField()  # when the code was issued (the person's "Allow")
     ends_at = models.DateTimeField(db_index=True)  # no refresh at or after this moment
+    # How the person signed in to the portal session that authorized the code (CodeSignIn),
+    # told again in the ID token of every refresh. Null for families begun before these were
+    # kept (the library's Profile.last_login is used for them, as it was).
+    auth_time = models.DateTimeField(null=True, blank=True)
+    amr = models.CharField(max_length=40, blank=True)
 
     def __str__(self) -> str:
         return str(self.family)
+
+
+class CodeSignIn(models.Model):
+    """How the portal session that got an authorization code signed in: when (the session's own
+    sign-in, not the Profile's last one on any device) and with what (`amr`, space-separated:
+    `pwd`, or `pwd otp mfa` once the session passed its second factor). The ID token's
+    `auth_time`, `amr` and `acr` come from here; the code exchange copies it to the family
+    (TokenFamily) for refreshes. Goes with its code (django-oauth-toolkit deletes a code once
+    exchanged, or `edgate cleartokens` once expired)."""
+
+    grant = models.OneToOneField(Grant, on_delete=models.CASCADE, related_name="+")
+    auth_time = models.DateTimeField()
+    amr = models.CharField(max_length=40)
+
+    def __str__(self) -> str:
+        return f"{self.grant_id}: {self.amr}"
 
 
 class Consent(models.Model):

@@ -18,7 +18,8 @@ from oauthlib.oauth2.rfc6749.errors import InvalidGrantError
 from edgate.accounts.models import Status
 from edgate.core.context import Ctx, ctx_from_request
 
-from . import access, actions, consent, families, keys
+from . import access, actions, authn, consent, families, keys
+from .models import CodeSignIn
 
 # The browser's request at the authorization endpoint (set by AuthorizeView while the library
 # validates it): oauthlib asks about silent sign-in without handing the validator the person.
@@ -36,6 +37,7 @@ class EdgateValidator(OAuth2Validator):
         "given_name": "profile",
         "family_name": "profile",
         "email": "email",
+        "email_verified": "email",
     }
 
     def get_additional_claims(self, request: Any) -> dict[str, Any]:
@@ -50,8 +52,35 @@ class EdgateValidator(OAuth2Validator):
             "family_name": person.last_name,
         }
         if person.email:
+            # The portal never confirms an address: the person types it on My Profile (or it
+            # came with the agency's record) and no mail is ever sent to it. A client must not
+            # take it for proof of anything: key accounts on `sub` (docs/sso.md).
             claims["email"] = person.email
+            claims["email_verified"] = False
         return claims
+
+    def get_id_token_dictionary(self, token, token_handler, request):  # type: ignore[no-untyped-def]
+        """The library's claims, with `auth_time` the moment the portal session that authorized
+        the code signed in (the library's is the Profile's last sign-in on any device), and
+        `amr` and `acr`: whether that session passed a second factor. At a code exchange they
+        come from the code (validate_code), at a refresh from its family (validate_refresh_token);
+        a family begun before they were kept has neither (the library's auth_time then)."""
+        claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
+        signed_in = getattr(request, "edgate_signed_in", None)
+        if signed_in is not None:
+            claims["auth_time"] = int(signed_in.auth_time.timestamp())
+            claims["amr"] = list(signed_in.amr)
+            claims["acr"] = signed_in.acr
+        return claims, expiration_time
+
+    def _create_authorization_code(self, request, code, expires=None):  # type: ignore[no-untyped-def]
+        """The code, and how the session it was issued to signed in (CodeSignIn)."""
+        grant = super()._create_authorization_code(request, code, expires)
+        browser = current_request.get()
+        if browser is not None:
+            facts = authn.of_session(browser)
+            CodeSignIn.objects.create(grant=grant, auth_time=facts.auth_time, amr=authn.amr_text(facts.amr))
+        return grant
 
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         """Only the scopes the client is registered for (ClientApplication.scopes). A request
@@ -78,6 +107,10 @@ class EdgateValidator(OAuth2Validator):
         if not valid and not Grant.objects.filter(code=code, application=client).exists():
             self._end_reused_code(client, code, request)
             return False
+        if valid:
+            row = CodeSignIn.objects.filter(grant__code=code, grant__application=client).first()
+            if row is not None:
+                request.edgate_signed_in = authn.SignedIn(auth_time=row.auth_time, amr=tuple(row.amr.split()))
         return valid and access.may_sign_in(request.user, client)
 
     def _lock_code(self, code: str, client: Any) -> None:
@@ -121,7 +154,12 @@ class EdgateValidator(OAuth2Validator):
             request, refresh_token_code, access_token, previous_refresh_token
         )
         if previous_refresh_token is None and request.code:
-            families.begin(refresh_token=token, code=request.code, client=request.client)
+            families.begin(
+                refresh_token=token,
+                code=request.code,
+                client=request.client,
+                signed_in=getattr(request, "edgate_signed_in", None),
+            )
         return token
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -132,6 +170,8 @@ class EdgateValidator(OAuth2Validator):
         valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
         if valid and families.has_ended(request.refresh_token_instance.token_family):
             return False
+        if valid:  # the new ID token tells how the person signed in, as the first one did
+            request.edgate_signed_in = families.signed_in(request.refresh_token_instance.token_family)
         if valid and not self._scopes_still_allowed(refresh_token, client, request):
             return False
         return valid and access.may_sign_in(request.user, client)
@@ -201,4 +241,4 @@ class EdgateValidator(OAuth2Validator):
         return jwk.JWK.from_pem(pem.encode()) if pem else None
 
     def get_discovery_claims(self, request: Any) -> list[str]:
-        return list(self.oidc_claim_scope)
+        return [*self.oidc_claim_scope, "auth_time", "amr", "acr"]

@@ -4,22 +4,28 @@ decide something (access at the authorization endpoint, the audited sign-out, th
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import resolve_url
+from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django_otp import user_has_device
 from oauth2_provider import views as dot
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import Application as Client
-from oauthlib.oauth2.rfc6749.errors import AccessDeniedError
+from oauthlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidRequestError
+from oauthlib.openid.connect.core.exceptions import LoginRequired
 
 from edgate.accounts import signin
 from edgate.core import conf
 from edgate.core.context import ctx_from_request
 
-from . import access, actions, consent
+from . import access, actions, authn, consent
 from .tokens import end_tokens
 from .validators import current_request
 
@@ -29,7 +35,18 @@ class ConsentLapsed(Exception):
     "Allow" is older than the longest sign-in: the consent page is shown again."""
 
 
+class SecondFactorWanted(Exception):
+    """The client asked for a second factor (acr_values) this session has not passed, and the
+    person has one: their code page, then back here."""
+
+
+class SignInAgain(Exception):
+    """The session signed in too long ago for this request (max_age, prompt=login): the person
+    signs in again on the portal's sign-in page, keeping the session until they have."""
+
+
 NO_ACCESS = "You have no access to this application; ask your Directory Administrator."
+NO_SECOND_FACTOR = "This application asks for a second factor, and this Profile has none."
 
 
 def origins(uris: str) -> list[str]:
@@ -66,6 +83,7 @@ class DiscoveryView(dot.ConnectDiscoveryInfoView):
         # client secret, which is stored hashed).
         data["id_token_signing_alg_values_supported"] = ["RS256"]
         data["prompt_values_supported"] = ["none", "login"]
+        data["acr_values_supported"] = [authn.ACR_PASSWORD, authn.ACR_SECOND_FACTOR]
         patched = JsonResponse(data)
         patched["Access-Control-Allow-Origin"] = "*"
         return patched
@@ -90,6 +108,9 @@ class AuthorizeView(dot.AuthorizationView):
     def validate_authorization_request(self, request: HttpRequest) -> tuple[Any, dict[str, Any]]:
         scopes, credentials = super().validate_authorization_request(request)
         self._check_access(credentials)
+        if request.user.is_authenticated:
+            self._check_recent_sign_in(request, credentials)
+            self._check_second_factor(request, credentials)
         return scopes, credentials
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -97,6 +118,88 @@ class AuthorizeView(dot.AuthorizationView):
             return super().get(request, *args, **kwargs)
         except ConsentLapsed:  # the library would skip the page; the answer is too old
             return self.render_to_response(self.get_context_data(**self.oauth2_data))
+        except SignInAgain:
+            return self.sign_in_again()
+        except SecondFactorWanted:
+            query = urlencode({"next": request.get_full_path()})
+            return HttpResponseRedirect(f"{reverse('mfa:verify')}?{query}")
+
+    def _check_second_factor(self, request: HttpRequest, credentials: dict[str, Any]) -> None:
+        """acr_values naming the second factor and not the password alone: a session that has
+        not passed its second factor is sent to its code page (a person who has one), or the
+        client is answered access_denied (a person who has none), or login_required
+        (prompt=none). Other acr_values ask for nothing more: the password is enough, and the
+        ID token's acr says what was done. (A privileged session that skipped a due second
+        factor never gets here: SecondFactorMiddleware holds this endpoint for it.)"""
+        wanted = request.GET.get("acr_values", "").split()
+        if authn.ACR_SECOND_FACTOR not in wanted or authn.ACR_PASSWORD in wanted:
+            return
+        if authn.second_factor_passed(request):
+            return
+        if "none" in request.GET.get("prompt", "").split():
+            self._refuse_silently(credentials, "acr_values")
+        if user_has_device(request.user, confirmed=True):
+            raise SecondFactorWanted
+        client = Client.objects.filter(client_id=credentials.get("client_id")).first()
+        access.record_refusal(request, client, reason="acr_values")
+        raise self._redirected(
+            AccessDeniedError(description=NO_SECOND_FACTOR, state=credentials.get("state")), credentials
+        )
+
+    def _check_recent_sign_in(self, request: HttpRequest, credentials: dict[str, Any]) -> None:
+        """max_age (OIDC Core 3.1.2.1): this session must have signed in at most that many
+        seconds ago, and after the moment in LOGIN_AFTER when the portal added it; otherwise
+        the person signs in again (SignInAgain), or, with prompt=none, the client is answered
+        login_required. The library reads neither."""
+        max_age = request.GET.get("max_age")
+        after = request.GET.get(authn.LOGIN_AFTER)
+        try:
+            since = [time.time() - int(max_age)] if max_age is not None else []
+            since += [float(after)] if after is not None else []
+        except ValueError:
+            raise self._redirected(
+                InvalidRequestError(
+                    description="max_age must be a number of seconds", state=credentials.get("state")
+                ),
+                credentials,
+            ) from None
+        if not since or authn.signed_in_after(request, max(since)):
+            return
+        if "none" in request.GET.get("prompt", "").split():
+            self._refuse_silently(credentials, "max_age")
+        raise SignInAgain
+
+    def _refuse_silently(self, credentials: dict[str, Any], reason: str) -> None:
+        """prompt=none, and this session will not do (too old, or not the person the client
+        named): login_required, audited."""
+        client = Client.objects.filter(client_id=credentials.get("client_id")).first()
+        access.record_refusal(self.request, client, reason=reason)
+        raise self._redirected(LoginRequired(state=credentials.get("state")), credentials)
+
+    @staticmethod
+    def _redirected(error: Any, credentials: dict[str, Any]) -> OAuthToolkitError:
+        return OAuthToolkitError(error=error, redirect_uri=credentials.get("redirect_uri"))
+
+    def sign_in_again(self) -> HttpResponse:
+        """prompt=login, or a session older than max_age: the portal's sign-in page, shown even
+        to a signed-in person (`again`), then back here. The session is not ended first: a link
+        from any site must not sign the person out; it is replaced only by the new sign-in.
+        The way back says the sign-in must be newer than now (LOGIN_AFTER), without prompt=login
+        and max_age (max_age=0 would never be met)."""
+        query = [
+            (name, value)
+            for name, value in parse_qsl(self.request.META.get("QUERY_STRING", ""), keep_blank_values=True)
+            if name not in ("max_age", authn.LOGIN_AFTER)
+        ]
+        query = [
+            (name, " ".join(v for v in value.split() if v != "login") if name == "prompt" else value)
+            for name, value in query
+        ]
+        query = [(name, value) for name, value in query if name != "prompt" or value]
+        query.append((authn.LOGIN_AFTER, f"{time.time():.3f}"))
+        next_url = f"{self.request.path}?{urlencode(query)}"
+        login_url = f"{resolve_url(self.get_login_url())}?again=1"
+        return redirect_to_login(next_url, login_url, self.get_redirect_field_name())
 
     def create_authorization_response(self, request, scopes, credentials, allow):  # type: ignore[no-untyped-def]
         client = Client.objects.filter(client_id=credentials.get("client_id")).first()
@@ -127,9 +230,8 @@ class AuthorizeView(dot.AuthorizationView):
             )
 
     def handle_prompt_login(self) -> HttpResponse:
-        """prompt=login: the person signs in again (the sign-out is the portal's, audited)."""
-        signin.sign_out(self.request)
-        return super().handle_prompt_login()
+        """prompt=login: the person signs in again, without being signed out first."""
+        return self.sign_in_again()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
