@@ -429,13 +429,14 @@ def test_no_automatic_full_collection_while_the_rows_are_matched(
 
 
 def test_a_staged_person_is_indexed_as_it_will_be_read_back(tmp_path: Path) -> None:
+    from edgate.core import crypto
     from edgate.identity.blocking import record_keys
     from edgate.importer import prepare
     from edgate.importer.prepare import staged_identity
     from edgate.importer.rows import open_csv, read
     from edgate.importer.service import person_data, person_values
     from edgate.matching.candidates import identity_of
-    from edgate.people.actions import PersonData, build_person
+    from edgate.people.actions import PersonData, build_person, seal
     from edgate.people.models import ssn_lookup
 
     with open_csv(person_file(tmp_path)) as handle:
@@ -457,6 +458,16 @@ def test_a_staged_person_is_indexed_as_it_will_be_read_back(tmp_path: Path) -> N
         again, prepared = prepare._received(prepare.prepare(row, {}, {}))
         assert again == row  # the row as the import process builds it from the child's values
         assert prepared is not None and prepared.record_keys is not None
+        # Sealed as `build_person` would have (`seal(person_data(row))`; the encryption is random).
+        sealed, expected = prepared.sealed, seal(person_data(row))
+        assert sealed is not None
+        assert (sealed.ssn_hash, sealed.ssn_last4) == (expected.ssn_hash, expected.ssn_last4)
+        assert (sealed.ssn_ciphertext is None) == (expected.ssn_ciphertext is None)
+        if sealed.ssn_ciphertext is not None:
+            assert crypto.decrypt(sealed.ssn_ciphertext) == identity.ssn
+        assert (sealed.data_problems_ciphertext is None) == (not row.unusable_raw)
+        if sealed.data_problems_ciphertext is not None:
+            assert crypto.decrypt_json(sealed.data_problems_ciphertext) == dict(row.unusable_raw)
         keys = {*prepared.record_keys, "sid:S1234567"}
         assert keys == record_keys(identity_of(person), ssn_lookup)
 

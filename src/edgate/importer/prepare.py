@@ -38,11 +38,11 @@ from django.views.decorators.debug import sensitive_variables
 
 from edgate.identity.blocking import memo, query_keys, record_keys
 from edgate.identity.records import Identity
-from edgate.people.actions import Sealed, seal
+from edgate.people.actions import Sealed, seal_values
 from edgate.people.models import ssn_lookup
 
 from .rows import Row, open_csv, read
-from .service import content_hash, person_data
+from .service import content_hash
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ def prepare(row: Row, extra: Mapping[str, str], imported: Mapping[str, str]) -> 
     hasher = memo(ssn_lookup)
     keys = tuple(query_keys(identity, hasher))
     ssn_hash = hasher(identity.ssn) if identity.ssn else ""
-    sealed = seal(person_data(row))
+    sealed = seal_values(identity.ssn, row.unusable_raw)  # `seal(person_data(row))`
     own = tuple(record_keys(staged_identity(identity, state_id="", ssn_hash=ssn_hash), ssn_lookup))
     return (  # type: ignore[return-value]
         *parts,
