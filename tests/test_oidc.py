@@ -4,12 +4,14 @@ against the published JWKS. The person's browser is a requests session on the po
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from io import StringIO
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
@@ -319,8 +321,9 @@ def test_max_age_and_auth_time_belong_to_the_session_that_authorizes(w: World, p
             "application": "DROPBOX",
             "reason": "max_age",
         }
-        bad = query(authorize(old, public.client_id, max_age="soon")["Location"])
-        assert bad["error"] == "invalid_request"
+        for value in ("soon", "-5", "1e3"):
+            bad = query(authorize(old, public.client_id, max_age=value)["Location"])
+            assert bad["error"] == "invalid_request", value
     with time_machine.travel(start + timedelta(minutes=26), tick=False):
         back = sign_in_again(old, too_old)
         answer = old.get(back)
@@ -435,6 +438,136 @@ def test_an_email_the_person_typed_is_not_presented_as_verified(w: World, public
     assert (info["email"], info["email_verified"]) == ("principal@riverside.example.gov", False)
 
 
+def test_prompt_none_with_a_hint_for_someone_else_is_login_required(w: World, public) -> None:  # type: ignore[no-untyped-def]
+    """sec1 L4: an id_token_hint names the person the client expects; with Bob signed in in the
+    same browser, a hint naming Alice is login_required (audited), not a code for Bob; Bob's
+    own hint, even expired, gives his code."""
+    alice, bob = person("Alice", "Ames"), person("Bob", "Burns")
+    grant(alice, w)
+    grant(bob, w)
+    alices = exchange(public.client_id, code_of(authorize(signed_in_page(alice), public.client_id)))[
+        "id_token"
+    ]
+    shared = signed_in_page(bob)  # the same browser, now Bob's
+    answer = query(authorize(shared, public.client_id, prompt="none", id_token_hint=alices)["Location"])
+    assert (answer["error"], answer["state"]) == ("login_required", "st") and "code" not in answer
+    refused = AuditEvent.objects.get(event_type=EventType.SSO_SIGN_IN_REFUSED)
+    assert (refused.target_id, refused.detail["reason"]) == (str(bob.pk), "id_token_hint")
+    garbage = authorize(
+        shared, public.client_id, prompt="none", id_token_hint="not.a.token"
+    )  # Bob: no sub yet
+    assert query(garbage["Location"])["error"] == "login_required"
+    bobs = exchange(public.client_id, code_of(authorize(shared, public.client_id)))["id_token"]
+    with time_machine.travel(timezone.now() + timedelta(minutes=15)):  # expired (10 min): still his
+        assert code_of(authorize(shared, public.client_id, prompt="none", id_token_hint=bobs))
+
+
+def _jws(payload: bytes) -> str:
+    def enc(b: bytes) -> str:
+        return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+    return f"{enc(json.dumps({'alg': 'RS256', 'kid': 'x'}).encode())}.{enc(payload)}.{enc(b'sig')}"
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "data"),
+    [
+        ("get", "/oauth/logout/?client_id=no-such-client", {}),
+        ("get", "/oauth/logout/?" + urlencode({"id_token_hint": _jws(b"not json")}), {}),
+        ("get", "/oauth/logout/?" + urlencode({"id_token_hint": _jws(b'{"aud": 5}')}), {}),
+        ("post", "/oauth/token/", {"grant_type": "urn:ietf:params:oauth:grant-type:device_code"}),
+        ("post", "/oauth/token/", {"grant_type": "client_credentials"}),
+    ],
+    ids=[
+        "logout-unknown-client",
+        "logout-hint-not-json",
+        "logout-hint-aud-number",
+        "token-device-code",
+        "token-client-credentials",
+    ],
+)
+def test_bad_input_at_the_provider_is_a_clear_oauth_error_not_a_500(
+    public, method: str, url: str, data
+) -> None:  # type: ignore[no-untyped-def]
+    """sec1 L1: each of these was a 500 (the library's unguarded lookups and parsing)."""
+    answer = getattr(Client(raise_request_exception=False), method)(url, data)
+    assert answer.status_code == 400, answer.status_code
+    if url.startswith("/oauth/token/"):
+        assert answer.json() == {"error": "unsupported_grant_type"}
+    else:
+        assert "This sign-out request cannot be answered" in answer.content.decode()
+
+
+def test_a_consent_form_naming_an_unknown_client_is_not_a_500(w: World, public) -> None:  # type: ignore[no-untyped-def]
+    page = signed_in_page(person())
+    page.raise_request_exception = False
+    answer = page.post(
+        "/oauth/authorize/",
+        {
+            "client_id": "no-such-client",
+            "redirect_uri": REDIRECT,
+            "scope": "openid",
+            "response_type": "code",
+            "allow": "Authorize",
+            "csrfmiddlewaretoken": csrf_of(page),
+        },
+    )
+    assert answer.status_code == 400 and "Location" not in answer
+
+
+def test_a_refused_consent_post_records_no_sign_in_and_no_consent(w: World, public) -> None:  # type: ignore[no-untyped-def]
+    """sec1 L2: a consent form posted with more scopes than the client is registered for is
+    answered invalid_scope, and records nothing: no "Allow", no sso.consent_given, no
+    sso.sign_in. The same form within the client's scopes records all three."""
+    vendor = sso.do_register_client(
+        name="Vendor",
+        application=w.dropbox,
+        redirect_uris=[REDIRECT],
+        public=True,
+        first_party=False,
+        scopes=["openid"],
+        ctx=CTX,
+    ).client
+    who = person()
+    grant(who, w)
+    page = signed_in_page(who)
+
+    def consent_post(scope: str):  # type: ignore[no-untyped-def]
+        return page.post(
+            "/oauth/authorize/",
+            {
+                "client_id": vendor.client_id,
+                "redirect_uri": REDIRECT,
+                "scope": scope,
+                "response_type": "code",
+                "state": "st",
+                "code_challenge": verifier_pair()[1],
+                "code_challenge_method": "S256",
+                "allow": "Authorize",
+                "csrfmiddlewaretoken": csrf_of(page),
+            },
+        )
+
+    refused = consent_post("openid profile email")  # more than the client is registered for
+    assert (query(refused["Location"])["error"], query(refused["Location"])["state"]) == (
+        "invalid_scope",
+        "st",
+    )
+    assert "code" not in query(refused["Location"])
+
+    def recorded() -> dict[str, bool]:
+        return {
+            "consent row": Consent.objects.filter(client=vendor).exists(),
+            "sso.consent_given": AuditEvent.objects.filter(event_type=EventType.SSO_CONSENT_GIVEN).exists(),
+            "sso.sign_in": AuditEvent.objects.filter(event_type=EventType.SSO_SIGN_IN).exists(),
+        }
+
+    assert not any(recorded().values()), recorded()
+    assert code_of(consent_post("openid"))
+    assert all(recorded().values()), recorded()
+    assert Consent.objects.get(client=vendor).scopes == "openid"
+
+
 # --- access enforced -----------------------------------------------------------------------
 
 
@@ -514,6 +647,25 @@ def test_a_disabled_profile_gets_no_tokens(base: str, w: World) -> None:
     browser = Browser(base)
     assert browser.go(rp.authorization_url(session, code_verifier="v" * 64), username=who.username) == ""
     assert browser.last is not None and "/login/" in browser.last.url  # cannot sign in at all
+
+
+def test_tokens_a_disable_ended_do_not_come_back_when_the_profile_is_enabled(base: str, w: World) -> None:
+    """sec2 M3: a Profile that leaves the active state loses its tokens at every client, as it
+    loses its portal sessions (refusing them while it was disabled was not enough: enabled
+    again, its refresh token and access token worked again)."""
+    reg = register(w, app=w.elar)
+    rp = rp_for(base, reg)
+    who = person()
+    token = sign_in(rp, Browser(base), who)
+    accounts.do_set_status(profile=who, status=Status.DISABLED, reason="someone else signed in", ctx=CTX)
+    event = AuditEvent.objects.filter(
+        event_type=EventType.PROFILE_STATUS_CHANGED, target_id=str(who.pk)
+    ).latest("id")
+    assert event.detail["tokens_ended"] == 2  # its access and refresh token
+    accounts.do_set_status(profile=who, status=Status.ACTIVE, reason="owner verified", ctx=CTX)
+    refused = token_post(rp, grant_type="refresh_token", refresh_token=token["refresh_token"])
+    assert refused.json()["error"] == "invalid_grant"
+    assert rp.userinfo(token["access_token"]).status_code == 401
 
 
 def test_a_new_password_ends_the_profile_s_tokens_at_every_client(base: str, w: World) -> None:

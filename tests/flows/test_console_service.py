@@ -401,6 +401,64 @@ def test_disable_and_enable_need_a_reason_and_record_old_and_new_status(world: W
     assert waiting.status == Status.AWAITING_SETUP
 
 
+def signed_in(client: Client) -> bool:
+    """Whether the client's session is signed in (My applications, not the sign-in page)."""
+    return client.get(reverse("directory:applications")).status_code == 200
+
+
+def test_a_session_ended_by_disabling_does_not_come_back_when_the_profile_is_enabled(world: World) -> None:
+    """sec2 M3. Customer service disables a Profile ("its open sessions end at their next
+    request"), e.g. because someone else is signed in to it, then enables it once the owner is
+    verified. The backend only refused the inactive user: Django answered AnonymousUser without
+    flushing the session, so once enabled the intruder was signed in again; a privileged
+    session came back with its second factor still verified. Disabling now raises the
+    Profile's session epoch: the old sessions fail the auth-hash check and are flushed."""
+    intruder = Client()
+    intruder.force_login(world.educator)
+    privileged = console_client(world.da_a)  # password and second factor passed
+    console = reverse("backoffice:home")
+    assert signed_in(intruder) and privileged.get(console).status_code == 200
+    agent = console_client(world.service)
+    for target in (world.educator, world.da_a):
+        assert act(agent, "disable", target, reason="someone else is using this Profile").status_code == 302
+    assert not signed_in(intruder) and privileged.get(console).status_code == 302
+    for target in (world.educator, world.da_a):
+        assert act(agent, "enable", target, reason="owner verified by phone").status_code == 302
+    assert not signed_in(intruder), "the intruder's session is signed in again after the enable"
+    again = privileged.get(console)
+    assert again.status_code == 302 and "/login/" in again["Location"]
+    assert "_auth_user_id" not in privileged.session and "otp_device_id" not in privileged.session
+
+
+def test_sessions_ended_by_a_lock_or_a_merge_do_not_come_back_with_the_unlock_or_the_undo(
+    world: World,
+) -> None:
+    """sec2 M3, the other ways a Profile leaves the active state and comes back: locked then
+    unlocked; merged away (disabled) then the merge undone."""
+    _, locked = person_with_profile("Lockett", "Revenant")
+    session = Client()
+    session.force_login(locked)
+    assert signed_in(session)
+    account_actions.do_set_status(profile=locked, status=Status.LOCKED, reason="test", ctx=CTX)
+    assert not signed_in(session)
+    agent = console_client(world.service)
+    assert act(agent, "unlock", locked).status_code == 302
+    assert Profile.objects.get(pk=locked.pk).status == Status.ACTIVE
+    assert not signed_in(session), "a session ended by the lock is back after the unlock"
+
+    survivor = person_with_profile("Harriet", "Okonkwo")[1]
+    duplicate = with_profile(without_ssn(on_file(someone("Harriet", "Okonkwo-Hale"))))
+    session = Client()
+    session.force_login(duplicate)
+    assert signed_in(session)
+    assert merge_via_pages(agent, survivor.username, duplicate.username).status_code == 302
+    assert not signed_in(session)
+    undo = reverse("backoffice:service_unmerge", kwargs={"person": duplicate.person_id})
+    assert agent.post(undo, {"reason": REASON}).status_code == 302
+    assert Profile.objects.get(pk=duplicate.pk).status == Status.ACTIVE
+    assert not signed_in(session), "a session ended by the merge is back after the undo"
+
+
 def test_agents_cannot_change_their_own_or_agency_staff_profiles_but_security_admins_can(
     world: World,
 ) -> None:
@@ -1046,8 +1104,8 @@ def test_merge_and_unmerge_on_postgresql_with_conflicting_entries_and_grants(wor
 def test_bad_input_gives_messages_or_404_never_a_500(world: World) -> None:
     _, target = person_with_profile("Bea", "Badinput")
     client = console_client(world.service)
-    too_long = act(client, "disable", target, reason="x" * 501)
-    assert too_long.status_code == 200 and "500 characters or fewer" in too_long.content.decode()
+    too_long = act(client, "disable", target, reason="x" * 1001)
+    assert too_long.status_code == 200 and "1000 characters or fewer" in too_long.content.decode()
     assert Profile.objects.get(pk=target.pk).status == Status.ACTIVE
     for url in (
         reverse("backoffice:service_profile", kwargs={"profile": 987654}),

@@ -85,3 +85,17 @@ def test_customer_service_sees_the_pause_beside_the_status(profile: Profile) -> 
     walk_to_the_pause(profile.username)
     shown = agent.get(page).content.decode()
     assert re.search(r'data-testid="recovery-paused">Recovery paused until \w{3} \d+, \d{4}, ', shown), shown
+
+
+def test_a_question_never_chosen_leads_back_to_check_the_user_name(profile: Profile) -> None:
+    """A mistyped User Name is shown a decoy question (no User Name enumeration): the page
+    offers the way back to everyone, in both languages, and it starts a new recovery."""
+    link = re.compile(r'<a class="usa-link edgate-tap" href="/recover/" data-testid="check-username">([^<]+)</a>')
+    for username in (profile.username, "no-such-persn"):
+        found = link.search(begin(Client(), username))
+        assert found and found.group(1) == "Not the question you chose? Check your User Name"
+    spanish = Client(HTTP_ACCEPT_LANGUAGE="es")
+    found = link.search(begin(spanish, "no-such-persn"))
+    assert found and found.group(1) == "¿No es la pregunta que eligió? Revise su nombre de usuario"
+    back = spanish.get("/recover/", follow=True)
+    assert back.status_code == 200 and 'name="username"' in back.content.decode()

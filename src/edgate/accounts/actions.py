@@ -212,7 +212,12 @@ def status_change_problem(profile: Profile, status: str) -> str | None:
 @transaction.atomic
 def do_set_status(*, profile: Profile, status: str, reason: str, ctx: Ctx) -> Profile:
     """Lock, unlock, disable or re-enable. A Profile that is not active cannot sign in, and its
-    open sessions end at their next request (Django checks `is_active` on every request)."""
+    open sessions end: leaving the active state raises its session epoch, so a session made
+    before fails Django's auth-hash check (and is flushed, its second factor's verification
+    with it) at its first request once the Profile is active again. Refusing the inactive user
+    alone only suspended them: Django answers AnonymousUser without flushing, and an enable,
+    an unlock or an undone merge brought them back signed in. Its tokens at every single
+    sign-on client end too (`signals.sessions_ended`; `tokens_ended` in the event)."""
     profile = Profile.objects.select_for_update().get(pk=profile.pk)
     if profile.status == status:
         return profile
@@ -220,8 +225,17 @@ def do_set_status(*, profile: Profile, status: str, reason: str, ctx: Ctx) -> Pr
         raise StatusChangeRefused(problem)
     before = {"status": profile.status}
     profile.status = status
-    profile.save(update_fields=["status"])
+    fields = ["status"]
+    ended = 0
+    if status != Status.ACTIVE:
+        profile.session_epoch += 1
+        fields.append("session_epoch")
+    profile.save(update_fields=fields)
+    if status != Status.ACTIVE:
+        answers = signals.sessions_ended.send(sender=Profile, profile=profile)
+        ended = sum(answer for _receiver, answer in answers if isinstance(answer, int))
     detail = changes(before, {"status": status}) | {"reason": reason}
+    detail |= {"tokens_ended": ended} if ended else {}
     record_event(EventType.PROFILE_STATUS_CHANGED, ctx=ctx, target=profile, detail=detail)
     return profile
 

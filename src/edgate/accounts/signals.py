@@ -8,3 +8,9 @@ from django.dispatch import Signal
 # answers how many of the Profile's credentials elsewhere it ended (single sign-on's tokens:
 # edgate.sso.tokens.on_password_changed); the total goes into the audit event.
 password_changed = Signal()
+
+# Sent by `actions.do_set_status` inside its transaction, with `profile`, when the Profile
+# leaves the active state (locked, disabled, merged away): its portal sessions end (the session
+# epoch); a receiver answers how many of its credentials elsewhere it ended (single sign-on's
+# tokens: edgate.sso.tokens.on_sessions_ended), lest an enable bring them back.
+sessions_ended = Signal()

@@ -15,6 +15,11 @@ from .models import AuditEvent, EventType, Outcome
 Scalar = str | int | float | bool | None
 
 
+# A detail's text is kept up to this many characters: a console reason or note (at most
+# backoffice.case_forms.REASON_MAX, 1000) is kept whole. Keys and labels stay shorter.
+DETAIL_TEXT_MAX = 1000
+
+
 def _safe_text(value: str, limit: int = 200) -> str:
     # CR/LF and other control characters could forge lines in a text export of the log.
     cleaned = "".join(ch if ch.isprintable() else "\ufffd" for ch in value)
@@ -25,9 +30,11 @@ def _safe_detail(detail: dict[str, Any]) -> dict[str, Scalar | list[Scalar]]:
     safe: dict[str, Scalar | list[Scalar]] = {}
     for key, value in detail.items():
         if isinstance(value, str):
-            safe[_safe_text(str(key))] = _safe_text(value)
+            safe[_safe_text(str(key))] = _safe_text(value, DETAIL_TEXT_MAX)
         elif isinstance(value, (list, tuple)):
-            safe[_safe_text(str(key))] = [_safe_text(v) if isinstance(v, str) else v for v in value]
+            safe[_safe_text(str(key))] = [
+                _safe_text(v, DETAIL_TEXT_MAX) if isinstance(v, str) else v for v in value
+            ]
         elif value is None or isinstance(value, (bool, int, float)):
             safe[_safe_text(str(key))] = value
         else:

@@ -7,25 +7,43 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from edgate.core.forms import DateOfBirthParts, UswdsForm, birth_date_in_range, date_part_field, month_field
-from edgate.core.validators import clean_name
+from edgate.core.forms import (
+    DateOfBirthParts,
+    UswdsForm,
+    clean_name_field,
+    date_part_field,
+    month_field,
+    their_birth_date_in_range,
+)
 from edgate.directory.models import Organization
 from edgate.matching.actions import CORRECTABLE_FIELDS
 from edgate.matching.models import CaseOutcome, CaseStatus
 from edgate.people.models import Person
 
-# The reason is kept whole in the audit event (whose texts are cut at 200 characters).
-REASON_MAX = 200
+# Every reason or note box of the consoles (cases, customer service, organizations): kept whole
+# in its audit event (audit.record.DETAIL_TEXT_MAX) and its row, and said under the box.
+REASON_MAX = 1000
+
+
+def with_limit(help_text: Any) -> Any:
+    """The box's help text and its limit, in the page's language ("… Up to 1000 characters.")."""
+    return format_lazy("{} {}", help_text, REASON_LIMIT)
+
+
+REASON_LIMIT = lazy(lambda: gettext("Up to %(count)s characters.") % {"count": REASON_MAX}, str)()
 
 
 def reason_field(label: str, help_text: str) -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=REASON_MAX,
-        help_text=help_text,
+        help_text=with_limit(help_text),
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Give the reason: it is kept with the case.")},
     )
@@ -137,22 +155,22 @@ class ResolveForm(DateOfBirthParts, UswdsForm):
     def clean_first_name(self) -> str:
         if not self._touched("first_name"):
             return self.person.first_name
-        return clean_name(self.cleaned_data["first_name"])
+        return clean_name_field("first_name", self.cleaned_data["first_name"])
 
     def clean_middle_name(self) -> str:
         if not self._touched("middle_name"):
             return self.person.middle_name
-        return clean_name(self.cleaned_data["middle_name"])
+        return clean_name_field("middle_name", self.cleaned_data["middle_name"])
 
     def clean_last_name(self) -> str:
         if not self._touched("last_name"):
             return self.person.last_name
-        return clean_name(self.cleaned_data["last_name"])
+        return clean_name_field("last_name", self.cleaned_data["last_name"])
 
     def clean_former_last_name(self) -> str:
         if not self._touched("former_last_name"):
             return self.person.former_last_name
-        return clean_name(self.cleaned_data["former_last_name"])
+        return clean_name_field("former_last_name", self.cleaned_data["former_last_name"])
 
     @sensitive_variables()
     def check_birth_date(self, born: date) -> date:
@@ -161,7 +179,7 @@ class ResolveForm(DateOfBirthParts, UswdsForm):
         # that depended on whether it is the record's would tell a right guess from a wrong one.
         if self.show_birth_date and born == self.person.date_of_birth:
             return born
-        return birth_date_in_range(born)
+        return their_birth_date_in_range(born)
 
     def clean_reason(self) -> str:
         reason = " ".join(self.cleaned_data["reason"].split())

@@ -19,7 +19,7 @@ from edgate.people.models import Person
 class PersonMerge(models.Model):
     survivor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_received")
     duplicate = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_into_other")
-    reason = models.CharField(max_length=500)
+    reason = models.CharField(max_length=1000)  # case_forms.REASON_MAX
     # {"staff": [{"id", "person_old", "person_new", "ended_at_old", "ended_at_new"}], "grants": [...],
     #  "cases": [...], "profile": {...} | None}: see backoffice.merge.
     snapshot = models.JSONField(default=dict)
@@ -31,7 +31,7 @@ class PersonMerge(models.Model):
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    undo_reason = models.CharField(max_length=500, blank=True)
+    undo_reason = models.CharField(max_length=1000, blank=True)
 
     class Meta:
         ordering = ["-merged_at", "-pk"]

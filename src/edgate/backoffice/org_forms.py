@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -17,11 +18,14 @@ from edgate.core.forms import (
     UswdsForm,
     date_part_field,
     month_field,
+    their_birth_date_in_range,
     typed_date_field,
     uswds_field,
 )
 from edgate.core.validators import clean_phone
 from edgate.directory.models import AppRole, Organization
+
+from .case_forms import REASON_MAX, with_limit
 
 # Profile status filter of the staff list ("none": a staff member without a Profile).
 STATUS_CHOICES = [
@@ -76,6 +80,10 @@ class TheirDateOfBirth(DateOfBirthParts):
         self.clean_date_of_birth_parts(data)
         return data
 
+    @sensitive_variables()
+    def check_birth_date(self, born: date) -> date:
+        return their_birth_date_in_range(born)
+
     def ask_ssn_again(self) -> None:
         """The form is shown again with what was typed: an SSN that was typed is not, and its
         field says so in place of the usual help text."""
@@ -113,8 +121,11 @@ def ask_reason(form: forms.Form, *, required: bool) -> forms.Form:
         form.fields["reason"] = uswds_field(
             forms.CharField(
                 label=_("Reason"),
-                max_length=200,
-                help_text=_("Why you are making this change for the organization (kept in the audit log)."),
+                max_length=REASON_MAX,
+                help_text=with_limit(
+                    _("Why you are making this change for the organization (kept in the audit log).")
+                ),
+                widget=forms.Textarea(attrs={"rows": 3}),
                 error_messages={"required": _("Give the reason for this change.")},
             )
         )

@@ -14,14 +14,16 @@ from edgate.core.forms import UswdsForm, uswds_field
 from edgate.directory.models import Organization
 from edgate.people.models import Person
 
+from .case_forms import REASON_MAX, with_limit
+
 REASON_HELP = _("Required. Recorded in the audit log with the change.")
 
 
 class ReasonForm(UswdsForm):
     reason = forms.CharField(
         label=_("Reason"),
-        max_length=500,
-        help_text=REASON_HELP,
+        max_length=REASON_MAX,
+        help_text=with_limit(REASON_HELP),
         widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": 3}),
         error_messages={"required": _("Give the reason for this change.")},
     )

@@ -270,13 +270,16 @@ class FlowView(View):
         if step.form is None:
             return None
         initial = step.initial(self.run.data) if step.initial else {}
+        # A page answered before (page 1 from the review page's "Change who you are"): what was
+        # deliberately not kept is blank, and its field says to type it again, refused or not.
+        reopened = bool(initial) or bool(step.kept and step.kept in self.run.data)
         if page is not None:
             initial = initial | page.values
         form = step.form(initial=initial, **self.form_kwargs())
         # A first visit: nothing typed, kept or refused, nothing of the person in the form.
         self.pristine = page is None and not initial and not (step.kept and step.kept in self.run.data)
         if page is not None:
-            show_errors(form, page, step)
+            show_errors(form, page, step, reopened=reopened)
         elif initial or (step.kept and step.kept in self.run.data):
             # Back on a page already answered: what was deliberately not kept is blank.
             ask_again(form, step, step.sensitive)
@@ -386,16 +389,17 @@ def ask_again(form: forms.Form, step: Step, names: Iterable[str]) -> None:
             form.fields[name].help_text = f"{note} {help_text}" if help_text else note
 
 
-def show_errors(form: forms.Form, page: Page, step: Step) -> None:
+def show_errors(form: forms.Form, page: Page, step: Step, *, reopened: bool = False) -> None:
     """A refused submission's errors on an unbound form (the GET after the redirect), and, on
-    each sensitive field that was typed, the plain statement that it must be typed again."""
+    each sensitive field that was typed (every one, on a page `reopened` from further on, whose
+    earlier answer was not kept), the plain statement that it must be typed again."""
     errors = ErrorDict()
     for name, messages_ in page.errors_now().items():
         if name == NON_FIELD_ERRORS or name not in form.fields:
             errors.setdefault(NON_FIELD_ERRORS, form.error_class(error_class="nonfield")).extend(messages_)
         else:
             errors[name] = form.error_class(messages_)
-    ask_again(form, step, page.retype)
+    ask_again(form, step, [*page.retype, *(n for n in step.sensitive if reopened and n not in page.retype)])
     form._errors = errors  # noqa: SLF001 - Django's own cache of a form's errors
     mark = getattr(form, "mark_errors", None)
     if mark is not None:

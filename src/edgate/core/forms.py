@@ -209,6 +209,55 @@ def birth_date_in_range(value: date) -> date:
     )
 
 
+# A name refused for its characters, said with the field's name: the error summary lists the
+# messages alone, and two names refused alike must not read as one message twice.
+NAME_CHARACTERS = {
+    "first_name": gettext_lazy(
+        "The first name can have letters, spaces, hyphens, apostrophes and periods only."
+    ),
+    "middle_name": gettext_lazy(
+        "The middle name can have letters, spaces, hyphens, apostrophes and periods only."
+    ),
+    "last_name": gettext_lazy(
+        "The last name can have letters, spaces, hyphens, apostrophes and periods only."
+    ),
+    "former_last_name": gettext_lazy(
+        "The former last name can have letters, spaces, hyphens, apostrophes and periods only."
+    ),
+}
+
+
+def clean_name_field(name: str, value: str) -> str:
+    """`clean_name`, its refusal of characters worded for the field `name`."""
+    try:
+        return clean_name(value)
+    except ValidationError as exc:
+        if exc.code == "name" and name in NAME_CHARACTERS:
+            raise ValidationError(NAME_CHARACTERS[name], code="name") from exc
+        raise
+
+
+# A date of birth typed about someone else (the consoles): the range's refusals say "their".
+THEIR_BIRTH_DATE = {
+    "dob_old": gettext_lazy("Check the year of their date of birth."),
+    "dob_young": gettext_lazy("They must be at least %(age)s years old to have a Profile."),
+}
+
+
+@sensitive_variables()
+def their_birth_date_in_range(value: date) -> date:
+    """`birth_date_in_range`, worded for someone else's date of birth."""
+    try:
+        return birth_date_in_range(value)
+    except ValidationError as exc:
+        if exc.code in THEIR_BIRTH_DATE:
+            message = str(THEIR_BIRTH_DATE[exc.code])
+            if exc.code == "dob_young":
+                message %= {"age": conf.get().min_age_years}
+            raise ValidationError(message, code=exc.code) from None
+        raise
+
+
 class IdentityCleaning:
     """The cleaners of a person's identifying fields, for every form that asks for them (the
     wizard's page 1, adding staff in the console). Django calls `clean_<name>` only for the
@@ -217,16 +266,16 @@ class IdentityCleaning:
     cleaned_data: dict[str, Any]
 
     def clean_first_name(self) -> str:
-        return clean_name(self.cleaned_data["first_name"])
+        return clean_name_field("first_name", self.cleaned_data["first_name"])
 
     def clean_middle_name(self) -> str:
-        return clean_name(self.cleaned_data["middle_name"])
+        return clean_name_field("middle_name", self.cleaned_data["middle_name"])
 
     def clean_last_name(self) -> str:
-        return clean_name(self.cleaned_data["last_name"])
+        return clean_name_field("last_name", self.cleaned_data["last_name"])
 
     def clean_former_last_name(self) -> str:
-        return clean_name(self.cleaned_data["former_last_name"])
+        return clean_name_field("former_last_name", self.cleaned_data["former_last_name"])
 
     @sensitive_variables()
     def clean_ssn(self) -> str:

@@ -96,6 +96,8 @@ def recovery_paused_until(profile: Profile) -> datetime | None:
     customer-service page says so beside its status), or None."""
     standing = throttle.standing(throttle.named("hint_profile"), _throttle_key({"profile_id": profile.pk}))
     return timezone.now() + timedelta(seconds=standing.wait) if standing.paused else None
+
+
 ADDRESS_LOCKED = _with_phone(
     _lazy(
         "Too many password-recovery attempts have come from your network. Try again in an hour, "
@@ -112,12 +114,6 @@ NO_LONGER_RECOVERABLE = _with_phone(
     _lazy(
         "The password of this Profile can no longer be changed here. Call customer service at "
         "%(phone)s for help."
-    )
-)
-CODE_LOCKED = _with_phone(
-    _lazy(
-        "There have been too many attempts. For your security, codes are not accepted for a while. "
-        "Call customer service at %(phone)s for help."
     )
 )
 
@@ -220,17 +216,24 @@ def submit_answer(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
 @sensitive_variables()
 def submit_code(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
     """A one-time code from customer service instead of the hint question. Counted before it is
-    checked, per User Name and per address; a right code is used up at once."""
+    checked, per address (refused beyond it); a right code is used up at once.
+
+    Never refused per User Name: a code is 130 bits, so a per-User-Name limit protects nothing,
+    while it let anyone who knew a User Name keep its owner from recovering, even with a fresh
+    code customer service issued (5 wrong codes a day). Wrong codes are still counted per User
+    Name (`code_profile`), to raise an alert for customer service once they pass its limit."""
     assert cleaned is not None
     ctx = run.ctx
     key = canonical(cleaned["username"])
-    per_profile, per_address = throttle.named("code_profile"), throttle.named("code_address")
-    mine, address = throttle.attempt_all((per_profile, key), (per_address, ctx.client_ip))
+    per_name, per_address = throttle.named("code_profile"), throttle.named("code_address")
+    address = throttle.attempt(per_address, ctx.client_ip)
     profile = Profile.objects.find_by_username(key)
-    if not (mine.allowed and address.allowed):
+    if not address.allowed:
         record_event(EventType.RECOVERY_LOCKED, ctx=ctx, target=profile, outcome=Outcome.DENIED)
-        message = CODE_LOCKED if mine.allowed is False else ADDRESS_LOCKED
-        return Stay(message, field="code", retry_after=throttle.retry_after(mine, address))
+        return Stay(ADDRESS_LOCKED, field="code", retry_after=address.retry_after)
+    tried = throttle.attempt(per_name, key)
+    if tried.tripped:
+        record_throttle_alert(ctx=ctx, limit=per_name.name, attempts=tried.number, target=profile)
     usable = profile if profile is not None and profile.status == Status.ACTIVE else None
     redeemed = account_actions.do_redeem_activation_code(
         profile=usable, purpose=CodePurpose.RECOVERY, typed=cleaned["code"], ctx=ctx
@@ -238,7 +241,7 @@ def submit_code(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
     if redeemed is None:
         return Stay(CODE_REFUSED, field="code")
     assert profile is not None
-    throttle.undo(per_profile, key)
+    throttle.undo(per_name, key)
     throttle.undo(per_address, ctx.client_ip)
     run.data = {"profile_id": profile.pk, "passed": True, "via": "code"}
     return State.PASSWORD

@@ -27,9 +27,7 @@ from .states import KIND, PAGES, UNCHANGED, State
 
 __all__ = ["GRAPH", "KIND", "PAGES", "STEPS", "UNCHANGED", "State", "TransitionError"]
 
-SSN_AGAIN = _lazy(
-    "For your protection, your Social Security Number is not shown again: please type it again."
-)
+SSN_AGAIN = _lazy("Type your Social Security Number again: for your protection, it is not shown again.")
 PASSWORD_AGAIN = _lazy("For your security, enter your password again.")
 SSN_TO_CHECK = _lazy(
     "For your protection, your Social Security Number is not shown again: to check again, type it "

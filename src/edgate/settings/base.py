@@ -423,7 +423,9 @@ EDGATE = {
         "match_address": (30, 3600),  # identity matches per client address
         "match_flow": (5, 3600),  # identity matches within one registration
         "register_address": (20, 3600),  # Profiles completed per client address
-        "code_profile": (5, 24 * 3600),  # wrong activation codes per User Name
+        # wrong set-up codes per Profile (refused beyond it); wrong recovery codes per User Name
+        # (never refused, 130-bit codes: beyond it a throttle alert for customer service)
+        "code_profile": (5, 24 * 3600),
         "code_address": (20, 3600),
         "reauth_profile": (10, 15 * 60),  # current-password checks by a signed-in Profile
         "otp_profile": (5, 15 * 60),  # wrong second-factor codes per Profile, then locked

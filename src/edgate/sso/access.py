@@ -84,6 +84,12 @@ def subject(profile: AbstractBaseUser) -> str:
     return str(row.sub)
 
 
+def existing_subject(profile: AbstractBaseUser) -> str | None:
+    """The Profile's `sub` if a client was ever told one (nothing is made here)."""
+    sub = Subject.objects.filter(profile=profile).values_list("sub", flat=True).first()
+    return str(sub) if sub else None
+
+
 def record_authorization(request: HttpRequest, client: Any, *, allowed: bool) -> None:
     """The authorization endpoint's answer, in the audit log (as the portal's own sign-in is):
     a code issued to the client, or the person turned away for want of access."""

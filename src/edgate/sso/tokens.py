@@ -62,3 +62,10 @@ def on_password_changed(sender: object, profile: Any, **kwargs: Any) -> int:
     signed in to an application with the old password keeps no refresh token nor userinfo
     access there."""
     return end_tokens(profile)
+
+
+def on_sessions_ended(sender: object, profile: Any, **kwargs: Any) -> int:
+    """accounts.signals.sessions_ended: a Profile locked, disabled or merged away loses its
+    tokens at every client, as it loses its portal sessions. Refused while it is not active
+    (sso/access.py) was not enough: re-enabled, its refresh tokens worked again."""
+    return end_tokens(profile)

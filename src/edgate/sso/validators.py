@@ -10,7 +10,8 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from jwcrypto import jwk, jws
+from jwcrypto import jwk, jws, jwt
+from jwcrypto.common import JWException
 from oauth2_provider.models import AccessToken, Grant
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749.errors import InvalidGrantError
@@ -230,15 +231,53 @@ class EdgateValidator(OAuth2Validator):
 
     def _get_key_for_token(self, token: str) -> jwk.JWK | None:
         """The published key the token names in its `kid` (the library would try only the
-        signing key, so a token signed before a rotation could not end its session)."""
+        signing key, so a token signed before a rotation could not end its session). None for
+        anything that is not a token of a client of ours: a payload that is not a JSON object,
+        an `aud` that is not a client id or a list of them, a `kid` that is not text (the
+        library's own reading of these was a 500)."""
         unverified = jws.JWS()
-        unverified.deserialize(token)
-        claims = json.loads(unverified.objects["payload"].decode("utf-8"))
-        if "aud" not in claims or self._get_client_by_audience(claims["aud"]) is None:
+        unverified.deserialize(token)  # InvalidJWSObject: the library answers "invalid token"
+        try:
+            claims = json.loads(unverified.objects["payload"].decode("utf-8"))
+            kid = unverified.jose_header.get("kid")
+        except (ValueError, UnicodeDecodeError, AttributeError, KeyError, TypeError):
             return None
-        kid = unverified.jose_header.get("kid")
-        pem = keys.published_pem(kid) if kid else None
+        audience = claims.get("aud") if isinstance(claims, dict) else None
+        if isinstance(audience, str):
+            audience = [audience]
+        if not isinstance(audience, list) or not audience or not all(isinstance(a, str) for a in audience):
+            return None
+        if self._get_client_by_audience(audience) is None or not isinstance(kid, str) or not kid:
+            return None
+        pem = keys.published_pem(kid)
         return jwk.JWK.from_pem(pem.encode()) if pem else None
+
+    def validate_user_match(self, id_token_hint, scopes, claims, request):  # type: ignore[no-untyped-def]
+        """An `id_token_hint` at the authorization endpoint names the person the client expects:
+        if someone else is signed in (or the hint is not an ID token of ours), the answer is
+        login_required (OIDC Core 3.1.2.1), audited; the library never compares. Without a
+        session the sign-in page comes first and this is asked again after it."""
+        browser = current_request.get()
+        user = getattr(browser, "user", None)
+        if not id_token_hint or browser is None or user is None or not user.is_authenticated:
+            return True
+        hinted = self._hinted_subject(id_token_hint)
+        if hinted is not None and hinted == access.existing_subject(user):
+            return True
+        access.record_refusal(browser, getattr(request, "client", None), reason="id_token_hint")
+        return False
+
+    def _hinted_subject(self, token: str) -> str | None:
+        """The `sub` of an ID token this provider signed (expired or not: a hint may be old)."""
+        try:
+            key = self._get_key_for_token(token)
+            if key is None:
+                return None
+            claims = json.loads(jwt.JWT(key=key, jwt=token, check_claims={}).claims)
+        except (JWException, ValueError, TypeError):
+            return None
+        sub = claims.get("sub") if isinstance(claims, dict) else None
+        return sub if isinstance(sub, str) else None
 
     def get_discovery_claims(self, request: Any) -> list[str]:
         return [*self.oidc_claim_scope, "auth_time", "amr", "acr"]

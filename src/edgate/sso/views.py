@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django_otp import user_has_device
 from oauth2_provider import views as dot
-from oauth2_provider.exceptions import OAuthToolkitError
+from oauth2_provider.exceptions import FatalClientError, InvalidOIDCClientError, OAuthToolkitError
 from oauth2_provider.models import Application as Client
-from oauthlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidRequestError
+from oauthlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidClientIdError, InvalidRequestError
 from oauthlib.openid.connect.core.exceptions import LoginRequired
 
 from edgate.accounts import signin
@@ -47,6 +47,13 @@ class SignInAgain(Exception):
 
 NO_ACCESS = "You have no access to this application; ask your Directory Administrator."
 NO_SECOND_FACTOR = "This application asks for a second factor, and this Profile has none."
+
+
+def issued_code(uri: str | None) -> bool:
+    """Whether an authorization answer (the client's redirect URI) carries a code."""
+    return (
+        bool(uri) and "code" in parse_qs(urlsplit(uri).query) and "error" not in parse_qs(urlsplit(uri).query)
+    )
 
 
 def origins(uris: str) -> list[str]:
@@ -154,6 +161,8 @@ class AuthorizeView(dot.AuthorizationView):
         max_age = request.GET.get("max_age")
         after = request.GET.get(authn.LOGIN_AFTER)
         try:
+            if max_age is not None and not (max_age.isascii() and max_age.isdigit()):
+                raise ValueError("max_age is a non-negative whole number of seconds")
             since = [time.time() - int(max_age)] if max_age is not None else []
             since += [float(after)] if after is not None else []
         except ValueError:
@@ -201,6 +210,13 @@ class AuthorizeView(dot.AuthorizationView):
         login_url = f"{resolve_url(self.get_login_url())}?again=1"
         return redirect_to_login(next_url, login_url, self.get_redirect_field_name())
 
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        """The consent page's answer. A form naming no client of ours (tampered) is answered
+        with the error page, 400: the library would look the client up unguarded (a 500)."""
+        if not Client.objects.filter(client_id=form.cleaned_data.get("client_id") or "").exists():
+            return self.error_response(FatalClientError(error=InvalidClientIdError()), application=None)
+        return super().form_valid(form)
+
     def create_authorization_response(self, request, scopes, credentials, allow):  # type: ignore[no-untyped-def]
         client = Client.objects.filter(client_id=credentials.get("client_id")).first()
         if allow and client is not None and client.redirect_uri_allowed(credentials.get("redirect_uri")):
@@ -210,11 +226,19 @@ class AuthorizeView(dot.AuthorizationView):
         if third_party and not given and not consent.remembered(self.request.user, client, scopes.split()):
             raise ConsentLapsed
         answer = super().create_authorization_response(request, scopes, credentials, allow)
+        # The library answers a refused request (a scope the client may not have, posted in a
+        # tampered form...) with a redirect carrying the error, not an exception: only an
+        # answer that carries a code is a sign-in, and only then is an "Allow" recorded, for
+        # the scopes the code was issued for (validate_scopes kept them within the client's).
+        if not issued_code(answer[0]):
+            return answer
         if given:
+            link = access.link_of(client)
+            allowed = link.allowed_scopes() if link else set()
             actions.do_give_consent(
                 profile=self.request.user,
                 client=client,
-                scopes=scopes.split(),
+                scopes=[scope for scope in scopes.split() if scope in allowed],
                 ctx=ctx_from_request(self.request),
             )
         access.record_authorization(self.request, client, allowed=True)  # a code was issued
@@ -250,11 +274,24 @@ class AuthorizeView(dot.AuthorizationView):
         return allow_redirects_to(response, context.get("application"))
 
 
+GRANT_TYPES = ("authorization_code", "refresh_token")
+
+
 @method_decorator(transaction.atomic, name="post")
 class TokenView(dot.TokenView):
     """The token endpoint, each request one transaction: a code exchange holds its code locked
     from validate_code until the code is deleted and the tokens saved (validators.py), so two
-    exchanges of one code cannot both pass; the second waits and is refused as a reuse."""
+    exchanges of one code cannot both pass; the second waits and is refused as a reuse.
+
+    Only the grants the provider offers reach the library: it would take the device flow's
+    grant type down its own path, unguarded (a missing device_code was a 500)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.POST.get("grant_type") not in GRANT_TYPES:
+            refused = JsonResponse({"error": "unsupported_grant_type"}, status=400)
+            refused["Cache-Control"] = "no-store"
+            return refused
+        return super().post(request, *args, **kwargs)
 
 
 class LogoutView(dot.RPInitiatedLogoutView):
@@ -267,6 +304,15 @@ class LogoutView(dot.RPInitiatedLogoutView):
     person even without a session, at every client."""
 
     template_name = "sso/logout_confirm.html"
+
+    def get_request_application(self, id_token, client_id):  # type: ignore[no-untyped-def]
+        """A `client_id` of no client is an invalid request (400), not the library's 500."""
+        if client_id:
+            client = Client.objects.filter(client_id=client_id).first()
+            if client is None:
+                raise InvalidOIDCClientError()
+            return client
+        return super().get_request_application(id_token, client_id)
 
     def do_logout(self, application=None, post_logout_redirect_uri=None, state=None, token_user=None):  # type: ignore[no-untyped-def]
         user = self.request.user
