@@ -155,3 +155,73 @@ def test_the_import_tables_carry_no_index_that_no_query_uses() -> None:
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
     assert _indexes() == now
+
+
+def _dropbox_client():  # type: ignore[no-untyped-def]
+    from edgate.sso import actions as sso
+
+    from .factories import CTX
+    from .oidc import REDIRECT, signing_key, world
+
+    signing_key()
+    w = world()
+    reg = sso.do_register_client(
+        name="Dropbox", application=w.dropbox, redirect_uris=[REDIRECT], public=True, ctx=CTX
+    )
+    return w, reg.client
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_old_node_can_still_begin_a_token_family() -> None:
+    """sso.0005 added TokenFamily.amr and auth_time: a node still on the code before them
+    exchanges a code with an INSERT naming neither (docs/deploy.md's rolling upgrade). It must
+    not fail (it was a NOT NULL column without a database default: every exchange a 500)."""
+    import uuid
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from edgate.sso.models import TokenFamily
+
+    from .factories import on_file, someone, with_profile
+
+    _, client = _dropbox_client()
+    who = with_profile(on_file(someone()))
+    now, family = timezone.now(), uuid.uuid4()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO sso_tokenfamily (family, client_id, profile_id, code_digest, authorized_at, ends_at)"
+            " VALUES (%s, %s, %s, '', %s, %s)",
+            [family, client.pk, who.pk, now, now + timedelta(hours=12)],
+        )
+    row = TokenFamily.objects.get(family=family)
+    assert (row.amr, row.auth_time) == ("", None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_old_node_can_still_exchange_a_code_a_new_node_issued() -> None:
+    """A new node issued the code (and its CodeSignIn row); a node still on the code before
+    sso.0005 exchanges it, deleting the Grant as the library does, not knowing of CodeSignIn.
+    The delete must commit (a foreign key in the database failed it: a 500), and `edgate
+    cleanup` removes the row left without its code."""
+    from io import StringIO
+
+    from django.db import connection
+
+    from edgate.sso.models import CodeSignIn
+
+    from .factories import on_file, someone, with_profile
+    from .oidc import authorize, code_of, grant, signed_in_page
+
+    w, client = _dropbox_client()
+    who = with_profile(on_file(someone()))
+    grant(who, w)
+    code = code_of(authorize(signed_in_page(who), client.client_id))
+    assert CodeSignIn.objects.count() == 1
+    with connection.cursor() as cursor:  # what the old node's grant.delete() sends
+        cursor.execute("DELETE FROM oauth2_provider_grant WHERE code = %s", [code])
+    out = StringIO()
+    call_command("cleanup", stdout=out)
+    assert "1 sign-in records of codes already gone" in out.getvalue()
+    assert not CodeSignIn.objects.exists()
