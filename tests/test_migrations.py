@@ -104,6 +104,59 @@ def test_a_node_on_the_code_before_the_flow_browser_columns_can_still_make_flows
     Flow.objects.filter(pk=row.pk).delete()
 
 
+# The tables a bulk import writes: what each row pays for (docs/matching.md §7).
+IMPORT_TABLES = ("people_person", "audit_auditevent", "accounts_profile", "importer_importedrow")
+
+
+def _indexes() -> dict[str, str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [list(IMPORT_TABLES)]
+        )
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_import_tables_carry_no_index_that_no_query_uses() -> None:
+    """audit.0006 and people.0008: Django's `varchar_pattern_ops` copies of the SSN hash, state
+    ID, email, phone, event type and target id indexes, and the target id's own index (every
+    query of a target's events gives its type too), are dropped; every index a query uses stays,
+    the deliberate prefix indexes (customer service's name search, User Name allocation)
+    among them. Both migrations reverse."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    def pattern_ops(indexes: dict[str, str]) -> set[str]:
+        return {name for name, definition in indexes.items() if "pattern_ops" in definition}
+
+    kept = {
+        "person_first_key_prefix",
+        "person_last_key_prefix",
+        "person_former_key_prefix",
+        "accounts_profile_username_prefix",
+    }
+    now = _indexes()
+    assert pattern_ops(now) == kept
+    target_id_alone = [d for d in now.values() if d.endswith("(target_id)")]
+    assert target_id_alone == []
+    assert any("(target_type, target_id, at)" in d for d in now.values())
+    assert any(d.endswith("(event_type)") for d in now.values())
+    for column in ("email", "phone"):  # matching's candidates: `email = %s`, `phone = %s`
+        assert any(d.endswith(f"people_person USING btree ({column})") for d in now.values())
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("audit", "0005_hash_chain"), ("people", "0007_full_name_dob_index")])
+    before = _indexes()
+    assert len(pattern_ops(before) - kept) == 6 and [d for d in before.values() if d.endswith("(target_id)")]
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert _indexes() == now
+
+
 def _dropbox_client():  # type: ignore[no-untyped-def]
     from edgate.sso import actions as sso
 

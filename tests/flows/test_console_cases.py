@@ -402,6 +402,22 @@ def test_customer_service_reassigns(world: World) -> None:
     )
 
 
+def test_every_id_on_a_case_page_is_unique_so_an_error_link_reaches_its_own_field(world: World) -> None:
+    """Customer service sees the resolve, escalate and reassign forms on one page: two fields
+    with one id sent the summary's link for the reassign form's reason to the resolve form's."""
+    case = case_opened_directly(world.district_a)
+    agent = console_client(world.service)
+    bad = agent.post(case_url(case, "route"), {"codes": world.district_b.code, "reason": ""})
+    html = bad.content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert [i for i in set(ids) if ids.count(i) > 1] == []
+    summary = html[html.index('data-testid="error-summary"') :]
+    link = re.search(r'<a [^>]*href="#([^"]+)"[^>]*>[^<]*reason', summary, re.IGNORECASE)
+    assert link is not None, "the error summary links the reassign form's reason"
+    reassign_form = html[html.index('id="route"') :]
+    assert re.search(rf'<textarea[^>]*name="reason"[^>]*id="{link.group(1)}"', reassign_form)
+
+
 def test_a_resolved_case_cannot_be_resolved_again(world: World) -> None:
     case = case_opened_directly(world.district_a)
     da = console_client(world.da_a)
