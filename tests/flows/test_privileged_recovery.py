@@ -359,3 +359,38 @@ def test_spellings_of_an_unknown_user_name_get_one_decoy_question() -> None:
     ):
         questions = {begin(Client(), typed).context["question"] for typed in typed_names}
         assert len(questions) == 1, typed_names
+
+
+def test_wrong_recovery_codes_typed_for_a_crafted_user_name_do_not_block_a_set_up_code(
+    client: Client,
+) -> None:
+    """review3 M1: wrong recovery codes were counted on `code_profile` under the typed text, and
+    the set-up page refuses on the same limit under `setup:<profile id>`: typing the User Name
+    "setup:<id>" 5 times, from any addresses, blocked that pre-created Profile's set-up code for
+    24 hours, unexamined, with no knowledge of the person but a sequential id."""
+    from tests.factories import precreated, security_post
+
+    who = someone("Dana", "Okonkwo-Reyes")
+    profile = precreated(on_file(who))
+    _directory_administrator(profile)
+    for i in range(5):
+        redeem(
+            Client(REMOTE_ADDR=f"203.0.113.{i}"), f"setup:{profile.pk}", "0000-0000-0000-0000-0000-0000-00"
+        )
+    code = issue_code(profile.username, "--purpose", "setup")
+    start(client)
+    assert location(post_step(client, "identity", who.identity_post())) == step("setup")
+    done = post_step(client, "setup", security_post() | {"code": code}, follow=True)
+    assert done.status_code != 429, "the owner's fresh set-up code was refused unexamined"
+    profile.refresh_from_db()
+    assert profile.status == "active"
+
+
+def test_wrong_codes_for_user_names_nobody_has_raise_no_alert() -> None:
+    """review3 L1: every made-up User Name given 6 wrong recovery codes raised an alert for
+    customer service: without end, from one address 3 an hour. Only a Profile's are counted."""
+    for name in ("made-up-1", "made-up-2", "made-up-3"):
+        for i in range(6):
+            redeem(Client(REMOTE_ADDR=f"2001:db8:{i}::1"), name, "0000-0000-0000-0000-0000-0000-00")
+    alerts = AuditEvent.objects.filter(event_type=EventType.THROTTLE_ALERT)
+    assert not alerts.exists(), [(a.detail, a.target_id) for a in alerts]

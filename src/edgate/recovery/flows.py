@@ -220,8 +220,11 @@ def submit_code(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
 
     Never refused per User Name: a code is 130 bits, so a per-User-Name limit protects nothing,
     while it let anyone who knew a User Name keep its owner from recovering, even with a fresh
-    code customer service issued (5 wrong codes a day). Wrong codes are still counted per User
-    Name (`code_profile`), to raise an alert for customer service once they pass its limit."""
+    code customer service issued (5 wrong codes a day). Wrong codes for a Profile that exists are
+    still counted (`code_profile`, under a key of this purpose's own: `recovery:<id>`), to raise
+    an alert for customer service once they pass its limit. Not per typed text: a made-up User
+    Name raised alerts without end, and the text "setup:<id>" counted on the set-up page's own
+    key for that Profile and blocked its owner's set-up code (registration.flows)."""
     assert cleaned is not None
     ctx = run.ctx
     key = canonical(cleaned["username"])
@@ -231,9 +234,11 @@ def submit_code(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
     if not address.allowed:
         record_event(EventType.RECOVERY_LOCKED, ctx=ctx, target=profile, outcome=Outcome.DENIED)
         return Stay(ADDRESS_LOCKED, field="code", retry_after=address.retry_after)
-    tried = throttle.attempt(per_name, key)
-    if tried.tripped:
-        record_throttle_alert(ctx=ctx, limit=per_name.name, attempts=tried.number, target=profile)
+    counted = f"recovery:{profile.pk}" if profile is not None else ""
+    if counted:
+        tried = throttle.attempt(per_name, counted)
+        if tried.tripped:
+            record_throttle_alert(ctx=ctx, limit=per_name.name, attempts=tried.number, target=profile)
     usable = profile if profile is not None and profile.status == Status.ACTIVE else None
     redeemed = account_actions.do_redeem_activation_code(
         profile=usable, purpose=CodePurpose.RECOVERY, typed=cleaned["code"], ctx=ctx
@@ -241,7 +246,7 @@ def submit_code(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
     if redeemed is None:
         return Stay(CODE_REFUSED, field="code")
     assert profile is not None
-    throttle.undo(per_name, key)
+    throttle.undo(per_name, counted)
     throttle.undo(per_address, ctx.client_ip)
     run.data = {"profile_id": profile.pk, "passed": True, "via": "code"}
     return State.PASSWORD
