@@ -279,6 +279,50 @@ def test_a_failure_in_the_second_process_loses_no_row(
     assert multiprocessing.active_children() == []
 
 
+def report_rows(report: Path, path: Path) -> list[dict[str, str]]:
+    """The report's rows, every column, in order; a state ID drawn for a row that gave none and
+    a case reference (both random) masked."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        given = {row["state_id"] for row in csv.DictReader(fh)}
+    with report.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        row["state_id"] = row["state_id"] if row["state_id"] in given else "drawn"
+        row["case"] = "case" if row["case"] else ""
+    return rows
+
+
+def test_rows_the_second_process_read_are_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The row-preparing process sends each row as it read and checked it (the clean values,
+    the unusable fields and why): the import process neither reads nor checks a row again,
+    and the report is the one-process import's, row for row and column for column."""
+    from edgate.importer import bulk, rows
+
+    monkeypatch.setattr(Ctx, "system", classmethod(lambda cls, label="system": IMPORTER))
+    monkeypatch.setattr(bulk, "BATCH_SIZE", 40)
+    Organization.objects.create(code="01230000", name="Northfield", org_type=OrgType.DISTRICT)
+    path = person_file(tmp_path)
+    expected = import_and_empty(path, tmp_path / "one.csv")  # below MIN_ROWS: no child
+
+    pids = second_process(tmp_path, monkeypatch)
+    here, parse, parsed_here = os.getpid(), rows.parse, []
+
+    def counted(raw, **kwargs):  # type: ignore[no-untyped-def]
+        if os.getpid() == here:
+            parsed_here.append(raw.get("id"))
+        return parse(raw, **kwargs)
+
+    monkeypatch.setattr(rows, "parse", counted)
+    assert import_and_empty(path, tmp_path / "two.csv") == expected
+    assert len(children(pids)) == 1
+    assert parsed_here == []
+    one, two = report_rows(tmp_path / "one.csv", path), report_rows(tmp_path / "two.csv", path)
+    assert any(row["unusable"] for row in one) and any(row["result"] == "rejected" for row in one)
+    assert two == one
+
+
 @pytest.mark.parametrize("failure", ["exception", "crash"])
 def test_a_failure_in_the_writer_process_loses_no_row(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str
@@ -334,14 +378,65 @@ def test_a_failed_analyze_after_the_first_batch_is_only_a_warning(
     assert import_and_empty(path, tmp_path / "two.csv") == expected
 
 
+def test_no_automatic_full_collection_while_the_rows_are_matched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once `gc.freeze()` has emptied the oldest generation, Python's own rule ran a full
+    collection every 70,000 allocations, each walking every object made since the freeze (a
+    batch's index entries and staged rows): not while an import adds its rows. The importer's
+    own full collections (`_settle`, after each batch) still run."""
+    import gc
+
+    from edgate.importer import bulk
+
+    data = synth.generate(6000, 10, seed=21)
+    for r in data.records:
+        register_ssn(r.ssn)
+    path = tmp_path / "people.csv"
+    synth.write_csv(path, data.records)
+    monkeypatch.setattr(bulk, "BATCH_SIZE", 5000)  # one batch written while the rows are added
+    state = {"adding": False, "own": False}
+    automatic, own = [], []
+    add, settle = bulk.BulkImporter.add, bulk.BulkImporter._settle
+
+    def adding(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        state["adding"] = True
+        try:
+            add(self, *args, **kwargs)
+        finally:
+            state["adding"] = False
+
+    def settling(self):  # type: ignore[no-untyped-def]
+        state["own"] = True
+        try:
+            settle(self)
+        finally:
+            state["own"] = False
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2 and state["adding"]:
+            (own if state["own"] else automatic).append(1)
+
+    monkeypatch.setattr(bulk.BulkImporter, "add", adding)
+    monkeypatch.setattr(bulk.BulkImporter, "_settle", settling)
+    gc.callbacks.append(watch)
+    try:
+        call_command("import", str(path), source="gc", report=str(tmp_path / "r.csv"), stdout=StringIO())
+    finally:
+        gc.callbacks.remove(watch)
+    assert Person.objects.count() == len(data.records)
+    assert own and automatic == []
+
+
 def test_a_staged_person_is_indexed_as_it_will_be_read_back(tmp_path: Path) -> None:
+    from edgate.core import crypto
     from edgate.identity.blocking import record_keys
     from edgate.importer import prepare
     from edgate.importer.prepare import staged_identity
     from edgate.importer.rows import open_csv, read
-    from edgate.importer.service import person_data
+    from edgate.importer.service import person_data, person_values
     from edgate.matching.candidates import identity_of
-    from edgate.people.actions import build_person
+    from edgate.people.actions import PersonData, build_person, seal
     from edgate.people.models import ssn_lookup
 
     with open_csv(person_file(tmp_path)) as handle:
@@ -350,12 +445,29 @@ def test_a_staged_person_is_indexed_as_it_will_be_read_back(tmp_path: Path) -> N
     for row in rows:
         identity = row.identity
         assert identity is not None
-        person = build_person(person_data(row, state_id="S1234567"), source="s")
+        data = person_data(row, state_id="S1234567")
+        # What the import process sends the writer for it (the writer builds the PersonData).
+        assert PersonData(*person_values(row, state_id="S1234567")) == data
+        assert PersonData(*person_values(row, state_id="S1234567", ssn=False)) == person_data(
+            row, state_id="S1234567", ssn=""
+        )
+        person = build_person(data, source="s")
         ssn_hash = ssn_lookup(identity.ssn) if identity.ssn else ""
         assert staged_identity(identity, state_id="S1234567", ssn_hash=ssn_hash) == identity_of(person)
         # The keys the row-preparing process computes for it, with the state ID's added.
-        prepared = prepare._received(row, prepare.prepare(row, {}, {}))
+        again, prepared = prepare._received(prepare.prepare(row, {}, {}))
+        assert again == row  # the row as the import process builds it from the child's values
         assert prepared is not None and prepared.record_keys is not None
+        # Sealed as `build_person` would have (`seal(person_data(row))`; the encryption is random).
+        sealed, expected = prepared.sealed, seal(person_data(row))
+        assert sealed is not None
+        assert (sealed.ssn_hash, sealed.ssn_last4) == (expected.ssn_hash, expected.ssn_last4)
+        assert (sealed.ssn_ciphertext is None) == (expected.ssn_ciphertext is None)
+        if sealed.ssn_ciphertext is not None:
+            assert crypto.decrypt(sealed.ssn_ciphertext) == identity.ssn
+        assert (sealed.data_problems_ciphertext is None) == (not row.unusable_raw)
+        if sealed.data_problems_ciphertext is not None:
+            assert crypto.decrypt_json(sealed.data_problems_ciphertext) == dict(row.unusable_raw)
         keys = {*prepared.record_keys, "sid:S1234567"}
         assert keys == record_keys(identity_of(person), ssn_lookup)
 
@@ -606,10 +718,14 @@ def _reference_rows(records, target, ids, now):  # type: ignore[no-untyped-def]
     def values(obj, columns):  # type: ignore[no-untyped-def]
         return [getattr(obj, name) for name in columns]
 
+    from edgate.people.actions import PersonData, Sealed
+
     people, profiles, imported, staff, events = [], [], [], [], []
-    for (data, sealed, username, row_key, digest), person_id, profile_id, staff_id in zip(
+    for (person_values, sealed_parts, username, row_key, digest), person_id, profile_id, staff_id in zip(
         records, *ids, strict=True
     ):
+        data = PersonData(*person_values)
+        sealed = Sealed(*sealed_parts) if sealed_parts is not None else None
         person = build_person(data, source=target.source, sealed=sealed)
         person.pk, person.created_at, person.updated_at = person_id, now, now
         profile = build_precreated_profile(person=person, username=username)
@@ -678,7 +794,7 @@ def test_a_batch_is_what_the_builders_build_row_by_row(
         sealed = seal(data) if i % 2 else None  # sealed ahead by the row-preparing process, or not
         if sealed is not None:
             data = person_data(row, state_id=f"{10_000_000 + i}", ssn="")
-        records.append((data, sealed, f"user{i}", f"key{i}", f"digest{i}"))
+        records.append(bulk.as_record(data, sealed, f"user{i}", f"key{i}", f"digest{i}"))
     n = len(records)
     ids = (list(range(1, n + 1)), list(range(501, n + 501)), list(range(901, n + 901)) if org else [0] * n)
     now = timezone.now()

@@ -102,3 +102,126 @@ def test_a_node_on_the_code_before_the_flow_browser_columns_can_still_make_flows
     row = Flow.objects.get(pk="an-old-nodes-flow")
     assert (row.browser, row.address, row.submission) == ("", "", "")
     Flow.objects.filter(pk=row.pk).delete()
+
+
+# The tables a bulk import writes: what each row pays for (docs/matching.md §7).
+IMPORT_TABLES = ("people_person", "audit_auditevent", "accounts_profile", "importer_importedrow")
+
+
+def _indexes() -> dict[str, str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [list(IMPORT_TABLES)]
+        )
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_import_tables_carry_no_index_that_no_query_uses() -> None:
+    """audit.0006 and people.0008: Django's `varchar_pattern_ops` copies of the SSN hash, state
+    ID, email, phone, event type and target id indexes, and the target id's own index (every
+    query of a target's events gives its type too), are dropped; every index a query uses stays,
+    the deliberate prefix indexes (customer service's name search, User Name allocation)
+    among them. Both migrations reverse."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    def pattern_ops(indexes: dict[str, str]) -> set[str]:
+        return {name for name, definition in indexes.items() if "pattern_ops" in definition}
+
+    kept = {
+        "person_first_key_prefix",
+        "person_last_key_prefix",
+        "person_former_key_prefix",
+        "accounts_profile_username_prefix",
+    }
+    now = _indexes()
+    assert pattern_ops(now) == kept
+    target_id_alone = [d for d in now.values() if d.endswith("(target_id)")]
+    assert target_id_alone == []
+    assert any("(target_type, target_id, at)" in d for d in now.values())
+    assert any(d.endswith("(event_type)") for d in now.values())
+    for column in ("email", "phone"):  # matching's candidates: `email = %s`, `phone = %s`
+        assert any(d.endswith(f"people_person USING btree ({column})") for d in now.values())
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("audit", "0005_hash_chain"), ("people", "0007_full_name_dob_index")])
+    before = _indexes()
+    assert len(pattern_ops(before) - kept) == 6 and [d for d in before.values() if d.endswith("(target_id)")]
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert _indexes() == now
+
+
+def _dropbox_client():  # type: ignore[no-untyped-def]
+    from edgate.sso import actions as sso
+
+    from .factories import CTX
+    from .oidc import REDIRECT, signing_key, world
+
+    signing_key()
+    w = world()
+    reg = sso.do_register_client(
+        name="Dropbox", application=w.dropbox, redirect_uris=[REDIRECT], public=True, ctx=CTX
+    )
+    return w, reg.client
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_old_node_can_still_begin_a_token_family() -> None:
+    """sso.0005 added TokenFamily.amr and auth_time: a node still on the code before them
+    exchanges a code with an INSERT naming neither (docs/deploy.md's rolling upgrade). It must
+    not fail (it was a NOT NULL column without a database default: every exchange a 500)."""
+    import uuid
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from edgate.sso.models import TokenFamily
+
+    from .factories import on_file, someone, with_profile
+
+    _, client = _dropbox_client()
+    who = with_profile(on_file(someone()))
+    now, family = timezone.now(), uuid.uuid4()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO sso_tokenfamily (family, client_id, profile_id, code_digest, authorized_at, ends_at)"
+            " VALUES (%s, %s, %s, '', %s, %s)",
+            [family, client.pk, who.pk, now, now + timedelta(hours=12)],
+        )
+    row = TokenFamily.objects.get(family=family)
+    assert (row.amr, row.auth_time) == ("", None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_old_node_can_still_exchange_a_code_a_new_node_issued() -> None:
+    """A new node issued the code (and its CodeSignIn row); a node still on the code before
+    sso.0005 exchanges it, deleting the Grant as the library does, not knowing of CodeSignIn.
+    The delete must commit (a foreign key in the database failed it: a 500), and `edgate
+    cleanup` removes the row left without its code."""
+    from io import StringIO
+
+    from django.db import connection
+
+    from edgate.sso.models import CodeSignIn
+
+    from .factories import on_file, someone, with_profile
+    from .oidc import authorize, code_of, grant, signed_in_page
+
+    w, client = _dropbox_client()
+    who = with_profile(on_file(someone()))
+    grant(who, w)
+    code = code_of(authorize(signed_in_page(who), client.client_id))
+    assert CodeSignIn.objects.count() == 1
+    with connection.cursor() as cursor:  # what the old node's grant.delete() sends
+        cursor.execute("DELETE FROM oauth2_provider_grant WHERE code = %s", [code])
+    out = StringIO()
+    call_command("cleanup", stdout=out)
+    assert "1 sign-in records of codes already gone" in out.getvalue()
+    assert not CodeSignIn.objects.exists()

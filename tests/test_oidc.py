@@ -334,6 +334,27 @@ def test_max_age_and_auth_time_belong_to_the_session_that_authorizes(w: World, p
         assert claims_of(again["id_token"])["auth_time"] == int((start + timedelta(minutes=26)).timestamp())
 
 
+def test_a_refreshed_id_token_keeps_the_authorizing_session_s_auth_time_and_amr(w: World, public) -> None:  # type: ignore[no-untyped-def]
+    """A refresh's ID token tells how the session that authorized the code signed in (from its
+    family), not the person's later sign-in on another device (the library's last_login): the
+    test above cannot tell the two apart, its last sign-in anywhere being the authorizing one.
+    (review1: no test failed with validate_refresh_token's `edgate_signed_in` line removed.)"""
+    who = person()
+    grant(who, w)
+    start = timezone.now().replace(microsecond=0)
+    with time_machine.travel(start, tick=False):
+        tokens = exchange(public.client_id, code_of(authorize(signed_in_page(who), public.client_id)))
+    with time_machine.travel(start + timedelta(minutes=20), tick=False):
+        signed_in_page(who)  # another device
+    with time_machine.travel(start + timedelta(minutes=30), tick=False):
+        claims = claims_of(refresh(public.client_id, tokens["refresh_token"])["id_token"])
+        assert (claims["auth_time"], claims.get("amr"), claims.get("acr")) == (
+            int(start.timestamp()),
+            ["pwd"],
+            authn.ACR_PASSWORD,
+        )
+
+
 def test_prompt_login_does_not_end_the_session_before_a_new_sign_in(w: World, public) -> None:  # type: ignore[no-untyped-def]
     """sec1 L3: prompt=login from any site's link used to sign the person out of the portal.
     Now the sign-in page is shown with the session kept; going round it (straight to the
@@ -412,6 +433,105 @@ def test_acr_values_naming_the_second_factor_are_honoured(w: World, public) -> N
     passed = page.post(held["Location"], {"code": current_code(device), "csrfmiddlewaretoken": csrf_of(page)})
     claims = claims_of(exchange(public.client_id, code_of(page.get(passed["Location"])))["id_token"])
     assert (claims["acr"], claims["amr"]) == (authn.ACR_SECOND_FACTOR, ["pwd", "otp", "mfa"])
+
+
+def test_a_huge_max_age_is_not_a_500(w: World, public) -> None:  # type: ignore[no-untyped-def]
+    """review1 L1: max_age of 401 digits was an OverflowError (time.time() minus it). Any
+    session signed in since 1970 meets it: a code."""
+    who = person()
+    grant(who, w)
+    page = signed_in_page(who)
+    page.raise_request_exception = False
+    answer = authorize(page, public.client_id, max_age="1" + "0" * 400)
+    assert answer.status_code == 302 and "code" in query(answer["Location"]), answer.status_code
+
+
+def sign_in_from(page: Client, location: str, who: Profile):  # type: ignore[no-untyped-def]
+    """The password typed on the sign-in page at `location` (a signed-out browser's)."""
+    assert page.get(location).status_code == 200
+    return page.post(
+        location,
+        {
+            "username": who.username,
+            "password": PASSWORD,
+            "next": parse_qs(urlsplit(location).query)["next"][0],
+            "csrfmiddlewaretoken": csrf_of(page),
+        },
+    )
+
+
+def test_max_age_zero_from_a_signed_out_browser_asks_for_one_sign_in(w: World, public) -> None:  # type: ignore[no-untyped-def]
+    """review1 L2. An application that always sends max_age=0 ("force login"): a signed-out
+    educator signs in once and gets the code (the way back carried max_age=0, which no session
+    meets: the sign-in page a second time). A Directory Administrator whose password and code
+    take longer than max_age likewise: one sign-in, one code, then the application's code."""
+    who = person()
+    grant(who, w)
+    page = Client(enforce_csrf_checks=True)
+    first = authorize(page, public.client_id, max_age="0")
+    assert first["Location"].startswith(f"{reverse('accounts:login')}?next="), first["Location"]
+    back = sign_in_from(page, first["Location"], who)
+    assert "code" in query(page.get(back["Location"])["Location"])
+    admin = person("Dana", "Admin")
+    grant(admin, w)
+    directory.do_appoint_admin(profile=admin, organization=w.district, ctx=CTX)
+    device = do_provision_totp(profile=admin, ctx=CTX)
+    start = timezone.now().replace(microsecond=0)
+    page = Client(enforce_csrf_checks=True)
+    with time_machine.travel(start, tick=False):
+        first = authorize(page, public.client_id, max_age="60")
+    with time_machine.travel(start + timedelta(seconds=10), tick=False):
+        held = page.get(sign_in_from(page, first["Location"], admin)["Location"])
+        assert held["Location"].startswith(reverse("mfa:verify")), held["Location"]
+        assert page.get(held["Location"]).status_code == 200
+    with time_machine.travel(start + timedelta(seconds=100), tick=False):
+        code = {"code": current_code(device), "csrfmiddlewaretoken": csrf_of(page)}
+        passed = page.post(held["Location"], code)
+        answer = page.get(passed["Location"])
+        assert answer["Location"].startswith(REDIRECT), answer["Location"]
+        claims = claims_of(exchange(public.client_id, code_of(answer))["id_token"])
+        assert claims["acr"] == authn.ACR_SECOND_FACTOR
+
+
+def test_prompt_none_for_a_skipped_privileged_session_answers_the_client(w: World, public) -> None:  # type: ignore[no-untyped-def]
+    """review1 L3 (OIDC Core 3.1.2.1: prompt=none never shows a page). A Directory
+    Administrator who went on without the second factor: prompt=none answers the client
+    login_required (audited, reason second_factor), not with the code page; no code."""
+    admin = person("Dana", "Admin")
+    grant(admin, w)
+    directory.do_appoint_admin(profile=admin, organization=w.district, ctx=CTX)
+    do_provision_totp(profile=admin, ctx=CTX)
+    page = signed_in_page(admin)
+    page.post(reverse("mfa:skip"), {"csrfmiddlewaretoken": csrf_of(page)})
+    answer = authorize(page, public.client_id, prompt="none")
+    assert answer["Location"].startswith(REDIRECT), answer["Location"]
+    assert query(answer["Location"]) == {"error": "login_required", "state": "st"}
+    refused = AuditEvent.objects.get(event_type=EventType.SSO_SIGN_IN_REFUSED)
+    assert (refused.target_id, refused.detail["reason"]) == (str(admin.pk), "second_factor")
+    assert not Grant.objects.exists()
+
+
+def test_a_person_appointed_while_signed_in_gets_no_code_on_the_password_alone(w: World, public) -> None:  # type: ignore[no-untyped-def]
+    """review1 L4 (docs/sso.md: a privileged person's codes always say the second factor).
+    The sign-in marks only the privileged; someone appointed Directory Administrator during
+    their session is held too: without the app, its set-up page (not a loop back to the
+    endpoint); with it, the code page, then a code that says so."""
+    admin = person("Dana", "Admin")
+    grant(admin, w)
+    page = signed_in_page(admin)
+    directory.do_appoint_admin(profile=admin, organization=w.district, ctx=CTX)
+    held = authorize(page, public.client_id)
+    assert held["Location"].startswith(f"{reverse('mfa:verify')}?next="), held["Location"]
+    enrol = page.get(held["Location"])
+    assert enrol["Location"].startswith(reverse("mfa:enrol")), enrol["Location"]
+    assert page.get(enrol["Location"]).status_code == 200
+    device = do_provision_totp(profile=admin, ctx=CTX)
+    held = authorize(page, public.client_id)
+    assert held["Location"].startswith(f"{reverse('mfa:verify')}?next="), held["Location"]
+    assert not Grant.objects.exists()
+    passed = page.post(held["Location"], {"code": current_code(device), "csrfmiddlewaretoken": csrf_of(page)})
+    claims = claims_of(exchange(public.client_id, code_of(page.get(passed["Location"])))["id_token"])
+    assert claims["acr"] == authn.ACR_SECOND_FACTOR
 
 
 def test_an_email_the_person_typed_is_not_presented_as_verified(w: World, public) -> None:  # type: ignore[no-untyped-def]

@@ -7,10 +7,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext
 from playwright.sync_api import Browser, Page, expect
 
 from edgate.registration import forms as registration_forms
+from tests.backoffice import build_world, console_client
 from tests.factories import someone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -111,3 +114,24 @@ def test_sign_in_and_recovery_put_the_summary_first_in_main(page: Page, live_ser
     page.locator("main form button[type=submit]").first.click()
     expect(page.locator("#error-summary")).to_be_visible()
     assert_summary_first_and_focused(page)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_console_form_pages_put_the_summary_first_in_main(page: Page, live_server, width: int) -> None:  # type: ignore[no-untyped-def]
+    """The console's form pages as the wizard's: a refused page opens on the summary, above the
+    console's menu (a column on the left at a desk), the heading and the page's words, and it
+    has focus."""
+    world = build_world()
+    session = console_client(world.da_a).cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto(f"{live_server.url}{reverse('backoffice:org_add_new', args=[world.school_a1.code])}")
+    page.locator("main form[method=post] button[type=submit]").first.click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    assert_summary_first_and_focused(page)
+    menu = page.locator("nav[aria-label='Console']").bounding_box()
+    summary = page.locator("#error-summary").bounding_box()
+    if width >= 640:
+        assert menu is not None and summary is not None and summary["y"] < menu["y"]

@@ -402,6 +402,22 @@ def test_customer_service_reassigns(world: World) -> None:
     )
 
 
+def test_every_id_on_a_case_page_is_unique_so_an_error_link_reaches_its_own_field(world: World) -> None:
+    """Customer service sees the resolve, escalate and reassign forms on one page: two fields
+    with one id sent the summary's link for the reassign form's reason to the resolve form's."""
+    case = case_opened_directly(world.district_a)
+    agent = console_client(world.service)
+    bad = agent.post(case_url(case, "route"), {"codes": world.district_b.code, "reason": ""})
+    html = bad.content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert [i for i in set(ids) if ids.count(i) > 1] == []
+    summary = html[html.index('data-testid="error-summary"') :]
+    link = re.search(r'<a [^>]*href="#([^"]+)"[^>]*>[^<]*reason', summary, re.IGNORECASE)
+    assert link is not None, "the error summary links the reassign form's reason"
+    reassign_form = html[html.index('id="route"') :]
+    assert re.search(rf'<textarea[^>]*name="reason"[^>]*id="{link.group(1)}"', reassign_form)
+
+
 def test_a_resolved_case_cannot_be_resolved_again(world: World) -> None:
     case = case_opened_directly(world.district_a)
     da = console_client(world.da_a)
@@ -1118,6 +1134,28 @@ def test_a_directory_administrator_s_guess_at_the_withheld_date_of_birth_is_answ
     born = date(1983, 6, 14)
     assert resolved_with(born, born) == resolved_with(born, born + timedelta(days=1))
     assert resolved_with(born, born)["corrected"] == ["Date of birth"]
+
+
+def test_the_now_level_of_a_withheld_date_of_birth_does_not_tell_a_right_guess(world: World) -> None:
+    """The registrant typed a date one day off the record's (a "close" level). A Directory
+    Administrator who types the record's date (a right guess) leaves the record as it was; any
+    other date rewrites it, and the comparison's "Now" level would move: so it is not shown for
+    a withheld date of birth. (review1: no test failed with the `and not withheld` of case_views.py
+    _side_by_side removed: the dates of the test above give the same level either way.)"""
+    da = console_client(world.da_a)
+
+    def now_after(typed: date) -> str:
+        record = someone("Sasha", "Lindqvist", born=date(1983, 6, 14))
+        person = record_at(world.district_a, record)
+        case = case_against(
+            person, record.with_(date_of_birth=date(1983, 6, 15), first_name="Alexis"), source="hr-2026-11"
+        )
+        post = resolve_post(case, outcome="same_person", date_of_birth=typed.isoformat())
+        assert da.post(case_url(case, "resolve"), post).status_code == 302
+        rows = {str(row["label"]): row for row in da.get(case_url(case)).context["rows"]}
+        return str(rows["Date of birth"]["now_label"])
+
+    assert now_after(date(1983, 6, 14)) == now_after(date(1971, 1, 2))
 
 
 def test_a_directory_administrator_cannot_correct_the_date_of_birth_on_a_registration_case(

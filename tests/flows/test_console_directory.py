@@ -752,6 +752,45 @@ def test_activation_code_only_for_a_profile_awaiting_setup(world: World) -> None
     assert issued.status_code == 200 and ActivationCode.objects.filter(profile__person=person).count() == 1
 
 
+def test_a_set_up_code_for_someone_on_another_district_s_staff_is_customer_service_s(world: World) -> None:
+    """sec2 L2. A person pre-created at district A (awaiting setup) also works at district B.
+    Issuing a set-up code withdraws every earlier unused one, whoever issued it: B's
+    administrator could cancel the code A's handed over (and, knowing the identity, hold the only
+    live one). A Directory Administrator now issues it only when every current staff entry of
+    the person is at an organization they administer; otherwise the page says customer service
+    does, and customer service issues it."""
+    from edgate.accounts import codes
+
+    person = on_file(someone("Quinn", "Marchetti"))
+    profile = account_actions.do_precreate_profile(person=person, ctx=CTX)
+    entries = {
+        org: directory_actions.do_add_staff(person=person, organization=org, role_title="Teacher", ctx=CTX)
+        for org in (world.district_a, world.district_b)
+    }
+
+    def code_page(admin: Profile, org):  # type: ignore[no-untyped-def]
+        return console_client(admin).post(org_url(org.code, "org_code", entry=entries[org].pk), {})
+
+    for admin, org in ((world.da_a, world.district_a), (world.da_b, world.district_b)):
+        refused = code_page(admin, org)
+        assert refused.status_code == 200 and "code" not in refused.context
+        assert "only customer service may issue their set-up code" in refused.content.decode()
+    assert not ActivationCode.objects.exists()
+    issued = console_client(world.service).post(
+        org_url(world.district_a.code, "org_code", entry=entries[world.district_a].pk),
+        {"reason": "Ticket 5120: works at two districts"},
+    )
+    handed_over = str(issued.context["code"])
+    code_page(world.da_b, world.district_b)  # tries again: still refused, nothing withdrawn
+    live = ActivationCode.objects.filter(
+        profile=profile, purpose=CodePurpose.SETUP, used_at__isnull=True, withdrawn_at__isnull=True
+    )
+    assert live.filter(code_hash=codes.code_hash(handed_over)).exists()
+    # Once the entry at B has ended, A's administrator administers every current entry: theirs.
+    directory_actions.do_end_staff_entry(entry=entries[world.district_b], ctx=CTX)
+    assert "code" in code_page(world.da_a, world.district_a).context
+
+
 # --- activity ----------------------------------------------------------------------------------
 
 

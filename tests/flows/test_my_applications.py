@@ -148,7 +148,7 @@ def test_the_page_lists_open_applications_and_active_grants_only_once_each() -> 
     assert "Eastbrook Middle" not in page
 
     for profile in (me, other):
-        found = [(a.application.pk, sorted(a.roles)) for a in applications_for(profile)]
+        found = [(a.application.pk, sorted(map(str, a.roles))) for a in applications_for(profile)]
         assert found == _reference_applications_for(profile)
     assert [a.application.code for a in applications_for(other)] == ["OPEN", "OTHER"]
 

@@ -23,6 +23,7 @@ from edgate.core import crypto
 from edgate.core import flow as engine
 from edgate.core.flowview import flow_adopted
 from edgate.core.models import Flow
+from edgate.registration import steps as registration_steps
 from tests.factories import Someone, on_file, precreated, security_post, someone
 
 from .helpers import landed, location, step
@@ -262,6 +263,39 @@ def test_the_hand_over_is_exclusive() -> None:
     assert landed(second) == step("contact") and second.context["flow_id"] == pending
     assert clicked.get(f"{step('contact')}?flow={pending}").status_code != 200
     assert browser.get(f"{step('contact')}?flow={pending}").status_code == 200
+
+
+def shown_messages(response) -> list[str]:  # type: ignore[no-untyped-def]
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_the_session_that_lost_the_flow_is_told_it_goes_on_elsewhere() -> None:
+    """The first click's session, should its answer reach the browser after all, no longer has
+    the flow (handed to the second click's): its next page said the registration had expired.
+    It says where the registration is (this browser's other tab or window), or to start again;
+    so does a third click of page 1. Nothing about the person or a record; not to another
+    browser."""
+    who = someone("Wanda", "Twiceclicked")
+    address, pending = open_page1(Client())
+    browser, clicked = clicked_once(address, pending, who)
+    third = Client(REMOTE_ADDR="192.0.2.1")
+    third.cookies = copy.deepcopy(browser.cookies)  # the same browser, no session yet
+    second = browser.post(address, {"flow": pending, **who.identity_post()}, follow=True)
+    assert landed(second) == step("contact")
+    lost = clicked.get(f"{step('contact')}?flow={pending}", follow=True)
+    assert landed(lost) == step("identity") and lost.context["flow_id"] != pending
+    assert shown_messages(lost) == [str(registration_steps.ELSEWHERE)]
+    assert str(registration_steps.EXPIRED) not in lost.content.decode()
+    assert who.last_name not in lost.content.decode()
+    again = third.post(address, {"flow": pending, **who.identity_post()}, follow=True)
+    assert landed(again) == step("identity") and again.context["flow_id"] != pending
+    assert shown_messages(again) == [str(registration_steps.ELSEWHERE)]
+    assert refused_adoptions() == ["used"]
+    # Another browser given the address: a page 1 of its own, and not a word of this.
+    other = Client(REMOTE_ADDR="192.0.2.1")
+    other.get(address, follow=True)
+    taken = other.post(address, {"flow": pending, **who.identity_post()}, follow=True)
+    assert landed(taken) == step("identity") and shown_messages(taken) == []
 
 
 def test_handed_over_while_the_first_click_works_then_taken_to_an_outcome_lets_it_go() -> None:

@@ -10,6 +10,7 @@ password, so the page never tells an attacker that an account exists or is locke
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
@@ -163,3 +164,28 @@ def sign_out(request: HttpRequest) -> None:
     if request.user.is_authenticated:
         record_event(EventType.SIGN_OUT, ctx=ctx_from_request(request), target=request.user)
     logout(request)
+
+
+# The User Name the registration wizard has just shown ("Your Profile is ready"), for the
+# sign-in page its "Sign in" button leads to: kept in this browser's session, never in a URL or
+# a cookie of its own, given to one sign-in page and then forgotten, and only within OFFER_FOR of
+# being shown. A User Name is not a secret, but this one is given only to the browser that was
+# shown it; the password box stays empty.
+OFFERED_USERNAME = "edgate.signin.offered_username"
+OFFER_FOR = 10 * 60  # seconds
+
+
+def offer_username(request: HttpRequest, username: str) -> None:
+    request.session[OFFERED_USERNAME] = {"username": username, "at": int(time.time())}
+
+
+def offered_username(request: HttpRequest) -> str:
+    """The User Name offered to this sign-in page, or ''; taken from the session either way
+    (once). A request without a session gets '' and is given none."""
+    offer = request.session.pop(OFFERED_USERNAME, None)
+    if not isinstance(offer, dict) or not isinstance(offer.get("username"), str):
+        return ""
+    at = offer.get("at")
+    if not isinstance(at, int) or not 0 <= time.time() - at <= OFFER_FOR:
+        return ""
+    return offer["username"]

@@ -149,13 +149,19 @@ def lock_for_bulk_import() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE + 1, IMPORT_LOCK])
 
 
+# Bases repeat (a bulk import allocates a million from a few thousand surnames): checked once each.
+@lru_cache(maxsize=1 << 16)
+def _assignable_base(base: str) -> bool:
+    return canonical(base) == base and could_be_assigned(base)
+
+
 def next_free(base: str, taken: set[str], *, start: int = 2) -> str:
     """`base` if free, else base2, base3, …: the smallest number that makes it unique.
     `start`: a number below which every one is known to be taken (a shortcut, not a rule).
 
     Refuses a base that is not plain lowercase ASCII letters (a scheme that let through a
     look-alike letter such as the dotless ı would assign a name that reads as another's)."""
-    if canonical(base) != base or not could_be_assigned(base):
+    if not _assignable_base(base):
         raise ValueError(f"a User Name base must be 2-30 lowercase ASCII letters, not {base!r}")
     if base not in taken:
         return base

@@ -31,7 +31,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
     again = bool(request.GET.get("again"))
     if request.user.is_authenticated and not again:
         return redirect(settings.LOGIN_REDIRECT_URL)
-    form = SignInForm(request.POST or None)
+    # The User Name the wizard has just shown this browser (signin.offer_username): once, and
+    # only on a page not posted; taken from the session either way.
+    offered = signin.offered_username(request)
+    if request.method == "POST":
+        form = SignInForm(request.POST or None)
+    else:
+        form = SignInForm(initial={"username": offered} if offered else None)
+        if offered:
+            form.fields["password"].widget.attrs["autofocus"] = True
     result = None
     if request.method == "POST" and form.is_valid():
         result = signin.sign_in(

@@ -28,12 +28,12 @@ class EventType(models.TextChoices):
     REAUTH_THROTTLED = "accounts.reauth_throttled", gettext_lazy("Current-password check refused by throttle")
     SIGN_IN_DELAYED = (
         "accounts.sign_in_delayed",
-        gettext_lazy("Sign-in refused: too soon after earlier attempts"),
+        gettext_lazy("Sign-in refused (too soon after earlier attempts)"),
     )
     SIGN_OUT = "accounts.sign_out", gettext_lazy("Signed out")
     SESSIONS_ENDED = (
         "accounts.sessions_ended",
-        gettext_lazy("Every session ended (a signed-out session's cached copy stayed in Redis)"),
+        gettext_lazy("Every session of the Profile ended (a signed-out session stayed in the session cache)"),
     )
     PROFILE_CREATED = "accounts.profile_created", gettext_lazy("Profile created")
     PROFILE_PRECREATED = "accounts.profile_precreated", gettext_lazy("Profile pre-created")
@@ -107,17 +107,17 @@ class EventType(models.TextChoices):
     FLOW_REFUSED = (
         "security.flow_refused",
         gettext_lazy(
-            "Registration or recovery page refused: another browser's, asked for without a session, "
-            "tampered, or a step skipped"
+            "Registration or recovery page refused (another browser's, asked for without a session, "
+            "tampered with, or a step skipped)"
         ),
     )
     FLOW_ADOPTED = (
         "security.flow_adopted",
-        gettext_lazy("Registration page 1 clicked twice: the second click went on with the first one's flow"),
+        gettext_lazy("Registration page 1 sent twice (double click), continued with the second click"),
     )
     FLOW_REFUSALS_SUPPRESSED = (
         "security.flow_refusals_suppressed",
-        gettext_lazy("Refused registration or recovery pages beyond the site's ceiling: their number"),
+        gettext_lazy("Refused registration or recovery pages over the site's recording limit (count)"),
     )
     # activation codes (issued by customer service)
     ACTIVATION_CODE_ISSUED = "recovery.code_issued", gettext_lazy("Activation code issued")
@@ -133,10 +133,13 @@ class EventType(models.TextChoices):
     SSO_KEY_ROTATED = "sso.key_rotated", gettext_lazy("ID-token signing key rotated")
     SSO_KEY_RETIRED = "sso.key_retired", gettext_lazy("ID-token signing key retired")
     SSO_SIGN_IN = "sso.sign_in", gettext_lazy("Signed in to an application (authorization code issued)")
-    SSO_ACCESS_DENIED = "sso.access_denied", gettext_lazy("Sign-in to an application refused: no access")
+    SSO_ACCESS_DENIED = "sso.access_denied", gettext_lazy("Sign-in to an application refused (no access)")
     SSO_SIGN_IN_REFUSED = (
         "sso.sign_in_refused",
-        gettext_lazy("Sign-in to an application refused: the session's sign-in does not do for it"),
+        gettext_lazy(
+            "Sign-in to an application refused (it required a fresh sign-in, the same person, or a "
+            "second factor)"
+        ),
     )
     SSO_CONSENT_GIVEN = (
         "sso.consent_given",
@@ -144,11 +147,11 @@ class EventType(models.TextChoices):
     )
     SSO_CONSENT_WITHDRAWN = (
         "sso.consent_withdrawn",
-        gettext_lazy("Application disconnected by the person: its tokens and consent ended"),
+        gettext_lazy("Application disconnected by the person (its tokens and consent ended)"),
     )
     SSO_CODE_REUSED = (
         "sso.code_reused",
-        gettext_lazy("Authorization code used again: the tokens it gave were revoked"),
+        gettext_lazy("Authorization code used again (the tokens it gave were revoked)"),
     )
     # customer service
     PERSONS_MERGED = "service.persons_merged", gettext_lazy("Duplicate person merged into another")
@@ -195,7 +198,8 @@ class AuditEvent(models.Model):
     actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     actor_label = models.CharField(max_length=150, blank=True)
     target_type = models.CharField(max_length=32, blank=True)
-    target_id = models.CharField(max_length=64, blank=True, db_index=True)
+    # No index of its own: every query of a target's events gives its type too (Meta.indexes).
+    target_id = models.CharField(max_length=64, blank=True)
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     # No defaults: a row written around record_event / chained_rows fails instead of

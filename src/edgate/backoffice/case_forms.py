@@ -245,6 +245,12 @@ class RouteForm(UswdsForm):
     )
     reason = reason_field(_("Reason"), _("Why the case goes to these organizations."))
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Shown on the case page beside the resolve form, which has a `reason` too: ids of their
+        # own, so a label, a hint and the error summary's link each reach this form's field.
+        kwargs.setdefault("auto_id", "id_route_%s")
+        super().__init__(*args, **kwargs)
+
     def clean_codes(self) -> list[Organization]:
         codes = sorted(set(self.cleaned_data["codes"].replace(",", " ").split()))
         if not codes:

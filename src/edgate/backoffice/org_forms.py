@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -214,6 +215,17 @@ class EditEntryForm(UswdsForm):
         invalid=_("Enter the start date as a real date with a 4-digit year, like 09/15/2026."),
     )
 
+    def clean_started_on(self) -> date | None:
+        """A start up to a year ahead (a hire for next school year); further is a typo (2036 for
+        2026), refused beside the field rather than shown as "since Sep 15, 2036"."""
+        started = self.cleaned_data.get("started_on")
+        today = timezone.localdate()
+        if started is not None and started > today + timedelta(days=366):
+            raise forms.ValidationError(
+                _("The start date is more than a year from now. Check the year."), code="too_far"
+            )
+        return started
+
 
 class NewStaffForm(IdentityCleaning, TheirDateOfBirth, UswdsForm):
     first_name = forms.CharField(
@@ -245,7 +257,9 @@ class NewStaffForm(IdentityCleaning, TheirDateOfBirth, UswdsForm):
 
 class RoleChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: AppRole) -> str:
-        return f"{obj.application.name}: {obj.name}"
+        # In the page's language (each name's Spanish when it has one): an option holds text
+        # only, so without the lang="en" mark shown_name gives a name that has no Spanish.
+        return f"{obj.application.shown_text}: {obj.shown_text}"
 
 
 class GrantForm(UswdsForm):

@@ -262,6 +262,8 @@ def add_staff_pick(request: HttpRequest, actor: Actor, code: str) -> HttpRespons
             "form": form,
             "searched": search.is_bound and search.is_valid(),
             "more": more,
+            # The search form is not called `form`: base.html's window title says "Error:" by this.
+            "page_has_errors": bool(search.errors),
         },
     )
 
@@ -325,7 +327,11 @@ def add_staff_known(request: HttpRequest, actor: Actor, code: str) -> HttpRespon
                 reason=_reason(form),
             )
             return _added(request, org, added)
-        return render(request, "backoffice/org/add_known.html", context | _found() | {"add_form": form})
+        return render(
+            request,
+            "backoffice/org/add_known.html",
+            context | _found() | {"add_form": form, "page_has_errors": bool(form.errors)},
+        )
     search = org_forms.KnownPersonForm(request.POST if request.method == "POST" else None)
     context["form"] = search
     if search.is_bound and not search.is_valid():
@@ -607,7 +613,7 @@ def activation_code(request: HttpRequest, actor: Actor, code: str, entry: int) -
         # with administrator access, only customer service issues it.
         raise Http404
     form = _confirm(request, actor)
-    problem = _problem(actor, profile)
+    problem = _problem(actor, profile) or scope.setup_code_problem(actor, current.person)
     context = {
         "console_section": "org-staff",
         "organization": org,

@@ -311,6 +311,23 @@ def correction_problem(actor: Actor, person: Person) -> str | None:
     )
 
 
+def setup_code_problem(actor: Actor, person: Person) -> str | None:
+    """Why the actor may not issue a set-up code for this person's pre-created Profile, or None.
+
+    Issuing one withdraws every earlier unused one, whoever issued it, and whoever holds the
+    code (and knows the person's details) finishes the Profile. So a Directory Administrator
+    issues it only when every current staff entry of the person is at an organization they
+    administer (`administers_every_entry`, as for correcting the record): otherwise another
+    district's administrator could cancel the code a district handed over, and hold the only
+    live one. Customer service issues it then."""
+    if administers_every_entry(actor, person):
+        return None
+    return _(
+        "This person also works for an organization you do not administer: only customer service "
+        "may issue their set-up code."
+    )
+
+
 def birth_date_correction_problem(actor: Actor, case: MatchCase) -> str | None:
     """Why the actor may not correct the record's date of birth in deciding this case, or None.
 

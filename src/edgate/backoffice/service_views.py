@@ -181,6 +181,10 @@ class ProfileAction:
     # Does the work; returns a one-time code to show, or None to go back to the Profile page.
     perform: Callable[[Profile, str, Ctx], str | None]
     code_note: str = ""
+    # The code's name on the page that shows it, as the person's own page names it: an
+    # "activation code" (recovery: /recover/with-code/), an "enrolment code" (second factor);
+    # never "recovery code", which are the second factor's ten codes.
+    code_name: str = ""
     # What happened, in words, from the Profile as it was before (actions that show no code).
     done: Callable[[Profile], str] = lambda p: ""
     # The title when the Profile has no authenticator app (the reset then only issues a code).
@@ -296,17 +300,18 @@ PROFILE_ACTIONS: dict[str, ProfileAction] = {
             "reset-recovery",
             gettext_lazy("Reset recovery"),
             gettext_lazy(
-                "Issues a one-time recovery code, valid for 24 hours, that replaces any earlier one. "
+                "Issues a one-time activation code, valid for 24 hours, that replaces any earlier one. "
                 "The person chooses a new password with it at the address shown with the code. "
                 "Give it only to the person, once you have checked who they are."
             ),
-            gettext_lazy("Issue a recovery code"),
+            gettext_lazy("Issue an activation code"),
             lambda p: p.status == Status.ACTIVE,
             _recovery_code,
             gettext_lazy(
                 "Read this code to the person. They go to {url}, type their User Name and this code, "
                 "and choose a new password."
             ),
+            code_name=gettext_lazy("Activation code (shown only now)"),
         ),
         ProfileAction(
             "reset-second-factor",
@@ -324,6 +329,7 @@ PROFILE_ACTIONS: dict[str, ProfileAction] = {
             ),
             _reset_second_factor,
             ENROL_NOTE,
+            code_name=gettext_lazy("Enrolment code (shown only now)"),
             title_without_device=gettext_lazy("Issue an enrolment code"),
         ),
     )
@@ -378,7 +384,9 @@ def profile_action(request: HttpRequest, actor: Actor, profile: int, action: str
             return render(
                 request,
                 "backoffice/service/code.html",
-                _context(actor, profile=target, title=title, code=code, note=note),
+                _context(
+                    actor, profile=target, title=title, code=code, note=note, code_name=chosen.code_name
+                ),
             )
     return render(
         request,

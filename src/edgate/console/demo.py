@@ -54,7 +54,7 @@ APPS = [
         "ELAR — Licensure and job matching",
         "Apply for and renew educator licenses; find jobs.",
         True,
-        [("educator", "Educator")],
+        [("educator", "Educator", "Educador")],
         ("ELAR — Licencias y búsqueda de empleo", "Solicite y renueve licencias de educador; busque empleo."),
     ),
     (
@@ -62,7 +62,7 @@ APPS = [
         "MDCS — Data collection",
         "Submit and review school and district data collections.",
         False,
-        [("submitter", "Submitter"), ("approver", "Approver")],
+        [("submitter", "Submitter", "Remitente"), ("approver", "Approver", "Aprobador")],
         (
             "MDCS — Recopilación de datos",
             "Envíe y revise las recopilaciones de datos de las escuelas y los distritos.",
@@ -73,7 +73,10 @@ APPS = [
         "Dropbox — Secure file exchange",
         "Exchange files securely with the agency.",
         False,
-        [("user", "User"), ("district_admin", "District administrator")],
+        [
+            ("user", "User", "Usuario"),
+            ("district_admin", "District administrator", "Administrador del distrito"),
+        ],
         ("Dropbox — Intercambio seguro de archivos", "Intercambie archivos de forma segura con la agencia."),
     ),
 ]
@@ -81,6 +84,8 @@ APPS = [
 # Each demo application signs people in through the portal as a public client (PKCE, no
 # secret to hand around): examples/dropbox/ is such a client, on port 8001 for Dropbox.
 DEMO_CLIENTS = [("DROPBOX", 8001), ("ELAR", 8002), ("MDCS", 8003)]
+# The one `make run` serves (Makefile, examples/dropbox/app.py): My applications links to it.
+DEMO_URLS = {"DROPBOX": "http://127.0.0.1:8001/"}
 
 
 def demo_client_id(code: str) -> str:
@@ -229,16 +234,18 @@ def _configuration(ctx: Ctx) -> tuple[dict[str, Organization], dict[tuple[str, s
             description=description,
             name_es=name_es,
             description_es=description_es,
-            url=known.url if known else "",
+            # An address set since is kept; an empty one (a demo database made before) is filled.
+            url=(known.url if known else "") or DEMO_URLS.get(code, ""),
             open_to_all=open_to_all,
             ctx=ctx,
         )
-        for role_code, role_name in app_roles:
+        for role_code, role_name, role_name_es in app_roles:
             roles[(code, role_code)] = directory_actions.do_save_app_role(
                 role=AppRole.objects.filter(application=app, code=role_code).first(),
                 application=app,
                 code=role_code,
                 name=role_name,
+                name_es=role_name_es,
                 ctx=ctx,
             )
     return orgs, roles

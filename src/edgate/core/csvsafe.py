@@ -22,6 +22,8 @@ NUMBERS = (int, float, Decimal)  # bool is an int: written as True / False, no f
 
 
 def neutralise(value: Any) -> Any:
+    if type(value) is str:  # the usual cell, first (a report has millions)
+        return "'" + value if value.startswith(FORMULA_START) else value
     if value is None:
         return ""
     if isinstance(value, NUMBERS):
@@ -37,7 +39,7 @@ class Writer:
         self._writer = csv.writer(handle, **options)
 
     def writerow(self, row: Iterable[Any]) -> Any:
-        return self._writer.writerow([neutralise(cell) for cell in row])
+        return self._writer.writerow(map(neutralise, row))
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:

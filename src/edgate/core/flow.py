@@ -133,6 +133,10 @@ class Graph:
     # page carries a pending id (`pending_id`) that becomes the row's id, so showing page 1
     # writes nothing (no row, no session) and costs a robot's GETs nothing to store.
     create_on_submit: bool = False
+    # What a person is told when this browser's flow was handed to another of its sessions (the
+    # second click of a double click on page 1, `adopt`) and this one no longer finds it:
+    # `expired` when not given.
+    elsewhere: str = ""
 
     def __post_init__(self) -> None:
         for step in self.steps.values():
@@ -436,6 +440,22 @@ def made_here_just_now(request: HttpRequest, graph: Graph, flow_id: str) -> bool
         address=_address(request),
         created_at__gte=timezone.now() - JUST_MADE,
     ).exists()
+
+
+def held_elsewhere(request: HttpRequest, graph: Graph, flow_id: str | None) -> bool:
+    """Is `flow_id` a live flow this browser made under a pending id that was handed to another
+    of its sessions (`adopt`: the second click of a double click), so that this session (the
+    first click's, or a third click's) cannot have it? Then the person's registration goes on
+    where the other session's answer was shown, not "expired". Asked only after `find` and
+    `adopt` gave this session nothing. Nothing is said of whose flow, or of any record: only
+    this browser (its CSRF cookie, `_browser`) is told, of a flow it made itself."""
+    mine = _browser(request)
+    if not flow_id or "." not in flow_id or not mine:
+        return False
+    row = Flow.objects.filter(pk=flow_id, kind=graph.kind, expires_at__gt=timezone.now()).first()
+    # A handed-over row's `submission` was cleared by the UPDATE that handed it over; one never
+    # handed over still has its first submission's.
+    return row is not None and not row.submission and constant_time_compare(row.browser, mine)
 
 
 def disown(request: HttpRequest, graph: Graph, flow_id: str) -> None:

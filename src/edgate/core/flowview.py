@@ -183,7 +183,7 @@ class FlowView(View):
                 if wanted:
                     if foreign:
                         refuse_foreign(request, self.graph, wanted)
-                    messages.warning(request, self.graph.expired)
+                    messages.warning(request, self.gone(request, wanted))
                 return self.start_over(request)
             if request.method == "GET":
                 # The first page straight away, rather than redirected to itself: a browser
@@ -226,6 +226,11 @@ class FlowView(View):
                 adoption = engine.adopt(request, self.graph, wanted)
                 if adoption.flow is None:
                     refuse(request, self.graph, "adoption_refused", wanted, why=adoption.refused)
+                    if adoption.refused == "used" and self.graph.elsewhere:
+                        # A third click, or the first click's session coming back to page 1:
+                        # the flow went on in this browser's other session.
+                        if engine.held_elsewhere(request, self.graph, wanted):
+                            messages.warning(request, self.graph.elsewhere)
                     return redirect_to(self.graph, self.graph.first, wanted)
                 flow_adopted.send(FlowView, request=request, graph=self.graph, flow_id=wanted)
                 self.adopted = True
@@ -241,6 +246,14 @@ class FlowView(View):
                 refuse_foreign(request, self.graph, wanted)
             messages.warning(request, self.graph.expired)
         return redirect_to(self.graph, self.graph.first, engine.pending_id())
+
+    def gone(self, request: HttpRequest, flow_id: str) -> str:
+        """What a page of a flow this session no longer has says: that it goes on in this
+        browser's other session, when it was handed there (a double click on page 1,
+        flow.held_elsewhere), else that it expired."""
+        if self.graph.elsewhere and engine.held_elsewhere(request, self.graph, flow_id):
+            return self.graph.elsewhere
+        return self.graph.expired
 
     def out_of_date(self, request: HttpRequest, flow_id: str) -> HttpResponse:
         messages.warning(request, OUT_OF_DATE)

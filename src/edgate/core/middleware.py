@@ -19,6 +19,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from . import conf, hashers, proxies, views
 
 SESSION_STARTED = "edgate.signed_in_at"
+# Set by mfa's SecondFactorMiddleware on a request to single sign-on's authorization endpoint:
+# whether the session owes a second factor (a privileged Profile, not verified). The endpoint
+# holds such a session itself (sso/views.py), as it must answer prompt=none to the client.
+SECOND_FACTOR_OWED = "edgate_second_factor_owed"
 # When the session was last saved because of activity (time.time()): IdleSessionMiddleware.
 SESSION_TOUCHED = "edgate.touched"
 

@@ -326,7 +326,13 @@ def do_save_application(
 @audited(EventType.APP_ROLE_SAVED)
 @transaction.atomic
 def do_save_app_role(
-    *, application: Application, code: str, name: str, ctx: Ctx, role: AppRole | None = None
+    *,
+    application: Application,
+    code: str,
+    name: str,
+    ctx: Ctx,
+    name_es: str = "",
+    role: AppRole | None = None,
 ) -> AppRole:
-    values = {"application": application, "code": code, "name": name}
+    values = {"application": application, "code": code, "name": name, "name_es": name_es}
     return _save_configuration(AppRole, role, values, EventType.APP_ROLE_SAVED, ctx)

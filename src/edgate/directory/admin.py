@@ -50,11 +50,11 @@ class ApplicationAdmin(AuditedAdmin):
 
 @admin.register(AppRole)
 class AppRoleAdmin(AuditedAdmin):
-    list_display = ["application", "code", "name"]
+    list_display = ["application", "code", "name", "name_es"]
     list_filter = ["application"]
     target = "role"
     add_action = directory.do_save_app_role
-    change_actions = dict.fromkeys(["application", "code", "name"], directory.do_save_app_role)
+    change_actions = dict.fromkeys(["application", "code", "name", "name_es"], directory.do_save_app_role)
 
 
 @admin.register(Organization)

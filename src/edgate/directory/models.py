@@ -120,6 +120,15 @@ class Application(models.Model):
     def shown_description(self) -> str | SafeString:
         return _in_page_language(self.description, self.description_es) if self.description else ""
 
+    @property
+    def shown_text(self) -> str:
+        """shown_name as plain text, for where no markup may go (a select's option)."""
+        return _text_in_page_language(self.name, self.name_es)
+
+
+def _text_in_page_language(english: str, spanish: str) -> str:
+    return spanish if spanish and (translation.get_language() or "").startswith("es") else english
+
 
 def _in_page_language(english: str, spanish: str) -> str | SafeString:
     if spanish and (translation.get_language() or "").startswith("es"):
@@ -131,12 +140,24 @@ class AppRole(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="roles")
     code = models.CharField(max_length=40)
     name = models.CharField(max_length=80)
+    # The name on Spanish pages (the consoles, My applications); blank: the English one, marked
+    # lang="en". As an application's (Application.name_es).
+    name_es = models.CharField("name (Spanish)", max_length=80, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["application", "code"], name="role_code_per_app")]
 
     def __str__(self) -> str:
         return f"{self.application.code}: {self.name}"
+
+    @property
+    def shown_name(self) -> str | SafeString:
+        """The name in the page's language, as Application.shown_name."""
+        return _in_page_language(self.name, self.name_es)
+
+    @property
+    def shown_text(self) -> str:
+        return _text_in_page_language(self.name, self.name_es)
 
 
 class ActiveGrants(models.QuerySet["AccessGrant"]):

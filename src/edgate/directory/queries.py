@@ -5,20 +5,38 @@ from functools import cache
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection
+from django.utils.safestring import SafeString
 
 from .models import AccessGrant, Application, AppRole, Organization
 
 
 @dataclass(frozen=True)
+class GrantedRole:
+    """A role an active grant gives, and at which organization: the role's name in the page's
+    language (AppRole.shown_name), the organization's as written."""
+
+    name: str
+    name_es: str
+    organization: str
+
+    @property
+    def shown_name(self) -> str | SafeString:
+        return AppRole(name=self.name, name_es=self.name_es).shown_name
+
+    def __str__(self) -> str:
+        return f"{self.name} — {self.organization}"
+
+
+@dataclass(frozen=True)
 class AppAccess:
     application: Application
-    roles: list[str]
+    roles: list[GrantedRole]
 
 
 def applications_for(profile: AbstractBaseUser) -> list[AppAccess]:
     """Applications the Profile may use: every open one, and the others it holds an active grant
     for (a revoked grant, or one whose staff entry was ended, has revoked_at set), by name;
-    with each, the roles its active grants give ("Role — Organization"), in the order granted.
+    with each, the roles its active grants give (role and organization), in the order granted.
 
     One written-out statement (_APPLICATIONS_SQL) rather than two querysets: My applications is
     a page every signed-in person sees first, and compiling the querysets (select_related, an
@@ -34,9 +52,9 @@ def applications_for(profile: AbstractBaseUser) -> list[AppAccess]:
             if access is None:
                 app = Application.from_db(connection.alias, columns, row[:width])
                 access = found[app_id] = AppAccess(app, [])
-            role, organization = row[width], row[width + 1]
+            role, role_es, organization = row[width : width + 3]
             if role is not None:
-                access.roles.append(f"{role} — {organization}")
+                access.roles.append(GrantedRole(role, role_es, organization))
     return list(found.values())
 
 
@@ -61,8 +79,9 @@ def _APPLICATIONS_SQL() -> str:  # noqa: N802 - a constant, made once the models
         return quote(meta.get_field(name).column)
 
     app_columns = ", ".join(f"a.{quote(app.get_field(name).column)}" for name in _APPLICATION_COLUMNS())
+    role_columns = f"r.{column(role, 'name')}, r.{column(role, 'name_es')}"
     return (
-        f"SELECT {app_columns}, r.{column(role, 'name')}, o.{column(org, 'name')} "  # noqa: S608 - names from the models, quoted; the value a parameter
+        f"SELECT {app_columns}, {role_columns}, o.{column(org, 'name')} "  # noqa: S608 - names from the models, quoted; the value a parameter
         f"FROM {quote(app.db_table)} a "
         f"LEFT JOIN {quote(grant.db_table)} g ON g.{column(grant, 'application')} = a.{column(app, 'id')} "
         f"AND g.{column(grant, 'profile')} = %s AND g.{column(grant, 'revoked_at')} IS NULL "

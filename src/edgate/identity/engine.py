@@ -95,8 +95,12 @@ def _kinds(results: dict[str, Result], rules: MatchRules) -> dict[str, str]:
     return {name: rules.reads.get(name, {}).get(r.kind, r.kind) for name, r in results.items()}
 
 
-def score(results: dict[str, Result], rules: MatchRules = RULES_3) -> float:
-    kinds = _kinds(results, rules)
+def score(
+    results: dict[str, Result], rules: MatchRules = RULES_3, kinds: dict[str, str] | None = None
+) -> float:
+    """`kinds`: `_kinds(results, rules)` when the caller has them (`RuleMatcher.decide`)."""
+    if kinds is None:
+        kinds = _kinds(results, rules)
     return round(sum(rules.weights.get(name, {}).get(kind, 0.0) for name, kind in kinds.items()), 2)
 
 
@@ -114,8 +118,11 @@ def classify(
     *,
     agency_file: bool = False,
     middle_agrees: bool = False,
+    kinds: dict[str, str] | None = None,
 ) -> tuple[Outcome, str]:
-    kind = _kinds(f, rules)
+    """`kinds`: `_kinds(f, rules)` when the caller has them (`RuleMatcher.decide`, which scores
+    the same kinds: worked out once per candidate)."""
+    kind = _kinds(f, rules) if kinds is None else kinds
     for_exact = dict(kind)
     for name in unusable & kind.keys():
         for_exact[name] = "missing" if name in ABSENT_WHEN_UNUSABLE else "unusable"
@@ -124,7 +131,11 @@ def classify(
     for widening in rules.widenings:
         if (widening.agency_only and not agency_file) or (widening.needs_code and agency_file):
             continue
-        seen = for_exact | {name: kind[name] for name in widening.read_when_unusable}
+        seen = (
+            for_exact | {name: kind[name] for name in widening.read_when_unusable}
+            if widening.read_when_unusable
+            else for_exact  # the same values, without a copy per widening
+        )
         if all(seen[name] in allowed for name, allowed in widening.kinds.items()) and (
             not widening.any_of or any(seen[name] in ok for name, ok in widening.any_of.items())
         ):
@@ -249,6 +260,7 @@ class RuleMatcher:
     ) -> Decision:
         results = compare_all(query, candidate.identity, hasher or self.hasher)
         unusable = _unusable(query) | _unusable(candidate.identity)
+        kinds = _kinds(results, self.rules)
         outcome, rule = classify(
             results,
             self.rules,
@@ -256,9 +268,11 @@ class RuleMatcher:
             agency_file=query.agency_file,
             middle_agrees=self.rules.partial_middle_name
             and _middle_agrees(query, candidate.identity, unusable),
+            kinds=kinds,
         )
         needs_code = outcome == Outcome.EXACT and rule in self._needs_code
-        return Decision(outcome, candidate.record_id, score(results, self.rules), results, rule, needs_code)
+        points = score(results, self.rules, kinds)
+        return Decision(outcome, candidate.record_id, points, results, rule, needs_code)
 
     def match(
         self, query: Identity, candidates: Iterable[Candidate], hasher: Callable[[str], str] | None = None

@@ -6,10 +6,12 @@ and the encryption of a new person's SSN and unusable raw values do not depend o
 before it. A child process (forked before the importer's preload, so it holds the same
 settings and keys, and no database connection of its own to use; it receives the map of rows
 imported before once the importer has read it) reads the file and does that work for each
-row; the import process reads the file too (unpickling a row would cost as much), receives the
-results in order, in chunks, and keeps everything that depends on order — matching against
-the in-memory index, User Name allocation, writing — as it was. The outcomes are the same:
-only where the work is done moves.
+row, and sends each row as it read and checked it (the clean values, what is unusable and
+why) with those results, in order, in chunks, as plain values. The import process builds each
+Row from them once — it neither reads nor checks a row again — and keeps everything that
+depends on order — matching against the in-memory index, User Name allocation, writing — as it
+was. If the child fails, the import process reads the rest of the file itself, from the row
+after the last one received. The outcomes are the same: only where the work is done moves.
 
 The child is a daemon that ignores Ctrl-C (the import process stops it), exits if the import
 process goes away, and is stopped and reaped when the rows are done, or on any exception in
@@ -26,8 +28,9 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from queue import Empty, Full
 
@@ -35,11 +38,11 @@ from django.views.decorators.debug import sensitive_variables
 
 from edgate.identity.blocking import memo, query_keys, record_keys
 from edgate.identity.records import Identity
-from edgate.people.actions import Sealed, seal
+from edgate.people.actions import Sealed, seal_values
 from edgate.people.models import ssn_lookup
 
 from .rows import Row, open_csv, read
-from .service import content_hash, person_data
+from .service import content_hash
 
 logger = logging.getLogger(__name__)
 
@@ -71,10 +74,40 @@ class Prepared:
     record_keys: tuple[str, ...] | None = None
 
 
-# What the child sends per row: plain values, cheap to pickle and unpickle (a `Row` costs
-# as much to unpickle as to read and check again, so the import process reads the file too).
-# The last value is None for a row the child failed on: the import process does it itself.
-Sent = tuple[int, str, str, tuple[str, ...], bytes | None, bytes | None, tuple[str, ...], bool | None]
+# What the child sends per row: the row as it read and checked it, and what it computed from
+# it, as plain values, cheap to pickle and unpickle (about 0.6 µs a row; a pickled `Row` cost
+# about 7 µs to unpickle, and reading and checking the row again about 28). The import process
+# builds the Row and its Identity from them, once (`_received`), and does not read the file
+# (unless the child fails: then from the row after the last one received).
+#   line, row id, error (a rejected row), the Identity's values in field order (None: rejected),
+#   problems, unusable raw values, reasons — the Row — then the digest, the SSN's hash, the
+#   query's keys, the SSN's and the unusable values' ciphertexts, the staged person's own keys,
+#   and whether the rest was computed: False for a rejected row or one unchanged since an
+#   earlier import, None for a row the child failed on (the import process does it itself).
+Sent = tuple[
+    int,
+    str,
+    str,
+    "tuple[object, ...] | None",
+    tuple[str, ...],
+    tuple[tuple[str, str], ...],
+    tuple[tuple[str, str], ...],
+    str,
+    str,
+    tuple[str, ...],
+    bytes | None,
+    bytes | None,
+    tuple[str, ...],
+    bool | None,
+]
+IDENTITY_FIELDS = tuple(Identity.__dataclass_fields__)
+_identity_values = attrgetter(*IDENTITY_FIELDS)
+
+
+def _row_parts(row: Row) -> tuple[object, ...]:
+    identity = row.identity
+    values = _identity_values(identity) if identity is not None else None
+    return (row.line, row.row_id, row.error, values, row.problems, row.unusable_raw, row.reasons)
 
 
 def staged_identity(identity: Identity, *, state_id: str, ssn_hash: str) -> Identity:
@@ -82,44 +115,46 @@ def staged_identity(identity: Identity, *, state_id: str, ssn_hash: str) -> Iden
     identity, without building the Person (the writer builds it): the matcher's index holds
     a staged person as it will read the record back (a test compares the two)."""
     ssn = identity.ssn
-    return Identity(
-        first_name=identity.first_name,
-        middle_name=identity.middle_name,
-        last_name=identity.last_name,
-        former_last_name=identity.former_last_name,
-        date_of_birth=identity.date_of_birth,
-        ssn_hash=ssn_hash,
-        ssn_last4=ssn[-4:] if ssn else "",
-        state_id=state_id,
-        street=identity.street,
-        city=identity.city,
-        state=identity.state,
-        postcode=identity.postcode,
-        email=identity.email,
-        phone=identity.phone,
-        unusable=identity.unusable,
-        dob_digits=identity.dob_digits,
+    return Identity(  # positionally, in field order: a keyword call costs more, once a row
+        identity.first_name,
+        identity.last_name,
+        identity.middle_name,
+        identity.former_last_name,
+        identity.date_of_birth,
+        "",
+        ssn_hash,
+        ssn[-4:] if ssn else "",
+        state_id,
+        identity.street,
+        identity.city,
+        identity.state,
+        identity.postcode,
+        identity.email,
+        identity.phone,
+        identity.unusable,
+        identity.dob_digits,
     )
 
 
 @sensitive_variables()
 def prepare(row: Row, extra: Mapping[str, str], imported: Mapping[str, str]) -> Sent:
-    """(line, digest, SSN hash, blocking keys, SSN ciphertext, unusable values' ciphertext,
-    whether the rest was computed: not for a rejected row, nor one unchanged since an earlier
-    import)."""
+    """The row's parts (`_row_parts`), then its digest, SSN hash, blocking keys, SSN
+    ciphertext, unusable values' ciphertext, the staged person's own keys, and whether the rest
+    was computed: not for a rejected row, nor one unchanged since an earlier import."""
+    parts = _row_parts(row)
     identity = row.identity
     if identity is None:
-        return (row.line, "", "", (), None, None, (), False)
+        return (*parts, "", "", (), None, None, (), False)  # type: ignore[return-value]
     digest = content_hash(row, dict(extra))
     if imported.get(row.row_id or digest) == digest:
-        return (row.line, digest, "", (), None, None, (), False)
+        return (*parts, digest, "", (), None, None, (), False)  # type: ignore[return-value]
     hasher = memo(ssn_lookup)
     keys = tuple(query_keys(identity, hasher))
     ssn_hash = hasher(identity.ssn) if identity.ssn else ""
-    sealed = seal(person_data(row))
+    sealed = seal_values(identity.ssn, row.unusable_raw)  # `seal(person_data(row))`
     own = tuple(record_keys(staged_identity(identity, state_id="", ssn_hash=ssn_hash), ssn_lookup))
-    return (
-        row.line,
+    return (  # type: ignore[return-value]
+        *parts,
         digest,
         ssn_hash,
         keys,
@@ -131,20 +166,24 @@ def prepare(row: Row, extra: Mapping[str, str], imported: Mapping[str, str]) -> 
 
 
 def _failed(row: Row) -> Sent:
-    return (row.line, "", "", (), None, None, (), None)
+    return (*_row_parts(row), "", "", (), None, None, (), None)  # type: ignore[return-value]
 
 
-def _received(row: Row, sent: Sent) -> Prepared | None:
-    line, digest, ssn_hash, keys, ssn_ciphertext, problems_ciphertext, own_keys, ready = sent
-    if line != row.line:  # never: both read the same file the same way
-        raise PrepareFailed(f"the row-preparing process is out of step (line {line}, not {row.line})")
+@sensitive_variables()
+def _received(sent: Sent) -> tuple[Row, Prepared | None]:
+    """The row the child read (built here once: never read or checked again) and what it
+    computed for it; None for a row it failed on."""
+    (line, row_id, error, values, problems, raw, reasons, digest, ssn_hash, keys, ssn_ciphertext,
+     problems_ciphertext, own_keys, ready) = sent  # fmt: skip
+    identity = Identity(*values) if values is not None else None
+    row = Row(line, row_id, identity, error, problems, raw, reasons)
     if ready is None:
-        return None
+        return row, None
     if not ready:
-        return Prepared(row, digest)
-    ssn = row.identity.ssn if row.identity is not None else ""
+        return row, Prepared(row, digest)
+    ssn = identity.ssn if identity is not None else ""
     sealed = Sealed(ssn_ciphertext, ssn_hash or None, ssn[-4:] if ssn else "", problems_ciphertext)
-    return Prepared(row, digest, ssn_hash, keys, sealed, own_keys)
+    return row, Prepared(row, digest, ssn_hash, keys, sealed, own_keys)
 
 
 class PrepareFailed(RuntimeError):
@@ -205,7 +244,7 @@ def _produce(path: Path, extra: Mapping[str, str], receive, send, queue, parent:
             return
         chunk: list[Sent] = []
         with open_csv(path) as handle:
-            for row in read(handle):
+            for row in read(handle, agency_file=True):
                 try:
                     chunk.append(prepare(row, extra, imported))
                 except Exception:  # noqa: BLE001 - this row is the import process's to do (and to report)
@@ -237,6 +276,7 @@ class Preparer:
     however (the end, an exception, Ctrl-C)."""
 
     def __init__(self, path: Path, *, extra: Mapping[str, str]) -> None:
+        self.path = path
         context = multiprocessing.get_context("fork")
         self.queue = context.Queue(maxsize=QUEUED)
         receive, self.send = context.Pipe(duplex=False)
@@ -270,13 +310,14 @@ class Preparer:
         self.queue.close()
         self.queue.cancel_join_thread()
 
-    def rows(self, rows: Iterable[Row], imported: Mapping[str, str]) -> Iterator[tuple[Row, Prepared | None]]:
-        """`rows` (the caller's own reading of the file), each with what the child computed for
-        it, in order; None for a row the child failed on, and for every row from the one where
-        the child failed, ended or fell out of step (the child is then stopped, and the import
-        process does that work itself: no row is lost). `imported`: the rows imported before
-        (row key → content hash), as the importer's preload read them; a copy goes to the child."""
-        rows = iter(rows)
+    def rows(self, imported: Mapping[str, str]) -> Iterator[tuple[Row, Prepared | None]]:
+        """The rows of the file, in order, as the child read and checked them (the import
+        process does not read them again), each with what the child computed for it: None for
+        a row it failed on. From the row where the child failed or ended, the import process
+        reads the rest of the file itself (each with None; the child is stopped): no row is lost
+        or given twice. `imported`: the rows imported before (row key → content hash), as the
+        importer's preload read them; a copy goes to the child."""
+        last = 0  # the line of the last row given
         try:
             try:
                 self.send.send(dict(imported))
@@ -284,19 +325,24 @@ class Preparer:
                 raise PrepareFailed(type(exc).__name__) from None
             finally:
                 self.send.close()
-            yield from self._paired(rows)
+            for row, prepared in self._from_child():
+                last = row.line
+                yield row, prepared
+            return
         except PrepareFailed as exc:
             # The kind of failure only (an exception's message could quote a row's value).
-            last = (str(exc).strip().splitlines() or [""])[-1]
+            text = (str(exc).strip().splitlines() or [""])[-1]
             logger.warning(
                 "the row-preparing process failed (%s); the import process prepares the rest itself",
-                last.split(":", 1)[0],
+                text.split(":", 1)[0],
             )
             self.close()
-        for row in rows:  # none, unless the child failed
-            yield row, None
+        with open_csv(self.path) as handle:
+            for row in read(handle, agency_file=True):
+                if row.line > last:
+                    yield row, None
 
-    def _paired(self, rows: Iterator[Row]) -> Iterator[tuple[Row, Prepared | None]]:
+    def _from_child(self) -> Iterator[tuple[Row, Prepared | None]]:
         while True:
             try:
                 chunk = self.queue.get(timeout=1.0)
@@ -310,16 +356,8 @@ class Preparer:
                 ended = f"the row-preparing process ended (exit code {self.child.exitcode})"
                 raise PrepareFailed(ended) from None
             if chunk is None:
-                break
+                return
             if isinstance(chunk, _Failure):
                 raise PrepareFailed(chunk.text)
             for sent in chunk:
-                row = next(rows, None)
-                if row is None:
-                    raise PrepareFailed("the row-preparing process read more rows than the file has")
-                try:
-                    prepared = _received(row, sent)
-                except PrepareFailed:
-                    yield row, None  # this row too, then the rest
-                    raise
-                yield row, prepared
+                yield _received(sent)

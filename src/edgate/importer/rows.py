@@ -202,10 +202,11 @@ def identifies_someone(identity: Identity) -> bool:
 
 
 @sensitive_variables()
-def parse(raw: dict[str, str]) -> Parsed:
+def parse(raw: dict[str, str], *, agency_file: bool = False) -> Parsed:
     """Every column cleaned; a bad value makes its field unusable (empty in the Identity, named
     in `unusable`, its raw text kept aside), never the row. Raises RowError only when nothing
-    usable identifies a person."""
+    usable identifies a person. `agency_file`: the Identity's (True for a row of a file being
+    imported, the query the matcher then sees)."""
     values: dict[str, object] = {}
     bad: list[tuple[str, str, Unusable]] = []
     for column, limit, clean in _COLUMNS:
@@ -225,11 +226,15 @@ def parse(raw: dict[str, str]) -> Parsed:
             values["dob_digits"] = problem.digits
         bad.append((column, value, problem))
     if not bad:
-        identity = Identity(**values)  # type: ignore[arg-type]
+        identity = Identity(**values, agency_file=agency_file)  # type: ignore[arg-type]
         if not identifies_someone(identity):
             raise RowError("no usable name, SSN or state ID (first_name, last_name: both empty)")
         return Parsed(identity)
-    identity = Identity(**values, unusable=frozenset(column for column, _, _ in bad))  # type: ignore[arg-type]
+    identity = Identity(
+        **values,  # type: ignore[arg-type]
+        unusable=frozenset(column for column, _, _ in bad),
+        agency_file=agency_file,
+    )
     problems = tuple(f"{column}: {problem.words}" for column, _, problem in bad)
     if not identifies_someone(identity):
         raise RowError(f"no usable name, SSN or state ID ({'; '.join(problems)})")
@@ -241,7 +246,9 @@ def parse(raw: dict[str, str]) -> Parsed:
     )
 
 
-def read(handle: TextIO) -> Iterator[Row]:
+def read(handle: TextIO, *, agency_file: bool = False) -> Iterator[Row]:
+    """The rows of a person file, in order. `agency_file`: True for `edgate import` (each row's
+    Identity is then the matcher's query as it is, built once), False for `edgate link`."""
     reader = csv.DictReader(handle)
     if reader.fieldnames is None:
         return
@@ -253,7 +260,7 @@ def read(handle: TextIO) -> Iterator[Row]:
             yield Row(line, row_id, None, "row: more cells than the header has columns")
             continue
         try:
-            parsed = parse(raw)
+            parsed = parse(raw, agency_file=agency_file)
         except RowError as exc:
             yield Row(line, row_id, None, str(exc))
             continue

@@ -9,7 +9,9 @@ With an organization, exact and new rows also get a staff directory entry there.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -74,6 +76,39 @@ def person_data(row: Row, **overrides: str) -> PersonData:
     return PersonData(**fields | overrides)
 
 
+def _as_typed(identity: Identity) -> Identity:
+    """What the case keeps of the row (its submission, encrypted): the values, not where the
+    query came from (as it always has been)."""
+    return replace(identity, agency_file=False) if identity.agency_file else identity
+
+
+@sensitive_variables()
+def person_values(row: Row, *, state_id: str, ssn: bool = True) -> tuple[Any, ...]:
+    """`person_data(row, state_id=state_id)`'s values in `PersonData`'s field order (with
+    `ssn=False`, its SSN left out: sealed already), without building one: the bulk import
+    sends them to its writer process, which builds the PersonData (a test compares both)."""
+    identity = row.identity
+    assert identity is not None
+    return (
+        identity.first_name,
+        identity.last_name,
+        identity.middle_name,
+        identity.former_last_name,
+        identity.date_of_birth,
+        identity.ssn if ssn else "",
+        identity.street,
+        identity.city,
+        identity.state,
+        identity.postcode,
+        identity.email,
+        identity.phone,
+        state_id,
+        dict(row.reasons),
+        dict(row.unusable_raw),
+        identity.dob_digits,
+    )
+
+
 def _unusable(row: Row) -> str:
     return "; ".join(row.problems)
 
@@ -127,13 +162,14 @@ def _import_row(
                 case=previous.case.reference if previous.case else "",
                 unusable=_unusable(row),
             )
-        decision = matching.match(replace(identity, agency_file=True))  # a row of an agency's file
+        # A row of an agency's file (`rows.read(…, agency_file=True)` gives it so already).
+        decision = matching.match(identity if identity.agency_file else replace(identity, agency_file=True))
         case = None
         username = ""
         if decision.outcome == Outcome.PARTIAL:
             person = Person.objects.get(pk=decision.candidate_id)
             case = matching.do_open_case(
-                person=person, query=identity, decision=decision, source=source, ctx=ctx
+                person=person, query=_as_typed(identity), decision=decision, source=source, ctx=ctx
             )
             result = "conflict"
         elif decision.outcome == Outcome.EXACT:
@@ -183,9 +219,6 @@ UNUSABLE = "with unusable fields"
 
 
 REPORT_FIELDS = tuple(RowResult.__dataclass_fields__)
-
-
-def as_report_row(result: RowResult) -> dict[str, Any]:
-    # What asdict() gives for these flat str/int fields, without its recursive copying (a
-    # million rows).
-    return {name: getattr(result, name) for name in REPORT_FIELDS}
+# A row of the report, in REPORT_FIELDS' order, in one C call (a million rows): what a
+# DictWriter wrote from asdict(), without the dict.
+report_values: Callable[[RowResult], tuple[Any, ...]] = attrgetter(*REPORT_FIELDS)

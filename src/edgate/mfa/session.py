@@ -33,6 +33,13 @@ def is_due(request: HttpRequest) -> bool:
     return bool(request.session.get(DUE)) and not request.user.is_verified()  # type: ignore[union-attr]
 
 
+def is_owed(request: HttpRequest) -> bool:
+    """Privileged now and not verified, whatever the sign-in marked (DUE): someone appointed
+    during their session owes it too. A query; asked only where a code for an application is
+    at stake (single sign-on's authorization endpoint)."""
+    return not request.user.is_verified() and is_privileged(request.user)  # type: ignore[union-attr, arg-type]
+
+
 def has_device(request: HttpRequest) -> bool:
     return user_has_device(request.user, confirmed=True)
 

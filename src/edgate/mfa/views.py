@@ -114,8 +114,10 @@ def skip(request: HttpRequest) -> HttpResponse:
 @sensitive_variables()
 def enrol(request: HttpRequest) -> HttpResponse:
     next_url = _next(request)
-    if not request.session.get(session.DUE) or request.user.is_verified():  # type: ignore[union-attr]
-        return redirect(next_url or settings.LOGIN_REDIRECT_URL)  # only privileged sessions enrol
+    # Only privileged sessions enrol: marked at sign-in, or privileged since (appointed during the
+    # session, and sent here by single sign-on's authorization endpoint).
+    if request.user.is_verified() or not (request.session.get(session.DUE) or session.is_owed(request)):  # type: ignore[union-attr]
+        return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     if session.has_device(request):
         return redirect(_with_next(reverse("mfa:verify"), next_url))
     # The secret lives in the session until confirmed: nothing is written for a page view.

@@ -61,8 +61,15 @@ class Sealed:
 def seal(data: PersonData) -> Sealed:
     """The encrypted and hashed parts of a new person (as `Person.set_ssn` and
     `Person.set_data_problems` make them)."""
-    ssn = data.ssn or None
-    raw = dict(data.unusable_raw)
+    return seal_values(data.ssn, data.unusable_raw)
+
+
+@sensitive_variables()
+def seal_values(ssn_or_blank: str, unusable_raw: Mapping[str, str]) -> Sealed:
+    """`seal` of a PersonData with this SSN and these unusable raw values, without one (the
+    bulk import's row-preparing process: a row at a time)."""
+    ssn = ssn_or_blank or None
+    raw = dict(unusable_raw)
     return Sealed(
         ssn_ciphertext=crypto.encrypt(ssn) if ssn else None,
         ssn_hash=ssn_lookup(ssn) if ssn else None,

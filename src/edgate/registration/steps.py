@@ -177,6 +177,12 @@ PAGE_TITLES = tuple(STEPS[s].title for s in PAGES)
 EXPIRED = _lazy(
     "Your registration expired after a period without activity, so it was cleared. Please start again."
 )
+# Page 1 was sent twice (a double click): the registration went on with the second one, in
+# another tab or window of this browser, or in the page it showed last (flow.held_elsewhere).
+ELSEWHERE = _lazy(
+    "Your registration continues in another tab or window of this browser. Continue it there, or "
+    "start again here."
+)
 
 
 def page_context(step: Step, run: Run) -> dict[str, Any]:
@@ -230,6 +236,7 @@ GRAPH = Graph(
     steps=STEPS,
     templates="registration",
     expired=EXPIRED,
+    elsewhere=ELSEWHERE,
     pages=tuple(PAGES),
     context=page_context,
     create_on_submit=True,

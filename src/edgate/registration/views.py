@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from edgate.accounts import signin
 from edgate.audit.record import record_throttle_alert
 from edgate.core import conf, throttle
 from edgate.core import flow as engine
@@ -35,6 +36,16 @@ def restart(request: HttpRequest) -> HttpResponse:
 
 class StepView(FlowView):
     graph = GRAPH
+
+    def get(self, request: HttpRequest, step: str) -> HttpResponse:
+        response = super().get(request, step)
+        if self.step.name in (State.CREATED, State.SETUP_DONE) and response.status_code == 200:
+            # "Your Profile is ready" has just shown this browser its User Name: the sign-in
+            # page its "Sign in" button leads to is given it (once, by the session).
+            profile = flows.profile_of(self.run.data)
+            if profile is not None:
+                signin.offer_username(request, profile.username)
+        return response
 
     def post(self, request: HttpRequest, step: str) -> HttpResponse:
         if self.step.name == State.EXACT:

@@ -4,8 +4,8 @@ Profile's last sign-in on any device), `amr` (RFC 8176) and `acr`.
 
 A session that passed its second factor (django-otp's `is_verified()`) says `pwd otp mfa` and
 ACR_SECOND_FACTOR; any other says `pwd` and ACR_PASSWORD. A privileged session that owes its
-second factor and went on without it gets no code at all (mfa/middleware.py holds the
-authorization endpoint for it, as it holds the admin site).
+second factor (went on without it, or was appointed since signing in) gets no code at all
+(sso/views.py AuthorizeView._check_privileged holds it, as mfa/middleware.py holds the admin site).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from oauth2_provider.settings import oauth2_settings
 from edgate.core import conf
 
 from . import authn, consent
-from .models import TokenFamily
+from .models import CodeSignIn, TokenFamily
 
 
 def code_digest(code: str) -> str:
@@ -103,4 +103,12 @@ def purge_ended(now: datetime | None = None) -> int:
     longer, so an access token of an ended family stays refused until it expires itself."""
     kept = timedelta(seconds=oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
     deleted, _ = TokenFamily.objects.filter(ends_at__lt=(now or timezone.now()) - kept).delete()
+    return deleted
+
+
+def purge_orphaned_sign_ins() -> int:
+    """CodeSignIn rows whose code is gone without them: a node still on the code before that
+    table (a rolling upgrade) exchanged or cleared the code, not knowing of the row (no
+    constraint in the database holds it back: sso.0006). `edgate cleanup`."""
+    deleted, _ = CodeSignIn.objects.exclude(grant_id__in=Grant.objects.values("pk")).delete()
     return deleted

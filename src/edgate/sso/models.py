@@ -87,9 +87,10 @@ class TokenFamily(models.Model):
     ends_at = models.DateTimeField(db_index=True)  # no refresh at or after this moment
     # How the person signed in to the portal session that authorized the code (CodeSignIn),
     # told again in the ID token of every refresh. Null for families begun before these were
-    # kept (the library's Profile.last_login is used for them, as it was).
+    # kept (the library's Profile.last_login is used for them, as it was). Both have a database
+    # default: a node still on the code before them inserts rows naming neither (docs/deploy.md).
     auth_time = models.DateTimeField(null=True, blank=True)
-    amr = models.CharField(max_length=40, blank=True)
+    amr = models.CharField(max_length=40, blank=True, default="", db_default="")
 
     def __str__(self) -> str:
         return str(self.family)
@@ -101,9 +102,14 @@ class CodeSignIn(models.Model):
     `pwd`, or `pwd otp mfa` once the session passed its second factor). The ID token's
     `auth_time`, `amr` and `acr` come from here; the code exchange copies it to the family
     (TokenFamily) for refreshes. Goes with its code (django-oauth-toolkit deletes a code once
-    exchanged, or `edgate cleartokens` once expired)."""
+    exchanged, or `edgate cleartokens` once expired).
 
-    grant = models.OneToOneField(Grant, on_delete=models.CASCADE, related_name="+")
+    No foreign-key constraint in the database: a node still on the code before this table
+    (rolling upgrade, docs/deploy.md) deletes an exchanged code without knowing of its row here,
+    and the constraint would fail that exchange at commit. Such a row is left without its code
+    (harmless: code ids are never reused) until `edgate cleanup` removes it (purge_orphaned)."""
+
+    grant = models.OneToOneField(Grant, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     auth_time = models.DateTimeField()
     amr = models.CharField(max_length=40)
 

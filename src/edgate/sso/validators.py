@@ -206,7 +206,7 @@ class EdgateValidator(OAuth2Validator):
 
     def validate_silent_login(self, request: Any) -> bool:
         """A signed-in, active Profile. A privileged session that still owes its second factor
-        never gets here: SecondFactorMiddleware holds every page but its own first."""
+        is answered login_required after this (views.AuthorizeView._check_privileged)."""
         browser = current_request.get()
         user = getattr(browser, "user", None)
         return bool(user is not None and user.is_authenticated and user.status == Status.ACTIVE)

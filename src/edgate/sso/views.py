@@ -24,6 +24,7 @@ from oauthlib.openid.connect.core.exceptions import LoginRequired
 from edgate.accounts import signin
 from edgate.core import conf
 from edgate.core.context import ctx_from_request
+from edgate.core.middleware import SECOND_FACTOR_OWED
 
 from . import access, actions, authn, consent
 from .tokens import end_tokens
@@ -37,7 +38,8 @@ class ConsentLapsed(Exception):
 
 class SecondFactorWanted(Exception):
     """The client asked for a second factor (acr_values) this session has not passed, and the
-    person has one: their code page, then back here."""
+    person has one; or the person is privileged and has not passed theirs: their code page,
+    then back here."""
 
 
 class SignInAgain(Exception):
@@ -117,8 +119,16 @@ class AuthorizeView(dot.AuthorizationView):
         self._check_access(credentials)
         if request.user.is_authenticated:
             self._check_recent_sign_in(request, credentials)
+            self._check_privileged(request, credentials)
             self._check_second_factor(request, credentials)
         return scopes, credentials
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The consent page's answer: a privileged session that has not passed its second
+        factor (appointed since the page was shown) gets no code either."""
+        if getattr(request, SECOND_FACTOR_OWED, False):
+            return self._to_second_factor(request)
+        return super().post(request, *args, **kwargs)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
@@ -128,16 +138,36 @@ class AuthorizeView(dot.AuthorizationView):
         except SignInAgain:
             return self.sign_in_again()
         except SecondFactorWanted:
-            query = urlencode({"next": request.get_full_path()})
-            return HttpResponseRedirect(f"{reverse('mfa:verify')}?{query}")
+            return self._to_second_factor(request)
+
+    @staticmethod
+    def _to_second_factor(request: HttpRequest) -> HttpResponse:
+        query = urlencode({"next": request.get_full_path()})
+        return HttpResponseRedirect(f"{reverse('mfa:verify')}?{query}")
+
+    def _check_privileged(self, request: HttpRequest, credentials: dict[str, Any]) -> None:
+        """A privileged person passes the second factor before any application gets a code
+        (docs/sso.md), whether the sign-in marked the session (mfa/session.py DUE) or they were
+        appointed since, and whether or not they chose to go on without their privileges:
+        their code page (then back here), or, with prompt=none, login_required to the client
+        (never a page). SecondFactorMiddleware says whether the session owes it; the endpoint
+        holds it itself. With prompt=login the sign-in page comes first, and the way back is
+        held."""
+        if not getattr(request, SECOND_FACTOR_OWED, False):
+            return
+        prompt = request.GET.get("prompt", "").split()
+        if "none" in prompt:
+            self._refuse_silently(credentials, "second_factor")
+        if "login" not in prompt:
+            raise SecondFactorWanted
 
     def _check_second_factor(self, request: HttpRequest, credentials: dict[str, Any]) -> None:
         """acr_values naming the second factor and not the password alone: a session that has
         not passed its second factor is sent to its code page (a person who has one), or the
         client is answered access_denied (a person who has none), or login_required
         (prompt=none). Other acr_values ask for nothing more: the password is enough, and the
-        ID token's acr says what was done. (A privileged session that skipped a due second
-        factor never gets here: SecondFactorMiddleware holds this endpoint for it.)"""
+        ID token's acr says what was done. (A privileged session without its second factor
+        never gets here: _check_privileged holds it first.)"""
         wanted = request.GET.get("acr_values", "").split()
         if authn.ACR_SECOND_FACTOR not in wanted or authn.ACR_PASSWORD in wanted:
             return
@@ -163,7 +193,8 @@ class AuthorizeView(dot.AuthorizationView):
         try:
             if max_age is not None and not (max_age.isascii() and max_age.isdigit()):
                 raise ValueError("max_age is a non-negative whole number of seconds")
-            since = [time.time() - int(max_age)] if max_age is not None else []
+            # Any session signed in since 1970 meets a longer one (and a float takes no 400 digits).
+            since = [time.time() - min(int(max_age), int(time.time()))] if max_age is not None else []
             since += [float(after)] if after is not None else []
         except ValueError:
             raise self._redirected(
@@ -179,8 +210,8 @@ class AuthorizeView(dot.AuthorizationView):
         raise SignInAgain
 
     def _refuse_silently(self, credentials: dict[str, Any], reason: str) -> None:
-        """prompt=none, and this session will not do (too old, or not the person the client
-        named): login_required, audited."""
+        """prompt=none, and this session will not do (too old, without the second factor the
+        person or the client needs): login_required, audited."""
         client = Client.objects.filter(client_id=credentials.get("client_id")).first()
         access.record_refusal(self.request, client, reason=reason)
         raise self._redirected(LoginRequired(state=credentials.get("state")), credentials)
@@ -189,7 +220,21 @@ class AuthorizeView(dot.AuthorizationView):
     def _redirected(error: Any, credentials: dict[str, Any]) -> OAuthToolkitError:
         return OAuthToolkitError(error=error, redirect_uri=credentials.get("redirect_uri"))
 
-    def sign_in_again(self) -> HttpResponse:
+    def handle_no_permission(self) -> HttpResponse:
+        """A signed-out browser: the sign-in page. With prompt=login or max_age, the way back
+        is rewritten as for a signed-in one (sign_in_again): that sign-in meets them, and
+        max_age=0 (or one shorter than the password and the code take) would otherwise send
+        the person round the sign-in page a second time. prompt=none: the library's
+        login_required; a max_age that is not a number is answered after the sign-in."""
+        prompt = self.request.GET.get("prompt", "").split()
+        max_age = self.request.GET.get("max_age", "")
+        if not {"none", "create"} & set(prompt) and (
+            "login" in prompt or (max_age.isascii() and max_age.isdigit())
+        ):
+            return self.sign_in_again(again=False)
+        return super().handle_no_permission()
+
+    def sign_in_again(self, *, again: bool = True) -> HttpResponse:
         """prompt=login, or a session older than max_age: the portal's sign-in page, shown even
         to a signed-in person (`again`), then back here. The session is not ended first: a link
         from any site must not sign the person out; it is replaced only by the new sign-in.
@@ -207,7 +252,7 @@ class AuthorizeView(dot.AuthorizationView):
         query = [(name, value) for name, value in query if name != "prompt" or value]
         query.append((authn.LOGIN_AFTER, f"{time.time():.3f}"))
         next_url = f"{self.request.path}?{urlencode(query)}"
-        login_url = f"{resolve_url(self.get_login_url())}?again=1"
+        login_url = resolve_url(self.get_login_url()) + ("?again=1" if again else "")
         return redirect_to_login(next_url, login_url, self.get_redirect_field_name())
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]

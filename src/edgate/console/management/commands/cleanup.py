@@ -27,7 +27,8 @@ class Command(BaseCommand):
     help = (
         "Remove expired sessions, flows, throttle counters and delay markers, near-match counts past "
         "their window, activation codes spent more than 30 days ago, the records of single sign-on "
-        "token families that have ended and single sign-on consents that have lapsed; write the "
+        "token families that have ended, the sign-in records of codes an older node removed and single "
+        "sign-on consents that have lapsed; write the "
         "number of flow refusal events a past minute did not record one by one (the site's ceiling) "
         "if no later refusal has (run hourly: deploy/systemd/edgate-cleanup.timer)."
     )
@@ -41,11 +42,13 @@ class Command(BaseCommand):
         spent = codes.purge_spent()
         near = near_matches.purge_expired()
         ended = families.purge_ended()
+        orphaned = families.purge_orphaned_sign_ins()
         lapsed = consent.purge_lapsed()
         self.stdout.write(
             f"Removed {flows} expired flows, {counters} expired throttle counters, "
             f"{spent} spent activation codes, {near} near-match counts past their window, "
-            f"{ended} ended token families, {lapsed} lapsed single sign-on consents and "
+            f"{ended} ended token families, {orphaned} sign-in records of codes already gone, "
+            f"{lapsed} lapsed single sign-on consents and "
             f"{sessions} expired sessions."
         )
         for summary in suppressed:

@@ -12,7 +12,7 @@ from edgate.directory.models import Organization
 from edgate.importer import prepare
 from edgate.importer.bulk import BulkImporter
 from edgate.importer.rows import open_csv, read
-from edgate.importer.service import UNUSABLE, RowResult, as_report_row, import_row, summary
+from edgate.importer.service import REPORT_FIELDS, UNUSABLE, RowResult, import_row, report_values, summary
 
 
 class DryRunRollback(Exception):
@@ -61,14 +61,15 @@ class Command(BaseCommand):
         role_title = options["role_title"]
         counts: Counter[str] = Counter()
         with open_csv(path) as handle, report.open("w", newline="", encoding="utf-8") as out:
-            writer = csvsafe.DictWriter(out, fieldnames=list(RowResult.__dataclass_fields__))
-            writer.writeheader()
+            # A row of the report is the RowResult's fields in order (what a DictWriter of them wrote).
+            writer = csvsafe.writer(out)
+            writer.writerow(REPORT_FIELDS)
 
             def report_row(result: RowResult) -> None:
                 counts[result.result] += 1
                 if result.unusable and result.result != "rejected":
                     counts[UNUSABLE] += 1
-                writer.writerow(as_report_row(result))
+                writer.writerow(report_values(result))
 
             total = count_rows(path)
             # A real run commits row by row (or batch by batch), so an interrupted import keeps
@@ -93,20 +94,21 @@ class Command(BaseCommand):
                                 if options["dry_run"] or total < prepare.MIN_ROWS
                                 else prepare.Preparer(path, extra=bulk.extra)
                             )
-                            with ahead or nullcontext():
+                            with ahead or nullcontext(), bulk.full_collections_per_batch():
                                 bulk.preload()
                                 if ahead is None:
-                                    for row in progress(read(handle), total=total):
+                                    for row in progress(read(handle, agency_file=True), total=total):
                                         bulk.add(row)
                                 else:
-                                    prepared = ahead.rows(read(handle), bulk.imported)
+                                    # The rows as the child read and checked them: not again here.
+                                    prepared = ahead.rows(bulk.imported)
                                     for row, item in progress(prepared, total=total):
                                         bulk.add(row, item)
                             bulk.finish()
                         finally:
                             bulk.close()
                     else:
-                        for row in progress(read(handle), total=total):
+                        for row in progress(read(handle, agency_file=True), total=total):
                             report_row(
                                 import_row(
                                     row,
