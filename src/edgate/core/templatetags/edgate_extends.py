@@ -1,7 +1,7 @@
 """`{% extends %}` without walking the base template at every render.
 
 Django's `ExtendsNode.render` finds the root template's `{% block %}` nodes by walking its whole
-node tree (`get_nodes_by_type(BlockNode)`) every time a page that extends it is rendered: ~130
+node tree (`get_nodes_by_type(BlockNode)`) every time a page that extends it is rendered: ~150
 calls for `core/base.html` and the pages on it, ~4% of a cheap page. A compiled template never
 changes, and the cached loader keeps it, so the root's blocks are found once per compiled
 template and kept on it. Everything else is Django's (5.2) render as written. Installed for every
