@@ -104,6 +104,26 @@ def test_a_node_on_the_code_before_the_flow_browser_columns_can_still_make_flows
     Flow.objects.filter(pk=row.pk).delete()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_node_on_the_code_before_spanish_role_names_can_still_add_a_role() -> None:
+    """directory.0003 added AppRole.name_es; 0004 gives it a database default, so an INSERT
+    from a node still on the previous code (it names only the columns it knows) does not fail
+    during a rolling upgrade (docs/deploy.md)."""
+    from django.db import connection
+
+    from edgate.directory.models import Application, AppRole
+
+    app = Application.objects.create(code="oldnode", name="Old node's application")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO directory_approle (application_id, code, name) VALUES (%s, 'viewer', 'Viewer')",
+            [app.pk],
+        )
+    role = AppRole.objects.get(application=app, code="viewer")
+    assert role.name_es == "" and role.shown_name == "Viewer"
+    app.delete()
+
+
 # The tables a bulk import writes: what each row pays for (docs/matching.md §7).
 IMPORT_TABLES = ("people_person", "audit_auditevent", "accounts_profile", "importer_importedrow")
 

@@ -141,8 +141,9 @@ class AppRole(models.Model):
     code = models.CharField(max_length=40)
     name = models.CharField(max_length=80)
     # The name on Spanish pages (the consoles, My applications); blank: the English one, marked
-    # lang="en". As an application's (Application.name_es).
-    name_es = models.CharField("name (Spanish)", max_length=80, blank=True)
+    # lang="en". As an application's (Application.name_es). A database default, so a node still
+    # on the code before this column can add a role during a rolling upgrade (docs/deploy.md).
+    name_es = models.CharField("name (Spanish)", max_length=80, blank=True, default="", db_default="")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["application", "code"], name="role_code_per_app")]
