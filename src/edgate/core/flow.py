@@ -286,9 +286,9 @@ def suspicious(graph: Graph, flow_id: str) -> str | None:
 
 def unsaved(graph: Graph, flow_id: str) -> Flow:
     """The flow a pending id stands for, as its first page shows it: at the first step, no
-    data, nothing written."""
+    data, nothing written, nothing encrypted (`create` encrypts its empty data when it saves)."""
     flow = Flow(id=flow_id, kind=graph.kind, state=graph.first, expires_at=timezone.now() + ttl())
-    flow.data = {}
+    flow._data = {}
     return flow
 
 
@@ -301,6 +301,7 @@ def create(request: HttpRequest, graph: Graph, flow_id: str) -> Flow | None:
     """The row of a pending flow, owned by this session; None if that id was taken already
     (a double submission, or a page 1 shared with another browser)."""
     flow = unsaved(graph, flow_id)
+    flow.data = {}  # the row's data encrypted, as every row's is
     flow.browser, flow.address = _browser(request), _address(request)
     flow.submission = _submission(request)
     try:
