@@ -63,8 +63,8 @@ class Refused(Exception):  # noqa: N818 - a refusal, read as a noun like Django'
 @dataclass(frozen=True)
 class Stay:
     """A handler's answer when the submission is refused inside its transaction (a wrong hint
-    answer, a wrong code): what it wrote (the audit event of the failure) is kept, the flow
-    stays where it is, and the page shows `message` next to `field`."""
+    answer, a wrong code): what it wrote (the audit event of the failure, and `run.data`) is
+    kept, the flow stays where it is, and the page shows `message` next to `field`."""
 
     message: str
     field: str | None = None
@@ -625,7 +625,7 @@ def advance(
                 return {stayed.field or "__all__": [str(stayed.message)]}
 
             page = refused_page(step, typed or {}, errors, retry_after=result.retry_after)
-            _save(row, row.state, data | {PAGE_KEY: page.as_data()})
+            _save(row, row.state, run.data | {PAGE_KEY: page.as_data()})
             return result
         graph.check(step.name, result)
         _save(row, result, run.data)
