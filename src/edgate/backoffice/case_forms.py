@@ -243,7 +243,7 @@ class RouteForm(UswdsForm):
         help_text=_("The 8-digit codes, separated by commas or spaces."),
         error_messages={"required": _("Enter at least one organization code.")},
     )
-    reason = reason_field(_("Reason"), _("Why the case goes to these organizations."))
+    reason = reason_field(_("Reason for reassigning"), _("Why the case goes to these organizations."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Shown on the case page beside the resolve form, which has a `reason` too: ids of their
