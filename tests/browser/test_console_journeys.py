@@ -200,7 +200,9 @@ def test_partial_match_escalated_by_the_administrator_corrected_by_customer_serv
     expect(agent.get_by_role("heading", level=1)).to_have_text(f"Case {reference}")
     agent.get_by_text(re.compile(r"^Same person:")).click()
     fill_date_of_birth(agent, typed.date_of_birth)
-    agent.get_by_label("Reason", exact=True).fill("Checked the hiring file: the record's date of birth was mistyped")
+    agent.get_by_label("Reason", exact=True).fill(
+        "Checked the hiring file: the record's date of birth was mistyped"
+    )
     agent.get_by_role("button", name="Resolve the case").click()
     expect(agent.get_by_test_id("case-status")).to_have_text("Resolved")
     expect(agent.get_by_test_id("case-outcome")).to_contain_text("Same person")
