@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from edgate.accounts.models import Status
 from edgate.audit.models import AuditEvent, EventType
+from edgate.core import crypto
 from edgate.core import flow as engine
 from edgate.core.flowview import flow_adopted
 from edgate.core.models import Flow
@@ -48,6 +49,19 @@ def test_showing_page_one_writes_no_flow_and_no_session() -> None:
         direct = Client().get(step("identity"))  # page 1 opened directly: an id of its own
         assert direct.status_code == 200 and engine.is_pending(direct.context["flow_id"])
     assert Flow.objects.count() == 0 and Session.objects.count() == 0
+
+
+def test_showing_page_one_encrypts_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its flow has no data yet: nothing to encrypt until the first submission saves the row."""
+    encrypted = []
+    real = crypto.encrypt_json
+    monkeypatch.setattr(crypto, "encrypt_json", lambda value: encrypted.append(value) or real(value))
+    client = Client()
+    address, pending = open_page1(client)
+    assert client.get(address).status_code == 200
+    assert encrypted == []
+    client.post(address, {"flow": pending, **someone("Oona", "Brandvold").identity_post()})
+    assert encrypted and crypto.decrypt_json(Flow.objects.get(pk=pending).data_ciphertext)
 
 
 def test_the_first_post_makes_the_row_under_the_pages_id_and_back_finds_it() -> None:

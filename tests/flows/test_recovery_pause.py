@@ -90,7 +90,9 @@ def test_customer_service_sees_the_pause_beside_the_status(profile: Profile) -> 
 def test_a_question_never_chosen_leads_back_to_check_the_user_name(profile: Profile) -> None:
     """A mistyped User Name is shown a decoy question (no User Name enumeration): the page
     offers the way back to everyone, in both languages, and it starts a new recovery."""
-    link = re.compile(r'<a class="usa-link edgate-tap" href="/recover/" data-testid="check-username">([^<]+)</a>')
+    link = re.compile(
+        r'<a class="usa-link edgate-tap" href="/recover/" data-testid="check-username">([^<]+)</a>'
+    )
     for username in (profile.username, "no-such-persn"):
         found = link.search(begin(Client(), username))
         assert found and found.group(1) == "Not the question you chose? Check your User Name"
@@ -99,3 +101,17 @@ def test_a_question_never_chosen_leads_back_to_check_the_user_name(profile: Prof
     assert found and found.group(1) == "¿No es la pregunta que eligió? Revise su nombre de usuario"
     back = spanish.get("/recover/", follow=True)
     assert back.status_code == 200 and 'name="username"' in back.content.decode()
+
+
+def test_a_stranger_is_not_told_of_wrong_answers_given_in_another_browser(profile: Profile) -> None:
+    """review2 L2: the last-try warning was shown to any browser that typed the User Name,
+    telling it that four wrong answers had been given within the day before it answered anything.
+    The browser that gave them is still warned."""
+    other = Client(REMOTE_ADDR="198.51.100.7")
+    begin(other, profile.username)
+    for _ in range(3):
+        answer(other, "wrong guess")
+    assert "one more try" not in begin(Client(REMOTE_ADDR="203.0.113.9"), profile.username)
+    warned = answer(other, "wrong guess").content.decode()
+    assert "one more try" in warned
+    assert "one more try" not in begin(Client(REMOTE_ADDR="203.0.113.10"), profile.username)

@@ -185,3 +185,47 @@ def test_succeeded_is_one_round_trip_to_redis(settings, db, monkeypatch) -> None
     assert len(sent) == 1
     monkeypatch.undo()
     assert throttle.count(LIMIT, "pia") == 0 and throttle.count(address, "10.0.0.2") == 0
+
+
+def test_attempt_all_counts_each_limit_as_attempt_does(backend: str) -> None:
+    address = Limit("test_address", 2, timedelta(hours=1))
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    with time_machine.travel(start + timedelta(minutes=5), tick=False):
+        seen = [
+            throttle.attempt_all((LIMIT, "quinn"), (address, None), (address, "10.0.0.3")) for _ in range(4)
+        ]
+        assert [[a.number for a in attempts] for attempts in seen] == [
+            [1, 0, 1],
+            [2, 0, 2],
+            [3, 0, 3],
+            [4, 0, 4],
+        ]
+        assert [[a.allowed for a in attempts] for attempts in seen][-1] == [False, True, False]
+        # The first refusal of each limit trips its alert, once.
+        assert [[a.tripped for a in attempts] for attempts in seen] == [
+            [False, False, False],
+            [False, False, False],
+            [False, False, True],
+            [True, False, False],
+        ]
+        assert throttle.count(LIMIT, "quinn") == 4 and throttle.count(address, "10.0.0.3") == 4
+        assert seen[-1][0].retry_after > 0 and seen[-1][1].retry_after == 0
+        assert throttle.attempt_all((LIMIT, None)) == [throttle.Attempt(LIMIT, 0)]
+
+
+def test_attempt_all_is_one_round_trip_to_redis(settings, db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A sign-in counts its User Name's and its address's limits: one MULTI, not one each."""
+    use_redis(settings)
+    address = Limit("test_address", 5, timedelta(hours=1))
+    throttle.attempt_all((LIMIT, "rae"), (address, "10.0.0.4"))  # connection made
+    sent = []
+    real_send = redis.connection.Connection.send_packed_command
+
+    def counted(self, command, check_health=True):  # type: ignore[no-untyped-def]
+        sent.append(command)
+        return real_send(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counted)
+    mine, theirs = throttle.attempt_all((LIMIT, "rae"), (address, "10.0.0.4"))
+    assert len(sent) == 1
+    assert (mine.number, theirs.number) == (2, 2)

@@ -40,12 +40,12 @@ def test_each_random_byte_is_read_by_the_rule(monkeypatch: pytest.MonkeyPatch) -
     digit (b % 62), a byte at or above it is dropped and the next read continues."""
     import string
 
-    from edgate.accounts import actions
+    from edgate.core import crypto
 
     alphabet = string.ascii_letters + string.digits
     # Reads of 56 dropped bytes (248–255) and 8 kept ones: five of them make the 40 characters.
     reads = [bytes([*range(248, 256)] * 7 + [(i * 8 + k) * 6 % 248 for k in range(8)]) for i in range(6)]
     expected = "".join(alphabet[b % 62] for read in reads for b in read if b < 248)[:40]
     given = iter(reads)
-    monkeypatch.setattr(actions.secrets, "token_bytes", lambda n: next(given))
+    monkeypatch.setattr(crypto.secrets, "token_bytes", lambda n: next(given))
     assert unusable_password() == "!" + expected

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import string
 from collections.abc import Iterable
 
@@ -23,6 +22,7 @@ from edgate.audit.models import EventType, Outcome
 from edgate.audit.record import record_event
 from edgate.core import throttle
 from edgate.core.context import Ctx
+from edgate.core.crypto import random_string
 from edgate.people.models import Person
 
 from . import codes, hints, signals, usernames
@@ -54,15 +54,6 @@ def _allocate_and_save(profile: Profile, person: Person) -> Profile:
 
 
 _UNUSABLE_ALPHABET = string.ascii_letters + string.digits  # get_random_string's
-_UNBIASED = 256 - 256 % len(_UNUSABLE_ALPHABET)  # bytes at or above this would favour some letters
-
-
-# Each byte below _UNBIASED read as its letter or digit (b % 62), the others dropped: one C call
-# (`bytes.translate`) per read rather than a Python step per byte.
-_UNUSABLE_TABLE = bytes(
-    ord(_UNUSABLE_ALPHABET[b % len(_UNUSABLE_ALPHABET)]) if b < _UNBIASED else 0 for b in range(256)
-)
-_UNUSABLE_DROPPED = bytes(range(_UNBIASED, 256))
 
 
 def unusable_password() -> str:
@@ -70,10 +61,7 @@ def unusable_password() -> str:
     never a valid hash — drawn from one read of the system's random source. Django reads it
     once per character (`get_random_string`), and each read is a system call: 40 of them for
     each of a million pre-created Profiles was the largest single cost of a bulk import."""
-    chars = ""
-    while len(chars) < UNUSABLE_PASSWORD_SUFFIX_LENGTH:
-        chars += secrets.token_bytes(64).translate(_UNUSABLE_TABLE, _UNUSABLE_DROPPED).decode("ascii")
-    return UNUSABLE_PASSWORD_PREFIX + chars[:UNUSABLE_PASSWORD_SUFFIX_LENGTH]
+    return UNUSABLE_PASSWORD_PREFIX + random_string(UNUSABLE_PASSWORD_SUFFIX_LENGTH, _UNUSABLE_ALPHABET)
 
 
 def build_precreated_profile(*, person: Person, username: str = "", is_staff: bool = False) -> Profile:

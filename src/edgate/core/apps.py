@@ -14,3 +14,10 @@ class CoreConfig(AppConfig):
 
         conf.get()
         user_logged_in.connect(remember_sign_in_time, dispatch_uid="edgate.remember_sign_in_time")
+        # A new visitor's CSRF secret and mask, and the rotation at sign-in, from one read of the
+        # random source each rather than one per character (core/crypto.py random_string).
+        import django.middleware.csrf
+
+        from .crypto import csrf_string
+
+        django.middleware.csrf._get_new_csrf_string = csrf_string

@@ -63,8 +63,8 @@ class Refused(Exception):  # noqa: N818 - a refusal, read as a noun like Django'
 @dataclass(frozen=True)
 class Stay:
     """A handler's answer when the submission is refused inside its transaction (a wrong hint
-    answer, a wrong code): what it wrote (the audit event of the failure) is kept, the flow
-    stays where it is, and the page shows `message` next to `field`."""
+    answer, a wrong code): what it wrote (the audit event of the failure, and `run.data`) is
+    kept, the flow stays where it is, and the page shows `message` next to `field`."""
 
     message: str
     field: str | None = None
@@ -286,9 +286,9 @@ def suspicious(graph: Graph, flow_id: str) -> str | None:
 
 def unsaved(graph: Graph, flow_id: str) -> Flow:
     """The flow a pending id stands for, as its first page shows it: at the first step, no
-    data, nothing written."""
+    data, nothing written, nothing encrypted (`create` encrypts its empty data when it saves)."""
     flow = Flow(id=flow_id, kind=graph.kind, state=graph.first, expires_at=timezone.now() + ttl())
-    flow.data = {}
+    flow._data = {}
     return flow
 
 
@@ -301,6 +301,7 @@ def create(request: HttpRequest, graph: Graph, flow_id: str) -> Flow | None:
     """The row of a pending flow, owned by this session; None if that id was taken already
     (a double submission, or a page 1 shared with another browser)."""
     flow = unsaved(graph, flow_id)
+    flow.data = {}  # the row's data encrypted, as every row's is
     flow.browser, flow.address = _browser(request), _address(request)
     flow.submission = _submission(request)
     try:
@@ -624,7 +625,7 @@ def advance(
                 return {stayed.field or "__all__": [str(stayed.message)]}
 
             page = refused_page(step, typed or {}, errors, retry_after=result.retry_after)
-            _save(row, row.state, data | {PAGE_KEY: page.as_data()})
+            _save(row, row.state, run.data | {PAGE_KEY: page.as_data()})
             return result
         graph.check(step.name, result)
         _save(row, result, run.data)

@@ -51,12 +51,17 @@ ADDRESS_SUFFIX = "_address"
 _MARKER_WINDOW = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+# One attempt to count: the key, its current and previous windows' starts, the counter's life.
+Counting = tuple[str, datetime, datetime, timedelta]
+
+
 class Store(Protocol):
     def incr(self, key: str, window_start: datetime, ttl: timedelta, amount: int = 1) -> int: ...
     def get(self, key: str, window_start: datetime) -> int: ...
     def count_in(
         self, key: str, current: datetime, previous: datetime, ttl: timedelta
     ) -> tuple[int, int]: ...
+    def count_in_all(self, counts: list[Counting]) -> list[tuple[int, int]]: ...
     def clear(self, key: str, window_starts: list[datetime]) -> None: ...
     def set_until(self, key: str, until: datetime) -> None: ...
     def claim_until(self, key: str, until: datetime, now: datetime) -> datetime | None: ...
@@ -106,6 +111,9 @@ class DatabaseStore:
     def count_in(self, key: str, current: datetime, previous: datetime, ttl: timedelta) -> tuple[int, int]:
         """This attempt's number in the current window, and the previous window's count."""
         return self.incr(key, current, ttl), self.get(key, previous)
+
+    def count_in_all(self, counts: list[Counting]) -> list[tuple[int, int]]:
+        return [self.count_in(*counting) for counting in counts]
 
     def clear(self, key: str, window_starts: list[datetime]) -> None:
         ThrottleCounter.objects.filter(key=key, window_start__in=window_starts).delete()
@@ -205,6 +213,17 @@ class RedisStore:
         value, _, before = pipe.execute()
         return int(value), max(int(before or 0), 0)
 
+    def count_in_all(self, counts: list[Counting]) -> list[tuple[int, int]]:
+        """count_in() of several keys in one round trip (one MULTI): a sign-in's two limits."""
+        pipe = self.client.pipeline(transaction=True)
+        for key, current, previous, ttl in counts:
+            name = self._key(key, current)
+            pipe.incrby(name, 1)
+            pipe.expireat(name, int((current + ttl).timestamp()) + 1)
+            pipe.get(self._key(key, previous))
+        replies = pipe.execute()
+        return [(int(replies[i]), max(int(replies[i + 2] or 0), 0)) for i in range(0, len(replies), 3)]
+
     def clear(self, key: str, window_starts: list[datetime]) -> None:
         self.client.delete(*[self._key(key, start) for start in window_starts])
 
@@ -278,6 +297,9 @@ class FallbackStore:
 
     def count_in(self, key: str, current: datetime, previous: datetime, ttl: timedelta) -> tuple[int, int]:
         return self._call("count_in", key, current, previous, ttl)  # type: ignore[no-any-return]
+
+    def count_in_all(self, counts: list[Counting]) -> list[tuple[int, int]]:
+        return self._call("count_in_all", counts)  # type: ignore[no-any-return]
 
     def clear(self, key: str, window_starts: list[datetime]) -> None:
         self._call("clear", key, window_starts)
@@ -376,17 +398,7 @@ def _seconds_until_allowed(limit: Limit, current: int, previous: int, now: datet
 def attempt(limit: Limit, ident: str | None) -> Attempt:
     """Count this attempt and return its number. An unknown identity (no client address) is
     never refused by this limit: the other limits of the same action still apply."""
-    if ident is None:
-        return Attempt(limit, 0)
-    now = timezone.now()
-    current, previous, overlap = _windows(limit, now)
-    key, backend = _key(limit, ident), store()
-    in_current, in_previous = backend.count_in(key, current, previous, limit.window * 2)
-    # Rounded up: the estimate assumes the previous window's attempts were spread evenly;
-    # for a security limit, err towards counting one too many rather than one too few.
-    number = in_current + math.ceil(in_previous * overlap)
-    tripped = number > limit.limit and backend.claim_until(f"alert:{key}", now + limit.window, now) is None
-    return Attempt(limit, number, tripped, _seconds_until_allowed(limit, in_current, in_previous, now))
+    return attempt_all((limit, ident))[0]
 
 
 @dataclass(frozen=True)
@@ -527,8 +539,38 @@ def too_many(response: HttpResponse, seconds: int) -> HttpResponse:
 
 def attempt_all(*pairs: tuple[Limit, str | None]) -> list[Attempt]:
     """Count one attempt against several limits at once (every one is counted, none skipped,
-    so a refused attempt still uses up the others)."""
-    return [attempt(limit, ident) for limit, ident in pairs]
+    so a refused attempt still uses up the others), in one round trip to Redis. An unknown
+    identity (no client address) is never refused by its limit; the others still apply."""
+    now = timezone.now()
+    known = [
+        (limit, _key(limit, ident), *_windows(limit, now)) for limit, ident in pairs if ident is not None
+    ]
+    backend = store()
+    counted = iter(
+        backend.count_in_all(
+            [(key, current, previous, limit.window * 2) for limit, key, current, previous, _ in known]
+        )
+        if known
+        else []
+    )
+    found = iter(known)
+    attempts = []
+    for limit, ident in pairs:
+        if ident is None:
+            attempts.append(Attempt(limit, 0))
+            continue
+        _limit, key, _current, _previous, overlap = next(found)
+        in_current, in_previous = next(counted)
+        # Rounded up: the estimate assumes the previous window's attempts were spread evenly;
+        # for a security limit, err towards counting one too many rather than one too few.
+        number = in_current + math.ceil(in_previous * overlap)
+        tripped = (
+            number > limit.limit and backend.claim_until(f"alert:{key}", now + limit.window, now) is None
+        )
+        attempts.append(
+            Attempt(limit, number, tripped, _seconds_until_allowed(limit, in_current, in_previous, now))
+        )
+    return attempts
 
 
 def undo(limit: Limit, ident: str | None) -> None:

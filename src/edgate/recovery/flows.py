@@ -151,6 +151,10 @@ def _data_for(profile: Profile | None, typed_username: str) -> dict[str, Any]:
     }
 
 
+# In a recovery flow's data once a wrong answer was given in it (steps.page_context).
+ANSWERED = "answered"
+
+
 def submit_username(run: Run, cleaned: dict[str, Any] | None) -> State:
     assert cleaned is not None
     username = cleaned["username"]
@@ -207,6 +211,9 @@ def submit_answer(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
         record_event(EventType.RECOVERY_HINT_PASSED, ctx=ctx, target=profile)
         return State.PASSWORD
     record_event(EventType.RECOVERY_HINT_FAILED, ctx=ctx, target=profile, outcome=Outcome.FAILURE)
+    # This flow has answered: only its own page warns of the last try (steps.page_context), so a
+    # browser that has just typed the User Name is not told of wrong answers given elsewhere.
+    run.data = data | {ANSWERED: True}
     if not mine.allowed or mine.number >= per_profile.limit:
         record_event(EventType.RECOVERY_LOCKED, ctx=ctx, target=profile, outcome=Outcome.DENIED)
         return Stay(pausing_message(mine.retry_after), retry_after=mine.retry_after)

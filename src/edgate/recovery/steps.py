@@ -37,11 +37,13 @@ def page_context(step: Step, run: Run) -> dict[str, Any]:
     }
     if step.name == State.ANSWER:
         # Paused: the page says so and for how long, without the answer box; before the last
-        # try, what a wrong answer would cost. A decoy (unknown User Name) reads the same.
+        # try, what a wrong answer would cost — only to a flow that has answered wrongly itself
+        # (a browser that has just typed a User Name is not told of wrong answers given in
+        # another). A decoy (unknown User Name) reads the same.
         standing = flows.answer_standing(run.data)
         if standing.paused:
             context["paused"] = flows.paused_message(standing.wait)
-        elif standing.next_is_last:
+        elif standing.next_is_last and run.data.get(flows.ANSWERED):
             context["last_try"] = flows.last_try_message(standing.wait_after_next)
     return context
 

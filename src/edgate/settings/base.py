@@ -115,6 +115,8 @@ TEMPLATES = [
         "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
+            # `{% extends %}` that finds a base template's blocks once, not at every render.
+            "builtins": ["edgate.core.templatetags.edgate_extends"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

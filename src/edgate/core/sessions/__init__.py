@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS
-from django.utils.crypto import get_random_string
+
+from ..crypto import random_string
 
 
 class LeanSessionMixin:
@@ -27,7 +28,8 @@ class LeanSessionMixin:
     _session_cache: dict[str, Any]
 
     def _get_new_session_key(self) -> str:
-        return get_random_string(32, VALID_KEY_CHARS)
+        # Django's draw, one read of the random source rather than 32 (core/crypto.py).
+        return random_string(32, VALID_KEY_CHARS)
 
     def cycle_key(self) -> None:
         if self.session_key is None:
