@@ -279,6 +279,132 @@ def test_a_failure_in_the_second_process_loses_no_row(
     assert multiprocessing.active_children() == []
 
 
+def rows_in(path: Path) -> int:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return sum(1 for _ in csv.DictReader(fh))
+
+
+def _through_a_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, tuple[object, ...], Path]:
+    """The person file, what importing it in one process makes (below MIN_ROWS: no child), and
+    the file of the child's process id for the next import, which goes through a child."""
+    from edgate.importer import bulk, prepare
+
+    monkeypatch.setattr(Ctx, "system", classmethod(lambda cls, label="system": IMPORTER))
+    monkeypatch.setattr(bulk, "BATCH_SIZE", 40)
+    Organization.objects.create(code="01230000", name="Northfield", org_type=OrgType.DISTRICT)
+    path = person_file(tmp_path)
+    expected = import_and_empty(path, tmp_path / "one.csv")
+    pids = second_process(tmp_path, monkeypatch)
+    monkeypatch.setattr(prepare, "CHUNK", 10)
+    return path, expected, pids
+
+
+def test_a_child_out_of_step_loses_no_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """review2 L1: the import process checks that the child is in step with the file. Here row
+    55's slot carries row 54 again (one row twice, one lost, without the check): the import
+    process notices (a line not after the one before) and reads from row 55 itself."""
+    from edgate.importer import prepare
+
+    path, expected, pids = _through_a_child(tmp_path, monkeypatch)
+    real, seen = prepare.prepare, []
+
+    def out_of_step(row, extra, imported):  # type: ignore[no-untyped-def]
+        seen.append(row)
+        return real(seen[-2] if len(seen) == 55 else row, extra, imported)
+
+    monkeypatch.setattr(prepare, "prepare", out_of_step)
+    assert import_and_empty(path, tmp_path / "two.csv") == expected
+    [pid] = children(pids)
+    assert gone(pid)
+
+
+@pytest.mark.parametrize("lost", ["middle", "last"])
+def test_a_chunk_of_the_child_lost_on_the_way_is_out_of_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lost: str
+) -> None:
+    """review2 L1: a chunk the child read but that never arrives (the lines of the next one
+    still increase) is noticed by the count of rows read that each chunk, and the end, carry:
+    the import process reads from the row after the last one received itself."""
+    from edgate.importer import prepare
+
+    path, expected, pids = _through_a_child(tmp_path, monkeypatch)
+    real, puts = prepare._put, [0]
+    chunks = -(-rows_in(path) // 10)
+
+    def losing(queue, item, parent):  # type: ignore[no-untyped-def]
+        puts[0] += 1
+        if puts[0] == (7 if lost == "middle" else chunks):
+            return True  # "sent"
+        return real(queue, item, parent)
+
+    monkeypatch.setattr(prepare, "_put", losing)
+    assert import_and_empty(path, tmp_path / "two.csv") == expected
+
+
+def test_a_file_replaced_during_the_import_is_not_mixed_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """review2 M1: the file is replaced (a sync that writes a new copy and renames it over the
+    old) while the import runs, and the child then dies: the rest of the rows still come from
+    the file the import opened (the descriptor both processes read), not from the new one."""
+    from edgate.importer import prepare
+
+    path, expected, pids = _through_a_child(tmp_path, monkeypatch)
+    real, count = prepare.prepare, [0]
+    header, *lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+
+    def replaced_then_dies(row, extra, imported):  # type: ignore[no-untyped-def]
+        count[0] += 1
+        if count[0] == 200:
+            newer = path.with_suffix(".new")
+            newer.write_text(header + "".join(reversed(lines)), encoding="utf-8")
+            os.replace(newer, path)
+            os._exit(3)
+        return real(row, extra, imported)
+
+    monkeypatch.setattr(prepare, "prepare", replaced_then_dies)
+    assert import_and_empty(path, tmp_path / "two.csv") == expected
+    [pid] = children(pids)
+    assert gone(pid)
+
+
+def test_a_file_changed_in_place_during_the_import_stops_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """review2 M1: the file the import opened is written to (a row appended) while the import
+    runs, and the child then dies: the import process would read the rest from a file that is
+    no longer the one it began with, so it stops with a clear error instead; what it wrote
+    stays written, whole (the audit chain intact, nobody twice)."""
+    from django.core.management.base import CommandError
+
+    from edgate.importer import prepare
+
+    path, _expected, pids = _through_a_child(tmp_path, monkeypatch)
+    real, count = prepare.prepare, [0]
+    rows = rows_in(path)
+
+    def changed_then_dies(row, extra, imported):  # type: ignore[no-untyped-def]
+        count[0] += 1
+        if count[0] == 200:
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write("late1,Kim,,Ode,,1991-03-04,,,,,,,,\n")
+            os._exit(3)
+        return real(row, extra, imported)
+
+    monkeypatch.setattr(prepare, "prepare", changed_then_dies)
+    report = tmp_path / "two.csv"
+    with pytest.raises(CommandError, match="changed while it was being imported"):
+        call_command("import", str(path), source="s", org="01230000", report=str(report), stdout=StringIO())
+    assert audit_log_intact()
+    assert "late1" not in {row_id for row_id, _ in outcomes(report)}
+    assert len(outcomes(report)) < rows
+    [pid] = children(pids)
+    assert gone(pid)
+    assert multiprocessing.active_children() == []
+
+
 def report_rows(report: Path, path: Path) -> list[dict[str, str]]:
     """The report's rows, every column, in order; a state ID drawn for a row that gave none and
     a case reference (both random) masked."""

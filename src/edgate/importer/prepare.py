@@ -5,13 +5,18 @@ Reading and checking a row, its content hash, the SSN's lookup hash, the query's
 and the encryption of a new person's SSN and unusable raw values do not depend on the rows
 before it. A child process (forked before the importer's preload, so it holds the same
 settings and keys, and no database connection of its own to use; it receives the map of rows
-imported before once the importer has read it) reads the file and does that work for each
-row, and sends each row as it read and checked it (the clean values, what is unusable and
-why) with those results, in order, in chunks, as plain values. The import process builds each
-Row from them once — it neither reads nor checks a row again — and keeps everything that
-depends on order — matching against the in-memory index, User Name allocation, writing — as it
-was. If the child fails, the import process reads the rest of the file itself, from the row
-after the last one received. The outcomes are the same: only where the work is done moves.
+imported before once the importer has read it) reads the file — through the descriptor the
+import process opened, so both read the same file even if another is renamed over its path —
+and does that work for each row, and sends each row as it read and checked it (the clean
+values, what is unusable and why) with those results, in order, in chunks, as plain values.
+The import process builds each Row from them once — it neither reads nor checks a row again —
+and keeps everything that depends on order — matching against the in-memory index, User Name
+allocation, writing — as it was. It checks that the child stays in step: line numbers strictly
+increase, and each chunk and the end carry the child's count of rows read, which must match
+the rows received. If the child fails or falls out of step, the import process reads the rest
+of the file itself, from the same descriptor (from the start again, skipping to the row after
+the last one it took), unless the file it opened was changed in place meanwhile: then it stops
+(`FileChanged`). The outcomes are the same: only where the work is done moves.
 
 The child is a daemon that ignores Ctrl-C (the import process stops it), exits if the import
 process goes away, and is stopped and reaped when the rows are done, or on any exception in
@@ -31,8 +36,8 @@ import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
-from pathlib import Path
 from queue import Empty, Full
+from typing import TextIO
 
 from django.views.decorators.debug import sensitive_variables
 
@@ -41,7 +46,7 @@ from edgate.identity.records import Identity
 from edgate.people.actions import Sealed, seal_values
 from edgate.people.models import ssn_lookup
 
-from .rows import Row, open_csv, read
+from .rows import Row, read
 from .service import content_hash
 
 logger = logging.getLogger(__name__)
@@ -187,13 +192,33 @@ def _received(sent: Sent) -> tuple[Row, Prepared | None]:
 
 
 class PrepareFailed(RuntimeError):
-    """The child could not prepare the rows (its traceback, without local values): the import
-    process prepares the rest itself."""
+    """The child could not prepare the rows (its traceback, without local values), or fell out
+    of step with the file: the import process prepares the rest itself."""
+
+
+class FileChanged(RuntimeError):
+    """The file being imported was changed in place (its size or modification time is no longer
+    what it was when opened), and the import process would have to read the rest of it: the
+    rest would not be the file the import began with, so the import stops there."""
 
 
 @dataclass(frozen=True)
 class _Failure:
     text: str
+
+
+@dataclass(frozen=True)
+class _End:
+    """The child read and sent every row: `rows` of them."""
+
+    rows: int
+
+
+def _version(handle: TextIO) -> tuple[int, int]:
+    """The size and modification time of the file open at `handle` (the same file, whatever is
+    renamed over its path). Not its change time: a file renamed over its path changes that."""
+    stat = os.fstat(handle.fileno())
+    return (stat.st_size, stat.st_mtime_ns)
 
 
 def _put(queue, item, parent: int) -> bool:  # type: ignore[no-untyped-def]
@@ -229,7 +254,7 @@ def end_with(parent: int) -> None:
         os._exit(0)
 
 
-def _produce(path: Path, extra: Mapping[str, str], receive, send, queue, parent: int) -> None:  # type: ignore[no-untyped-def]
+def _produce(handle: TextIO, extra: Mapping[str, str], receive, send, queue, parent: int) -> None:  # type: ignore[no-untyped-def]
     # Ctrl-C reaches the whole process group: the import process decides, and stops this one.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     name_process(b"edgate-prepare")
@@ -243,19 +268,23 @@ def _produce(path: Path, extra: Mapping[str, str], receive, send, queue, parent:
         except EOFError:
             return
         chunk: list[Sent] = []
-        with open_csv(path) as handle:
-            for row in read(handle, agency_file=True):
-                try:
-                    chunk.append(prepare(row, extra, imported))
-                except Exception:  # noqa: BLE001 - this row is the import process's to do (and to report)
-                    chunk.append(_failed(row))
-                if len(chunk) >= CHUNK:
-                    if not _put(queue, chunk, parent):
-                        return
-                    chunk = []
-        if chunk and not _put(queue, chunk, parent):
+        count = 0  # rows read: each chunk carries the count up to its last row
+        # The import process's descriptor (inherited; it does not read it while this process
+        # runs), so both read the file it opened, whatever is renamed over its path meanwhile.
+        handle.seek(0)
+        for row in read(handle, agency_file=True):
+            count += 1
+            try:
+                chunk.append(prepare(row, extra, imported))
+            except Exception:  # noqa: BLE001 - this row is the import process's to do (and to report)
+                chunk.append(_failed(row))
+            if len(chunk) >= CHUNK:
+                if not _put(queue, (count, chunk), parent):
+                    return
+                chunk = []
+        if chunk and not _put(queue, (count, chunk), parent):
             return
-        delivered = _put(queue, None, parent)
+        delivered = _put(queue, _End(count), parent)
     except Exception:  # noqa: BLE001 - reported to the import process, which raises it
         delivered = _put(queue, _Failure(traceback.format_exc()), parent)
     finally:
@@ -269,20 +298,22 @@ def _produce(path: Path, extra: Mapping[str, str], receive, send, queue, parent:
 
 
 class Preparer:
-    """The child that prepares the rows of the file at `path`. Started before the importer's
+    """The child that prepares the rows of the file open at `handle` (the import process's: it
+    must not read it until `rows` does; from then on it belongs to `rows`). Started before the importer's
     preload: forked after it, the two processes would share the pages of the in-memory index
     (gigabytes at a million people), and every match in the import process, touching its
     objects, would copy them. A context manager: the child is stopped and reaped on leaving it,
     however (the end, an exception, Ctrl-C)."""
 
-    def __init__(self, path: Path, *, extra: Mapping[str, str]) -> None:
-        self.path = path
+    def __init__(self, handle: TextIO, *, extra: Mapping[str, str]) -> None:
+        self.handle = handle
+        self.opened = _version(handle)
         context = multiprocessing.get_context("fork")
         self.queue = context.Queue(maxsize=QUEUED)
         receive, self.send = context.Pipe(duplex=False)
         self.child = context.Process(
             target=_produce,
-            args=(path, dict(extra), receive, self.send, self.queue, os.getpid()),
+            args=(handle, dict(extra), receive, self.send, self.queue, os.getpid()),
             name="edgate-import-prepare",
             daemon=True,
         )
@@ -313,10 +344,11 @@ class Preparer:
     def rows(self, imported: Mapping[str, str]) -> Iterator[tuple[Row, Prepared | None]]:
         """The rows of the file, in order, as the child read and checked them (the import
         process does not read them again), each with what the child computed for it: None for
-        a row it failed on. From the row where the child failed or ended, the import process
-        reads the rest of the file itself (each with None; the child is stopped): no row is lost
-        or given twice. `imported`: the rows imported before (row key → content hash), as the
-        importer's preload read them; a copy goes to the child."""
+        a row it failed on. From the row where the child failed, ended or fell out of step, the
+        import process reads the rest of the file itself, from the descriptor both read (each
+        with None; the child is stopped): no row is lost or given twice. `FileChanged` if that
+        file was changed in place meanwhile. `imported`: the rows imported before (row key →
+        content hash), as the importer's preload read them; a copy goes to the child."""
         last = 0  # the line of the last row given
         try:
             try:
@@ -337,12 +369,27 @@ class Preparer:
                 text.split(":", 1)[0],
             )
             self.close()
-        with open_csv(self.path) as handle:
-            for row in read(handle, agency_file=True):
-                if row.line > last:
-                    yield row, None
+        # The child is gone: the descriptor is this process's again. The same file (another
+        # renamed over its path meanwhile does not matter), but not if it was changed in place.
+        if _version(self.handle) != self.opened:
+            raise FileChanged(
+                "the file was changed while it was being imported (its size or modification time is no "
+                "longer what it was when the import opened it): the import stopped; what it wrote stays "
+                "written, and importing the complete file again carries on from there"
+            )
+        self.handle.seek(0)
+        for row in read(self.handle, agency_file=True):
+            if row.line > last:
+                yield row, None
 
     def _from_child(self) -> Iterator[tuple[Row, Prepared | None]]:
+        """The child's rows, checked to be in step with the file as far as this process can
+        tell without reading it: a chunk's rows are those the child read since the last chunk
+        (its count), each row's line is after the one before (a row repeated, or sent out of
+        order, is not), and the end comes after as many rows as the child read. (Not "one more
+        than the one before": a blank line, or a quoted value over two lines, is a line without
+        a row of its own.) Out of step: `PrepareFailed` before the row concerned is given."""
+        received, line = 0, 0
         while True:
             try:
                 chunk = self.queue.get(timeout=1.0)
@@ -355,9 +402,18 @@ class Preparer:
                 self.child.join(GRACE)
                 ended = f"the row-preparing process ended (exit code {self.child.exitcode})"
                 raise PrepareFailed(ended) from None
-            if chunk is None:
+            if isinstance(chunk, _End):
+                if chunk.rows != received:
+                    raise PrepareFailed(f"out of step: {chunk.rows} rows read, {received} received")
                 return
             if isinstance(chunk, _Failure):
                 raise PrepareFailed(chunk.text)
-            for sent in chunk:
+            count, sent_rows = chunk
+            if count != received + len(sent_rows):
+                raise PrepareFailed(f"out of step: {count} rows read, {received + len(sent_rows)} received")
+            for sent in sent_rows:
+                if sent[0] <= line:
+                    raise PrepareFailed(f"out of step: line {sent[0]} after line {line}")
+                line = sent[0]
+                received += 1
                 yield _received(sent)

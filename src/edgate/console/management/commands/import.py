@@ -92,7 +92,7 @@ class Command(BaseCommand):
                             ahead = (
                                 None
                                 if options["dry_run"] or total < prepare.MIN_ROWS
-                                else prepare.Preparer(path, extra=bulk.extra)
+                                else prepare.Preparer(handle, extra=bulk.extra)
                             )
                             with ahead or nullcontext(), bulk.full_collections_per_batch():
                                 bulk.preload()
@@ -122,5 +122,7 @@ class Command(BaseCommand):
                         raise DryRunRollback
             except DryRunRollback:
                 pass
+            except prepare.FileChanged as exc:  # what was written stays written, as on any failure
+                raise CommandError(f"{path}: {exc}") from None
         prefix = "Dry run (nothing saved): " if options["dry_run"] else ""
         self.stdout.write(f"{prefix}{summary(counts)}. Report: {report}")
