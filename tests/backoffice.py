@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
@@ -24,7 +25,7 @@ from edgate.directory import actions as directory_actions
 from edgate.directory.models import Application, AppRole, Organization, OrgType
 from edgate.people.models import Person
 
-from .factories import CTX, Someone, on_file, someone, with_profile
+from .factories import CTX, Someone, on_file, precreated, someone, with_profile
 from .second_factor import force_verified_login
 
 
@@ -163,3 +164,57 @@ def new_post(who: Someone, role_title: str = "Teacher", **extra: str) -> dict[st
         "role_title": role_title,
         **typed_dob(extra),
     }
+
+
+@dataclass
+class StaffPages:
+    """What the console's staff pages need in one school: a teacher's entry with a grant, and an
+    aide whose pre-created Profile waits for its set-up code."""
+
+    entry: Any
+    grant: Any
+    pending: Any
+
+
+def staff_pages(
+    world: World,
+    teacher: tuple[str, str] = ("Lena", "Brightwood"),
+    waiting: tuple[str, str] = ("Milo", "Fernsby"),
+) -> StaffPages:
+    person = on_file(someone(*teacher))
+    profile = with_profile(person)
+    entry = directory_actions.do_add_staff(
+        person=person, organization=world.school_a1, role_title="Teacher", ctx=CTX
+    )
+    grant = directory_actions.do_grant_access(
+        profile=profile, role=world.role("MDCS", "submitter"), organization=world.school_a1, ctx=CTX
+    )
+    aide = on_file(someone(*waiting))
+    precreated(aide)
+    pending = directory_actions.do_add_staff(
+        person=aide, organization=world.school_a1, role_title="Aide", ctx=CTX
+    )
+    return StaffPages(entry, grant, pending)
+
+
+def district_case(world: World) -> str:
+    """A case in district A's queue (a registrant six years off a staff member's birth date); its
+    reference."""
+    from edgate.identity.records import Identity
+    from edgate.matching import service as matching_service
+
+    record = someone("Philippa", "Ashworth-Ngata")
+    person = on_file(record)
+    directory_actions.do_add_staff(
+        person=person, organization=world.district_a, role_title="Teacher", ctx=CTX
+    )
+    query = Identity(
+        first_name=record.first_name,
+        last_name=record.last_name,
+        date_of_birth=record.date_of_birth.replace(year=record.date_of_birth.year - 6),
+        ssn=record.ssn,
+    )
+    case = matching_service.do_open_case(
+        person=person, query=query, decision=matching_service.match(query), source="test", ctx=CTX
+    )
+    return case.reference

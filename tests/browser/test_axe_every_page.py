@@ -35,11 +35,16 @@ from edgate.accounts.models import Profile
 from edgate.core.context_processors import portal_name
 from edgate.directory import actions as directory_actions
 from edgate.directory.models import Application
-from edgate.identity.records import Identity
-from edgate.matching import service as matching_service
 from edgate.people.models import Person
 from edgate.sso import actions as sso_actions
-from tests.backoffice import World, build_world, console_client, person_with_profile
+from tests.backoffice import (
+    World,
+    build_world,
+    console_client,
+    district_case,
+    person_with_profile,
+    staff_pages,
+)
 from tests.factories import CTX, HINT_ANSWER, PASSWORD, on_file, precreated, someone, with_profile
 from tests.oidc import signing_key
 from tests.pii import register_secret
@@ -370,33 +375,9 @@ def sign_in_as(walk: Walk, profile: Profile) -> None:
 
 
 def directory_console(walk: Walk, world: World) -> None:
-    teacher = on_file(someone("Leocadia", "Brightwater"))
-    profile = with_profile(teacher)
-    entry = directory_actions.do_add_staff(
-        person=teacher, organization=world.school_a1, role_title="Teacher", ctx=CTX
-    )
-    grant = directory_actions.do_grant_access(
-        profile=profile, role=world.role("MDCS", "submitter"), organization=world.school_a1, ctx=CTX
-    )
-    waiting = on_file(someone("Ottokar", "Fernsby"))
-    precreated(waiting)
-    pending = directory_actions.do_add_staff(
-        person=waiting, organization=world.school_a1, role_title="Aide", ctx=CTX
-    )
-    record = someone("Philippa", "Ashworth-Ngata")
-    person = on_file(record)
-    directory_actions.do_add_staff(
-        person=person, organization=world.district_a, role_title="Teacher", ctx=CTX
-    )
-    query = Identity(
-        first_name=record.first_name,
-        last_name=record.last_name,
-        date_of_birth=record.date_of_birth.replace(year=record.date_of_birth.year - 6),
-        ssn=record.ssn,
-    )
-    case = matching_service.do_open_case(
-        person=person, query=query, decision=matching_service.match(query), source="test", ctx=CTX
-    )
+    made = staff_pages(world, teacher=("Leocadia", "Brightwater"), waiting=("Ottokar", "Fernsby"))
+    entry, grant, pending = made.entry, made.grant, made.pending
+    reference = district_case(world)
 
     sign_in_as(walk, world.da_a)
     district, a1 = world.district_a.code, world.school_a1.code
@@ -423,10 +404,10 @@ def directory_console(walk: Walk, world: World) -> None:
     walk.check("console: add someone new")
     walk.submit(button="main form[method=post] button[type=submit]")
     walk.expect_errors("console: add someone new, empty")
-    walk.go(reverse("backoffice:case", kwargs={"reference": case.reference}))
+    walk.go(reverse("backoffice:case", kwargs={"reference": reference}))
     walk.check("console: a case")
     walk.submit(
-        button=f"main form[action$='{reverse('backoffice:case_resolve', kwargs={'reference': case.reference})}'] button"
+        button=f"main form[action$='{reverse('backoffice:case_resolve', kwargs={'reference': reference})}'] button"
     )
     walk.expect_errors("console: a case, resolved with nothing chosen")
 

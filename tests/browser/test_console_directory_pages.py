@@ -8,8 +8,8 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from edgate.directory import actions as directory_actions
-from tests.backoffice import build_world, console_client
-from tests.factories import CTX, on_file, precreated, someone, with_profile
+from tests.backoffice import build_world, console_client, staff_pages
+from tests.factories import CTX, on_file, precreated, someone
 
 from .conftest import assert_accessible, watch_resources
 
@@ -22,19 +22,8 @@ def fits_the_screen(page: Page) -> bool:
 
 def test_console_pages_on_a_phone(page: Page, live_server, failed_resources: list[str]) -> None:  # type: ignore[no-untyped-def]
     world = build_world()
-    teacher = on_file(someone("Lena", "Brightwood"))
-    profile = with_profile(teacher)
-    entry = directory_actions.do_add_staff(
-        person=teacher, organization=world.school_a1, role_title="Teacher", ctx=CTX
-    )
-    grant = directory_actions.do_grant_access(
-        profile=profile, role=world.role("MDCS", "submitter"), organization=world.school_a1, ctx=CTX
-    )
-    waiting = on_file(someone("Milo", "Fernsby"))
-    precreated(waiting)
-    pending = directory_actions.do_add_staff(
-        person=waiting, organization=world.school_a1, role_title="Aide", ctx=CTX
-    )
+    made = staff_pages(world)
+    entry, grant, pending = made.entry, made.grant, made.pending
     # The signed-in, second-factor-passed session of the district's administrator.
     client = console_client(world.da_a)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -51,7 +40,7 @@ def test_console_pages_on_a_phone(page: Page, live_server, failed_resources: lis
         (f"/console/org/{a1}/staff/add/pick/", "Add someone already on my staff"),
         (f"/console/org/{a1}/staff/add/known/", "Add someone known to the agency"),
         (f"/console/org/{a1}/staff/add/new/", "Add someone new"),
-        (f"/console/org/{a1}/staff/{entry.pk}/", teacher.full_name),
+        (f"/console/org/{a1}/staff/{entry.pk}/", entry.person.full_name),
         (f"/console/org/{a1}/staff/{entry.pk}/edit/", "Change a staff entry"),
         (f"/console/org/{a1}/staff/{entry.pk}/end/", "End a staff entry"),
         (f"/console/org/{a1}/grants/{grant.pk}/revoke/", "Revoke access"),

@@ -11,11 +11,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from edgate.directory import actions as directory_actions
-from edgate.identity.records import Identity
-from edgate.matching import service as matching_service
-from tests.backoffice import World, build_world, console_client
-from tests.factories import CTX, on_file, precreated, someone, with_profile
+from tests.backoffice import World, build_world, console_client, district_case, staff_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -40,44 +36,9 @@ def world() -> World:
     return build_world()
 
 
-def entry_grant_and_waiting(world: World):  # type: ignore[no-untyped-def]
-    teacher = on_file(someone("Lena", "Brightwood"))
-    profile = with_profile(teacher)
-    entry = directory_actions.do_add_staff(
-        person=teacher, organization=world.school_a1, role_title="Teacher", ctx=CTX
-    )
-    grant = directory_actions.do_grant_access(
-        profile=profile, role=world.role("MDCS", "submitter"), organization=world.school_a1, ctx=CTX
-    )
-    waiting = on_file(someone("Milo", "Fernsby"))
-    precreated(waiting)
-    pending = directory_actions.do_add_staff(
-        person=waiting, organization=world.school_a1, role_title="Aide", ctx=CTX
-    )
-    return entry, grant, pending
-
-
-def open_case(world: World) -> str:
-    record = someone("Philippa", "Ashworth-Ngata")
-    person = on_file(record)
-    directory_actions.do_add_staff(
-        person=person, organization=world.district_a, role_title="Teacher", ctx=CTX
-    )
-    query = Identity(
-        first_name=record.first_name,
-        last_name=record.last_name,
-        date_of_birth=record.date_of_birth.replace(year=record.date_of_birth.year - 6),
-        ssn=record.ssn,
-    )
-    case = matching_service.do_open_case(
-        person=person, query=query, decision=matching_service.match(query), source="test", ctx=CTX
-    )
-    return case.reference
-
-
 def test_directory_administrator_pages(world: World) -> None:
-    entry, _grant, _pending = entry_grant_and_waiting(world)
-    reference = open_case(world)
+    entry = staff_pages(world).entry
+    reference = district_case(world)
     da = console_client(world.da_a)
     district, a1 = world.district_a.code, world.school_a1.code
     for name, args, data in [
@@ -97,8 +58,9 @@ def test_directory_administrator_pages(world: World) -> None:
 
 
 def test_customer_service_pages(world: World) -> None:
-    entry, grant, pending = entry_grant_and_waiting(world)
-    reference = open_case(world)
+    made = staff_pages(world)
+    entry, grant, pending = made.entry, made.grant, made.pending
+    reference = district_case(world)
     agent = console_client(world.service)
     a1 = world.school_a1.code
     profile = entry.person.profile
