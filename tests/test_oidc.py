@@ -407,6 +407,29 @@ def test_a_skipped_second_factor_holds_sign_in_and_amr_says_which_factors(w: Wor
     assert recorded == {str(admin.pk): "pwd otp mfa", str(educator.pk): "pwd"}
 
 
+def test_without_the_second_factor_middleware_the_endpoint_refuses_to_issue_codes(  # type: ignore[no-untyped-def]
+    w: World, public, settings
+) -> None:
+    """The endpoint holds a privileged session on what SecondFactorMiddleware finds: with the
+    middleware taken out of the settings, it stops (fail closed) instead of treating every
+    session as owing nothing — a Directory Administrator's password alone would have opened every
+    application — and `edgate check` names the problem (edgate.E001)."""
+    from edgate.core.checks import SECOND_FACTOR_MIDDLEWARE, second_factor_middleware_installed
+
+    assert second_factor_middleware_installed() == []
+    admin = person("Dana", "Admin")
+    grant(admin, w)
+    directory.do_appoint_admin(profile=admin, organization=w.district, ctx=CTX)
+    do_provision_totp(profile=admin, ctx=CTX)
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != SECOND_FACTOR_MIDDLEWARE]
+    page = signed_in_page(admin)  # the password only
+    page.raise_request_exception = False
+    answer = authorize(page, public.client_id)
+    assert answer.status_code == 500
+    assert not Grant.objects.exists()
+    assert [message.id for message in second_factor_middleware_installed()] == ["edgate.E001"]
+
+
 def test_acr_values_naming_the_second_factor_are_honoured(w: World, public) -> None:  # type: ignore[no-untyped-def]
     """A client that will not take the password alone (acr_values = the second factor only):
     a session without it goes to its code page first (a person who has one) and the ID token's

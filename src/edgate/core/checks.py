@@ -24,3 +24,23 @@ def trusted_proxies_set(app_configs: Any = None, **kwargs: Any) -> list[checks.C
             )
         ]
     return []
+
+
+SECOND_FACTOR_MIDDLEWARE = "edgate.mfa.middleware.SecondFactorMiddleware"
+
+
+@checks.register(checks.Tags.security)
+def second_factor_middleware_installed(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Privileged sessions are sent to their second factor by SecondFactorMiddleware, and the
+    single sign-on authorization endpoint relies on what it finds (sso/views.py
+    second_factor_owed): without it the consoles and every application would open on a password
+    alone. The endpoint refuses to run without it; this says why at start-up."""
+    if SECOND_FACTOR_MIDDLEWARE not in getattr(settings, "MIDDLEWARE", []):
+        return [
+            checks.Error(
+                f"{SECOND_FACTOR_MIDDLEWARE} is not in MIDDLEWARE.",
+                hint="Keep it after the authentication middleware, as src/edgate/settings/base.py has it.",
+                id="edgate.E001",
+            )
+        ]
+    return []

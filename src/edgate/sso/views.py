@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import resolve_url
@@ -29,6 +30,20 @@ from edgate.core.middleware import SECOND_FACTOR_OWED
 from . import access, actions, authn, consent
 from .tokens import end_tokens
 from .validators import current_request
+
+
+def second_factor_owed(request: HttpRequest) -> bool:
+    """Whether this signed-in session owes its second factor, as SecondFactorMiddleware found
+    (sso may not ask mfa itself: docs/architecture.md). Without the middleware nothing would
+    hold a privileged session here, so its absence stops the request instead of letting the
+    password alone through (fail closed; `edgate check` says so too: edgate.E001)."""
+    owed = getattr(request, SECOND_FACTOR_OWED, None)
+    if owed is None:
+        raise ImproperlyConfigured(
+            "edgate.mfa.middleware.SecondFactorMiddleware is not in MIDDLEWARE: the authorization "
+            "endpoint cannot tell whether a session owes its second factor."
+        )
+    return bool(owed)
 
 
 class ConsentLapsed(Exception):
@@ -126,7 +141,7 @@ class AuthorizeView(dot.AuthorizationView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """The consent page's answer: a privileged session that has not passed its second
         factor (appointed since the page was shown) gets no code either."""
-        if getattr(request, SECOND_FACTOR_OWED, False):
+        if request.user.is_authenticated and second_factor_owed(request):
             return self._to_second_factor(request)
         return super().post(request, *args, **kwargs)
 
@@ -153,7 +168,7 @@ class AuthorizeView(dot.AuthorizationView):
         (never a page). SecondFactorMiddleware says whether the session owes it; the endpoint
         holds it itself. With prompt=login the sign-in page comes first, and the way back is
         held."""
-        if not getattr(request, SECOND_FACTOR_OWED, False):
+        if not second_factor_owed(request):
             return
         prompt = request.GET.get("prompt", "").split()
         if "none" in prompt:
