@@ -772,6 +772,10 @@ def test_a_set_up_code_for_someone_on_another_district_s_staff_is_customer_servi
         return console_client(admin).post(org_url(org.code, "org_code", entry=entries[org].pk), {})
 
     for admin, org in ((world.da_a, world.district_a), (world.da_b, world.district_b)):
+        entry_page = console_client(admin).get(org_url(org.code, "org_entry", entry=entries[org].pk))
+        # The entry page says who issues it, rather than linking to a page that refuses.
+        assert org_url(org.code, "org_code", entry=entries[org].pk) not in entry_page.content.decode()
+        assert "only customer service may issue their set-up code" in entry_page.content.decode()
         refused = code_page(admin, org)
         assert refused.status_code == 200 and "code" not in refused.context
         assert "only customer service may issue their set-up code" in refused.content.decode()

@@ -488,13 +488,26 @@ def staff_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Ht
             and profile is not None
             and problem is None
             and profile.status in directory_actions.GRANTABLE_STATUSES,
-            "may_issue_code": current.ended_at is None
-            and profile is not None
-            and problem is None
-            and profile.status == Status.AWAITING_SETUP
-            and (actor.is_agency or not is_privileged(profile)),
+            **_setup_code_offer(actor, current, profile, problem),
         },
     )
+
+
+def _setup_code_offer(
+    actor: Actor, current: StaffEntry, profile: Profile | None, problem: str | None
+) -> dict:
+    """Whether the entry page offers a set-up code (`may_issue_code`), and if a Directory
+    Administrator may not issue it for someone also on another organization's staff
+    (`scope.setup_code_problem`), the page says so instead of a link to a refusal."""
+    waiting = (
+        current.ended_at is None
+        and profile is not None
+        and problem is None
+        and profile.status == Status.AWAITING_SETUP
+        and (actor.is_agency or not is_privileged(profile))
+    )
+    elsewhere = scope.setup_code_problem(actor, current.person) if waiting else None
+    return {"may_issue_code": waiting and elsewhere is None, "setup_code_elsewhere": elsewhere}
 
 
 @scope.console_page(*scope.DIRECTORY, methods=("GET", "POST"))
