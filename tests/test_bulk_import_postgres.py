@@ -952,3 +952,52 @@ def test_a_batch_is_what_the_builders_build_row_by_row(
     assert written.ok and not written.retry
     assert Person.objects.count() == Profile.objects.count() == n
     assert audit_log_intact()
+
+
+HEADER = "id,first_name,middle_name,last_name,former_last_name,date_of_birth,ssn,state_id,street,city,state,postcode,email,phone\n"
+
+
+def report_by_line(report: Path) -> list[tuple[str, str, str, str]]:
+    """The report's (line, row id, result, reason), in the file's order (the bulk path reports
+    a rejected row at once, the created ones when their batch is written)."""
+    with report.open(newline="", encoding="utf-8") as fh:
+        rows = [(row["line"], row["row_id"], row["result"], row["reason"]) for row in csv.DictReader(fh)]
+    return sorted(rows, key=lambda row: int(row[0]))
+
+
+@pytest.mark.parametrize("mode", ["per-row", "bulk", "second-process"])
+def test_a_row_id_longer_than_the_import_keeps_is_reported_and_the_file_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """ImportedRow keeps a row's id in 64 characters: a longer one is that row's rejection (its
+    line, never its value), not a database error that stops the import (per row) or fails
+    every batch it is in (bulk, the writer process)."""
+    if mode == "second-process":
+        second_process(tmp_path, monkeypatch)
+    for ssn in ("219453381", "219453382", "219453383", "219453384"):
+        register_ssn(ssn)
+    long_id, longest = "X" * 65, "Y" * 64
+    path = tmp_path / "people.csv"
+    path.write_text(
+        HEADER
+        + "ok1,Ann,,Lee,,,219-45-3381,,,,,,,\n"
+        + f"{long_id},Bob,,Ray,,,219-45-3382,,,,,,,\n"
+        + f"{longest},Cy,,Dee,,,219-45-3383,,,,,,,\n"
+        + f"{long_id}Z,Ann,,Lee,,,219-45-3381,,,,,,,\n"  # the person of ok1 again (the per-row way)
+        + "ok5,Eve,,Fox,,,219-45-3384,,,,,,,\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "report.csv"
+    out = StringIO()
+    call_command("import", str(path), source="s", per_row=mode == "per-row", report=str(report), stdout=out)
+    too_long = "id: longer than 64 characters; the row was not imported"
+    assert report_by_line(report) == [
+        ("2", "ok1", "created", ""),
+        ("3", "", "rejected", too_long),
+        ("4", longest, "created", ""),
+        ("5", "", "rejected", too_long),
+        ("6", "ok5", "created", ""),
+    ]
+    assert long_id not in report.read_text() and long_id not in out.getvalue()
+    assert "3 created" in out.getvalue() and "2 rejected" in out.getvalue()
+    assert Person.objects.count() == 3
