@@ -122,11 +122,13 @@ class DistinctPair(models.Model):
 
 
 class NearMatch(models.Model):
-    """Partial matches counted per SSN across registrations (`near_matches`): the check page is
-    offered for the first one only, so restarting the wizard does not buy another check.
+    """Partial matches counted per SSN and per matched record across registrations
+    (`near_matches`): the check page is offered for the first one only, so neither restarting the
+    wizard nor typing a new SSN beside the same names and birth date buys another check.
 
-    `ssn_key` is a keyed hash of the SSN under a purpose of its own: no personal data is stored,
-    and the value cannot be joined with `Person.ssn_hash`."""
+    `ssn_key` is a keyed hash of the SSN, or of the matched record's id, each under a purpose of
+    its own (the column keeps its first name): no personal data is stored, and the value cannot
+    be joined with `Person.ssn_hash`."""
 
     ssn_key = models.CharField(max_length=64, unique=True)
     count = models.PositiveIntegerField(default=0)
