@@ -33,6 +33,13 @@ PENDING = (CaseStatus.OPEN, CaseStatus.ESCALATED)
 class CaseOutcome(models.TextChoices):
     SAME_PERSON = "same_person", gettext_lazy("Same person")
     DIFFERENT_PEOPLE = "different_people", gettext_lazy("Different people")
+    # Closed without deciding who the registrant was: the person on the record has their Profile
+    # by now (backoffice.case_profile), so the case was no longer anyone's work.
+    HAS_PROFILE = "has_profile", gettext_lazy("The person has their Profile")
+
+
+# The outcomes of a decision about who the registrant is (`actions.do_resolve_case`).
+DECISIONS = (CaseOutcome.SAME_PERSON, CaseOutcome.DIFFERENT_PEOPLE)
 
 
 class MatchCase(models.Model):
