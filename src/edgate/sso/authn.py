@@ -3,9 +3,12 @@ client: `auth_time` (this session's own sign-in, core.middleware.SESSION_STARTED
 Profile's last sign-in on any device), `amr` (RFC 8176) and `acr`.
 
 A session that passed its second factor (django-otp's `is_verified()`) says `pwd otp mfa` and
-ACR_SECOND_FACTOR; any other says `pwd` and ACR_PASSWORD. A privileged session that owes its
-second factor (went on without it, or was appointed since signing in) gets no code at all
-(sso/views.py AuthorizeView._check_privileged holds it, as mfa/middleware.py holds the admin site).
+ACR_SECOND_FACTOR; any other says `pwd` and ACR_PASSWORD. A new sign-in in the session
+(prompt=login, max_age) forgets a second factor passed before it (mfa/session.py
+forget_second_factor): amr and acr describe the authentication auth_time refers to. A
+privileged session that owes its second factor (went on without it, or was appointed since
+signing in) gets no code at all (sso/views.py AuthorizeView._check_privileged holds it, as
+mfa/middleware.py holds the admin site).
 """
 
 from __future__ import annotations
