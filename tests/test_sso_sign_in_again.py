@@ -19,6 +19,7 @@ from edgate.sso import authn
 
 from .factories import CTX
 from .oidc import (
+    REDIRECT,
     World,
     authorize,
     claims_of,
@@ -26,10 +27,11 @@ from .oidc import (
     csrf_of,
     exchange,
     grant,
+    query,
     signed_in_page,
 )
 from .second_factor import current_code
-from .test_oidc import person, register, sign_in_again
+from .test_oidc import person, register, sign_in_again, sign_in_from
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +123,62 @@ def test_a_fresh_sign_in_does_not_keep_an_earlier_second_factor(w: World, public
             int((start + timedelta(minutes=20)).timestamp()),
             authn.ACR_SECOND_FACTOR,
         )
+
+
+# --- 2. edgate_login_after the portal did not write ------------------------------------------
+
+NOT_THE_PORTALS = (
+    "nan",
+    "NaN",
+    "inf",
+    "-Infinity",
+    "-1e309",
+    "1e309",
+    "1" + "0" * 400,
+    "9" * 1000,
+    "99999999999",  # a moment to come (year 5138)
+    "garbage",
+    "",
+    "0x10",
+    " 1 ",
+    "\u0661\u0662\u0663",  # Arabic-Indic digits: float() reads them
+)
+
+
+def test_a_login_after_the_portal_did_not_write_is_taken_as_absent(w: World, public) -> None:  # type: ignore[no-untyped-def]
+    """edgate_login_after is the portal's own, on the way back from the sign-in page it sent the
+    person to (prompt=login, max_age): only ever a stricter demand, which a browser can drop.
+    A value it would not have written was read as a float: `nan` or a moment to come is met by
+    no sign-in (the signed-in person sent to the sign-in page for nothing, a signed-out one
+    signing in twice), garbage answered the client `invalid_request` about max_age, which it
+    never sent. Each is now taken as absent: a signed-in browser gets its code at once (also
+    with prompt=none), a signed-out one after one sign-in; never a 500 or a loop. The value the
+    portal writes still asks for the sign-in (test_oidc.py
+    test_prompt_login_does_not_end_the_session_before_a_new_sign_in)."""
+    who = person()
+    grant(who, w)
+    page = signed_in_page(who)
+    page.raise_request_exception = False
+    for value in NOT_THE_PORTALS:
+        extra = {authn.LOGIN_AFTER: value}
+        answer = authorize(page, public.client_id, **extra)
+        assert answer.status_code == 302 and "code" in query(answer["Location"]), (
+            value,
+            answer.get("Location"),
+        )
+        silent = authorize(page, public.client_id, prompt="none", **extra)
+        assert "code" in query(silent["Location"]), (value, silent["Location"])
+        with_max_age = authorize(page, public.client_id, max_age="3600", **extra)
+        assert "code" in query(with_max_age["Location"]), (value, with_max_age["Location"])
+        signed_out = Client(enforce_csrf_checks=True)
+        signed_out.raise_request_exception = False
+        first = authorize(signed_out, public.client_id, **extra)
+        assert first["Location"].startswith(f"{reverse('accounts:login')}?next="), first.get("Location")
+        back = sign_in_from(signed_out, first["Location"], who)
+        assert back.status_code == 302
+        answer = signed_out.get(back["Location"])
+        assert answer.status_code == 302 and answer["Location"].startswith(REDIRECT), (
+            value,
+            answer.get("Location"),
+        )
+        assert "code" in query(answer["Location"]), (value, answer["Location"])

@@ -200,17 +200,16 @@ class AuthorizeView(dot.AuthorizationView):
 
     def _check_recent_sign_in(self, request: HttpRequest, credentials: dict[str, Any]) -> None:
         """max_age (OIDC Core 3.1.2.1): this session must have signed in at most that many
-        seconds ago, and after the moment in LOGIN_AFTER when the portal added it; otherwise
+        seconds ago, and after the moment in LOGIN_AFTER when the portal added it (one it would
+        not have written, `nan`, a moment to come, garbage, is taken as absent); otherwise
         the person signs in again (SignInAgain), or, with prompt=none, the client is answered
         login_required. The library reads neither."""
         max_age = request.GET.get("max_age")
-        after = request.GET.get(authn.LOGIN_AFTER)
         try:
             if max_age is not None and not (max_age.isascii() and max_age.isdigit()):
                 raise ValueError("max_age is a non-negative whole number of seconds")
             # Any session signed in since 1970 meets a longer one (and a float takes no 400 digits).
             since = [time.time() - min(int(max_age), int(time.time()))] if max_age is not None else []
-            since += [float(after)] if after is not None else []
         except ValueError:
             raise self._redirected(
                 InvalidRequestError(
@@ -218,6 +217,9 @@ class AuthorizeView(dot.AuthorizationView):
                 ),
                 credentials,
             ) from None
+        # The portal's own LOGIN_AFTER; one it would not have written is no demand (authn.login_after).
+        after = authn.login_after(request.GET.get(authn.LOGIN_AFTER))
+        since += [after] if after is not None else []
         if not since or authn.signed_in_after(request, max(since)):
             return
         if "none" in request.GET.get("prompt", "").split():
