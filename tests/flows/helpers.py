@@ -67,8 +67,8 @@ def start(client: Client) -> None:
 
 def open_case(client: Client, who: Someone):  # type: ignore[no-untyped-def]
     """Page 1 near a record: the check page, then "Continue without changes", which opens the
-    case — or the case straight away when this SSN was offered the check already (once per
-    SSN, matching.near_matches). Returns the response of the post that opened it (a redirect to
+    case — or the case straight away when this SSN or this record was offered the check
+    already (once per SSN and per record, matching.near_matches). Returns the response of the post that opened it (a redirect to
     the partial-match page)."""
     response = post_step(client, "identity", who.identity_post())
     if location(response) == step("partial"):

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from edgate.core import conf
+from edgate.core.templatetags.edgate_format import tel
 from tests.factories import on_file, someone, with_profile
 from tests.pii import register_secret
 
@@ -37,3 +38,36 @@ def test_the_hint_lockout_gives_customer_services_number(language: str) -> None:
     assert len(summary) == 2, "the refusal is in the error summary"
     assert phone and phone in summary[1].split("</div>", 1)[0]
     assert "%(phone)s" not in page.content.decode()
+
+
+def region(page: str, testid: str) -> str:
+    """The element marked `data-testid=testid`, up to the end of its alert's body."""
+    parts = page.split(f'data-testid="{testid}"', 1)
+    assert len(parts) == 2, f"no {testid} on the page"
+    return parts[1].split("</div>", 1)[0]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_paused_page_gives_the_number_as_a_tel_link(language: str) -> None:
+    """As the footer does: the pause's own words carry the number, and it is a link to call it,
+    in the error summary just after the pause and in the warning a later visit shows."""
+    profile = with_profile(on_file(someone("Anselma", "Drummond")))
+    phone = conf.get().customer_service_phone
+    link = f'<a class="usa-link" href="{tel(phone)}">{phone}</a>'
+    wrong = register_secret("not the answer either")
+
+    def browser(address: str) -> Client:
+        client = Client(REMOTE_ADDR=address)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        client.get(reverse("recovery:start"))
+        client.post(recovery_at(client, "username"), {"username": profile.username})
+        return client
+
+    client = browser("198.51.100.21")
+    for _ in range(5):
+        page = client.post(recovery_at(client, "answer"), {"answer": wrong}, follow=True)
+    assert page.status_code == 429
+    assert link in region(page.content.decode(), "error-summary")
+    fresh = browser("198.51.100.22")
+    later = fresh.get(recovery_at(fresh, "answer"))
+    assert link in region(later.content.decode(), "recovery-paused")

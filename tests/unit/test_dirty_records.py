@@ -5,6 +5,7 @@ the SSN or state-ID holder in memory (edgate link --against, the bulk import's i
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import replace
 from datetime import date
 
@@ -18,7 +19,7 @@ from edgate.identity.compare import Level
 from edgate.identity.engine import Outcome, RuleMatcher
 from edgate.identity.records import Identity
 from edgate.identity.rules import RULES_2, RULES_3
-from edgate.importer.rows import RowError, parse, typed_date
+from edgate.importer.rows import BrokenFile, Row, RowError, parse, read, typed_date
 
 GOOD = {
     "first_name": "Avery",
@@ -278,3 +279,87 @@ def test_a_crowded_weak_key_does_not_crowd_out_the_other_weak_keys() -> None:
     query = Identity(first_name="Avery", last_name="Lindqvist", date_of_birth=date(1984, 3, 14))
     found = [c.record_id for c in index.candidates(query)]
     assert "married" in found and len(found) == MAX_CANDIDATES
+
+
+# A file's CSV structure (`rows.read`): one row a line. A malformed record is its own rejection
+# with its lines, and the rows after it are read; none of its text is kept (it may be another
+# row's). A quote never closed to the end of the file stops the file at its line.
+FILE_HEADER = "id,first_name,last_name,ssn,street\n"
+OTHERS_SSN = "219-45-3382"  # another person's, on the line after a quote left open
+
+
+def rows_of(text: str) -> list[Row]:
+    return list(read(io.StringIO(text, newline="")))
+
+
+def outline(rows: list[Row]) -> list[tuple[int, str, str]]:
+    return [(row.line, row.row_id, row.error or "kept") for row in rows]
+
+
+def test_a_quote_left_open_to_the_end_of_the_file_stops_the_file_at_its_line() -> None:
+    text = FILE_HEADER + "a1,Ann,Lee,,\n" + 'q2,Bo,Ray,,"14 Elm St\n' + f"a3,Cy,Dee,{OTHERS_SSN},\n"
+    rows = read(io.StringIO(text, newline=""))
+    assert next(rows).row_id == "a1"
+    with pytest.raises(BrokenFile) as broken:
+        next(rows)
+    assert str(broken.value) == (
+        "line 3: a quote opened on it or after it is never closed, so lines 3–4 would be one cell; "
+        "no row from line 3 on is read"
+    )
+    with pytest.raises(BrokenFile, match="line 1, the header: a quote opened in it is never closed"):
+        rows_of('"id,first_name\na1,Ann\n')
+
+
+def test_a_quote_closed_in_the_middle_of_a_later_line_rejects_those_lines_and_the_file_goes_on() -> None:
+    text = (
+        FILE_HEADER
+        + 'q1,Ann,Lee,,"14 Elm St\n'
+        + f"a2,Bo,Ray,{OTHERS_SSN},\n"
+        + 'a3,Cy,"Dee",,\n'  # its first quote closes the one of line 2, in the middle of a cell
+        + "\n"
+        + "a5,Eve,Fox,,\n"
+    )
+    assert outline(rows_of(text)) == [
+        (2, "", "not CSV on lines 2–4: a quote opened on line 2 or after ends in the middle of a cell on "
+         "line 4; no row on these lines is read"),
+        (6, "a5", "kept"),  # its own line, after a blank one
+    ]  # fmt: skip
+
+
+def test_a_row_over_several_lines_is_rejected_and_none_of_its_text_kept() -> None:
+    """A line break inside a quoted cell: no field holds one, and a quote left open puts the
+    next rows into that cell (here another person's SSN into this row's street), so the row is
+    rejected whole — its text is not kept as an unusable value — and the next lines are read."""
+    text = (
+        FILE_HEADER
+        + 'q1,Ann,Lee,,"14 Elm St\n'
+        + f'a2,Bo,Ray,{OTHERS_SSN},"\n'  # the quote closes here: lines 2–3 are one valid record
+        + 'q4,Cy,Dee,,"12 Oak Rd\r\nApt 2"\r\n'  # a street on two lines, as a spreadsheet writes it
+        + "a6,Eve,Fox,,\n"
+    )
+    rows = rows_of(text)
+    broken = "are one row: a line break inside a quoted cell (street), a quote left open?; no field "
+    assert outline(rows) == [
+        (2, "q1", f"lines 2–3 {broken}holds a line break, so no row on these lines is read"),
+        (4, "q4", f"lines 4–5 {broken}holds a line break, so no row on these lines is read"),
+        (6, "a6", "kept"),
+    ]
+    assert all(row.identity is None and row.unusable_raw == () for row in rows[:2])
+    # The id after a cell with a line break may be another row's: not given.
+    (row,) = rows_of('first_name,street,id\nAnn,"1 Elm\nx,y",q1\n')
+    assert (row.line, row.row_id) == (2, "")
+
+
+def test_a_stray_quote_or_a_cell_over_csv_s_limit_rejects_its_row_only() -> None:
+    text = (
+        FILE_HEADER
+        + 'a1,Ann,"Lee"s,,\n'
+        + "a2,Bo,Ray,," + "A" * 200_000 + "\n"
+        + "a3,Cy,Dee,,\n"
+    )  # fmt: skip
+    assert outline(rows_of(text)) == [
+        (2, "", "not CSV on line 2: a quote in the middle of a cell (one inside a cell is written twice); "
+         "the row is not read"),
+        (3, "", "not CSV on line 3: a cell longer than 131072 characters; the row is not read"),
+        (4, "a3", "kept"),
+    ]  # fmt: skip

@@ -6,7 +6,8 @@ the Identity, named in `Identity.unusable`, its reason in `Row.problems` ("colum
 never the value) and its raw text in `Row.unusable_raw` for the administrator. An impossible
 but plausibly typed date of birth keeps its digits (`Identity.dob_digits`), compared digit by
 digit and never parsed into a date. A row is rejected only when nothing usable identifies a
-person: no usable first or last name, SSN or state ID (or more cells than the header)."""
+person: no usable first or last name, SSN or state ID (or more cells than the header), or
+when its line is not CSV (`read`: one row a line)."""
 
 from __future__ import annotations
 
@@ -246,25 +247,101 @@ def parse(raw: dict[str, str], *, agency_file: bool = False) -> Parsed:
     )
 
 
+class BrokenFile(ValueError):
+    """A quote opened and never closed: the rest of the file would be one cell, so no row can be
+    read from that line on. The message names the line, never a value."""
+
+
+def _span(first: int, last: int) -> str:
+    return f"line {first}" if first == last else f"lines {first}–{last}"
+
+
+def _unread(first: int, last: int) -> str:
+    return "the row is not read" if first == last else "no row on these lines is read"
+
+
+def _not_csv(exc: csv.Error, first: int, last: int) -> str:
+    """Why a record is not CSV, for its row's report (csv's own words quote no value)."""
+    text = str(exc)
+    if text.startswith("field larger than field limit"):
+        why = f"a cell longer than {csv.field_size_limit()} characters"
+    elif "expected after" in text and first == last:
+        why = "a quote in the middle of a cell (one inside a cell is written twice)"
+    elif "expected after" in text:
+        why = f"a quote opened on line {first} or after ends in the middle of a cell on line {last}"
+    else:
+        why = text
+    return f"not CSV on {_span(first, last)}: {why}; {_unread(first, last)}"
+
+
+def _over_lines(header: list[str], cells: list[str], first: int, last: int) -> Row:
+    """A record over several lines: a line break inside a quoted cell. No field holds one, and
+    an unclosed quote puts the rows after it into one cell, so the row is rejected whole and
+    none of its text is kept (it may be other rows'). Its id is given when it comes before
+    every cell with a line break (then it is the row's own)."""
+    broken = [i for i, cell in enumerate(cells) if "\n" in cell or "\r" in cell]
+    names = ", ".join(header[i] if i < len(header) else "a cell beyond the header" for i in broken) or "?"
+    index = max((i for i, name in enumerate(header) if name == "id"), default=-1)  # as dict(zip()) takes it
+    row_id = str(first) if index < 0 else cells[index].strip() if index < min(broken, default=0) else ""
+    error = (
+        f"{_span(first, last)} are one row: a line break inside a quoted cell ({names}), a quote "
+        f"left open?; no field holds a line break, so {_unread(first, last)}"
+    )
+    return Row(first, row_id, None, error)
+
+
 def read(handle: TextIO, *, agency_file: bool = False) -> Iterator[Row]:
     """The rows of a person file, in order. `agency_file`: True for `edgate import` (each row's
-    Identity is then the matcher's query as it is, built once), False for `edgate link`."""
-    reader = csv.DictReader(handle)
-    if reader.fieldnames is None:
+    Identity is then the matcher's query as it is, built once), False for `edgate link`.
+
+    Each row is a line: a record that is not CSV (a stray quote, a cell over csv's field limit)
+    or runs over several lines is rejected with its lines, and the rows after it are read.
+    Strict quoting: a quote that ends in the middle of a cell is an error, not glued text. A
+    quote never closed to the end of the file raises BrokenFile (no row is read from its line
+    on), where csv's default read the rest of the file silently into one cell."""
+    reader = csv.reader(handle, strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        why = "a quote opened in it is never closed" if str(exc) == "unexpected end of data" else exc
+        raise BrokenFile(f"line 1, the header: {why}; no row is read") from None
+    if header is None:
         return
-    missing_id = "id" not in reader.fieldnames
-    for raw in reader:
-        line = reader.line_num
-        row_id = (raw.get("id") or "").strip() if not missing_id else str(line)
-        if None in raw:  # more cells than header columns
-            yield Row(line, row_id, None, "row: more cells than the header has columns")
+    width = len(header)
+    missing_id = "id" not in header
+    last = reader.line_num  # the last line read
+    while True:
+        first = last + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            last = reader.line_num
+            if str(exc) == "unexpected end of data":  # the end of the file inside a quoted cell
+                raise BrokenFile(
+                    f"line {first}: a quote opened on it or after it is never closed, so lines "
+                    f"{first}–{last} would be one cell; no row from line {first} on is read"
+                ) from None
+            yield Row(first, "", None, _not_csv(exc, first, last))
+            continue
+        last = reader.line_num
+        if not cells:  # a blank line
+            continue
+        if last != first:
+            yield _over_lines(header, cells, first, last)
+            continue
+        raw = dict(zip(header, cells, strict=False))  # fewer cells: the rest empty
+        row_id = (raw.get("id") or "").strip() if not missing_id else str(last)
+        if len(cells) > width:
+            yield Row(last, row_id, None, "row: more cells than the header has columns")
             continue
         try:
             parsed = parse(raw, agency_file=agency_file)
         except RowError as exc:
-            yield Row(line, row_id, None, str(exc))
+            yield Row(last, row_id, None, str(exc))
             continue
-        yield Row(line, row_id, parsed.identity, "", parsed.problems, parsed.unusable_raw, parsed.reasons)
+        yield Row(last, row_id, parsed.identity, "", parsed.problems, parsed.unusable_raw, parsed.reasons)
 
 
 def open_csv(path: Path) -> TextIO:
