@@ -74,9 +74,10 @@ TEST_WORKERS ?= auto
 test: install
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
-# ruff, then the layering contracts of docs/architecture.md ([tool.importlinter] in pyproject.toml).
+# ruff (checks and formatting), then the layering contracts of docs/architecture.md ([tool.importlinter] in pyproject.toml).
 lint: install
 	$(BIN)/ruff check src tests bench examples tools
+	$(BIN)/ruff format --check src tests bench examples tools
 	$(BIN)/lint-imports --no-cache
 
 clean:

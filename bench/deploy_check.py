@@ -122,6 +122,8 @@ def nginx_site(work: Path, cert: Path, key: Path, nodes: list[Node], http: int, 
         "listen [::]:443 ssl http2;": "",
         "/etc/nginx/snippets/edgate-proxy.conf": str(snippet),
         "/var/log/nginx/edgate-access.log": str(work / "nginx-access.log"),
+        # The servers' error log and the http level's (below) are one file here.
+        "/var/log/nginx/edgate-error.log": str(work / "nginx-error.log"),
     }
     for placeholder, value in replacements.items():
         assert placeholder in site, f"deploy/nginx/edgate.conf no longer has {placeholder!r}"

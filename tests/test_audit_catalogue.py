@@ -101,6 +101,12 @@ def open_case():  # type: ignore[no-untyped-def]
     return matching_service.do_open_case(person=person, query=query, decision=decision, source="t", ctx=CTX)
 
 
+def close_case_whose_person_has_a_profile(ctx: Ctx) -> None:
+    case = open_case()
+    with_profile(case.person)  # set up after the case was opened (backoffice.case_profile)
+    backoffice.do_close_case_has_profile(case=case, ctx=ctx)
+
+
 def change_password_both_ways(ctx: Ctx) -> None:
     profile = with_profile(on_file(someone()))
     accounts.do_change_password(profile=profile, new_password=NEW_PASSWORD, ctx=ctx)
@@ -427,6 +433,10 @@ RECIPES: dict[str, tuple[set[EventType], Callable[[Ctx], object]]] = {
     "backoffice.do_unmerge_persons": (
         {EventType.PERSONS_UNMERGED, EventType.PROFILE_STATUS_CHANGED},
         merge_and_unmerge,
+    ),
+    "backoffice.do_close_case_has_profile": (
+        {EventType.MATCH_CASE_CLOSED_HAS_PROFILE},
+        close_case_whose_person_has_a_profile,
     ),
     "matching.do_open_case": (
         {EventType.MATCH_CASE_OPENED, EventType.MATCH_CASE_REPEATED},

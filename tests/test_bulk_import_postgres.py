@@ -952,3 +952,210 @@ def test_a_batch_is_what_the_builders_build_row_by_row(
     assert written.ok and not written.retry
     assert Person.objects.count() == Profile.objects.count() == n
     assert audit_log_intact()
+
+
+HEADER = "id,first_name,middle_name,last_name,former_last_name,date_of_birth,ssn,state_id,street,city,state,postcode,email,phone\n"
+
+
+def report_by_line(report: Path) -> list[tuple[str, str, str, str]]:
+    """The report's (line, row id, result, reason), in the file's order (the bulk path reports
+    a rejected row at once, the created ones when their batch is written)."""
+    with report.open(newline="", encoding="utf-8") as fh:
+        rows = [(row["line"], row["row_id"], row["result"], row["reason"]) for row in csv.DictReader(fh)]
+    return sorted(rows, key=lambda row: int(row[0]))
+
+
+@pytest.mark.parametrize("mode", ["per-row", "bulk", "second-process"])
+def test_a_row_id_longer_than_the_import_keeps_is_reported_and_the_file_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """ImportedRow keeps a row's id in 64 characters: a longer one is that row's rejection (its
+    line, never its value), not a database error that stops the import (per row) or fails
+    every batch it is in (bulk, the writer process)."""
+    if mode == "second-process":
+        second_process(tmp_path, monkeypatch)
+    for ssn in ("219453381", "219453382", "219453383", "219453384"):
+        register_ssn(ssn)
+    long_id, longest = "X" * 65, "Y" * 64
+    path = tmp_path / "people.csv"
+    path.write_text(
+        HEADER
+        + "ok1,Ann,,Lee,,,219-45-3381,,,,,,,\n"
+        + f"{long_id},Bob,,Ray,,,219-45-3382,,,,,,,\n"
+        + f"{longest},Cy,,Dee,,,219-45-3383,,,,,,,\n"
+        + f"{long_id}Z,Ann,,Lee,,,219-45-3381,,,,,,,\n"  # the person of ok1 again (the per-row way)
+        + "ok5,Eve,,Fox,,,219-45-3384,,,,,,,\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "report.csv"
+    out = StringIO()
+    call_command("import", str(path), source="s", per_row=mode == "per-row", report=str(report), stdout=out)
+    too_long = "id: longer than 64 characters; the row was not imported"
+    assert report_by_line(report) == [
+        ("2", "ok1", "created", ""),
+        ("3", "", "rejected", too_long),
+        ("4", longest, "created", ""),
+        ("5", "", "rejected", too_long),
+        ("6", "ok5", "created", ""),
+    ]
+    assert long_id not in report.read_text() and long_id not in out.getvalue()
+    assert "3 created" in out.getvalue() and "2 rejected" in out.getvalue()
+    assert Person.objects.count() == 3
+
+
+def import_modes(mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """The command's options for `mode`: row by row, bulk (batches by the writer process), or
+    bulk with the rows prepared by the second process too."""
+    from edgate.importer import bulk as bulk_module
+
+    monkeypatch.setattr(bulk_module, "BATCH_SIZE", 2)  # a batch written, one staged when the file breaks
+    if mode == "second-process":
+        second_process(tmp_path, monkeypatch)
+    return {"source": "s", "per_row": mode == "per-row", "report": str(tmp_path / "report.csv")}
+
+
+def kept_values() -> list[str]:
+    """Every raw value kept for the administrator (a data-quality problem), decrypted."""
+    return [value for person in Person.objects.all() for value in person.data_problem_values().values()]
+
+
+MODES = ["per-row", "bulk", "second-process"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_malformed_rows_are_reported_each_on_its_lines_and_the_import_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """A stray quote, a cell over csv's limit (on main: `_csv.Error` stopped the import), a
+    quoted cell over several lines (on main: the row after it became this row's street, another
+    person's SSN kept as its unusable raw value): each its row's rejection, with its lines."""
+    options = import_modes(mode, tmp_path, monkeypatch)
+    for ssn in ("219453381", "219453382", "219453383", "219453384"):
+        register_ssn(ssn)
+    path = tmp_path / "people.csv"
+    path.write_text(
+        HEADER
+        + "ok1,Ann,,Lee,,,219-45-3381,,,,,,,\n"
+        + 'bad2,Bo,,"Ray"s,,,,,,,,,,\n'
+        + "big3,Cy,,Dee,,,,,"
+        + "A" * 200_000
+        + ",,,,,\n"
+        + 'q4,Di,,Eck,,,,,"14 Elm St,,,,,\n'
+        + "ok5,Eve,,Fox,,,219-45-3382,,,,,,,\n"  # swallowed by q4's street
+        + 'ok6,Flo,,Gee,,,219-45-3383,,",,,,,\n'  # closes it: lines 5-7 are one record
+        + "ok8,Gus,,Hay,,,219-45-3384,,,,,,,\n",
+        encoding="utf-8",
+    )
+    out = StringIO()
+    call_command("import", str(path), stdout=out, **options)
+    rows = report_by_line(tmp_path / "report.csv")
+    assert [row[:3] for row in rows] == [
+        ("2", "ok1", "created"),
+        ("3", "", "rejected"),
+        ("4", "", "rejected"),
+        ("5", "q4", "rejected"),
+        ("8", "ok8", "created"),
+    ]
+    assert [row[3] for row in rows[1:4]] == [
+        "not CSV on line 3: a quote in the middle of a cell (one inside a cell is written twice); the row is not read",
+        "not CSV on line 4: a cell longer than 131072 characters; the row is not read",
+        "lines 5–7 are one row: a line break inside a quoted cell (street), a quote left open?; one is kept "
+        "only in a row with the header's number of cells, on at most 4 lines, with no comma or quote in it, so "
+        "no row on these lines is read",
+    ]
+    assert "2 created" in out.getvalue() and "3 rejected" in out.getvalue()
+    assert sorted(Person.objects.values_list("last_name", flat=True)) == ["Hay", "Lee"]
+    assert kept_values() == []  # nobody's text kept as another row's value
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_street_typed_on_two_lines_keeps_its_person_and_a_swallowed_row_is_still_rejected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """Issue 9: a street typed on two lines in a spreadsheet (a quoted cell over two lines)
+    keeps its person (on main: rejected, a duplicate Profile at the next import that has it on
+    one line), the street unusable and its text kept for the administrator; the rows after it
+    keep their own lines. A quote left open that a later quote closes (another person's SSN in
+    the cell) and a cell over five lines are still rejected whole, none of their text kept."""
+    options = import_modes(mode, tmp_path, monkeypatch)
+    for ssn in ("219453381", "219453382", "219453383", "219453384"):
+        register_ssn(ssn)
+    path = tmp_path / "people.csv"
+    path.write_bytes(
+        (
+            HEADER.replace("\n", "\r\n")
+            + "ok1,Ann,,Lee,,,219-45-3381,,,,,,,\r\n"
+            + 'st2,Bo,,Ray,,,219-45-3382,,"12 Oak Rd\nApt 2",Springfield,IL,62704,,\r\n'  # as Excel writes it
+            + "ok4,Cy,,Dee,,,,,,,,,,\r\n"
+            + 'q5,Di,,Eck,,,,,"14 Elm St,,,,,\r\n'
+            + "ok6,Eve,,Fox,,,219-45-3383,,,,,,,\r\n"  # swallowed by q5's street
+            + 'ok7,Flo,,Gee,,,,,",,,,,\r\n'  # closes it: lines 5–7 are one record
+            + 'st8,Gus,,Hay,,,,,"1 Elm St\nApt 2\nBuilding B\nc/o Ida Hay\nPO Box 3",,,,,\r\n'  # five lines
+            + "ok13,Jo,,Jay,,,219-45-3384,,,,,,,\r\n"
+        ).encode()
+    )
+    out = StringIO()
+    call_command("import", str(path), stdout=out, **options)
+    rows = report_by_line(tmp_path / "report.csv")
+    assert [row[:3] for row in rows] == [
+        ("2", "ok1", "created"),
+        ("3", "st2", "created"),
+        ("5", "ok4", "created"),
+        ("6", "q5", "rejected"),
+        ("9", "st8", "rejected"),
+        ("14", "ok13", "created"),
+    ]
+    assert "lines 6–8 are one row" in rows[3][3] and "lines 9–13 are one row" in rows[4][3]
+    assert "4 created" in out.getvalue() and "2 rejected" in out.getvalue()
+    with (tmp_path / "report.csv").open(newline="", encoding="utf-8") as fh:
+        unusable = {row["row_id"]: row["unusable"] for row in csv.DictReader(fh)}
+    assert unusable["st2"] == "street: line break in the cell" and not unusable["ok4"]
+    bo = Person.objects.get(last_name="Ray")
+    assert (bo.street, bo.city, bo.state, bo.postcode) == ("", "Springfield", "IL", "62704")
+    assert bo.data_problems == {"street": "line_break"}
+    assert bo.data_problem_values() == {"street": "12 Oak Rd\nApt 2"}
+    assert sorted(Person.objects.values_list("last_name", flat=True)) == ["Dee", "Jay", "Lee", "Ray"]
+    assert kept_values() == ["12 Oak Rd\nApt 2"]  # nobody else's text
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_quote_never_closed_stops_the_import_at_its_line_keeping_every_row_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On main csv read the rest of the file silently into the street of the row with the
+    quote (the rows after it gone, another person's SSN kept as its raw value). Now the import
+    stops there with the line, after writing every row before it (a batch staged too); the
+    file, its quote closed, is imported again from where it stopped."""
+    from django.core.management.base import CommandError
+
+    options = import_modes(mode, tmp_path, monkeypatch)
+    for ssn in ("219453381", "219453382", "219453383", "219453384"):
+        register_ssn(ssn)
+    before = (
+        HEADER
+        + "ok1,Ann,,Lee,,,219-45-3381,,,,,,,\n"
+        + "ok2,Bo,,Ray,,,219-45-3382,,,,,,,\n"
+        + "ok3,Cy,,Dee,,,219-45-3383,,,,,,,\n"
+    )
+    path = tmp_path / "people.csv"
+    path.write_text(before + 'q5,Di,,Eck,,,,,"14 Elm St,,,,,\n' + "ok6,Eve,,Fox,,,219-45-3384,,,,,,,\n")
+    out = StringIO()
+    with pytest.raises(CommandError) as stopped:
+        call_command("import", str(path), stdout=out, **options)
+    assert str(stopped.value) == (
+        f"{path}, line 5: a quote opened on it or after it is never closed, so lines 5–6 would be one cell; "
+        "no row from line 5 on is read. The rows before it are imported (see the report); close the quote "
+        "and import the file again (the rows imported already are found unchanged)."
+    )
+    assert "3 created, 0 updated, 0 confirmed, 0 unchanged, 0 conflict, 0 rejected" in out.getvalue()
+    assert [row[:3] for row in report_by_line(tmp_path / "report.csv")] == [
+        ("2", "ok1", "created"),
+        ("3", "ok2", "created"),
+        ("4", "ok3", "created"),
+    ]
+    assert Person.objects.count() == 3 and kept_values() == []
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]  # the second process did not "fail"
+    path.write_text(before + 'q5,Di,,Eck,,,,,"14 Elm St",,,,,\n' + "ok6,Eve,,Fox,,,219-45-3384,,,,,,,\n")
+    again = StringIO()
+    call_command("import", str(path), stdout=again, **options)
+    assert "2 created, 0 updated, 0 confirmed, 3 unchanged" in again.getvalue()

@@ -7,17 +7,22 @@ import os
 import re
 import subprocess
 import sys
+from datetime import datetime
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 
 from edgate.accounts.models import Profile
 from edgate.audit.models import AuditEvent, EventType
 from edgate.console import demo
+from edgate.matching.models import CaseStatus, MatchCase
 from edgate.people.models import Person
+from tests.backoffice import console_client
+from tests.factories import Someone
 from tests.flows.helpers import location, post_step, start, step
 from tests.pii import register_dob, register_secret, register_ssn
 
@@ -41,6 +46,9 @@ def test_migrate_and_demo_twice_through_the_console_command(tmp_path: Path) -> N
     count = re.search(r"Demo data ready: (\d+) people", first.stdout)
     assert count and int(count.group(1)) >= 1000
     assert f"Demo data ready: {count.group(1)} people" in second.stdout  # idempotent
+    cases = re.findall(r"^  • (EG-\w{4}-\w{4}), .*: sign in as ", first.stdout, re.MULTILINE)
+    assert len(cases) == 2, first.stdout
+    assert re.findall(r"^  • (EG-\w{4}-\w{4}), .*: sign in as ", second.stdout, re.MULTILINE) == cases
     assert (tmp_path / "edgate.sqlite3").exists()
     assert not (tmp_path / ".edgate-dev-secrets.json").stat().st_mode & 0o077  # keys readable by owner only
 
@@ -64,7 +72,8 @@ def test_demo_identities_lead_to_the_outcome_they_promise() -> None:
     call_command("demo", "--force", stdout=out)
     call_command("demo", "--force", stdout=StringIO())
     assert Person.objects.count() >= 1000
-    lines = [line for line in out.getvalue().splitlines() if "SSN" in line]
+    section = out.getvalue().split("Try these at /register/", 1)[1].split("\n\n", 1)[0]
+    lines = [line for line in section.splitlines() if "SSN" in line]
     expected = {
         "no match": "contact",
         "pre-created": "setup",
@@ -75,10 +84,6 @@ def test_demo_identities_lead_to_the_outcome_they_promise() -> None:
         r"• (?P<label>[^:]+): (?P<first>\S+) (?P<last>.+?), born (?P<born>.+?), SSN (?P<ssn>[\d-]+)"
     )
     assert len(lines) == 4
-    from datetime import datetime
-
-    from tests.factories import Someone
-
     for line in lines:
         match = pattern.search(line)
         assert match, line
@@ -93,6 +98,114 @@ def test_demo_identities_lead_to_the_outcome_they_promise() -> None:
             assert location(post_step(client, "check", {"unchanged": "1"})) == step(target), line
         else:
             assert location(post_step(client, "identity", who.identity_post())) == step(target), line
+
+
+CASE_LINE = re.compile(
+    r"^  • (?P<ref>EG-\w{4}-\w{4}), (?P<queue>[^:]+): sign in as (?P<username>\S+), open Cases, .+ "
+    r"\(console: (?P<page>/console/cases/EG-\w{4}-\w{4}/)\)$",
+    re.MULTILINE,
+)
+
+
+@pytest.mark.django_db
+def test_demo_opens_a_case_for_a_directory_administrator_and_one_for_customer_service(tmp_path: Path) -> None:
+    """The demo's open cases, opened as page 1 opens them (the match and the audited action),
+    each in the queue `make run` names beside the account to sign in as; a second load finds
+    them and adds nothing."""
+    path = tmp_path / "accounts.json"
+    out = StringIO()
+    call_command("demo", "--force", "--accounts-json", str(path), stdout=out)
+    accounts = json.loads(path.read_text(encoding="utf-8"))
+    by_role = {(a["role"], a["organization"]): Profile.objects.get(username=a["username"]) for a in accounts}
+    district_admin = by_role[("directory_administrator", "01230000")]
+    service = by_role[("customer_service", None)]
+    found = [m.groupdict() for m in CASE_LINE.finditer(out.getvalue())]
+    assert [(f["queue"], f["username"]) for f in found] == [
+        ("Northfield Public Schools", district_admin.username),
+        ("customer service only (the record is on no organization's staff)", service.username),
+    ], out.getvalue()
+    staff_case, service_case = (MatchCase.objects.get(reference=f["ref"]) for f in found)
+    for case, differs in ((staff_case, "first_name"), (service_case, "date_of_birth")):
+        assert (case.status, case.source, case.attempts) == (CaseStatus.OPEN, "registration", 1)
+        assert case.person.source == "demo"
+        levels = case.explanation["fields"]
+        assert levels[differs] == "differ" and levels["ssn"] == "agree", levels
+        (opened,) = AuditEvent.objects.filter(event_type=EventType.MATCH_CASE_OPENED, target_id=str(case.pk))
+        assert opened.actor_label == "edgate demo"
+    # Routed as page 1 routes: to the organizations the record's person works for, or none.
+    assert [o.code for o in staff_case.organizations.all()] == ["01230000"]
+    assert not service_case.organizations.exists()
+
+    # The Directory Administrator's queue holds the district's case, not customer service's;
+    # another district's administrator sees neither; customer service sees both.
+    administrator = console_client(district_admin)
+    queue = administrator.get(reverse("backoffice:cases")).content.decode()
+    assert staff_case.reference in queue and service_case.reference not in queue
+    page = administrator.get(found[0]["page"])
+    assert page.status_code == 200 and page.context["may_act"]
+    assert administrator.get(found[1]["page"]).status_code == 404
+    riverside = console_client(by_role[("directory_administrator", "04560000")])
+    assert riverside.get(found[0]["page"]).status_code == 404
+    agent = console_client(service)
+    queue = agent.get(reverse("backoffice:cases")).content.decode()
+    assert staff_case.reference in queue and service_case.reference in queue
+    page = agent.get(found[1]["page"])
+    assert page.status_code == 200 and page.context["may_act"]
+
+    # A second load finds the cases (and prints them again) and writes nothing.
+    events, cases = AuditEvent.objects.count(), MatchCase.objects.count()
+    again = StringIO()
+    call_command("demo", "--force", stdout=again)
+    assert (AuditEvent.objects.count(), MatchCase.objects.count()) == (events, cases)
+    assert [m["ref"] for m in CASE_LINE.finditer(again.getvalue())] == [f["ref"] for f in found]
+    assert MatchCase.objects.get(pk=staff_case.pk).attempts == 1
+
+
+@pytest.mark.django_db
+def test_the_demo_cases_decided_as_make_run_says_let_their_people_finish_setting_up() -> None:
+    out = StringIO()
+    call_command("demo", "--force", stdout=out)
+    lines = [m.group(0) for m in CASE_LINE.finditer(out.getvalue())]
+    assert len(lines) == 2
+    for line in lines:
+        found = CASE_LINE.search(line)
+        assert found
+        case = MatchCase.objects.get(reference=found["ref"])
+        person = case.person
+        post = {
+            "outcome": "same_person",
+            "first_name": person.first_name,
+            "middle_name": "",
+            "last_name": person.last_name,
+            "former_last_name": "",
+            "reason": "Called the person, checked their license",
+            "dob_month": "",
+            "dob_day": "",
+            "dob_year": "",
+        }
+        if fixed := re.search(r"correcting the first name to (\S+);", line):
+            post["first_name"] = fixed.group(1)
+        elif fixed := re.search(r"correcting the date of birth to (\w+ \d+ \d{4});", line):
+            born = datetime.strptime(fixed.group(1), "%B %d %Y").date()
+            post |= {"dob_month": str(born.month), "dob_day": str(born.day), "dob_year": str(born.year)}
+        else:
+            raise AssertionError(line)
+        console = console_client(Profile.objects.get(username=found["username"]))
+        resolved = console.post(
+            reverse("backoffice:case_resolve", kwargs={"reference": case.reference}), post
+        )
+        assert resolved.status_code == 302, resolved.content.decode()
+        typed = re.search(r"then register (\S+) (\S+), born (.+?), SSN ([\d-]+) to finish", line)
+        assert typed, line
+        who = Someone(
+            first_name=typed.group(1),
+            last_name=typed.group(2),
+            date_of_birth=register_dob(datetime.strptime(typed.group(3), "%B %d %Y").date()),
+            ssn=register_ssn(typed.group(4).replace("-", "")),
+        )
+        client = Client()
+        start(client)
+        assert location(post_step(client, "identity", who.identity_post())) == step("setup"), line
 
 
 @pytest.mark.django_db

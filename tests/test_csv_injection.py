@@ -111,3 +111,68 @@ def test_import_report_neutralises_ids(tmp_path: Path, per_row: bool) -> None:
     assert by_id["'" + HYPERLINK]["result"] == "created"
     assert by_id["'+1+cmd"]["result"] == by_id["'-2+3"]["result"] == "created"  # kept: a name unusable
     assert by_id["'=1+1"]["result"] == "created"
+
+
+# Ids with a formula after a list separator of another locale (Excel with ';' in most of Europe,
+# or as set by its user), after a tab or a line break, spaces between: a spreadsheet splitting
+# the line there starts a cell with it. `csv` quotes a cell only for ',', '"' or a line break, and
+# a quoted cell does not help a reader splitting at ';': past the line's first cell, the quote
+# it meets is inside a cell of its own (what `csv.reader(delimiter=";")` shows), so each such
+# formula start gets its own '.
+SEPARATED = [
+    ("1;=cmd|' /C calc'!A0;x", "Avery", "Lindqvist", "", "", ""),
+    ("a,+1+2", "Bea", "Moss", "", "", ""),
+    ("b\t-3+4", "Cal", "Nye", "", "", ""),
+    ("c; @SUM(1)", "Dot", "Ames", "", "", ""),
+    ("d;\t=1", "Eli", "Bligh", "", "", ""),
+]
+
+
+def split_by_other_readers(path: Path) -> list[list[str]]:
+    """Every cell a reader splitting the file at ';' or a tab sees, with what one may trim at its
+    start (spaces, tabs, line breaks) removed."""
+    text = path.read_text(encoding="utf-8")
+    return [
+        [cell.lstrip(" \t\r\n") for cell in row]
+        for separator in (";", "\t")
+        for row in csv.reader(StringIO(text, newline=""), delimiter=separator)
+    ]
+
+
+def test_neutralise_a_formula_after_a_list_separator_or_a_line_break() -> None:
+    assert csvsafe.neutralise("1;=cmd|' /C calc'!A0;x") == "1;'=cmd|' /C calc'!A0;x"
+    assert csvsafe.neutralise("a,+1;;-2\t@3\n=4\r\n+5") == "a,'+1;;'-2\t'@3\n'=4\r\n'+5"
+    assert csvsafe.neutralise("c; \t=1") == "c; \t'=1" and csvsafe.neutralise("=a;=b") == "'=a;'=b"
+    assert csvsafe.neutralise("Lee; Ann-Marie, 1+1=2 @home") == "Lee; Ann-Marie, 1+1=2 @home"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("per_row", [True, False], ids=["per-row", "default (bulk on PostgreSQL)"])
+def test_import_report_has_no_formula_for_a_reader_splitting_at_another_separator(
+    tmp_path: Path, per_row: bool
+) -> None:
+    source = person_file(tmp_path / "people.csv", SEPARATED)
+    call_command("import", str(source), source="evil-district", per_row=per_row, stdout=StringIO())
+    report = tmp_path / "people.report.csv"
+    assert_no_formula(split_by_other_readers(report))
+    rows = cells(report)  # as a ',' reader sees it: each id intact but for its quotes
+    assert {row[1]: row[2] for row in rows[1:]} == {
+        "1;'=cmd|' /C calc'!A0;x": "created",
+        "a,'+1+2": "created",
+        "b\t'-3+4": "created",
+        "c; '@SUM(1)": "created",
+        "d;\t'=1": "created",
+    }
+
+
+def test_link_result_has_no_formula_for_a_reader_splitting_at_another_separator(tmp_path: Path) -> None:
+    out = tmp_path / "result.csv"
+    call_command(
+        "link",
+        str(person_file(tmp_path / "q.csv", SEPARATED)),
+        against=str(person_file(tmp_path / "r.csv", SEPARATED[:2])),
+        out=str(out),
+        stdout=StringIO(),
+    )
+    assert_no_formula(split_by_other_readers(out))
+    assert {row[0]: row[2] for row in cells(out)[1:]}["1;'=cmd|' /C calc'!A0;x"] == "1;'=cmd|' /C calc'!A0;x"

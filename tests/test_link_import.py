@@ -196,6 +196,26 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
         call_command("link", str(tmp_path / "missing.csv"), out=str(tmp_path / "o.csv"))
 
 
+def test_link_stops_at_a_quote_never_closed_and_names_its_line(tmp_path: Path) -> None:
+    """Either file: csv's default read the rest of it silently into one cell."""
+    from django.core.management.base import CommandError
+
+    never_closed = 'q9,Ann,,Lee,,,,,"14 Elm St,,,,,,'
+    queries, records = write(tmp_path / "q.csv", QUERIES[:1]), write(tmp_path / "r.csv", RECORDS)
+    out = tmp_path / "o.csv"
+    broken = write(tmp_path / "broken-r.csv", [never_closed, *RECORDS])
+    with pytest.raises(
+        CommandError, match=r"broken-r.csv, line 2: a quote .* never closed.*; nothing was matched"
+    ):
+        call_command("link", str(queries), against=str(broken), out=str(out), stdout=StringIO())
+    broken = write(tmp_path / "broken-q.csv", [*QUERIES[:2], never_closed, *QUERIES[2:]])
+    with pytest.raises(
+        CommandError, match=r"broken-q.csv, line 4: a quote .* never closed.*/o.csv holds the rows before it"
+    ):
+        call_command("link", str(broken), against=str(records), out=str(out), stdout=StringIO())
+    assert sorted(results(out)) == ["q1", "q2"]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_interrupted_import_can_be_run_again(tmp_path: Path) -> None:
     """Stopped halfway (here: the first half of the file), then the whole file: nothing twice."""

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
@@ -67,8 +69,8 @@ def start(client: Client) -> None:
 
 def open_case(client: Client, who: Someone):  # type: ignore[no-untyped-def]
     """Page 1 near a record: the check page, then "Continue without changes", which opens the
-    case — or the case straight away when this SSN was offered the check already (once per
-    SSN, matching.near_matches). Returns the response of the post that opened it (a redirect to
+    case — or the case straight away when this SSN or this record was offered the check
+    already (once per SSN and per record, matching.near_matches). Returns the response of the post that opened it (a redirect to
     the partial-match page)."""
     response = post_step(client, "identity", who.identity_post())
     if location(response) == step("partial"):
@@ -95,3 +97,9 @@ def refused(client: Client, name: str, data: dict[str, str]):  # type: ignore[no
     response = post_step(client, name, data)
     assert response.status_code == 303 and location(response) == step(name), response
     return client.get(response["Location"])
+
+
+def shows(page: str, text: str) -> bool:
+    """TEXT appears in PAGE as a whole (not inside a longer run of letters and digits): a random
+    CSRF token in the page can contain "Ivy" or "1979", and an absence check must not fail on it."""
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(text)}(?![A-Za-z0-9])", page) is not None

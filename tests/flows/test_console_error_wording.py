@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 def summary(page: str) -> list[str]:
     box = re.search(r'id="error-summary".*?</ul>', page, re.S)
     assert box, "no error summary"
-    return [re.sub(r"<[^>]+>", "", item).strip() for item in re.findall(r"<li>(.*?)</li>", box.group(0), re.S)]
+    return [
+        re.sub(r"<[^>]+>", "", item).strip() for item in re.findall(r"<li>(.*?)</li>", box.group(0), re.S)
+    ]
 
 
 def test_two_names_refused_alike_are_two_messages_naming_their_fields() -> None:

@@ -33,9 +33,9 @@ def test_different_state_ids_are_flagged_and_the_merge_needs_them_confirmed() ->
     html = preview.content.decode()
     assert preview.status_code == 200 and preview.context["problem"] is None
     for side in (survivor, duplicate):
-        assert re.search(
-            rf"{side.person.state_id} <strong class=\"usa-tag\">differs</strong>", html
-        ), side.person.state_id
+        assert re.search(rf"{side.person.state_id} <strong class=\"usa-tag\">differs</strong>", html), (
+            side.person.state_id
+        )
     assert "state_ids_checked" in preview.context["form"].fields
     assert f"the survivor's, {survivor.person.state_id}, stays" in html_lib.unescape(html)
     # A reason alone is not enough.

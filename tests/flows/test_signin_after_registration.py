@@ -1,6 +1,7 @@
-"""After "Your Profile is ready", the sign-in page its "Sign in" button leads to has the User Name
-the person was just shown filled in: carried in the session (not in the URL, nor a cookie of
-its own), once, for that browser only; the password box stays empty."""
+"""After "Your Profile is ready" (or the exact match's User Name reminder), the sign-in page its
+"Sign in" button leads to has the User Name the person was just shown filled in: carried in the
+session (not in the URL, nor a cookie of its own), once, for that browser only; the password box
+stays empty."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import on_file, precreated, security_post, someone
+from tests.factories import on_file, precreated, security_post, someone, with_profile
 
 from .helpers import location, post_step, register_new, start, step, url
+from .test_registration_setup_code import _colleague, _record_without_ssn
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +64,36 @@ def test_the_sign_in_page_after_a_pre_created_profile_is_set_up() -> None:
     assert location(post_step(browser, "setup", security_post())) == step("setup_done")
     assert browser.get(url(browser, "setup_done")).status_code == 200
     assert username_box(browser.get(LOGIN)) == profile.username
+
+
+def test_the_sign_in_page_after_the_exact_match_reminder_has_its_user_name_once() -> None:
+    """The reminder of an exact match shows the User Name as "Your Profile is ready" does: its
+    "Sign in" button leads to a sign-in page with it filled in, by the same means."""
+    who = someone("Leocadia", "Fairbrother")
+    profile = with_profile(on_file(who))
+    browser = Client()
+    start(browser)
+    assert location(post_step(browser, "identity", who.identity_post())) == step("exact")
+    reminder = browser.get(url(browser, "exact")).content.decode()
+    assert profile.username in reminder
+    sign_in_link = re.search(r'<a class="usa-button usa-button--outline" href="([^"]*)">', reminder)
+    assert sign_in_link and sign_in_link.group(1) == LOGIN  # nothing of the person in the link
+    assert all(profile.username not in morsel.value for morsel in browser.cookies.values())
+
+    page = browser.get(LOGIN)
+    assert username_box(page) == profile.username and "autofocus" in password_box(page)
+    assert username_box(browser.get(LOGIN)) == ""  # once
+    assert username_box(Client().get(LOGIN)) == ""  # and for no other browser
+
+
+def test_not_after_an_exact_match_on_names_and_birth_date_only() -> None:
+    """That page shows no User Name (rules-4 E9), and the sign-in page is given none."""
+    person, _profile = _record_without_ssn(active=True)
+    browser = Client()
+    start(browser)
+    assert location(post_step(browser, "identity", _colleague(person).identity_post())) == step("exact")
+    assert 'data-testid="weak-exact-options"' in browser.get(url(browser, "exact")).content.decode()
+    assert username_box(browser.get(LOGIN)) == ""
 
 
 def test_only_soon_after() -> None:

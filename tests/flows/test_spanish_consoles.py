@@ -5,14 +5,17 @@ or rendered outside the active language)."""
 from __future__ import annotations
 
 import html
+import re
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
 from edgate.directory.models import StaffEntry
-from tests.backoffice import World, build_world, console_client
+from tests.backoffice import World, build_world, console_client, district_case
 
 from .test_spanish import english_left_in
 
@@ -78,3 +81,34 @@ def test_organization_names_in_spanish_sentences_keep_their_own_language(world: 
     assert f'<span lang="en">{name}</span>' in page
     english = console_client(world.da_a).get(reverse("backoffice:org_add", args=[code])).content.decode()
     assert '<span lang="en">' not in english and name in english
+
+
+# A month's abbreviation capitalized, as Django's "M" writes it ("Dic"): Spanish writes "dic".
+CAPITALIZED_MONTH = re.compile(r"\b(?:Ene|Feb|Mar|Abr|May|Jun|Jul|Ago|Sep|Oct|Nov|Dic)\b")
+
+
+def test_dates_in_spanish_write_the_month_in_lower_case() -> None:
+    """The portal's short date formats (core/templatetags/edgate_format.py, translated in the
+    catalogue): a day, a moment, and a moment with seconds (the audit trail's)."""
+    with time_machine.travel(datetime(2026, 12, 3, 19, 5, tzinfo=UTC)):
+        world = build_world()
+        reference = district_case(world)
+        client = in_spanish(console_client(world.da_a))
+        agent = in_spanish(console_client(world.service))
+        pages = {
+            "day": client.get(reverse("backoffice:cases")).content.decode(),
+            "moment": client.get(reverse("backoffice:case", args=[reference])).content.decode(),
+            "activity": client.get(
+                reverse("backoffice:org_activity", args=[world.district_a.code])
+            ).content.decode(),
+            "seconds": agent.get(
+                reverse("backoffice:service_profile", args=[world.da_a.pk])
+            ).content.decode(),
+        }
+        english = console_client(world.da_a).get(reverse("backoffice:cases")).content.decode()
+    assert ">3 dic 2026<" in pages["day"]
+    assert re.search(r"3 dic 2026, 14:05 EST", pages["moment"])
+    assert re.search(r"3 dic 2026, 14:05:\d\d EST", pages["seconds"])
+    for name, page in pages.items():
+        assert CAPITALIZED_MONTH.findall(page) == [], name
+    assert ">Dec 3, 2026<" in english  # English as it was

@@ -74,7 +74,9 @@ def test_the_staff_search_is_one_query_however_many_staff_match() -> None:
         assert da_a.get(url).context["page"].paginator.count == 1
     for n in range(310):
         person = on_file(someone(f"Zoé{n:03d}", "Ashworth-Bell"))
-        directory_actions.do_add_staff(person=person, organization=world.school_a2, role_title="Aide", ctx=CTX)
+        directory_actions.do_add_staff(
+            person=person, organization=world.school_a2, role_title="Aide", ctx=CTX
+        )
     with CaptureQueriesContext(connection) as many:
         page = da_a.get(url).context["page"]
     assert page.paginator.count == 311 and len(page.object_list) == 50

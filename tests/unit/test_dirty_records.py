@@ -5,6 +5,7 @@ the SSN or state-ID holder in memory (edgate link --against, the bulk import's i
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import replace
 from datetime import date
 
@@ -18,7 +19,7 @@ from edgate.identity.compare import Level
 from edgate.identity.engine import Outcome, RuleMatcher
 from edgate.identity.records import Identity
 from edgate.identity.rules import RULES_2, RULES_3
-from edgate.importer.rows import RowError, parse, typed_date
+from edgate.importer.rows import BrokenFile, Row, RowError, parse, read, typed_date
 
 GOOD = {
     "first_name": "Avery",
@@ -278,3 +279,145 @@ def test_a_crowded_weak_key_does_not_crowd_out_the_other_weak_keys() -> None:
     query = Identity(first_name="Avery", last_name="Lindqvist", date_of_birth=date(1984, 3, 14))
     found = [c.record_id for c in index.candidates(query)]
     assert "married" in found and len(found) == MAX_CANDIDATES
+
+
+# A file's CSV structure (`rows.read`): one row a line. A malformed record is its own rejection
+# with its lines, and the rows after it are read; none of its text is kept (it may be another
+# row's). A quote never closed to the end of the file stops the file at its line.
+FILE_HEADER = "id,first_name,last_name,ssn,street\n"
+OTHERS_SSN = "219-45-3382"  # another person's, on the line after a quote left open
+
+
+def rows_of(text: str) -> list[Row]:
+    return list(read(io.StringIO(text, newline="")))
+
+
+def outline(rows: list[Row]) -> list[tuple[int, str, str]]:
+    return [(row.line, row.row_id, row.error or "kept") for row in rows]
+
+
+def test_a_quote_left_open_to_the_end_of_the_file_stops_the_file_at_its_line() -> None:
+    text = FILE_HEADER + "a1,Ann,Lee,,\n" + 'q2,Bo,Ray,,"14 Elm St\n' + f"a3,Cy,Dee,{OTHERS_SSN},\n"
+    rows = read(io.StringIO(text, newline=""))
+    assert next(rows).row_id == "a1"
+    with pytest.raises(BrokenFile) as broken:
+        next(rows)
+    assert str(broken.value) == (
+        "line 3: a quote opened on it or after it is never closed, so lines 3–4 would be one cell; "
+        "no row from line 3 on is read"
+    )
+    with pytest.raises(BrokenFile, match="line 1, the header: a quote opened in it is never closed"):
+        rows_of('"id,first_name\na1,Ann\n')
+
+
+def test_a_quote_closed_in_the_middle_of_a_later_line_rejects_those_lines_and_the_file_goes_on() -> None:
+    text = (
+        FILE_HEADER
+        + 'q1,Ann,Lee,,"14 Elm St\n'
+        + f"a2,Bo,Ray,{OTHERS_SSN},\n"
+        + 'a3,Cy,"Dee",,\n'  # its first quote closes the one of line 2, in the middle of a cell
+        + "\n"
+        + "a5,Eve,Fox,,\n"
+    )
+    assert outline(rows_of(text)) == [
+        (2, "", "not CSV on lines 2–4: a quote opened on line 2 or after ends in the middle of a cell on "
+         "line 4; no row on these lines is read"),
+        (6, "a5", "kept"),  # its own line, after a blank one
+    ]  # fmt: skip
+
+
+OVER_LINES = (
+    "are one row: a line break inside a quoted cell (street), a quote left open?; one is kept only in a "
+    "row with the header's number of cells, on at most 4 lines, with no comma or quote in it, so no row on "
+    "these lines is read"
+)
+
+
+def test_a_street_typed_on_two_lines_keeps_its_person_the_street_unusable() -> None:
+    """Issue 9: a bad value keeps its person. A spreadsheet writes an address typed on two lines
+    (Alt+Enter) as a quoted cell over two lines: the row is its person's, on its first line, the
+    street unusable ("line break in the cell") and its text kept for the administrator; the
+    rows after it keep their own line numbers. Up to four lines; the line breaks as written."""
+    text = (
+        FILE_HEADER
+        + "a1,Ann,Lee,,\r\n"
+        + 'q2,Bo,Ray,,"12 Oak Rd\r\nApt 2"\r\n'  # as a spreadsheet writes it
+        + "a4,Cy,Dee,,\r\n"
+        + 'q5,Di,Eck,,"c/o Mia Eck\n3 Pine Ave\nUnit 4\nBuilding B"\r\n'  # four lines
+        + "a9,Eve,Fox,,\r\n"
+    )
+    rows = rows_of(text)
+    assert outline(rows) == [
+        (2, "a1", "kept"),
+        (3, "q2", "kept"),
+        (5, "a4", "kept"),
+        (6, "q5", "kept"),
+        (10, "a9", "kept"),
+    ]
+    for row, street in (
+        (rows[1], "12 Oak Rd\r\nApt 2"),
+        (rows[3], "c/o Mia Eck\n3 Pine Ave\nUnit 4\nBuilding B"),
+    ):
+        assert row.identity is not None and row.identity.street == "" and row.identity.unusable == {"street"}
+        assert (row.problems, row.reasons) == (
+            ("street: line break in the cell",),
+            (("street", "line_break"),),
+        )
+        assert row.unusable_raw == (("street", street),)
+    assert (rows[1].identity.first_name, rows[1].identity.last_name) == ("Bo", "Ray")
+    # Without an id column, the row's id is its first line.
+    (row,) = rows_of('first_name,last_name,street\nAnn,Lee,"1 Elm St\nApt 2"\n')
+    assert (row.line, row.row_id, row.problems) == (2, "2", ("street: line break in the cell",))
+
+
+def test_a_quote_left_open_closed_by_chance_still_rejects_the_row_and_keeps_none_of_its_text() -> None:
+    """A quote left open puts the next rows into that cell (here another person's SSN into this
+    row's street); a later quote that closes it makes the lines one valid record. Its cell
+    holds the separators of the rows it swallowed: rejected whole, nothing kept, the next
+    lines read (as are cells over five lines, and the other shapes not kept)."""
+    text = (
+        FILE_HEADER
+        + 'q1,Ann,Lee,,"14 Elm St\n'
+        + f'a2,Bo,Ray,{OTHERS_SSN},"\n'  # the quote closes here: lines 2–3 are one valid record
+        + "a4,Cy,Dee,,\n"
+        + 'q5,Di,Eck,,"1 Elm St\nApt 2\nBuilding B\nc/o Mia Eck\nPO Box 3"\n'  # five lines
+        + 'q10,Eve,Fox,,"1 Elm St\nUnit 3, Building B"\n'  # a comma: as a swallowed row's
+        + 'q12,Flo,Gee,,"1 Elm St\n""B"""\n'  # a quote: as a swallowed empty quoted cell's
+        + 'q14,Gus,Hay,"1 Elm St\nApt 2"\n'  # fewer cells than the header
+        + 'q16,Ida,Ivy,,"1 Elm St\nApt 2",\n'  # more
+        + "a18,Jo,Jay,,\n"
+    )
+    rows = rows_of(text)
+    assert outline(rows) == [
+        (2, "q1", f"lines 2–3 {OVER_LINES}"),
+        (4, "a4", "kept"),
+        (5, "q5", f"lines 5–9 {OVER_LINES}"),
+        (10, "q10", f"lines 10–11 {OVER_LINES}"),
+        (12, "q12", f"lines 12–13 {OVER_LINES}"),
+        (14, "q14", f"lines 14–15 {OVER_LINES}".replace("(street)", "(ssn)")),
+        (16, "q16", f"lines 16–17 {OVER_LINES}"),
+        (18, "a18", "kept"),
+    ]
+    assert all(row.identity is None and row.unusable_raw == () for row in rows if row.error)
+    # The id after a cell with a line break may be another row's: not given.
+    (row,) = rows_of('first_name,street,id\nAnn,"1 Elm\nx,y",q1\n')
+    assert (row.line, row.row_id) == (2, "")
+    # A two-line cell where the rows are short: the one shape it cannot tell from a street
+    # (docs/matching.md §7): kept, the cell unusable.
+    (row,) = rows_of(FILE_HEADER + 'q1,"Ann\na2",Lee,,\n')
+    assert row.identity is not None and row.problems == ("first_name: line break in the cell",)
+
+
+def test_a_stray_quote_or_a_cell_over_csv_s_limit_rejects_its_row_only() -> None:
+    text = (
+        FILE_HEADER
+        + 'a1,Ann,"Lee"s,,\n'
+        + "a2,Bo,Ray,," + "A" * 200_000 + "\n"
+        + "a3,Cy,Dee,,\n"
+    )  # fmt: skip
+    assert outline(rows_of(text)) == [
+        (2, "", "not CSV on line 2: a quote in the middle of a cell (one inside a cell is written twice); "
+         "the row is not read"),
+        (3, "", "not CSV on line 3: a cell longer than 131072 characters; the row is not read"),
+        (4, "a3", "kept"),
+    ]  # fmt: skip

@@ -85,7 +85,10 @@ def test_clear_and_none_identity(backend: str) -> None:
         throttle.attempt(LIMIT, "carol")
     throttle.clear(LIMIT, "carol")
     assert throttle.count(LIMIT, "carol") == 0
-    assert throttle.attempt(LIMIT, None).allowed
+    # No identity (no client address: core/proxies.py) is one shared identity, refused beyond
+    # the limit like any other, never let through uncounted.
+    assert [throttle.attempt(LIMIT, None).allowed for _ in range(4)] == [True, True, True, False]
+    assert throttle.count(LIMIT, throttle.UNKNOWN_ADDRESS) == 4
 
 
 def test_hold_is_enforced_by_time_and_released(backend: str) -> None:
@@ -162,10 +165,12 @@ def test_succeeded_clears_releases_and_gives_back_the_address_attempt(backend: s
     assert throttle.count(LIMIT, "nia") == 0
     assert throttle.held_for(LIMIT, "nia") == 0
     assert throttle.attempt(address, "10.0.0.1").number == 3  # 3 counted, 1 given back, this one
-    # Without release_hold the marker stays; an unknown address takes nothing back.
+    # Without release_hold the marker stays; an unknown address's attempt is given back too.
+    throttle.attempt(address, None)
     throttle.hold(LIMIT, "oz", timedelta(seconds=30))
     throttle.succeeded(LIMIT, "oz", release_hold=False, address=(address, None))
     assert throttle.held_for(LIMIT, "oz") > 0
+    assert throttle.count(address, throttle.UNKNOWN_ADDRESS) == 0
 
 
 def test_succeeded_is_one_round_trip_to_redis(settings, db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -194,23 +199,24 @@ def test_attempt_all_counts_each_limit_as_attempt_does(backend: str) -> None:
         seen = [
             throttle.attempt_all((LIMIT, "quinn"), (address, None), (address, "10.0.0.3")) for _ in range(4)
         ]
+        # No address is counted too, under the one unknown identity (core/proxies.py).
         assert [[a.number for a in attempts] for attempts in seen] == [
-            [1, 0, 1],
-            [2, 0, 2],
-            [3, 0, 3],
-            [4, 0, 4],
+            [1, 1, 1],
+            [2, 2, 2],
+            [3, 3, 3],
+            [4, 4, 4],
         ]
-        assert [[a.allowed for a in attempts] for attempts in seen][-1] == [False, True, False]
-        # The first refusal of each limit trips its alert, once.
+        assert [[a.allowed for a in attempts] for attempts in seen][-1] == [False, False, False]
+        # The first refusal of each limit and identity trips its alert, once.
         assert [[a.tripped for a in attempts] for attempts in seen] == [
             [False, False, False],
             [False, False, False],
-            [False, False, True],
+            [False, True, True],
             [True, False, False],
         ]
         assert throttle.count(LIMIT, "quinn") == 4 and throttle.count(address, "10.0.0.3") == 4
-        assert seen[-1][0].retry_after > 0 and seen[-1][1].retry_after == 0
-        assert throttle.attempt_all((LIMIT, None)) == [throttle.Attempt(LIMIT, 0)]
+        assert throttle.count(address, throttle.UNKNOWN_ADDRESS) == 4
+        assert seen[-1][0].retry_after > 0 and seen[-1][1].retry_after > 0
 
 
 def test_attempt_all_is_one_round_trip_to_redis(settings, db, monkeypatch) -> None:  # type: ignore[no-untyped-def]

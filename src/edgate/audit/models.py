@@ -78,6 +78,10 @@ class EventType(models.TextChoices):
         gettext_lazy("Match case resolved (same person or different people)"),
     )
     MATCH_CASE_ESCALATED = "matching.case_escalated", gettext_lazy("Match case escalated to customer service")
+    MATCH_CASE_CLOSED_HAS_PROFILE = (
+        "matching.case_closed_has_profile",
+        gettext_lazy("Match case closed (the person on its record has their Profile)"),
+    )
     # directory and access
     STAFF_ADDED = "directory.staff_added", gettext_lazy("Staff entry added")
     STAFF_ENDED = "directory.staff_ended", gettext_lazy("Staff entry ended")

@@ -1,5 +1,7 @@
 """Customer service's own writes: unlocking a Profile, and merging (and unmerging) duplicate
-Persons. The other console actions call the actions of accounts, directory and mfa directly.
+Persons; and closing a match case whose record's person has their Profile (which reads merges,
+the back office's own: `case_profile`). The other console actions call the actions of accounts,
+directory, matching and mfa directly.
 
 A merge re-points the duplicate Person's staff entries and match cases to the survivor, and its
 Profile's access grants to the survivor's Profile; where the survivor already has the same
@@ -13,6 +15,7 @@ putting it back would break a uniqueness rule because of something added since.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
@@ -22,16 +25,18 @@ from django.utils.translation import gettext_lazy
 
 from edgate.accounts import actions as account_actions
 from edgate.accounts.models import Profile, Status
-from edgate.audit.events import audited
+from edgate.audit.events import audited, changes
 from edgate.audit.models import EventType
 from edgate.audit.record import record_event
 from edgate.core.context import Ctx
 from edgate.directory.actions import GRANTABLE_STATUSES
 from edgate.directory.models import AccessGrant, OrgAdministrator, StaffEntry
-from edgate.matching.models import MatchCase
+from edgate.matching.actions import CaseClosed
+from edgate.matching.models import PENDING, CaseOutcome, CaseStatus, MatchCase
 from edgate.people.models import Person
 from edgate.recovery.policy import is_privileged
 
+from . import case_profile
 from .models import PersonMerge
 
 
@@ -45,6 +50,53 @@ def do_unlock_profile(*, profile: Profile, reason: str, ctx: Ctx) -> Profile:
         status = Status.ACTIVE if profile.activated_at is not None else Status.AWAITING_SETUP
         profile = account_actions.do_set_status(profile=profile, status=status, reason=reason, ctx=ctx)
     return account_actions.do_lift_sign_in_lock(profile=profile, reason=reason, ctx=ctx)
+
+
+# --- a case whose person has their Profile --------------------------------------------------
+
+
+class NoProfileNow(Exception):
+    """The person on the case's record does not have their Profile (`case_profile`) any more:
+    disabled or locked meanwhile, the merge that showed it undone, or another attempt counted on
+    the case since. Nothing is changed."""
+
+
+class ReminderOnly(NoProfileNow):
+    """Since the case's last attempt, only a User Name reminder: the Profile was active at that
+    attempt, so nothing shows the attempt was its person's (`case_profile`). Nothing is changed."""
+
+
+@audited(EventType.MATCH_CASE_CLOSED_HAS_PROFILE)
+@transaction.atomic
+def do_close_case_has_profile(*, case: MatchCase, ctx: Ctx, allowed: Iterable[str] = PENDING) -> MatchCase:
+    """Close a case because the person on its record has their Profile by now
+    (`case_profile.profile_now`, asked again under the case's lock), without deciding who the
+    registrant was: the record is not corrected and no "different people" is remembered, so a
+    registrant who was someone else is blocked again and a new case opens.
+
+    `allowed`: the statuses the caller may act in, as for `matching.actions.do_resolve_case`;
+    raises `CaseClosed` otherwise, `NoProfileNow` when the Profile no longer counts (asked of
+    the locked row: an attempt counted on the case meanwhile is seen), `ReminderOnly` when only
+    a reminder came since the last attempt."""
+    case = MatchCase.objects.select_for_update().get(pk=case.pk)
+    if case.status == CaseStatus.RESOLVED or case.status not in set(allowed):
+        raise CaseClosed(case.reference)
+    found = case_profile.profile_now(case)
+    if found is None:
+        raise NoProfileNow(case.reference)
+    if not found.closable:
+        raise ReminderOnly(case.reference)
+    before = {"status": case.status}
+    case.status = CaseStatus.RESOLVED
+    case.outcome = CaseOutcome.HAS_PROFILE
+    case.resolution_note = ""
+    case.resolved_at = timezone.now()
+    case.resolved_by_id = ctx.actor_id
+    case.save(update_fields=["status", "outcome", "resolution_note", "resolved_at", "resolved_by"])
+    detail = {"reference": case.reference} | changes(before, {"status": CaseStatus.RESOLVED.value})
+    detail |= {"outcome": CaseOutcome.HAS_PROFILE.value, "profile": found.profile_id, "evidence": found.kinds}
+    record_event(EventType.MATCH_CASE_CLOSED_HAS_PROFILE, ctx=ctx, target=case, detail=detail)
+    return case
 
 
 # --- merging duplicate Persons ------------------------------------------------------------

@@ -23,7 +23,7 @@ from edgate.core.forms import (
 )
 from edgate.directory.models import Organization
 from edgate.matching.actions import CORRECTABLE_FIELDS
-from edgate.matching.models import CaseOutcome, CaseStatus
+from edgate.matching.models import DECISIONS, CaseOutcome, CaseStatus
 from edgate.people.models import Person
 
 # Every reason or note box of the consoles (cases, customer service, organizations): kept whole
@@ -71,7 +71,7 @@ class ResolveForm(DateOfBirthParts, UswdsForm):
 
     outcome = forms.ChoiceField(
         label=_("Decision"),
-        choices=CaseOutcome.choices,
+        choices=[(outcome.value, outcome.label) for outcome in DECISIONS],
         widget=forms.RadioSelect,
         error_messages={
             "required": _("Choose whether they are the same person or different people."),

@@ -28,7 +28,8 @@ from edgate.matching import actions, service
 from edgate.matching.models import PENDING, CaseStatus, LaterSubmission, MatchCase
 from edgate.people.quality import data_problems
 
-from . import scope
+from . import actions as backoffice_actions
+from . import case_profile, scope
 from .case_forms import CaseFilterForm, EscalateForm, ResolveForm, RouteForm
 from .scope import Actor
 from .staffing import SOURCE as STAFFING_SOURCE
@@ -103,6 +104,16 @@ RULES = {
     "whole name agrees; no birth date and no SSN on one side to tell them apart": _lazy(
         "the whole name agrees, and one side has no date of birth and no SSN to tell them apart"
     ),
+}
+
+
+# What tied the record's Profile to its person after the case was opened (case_profile.Evidence).
+EVIDENCE = {
+    case_profile.Evidence.SET_UP: _lazy("The Profile was set up"),
+    case_profile.Evidence.REMINDED: _lazy(
+        "Create a Profile matched this record exactly and showed the Profile's User Name"
+    ),
+    case_profile.Evidence.MERGED: _lazy("Customer service merged another record into this one"),
 }
 
 
@@ -197,6 +208,7 @@ def case_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     page.object_list = list(page.object_list)
     if typed:
         _say_which_reference(page.object_list, typed)
+    _with_profiles_now(actor, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -223,6 +235,20 @@ def _say_which_reference(cases: list[MatchCase], typed: str) -> None:
     given = LaterSubmission.objects.filter(case_id__in=others, reference__icontains=typed)
     for case_id, reference in given.order_by("pk").values_list("case_id", "reference"):
         others[case_id].found_by.append(reference)  # type: ignore[attr-defined]
+
+
+def _with_profiles_now(actor: Actor, cases: list[MatchCase]) -> None:
+    """Sets each case's `profile_now` (`case_profile`: the person on its record has their
+    Profile by now, or None) and `profile_username`: that Profile's User Name for an actor who
+    may already see the Profile (`scope.profiles`: a Directory Administrator, that of their own
+    staff), '' for any other."""
+    found = case_profile.profiles_now(cases)
+    ids = {now.profile_id for now in found.values()}
+    visible = set(scope.profiles(actor).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    for case in cases:
+        now = found.get(case.pk)
+        case.profile_now = now  # type: ignore[attr-defined]
+        case.profile_username = now.username if now and now.profile_id in visible else ""  # type: ignore[attr-defined]
 
 
 # Rows that conflict are highlighted (a background on each cell, and the level in words).
@@ -346,6 +372,8 @@ def _page(
 ) -> HttpResponse:
     acting = may_act(actor, case)
     organizations = list(_organizations(actor).filter(match_cases=case))
+    _with_profiles_now(actor, [case])
+    now: case_profile.ProfileNow | None = case.profile_now  # type: ignore[attr-defined]
     context = {
         "console_section": "cases",
         "actor": actor,
@@ -360,6 +388,10 @@ def _page(
         # The references given to later submissions counted on this case: a caller may quote one.
         "later_references": list(case.later_submissions.values_list("reference", flat=True)),
         "may_act": acting,
+        # The person on the case's record has their Profile by now: what shows it, and the close.
+        "profile_now": now,
+        "profile_username": case.profile_username,  # type: ignore[attr-defined]
+        "profile_evidence": [(EVIDENCE[kind], at) for kind, at in now.evidence] if now else [],
         "resolve_form": resolve or (_resolve_form(actor, case) if acting else None),
         "correction_problem": scope.correction_problem(actor, case.person) if acting else None,
         "own_submission": not actor.is_agency and scope.submitted_by_actor(actor, case),
@@ -435,6 +467,46 @@ def case_resolve(request: HttpRequest, actor: Actor, reference: str) -> HttpResp
             messages.success(request, _("Case %(ref)s resolved.") % {"ref": case.reference})
             return redirect("backoffice:case", reference=case.reference)
     return _page(request, actor, case, resolve=form)
+
+
+@scope.console_page(*scope.DIRECTORY, methods=("POST",))
+def case_has_profile(request: HttpRequest, actor: Actor, reference: str) -> HttpResponse:
+    """The case page's one click: the person on the case's record has their Profile
+    (`case_profile`), so the case is closed without a decision about the registrant."""
+    case = _case(actor, reference)
+    if case.status == CaseStatus.RESOLVED:
+        return _closed(request, case)
+    if not may_act(actor, case):
+        raise PermissionDenied
+    try:
+        backoffice_actions.do_close_case_has_profile(
+            case=case, allowed=decidable(actor), ctx=ctx_from_request(request)
+        )
+    except actions.CaseClosed:
+        return _closed(request, case)
+    except backoffice_actions.ReminderOnly:
+        messages.warning(
+            request,
+            _(
+                "Since the last attempt on case %(ref)s, only the Profile's User Name was shown: the "
+                "case needs a decision. Nothing was changed."
+            )
+            % {"ref": case.reference},
+        )
+    except backoffice_actions.NoProfileNow:
+        messages.warning(
+            request,
+            _(
+                "Nothing since the last attempt on case %(ref)s shows that the person on its record has "
+                "an active Profile: nothing was changed."
+            )
+            % {"ref": case.reference},
+        )
+    else:
+        messages.success(
+            request, _("Case %(ref)s closed: the person has their Profile.") % {"ref": case.reference}
+        )
+    return redirect("backoffice:case", reference=case.reference)
 
 
 @scope.console_page(*scope.DIRECTORY, methods=("POST",))

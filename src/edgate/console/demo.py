@@ -1,4 +1,5 @@
-"""Synthetic demo data: organizations, applications, ~1,000 people, and one identity per outcome.
+"""Synthetic demo data: organizations, applications, ~1,000 people, one identity per outcome, and
+open match cases for the back office to decide.
 
 Everything is generated from a fixed seed, so running it twice finds what the first run made
 and changes nothing. No real person's data: names are drawn from common-name lists and
@@ -10,7 +11,7 @@ from __future__ import annotations
 import io
 import random
 from base64 import b32encode
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.contrib.auth.models import Group, Permission
@@ -23,11 +24,15 @@ from edgate.accounts.models import Profile, Status
 from edgate.core.context import Ctx
 from edgate.directory import actions as directory_actions
 from edgate.directory.models import Application, AppRole, Organization, OrgType
+from edgate.identity.engine import Outcome as MatchOutcome
 from edgate.importer import rows as import_rows
 from edgate.importer.service import import_row
+from edgate.matching import service as matching
+from edgate.matching.models import MatchCase
 from edgate.mfa.actions import do_provision_totp
 from edgate.people.actions import PersonData, do_create_person
 from edgate.people.models import Person, ssn_lookup
+from edgate.registration.flows import query_from
 from edgate.sso import actions as sso_actions
 from edgate.sso import keys as sso_keys
 from edgate.sso.models import ClientApplication
@@ -107,6 +112,16 @@ class DemoAccount:
 
 
 @dataclass
+class DemoCase:
+    """An open case `make run` names, and what to try with it (None: the matcher no longer
+    calls the demo's submission partial, so no case was opened)."""
+
+    case: MatchCase | None
+    queue: str  # whose queue it is in
+    what_to_try: str
+
+
+@dataclass
 class DemoIdentity:
     outcome: str
     first_name: str
@@ -173,7 +188,8 @@ def _staff_profile(
 def _agency_person(
     first: str, last: str, born: date, ssn: str, city: str, postcode: str, phone: str = ""
 ) -> PersonData:
-    """One of the demo's named people (administrators, agents): synthetic, in Massachusetts."""
+    """One of the demo's named people (administrators, agents, those of its cases): synthetic, in
+    Massachusetts."""
     return PersonData(
         first_name=first,
         last_name=last,
@@ -184,6 +200,67 @@ def _agency_person(
         postcode=postcode,
         phone=phone,
     )
+
+
+# Registrations blocked on page 1 by a partial match, for the back office to decide: the record
+# on file and what its person typed into Create a Profile (synthetic, SSNs in the 123-45-00xx
+# block of the demo's other named people).
+# Its first name wrong on the district's staff record: a Directory Administrator of Northfield
+# Public Schools decides it (same person, correcting the first name).
+CASE_STAFF_RECORD = _agency_person("Jamie", "Mismatch", date(1988, 6, 21), "123450007", "Northfield", "01360")
+CASE_STAFF_TYPED = replace(CASE_STAFF_RECORD, first_name="Morgan")
+# On file (licensed before) but on no organization's staff: the case goes to customer service
+# alone, who corrects a date of birth typed into Create a Profile (backoffice/scope.py).
+CASE_NO_STAFF_RECORD = _agency_person("Robin", "Nodistrict", date(1979, 4, 2), "123450008", "Boston", "02108")
+CASE_NO_STAFF_TYPED = replace(CASE_NO_STAFF_RECORD, date_of_birth=date(1979, 9, 14))
+REGISTRATION = "registration"  # the source of a case page 1 opens (registration/flows.py _route)
+
+
+def _typed_words(typed: PersonData) -> str:
+    """`Morgan Mismatch, born June 21 1988, SSN 123-45-0007`: what to type at /register/."""
+    ssn = f"{typed.ssn[:3]}-{typed.ssn[3:5]}-{typed.ssn[5:]}"
+    return f"{typed.first_name} {typed.last_name}, born {typed.date_of_birth:%B %d %Y}, SSN {ssn}"
+
+
+def _case_record(data: PersonData, ctx: Ctx, *, staff_of: Organization | None = None) -> Person:
+    """The record a demo case is about: made on the first run (on `staff_of`'s staff, with a
+    pre-created Profile, as a district adds staff); found by its SSN on later runs and left as
+    it is (its first name or date of birth may have been corrected by deciding the case)."""
+    existing = Person.objects.filter(ssn_hash=ssn_lookup(data.ssn)).first()
+    if existing is not None:
+        return existing
+    person = do_create_person(data=data, source="demo", ctx=ctx)
+    if staff_of is not None:
+        directory_actions.do_add_staff(
+            person=person, organization=staff_of, role_title="Curriculum Coordinator", ctx=ctx
+        )
+        account_actions.do_precreate_profile(person=person, ctx=ctx)
+    return person
+
+
+def _registration_case(record: Person, typed: PersonData, ctx: Ctx) -> MatchCase | None:
+    """A case as page 1 of Create a Profile opens it when the match is partial (registration/
+    flows.py `_route`): the same match and the same audited action, the demo its actor. The
+    record's first case from a registration is kept on later runs, whatever became of it;
+    None when the matcher does not call the submission partial against `record`."""
+    existing = MatchCase.objects.filter(person=record, source=REGISTRATION).order_by("created_at").first()
+    if existing is not None:
+        return existing
+    query = query_from(
+        {
+            "first_name": typed.first_name,
+            "middle_name": typed.middle_name,
+            "last_name": typed.last_name,
+            "former_last_name": typed.former_last_name,
+            "date_of_birth": typed.date_of_birth.isoformat(),  # type: ignore[union-attr]
+            "ssn": typed.ssn,
+            "state_id": "",
+        }
+    )
+    decision = matching.match(query, setup_code_gate=True)
+    if decision.outcome != MatchOutcome.PARTIAL or str(decision.candidate_id) != str(record.pk):
+        return None
+    return matching.do_open_case(person=record, query=query, decision=decision, source=REGISTRATION, ctx=ctx)
 
 
 def _directory_admin(data: PersonData, organization: Organization, ctx: Ctx) -> Profile:
@@ -344,6 +421,10 @@ def load(ctx: Ctx) -> dict[str, object]:
     pre_profile = Profile.objects.get(person=pre_person)
     survivor, duplicate = _duplicate_to_merge(_person(people[8], ctx), orgs["01230020"], ctx)
     dirty = _imported_with_a_bad_date(orgs["01230020"], ctx)
+    staff_case = _registration_case(
+        _case_record(CASE_STAFF_RECORD, ctx, staff_of=orgs["01230000"]), CASE_STAFF_TYPED, ctx
+    )
+    no_staff_case = _registration_case(_case_record(CASE_NO_STAFF_RECORD, ctx), CASE_NO_STAFF_TYPED, ctx)
     # Privileged accounts sign in with a second factor: one app secret each, made on the first
     # run and kept by later ones (do_provision_totp keeps an existing device).
     privileged = (admin, school_admin, riverside_admin, service, security)
@@ -428,6 +509,25 @@ def load(ctx: Ctx) -> dict[str, object]:
         "clients": clients,
         "duplicate": (duplicate.username, survivor.username),
         "data_quality": dirty,
+        "cases": [
+            DemoCase(
+                staff_case,
+                orgs["01230000"].name,
+                f"sign in as {admin.username}, open Cases, then this case: the first name differs from the "
+                f"district's staff record ({CASE_STAFF_RECORD.first_name}; the caller says "
+                f"{CASE_STAFF_TYPED.first_name}). Resolve it as same person, correcting the first name to "
+                f"{CASE_STAFF_TYPED.first_name}; then register {_typed_words(CASE_STAFF_TYPED)} to finish "
+                "setting up the Profile",
+            ),
+            DemoCase(
+                no_staff_case,
+                "customer service only (the record is on no organization's staff)",
+                f"sign in as {service.username}, open Cases, then this case: the date of birth differs from "
+                f"the record's. Resolve it as same person, correcting the date of birth to "
+                f"{CASE_NO_STAFF_TYPED.date_of_birth:%B %d %Y}; then register "
+                f"{_typed_words(CASE_NO_STAFF_TYPED)} to finish setting up the Profile",
+            ),
+        ],
     }
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
 from django.core import checks
+
+from . import proxies
 
 
 @checks.register(checks.Tags.security, deploy=True)
@@ -21,6 +24,25 @@ def trusted_proxies_set(app_configs: Any = None, **kwargs: Any) -> list[checks.C
                 hint="Set it to the proxy's address as this node sees it (docs/deploy.md, "
                 "'The trusted-proxy setting').",
                 id="edgate.W001",
+            )
+        ]
+    return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def unix_bind_declared(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """EDGATE_BIND on a unix socket (`unix:PATH`) gives every request REMOTE_ADDR '': unless
+    EDGATE_TRUSTED_PROXIES has `unix` (the proxy on the socket is trusted with X-Forwarded-For),
+    EdGate knows no client's address and counts them all as one (core/proxies.py).
+    `edgate serve` refuses to start so; this says it before."""
+    bind = os.environ.get("EDGATE_BIND", "")
+    if proxies.unix_bind_undeclared(bind, list(getattr(settings, "TRUSTED_PROXIES", ()))):
+        return [
+            checks.Error(
+                f"EDGATE_BIND is a unix socket ({bind}) but EDGATE_TRUSTED_PROXIES has no 'unix' entry.",
+                hint="Add 'unix' to EDGATE_TRUSTED_PROXIES, or bind to HOST:PORT (docs/deploy.md, "
+                "'The trusted-proxy setting').",
+                id="edgate.E002",
             )
         ]
     return []

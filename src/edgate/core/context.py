@@ -22,9 +22,14 @@ class Ctx:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """REMOTE_ADDR, or the nearest untrusted hop of X-Forwarded-For when a trusted proxy sent it."""
+    """REMOTE_ADDR, or the nearest untrusted hop of X-Forwarded-For when a trusted proxy sent it.
+
+    None when there is no address to give: a peer without one (a unix socket) that is not a
+    trusted proxy (`proxies.peer_is_trusted`: the entry `unix`), or a trusted one that sent no
+    usable X-Forwarded-For. The per-address limits count None under one shared identity
+    (`throttle.UNKNOWN_ADDRESS`), never as unlimited; audit events record None (no address)."""
     remote = request.META.get("REMOTE_ADDR") or None
-    if not proxies.is_trusted(remote):
+    if not proxies.peer_is_trusted(remote):
         return remote
     hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
     for hop in reversed(hops):

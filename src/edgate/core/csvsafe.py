@@ -4,6 +4,14 @@ Every CSV the project writes goes through `writer` or `DictWriter` here. A text 
 starts with = + - @ TAB or CR gets a leading single quote, which spreadsheets show as text and
 which keeps the value otherwise intact (a human still reads the original; `csv` quotes the rest).
 
+So does every such character inside a cell after a list separator or a line break (spaces or
+tabs between): `1;=cmd|' /C calc'!A0;x` is written `1;'=cmd|' /C calc'!A0;x`. A spreadsheet
+whose list separator is not ours (Excel in a ';' locale, most of Europe; a tab) splits our
+lines there, and quoting the cells (csv.QUOTE_ALL) would not stop it: such a reader honours a
+quote only at the start of one of its own cells, so past the first cell of a line it reads our
+quotes as text and splits inside them (`csv.reader(delimiter=";")` does the same). Escaping
+after every separator holds whatever the reader splits at (`,` `;` TAB CR LF).
+
 Numbers are written as they are, decided by type: an int, float or Decimal is something the
 project computed (a score of -0.50, a line number) and cannot carry a formula. Text is
 neutralised whatever it looks like, even "-0.50": strings may come from the input file.
@@ -13,23 +21,34 @@ No Django here, so the benchmarks can use it too.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBERS = (int, float, Decimal)  # bool is an int: written as True / False, no formula
+# A formula start after a list separator (ours or another locale's, a tab) or a line break,
+# spaces or tabs between: where another reader may begin a cell.
+_SEPARATED_FORMULA = re.compile(r"([,;\t\r\n][ \t]*)(?=[=+\-@])")
+
+
+def _text(text: str) -> str:
+    if text.startswith(FORMULA_START):
+        text = "'" + text
+    if text.isalnum() or _SEPARATED_FORMULA.search(text) is None:  # most cells, cheaply
+        return text
+    return _SEPARATED_FORMULA.sub(r"\1'", text)
 
 
 def neutralise(value: Any) -> Any:
     if type(value) is str:  # the usual cell, first (a report has millions)
-        return "'" + value if value.startswith(FORMULA_START) else value
+        return _text(value) if value else value
     if value is None:
         return ""
     if isinstance(value, NUMBERS):
         return value
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return _text(str(value))
 
 
 class Writer:

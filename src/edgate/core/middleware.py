@@ -49,7 +49,7 @@ class ForwardedProtoMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "HTTP_X_FORWARDED_PROTO" in request.META and not proxies.is_trusted(
+        if "HTTP_X_FORWARDED_PROTO" in request.META and not proxies.peer_is_trusted(
             request.META.get("REMOTE_ADDR")
         ):
             del request.META["HTTP_X_FORWARDED_PROTO"]

@@ -47,6 +47,11 @@ from .outage import REDIS, UNREACHABLE
 # Limits whose identity is a client address end in this (settings: EDGATE["THROTTLES"]).
 ADDRESS_SUFFIX = "_address"
 
+# The identity counted when there is none (no client address: a unix-socket peer that is not a
+# declared proxy, core/proxies.py). Every such request shares it, so a misconfigured node refuses
+# beyond each limit instead of letting everything through; never an address itself.
+UNKNOWN_ADDRESS = "unknown"
+
 # Delay markers share the counter table; this window start marks their rows.
 _MARKER_WINDOW = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -395,9 +400,14 @@ def _seconds_until_allowed(limit: Limit, current: int, previous: int, now: datet
     return max(1, math.ceil(size - elapsed + size * max(fade, 0.0)))
 
 
+def _known(ident: str | None) -> str:
+    """None (no client address) is counted under one identity shared by all such requests."""
+    return UNKNOWN_ADDRESS if ident is None else ident
+
+
 def attempt(limit: Limit, ident: str | None) -> Attempt:
-    """Count this attempt and return its number. An unknown identity (no client address) is
-    never refused by this limit: the other limits of the same action still apply."""
+    """Count this attempt and return its number. No identity (no client address) is counted
+    under one shared identity, `UNKNOWN_ADDRESS`, so it is refused beyond the limit like any."""
     return attempt_all((limit, ident))[0]
 
 
@@ -539,28 +549,19 @@ def too_many(response: HttpResponse, seconds: int) -> HttpResponse:
 
 def attempt_all(*pairs: tuple[Limit, str | None]) -> list[Attempt]:
     """Count one attempt against several limits at once (every one is counted, none skipped,
-    so a refused attempt still uses up the others), in one round trip to Redis. An unknown
-    identity (no client address) is never refused by its limit; the others still apply."""
+    so a refused attempt still uses up the others), in one round trip to Redis. No identity
+    (no client address) is counted under `UNKNOWN_ADDRESS`, shared by every such request: a
+    node that cannot tell its clients apart refuses beyond the limit, never lets all through."""
     now = timezone.now()
-    known = [
-        (limit, _key(limit, ident), *_windows(limit, now)) for limit, ident in pairs if ident is not None
-    ]
+    keyed = [(limit, _key(limit, _known(ident)), *_windows(limit, now)) for limit, ident in pairs]
     backend = store()
-    counted = iter(
-        backend.count_in_all(
-            [(key, current, previous, limit.window * 2) for limit, key, current, previous, _ in known]
-        )
-        if known
-        else []
+    counts = backend.count_in_all(
+        [(key, current, previous, limit.window * 2) for limit, key, current, previous, _ in keyed]
     )
-    found = iter(known)
     attempts = []
-    for limit, ident in pairs:
-        if ident is None:
-            attempts.append(Attempt(limit, 0))
-            continue
-        _limit, key, _current, _previous, overlap = next(found)
-        in_current, in_previous = next(counted)
+    for (limit, key, _current, _previous, overlap), (in_current, in_previous) in zip(
+        keyed, counts, strict=True
+    ):
         # Rounded up: the estimate assumes the previous window's attempts were spread evenly;
         # for a security limit, err towards counting one too many rather than one too few.
         number = in_current + math.ceil(in_previous * overlap)
@@ -576,10 +577,8 @@ def attempt_all(*pairs: tuple[Limit, str | None]) -> list[Attempt]:
 def undo(limit: Limit, ident: str | None) -> None:
     """Take back one attempt that turned out to be legitimate (a right password from an
     office's shared address must not use up that address's allowance)."""
-    if ident is None:
-        return
     current, _previous, _ = _windows(limit, timezone.now())
-    store().incr(_key(limit, ident), current, limit.window * 2, amount=-1)
+    store().incr(_key(limit, _known(ident)), current, limit.window * 2, amount=-1)
 
 
 def count(limit: Limit, ident: str) -> float:
@@ -600,10 +599,8 @@ def succeeded(limit: Limit, ident: str, *, release_hold: bool, address: tuple[Li
     instead of three; the same statements as before on the database store."""
     current, previous, _ = _windows(limit, timezone.now())
     address_limit, address_ident = address
-    undo_key = None
-    if address_ident is not None:
-        window = _windows(address_limit, timezone.now())[0]
-        undo_key = (_key(address_limit, address_ident), window, address_limit.window * 2)
+    window = _windows(address_limit, timezone.now())[0]
+    undo_key = (_key(address_limit, _known(address_ident)), window, address_limit.window * 2)
     store().settle(
         (_key(limit, ident), [current, previous]),
         _key(limit, f"hold:{ident}") if release_hold else None,

@@ -71,7 +71,7 @@ from . import writer as writer_process
 from .models import ImportedRow
 from .prepare import Prepared, staged_identity
 from .rows import Row
-from .service import RowResult, content_hash, import_row, person_values
+from .service import RowResult, content_hash, import_row, person_values, refused
 
 logger = logging.getLogger(__name__)
 
@@ -492,8 +492,8 @@ class BulkImporter:
         self.unsettled += 1
         if self.unsettled >= self.batch_size:  # whatever the rows were (`full_collections_per_batch`)
             self._settle()
-        if row.identity is None:
-            self.report(RowResult(row.line, row.row_id, "rejected", reason=row.error))
+        if (refusal := refused(row)) is not None:
+            self.report(refusal)
             return
         digest = prepared.digest if prepared is not None else content_hash(row, self.extra)
         key = row.row_id or digest

@@ -46,7 +46,7 @@ from edgate.identity.records import Identity
 from edgate.people.actions import Sealed, seal_values
 from edgate.people.models import ssn_lookup
 
-from .rows import Row, read
+from .rows import BrokenFile, Row, read
 from .service import content_hash
 
 logger = logging.getLogger(__name__)
@@ -211,9 +211,11 @@ class _Failure:
 
 @dataclass(frozen=True)
 class _End:
-    """The child read and sent every row: `rows` of them."""
+    """The child read and sent every row: `rows` of them. `broken`: where the file broke
+    (`rows.BrokenFile`'s message), the rows before it sent."""
 
     rows: int
+    broken: str = ""
 
 
 def _version(handle: TextIO) -> tuple[int, int]:
@@ -274,19 +276,23 @@ def _produce(handle: TextIO, extra: Mapping[str, str], receive, send, queue, par
         # The import process's descriptor (inherited; it does not read it while this process
         # runs), so both read the file it opened, whatever is renamed over its path meanwhile.
         handle.seek(0)
-        for row in read(handle, agency_file=True):
-            count += 1
-            try:
-                chunk.append(prepare(row, extra, imported))
-            except Exception:  # noqa: BLE001 - this row is the import process's to do (and to report)
-                chunk.append(_failed(row))
-            if len(chunk) >= CHUNK:
-                if not _put(queue, (count, chunk), parent):
-                    return
-                chunk = []
+        broken = ""
+        try:
+            for row in read(handle, agency_file=True):
+                count += 1
+                try:
+                    chunk.append(prepare(row, extra, imported))
+                except Exception:  # noqa: BLE001 - this row is the import process's to do (and to report)
+                    chunk.append(_failed(row))
+                if len(chunk) >= CHUNK:
+                    if not _put(queue, (count, chunk), parent):
+                        return
+                    chunk = []
+        except BrokenFile as exc:  # the import process stops there too, without reading again
+            broken = str(exc)
         if chunk and not _put(queue, (count, chunk), parent):
             return
-        delivered = _put(queue, _End(count), parent)
+        delivered = _put(queue, _End(count, broken), parent)
     except Exception:  # noqa: BLE001 - reported to the import process, which raises it
         delivered = _put(queue, _Failure(traceback.format_exc()), parent)
     finally:
@@ -407,6 +413,8 @@ class Preparer:
             if isinstance(chunk, _End):
                 if chunk.rows != received:
                     raise PrepareFailed(f"out of step: {chunk.rows} rows read, {received} received")
+                if chunk.broken:
+                    raise BrokenFile(chunk.broken)
                 return
             if isinstance(chunk, _Failure):
                 raise PrepareFailed(chunk.text)

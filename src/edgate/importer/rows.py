@@ -6,7 +6,8 @@ the Identity, named in `Identity.unusable`, its reason in `Row.problems` ("colum
 never the value) and its raw text in `Row.unusable_raw` for the administrator. An impossible
 but plausibly typed date of birth keeps its digits (`Identity.dob_digits`), compared digit by
 digit and never parsed into a date. A row is rejected only when nothing usable identifies a
-person: no usable first or last name, SSN or state ID (or more cells than the header)."""
+person: no usable first or last name, SSN or state ID (or more cells than the header), or
+when its line is not CSV (`read`: one row a line)."""
 
 from __future__ import annotations
 
@@ -90,6 +91,8 @@ _BAD_CHARACTER = re.compile(r"[\x00-\x1f\x7f\ufffd]")
 
 
 def _problem_of(value: str, limit: int) -> Unusable | None:
+    if "\n" in value or "\r" in value:  # a cell over several lines that `read` kept (_one_record)
+        return Unusable("line_break")
     if len(value) > limit:
         return Unusable("too_long", f"longer than {limit} characters")
     if _BAD_CHARACTER.search(value):
@@ -246,25 +249,141 @@ def parse(raw: dict[str, str], *, agency_file: bool = False) -> Parsed:
     )
 
 
+class BrokenFile(ValueError):
+    """A quote opened and never closed: the rest of the file would be one cell, so no row can be
+    read from that line on. The message names the line, never a value."""
+
+
+def _span(first: int, last: int) -> str:
+    return f"line {first}" if first == last else f"lines {first}–{last}"
+
+
+def _unread(first: int, last: int) -> str:
+    return "the row is not read" if first == last else "no row on these lines is read"
+
+
+def _not_csv(exc: csv.Error, first: int, last: int) -> str:
+    """Why a record is not CSV, for its row's report (csv's own words quote no value)."""
+    text = str(exc)
+    if text.startswith("field larger than field limit"):
+        why = f"a cell longer than {csv.field_size_limit()} characters"
+    elif "expected after" in text and first == last:
+        why = "a quote in the middle of a cell (one inside a cell is written twice)"
+    elif "expected after" in text:
+        why = f"a quote opened on line {first} or after ends in the middle of a cell on line {last}"
+    else:
+        why = text
+    return f"not CSV on {_span(first, last)}: {why}; {_unread(first, last)}"
+
+
+# A quoted cell over several lines is kept as its person's (an address typed on two lines,
+# Alt+Enter in a spreadsheet) only on at most this many lines, the record's own first one
+# included: a street, its unit or building, a care-of line, at most four lines as a US address
+# is written. More is not an address; and every line more is room for another row.
+CELL_LINES = 4
+
+
+def _one_record(width: int, cells: list[str], first: int, last: int) -> bool:
+    """Whether a record over several lines (lines `first` to `last`) is one person's with a
+    cell typed over several lines, rather than a quote left open that a later quote closed by
+    chance, the lines between swallowed into one cell (other people's rows, their SSNs).
+
+    Kept only when all three hold:
+    - exactly the header's number of cells (`width`): a row may have fewer, but in a record
+      over several lines the count is the one check of where it ends;
+    - at most CELL_LINES lines;
+    - no line of a cell over several lines looks like part of a row: none holds the separator
+      or a quote. A row of a file whose header has two columns or more has a separator in it
+      as soon as it holds more than its first cell; a quoted cell of a swallowed row closes
+      the open quote where it starts (strict csv then rejects the record, a letter following
+      the quote) and an empty one ("") leaves a quote and a separator in the cell. Swallowed
+      whole rows, with every cell the header has (a spreadsheet or database export writes them
+      all), put width - 1 separators in the cell: the cells the first line has after the open
+      quote and the last line before the quote that closes it make up one row's worth (the
+      count above), and every line between is a whole row. An address's own comma
+      ("Unit 3, Building B") rejects it too: the row is then rejected as before, never kept
+      with other people's text.
+    What this cannot tell apart (docs/matching.md §7): short rows (fewer cells than the
+    header) where the first ends just after an open quote and the next starts with a quote
+    closing it after its first cell ("q1,\"Ann" then "a2\",Lee,…"): two malformed lines, each
+    in the one place that lines the cells up."""
+    if len(cells) != width or last - first + 1 > CELL_LINES:
+        return False
+    return not any("," in cell or '"' in cell for cell in cells if "\n" in cell or "\r" in cell)
+
+
+def _over_lines(header: list[str], cells: list[str], first: int, last: int) -> Row:
+    """A record over several lines that `_one_record` does not keep: an unclosed quote puts the
+    rows after it into one cell, so the row is rejected whole and none of its text is kept (it
+    may be other rows'). Its id is given when it comes before every cell with a line break
+    (then it is the row's own)."""
+    broken = [i for i, cell in enumerate(cells) if "\n" in cell or "\r" in cell]
+    names = ", ".join(header[i] if i < len(header) else "a cell beyond the header" for i in broken) or "?"
+    index = max((i for i, name in enumerate(header) if name == "id"), default=-1)  # as dict(zip()) takes it
+    row_id = str(first) if index < 0 else cells[index].strip() if index < min(broken, default=0) else ""
+    error = (
+        f"{_span(first, last)} are one row: a line break inside a quoted cell ({names}), a quote "
+        f"left open?; one is kept only in a row with the header's number of cells, on at most "
+        f"{CELL_LINES} lines, with no comma or quote in it, so {_unread(first, last)}"
+    )
+    return Row(first, row_id, None, error)
+
+
 def read(handle: TextIO, *, agency_file: bool = False) -> Iterator[Row]:
     """The rows of a person file, in order. `agency_file`: True for `edgate import` (each row's
-    Identity is then the matcher's query as it is, built once), False for `edgate link`."""
-    reader = csv.DictReader(handle)
-    if reader.fieldnames is None:
+    Identity is then the matcher's query as it is, built once), False for `edgate link`.
+
+    Each row is a line: a record that is not CSV (a stray quote, a cell over csv's field limit)
+    or runs over several lines is rejected with its lines, and the rows after it are read;
+    except a cell typed over several lines that `_one_record` keeps: the row is then its
+    person's, on its first line, that field unusable ("line break in the cell", its raw text
+    kept like any unusable value's).
+    Strict quoting: a quote that ends in the middle of a cell is an error, not glued text. A
+    quote never closed to the end of the file raises BrokenFile (no row is read from its line
+    on), where csv's default read the rest of the file silently into one cell."""
+    reader = csv.reader(handle, strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        why = "a quote opened in it is never closed" if str(exc) == "unexpected end of data" else exc
+        raise BrokenFile(f"line 1, the header: {why}; no row is read") from None
+    if header is None:
         return
-    missing_id = "id" not in reader.fieldnames
-    for raw in reader:
-        line = reader.line_num
-        row_id = (raw.get("id") or "").strip() if not missing_id else str(line)
-        if None in raw:  # more cells than header columns
-            yield Row(line, row_id, None, "row: more cells than the header has columns")
+    width = len(header)
+    missing_id = "id" not in header
+    last = reader.line_num  # the last line read
+    while True:
+        first = last + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            last = reader.line_num
+            if str(exc) == "unexpected end of data":  # the end of the file inside a quoted cell
+                raise BrokenFile(
+                    f"line {first}: a quote opened on it or after it is never closed, so lines "
+                    f"{first}–{last} would be one cell; no row from line {first} on is read"
+                ) from None
+            yield Row(first, "", None, _not_csv(exc, first, last))
+            continue
+        last = reader.line_num
+        if not cells:  # a blank line
+            continue
+        if last != first and not _one_record(width, cells, first, last):
+            yield _over_lines(header, cells, first, last)
+            continue
+        raw = dict(zip(header, cells, strict=False))  # fewer cells: the rest empty
+        row_id = (raw.get("id") or "").strip() if not missing_id else str(first)
+        if len(cells) > width:
+            yield Row(first, row_id, None, "row: more cells than the header has columns")
             continue
         try:
             parsed = parse(raw, agency_file=agency_file)
         except RowError as exc:
-            yield Row(line, row_id, None, str(exc))
+            yield Row(first, row_id, None, str(exc))
             continue
-        yield Row(line, row_id, parsed.identity, "", parsed.problems, parsed.unusable_raw, parsed.reasons)
+        yield Row(first, row_id, parsed.identity, "", parsed.problems, parsed.unusable_raw, parsed.reasons)
 
 
 def open_csv(path: Path) -> TextIO:

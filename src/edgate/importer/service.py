@@ -128,11 +128,27 @@ def _update_contact(person: Person, identity: Identity, *, source: str, ctx: Ctx
     return bool(changes)
 
 
+# The longest row id an import keeps (`ImportedRow.row_key`, what makes a re-run safe).
+ROW_ID_MAX = ImportedRow._meta.get_field("row_key").max_length
+ID_TOO_LONG = f"id: longer than {ROW_ID_MAX} characters; the row was not imported"
+
+
+def refused(row: Row) -> RowResult | None:
+    """The report of a row the import does not take whatever it matches — None for any other.
+    A rejected row (`Row.error`), or one whose id is longer than the import keeps: reported on
+    its line, without its id (the value), where the database would have stopped the file."""
+    if row.identity is None:
+        return RowResult(row.line, row.row_id, "rejected", reason=row.error)
+    if len(row.row_id) > ROW_ID_MAX:
+        return RowResult(row.line, "", "rejected", reason=ID_TOO_LONG)
+    return None
+
+
 def import_row(
     row: Row, *, source: str, organization: Organization | None, role_title: str, ctx: Ctx
 ) -> RowResult:
-    if row.identity is None:
-        return RowResult(row.line, row.row_id, "rejected", reason=row.error)
+    if (refusal := refused(row)) is not None:
+        return refusal
     try:
         return _import_row(row, source=source, organization=organization, role_title=role_title, ctx=ctx)
     except IntegrityError:

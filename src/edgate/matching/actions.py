@@ -16,7 +16,7 @@ from edgate.people.actions import do_update_person
 from edgate.people.models import ssn_lookup
 
 from . import service
-from .models import PENDING, CaseOutcome, CaseStatus, DistinctPair, MatchCase
+from .models import DECISIONS, PENDING, CaseOutcome, CaseStatus, DistinctPair, MatchCase
 
 # What a "same person" resolution may correct on the record (the fields a registrant types).
 CORRECTABLE_FIELDS = ("first_name", "middle_name", "last_name", "former_last_name", "date_of_birth")
@@ -98,8 +98,8 @@ def do_resolve_case(
     `allowed` are the statuses the caller may decide in (a Directory Administrator: open only;
     customer service: open or escalated), checked on the locked row: raises `CaseClosed`
     otherwise — a case already resolved, or escalated meanwhile — with no event."""
-    if outcome not in CaseOutcome.values:
-        raise ValueError(f"unknown case outcome {outcome!r}")
+    if outcome not in DECISIONS:
+        raise ValueError(f"not a decision about the registrant: {outcome!r}")
     if not note.strip():
         raise ValueError("a resolution needs a reason")
     case = MatchCase.objects.select_for_update().select_related("person").get(pk=case.pk)

@@ -33,6 +33,13 @@ PENDING = (CaseStatus.OPEN, CaseStatus.ESCALATED)
 class CaseOutcome(models.TextChoices):
     SAME_PERSON = "same_person", gettext_lazy("Same person")
     DIFFERENT_PEOPLE = "different_people", gettext_lazy("Different people")
+    # Closed without deciding who the registrant was: the person on the record has their Profile
+    # by now (backoffice.case_profile), so the case was no longer anyone's work.
+    HAS_PROFILE = "has_profile", gettext_lazy("The person has their Profile")
+
+
+# The outcomes of a decision about who the registrant is (`actions.do_resolve_case`).
+DECISIONS = (CaseOutcome.SAME_PERSON, CaseOutcome.DIFFERENT_PEOPLE)
 
 
 class MatchCase(models.Model):
@@ -115,11 +122,13 @@ class DistinctPair(models.Model):
 
 
 class NearMatch(models.Model):
-    """Partial matches counted per SSN across registrations (`near_matches`): the check page is
-    offered for the first one only, so restarting the wizard does not buy another check.
+    """Partial matches counted per SSN and per matched record across registrations
+    (`near_matches`): the check page is offered for the first one only, so neither restarting the
+    wizard nor typing a new SSN beside the same names and birth date buys another check.
 
-    `ssn_key` is a keyed hash of the SSN under a purpose of its own: no personal data is stored,
-    and the value cannot be joined with `Person.ssn_hash`."""
+    `ssn_key` is a keyed hash of the SSN, or of the matched record's id, each under a purpose of
+    its own (the column keeps its first name): no personal data is stored, and the value cannot
+    be joined with `Person.ssn_hash`."""
 
     ssn_key = models.CharField(max_length=64, unique=True)
     count = models.PositiveIntegerField(default=0)

@@ -1,10 +1,14 @@
-"""Near (partial) matches counted per SSN across registrations, so the registrant's one chance
-to check what they typed (docs/matching.md §8) is once per SSN, not once per wizard: a
-registrant who restarts the wizard after the check page meets the case straight away.
+"""Near (partial) matches counted per SSN and per matched record across registrations, so the
+registrant's one chance to check what they typed (docs/matching.md §8) is once per SSN and once
+per record, not once per wizard: a registrant who restarts the wizard after the check page meets
+the case straight away, and so does a prober who types a person's names and birth date with a
+new made-up SSN each time (the record is the same; only the first near match to it in the
+window is offered the check, the second opens the case).
 
-A row per SSN keyed by a keyed hash under its own purpose (no SSN stored); a count that starts
-again after `WINDOW` without a near match (a real person returning months later with another
-slip is offered the check again); `purge_expired` for the hourly cleanup.
+A row per SSN, and a row per record, each keyed by a keyed hash under a purpose of its own (no
+SSN or record id stored); a count that starts again after `WINDOW` without a near match (a real
+person returning months later with another slip is offered the check again); `purge_expired`
+for the hourly cleanup.
 """
 
 from __future__ import annotations
@@ -19,18 +23,16 @@ from edgate.core import crypto
 
 from .models import NearMatch
 
-PURPOSE = "near-match"
+PURPOSE = "near-match"  # the typed SSN
+RECORD_PURPOSE = "near-match-record"  # the record (Person) the typed identity was near to
 WINDOW = timedelta(days=30)
 
 
-@sensitive_variables()
-def note(ssn: str) -> int:
-    """Count one more near match for this SSN; how many there were within the window, this
-    one included (1: the first, which is offered the check page)."""
+def _note(key: str) -> int:
     now = timezone.now()
     with transaction.atomic():
         row, created = NearMatch.objects.select_for_update().get_or_create(
-            ssn_key=crypto.lookup_hash(PURPOSE, ssn), defaults={"count": 1, "last_at": now}
+            ssn_key=key, defaults={"count": 1, "last_at": now}
         )
         if not created:
             row.count = 1 if row.last_at < now - WINDOW else row.count + 1
@@ -40,9 +42,26 @@ def note(ssn: str) -> int:
 
 
 @sensitive_variables()
-def is_first(ssn: str) -> bool:
-    """Count this near match; True when it is the SSN's first within the window."""
-    return note(ssn) == 1
+def note(ssn: str) -> int:
+    """Count one more near match for this SSN; how many there were within the window, this
+    one included (1: the first)."""
+    return _note(crypto.lookup_hash(PURPOSE, ssn))
+
+
+def note_record(record_id: str) -> int:
+    """Count one more near match to this record, whatever SSN was typed; how many within the
+    window, this one included (1: the first)."""
+    return _note(crypto.lookup_hash(RECORD_PURPOSE, record_id))
+
+
+@sensitive_variables()
+def is_first(ssn: str, record_id: str) -> bool:
+    """Count this near match for the SSN typed and for the record it is near to (both, always:
+    rows locked in that order, so two registrations cannot deadlock); True when it is the first
+    within the window for both, the one near match offered the check page."""
+    first_for_ssn = note(ssn) == 1
+    first_for_record = note_record(record_id) == 1
+    return first_for_ssn and first_for_record
 
 
 def purge_expired() -> int:

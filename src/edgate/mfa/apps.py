@@ -10,4 +10,5 @@ class MfaConfig(AppConfig):
 
         from . import session
 
+        user_logged_in.connect(session.forget_second_factor, dispatch_uid="edgate.mfa.forget")
         user_logged_in.connect(session.mark_second_factor_due, dispatch_uid="edgate.mfa.due")

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
 from django_otp import login as otp_login
-from django_otp import user_has_device
 from django_otp.models import Device
 
 from edgate.recovery.policy import is_privileged
@@ -27,6 +27,21 @@ def mark_second_factor_due(sender: object, request: HttpRequest | None, user: An
     """Receiver of `user_logged_in`: every way of signing in marks a privileged session."""
     if request is not None and hasattr(request, "session") and is_privileged(user):
         request.session[DUE] = True
+
+
+def forget_second_factor(sender: object, request: HttpRequest | None, user: Any, **kwargs: object) -> None:
+    """Receiver of `user_logged_in`: a sign-in is a new authentication, and a second factor
+    passed earlier in the session is not part of it. Signing in again in a signed-in session
+    (single sign-on's prompt=login or max_age: the sign-in page shown to a signed-in person)
+    keeps the session's data, django-otp's verified device included, so the new sign-in on the
+    password alone would have counted as a second factor (an ID token's amr `otp`, the admin
+    site open). Forgotten here: the second factor is asked again where it is asked after any
+    sign-in (a privileged person, a client's acr_values), and the choice to go on without it
+    is offered again. (The portal's second factor is always its own page after the password,
+    session.complete; no sign-in form verifies one along with the password.)"""
+    if request is not None and hasattr(request, "session"):
+        request.session.pop(DEVICE_ID_SESSION_KEY, None)
+        request.session.pop(SKIPPED, None)
 
 
 def is_due(request: HttpRequest) -> bool:

@@ -39,11 +39,13 @@ class StepView(FlowView):
 
     def get(self, request: HttpRequest, step: str) -> HttpResponse:
         response = super().get(request, step)
-        if self.step.name in (State.CREATED, State.SETUP_DONE) and response.status_code == 200:
-            # "Your Profile is ready" has just shown this browser its User Name: the sign-in
-            # page its "Sign in" button leads to is given it (once, by the session).
+        if self.step.name in (State.CREATED, State.SETUP_DONE, State.EXACT) and response.status_code == 200:
+            # "Your Profile is ready", or the exact match's reminder, has just shown this browser
+            # its User Name: the sign-in page its "Sign in" button leads to is given it (once, by
+            # the session). Not after an exact match on names and a birth date only (rules-4
+            # E9), whose page shows no User Name.
             profile = flows.profile_of(self.run.data)
-            if profile is not None:
+            if profile is not None and not self.run.data.get("match", {}).get("weak"):
                 signin.offer_username(request, profile.username)
         return response
 

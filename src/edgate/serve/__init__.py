@@ -4,6 +4,10 @@
 `edgate.wsgi`, whose settings default to `edgate.settings.production` (set
 DJANGO_SETTINGS_MODULE to run others). Everything else is read from the environment by
 gunicorn_conf.py, so a systemd unit and a shell start the same server.
+
+A unix-socket bind (`--bind unix:PATH`) is refused unless EDGATE_TRUSTED_PROXIES has the entry
+`unix`: on a socket gunicorn gives no client address (REMOTE_ADDR ''), so without it EdGate could
+tell no client from another (core/proxies.py).
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+
+from edgate.core import proxies
 
 DEFAULT_BIND = "127.0.0.1:8000"
 
@@ -31,6 +37,9 @@ def main(argv: list[str]) -> None:
     )
     parser.add_argument("--check-config", action="store_true", help="print the effective settings and exit")
     options = parser.parse_args(argv)
+    trusted = [e.strip() for e in os.environ.get("EDGATE_TRUSTED_PROXIES", "").split(",") if e.strip()]
+    if proxies.unix_bind_undeclared(options.bind, trusted):
+        parser.exit(2, f"edgate serve: {proxies.UNIX_BIND_REFUSED.format(bind=options.bind)}\n")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edgate.settings.production")
 
     from gunicorn.app.wsgiapp import WSGIApplication

@@ -142,8 +142,11 @@ limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
 
-# X-Forwarded-Proto is believed from the proxies EdGate trusts with X-Forwarded-For.
-forwarded_allow_ips = os.environ.get("EDGATE_TRUSTED_PROXIES", "") or "127.0.0.1,::1"
+# X-Forwarded-Proto is believed from the proxies EdGate trusts with X-Forwarded-For: their
+# addresses and networks (the entry `unix` is EdGate's alone; gunicorn always believes a unix
+# socket's peer, and `edgate serve` refuses such a bind unless `unix` is listed).
+_trusted = [e.strip() for e in os.environ.get("EDGATE_TRUSTED_PROXIES", "").split(",") if e.strip()]
+forwarded_allow_ips = ",".join(e for e in _trusted if e != "unix") if _trusted else "127.0.0.1,::1"
 
 # EDGATE_ACCESS_LOG set to nothing: no access log (nginx's has every request).
 accesslog = os.environ.get("EDGATE_ACCESS_LOG", "-").strip() or None

@@ -7,7 +7,8 @@ Environment variables read here (and only here):
   EDGATE_PII_KEYS       comma-separated Fernet keys for personal data at rest; first one encrypts
   EDGATE_LOOKUP_KEY     HMAC key for lookup hashes (SSN, throttle keys)
   EDGATE_TRUSTED_PROXIES comma-separated addresses or networks (10.0.0.0/24) of the proxies
-                        allowed to set X-Forwarded-For and X-Forwarded-Proto
+                        allowed to set X-Forwarded-For and X-Forwarded-Proto; `unix` for the
+                        proxy on a unix socket (a peer without an address)
   EDGATE_THROTTLE_<NAME> a throttle's "LIMIT/SECONDS", overriding EDGATE["THROTTLES"][name]
   EDGATE_HASH_CONCURRENCY, EDGATE_HASH_WAIT_SECONDS  password hashes in flight per process, and
                         how long a request waits for one (then 503)

@@ -62,6 +62,21 @@ class SignInAgain(Exception):
     signs in again on the portal's sign-in page, keeping the session until they have."""
 
 
+# The consent form's hidden fields that are the authorization request's parameters
+# (django-oauth-toolkit's AllowForm, less its answer `allow`).
+REQUEST_FIELDS = (
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "claims",
+    "resource",
+)
+
 NO_ACCESS = "You have no access to this application; ask your Directory Administrator."
 NO_SECOND_FACTOR = "This application asks for a second factor, and this Profile has none."
 
@@ -140,10 +155,32 @@ class AuthorizeView(dot.AuthorizationView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """The consent page's answer: a privileged session that has not passed its second
-        factor (appointed since the page was shown) gets no code either."""
+        factor (appointed since the page was shown) gets no code either. After its code page
+        the person comes back to the request the form answered (pending_request)."""
         if request.user.is_authenticated and second_factor_owed(request):
             return self._to_second_factor(request)
         return super().post(request, *args, **kwargs)
+
+    def pending_request(self) -> str:
+        """The address of the authorization request this request is part of, to come back to
+        after a step that holds it (the code page, the sign-in page). A GET, and a consent form
+        posted to its page's own address (as browsers post a form without an action), carry it
+        in the query. A consent form posted to the endpoint alone carries it in its hidden
+        fields: the address is made of those (the request's parameters, never the CSRF token
+        or the answer), instead of the bare endpoint, which answers with an error page."""
+        request = self.request
+        if request.method != "POST" or "client_id" in request.GET:
+            return request.get_full_path()
+        posted = [
+            (name, value)
+            for name in REQUEST_FIELDS
+            # RFC 8707's resources: one field, space-separated, for parameters given one each.
+            for value in (
+                request.POST.get(name, "").split() if name == "resource" else [request.POST.get(name, "")]
+            )
+            if value
+        ]
+        return f"{request.path}?{urlencode(posted)}" if posted else request.get_full_path()
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
@@ -155,9 +192,8 @@ class AuthorizeView(dot.AuthorizationView):
         except SecondFactorWanted:
             return self._to_second_factor(request)
 
-    @staticmethod
-    def _to_second_factor(request: HttpRequest) -> HttpResponse:
-        query = urlencode({"next": request.get_full_path()})
+    def _to_second_factor(self, request: HttpRequest) -> HttpResponse:
+        query = urlencode({"next": self.pending_request()})
         return HttpResponseRedirect(f"{reverse('mfa:verify')}?{query}")
 
     def _check_privileged(self, request: HttpRequest, credentials: dict[str, Any]) -> None:
@@ -200,17 +236,16 @@ class AuthorizeView(dot.AuthorizationView):
 
     def _check_recent_sign_in(self, request: HttpRequest, credentials: dict[str, Any]) -> None:
         """max_age (OIDC Core 3.1.2.1): this session must have signed in at most that many
-        seconds ago, and after the moment in LOGIN_AFTER when the portal added it; otherwise
+        seconds ago, and after the moment in LOGIN_AFTER when the portal added it (one it would
+        not have written, `nan`, a moment to come, garbage, is taken as absent); otherwise
         the person signs in again (SignInAgain), or, with prompt=none, the client is answered
         login_required. The library reads neither."""
         max_age = request.GET.get("max_age")
-        after = request.GET.get(authn.LOGIN_AFTER)
         try:
             if max_age is not None and not (max_age.isascii() and max_age.isdigit()):
                 raise ValueError("max_age is a non-negative whole number of seconds")
             # Any session signed in since 1970 meets a longer one (and a float takes no 400 digits).
             since = [time.time() - min(int(max_age), int(time.time()))] if max_age is not None else []
-            since += [float(after)] if after is not None else []
         except ValueError:
             raise self._redirected(
                 InvalidRequestError(
@@ -218,6 +253,9 @@ class AuthorizeView(dot.AuthorizationView):
                 ),
                 credentials,
             ) from None
+        # The portal's own LOGIN_AFTER; one it would not have written is no demand (authn.login_after).
+        after = authn.login_after(request.GET.get(authn.LOGIN_AFTER))
+        since += [after] if after is not None else []
         if not since or authn.signed_in_after(request, max(since)):
             return
         if "none" in request.GET.get("prompt", "").split():
@@ -247,6 +285,10 @@ class AuthorizeView(dot.AuthorizationView):
             "login" in prompt or (max_age.isascii() and max_age.isdigit())
         ):
             return self.sign_in_again(again=False)
+        if self.request.method == "POST":  # a consent form, its session ended meanwhile
+            return redirect_to_login(
+                self.pending_request(), resolve_url(self.get_login_url()), self.get_redirect_field_name()
+            )
         return super().handle_no_permission()
 
     def sign_in_again(self, *, again: bool = True) -> HttpResponse:

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from edgate.console import demo
 from edgate.core.context import Ctx
+from edgate.matching.models import CaseStatus
 
 
 class Command(BaseCommand):
@@ -57,6 +58,15 @@ class Command(BaseCommand):
         out.write(
             "  (a second factor: add the secret to an authenticator app, or `oathtool --totp -b SECRET`)"
         )
+        out.write("\nOpen cases: registrations a partial match blocked on page 1, for the back office:")
+        for item in result["cases"]:
+            if item.case is None:
+                out.write(f"  • none opened ({item.queue}): the matcher no longer calls it a partial match")
+                continue
+            case = item.case
+            page = reverse("backoffice:case", kwargs={"reference": case.reference})
+            status = "" if case.status == CaseStatus.OPEN else f" [{case.get_status_display().lower()} since]"
+            out.write(f"  • {case.reference}, {item.queue}{status}: {item.what_to_try} (console: {page})")
         out.write("\nApplications that sign in through the portal (OpenID Connect, public clients):")
         for link in result["clients"]:
             out.write(f"  • {link.application.code}: client_id={link.client.client_id}")

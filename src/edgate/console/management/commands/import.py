@@ -1,6 +1,8 @@
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
+from typing import TypeVar
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -11,8 +13,10 @@ from edgate.core.context import Ctx
 from edgate.directory.models import Organization
 from edgate.importer import prepare
 from edgate.importer.bulk import BulkImporter
-from edgate.importer.rows import open_csv, read
+from edgate.importer.rows import BrokenFile, open_csv, read
 from edgate.importer.service import REPORT_FIELDS, UNUSABLE, RowResult, import_row, report_values, summary
+
+T = TypeVar("T")
 
 
 class DryRunRollback(Exception):
@@ -60,6 +64,16 @@ class Command(BaseCommand):
         ctx = Ctx.system(f"import:{source}")
         role_title = options["role_title"]
         counts: Counter[str] = Counter()
+        broken: list[BrokenFile] = []
+
+        def until_broken(rows: Iterable[T]) -> Iterator[T]:
+            """The rows up to where the file breaks (a quote never closed): there they end, and
+            the import finishes what it holds (a bulk import's last batch) before it stops."""
+            try:
+                yield from rows
+            except BrokenFile as exc:
+                broken.append(exc)
+
         with open_csv(path) as handle, report.open("w", newline="", encoding="utf-8") as out:
             # A row of the report is the RowResult's fields in order (what a DictWriter of them wrote).
             writer = csvsafe.writer(out)
@@ -97,18 +111,20 @@ class Command(BaseCommand):
                             with ahead or nullcontext(), bulk.full_collections_per_batch():
                                 bulk.preload()
                                 if ahead is None:
-                                    for row in progress(read(handle, agency_file=True), total=total):
+                                    for row in progress(
+                                        until_broken(read(handle, agency_file=True)), total=total
+                                    ):
                                         bulk.add(row)
                                 else:
                                     # The rows as the child read and checked them: not again here.
-                                    prepared = ahead.rows(bulk.imported)
+                                    prepared = until_broken(ahead.rows(bulk.imported))
                                     for row, item in progress(prepared, total=total):
                                         bulk.add(row, item)
                             bulk.finish()
                         finally:
                             bulk.close()
                     else:
-                        for row in progress(read(handle, agency_file=True), total=total):
+                        for row in progress(until_broken(read(handle, agency_file=True)), total=total):
                             report_row(
                                 import_row(
                                     row,
@@ -126,3 +142,9 @@ class Command(BaseCommand):
                 raise CommandError(f"{path}: {exc}") from None
         prefix = "Dry run (nothing saved): " if options["dry_run"] else ""
         self.stdout.write(f"{prefix}{summary(counts)}. Report: {report}")
+        if broken:
+            before = "are in the report" if options["dry_run"] else "are imported (see the report)"
+            raise CommandError(
+                f"{path}, {broken[0]}. The rows before it {before}; close the quote and import the file "
+                "again (the rows imported already are found unchanged)."
+            )

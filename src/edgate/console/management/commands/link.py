@@ -7,7 +7,7 @@ from edgate.core import conf
 from edgate.identity.engine import RuleMatcher
 from edgate.identity.rules import RULES
 from edgate.importer.link import Tally, classify, load_index, write_results
-from edgate.importer.rows import open_csv, read
+from edgate.importer.rows import BrokenFile, open_csv, read
 from edgate.matching import service
 from edgate.matching.candidates import find_candidates
 from edgate.people.models import ssn_lookup
@@ -37,7 +37,10 @@ class Command(BaseCommand):
         if against is not None:
             bad_records: list = []
             dirty_records: list = []
-            index = load_index(against, bad_records.append, dirty_records.append)
+            try:
+                index = load_index(against, bad_records.append, dirty_records.append)
+            except BrokenFile as exc:  # a quote never closed: no complete set of records to match
+                raise CommandError(f"{against}, {exc}; nothing was matched") from None
             for row in bad_records[:20]:
                 self.stderr.write(f"{against} line {row.line}: {row.error}")
             if len(bad_records) > 20:
@@ -59,7 +62,10 @@ class Command(BaseCommand):
         tally = Tally()
         with open_csv(queries) as handle, out_path.open("w", newline="", encoding="utf-8") as out:
             rows = progress(read(handle), total=count_rows(queries))
-            write_results(out, classify(rows, matcher, candidates), tally)
+            try:
+                write_results(out, classify(rows, matcher, candidates), tally)
+            except BrokenFile as exc:
+                raise CommandError(f"{queries}, {exc}; {out_path} holds the rows before it") from None
         self.stdout.write(
             f"{tally.exact} exact, {tally.partial} partial, {tally.none} none, {tally.rejected} rejected "
             f"({tally.unusable} queries kept with unusable fields){records_note} → {out_path} "
