@@ -1003,6 +1003,44 @@ def test_a_row_id_longer_than_the_import_keeps_is_reported_and_the_file_goes_on(
     assert Person.objects.count() == 3
 
 
+@pytest.mark.parametrize("mode", ["per-row", "bulk", "second-process"])
+def test_a_control_character_in_a_row_id_is_that_rows_rejection_not_the_files_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """review6 M1: PostgreSQL refuses a NUL in text, so a NUL in a row's id stopped the import
+    (per row) or failed the batch it was in (bulk). Now, like any control character in an id,
+    it is that row's rejection on its line, the id (the value) not in the report."""
+    if mode == "second-process":
+        second_process(tmp_path, monkeypatch)
+    for ssn in ("219453381", "219453382", "219453383", "219453384"):
+        register_ssn(ssn)
+    path = tmp_path / "people.csv"
+    path.write_text(
+        HEADER
+        + "ok1,Ann,,Lee,,,219-45-3381,,,,,,,\n"
+        + "n\x00l,Bo,,Ray,,,219-45-3382,,,,,,,\n"
+        + "t\x1bb,Cy,,Dee,,,219-45-3383,,,,,,,\n"
+        + "n\x00,,,,,,,,,,,,,\n"  # rejected anyway: without its id in the report either
+        + "ok5,Eve,,Fox,,,219-45-3384,,,,,,,\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "report.csv"
+    out = StringIO()
+    call_command("import", str(path), source="s", per_row=mode == "per-row", report=str(report), stdout=out)
+    control = "id: contains control characters; the row was not imported"
+    rows = report_by_line(report)
+    assert [row[:3] for row in rows] == [
+        ("2", "ok1", "created"),
+        ("3", "", "rejected"),
+        ("4", "", "rejected"),
+        ("5", "", "rejected"),
+        ("6", "ok5", "created"),
+    ]
+    assert rows[1][3] == rows[2][3] == control
+    assert "2 created" in out.getvalue() and "3 rejected" in out.getvalue()
+    assert sorted(Person.objects.values_list("last_name", flat=True)) == ["Fox", "Lee"]
+
+
 def import_modes(mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
     """The command's options for `mode`: row by row, bulk (batches by the writer process), or
     bulk with the rows prepared by the second process too."""
