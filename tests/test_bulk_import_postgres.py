@@ -1157,6 +1157,43 @@ def test_a_street_typed_on_two_lines_keeps_its_person_and_a_swallowed_row_is_sti
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_a_lone_cr_in_a_cell_keeps_the_row_whole_its_field_unusable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """review6 M2: a lone CR in an unquoted cell ended the row there (the file is read with
+    newline=""): half a person imported, the rest of the line another row, an SSN's last digits
+    in the report's row_id column. Now the row is whole, that field unusable (its raw text kept
+    for the administrator); a CR in the id is the row's rejection, the id not reported."""
+    options = import_modes(mode, tmp_path, monkeypatch)
+    for ssn in ("219453381", "219453382", "219453383"):
+        register_ssn(ssn)
+    path = tmp_path / "people.csv"
+    path.write_bytes(
+        (
+            HEADER.replace("\n", "\r\n")
+            + "ok1,Ann,,Lee,,,219-45-3381,,,,,,,\r\n"
+            + "cr2,Bo,,Ray,,,219-45-\r3382,,12 Oak Rd,,,,,\r\n"
+            + "c\r3,Cy,,Dee,,,219-45-3383,,,,,,,\r\n"
+            + "ok4,Di,,Eck,,,,,,,,,,\r\n"
+        ).encode()
+    )
+    out = StringIO()
+    call_command("import", str(path), stdout=out, **options)
+    rows = report_by_line(tmp_path / "report.csv")
+    assert rows == [
+        ("2", "ok1", "created", ""),
+        ("3", "cr2", "created", ""),
+        ("4", "", "rejected", "id: contains control characters; the row was not imported"),
+        ("5", "ok4", "created", ""),
+    ]
+    assert "3382" not in (tmp_path / "report.csv").read_text()
+    bo = Person.objects.get(last_name="Ray")
+    assert (bo.ssn_last4, bo.street, bo.data_problems) == ("", "12 Oak Rd", {"ssn": "line_break"})
+    assert kept_values() == ["219-45-\r3382"]
+    assert sorted(Person.objects.values_list("last_name", flat=True)) == ["Eck", "Lee", "Ray"]
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_a_quote_never_closed_stops_the_import_at_its_line_keeping_every_row_before(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, caplog: pytest.LogCaptureFixture
 ) -> None:

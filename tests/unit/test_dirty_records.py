@@ -421,3 +421,36 @@ def test_a_stray_quote_or_a_cell_over_csv_s_limit_rejects_its_row_only() -> None
         (3, "", "not CSV on line 3: a cell longer than 131072 characters; the row is not read"),
         (4, "a3", "kept"),
     ]  # fmt: skip
+
+
+def test_a_lone_cr_inside_a_line_is_not_the_end_of_its_row() -> None:
+    """review6 M2: read with newline="" (as `open_csv` does), csv ended the row at a lone CR in
+    an unquoted cell: half a person kept, the rest of the line a row of its own, its first cell
+    (here an SSN's last digits) reported as that row's id. Now the line is one row, the cell
+    with the CR unusable (its raw text kept), the id not given when it is the cell; in LF,
+    CRLF and CR-CR-LF files alike, with the line numbers of their lines."""
+    for end in ("\n", "\r\n", "\r\r\n"):
+        text = (
+            FILE_HEADER.replace("\n", end)
+            + f"a1,Ann,Le\re,219-45-\r3381,{end}"
+            + f'a2,Bo,Ray,,"12 Oak\rRd, Apt 2"{end}'  # quoted: the same
+            + f"a\r3,Cy,Dee,,{end}"  # in the id: the row is the import's to refuse (service.refused)
+            + f"a4,Di,Eck,,\r{end}"  # before the line's end: part of it
+            + "a5,Eve,Fox,,\r"  # at the end of the file
+        )
+        rows = rows_of(text)
+        assert outline(rows) == [(2, "a1", "kept"), (3, "a2", "kept"), (4, "a\r3", "kept"),
+                                 (5, "a4", "kept"), (6, "a5", "kept")], end  # fmt: skip
+        assert rows[0].reasons == (("last_name", "line_break"), ("ssn", "line_break"))
+        assert rows[0].unusable_raw == (("last_name", "Le\re"), ("ssn", "219-45-\r3381"))
+        assert rows[1].unusable_raw == (("street", "12 Oak\rRd, Apt 2"),)
+        assert [row.problems for row in rows[2:]] == [(), (), ()]
+
+
+def test_a_cr_only_file_is_read_a_line_at_each_cr() -> None:
+    """A classic Mac "CSV (Macintosh)" file ends its lines with CR alone (the header's line end
+    tells): each CR ends a row there, as it did; a quoted cell over two lines still kept."""
+    text = (FILE_HEADER + "a1,Ann,Lee,,\n\n" + 'a3,Bo,Ray,,"12 Oak Rd\nApt 2"\n').replace("\n", "\r")
+    rows = rows_of(text)
+    assert outline(rows) == [(2, "a1", "kept"), (4, "a3", "kept")]
+    assert rows[1].unusable_raw == (("street", "12 Oak Rd\rApt 2"),)
