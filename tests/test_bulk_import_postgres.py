@@ -1234,3 +1234,40 @@ def test_a_quote_never_closed_stops_the_import_at_its_line_keeping_every_row_bef
     again = StringIO()
     call_command("import", str(path), stdout=again, **options)
     assert "2 created, 0 updated, 0 confirmed, 3 unchanged" in again.getvalue()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_quote_never_closed_in_a_big_file_stops_the_import_as_in_a_small_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """review6 M3: in a file with more than csv's field limit (131,072 characters) after a quote
+    left open, the limit came first: ~6,500 people went into one "rejected" row, the summary
+    said 1 rejected, and the rows after were imported. Now it stops at the quote's line as in a
+    small file, every row before it written."""
+    from django.core.management.base import CommandError
+
+    options = import_modes(mode, tmp_path, monkeypatch)
+    for ssn in ("219453381", "219453382", "219453383"):
+        register_ssn(ssn)
+    path = tmp_path / "people.csv"
+    path.write_text(
+        HEADER
+        + "ok1,Ann,,Lee,,,219-45-3381,,,,,,,\n"
+        + "ok2,Bo,,Ray,,,219-45-3382,,,,,,,\n"
+        + "ok3,Cy,,Dee,,,219-45-3383,,,,,,,\n"
+        + 'q5,Di,,Eck,,,,,"14 Elm St,,,,,\n'
+        + "".join(f"f{i},Zed,,Quo,,,,,,,,,,\n" for i in range(10_000)),  # ~200,000 characters
+        encoding="utf-8",
+    )
+    out = StringIO()
+    with pytest.raises(
+        CommandError, match=r"line 5: a quote opened on it or after it is not closed within 131072"
+    ):
+        call_command("import", str(path), stdout=out, **options)
+    assert "3 created, 0 updated, 0 confirmed, 0 unchanged, 0 conflict, 0 rejected" in out.getvalue()
+    assert [row[:3] for row in report_by_line(tmp_path / "report.csv")] == [
+        ("2", "ok1", "created"),
+        ("3", "ok2", "created"),
+        ("4", "ok3", "created"),
+    ]
+    assert Person.objects.count() == 3

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -454,3 +455,22 @@ def test_a_cr_only_file_is_read_a_line_at_each_cr() -> None:
     rows = rows_of(text)
     assert outline(rows) == [(2, "a1", "kept"), (4, "a3", "kept")]
     assert rows[1].unusable_raw == (("street", "12 Oak Rd\rApt 2"),)
+
+
+def test_a_quote_left_open_in_a_big_file_stops_it_as_in_a_small_one() -> None:
+    """review6 M3: in a big file csv's field limit (131,072 characters) comes before the end of
+    the file: the lines after the quote (thousands of rows) went into one rejected row, the
+    rows after the limit read again as if nothing happened. Now the file stops at the quote's
+    line, as when it reaches the end; a long cell on one line is still its row's rejection."""
+    others = "".join(f"f{i},Zed,Quo,,\n" for i in range(10_000))  # ~150,000 characters
+    rows = read(io.StringIO(FILE_HEADER + "a1,Ann,Lee,,\n" + 'q2,Bo,Ray,,"14 Elm St\n' + others, newline=""))
+    assert next(rows).row_id == "a1"
+    with pytest.raises(BrokenFile) as broken:
+        next(rows)
+    assert re.fullmatch(
+        r"line 3: a quote opened on it or after it is not closed within 131072 characters \(by line \d+\); "
+        r"no row from line 3 on is read",
+        str(broken.value),
+    )
+    long_cell = FILE_HEADER + 'a1,Ann,Lee,,"' + "A" * 200_000 + '"\n' + "a2,Bo,Ray,,\n"
+    assert [row.line for row in rows_of(long_cell)] == [2, 3]

@@ -250,8 +250,9 @@ def parse(raw: dict[str, str], *, agency_file: bool = False) -> Parsed:
 
 
 class BrokenFile(ValueError):
-    """A quote opened and never closed: the rest of the file would be one cell, so no row can be
-    read from that line on. The message names the line, never a value."""
+    """A quote opened and never closed (to the end of the file, or within csv's field limit): the
+    rest of the file would be one cell, so no row can be read from that line on. The message
+    names the line, never a value."""
 
 
 def _span(first: int, last: int) -> str:
@@ -388,7 +389,8 @@ def read(handle: TextIO, *, agency_file: bool = False) -> Iterator[Row]:
     kept like any unusable value's).
     Strict quoting: a quote that ends in the middle of a cell is an error, not glued text. A
     quote never closed to the end of the file raises BrokenFile (no row is read from its line
-    on), where csv's default read the rest of the file silently into one cell."""
+    on), where csv's default read the rest of the file silently into one cell; so does a cell
+    over several lines longer than csv's field limit (a quote left open in a big file)."""
     held = [0]  # lines where `_lines` held a lone CR
     seen = 0
     reader = csv.reader(_lines(handle, held), strict=True)
@@ -409,11 +411,21 @@ def read(handle: TextIO, *, agency_file: bool = False) -> Iterator[Row]:
         except StopIteration:
             return
         except csv.Error as exc:
-            last = reader.line_num
+            last, seen = reader.line_num, held[0]
             if str(exc) == "unexpected end of data":  # the end of the file inside a quoted cell
                 raise BrokenFile(
                     f"line {first}: a quote opened on it or after it is never closed, so lines "
                     f"{first}–{last} would be one cell; no row from line {first} on is read"
+                ) from None
+            if last != first and str(exc).startswith("field larger than field limit"):
+                # Over several lines only a quoted cell grows this long: a quote left open in a
+                # big file, where the limit comes before the end. Reading on from the next line
+                # would lose every line since the quote to one rejected row (thousands of
+                # people), and the quote could close again anywhere: stopped as at the end.
+                raise BrokenFile(
+                    f"line {first}: a quote opened on it or after it is not closed within "
+                    f"{csv.field_size_limit()} characters (by line {last}); no row from line {first} on "
+                    "is read"
                 ) from None
             yield Row(first, "", None, _not_csv(exc, first, last))
             continue
