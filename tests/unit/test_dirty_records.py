@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from edgate.console.progress import count_rows
 from edgate.identity import compare
 from edgate.identity.blocking import MAX_CANDIDATES, MemoryIndex, typed_dates
 from edgate.identity.compare import Level
@@ -474,3 +475,29 @@ def test_a_quote_left_open_in_a_big_file_stops_it_as_in_a_small_one() -> None:
     )
     long_cell = FILE_HEADER + 'a1,Ann,Lee,,"' + "A" * 200_000 + '"\n' + "a2,Bo,Ray,,\n"
     assert [row.line for row in rows_of(long_cell)] == [2, 3]
+
+
+def test_blank_lines_before_the_header_and_a_quote_open_on_the_last_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """review6 L2: blank lines before the header were read as an empty header, every row then
+    rejected; a quote left open on the file's last line was "lines 3–3"; the progress total
+    counted LF only (0 rows in a CR-only file, the second process never used for one)."""
+    rows = rows_of("\n\r\n" + FILE_HEADER + "a1,Ann,Lee,,\n")
+    assert outline(rows) == [(4, "a1", "kept")]
+    with pytest.raises(BrokenFile, match="^line 3, the header: a quote opened in it is never closed"):
+        rows_of('\n\n"id,first_name\na1,Ann\n')
+    with pytest.raises(BrokenFile) as broken:
+        rows_of(FILE_HEADER + "a1,Ann,Lee,,\n" + 'q2,"Bo')
+    assert str(broken.value) == (
+        "line 3: a quote opened on it or after it is never closed, so line 3 would be one cell; "
+        "no row from line 3 on is read"
+    )
+    path = tmp_path / "people.csv"
+    for text, count in (
+        (FILE_HEADER + "a1\na2\n", 2),
+        (FILE_HEADER.replace("\n", "\r\n") + "a1\r\na2\r\n", 2),
+        ((FILE_HEADER + "a1\na2\n").replace("\n", "\r"), 2),
+        (FILE_HEADER + "a1\na2", 2),
+        ("", 0),
+    ):
+        path.write_bytes(text.encode())
+        assert count_rows(path) == count, text

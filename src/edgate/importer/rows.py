@@ -394,11 +394,15 @@ def read(handle: TextIO, *, agency_file: bool = False) -> Iterator[Row]:
     held = [0]  # lines where `_lines` held a lone CR
     seen = 0
     reader = csv.reader(_lines(handle, held), strict=True)
+    start = 1  # the header's line
     try:
         header = next(reader, None)
+        while header == []:  # blank lines before it (read as the header, every row was rejected)
+            start = reader.line_num + 1
+            header = next(reader, None)
     except csv.Error as exc:
         why = "a quote opened in it is never closed" if str(exc) == "unexpected end of data" else exc
-        raise BrokenFile(f"line 1, the header: {why}; no row is read") from None
+        raise BrokenFile(f"line {start}, the header: {why}; no row is read") from None
     if header is None:
         return
     width = len(header)
@@ -414,8 +418,8 @@ def read(handle: TextIO, *, agency_file: bool = False) -> Iterator[Row]:
             last, seen = reader.line_num, held[0]
             if str(exc) == "unexpected end of data":  # the end of the file inside a quoted cell
                 raise BrokenFile(
-                    f"line {first}: a quote opened on it or after it is never closed, so lines "
-                    f"{first}–{last} would be one cell; no row from line {first} on is read"
+                    f"line {first}: a quote opened on it or after it is never closed, so "
+                    f"{_span(first, last)} would be one cell; no row from line {first} on is read"
                 ) from None
             if last != first and str(exc).startswith("field larger than field limit"):
                 # Over several lines only a quoted cell grows this long: a quote left open in a
