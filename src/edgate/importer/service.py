@@ -57,13 +57,18 @@ IDENTITY_FIELDS = tuple(
 )
 
 
+_hashed_values = attrgetter(*IDENTITY_FIELDS)
+# `json.dumps(…, separators=(",", ":"))` builds an encoder per call; this one is built once.
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
 @sensitive_variables()
 def content_hash(row: Row, extra: dict[str, str]) -> str:
     assert row.identity is not None
-    values: list[object] = [str(getattr(row.identity, name)) for name in IDENTITY_FIELDS]
+    values: list[object] = list(map(str, _hashed_values(row.identity)))
     if row.unusable_raw:
         values.append(sorted(row.unusable_raw))
-    payload = json.dumps([values, sorted(extra.items())], separators=(",", ":"))
+    payload = _COMPACT_JSON.encode([values, sorted(extra.items())])
     return crypto.lookup_hash("import-row", payload)
 
 
