@@ -211,14 +211,15 @@ def _match_identity(run: Run, typed: dict[str, str], *, at: State) -> State:
         detail={"outcome": decision.outcome.value, "source": "registration", "rule": decision.rule},
     )
     first_near = False
-    if decision.outcome == MatchOutcome.PARTIAL:
+    if decision.outcome == MatchOutcome.PARTIAL and near_matches.may_be_a_slip(decision):
         assert decision.candidate_id is not None  # a partial match is near one record
         first_near = near_matches.is_first(query.ssn, decision.candidate_id)
     if first_near and not data.get("checked"):
-        # Near a record, for the first time for this SSN and for this record in any flow
-        # (matching.near_matches: restarting the wizard, or typing the same names and birth date
-        # with another SSN, buys no second check) and in this one: before a case is opened, the
-        # registrant checks their own answers (docs/matching.md §8).
+        # Near a record, with an SSN that may be a slip (not one made up: matching.near_matches),
+        # for the first time for this SSN and for this record in any flow (restarting the
+        # wizard, or the same answers with another SSN a keystroke off, buys no second check)
+        # and in this one: before a case is opened, the registrant checks their own answers
+        # (docs/matching.md §8).
         data["checked"] = True
         return State.CHECK
     # Still no match: pages 2-4, if already filled in, are kept (the hashes of page 3 too).
