@@ -12,9 +12,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
+from edgate.audit.models import AuditEvent, EventType
 from edgate.matching.models import MatchCase, NearMatch
+from tests.backoffice import build_world, console_client
 from tests.factories import Someone, new_ssn, on_file, someone, with_profile
 from tests.pii import register_dob, register_ssn
 
@@ -155,3 +158,28 @@ def test_after_the_window_a_new_slip_is_offered_the_check_again_and_cleanup_remo
     NearMatch.objects.update(last_at=timezone.now() - timedelta(days=31))
     call_command("cleanup", stdout=StringIO())
     assert not NearMatch.objects.exists()
+
+
+def test_a_spent_check_page_is_on_the_records_history_with_the_address() -> None:
+    """review5 L2: customer service can see that a record's check page was used, and from
+    where: the match's audit event names the record, and the Profile's page lists it."""
+    world = build_world()
+    record = someone("Noor", "Castellane")
+    person = on_file(record)
+    profile = with_profile(person)
+    start(client := Client(REMOTE_ADDR="203.0.113.9"))
+    assert location(post_step(client, "identity", ssn_typo(record).identity_post())) == step("check")
+    event = AuditEvent.objects.filter(event_type=EventType.MATCH_OUTCOME).get()
+    assert (event.target_type, event.target_id) == ("people.person", str(person.pk))
+    assert event.client_ip == "203.0.113.9" and event.detail["check_page"] == "offered"
+    # A made-up SSN opens the case: its event names the record too; a no-match names none.
+    assert page_one(Client(), record.with_(ssn=new_ssn())) == step("partial")
+    assert page_one(Client(), someone("Jordan", "Abernathy")) == step("contact")
+    targets = AuditEvent.objects.filter(event_type=EventType.MATCH_OUTCOME).order_by("id")
+    assert [e.target_id for e in targets] == [str(person.pk), str(person.pk), ""]
+    assert "check_page" not in targets[1].detail
+    page = console_client(world.service).get(
+        reverse("backoffice:service_profile", kwargs={"profile": profile.pk})
+    )
+    html = page.content.decode()
+    assert html.count("Identity matched") == 2 and "check page: offered" in html
