@@ -1059,12 +1059,63 @@ def test_malformed_rows_are_reported_each_on_its_lines_and_the_import_goes_on(
     assert [row[3] for row in rows[1:4]] == [
         "not CSV on line 3: a quote in the middle of a cell (one inside a cell is written twice); the row is not read",
         "not CSV on line 4: a cell longer than 131072 characters; the row is not read",
-        "lines 5–7 are one row: a line break inside a quoted cell (street), a quote left open?; no field holds "
-        "a line break, so no row on these lines is read",
+        "lines 5–7 are one row: a line break inside a quoted cell (street), a quote left open?; one is kept "
+        "only in a row with the header's number of cells, on at most 4 lines, with no comma or quote in it, so "
+        "no row on these lines is read",
     ]
     assert "2 created" in out.getvalue() and "3 rejected" in out.getvalue()
     assert sorted(Person.objects.values_list("last_name", flat=True)) == ["Hay", "Lee"]
     assert kept_values() == []  # nobody's text kept as another row's value
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_street_typed_on_two_lines_keeps_its_person_and_a_swallowed_row_is_still_rejected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """Issue 9: a street typed on two lines in a spreadsheet (a quoted cell over two lines)
+    keeps its person (on main: rejected, a duplicate Profile at the next import that has it on
+    one line), the street unusable and its text kept for the administrator; the rows after it
+    keep their own lines. A quote left open that a later quote closes (another person's SSN in
+    the cell) and a cell over five lines are still rejected whole, none of their text kept."""
+    options = import_modes(mode, tmp_path, monkeypatch)
+    for ssn in ("219453381", "219453382", "219453383", "219453384"):
+        register_ssn(ssn)
+    path = tmp_path / "people.csv"
+    path.write_bytes(
+        (
+            HEADER.replace("\n", "\r\n")
+            + "ok1,Ann,,Lee,,,219-45-3381,,,,,,,\r\n"
+            + 'st2,Bo,,Ray,,,219-45-3382,,"12 Oak Rd\nApt 2",Springfield,IL,62704,,\r\n'  # as Excel writes it
+            + "ok4,Cy,,Dee,,,,,,,,,,\r\n"
+            + 'q5,Di,,Eck,,,,,"14 Elm St,,,,,\r\n'
+            + "ok6,Eve,,Fox,,,219-45-3383,,,,,,,\r\n"  # swallowed by q5's street
+            + 'ok7,Flo,,Gee,,,,,",,,,,\r\n'  # closes it: lines 5–7 are one record
+            + 'st8,Gus,,Hay,,,,,"1 Elm St\nApt 2\nBuilding B\nc/o Ida Hay\nPO Box 3",,,,,\r\n'  # five lines
+            + "ok13,Jo,,Jay,,,219-45-3384,,,,,,,\r\n"
+        ).encode()
+    )
+    out = StringIO()
+    call_command("import", str(path), stdout=out, **options)
+    rows = report_by_line(tmp_path / "report.csv")
+    assert [row[:3] for row in rows] == [
+        ("2", "ok1", "created"),
+        ("3", "st2", "created"),
+        ("5", "ok4", "created"),
+        ("6", "q5", "rejected"),
+        ("9", "st8", "rejected"),
+        ("14", "ok13", "created"),
+    ]
+    assert "lines 6–8 are one row" in rows[3][3] and "lines 9–13 are one row" in rows[4][3]
+    assert "4 created" in out.getvalue() and "2 rejected" in out.getvalue()
+    with (tmp_path / "report.csv").open(newline="", encoding="utf-8") as fh:
+        unusable = {row["row_id"]: row["unusable"] for row in csv.DictReader(fh)}
+    assert unusable["st2"] == "street: line break in the cell" and not unusable["ok4"]
+    bo = Person.objects.get(last_name="Ray")
+    assert (bo.street, bo.city, bo.state, bo.postcode) == ("", "Springfield", "IL", "62704")
+    assert bo.data_problems == {"street": "line_break"}
+    assert bo.data_problem_values() == {"street": "12 Oak Rd\nApt 2"}
+    assert sorted(Person.objects.values_list("last_name", flat=True)) == ["Dee", "Jay", "Lee", "Ray"]
+    assert kept_values() == ["12 Oak Rd\nApt 2"]  # nobody else's text
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -7,9 +7,10 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from edgate.core import conf
-from edgate.core.templatetags.edgate_format import tel
+from edgate.core.templatetags.edgate_format import phone_links, tel
 from tests.factories import on_file, someone, with_profile
 from tests.pii import register_secret
 
@@ -71,3 +72,39 @@ def test_the_paused_page_gives_the_number_as_a_tel_link(language: str) -> None:
     fresh = browser("198.51.100.22")
     later = fresh.get(recovery_at(fresh, "answer"))
     assert link in region(later.content.decode(), "recovery-paused")
+
+
+def with_phone(settings: object, number: str) -> None:
+    settings.EDGATE = {**settings.EDGATE, "CUSTOMER_SERVICE_PHONE": number}  # type: ignore[attr-defined]
+    conf.reset()
+
+
+@pytest.mark.parametrize(
+    ("number", "message", "shown"),
+    [
+        # review7: the number looked for in the escaped text broke its escapes.
+        ("27", "It's 27 o'clock", 'It&#x27;s <a class="usa-link" href="tel:+27">27</a> o&#x27;clock'),
+        ("(555) 010-6600", "<b>Call</b> (555) 010-6600", '&lt;b&gt;Call&lt;/b&gt; <a class="usa-link" '),
+        (
+            '555"><i>',
+            'Call 555"><i> now',
+            'Call <a class="usa-link" href="tel:+555">555&quot;&gt;&lt;i&gt;</a> now',
+        ),
+        # A number without digits: nothing to call, no link (was href="" inside "&amp;").
+        ("amp", "Tom & Jerry amp", "Tom &amp; Jerry amp"),
+        ("", "Tom & Jerry", "Tom &amp; Jerry"),
+    ],
+)
+def test_phone_links_escapes_the_text_around_the_number(
+    settings: object, number: str, message: str, shown: str
+) -> None:
+    with_phone(settings, number)
+    assert shown in phone_links(message)
+    assert "<i>" not in phone_links(message) and 'href=""' not in phone_links(message)
+
+
+def test_phone_links_leaves_html_already_marked_safe_alone(settings: object) -> None:
+    """Its text cannot be told from its markup: no link inside an attribute."""
+    with_phone(settings, "(555) 010-6600")
+    html = mark_safe('<span title="Call (555) 010-6600">(555) 010-6600</span>')  # noqa: S308 - a constant
+    assert phone_links(html) == html

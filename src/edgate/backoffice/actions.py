@@ -57,7 +57,13 @@ def do_unlock_profile(*, profile: Profile, reason: str, ctx: Ctx) -> Profile:
 
 class NoProfileNow(Exception):
     """The person on the case's record does not have their Profile (`case_profile`) any more:
-    disabled or locked meanwhile, or the merge that showed it undone. Nothing is changed."""
+    disabled or locked meanwhile, the merge that showed it undone, or another attempt counted on
+    the case since. Nothing is changed."""
+
+
+class ReminderOnly(NoProfileNow):
+    """Since the case's last attempt, only a User Name reminder: the Profile was active at that
+    attempt, so nothing shows the attempt was its person's (`case_profile`). Nothing is changed."""
 
 
 @audited(EventType.MATCH_CASE_CLOSED_HAS_PROFILE)
@@ -69,13 +75,17 @@ def do_close_case_has_profile(*, case: MatchCase, ctx: Ctx, allowed: Iterable[st
     registrant who was someone else is blocked again and a new case opens.
 
     `allowed`: the statuses the caller may act in, as for `matching.actions.do_resolve_case`;
-    raises `CaseClosed` otherwise, `NoProfileNow` when the Profile no longer counts."""
+    raises `CaseClosed` otherwise, `NoProfileNow` when the Profile no longer counts (asked of
+    the locked row: an attempt counted on the case meanwhile is seen), `ReminderOnly` when only
+    a reminder came since the last attempt."""
     case = MatchCase.objects.select_for_update().get(pk=case.pk)
     if case.status == CaseStatus.RESOLVED or case.status not in set(allowed):
         raise CaseClosed(case.reference)
     found = case_profile.profile_now(case)
     if found is None:
         raise NoProfileNow(case.reference)
+    if not found.closable:
+        raise ReminderOnly(case.reference)
     before = {"status": case.status}
     case.status = CaseStatus.RESOLVED
     case.outcome = CaseOutcome.HAS_PROFILE

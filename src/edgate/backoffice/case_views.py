@@ -484,10 +484,22 @@ def case_has_profile(request: HttpRequest, actor: Actor, reference: str) -> Http
         )
     except actions.CaseClosed:
         return _closed(request, case)
+    except backoffice_actions.ReminderOnly:
+        messages.warning(
+            request,
+            _(
+                "Since the last attempt on case %(ref)s, only the Profile's User Name was shown: the "
+                "case needs a decision. Nothing was changed."
+            )
+            % {"ref": case.reference},
+        )
     except backoffice_actions.NoProfileNow:
         messages.warning(
             request,
-            _("The person on case %(ref)s's record does not have an active Profile now: nothing was changed.")
+            _(
+                "Nothing since the last attempt on case %(ref)s shows that the person on its record has "
+                "an active Profile: nothing was changed."
+            )
             % {"ref": case.reference},
         )
     else:

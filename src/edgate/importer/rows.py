@@ -91,6 +91,8 @@ _BAD_CHARACTER = re.compile(r"[\x00-\x1f\x7f\ufffd]")
 
 
 def _problem_of(value: str, limit: int) -> Unusable | None:
+    if "\n" in value or "\r" in value:  # a cell over several lines that `read` kept (_one_record)
+        return Unusable("line_break")
     if len(value) > limit:
         return Unusable("too_long", f"longer than {limit} characters")
     if _BAD_CHARACTER.search(value):
@@ -274,18 +276,55 @@ def _not_csv(exc: csv.Error, first: int, last: int) -> str:
     return f"not CSV on {_span(first, last)}: {why}; {_unread(first, last)}"
 
 
+# A quoted cell over several lines is kept as its person's (an address typed on two lines,
+# Alt+Enter in a spreadsheet) only on at most this many lines, the record's own first one
+# included: a street, its unit or building, a care-of line, at most four lines as a US address
+# is written. More is not an address; and every line more is room for another row.
+CELL_LINES = 4
+
+
+def _one_record(width: int, cells: list[str], first: int, last: int) -> bool:
+    """Whether a record over several lines (lines `first` to `last`) is one person's with a
+    cell typed over several lines, rather than a quote left open that a later quote closed by
+    chance, the lines between swallowed into one cell (other people's rows, their SSNs).
+
+    Kept only when all three hold:
+    - exactly the header's number of cells (`width`): a row may have fewer, but in a record
+      over several lines the count is the one check of where it ends;
+    - at most CELL_LINES lines;
+    - no line of a cell over several lines looks like part of a row: none holds the separator
+      or a quote. A row of a file whose header has two columns or more has a separator in it
+      as soon as it holds more than its first cell; a quoted cell of a swallowed row closes
+      the open quote where it starts (strict csv then rejects the record, a letter following
+      the quote) and an empty one ("") leaves a quote and a separator in the cell. Swallowed
+      whole rows, with every cell the header has (a spreadsheet or database export writes them
+      all), put width - 1 separators in the cell: the cells the first line has after the open
+      quote and the last line before the quote that closes it make up one row's worth (the
+      count above), and every line between is a whole row. An address's own comma
+      ("Unit 3, Building B") rejects it too: the row is then rejected as before, never kept
+      with other people's text.
+    What this cannot tell apart (docs/matching.md §7): short rows (fewer cells than the
+    header) where the first ends just after an open quote and the next starts with a quote
+    closing it after its first cell ("q1,\"Ann" then "a2\",Lee,…"): two malformed lines, each
+    in the one place that lines the cells up."""
+    if len(cells) != width or last - first + 1 > CELL_LINES:
+        return False
+    return not any("," in cell or '"' in cell for cell in cells if "\n" in cell or "\r" in cell)
+
+
 def _over_lines(header: list[str], cells: list[str], first: int, last: int) -> Row:
-    """A record over several lines: a line break inside a quoted cell. No field holds one, and
-    an unclosed quote puts the rows after it into one cell, so the row is rejected whole and
-    none of its text is kept (it may be other rows'). Its id is given when it comes before
-    every cell with a line break (then it is the row's own)."""
+    """A record over several lines that `_one_record` does not keep: an unclosed quote puts the
+    rows after it into one cell, so the row is rejected whole and none of its text is kept (it
+    may be other rows'). Its id is given when it comes before every cell with a line break
+    (then it is the row's own)."""
     broken = [i for i, cell in enumerate(cells) if "\n" in cell or "\r" in cell]
     names = ", ".join(header[i] if i < len(header) else "a cell beyond the header" for i in broken) or "?"
     index = max((i for i, name in enumerate(header) if name == "id"), default=-1)  # as dict(zip()) takes it
     row_id = str(first) if index < 0 else cells[index].strip() if index < min(broken, default=0) else ""
     error = (
         f"{_span(first, last)} are one row: a line break inside a quoted cell ({names}), a quote "
-        f"left open?; no field holds a line break, so {_unread(first, last)}"
+        f"left open?; one is kept only in a row with the header's number of cells, on at most "
+        f"{CELL_LINES} lines, with no comma or quote in it, so {_unread(first, last)}"
     )
     return Row(first, row_id, None, error)
 
@@ -295,7 +334,10 @@ def read(handle: TextIO, *, agency_file: bool = False) -> Iterator[Row]:
     Identity is then the matcher's query as it is, built once), False for `edgate link`.
 
     Each row is a line: a record that is not CSV (a stray quote, a cell over csv's field limit)
-    or runs over several lines is rejected with its lines, and the rows after it are read.
+    or runs over several lines is rejected with its lines, and the rows after it are read;
+    except a cell typed over several lines that `_one_record` keeps: the row is then its
+    person's, on its first line, that field unusable ("line break in the cell", its raw text
+    kept like any unusable value's).
     Strict quoting: a quote that ends in the middle of a cell is an error, not glued text. A
     quote never closed to the end of the file raises BrokenFile (no row is read from its line
     on), where csv's default read the rest of the file silently into one cell."""
@@ -328,20 +370,20 @@ def read(handle: TextIO, *, agency_file: bool = False) -> Iterator[Row]:
         last = reader.line_num
         if not cells:  # a blank line
             continue
-        if last != first:
+        if last != first and not _one_record(width, cells, first, last):
             yield _over_lines(header, cells, first, last)
             continue
         raw = dict(zip(header, cells, strict=False))  # fewer cells: the rest empty
-        row_id = (raw.get("id") or "").strip() if not missing_id else str(last)
+        row_id = (raw.get("id") or "").strip() if not missing_id else str(first)
         if len(cells) > width:
-            yield Row(last, row_id, None, "row: more cells than the header has columns")
+            yield Row(first, row_id, None, "row: more cells than the header has columns")
             continue
         try:
             parsed = parse(raw, agency_file=agency_file)
         except RowError as exc:
-            yield Row(last, row_id, None, str(exc))
+            yield Row(first, row_id, None, str(exc))
             continue
-        yield Row(last, row_id, parsed.identity, "", parsed.problems, parsed.unusable_raw, parsed.reasons)
+        yield Row(first, row_id, parsed.identity, "", parsed.problems, parsed.unusable_raw, parsed.reasons)
 
 
 def open_csv(path: Path) -> TextIO:

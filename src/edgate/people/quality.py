@@ -20,6 +20,7 @@ from .models import Person
 REASONS = {
     "too_long": _("longer than the record can hold"),
     "control": _("contains control characters"),
+    "line_break": _("line break in the cell"),
     "encoding": _("not valid UTF-8"),
     "invalid": _("not a valid value"),
     "not_a_date": _("not a date in YYYY-MM-DD form"),

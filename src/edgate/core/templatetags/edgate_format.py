@@ -20,7 +20,7 @@ from datetime import date, datetime
 from django import forms, template
 from django.template.defaultfilters import date as format_date
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import pgettext
 
 from edgate.core import conf
@@ -114,10 +114,17 @@ def tel(value: str | None) -> str:
 def phone_links(value: object) -> SafeString:
     """A message, escaped, with customer service's number (EDGATE_CUSTOMER_SERVICE_PHONE) made a
     tel: link wherever the message says it, as the footer's is: for messages written whole with
-    the number in their words (recovery.flows.paused_message), which reach the page as text."""
-    text = conditional_escape(value)
+    the number in their words (recovery.flows.paused_message), which reach the page as text.
+
+    The message's own text is split on the number and each piece escaped on its own, so the
+    number is never looked for inside an escape ("&amp;", "&#x27;"). A message that is already
+    HTML (marked safe) is left as it is: its text cannot be told from its markup here. A number
+    without digits gives no link (there would be nothing to call)."""
+    if isinstance(value, SafeData):
+        return mark_safe(value)  # noqa: S308 - already safe
+    text = str(value)
     number = conf.get().customer_service_phone
-    if not number:
-        return text
-    link = format_html('<a class="usa-link" href="{}">{}</a>', tel(number), number)
-    return mark_safe(text.replace(conditional_escape(number), link))  # noqa: S308 - both parts escaped
+    if not number or not tel(number) or number not in text:
+        return conditional_escape(text)
+    link = str(format_html('<a class="usa-link" href="{}">{}</a>', tel(number), number))
+    return mark_safe(link.join(str(conditional_escape(piece)) for piece in text.split(number)))  # noqa: S308 - each piece escaped
