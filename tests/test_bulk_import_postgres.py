@@ -1003,6 +1003,44 @@ def test_a_row_id_longer_than_the_import_keeps_is_reported_and_the_file_goes_on(
     assert Person.objects.count() == 3
 
 
+@pytest.mark.parametrize("mode", ["per-row", "bulk", "second-process"])
+def test_a_control_character_in_a_row_id_is_that_rows_rejection_not_the_files_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """review6 M1: PostgreSQL refuses a NUL in text, so a NUL in a row's id stopped the import
+    (per row) or failed the batch it was in (bulk). Now, like any control character in an id,
+    it is that row's rejection on its line, the id (the value) not in the report."""
+    if mode == "second-process":
+        second_process(tmp_path, monkeypatch)
+    for ssn in ("219453381", "219453382", "219453383", "219453384"):
+        register_ssn(ssn)
+    path = tmp_path / "people.csv"
+    path.write_text(
+        HEADER
+        + "ok1,Ann,,Lee,,,219-45-3381,,,,,,,\n"
+        + "n\x00l,Bo,,Ray,,,219-45-3382,,,,,,,\n"
+        + "t\x1bb,Cy,,Dee,,,219-45-3383,,,,,,,\n"
+        + "n\x00,,,,,,,,,,,,,\n"  # rejected anyway: without its id in the report either
+        + "ok5,Eve,,Fox,,,219-45-3384,,,,,,,\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "report.csv"
+    out = StringIO()
+    call_command("import", str(path), source="s", per_row=mode == "per-row", report=str(report), stdout=out)
+    control = "id: contains control characters; the row was not imported"
+    rows = report_by_line(report)
+    assert [row[:3] for row in rows] == [
+        ("2", "ok1", "created"),
+        ("3", "", "rejected"),
+        ("4", "", "rejected"),
+        ("5", "", "rejected"),
+        ("6", "ok5", "created"),
+    ]
+    assert rows[1][3] == rows[2][3] == control
+    assert "2 created" in out.getvalue() and "3 rejected" in out.getvalue()
+    assert sorted(Person.objects.values_list("last_name", flat=True)) == ["Fox", "Lee"]
+
+
 def import_modes(mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
     """The command's options for `mode`: row by row, bulk (batches by the writer process), or
     bulk with the rows prepared by the second process too."""
@@ -1119,6 +1157,43 @@ def test_a_street_typed_on_two_lines_keeps_its_person_and_a_swallowed_row_is_sti
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_a_lone_cr_in_a_cell_keeps_the_row_whole_its_field_unusable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """review6 M2: a lone CR in an unquoted cell ended the row there (the file is read with
+    newline=""): half a person imported, the rest of the line another row, an SSN's last digits
+    in the report's row_id column. Now the row is whole, that field unusable (its raw text kept
+    for the administrator); a CR in the id is the row's rejection, the id not reported."""
+    options = import_modes(mode, tmp_path, monkeypatch)
+    for ssn in ("219453381", "219453382", "219453383"):
+        register_ssn(ssn)
+    path = tmp_path / "people.csv"
+    path.write_bytes(
+        (
+            HEADER.replace("\n", "\r\n")
+            + "ok1,Ann,,Lee,,,219-45-3381,,,,,,,\r\n"
+            + "cr2,Bo,,Ray,,,219-45-\r3382,,12 Oak Rd,,,,,\r\n"
+            + "c\r3,Cy,,Dee,,,219-45-3383,,,,,,,\r\n"
+            + "ok4,Di,,Eck,,,,,,,,,,\r\n"
+        ).encode()
+    )
+    out = StringIO()
+    call_command("import", str(path), stdout=out, **options)
+    rows = report_by_line(tmp_path / "report.csv")
+    assert rows == [
+        ("2", "ok1", "created", ""),
+        ("3", "cr2", "created", ""),
+        ("4", "", "rejected", "id: contains control characters; the row was not imported"),
+        ("5", "ok4", "created", ""),
+    ]
+    assert "3382" not in (tmp_path / "report.csv").read_text()
+    bo = Person.objects.get(last_name="Ray")
+    assert (bo.ssn_last4, bo.street, bo.data_problems) == ("", "12 Oak Rd", {"ssn": "line_break"})
+    assert kept_values() == ["219-45-\r3382"]
+    assert sorted(Person.objects.values_list("last_name", flat=True)) == ["Eck", "Lee", "Ray"]
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_a_quote_never_closed_stops_the_import_at_its_line_keeping_every_row_before(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -1159,3 +1234,40 @@ def test_a_quote_never_closed_stops_the_import_at_its_line_keeping_every_row_bef
     again = StringIO()
     call_command("import", str(path), stdout=again, **options)
     assert "2 created, 0 updated, 0 confirmed, 3 unchanged" in again.getvalue()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_quote_never_closed_in_a_big_file_stops_the_import_as_in_a_small_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """review6 M3: in a file with more than csv's field limit (131,072 characters) after a quote
+    left open, the limit came first: ~6,500 people went into one "rejected" row, the summary
+    said 1 rejected, and the rows after were imported. Now it stops at the quote's line as in a
+    small file, every row before it written."""
+    from django.core.management.base import CommandError
+
+    options = import_modes(mode, tmp_path, monkeypatch)
+    for ssn in ("219453381", "219453382", "219453383"):
+        register_ssn(ssn)
+    path = tmp_path / "people.csv"
+    path.write_text(
+        HEADER
+        + "ok1,Ann,,Lee,,,219-45-3381,,,,,,,\n"
+        + "ok2,Bo,,Ray,,,219-45-3382,,,,,,,\n"
+        + "ok3,Cy,,Dee,,,219-45-3383,,,,,,,\n"
+        + 'q5,Di,,Eck,,,,,"14 Elm St,,,,,\n'
+        + "".join(f"f{i},Zed,,Quo,,,,,,,,,,\n" for i in range(10_000)),  # ~200,000 characters
+        encoding="utf-8",
+    )
+    out = StringIO()
+    with pytest.raises(
+        CommandError, match=r"line 5: a quote opened on it or after it is not closed within 131072"
+    ):
+        call_command("import", str(path), stdout=out, **options)
+    assert "3 created, 0 updated, 0 confirmed, 0 unchanged, 0 conflict, 0 rejected" in out.getvalue()
+    assert [row[:3] for row in report_by_line(tmp_path / "report.csv")] == [
+        ("2", "ok1", "created"),
+        ("3", "ok2", "created"),
+        ("4", "ok3", "created"),
+    ]
+    assert Person.objects.count() == 3

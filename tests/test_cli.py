@@ -257,3 +257,42 @@ def test_demo_accounts_json_and_privileged_demo_accounts_without_hints(tmp_path:
     events = AuditEvent.objects.count()
     call_command("demo", "--force", stdout=StringIO())
     assert AuditEvent.objects.count() == events
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("ssn", ["123450007", "123450001", "123450006"])
+def test_demo_refuses_a_database_whose_record_holds_one_of_its_ssns(ssn: str) -> None:
+    """review5 L4: the demo adopted whoever held one of its SSNs (123-45-0007: a case opened about
+    them; 0001: made a Directory Administrator; 0006: added to a school's staff by its import).
+    A record the demo did not make is refused and nothing is loaded."""
+    from django.core.management.base import CommandError
+
+    from edgate.core.context import Ctx
+    from edgate.people.actions import PersonData, do_create_person
+
+    real = do_create_person(
+        data=PersonData(
+            first_name="Patricia",
+            last_name="Realperson",
+            date_of_birth=register_dob(datetime(1961, 2, 3).date()),
+            ssn=register_ssn(ssn),
+        ),
+        source="registration",
+        ctx=Ctx.system("test"),
+    )
+    with pytest.raises(CommandError, match=f"Record {real.pk} \\(source 'registration'\\)"):
+        call_command("demo", "--force", stdout=StringIO())
+    assert list(Person.objects.all()) == [real]  # nothing loaded, the record untouched
+    assert not MatchCase.objects.exists() and not Profile.objects.exists()
+    assert not real.staff_entries.exists()
+
+
+def test_the_demo_refusal_says_what_force_does(settings) -> None:  # type: ignore[no-untyped-def]
+    from django.core.management.base import CommandError
+
+    settings.DEMO_DATA_ALLOWED = False
+    with pytest.raises(CommandError) as refused:
+        call_command("demo", stdout=StringIO())
+    message = str(refused.value)
+    assert "--force" in message and "never one with real people" in message
+    assert "(use --force)" not in message

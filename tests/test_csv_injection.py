@@ -7,6 +7,7 @@ output file is produced by the real command and read back cell by cell.
 from __future__ import annotations
 
 import csv
+import itertools
 from datetime import date
 from decimal import Decimal
 from io import StringIO
@@ -144,6 +145,26 @@ def test_neutralise_a_formula_after_a_list_separator_or_a_line_break() -> None:
     assert csvsafe.neutralise("a,+1;;-2\t@3\n=4\r\n+5") == "a,'+1;;'-2\t'@3\n'=4\r\n'+5"
     assert csvsafe.neutralise("c; \t=1") == "c; \t'=1" and csvsafe.neutralise("=a;=b") == "'=a;'=b"
     assert csvsafe.neutralise("Lee; Ann-Marie, 1+1=2 @home") == "Lee; Ann-Marie, 1+1=2 @home"
+
+
+def test_no_cell_of_a_few_pieces_starts_a_formula_for_any_reader() -> None:
+    """review6 L1: a quote between a separator and the formula (`;"=1+1`: a ';' reader reads our
+    quoting as text, `=1+1"` its cell) or spaces before it (` =1+1`, trimmed by a reader) went
+    through. Every value of up to four pieces, in the first or the second cell, read back at
+    ',' ';' and TAB: no cell, its leading spaces trimmed, starts a formula."""
+    pieces = ['"', ";", ",", "=1+1", " ", "x", "\t", "'", "\n", '""']
+    found = []
+    for n in range(1, 5):
+        for value in map("".join, itertools.product(pieces, repeat=n)):
+            for row in ([value, "b"], ["a", value]):
+                out = StringIO()
+                csvsafe.writer(out).writerow(row)
+                for separator in (",", ";", "\t"):
+                    for cells_read in csv.reader(StringIO(out.getvalue(), newline=""), delimiter=separator):
+                        found += [c for c in cells_read if c.lstrip(" ").startswith(("=", "+", "-", "@"))]
+    assert found == []
+    assert csvsafe.neutralise(" =1+1") == "' =1+1" and csvsafe.neutralise('" =1') == "'\" =1"
+    assert csvsafe.neutralise('a;"=1+1') == "a;\"'=1+1" and csvsafe.neutralise(' "x"') == ' "x"'
 
 
 @pytest.mark.django_db

@@ -214,6 +214,15 @@ def test_link_stops_at_a_quote_never_closed_and_names_its_line(tmp_path: Path) -
     ):
         call_command("link", str(broken), against=str(records), out=str(out), stdout=StringIO())
     assert sorted(results(out)) == ["q1", "q2"]
+    # review6 M3: in a big file csv's field limit comes before the end of the file; the same stop.
+    filler = [f"f{i},Zed,,Quo,,,,,,,,,,," for i in range(10_000)]  # ~200,000 characters
+    broken = write(tmp_path / "big-q.csv", [*QUERIES[:2], never_closed, *filler])
+    with pytest.raises(
+        CommandError,
+        match=r"big-q.csv, line 4: a quote .* not closed within 131072 .*/o.csv holds the rows before it",
+    ):
+        call_command("link", str(broken), against=str(records), out=str(out), stdout=StringIO())
+    assert sorted(results(out)) == ["q1", "q2"]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -106,6 +106,27 @@ def test_serve_answers_health_checks_over_plain_http_and_stops_on_sigterm(server
     assert server.process.wait(timeout=30) == 0
 
 
+@pytest.mark.parametrize("server", [{"EDGATE_TRUSTED_PROXIES": "10.0.0.0/24"}], indirect=True)
+def test_https_is_edgates_decision_from_its_trusted_proxies(server: Server) -> None:
+    """gunicorn reads no X-Forwarded-Proto (serve/gunicorn_conf.py, review5 L3): the trusted
+    proxy's header still counts, through Django's SECURE_PROXY_SSL_HEADER; another peer's not."""
+    status, _, _ = get(f"{server.base}/login/", Host="portal.example.org", **{"X-Forwarded-Proto": "https"})
+    assert status == 301  # this test's client, 127.0.0.1, is no trusted proxy here
+    server.process.send_signal(signal.SIGTERM)
+    server.process.wait(timeout=30)
+
+
+@pytest.mark.parametrize("server", [{"EDGATE_TRUSTED_PROXIES": "127.0.0.1"}], indirect=True)
+def test_a_trusted_proxys_x_forwarded_proto_still_counts(server: Server) -> None:
+    status, headers, _ = get(f"{server.base}/login/", Host="portal.example.org")
+    assert status == 301
+    # Not sent to HTTPS (the page itself then fails: this server has no tables).
+    status, headers, _ = get(
+        f"{server.base}/login/", Host="portal.example.org", **{"X-Forwarded-Proto": "https"}
+    )
+    assert status != 301 and "Location" not in headers
+
+
 def test_access_log_has_the_path_but_no_query_string_cookie_or_referer(server: Server) -> None:
     get(
         f"{server.base}/healthz?id_token_hint=secret-token-value",

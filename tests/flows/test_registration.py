@@ -326,9 +326,10 @@ def test_a_browser_without_cookies_sees_page_one_not_a_redirect_loop(client: Cli
     assert refused.status_code == 403 and b"did not keep your place" in refused.content
 
 
-def test_every_match_is_audited_without_naming_the_record_and_a_conflict_opens_a_case() -> None:
+def test_every_match_is_audited_naming_the_record_it_matched_and_a_conflict_opens_a_case() -> None:
     record = someone("Riley", "Ashworth")
-    with_profile(on_file(record))
+    person = on_file(record)
+    with_profile(person)
     conflicting = record.with_(date_of_birth=record.date_of_birth.replace(year=record.date_of_birth.year - 5))
     for who, page in ((someone("Noor", "Abernathy"), "contact"), (record, "exact"), (conflicting, "check")):
         client = Client(REMOTE_ADDR="203.0.113.40")
@@ -338,9 +339,13 @@ def test_every_match_is_audited_without_naming_the_record_and_a_conflict_opens_a
     assert location(post_step(client, "check", {"unchanged": "1"})) == step("partial")
     outcomes = AuditEvent.objects.filter(event_type=EventType.MATCH_OUTCOME).order_by("id")
     assert [event.detail["outcome"] for event in outcomes] == ["none", "exact", "partial", "partial"]
+    # The record matched is the target (review5 L2: whose check page was spent, and from where);
+    # a no-match names none.
+    assert [event.target_id for event in outcomes] == ["", str(person.pk), str(person.pk), str(person.pk)]
     for event in outcomes:
-        assert event.client_ip == "203.0.113.40" and event.target_id == ""
-        assert set(event.detail) == {"outcome", "source", "rule"}  # nothing the person typed
+        assert event.client_ip == "203.0.113.40"
+        assert set(event.detail) <= {"outcome", "source", "rule", "check_page"}  # nothing the person typed
+    assert [event.detail.get("check_page") for event in outcomes] == [None, None, "offered", None]
     case = MatchCase.objects.get()
     (opened,) = AuditEvent.objects.filter(event_type=EventType.MATCH_CASE_OPENED)
     assert opened.target_id == str(case.pk) and opened.client_ip == "203.0.113.40"

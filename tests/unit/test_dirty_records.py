@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from edgate.console.progress import count_rows
 from edgate.identity import compare
 from edgate.identity.blocking import MAX_CANDIDATES, MemoryIndex, typed_dates
 from edgate.identity.compare import Level
@@ -421,3 +423,81 @@ def test_a_stray_quote_or_a_cell_over_csv_s_limit_rejects_its_row_only() -> None
         (3, "", "not CSV on line 3: a cell longer than 131072 characters; the row is not read"),
         (4, "a3", "kept"),
     ]  # fmt: skip
+
+
+def test_a_lone_cr_inside_a_line_is_not_the_end_of_its_row() -> None:
+    """review6 M2: read with newline="" (as `open_csv` does), csv ended the row at a lone CR in
+    an unquoted cell: half a person kept, the rest of the line a row of its own, its first cell
+    (here an SSN's last digits) reported as that row's id. Now the line is one row, the cell
+    with the CR unusable (its raw text kept), the id not given when it is the cell; in LF,
+    CRLF and CR-CR-LF files alike, with the line numbers of their lines."""
+    for end in ("\n", "\r\n", "\r\r\n"):
+        text = (
+            FILE_HEADER.replace("\n", end)
+            + f"a1,Ann,Le\re,219-45-\r3381,{end}"
+            + f'a2,Bo,Ray,,"12 Oak\rRd, Apt 2"{end}'  # quoted: the same
+            + f"a\r3,Cy,Dee,,{end}"  # in the id: the row is the import's to refuse (service.refused)
+            + f"a4,Di,Eck,,\r{end}"  # before the line's end: part of it
+            + "a5,Eve,Fox,,\r"  # at the end of the file
+        )
+        rows = rows_of(text)
+        assert outline(rows) == [(2, "a1", "kept"), (3, "a2", "kept"), (4, "a\r3", "kept"),
+                                 (5, "a4", "kept"), (6, "a5", "kept")], end  # fmt: skip
+        assert rows[0].reasons == (("last_name", "line_break"), ("ssn", "line_break"))
+        assert rows[0].unusable_raw == (("last_name", "Le\re"), ("ssn", "219-45-\r3381"))
+        assert rows[1].unusable_raw == (("street", "12 Oak\rRd, Apt 2"),)
+        assert [row.problems for row in rows[2:]] == [(), (), ()]
+
+
+def test_a_cr_only_file_is_read_a_line_at_each_cr() -> None:
+    """A classic Mac "CSV (Macintosh)" file ends its lines with CR alone (the header's line end
+    tells): each CR ends a row there, as it did; a quoted cell over two lines still kept."""
+    text = (FILE_HEADER + "a1,Ann,Lee,,\n\n" + 'a3,Bo,Ray,,"12 Oak Rd\nApt 2"\n').replace("\n", "\r")
+    rows = rows_of(text)
+    assert outline(rows) == [(2, "a1", "kept"), (4, "a3", "kept")]
+    assert rows[1].unusable_raw == (("street", "12 Oak Rd\rApt 2"),)
+
+
+def test_a_quote_left_open_in_a_big_file_stops_it_as_in_a_small_one() -> None:
+    """review6 M3: in a big file csv's field limit (131,072 characters) comes before the end of
+    the file: the lines after the quote (thousands of rows) went into one rejected row, the
+    rows after the limit read again as if nothing happened. Now the file stops at the quote's
+    line, as when it reaches the end; a long cell on one line is still its row's rejection."""
+    others = "".join(f"f{i},Zed,Quo,,\n" for i in range(10_000))  # ~150,000 characters
+    rows = read(io.StringIO(FILE_HEADER + "a1,Ann,Lee,,\n" + 'q2,Bo,Ray,,"14 Elm St\n' + others, newline=""))
+    assert next(rows).row_id == "a1"
+    with pytest.raises(BrokenFile) as broken:
+        next(rows)
+    assert re.fullmatch(
+        r"line 3: a quote opened on it or after it is not closed within 131072 characters \(by line \d+\); "
+        r"no row from line 3 on is read",
+        str(broken.value),
+    )
+    long_cell = FILE_HEADER + 'a1,Ann,Lee,,"' + "A" * 200_000 + '"\n' + "a2,Bo,Ray,,\n"
+    assert [row.line for row in rows_of(long_cell)] == [2, 3]
+
+
+def test_blank_lines_before_the_header_and_a_quote_open_on_the_last_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """review6 L2: blank lines before the header were read as an empty header, every row then
+    rejected; a quote left open on the file's last line was "lines 3–3"; the progress total
+    counted LF only (0 rows in a CR-only file, the second process never used for one)."""
+    rows = rows_of("\n\r\n" + FILE_HEADER + "a1,Ann,Lee,,\n")
+    assert outline(rows) == [(4, "a1", "kept")]
+    with pytest.raises(BrokenFile, match="^line 3, the header: a quote opened in it is never closed"):
+        rows_of('\n\n"id,first_name\na1,Ann\n')
+    with pytest.raises(BrokenFile) as broken:
+        rows_of(FILE_HEADER + "a1,Ann,Lee,,\n" + 'q2,"Bo')
+    assert str(broken.value) == (
+        "line 3: a quote opened on it or after it is never closed, so line 3 would be one cell; "
+        "no row from line 3 on is read"
+    )
+    path = tmp_path / "people.csv"
+    for text, count in (
+        (FILE_HEADER + "a1\na2\n", 2),
+        (FILE_HEADER.replace("\n", "\r\n") + "a1\r\na2\r\n", 2),
+        ((FILE_HEADER + "a1\na2\n").replace("\n", "\r"), 2),
+        (FILE_HEADER + "a1\na2", 2),
+        ("", 0),
+    ):
+        path.write_bytes(text.encode())
+        assert count_rows(path) == count, text

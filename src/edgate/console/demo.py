@@ -157,9 +157,33 @@ def random_person(rng: random.Random) -> PersonData:
     )
 
 
+# The sources of the records the demo makes: its people, and the row of its staff file.
+DEMO_SOURCES = frozenset({"demo", "demo-staff-file"})
+
+
+class NotTheDemosRecord(Exception):
+    """An SSN the demo uses is held by a record the demo did not make: a database with other
+    people in it. Nothing is loaded (`load` is one transaction)."""
+
+
+def _demos_own(ssn: str) -> Person | None:
+    """The demo's record of this SSN, made by an earlier run; None when there is none. A record
+    the demo did not make (its source says) is never adopted: the demo would add it to a
+    school's staff, open a case about it or give it a Profile (review5 L4)."""
+    existing = Person.objects.filter(ssn_hash=ssn_lookup(ssn)).first()
+    if existing is not None and existing.source not in DEMO_SOURCES:
+        raise NotTheDemosRecord(
+            f"Record {existing.pk} (source {existing.source!r}) holds an SSN the demo uses for its own "
+            "synthetic people: this database has people the demo did not make. The demo adds staff "
+            "entries, cases, Profiles and administrator accounts to whoever holds its SSNs, so it loads "
+            "only into a database of its own (a new one: `edgate migrate`, then `edgate demo`). Nothing "
+            "was loaded."
+        )
+    return existing
+
+
 def _person(data: PersonData, ctx: Ctx, source: str = "demo") -> Person:
-    existing = Person.objects.filter(ssn_hash=ssn_lookup(data.ssn)).first()
-    return existing or do_create_person(data=data, source=source, ctx=ctx)
+    return _demos_own(data.ssn) or do_create_person(data=data, source=source, ctx=ctx)
 
 
 def _active_profile(person: Person, ctx: Ctx, *, hint: bool = True) -> Profile:
@@ -225,8 +249,9 @@ def _typed_words(typed: PersonData) -> str:
 def _case_record(data: PersonData, ctx: Ctx, *, staff_of: Organization | None = None) -> Person:
     """The record a demo case is about: made on the first run (on `staff_of`'s staff, with a
     pre-created Profile, as a district adds staff); found by its SSN on later runs and left as
-    it is (its first name or date of birth may have been corrected by deciding the case)."""
-    existing = Person.objects.filter(ssn_hash=ssn_lookup(data.ssn)).first()
+    it is (its first name or date of birth may have been corrected by deciding the case). A
+    record the demo did not make is refused, never adopted (`_demos_own`)."""
+    existing = _demos_own(data.ssn)
     if existing is not None:
         return existing
     person = do_create_person(data=data, source="demo", ctx=ctx)
@@ -537,13 +562,17 @@ def load(ctx: Ctx) -> dict[str, object]:
 DIRTY_STAFF_FILE = """id,first_name,last_name,date_of_birth,ssn,city,state,postcode
 DEMO-DQ-1,Avery,Lindqvist,1986-14-03,123450006,Northfield,MA,01360
 """
+DIRTY_STAFF_SSN = "123450006"
 
 
 def _imported_with_a_bad_date(organization: Organization, ctx: Ctx) -> Profile:
-    """Through the importer itself, as `edgate import` would (a second run finds it unchanged)."""
+    """Through the importer itself, as `edgate import` would (a second run finds it unchanged).
+    The importer would match the row to whoever holds its SSN: a record the demo did not make
+    is refused first (`_demos_own`)."""
+    _demos_own(DIRTY_STAFF_SSN)
     (row,) = import_rows.read(io.StringIO(DIRTY_STAFF_FILE))
     import_row(row, source="demo-staff-file", organization=organization, role_title="Teacher", ctx=ctx)
-    return Profile.objects.get(person__ssn_hash=ssn_lookup("123450006"))
+    return Profile.objects.get(person__ssn_hash=ssn_lookup(DIRTY_STAFF_SSN))
 
 
 def _duplicate_to_merge(person: Person, organization: Organization, ctx: Ctx) -> tuple[Profile, Profile]:

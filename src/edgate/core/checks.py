@@ -33,13 +33,21 @@ def trusted_proxies_set(app_configs: Any = None, **kwargs: Any) -> list[checks.C
 def unix_bind_declared(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """EDGATE_BIND on a unix socket (`unix:PATH`) gives every request REMOTE_ADDR '': unless
     EDGATE_TRUSTED_PROXIES has `unix` (the proxy on the socket is trusted with X-Forwarded-For),
-    EdGate knows no client's address and counts them all as one (core/proxies.py).
-    `edgate serve` refuses to start so; this says it before."""
+    EdGate knows no client's address and counts them all as one (core/proxies.py). A socket
+    handed over by its file descriptor (`fd://N`, or systemd's LISTEN_FDS in this environment)
+    may be one. `edgate serve` refuses to start so; this says it before."""
     bind = os.environ.get("EDGATE_BIND", "")
-    if proxies.unix_bind_undeclared(bind, list(getattr(settings, "TRUSTED_PROXIES", ()))):
+    refusal = proxies.bind_refusal(
+        bind,
+        list(getattr(settings, "TRUSTED_PROXIES", ())),
+        socket_activation=proxies.socket_activation(os.environ, pid=None),
+    )
+    if refusal is not None:
+        what = bind if bind.strip().startswith(("unix:", "fd://")) else proxies.SOCKET_ACTIVATION
         return [
             checks.Error(
-                f"EDGATE_BIND is a unix socket ({bind}) but EDGATE_TRUSTED_PROXIES has no 'unix' entry.",
+                f"The socket to listen on is or may be a unix socket ({what}) but EDGATE_TRUSTED_PROXIES "
+                "has no 'unix' entry.",
                 hint="Add 'unix' to EDGATE_TRUSTED_PROXIES, or bind to HOST:PORT (docs/deploy.md, "
                 "'The trusted-proxy setting').",
                 id="edgate.E002",

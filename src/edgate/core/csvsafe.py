@@ -4,13 +4,15 @@ Every CSV the project writes goes through `writer` or `DictWriter` here. A text 
 starts with = + - @ TAB or CR gets a leading single quote, which spreadsheets show as text and
 which keeps the value otherwise intact (a human still reads the original; `csv` quotes the rest).
 
-So does every such character inside a cell after a list separator or a line break (spaces or
-tabs between): `1;=cmd|' /C calc'!A0;x` is written `1;'=cmd|' /C calc'!A0;x`. A spreadsheet
-whose list separator is not ours (Excel in a ';' locale, most of Europe; a tab) splits our
-lines there, and quoting the cells (csv.QUOTE_ALL) would not stop it: such a reader honours a
-quote only at the start of one of its own cells, so past the first cell of a line it reads our
-quotes as text and splits inside them (`csv.reader(delimiter=";")` does the same). Escaping
-after every separator holds whatever the reader splits at (`,` `;` TAB CR LF).
+So does a cell where spaces or quotes come before such a character, and every such character
+inside a cell after a list separator or a line break (spaces, tabs or quotes between):
+`1;=cmd|' /C calc'!A0;x` is written `1;'=cmd|' /C calc'!A0;x`. A spreadsheet whose list
+separator is not ours (Excel in a ';' locale, most of Europe; a tab) splits our lines there,
+and quoting the cells (csv.QUOTE_ALL) would not stop it: such a reader honours a quote only at
+the start of one of its own cells, so past the first cell of a line it reads our quotes as text
+and splits inside them (`csv.reader(delimiter=";")` does the same), a quote of ours then before
+the formula (`;"=1+1`). Escaping after every separator holds whatever the reader splits at
+(`,` `;` TAB CR LF).
 
 Numbers are written as they are, decided by type: an int, float or Decimal is something the
 project computed (a score of -0.50, a line number) and cannot carry a formula. Text is
@@ -30,11 +32,14 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBERS = (int, float, Decimal)  # bool is an int: written as True / False, no formula
 # A formula start after a list separator (ours or another locale's, a tab) or a line break,
 # spaces or tabs between: where another reader may begin a cell.
-_SEPARATED_FORMULA = re.compile(r"([,;\t\r\n][ \t]*)(?=[=+\-@])")
+_SEPARATED_FORMULA = re.compile(r"([,;\t\r\n][ \t\"]*)(?=[=+\-@])")
+# A formula start after spaces or quotes at the start of a cell: a reader trims the spaces, or
+# splitting at its own separator reads our quoting as text around it (` =1+1`, `" =1+1"""`).
+_LEADING_FORMULA = re.compile(r"[ \"]+[=+\-@\t\r]")
 
 
 def _text(text: str) -> str:
-    if text.startswith(FORMULA_START):
+    if text.startswith(FORMULA_START) or (text[:1] in (" ", '"') and _LEADING_FORMULA.match(text)):
         text = "'" + text
     if text.isalnum() or _SEPARATED_FORMULA.search(text) is None:  # most cells, cheaply
         return text

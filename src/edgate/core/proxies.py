@@ -8,12 +8,15 @@ A node bound to a unix socket (`edgate serve --bind unix:PATH`) sees no peer add
 (gunicorn sets REMOTE_ADDR to ''). Such a peer is the local proxy only when the operator says so
 with the entry `unix` (`peer_is_trusted`); otherwise it is an unknown client, whose requests the
 per-address limits count under one shared identity (`throttle.UNKNOWN_ADDRESS`), and
-`edgate serve` refuses a unix bind without the entry (serve/__init__.py).
+`edgate serve` refuses a unix bind without the entry (serve/__init__.py), as well as a socket
+handed over by its file descriptor (`bind_refusal`). gunicorn itself reads no forwarded header
+(serve/gunicorn_conf.py): it would believe any unix-socket peer.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from functools import lru_cache
 
 from django.conf import settings
@@ -87,9 +90,47 @@ UNIX_BIND_REFUSED = (
     "(the proxy on that socket is then trusted with X-Forwarded-For, which it must set), or bind "
     "to HOST:PORT. docs/deploy.md, 'The trusted-proxy setting'."
 )
+HANDED_OVER_REFUSED = (
+    "{bind}: a socket handed over by its file descriptor may be a unix socket, on which a node sees "
+    "no client address. Add 'unix' to EDGATE_TRUSTED_PROXIES (the proxy on a unix socket is then "
+    "trusted with X-Forwarded-For, which it must set; for a TCP socket the entry changes nothing), "
+    "or bind to HOST:PORT. docs/deploy.md, 'The trusted-proxy setting'."
+)
+SOCKET_ACTIVATION = "systemd socket activation (LISTEN_FDS)"
 
 
 def unix_bind_undeclared(bind: str, entries: list[str] | tuple[str, ...]) -> bool:
     """A unix-socket bind (`unix:PATH`) without the entry `unix` in `entries`: every client
     would be one unknown address (refused by `edgate serve` and `edgate check --deploy`)."""
     return bind.strip().startswith("unix:") and not trusts_unix_socket(entries)
+
+
+def socket_activation(environ: Mapping[str, str], *, pid: int | None) -> bool:
+    """Does `environ` hand over systemd's sockets (LISTEN_FDS), which gunicorn listens on instead
+    of any bind? For process `pid`, only when LISTEN_PID is that process (gunicorn.systemd's own
+    test); `pid` None: whichever process (`edgate check --deploy`, which is not the server)."""
+    try:
+        fds = int(environ.get("LISTEN_FDS", "0").strip() or 0)
+        listen_pid = int(environ.get("LISTEN_PID", "0").strip() or 0)
+    except ValueError:
+        return False  # gunicorn fails on such a value before it listens
+    return fds > 0 and (pid is None or listen_pid == pid)
+
+
+def bind_refusal(bind: str, entries: list[str] | tuple[str, ...], *, socket_activation: bool) -> str | None:
+    """Why `edgate serve` must not listen so (None: it may), `entries` being EDGATE_TRUSTED_PROXIES.
+
+    Without the entry `unix`, a unix socket is refused however gunicorn would get it: bound by
+    path (`unix:PATH`), or handed over by its file descriptor — `fd://N`, or systemd's socket
+    activation (`socket_activation`: LISTEN_FDS, which gunicorn takes instead of any bind) —
+    whose kind is not known before gunicorn starts, so it is refused whatever it is (review5 L3).
+    Refused by `edgate serve` and `edgate check --deploy` (edgate.E002)."""
+    if trusts_unix_socket(entries):
+        return None
+    if unix_bind_undeclared(bind, entries):
+        return UNIX_BIND_REFUSED.format(bind=bind)
+    if bind.strip().startswith("fd://"):
+        return HANDED_OVER_REFUSED.format(bind=bind)
+    if socket_activation:
+        return HANDED_OVER_REFUSED.format(bind=SOCKET_ACTIVATION)
+    return None

@@ -146,7 +146,8 @@ def _whole_name_query_keys(q: Identity, born: date | None) -> list[str]:
         if born:
             keys.append(f"nm:{last}:{first}:{born.year}-{born.month}")
             keys.append(f"ny:{last}:{first}:{born.year}:{born.day}")
-            keys += [f"nd:{last}:{first}:{iso}" for iso in _year_variant_isos(born, date.today().year)]
+            nd = f"nd:{last}:{first}:"  # then each of some 20 dates: one concatenation each
+            keys += [nd + iso for iso in _year_variant_isos(born, date.today().year)]
         keys.append(f"n0:{last}:{first}")
     return keys
 
@@ -159,14 +160,15 @@ def _ssn_key(ssn: str, hasher: Hasher | None) -> str:
     return f"ssn:{hasher(ssn)}" if hasher else f"ssn:{ssn}"
 
 
-def record_keys(r: Identity, hasher: Hasher | None = None) -> set[str]:
-    """With a hasher, SSNs are keyed by their lookup hash (what the database stores)."""
+def record_keys(r: Identity, hasher: Hasher | None = None, *, state_id: bool = True) -> set[str]:
+    """With a hasher, SSNs are keyed by their lookup hash (what the database stores).
+    `state_id=False`: without the state ID's key (a bulk import may draw another for the row)."""
     keys: set[str] = set()
     if r.ssn_hash and hasher:
         keys.add(f"ssn:{r.ssn_hash}")
     elif r.ssn:
         keys.add(_ssn_key(r.ssn, hasher))
-    if r.state_id:
+    if r.state_id and state_id:
         keys.add(f"sid:{r.state_id}")
     for born in _dobs(r):
         dob = born.isoformat()

@@ -248,30 +248,46 @@ def _unusable(identity: Identity) -> frozenset[str]:
     return getattr(identity, "unusable", frozenset())
 
 
+# Combinations remembered per matcher (each a few hundred bytes); past this, worked out each time.
+DECIDED_MAX = 1 << 16
+
+
 class RuleMatcher:
     def __init__(self, hasher: Callable[[str], str], rules: MatchRules = RULES_3) -> None:
         self.hasher = hasher
         self.rules = rules
         self.version = rules.version
         self._needs_code = frozenset(r.name for r in rules.widenings if r.needs_code)
+        # `classify` and `score` read nothing but the comparison kinds, the unusable fields, where
+        # the query comes from and whether the middle names agree: their answer for each such
+        # combination, worked out once (a bulk import decides millions of candidates through a
+        # few thousand combinations; docs/matching.md §7).
+        self._decided: dict[tuple[object, ...], tuple[Outcome, str, float]] = {}
 
     def decide(
         self, query: Identity, candidate: Candidate, hasher: Callable[[str], str] | None = None
     ) -> Decision:
         results = compare_all(query, candidate.identity, hasher or self.hasher)
         unusable = _unusable(query) | _unusable(candidate.identity)
-        kinds = _kinds(results, self.rules)
-        outcome, rule = classify(
-            results,
-            self.rules,
-            unusable,
-            agency_file=query.agency_file,
-            middle_agrees=self.rules.partial_middle_name
-            and _middle_agrees(query, candidate.identity, unusable),
-            kinds=kinds,
-        )
+        middle_agrees = self.rules.partial_middle_name and _middle_agrees(query, candidate.identity, unusable)
+        # The fields and their order are compare_all's, always the same: their kinds say it all.
+        key = (*[r.kind for r in results.values()], unusable, query.agency_file, middle_agrees)
+        try:
+            outcome, rule, points = self._decided[key]
+        except KeyError:
+            kinds = _kinds(results, self.rules)
+            outcome, rule = classify(
+                results,
+                self.rules,
+                unusable,
+                agency_file=query.agency_file,
+                middle_agrees=middle_agrees,
+                kinds=kinds,
+            )
+            points = score(results, self.rules, kinds)
+            if len(self._decided) < DECIDED_MAX:
+                self._decided[key] = (outcome, rule, points)
         needs_code = outcome == Outcome.EXACT and rule in self._needs_code
-        points = score(results, self.rules, kinds)
         return Decision(outcome, candidate.record_id, points, results, rule, needs_code)
 
     def match(

@@ -76,7 +76,10 @@ def email(value: str) -> str:
 
 
 def digits(value: str) -> str:
-    return "".join(ch for ch in value or "" if ch.isdigit())
+    value = value or ""
+    if value.isdigit():  # digits only already (most phone numbers and ZIPs): the same string
+        return value
+    return "".join(ch for ch in value if ch.isdigit())
 
 
 @lru_cache(maxsize=1 << 16)

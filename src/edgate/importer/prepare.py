@@ -156,8 +156,10 @@ def prepare(row: Row, extra: Mapping[str, str], imported: Mapping[str, str]) -> 
     hasher = memo(ssn_lookup)
     keys = tuple(query_keys(identity, hasher))
     ssn_hash = hasher(identity.ssn) if identity.ssn else ""
-    sealed = seal_values(identity.ssn, row.unusable_raw)  # `seal(person_data(row))`
-    own = tuple(record_keys(staged_identity(identity, state_id="", ssn_hash=ssn_hash), ssn_lookup))
+    sealed = seal_values(identity.ssn, row.unusable_raw, ssn_hash=ssn_hash)  # `seal(person_data(row))`
+    # `record_keys(staged_identity(identity, state_id="", ssn_hash=ssn_hash), ssn_lookup)`, without
+    # building that Identity: the SSN keyed by the hash already computed, no state ID's key.
+    own = tuple(record_keys(identity, hasher, state_id=False))
     return (  # type: ignore[return-value]
         *parts,
         digest,

@@ -250,8 +250,9 @@ def parse(raw: dict[str, str], *, agency_file: bool = False) -> Parsed:
 
 
 class BrokenFile(ValueError):
-    """A quote opened and never closed: the rest of the file would be one cell, so no row can be
-    read from that line on. The message names the line, never a value."""
+    """A quote opened and never closed (to the end of the file, or within csv's field limit): the
+    rest of the file would be one cell, so no row can be read from that line on. The message
+    names the line, never a value."""
 
 
 def _span(first: int, last: int) -> str:
@@ -329,6 +330,54 @@ def _over_lines(header: list[str], cells: list[str], first: int, last: int) -> R
     return Row(first, row_id, None, error)
 
 
+# What a lone CR inside a line stands for while csv reads the line (csv would end the record
+# there); each cell of that record gets its CR back. A NUL already in such a record becomes a CR
+# too: either makes its field unusable, only the reason differs.
+_CR_HELD = "\x00"
+
+
+def _lines(handle: TextIO, held: list[int]) -> Iterator[str]:
+    """The lines of a file opened with newline="" (`open_csv`, where a lone CR ends a line as LF
+    and CRLF do). The first line that is not blank tells the file's line ends: a CR-only file (a
+    classic Mac "CSV (Macintosh)") is read as it is, a line at each CR. In any other a line ends
+    at LF or CRLF only: a lone CR inside a line (a stray one in a cell) is held as `_CR_HELD`, so
+    that csv does not end the row there (half a person imported, the rest of the line a row of
+    its own, its first cell — an SSN's digits — reported as that row's id); `held[0]` counts the
+    lines where one was. CRs just before a line's end are part of it ("\r\r\n", text mode on
+    Windows writing csv's "\r\n")."""
+    lines = iter(handle)
+    for line in lines:
+        if not line.strip("\r\n"):  # blank before the first line that is not
+            yield line
+            continue
+        if line[-1:] == "\r":
+            after = next(lines, "")
+            if after.strip("\r\n") or not after:
+                yield line  # a CR-only file: a line at each CR
+                if after:
+                    yield after
+                yield from lines
+                return
+            line = line.rstrip("\r") + after  # "\r\r\n"
+        yield line
+        break
+    parts: list[str] = []
+    for line in lines:
+        if line[-1:] == "\r":  # a lone CR (newline="" keeps a CRLF together)
+            parts.append(line[:-1])
+            continue
+        if parts:
+            body = line.rstrip("\r\n")
+            end = line[len(body) :]
+            line = _CR_HELD.join([*parts, body]).rstrip(_CR_HELD) + end
+            parts.clear()
+            held[0] += 1
+        yield line
+    if parts:  # the file ends with a lone CR
+        held[0] += 1
+        yield _CR_HELD.join(parts).rstrip(_CR_HELD)
+
+
 def read(handle: TextIO, *, agency_file: bool = False) -> Iterator[Row]:
     """The rows of a person file, in order. `agency_file`: True for `edgate import` (each row's
     Identity is then the matcher's query as it is, built once), False for `edgate link`.
@@ -340,13 +389,20 @@ def read(handle: TextIO, *, agency_file: bool = False) -> Iterator[Row]:
     kept like any unusable value's).
     Strict quoting: a quote that ends in the middle of a cell is an error, not glued text. A
     quote never closed to the end of the file raises BrokenFile (no row is read from its line
-    on), where csv's default read the rest of the file silently into one cell."""
-    reader = csv.reader(handle, strict=True)
+    on), where csv's default read the rest of the file silently into one cell; so does a cell
+    over several lines longer than csv's field limit (a quote left open in a big file)."""
+    held = [0]  # lines where `_lines` held a lone CR
+    seen = 0
+    reader = csv.reader(_lines(handle, held), strict=True)
+    start = 1  # the header's line
     try:
         header = next(reader, None)
+        while header == []:  # blank lines before it (read as the header, every row was rejected)
+            start = reader.line_num + 1
+            header = next(reader, None)
     except csv.Error as exc:
         why = "a quote opened in it is never closed" if str(exc) == "unexpected end of data" else exc
-        raise BrokenFile(f"line 1, the header: {why}; no row is read") from None
+        raise BrokenFile(f"line {start}, the header: {why}; no row is read") from None
     if header is None:
         return
     width = len(header)
@@ -359,17 +415,30 @@ def read(handle: TextIO, *, agency_file: bool = False) -> Iterator[Row]:
         except StopIteration:
             return
         except csv.Error as exc:
-            last = reader.line_num
+            last, seen = reader.line_num, held[0]
             if str(exc) == "unexpected end of data":  # the end of the file inside a quoted cell
                 raise BrokenFile(
-                    f"line {first}: a quote opened on it or after it is never closed, so lines "
-                    f"{first}–{last} would be one cell; no row from line {first} on is read"
+                    f"line {first}: a quote opened on it or after it is never closed, so "
+                    f"{_span(first, last)} would be one cell; no row from line {first} on is read"
+                ) from None
+            if last != first and str(exc).startswith("field larger than field limit"):
+                # Over several lines only a quoted cell grows this long: a quote left open in a
+                # big file, where the limit comes before the end. Reading on from the next line
+                # would lose every line since the quote to one rejected row (thousands of
+                # people), and the quote could close again anywhere: stopped as at the end.
+                raise BrokenFile(
+                    f"line {first}: a quote opened on it or after it is not closed within "
+                    f"{csv.field_size_limit()} characters (by line {last}); no row from line {first} on "
+                    "is read"
                 ) from None
             yield Row(first, "", None, _not_csv(exc, first, last))
             continue
         last = reader.line_num
         if not cells:  # a blank line
             continue
+        if held[0] != seen:  # a lone CR inside a line of this record: its cell keeps it
+            seen = held[0]
+            cells = [cell.replace(_CR_HELD, "\r") for cell in cells]
         if last != first and not _one_record(width, cells, first, last):
             yield _over_lines(header, cells, first, last)
             continue

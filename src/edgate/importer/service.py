@@ -9,6 +9,7 @@ With an organization, exact and new rows also get a staff directory entry there.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from operator import attrgetter
@@ -56,13 +57,18 @@ IDENTITY_FIELDS = tuple(
 )
 
 
+_hashed_values = attrgetter(*IDENTITY_FIELDS)
+# `json.dumps(…, separators=(",", ":"))` builds an encoder per call; this one is built once.
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
 @sensitive_variables()
 def content_hash(row: Row, extra: dict[str, str]) -> str:
     assert row.identity is not None
-    values: list[object] = [str(getattr(row.identity, name)) for name in IDENTITY_FIELDS]
+    values: list[object] = list(map(str, _hashed_values(row.identity)))
     if row.unusable_raw:
         values.append(sorted(row.unusable_raw))
-    payload = json.dumps([values, sorted(extra.items())], separators=(",", ":"))
+    payload = _COMPACT_JSON.encode([values, sorted(extra.items())])
     return crypto.lookup_hash("import-row", payload)
 
 
@@ -126,16 +132,26 @@ def _update_contact(person: Person, identity: Identity, *, source: str, ctx: Ctx
 # The longest row id an import keeps (`ImportedRow.row_key`, what makes a re-run safe).
 ROW_ID_MAX = ImportedRow._meta.get_field("row_key").max_length
 ID_TOO_LONG = f"id: longer than {ROW_ID_MAX} characters; the row was not imported"
+# A control character in an id (NUL, a line break, an escape): PostgreSQL refuses NUL in text,
+# and no id a person typed has one. A tab is kept, as it always was (the report escapes what
+# follows it, csvsafe).
+_ID_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+ID_CONTROL = "id: contains control characters; the row was not imported"
 
 
 def refused(row: Row) -> RowResult | None:
     """The report of a row the import does not take whatever it matches — None for any other.
-    A rejected row (`Row.error`), or one whose id is longer than the import keeps: reported on
-    its line, without its id (the value), where the database would have stopped the file."""
+    A rejected row (`Row.error`), or one whose id is longer than the import keeps or holds a
+    control character: reported on its line, without its id (the value), where the database
+    would have stopped the file (a NUL)."""
+    row_id = row.row_id
+    control = not row_id.isprintable() and _ID_CONTROL.search(row_id) is not None  # isprintable: quickly
     if row.identity is None:
-        return RowResult(row.line, row.row_id, "rejected", reason=row.error)
-    if len(row.row_id) > ROW_ID_MAX:
+        return RowResult(row.line, "" if control else row_id, "rejected", reason=row.error)
+    if len(row_id) > ROW_ID_MAX:
         return RowResult(row.line, "", "rejected", reason=ID_TOO_LONG)
+    if control:
+        return RowResult(row.line, "", "rejected", reason=ID_CONTROL)
     return None
 
 

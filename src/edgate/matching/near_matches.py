@@ -1,9 +1,10 @@
 """Near (partial) matches counted per SSN and per matched record across registrations, so the
 registrant's one chance to check what they typed (docs/matching.md §8) is once per SSN and once
 per record, not once per wizard: a registrant who restarts the wizard after the check page meets
-the case straight away, and so does a prober who types a person's names and birth date with a
-new made-up SSN each time (the record is the same; only the first near match to it in the
-window is offered the check, the second opens the case).
+the case straight away (the record is the same; only the first near match to it in the window is
+offered the check, the second opens the case). Only a near match that may be a slip is offered
+the check and counted (`may_be_a_slip`): a prober who types a person's names and birth date with
+a made-up SSN meets the case at once, and spends no one's check page.
 
 A row per SSN, and a row per record, each keyed by a keyed hash under a purpose of its own (no
 SSN or record id stored); a count that starts again after `WINDOW` without a near match (a real
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from edgate.core import crypto
+from edgate.identity.engine import Decision
 
 from .models import NearMatch
 
@@ -52,6 +54,18 @@ def note_record(record_id: str) -> int:
     """Count one more near match to this record, whatever SSN was typed; how many within the
     window, this one included (1: the first)."""
     return _note(crypto.lookup_hash(RECORD_PURPOSE, record_id))
+
+
+def may_be_a_slip(decision: Decision) -> bool:
+    """Whether a partial match may be the registrant's own slip, the only kind offered the check
+    page: the SSN typed is the record's or one keystroke from it (one digit wrong, two adjacent
+    digits swapped: the matcher's own comparison, `compare.ssn`), or one side has no full SSN to
+    compare. An SSN further off is no slip of the SSN, and with the full name and birth date agreeing
+    (or the state ID) it is what a prober types who knows those and makes the SSN up: such a
+    match opens or joins the case straight away, and is not counted here, so it spends no one's
+    check page (docs/matching.md §8)."""
+    ssn = decision.fields.get("ssn")
+    return ssn is None or ssn.kind != "differ"
 
 
 @sensitive_variables()

@@ -65,14 +65,15 @@ def seal(data: PersonData) -> Sealed:
 
 
 @sensitive_variables()
-def seal_values(ssn_or_blank: str, unusable_raw: Mapping[str, str]) -> Sealed:
+def seal_values(ssn_or_blank: str, unusable_raw: Mapping[str, str], *, ssn_hash: str = "") -> Sealed:
     """`seal` of a PersonData with this SSN and these unusable raw values, without one (the
-    bulk import's row-preparing process: a row at a time)."""
+    bulk import's row-preparing process: a row at a time). `ssn_hash`: `ssn_lookup` of this
+    SSN when the caller has it already (that process hashes it for its blocking keys)."""
     ssn = ssn_or_blank or None
     raw = dict(unusable_raw)
     return Sealed(
         ssn_ciphertext=crypto.encrypt(ssn) if ssn else None,
-        ssn_hash=ssn_lookup(ssn) if ssn else None,
+        ssn_hash=(ssn_hash or ssn_lookup(ssn)) if ssn else None,
         ssn_last4=ssn[-4:] if ssn else "",
         data_problems_ciphertext=crypto.encrypt_json(raw) if raw else None,
     )

@@ -205,20 +205,25 @@ def _match_identity(run: Run, typed: dict[str, str], *, at: State) -> State:
     data["identity"] = typed
     query = query_from(typed)
     decision = service.match(query, setup_code_gate=True)
-    record_event(
-        EventType.MATCH_OUTCOME,
-        ctx=run.ctx,
-        detail={"outcome": decision.outcome.value, "source": "registration", "rule": decision.rule},
-    )
     first_near = False
-    if decision.outcome == MatchOutcome.PARTIAL:
+    if decision.outcome == MatchOutcome.PARTIAL and near_matches.may_be_a_slip(decision):
         assert decision.candidate_id is not None  # a partial match is near one record
         first_near = near_matches.is_first(query.ssn, decision.candidate_id)
-    if first_near and not data.get("checked"):
-        # Near a record, for the first time for this SSN and for this record in any flow
-        # (matching.near_matches: restarting the wizard, or typing the same names and birth date
-        # with another SSN, buys no second check) and in this one: before a case is opened, the
-        # registrant checks their own answers (docs/matching.md §8).
+    check = first_near and not data.get("checked")
+    detail = {"outcome": decision.outcome.value, "source": "registration", "rule": decision.rule}
+    if check:
+        detail["check_page"] = "offered"
+    # The record matched is the event's target (its Profile's page in the customer-service
+    # console lists it), the client's address its own: whose check page was spent, and from where.
+    # (A `none` decision may name the nearest candidate: no record was matched.)
+    matched = Person(pk=decision.candidate_id) if decision.outcome != MatchOutcome.NONE else None
+    record_event(EventType.MATCH_OUTCOME, ctx=run.ctx, target=matched, detail=detail)
+    if check:
+        # Near a record, with an SSN that may be a slip (not one made up: matching.near_matches),
+        # for the first time for this SSN and for this record in any flow (restarting the
+        # wizard, or the same answers with another SSN a keystroke off, buys no second check)
+        # and in this one: before a case is opened, the registrant checks their own answers
+        # (docs/matching.md §8).
         data["checked"] = True
         return State.CHECK
     # Still no match: pages 2-4, if already filled in, are kept (the hashes of page 3 too).

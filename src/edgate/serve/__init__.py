@@ -7,7 +7,8 @@ gunicorn_conf.py, so a systemd unit and a shell start the same server.
 
 A unix-socket bind (`--bind unix:PATH`) is refused unless EDGATE_TRUSTED_PROXIES has the entry
 `unix`: on a socket gunicorn gives no client address (REMOTE_ADDR ''), so without it EdGate could
-tell no client from another (core/proxies.py).
+tell no client from another (core/proxies.py). So is a socket handed over by its file descriptor
+(`--bind fd://N`, or systemd's socket activation), which may be one.
 """
 
 from __future__ import annotations
@@ -38,8 +39,11 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--check-config", action="store_true", help="print the effective settings and exit")
     options = parser.parse_args(argv)
     trusted = [e.strip() for e in os.environ.get("EDGATE_TRUSTED_PROXIES", "").split(",") if e.strip()]
-    if proxies.unix_bind_undeclared(options.bind, trusted):
-        parser.exit(2, f"edgate serve: {proxies.UNIX_BIND_REFUSED.format(bind=options.bind)}\n")
+    refusal = proxies.bind_refusal(
+        options.bind, trusted, socket_activation=proxies.socket_activation(os.environ, pid=os.getpid())
+    )
+    if refusal is not None:
+        parser.exit(2, f"edgate serve: {refusal}\n")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edgate.settings.production")
 
     from gunicorn.app.wsgiapp import WSGIApplication

@@ -142,11 +142,19 @@ limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
 
-# X-Forwarded-Proto is believed from the proxies EdGate trusts with X-Forwarded-For: their
-# addresses and networks (the entry `unix` is EdGate's alone; gunicorn always believes a unix
-# socket's peer, and `edgate serve` refuses such a bind unless `unix` is listed).
+# gunicorn reads no forwarded header: whether the client used HTTPS and who it was are EdGate's
+# to decide, from EDGATE_TRUSTED_PROXIES (core/proxies.py: ForwardedProtoMiddleware drops
+# X-Forwarded-Proto from any other peer before Django's SECURE_PROXY_SSL_HEADER reads it;
+# context.client_ip reads X-Forwarded-For). gunicorn would believe its scheme headers
+# (wsgi.url_scheme 'https', which Django falls back on once the middleware has dropped the
+# header) and its forwarder headers (SCRIPT_NAME, PATH_INFO) from any unix-socket peer,
+# whatever forwarded_allow_ips says (review5 L3).
+secure_scheme_headers: dict[str, str] = {}
+forwarder_headers = ""
+# Kept as EdGate's list, for --check-config: the addresses and networks (the entry `unix` is
+# EdGate's alone), none when the setting is empty — not gunicorn's default 127.0.0.1,::1.
 _trusted = [e.strip() for e in os.environ.get("EDGATE_TRUSTED_PROXIES", "").split(",") if e.strip()]
-forwarded_allow_ips = ",".join(e for e in _trusted if e != "unix") if _trusted else "127.0.0.1,::1"
+forwarded_allow_ips = ",".join(e for e in _trusted if e != "unix")
 
 # EDGATE_ACCESS_LOG set to nothing: no access log (nginx's has every request).
 accesslog = os.environ.get("EDGATE_ACCESS_LOG", "-").strip() or None

@@ -15,7 +15,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument(
-            "--force", action="store_true", help="Load even outside the development settings."
+            "--force",
+            action="store_true",
+            help=(
+                "Load into the configured database even outside the development settings: synthetic "
+                "people, Profiles whose password this command prints, and administrator accounts. "
+                "Only for a database of its own, never one with real people."
+            ),
         )
         parser.add_argument(
             "--accounts-json",
@@ -31,9 +37,15 @@ class Command(BaseCommand):
         # Asked of the settings, not of DEBUG: `make run` loads the demo with DEBUG off.
         if not settings.DEMO_DATA_ALLOWED and not options["force"]:
             raise CommandError(
-                "Demo data is for trying EdGate out; refusing outside the development settings (use --force)."
+                "Demo data is for trying EdGate out: refusing outside the development settings. It adds "
+                "synthetic people, Profiles whose password it prints, and administrator accounts "
+                "to the configured database; --force loads them anyway, and is only for a database of "
+                "the demo's own, never one with real people."
             )
-        result = demo.load(Ctx.system("edgate demo"))
+        try:
+            result = demo.load(Ctx.system("edgate demo"))
+        except demo.NotTheDemosRecord as refused:
+            raise CommandError(str(refused)) from None
         out = self.stdout
         out.write(self.style.SUCCESS(f"Demo data ready: {result['people']} people on file."))
         out.write("\nTry these at /register/ (all synthetic):")
