@@ -46,3 +46,30 @@ def test_own_pages_never_show_a_full_ssn(path: str) -> None:
     guard = PiiGuard()
     guard.check_exchange({"PATH_INFO": path}, HttpResponse(f"{SSN}", content_type="text/html"))
     assert guard.problems()
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["Feb 7, 1991", "Feb 07, 1991", "7 feb 1991", "7 Feb 1991", "07 feb 1991", "7 de febrero de 1991"],
+)
+def test_guard_catches_a_date_of_birth_in_short_and_spanish_forms(written: str) -> None:
+    """As the consoles' `day` and `when` write a date ("M j, Y"; in Spanish "j b Y")."""
+    from datetime import date
+
+    register_dob(date(1991, 2, 7))
+    guard = PiiGuard()
+    guard.check_exchange(
+        {"PATH_INFO": "/x/"}, HttpResponse(f"<p>born {written}</p>", content_type="text/html")
+    )
+    assert guard.problems(), written
+
+
+def test_guard_catches_spanish_month_abbreviations() -> None:
+    from datetime import date
+
+    register_dob(date(1983, 12, 24))
+    register_dob(date(1986, 1, 5))
+    guard = PiiGuard()
+    for written in ("24 dic 1983", "5 ene 1986"):
+        guard.check_exchange({"PATH_INFO": "/x/"}, HttpResponse(written, content_type="text/html"))
+    assert len(guard.problems()) == 2
