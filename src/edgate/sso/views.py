@@ -3,10 +3,12 @@ decide something (access at the authorization endpoint, the audited sign-out, th
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import time
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urlsplit
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured
@@ -15,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
 from django_otp import user_has_device
 from oauth2_provider import views as dot
 from oauth2_provider.exceptions import FatalClientError, InvalidOIDCClientError, OAuthToolkitError
@@ -23,7 +26,8 @@ from oauthlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidClientIdErr
 from oauthlib.openid.connect.core.exceptions import LoginRequired
 
 from edgate.accounts import signin
-from edgate.core import conf
+from edgate.audit.record import record_throttle_alert
+from edgate.core import conf, throttle
 from edgate.core.context import ctx_from_request
 from edgate.core.middleware import SECOND_FACTOR_OWED
 
@@ -416,14 +420,77 @@ class AuthorizeView(dot.AuthorizationView):
 GRANT_TYPES = ("authorization_code", "refresh_token")
 
 
+def client_id_given(request: HttpRequest) -> str:
+    """The client_id a token or revocation request names: HTTP Basic's user name (RFC 6749
+    2.3.1: form-encoded), else the form's `client_id`; "" if neither. Never the secret."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            decoded = ""
+        return unquote(decoded.partition(":")[0])
+    return str(request.POST.get("client_id", ""))
+
+
+class ClientAuthThrottled:
+    """Failed client authentications (`invalid_client`, 401) at the token and revocation
+    endpoints are audited (sso.client_auth_failed) and counted per client address
+    (THROTTLES["oauth_client_address"]): over the limit, 429 with Retry-After, the request not
+    examined, and one security.throttle_alert. Counted first (core/throttle.py), outside the
+    token endpoint's transaction, and given back when the client did authenticate."""
+
+    endpoint = ""
+
+    @method_decorator(csrf_exempt)  # as the library's (a client, not a browser, posts here)
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method != "POST":
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc,no-any-return]
+        limit, ctx = throttle.named("oauth_client_address"), ctx_from_request(request)
+        counted = throttle.attempt(limit, ctx.client_ip)
+        if not counted.allowed:
+            if counted.tripped:
+                record_throttle_alert(ctx=ctx, limit=limit.name, attempts=counted.number)
+            refused = JsonResponse(
+                {
+                    "error": "temporarily_unavailable",
+                    "error_description": "Too many failed client authentications from this address.",
+                },
+                status=429,
+            )
+            refused["Cache-Control"] = "no-store"
+            return throttle.too_many(refused, counted.retry_after)
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        if failed_client_auth(response):
+            access.record_client_auth_failure(request, client_id_given(request), endpoint=self.endpoint)
+        else:
+            throttle.undo(limit, ctx.client_ip)
+        return response
+
+
+def failed_client_auth(response: HttpResponse) -> bool:
+    """Whether the library answered `invalid_client` (RFC 6749 5.2: 401, or 400)."""
+    if response.status_code not in (400, 401):
+        return False
+    try:
+        return bool(json.loads(response.content).get("error") == "invalid_client")
+    except (ValueError, AttributeError):
+        return False
+
+
 @method_decorator(transaction.atomic, name="post")
-class TokenView(dot.TokenView):
+class TokenView(ClientAuthThrottled, dot.TokenView):
     """The token endpoint, each request one transaction: a code exchange holds its code locked
     from validate_code until the code is deleted and the tokens saved (validators.py), so two
     exchanges of one code cannot both pass; the second waits and is refused as a reuse.
 
     Only the grants the provider offers reach the library: it would take the device flow's
-    grant type down its own path, unguarded (a missing device_code was a 500)."""
+    grant type down its own path, unguarded (a missing device_code was a 500).
+
+    Failed client authentications are audited and throttled per address (ClientAuthThrottled)."""
+
+    endpoint = "token"
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.POST.get("grant_type") not in GRANT_TYPES:
@@ -431,6 +498,13 @@ class TokenView(dot.TokenView):
             refused["Cache-Control"] = "no-store"
             return refused
         return super().post(request, *args, **kwargs)
+
+
+class RevokeView(ClientAuthThrottled, dot.RevokeTokenView):
+    """RFC 7009 revocation, the library's; failed client authentications audited and throttled
+    per address as at the token endpoint."""
+
+    endpoint = "revoke"
 
 
 class LogoutView(dot.RPInitiatedLogoutView):
