@@ -124,6 +124,28 @@ def test_a_node_on_the_code_before_spanish_role_names_can_still_add_a_role() -> 
     app.delete()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_node_on_the_code_before_role_kinds_can_still_add_a_role_granted_anywhere() -> None:
+    """directory.0005 added AppRole.org_types with a database default (an empty list: any kind),
+    so a node still on the previous code can add a role during a rolling upgrade, and the role
+    is granted at every kind of organization, as every role was before."""
+    from django.db import connection
+
+    from edgate.directory.models import Application, AppRole, Organization, OrgType
+
+    app = Application.objects.create(code="oldnode", name="Old node's application")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO directory_approle (application_id, code, name, name_es)"
+            " VALUES (%s, 'viewer', 'Viewer', '')",
+            [app.pk],
+        )
+    role = AppRole.objects.get(application=app, code="viewer")
+    assert role.org_types == []
+    assert all(role.fits(Organization(org_type=kind)) for kind in OrgType.values)
+    app.delete()
+
+
 # The tables a bulk import writes: what each row pays for (docs/matching.md §7).
 IMPORT_TABLES = ("people_person", "audit_auditevent", "accounts_profile", "importer_importedrow")
 

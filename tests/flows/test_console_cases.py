@@ -1076,6 +1076,33 @@ def test_a_school_s_administrator_cannot_rewrite_a_sibling_school_s_staff_member
     assert person.last_name == "Okafor-Reyes"
 
 
+def test_a_reassigned_case_of_someone_on_no_staff_is_not_the_administrator_s_to_rewrite(world: World) -> None:
+    """A person on no organization's current staff: customer service reassigning their case to a
+    district lets its administrator see it, not rewrite who the person is. "Every current entry
+    at an organization the DA administers" held vacuously for no entries (scope.py
+    administers_every_entry), and the names were rewritten. A DA with the person on their
+    staff still corrects them."""
+    case = case_opened_directly(None)
+    agent = console_client(world.service)
+    routed = agent.post(case_url(case, "route"), {"codes": world.district_b.code, "reason": "ask B"})
+    assert routed.status_code == 302
+    da_b = console_client(world.da_b)
+    page = da_b.get(case_url(case))
+    assert page.status_code == 200 and page.context["correction_problem"]
+    refused = da_b.post(
+        case_url(case, "resolve"), resolve_post(case, outcome="same_person", first_name="Mallory")
+    )
+    assert refused.status_code == 200
+    assert shows(refused.content.decode(), "not on the current staff of an organization you administer")
+    assert Person.objects.get(pk=case.person_id).first_name == "Riley"
+    assert MatchCase.objects.get(pk=case.pk).status != CaseStatus.RESOLVED
+    # On the district's staff, the record is its administrator's to correct.
+    on_staff = case_opened_directly(world.school_b1)
+    post = resolve_post(on_staff, outcome="same_person", first_name="Rylee")
+    assert da_b.post(case_url(on_staff, "resolve"), post).status_code == 302
+    assert Person.objects.get(pk=on_staff.person_id).first_name == "Rylee"
+
+
 def test_customer_service_corrects_a_record_shared_by_two_districts(world: World) -> None:
     record = someone("Rory", "Abernathy")
     person = record_at(world.school_a1, record)

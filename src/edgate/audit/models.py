@@ -153,6 +153,10 @@ class EventType(models.TextChoices):
         "sso.consent_withdrawn",
         gettext_lazy("Application disconnected by the person (its tokens and consent ended)"),
     )
+    SSO_CLIENT_AUTH_FAILED = (
+        "sso.client_auth_failed",
+        gettext_lazy("Client authentication failed at the token or revocation endpoint"),
+    )
     SSO_CODE_REUSED = (
         "sso.code_reused",
         gettext_lazy("Authorization code used again (the tokens it gave were revoked)"),

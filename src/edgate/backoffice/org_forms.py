@@ -263,6 +263,11 @@ class RoleChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 class GrantForm(UswdsForm):
+    """`roles`: what a POST may name; `offered`: the options shown, those that may be granted at
+    this kind of organization. A role of `roles` that is not offered (a page left open while the
+    security administrator changed the role, a hand-made POST) is not a field error here:
+    `do_grant_access` refuses it and says why (the action is the gate, not this form)."""
+
     role = RoleChoiceField(
         label=_("Application and role"),
         queryset=AppRole.objects.none(),
@@ -273,9 +278,15 @@ class GrantForm(UswdsForm):
         },
     )
 
-    def __init__(self, *args: Any, roles: QuerySet[AppRole], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, roles: QuerySet[AppRole], offered: QuerySet[AppRole], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].queryset = roles  # type: ignore[attr-defined]
+        field = self.fields["role"]
+        field.queryset = roles  # type: ignore[attr-defined]
+        shown = field.iterator(field)  # type: ignore[attr-defined]
+        shown.queryset = offered
+        field.widget.choices = shown  # type: ignore[attr-defined]
 
 
 class ActivityFilterForm(UswdsForm):

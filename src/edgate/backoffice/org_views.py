@@ -89,6 +89,13 @@ def _grantable_roles() -> QuerySet[AppRole]:
     )
 
 
+def _roles_offered_at(organization: Organization) -> QuerySet[AppRole]:
+    """The grantable roles that may be granted at this kind of organization (`AppRole.fits`,
+    worked out in Python: a handful of roles, and SQLite has no JSON containment)."""
+    roles = _grantable_roles()
+    return roles.filter(pk__in=[role.pk for role in roles if role.fits(organization)])
+
+
 _WORD_BREAK = re.compile(r"[\s,;]+")
 
 
@@ -446,8 +453,10 @@ def staff_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Ht
     org = scope.organization(actor, code)
     current = _entry_in(actor, org, entry)
     profile = _profile_of(current)
+    offered = _roles_offered_at(org)
     form = org_forms.ask_reason(
-        org_forms.GrantForm(request.POST or None, roles=_grantable_roles()), required=actor.is_agency
+        org_forms.GrantForm(request.POST or None, roles=_grantable_roles(), offered=offered),
+        required=actor.is_agency,
     )
     problem = _problem(actor, profile)
     if request.method == "POST":
@@ -488,6 +497,7 @@ def staff_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Ht
             and profile is not None
             and problem is None
             and profile.status in directory_actions.GRANTABLE_STATUSES,
+            "roles_offered": offered.exists(),
             **_setup_code_offer(actor, current, profile, problem),
         },
     )

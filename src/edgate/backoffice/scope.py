@@ -283,27 +283,49 @@ def cases(actor: Actor) -> QuerySet[MatchCase]:
 
 
 def administers_every_entry(actor: Actor, person: Person) -> bool:
-    """Whether every current staff entry of the person is at an organization the actor
-    administers (`Actor.org_ids`: their own and, for a district, its schools); always for the
-    agency's roles."""
+    """Whether the person is on the current staff of an organization the actor administers
+    (`Actor.org_ids`: their own and, for a district, its schools) and every current staff entry
+    of theirs is at one; always for the agency's roles. A person on no organization's current
+    staff is no Directory Administrator's: customer service reassigning their case to one
+    lets that administrator see and decide it, not rewrite who the person is (before
+    2026-12-01 an empty set of entries passed "every entry" vacuously)."""
     if actor.is_agency:
         return True
-    working = StaffEntry.objects.filter(person=person, ended_at__isnull=True).values_list(
-        "organization_id", flat=True
+    working = set(
+        StaffEntry.objects.filter(person=person, ended_at__isnull=True).values_list(
+            "organization_id", flat=True
+        )
     )
-    return set(working) <= actor.org_ids
+    return bool(working) and working <= actor.org_ids
+
+
+def _on_no_staff_of(actor: Actor, person: Person) -> bool:
+    """Whether the person is on no current staff of the actor's organizations (a Directory
+    Administrator's reason to leave the record to customer service, said apart from "also
+    works elsewhere")."""
+    return not StaffEntry.objects.filter(
+        person=person, ended_at__isnull=True, organization__in=actor.org_ids
+    ).exists()
 
 
 def correction_problem(actor: Actor, person: Person) -> str | None:
     """Why the actor may not correct this person's names or date of birth, or None.
 
-    A Directory Administrator corrects only a record whose current staff entries are all at
-    organizations they administer (`administers_every_entry`). The record is shared with every
-    organization the person works for: a school's administrator must not rewrite who a sibling
-    school's (or another district's) staff member is. Such a correction is customer service's
-    (escalate the case)."""
+    A Directory Administrator corrects only the record of a person on their current staff whose
+    current staff entries are all at organizations they administer (`administers_every_entry`).
+    The record is shared with every organization the person works for: a school's
+    administrator must not rewrite who a sibling school's (or another district's) staff member
+    is; and a person on no organization's staff (a case customer service reassigned to the
+    administrator) is no one's to rewrite but customer service's. Such a correction is
+    customer service's (escalate the case)."""
     if administers_every_entry(actor, person):
         return None
+    if _on_no_staff_of(actor, person):
+        return _(
+            "This person is not on the current staff of an organization you administer: only "
+            "customer service may correct their names or date of birth. Escalate the case to "
+            "customer service, saying what to correct."
+        )
     return _(
         "This person also works for an organization you do not administer: only customer service "
         "may correct their names or date of birth. Escalate the case to customer service, saying "
@@ -322,6 +344,11 @@ def setup_code_problem(actor: Actor, person: Person) -> str | None:
     live one. Customer service issues it then."""
     if administers_every_entry(actor, person):
         return None
+    if _on_no_staff_of(actor, person):
+        return _(
+            "This person is not on the current staff of an organization you administer: only "
+            "customer service may issue their set-up code."
+        )
     return _(
         "This person also works for an organization you do not administer: only customer service "
         "may issue their set-up code."

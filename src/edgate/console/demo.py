@@ -53,13 +53,18 @@ ORGS = [
     ("04560015", "Riverside Middle School", OrgType.SCHOOL, "04560000"),
     ("08880001", "Lakeview Community Charter School", OrgType.CHARTER, None),
 ]
+# The kinds of organization each demo role may be granted at (AppRole.org_types). A charter
+# school and a collaborative are their own local education agencies (LEAs), as a district is.
+ANY_KIND: list[OrgType] = []
+LEAS = [OrgType.DISTRICT, OrgType.CHARTER, OrgType.COLLABORATIVE]
+LOCAL = [OrgType.DISTRICT, OrgType.SCHOOL, OrgType.CHARTER, OrgType.COLLABORATIVE]
 APPS = [
     (
         "ELAR",
         "ELAR — Licensure and job matching",
         "Apply for and renew educator licenses; find jobs.",
         True,
-        [("educator", "Educator", "Educador")],
+        [("educator", "Educator", "Educador", ANY_KIND)],
         ("ELAR — Licencias y búsqueda de empleo", "Solicite y renueve licencias de educador; busque empleo."),
     ),
     (
@@ -67,7 +72,12 @@ APPS = [
         "MDCS — Data collection",
         "Submit and review school and district data collections.",
         False,
-        [("submitter", "Submitter", "Remitente"), ("approver", "Approver", "Aprobador")],
+        [
+            # Schools (and charter schools) submit; a district or collaborative submits its own.
+            ("submitter", "Submitter", "Remitente", LOCAL),
+            # Approves the submissions of an LEA and its schools; the agency reviews them all.
+            ("approver", "Approver", "Aprobador", LEAS + [OrgType.AGENCY]),
+        ],
         (
             "MDCS — Recopilación de datos",
             "Envíe y revise las recopilaciones de datos de las escuelas y los distritos.",
@@ -79,8 +89,16 @@ APPS = [
         "Exchange files securely with the agency.",
         False,
         [
-            ("user", "User", "Usuario"),
-            ("district_admin", "District administrator", "Administrador del distrito"),
+            # Anyone on any organization's staff may exchange files with the agency.
+            ("user", "User", "Usuario", ANY_KIND),
+            # District-wide rights: never at a school, where it would reach Dropbox as the same
+            # role with a school's code.
+            (
+                "district_admin",
+                "District administrator",
+                "Administrador del distrito",
+                LEAS + [OrgType.AGENCY],
+            ),
         ],
         ("Dropbox — Intercambio seguro de archivos", "Intercambie archivos de forma segura con la agencia."),
     ),
@@ -341,13 +359,14 @@ def _configuration(ctx: Ctx) -> tuple[dict[str, Organization], dict[tuple[str, s
             open_to_all=open_to_all,
             ctx=ctx,
         )
-        for role_code, role_name, role_name_es in app_roles:
+        for role_code, role_name, role_name_es, org_types in app_roles:
             roles[(code, role_code)] = directory_actions.do_save_app_role(
                 role=AppRole.objects.filter(application=app, code=role_code).first(),
                 application=app,
                 code=role_code,
                 name=role_name,
                 name_es=role_name_es,
+                org_types=org_types,
                 ctx=ctx,
             )
     return orgs, roles

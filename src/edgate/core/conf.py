@@ -105,6 +105,7 @@ REQUIRED_THROTTLES = {
     "otp_profile",
     "otp_profile_day",
     "case_status_address",
+    "oauth_client_address",
     "staff_search_actor",
     "flow_refused_site",
 }

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import TypeVar
 
@@ -14,7 +15,15 @@ from edgate.audit.record import record_event
 from edgate.core.context import Ctx
 from edgate.people.models import Person
 
-from .models import AccessGrant, Application, AppRole, OrgAdministrator, Organization, StaffEntry
+from .models import (
+    AccessGrant,
+    Application,
+    AppRole,
+    OrgAdministrator,
+    Organization,
+    StaffEntry,
+    in_org_type_order,
+)
 
 M = TypeVar("M", bound=models.Model)
 
@@ -146,7 +155,24 @@ def grant_problem(
         }
     if staff_entry is not None and staff_entry.pk != entry.pk:
         return _("That staff entry is not this person's current entry at the organization.")
-    return None
+    return kind_problem(role, organization)
+
+
+def kind_problem(role: AppRole, organization: Organization) -> str | None:
+    """Why this role may not be granted at this kind of organization (None when it may): a role
+    meant for districts ("district_admin") given at a school would reach an application, through
+    the `roles` claim, as the same role with the school's code."""
+    if role.fits(organization):
+        return None
+    return _(
+        "%(application)s: %(role)s cannot be granted at this kind of organization (%(kind)s). "
+        "It may be granted at: %(kinds)s."
+    ) % {
+        "application": role.application.shown_text,
+        "role": role.shown_text,
+        "kind": organization.get_org_type_display(),
+        "kinds": role.org_types_text,
+    }
 
 
 @audited(EventType.ACCESS_GRANTED)
@@ -332,7 +358,16 @@ def do_save_app_role(
     name: str,
     ctx: Ctx,
     name_es: str = "",
+    org_types: Iterable[str] = (),
     role: AppRole | None = None,
 ) -> AppRole:
-    values = {"application": application, "code": code, "name": name, "name_es": name_es}
+    """`org_types`: the kinds of organization (OrgType values) at which the role may be granted;
+    none: any kind."""
+    values = {
+        "application": application,
+        "code": code,
+        "name": name,
+        "name_es": name_es,
+        "org_types": in_org_type_order(org_types),
+    }
     return _save_configuration(AppRole, role, values, EventType.APP_ROLE_SAVED, ctx)

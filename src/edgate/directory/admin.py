@@ -16,7 +16,7 @@ from edgate.core.admin import AuditedAdmin
 from edgate.core.context import ctx_from_request
 
 from . import actions as directory  # ModelAdmin.actions (the list menu) is another thing
-from .models import AccessGrant, Application, AppRole, OrgAdministrator, Organization, StaffEntry
+from .models import AccessGrant, Application, AppRole, OrgAdministrator, Organization, OrgType, StaffEntry
 
 
 class AppRoleInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -24,6 +24,12 @@ class AppRoleInline(admin.TabularInline):  # type: ignore[type-arg]
 
     model = AppRole
     extra = 0
+    fields = ["code", "name", "name_es", "granted_at"]
+    readonly_fields = ["granted_at"]
+
+    @admin.display(description=gettext_lazy("May be granted at"))
+    def granted_at(self, role: AppRole) -> str:
+        return role.org_types_text
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -48,13 +54,41 @@ class ApplicationAdmin(AuditedAdmin):
     )
 
 
+class AppRoleForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The kinds of organization a role may be granted at, as boxes to tick (not JSON)."""
+
+    org_types = forms.MultipleChoiceField(
+        label=gettext_lazy("May be granted at"),
+        choices=OrgType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy(
+            "The kinds of organization where a Directory Administrator (or customer service) may "
+            "grant this role. Tick only the kinds the role is meant for: an application reads the "
+            "role with the organization's code, so a district-wide role granted at a school gives "
+            "district-wide rights there. None ticked: any kind of organization."
+        ),
+    )
+
+    class Meta:
+        model = AppRole
+        fields = ["application", "code", "name", "name_es", "org_types"]
+
+
 @admin.register(AppRole)
 class AppRoleAdmin(AuditedAdmin):
-    list_display = ["application", "code", "name", "name_es"]
+    form = AppRoleForm
+    list_display = ["application", "code", "name", "name_es", "granted_at"]
     list_filter = ["application"]
     target = "role"
     add_action = directory.do_save_app_role
-    change_actions = dict.fromkeys(["application", "code", "name", "name_es"], directory.do_save_app_role)
+    change_actions = dict.fromkeys(
+        ["application", "code", "name", "name_es", "org_types"], directory.do_save_app_role
+    )
+
+    @admin.display(description=gettext_lazy("May be granted at"))
+    def granted_at(self, role: AppRole) -> str:
+        return role.org_types_text
 
 
 @admin.register(Organization)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import translation
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from edgate.core.context_processors import in_own_language
 from edgate.people.models import Person
@@ -136,6 +137,19 @@ def _in_page_language(english: str, spanish: str) -> str | SafeString:
     return in_own_language(english)
 
 
+def known_org_types(value: object) -> None:
+    if not isinstance(value, list) or any(kind not in OrgType.values for kind in value):
+        raise ValidationError("Choose kinds of organization from the list.")
+
+
+def in_org_type_order(kinds: Iterable[str]) -> list[str]:
+    """The kinds once each, in OrgType's order (so a change of order is no change). A kind that
+    is not one is kept, at the end, for validation to refuse: dropped, a typo could leave the
+    list empty, which means any kind."""
+    chosen = set(kinds)
+    return [kind for kind in OrgType.values if kind in chosen] + sorted(chosen - set(OrgType.values))
+
+
 class AppRole(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="roles")
     code = models.CharField(max_length=40)
@@ -144,6 +158,18 @@ class AppRole(models.Model):
     # lang="en". As an application's (Application.name_es). A database default, so a node still
     # on the code before this column can add a role during a rolling upgrade (docs/deploy.md).
     name_es = models.CharField("name (Spanish)", max_length=80, blank=True, default="", db_default="")
+    # The kinds of organization (OrgType values) at which the role may be granted; empty: any
+    # kind. A client that reads only the role from the `roles` claim ("district_admin") must not
+    # be handed it at a school. A database default (an empty list) for the rolling upgrade, as
+    # name_es; a list filtered in Python (a handful of roles), so SQLite and PostgreSQL agree.
+    org_types = models.JSONField(
+        "may be granted at",
+        default=list,
+        db_default=[],
+        blank=True,
+        validators=[known_org_types],
+        help_text="The kinds of organization where this role may be granted. None ticked: any kind.",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["application", "code"], name="role_code_per_app")]
@@ -159,6 +185,19 @@ class AppRole(models.Model):
     @property
     def shown_text(self) -> str:
         return _text_in_page_language(self.name, self.name_es)
+
+    def fits(self, organization: Organization) -> bool:
+        """May this role be granted at this organization (by its kind)?"""
+        return not self.org_types or organization.org_type in self.org_types
+
+    @property
+    def org_types_text(self) -> str:
+        """The kinds it may be granted at, in words ("District, Charter school"), in the page's
+        language; "Any kind of organization" when none is named."""
+        if not self.org_types:
+            return gettext("Any kind of organization")
+        labels = dict(OrgType.choices)
+        return ", ".join(str(labels.get(kind, kind)) for kind in in_org_type_order(self.org_types))
 
 
 class ActiveGrants(models.QuerySet["AccessGrant"]):

@@ -434,6 +434,8 @@ EDGATE = {
         "otp_profile": (5, 15 * 60),  # wrong second-factor codes per Profile, then locked
         "otp_profile_day": (20, 24 * 3600),  # and per day, so slow guessing never adds up
         "case_status_address": (20, 3600),  # case status look-ups per client address
+        # failed client authentications at the token and revocation endpoints per address
+        "oauth_client_address": (30, 15 * 60),
         # registrations and recoveries begun per client address: a school office's shared
         # address may begin many, a robot that refuses cookies may not write rows for ever
         "flow_start_address": (120, 3600),

@@ -126,3 +126,20 @@ def record_refusal(request: HttpRequest, client: Any, *, reason: str) -> None:
             "reason": reason,
         },
     )
+
+
+# How much of a client_id a failed client authentication records: the provider's are 40
+# characters; anything longer is not one of them (and never a secret: only the client_id).
+CLIENT_ID_RECORDED = 64
+
+
+def record_client_auth_failure(request: HttpRequest, client_id: str, *, endpoint: str) -> None:
+    """A failed client authentication at the token or revocation endpoint (`invalid_client`):
+    the client_id as given, truncated, and the endpoint; never the secret, the code or the
+    token."""
+    record_event(
+        EventType.SSO_CLIENT_AUTH_FAILED,
+        ctx=ctx_from_request(request),
+        outcome=Outcome.FAILURE,
+        detail={"client_id": client_id[:CLIENT_ID_RECORDED], "endpoint": endpoint},
+    )

@@ -20,6 +20,6 @@ urlpatterns = [
     path("oauth/authorize/", views.AuthorizeView.as_view(), name="authorize"),
     path("oauth/token/", views.TokenView.as_view(), name="token"),
     path("oauth/userinfo/", dot.UserInfoView.as_view(), name="user-info"),
-    path("oauth/revoke/", dot.RevokeTokenView.as_view(), name="revoke-token"),
+    path("oauth/revoke/", views.RevokeView.as_view(), name="revoke-token"),
     path("oauth/logout/", views.LogoutView.as_view(), name="rp-initiated-logout"),
 ]

@@ -3,10 +3,12 @@ decide something (access at the authorization endpoint, the audited sign-out, th
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import time
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urlsplit
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured
@@ -15,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
 from django_otp import user_has_device
 from oauth2_provider import views as dot
 from oauth2_provider.exceptions import FatalClientError, InvalidOIDCClientError, OAuthToolkitError
@@ -23,7 +26,8 @@ from oauthlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidClientIdErr
 from oauthlib.openid.connect.core.exceptions import LoginRequired
 
 from edgate.accounts import signin
-from edgate.core import conf
+from edgate.audit.record import record_throttle_alert
+from edgate.core import conf, throttle
 from edgate.core.context import ctx_from_request
 from edgate.core.middleware import SECOND_FACTOR_OWED
 
@@ -156,10 +160,18 @@ class AuthorizeView(dot.AuthorizationView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """The consent page's answer: a privileged session that has not passed its second
         factor (appointed since the page was shown) gets no code either. After its code page
-        the person comes back to the request the form answered (pending_request)."""
+        the person comes back to the request the form answered (pending_request). The answer
+        is held as the page's request was (create_authorization_response): a session signed in
+        too long ago for it, or without the second factor it asks for, is sent to the sign-in
+        page or the code page, not given a code."""
         if request.user.is_authenticated and second_factor_owed(request):
             return self._to_second_factor(request)
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        except SignInAgain:
+            return self.sign_in_again()
+        except SecondFactorWanted:
+            return self._to_second_factor(request)
 
     def pending_request(self) -> str:
         """The address of the authorization request this request is part of, to come back to
@@ -171,7 +183,13 @@ class AuthorizeView(dot.AuthorizationView):
         request = self.request
         if request.method != "POST" or "client_id" in request.GET:
             return request.get_full_path()
+        # The query's own parameters (max_age, prompt, acr_values, LOGIN_AFTER) are kept.
         posted = [
+            (name, value)
+            for name, value in parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True)
+            if name not in REQUEST_FIELDS
+        ]
+        posted += [
             (name, value)
             for name in REQUEST_FIELDS
             # RFC 8707's resources: one field, space-separated, for parameters given one each.
@@ -180,7 +198,7 @@ class AuthorizeView(dot.AuthorizationView):
             )
             if value
         ]
-        return f"{request.path}?{urlencode(posted)}" if posted else request.get_full_path()
+        return f"{request.path}?{urlencode(posted)}" if posted else request.path
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
@@ -262,6 +280,20 @@ class AuthorizeView(dot.AuthorizationView):
             self._refuse_silently(credentials, "max_age")
         raise SignInAgain
 
+    def _check_answer(self, credentials: dict[str, Any]) -> None:
+        """The consent form's "Allow" is held as the page's request was: the GET's checks read
+        the request's parameters from the query, and a browser posts the form to the page's own
+        address, which carries them (the portal's sign-in again wrote LOGIN_AFTER there, in
+        place of prompt=login and max_age, so the sign-in that showed the page meets it). A
+        session signed in too long ago, or owing the second factor the client asks for, gets
+        no code for a form posted later or by hand. (A form posted to the endpoint alone
+        carries no such parameters: it is the request without them, as its GET would be.)"""
+        request = self.request
+        self._check_recent_sign_in(request, credentials)
+        self._check_second_factor(request, credentials)
+        if "login" in request.GET.get("prompt", "").split():
+            raise SignInAgain
+
     def _refuse_silently(self, credentials: dict[str, Any], reason: str) -> None:
         """prompt=none, and this session will not do (too old, without the second factor the
         person or the client needs): login_required, audited."""
@@ -296,10 +328,11 @@ class AuthorizeView(dot.AuthorizationView):
         to a signed-in person (`again`), then back here. The session is not ended first: a link
         from any site must not sign the person out; it is replaced only by the new sign-in.
         The way back says the sign-in must be newer than now (LOGIN_AFTER), without prompt=login
-        and max_age (max_age=0 would never be met)."""
+        and max_age (max_age=0 would never be met). For a consent form, the request it answers
+        (pending_request)."""
         query = [
             (name, value)
-            for name, value in parse_qsl(self.request.META.get("QUERY_STRING", ""), keep_blank_values=True)
+            for name, value in parse_qsl(urlsplit(self.pending_request()).query, keep_blank_values=True)
             if name not in ("max_age", authn.LOGIN_AFTER)
         ]
         query = [
@@ -314,15 +347,23 @@ class AuthorizeView(dot.AuthorizationView):
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
         """The consent page's answer. A form naming no client of ours (tampered) is answered
-        with the error page, 400: the library would look the client up unguarded (a 500)."""
-        if not Client.objects.filter(client_id=form.cleaned_data.get("client_id") or "").exists():
+        with the error page, 400: the library would look the client up unguarded (a 500).
+        A first-party client is never shown the page, so an "Allow" for one was posted without
+        it: it is answered by the request it names, as a GET (pending_request), which holds
+        what the request asks (max_age, prompt=login, acr_values) and gives its code there."""
+        client = Client.objects.filter(client_id=form.cleaned_data.get("client_id") or "").first()
+        if client is None:
             return self.error_response(FatalClientError(error=InvalidClientIdError()), application=None)
+        if client.skip_authorization and form.cleaned_data.get("allow"):
+            return HttpResponseRedirect(self.pending_request())
         return super().form_valid(form)
 
     def create_authorization_response(self, request, scopes, credentials, allow):  # type: ignore[no-untyped-def]
         client = Client.objects.filter(client_id=credentials.get("client_id")).first()
         if allow and client is not None and client.redirect_uri_allowed(credentials.get("redirect_uri")):
             self._check_access(credentials)  # again at the consent page's answer
+            if self.request.method == "POST":  # the consent page's answer, held as its GET was
+                self._check_answer(credentials)
         third_party = allow and client is not None and not client.skip_authorization
         given = third_party and self.request.method == "POST"  # the consent page's "Allow"
         if third_party and not given and not consent.remembered(self.request.user, client, scopes.split()):
@@ -379,14 +420,77 @@ class AuthorizeView(dot.AuthorizationView):
 GRANT_TYPES = ("authorization_code", "refresh_token")
 
 
+def client_id_given(request: HttpRequest) -> str:
+    """The client_id a token or revocation request names: HTTP Basic's user name (RFC 6749
+    2.3.1: form-encoded), else the form's `client_id`; "" if neither. Never the secret."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            decoded = ""
+        return unquote(decoded.partition(":")[0])
+    return str(request.POST.get("client_id", ""))
+
+
+class ClientAuthThrottled:
+    """Failed client authentications (`invalid_client`, 401) at the token and revocation
+    endpoints are audited (sso.client_auth_failed) and counted per client address
+    (THROTTLES["oauth_client_address"]): over the limit, 429 with Retry-After, the request not
+    examined, and one security.throttle_alert. Counted first (core/throttle.py), outside the
+    token endpoint's transaction, and given back when the client did authenticate."""
+
+    endpoint = ""
+
+    @method_decorator(csrf_exempt)  # as the library's (a client, not a browser, posts here)
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method != "POST":
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc,no-any-return]
+        limit, ctx = throttle.named("oauth_client_address"), ctx_from_request(request)
+        counted = throttle.attempt(limit, ctx.client_ip)
+        if not counted.allowed:
+            if counted.tripped:
+                record_throttle_alert(ctx=ctx, limit=limit.name, attempts=counted.number)
+            refused = JsonResponse(
+                {
+                    "error": "temporarily_unavailable",
+                    "error_description": "Too many failed client authentications from this address.",
+                },
+                status=429,
+            )
+            refused["Cache-Control"] = "no-store"
+            return throttle.too_many(refused, counted.retry_after)
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        if failed_client_auth(response):
+            access.record_client_auth_failure(request, client_id_given(request), endpoint=self.endpoint)
+        else:
+            throttle.undo(limit, ctx.client_ip)
+        return response
+
+
+def failed_client_auth(response: HttpResponse) -> bool:
+    """Whether the library answered `invalid_client` (RFC 6749 5.2: 401, or 400)."""
+    if response.status_code not in (400, 401):
+        return False
+    try:
+        return bool(json.loads(response.content).get("error") == "invalid_client")
+    except (ValueError, AttributeError):
+        return False
+
+
 @method_decorator(transaction.atomic, name="post")
-class TokenView(dot.TokenView):
+class TokenView(ClientAuthThrottled, dot.TokenView):
     """The token endpoint, each request one transaction: a code exchange holds its code locked
     from validate_code until the code is deleted and the tokens saved (validators.py), so two
     exchanges of one code cannot both pass; the second waits and is refused as a reuse.
 
     Only the grants the provider offers reach the library: it would take the device flow's
-    grant type down its own path, unguarded (a missing device_code was a 500)."""
+    grant type down its own path, unguarded (a missing device_code was a 500).
+
+    Failed client authentications are audited and throttled per address (ClientAuthThrottled)."""
+
+    endpoint = "token"
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.POST.get("grant_type") not in GRANT_TYPES:
@@ -394,6 +498,13 @@ class TokenView(dot.TokenView):
             refused["Cache-Control"] = "no-store"
             return refused
         return super().post(request, *args, **kwargs)
+
+
+class RevokeView(ClientAuthThrottled, dot.RevokeTokenView):
+    """RFC 7009 revocation, the library's; failed client authentications audited and throttled
+    per address as at the token endpoint."""
+
+    endpoint = "revoke"
 
 
 class LogoutView(dot.RPInitiatedLogoutView):
