@@ -1032,7 +1032,7 @@ def test_a_directory_administrator_cannot_rewrite_another_district_s_staff_membe
     html = page.content.decode()
     rows = {str(row["label"]): row for row in page.context["rows"]}
     assert rows["Date of birth"]["record"] == "" and rows["Date of birth"]["withheld"]
-    assert str(record.date_of_birth.year) not in html and "Not shown to Directory Administrators" in html
+    assert not shows(html, str(record.date_of_birth.year)) and "Not shown to Directory Administrators" in html
     assert page.context["correction_problem"] and "only customer service may correct" in html
     for change in ({"last_name": "Hijacked"}, {"date_of_birth": "1970-01-01"}, {"first_name": "Other"}):
         refused = da_a.post(case_url(case, "resolve"), resolve_post(case, outcome="same_person", **change))
