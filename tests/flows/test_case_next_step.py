@@ -1,19 +1,24 @@
 """ "What to tell the person" after a case is decided as the same person says what Create a Profile
 then does (review10): a set-up code for a record without an SSN, and where it comes from; no User
 Name shown for an active Profile on such a record; a new password by the hint question only when
-the Profile allows it; an SSN that differed is not corrected by the decision."""
+the Profile allows it; an SSN that differed is not corrected by the decision. And customer
+service's set-up code screen shows the code once, with its date, through a redirect."""
 
 from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 
 from edgate.accounts import actions as account_actions
-from edgate.accounts.models import Status
+from edgate.accounts.models import ActivationCode, CodePurpose, Status
+from edgate.core import conf
+from edgate.core.templatetags.edgate_format import when
 from edgate.matching.models import MatchCase
 from edgate.people.models import Person
 
-from ..backoffice import World, build_world, console_client
+from ..backoffice import World, build_world, console_client, staff_pages
 from ..factories import CTX, new_ssn, precreated, someone, with_profile
 from .helpers import location, post_step, shows, start, step, url
 from .test_console_cases import blocked, case_url, older, record_at, resolve_post
@@ -123,3 +128,38 @@ def test_an_ssn_that_differed_is_not_corrected_by_the_decision(world: World) -> 
     again = Client()
     start(again)
     assert location(post_step(again, "identity", typed.identity_post())) == step("partial")
+
+
+# --- customer service's set-up code ----------------------------------------------------------
+
+
+def test_customer_service_s_set_up_code_is_shown_once_with_its_date_and_a_reload_issues_no_other(
+    world: World,
+) -> None:
+    made = staff_pages(world)
+    waiting = made.pending.person.profile
+    agent = console_client(world.service)
+    code_url = reverse("backoffice:service_setup_code", kwargs={"profile": waiting.pk})
+
+    posted = agent.post(code_url, {"reason": "Called; checked her license"})
+    assert posted.status_code == 302 and posted["Location"] == code_url
+    (row,) = ActivationCode.objects.filter(profile=waiting, purpose=CodePurpose.SETUP)
+    shown = agent.get(code_url)
+    page = shown.content.decode()
+    code = shown.context["code"]
+    assert shows(page, code) and f"Use it before: {when(timezone.localtime(row.expires_at))}" in text_of(page)
+    assert abs(row.expires_at - row.created_at - conf.get().activation_code_ttl).total_seconds() < 60
+    assert 'data-testid="ssn-again"' not in page  # the record has an SSN
+
+    # A reload shows the form again: no code, none issued, the one read out still valid.
+    again = agent.get(code_url)
+    assert again.status_code == 200 and "code" not in again.context
+    assert not shows(again.content.decode(), code)
+    (still,) = ActivationCode.objects.filter(profile=waiting, purpose=CodePurpose.SETUP)
+    assert still.pk == row.pk and still.withdrawn_at is None and still.used_at is None
+
+    # A record without an SSN: the set-up page asks for it twice, and the screen says so.
+    without_ssn(waiting.person)
+    agent.post(code_url, {"reason": "Called again"})
+    page = agent.get(code_url).content.decode()
+    assert 'data-testid="ssn-again"' in page and shows(page, "type your Social Security Number a second time")
