@@ -101,7 +101,7 @@ def test_a_question_never_chosen_leads_back_to_check_the_user_name(profile: Prof
         assert found and found.group(1) == "Not the question you chose? Check your User Name"
     spanish = Client(HTTP_ACCEPT_LANGUAGE="es")
     found = link.search(begin(spanish, "no-such-persn"))
-    assert found and found.group(1) == "¿No es la pregunta que eligió? Revise su nombre de usuario"
+    assert found and found.group(1) == "¿No es la pregunta que eligió? Revise su Nombre de usuario"
     back = spanish.get("/recover/", follow=True)
     assert back.status_code == 200 and 'name="username"' in back.content.decode()
 
