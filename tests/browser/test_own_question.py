@@ -37,7 +37,9 @@ def page_under_csp(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def test_your_own_question_shows_only_for_write_my_own(page_under_csp: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_your_own_question_shows_only_for_write_my_own(
+    page_under_csp: Page, browser: Browser, live_server
+) -> None:  # type: ignore[no-untyped-def]
     page = page_under_csp
     to_page_three(page, live_server.url, "Vestergaard")
     own = page.get_by_label("Your own question")
@@ -57,9 +59,7 @@ def test_your_own_question_shows_only_for_write_my_own(page_under_csp: Page, liv
         page.locator(".usa-error-message", has_text="Write a question of at least 10 characters.")
     ).to_be_visible()
     expect(page.get_by_label("Your own question")).to_be_visible()
-
-
-def test_without_javascript_your_own_question_is_always_there(browser: Browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    # Without JavaScript, always there to type in.
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:

@@ -45,10 +45,6 @@ def test_a_waiting_case_says_sign_in_if_set_up_since_and_nothing_of_the_record()
     actions.do_escalate_case(case=case, note="look", ctx=ctx_for(world.service))
     escalated = status_text(case.reference)
     assert shows(escalated, "Being reviewed by customer service.") and shows(escalated, HINT)
-
-
-def test_a_resolved_case_does_not_say_it() -> None:
-    world: World = build_world()
-    case = case_opened_directly(world.district_a)
+    # Resolved: "Register again" instead.
     actions.do_resolve_case(case=case, outcome=CaseOutcome.SAME_PERSON, note="ok", ctx=ctx_for(world.service))
     assert not shows(status_text(case.reference), HINT)

@@ -40,11 +40,7 @@ def test_an_empty_date_of_birth_marks_all_three_boxes() -> None:
     assert marked(page) == dict.fromkeys(PARTS, True)
     for name in ("dob_day", "dob_year"):  # described by the message that says why
         assert "id_dob_month_error" in control(page, name)
-
-
-def test_only_the_parts_at_fault_are_marked() -> None:
-    client = Client()
-    start(client)
+    # Only the parts at fault: a part typed is not marked unless it is wrong itself.
     page = refused(client, "identity", someone().identity_post(dob_year="")).content.decode()
     assert marked(page) == {"dob_month": False, "dob_day": False, "dob_year": True}
     page = refused(client, "identity", someone().identity_post(dob_day="", dob_year="85")).content.decode()
