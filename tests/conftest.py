@@ -11,10 +11,18 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import translation
+from hypothesis import settings as hypothesis_settings
 
 from edgate.core import conf, crypto
 
 from .pii import leaks
+
+# Hypothesis's per-example deadline (200 ms) measures the machine, not the code: on a CI runner
+# shared by two xdist workers, PostgreSQL and a browser, an example can take longer than that and
+# fail a correct test. Examples stay random (new inputs each run is the point); a failure prints
+# the blob that reproduces it (@reproduce_failure).
+hypothesis_settings.register_profile("edgate", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("edgate")
 
 # Pages allowed to show a person their own typed data: the identity page (and the check page,
 # page 1 again) re-shows the date of birth they typed, the review page shows what they entered;

@@ -1,17 +1,22 @@
 """Failed client authentication at the token and revocation endpoints (sec4's note): audited as
 sso.client_auth_failed (the client_id as given, truncated; never the secret) and counted per
-client address (THROTTLES["oauth_client_address"]): over it, 429 with Retry-After. A request
-whose client did authenticate is not counted. In process: the Django test client as the client."""
+client address (THROTTLES["oauth_client_address"]): over it, a failure is answered 429 with
+Retry-After. A request whose client authenticates is never counted, in flight or after, and is
+served even past the limit. In process: the Django test client as the client."""
 
 from __future__ import annotations
 
+import base64
 import copy
 
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from edgate.audit.models import AuditEvent, EventType
-from edgate.core import conf
+from edgate.core import conf, throttle
+from edgate.sso.validators import EdgateValidator
 
 from .oidc import World
 from .test_oidc import register
@@ -66,8 +71,8 @@ def test_failed_client_authentication_is_audited_and_throttled_per_address(w: Wo
     events = failures()
     assert [(e.detail["client_id"], e.detail["endpoint"]) for e in events] == [(cid, "token")] * 3
     assert all(wrong not in str(e.detail) and secret not in str(e.detail) for e in events)
-    # Over the limit: 429 with Retry-After, even with the right secret, not examined.
-    refused = refresh(rp, cid, secret)
+    # Over the limit: a failure is answered 429 with Retry-After, not audited one by one.
+    refused = refresh(rp, cid, wrong)
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert AuditEvent.objects.filter(event_type=EventType.THROTTLE_ALERT).count() == 1
     assert len(failures()) == 3
@@ -86,6 +91,60 @@ def test_failed_client_authentication_is_audited_and_throttled_per_address(w: Wo
 
 
 def basic(client_id: str, secret: str) -> str:
-    import base64
-
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+def test_an_apps_own_traffic_is_served_past_the_limit_and_never_keeps_it_going(w: World) -> None:
+    """review8 H1: three wrong secrets (a rotated secret, or anyone behind the same address)
+    put the address over the limit; the app's right secret, once every third of a window, is
+    still served every time, and it is not what keeps the address over: once the failures are
+    two windows old, a wrong secret is a plain 401 again (audited), not a 429."""
+    reg = register(w)
+    cid, secret = reg.client.client_id, reg.client_secret
+    rp = Client()
+    window = throttle.named("oauth_client_address").window
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for _ in range(3):
+            assert refresh(rp, cid, "wrong-" + "s" * 70).status_code == 401
+        assert refresh(rp, cid, "wrong-" + "s" * 70).status_code == 429
+        assert refresh(rp, "no-such-client", "x").status_code == 429  # the same answer
+        for _ in range(7):  # the app's refreshes (a wrong token, a right client): served
+            answer = refresh(rp, cid, secret)
+            assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant"
+            clock.shift(window / 3)
+        audited = len(failures())
+        assert refresh(rp, cid, "wrong-" + "s" * 70).status_code == 401
+        assert len(failures()) == audited + 1
+
+
+def test_a_request_in_flight_is_not_counted(w: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """review8 p2: while a request is examined the address's count is not raised by it, so
+    simultaneous legitimate requests cannot crowd out one another; the right secret leaves
+    nothing counted afterwards either."""
+    reg = register(w)
+    limit = throttle.named("oauth_client_address")
+    seen: list[float] = []
+    authenticate = EdgateValidator.authenticate_client
+
+    def watched(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(throttle.count(limit, "127.0.0.1"))
+        return authenticate(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(EdgateValidator, "authenticate_client", watched)
+    assert refresh(Client(), reg.client.client_id, reg.client_secret).status_code == 400
+    assert seen == [0]
+    assert throttle.count(limit, "127.0.0.1") == 0
+
+
+def test_an_encoded_colon_in_basic_never_records_the_secret(w: World) -> None:
+    """review8 L1: HTTP Basic's user name is unquoted only after the header is split at its
+    first ":"; "id%3Asecret" (no ":" at all) records no client_id, and no part of the secret."""
+    reg = register(w)
+    cid, secret = reg.client.client_id, reg.client_secret
+    encoded = "Basic " + base64.b64encode(f"{cid}%3A{secret}".encode()).decode()
+    assert Client().post("/oauth/revoke/", {"token": "t"}, HTTP_AUTHORIZATION=encoded).status_code == 401
+    wrong = "wrong-" + "s" * 70
+    plain = "Basic " + base64.b64encode(f"{cid}%41:{wrong}".encode()).decode()  # %41 is "A"
+    assert Client().post("/oauth/revoke/", {"token": "t"}, HTTP_AUTHORIZATION=plain).status_code == 401
+    assert [event.detail["client_id"] for event in failures()] == ["", f"{cid}A"]
+    assert all(secret[:10] not in str(event.detail) for event in failures())

@@ -44,7 +44,8 @@ def test_a_date_of_birth_typed_about_someone_else_says_their() -> None:
     too_old = summary(da.post(url, new_post(who, date_of_birth="1890-05-01")).content.decode())
     assert "Check the year of their date of birth." in too_old
     assert not [m for m in too_old if "your" in m]
-    young = date.today().replace(year=date.today().year - 5).isoformat()
+    # Five years old on 1 January (today's date five years back does not exist on 29 February).
+    young = date(date.today().year - 5, 1, 1).isoformat()
     too_young = summary(da.post(url, new_post(who, date_of_birth=young)).content.decode())
     assert "They must be at least 14 years old to have a Profile." in too_young
     spanish = console_client(world.da_a)

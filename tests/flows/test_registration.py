@@ -178,7 +178,9 @@ def test_a_twin_typing_the_siblings_name_with_their_own_next_ssn_is_never_shown_
 def test_rules_3_a_twin_with_the_next_ssn_is_neither_blocked_nor_given_the_twins_name(
     client: Client,
 ) -> None:
-    sister = someone("Emma", "Lindgren")
+    # The sister's last digit is chosen: a drawn 9 carried into the tens, the brother's SSN was two
+    # digits off, and the test passed without the rule it is about (rule 3's first name).
+    sister = someone("Emma", "Lindgren", ssn=register_ssn(new_ssn()[:-1] + "4"))
     profile = with_profile(on_file(sister, street="9 Elm St", postcode="01360"))
     brother = sister.with_(first_name="Noah", ssn=_next_ssn(sister.ssn))
     username = register_new(client, brother)  # none: pages 2-4, a Profile of his own

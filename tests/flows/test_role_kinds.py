@@ -219,3 +219,33 @@ def test_the_demo_s_roles_are_granted_where_they_belong() -> None:
     AppRole.objects.update(org_types=[])
     demo._configuration(CTX)
     assert not AppRole.objects.get(code="district_admin").fits(school)
+
+
+def test_the_admin_site_lists_grants_in_force_that_no_longer_fit_their_role(world: World) -> None:
+    """review8 H2: a kind ticked on a role after it was granted leaves the grant in force but
+    giving no access (sso.access.active_grants); the security administrator finds such grants
+    with the grant list's filter, and revokes them there if need be (never done silently)."""
+    (school_entry, district_entry), profile = teacher(world.school_a1, world.district_a)
+    district_admin = world.role("DROPBOX", "district_admin")
+    at_school, at_district = (
+        directory.do_grant_access(
+            profile=profile, role=district_admin, organization=entry.organization, staff_entry=entry, ctx=CTX
+        )
+        for entry in (school_entry, district_entry)
+    )
+    revoked = directory.do_grant_access(
+        profile=profile, role=world.role("DROPBOX", "user"), organization=world.school_a1, ctx=CTX
+    )
+    directory.do_revoke_access(grant=revoked, ctx=CTX)
+    with_kinds(district_admin, LEAS_AND_AGENCY)
+    with_kinds(world.role("DROPBOX", "user"), [OrgType.DISTRICT])
+    admin = console_client(world.security)
+    changelist = reverse("admin:directory_accessgrant_changelist")
+    everything = admin.get(changelist)
+    assert shows(html.unescape(everything.content.decode()), "No (in force, gives no access)")
+    assert {g.pk for g in everything.context["cl"].result_list} >= {at_school.pk, at_district.pk}
+    misfits = admin.get(changelist, {"fits_kinds": "no"})
+    assert misfits.status_code == 200
+    assert [g.pk for g in misfits.context["cl"].result_list] == [at_school.pk]
+    at_school.refresh_from_db()
+    assert at_school.revoked_at is None

@@ -393,7 +393,9 @@ def _page(
         "profile_username": case.profile_username,  # type: ignore[attr-defined]
         "profile_evidence": [(EVIDENCE[kind], at) for kind, at in now.evidence] if now else [],
         "resolve_form": resolve or (_resolve_form(actor, case) if acting else None),
-        "correction_problem": scope.correction_problem(actor, case.person) if acting else None,
+        "correction_problem": scope.correction_problem(actor, case.person, opened_at=case.created_at)
+        if acting
+        else None,
         "own_submission": not actor.is_agency and scope.submitted_by_actor(actor, case),
         "escalate_form": escalate or (EscalateForm() if acting and case.status == CaseStatus.OPEN else None),
         "route_form": route
@@ -437,7 +439,7 @@ def case_resolve(request: HttpRequest, actor: Actor, reference: str) -> HttpResp
     if not may_act(actor, case):
         raise PermissionDenied
     form = _resolve_form(actor, case, request.POST)
-    problem = scope.correction_problem(actor, case.person)
+    problem = scope.correction_problem(actor, case.person, opened_at=case.created_at)
     birth_date_problem = scope.birth_date_correction_problem(actor, case)
     if form.is_valid() and problem and form.corrections():
         form.add_error(None, problem)

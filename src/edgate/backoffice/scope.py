@@ -21,6 +21,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -308,7 +309,15 @@ def _on_no_staff_of(actor: Actor, person: Person) -> bool:
     ).exists()
 
 
-def correction_problem(actor: Actor, person: Person) -> str | None:
+def _on_staff_since(actor: Actor, person: Person, moment: datetime) -> bool:
+    """Whether a current staff entry of the person at one of the actor's organizations was made
+    at or before `moment`."""
+    return StaffEntry.objects.filter(
+        person=person, ended_at__isnull=True, organization__in=actor.org_ids, created_at__lte=moment
+    ).exists()
+
+
+def correction_problem(actor: Actor, person: Person, *, opened_at: datetime | None = None) -> str | None:
     """Why the actor may not correct this person's names or date of birth, or None.
 
     A Directory Administrator corrects only the record of a person on their current staff whose
@@ -317,9 +326,21 @@ def correction_problem(actor: Actor, person: Person) -> str | None:
     administrator must not rewrite who a sibling school's (or another district's) staff member
     is; and a person on no organization's staff (a case customer service reassigned to the
     administrator) is no one's to rewrite but customer service's. Such a correction is
-    customer service's (escalate the case)."""
+    customer service's (escalate the case).
+
+    On a case (`opened_at`, when it was opened), the person must also have been on the current
+    staff of one of the actor's organizations since before the case was opened: else the
+    administrator could add a person on no staff to their own (a known-person search: names,
+    date of birth, full SSN) and then rewrite who they are (review8 L2). Customer service still
+    can. Opened, not routed: a case is routed after it is opened, so this covers both."""
     if administers_every_entry(actor, person):
-        return None
+        if actor.is_agency or opened_at is None or _on_staff_since(actor, person, opened_at):
+            return None
+        return _(
+            "This person was added to the staff of your organization after this case was "
+            "opened: only customer service may correct their names or date of birth. Escalate "
+            "the case to customer service, saying what to correct."
+        )
     if _on_no_staff_of(actor, person):
         return _(
             "This person is not on the current staff of an organization you administer: only "

@@ -204,6 +204,17 @@ class ActiveGrants(models.QuerySet["AccessGrant"]):
     def active(self) -> ActiveGrants:
         return self.filter(revoked_at__isnull=True)
 
+    def not_fitting(self) -> ActiveGrants:
+        """Grants whose role does not fit its organization's kind now (AppRole.fits): made
+        before role kinds, or left by a kind ticked on the role later or an organization's kind
+        changed. Not revoked by that; sso.access leaves them out of sign-in and the claims.
+        One condition per role that names kinds (a handful), so the database does the rest."""
+        misfit = Q(pk__in=[])
+        for role_id, kinds in AppRole.objects.values_list("pk", "org_types"):
+            if kinds:
+                misfit |= Q(role_id=role_id) & ~Q(organization__org_type__in=kinds)
+        return self.filter(misfit)
+
 
 class AccessGrant(models.Model):
     profile = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grants")

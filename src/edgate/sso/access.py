@@ -41,28 +41,37 @@ def application_of(client: Any) -> Application | None:
     return link.application if link else None
 
 
-def active_grants(profile: AbstractBaseUser, application: Application):  # type: ignore[no-untyped-def]
-    """Grants in force: not revoked, at an organization that is active, and not carried by a
-    staff entry that has ended."""
-    return (
+def active_grants(profile: AbstractBaseUser, application: Application) -> list[AccessGrant]:
+    """Grants in force: not revoked, at an organization that is active, not carried by a staff
+    entry that has ended, and whose role fits its organization's kind now (AppRole.fits).
+
+    The kind is checked here as well as when a grant is made (directory.grant_problem): a grant
+    made before role kinds existed, a kind ticked on a role later, or an organization's kind
+    changed in the admin site leaves a grant that would not be made today. Such a grant is not
+    revoked (the security administrator sees them: the admin site's grant list, "Fits its
+    role's kinds: No"), but it neither lets the person sign in nor appears in the `roles`
+    claim: a client that reads only the role must never see district_admin at a school."""
+    grants = (
         AccessGrant.objects.active()
         .filter(profile=profile, application=application, organization__active=True)
         .filter(Q(staff_entry__isnull=True) | Q(staff_entry__ended_at__isnull=True))
         .select_related("role", "organization")
         .order_by("organization__code", "role__code")
     )
+    return [grant for grant in grants if grant.role.fits(grant.organization)]
 
 
 def may_sign_in(profile: AbstractBaseUser | None, client: Any) -> bool:
     """An active Profile, and a client linked to an application that is open to all or for
-    which the Profile holds a grant in force. Asked at the authorization endpoint, at every
-    code exchange and refresh, and at userinfo."""
+    which the Profile holds a grant in force (active_grants: one whose role fits its
+    organization's kind). Asked at the authorization endpoint, at every code exchange and
+    refresh, and at userinfo."""
     if profile is None or getattr(profile, "status", None) != Status.ACTIVE:
         return False
     application = application_of(client)
     if application is None:
         return False
-    return application.open_to_all or active_grants(profile, application).exists()
+    return application.open_to_all or bool(active_grants(profile, application))
 
 
 def roles(profile: AbstractBaseUser, client: Any) -> list[dict[str, str]]:

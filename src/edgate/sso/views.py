@@ -422,51 +422,67 @@ GRANT_TYPES = ("authorization_code", "refresh_token")
 
 def client_id_given(request: HttpRequest) -> str:
     """The client_id a token or revocation request names: HTTP Basic's user name (RFC 6749
-    2.3.1: form-encoded), else the form's `client_id`; "" if neither. Never the secret."""
+    2.3.1: form-encoded), else the form's `client_id`; "" if neither. Never the secret: the
+    decoded header is split at its first ":" before the user name is unquoted, so an encoded
+    colon ("%3A") in it cannot carry part of the secret into the record; no ":" at all, "".
+    """
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "basic":
         try:
             decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
-            decoded = ""
-        return unquote(decoded.partition(":")[0])
+            return ""
+        user, colon, _secret = decoded.partition(":")
+        return unquote(user) if colon else ""
     return str(request.POST.get("client_id", ""))
 
 
 class ClientAuthThrottled:
     """Failed client authentications (`invalid_client`, 401) at the token and revocation
     endpoints are audited (sso.client_auth_failed) and counted per client address
-    (THROTTLES["oauth_client_address"]): over the limit, 429 with Retry-After, the request not
-    examined, and one security.throttle_alert. Counted first (core/throttle.py), outside the
-    token endpoint's transaction, and given back when the client did authenticate."""
+    (THROTTLES["oauth_client_address"]). Only failures are counted, once the library has
+    answered: a request whose client authenticates is never counted (not even while it is in
+    flight) and never refused, so an app's own traffic neither meets the limit nor keeps an
+    address over it.
+
+    Past the limit, a request that fails client authentication is answered 429 with
+    Retry-After (`temporarily_unavailable`) instead of 401, not audited one by one, and the
+    first such refusal in a window writes one security.throttle_alert. A request whose client
+    does authenticate is served even then: the limit is there to stop guessing, and a right
+    secret is not a guess, so a rotated secret, a stale deploy or anyone else behind the same
+    address (a school's NAT) cannot lock an app out. This is not an oracle the endpoint did not
+    already offer: below the limit a wrong secret is answered 401 and a right one served, past
+    it 429 and served; an unknown client_id and a wrong secret get the same answer either way.
+    What the limit then bounds is the audit rows (and alerts) an address can cause, not the
+    speed of guessing; that needs no bound, since a secret is 128 random characters (~760 bits,
+    core/hashers.py ClientSecretHasher), which is also why simultaneous guesses racing past
+    the count do not matter. Counted after the response, outside the token endpoint's
+    transaction (core/throttle.py: a count a rollback undoes is a free guess)."""
 
     endpoint = ""
 
     @method_decorator(csrf_exempt)  # as the library's (a client, not a browser, posts here)
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method != "POST":
-            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc,no-any-return]
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        if request.method != "POST" or not failed_client_auth(response):
+            return response
         limit, ctx = throttle.named("oauth_client_address"), ctx_from_request(request)
         counted = throttle.attempt(limit, ctx.client_ip)
-        if not counted.allowed:
-            if counted.tripped:
-                record_throttle_alert(ctx=ctx, limit=limit.name, attempts=counted.number)
-            refused = JsonResponse(
-                {
-                    "error": "temporarily_unavailable",
-                    "error_description": "Too many failed client authentications from this address.",
-                },
-                status=429,
-            )
-            refused["Cache-Control"] = "no-store"
-            return throttle.too_many(refused, counted.retry_after)
-        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-        if failed_client_auth(response):
+        if counted.allowed:
             access.record_client_auth_failure(request, client_id_given(request), endpoint=self.endpoint)
-        else:
-            throttle.undo(limit, ctx.client_ip)
-        return response
+            return response
+        if counted.tripped:
+            record_throttle_alert(ctx=ctx, limit=limit.name, attempts=counted.number)
+        refused = JsonResponse(
+            {
+                "error": "temporarily_unavailable",
+                "error_description": "Too many failed client authentications from this address.",
+            },
+            status=429,
+        )
+        refused["Cache-Control"] = "no-store"
+        return throttle.too_many(refused, counted.retry_after)
 
 
 def failed_client_auth(response: HttpResponse) -> bool:
