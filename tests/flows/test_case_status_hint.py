@@ -42,7 +42,7 @@ def test_a_waiting_case_says_sign_in_if_set_up_since_and_nothing_of_the_record()
     # The record's person sets up a Profile: the page reads exactly as before.
     with_profile(case.person)
     assert status_text(case.reference) == before
-    actions.do_escalate_case(case=case, note="look", ctx=ctx_for(world.service))
+    actions.do_escalate_case(case=case, note="look", ctx=ctx_for(world.da_a))
     escalated = status_text(case.reference)
     assert shows(escalated, "Being reviewed by customer service.") and shows(escalated, HINT)
     # Resolved: "Register again" instead.
