@@ -8,7 +8,7 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from edgate.directory import actions as directory_actions
-from tests.backoffice import build_world, console_client, staff_pages
+from tests.backoffice import build_world, console_client, district_case, staff_pages
 from tests.factories import CTX, on_file, precreated, someone
 
 from .conftest import assert_accessible, watch_resources
@@ -119,3 +119,55 @@ def test_printed_activation_code_takes_the_whole_width_and_prints_from_a_button(
     assert not strict.get_by_role("button", name="Print this page").is_visible()
     assert not missing, missing
     context.close()
+
+
+# The widest choice of a select, and the room its box gives the text (its padding and arrow aside).
+SELECT_ROOM = """id => { const s = document.getElementById(id), st = getComputedStyle(s);
+    const ctx = document.createElement('canvas').getContext('2d'); ctx.font = st.font;
+    const widest = Math.max(...[...s.options].map(o => ctx.measureText(o.text).width));
+    const room = s.clientWidth - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight);
+    return {widest, room}; }"""
+# Links in a selector's cells that the browser broke over more than one line.
+BROKEN = """sel => [...document.querySelectorAll(sel)].filter(a => a.getClientRects().length > 1)
+    .map(a => a.textContent)"""
+
+
+def test_staff_list_and_case_queue_have_room_at_a_desk_and_fit_a_phone(
+    page: Page, live_server, failed_resources: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    """At 1280 px the console's content column was about 710 px: names broke after their comma
+    and the Organization filter showed "This district and it". Wider at a desk; a phone unchanged."""
+    world = build_world()
+    staff_pages(world)
+    for first, last, school in (
+        ("Anthony", "Fitzgerald", world.school_a1),
+        ("Anthony", "Fitzgerald", world.school_a1),
+        ("Maximiliana", "Featherstonehaugh-Oyelaran", world.school_a2),
+    ):
+        person = on_file(someone(first, last))
+        precreated(person)
+        directory_actions.do_add_staff(person=person, organization=school, role_title="Teacher", ctx=CTX)
+    district_case(world)
+    session = console_client(world.da_a).cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+    staff = f"{live_server.url}/console/org/{world.district_a.code}/"
+    queue = f"{live_server.url}/console/cases/"
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(staff)
+    column = page.locator("main .grid-row > div").first.bounding_box()
+    assert column is not None and column["width"] > 850, column
+    assert page.evaluate(BROKEN, "main table th[scope=row] a") == []
+    for select in ("id_status", "id_school"):
+        fit = page.evaluate(SELECT_ROOM, select)
+        assert fit["widest"] <= fit["room"], (select, fit)
+    page.goto(queue)
+    assert page.evaluate(BROKEN, "main table th[scope=row] a") == []
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    for url in (staff, queue):
+        page.goto(url)
+        assert_accessible(page)
+        assert fits_the_screen(page), url

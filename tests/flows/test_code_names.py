@@ -33,9 +33,10 @@ def test_customer_service_and_the_person_call_the_password_code_the_same() -> No
     person = Client()
     asked = words(person.get(reverse("recovery:with_code"), follow=True).content.decode())
     assert "Activation code" in asked
-    # The second factor's codes are named as such, and its reset issues an enrolment code.
+    # The second factor's codes are named as such (on a Profile that must have one), and its
+    # reset issues an enrolment code.
     profile = words(
-        agent.get(reverse("backoffice:service_profile", kwargs={"profile": target.pk})).content.decode()
+        agent.get(reverse("backoffice:service_profile", kwargs={"profile": world.da_a.pk})).content.decode()
     )
     assert "second-factor recovery codes left" in profile
     reset = reverse("backoffice:service_reset_second_factor", kwargs={"profile": world.da_a.pk})

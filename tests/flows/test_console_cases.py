@@ -643,7 +643,7 @@ def test_case_status_page_answers_only_the_status(world: World, client: Client) 
     opened = state(case.reference.lower().replace("-", " "))
     assert opened.context["state"] == "open" and "Open: waiting" in opened.content.decode()
     agent = ctx_for(world.service)
-    actions.do_escalate_case(case=case, note="look", ctx=agent)
+    actions.do_escalate_case(case=case, note="look", ctx=ctx_for(world.da_a))
     assert "Being reviewed by customer service" in state(case.reference).content.decode()
     actions.do_resolve_case(case=case, outcome=CaseOutcome.SAME_PERSON, note="ok", ctx=agent)
     assert "Register again" in state(case.reference).content.decode()
@@ -745,11 +745,11 @@ def test_distinct_pair_memory_ignores_the_case_of_names(world: World) -> None:
 
 
 def test_resolving_a_stale_open_case_escalated_meanwhile_is_refused_under_the_lock(world: World) -> None:
-    """A Directory Administrator's resolve racing customer service's escalation: the action
-    checks the status on the locked row, not the one the view read."""
+    """A Directory Administrator's resolve racing an escalation (another administrator of the
+    district's): the action checks the status on the locked row, not the one the view read."""
     case = case_opened_directly(world.district_a)
     stale = MatchCase.objects.get(pk=case.pk)  # what the DA's view read: open
-    actions.do_escalate_case(case=case, note="needs a look", ctx=ctx_for(world.service))
+    actions.do_escalate_case(case=case, note="needs a look", ctx=ctx_for(world.da_a))
     assert stale.status == CaseStatus.OPEN
     with pytest.raises(actions.CaseClosed):
         actions.do_resolve_case(
@@ -777,8 +777,8 @@ def test_the_resolve_view_passes_the_actor_s_statuses_to_the_action(
     original = actions.do_resolve_case
 
     def escalated_meanwhile(**kwargs):  # type: ignore[no-untyped-def]
-        # Customer service escalates between the view's read and the action's lock.
-        actions.do_escalate_case(case=kwargs["case"], note="needs a look", ctx=ctx_for(world.service))
+        # Another administrator escalates between the view's read and the action's lock.
+        actions.do_escalate_case(case=kwargs["case"], note="needs a look", ctx=ctx_for(world.da_a))
         return original(**kwargs)
 
     monkeypatch.setattr(actions, "do_resolve_case", escalated_meanwhile)

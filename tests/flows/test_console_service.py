@@ -250,7 +250,8 @@ def test_profile_page_shows_the_record_staff_grants_cases_devices_and_events(wor
         g.pk for g in page.context["revoked_grants"]
     ] == [revoked.pk]
     assert f'href="/console/cases/{case.reference}/"' in body
-    assert "No authenticator app enrolled." in body
+    # No second factor, and none required: the page says nothing of one (uxcon).
+    assert "No authenticator app enrolled." not in body and "Second factor" not in body
     assert "Locked" in body
     # Recent activity: readable, with the reason and old and new values.
     assert "Profile locked, unlocked, disabled or re-enabled" in body

@@ -29,7 +29,7 @@ from edgate.matching.models import PENDING, CaseStatus, LaterSubmission, MatchCa
 from edgate.people.quality import data_problems
 
 from . import actions as backoffice_actions
-from . import case_profile, scope
+from . import case_next, case_profile, scope
 from .case_forms import CaseFilterForm, EscalateForm, ResolveForm, RouteForm
 from .scope import Actor
 from .staffing import SOURCE as STAFFING_SOURCE
@@ -153,6 +153,13 @@ def may_act(actor: Actor, case: MatchCase) -> bool:
     if case.status not in decidable(actor):
         return False
     return actor.is_agency or not scope.submitted_by_actor(actor, case)
+
+
+def may_escalate(actor: Actor, case: MatchCase) -> bool:
+    """An open case goes to customer service from a Directory Administrator only: customer
+    service and security administrators decide it (`matching.actions.do_escalate_case` refuses
+    them too)."""
+    return case.status == CaseStatus.OPEN and not actor.is_agency
 
 
 def _masked(last4: str) -> str:
@@ -339,6 +346,10 @@ def _history(case: MatchCase) -> list[dict[str, Any]]:
         rows.append(
             {
                 "event": event,
+                # A resolution names its decision ("Match case resolved (same person)").
+                "what": case_next.resolved_label(str(event.detail.get("outcome", "")))
+                if event.event_type == EventType.MATCH_CASE_RESOLVED
+                else event.get_event_type_display(),
                 "corrected": [str(LABELS.get(name, name.replace("_", " "))) for name in corrected or ()],
                 # A later submission's own reference, which its registrant may quote.
                 "given": event.detail.get("given", "")
@@ -388,6 +399,8 @@ def _page(
         # The references given to later submissions counted on this case: a caller may quote one.
         "later_references": list(case.later_submissions.values_list("reference", flat=True)),
         "may_act": acting,
+        # After a decision, what to tell the person (what Create a Profile does for them next).
+        "next_step": case_next.next_step(case) if case.status == CaseStatus.RESOLVED else "",
         # The person on the case's record has their Profile by now: what shows it, and the close.
         "profile_now": now,
         "profile_username": case.profile_username,  # type: ignore[attr-defined]
@@ -397,7 +410,8 @@ def _page(
         if acting
         else None,
         "own_submission": not actor.is_agency and scope.submitted_by_actor(actor, case),
-        "escalate_form": escalate or (EscalateForm() if acting and case.status == CaseStatus.OPEN else None),
+        # Escalating hands a case to customer service: never offered to customer service itself.
+        "escalate_form": escalate or (EscalateForm() if acting and may_escalate(actor, case) else None),
         "route_form": route
         or (
             RouteForm(initial={"codes": " ".join(org.code for org in organizations)})
@@ -516,7 +530,7 @@ def case_escalate(request: HttpRequest, actor: Actor, reference: str) -> HttpRes
     case = _case(actor, reference)
     if case.status != CaseStatus.OPEN:
         return _closed(request, case)
-    if not may_act(actor, case):
+    if not may_act(actor, case) or not may_escalate(actor, case):
         raise PermissionDenied
     form = EscalateForm(request.POST)
     if form.is_valid():
@@ -524,6 +538,8 @@ def case_escalate(request: HttpRequest, actor: Actor, reference: str) -> HttpRes
             actions.do_escalate_case(case=case, note=form.cleaned_data["note"], ctx=ctx_from_request(request))
         except actions.CaseClosed:
             return _closed(request, case)
+        except actions.EscalationRefused as refused:
+            raise PermissionDenied from refused
         messages.success(request, _("Case %(ref)s sent to customer service.") % {"ref": case.reference})
         return redirect("backoffice:case", reference=case.reference)
     return _page(request, actor, case, escalate=form)

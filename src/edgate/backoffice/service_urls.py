@@ -32,6 +32,12 @@ urlpatterns = [
         name="service_reset_recovery",
     ),
     path(
+        "service/profile/<int:profile>/setup-code/",
+        views.profile_action,
+        {"action": "setup-code"},
+        name="service_setup_code",
+    ),
+    path(
         "service/profile/<int:profile>/reset-second-factor/",
         views.profile_action,
         {"action": "reset-second-factor"},

@@ -131,6 +131,14 @@ def profile_page(request: HttpRequest, actor: Actor, profile: int) -> HttpRespon
         "app": TOTPDevice.objects.filter(user=target, confirmed=True).exists(),
         "recovery_codes": sum(d.token_set.count() for d in StaticDevice.objects.filter(user=target)),
     }
+    # A Profile with no second factor, and not required to have one, has nothing to show there.
+    devices["shown"] = (
+        devices["app"]
+        or bool(devices["recovery_codes"])
+        or is_privileged(target)
+        or StaticDevice.objects.filter(user=target).exists()
+        or TOTPDevice.objects.filter(user=target).exists()
+    )
     context = _context(
         actor,
         profile=target,
@@ -191,6 +199,8 @@ class ProfileAction:
     title_without_device: str = ""
     # Refused while the person's merge into another stands (the Profile must stay disabled).
     not_while_merged: bool = False
+    # The page the code is typed at, named in `code_note`'s {url}.
+    code_url: str = "recovery:with_code"
 
     def title_for(self, profile: Profile) -> str:
         if self.title_without_device and not has_app(profile):
@@ -241,6 +251,14 @@ def _enabled(profile: Profile) -> str:
 def _recovery_code(profile: Profile, reason: str, ctx: Ctx) -> str:
     code, _row = account_actions.do_issue_activation_code(
         profile=profile, purpose=CodePurpose.RECOVERY, reason=reason, ctx=ctx
+    )
+    return code
+
+
+def _setup_code(profile: Profile, reason: str, ctx: Ctx) -> str:
+    # The action a Directory Administrator's staff page prints the code with (org_views).
+    code, _row = account_actions.do_issue_activation_code(
+        profile=profile, purpose=CodePurpose.SETUP, reason=reason, ctx=ctx
     )
     return code
 
@@ -314,6 +332,27 @@ PROFILE_ACTIONS: dict[str, ProfileAction] = {
             code_name=gettext_lazy("Activation code (shown only now)"),
         ),
         ProfileAction(
+            "setup-code",
+            gettext_lazy("Issue a set-up code"),
+            gettext_lazy(
+                "For a Profile awaiting setup: issues a one-time activation code that replaces any "
+                "earlier one, including one a Directory Administrator printed. With it the person "
+                "finishes setting up their Profile on Create a Profile. Give it only to the person, "
+                "once you have checked who they are."
+            ),
+            gettext_lazy("Issue a set-up code"),
+            lambda p: p.status == Status.AWAITING_SETUP,
+            _setup_code,
+            gettext_lazy(
+                "Read this code to the person. They go to {url}, enter their name, date of birth and "
+                "Social Security Number, then this code, a password and a Password Hint Question. "
+                "The code works once."
+            ),
+            code_name=gettext_lazy("Activation code (shown only now)"),
+            not_while_merged=True,
+            code_url="registration:start",
+        ),
+        ProfileAction(
             "reset-second-factor",
             gettext_lazy("Reset second factor"),
             gettext_lazy(
@@ -380,7 +419,7 @@ def profile_action(request: HttpRequest, actor: Actor, profile: int, action: str
             if code is None:
                 messages.success(request, chosen.done(before))
                 return redirect("backoffice:service_profile", profile=target.pk)
-            note = chosen.code_note.format(url=request.build_absolute_uri(reverse("recovery:with_code")))
+            note = chosen.code_note.format(url=request.build_absolute_uri(reverse(chosen.code_url)))
             return render(
                 request,
                 "backoffice/service/code.html",

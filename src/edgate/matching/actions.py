@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,6 +26,24 @@ CORRECTABLE_FIELDS = ("first_name", "middle_name", "last_name", "former_last_nam
 class CaseClosed(Exception):
     """The case is no longer in a status the caller may act on: already resolved (a double
     submit, or someone else was quicker), or escalated while a Directory Administrator looked."""
+
+
+class EscalationRefused(Exception):
+    """The agency's own staff (customer service, a security administrator) escalated a case:
+    escalating hands a case to them, and they decide it instead."""
+
+
+# The customer-service permission (accounts.models.CUSTOMER_SERVICE_PERMISSION: matching does
+# not import accounts) and, with a security administrator, the agency's staff
+# (backoffice.scope.AGENCY_ROLES), to whom an escalation hands a case.
+CUSTOMER_SERVICE_PERMISSION = "accounts.serve_customers"
+
+
+def _agency_staff(actor_id: int | None) -> bool:
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id is not None else None
+    if actor is None or not actor.is_active:
+        return False
+    return actor.has_perm(CUSTOMER_SERVICE_PERMISSION) or (actor.is_superuser and actor.is_staff)
 
 
 class SharedSSN(Exception):
@@ -143,9 +162,13 @@ def do_resolve_case(
 @transaction.atomic
 def do_escalate_case(*, case: MatchCase, note: str, ctx: Ctx) -> MatchCase:
     """Hand an open case to customer service with a note: Directory Administrators still see
-    it but no longer act on it. Raises `CaseClosed` unless the case is open."""
+    it but no longer act on it. Raises `CaseClosed` unless the case is open, and
+    `EscalationRefused` when the actor is customer service or a security administrator: the
+    case would go to them, who decide it instead."""
     if not note.strip():
         raise ValueError("an escalation needs a note")
+    if _agency_staff(ctx.actor_id):
+        raise EscalationRefused(case.reference)
     case = MatchCase.objects.select_for_update().get(pk=case.pk)
     if case.status != CaseStatus.OPEN:
         raise CaseClosed(case.reference)

@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 
 from edgate.matching.models import CaseStatus
 
-from .. import scope
+from .. import case_next, scope
 
 register = template.Library()
 
@@ -26,3 +26,9 @@ def case_counts(context: template.Context) -> dict[str, Any] | None:
         escalated=Count("pk", filter=Q(status=CaseStatus.ESCALATED)),
     )
     return {**counts, "agency": actor.is_agency}
+
+
+@register.filter
+def lower_first(value: object) -> str:
+    """A case's outcome inside brackets: "Resolved (the person has their Profile)"."""
+    return case_next.lower_first(value)
