@@ -8,8 +8,9 @@ import binascii
 import json
 import time
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, unquote, unquote_plus, urlencode, urlsplit
 
+from django.contrib.auth.hashers import identify_hasher
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -28,7 +29,8 @@ from oauthlib.openid.connect.core.exceptions import LoginRequired
 from edgate.accounts import signin
 from edgate.audit.record import record_throttle_alert
 from edgate.core import conf, throttle
-from edgate.core.context import ctx_from_request
+from edgate.core.context import Ctx, ctx_from_request
+from edgate.core.hashers import ClientSecretHasher
 from edgate.core.middleware import SECOND_FACTOR_OWED
 
 from . import access, actions, authn, consent
@@ -438,6 +440,44 @@ def client_id_given(request: HttpRequest) -> str:
     return str(request.POST.get("client_id", ""))
 
 
+def clients_named(request: HttpRequest) -> list[str]:
+    """Every client_id a token or revocation request names, as the library reads them: HTTP
+    Basic's user name (split at the first ":", then unquoted with "+" as a space), and each
+    `client_id` of the form and of the query (oauthlib reads both)."""
+    named = request.POST.getlist("client_id") + request.GET.getlist("client_id")
+    scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip()).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            decoded = ""
+        user, colon, _secret = decoded.partition(":")
+        if colon:
+            named.append(unquote_plus(user))
+    return [name for name in named if name]
+
+
+def slow_to_check(stored_secret: str) -> bool:
+    """Whether the library would check a secret against this stored one with a slow hash (one
+    stored before the fast form, ClientSecretHasher: Argon2, holding a hashing slot). A stored
+    secret no hasher recognises (a public client's "") is compared as it is, in microseconds."""
+    try:
+        hasher = identify_hasher(stored_secret)
+    except ValueError:
+        return False
+    return hasher.algorithm != ClientSecretHasher.algorithm
+
+
+def examined_in_microseconds(request: HttpRequest) -> bool:
+    """Whether the library can examine this request's client authentication without a slow
+    hash: it names a client, and no client it names stores its secret in a slow form."""
+    named = clients_named(request)
+    if not named:
+        return False
+    stored = Client.objects.filter(client_id__in=set(named)).values_list("client_secret", flat=True)
+    return not any(slow_to_check(secret) for secret in stored)
+
+
 class ClientAuthThrottled:
     """Failed client authentications (`invalid_client`, 401) at the token and revocation
     endpoints are audited (sso.client_auth_failed) and counted per client address
@@ -458,22 +498,47 @@ class ClientAuthThrottled:
     speed of guessing; that needs no bound, since a secret is 128 random characters (~760 bits,
     core/hashers.py ClientSecretHasher), which is also why simultaneous guesses racing past
     the count do not matter. Counted after the response, outside the token endpoint's
-    transaction (core/throttle.py: a count a rollback undoes is a free guess)."""
+    transaction (core/throttle.py: a count a rollback undoes is a free guess).
+
+    Serving past the limit means examining every request, which is cheap only for secrets in
+    the fast form. A client registered before it (6385836) keeps an Argon2-hashed secret, and
+    each secret checked against it holds one of the process's hashing slots for ~50 ms
+    (core/hashers.py hashing_slot): one address sending wrong secrets without end would keep
+    the slots full and the people signing in would get 503. So past the limit, a request the
+    library could not examine in microseconds (examined_in_microseconds: it names no client,
+    or a client it names stores its secret in a slow form) is answered 429 before the library
+    sees it, and counted as a failure: such a client, right secret or not, is served from that
+    address only once the window moves on (at most `limit` slow checks per address and window;
+    docs/sso.md says how to move such a client to the fast form). Clients with a secret in the
+    fast form, and public clients (no secret), are served past the limit as before."""
 
     endpoint = ""
 
     @method_decorator(csrf_exempt)  # as the library's (a client, not a browser, posts here)
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-        if request.method != "POST" or not failed_client_auth(response):
-            return response
+        if request.method != "POST":
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc,no-any-return]
         limit, ctx = throttle.named("oauth_client_address"), ctx_from_request(request)
+        address = throttle.UNKNOWN_ADDRESS if ctx.client_ip is None else ctx.client_ip
+        counted: throttle.Attempt | None = None
+        if not examined_in_microseconds(request) and throttle.standing(limit, address).paused:
+            counted = throttle.attempt(limit, ctx.client_ip)
+            if not counted.allowed:
+                return self._refused(ctx, limit.name, counted)
+            throttle.undo(limit, ctx.client_ip)  # the window moved on meanwhile: examined as any
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        if not failed_client_auth(response):
+            return response
         counted = throttle.attempt(limit, ctx.client_ip)
         if counted.allowed:
             access.record_client_auth_failure(request, client_id_given(request), endpoint=self.endpoint)
             return response
+        return self._refused(ctx, limit.name, counted)
+
+    @staticmethod
+    def _refused(ctx: Ctx, limit: str, counted: throttle.Attempt) -> HttpResponse:
         if counted.tripped:
-            record_throttle_alert(ctx=ctx, limit=limit.name, attempts=counted.number)
+            record_throttle_alert(ctx=ctx, limit=limit, attempts=counted.number)
         refused = JsonResponse(
             {
                 "error": "temporarily_unavailable",
