@@ -211,3 +211,55 @@ def test_past_the_limit_a_secret_stored_with_argon2_is_not_checked(
         again = refresh(rp, cid, legacy.client_secret)
         assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
         assert len(checks) == 4
+
+
+def test_an_argon2_clients_own_retries_past_the_limit_never_keep_it_locked_out(w: World) -> None:
+    """review11 M1: past the limit, a request naming a client whose secret is stored with Argon2
+    is refused unexamined; it was also counted, so the client's own retries (three or more a
+    window) kept the sliding count over the limit for good. Now refusing it counts nothing: once
+    the failures counted before age out, the right secret is served again."""
+    legacy = register(w)
+    OAuthApp.objects.filter(pk=legacy.client.pk).update(
+        client_secret=make_password(legacy.client_secret, hasher="argon2")
+    )
+    rp, cid = Client(), legacy.client.client_id
+    window = throttle.named("oauth_client_address").window
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert [refresh(rp, cid, "w" * 128).status_code for _ in range(4)] == [401] * 3 + [429]
+        answers = []
+        for _ in range(4 * 6):  # 6 per window, evenly, for four windows
+            clock.shift(window / 6)
+            answers.append(refresh(rp, cid, legacy.client_secret).status_code)
+    assert answers[-6:] == [400] * 6  # served: the refresh token is what is wrong
+    assert 429 in answers[:6]  # refused while the failures still stood
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Basic éé",  # not ASCII: base64 decoding raises ValueError, not binascii.Error
+        "basic " + base64.b64encode(b"\xff\xfe:secret").decode(),  # not UTF-8
+        "Basic " + base64.b64encode(b"a%00b:secret").decode(),  # a NUL in the user name
+    ],
+)
+def test_a_client_authentication_that_cannot_be_read_is_a_failure_not_a_500(
+    w: World, authorization: str
+) -> None:
+    """review11 L1: malformed HTTP Basic, or a client_id holding a NUL (PostgreSQL refuses it in
+    the client lookup), made the token and revocation endpoints answer 500. Now invalid_client,
+    audited and counted like any failed client authentication."""
+    rp = Client(raise_request_exception=False)
+    for path, data in (
+        ("/oauth/token/", {"grant_type": "refresh_token", "refresh_token": "t"}),
+        ("/oauth/revoke/", {"token": "t"}),
+    ):
+        answer = rp.post(path, data, HTTP_AUTHORIZATION=authorization)
+        assert answer.status_code == 401 and answer.json()["error"] == "invalid_client", (
+            path,
+            answer.status_code,
+        )
+    in_form = rp.post(
+        "/oauth/token/", {"grant_type": "refresh_token", "refresh_token": "t", "client_id": "a\x00b"}
+    )
+    assert in_form.status_code == 401 and in_form.json()["error"] == "invalid_client"
+    assert len(failures()) == 3

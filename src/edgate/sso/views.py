@@ -4,7 +4,6 @@ decide something (access at the authorization endpoint, the audited sign-out, th
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import time
 from typing import Any
@@ -433,7 +432,7 @@ def client_id_given(request: HttpRequest) -> str:
     if scheme.lower() == "basic":
         try:
             decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII str input
             return ""
         user, colon, _secret = decoded.partition(":")
         return unquote(user) if colon else ""
@@ -449,7 +448,7 @@ def clients_named(request: HttpRequest) -> list[str]:
     if scheme.lower() == "basic":
         try:
             decoded = base64.b64decode(value.strip()).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII str input
             decoded = ""
         user, colon, _secret = decoded.partition(":")
         if colon:
@@ -507,10 +506,16 @@ class ClientAuthThrottled:
     the slots full and the people signing in would get 503. So past the limit, a request the
     library could not examine in microseconds (examined_in_microseconds: it names no client,
     or a client it names stores its secret in a slow form) is answered 429 before the library
-    sees it, and counted as a failure: such a client, right secret or not, is served from that
-    address only once the window moves on (at most `limit` slow checks per address and window;
-    docs/sso.md says how to move such a client to the fast form). Clients with a secret in the
-    fast form, and public clients (no secret), are served past the limit as before."""
+    sees it. It is not counted: refusing it cost nothing, and counting it would let the client's
+    own retries keep the address over the limit for good. Such a client, right secret or not,
+    is served from that address once the failures counted before have aged out of the window
+    (at most `limit` slow checks per address and window, give or take requests in flight at
+    once; docs/sso.md says how to move such a client to the fast form). Clients with a secret
+    in the fast form, and public clients (no secret), are served past the limit as before.
+
+    A client authentication the library cannot read (malformed_client_auth: Basic that is not
+    base64 of UTF-8, a client_id with a NUL) is answered invalid_client here, counted and
+    audited as any failure, instead of the library's 500."""
 
     endpoint = ""
 
@@ -520,13 +525,15 @@ class ClientAuthThrottled:
             return super().dispatch(request, *args, **kwargs)  # type: ignore[misc,no-any-return]
         limit, ctx = throttle.named("oauth_client_address"), ctx_from_request(request)
         address = throttle.UNKNOWN_ADDRESS if ctx.client_ip is None else ctx.client_ip
-        counted: throttle.Attempt | None = None
-        if not examined_in_microseconds(request) and throttle.standing(limit, address).paused:
-            counted = throttle.attempt(limit, ctx.client_ip)
-            if not counted.allowed:
-                return self._refused(ctx, limit.name, counted)
-            throttle.undo(limit, ctx.client_ip)  # the window moved on meanwhile: examined as any
-        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        if malformed_client_auth(request):
+            response: HttpResponse = invalid_client()
+        else:
+            standing = throttle.standing(limit, address)
+            if standing.paused and not examined_in_microseconds(request):
+                # Not counted: it cost nothing to refuse, and counting it would let the client's
+                # own retries keep the address over the limit for good (review11 M1).
+                return self._answer_refused(standing.wait)
+            response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
         if not failed_client_auth(response):
             return response
         counted = throttle.attempt(limit, ctx.client_ip)
@@ -535,10 +542,14 @@ class ClientAuthThrottled:
             return response
         return self._refused(ctx, limit.name, counted)
 
-    @staticmethod
-    def _refused(ctx: Ctx, limit: str, counted: throttle.Attempt) -> HttpResponse:
+    @classmethod
+    def _refused(cls, ctx: Ctx, limit: str, counted: throttle.Attempt) -> HttpResponse:
         if counted.tripped:
             record_throttle_alert(ctx=ctx, limit=limit, attempts=counted.number)
+        return cls._answer_refused(counted.retry_after)
+
+    @staticmethod
+    def _answer_refused(retry_after: int) -> HttpResponse:
         refused = JsonResponse(
             {
                 "error": "temporarily_unavailable",
@@ -547,7 +558,29 @@ class ClientAuthThrottled:
             status=429,
         )
         refused["Cache-Control"] = "no-store"
-        return throttle.too_many(refused, counted.retry_after)
+        return throttle.too_many(refused, retry_after)
+
+
+def malformed_client_auth(request: HttpRequest) -> bool:
+    """A client authentication the library cannot read and would answer with a 500: an HTTP
+    Basic value that is not ASCII base64 of UTF-8 text (the library's decoding raises), or a
+    client_id holding a NUL (PostgreSQL refuses it in the client lookup). It is a failed
+    client authentication like any other (invalid_client, audited and counted)."""
+    scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            base64.b64decode(value.strip()).decode("utf-8")
+        except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII str input
+            return True
+    return any("\x00" in name for name in clients_named(request))
+
+
+def invalid_client() -> HttpResponse:
+    """RFC 6749 5.2's answer to a client authentication that failed."""
+    refused = JsonResponse({"error": "invalid_client"}, status=401)
+    refused["Cache-Control"] = "no-store"
+    refused["WWW-Authenticate"] = 'Basic realm="oauth"'
+    return refused
 
 
 def failed_client_auth(response: HttpResponse) -> bool:
