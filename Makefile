@@ -53,15 +53,17 @@ demo: migrate
 # DEBUG is off (src/edgate/settings/dev.py says why); `EDGATE_DEBUG=1 make run` shows Django's
 # debug page, which hides personal data all the same.
 # Beside the portal, the demo application examples/dropbox/ (a separate process that signs
-# people in through the portal with OpenID Connect) on port 8001, where `edgate demo` registered
-# its redirect URI; it stops when the portal stops.
+# people in through the portal with OpenID Connect) as Dropbox on port 8001 and as ELAR (open to
+# all: the demo's educator has it) on port 8002, where `edgate demo` registered their redirect
+# URIs and the applications' links (console/demo.py DEMO_URLS); they stop when the portal stops.
 run: assets demo
 	@echo ""
 	@echo "EdGate is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	@echo "  Create a Profile: http://$(HOST):$(PORT)/register/   Sign in: /login/   Consoles: /console/   Admin: /admin/"
-	@echo "  Demo application (Dropbox, signs in through the portal): http://127.0.0.1:8001/"
-	@$(BIN)/python examples/dropbox/app.py --portal http://127.0.0.1:$(PORT) --port 8001 & demo_app=$$!; \
-	trap 'kill $$demo_app 2>/dev/null' EXIT INT TERM; \
+	@echo "  Demo applications (sign in through the portal): Dropbox http://127.0.0.1:8001/   ELAR http://127.0.0.1:8002/"
+	@$(BIN)/python examples/dropbox/app.py --portal http://127.0.0.1:$(PORT) --port 8001 & dropbox_app=$$!; \
+	$(BIN)/python examples/dropbox/app.py --portal http://127.0.0.1:$(PORT) --client-id demo-elar --title ELAR --port 8002 --open-to-all & elar_app=$$!; \
+	trap 'kill $$dropbox_app $$elar_app 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/edgate runserver $(HOST):$(PORT) --noreload
 
 # The suite runs on every core with pytest-xdist (docs/architecture.md, "Testing"): one pytest

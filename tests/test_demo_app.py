@@ -204,3 +204,29 @@ def test_an_answer_without_roles_does_not_let_a_grant_needing_demo_in(portal, li
         "You have no access to Dropbox" in page
         and "tokens" not in app.session_interface.store[demo.get_cookie(COOKIE).value][1]
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_as_elar_lets_in_a_person_without_a_grant(live_server) -> None:  # type: ignore[no-untyped-def]
+    """uxpub 1: `make run` serves the demo as ELAR (--open-to-all), the demo educator's one
+    card: someone with no grant signs in, and the page names no organization they are not at
+    (it said "ELAR for no organization")."""
+    signing_key()
+    w = world()
+    sso.do_register_client(
+        client_id="demo-elar",
+        name="ELAR",
+        application=w.elar,
+        redirect_uris=["http://localhost/callback"],
+        post_logout_redirect_uris=["http://localhost/"],
+        public=True,
+        ctx=CTX,
+    )
+    app = load_example().create_app(live_server.url, "demo-elar", title="ELAR", needs_grant=False)
+    try:
+        who = with_profile(on_file(someone("Jamie", "Smith")))
+        page = sign_in_through_the_portal(app, live_server, who).get("/").get_data(as_text=True)
+        assert f"Signed in as {who.username} — ELAR</p>" in page.replace("\n", "").replace("  ", "")
+        assert "organization" not in page
+    finally:
+        close_sessions()

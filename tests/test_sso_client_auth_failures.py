@@ -11,11 +11,13 @@ import copy
 
 import pytest
 import time_machine
+from django.contrib.auth.hashers import make_password
 from django.test import Client
 from django.utils import timezone
+from oauth2_provider.models import Application as OAuthApp
 
 from edgate.audit.models import AuditEvent, EventType
-from edgate.core import conf, throttle
+from edgate.core import conf, hashers, throttle
 from edgate.sso.validators import EdgateValidator
 
 from .oidc import World
@@ -148,3 +150,116 @@ def test_an_encoded_colon_in_basic_never_records_the_secret(w: World) -> None:
     assert Client().post("/oauth/revoke/", {"token": "t"}, HTTP_AUTHORIZATION=plain).status_code == 401
     assert [event.detail["client_id"] for event in failures()] == ["", f"{cid}A"]
     assert all(secret[:10] not in str(event.detail) for event in failures())
+
+
+def test_past_the_limit_a_secret_stored_with_argon2_is_not_checked(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """review9 M1: a client registered before the fast form keeps an Argon2-hashed secret, and
+    each secret checked against it holds a hashing slot. Past the limit such a request is
+    refused before the library examines it, however it names the client (the form, HTTP Basic,
+    the query), as is one naming no client at all: at most `limit` Argon2 checks per address
+    and window. A client whose secret is in the fast form, and a public client, are still
+    served; the Argon2 client is served again once the window has moved on."""
+    legacy, fast, public = register(w), register(w), register(w, public=True)
+    OAuthApp.objects.filter(pk=legacy.client.pk).update(
+        client_secret=make_password(legacy.client_secret, hasher="argon2")
+    )
+    checks: list[int] = []
+    verify = hashers.EdgateArgon2Hasher.verify
+
+    def counted(self, password, encoded):  # type: ignore[no-untyped-def]
+        checks.append(1)
+        return verify(self, password, encoded)
+
+    examined: list[int] = []
+    authenticate = EdgateValidator.authenticate_client
+
+    def watched(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        examined.append(1)
+        return authenticate(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(hashers.EdgateArgon2Hasher, "verify", counted)
+    monkeypatch.setattr(EdgateValidator, "authenticate_client", watched)
+    rp, cid, wrong = Client(), legacy.client.client_id, "w" * 128
+    window = throttle.named("oauth_client_address").window
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        statuses = [refresh(rp, cid, wrong).status_code for _ in range(23)]
+        assert statuses == [401] * 3 + [429] * 20
+        assert len(checks) == 3
+        examined.clear()
+        assert refresh(rp, cid, legacy.client_secret).status_code == 429  # not examined either
+        by_basic = rp.post("/oauth/revoke/", {"token": "t"}, HTTP_AUTHORIZATION=basic(cid, wrong))
+        assert by_basic.status_code == 429
+        in_query = rp.post(
+            f"/oauth/token/?client_id={cid}",
+            {"grant_type": "refresh_token", "refresh_token": "t", "client_secret": fast.client_secret},
+        )
+        assert in_query.status_code == 429
+        nobody = rp.post("/oauth/token/", {"grant_type": "refresh_token", "refresh_token": "t"})
+        assert nobody.status_code == 429 and int(nobody["Retry-After"]) > 0
+        assert len(checks) == 3 and examined == []
+        # A fast-form secret, right: served; a public client (no secret to check): served.
+        served = refresh(rp, fast.client.client_id, fast.client_secret)
+        assert served.status_code == 400 and served.json()["error"] == "invalid_grant"
+        public_refresh = rp.post(
+            "/oauth/token/",
+            {"grant_type": "refresh_token", "refresh_token": "t", "client_id": public.client.client_id},
+        )
+        assert public_refresh.status_code == 400 and public_refresh.json()["error"] == "invalid_grant"
+        clock.shift(window * 2)
+        again = refresh(rp, cid, legacy.client_secret)
+        assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+        assert len(checks) == 4
+
+
+def test_an_argon2_clients_own_retries_past_the_limit_never_keep_it_locked_out(w: World) -> None:
+    """review11 M1: past the limit, a request naming a client whose secret is stored with Argon2
+    is refused unexamined; it was also counted, so the client's own retries (three or more a
+    window) kept the sliding count over the limit for good. Now refusing it counts nothing: once
+    the failures counted before age out, the right secret is served again."""
+    legacy = register(w)
+    OAuthApp.objects.filter(pk=legacy.client.pk).update(
+        client_secret=make_password(legacy.client_secret, hasher="argon2")
+    )
+    rp, cid = Client(), legacy.client.client_id
+    window = throttle.named("oauth_client_address").window
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert [refresh(rp, cid, "w" * 128).status_code for _ in range(4)] == [401] * 3 + [429]
+        answers = []
+        for _ in range(4 * 6):  # 6 per window, evenly, for four windows
+            clock.shift(window / 6)
+            answers.append(refresh(rp, cid, legacy.client_secret).status_code)
+    assert answers[-6:] == [400] * 6  # served: the refresh token is what is wrong
+    assert 429 in answers[:6]  # refused while the failures still stood
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Basic éé",  # not ASCII: base64 decoding raises ValueError, not binascii.Error
+        "basic " + base64.b64encode(b"\xff\xfe:secret").decode(),  # not UTF-8
+        "Basic " + base64.b64encode(b"a%00b:secret").decode(),  # a NUL in the user name
+    ],
+)
+def test_a_client_authentication_that_cannot_be_read_is_a_failure_not_a_500(
+    w: World, authorization: str
+) -> None:
+    """review11 L1: malformed HTTP Basic, or a client_id holding a NUL (PostgreSQL refuses it in
+    the client lookup), made the token and revocation endpoints answer 500. Now invalid_client,
+    audited and counted like any failed client authentication."""
+    rp = Client(raise_request_exception=False)
+    for path, data in (
+        ("/oauth/token/", {"grant_type": "refresh_token", "refresh_token": "t"}),
+        ("/oauth/revoke/", {"token": "t"}),
+    ):
+        answer = rp.post(path, data, HTTP_AUTHORIZATION=authorization)
+        assert answer.status_code == 401 and answer.json()["error"] == "invalid_client", (
+            path,
+            answer.status_code,
+        )
+    in_form = rp.post(
+        "/oauth/token/", {"grant_type": "refresh_token", "refresh_token": "t", "client_id": "a\x00b"}
+    )
+    assert in_form.status_code == 401 and in_form.json()["error"] == "invalid_client"
+    assert len(failures()) == 3

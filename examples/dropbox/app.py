@@ -58,7 +58,8 @@ PAGE = """<!DOCTYPE html>
   <p id="problem" role="alert">Signing in did not work ({{ problem }}). Please try again.</p>
 {% endif %}
 {% if user %}
-  <p id="status">Signed in as {{ user.username }} — {{ title }} for {{ user.places }}
+  <p id="status">Signed in as {{ user.username }} — {{ title }}
+    {%- if user.places %} for {{ user.places }}{% endif %}
     {%- if title == "Dropbox" %} (InBox / OutBox){% endif %}</p>
   <p>{{ user.name }}{% if user.email %} · {{ user.email }}{% endif %}</p>
   <form method="post" action="{{ url_for('logout') }}">
@@ -221,7 +222,7 @@ def create_app(
             "username": claims.get("preferred_username", claims["sub"]),
             "name": claims.get("name", ""),
             "email": claims.get("email", ""),
-            "places": ", ".join(places) or "no organization",
+            "places": ", ".join(places),  # none in an application open to all, without a grant
         }
 
     @app.get("/")

@@ -39,11 +39,12 @@ IDENTITY = (
     "state_id",
 )
 CONTACT = ("street", "city", "state", "postcode", "email", "phone")
+# "Your own question" is hidden (out of the tab order) until "I will write my own question" is
+# chosen (own-question.js).
 PASSWORD_AND_HINT = (
     "new_password",
     "confirm_password",
     "hint_question_choice",
-    "own_question",
     "hint_answer",
 )
 DESKTOP = {"width": 1280, "height": 900}

@@ -205,3 +205,22 @@ def test_a_phone_number_is_not_broken_across_lines(open_page, live_server) -> No
             lines = numbers.nth(i).evaluate("a => a.getClientRects().length")
             assert lines == 1, (width, numbers.nth(i).inner_text(), lines)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_my_profiles_save_button_stands_clear_of_the_footer(open_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    """uxpub 5: on a phone, "Save contact details" (Spanish: "Guardar los datos de contacto")
+    sat against the footer. The last button of a page's form keeps a clear gap before it."""
+    profile = with_profile(on_file(someone("Rowan", "Achterberg")))
+    page = open_page(f"{live_server.url}{reverse('accounts:login')}", PHONE)
+    page.locator("#id_username").fill(profile.username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.goto(f"{live_server.url}{reverse('accounts:profile')}")
+    button, footer = box(page, "main form button[type=submit]"), box(page, "footer.usa-footer")
+    above = box(page, "main form input[name=phone]")
+    gaps = {
+        "footer": footer["y"] - (button["y"] + button["height"]),
+        "field": button["y"] - (above["y"] + above["height"]),
+    }
+    assert gaps["footer"] >= 48, gaps
+    assert gaps["field"] >= 16, gaps

@@ -19,7 +19,7 @@ from edgate.backoffice import staffing
 from edgate.core import conf
 from edgate.core.context import Ctx
 from edgate.directory import actions as directory_actions
-from edgate.directory.models import Organization
+from edgate.directory.models import Organization, StaffEntry
 from edgate.identity.records import Identity
 from edgate.matching import actions, service
 from edgate.matching.models import CaseOutcome, CaseStatus, DistinctPair, MatchCase
@@ -1248,3 +1248,22 @@ def test_a_directory_administrator_cannot_add_a_person_to_their_staff_then_rewri
     by_service = resolve_post(case, shown=True, outcome="same_person", first_name="Mallory")
     assert agent.post(case_url(case, "resolve"), by_service).status_code == 302
     assert Person.objects.get(pk=case.person_id).first_name == "Mallory"
+
+
+def test_a_move_between_a_district_s_schools_after_the_case_keeps_it_the_district_s(world: World) -> None:
+    """review9 L4: on school A1's staff since before the case; moved to school A2 (same district)
+    after it was opened — added at A2, A1's entry ended. District A's administrator had the
+    person on their staff when the case was opened, and every current entry is theirs: they
+    correct the record. A1's own administrator, with no entry of theirs current, sees no case."""
+    record = someone("Riley", "Haddad")
+    person = record_at(world.school_a1, record)
+    case = blocked(Client(), older(record))
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        entry = StaffEntry.objects.get(person=person, organization=world.school_a1, ended_at=None)
+        directory_actions.do_add_staff(person=person, organization=world.school_a2, role_title="T", ctx=CTX)
+        directory_actions.do_end_staff_entry(entry=entry, ctx=CTX)
+    rylee = resolve_post(case, outcome="same_person", first_name="Rylee")
+    assert console_client(world.da_school_a1).post(case_url(case, "resolve"), rylee).status_code == 404
+    assert Person.objects.get(pk=person.pk).first_name == "Riley"
+    assert console_client(world.da_a).post(case_url(case, "resolve"), rylee).status_code == 302
+    assert Person.objects.get(pk=person.pk).first_name == "Rylee"

@@ -84,7 +84,7 @@ def kwargs_for(form_class: type[forms.BaseForm], profile: Profile) -> dict[str, 
     known: dict[str, dict[str, Any]] = {
         "StaffSearchForm": {"organization": organization},
         "PickStaffForm": {"choices": [(person.pk, "Someone")]},
-        "GrantForm": {"roles": AppRole.objects.all()},
+        "GrantForm": {"roles": AppRole.objects.all(), "offered": AppRole.objects.all()},
         "AppointForm": {"organizations": Organization.objects.all()},
         "MergeForm": {"people": Person.objects.all()},
         "ConfirmMergeForm": {"people": Person.objects.all()},

@@ -17,6 +17,7 @@ from edgate.accounts.models import Profile, Status
 from edgate.directory import actions as directory
 from edgate.directory.models import AccessGrant, Application, AppRole, Organization, OrgType, StaffEntry
 from edgate.directory.queries import applications_for
+from edgate.sso import access
 from tests.factories import CTX, PASSWORD, on_file, someone, with_profile
 
 pytestmark = pytest.mark.django_db
@@ -77,10 +78,14 @@ def test_on_a_spanish_page_a_spanish_name_is_used_else_the_name_in_its_own_langu
 
 
 def _reference_applications_for(profile: Profile) -> list[tuple[int, list[str]]]:
-    """The querysets applications_for was before it became one statement: the same answer."""
+    """The querysets applications_for was before it became one statement: the same answer. A
+    grant counts when it is in force as sso.access.active_grants says (review9 L1)."""
     roles: dict[int, list[str]] = {}
     for grant in AccessGrant.objects.active().filter(profile=profile).select_related("role", "organization"):
-        roles.setdefault(grant.application_id, []).append(f"{grant.role.name} — {grant.organization.name}")
+        if grant in access.active_grants(profile, grant.application):
+            roles.setdefault(grant.application_id, []).append(
+                f"{grant.role.name} — {grant.organization.name}"
+            )
     apps = Application.objects.filter(open_to_all=True) | Application.objects.filter(pk__in=roles.keys())
     return [(app.pk, sorted(roles.get(app.pk, []))) for app in apps.distinct().order_by("name")]
 
@@ -166,3 +171,57 @@ def test_a_session_whose_profile_may_no_longer_sign_in_loses_the_page_at_its_nex
     assert answer.status_code == 302 and answer["Location"].startswith(reverse("accounts:login"))
     Profile.objects.filter(pk=me.pk).update(status=Status.ACTIVE)
     assert client.get(page).status_code == 200  # the same session: it was the check, not an end
+
+
+def test_a_grant_that_gives_no_access_gives_no_card() -> None:
+    """review9 L1: My applications lists what sign-in allows (sso.access.active_grants): a grant
+    whose role no longer fits its organization's kind (a kind ticked on the role after it was
+    granted), or at an organization made inactive, is not revoked, but it gives no card and no
+    role on a card, as it gives no sign-in."""
+    district = directory.do_save_organization(
+        code="07020000", name="Westbrook Schools", org_type=OrgType.DISTRICT, ctx=CTX
+    )
+    school = directory.do_save_organization(
+        code="07020020", name="Westbrook Middle", org_type=OrgType.SCHOOL, parent=district, ctx=CTX
+    )
+    closing = directory.do_save_organization(
+        code="07020030", name="Westbrook Annex", org_type=OrgType.SCHOOL, parent=district, ctx=CTX
+    )
+    apps = {
+        code: directory.do_save_application(code=code, name=name, ctx=CTX)
+        for code, name in [("DROPBOX", "Dropbox"), ("MIXED", "Mixed Reports"), ("ANNEX", "Annex Files")]
+    }
+    role = {code: directory.do_save_app_role(application=app, code="user", name=f"{code} user", ctx=CTX)
+            for code, app in apps.items()}  # fmt: skip
+    lead = directory.do_save_app_role(application=apps["MIXED"], code="lead", name="MIXED lead", ctx=CTX)
+    me = with_profile(on_file(someone("Noor", "Haddad")))
+    at_district = directory.do_add_staff(
+        person=me.person, organization=district, role_title="Analyst", ctx=CTX
+    )
+    at_school = directory.do_add_staff(person=me.person, organization=school, role_title="Teacher", ctx=CTX)
+    at_annex = directory.do_add_staff(person=me.person, organization=closing, role_title="Teacher", ctx=CTX)
+    for r, organization, entry in [
+        (role["DROPBOX"], school, at_school),
+        (role["MIXED"], district, at_district),
+        (lead, school, at_school),
+        (role["ANNEX"], closing, at_annex),
+    ]:
+        directory.do_grant_access(profile=me, role=r, organization=organization, staff_entry=entry, ctx=CTX)
+    for r in (role["DROPBOX"], lead):  # now meant for districts only
+        directory.do_save_app_role(
+            application=r.application, code=r.code, name=r.name, org_types=[OrgType.DISTRICT], role=r, ctx=CTX
+        )
+    directory.do_save_organization(
+        code=closing.code, name=closing.name, org_type=OrgType.SCHOOL, parent=district, active=False,
+        organization=closing, ctx=CTX,
+    )  # fmt: skip
+    assert AccessGrant.objects.active().filter(profile=me).count() == 4  # none revoked
+
+    client = Client()
+    client.post(reverse("accounts:login"), {"username": me.username, "password": PASSWORD})
+    page = html.unescape(client.get(reverse("directory:applications")).content.decode())
+    assert list(cards(page)) == ["Mixed Reports"]
+    mixed = page.split("Mixed Reports</h2>", 1)[1].split("usa-card__footer", 1)[0]
+    assert re.findall(r"<li>(.*?)</li>", mixed) == ["MIXED user — Westbrook Schools"]
+    found = [(a.application.pk, sorted(map(str, a.roles))) for a in applications_for(me)]
+    assert found == _reference_applications_for(me)

@@ -72,8 +72,11 @@ def test_an_unknown_user_name_pauses_the_same_way(profile: Profile) -> None:
     unknown = walk_to_the_pause("no-such-person")
     assert "You have one more try" in unknown[4] and not has_answer_box(unknown[-1])
     for seen, decoy in zip(real, unknown, strict=True):
-        # The same page but for the User Name's own decoy question, and the hours (within one).
-        same = lambda page: re.sub(r"about \d+ hours", "about N hours", page)  # noqa: E731
+        # The same page but for the User Name's own decoy question, and the hours (within one)
+        # and the time it resumes (within a minute).
+        same = lambda page: re.sub(  # noqa: E731
+            r"after \d+:\d\d [AP]M", "after T", re.sub(r"about \d+ hours", "about N hours", page)
+        )
         assert same(seen) == same(decoy)
 
 
@@ -98,7 +101,7 @@ def test_a_question_never_chosen_leads_back_to_check_the_user_name(profile: Prof
         assert found and found.group(1) == "Not the question you chose? Check your User Name"
     spanish = Client(HTTP_ACCEPT_LANGUAGE="es")
     found = link.search(begin(spanish, "no-such-persn"))
-    assert found and found.group(1) == "¿No es la pregunta que eligió? Revise su nombre de usuario"
+    assert found and found.group(1) == "¿No es la pregunta que eligió? Revise su Nombre de usuario"
     back = spanish.get("/recover/", follow=True)
     assert back.status_code == 200 and 'name="username"' in back.content.decode()
 

@@ -24,6 +24,7 @@ from tests.backoffice import World, build_world, console_client
 from tests.factories import CTX, on_file, someone, with_profile
 
 from .helpers import shows
+from .test_spanish import text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -249,3 +250,37 @@ def test_the_admin_site_lists_grants_in_force_that_no_longer_fit_their_role(worl
     assert [g.pk for g in misfits.context["cl"].result_list] == [at_school.pk]
     at_school.refresh_from_db()
     assert at_school.revoked_at is None
+
+
+MISFIT = "Gives no access: this role is not granted at this kind of organization."
+
+
+def test_the_consoles_say_a_grant_that_no_longer_fits_gives_no_access(world: World) -> None:
+    """review9 L2: a kind ticked on a role after it was granted leaves the grant in force and
+    giving no access. The staff entry's page, the end-entry page and customer service's profile
+    page list it, saying it gives no access (in Spanish on a Spanish page); a grant that fits
+    reads as before."""
+    (school_entry,), profile = teacher(world.school_a1)
+    for app, code in (("DROPBOX", "user"), ("MDCS", "submitter")):
+        directory.do_grant_access(
+            profile=profile, role=world.role(app, code), organization=world.school_a1, staff_entry=school_entry,
+            ctx=CTX,
+        )  # fmt: skip
+    with_kinds(world.role("DROPBOX", "user"), [OrgType.DISTRICT])
+    end_url = reverse("backoffice:org_end", kwargs={"code": world.school_a1.code, "entry": school_entry.pk})
+    profile_url = reverse("backoffice:service_profile", kwargs={"profile": profile.pk})
+    for client, url in (
+        (console_client(world.da_school_a1), entry_url(school_entry)),
+        (console_client(world.da_school_a1), end_url),
+        (console_client(world.service), profile_url),
+    ):
+        page = client.get(url)
+        assert page.status_code == 200
+        found = re.finditer(r"<(tr|li)\b.*?</\1>", page.content.decode(), re.S)
+        rows = [text_of(row[0]) for row in found if "Dropbox" in row[0] or "MDCS" in row[0]]
+        assert [row for row in rows if MISFIT in row] == [row for row in rows if "Dropbox" in row] != [], url
+        assert any("MDCS" in row for row in rows), url
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+        spanish = text_of(client.get(url).content.decode())
+        with translation.override("es"):
+            assert translation.gettext(MISFIT) != MISFIT and translation.gettext(MISFIT) in spanish

@@ -120,9 +120,7 @@ def test_no_match_in_spanish_creates_the_profile() -> None:
     assert landed(response) == step("created")
     page = assert_spanish(response, STEPS[State.CREATED].title)
     assert response.context["profile"].username in page
-    assert in_spanish(
-        "Your Profile is created. Your User Name was assigned automatically and cannot be changed."
-    ) in text_of(page)
+    assert in_spanish("Your User Name was assigned automatically and cannot be changed.") in text_of(page)
 
 
 def test_precreated_profile_in_spanish_asks_for_additional_information() -> None:

@@ -126,6 +126,16 @@ class NewPasswordMixin(forms.Form):
         return value if isinstance(value, str) else ""
 
 
+class OwnQuestionInput(forms.TextInput):
+    """ "Your own question": hidden by edgate/own-question.js unless "I will write my own
+    question" is chosen; always there without JavaScript (core/widgets/own_question.html)."""
+
+    template_name = "core/widgets/own_question.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"data-own-question": hints.OWN_QUESTION, **(attrs or {})})
+
+
 class HintMixin(forms.Form):
     hint_question_choice = forms.ChoiceField(
         label=_("Password Hint Question"),
@@ -138,6 +148,7 @@ class HintMixin(forms.Form):
         label=_("Your own question"),
         required=False,
         max_length=200,
+        widget=OwnQuestionInput(),
         help_text=_("Only if you chose to write your own question above."),
     )
     hint_answer = forms.CharField(

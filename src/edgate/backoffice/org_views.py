@@ -607,7 +607,11 @@ def end_entry(request: HttpRequest, actor: Actor, code: str, entry: int) -> Http
             % {"name": current.person.full_name},
         )
         return redirect("backoffice:org", code=org.code)
-    grants = AccessGrant.objects.active().filter(staff_entry=current).select_related("application", "role")
+    grants = (
+        AccessGrant.objects.active()
+        .filter(staff_entry=current)
+        .select_related("application", "role", "organization")
+    )
     return render(
         request,
         "backoffice/org/end.html",

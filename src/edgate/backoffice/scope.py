@@ -309,12 +309,14 @@ def _on_no_staff_of(actor: Actor, person: Person) -> bool:
     ).exists()
 
 
-def _on_staff_since(actor: Actor, person: Person, moment: datetime) -> bool:
-    """Whether a current staff entry of the person at one of the actor's organizations was made
-    at or before `moment`."""
-    return StaffEntry.objects.filter(
-        person=person, ended_at__isnull=True, organization__in=actor.org_ids, created_at__lte=moment
-    ).exists()
+def _on_staff_at(actor: Actor, person: Person, moment: datetime) -> bool:
+    """Whether the person was on the staff of one of the actor's organizations at `moment`: an
+    entry there made at or before it and not ended before it (ended since, or not at all)."""
+    return (
+        StaffEntry.objects.filter(person=person, organization__in=actor.org_ids, created_at__lte=moment)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=moment))
+        .exists()
+    )
 
 
 def correction_problem(actor: Actor, person: Person, *, opened_at: datetime | None = None) -> str | None:
@@ -328,13 +330,16 @@ def correction_problem(actor: Actor, person: Person, *, opened_at: datetime | No
     administrator) is no one's to rewrite but customer service's. Such a correction is
     customer service's (escalate the case).
 
-    On a case (`opened_at`, when it was opened), the person must also have been on the current
-    staff of one of the actor's organizations since before the case was opened: else the
+    On a case (`opened_at`, when it was opened), the person must also have been on the staff of
+    one of the actor's organizations when the case was opened (`_on_staff_at`): else the
     administrator could add a person on no staff to their own (a known-person search: names,
     date of birth, full SSN) and then rewrite who they are (review8 L2). Customer service still
-    can. Opened, not routed: a case is routed after it is opened, so this covers both."""
+    can. Opened, not routed: a case is routed after it is opened, so this covers both. The entry
+    of then need not be the current one: a person moved since between schools the actor
+    administers (added at one, their entry at the other ended) is still theirs (review9 L4),
+    as long as every current entry is (the rule above)."""
     if administers_every_entry(actor, person):
-        if actor.is_agency or opened_at is None or _on_staff_since(actor, person, opened_at):
+        if actor.is_agency or opened_at is None or _on_staff_at(actor, person, opened_at):
             return None
         return _(
             "This person was added to the staff of your organization after this case was "

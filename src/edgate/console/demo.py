@@ -107,8 +107,10 @@ APPS = [
 # Each demo application signs people in through the portal as a public client (PKCE, no
 # secret to hand around): examples/dropbox/ is such a client, on port 8001 for Dropbox.
 DEMO_CLIENTS = [("DROPBOX", 8001), ("ELAR", 8002), ("MDCS", 8003)]
-# The one `make run` serves (Makefile, examples/dropbox/app.py): My applications links to it.
-DEMO_URLS = {"DROPBOX": "http://127.0.0.1:8001/"}
+# The ones `make run` serves (Makefile: examples/dropbox/app.py, as Dropbox and as ELAR, open to
+# all): My applications links to them, so the demo's educator, whose one card is ELAR, has
+# somewhere to go. MDCS has no demo application running: its card says what to do instead.
+DEMO_URLS = {"DROPBOX": "http://127.0.0.1:8001/", "ELAR": "http://127.0.0.1:8002/"}
 
 
 def demo_client_id(code: str) -> str:

@@ -64,11 +64,15 @@ class Refused(Exception):  # noqa: N818 - a refusal, read as a noun like Django'
 class Stay:
     """A handler's answer when the submission is refused inside its transaction (a wrong hint
     answer, a wrong code): what it wrote (the audit event of the failure, and `run.data`) is
-    kept, the flow stays where it is, and the page shows `message` next to `field`."""
+    kept, the flow stays where it is, and the page shows `message` next to `field`. `once`:
+    only the page the browser is redirected to shows it; a reload shows the step as it is now
+    (a paused recovery: "that answer does not match" belongs to the answer just typed, not to
+    every later visit)."""
 
     message: str
     field: str | None = None
     retry_after: int = 0
+    once: bool = False
 
 
 @dataclass
@@ -522,6 +526,7 @@ class Page:
     # The errors in each of the portal's languages, so that switching language on a page with
     # errors shows them in the new one (errors only: never a typed value).
     translated: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    once: bool = False  # shown by one GET, then forgotten (Stay.once; `forget_page`)
 
     def as_data(self) -> dict[str, Any]:
         return {
@@ -530,6 +535,7 @@ class Page:
             "retype": self.retype,
             "retry_until": self.retry_until,
             "translated": self.translated,
+            "once": self.once,
         }
 
     def errors_now(self) -> dict[str, list[str]]:
@@ -565,6 +571,7 @@ def refused_page(
     errors: Callable[[], dict[str, list[str]]],
     *,
     retry_after: int = 0,
+    once: bool = False,
 ) -> Page:
     """`errors`, a function of the active language (it reads lazily translated messages), is
     kept in every language."""
@@ -576,7 +583,7 @@ def refused_page(
     }
     retype = [name for name in step.sensitive if typed.get(name)]
     retry_until = timezone.now().timestamp() + retry_after if retry_after else 0.0
-    return Page(step.name, values, retype, retry_until, translated)
+    return Page(step.name, values, retype, retry_until, translated, once)
 
 
 def _form_fields(step: Step) -> set[str]:
@@ -624,7 +631,7 @@ def advance(
             def errors() -> dict[str, list[str]]:
                 return {stayed.field or "__all__": [str(stayed.message)]}
 
-            page = refused_page(step, typed or {}, errors, retry_after=result.retry_after)
+            page = refused_page(step, typed or {}, errors, retry_after=result.retry_after, once=result.once)
             _save(row, row.state, run.data | {PAGE_KEY: page.as_data()})
             return result
         graph.check(step.name, result)
@@ -640,6 +647,15 @@ def keep_refusal(graph: Graph, flow_id: str, page: Page) -> None:
         if row is None or row.is_expired:
             raise Gone
         _save(row, row.state, row.data | {PAGE_KEY: page.as_data()})
+
+
+def forget_page(graph: Graph, flow_id: str, page: Page) -> None:
+    """A page shown once (`Page.once`) has been shown: forgotten, if the row still keeps it."""
+    with transaction.atomic():
+        row = Flow.objects.select_for_update().filter(pk=flow_id, kind=graph.kind).first()
+        if row is None or row.is_expired or row.data.get(PAGE_KEY) != page.as_data():
+            return
+        _save(row, row.state, {k: v for k, v in row.data.items() if k != PAGE_KEY})
 
 
 def _save(row: Flow, state: str, data: dict[str, Any]) -> None:

@@ -272,6 +272,8 @@ class FlowView(View):
         if page is not None and page.step != self.step.name:
             page = None
         response = self.render(self.form_for(page))
+        if page is not None and page.once:
+            engine.forget_page(self.graph, self.flow.pk, page)
         if page is not None and page.retry_until:
             remaining = int(page.retry_until - timezone.now().timestamp())
             if remaining > 0:

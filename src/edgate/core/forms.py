@@ -119,13 +119,19 @@ class UswdsBoundField(forms.BoundField):
     def build_widget_attrs(self, attrs: dict[str, Any], widget: forms.Widget | None = None) -> dict[str, Any]:
         attrs = super().build_widget_attrs(attrs, widget)
         widget = widget or self.field.widget
-        if self.errors and not widget.is_hidden:
+        # A field without an error of its own that its group marks as at fault (an empty part of
+        # a date of birth in error: DateOfBirthParts.invalid_marks): the ids of the messages
+        # that say why.
+        marks = getattr(self.form, "invalid_marks", None)
+        group = None if self.errors or marks is None else marks(self.name)
+        if (self.errors or group) and not widget.is_hidden:
             classes = f"{attrs.get('class') or widget.attrs.get('class', '')}".split()
             attrs["class"] = " ".join(
                 [*classes, *(["usa-input--error"] if "usa-input--error" not in classes else [])]
             )
+            attrs["aria-invalid"] = "true"
             own = str(widget.attrs.get("aria-describedby") or "")  # the widget's own (a shared hint)
-            described = [*own.split(), f"{self.auto_id}_error"]
+            described = [*own.split(), *(group or [f"{self.auto_id}_error"])]
             if self.help_text:
                 described.append(f"{self.auto_id}_helptext")
             attrs["aria-describedby"] = " ".join(described)
@@ -380,6 +386,17 @@ class DateOfBirthParts:
     def date_of_birth_has_errors(self) -> bool:
         """Whether a part is at fault: the page marks the date's whole group, as it marks a field."""
         return any(self.has_error(name) for name in self.PARTS)
+
+    def invalid_marks(self, name: str) -> list[str] | None:
+        """A part of a date of birth in error that is empty, though the error is another part's
+        (all three empty: the one message is the month's) is marked at fault too, as USWDS's
+        memorable date marks each box to fill: the ids of the group's error messages, which
+        describe it. None for any other field."""
+        if name not in self.PARTS or not self.date_of_birth_has_errors or self.has_error(name):
+            return None
+        if str(self[name].value() or "").strip():  # type: ignore[index]
+            return None
+        return [f"{self[part].auto_id}_error" for part in self.PARTS if self.has_error(part)]  # type: ignore[index]
 
     @sensitive_variables()
     def check_birth_date(self, born: date) -> date:

@@ -251,3 +251,9 @@ class AccessGrant(models.Model):
         if self.role_id and self.application_id and self.role.application_id != self.application_id:
             raise ValidationError("The role belongs to another application.")
         super().save(*args, **kwargs)
+
+    @property
+    def role_fits(self) -> bool:
+        """Whether its role fits its organization's kind now (AppRole.fits). A grant in force
+        whose role does not gives no access (sso.access.active_grants): the consoles say so."""
+        return self.role.fits(self.organization)

@@ -7,7 +7,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection
 from django.utils.safestring import SafeString
 
-from .models import AccessGrant, Application, AppRole, Organization
+from .models import AccessGrant, Application, AppRole, Organization, StaffEntry
 
 
 @dataclass(frozen=True)
@@ -34,9 +34,13 @@ class AppAccess:
 
 
 def applications_for(profile: AbstractBaseUser) -> list[AppAccess]:
-    """Applications the Profile may use: every open one, and the others it holds an active grant
-    for (a revoked grant, or one whose staff entry was ended, has revoked_at set), by name;
-    with each, the roles its active grants give (role and organization), in the order granted.
+    """Applications the Profile may use: every open one, and the others it holds a grant in force
+    for, by name; with each, the roles those grants give (role and organization), in the order
+    granted. In force as sso.access.active_grants says, which decides sign-in (review9 L1: a
+    grant whose role no longer fits its organization's kind gave a card and no access): not
+    revoked, at an active organization, its staff entry (if any) not ended, its role fitting
+    the organization's kind (AppRole.fits). The statement reads what decides it; the role's
+    kinds are checked here, in Python, as there.
 
     One written-out statement (_APPLICATIONS_SQL) rather than two querysets: My applications is
     a page every signed-in person sees first, and compiling the querysets (select_related, an
@@ -44,6 +48,7 @@ def applications_for(profile: AbstractBaseUser) -> list[AppAccess]:
     columns = _APPLICATION_COLUMNS()
     width = len(columns)
     found: dict[int, AppAccess] = {}
+    kinds_field = AppRole._meta.get_field("org_types")
     with connection.cursor() as cursor:
         cursor.execute(_APPLICATIONS_SQL(), [profile.pk])
         for row in cursor.fetchall():
@@ -52,10 +57,14 @@ def applications_for(profile: AbstractBaseUser) -> list[AppAccess]:
             if access is None:
                 app = Application.from_db(connection.alias, columns, row[:width])
                 access = found[app_id] = AppAccess(app, [])
-            role, role_es, organization = row[width : width + 3]
-            if role is not None:
+            role, role_es, organization, kinds, org_type, org_active, entry_ended_at = row[width:]
+            if role is None or not org_active or entry_ended_at is not None:
+                continue
+            if AppRole(org_types=kinds_field.from_db_value(kinds, None, connection)).fits(
+                Organization(org_type=org_type)
+            ):
                 access.roles.append(GrantedRole(role, role_es, organization))
-    return list(found.values())
+    return [access for access in found.values() if access.application.open_to_all or access.roles]
 
 
 @cache
@@ -67,13 +76,14 @@ def _APPLICATION_COLUMNS() -> list[str]:  # noqa: N802 - a constant, made once t
 
 @cache
 def _APPLICATIONS_SQL() -> str:  # noqa: N802 - a constant, made once the models are ready
-    """Each application the Profile may use, once per active grant it holds for it (with the
-    role's and organization's names), or once with NULLs when it holds none there (open to
-    all). Table and column names come from the models, so a rename follows; the Profile's id
-    is the one parameter."""
+    """Each application the Profile may hold, once per unrevoked grant it holds for it (with
+    the role's and organization's names, and what decides whether the grant is in force: the
+    role's kinds, the organization's kind and whether it is active, when its staff entry
+    ended), or once with NULLs when it holds none there (open to all). Table and column names
+    come from the models, so a rename follows; the Profile's id is the one parameter."""
     quote = connection.ops.quote_name
     app, grant = Application._meta, AccessGrant._meta
-    role, org = AppRole._meta, Organization._meta
+    role, org, entry = AppRole._meta, Organization._meta, StaffEntry._meta
 
     def column(meta, name: str) -> str:  # type: ignore[no-untyped-def]
         return quote(meta.get_field(name).column)
@@ -81,12 +91,14 @@ def _APPLICATIONS_SQL() -> str:  # noqa: N802 - a constant, made once the models
     app_columns = ", ".join(f"a.{quote(app.get_field(name).column)}" for name in _APPLICATION_COLUMNS())
     role_columns = f"r.{column(role, 'name')}, r.{column(role, 'name_es')}"
     return (
-        f"SELECT {app_columns}, {role_columns}, o.{column(org, 'name')} "  # noqa: S608 - names from the models, quoted; the value a parameter
+        f"SELECT {app_columns}, {role_columns}, o.{column(org, 'name')}, r.{column(role, 'org_types')}, "  # noqa: S608 - names from the models, quoted; the value a parameter
+        f"o.{column(org, 'org_type')}, o.{column(org, 'active')}, s.{column(entry, 'ended_at')} "
         f"FROM {quote(app.db_table)} a "
         f"LEFT JOIN {quote(grant.db_table)} g ON g.{column(grant, 'application')} = a.{column(app, 'id')} "
         f"AND g.{column(grant, 'profile')} = %s AND g.{column(grant, 'revoked_at')} IS NULL "
         f"LEFT JOIN {quote(role.db_table)} r ON r.{column(role, 'id')} = g.{column(grant, 'role')} "
         f"LEFT JOIN {quote(org.db_table)} o ON o.{column(org, 'id')} = g.{column(grant, 'organization')} "
+        f"LEFT JOIN {quote(entry.db_table)} s ON s.{column(entry, 'id')} = g.{column(grant, 'staff_entry')} "
         f"WHERE a.{column(app, 'open_to_all')} OR g.{column(grant, 'id')} IS NOT NULL "
         f"ORDER BY a.{column(app, 'name')}, a.{column(app, 'id')}, g.{column(grant, 'id')}"
     )

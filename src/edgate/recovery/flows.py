@@ -20,9 +20,9 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.functional import Promise, lazy
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.debug import sensitive_variables
 
@@ -58,23 +58,46 @@ def wait_words(seconds: int) -> str:
     return ngettext("about %(n)d hour", "about %(n)d hours", hours) % {"n": hours}
 
 
+def resume_words(seconds: int) -> str:
+    """When a pause of `seconds` from now ends, on the agency's clock (TIME_ZONE), in the page's
+    language: "you can try again after 11:48 PM" (or "tomorrow after 9:05 AM"). The minute is
+    rounded up, so "after" holds."""
+    at = timezone.localtime(timezone.now() + timedelta(seconds=seconds))
+    if at.second or at.microsecond:
+        at = at.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    # A time of day as the page's language writes it (Django's date format characters).
+    time = dateformat.time_format(at, pgettext("time of day, Django date format", "g:i A"))
+    if at.date() == timezone.localdate():
+        return gettext("you can try again after %(time)s") % {"time": time}
+    return gettext("you can try again tomorrow after %(time)s") % {"time": time}
+
+
+def _pause_words(seconds: int) -> dict[str, str]:
+    return {
+        "wait": wait_words(seconds),
+        "resume": resume_words(seconds),
+        "phone": conf.get().customer_service_phone,
+    }
+
+
 def paused_message(seconds: int) -> str:
     """Recovery is paused for whoever's flow this is (a real Profile or an unknown User Name's
-    decoy alike): how long, and whom to call. Nothing about the answer just typed, if any: while
-    paused, no answer is compared."""
+    decoy alike): how long, until when on the agency's clock, and whom to call. Nothing about
+    the answer just typed, if any: while paused, no answer is compared."""
     return gettext(
         "There have been too many attempts. For your security, password recovery is paused for "
-        "this Profile for %(wait)s. Call customer service at %(phone)s for help."
-    ) % {"wait": wait_words(seconds), "phone": conf.get().customer_service_phone}
+        "this Profile for %(wait)s: %(resume)s. Call customer service at %(phone)s for help."
+    ) % _pause_words(seconds)
 
 
 def pausing_message(seconds: int) -> str:
-    """The last answer allowed was wrong: said, and that recovery is paused from now."""
+    """The last answer allowed was wrong: said, and that recovery is paused from now. Shown by
+    the page that answers it only (Stay.once): a reload shows the plain `paused_message`."""
     return gettext(
         "That answer does not match, and there have been too many attempts. For your security, "
-        "password recovery is now paused for this Profile for %(wait)s. Call customer service at "
-        "%(phone)s for help."
-    ) % {"wait": wait_words(seconds), "phone": conf.get().customer_service_phone}
+        "password recovery is now paused for this Profile for %(wait)s: %(resume)s. Call customer "
+        "service at %(phone)s for help."
+    ) % _pause_words(seconds)
 
 
 def last_try_message(seconds: int) -> str:
@@ -203,7 +226,9 @@ def submit_answer(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
         # The address's limit says nothing about the Profile and must not read as if it did.
         # Paused: the answer was not compared, and the page says nothing about it.
         if mine.allowed is False:
-            return Stay(paused_message(mine.retry_after), retry_after=throttle.retry_after(mine, address))
+            return Stay(
+                paused_message(mine.retry_after), retry_after=throttle.retry_after(mine, address), once=True
+            )
         return Stay(ADDRESS_LOCKED, field="answer", retry_after=throttle.retry_after(mine, address))
     # Asked again under the lock: the answer was right for a Profile that must still be recoverable.
     if prepared["passed"] and recoverable(profile):
@@ -219,7 +244,7 @@ def submit_answer(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
     run.data = data | {ANSWERED: True}
     if not mine.allowed or mine.number >= per_profile.limit:
         record_event(EventType.RECOVERY_LOCKED, ctx=ctx, target=profile, outcome=Outcome.DENIED)
-        return Stay(pausing_message(mine.retry_after), retry_after=mine.retry_after)
+        return Stay(pausing_message(mine.retry_after), retry_after=mine.retry_after, once=True)
     return Stay(WRONG_ANSWER, field="answer")
 
 

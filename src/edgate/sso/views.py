@@ -4,12 +4,12 @@ decide something (access at the authorization endpoint, the audited sign-out, th
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import time
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, unquote, unquote_plus, urlencode, urlsplit
 
+from django.contrib.auth.hashers import identify_hasher
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -28,7 +28,8 @@ from oauthlib.openid.connect.core.exceptions import LoginRequired
 from edgate.accounts import signin
 from edgate.audit.record import record_throttle_alert
 from edgate.core import conf, throttle
-from edgate.core.context import ctx_from_request
+from edgate.core.context import Ctx, ctx_from_request
+from edgate.core.hashers import ClientSecretHasher
 from edgate.core.middleware import SECOND_FACTOR_OWED
 
 from . import access, actions, authn, consent
@@ -431,11 +432,49 @@ def client_id_given(request: HttpRequest) -> str:
     if scheme.lower() == "basic":
         try:
             decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII str input
             return ""
         user, colon, _secret = decoded.partition(":")
         return unquote(user) if colon else ""
     return str(request.POST.get("client_id", ""))
+
+
+def clients_named(request: HttpRequest) -> list[str]:
+    """Every client_id a token or revocation request names, as the library reads them: HTTP
+    Basic's user name (split at the first ":", then unquoted with "+" as a space), and each
+    `client_id` of the form and of the query (oauthlib reads both)."""
+    named = request.POST.getlist("client_id") + request.GET.getlist("client_id")
+    scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip()).decode("utf-8")
+        except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII str input
+            decoded = ""
+        user, colon, _secret = decoded.partition(":")
+        if colon:
+            named.append(unquote_plus(user))
+    return [name for name in named if name]
+
+
+def slow_to_check(stored_secret: str) -> bool:
+    """Whether the library would check a secret against this stored one with a slow hash (one
+    stored before the fast form, ClientSecretHasher: Argon2, holding a hashing slot). A stored
+    secret no hasher recognises (a public client's "") is compared as it is, in microseconds."""
+    try:
+        hasher = identify_hasher(stored_secret)
+    except ValueError:
+        return False
+    return hasher.algorithm != ClientSecretHasher.algorithm
+
+
+def examined_in_microseconds(request: HttpRequest) -> bool:
+    """Whether the library can examine this request's client authentication without a slow
+    hash: it names a client, and no client it names stores its secret in a slow form."""
+    named = clients_named(request)
+    if not named:
+        return False
+    stored = Client.objects.filter(client_id__in=set(named)).values_list("client_secret", flat=True)
+    return not any(slow_to_check(secret) for secret in stored)
 
 
 class ClientAuthThrottled:
@@ -458,22 +497,59 @@ class ClientAuthThrottled:
     speed of guessing; that needs no bound, since a secret is 128 random characters (~760 bits,
     core/hashers.py ClientSecretHasher), which is also why simultaneous guesses racing past
     the count do not matter. Counted after the response, outside the token endpoint's
-    transaction (core/throttle.py: a count a rollback undoes is a free guess)."""
+    transaction (core/throttle.py: a count a rollback undoes is a free guess).
+
+    Serving past the limit means examining every request, which is cheap only for secrets in
+    the fast form. A client registered before it (6385836) keeps an Argon2-hashed secret, and
+    each secret checked against it holds one of the process's hashing slots for ~50 ms
+    (core/hashers.py hashing_slot): one address sending wrong secrets without end would keep
+    the slots full and the people signing in would get 503. So past the limit, a request the
+    library could not examine in microseconds (examined_in_microseconds: it names no client,
+    or a client it names stores its secret in a slow form) is answered 429 before the library
+    sees it. It is not counted: refusing it cost nothing, and counting it would let the client's
+    own retries keep the address over the limit for good. Such a client, right secret or not,
+    is served from that address once the failures counted before have aged out of the window
+    (at most `limit` slow checks per address and window, give or take requests in flight at
+    once; docs/sso.md says how to move such a client to the fast form). Clients with a secret
+    in the fast form, and public clients (no secret), are served past the limit as before.
+
+    A client authentication the library cannot read (malformed_client_auth: Basic that is not
+    base64 of UTF-8, a client_id with a NUL) is answered invalid_client here, counted and
+    audited as any failure, instead of the library's 500."""
 
     endpoint = ""
 
     @method_decorator(csrf_exempt)  # as the library's (a client, not a browser, posts here)
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-        if request.method != "POST" or not failed_client_auth(response):
-            return response
+        if request.method != "POST":
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc,no-any-return]
         limit, ctx = throttle.named("oauth_client_address"), ctx_from_request(request)
+        address = throttle.UNKNOWN_ADDRESS if ctx.client_ip is None else ctx.client_ip
+        if malformed_client_auth(request):
+            response: HttpResponse = invalid_client()
+        else:
+            standing = throttle.standing(limit, address)
+            if standing.paused and not examined_in_microseconds(request):
+                # Not counted: it cost nothing to refuse, and counting it would let the client's
+                # own retries keep the address over the limit for good (review11 M1).
+                return self._answer_refused(standing.wait)
+            response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        if not failed_client_auth(response):
+            return response
         counted = throttle.attempt(limit, ctx.client_ip)
         if counted.allowed:
             access.record_client_auth_failure(request, client_id_given(request), endpoint=self.endpoint)
             return response
+        return self._refused(ctx, limit.name, counted)
+
+    @classmethod
+    def _refused(cls, ctx: Ctx, limit: str, counted: throttle.Attempt) -> HttpResponse:
         if counted.tripped:
-            record_throttle_alert(ctx=ctx, limit=limit.name, attempts=counted.number)
+            record_throttle_alert(ctx=ctx, limit=limit, attempts=counted.number)
+        return cls._answer_refused(counted.retry_after)
+
+    @staticmethod
+    def _answer_refused(retry_after: int) -> HttpResponse:
         refused = JsonResponse(
             {
                 "error": "temporarily_unavailable",
@@ -482,7 +558,29 @@ class ClientAuthThrottled:
             status=429,
         )
         refused["Cache-Control"] = "no-store"
-        return throttle.too_many(refused, counted.retry_after)
+        return throttle.too_many(refused, retry_after)
+
+
+def malformed_client_auth(request: HttpRequest) -> bool:
+    """A client authentication the library cannot read and would answer with a 500: an HTTP
+    Basic value that is not ASCII base64 of UTF-8 text (the library's decoding raises), or a
+    client_id holding a NUL (PostgreSQL refuses it in the client lookup). It is a failed
+    client authentication like any other (invalid_client, audited and counted)."""
+    scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            base64.b64decode(value.strip()).decode("utf-8")
+        except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII str input
+            return True
+    return any("\x00" in name for name in clients_named(request))
+
+
+def invalid_client() -> HttpResponse:
+    """RFC 6749 5.2's answer to a client authentication that failed."""
+    refused = JsonResponse({"error": "invalid_client"}, status=401)
+    refused["Cache-Control"] = "no-store"
+    refused["WWW-Authenticate"] = 'Basic realm="oauth"'
+    return refused
 
 
 def failed_client_auth(response: HttpResponse) -> bool:
