@@ -26,7 +26,7 @@ def test_customer_service_and_the_person_call_the_password_code_the_same() -> No
     url = reverse("backoffice:service_reset_recovery", kwargs={"profile": target.pk})
     confirm = words(agent.get(url).content.decode())
     assert "Issue an activation code" in confirm and "one-time activation code" in confirm
-    issued = words(agent.post(url, {"reason": "Called, checked the license"}).content.decode())
+    issued = words(agent.post(url, {"reason": "Called, checked the license"}, follow=True).content.decode())
     assert "Activation code (shown only now)" in issued
     for page in (confirm, issued):
         assert "recovery code" not in page.lower() and "One-time code" not in page
@@ -40,5 +40,7 @@ def test_customer_service_and_the_person_call_the_password_code_the_same() -> No
     )
     assert "second-factor recovery codes left" in profile
     reset = reverse("backoffice:service_reset_second_factor", kwargs={"profile": world.da_a.pk})
-    enrol = words(console_client(world.security).post(reset, {"reason": "Lost phone"}).content.decode())
+    enrol = words(
+        console_client(world.security).post(reset, {"reason": "Lost phone"}, follow=True).content.decode()
+    )
     assert "Enrolment code (shown only now)" in enrol and "One-time code" not in enrol

@@ -170,7 +170,7 @@ def test_customer_service_issues_a_set_up_code_for_a_profile_awaiting_setup(worl
     privileged = page_of(agent, reverse("backoffice:service_profile", kwargs={"profile": world.da_a.pk}))
     assert shows(privileged, "Second factor") and shows(privileged, "No authenticator app enrolled.")
 
-    response = agent.post(code_url, {"reason": "Called; checked her license"})
+    response = agent.post(code_url, {"reason": "Called; checked her license"}, follow=True)
     assert response.status_code == 200
     issued = response.context["code"]
     (row,) = ActivationCode.objects.filter(profile=waiting, purpose=CodePurpose.SETUP)

@@ -400,7 +400,7 @@ def _page(
         "later_references": list(case.later_submissions.values_list("reference", flat=True)),
         "may_act": acting,
         # After a decision, what to tell the person (what Create a Profile does for them next).
-        "next_step": case_next.next_step(case) if case.status == CaseStatus.RESOLVED else "",
+        "next_step": case_next.next_step(case, actor) if case.status == CaseStatus.RESOLVED else "",
         # The person on the case's record has their Profile by now: what shows it, and the close.
         "profile_now": now,
         "profile_username": case.profile_username,  # type: ignore[attr-defined]

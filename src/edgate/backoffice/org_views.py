@@ -661,6 +661,8 @@ def activation_code(request: HttpRequest, actor: Actor, code: str, entry: int) -
             "code": typed_code,
             "expires_at": row.expires_at,
             "register_url": request.build_absolute_uri(reverse("registration:start")),
+            # The set-up page asks a record without an SSN for it twice (registration/flows.py ssn_to_add).
+            "ssn_again": not current.person.ssn_hash,
         }
         return render(request, "backoffice/org/code_issued.html", context)
     return render(request, "backoffice/org/code.html", context)

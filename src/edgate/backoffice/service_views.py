@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import reduce
 from operator import and_
 
@@ -186,8 +187,9 @@ class ProfileAction:
     explanation: str
     button: str
     offered: Callable[[Profile], bool]
-    # Does the work; returns a one-time code to show, or None to go back to the Profile page.
-    perform: Callable[[Profile, str, Ctx], str | None]
+    # Does the work; returns a one-time code to show (with when it expires, if it does), or None
+    # to go back to the Profile page.
+    perform: Callable[[Profile, str, Ctx], str | tuple[str, datetime] | None]
     code_note: str = ""
     # The code's name on the page that shows it, as the person's own page names it: an
     # "activation code" (recovery: /recover/with-code/), an "enrolment code" (second factor);
@@ -248,19 +250,19 @@ def _enabled(profile: Profile) -> str:
     return _("Profile {username} enabled; it can sign in again.").format(username=profile.username)
 
 
-def _recovery_code(profile: Profile, reason: str, ctx: Ctx) -> str:
-    code, _row = account_actions.do_issue_activation_code(
+def _recovery_code(profile: Profile, reason: str, ctx: Ctx) -> tuple[str, datetime]:
+    code, row = account_actions.do_issue_activation_code(
         profile=profile, purpose=CodePurpose.RECOVERY, reason=reason, ctx=ctx
     )
-    return code
+    return code, row.expires_at
 
 
-def _setup_code(profile: Profile, reason: str, ctx: Ctx) -> str:
+def _setup_code(profile: Profile, reason: str, ctx: Ctx) -> tuple[str, datetime]:
     # The action a Directory Administrator's staff page prints the code with (org_views).
-    code, _row = account_actions.do_issue_activation_code(
+    code, row = account_actions.do_issue_activation_code(
         profile=profile, purpose=CodePurpose.SETUP, reason=reason, ctx=ctx
     )
-    return code
+    return code, row.expires_at
 
 
 def _reset_second_factor(profile: Profile, reason: str, ctx: Ctx) -> str:
@@ -388,6 +390,20 @@ def offered(action: ProfileAction, profile: Profile) -> bool:
     return action.offered(profile) and merged_problem(action, profile) is None
 
 
+# A code just issued, until the page it redirects to shows it (once).
+CODE_KEY = "service_code_issued"
+
+
+def _held_code(
+    request: HttpRequest, action: ProfileAction, profile: Profile
+) -> tuple[str, datetime | None, str] | None:
+    held = request.session.pop(CODE_KEY, None)
+    if not held or held.get("profile") != profile.pk or held.get("action") != action.slug:
+        return None
+    expires = held.get("expires_at") or ""
+    return str(held["code"]), datetime.fromisoformat(expires) if expires else None, str(held["title"])
+
+
 def action_url(action: ProfileAction, profile: Profile) -> str:
     return reverse(f"backoffice:service_{action.slug.replace('-', '_')}", kwargs={"profile": profile.pk})
 
@@ -408,25 +424,48 @@ def profile_action(request: HttpRequest, actor: Actor, profile: int, action: str
             problem = _("Profile {username} is not locked, and no sign-in lock holds on it.").format(
                 username=target.username
             )
+    if request.method == "GET" and (held := _held_code(request, chosen, target)) is not None:
+        code, expires_at, title = held
+        # The set-up page asks a record without an SSN for it twice (registration/flows.py
+        # ssn_to_add), as the Directory Administrator's printed code says.
+        no_ssn = target.person is not None and not target.person.ssn_hash
+        note = chosen.code_note.format(url=request.build_absolute_uri(reverse(chosen.code_url)))
+        return render(
+            request,
+            "backoffice/service/code.html",
+            _context(
+                actor,
+                profile=target,
+                title=title,
+                code=code,
+                note=note,
+                code_name=chosen.code_name,
+                expires_at=expires_at,
+                ssn_again=chosen.slug == "setup-code" and no_ssn,
+            ),
+        )
     form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and problem is None and form.is_valid():
         try:
             before = Profile.objects.get(pk=target.pk)
-            code = chosen.perform(target, form.cleaned_data["reason"], ctx_from_request(request))
+            issued = chosen.perform(target, form.cleaned_data["reason"], ctx_from_request(request))
         except account_actions.StatusChangeRefused as refused:
             form.add_error(None, str(refused))
         else:
-            if code is None:
+            if issued is None:
                 messages.success(request, chosen.done(before))
                 return redirect("backoffice:service_profile", profile=target.pk)
-            note = chosen.code_note.format(url=request.build_absolute_uri(reverse(chosen.code_url)))
-            return render(
-                request,
-                "backoffice/service/code.html",
-                _context(
-                    actor, profile=target, title=title, code=code, note=note, code_name=chosen.code_name
-                ),
-            )
+            # Shown by the GET this redirects to, once: a reload neither issues another code (which
+            # would withdraw the one just read out) nor shows this one again.
+            code, expires_at = issued if isinstance(issued, tuple) else (issued, None)
+            request.session[CODE_KEY] = {
+                "profile": target.pk,
+                "action": chosen.slug,
+                "code": code,
+                "expires_at": expires_at.isoformat() if expires_at else "",
+                "title": title,  # as it was before the action (a reset's title names the device)
+            }
+            return redirect(action_url(chosen, target))
     return render(
         request,
         "backoffice/service/confirm.html",

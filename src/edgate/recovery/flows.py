@@ -141,7 +141,10 @@ NO_LONGER_RECOVERABLE = _with_phone(
 )
 
 
-def _recoverable(profile: Profile | None) -> bool:
+def recoverable(profile: Profile | None) -> bool:
+    """Whether its owner may choose a new password by answering its hint question (a decoy
+    question otherwise, every answer wrong). The consoles' "what to tell the person" after a case
+    is decided says so only then (backoffice/case_next.py)."""
     return (
         profile is not None
         and profile.status == Status.ACTIVE
@@ -156,13 +159,13 @@ def _throttle_key(data: dict[str, Any]) -> str:
 
 def data_for_profile(profile: Profile, ctx: Ctx) -> dict[str, Any]:
     """From the registration exact-match page: a recovery that starts at the hint question."""
-    target = profile if _recoverable(profile) else None
+    target = profile if recoverable(profile) else None
     record_event(EventType.RECOVERY_STARTED, ctx=ctx, target=target, detail={"via": "exact_match"})
     return _data_for(profile, profile.username)
 
 
 def _data_for(profile: Profile | None, typed_username: str) -> dict[str, Any]:
-    if _recoverable(profile):
+    if recoverable(profile):
         assert profile is not None
         return {"profile_id": profile.pk, "question": profile.hint_question}
     return {
@@ -183,7 +186,7 @@ def submit_username(run: Run, cleaned: dict[str, Any] | None) -> State:
     username = cleaned["username"]
     profile = Profile.objects.find_by_username(username)
     run.data = _data_for(profile, username)
-    record_event(EventType.RECOVERY_STARTED, ctx=run.ctx, target=profile if _recoverable(profile) else None)
+    record_event(EventType.RECOVERY_STARTED, ctx=run.ctx, target=profile if recoverable(profile) else None)
     return State.ANSWER
 
 
@@ -204,7 +207,7 @@ def prepare_answer(run: Run, cleaned: dict[str, Any] | None) -> None:
         passed = False
     else:
         # Re-read: the Profile may have become privileged, locked or disabled since the question.
-        passed = hints.check_answer(answer, profile.hint_answer_hash if _recoverable(profile) else None)
+        passed = hints.check_answer(answer, profile.hint_answer_hash if recoverable(profile) else None)
     run.prepared = {"mine": mine, "address": address, "key": key, "passed": passed}
 
 
@@ -228,7 +231,7 @@ def submit_answer(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
             )
         return Stay(ADDRESS_LOCKED, field="answer", retry_after=throttle.retry_after(mine, address))
     # Asked again under the lock: the answer was right for a Profile that must still be recoverable.
-    if prepared["passed"] and _recoverable(profile):
+    if prepared["passed"] and recoverable(profile):
         assert profile is not None
         throttle.undo(per_profile, prepared["key"])
         throttle.undo(per_address, ctx.client_ip)
@@ -292,7 +295,7 @@ def submit_password(run: Run, cleaned: dict[str, Any] | None) -> State | Stay:
     profile = Profile.objects.get(pk=run.data["profile_id"])
     # Checked again: customer service may have disabled the Profile, or it may have been given
     # administrator access, since the hint was answered (the code path: still active).
-    usable = profile.status == Status.ACTIVE if run.data.get("via") == "code" else _recoverable(profile)
+    usable = profile.status == Status.ACTIVE if run.data.get("via") == "code" else recoverable(profile)
     if not usable:
         record_event(EventType.RECOVERY_LOCKED, ctx=run.ctx, target=profile, outcome=Outcome.DENIED)
         return Stay(NO_LONGER_RECOVERABLE)

@@ -17,6 +17,7 @@ Flow data sections (encrypted in the flow row, whitelisted here):
 from __future__ import annotations
 
 import zlib
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -122,18 +123,39 @@ def _route(data: dict[str, Any], decision: Decision, query: Identity, ctx: Ctx) 
     if profile is None:  # on file (e.g. licensed before) but never given a Profile
         profile = account_actions.do_precreate_profile(person=person, ctx=ctx)
     data["match"] = {"outcome": "exact", "profile_id": profile.pk}
-    if decision.needs_code:
-        # Exact on names and a birth date only (rules-4 E9): what a colleague or a relative may
-        # know. The Profile is handed over to the holder of a one-time set-up code from outside
-        # the wizard, never to page 1; an active Profile's User Name is not shown
-        # (docs/matching.md §3.1 E9).
+    handed = handover(decision, profile)
+    if handed.weak:
         data["match"]["weak"] = True
-    if profile.status == Status.AWAITING_SETUP:
-        data["match"]["code_required"] = decision.needs_code or setup_code_required(profile)
+    if handed.setup:
+        data["match"]["code_required"] = handed.code_required
         return State.SETUP
-    if not decision.needs_code:
+    if not handed.weak:
         record_event(EventType.USERNAME_REMINDED, ctx=ctx, target=profile)
     return State.EXACT
+
+
+@dataclass(frozen=True)
+class Handover:
+    """What Create a Profile does with an exact match (`_route`). The consoles' "what to tell the
+    person" after a case is decided reads the same (backoffice/case_next.py)."""
+
+    # The set-up page (a Profile awaiting setup, or none yet: one is pre-created); otherwise the
+    # exact match's page, which names an active (or locked, or disabled) Profile.
+    setup: bool
+    # Exact on names and a birth date only (rules-4 E9): what a colleague or a relative may know.
+    # The Profile is handed over to the holder of a one-time set-up code from outside the wizard,
+    # never to page 1; an active Profile's User Name is not shown (docs/matching.md §3.1 E9).
+    weak: bool
+    # The set-up page asks for a one-time set-up code.
+    code_required: bool
+
+
+def handover(decision: Decision, profile: Profile | None) -> Handover:
+    """`profile`: the matched record's, None when it has none yet (`_route` pre-creates one)."""
+    setup = profile is None or profile.status == Status.AWAITING_SETUP
+    weak = decision.needs_code
+    code = setup and (weak or (profile is not None and setup_code_required(profile)))
+    return Handover(setup=setup, weak=weak, code_required=code)
 
 
 def _count_or_refuse(ctx: Ctx, *pairs: tuple[throttle.Limit, str | None]) -> None:
