@@ -429,7 +429,7 @@ def test_a_resolved_case_cannot_be_resolved_again(world: World) -> None:
     second = da.post(case_url(case, "resolve"), post, follow=True)
     assert second.status_code == 200 and "already decided" in second.content.decode()
     assert len(events_of(case, EventType.MATCH_CASE_RESOLVED)) == 1
-    assert console_client(world.service).post(case_url(case, "escalate"), {"note": "x"}).status_code == 302
+    assert da.post(case_url(case, "escalate"), {"note": "x"}).status_code == 302
     case.refresh_from_db()
     assert case.status == CaseStatus.RESOLVED and events_of(case, EventType.MATCH_CASE_ESCALATED) == []
 

@@ -525,7 +525,10 @@ def case_has_profile(request: HttpRequest, actor: Actor, reference: str) -> Http
     return redirect("backoffice:case", reference=case.reference)
 
 
-@scope.console_page(*scope.DIRECTORY, methods=("POST",))
+# A Directory Administrator's only: customer service and security administrators decide cases
+# (may_escalate and the action refuse them too); declared here so the console's role matrix
+# (tests/test_backoffice_matrix.py) and the refusal audit see it.
+@scope.console_page(scope.Role.DIRECTORY_ADMIN, methods=("POST",))
 def case_escalate(request: HttpRequest, actor: Actor, reference: str) -> HttpResponse:
     case = _case(actor, reference)
     if case.status != CaseStatus.OPEN:
