@@ -421,22 +421,31 @@ class AuthorizeView(dot.AuthorizationView):
 GRANT_TYPES = ("authorization_code", "refresh_token")
 
 
+def basic_credentials(request: HttpRequest, *, validate: bool = False) -> str | None:
+    """HTTP Basic's "user:secret", decoded as the library decodes it (base64, then UTF-8;
+    `validate`: characters outside base64 are refused rather than skipped). None: no Basic
+    header. Raises ValueError (binascii.Error, UnicodeDecodeError, a non-ASCII header) when it
+    cannot be decoded."""
+    scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    return base64.b64decode(value.strip(), validate=validate).decode("utf-8")
+
+
 def client_id_given(request: HttpRequest) -> str:
     """The client_id a token or revocation request names: HTTP Basic's user name (RFC 6749
     2.3.1: form-encoded), else the form's `client_id`; "" if neither. Never the secret: the
     decoded header is split at its first ":" before the user name is unquoted, so an encoded
     colon ("%3A") in it cannot carry part of the secret into the record; no ":" at all, "".
     """
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "basic":
-        try:
-            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-        except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII str input
-            return ""
-        user, colon, _secret = decoded.partition(":")
-        return unquote(user) if colon else ""
-    return str(request.POST.get("client_id", ""))
+    try:
+        decoded = basic_credentials(request, validate=True)
+    except ValueError:
+        return ""
+    if decoded is None:
+        return str(request.POST.get("client_id", ""))
+    user, colon, _secret = decoded.partition(":")
+    return unquote(user) if colon else ""
 
 
 def clients_named(request: HttpRequest) -> list[str]:
@@ -444,15 +453,13 @@ def clients_named(request: HttpRequest) -> list[str]:
     Basic's user name (split at the first ":", then unquoted with "+" as a space), and each
     `client_id` of the form and of the query (oauthlib reads both)."""
     named = request.POST.getlist("client_id") + request.GET.getlist("client_id")
-    scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    if scheme.lower() == "basic":
-        try:
-            decoded = base64.b64decode(value.strip()).decode("utf-8")
-        except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII str input
-            decoded = ""
-        user, colon, _secret = decoded.partition(":")
-        if colon:
-            named.append(unquote_plus(user))
+    try:
+        decoded = basic_credentials(request) or ""
+    except ValueError:
+        decoded = ""
+    user, colon, _secret = decoded.partition(":")
+    if colon:
+        named.append(unquote_plus(user))
     return [name for name in named if name]
 
 
@@ -566,12 +573,10 @@ def malformed_client_auth(request: HttpRequest) -> bool:
     Basic value that is not ASCII base64 of UTF-8 text (the library's decoding raises), or a
     client_id holding a NUL (PostgreSQL refuses it in the client lookup). It is a failed
     client authentication like any other (invalid_client, audited and counted)."""
-    scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    if scheme.lower() == "basic":
-        try:
-            base64.b64decode(value.strip()).decode("utf-8")
-        except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII str input
-            return True
+    try:
+        basic_credentials(request)
+    except ValueError:
+        return True
     return any("\x00" in name for name in clients_named(request))
 
 
