@@ -27,6 +27,9 @@ def refused_page_one(page: Page, url: str) -> None:
     page.get_by_label(gettext("Year")).fill("85")
     page.get_by_role("button", name=gettext("Continue")).click()
     expect(page.locator("#error-summary")).to_be_visible()
+    # The summary's links move focus by error-summary.js (deferred): on a busy runner the
+    # refused page could show before its scripts ran, and a link pressed then only scrolled.
+    page.wait_for_load_state("load")
 
 
 def test_summary_takes_focus_and_links_move_focus_to_the_field(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
